@@ -1,0 +1,140 @@
+"""Errors a user can cause, each a one-line message plus a hint.
+
+asyncpg and OS errors are translated into these in exactly one place,
+`translate()`, so the CLI and the studio only ever see `StudioError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class StudioError(Exception):
+    """Base of every error meant for the user: a message and a hint."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(StudioError):
+    """Configuration file or option that cannot be used."""
+
+    hint = "see the configuration reference in the README"
+
+
+class UsageError(StudioError):
+    """A command invoked with arguments that do not fit."""
+
+    hint = "run the command with --help"
+
+
+class ConnectionFailed(StudioError):
+    """The database could not be reached or refused us."""
+
+    hint = "check the URL (host, port, database) and the server; credentials come from the environment"
+
+
+class DevDbError(StudioError):
+    """The local development cluster could not be started or used."""
+
+    hint = "set dev_url in [tool.schema-studio] to use a server of your own"
+
+
+class SourceError(StudioError):
+    """A declared schema source (models, SQL files, migrations) failed to load."""
+
+    hint = "fix the source, then run the command again"
+
+
+class MigrationFileError(StudioError):
+    """A migration file that cannot be parsed."""
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}", "fix the file, then run `schema-studio hash` if it was meant")
+        self.path = path
+        self.line = line
+
+
+class ChecksumMismatch(StudioError):
+    """A migration file whose content differs from the checksum file."""
+
+    hint = "migrations are immutable: restore the file, or run `schema-studio hash` if the edit was meant"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} was modified after it was recorded in schema-studio.sum")
+        self.path = path
+
+
+class LockTimeoutExceeded(StudioError):
+    """A step could not get its lock within lock_timeout after every retry."""
+
+    hint = "stop the blocking session or run again when the table is quiet"
+
+    def __init__(self, step: str, blockers: Sequence[str] = ()) -> None:
+        who = f"; blocked by {', '.join(blockers)}" if blockers else ""
+        super().__init__(f"step {step} could not get its lock{who}")
+        self.step = step
+        self.blockers = tuple(blockers)
+
+
+class DriftDetected(StudioError):
+    """The live database differs from what its history says it should be."""
+
+    hint = "run `schema-studio diff` to see the differences"
+
+    def __init__(self, changes: Iterable[object]) -> None:
+        self.changes = tuple(changes)
+        super().__init__(f"{len(self.changes)} difference(s) found")
+
+
+class DatabaseError(StudioError):
+    """A statement failed on the server."""
+
+    hint = "the statement was rolled back"
+
+
+@contextlib.contextmanager
+def translate(where: str = "") -> Iterator[None]:
+    """Turn asyncpg/OS exceptions raised inside into `StudioError`s.
+
+    `where` names the database (masked DSN) or step for the message.
+    """
+    import asyncpg  # local: keeps `studio.errors` importable without asyncpg loaded
+
+    at = f" ({where})" if where else ""
+    try:
+        yield
+    except StudioError:
+        raise
+    except asyncpg.InvalidPasswordError:
+        raise ConnectionFailed(
+            f"password authentication failed{at}",
+            "set the password in PGPASSWORD or ~/.pgpass, or in the environment variable holding the URL",
+        ) from None
+    except asyncpg.InvalidAuthorizationSpecificationError as e:
+        raise ConnectionFailed(f"authorization failed{at}: {e}") from None
+    except asyncpg.InvalidCatalogNameError:
+        raise ConnectionFailed(f"database does not exist{at}", "create it, or fix the database name in the URL") from None
+    except asyncpg.InsufficientPrivilegeError as e:
+        raise DatabaseError(f"permission denied{at}: {e}", "grant the role the privilege, or use another role") from None
+    except asyncpg.PostgresError as e:
+        raise DatabaseError(f"{e.__class__.__name__}{at}: {e}") from None
+    except (TimeoutError, socket.timeout):
+        raise ConnectionFailed(f"timed out connecting{at}", "is the server up and the port right? see connect_timeout") from None
+    except (OSError, asyncpg.InterfaceError, asyncpg.ClientConfigurationError) as e:
+        msg = str(e).splitlines()[0] if str(e) else e.__class__.__name__
+        raise ConnectionFailed(f"cannot connect{at}: {msg}") from None

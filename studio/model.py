@@ -1,0 +1,466 @@
+"""The schema model: immutable values that two sources are compared by.
+
+A `Schema` holds every object kind schema-studio manages, keyed by qualified
+name. Text forms (types, defaults, definitions) are PostgreSQL's own
+(`format_type`, `pg_get_expr`, `pg_get_*def`), so two schemas read from two
+databases compare equal exactly when PostgreSQL would build the same objects.
+Fields that do not make a difference to PostgreSQL's behaviour (column
+position, an extension's installed version) are kept for display but left out
+of `==`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pglast.keywords import (
+    COL_NAME_KEYWORDS,
+    RESERVED_KEYWORDS,
+    TYPE_FUNC_NAME_KEYWORDS,
+)
+
+_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
+# PostgreSQL's quote_ident() quotes every keyword that is not unreserved.
+_QUOTED_KEYWORDS = frozenset(RESERVED_KEYWORDS) | frozenset(COL_NAME_KEYWORDS) | frozenset(
+    TYPE_FUNC_NAME_KEYWORDS
+)
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier the way PostgreSQL's quote_ident() does (only when needed)."""
+    if _PLAIN_IDENT.match(name) and name not in _QUOTED_KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """Quote a string literal (for DDL that takes no bind parameters, e.g. COMMENT)."""
+    if "\\" in value:
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def qualname(schema: str, name: str) -> str:
+    """The key and SQL form of a schema-qualified object: `schema.name`, quoted as needed."""
+    return f"{quote_ident(schema)}.{quote_ident(name)}"
+
+
+class ConstraintKind(enum.StrEnum):
+    """pg_constraint.contype values that the model keeps (NOT NULL lives on the column)."""
+
+    PRIMARY_KEY = "p"
+    UNIQUE = "u"
+    FOREIGN_KEY = "f"
+    CHECK = "c"
+    EXCLUSION = "x"
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceOptions:
+    """Options shared by sequences and identity columns."""
+
+    data_type: str = "bigint"
+    start: int = 1
+    increment: int = 1
+    min_value: int = 1
+    max_value: int = 9223372036854775807
+    cache: int = 1
+    cycle: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """An identity column: GENERATED ALWAYS (always=True) or BY DEFAULT, with its sequence."""
+
+    always: bool
+    options: SequenceOptions = SequenceOptions()
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column; `position` is for display only (PostgreSQL cannot reorder columns)."""
+
+    name: str
+    type: str
+    not_null: bool = False
+    default: str | None = None
+    identity: Identity | None = None
+    generated: str | None = None
+    # "stored" or "virtual" (PostgreSQL 18) when `generated` is set
+    generated_kind: str | None = None
+    collation: str | None = None
+    comment: str | None = None
+    # PostgreSQL 18 names NOT NULL constraints; kept only when the name is not the default one
+    not_null_name: str | None = None
+    # PostgreSQL 18: NOT NULL ... NOT VALID
+    not_null_valid: bool = True
+    position: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """A table constraint; `definition` is pg_get_constraintdef() and decides equality."""
+
+    name: str
+    kind: ConstraintKind
+    definition: str
+    columns: tuple[str, ...] = ()
+    validated: bool = True
+    deferrable: bool = False
+    initially_deferred: bool = False
+    no_inherit: bool = False
+    # foreign keys
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
+    on_update: str | None = None
+    on_delete: str | None = None
+    match: str | None = None
+    # unique / primary key / exclusion: the backing index's name
+    index: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """An index not owned by a constraint; `definition` is pg_get_indexdef()."""
+
+    name: str
+    definition: str
+    unique: bool = False
+    method: str = "btree"
+    # key columns or expressions, in order, with opclass and sort order where not default
+    keys: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    predicate: str | None = None
+    nulls_not_distinct: bool = False
+    # an interrupted CREATE INDEX CONCURRENTLY leaves an invalid index
+    valid: bool = True
+    tablespace: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A trigger; `definition` is pg_get_triggerdef()."""
+
+    name: str
+    definition: str
+    function: str
+    # pg_trigger.tgenabled: O (origin), D (disabled), R (replica), A (always)
+    enabled: str = "O"
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A row-level security policy."""
+
+    name: str
+    command: str = "ALL"
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    with_check: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table, partitioned table or partition, with what hangs off it."""
+
+    schema: str
+    name: str
+    columns: tuple[Column, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    # pg_get_partkeydef(), for a partitioned table
+    partition_key: str | None = None
+    # qualified name of the parent and the bound, for a partition
+    partition_of: str | None = None
+    partition_bound: str | None = None
+    # legacy inheritance parents (qualified)
+    inherits: tuple[str, ...] = ()
+    unlogged: bool = False
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    options: tuple[str, ...] = ()
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Qualified name."""
+        return qualname(self.schema, self.name)
+
+    def column(self, name: str) -> Column | None:
+        """The column called `name`, if any."""
+        return next((c for c in self.columns if c.name == name), None)
+
+    def constraint(self, name: str) -> Constraint | None:
+        """The constraint called `name`, if any."""
+        return next((c for c in self.constraints if c.name == name), None)
+
+    def index(self, name: str) -> Index | None:
+        """The index called `name`, if any."""
+        return next((i for i in self.indexes if i.name == name), None)
+
+    @property
+    def primary_key(self) -> Constraint | None:
+        """The primary key constraint, if any."""
+        return next((c for c in self.constraints if c.kind is ConstraintKind.PRIMARY_KEY), None)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A view or materialized view; `definition` is pg_get_viewdef()."""
+
+    schema: str
+    name: str
+    definition: str
+    materialized: bool = False
+    columns: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    # relations (qualified) and columns (qualified.column) the view reads, from pg_depend
+    depends_on: tuple[str, ...] = ()
+    depends_on_columns: tuple[str, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Qualified name."""
+        return qualname(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    """An enum type with its labels in sort order."""
+
+    schema: str
+    name: str
+    labels: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Qualified name."""
+        return qualname(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class DomainConstraint:
+    """A CHECK constraint of a domain."""
+
+    name: str
+    definition: str
+    validated: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """A domain over a base type."""
+
+    schema: str
+    name: str
+    base_type: str
+    not_null: bool = False
+    default: str | None = None
+    collation: str | None = None
+    constraints: tuple[DomainConstraint, ...] = ()
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Qualified name."""
+        return qualname(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    """A sequence (identity sequences belong to their column and are not listed)."""
+
+    schema: str
+    name: str
+    options: SequenceOptions = SequenceOptions()
+    # "schema.table.column" (qualified table) when OWNED BY a column
+    owned_by: str | None = None
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Qualified name."""
+        return qualname(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A function, procedure or aggregate; keyed by name and identity arguments."""
+
+    schema: str
+    name: str
+    arguments: str
+    # f function, p procedure, a aggregate, w window
+    kind: str
+    definition: str
+    returns: str | None = None
+    language: str | None = None
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Qualified name with the identity arguments."""
+        return f"{qualname(self.schema, self.name)}({self.arguments})"
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """An installed extension; its version is shown, not compared."""
+
+    name: str
+    schema: str
+    version: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> str:
+        """The extension's name (unique per database)."""
+        return quote_ident(self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    """A schema (namespace)."""
+
+    name: str
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The schema's quoted name."""
+        return quote_ident(self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Privilege:
+    """One granted privilege (only read when privileges are compared)."""
+
+    object_kind: str
+    object: str
+    grantee: str
+    privilege: str
+    grantable: bool = False
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A whole database schema: every managed object, keyed by qualified name.
+
+    The mappings are never mutated after construction; build a new Schema
+    (`dataclasses.replace`) to change one.
+    """
+
+    namespaces: dict[str, Namespace] = field(default_factory=dict)
+    extensions: dict[str, Extension] = field(default_factory=dict)
+    enums: dict[str, EnumType] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    sequences: dict[str, Sequence] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+    # privileges and owners are empty unless asked for (--with-privileges)
+    privileges: tuple[Privilege, ...] = ()
+    owners: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Serialize to JSON, in a stable order."""
+        return json.dumps(_encode(self), indent=indent, sort_keys=False, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Schema:
+        """Read back what `to_json` wrote."""
+        value = _decode(Schema, json.loads(text))
+        assert isinstance(value, Schema)
+        return value
+
+    def object_count(self) -> int:
+        """How many top-level objects the schema holds."""
+        return sum(
+            len(m)
+            for m in (
+                self.namespaces,
+                self.extensions,
+                self.enums,
+                self.domains,
+                self.sequences,
+                self.tables,
+                self.views,
+                self.functions,
+            )
+        )
+
+
+# --- JSON codec -------------------------------------------------------------
+# A small generic codec over the dataclasses above: dataclass -> object of its
+# fields (defaults omitted to keep files small), dict -> sorted object,
+# tuple -> list, enum -> value.
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            if _is_default(f, v):
+                continue
+            out[f.name] = _encode(v)
+        return out
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _encode(value[k]) for k in sorted(value)}
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _is_default(f: dataclasses.Field[Any], v: Any) -> bool:
+    if f.default is not dataclasses.MISSING:
+        return bool(v == f.default and type(v) is type(f.default))
+    if f.default_factory is not dataclasses.MISSING:
+        return bool(v == f.default_factory())
+    return False
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _decode(tp: Any, data: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        if data is None:
+            return None
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _decode(inner, data)
+    if origin is tuple:
+        (inner, _) = typing.get_args(tp)
+        return tuple(_decode(inner, v) for v in data)
+    if origin is dict:
+        (_, inner) = typing.get_args(tp)
+        return {k: _decode(inner, v) for k, v in data.items()}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = _hints(tp)
+        return tp(**{k: _decode(hints[k], v) for k, v in data.items()})
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(data)
+    return data
