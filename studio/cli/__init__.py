@@ -1,0 +1,127 @@
+"""The command line: thin click commands over `studio.commands`.
+
+stdout carries data (SQL, JSON, reports); stderr carries progress and
+diagnostics. Exit codes: 0 success / no differences, 1 error of any kind
+(usage errors included), 2 differences, hazards or an unanswered question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from studio import __version__
+from studio.config import Settings, has_password, load
+from studio.errors import StudioError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_DIFFERENCES = 2
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a core coroutine from a command."""
+    return asyncio.run(coro)
+
+
+def warn(message: str) -> None:
+    """A diagnostic line on stderr."""
+    click.echo(click.style("warning: ", fg="yellow") + message, err=True)
+
+
+def target_options(func: F) -> F:
+    """--db, --schema and --exclude-schema, shared by every command that reads a database."""
+    func = click.option(
+        "--exclude-schema", "exclude_schema", multiple=True, metavar="NAME", help="Leave this schema out (repeatable)."
+    )(func)
+    func = click.option(
+        "--schema", "schema_names", multiple=True, metavar="NAME", help="Manage only this schema (repeatable)."
+    )(func)
+    func = click.option(
+        "--db", "db_url", metavar="URL", help="Target database URL (default: $DATABASE_URL or the configured variable)."
+    )(func)
+    return func
+
+
+def settings_from(db_url: str | None = None, schema_names: tuple[str, ...] = (), exclude_schema: tuple[str, ...] = (), **extra: Any) -> Settings:
+    """Config file merged with command-line options."""
+    if db_url and has_password(db_url):
+        warn("a password in --db is visible to other users of this machine (process list); prefer PGPASSWORD or ~/.pgpass")
+    return load(db_override=db_url, schemas=schema_names, exclude_schemas=exclude_schema, **extra)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """--format with the given choices, text first."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
+    )
+
+
+class StudioGroup(click.Group):
+    """A group that prints StudioErrors as one line and remaps usage errors to exit 1."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        kwargs["standalone_mode"] = False
+        try:
+            rv = super().main(*args, **kwargs)
+        except click.exceptions.Exit as e:
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(EXIT_ERROR)
+        except click.UsageError as e:
+            # click exits 2 on usage errors; 2 means "differences" here
+            msg = e.format_message()
+            ctx = f" ({e.ctx.command_path})" if e.ctx else ""
+            click.echo(f"error: {msg}{ctx}", err=True)
+            click.echo("  hint: run the command with --help", err=True)
+            sys.exit(EXIT_ERROR)
+        except click.ClickException as e:
+            click.echo(f"error: {e.format_message()}", err=True)
+            sys.exit(EXIT_ERROR)
+        except StudioError as e:
+            click.echo(f"error: {e.message}", err=True)
+            if e.hint:
+                click.echo(f"  hint: {e.hint}", err=True)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as e:  # a bug of ours: one line unless asked for the traceback
+            if os.environ.get("STUDIO_DEBUG"):
+                raise
+            click.echo(f"internal error: {e.__class__.__name__}: {str(e).splitlines()[0] if str(e) else ''}", err=True)
+            click.echo("  hint: this is a bug in schema-studio; rerun with STUDIO_DEBUG=1 for the traceback", err=True)
+            sys.exit(EXIT_ERROR)
+        if isinstance(rv, int):
+            sys.exit(rv)
+        sys.exit(EXIT_OK)
+
+
+@click.group(cls=StudioGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="schema-studio", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context) -> int | None:
+    """Version control for PostgreSQL schemas, with a lock-aware studio.
+
+    With no command, opens the studio.
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+    return None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="schema-studio")
+
+
+from studio.cli import inspect_cmd as _inspect_cmd  # noqa: E402,F401  (registers commands)
