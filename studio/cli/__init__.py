@@ -124,4 +124,14 @@ def main() -> None:
     cli.main(prog_name="schema-studio")
 
 
-from studio.cli import inspect_cmd as _inspect_cmd  # noqa: E402,F401  (registers commands)
+def _register_commands() -> None:
+    # Each `studio/cli/*_cmd.py` module registers its commands on `cli` when imported.
+    import importlib
+    import pkgutil
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.endswith("_cmd"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_register_commands()
