@@ -391,6 +391,20 @@ class Schema:
         assert isinstance(value, Schema)
         return value
 
+    def restrict(self, names: typing.Iterable[str]) -> Schema:
+        """The part of the schema that lives in the namespaces `names` (extensions kept)."""
+        keep = frozenset(names)
+        return dataclasses.replace(
+            self,
+            namespaces={k: v for k, v in self.namespaces.items() if v.name in keep},
+            enums={k: v for k, v in self.enums.items() if v.schema in keep},
+            domains={k: v for k, v in self.domains.items() if v.schema in keep},
+            sequences={k: v for k, v in self.sequences.items() if v.schema in keep},
+            tables={k: v for k, v in self.tables.items() if v.schema in keep},
+            views={k: v for k, v in self.views.items() if v.schema in keep},
+            functions={k: v for k, v in self.functions.items() if v.schema in keep},
+        )
+
     def object_count(self) -> int:
         """How many top-level objects the schema holds."""
         return sum(
