@@ -1,0 +1,30 @@
+WITH ns AS (
+--@include scope
+)
+SELECT ns.nspname AS schema, t.typname AS name,
+       pg_catalog.format_type(t.typbasetype, t.typtypmod) AS base_type,
+       t.typnotnull AS not_null,
+       coalesce(pg_catalog.pg_get_expr(t.typdefaultbin, 0), t.typdefault) AS "default",
+       CASE WHEN t.typcollation <> bt.typcollation THEN
+         CASE WHEN cn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
+              ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END
+       END AS collation,
+       -- CHECK only: PostgreSQL 17 also keeps a domain's NOT NULL here (contype 'n')
+       ARRAY(SELECT c.conname FROM pg_catalog.pg_constraint c
+             WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_names,
+       ARRAY(SELECT pg_catalog.pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint c
+             WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_defs,
+       ARRAY(SELECT c.convalidated FROM pg_catalog.pg_constraint c
+             WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_valid,
+       d.description AS comment
+FROM pg_catalog.pg_type t
+JOIN ns ON ns.oid = t.typnamespace
+JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation
+LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objsubid = 0
+WHERE t.typtype = 'd'
+  AND NOT EXISTS (
+    SELECT FROM pg_catalog.pg_depend x
+    WHERE x.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND x.objid = t.oid AND x.deptype = 'e')
