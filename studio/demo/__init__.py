@@ -1,0 +1,1 @@
+"""The demo project: the quick-start users/orders schema and its seed data."""

@@ -1,0 +1,42 @@
+"""The demo's declared schema: the quick-start users/orders tables.
+
+The repository's `[tool.schema-studio]` declares this module, and its
+`migrations/` folder holds the history that the tool generated for it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the demo models."""
+
+
+class User(Base):
+    """A customer."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Order(Base):
+    """An order placed by a user."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    total: Mapped[int]
+    status: Mapped[str | None] = mapped_column(String(50), server_default="pending")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+metadata = Base.metadata
