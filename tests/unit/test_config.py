@@ -1,0 +1,92 @@
+"""Config file, overrides, password refusal and DSN masking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studio.config import has_password, load, mask_dsn
+from studio.errors import ConfigError
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(f"[project]\nname='x'\n\n[tool.schema-studio]\n{body}\n")
+    return tmp_path
+
+
+def test_defaults_without_config(tmp_path: Path) -> None:
+    s = load(tmp_path)
+    assert s.root is None
+    assert s.database_url_env == "DATABASE_URL"
+    assert s.lock_timeout == "500ms"
+    assert s.retries == 10
+    assert s.history_table == "schema_studio.migrations"
+
+
+def test_config_values_and_overrides(tmp_path: Path) -> None:
+    write(tmp_path, 'schema = "app.models:metadata"\nschemas = ["app"]\nlock-timeout = "2s"\nretries = 3')
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    s = load(nested, retries=5, schemas=("other",))
+    assert s.root == tmp_path
+    assert s.schema == "app.models:metadata"
+    assert s.lock_timeout == "2s"
+    assert s.retries == 5
+    assert s.schemas == ("other",)
+    assert s.migrations_dir == tmp_path / "migrations"
+
+
+def test_unknown_key_refused(tmp_path: Path) -> None:
+    write(tmp_path, 'shema = "x:y"')
+    with pytest.raises(ConfigError, match="unknown key 'shema'"):
+        load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['dev_url = "postgresql://bob:hunter2@localhost/dev"', 'password = "hunter2"', 'dev_url = "postgresql://bob@h/d?password=hunter2"'],
+)
+def test_password_in_config_refused(tmp_path: Path, body: str) -> None:
+    write(tmp_path, body)
+    with pytest.raises(ConfigError) as e:
+        load(tmp_path)
+    assert "hunter2" not in str(e.value)
+    assert "PGPASSWORD" in e.value.hint
+
+
+def test_bad_duration_and_type(tmp_path: Path) -> None:
+    write(tmp_path, 'lock_timeout = "soon"')
+    with pytest.raises(ConfigError, match="not a duration"):
+        load(tmp_path)
+    write(tmp_path, 'retries = "ten"')
+    with pytest.raises(ConfigError, match="wrong type"):
+        load(tmp_path)
+
+
+def test_database_url_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, 'database_url_env = "APP_DB"')
+    monkeypatch.setenv("APP_DB", "postgresql://u@h/d")
+    assert load(tmp_path).database_url() == "postgresql://u@h/d"
+    assert load(tmp_path, db_override="postgresql://x@y/z").database_url() == "postgresql://x@y/z"
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql://bob:s3cret@h:5432/db", "postgresql://bob:***@h:5432/db"),
+        ("postgresql://bob@h/db", "postgresql://bob@h/db"),
+        ("postgresql://h/db?sslmode=require&password=s3cret", "postgresql://h/db?sslmode=require&password=***"),
+        ("postgresql://bob:s3cret@[bad/db", "postgresql://bob:***@[bad/db"),
+        ("host=h password=s3cret dbname=d", "host=h password=*** dbname=d"),
+    ],
+)
+def test_mask_dsn(url: str, masked: str) -> None:
+    assert mask_dsn(url) == masked
+    assert "s3cret" not in mask_dsn(url)
+
+
+def test_has_password() -> None:
+    assert has_password("postgresql://a:b@h/d")
+    assert has_password("postgresql://h/d?password=x")
+    assert not has_password("postgresql://a@h/d")
