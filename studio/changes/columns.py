@@ -1,0 +1,485 @@
+"""Column changes: add, drop, rename, type, default, nullability, identity, generation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from studio.changes.base import (
+    NO_DEPS,
+    Change,
+    Deps,
+    alter_table,
+    col_key,
+    rel_key,
+)
+from studio.changes.casts import is_lossless, is_widening
+from studio.model import Column, Identity, SequenceOptions, quote_ident
+
+_TYPE_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
+
+
+def default_sequence_options(data_type: str, increment: int = 1) -> SequenceOptions:
+    """What PostgreSQL picks for a sequence of this type when no option is given."""
+    top = _TYPE_MAX.get(data_type, _TYPE_MAX["bigint"])
+    if increment < 0:
+        return SequenceOptions(data_type, -1, increment, -top - 1, -1)
+    return SequenceOptions(data_type, 1, increment, 1, top)
+
+
+def sequence_option_clauses(
+    opts: SequenceOptions, base: SequenceOptions | None, *, with_type: bool = True
+) -> list[str]:
+    """CREATE/ALTER SEQUENCE clauses for the options of `opts` that differ from `base` (all when None)."""
+    out: list[str] = []
+    if with_type and (base is None or opts.data_type != base.data_type):
+        out.append(f"AS {opts.data_type}")
+    if base is None or opts.increment != base.increment:
+        out.append(f"INCREMENT BY {opts.increment}")
+    if base is None or opts.min_value != base.min_value:
+        out.append(f"MINVALUE {opts.min_value}")
+    if base is None or opts.max_value != base.max_value:
+        out.append(f"MAXVALUE {opts.max_value}")
+    if base is None or opts.start != base.start:
+        out.append(f"START WITH {opts.start}")
+    if base is None or opts.cache != base.cache:
+        out.append(f"CACHE {opts.cache}")
+    if base is None or opts.cycle != base.cycle:
+        out.append("CYCLE" if opts.cycle else "NO CYCLE")
+    return out
+
+
+def identity_sql(identity: Identity, column_type: str) -> str:
+    """`GENERATED ... AS IDENTITY [(options)]`, naming only the options that are not the default."""
+    how = "ALWAYS" if identity.always else "BY DEFAULT"
+    base = default_sequence_options(column_type, identity.options.increment)
+    opts = sequence_option_clauses(
+        replace(identity.options, data_type=column_type), base, with_type=False
+    )
+    return f"GENERATED {how} AS IDENTITY" + (f" ({' '.join(opts)})" if opts else "")
+
+
+def collation_sql(collation: str) -> str:
+    """A collation name as SQL (quoted as needed; a qualified name is kept as it is)."""
+    return collation if "." in collation or collation.startswith('"') else quote_ident(collation)
+
+
+def column_sql(c: Column) -> str:
+    """A column definition as in CREATE TABLE / ADD COLUMN."""
+    parts = [quote_ident(c.name), c.type]
+    if c.collation:
+        parts.append(f"COLLATE {collation_sql(c.collation)}")
+    if c.generated is not None:
+        kind = "VIRTUAL" if c.generated_kind == "virtual" else "STORED"
+        parts.append(f"GENERATED ALWAYS AS ({c.generated}) {kind}")
+    elif c.identity is not None:
+        parts.append(identity_sql(c.identity, c.type))
+    elif c.default is not None:
+        parts.append(f"DEFAULT {c.default}")
+    if c.not_null:
+        if c.not_null_name:
+            parts.append(f"CONSTRAINT {quote_ident(c.not_null_name)}")
+        parts.append("NOT NULL")
+    return " ".join(parts)
+
+
+def _col(column: str) -> str:
+    return f"ALTER COLUMN {quote_ident(column)}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddColumn(Change):
+    """ALTER TABLE ... ADD COLUMN, with its default, identity or generation inline."""
+
+    table: str
+    column: Column
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    def sql(self) -> tuple[str, ...]:
+        out = [alter_table(self.table, f"ADD COLUMN {column_sql(self.column)}")]
+        if self.column.not_null and not self.column.not_null_valid and self.column.not_null_name:
+            out = [
+                alter_table(
+                    self.table, f"ADD COLUMN {column_sql(replace(self.column, not_null=False))}"
+                ),
+                alter_table(
+                    self.table,
+                    f"ADD CONSTRAINT {quote_ident(self.column.not_null_name)} "
+                    f"NOT NULL {quote_ident(self.column.name)} NOT VALID",
+                ),
+            ]
+        return tuple(out)
+
+    def describe(self) -> str:
+        return f"add column {self.table}.{quote_ident(self.column.name)} {self.column.type}"
+
+    def inverse(self) -> Change:
+        return DropColumn(self.table, self.column)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column.name)})
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({rel_key(self.table)})
+
+
+@dataclass(frozen=True, slots=True)
+class DropColumn(Change):
+    """ALTER TABLE ... DROP COLUMN; keeps the old column so the inverse can re-add it."""
+
+    table: str
+    column: Column
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    def sql(self) -> tuple[str, ...]:
+        return (alter_table(self.table, f"DROP COLUMN {quote_ident(self.column.name)}"),)
+
+    def describe(self) -> str:
+        return f"drop column {self.table}.{quote_ident(self.column.name)}"
+
+    @property
+    def destructive(self) -> bool:
+        # a generated column's values are derived: nothing is lost
+        return self.column.generated is None
+
+    def inverse(self) -> Change:
+        return AddColumn(self.table, self.column)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column.name)})
+
+
+@dataclass(frozen=True, slots=True)
+class RenameColumn(Change):
+    """ALTER TABLE ... RENAME COLUMN (only from a rename hint)."""
+
+    table: str
+    old_name: str
+    new_name: str
+
+    def sql(self) -> tuple[str, ...]:
+        return (
+            alter_table(
+                self.table,
+                f"RENAME COLUMN {quote_ident(self.old_name)} TO {quote_ident(self.new_name)}",
+            ),
+        )
+
+    def describe(self) -> str:
+        return f"rename column {self.table}.{quote_ident(self.old_name)} to {quote_ident(self.new_name)}"
+
+    def inverse(self) -> Change:
+        return RenameColumn(self.table, self.new_name, self.old_name)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.new_name)})
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.old_name)})
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({rel_key(self.table)})
+
+
+@dataclass(frozen=True, slots=True)
+class AlterColumnType(Change):
+    """ALTER COLUMN ... TYPE [COLLATE] [USING col::type].
+
+    No USING for a widening change (PostgreSQL's assignment cast does it); an
+    explicit cast otherwise. A default that may not survive the cast is
+    dropped first and the new one set after.
+    """
+
+    table: str
+    old: Column
+    new: Column
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    @property
+    def needs_using(self) -> bool:
+        """True unless the change is a widening one (varchar(n)->text, int->bigint...)."""
+        return not is_widening(self.old.type, self.new.type)
+
+    def sql(self) -> tuple[str, ...]:
+        col = quote_ident(self.new.name)
+        action = f"ALTER COLUMN {col} TYPE {self.new.type}"
+        if self.new.collation and self.new.collation != self.old.collation:
+            action += f" COLLATE {collation_sql(self.new.collation)}"
+        elif self.old.collation and not self.new.collation:
+            action += ' COLLATE "default"'
+        if self.needs_using:
+            action += f" USING {col}::{self.new.type}"
+        out = []
+        reset_default = self.needs_using and self.old.default is not None
+        if reset_default:
+            out.append(alter_table(self.table, f"ALTER COLUMN {col} DROP DEFAULT"))
+        out.append(alter_table(self.table, action))
+        if self.needs_using and self.new.default is not None and self.new.identity is None:
+            out.append(
+                alter_table(self.table, f"ALTER COLUMN {col} SET DEFAULT {self.new.default}")
+            )
+        return tuple(out)
+
+    def describe(self) -> str:
+        what = f"{self.old.type} -> {self.new.type}"
+        if self.old.type == self.new.type:
+            what = (
+                f"collation {self.old.collation or 'default'} -> {self.new.collation or 'default'}"
+            )
+        return f"alter column {self.table}.{quote_ident(self.new.name)} type {what}"
+
+    @property
+    def destructive(self) -> bool:
+        return not is_lossless(self.old.type, self.new.type)
+
+    def inverse(self) -> Change:
+        return AlterColumnType(self.table, self.new, self.old)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    # the column is rebuilt: views over it go before, and come back after
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.new.name)})
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.old.name)})
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({rel_key(self.table), col_key(self.table, self.new.name)})
+
+
+@dataclass(frozen=True, slots=True)
+class SetDefault(Change):
+    """ALTER COLUMN ... SET DEFAULT."""
+
+    table: str
+    column: str
+    default: str
+    old_default: str | None = None
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    def sql(self) -> tuple[str, ...]:
+        return (alter_table(self.table, f"{_col(self.column)} SET DEFAULT {self.default}"),)
+
+    def describe(self) -> str:
+        return f"set default of {self.table}.{quote_ident(self.column)} to {self.default}"
+
+    def inverse(self) -> Change:
+        if self.old_default is None:
+            return DropDefault(self.table, self.column, self.default)
+        return SetDefault(self.table, self.column, self.old_default, self.default)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column)})
+
+
+@dataclass(frozen=True, slots=True)
+class DropDefault(Change):
+    """ALTER COLUMN ... DROP DEFAULT."""
+
+    table: str
+    column: str
+    old_default: str
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    def sql(self) -> tuple[str, ...]:
+        return (alter_table(self.table, f"{_col(self.column)} DROP DEFAULT"),)
+
+    def describe(self) -> str:
+        return f"drop default of {self.table}.{quote_ident(self.column)}"
+
+    def inverse(self) -> Change:
+        return SetDefault(self.table, self.column, self.old_default)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column)})
+
+
+@dataclass(frozen=True, slots=True)
+class SetNotNull(Change):
+    """ALTER COLUMN ... SET NOT NULL (a scan of the table), or a named NOT NULL constraint (18)."""
+
+    table: str
+    column: str
+    name: str | None = None
+    valid: bool = True
+
+    def sql(self) -> tuple[str, ...]:
+        if self.name is None and self.valid:
+            return (alter_table(self.table, f"{_col(self.column)} SET NOT NULL"),)
+        named = f"CONSTRAINT {quote_ident(self.name)} " if self.name else ""
+        tail = "" if self.valid else " NOT VALID"
+        return (alter_table(self.table, f"ADD {named}NOT NULL {quote_ident(self.column)}{tail}"),)
+
+    def describe(self) -> str:
+        return f"set not null on {self.table}.{quote_ident(self.column)}"
+
+    def inverse(self) -> Change:
+        return DropNotNull(self.table, self.column)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column)})
+
+
+@dataclass(frozen=True, slots=True)
+class DropNotNull(Change):
+    """ALTER COLUMN ... DROP NOT NULL."""
+
+    table: str
+    column: str
+
+    def sql(self) -> tuple[str, ...]:
+        return (alter_table(self.table, f"{_col(self.column)} DROP NOT NULL"),)
+
+    def describe(self) -> str:
+        return f"drop not null on {self.table}.{quote_ident(self.column)}"
+
+    def inverse(self) -> Change:
+        return SetNotNull(self.table, self.column)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column)})
+
+
+@dataclass(frozen=True, slots=True)
+class AddIdentity(Change):
+    """ALTER COLUMN ... ADD GENERATED ... AS IDENTITY."""
+
+    table: str
+    column: str
+    column_type: str
+    identity: Identity
+
+    def sql(self) -> tuple[str, ...]:
+        ident = identity_sql(self.identity, self.column_type)
+        return (alter_table(self.table, f"{_col(self.column)} ADD {ident}"),)
+
+    def describe(self) -> str:
+        return f"add identity to {self.table}.{quote_ident(self.column)}"
+
+    def inverse(self) -> Change:
+        return DropIdentity(self.table, self.column, self.column_type, self.identity)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column)})
+
+
+@dataclass(frozen=True, slots=True)
+class DropIdentity(Change):
+    """ALTER COLUMN ... DROP IDENTITY (its sequence goes with it)."""
+
+    table: str
+    column: str
+    column_type: str
+    identity: Identity
+
+    def sql(self) -> tuple[str, ...]:
+        return (alter_table(self.table, f"{_col(self.column)} DROP IDENTITY"),)
+
+    def describe(self) -> str:
+        return f"drop identity of {self.table}.{quote_ident(self.column)}"
+
+    def inverse(self) -> Change:
+        return AddIdentity(self.table, self.column, self.column_type, self.identity)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column)})
+
+
+@dataclass(frozen=True, slots=True)
+class AlterIdentity(Change):
+    """ALTER COLUMN ... SET GENERATED / SET <sequence option> of an identity column."""
+
+    table: str
+    column: str
+    column_type: str
+    old: Identity
+    new: Identity
+
+    def sql(self) -> tuple[str, ...]:
+        actions: list[str] = []
+        if self.old.always != self.new.always:
+            actions.append(f"SET GENERATED {'ALWAYS' if self.new.always else 'BY DEFAULT'}")
+        old = replace(self.old.options, data_type=self.column_type)
+        new = replace(self.new.options, data_type=self.column_type)
+        actions += ["SET " + c for c in sequence_option_clauses(new, old, with_type=False)]
+        col = _col(self.column)
+        return (alter_table(self.table, f"{col} {' '.join(actions)}"),)
+
+    def describe(self) -> str:
+        return f"alter identity of {self.table}.{quote_ident(self.column)}"
+
+    def inverse(self) -> Change:
+        return AlterIdentity(self.table, self.column, self.column_type, self.new, self.old)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column)})
+
+
+@dataclass(frozen=True, slots=True)
+class DropExpression(Change):
+    """ALTER COLUMN ... DROP EXPRESSION: a stored generated column becomes a plain one."""
+
+    table: str
+    column: str
+    expression: str
+
+    def sql(self) -> tuple[str, ...]:
+        return (alter_table(self.table, f"{_col(self.column)} DROP EXPRESSION"),)
+
+    def describe(self) -> str:
+        return f"drop generation expression of {self.table}.{quote_ident(self.column)}"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column)})

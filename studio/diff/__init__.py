@@ -1,0 +1,63 @@
+"""Schema x Schema -> ordered [Change]: the declarative diff, pure (no I/O).
+
+`diff(old, new)` lists what turns `old` into `new`, ordered by
+`studio.order.order`. Renames are never guessed: `rename_candidates` reports
+the dropped/added pairs that look like renames, and a `Rename` hint (parsed
+from the CLI's `A=B` by `parse_rename`) turns such a pair into a RENAME.
+Privileges and owners are compared only with `with_privileges`.
+
+One comparator per object kind (`objects`, `tables`, `views`), in the order
+their decisions feed each other: enums and functions say what they recreate
+before tables and views decide what must be rebuilt around them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from studio.diff import objects, tables, views
+from studio.diff.context import Context
+from studio.diff.renames import (
+    Rename,
+    RenameCandidate,
+    apply_renames,
+    parse_rename,
+    rename_candidates,
+)
+from studio.order import order
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from studio.changes import Change
+    from studio.model import Schema
+
+__all__ = ["Rename", "RenameCandidate", "diff", "parse_rename", "rename_candidates"]
+
+
+def diff(
+    old: Schema,
+    new: Schema,
+    renames: Sequence[Rename] = (),
+    *,
+    with_privileges: bool = False,
+) -> list[Change]:
+    """The changes that turn `old` into `new`, in an order PostgreSQL accepts.
+
+    Raises:
+        UsageError: a rename names an object the old schema does not have.
+    """
+    base, rename_changes = apply_renames(old, renames)
+    ctx = Context(base, new, with_privileges)
+    ctx.add(*rename_changes)
+    objects.namespaces(ctx)
+    objects.extensions(ctx)
+    objects.enums(ctx)
+    objects.domains(ctx)
+    objects.sequences(ctx)
+    objects.functions(ctx)
+    tables.tables(ctx)
+    views.views(ctx)
+    if with_privileges:
+        objects.privileges(ctx)
+    return order(ctx.out)

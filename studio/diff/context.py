@@ -1,0 +1,76 @@
+"""State one diff run shares between the per-kind comparators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from studio.changes import Change, Deps, SetComment
+from studio.diff.refs import RefIndex
+
+if TYPE_CHECKING:
+    from studio.model import Schema
+
+
+@dataclass
+class Context:
+    """The two schemas, their reference indexes, and what earlier comparators decided."""
+
+    old: Schema
+    new: Schema
+    with_privileges: bool = False
+    out: list[Change] = field(default_factory=list)
+    # columns (col keys) whose type changes or that are dropped and added again:
+    # views reading them must be dropped before and created after
+    rebuilt_columns: set[str] = field(default_factory=set)
+    # relations (qualified) and functions (keys) dropped and created again
+    recreated: set[str] = field(default_factory=set)
+    recreated_functions: set[str] = field(default_factory=set)
+    # enums recreated (qualified) and the columns they re-cast (col keys)
+    recast_enums: set[str] = field(default_factory=set)
+    recast_columns: set[str] = field(default_factory=set)
+    # (table, columns) of primary keys, unique constraints and unique indexes dropped
+    # or replaced: foreign keys referencing them must be dropped first and re-added
+    released_keys: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+    old_refs: RefIndex = field(init=False)
+    new_refs: RefIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.old_refs = RefIndex(self.old)
+        self.new_refs = RefIndex(self.new)
+
+    def add(self, *changes: Change) -> None:
+        """Append changes to the result."""
+        self.out.extend(changes)
+
+    def new_deps(self, *texts: str | None, types: tuple[str, ...] = ()) -> Deps:
+        """What expressions and types of the new schema need created first."""
+        keys = self.new_refs.expr_deps(*texts)
+        for t in types:
+            keys |= self.new_refs.type_deps(t)
+        return Deps(requires=frozenset(keys)) if keys else Deps()
+
+    def old_deps(self, *texts: str | None, types: tuple[str, ...] = ()) -> Deps:
+        """What expressions and types of the old schema used (dropped only after)."""
+        keys = self.old_refs.expr_deps(*texts)
+        for t in types:
+            keys |= self.old_refs.type_deps(t)
+        return Deps(uses=frozenset(keys)) if keys else Deps()
+
+    def comment(
+        self,
+        kind: str,
+        obj: str,
+        old: str | None,
+        new: str | None,
+        *,
+        key: str = "",
+        table: str | None = None,
+        created: bool = False,
+    ) -> None:
+        """A SetComment when the comment differs (or, on a (re)created object, when it has one)."""
+        if created:
+            if new is not None:
+                self.add(SetComment(kind, obj, new, None, key, table))
+        elif old != new:
+            self.add(SetComment(kind, obj, new, old, key, table))

@@ -1,0 +1,277 @@
+"""Statement order, decided in one place, and the migration script.
+
+`order()` is a topological sort of the changes on their dependency keys
+(`Change.provides/requires/removes/uses`): a change runs after whatever
+creates what it needs, a drop runs before the drop of anything its object
+used, and an object is dropped before one of the same name is created. Among
+the changes that are free to run, the one earliest in `PHASES` goes first,
+then by target and SQL text, so the same input always gives the same output.
+A dependency cycle (which only hand-made inputs produce) is broken by taking
+the earliest remaining change in that same order.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from studio.changes import (
+    AddColumn,
+    AddConstraint,
+    AddDomainConstraint,
+    AddEnumValue,
+    AddIdentity,
+    AlterColumnType,
+    AlterExtensionSchema,
+    AlterIdentity,
+    AlterOwner,
+    AlterPolicy,
+    AlterSequence,
+    AttachPartition,
+    Change,
+    CreateDomain,
+    CreateEnum,
+    CreateExtension,
+    CreateFunction,
+    CreateIndex,
+    CreatePolicy,
+    CreateSchema,
+    CreateSequence,
+    CreateTable,
+    CreateTrigger,
+    CreateView,
+    DetachPartition,
+    DropColumn,
+    DropConstraint,
+    DropDefault,
+    DropDomain,
+    DropDomainConstraint,
+    DropEnum,
+    DropExpression,
+    DropExtension,
+    DropFunction,
+    DropIdentity,
+    DropIndex,
+    DropNotNull,
+    DropPolicy,
+    DropSchema,
+    DropSequence,
+    DropTable,
+    DropTrigger,
+    DropView,
+    ForceRowLevelSecurity,
+    GrantPrivilege,
+    RecreateEnum,
+    RenameColumn,
+    RenameConstraint,
+    RenameIndex,
+    RenameTable,
+    RevokePrivilege,
+    SetComment,
+    SetDefault,
+    SetDomainDefault,
+    SetDomainNotNull,
+    SetInherit,
+    SetLogged,
+    SetNotNull,
+    SetRowLevelSecurity,
+    SetSequenceOwner,
+    SetTableOptions,
+    SetTriggerEnabled,
+    ValidateConstraint,
+    ValidateDomainConstraint,
+)
+from studio.model import ConstraintKind
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+# A foreign key is placed apart from other constraints: dropped first (it
+# holds the unique key it references), added last (after that key exists).
+_FK = "foreign key"
+
+# The preferred order, top to bottom. Dependencies override it where needed.
+PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
+    # --- 1. take away what depends on other things, dependents first
+    (RevokePrivilege,),
+    (DropPolicy, DropTrigger),
+    (DropView,),
+    (_FK,),  # DropConstraint of a foreign key
+    (DropConstraint,),
+    (DropIndex,),
+    (DetachPartition,),
+    (DropColumn,),
+    (DropTable,),
+    (DropFunction,),
+    (DropSequence,),
+    (DropDomain,),
+    (DropEnum,),
+    (DropExtension,),
+    (DropSchema,),
+    # --- 2. namespaces, then renames (everything after uses the new names)
+    (CreateSchema,),
+    (CreateExtension, AlterExtensionSchema),
+    (RenameTable,),
+    (RenameColumn,),
+    (RenameConstraint, RenameIndex),
+    # --- 3. types and sequences, before the tables using them
+    (CreateEnum, AddEnumValue),
+    (CreateDomain, SetDomainDefault, SetDomainNotNull, DropDomainConstraint),
+    (AddDomainConstraint, ValidateDomainConstraint),
+    (CreateSequence, AlterSequence),
+    # --- 4. tables and columns
+    (CreateTable,),
+    (AttachPartition, SetInherit),
+    (AddColumn,),
+    (AlterColumnType, RecreateEnum),
+    # a serial becoming an identity loses its default first; an identity needs NOT NULL
+    (DropExpression, DropIdentity, DropDefault),
+    (DropNotNull, SetNotNull),
+    (AddIdentity, AlterIdentity, SetDefault),
+    (SetLogged, SetTableOptions, SetRowLevelSecurity, ForceRowLevelSecurity),
+    (SetSequenceOwner,),
+    # --- 5. code, keys, indexes, then what reads them
+    (CreateFunction,),
+    (AddConstraint,),  # primary keys, unique, check, exclusion
+    (CreateIndex,),
+    (_FK,),  # AddConstraint of a foreign key, after the keys it references
+    (ValidateConstraint,),
+    (CreateView,),
+    (CreateTrigger, SetTriggerEnabled),
+    (CreatePolicy, AlterPolicy),
+    # --- 6. annotations
+    (SetComment,),
+    (GrantPrivilege,),
+    (AlterOwner,),
+)
+
+
+def _phase_table() -> dict[tuple[type[Change], bool], int]:
+    table: dict[tuple[type[Change], bool], int] = {}
+    fk_seen = 0
+    for i, group in enumerate(PHASES):
+        for entry in group:
+            if entry == _FK:
+                cls = DropConstraint if fk_seen == 0 else AddConstraint
+                table[cls, True] = i
+                fk_seen += 1
+            elif isinstance(entry, type):
+                table.setdefault((entry, False), i)
+    return table
+
+
+_PHASE = _phase_table()
+
+
+def phase(change: Change) -> int:
+    """Index of the change's group in `PHASES`."""
+    fk = isinstance(change, (AddConstraint, DropConstraint)) and (
+        change.constraint.kind is ConstraintKind.FOREIGN_KEY
+    )
+    return _PHASE.get((type(change), fk), len(PHASES))
+
+
+def _priority(change: Change) -> tuple[int, str, str, str]:
+    target = change.targets[0] if change.targets else ""
+    return (phase(change), target, change.kind, "\n".join(change.sql()))
+
+
+def order(changes: Iterable[Change]) -> list[Change]:
+    """The changes in an order PostgreSQL accepts, deterministic for a given set."""
+    items = list(changes)
+    n = len(items)
+    providers: defaultdict[str, list[int]] = defaultdict(list)
+    removers: defaultdict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(items):
+        for k in c.provides:
+            providers[k].append(i)
+        for k in c.removes:
+            removers[k].append(i)
+    after: list[set[int]] = [set() for _ in range(n)]  # after[i]: what must wait for i
+
+    def edge(first: int, then: int) -> None:
+        if first != then:
+            after[first].add(then)
+
+    for i, c in enumerate(items):
+        for k in c.requires:
+            for j in providers.get(k, ()):
+                edge(j, i)
+        for k in c.uses:
+            for j in removers.get(k, ()):
+                edge(i, j)
+        for k in c.removes:
+            if k in c.provides:
+                continue  # rebuilt in place (a type change), not dropped and created
+            for j in providers.get(k, ()):
+                edge(i, j)
+    waiting = [0] * n
+    for targets in after:
+        for j in targets:
+            waiting[j] += 1
+    prio = [_priority(c) for c in items]
+    ready = [(prio[i], i) for i in range(n) if waiting[i] == 0]
+    heapq.heapify(ready)
+    done = [False] * n
+    out: list[Change] = []
+    while len(out) < n:
+        if not ready:  # a cycle: release the earliest remaining change
+            i = min((i for i in range(n) if not done[i]), key=lambda i: (prio[i], i))
+            waiting[i] = 0
+            heapq.heappush(ready, (prio[i], i))
+        _, i = heapq.heappop(ready)
+        if done[i]:
+            continue
+        done[i] = True
+        out.append(items[i])
+        for j in after[i]:
+            waiting[j] -= 1
+            if waiting[j] == 0 and not done[j]:
+                heapq.heappush(ready, (prio[j], j))
+    return out
+
+
+def steps(changes: Sequence[Change]) -> list[tuple[bool, list[Change]]]:
+    """Split ordered changes into runs: (True, changes) for one transaction, (False, [change]) alone.
+
+    A non-transactional change (CONCURRENTLY) stands alone, outside any
+    transaction; a change whose result is usable only once committed (a new
+    enum value) ends its transaction.
+    """
+    out: list[tuple[bool, list[Change]]] = []
+    current: list[Change] = []
+    for c in changes:
+        if not c.transactional:
+            if current:
+                out.append((True, current))
+                current = []
+            out.append((False, [c]))
+            continue
+        current.append(c)
+        if c.commit_before_use:
+            out.append((True, current))
+            current = []
+    if current:
+        out.append((True, current))
+    return out
+
+
+def render_script(changes: Sequence[Change], *, comments: bool = True) -> str:
+    """A plain SQL script psql can run as it is: BEGIN/COMMIT around each transactional run.
+
+    `changes` are taken in the order given (see `order`).
+    """
+    lines: list[str] = []
+    for transactional, run in steps(changes):
+        if transactional:
+            lines.append("BEGIN;")
+        for c in run:
+            if comments:
+                note = " [data loss]" if c.destructive else ""
+                lines.append("-- " + " ".join(c.describe().splitlines()) + note)
+            lines.extend(f"{s};" for s in c.sql())
+        if transactional:
+            lines.append("COMMIT;")
+        lines.append("")
+    return "\n".join(lines)
