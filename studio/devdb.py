@@ -301,9 +301,11 @@ def _wait_running(datadir: Path, host: str, timeout: float = 30) -> _PidFile | N
     return None
 
 
-def _log_tail(log: Path) -> str:
-    with contextlib.suppress(OSError):
-        lines = log.read_text(errors="replace").splitlines()[-30:]
+def _log_tail(log: Path, offset: int) -> str:
+    """The line of the server log, past `offset`, that best says why it stopped."""
+    with contextlib.suppress(OSError), log.open("rb") as f:
+        f.seek(offset)
+        lines = f.read().decode(errors="replace").splitlines()[-30:]
         errors = [ln for ln in lines if "FATAL" in ln or "could not" in ln]
         return (errors or lines or [""])[-1].strip()
     return ""
@@ -337,8 +339,9 @@ class Cluster:
     @property
     def server_version_num(self) -> int:
         """The server's `server_version_num`, e.g. 180006 for 18.6."""
-        nums = [int(n) for n in re.findall(r"\d+", self.binaries.version)[:2]]
-        return nums[0] * 10000 + (nums[1] if len(nums) > 1 else 0)
+        m = re.match(r"(\d+)(?:\.(\d+))?", self.binaries.version)  # 18.6, 15.18, 19beta1
+        assert m is not None
+        return int(m[1]) * 10000 + int(m[2] or 0)
 
     @property
     def started_by_us(self) -> bool:
@@ -368,11 +371,10 @@ class Cluster:
         if auth == "scram-sha-256" and not password:
             raise DevDbError("scram-sha-256 authentication needs a password")
         root = root or clusters_root()
-        user = _os_user()
-        bindir = _runnable_bindir(binaries.bindir, user)
-        home = root / name
-        c = cls(name, binaries, bindir, home / "data", 0, home, password=password, os_user=user)
-        c = replace(c, auth=auth)
+        user, home = _os_user(), root / name
+        run_dir = _runnable_bindir(binaries.bindir, user)
+        c = cls(name, binaries, run_dir, home / "data", 0, home, os_user=user, auth=auth)
+        c = replace(c, password=password)
         # one process at a time initializes and starts a given cluster
         with _flock(root / f"{name}.lock"):
             with contextlib.suppress(FileExistsError):
@@ -422,6 +424,7 @@ class Cluster:
             _chown(sockdir, self.os_user)
         log = self.home / "server.log"
         for _attempt in range(5):
+            seen = log.stat().st_size if log.exists() else 0  # read only this start's lines
             with socket.socket() as s:
                 s.bind((self.host, 0))
                 port = int(s.getsockname()[1])
@@ -431,7 +434,7 @@ class Cluster:
             try:
                 _run([*pg_ctl, "-l", str(log), "-o", opts, "start"], self.os_user, self.home)
             except DevDbError as e:
-                if "could not bind" in (tail := _log_tail(log)) or "already in use" in tail:
+                if "could not bind" in (tail := _log_tail(log, seen)) or "already in use" in tail:
                     continue  # another process took the port between our probe and the bind
                 raise DevDbError(
                     f"PostgreSQL {self.major} did not start: {tail or e} (see {log})"
@@ -535,7 +538,10 @@ def _shutdown(datadir: Path) -> None:
     # Signalling needs no binaries: a cached copy of them may have been cleaned from /tmp.
     if (info := _read_pidfile(datadir)) is None or not _is_postgres(info.pid):
         return
-    os.kill(info.pid, signal.SIGINT)
+    try:
+        os.kill(info.pid, signal.SIGINT)
+    except PermissionError:
+        raise DevDbError(f"server pid {info.pid} of {datadir} belongs to another user") from None
     deadline = time.monotonic() + 60
     while _read_pidfile(datadir) is not None and _is_postgres(info.pid):
         if time.monotonic() > deadline:
