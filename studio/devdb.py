@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Literal, Self
 from urllib.parse import quote
 
 from studio.errors import DevDbError
+from studio.model import quote_ident
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -49,10 +50,6 @@ _SOCKET_PATH_MAX = 107
 _SETTINGS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 _SETTINGS += " -c max_connections=200 -c shared_buffers=128MB"
 
-
-def quote_ident(name: str) -> str:
-    """Quote an SQL identifier: double-quoted, embedded quotes doubled."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True, slots=True)
