@@ -129,7 +129,8 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (DropExpression, DropIdentity, DropDefault),
     (DropNotNull, SetNotNull),
     (AddIdentity, AlterIdentity, SetDefault),
-    (SetLogged, SetTableOptions, SetRowLevelSecurity, ForceRowLevelSecurity),
+    (SetLogged, SetTableOptions, SetRowLevelSecurity),
+    (ForceRowLevelSecurity,),
     (SetSequenceOwner,),
     # --- 5. code, keys, indexes, then what reads them
     (CreateFunction,),

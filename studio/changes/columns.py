@@ -51,7 +51,8 @@ def sequence_option_clauses(
 def identity_sql(identity: Identity, column_type: str) -> str:
     """`GENERATED ... AS IDENTITY [(options)]`, naming only the options that are not the default."""
     how = "ALWAYS" if identity.always else "BY DEFAULT"
-    base = default_sequence_options(column_type, identity.options.increment)
+    # min/max/start defaults follow the sign of the increment; the increment's own default is 1
+    base = replace(default_sequence_options(column_type, identity.options.increment), increment=1)
     opts = sequence_option_clauses(
         replace(identity.options, data_type=column_type), base, with_type=False
     )

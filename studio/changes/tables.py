@@ -8,7 +8,7 @@ table they reference.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from studio.changes.base import (
     NO_DEPS,
@@ -57,7 +57,8 @@ class CreateTable(Change):
     """
 
     table: Table
-    parent: Table | None = None
+    # the parent of a partition (context for the SQL, not part of the change's identity)
+    parent: Table | None = field(default=None, compare=False, repr=False)
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
@@ -77,7 +78,10 @@ class CreateTable(Change):
             text = f"{head} PARTITION OF {t.partition_of}{body} {t.partition_bound or 'DEFAULT'}"
         else:
             # in the catalog's order (the model keeps columns sorted by name)
-            cols = [column_sql(c) for c in sorted(t.columns, key=lambda c: c.position)]
+            ordered = sorted(t.columns, key=lambda c: c.position)
+            cols = [
+                column_sql(replace(c, not_null=c.not_null and c.not_null_valid)) for c in ordered
+            ]
             text = f"{head} (\n    " + ",\n    ".join(cols) + "\n)" if cols else f"{head} ()"
             if t.inherits:
                 text += f" INHERITS ({', '.join(t.inherits)})"
@@ -85,7 +89,16 @@ class CreateTable(Change):
             text += f" PARTITION BY {t.partition_key}"
         if t.options:
             text += f" WITH ({', '.join(_option_sql(o) for o in t.options)})"
-        return (text,)
+        # PostgreSQL 18: a NOT VALID NOT NULL can only be added to an existing table
+        later = [
+            alter_table(
+                t.key,
+                f"ADD CONSTRAINT {quote_ident(c.not_null_name)} NOT NULL {quote_ident(c.name)} NOT VALID",
+            )
+            for c in t.columns
+            if c.not_null and not c.not_null_valid and c.not_null_name and t.partition_of is None
+        ]
+        return (text, *later)
 
     def describe(self) -> str:
         what = "partition" if self.table.partition_of else "table"

@@ -89,6 +89,8 @@ class AddEnumValue(Change):
     value: str
     before: str | None = None
     after: str | None = None
+    # the value added just before this one in the same diff: keeps them in label order
+    follows: str | None = field(default=None, compare=False, repr=False)
 
     _commit_before_use = True
 
@@ -109,8 +111,8 @@ class AddEnumValue(Change):
         return frozenset({type_key(self.enum), _label_key(self.enum, self.value)})
 
     def _structural_requires(self) -> frozenset[str]:
-        anchor = self.after if self.after is not None else self.before
-        return frozenset() if anchor is None else frozenset({_label_key(self.enum, anchor)})
+        keys = {self.after if self.after is not None else self.before, self.follows}
+        return frozenset(_label_key(self.enum, k) for k in keys if k is not None)
 
 
 def _label_key(enum: str, label: str) -> str:

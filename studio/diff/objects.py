@@ -80,15 +80,16 @@ def _is_subsequence(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
 
 
 def _added_values(old: EnumType, new: EnumType) -> list[AddEnumValue]:
-    out = []
+    out: list[AddEnumValue] = []
     for i, label in enumerate(new.labels):
         if label in old.labels:
             continue
+        follows = out[-1].value if out else None
         if i > 0:
-            out.append(AddEnumValue(new.key, label, after=new.labels[i - 1]))
+            out.append(AddEnumValue(new.key, label, after=new.labels[i - 1], follows=follows))
         else:
             anchor = next((v for v in new.labels if v in old.labels), None)
-            out.append(AddEnumValue(new.key, label, before=anchor))
+            out.append(AddEnumValue(new.key, label, before=anchor, follows=follows))
     return out
 
 
