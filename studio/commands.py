@@ -6,6 +6,7 @@ is the CLI's job (alembic's command.py shape).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,8 +15,13 @@ from studio.config import mask_dsn
 from studio.errors import UsageError, translate
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from studio.changes import Change
     from studio.config import Settings
+    from studio.diff import RenameCandidate
     from studio.model import Schema
+    from studio.sources import Loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +82,81 @@ async def inspect(settings: Settings) -> Inspection:
     finally:
         await conn.close()
     return Inspection(url=url, server_version=version, schemas=schemas, schema=schema)
+
+
+@dataclass(frozen=True, slots=True)
+class DiffResult:
+    """Two loaded sides, the managed schemas and the ordered changes between them."""
+
+    old: Loaded
+    new: Loaded
+    schemas: tuple[str, ...] | None
+    changes: tuple[Change, ...]
+    candidates: tuple[RenameCandidate, ...]
+
+
+def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | None:
+    """The one set of managed schemas applied to both sides (None: every user schema).
+
+    --schema (or `schemas` in config), else the schemas a declared SQLAlchemy
+    source uses, else every user schema; minus --exclude-schema.
+    """
+    present = {ns.name for side in sides for ns in side.schema.namespaces.values()}
+    present |= {t.schema for side in sides for t in side.schema.tables.values()}
+    chosen: tuple[str, ...] = settings.schemas
+    if chosen:
+        unknown = [s for s in chosen if s not in present]
+        if unknown:
+            raise UsageError(f"unknown schema {unknown[0]!r}", f"schemas found: {', '.join(sorted(present)) or '(none)'}")
+    else:
+        chosen = tuple(sorted({s for side in sides for s in side.declared_schemas}))
+    for s in settings.exclude_schemas:
+        if s not in present:
+            raise UsageError(f"unknown schema {s!r} in --exclude-schema")
+    if not chosen:
+        if not settings.exclude_schemas:
+            return None
+        chosen = tuple(sorted(present))
+    return tuple(s for s in chosen if s not in settings.exclude_schemas)
+
+
+async def load_pair(settings: Settings, from_spec: str | None, to_spec: str | None) -> tuple[Loaded, Loaded]:
+    """Load the two sides of a comparison: default live database -> declared schema.
+
+    A live side is read first so a declared side is materialized on a dev
+    server of the same PostgreSQL major version.
+    """
+    from studio.sources import SourceKind, declared_source, load, parse_source
+
+    old_src = parse_source(from_spec, settings) if from_spec else parse_source(settings.database_url() or "", settings)
+    new_src = parse_source(to_spec, settings) if to_spec else declared_source(settings)
+    if old_src.kind is SourceKind.URL and new_src.kind is SourceKind.URL:
+        old, new = await asyncio.gather(load(old_src, settings), load(new_src, settings))
+        return old, new
+    live = [s for s in (old_src, new_src) if s.kind is SourceKind.URL]
+    major = None
+    loaded: dict[int, Loaded] = {}
+    if live:
+        first = await load(live[0], settings)
+        loaded[id(live[0])] = first
+        major = first.server_version // 10000
+    for src in (old_src, new_src):
+        if id(src) not in loaded:
+            loaded[id(src)] = await load(src, settings, major=major)
+    return loaded[id(old_src)], loaded[id(new_src)]
+
+
+async def diff_sources(
+    settings: Settings, from_spec: str | None = None, to_spec: str | None = None, rename_specs: Sequence[str] = ()
+) -> DiffResult:
+    """Compare two sources and return the ordered changes from the first to the second."""
+    from studio.diff import diff, parse_rename, rename_candidates
+
+    old, new = await load_pair(settings, from_spec, to_spec)
+    schemas = managed_schemas(settings, old, new)
+    a = old.schema if schemas is None else old.schema.restrict(schemas)
+    b = new.schema if schemas is None else new.schema.restrict(schemas)
+    renames = [parse_rename(text, a, b) for text in rename_specs]
+    changes = diff(a, b, renames)
+    candidates = rename_candidates(a, b, renames)
+    return DiffResult(old, new, schemas, tuple(changes), tuple(candidates))

@@ -143,11 +143,6 @@ def test_invalid_names_and_missing_binaries_are_devdb_errors(tmp_path: Path) -> 
         devdb.binaries_at(tmp_path)
 
 
-def test_quote_ident() -> None:
-    assert devdb.quote_ident("plain") == '"plain"'
-    assert devdb.quote_ident('a"b') == '"a""b"'
-
-
 async def _exists(pg: devdb.Cluster, name: str) -> bool:
     conn = await pg.connect()
     try:

@@ -1,0 +1,91 @@
+"""`schema-studio diff`: compare two sources (default: live database -> declared schema)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import click
+
+from studio import commands
+from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, format_option, run, settings_from, target_options
+
+if TYPE_CHECKING:
+    from studio.commands import DiffResult
+
+
+def rename_option(func):  # type: ignore[no-untyped-def]
+    """--rename A=B (repeatable)."""
+    return click.option(
+        "--rename",
+        "renames",
+        multiple=True,
+        metavar="A=B",
+        help="Treat A (old side, [schema.]table[.column]) and B (new name, same form) as one object renamed.",
+    )(func)
+
+
+@cli.command("diff")
+@target_options
+@click.option("--from", "from_spec", metavar="SRC", help="Old side: URL, module:attr, .sql file/folder or `migrations` (default: the live database).")
+@click.option("--to", "to_spec", metavar="SRC", help="New side (default: the declared schema from config).")
+@rename_option
+@format_option("text", "sql", "json")
+def diff_cmd(
+    db_url: str | None,
+    schema_names: tuple[str, ...],
+    exclude_schema: tuple[str, ...],
+    from_spec: str | None,
+    to_spec: str | None,
+    renames: tuple[str, ...],
+    fmt: str,
+) -> int:
+    """Show what it takes to go from one schema to another (exit 2 when they differ)."""
+    settings = settings_from(db_url, schema_names, exclude_schema)
+    result = run(commands.diff_sources(settings, from_spec, to_spec, renames))
+    if fmt == "json":
+        click.echo(json.dumps(diff_json(result), indent=2))
+    elif fmt == "sql":
+        from studio.order import render_script
+
+        if result.changes:
+            click.echo(render_script(list(result.changes)))
+    else:
+        click.echo(diff_text(result))
+    return EXIT_DIFFERENCES if result.changes else EXIT_OK
+
+
+def diff_json(result: DiffResult) -> dict[str, object]:
+    """The change list and rename candidates as JSON."""
+    return {
+        "from": result.old.source.describe(),
+        "to": result.new.source.describe(),
+        "schemas": list(result.schemas) if result.schemas is not None else None,
+        "changes": [c.to_dict() for c in result.changes],
+        "rename_candidates": [
+            {"kind": c.kind, "old": c.old, "new": c.new, "score": c.score, "hint": c.hint} for c in result.candidates
+        ],
+    }
+
+
+def diff_text(result: DiffResult) -> str:
+    """A readable summary grouped by table, with data-loss and rename-candidate marks."""
+    head = f"{result.old.source.describe()} -> {result.new.source.describe()}"
+    if not result.changes:
+        return f"{head}: no differences"
+    groups: dict[str, list[str]] = {}
+    for change in result.changes:
+        group = change.targets[0] if change.targets else "(database)"
+        mark = click.style(" [data loss]", fg="red", bold=True) if change.destructive else ""
+        sign = {"create": "+", "add": "+", "drop": "-"}.get(change.kind.split("_", 1)[0], "~")
+        colour = {"+": "green", "-": "red"}.get(sign, "yellow")
+        groups.setdefault(group, []).append(click.style(f"  {sign} ", fg=colour) + change.describe() + mark)
+    lines = [f"{head}: {len(result.changes)} change(s)"]
+    for group, items in groups.items():
+        lines.append(click.style(group, bold=True))
+        lines.extend(items)
+    if result.candidates:
+        lines.append(click.style("rename candidates (pass --rename to accept):", fg="magenta", bold=True))
+        for c in result.candidates:
+            lines.append(f"  ? {c.kind} {c.old} -> {c.new}   --rename {c.hint}")
+    return "\n".join(lines)

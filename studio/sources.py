@@ -1,0 +1,464 @@
+"""Declared and live sources, each turned into a `Schema` by the one introspector.
+
+A declared source (SQLAlchemy metadata, SQL files, the migrations directory)
+is materialized in a fresh throwaway database of the dev server, then read
+back like any live database: PostgreSQL itself normalizes types, defaults and
+definitions, so the two sides of a diff never disagree on spelling.
+
+Materializations are cached under the user's cache folder, keyed by a hash of
+the files the declared schema is loaded from, the tool's version and the dev
+server's major version: an unchanged schema costs neither an import of the
+user's models nor a dev database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import hashlib
+import importlib
+import importlib.util
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from studio import __version__, db
+from studio.config import mask_dsn
+from studio.errors import SourceError, UsageError, translate
+from studio.introspect import introspect
+from studio.model import Schema
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Sequence
+
+    from studio.config import Settings
+
+
+class SourceKind(enum.StrEnum):
+    """Where a schema comes from."""
+
+    URL = "url"
+    SQLALCHEMY = "sqlalchemy"
+    SQL = "sql"
+    MIGRATIONS = "migrations"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A parsed source specification."""
+
+    kind: SourceKind
+    spec: str
+    # resolved file or folder for SQL and migrations sources
+    path: Path | None = None
+
+    def describe(self) -> str:
+        """How the source is shown to the user (URLs masked)."""
+        if self.kind is SourceKind.URL:
+            return mask_dsn(self.spec)
+        if self.kind is SourceKind.MIGRATIONS:
+            return f"migrations ({self.path})"
+        return self.spec
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A schema read from a source, with what it took."""
+
+    source: Source
+    schema: Schema
+    # schemas the declared SQLAlchemy metadata uses (for the managed-schema default)
+    declared_schemas: tuple[str, ...] = ()
+    cached: bool = False
+    server_version: int = 0
+
+
+def parse_source(spec: str, settings: Settings) -> Source:
+    """Recognize a source: a database URL, `migrations`, a .sql file or folder, or `module:attr`."""
+    if spec.startswith(("postgresql://", "postgres://")):
+        return Source(SourceKind.URL, spec)
+    if spec == "migrations":
+        return Source(SourceKind.MIGRATIONS, spec, settings.migrations_dir)
+    for base in (Path.cwd(), settings.root):
+        if base is None:
+            continue
+        candidate = base / spec
+        if candidate.is_dir() or (candidate.is_file() and candidate.suffix == ".sql"):
+            if candidate.is_dir() and (candidate / "schema-studio.sum").exists():
+                return Source(SourceKind.MIGRATIONS, spec, candidate)
+            return Source(SourceKind.SQL, spec, candidate)
+    if spec.endswith(".sql") or "/" in spec:
+        raise UsageError(f"no such SQL file or folder: {spec}")
+    module, sep, attr = spec.partition(":")
+    if sep and module and attr and all(p.isidentifier() for p in module.split(".")):
+        return Source(SourceKind.SQLALCHEMY, spec)
+    raise UsageError(
+        f"not a schema source: {spec!r}",
+        "use a database URL, package.module:attr, a .sql file or folder, or `migrations`",
+    )
+
+
+def declared_source(settings: Settings) -> Source:
+    """The declared schema from config (`schema`), or the migrations directory."""
+    if settings.schema:
+        return parse_source(settings.schema, settings)
+    raise UsageError(
+        "no declared schema configured",
+        "set schema = \"package.module:metadata\" (or a .sql path) in [tool.schema-studio], or pass --to",
+    )
+
+
+async def load(source: Source, settings: Settings, *, major: int | None = None, use_cache: bool = True) -> Loaded:
+    """Read `source` into a Schema; declared sources go through the dev server.
+
+    `major` picks the dev server's PostgreSQL major version (the target's,
+    so both sides are normalized by the same server).
+    """
+    if source.kind is SourceKind.URL:
+        return await _load_url(source, settings)
+    if source.kind is SourceKind.SQLALCHEMY:
+        return await _load_declared(source, settings, major, use_cache, _sqlalchemy_files, _sqlalchemy_ddl)
+    if source.kind is SourceKind.SQL:
+        return await _load_declared(source, settings, major, use_cache, _sql_files, _sql_ddl)
+    return await _load_declared(source, settings, major, use_cache, _migration_files, _migration_ddl)
+
+
+async def _load_url(source: Source, settings: Settings) -> Loaded:
+    conn = await db.connect(source.spec, timeout=settings.connect_timeout, read_only=True)
+    try:
+        with translate(mask_dsn(source.spec)):
+            version = await db.server_version_num(conn)
+            names = [n for n in await db.schema_names(conn) if n != _history_schema(settings)]
+            schema = await introspect(conn, names)
+    finally:
+        await conn.close()
+    return Loaded(source, schema, server_version=version)
+
+
+def _history_schema(settings: Settings) -> str:
+    return settings.history_table.split(".", 1)[0] if "." in settings.history_table else "public"
+
+
+# --- materialization ----------------------------------------------------------
+
+# A DDL batch: (script, where it came from, run statement by statement?)
+Batch = tuple[str, str, bool]
+
+
+async def _load_declared(
+    source: Source, settings: Settings, major: int | None, use_cache: bool, files: Any, ddl: Any
+) -> Loaded:
+    server_major = _dev_major(settings, major)
+    paths: list[Path] = files(source, settings)
+    key = _cache_key(source, paths, server_major)
+    cache_file = cache_dir() / f"{key}.json"
+    if use_cache and cache_file.is_file():
+        text = cache_file.read_text(encoding="utf-8")
+        declared, _, body = text.partition("\n")
+        return Loaded(source, Schema.from_json(body), tuple(filter(None, declared.split(","))), True)
+    batches, declared = ddl(source, settings)
+    async with dev_database(settings, server_major) as conn:
+        await run_batches(conn, batches)
+        version = await db.server_version_num(conn)
+        schema = await introspect(conn, None)
+    if use_cache:
+        _write_atomic(cache_file, ",".join(declared) + "\n" + schema.to_json())
+    return Loaded(source, schema, tuple(declared), False, version)
+
+
+def _dev_major(settings: Settings, major: int | None) -> int:
+    if settings.dev_url:
+        return major or 0
+    from studio.devdb import find_binaries
+
+    return find_binaries(major).major
+
+
+@contextlib.asynccontextmanager
+async def dev_database(settings: Settings, major: int | None = None) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to a fresh throwaway database on the dev server, dropped afterwards."""
+    if settings.dev_url:
+        async with _throwaway_on(settings.dev_url, settings) as conn:
+            yield conn
+        return
+    from studio.devdb import dev_cluster
+
+    cluster = await asyncio.to_thread(dev_cluster, major or None)
+    try:
+        async with cluster.throwaway("ss_declared") as url:
+            conn = await db.connect(url, timeout=settings.connect_timeout)
+            try:
+                yield conn
+            finally:
+                await conn.close()
+    finally:
+        if cluster.started_by_us:
+            await _stop_if_idle(cluster)
+
+
+async def _stop_if_idle(cluster: Any) -> None:
+    # Another schema-studio process may be using the cluster we started; it
+    # outlives us then, and that process (or the next one) stops it.
+    conn = await cluster.connect()
+    try:
+        others = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    if not others:
+        await asyncio.to_thread(cluster.stop)
+
+
+@contextlib.asynccontextmanager
+async def _throwaway_on(url: str, settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    import secrets
+    from urllib.parse import urlsplit, urlunsplit
+
+    from studio.model import quote_ident
+
+    name = f"ss_declared_{secrets.token_hex(4)}"
+    admin = await db.connect(url, timeout=settings.connect_timeout)
+    try:
+        with translate(mask_dsn(url)):
+            await admin.execute(f"CREATE DATABASE {quote_ident(name)}")
+        parts = urlsplit(url)
+        conn = await db.connect(urlunsplit(parts._replace(path="/" + name)), timeout=settings.connect_timeout)
+        try:
+            yield conn
+        finally:
+            await conn.close()
+            with translate(mask_dsn(url)):
+                await admin.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+# Statements PostgreSQL refuses in a transaction block, or a new enum value
+# used in the transaction that added it: the batch is re-run one statement at
+# a time, each committed on its own.
+_ONE_BY_ONE = {"25001", "55P04"}
+
+
+async def run_batches(conn: asyncpg.Connection, batches: Sequence[Batch]) -> None:
+    """Run DDL batches in as few round trips as the statements allow.
+
+    A multi-statement string runs in one implicit transaction and one round
+    trip; a batch that cannot (CONCURRENTLY, a new enum value used at once) is
+    rolled back by PostgreSQL and re-run statement by statement.
+    """
+    for script, where, single in batches:
+        if not script.strip():
+            continue
+        if not single:
+            try:
+                await conn.execute(script)
+                continue
+            except asyncpg.PostgresError as e:
+                if e.sqlstate not in _ONE_BY_ONE:
+                    raise _source_error(where, script, e) from None
+        for stmt, offset in _split(script, where):
+            try:
+                await conn.execute(stmt)
+            except asyncpg.PostgresError as e:
+                raise _source_error(where, script, e, offset) from None
+
+
+def _split(script: str, where: str) -> list[tuple[str, int]]:
+    """Statements of `script` with their character offsets (pglast's scanner)."""
+    from pglast import parser
+
+    try:
+        spans = parser.split(script, with_parser=False, only_slices=True)
+    except Exception as e:  # pglast raises its own error kinds for scan errors
+        raise SourceError(f"{where}: cannot split the SQL: {e}") from None
+    return [(script[s], s.start) for s in spans]
+
+
+def _source_error(where: str, script: str, e: asyncpg.PostgresError, offset: int = 0) -> SourceError:
+    pos = getattr(e, "position", None)
+    line = ""
+    if pos:
+        index = offset + int(pos) - 1
+        line = f":{script.count(chr(10), 0, index) + 1}"
+    msg = str(e).splitlines()[0]
+    return SourceError(f"{where}{line}: {msg}", "fix the declared schema, then run the command again")
+
+
+# --- the source kinds ---------------------------------------------------------
+
+
+def _project_root(settings: Settings) -> Path:
+    return settings.root or Path.cwd()
+
+
+def _sqlalchemy_files(source: Source, settings: Settings) -> list[Path]:
+    """The files a `module:attr` schema is loaded from: its top-level package, without importing it."""
+    module = source.spec.partition(":")[0]
+    top = module.split(".")[0]
+    root = _project_root(settings)
+    if (root / top).is_dir():
+        return sorted((root / top).rglob("*.py"))
+    if (root / f"{top}.py").is_file():
+        return [root / f"{top}.py"]
+    with _on_path(root):
+        spec = importlib.util.find_spec(top)  # a top-level find_spec executes nothing
+    if spec is None:
+        raise SourceError(f"cannot import {module}: no module named {top!r} (looked in {root})")
+    if spec.submodule_search_locations:
+        return sorted(p for loc in spec.submodule_search_locations for p in Path(loc).rglob("*.py"))
+    return [Path(spec.origin)] if spec.origin else []
+
+
+@contextlib.contextmanager
+def _on_path(root: Path) -> Any:
+    entry = str(root)
+    added = entry not in sys.path
+    if added:
+        sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        if added:
+            sys.path.remove(entry)
+
+
+def import_metadata(spec: str, root: Path) -> list[Any]:
+    """Import `module:attr` with the project root on the path; return its MetaData objects."""
+    import sqlalchemy as sa
+
+    module_name, _, attr = spec.partition(":")
+    with _on_path(root):
+        try:
+            module = importlib.import_module(module_name)
+        except SyntaxError as e:
+            raise SourceError(f"cannot import {module_name}: syntax error at {e.filename}:{e.lineno}: {e.msg}") from None
+        except Exception as e:  # the user's module may raise anything while importing
+            raise SourceError(f"cannot import {module_name}: {e.__class__.__name__}: {e}") from None
+    try:
+        obj = getattr(module, attr)
+    except AttributeError:
+        raise SourceError(f"{module_name} has no attribute {attr!r}") from None
+    items = obj if isinstance(obj, list | tuple) else [obj]
+    metadatas = []
+    for item in items:
+        md = item if isinstance(item, sa.MetaData) else getattr(item, "metadata", None)
+        if not isinstance(md, sa.MetaData):
+            raise SourceError(
+                f"{spec} is a {type(item).__name__}, not a MetaData, a DeclarativeBase subclass or a list of them"
+            )
+        metadatas.append(md)
+    return metadatas
+
+
+def _sqlalchemy_ddl(source: Source, settings: Settings) -> tuple[list[Batch], list[str]]:
+    from sqlalchemy import create_mock_engine
+
+    from studio.model import quote_ident
+
+    metadatas = import_metadata(source.spec, _project_root(settings))
+    statements: list[str] = []
+    schemas: set[str] = set()
+    for md in metadatas:
+        for table in md.tables.values():
+            schemas.add(table.schema or "public")
+
+    def collect(sql: Any, *args: Any, **kwargs: Any) -> None:
+        statements.append(str(sql.compile(dialect=engine.dialect)).strip())
+
+    engine = create_mock_engine("postgresql+asyncpg://", collect)  # type: ignore[arg-type]
+    for md in metadatas:
+        # checkfirst=False: the database is empty, and the mock engine cannot answer
+        md.create_all(engine, checkfirst=False)
+    prelude = [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(s)}" for s in sorted(schemas) if s != "public"]
+    script = ";\n".join(prelude + statements) + ";"
+    return [(script, source.spec, False)], sorted(schemas)
+
+
+def _sql_files(source: Source, settings: Settings) -> list[Path]:
+    assert source.path is not None
+    if source.path.is_dir():
+        return sorted(p for p in source.path.rglob("*.sql") if p.is_file())
+    return [source.path]
+
+
+def _sql_ddl(source: Source, settings: Settings) -> tuple[list[Batch], list[str]]:
+    batches = []
+    for path in _sql_files(source, settings):
+        try:
+            batches.append((path.read_text(encoding="utf-8"), str(path), False))
+        except (OSError, UnicodeDecodeError) as e:
+            raise SourceError(f"cannot read {path}: {e}") from None
+    return batches, []
+
+
+def _migration_files(source: Source, settings: Settings) -> list[Path]:
+    assert source.path is not None
+    if not source.path.is_dir():
+        return []
+    return sorted(p for p in source.path.iterdir() if p.suffix == ".sql" and not p.name.endswith(".down.sql"))
+
+
+def _migration_ddl(source: Source, settings: Settings) -> tuple[list[Batch], list[str]]:
+    """Replay: every migration's steps in order (backfills are data, skipped on an empty database)."""
+    from studio.migrations import load_directory
+
+    assert source.path is not None
+    batches: list[Batch] = []
+    if not source.path.is_dir():
+        return batches, []
+    for migration in load_directory(source.path):
+        for step in migration.steps:
+            if step.backfill:
+                continue
+            batches.append((step.sql, f"{migration.path.name} step {step.index}", not step.transactional))
+    return batches, []
+
+
+# --- cache ----------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """Where materialized schemas are cached: $XDG_CACHE_HOME/schema-studio (or ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "schema-studio" / "schemas"
+
+
+def _cache_key(source: Source, paths: list[Path], major: int) -> str:
+    h = hashlib.sha256()
+    for part in (__version__, source.kind.value, source.spec, str(major), _sqlalchemy_version()):
+        h.update(part.encode() + b"\0")
+    for path in paths:
+        h.update(str(path).encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError as e:
+            raise SourceError(f"cannot read {path}: {e}") from None
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
+def _sqlalchemy_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("sqlalchemy")
+    except Exception:
+        return "?"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # the cache is an optimization; a read-only home must not fail the command
