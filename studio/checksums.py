@@ -1,0 +1,160 @@
+"""The checksum file `schema-studio.sum`: a hash per migration file and one over all of them.
+
+Shaped like atlas.sum: the first line is a hash over all entries, then one
+`name hash` line per `.sql` file of the directory (up and down files). Two
+branches that both add migrations therefore both change the first line and
+conflict in git. Hashes are over the file with line endings normalized to
+`\\n`, so a CRLF checkout does not count as an edit.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import os
+import tempfile
+from typing import TYPE_CHECKING
+
+from studio.errors import ChecksumMismatch, MigrationFileError, StudioError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SUM_FILE = "schema-studio.sum"
+
+
+def _normalized(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temp file in the same folder and a rename: never half-written."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def file_hash(data: bytes) -> str:
+    """`h1:` + base64 SHA-256 of the content with line endings normalized."""
+    return "h1:" + base64.b64encode(hashlib.sha256(_normalized(data)).digest()).decode()
+
+
+def read_file(path: Path) -> tuple[bytes, str]:
+    """The bytes and UTF-8 text of a migration file (MigrationFileError when unreadable)."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise MigrationFileError(str(path), 1, f"cannot read: {e.strerror or e}") from None
+    try:
+        return data, data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise MigrationFileError(str(path), line, "not valid UTF-8") from None
+
+
+def sql_files(directory: Path) -> list[Path]:
+    """Every `.sql` file of the directory, sorted by name."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.suffix == ".sql" and p.is_file())
+
+
+def compute_sum(directory: Path) -> tuple[str, dict[str, str]]:
+    """The total hash and the hash of every `.sql` file of the directory."""
+    entries = {p.name: file_hash(read_file(p)[0]) for p in sql_files(directory)}
+    total = hashlib.sha256("".join(f"{n} {h}\n" for n, h in sorted(entries.items())).encode())
+    return "h1:" + base64.b64encode(total.digest()).decode(), entries
+
+
+def render_sum(total: str, entries: dict[str, str]) -> str:
+    """The sum file's text: the total first, then `name hash` lines sorted by name."""
+    return total + "\n" + "".join(f"{n} {h}\n" for n, h in sorted(entries.items()))
+
+
+def write_sum(directory: Path) -> Path:
+    """Rewrite `schema-studio.sum` from the files as they are now."""
+    total, entries = compute_sum(directory)
+    path = directory / SUM_FILE
+    try:
+        write_atomic(path, render_sum(total, entries))
+    except OSError as e:
+        raise StudioError(
+            f"cannot write {path}: {e.strerror or e}",
+            "check the folder's permissions and free space",
+        ) from None
+    return path
+
+
+def read_sum(directory: Path) -> tuple[str, dict[str, str]] | None:
+    """The recorded total and entries, or None when there is no sum file."""
+    path = directory / SUM_FILE
+    if not path.is_file():
+        return None
+    _, text = read_file(path)
+    lines = text.splitlines()
+    for i, line in enumerate(lines, 1):
+        if line.startswith(("<<<<<<<", "=======", ">>>>>>>")):
+            raise MigrationFileError(
+                str(path),
+                i,
+                "merge conflict in the sum file: two branches added migrations; "
+                "rebase your migrations after theirs (new versions), then run `schema-studio hash`",
+            )
+    if not lines or not lines[0].startswith("h1:"):
+        raise MigrationFileError(str(path), 1, "the first line must be the total hash (h1:...)")
+    entries: dict[str, str] = {}
+    for i, line in enumerate(lines[1:], 2):
+        name, _, digest = line.rpartition(" ")
+        if not name or not digest.startswith("h1:"):
+            raise MigrationFileError(str(path), i, "expected `<file name> h1:<hash>`")
+        entries[name] = digest
+    return lines[0], entries
+
+
+def _mismatch(path: Path, message: str) -> ChecksumMismatch:
+    err = ChecksumMismatch(str(path))
+    err.message = message
+    err.args = (message,)
+    return err
+
+
+def verify_sum(directory: Path) -> None:
+    """Check every `.sql` file against `schema-studio.sum`.
+
+    Raises:
+        ChecksumMismatch: naming the first file edited, added without `hash`,
+            or recorded but gone; or the sum file itself when it is missing.
+    """
+    files = sql_files(directory)
+    recorded = read_sum(directory)
+    if recorded is None:
+        if files:
+            raise _mismatch(directory / SUM_FILE, f"{directory / SUM_FILE} is missing")
+        return
+    total, entries = recorded
+    actual_total, actual = compute_sum(directory)
+    for name, digest in sorted(actual.items()):
+        if name not in entries:
+            raise _mismatch(directory / name, f"{directory / name} is not recorded in {SUM_FILE}")
+        if entries[name] != digest:
+            raise ChecksumMismatch(str(directory / name))
+    for name in sorted(entries):
+        if name not in actual:
+            raise _mismatch(
+                directory / name,
+                f"{directory / name} is recorded in {SUM_FILE} but missing on disk",
+            )
+    if total != actual_total:
+        raise _mismatch(
+            directory / SUM_FILE,
+            f"{directory / SUM_FILE}: the total hash (first line) does not match its entries",
+        )

@@ -1,0 +1,411 @@
+"""The migration file format: steps, directives and annotations, parsed with PostgreSQL's lexer.
+
+See `studio.migrations` for the format itself. Statements are split with
+pglast's `scan` (PostgreSQL's own lexer), so quotes, dollar quotes, comments
+and `BEGIN ATOMIC` bodies are respected, and an unterminated one is reported
+with its line. Parsing is pure: text in, steps out.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from studio.errors import MigrationFileError
+from studio.statements import non_transactional_statement
+
+DIRECTIVE_PREFIX = "schema-studio:"
+_DIRECTIVE = re.compile(r"^--\s*schema-studio:(?P<name>\S*)\s*(?P<arg>.*?)\s*$")
+_HEADER_KEY = re.compile(
+    r"^--\s*(?P<key>version|tool|schema-before|schema-after):\s*(?P<value>.*?)\s*$"
+)
+_HAZARD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+KNOWN_DIRECTIVES = ("step", "no-transaction", "backfill", "phase", "ignore")
+
+
+class Phase(enum.StrEnum):
+    """The expand/contract phase a migration belongs to (file-level directive)."""
+
+    EXPAND = "expand"
+    CONTRACT = "contract"
+
+
+@dataclass(frozen=True, slots=True)
+class Ignore:
+    """`-- schema-studio:ignore <hazard-id> <reason>`: lint accepts this hazard on the next statement."""
+
+    hazard: str
+    reason: str
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One SQL statement of a step (without its terminating semicolon)."""
+
+    sql: str
+    line: int = 0
+    ignores: tuple[Ignore, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A unit the runner applies and records: numbered from 1 within its migration."""
+
+    index: int
+    # the step's SQL as written: its statements with the comments between them
+    sql: str
+    annotations: tuple[str, ...]
+    transactional: bool = True
+    backfill: bool = False
+    line: int = 0
+    statements: tuple[Statement, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """A one-line description: the first annotation, else the first SQL line."""
+        if self.annotations and self.annotations[0].strip():
+            return self.annotations[0].strip()
+        first = self.sql.strip().splitlines()[0] if self.sql.strip() else ""
+        return first if len(first) <= 80 else first[:77] + "..."
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A parsed file: its steps, header keys, free header comments and phase."""
+
+    steps: tuple[Step, ...]
+    header: dict[str, str] = field(default_factory=dict)
+    description: tuple[str, ...] = ()
+    phase: Phase | None = None
+
+
+# --- parsing ------------------------------------------------------------------------
+
+
+class _Lines:
+    """Character offset -> 1-based line number."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def __call__(self, offset: int) -> int:
+        return bisect_right(self.starts, offset)
+
+
+def tokens_of(
+    text: str, where: str, lines: _Lines | None = None
+) -> list[tuple[int, int, str, str]]:
+    """PostgreSQL's lexer over the text: (start, end exclusive, token name, kind)."""
+    lines = lines or _Lines(text)
+    from pglast.parser import ParseError, scan
+
+    if "\x00" in text:
+        raise MigrationFileError(where, lines(text.index("\x00")), "the file contains a NUL byte")
+    try:
+        return [(t.start, t.end + 1, t.name, t.kind) for t in scan(text)]
+    except ParseError as e:
+        message = str(e.args[0]) if e.args else str(e)
+        message = message.split(" at or near ", 1)[0]
+        offset = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
+        raise MigrationFileError(
+            where, lines(min(offset, len(text))), f"{message} (starting here)"
+        ) from None
+
+
+def _comment_text(token_text: str) -> str:
+    """An annotation line from a comment token: the text without `--` and one space."""
+    if token_text.startswith("--"):
+        return token_text[2:].removeprefix(" ")
+    return token_text[2:-2].strip()  # /* ... */
+
+
+# Words psql counts to recognise `CREATE [OR REPLACE] FUNCTION|PROCEDURE ... BEGIN ATOMIC`.
+_CREATE_ROUTINE = {("CREATE", "FUNCTION"), ("CREATE", "PROCEDURE")}
+
+
+class _StatementSplitter:
+    """Tracks parentheses and BEGIN ... END bodies the way psql does, to find statement ends."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.words: list[str] = []
+        self.parens = 0
+        self.begin_depth = 0
+
+    def _in_routine(self) -> bool:
+        w = self.words
+        if len(w) >= 2 and (w[0], w[1]) in _CREATE_ROUTINE:
+            return True
+        return (
+            len(w) >= 4
+            and w[0] == "CREATE"
+            and w[1] == "OR"
+            and w[2] == "REPLACE"
+            and w[3] in ("FUNCTION", "PROCEDURE")
+        )
+
+    def feed(self, name: str, kind: str) -> bool:
+        """Take one token; True when it is the semicolon that ends the statement."""
+        if name == "ASCII_40":
+            self.parens += 1
+        elif name == "ASCII_41":
+            self.parens = max(0, self.parens - 1)
+        elif name == "ASCII_59":
+            return self.parens == 0 and self.begin_depth == 0
+        elif kind != "NO_KEYWORD" or name == "IDENT":
+            word = name.removesuffix("_P")
+            self.words.append(word)
+            if self._in_routine() and self.parens == 0:
+                # CASE also ends with END: it only matters inside a BEGIN body
+                if word == "BEGIN" or (word == "CASE" and self.begin_depth > 0):
+                    self.begin_depth += 1
+                elif word == "END" and self.begin_depth > 0:
+                    self.begin_depth -= 1
+        return False
+
+
+def parse_text(text: str, where: str = "<text>") -> Parsed:
+    """Parse a migration file's text into steps (see the module docstring for the format).
+
+    Raises:
+        MigrationFileError: with `where` and the line of the problem.
+    """
+    lines = _Lines(text)
+    tokens = tokens_of(text, where, lines)
+    explicit = any(
+        kind == "NO_KEYWORD" and name == "SQL_COMMENT" and _directive_name(text[s:e]) == "step"
+        for s, e, name, kind in tokens
+    )
+    p = _Parser(text, where, lines, explicit)
+    for start, end, name, kind in tokens:
+        p.token(start, end, name, kind)
+    return p.finish()
+
+
+def _directive_name(comment: str) -> str | None:
+    m = _DIRECTIVE.match(comment)
+    return m["name"] if m else None
+
+
+class _Parser:
+    """The state machine behind `parse_text`: header, then steps of statements."""
+
+    def __init__(self, text: str, where: str, lines: _Lines, explicit: bool) -> None:
+        self.text, self.where, self.lines, self.explicit = text, where, lines, explicit
+        self.header: dict[str, str] = {}
+        self.description: list[str] = []
+        self.phase: Phase | None = None
+        self.steps: list[Step] = []
+        self.in_header = True
+        # implicit files: the top comment block, up to the first blank line, is the header
+        self.header_open = not explicit
+        self.prev_end = 0
+        self.splitter = _StatementSplitter()
+        self._new_step(None)
+
+    def error(self, offset: int, problem: str) -> MigrationFileError:
+        return MigrationFileError(self.where, self.lines(offset), problem)
+
+    # a step being collected
+    def _new_step(self, marker_offset: int | None) -> None:
+        self.step_line = self.lines(marker_offset) if marker_offset is not None else 0
+        self.step_offset = marker_offset
+        self.annotations: list[str] = []
+        self.transactional = True
+        self.backfill = False
+        self.statements: list[Statement] = []
+        self.sql_start: int | None = None
+        self.sql_end = 0
+        self.stmt_start: int | None = None
+        self.stmt_end = 0
+        self.stmt_last_comment = False
+        self.ignores: list[Ignore] = []
+
+    def token(self, start: int, end: int, name: str, kind: str) -> None:
+        gap, self.prev_end = self.text[self.prev_end : start], end
+        if name in ("SQL_COMMENT", "C_COMMENT") and kind == "NO_KEYWORD":
+            self.comment(start, end, blank_before=bool(re.search(r"\n[ \t\r]*\n", gap)))
+            return
+        self.header_open = False
+        if self.explicit and self.in_header:
+            raise self.error(start, "SQL before the first `-- schema-studio:step` marker")
+        if not self.explicit and self.in_header:
+            self.in_header = False
+        if self.stmt_start is None:
+            self.stmt_start = start
+            if self.sql_start is None:
+                self.sql_start = start
+        self.stmt_end = end
+        self.stmt_last_comment = False
+        if self.splitter.feed(name, kind):
+            self._end_statement(semicolon=start)
+
+    def comment(self, start: int, end: int, *, blank_before: bool) -> None:
+        body = self.text[start:end]
+        m = _DIRECTIVE.match(body) if body.startswith("--") else None
+        if self.header_open and blank_before and start > 0:
+            self.header_open = False
+        if m is None:
+            if self.stmt_start is not None:  # inside a statement: part of its text
+                self.stmt_end = end
+                self.stmt_last_comment = body.startswith("--")
+            elif (self.in_header and self.explicit) or self.header_open:
+                self._header_comment(body)
+            elif not self.statements:
+                self.annotations.append(_comment_text(body))
+            # a comment between two statements of a step stays in the step's SQL text only
+            return
+        self.directive(start, m["name"], m["arg"])
+
+    def _header_comment(self, body: str) -> None:
+        key = _HEADER_KEY.match(body)
+        if key:
+            self.header[key["key"]] = key["value"]
+        else:
+            self.description.append(_comment_text(body))
+
+    def directive(self, start: int, name: str, arg: str) -> None:
+        if name == "step" and self.stmt_start is not None:
+            self._end_statement(semicolon=None)  # a marker ends a statement missing its `;`
+        if self.stmt_start is not None:
+            raise self.error(
+                start,
+                f"`-- schema-studio:{name}` inside a statement: end the statement with `;` first",
+            )
+        if name == "step":
+            self._no_argument(start, name, arg)
+            self._end_step()
+            self.in_header = False
+            self._new_step(start)
+        elif name in ("no-transaction", "backfill"):
+            self._no_argument(start, name, arg)
+            if self.explicit and self.in_header:
+                raise self.error(
+                    start,
+                    f"`-- schema-studio:{name}` is a step directive: put it after a step marker",
+                )
+            if self.statements:
+                raise self.error(
+                    start,
+                    f"`-- schema-studio:{name}` must come right after the step marker, before the step's SQL",
+                )
+            if name == "no-transaction":
+                self.transactional = False
+            else:
+                self.backfill = True
+        elif name == "phase":
+            allowed = (
+                not self.steps
+                and not self.statements
+                and (self.in_header if self.explicit else True)
+            )
+            if not allowed:
+                raise self.error(
+                    start,
+                    "`-- schema-studio:phase` is file-level: put it in the header, before the first step",
+                )
+            try:
+                phase = Phase(arg)
+            except ValueError:
+                raise self.error(
+                    start, f"phase must be `expand` or `contract`, not {arg!r}"
+                ) from None
+            if self.phase is not None and self.phase is not phase:
+                raise self.error(start, "two different phases in one file")
+            self.phase = phase
+        elif name == "ignore":
+            hazard, _, reason = arg.partition(" ")
+            if not _HAZARD_ID.match(hazard) or not reason.strip():
+                raise self.error(
+                    start,
+                    "usage: `-- schema-studio:ignore <hazard-id> <reason>` (the reason is required)",
+                )
+            if self.explicit and self.in_header:
+                raise self.error(
+                    start, "`-- schema-studio:ignore` must precede a statement, inside a step"
+                )
+            self.ignores.append(Ignore(hazard, reason.strip(), self.lines(start)))
+        else:
+            known = ", ".join(KNOWN_DIRECTIVES)
+            raise self.error(start, f"unknown directive `-- schema-studio:{name}` (known: {known})")
+
+    def _no_argument(self, start: int, name: str, arg: str) -> None:
+        if arg:
+            raise self.error(start, f"`-- schema-studio:{name}` takes no argument (got {arg!r})")
+
+    def _end_statement(self, semicolon: int | None) -> None:
+        assert self.stmt_start is not None
+        end = self.stmt_end if semicolon is None else semicolon
+        sql = self.text[self.stmt_start : end].rstrip()
+        self.statements.append(Statement(sql, self.lines(self.stmt_start), tuple(self.ignores)))
+        self.sql_end = self.stmt_end
+        self.ignores = []
+        self.stmt_start = None
+        self.splitter.reset()
+        if not self.explicit:
+            self._end_step()
+            self._new_step(None)
+
+    def _end_step(self) -> None:
+        if self.stmt_start is not None:  # a last statement without `;`
+            self._end_statement(semicolon=None)
+            if not self.explicit:
+                return
+        if self.ignores:
+            raise self.error(
+                self.lines.starts[self.ignores[-1].line - 1],
+                "`-- schema-studio:ignore` is not followed by a statement",
+            )
+        if not self.statements:
+            if self.step_offset is not None:
+                raise self.error(self.step_offset, "empty step: a step marker with no SQL after it")
+            if not self.transactional or self.backfill:
+                raise self.error(len(self.text), "a step directive with no statement after it")
+            return
+        assert self.sql_start is not None
+        # an implicit step is found by its statement's line
+        line = self.step_line or self.statements[0].line
+        index = len(self.steps) + 1
+        if not self.transactional and len(self.statements) > 1:
+            raise self.error(
+                self.sql_start,
+                f"step {index} runs outside a transaction and so must hold exactly one statement "
+                "(a crash between two statements could not be resumed): split it with `-- schema-studio:step`",
+            )
+        if self.transactional:
+            for stmt in self.statements:
+                what = non_transactional_statement(stmt.sql)
+                if what:
+                    where = (
+                        "after this step's marker"
+                        if self.explicit
+                        else "on the line before the statement"
+                    )
+                    raise MigrationFileError(
+                        self.where,
+                        stmt.line,
+                        f"{what} cannot run inside a transaction: put `-- schema-studio:no-transaction` {where}",
+                    )
+        sql = self.text[self.sql_start : self.sql_end].strip()
+        if self.stmt_last_comment or not sql.endswith(";"):
+            sql += "\n;" if self.stmt_last_comment else ";"
+        self.steps.append(
+            Step(
+                index,
+                sql,
+                tuple(self.annotations),
+                self.transactional,
+                self.backfill,
+                line,
+                tuple(self.statements),
+            )
+        )
+
+    def finish(self) -> Parsed:
+        self._end_step()
+        return Parsed(tuple(self.steps), self.header, tuple(self.description), self.phase)

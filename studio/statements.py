@@ -1,0 +1,86 @@
+"""Facts about single SQL statements, read from pglast's parse tree (never a regex over SQL).
+
+Used by the migration parser (which statements cannot run in a transaction)
+and the runner (the index a CREATE INDEX CONCURRENTLY builds, the tables a
+statement locks). A statement pglast cannot parse yields no facts: the
+server is the judge of its syntax.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _parse_one(sql: str) -> Any:
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        stmts = parse_sql(sql)
+    except ParseError:
+        return None  # syntax newer than pglast, or wrong: the server will say
+    return stmts[0].stmt if len(stmts) == 1 else None
+
+
+def non_transactional_statement(sql: str) -> str | None:
+    """What in `sql` cannot run inside a transaction block, or None."""
+    from pglast import ast
+
+    node = _parse_one(sql)
+    if isinstance(node, ast.IndexStmt) and node.concurrent:
+        return "CREATE INDEX CONCURRENTLY"
+    if isinstance(node, ast.DropStmt) and node.concurrent:
+        return "DROP INDEX CONCURRENTLY"
+    if isinstance(node, ast.ReindexStmt) and any(
+        getattr(p, "defname", None) == "concurrently" for p in (node.params or ())
+    ):
+        return "REINDEX CONCURRENTLY"
+    if isinstance(node, ast.VacuumStmt):
+        return "VACUUM" if node.is_vacuumcmd else None
+    kinds = {
+        ast.CreatedbStmt: "CREATE DATABASE",
+        ast.DropdbStmt: "DROP DATABASE",
+        ast.AlterSystemStmt: "ALTER SYSTEM",
+        ast.CreateTableSpaceStmt: "CREATE TABLESPACE",
+        ast.DropTableSpaceStmt: "DROP TABLESPACE",
+    }
+    for cls, what in kinds.items():
+        if isinstance(node, cls):
+            return what
+    return None
+
+
+def concurrent_index(sql: str) -> str | None:
+    """The index a `CREATE INDEX CONCURRENTLY` statement builds, as SQL (`schema.name` or `name`)."""
+    from pglast import ast
+
+    from studio.model import qualname, quote_ident
+
+    node = _parse_one(sql)
+    if not isinstance(node, ast.IndexStmt) or not node.concurrent or not node.idxname:
+        return None
+    # an index lives in its table's schema
+    schema = node.relation.schemaname if node.relation is not None else None
+    return qualname(schema, node.idxname) if schema else quote_ident(node.idxname)
+
+
+def relations(sql: str) -> tuple[str, ...]:
+    """The tables a statement names (as SQL), for reporting who holds locks on them."""
+    from pglast import ast
+    from pglast.visitors import Visitor
+
+    from studio.model import qualname, quote_ident
+
+    found: list[str] = []
+
+    class _Collect(Visitor):
+        def visit_RangeVar(self, ancestors: object, node: ast.RangeVar) -> None:
+            relname = node.relname or ""
+            name = qualname(node.schemaname, relname) if node.schemaname else quote_ident(relname)
+            if name not in found:
+                found.append(name)
+
+    node = _parse_one(sql)
+    if isinstance(node, ast.Node):
+        _Collect()(node)
+    return tuple(found)
