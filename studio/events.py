@@ -1,0 +1,220 @@
+"""What the runner reports while it works: frozen events with monotonic timestamps.
+
+The runner takes an `EventSink` (a plain or async callable): the CLI passes a
+printer, the studio posts each event as a Textual message. `stream()` turns a
+run into an async iterator of events for consumers that prefer `async for`.
+Every event carries `at`, a `time.monotonic()` reading (or the injected
+clock's), so a consumer can draw elapsed times without a wall clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import enum
+import inspect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable, Callable
+
+    EventSink = Callable[["Event"], Awaitable[None] | None]
+
+
+class Direction(enum.StrEnum):
+    """Applying a migration or rolling it back."""
+
+    UP = "up"
+    DOWN = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """A session that held a lock the step needed."""
+
+    pid: int
+    application_name: str = ""
+    user: str = ""
+    client: str = ""
+    state: str = ""
+    query: str = ""
+    # seconds since the blocker's transaction (or, for a migrator, its session) began
+    age: float | None = None
+    # lock modes it held on `relation`
+    modes: str = ""
+    relation: str = ""
+
+    def describe(self) -> str:
+        """One line: `pid 123 (psql, alice@10.0.0.5) idle in transaction for 12s, holds AccessShareLock on public.t`."""
+        who = ", ".join(
+            x
+            for x in (
+                self.application_name,
+                f"{self.user}@{self.client}" if self.client else self.user,
+            )
+            if x
+        )
+        text = f"pid {self.pid}" + (f" ({who})" if who else "")
+        if self.state:
+            text += f" {self.state}"
+        if self.age is not None:
+            text += f" for {self.age:.0f}s"
+        if self.modes and self.relation:
+            text += f", holds {self.modes} on {self.relation}"
+        if self.query and self.state != "idle in transaction":
+            query = " ".join(self.query.split())
+            text += f": {query[:60]}{'...' if len(query) > 60 else ''}"
+        return text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every runner event."""
+
+    # monotonic clock reading when the event happened
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitingForMigrator(Event):
+    """Another migrator holds the migration lock; this one waits (up to `wait` seconds)."""
+
+    holder: Blocker | None
+    wait: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunStarted(Event):
+    """The migrations about to run, in order: (version, name, steps) each."""
+
+    direction: Direction
+    migrations: tuple[tuple[str, str, int], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MigrationStarted(Event):
+    """A migration begins (or resumes after `steps_done` finished steps)."""
+
+    version: str
+    name: str
+    steps_total: int
+    steps_done: int = 0
+    # True: every step in one transaction; False: step by step
+    transactional: bool = True
+    direction: Direction = Direction.UP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepStarted(Event):
+    """A step begins (attempt > 1 after lock-timeout retries)."""
+
+    version: str
+    index: int
+    steps_total: int
+    title: str
+    transactional: bool = True
+    attempt: int = 1
+    direction: Direction = Direction.UP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepFinished(Event):
+    """A step is done (committed, for a step-by-step migration). `skipped` when found done on resume."""
+
+    version: str
+    index: int
+    steps_total: int
+    duration: float
+    skipped: bool = False
+    direction: Direction = Direction.UP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvalidIndexDropped(Event):
+    """An invalid index left by an interrupted CREATE INDEX CONCURRENTLY was dropped, to be rebuilt."""
+
+    version: str
+    index: int
+    index_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockTimeoutRetry(Event):
+    """A step hit lock_timeout; it (or its whole transactional migration) was rolled back and will retry."""
+
+    version: str
+    index: int
+    attempt: int
+    retries: int
+    delay: float
+    blockers: tuple[Blocker, ...] = ()
+    # the whole migration is retried (one transaction), not only the step
+    whole_migration: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MigrationFinished(Event):
+    """A migration is done and recorded (or, rolling back, removed from the history)."""
+
+    version: str
+    name: str
+    duration: float
+    direction: Direction = Direction.UP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MigrationFailed(Event):
+    """A migration stopped; `index` is the failing step (None before any step ran)."""
+
+    version: str
+    name: str
+    index: int | None
+    message: str
+    hint: str = ""
+    direction: Direction = Direction.UP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFinished(Event):
+    """Every planned migration ran; `versions` are those applied (or rolled back)."""
+
+    direction: Direction
+    versions: tuple[str, ...]
+    duration: float
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    """The event as JSON-ready data: `{"event": "StepFinished", ...fields}`."""
+    data: dict[str, Any] = {"event": type(event).__name__}
+    data.update(dataclasses.asdict(event))
+    return data
+
+
+async def emit(sink: EventSink | None, event: Event) -> None:
+    """Hand `event` to `sink`, awaiting it when it is async."""
+    if sink is None:
+        return
+    result = sink(event)
+    if inspect.isawaitable(result):
+        await result
+
+
+async def stream(run: Callable[[EventSink], Awaitable[object]]) -> AsyncIterator[Event]:
+    """Run `run(sink)` and yield the events it emits; its exception, if any, is raised at the end.
+
+    Example: ``async for ev in stream(lambda sink: apply(url, settings, ms, on_event=sink))``.
+    """
+    queue: asyncio.Queue[Event | None] = asyncio.Queue()
+    task = asyncio.ensure_future(run(queue.put_nowait))
+    task.add_done_callback(lambda _: queue.put_nowait(None))
+    try:
+        while (event := await queue.get()) is not None:
+            yield event
+        task.result()
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,320 @@
+"""Running steps on one locked migrator session: timeouts, lock-timeout retries, leftovers.
+
+The runner (`studio.runner`) decides what runs and records it; this module
+runs one step, or one whole transactional migration, and reports it:
+
+- `SET LOCAL lock_timeout/statement_timeout` inside a transaction; a session
+  `SET`, reset afterwards, around a non-transactional step (SET LOCAL would
+  do nothing there).
+- On a lock timeout (SQLSTATE 55P03) the step, or the whole transactional
+  migration, is rolled back and retried after an exponential backoff with
+  jitter, `retries` times; each retry names the sessions holding locks on the
+  tables the statement touches (asked right after the timeout, from the same
+  session, whose own locks are gone by then).
+- statement_timeout (57014) fails the step with the step and the limit.
+- Before a `CREATE INDEX CONCURRENTLY` step, an invalid index of that name
+  (left by an interrupted build: the build is not transactional) is dropped
+  with `DROP INDEX CONCURRENTLY IF EXISTS`, so the step rebuilds it; a valid
+  one found when resuming means the crashed run built it: the step is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from studio.errors import LockTimeoutExceeded, StudioError, translate
+from studio.events import (
+    Blocker,
+    Direction,
+    InvalidIndexDropped,
+    LockTimeoutRetry,
+    StepFinished,
+    StepStarted,
+    emit,
+)
+from studio.statements import concurrent_index, relations
+
+if TYPE_CHECKING:
+    import random
+    from collections.abc import Awaitable, Callable, Sequence
+
+    from studio.config import Settings
+    from studio.events import EventSink
+    from studio.history import HistoryTable
+    from studio.migrations import Migration, Statement, Step
+
+
+class StatementTimeout(StudioError):
+    """A step ran longer than statement_timeout (or was cancelled by another session)."""
+
+    hint = "the step was rolled back; raise statement_timeout in [tool.schema-studio] or make the step cheaper"
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with jitter between lock-timeout retries."""
+
+    base: float = 0.25
+    cap: float = 10.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait before retry number `attempt` (1-based): half fixed, half random."""
+        ceiling = min(self.cap, self.base * 2 ** (attempt - 1))
+        return float(ceiling / 2 + rng.uniform(0, ceiling / 2))
+
+
+class LockTimeout(Exception):
+    """A statement hit lock_timeout (internal: becomes a retry, or LockTimeoutExceeded)."""
+
+    def __init__(self, step: Step, statement: str) -> None:
+        super().__init__(statement)
+        self.step = step
+        self.statement = statement
+
+
+# --- the executor ------------------------------------------------------------------------------------
+
+
+class Executor:
+    """Runs steps on one locked session and reports them."""
+
+    def __init__(
+        self,
+        conn: asyncpg.Connection,
+        settings: Settings,
+        table: HistoryTable,
+        sink: EventSink | None,
+        clock: Callable[[], float],
+        backoff: Backoff,
+        rng: random.Random,
+        host: str,
+    ) -> None:
+        self.conn, self.settings, self.table, self.sink = conn, settings, table, sink
+        self.clock, self.backoff, self.rng, self.host = clock, backoff, rng, host
+        # the step running now (or the last one that ran), for failure reports
+        self.current: int | None = None
+
+    async def emit(self, event_type: type, **fields: object) -> None:
+        await emit(self.sink, event_type(at=self.clock(), **fields))
+
+    # statements and timeouts
+
+    async def _timeouts(self, *, local: bool) -> None:
+        await self.conn.execute(
+            "SELECT set_config('lock_timeout', $1, $3), set_config('statement_timeout', $2, $3)",
+            self.settings.lock_timeout,
+            self.settings.statement_timeout,
+            local,
+        )
+
+    async def _exec(self, m: Migration, step: Step, sql: str, line: int, path: str) -> None:
+        where = f"step {step.index} of {path}, line {line}"
+        with translate(where):
+            try:
+                await self.conn.execute(sql)
+            except asyncpg.LockNotAvailableError:
+                raise LockTimeout(step, sql) from None
+            except asyncpg.QueryCanceledError as e:
+                limit = self.settings.statement_timeout
+                if "statement timeout" in str(e) and limit not in ("0", ""):
+                    raise StatementTimeout(
+                        f"{where} ran longer than statement_timeout ({limit}) and was cancelled"
+                    ) from None
+                raise StatementTimeout(
+                    f"{where} was cancelled by another session ({e})",
+                    "the step was rolled back; run migrate again when the cause is gone",
+                ) from None
+
+    async def _statements(self, m: Migration, step: Step, direction: Direction) -> None:
+        path = (
+            m.path.name
+            if direction is Direction.UP
+            else (m.down_path.name if m.down_path else m.path.name)
+        )
+        for stmt in step.statements:
+            await self._exec(m, step, stmt.sql, stmt.line, path)
+
+    async def blockers(self, statement: str) -> tuple[Blocker, ...]:
+        """Sessions holding locks on the tables `statement` names (asked right after its lock timeout)."""
+        names = relations(statement)
+        if not names:
+            return ()
+        rows = await self.conn.fetch(_BLOCKERS_SQL, list(names))
+        return tuple(Blocker(**dict(r)) for r in rows)
+
+    async def _lock_timed_out(
+        self, m: Migration, lt: LockTimeout, attempt: int, *, whole: bool
+    ) -> None:
+        """Retry after a backoff, or give up when the retries are spent."""
+        blockers = await self.blockers(lt.statement)
+        if attempt > self.settings.retries:
+            raise LockTimeoutExceeded(
+                f"{lt.step.index} of {m.filename} (lock_timeout {self.settings.lock_timeout}, {attempt} attempts)",
+                [b.describe() for b in blockers],
+            )
+        delay = self.backoff.delay(attempt, self.rng)
+        await self.emit(
+            LockTimeoutRetry,
+            version=m.version,
+            index=lt.step.index,
+            attempt=attempt,
+            retries=self.settings.retries,
+            delay=delay,
+            blockers=blockers,
+            whole_migration=whole,
+        )
+        await asyncio.sleep(delay)
+
+    # a whole migration in one transaction
+
+    async def transactional(
+        self,
+        m: Migration,
+        steps: Sequence[Step],
+        direction: Direction,
+        record: Callable[[int], Awaitable[None]],
+    ) -> None:
+        """All `steps` and `record(duration_ms)` in one transaction, retried whole on lock timeouts."""
+        for attempt in itertools.count(1):
+            started = self.clock()
+            try:
+                async with self.conn.transaction():
+                    await self._timeouts(local=True)
+                    for step in steps:
+                        self.current = step.index
+                        await self.emit(
+                            StepStarted,
+                            version=m.version,
+                            index=step.index,
+                            steps_total=len(steps),
+                            title=step.title,
+                            transactional=True,
+                            attempt=attempt,
+                            direction=direction,
+                        )
+                        t0 = self.clock()
+                        await self._statements(m, step, direction)
+                        await self.emit(
+                            StepFinished,
+                            version=m.version,
+                            index=step.index,
+                            steps_total=len(steps),
+                            duration=self.clock() - t0,
+                            direction=direction,
+                        )
+                    await record(int((self.clock() - started) * 1000))
+                return
+            except LockTimeout as lt:
+                await self._lock_timed_out(m, lt, attempt, whole=True)
+
+    # one step on its own
+
+    async def step(
+        self,
+        m: Migration,
+        step: Step,
+        total: int,
+        direction: Direction,
+        record: Callable[[int], Awaitable[None]],
+        *,
+        resuming: bool = False,
+    ) -> None:
+        """One step committed on its own, then `record(duration_ms)` (in its transaction when it has one)."""
+        self.current = step.index
+        for attempt in itertools.count(1):
+            await self.emit(
+                StepStarted,
+                version=m.version,
+                index=step.index,
+                steps_total=total,
+                title=step.title,
+                transactional=step.transactional,
+                attempt=attempt,
+                direction=direction,
+            )
+            t0 = self.clock()
+            try:
+                if step.transactional:
+                    async with self.conn.transaction():
+                        await self._timeouts(local=True)
+                        await self._statements(m, step, direction)
+                        await record(int((self.clock() - t0) * 1000))
+                    skipped = False
+                else:
+                    skipped = await self._outside_transaction(
+                        m, step, direction, resuming and attempt == 1
+                    )
+                    await record(int((self.clock() - t0) * 1000))
+            except LockTimeout as lt:
+                await self._lock_timed_out(m, lt, attempt, whole=False)
+                continue
+            await self.emit(
+                StepFinished,
+                version=m.version,
+                index=step.index,
+                steps_total=total,
+                duration=self.clock() - t0,
+                skipped=skipped,
+                direction=direction,
+            )
+            return
+
+    async def _outside_transaction(
+        self, m: Migration, step: Step, direction: Direction, resuming: bool
+    ) -> bool:
+        """Run a non-transactional step under session timeouts; True when found already done."""
+        await self._timeouts(local=False)
+        try:
+            skipped = await self._index_leftovers(m, step, resuming)
+            if not skipped:
+                await self._statements(m, step, direction)
+        except BaseException:
+            if not self.conn.is_closed():
+                with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                    await self.conn.execute("RESET lock_timeout; RESET statement_timeout")
+            raise
+        await self.conn.execute("RESET lock_timeout; RESET statement_timeout")
+        return skipped
+
+    async def _index_leftovers(self, m: Migration, step: Step, resuming: bool) -> bool:
+        """Drop an invalid index an interrupted CREATE INDEX CONCURRENTLY left; True if a valid one is there on resume."""
+        stmt: Statement = step.statements[0]
+        name = concurrent_index(stmt.sql)
+        if name is None:
+            return False
+        valid = await self.conn.fetchval(
+            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)", name
+        )
+        if valid is None:
+            return False
+        if valid:
+            # built by the run that crashed before recording it
+            return resuming
+        # `name` comes from the parsed statement, quoted by quote_ident()
+        await self._exec(
+            m, step, f"DROP INDEX CONCURRENTLY IF EXISTS {name}", stmt.line, m.path.name
+        )
+        await self.emit(InvalidIndexDropped, version=m.version, index=step.index, index_name=name)
+        return False
+
+
+_BLOCKERS_SQL = """
+SELECT a.pid, coalesce(a.application_name, '') AS application_name, coalesce(a.usename, '') AS user,
+       coalesce(host(a.client_addr), '') AS client, coalesce(a.state, '') AS state,
+       coalesce(left(a.query, 200), '') AS query,
+       extract(epoch FROM now() - a.xact_start)::float8 AS age,
+       string_agg(DISTINCT l.mode, ', ') AS modes,
+       string_agg(DISTINCT l.relation::regclass::text, ', ') AS relation
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+  AND l.relation IN (SELECT to_regclass(n) FROM unnest($1::text[]) AS n)
+GROUP BY a.pid, a.application_name, a.usename, a.client_addr, a.state, a.query, a.xact_start
+ORDER BY a.xact_start NULLS LAST
+LIMIT 5
+"""

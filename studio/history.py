@@ -1,0 +1,407 @@
+"""The history table, the one-migrator-at-a-time lock, and status (applied, pending, ...).
+
+The history table (default `schema_studio.migrations`) has one row per
+migration applied: version, name, checksum, steps done of steps total,
+started/finished, duration, who applied it from where, and the tool version.
+A step-by-step migration's row is written before its first step and updated
+in the same transaction as each transactional step (right after each
+non-transactional one), so `steps_done` says where a rerun resumes.
+
+The migration lock is a session-level advisory lock keyed by the history
+table's name. Being a session lock, it does not hold behind a
+transaction-pooling proxy (PgBouncer in transaction mode hands each
+transaction to any server session): point migrations at a direct connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import hashlib
+import random
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from studio import __version__
+from studio.errors import StudioError
+from studio.events import Blocker, WaitingForMigrator, emit
+from studio.model import quote_ident
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from studio.events import EventSink
+    from studio.migrations import Migration
+
+# Columns the runner reads and writes; a table altered by hand is refused, not guessed at.
+COLUMNS = (
+    "version",
+    "name",
+    "checksum",
+    "kind",
+    "steps_done",
+    "steps_total",
+    "down_steps_done",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+    "applied_by",
+    "client_host",
+    "tool_version",
+)
+
+
+class Kind(enum.StrEnum):
+    """How a history row came to be."""
+
+    MIGRATE = "migrate"
+    BASELINE = "baseline"
+
+
+class MigratorBusy(StudioError):
+    """Another migrator holds the migration lock."""
+
+    hint = "wait for it to finish, or pass --wait SECONDS to queue behind it"
+
+    def __init__(self, table: str, holder: Blocker | None, waited: float) -> None:
+        who = holder.describe() if holder else "a session that could not be identified"
+        waited_text = f" (waited {waited:.0f}s)" if waited >= 1 else ""
+        super().__init__(
+            f"another migrator holds the migration lock of {table}{waited_text}: {who}"
+        )
+        self.holder = holder
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryTable:
+    """The history table's schema and name."""
+
+    schema: str
+    name: str
+
+    @classmethod
+    def parse(cls, text: str) -> HistoryTable:
+        """`schema.table` (or `table`, in public)."""
+        schema, _, name = text.rpartition(".")
+        if not name:
+            raise StudioError(f"history_table {text!r} is not a table name", "use schema.table")
+        return cls(schema or "public", name)
+
+    @property
+    def sql(self) -> str:
+        """The quoted, qualified name for SQL."""
+        return f"{quote_ident(self.schema)}.{quote_ident(self.name)}"
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def lock_key(self) -> int:
+        """The advisory lock key (a signed bigint) derived from the table's name."""
+        digest = hashlib.sha256(f"schema-studio:{self}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One migration as the database recorded it."""
+
+    version: str
+    name: str
+    checksum: str
+    kind: Kind
+    steps_done: int
+    steps_total: int
+    down_steps_done: int
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None
+    applied_by: str
+    client_host: str | None
+    tool_version: str
+
+    @property
+    def finished(self) -> bool:
+        """Every step is done and no rollback is half-way."""
+        return self.finished_at is not None and self.down_steps_done == 0
+
+
+def create_sql(table: HistoryTable) -> list[str]:
+    """Statements creating the history schema and table (idempotent)."""
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.schema)}",
+        f"""CREATE TABLE IF NOT EXISTS {table.sql} (
+    version text PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    kind text NOT NULL DEFAULT 'migrate',
+    steps_done integer NOT NULL DEFAULT 0,
+    steps_total integer NOT NULL,
+    down_steps_done integer NOT NULL DEFAULT 0,
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at timestamptz,
+    duration_ms bigint,
+    applied_by text NOT NULL DEFAULT current_user,
+    client_host text,
+    tool_version text NOT NULL
+)""",
+    ]
+
+
+async def exists(conn: asyncpg.Connection, table: HistoryTable) -> bool:
+    """Whether the history table is there."""
+    return bool(await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table.sql))
+
+
+async def ensure(conn: asyncpg.Connection, table: HistoryTable) -> None:
+    """Create the history table on first use; refuse one that lacks the runner's columns."""
+    if not await exists(conn, table):
+        async with conn.transaction():
+            for statement in create_sql(table):
+                await conn.execute(statement)
+    await _check_columns(conn, table)
+
+
+async def _check_columns(conn: asyncpg.Connection, table: HistoryTable) -> None:
+    present = {
+        r[0]
+        for r in await conn.fetch(
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+            table.sql,
+        )
+    }
+    missing = [c for c in COLUMNS if c not in present]
+    if missing:
+        raise StudioError(
+            f"the history table {table} lacks column(s) {', '.join(missing)}",
+            "it was altered by hand or made by another tool: restore it, or point history_table elsewhere",
+        )
+
+
+async def read(conn: asyncpg.Connection, table: HistoryTable) -> tuple[HistoryRow, ...]:
+    """Every history row in version order (none when the table does not exist yet)."""
+    if not await exists(conn, table):
+        return ()
+    await _check_columns(conn, table)
+    rows = await conn.fetch(f"SELECT {', '.join(COLUMNS)} FROM {table.sql} ORDER BY version")
+    return tuple(HistoryRow(**{**dict(r), "kind": Kind(r["kind"])}) for r in rows)
+
+
+async def client_host(conn: asyncpg.Connection) -> str:
+    """The client address as the server sees it, or this machine's name over a Unix socket."""
+    addr = await conn.fetchval("SELECT host(inet_client_addr())")
+    return str(addr) if addr else socket.gethostname()
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    table: HistoryTable,
+    migration: Migration,
+    *,
+    steps_done: int,
+    finished: bool,
+    duration_ms: int | None,
+    host: str,
+    kind: Kind = Kind.MIGRATE,
+) -> None:
+    """Record a migration: started now, finished now when `finished`."""
+    await conn.execute(
+        f"""INSERT INTO {table.sql} (version, name, checksum, kind, steps_done, steps_total,
+                started_at, finished_at, duration_ms, applied_by, client_host, tool_version)
+            VALUES ($1, $2, $3, $4, $5, $6, now(), CASE WHEN $7 THEN clock_timestamp() END,
+                    $8, current_user, $9, $10)""",
+        migration.version,
+        migration.name,
+        migration.checksum,
+        kind.value,
+        steps_done,
+        len(migration.steps),
+        finished,
+        duration_ms,
+        host,
+        __version__,
+    )
+
+
+async def record_step(
+    conn: asyncpg.Connection,
+    table: HistoryTable,
+    version: str,
+    steps_done: int,
+    step_ms: int,
+    *,
+    last: bool,
+) -> None:
+    """A step is done: count it, add its time, and finish the row with the last step."""
+    await conn.execute(
+        f"""UPDATE {table.sql} SET steps_done = $2, duration_ms = coalesce(duration_ms, 0) + $3,
+                finished_at = CASE WHEN $4 THEN clock_timestamp() ELSE finished_at END
+            WHERE version = $1""",
+        version,
+        steps_done,
+        step_ms,
+        last,
+    )
+
+
+async def record_down_step(
+    conn: asyncpg.Connection, table: HistoryTable, version: str, down_steps_done: int
+) -> None:
+    """A down step is done (a step-by-step rollback resumes after it)."""
+    await conn.execute(
+        f"UPDATE {table.sql} SET down_steps_done = $2 WHERE version = $1", version, down_steps_done
+    )
+
+
+async def delete(conn: asyncpg.Connection, table: HistoryTable, version: str) -> None:
+    """Forget a migration (it was rolled back)."""
+    await conn.execute(f"DELETE FROM {table.sql} WHERE version = $1", version)
+
+
+# --- the migration lock -----------------------------------------------------------------
+
+_HOLDER_SQL = """
+SELECT a.pid, coalesce(a.application_name, '') AS application_name, coalesce(a.usename, '') AS user,
+       coalesce(host(a.client_addr), '') AS client, coalesce(a.state, '') AS state,
+       coalesce(left(a.query, 200), '') AS query,
+       extract(epoch FROM now() - a.backend_start)::float8 AS age
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.classid::int8 = $1 AND l.objid::int8 = $2 AND l.objsubid = 1
+LIMIT 1
+"""
+
+
+async def lock_holder(conn: asyncpg.Connection, key: int) -> Blocker | None:
+    """The session holding the advisory lock `key` (pg_locks splits a bigint key in two oids)."""
+    unsigned = key & 0xFFFFFFFFFFFFFFFF
+    row = await conn.fetchrow(_HOLDER_SQL, unsigned >> 32, unsigned & 0xFFFFFFFF)
+    if row is None:
+        return None
+    # the holder's query is only this tool's own bookkeeping: show it as idle/active, not the SQL
+    return Blocker(**{**dict(row), "query": ""})
+
+
+async def acquire(
+    conn: asyncpg.Connection,
+    table: HistoryTable,
+    *,
+    wait: float = 0.0,
+    on_event: EventSink | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Take the migration lock, waiting up to `wait` seconds for another migrator.
+
+    Raises:
+        MigratorBusy: naming the holder (pid, application, client) when the wait is over.
+    """
+    key = table.lock_key
+    start = time.monotonic()
+    told = False
+    while True:
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+            return
+        waited = time.monotonic() - start
+        holder = await lock_holder(conn, key)
+        if waited >= wait:
+            raise MigratorBusy(str(table), holder, waited)
+        if not told:
+            await emit(on_event, WaitingForMigrator(at=clock(), holder=holder, wait=wait))
+            told = True
+        # jitter: ten migrators queued behind one do not retry in lockstep
+        await asyncio.sleep(min(wait - waited, 0.1 + random.random() * 0.2))
+
+
+async def release(conn: asyncpg.Connection, table: HistoryTable) -> None:
+    """Let the next migrator in (closing the session releases it too)."""
+    if conn.is_closed():
+        return
+    # a broken session lost the lock with itself; do not mask the error that broke it
+    with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        await conn.execute("SELECT pg_advisory_unlock($1)", table.lock_key)
+
+
+# --- status -----------------------------------------------------------------------------------
+
+
+class State(enum.StrEnum):
+    """Where a migration stands, comparing the directory with the history."""
+
+    APPLIED = "applied"
+    PENDING = "pending"
+    # started step by step and interrupted: `migrate` resumes it
+    PARTIAL = "partial"
+    # a rollback stopped half-way: `rollback` resumes it
+    ROLLING_BACK = "rolling back"
+    # applied, but the file's checksum differs from the one recorded
+    MODIFIED = "modified"
+    # in the history, not on disk
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One migration's state, with its file and/or history row."""
+
+    version: str
+    name: str
+    state: State
+    migration: Migration | None = None
+    row: HistoryRow | None = None
+    # pending, but older than the newest applied migration
+    out_of_order: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The directory against the history, in version order."""
+
+    entries: tuple[Entry, ...]
+    table_exists: bool = True
+
+    def having(self, *states: State) -> tuple[Entry, ...]:
+        """The entries in any of `states`."""
+        return tuple(e for e in self.entries if e.state in states)
+
+    @property
+    def last_applied(self) -> str | None:
+        """The newest version the history records."""
+        versions = [e.version for e in self.entries if e.row is not None]
+        return max(versions, default=None)
+
+
+def compare(
+    migrations: Sequence[Migration], rows: Sequence[HistoryRow], *, table_exists: bool = True
+) -> Status:
+    """Pure: the state of every migration, on disk or in the history."""
+    by_version = {m.version: m for m in migrations}
+    recorded = {r.version: r for r in rows}
+    last = max(recorded, default=None)
+    entries = []
+    for version in sorted(by_version.keys() | recorded.keys()):
+        m, row = by_version.get(version), recorded.get(version)
+        if row is None:
+            assert m is not None
+            entries.append(
+                Entry(version, m.name, State.PENDING, m, None, last is not None and version < last)
+            )
+            continue
+        if m is None:
+            state = State.MISSING
+        elif m.checksum != row.checksum:
+            state = State.MODIFIED
+        elif row.down_steps_done:
+            state = State.ROLLING_BACK
+        elif row.finished_at is None:
+            state = State.PARTIAL
+        else:
+            state = State.APPLIED
+        entries.append(Entry(version, row.name, state, m, row))
+    return Status(tuple(entries), table_exists)

@@ -1,0 +1,566 @@
+"""Applying and rolling back migrations, cautiously, with a stream of events.
+
+- One migrator at a time: a session-level advisory lock keyed by the history
+  table's name (`history.acquire`). It is a *session* lock, so it does not
+  hold behind a transaction-pooling proxy (PgBouncer in transaction mode hands
+  each transaction to any server session): point migrations at a direct
+  connection to PostgreSQL.
+- A migration whose steps are all transactional runs in one transaction
+  together with its history row: it is applied entirely or not at all.
+- A migration with any non-transactional step runs step by step: each
+  transactional step commits together with its history update; a
+  non-transactional one (it cannot run in a transaction) is followed at once
+  by its history update. A rerun after a crash resumes after the last
+  recorded step. Because a crash can fall between a non-transactional
+  statement and its history update, such steps should be idempotent (IF [NOT]
+  EXISTS); `CREATE INDEX CONCURRENTLY` is taken care of (`studio.executor`).
+- Every step runs under `lock_timeout` and `statement_timeout`, with bounded
+  retries on lock timeouts (`studio.executor`).
+- Each migrator session sets `client_connection_check_interval` (PostgreSQL
+  14+): when the migrator process dies, its server session notices within a
+  second and stops, instead of finishing a statement nobody will record while
+  keeping the migration lock.
+- Events (`studio.events`) go to an `on_event` sink: the CLI prints them, the
+  studio draws them; `studio.events.stream` makes an async iterator of a run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from studio import db, history
+from studio.config import mask_dsn
+from studio.errors import ChecksumMismatch, StudioError, translate
+from studio.events import (
+    Direction,
+    MigrationFailed,
+    MigrationFinished,
+    MigrationStarted,
+    RunFinished,
+    RunStarted,
+    emit,
+)
+from studio.executor import Backoff, Executor, StatementTimeout
+from studio.history import HistoryRow, HistoryTable, State
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import TypeAlias
+
+    from studio.config import Settings
+    from studio.events import EventSink
+    from studio.migrations import Migration
+
+    Target: TypeAlias = str | asyncpg.Connection
+
+__all__ = [
+    "Backoff",
+    "OutOfOrder",
+    "RunResult",
+    "StatementTimeout",
+    "apply",
+    "baseline",
+    "plan",
+    "rollback",
+    "rollback_plan",
+    "status",
+]
+
+APPLICATION_NAME = "schema-studio migrate"
+DEFAULT_BACKOFF = Backoff()
+
+
+class OutOfOrder(StudioError):
+    """A pending migration is older than the newest applied one."""
+
+    hint = "give it a new version (regenerate it, or rename the file and run `schema-studio hash`), or pass --allow-out-of-order"
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What a run did."""
+
+    direction: Direction
+    # versions applied (or rolled back), in the order they ran
+    versions: tuple[str, ...]
+    duration: float
+    # in the history but not on disk (reported, not an error)
+    missing: tuple[str, ...] = ()
+
+
+# --- planning (pure) --------------------------------------------------------------------------
+
+
+def plan(
+    migrations: Sequence[Migration],
+    rows: Sequence[HistoryRow],
+    *,
+    to: str | None = None,
+    allow_out_of_order: bool = False,
+) -> tuple[tuple[Migration, HistoryRow | None], ...]:
+    """What `apply` will run, in order: interrupted migrations first, then pending ones up to `to`.
+
+    Raises:
+        ChecksumMismatch: an applied migration's file was changed.
+        OutOfOrder: a pending migration is older than the newest applied one.
+        StudioError: `to` is unknown, a rollback is half-way, or a migration has no SQL.
+    """
+    status = history.compare(migrations, rows)
+    for entry in status.having(State.MODIFIED):
+        assert entry.migration is not None
+        raise _modified(entry.migration)
+    for entry in status.having(State.ROLLING_BACK):
+        raise StudioError(
+            f"{entry.version}_{entry.name} is half rolled back",
+            "run `schema-studio rollback` again to finish rolling it back",
+        )
+    if to is not None and to not in {e.version for e in status.entries}:
+        raise StudioError(
+            f"no migration with version {to}", "see `schema-studio status` for the versions"
+        )
+    todo: list[tuple[Migration, HistoryRow | None]] = []
+    for entry in status.having(State.PARTIAL):
+        assert entry.migration is not None
+        todo.append((entry.migration, entry.row))
+    for entry in status.having(State.PENDING):
+        assert entry.migration is not None
+        if to is not None and entry.version > to:
+            continue
+        if entry.out_of_order and not allow_out_of_order:
+            raise OutOfOrder(
+                f"{entry.migration.filename} is older than the last applied migration ({status.last_applied}): "
+                "refusing to apply it out of order"
+            )
+        todo.append((entry.migration, None))
+    for m, _ in todo:
+        if not m.steps:
+            raise StudioError(
+                f"{m.path} has no SQL",
+                "write its statements, or delete the file and run `schema-studio hash`",
+            )
+    return tuple(todo)
+
+
+def _modified(m: Migration) -> ChecksumMismatch:
+    err = ChecksumMismatch(str(m.path))
+    err.message = (
+        f"{m.path} was changed after it was applied (its checksum differs from the history's)"
+    )
+    err.args = (err.message,)
+    err.hint = "an applied migration is immutable: restore the file, and write a new migration for the change"
+    return err
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def _session(
+    target: Target, settings: Settings, *, read_only: bool = False
+) -> AsyncIterator[asyncpg.Connection]:
+    if not isinstance(target, str):
+        yield target
+        return
+    conn = await db.connect(
+        target,
+        timeout=settings.connect_timeout,
+        application_name=APPLICATION_NAME,
+        read_only=read_only,
+    )
+    try:
+        yield conn
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.close(), timeout=5)
+
+
+def _where(target: Target) -> str:
+    return mask_dsn(target) if isinstance(target, str) else ""
+
+
+async def _watch_client(conn: asyncpg.Connection) -> None:
+    # PostgreSQL 14+; a dead migrator's session stops at the next check instead of running on
+    if await db.server_version_num(conn) >= 140000:
+        await conn.execute("SELECT set_config('client_connection_check_interval', '1s', false)")
+
+
+# --- apply ----------------------------------------------------------------------------------------------
+
+
+async def apply(
+    target: Target,
+    settings: Settings,
+    migrations: Sequence[Migration],
+    *,
+    to: str | None = None,
+    wait: float = 0.0,
+    allow_out_of_order: bool = False,
+    on_event: EventSink | None = None,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> RunResult:
+    """Apply pending migrations (resuming an interrupted one first), up to `to`.
+
+    `target` is a database URL or an open connection (kept open). The
+    migration lock is taken first; `wait` seconds is how long to queue
+    behind another migrator. The checksum file is the caller's to verify.
+    """
+    table = HistoryTable.parse(settings.history_table)
+    started = clock()
+    with translate(_where(target)):
+        async with _session(target, settings) as conn:
+            await _watch_client(conn)
+            await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
+            try:
+                await history.ensure(conn, table)
+                rows = await history.read(conn, table)
+                todo = plan(migrations, rows, to=to, allow_out_of_order=allow_out_of_order)
+                missing = tuple(
+                    e.version for e in history.compare(migrations, rows).having(State.MISSING)
+                )
+                runner = Executor(
+                    conn,
+                    settings,
+                    table,
+                    on_event,
+                    clock,
+                    backoff,
+                    rng or random.Random(),
+                    await history.client_host(conn),
+                )
+                await emit(
+                    on_event,
+                    RunStarted(
+                        at=clock(),
+                        direction=Direction.UP,
+                        migrations=tuple((m.version, m.name, len(m.steps)) for m, _ in todo),
+                    ),
+                )
+                done: list[str] = []
+                for m, row in todo:
+                    await _apply_one(runner, m, row)
+                    done.append(m.version)
+            finally:
+                await history.release(conn, table)
+    result = RunResult(Direction.UP, tuple(done), clock() - started, missing)
+    await emit(
+        on_event,
+        RunFinished(
+            at=clock(), direction=Direction.UP, versions=result.versions, duration=result.duration
+        ),
+    )
+    return result
+
+
+async def _apply_one(runner: Executor, m: Migration, row: HistoryRow | None) -> None:
+    conn, table = runner.conn, runner.table
+    done = row.steps_done if row else 0
+    whole = row is None and m.transactional
+    total = len(m.steps)
+    await runner.emit(
+        MigrationStarted,
+        version=m.version,
+        name=m.name,
+        steps_total=total,
+        steps_done=done,
+        transactional=whole,
+    )
+    started = runner.clock()
+    runner.current = None
+    try:
+        with translate(m.filename):
+            if whole:
+
+                async def record_all(ms: int) -> None:
+                    await history.insert(
+                        conn,
+                        table,
+                        m,
+                        steps_done=total,
+                        finished=True,
+                        duration_ms=ms,
+                        host=runner.host,
+                    )
+
+                await runner.transactional(m, m.steps, Direction.UP, record_all)
+            else:
+                if row is None:
+                    await history.insert(
+                        conn,
+                        table,
+                        m,
+                        steps_done=0,
+                        finished=False,
+                        duration_ms=0,
+                        host=runner.host,
+                    )
+                for step in m.steps[done:]:
+
+                    async def record(ms: int, index: int = step.index) -> None:
+                        await history.record_step(
+                            conn, table, m.version, index, ms, last=index == total
+                        )
+
+                    await runner.step(
+                        m,
+                        step,
+                        total,
+                        Direction.UP,
+                        record,
+                        resuming=row is not None and step.index == done + 1,
+                    )
+    except StudioError as e:
+        current = runner.current
+        if not whole and current is not None and current > 1:
+            e.hint = (
+                f"steps 1-{current - 1} are committed and recorded; fix the cause, then run migrate again "
+                f"to resume at step {current}"
+            )
+        await runner.emit(
+            MigrationFailed,
+            version=m.version,
+            name=m.name,
+            index=current,
+            message=e.message,
+            hint=e.hint,
+        )
+        raise
+    await runner.emit(
+        MigrationFinished, version=m.version, name=m.name, duration=runner.clock() - started
+    )
+
+
+# --- rollback ------------------------------------------------------------------------------------------
+
+
+def rollback_plan(
+    migrations: Sequence[Migration],
+    rows: Sequence[HistoryRow],
+    *,
+    count: int = 1,
+    to: str | None = None,
+) -> tuple[tuple[Migration, HistoryRow], ...]:
+    """The applied migrations to roll back, newest first; refuses before anything runs.
+
+    Raises:
+        StudioError: a partially applied migration, an unknown `to`, or a
+            migration to undo that is missing, modified or has no down file.
+    """
+    status = history.compare(migrations, rows)
+    for entry in status.having(State.PARTIAL):
+        raise StudioError(
+            f"{entry.version}_{entry.name} is partially applied",
+            "run `schema-studio migrate` to finish it first",
+        )
+    applied = [e for e in reversed(status.entries) if e.row is not None]
+    if to is not None:
+        if to not in {e.version for e in applied}:
+            raise StudioError(f"{to} is not an applied migration", "see `schema-studio status`")
+        chosen = [e for e in applied if e.version > to]
+    else:
+        if count < 1:
+            raise StudioError("--count must be at least 1")
+        chosen = applied[:count]
+    out: list[tuple[Migration, HistoryRow]] = []
+    for entry in chosen:
+        if entry.state is State.MISSING or entry.migration is None:
+            raise StudioError(
+                f"{entry.version}_{entry.name} is applied but not on disk; nothing was rolled back"
+            )
+        m = entry.migration
+        if entry.state is State.MODIFIED:
+            raise _modified(m)
+        if m.down_steps is None:
+            raise StudioError(
+                f"{m.filename} has no down file ({m.version}_{m.name}.down.sql); nothing was rolled back",
+                "write the down file and run `schema-studio hash`, or write a new migration that undoes it",
+            )
+        assert entry.row is not None
+        out.append((m, entry.row))
+    return tuple(out)
+
+
+async def rollback(
+    target: Target,
+    settings: Settings,
+    migrations: Sequence[Migration],
+    *,
+    count: int = 1,
+    to: str | None = None,
+    wait: float = 0.0,
+    on_event: EventSink | None = None,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> RunResult:
+    """Run the down files of the last `count` applied migrations (or of those after `to`), newest first."""
+    table = HistoryTable.parse(settings.history_table)
+    started = clock()
+    with translate(_where(target)):
+        async with _session(target, settings) as conn:
+            await _watch_client(conn)
+            await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
+            try:
+                rows = await history.read(conn, table)
+                todo = rollback_plan(migrations, rows, count=count, to=to)
+                runner = Executor(
+                    conn,
+                    settings,
+                    table,
+                    on_event,
+                    clock,
+                    backoff,
+                    rng or random.Random(),
+                    await history.client_host(conn),
+                )
+                await emit(
+                    on_event,
+                    RunStarted(
+                        at=clock(),
+                        direction=Direction.DOWN,
+                        migrations=tuple(
+                            (m.version, m.name, len(m.down_steps or ())) for m, _ in todo
+                        ),
+                    ),
+                )
+                done: list[str] = []
+                for m, row in todo:
+                    await _rollback_one(runner, m, row)
+                    done.append(m.version)
+            finally:
+                await history.release(conn, table)
+    result = RunResult(Direction.DOWN, tuple(done), clock() - started)
+    await emit(
+        on_event,
+        RunFinished(
+            at=clock(), direction=Direction.DOWN, versions=result.versions, duration=result.duration
+        ),
+    )
+    return result
+
+
+async def _rollback_one(runner: Executor, m: Migration, row: HistoryRow) -> None:
+    conn, table = runner.conn, runner.table
+    steps = m.down_steps or ()
+    total, done = len(steps), row.down_steps_done
+    whole = done == 0 and all(s.transactional for s in steps)
+    await runner.emit(
+        MigrationStarted,
+        version=m.version,
+        name=m.name,
+        steps_total=total,
+        steps_done=done,
+        transactional=whole,
+        direction=Direction.DOWN,
+    )
+    started = runner.clock()
+    runner.current = None
+    try:
+        with translate(m.filename):
+            if whole:
+
+                async def forget(ms: int) -> None:
+                    await history.delete(conn, table, m.version)
+
+                await runner.transactional(m, steps, Direction.DOWN, forget)
+            else:
+                for step in steps[done:]:
+
+                    async def record(ms: int, index: int = step.index) -> None:
+                        if index == total:
+                            await history.delete(conn, table, m.version)
+                        else:
+                            await history.record_down_step(conn, table, m.version, index)
+
+                    await runner.step(m, step, total, Direction.DOWN, record)
+    except StudioError as e:
+        await runner.emit(
+            MigrationFailed,
+            version=m.version,
+            name=m.name,
+            index=runner.current,
+            message=e.message,
+            hint=e.hint,
+            direction=Direction.DOWN,
+        )
+        raise
+    await runner.emit(
+        MigrationFinished,
+        version=m.version,
+        name=m.name,
+        duration=runner.clock() - started,
+        direction=Direction.DOWN,
+    )
+
+
+# --- baseline and status ---------------------------------------------------------------------------
+
+
+async def baseline(
+    target: Target,
+    settings: Settings,
+    migrations: Sequence[Migration],
+    version: str,
+    *,
+    wait: float = 0.0,
+) -> tuple[str, ...]:
+    """Record every migration up to `version` as applied, without running SQL.
+
+    For a database that already has the schema those migrations build.
+    Refuses a database whose history already has rows.
+    """
+    table = HistoryTable.parse(settings.history_table)
+    chosen = [m for m in migrations if m.version <= version]
+    if version not in {m.version for m in migrations}:
+        raise StudioError(
+            f"no migration with version {version} on disk",
+            "see `schema-studio status` for the versions",
+        )
+    with translate(_where(target)):
+        async with _session(target, settings) as conn:
+            await history.acquire(conn, table, wait=wait)
+            try:
+                await history.ensure(conn, table)
+                rows = await history.read(conn, table)
+                if rows:
+                    raise StudioError(
+                        f"the history table {table} already records {len(rows)} migration(s)",
+                        "baseline is for a database without history; use migrate (or rollback) instead",
+                    )
+                host = await history.client_host(conn)
+                async with conn.transaction():
+                    for m in chosen:
+                        await history.insert(
+                            conn,
+                            table,
+                            m,
+                            steps_done=len(m.steps),
+                            finished=True,
+                            duration_ms=0,
+                            host=host,
+                            kind=history.Kind.BASELINE,
+                        )
+            finally:
+                await history.release(conn, table)
+    return tuple(m.version for m in chosen)
+
+
+async def status(
+    target: Target, settings: Settings, migrations: Sequence[Migration]
+) -> history.Status:
+    """The directory against the history (read-only; nothing is created)."""
+    table = HistoryTable.parse(settings.history_table)
+    with translate(_where(target)):
+        async with _session(target, settings, read_only=True) as conn:
+            exists = await history.exists(conn, table)
+            rows = await history.read(conn, table) if exists else ()
+    return history.compare(migrations, rows, table_exists=exists)
