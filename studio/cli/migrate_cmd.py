@@ -1,0 +1,435 @@
+"""`migrate`, `status`, `new`, `baseline`, `hash`, `rollback`: thin commands over `studio.commands_migrations`.
+
+Progress goes to stderr (one line per step); with `--format json` the
+runner's events go to stdout, one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from studio import commands_migrations as cm
+from studio.cli import (
+    EXIT_DIFFERENCES,
+    EXIT_ERROR,
+    EXIT_OK,
+    cli,
+    format_option,
+    run,
+    settings_from,
+    target_options,
+    warn,
+)
+from studio.config import mask_dsn
+from studio.errors import UsageError
+from studio.events import (
+    Direction,
+    Event,
+    InvalidIndexDropped,
+    LockTimeoutRetry,
+    MigrationFailed,
+    MigrationFinished,
+    MigrationStarted,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+    WaitingForMigrator,
+    to_dict,
+)
+from studio.history import State
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from studio.commands_migrations import Plan
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+class ProgressPrinter:
+    """Prints runner events as progress lines on stderr (a step's line is completed in place on a terminal)."""
+
+    def __init__(self, *, tty: bool | None = None) -> None:
+        self.tty = sys.stderr.isatty() if tty is None else tty
+        self.open_line = False
+        # off a terminal, a step's line is printed whole when it finishes
+        self.pending = ""
+
+    def _line(self, text: str) -> None:
+        self._close()
+        click.echo(text, err=True)
+
+    def _close(self) -> None:
+        if self.open_line:
+            click.echo("", err=True)
+            self.open_line = False
+
+    def __call__(self, event: Event) -> None:
+        verb = (
+            "rolling back"
+            if getattr(event, "direction", Direction.UP) is Direction.DOWN
+            else "applying"
+        )
+        if isinstance(event, WaitingForMigrator):
+            who = event.holder.describe() if event.holder else "another migrator"
+            self._line(f"waiting up to {event.wait:g}s for the migration lock, held by {who}")
+        elif isinstance(event, RunStarted):
+            if event.migrations:
+                self._line(f"{verb} {len(event.migrations)} migration(s)")
+        elif isinstance(event, MigrationStarted):
+            how = "one transaction" if event.transactional else "step by step"
+            resume = f", resuming after step {event.steps_done}" if event.steps_done else ""
+            self._line(f"{event.version}_{event.name}: {event.steps_total} step(s), {how}{resume}")
+        elif isinstance(event, StepStarted):
+            head = f"  [{event.index}/{event.steps_total}] {event.title}"
+            if event.attempt > 1:
+                head += f" (attempt {event.attempt})"
+            if self.tty:
+                self._close()
+                click.echo(head + " ...", err=True, nl=False)
+                self.open_line = True
+            else:
+                self.pending = head
+        elif isinstance(event, StepFinished):
+            tail = "already done" if event.skipped else _ms(event.duration)
+            if self.open_line:
+                click.echo(f" {tail}", err=True)
+                self.open_line = False
+            else:
+                self._line(f"{self.pending or f'  [{event.index}/{event.steps_total}]'} ... {tail}")
+        elif isinstance(event, LockTimeoutRetry):
+            what = "the migration" if event.whole_migration else f"step {event.index}"
+            by = (
+                "; ".join(b.describe() for b in event.blockers) or "a session that has since let go"
+            )
+            self._line(
+                f"  lock timeout on step {event.index} (retry {event.attempt} of {event.retries}); "
+                f"blocked by {by}; retrying {what} in {event.delay:.1f}s"
+            )
+        elif isinstance(event, InvalidIndexDropped):
+            self._line(
+                f"  dropped invalid index {event.index_name} left by an interrupted build; rebuilding it"
+            )
+        elif isinstance(event, MigrationFinished):
+            self._line(f"  done in {_ms(event.duration)}")
+        elif isinstance(event, MigrationFailed):
+            at = f" at step {event.index}" if event.index else ""
+            self._line(f"  failed{at}")
+        elif isinstance(event, RunFinished):
+            if event.versions:
+                done = "rolled back" if event.direction is Direction.DOWN else "applied"
+                self._line(f"{done} {len(event.versions)} migration(s) in {_ms(event.duration)}")
+            else:
+                self._line(
+                    "nothing to do: the database is up to date"
+                    if event.direction is Direction.UP
+                    else "nothing rolled back"
+                )
+
+
+def _json_line(data: dict[str, Any]) -> None:
+    click.echo(json.dumps(data, default=str))
+
+
+def _sink(fmt: str) -> Callable[[Event], None]:
+    if fmt == "json":
+        return lambda event: _json_line(to_dict(event))
+    return ProgressPrinter()
+
+
+def _print_plan(plan: Plan) -> None:
+    verb = "Roll back" if plan.direction is Direction.DOWN else "Apply"
+    click.echo(f"{verb} on {mask_dsn(plan.url)}:", err=True)
+    for m, done in zip(plan.migrations, plan.done, strict=True):
+        steps = m.steps if plan.direction is Direction.UP else (m.down_steps or ())
+        how = "one transaction" if all(s.transactional for s in steps) else "step by step"
+        resume = f", resuming after step {done}" if done else ""
+        click.echo(f"  {m.version}_{m.name}: {len(steps)} step(s), {how}{resume}", err=True)
+        for step in steps[done:]:
+            flags = "" if step.transactional else "  [no transaction]"
+            click.echo(f"    {step.index}. {step.title}{flags}", err=True)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+@cli.command("migrate")
+@target_options
+@click.option("--to", "to", metavar="VERSION", help="Apply up to and including this version.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Run the pending migrations on a throwaway dev database, not the target.",
+)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation on a terminal.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another migrator to finish.",
+)
+@click.option(
+    "--allow-out-of-order",
+    is_flag=True,
+    help="Apply a pending migration older than the last applied one.",
+)
+@format_option("text", "json")
+def migrate_cmd(
+    db_url: str | None,
+    schema_names: tuple[str, ...],
+    exclude_schema: tuple[str, ...],
+    to: str | None,
+    dry_run: bool,
+    yes: bool,
+    wait: float,
+    allow_out_of_order: bool,
+    fmt: str,
+) -> int:
+    """Apply pending migrations, one step at a time, under lock_timeout."""
+    settings = settings_from(db_url, schema_names, exclude_schema)
+    if dry_run:
+        return _dry_run(settings, to, allow_out_of_order, fmt)
+    if _interactive() and not yes:
+        plan = run(cm.migrate_plan(settings, to=to, allow_out_of_order=allow_out_of_order))
+        if not plan.migrations:
+            click.echo("nothing to do: the database is up to date", err=True)
+            return EXIT_OK
+        _print_plan(plan)
+        if not click.confirm("Apply these migrations?", err=True):
+            click.echo("nothing applied", err=True)
+            return EXIT_ERROR
+    result = run(
+        cm.migrate(
+            settings, to=to, wait=wait, allow_out_of_order=allow_out_of_order, on_event=_sink(fmt)
+        )
+    )
+    for version in result.missing:
+        warn(f"{version} is in the history but not in {settings.migrations_dir}")
+    return EXIT_OK
+
+
+def _dry_run(settings: Any, to: str | None, allow_out_of_order: bool, fmt: str) -> int:
+    result = run(
+        cm.dry_run(
+            settings,
+            to=to,
+            allow_out_of_order=allow_out_of_order,
+            on_event=None if fmt == "json" else ProgressPrinter(),
+        )
+    )
+    if fmt == "json":
+        _json_line(
+            {
+                "database": mask_dsn(result.url),
+                "replayed": list(result.replayed),
+                "tried": list(result.tried),
+                "steps": [
+                    {"version": s.version, "index": s.index, "duration": s.duration}
+                    for s in result.steps
+                ],
+                "error": None
+                if result.error is None
+                else {"message": result.error.message, "hint": result.error.hint},
+                "duration": result.duration,
+            }
+        )
+    else:
+        click.echo(
+            f"dry run on a throwaway database ({len(result.replayed)} applied migration(s) replayed); "
+            f"{mask_dsn(result.url)} was not touched. Timings are on empty tables.",
+            err=True,
+        )
+        if result.error is not None:
+            click.echo(f"error: {result.error.message}", err=True)
+            if result.error.hint:
+                click.echo(f"  hint: {result.error.hint}", err=True)
+    return EXIT_ERROR if result.error is not None else EXIT_OK
+
+
+_MARK = {
+    State.APPLIED: "applied",
+    State.PENDING: "pending",
+    State.PARTIAL: "PARTIAL",
+    State.ROLLING_BACK: "ROLLING BACK",
+    State.MODIFIED: "MODIFIED",
+    State.MISSING: "MISSING",
+}
+
+
+@cli.command("status")
+@target_options
+@format_option("text", "json")
+def status_cmd(
+    db_url: str | None, schema_names: tuple[str, ...], exclude_schema: tuple[str, ...], fmt: str
+) -> int:
+    """Show applied, pending, modified and missing migrations."""
+    settings = settings_from(db_url, schema_names, exclude_schema)
+    report = run(cm.status(settings))
+    entries = report.status.entries
+    if fmt == "json":
+        _json_line(
+            {
+                "database": mask_dsn(report.url),
+                "directory": str(report.directory),
+                "history_table_exists": report.status.table_exists,
+                "migrations": [
+                    {
+                        "version": e.version,
+                        "name": e.name,
+                        "state": e.state.value,
+                        "out_of_order": e.out_of_order,
+                        "steps_total": len(e.migration.steps)
+                        if e.migration
+                        else (e.row.steps_total if e.row else None),
+                        "steps_done": e.row.steps_done if e.row else 0,
+                        "applied_at": e.row.finished_at.isoformat()
+                        if e.row and e.row.finished_at
+                        else None,
+                        "applied_by": e.row.applied_by if e.row else None,
+                        "kind": e.row.kind.value if e.row else None,
+                        "checksum": e.migration.checksum if e.migration else None,
+                        "checksum_applied": e.row.checksum if e.row else None,
+                    }
+                    for e in entries
+                ],
+            }
+        )
+        return EXIT_OK
+    click.echo(f"-- {mask_dsn(report.url)}, migrations in {report.directory}", err=True)
+    if not entries:
+        click.echo("no migrations")
+    for e in entries:
+        line = f"{_MARK[e.state]:<12} {e.version}_{e.name}"
+        if e.row is not None:
+            when = e.row.finished_at or e.row.started_at
+            line += f"  {when:%Y-%m-%d %H:%M:%S} by {e.row.applied_by}"
+            if e.row.kind.value == "baseline":
+                line += " (baseline)"
+        if e.state is State.PARTIAL and e.row:
+            line += f"  ({e.row.steps_done}/{e.row.steps_total} steps: `migrate` resumes it)"
+        if e.state is State.MODIFIED:
+            line += "  (file changed after it was applied)"
+        if e.state is State.MISSING:
+            line += "  (in the history, not on disk)"
+        if e.out_of_order:
+            line += "  (older than the last applied: needs --allow-out-of-order)"
+        click.echo(line)
+    counts = {s: len(report.status.having(s)) for s in State}
+    summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    click.echo(summary or "nothing applied, nothing pending", err=True)
+    return EXIT_OK
+
+
+@cli.command("new")
+@click.argument("name")
+def new_cmd(name: str) -> int:
+    """Write an empty migration NAME for hand-written SQL."""
+    settings = settings_from()
+    path = cm.new(settings, name)
+    click.echo(str(path))
+    click.echo("write the SQL, then run `schema-studio hash` to record it", err=True)
+    return EXIT_OK
+
+
+@cli.command("baseline")
+@target_options
+@click.argument("version")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="How long to wait for another migrator.",
+)
+@format_option("text", "json")
+def baseline_cmd(
+    db_url: str | None,
+    schema_names: tuple[str, ...],
+    exclude_schema: tuple[str, ...],
+    version: str,
+    wait: float,
+    fmt: str,
+) -> int:
+    """Record an existing database as being at VERSION, without running SQL."""
+    settings = settings_from(db_url, schema_names, exclude_schema)
+    recorded = run(cm.baseline(settings, version, wait=wait))
+    if fmt == "json":
+        _json_line({"baseline": version, "recorded": list(recorded)})
+    else:
+        click.echo(f"recorded {len(recorded)} migration(s) as applied, up to {version}")
+    return EXIT_OK
+
+
+@cli.command("hash")
+def hash_cmd() -> int:
+    """Rewrite schema-studio.sum from the migration files as they are."""
+    settings = settings_from()
+    path = cm.rehash(settings)
+    click.echo(f"wrote {path}", err=True)
+    return EXIT_OK
+
+
+@cli.command("rollback")
+@target_options
+@click.option(
+    "--count",
+    "count",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Roll back the last N migrations (default 1).",
+)
+@click.option("--to", "to", metavar="VERSION", help="Roll back every migration after VERSION.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="How long to wait for another migrator.",
+)
+@format_option("text", "json")
+def rollback_cmd(
+    db_url: str | None,
+    schema_names: tuple[str, ...],
+    exclude_schema: tuple[str, ...],
+    count: int | None,
+    to: str | None,
+    yes: bool,
+    wait: float,
+    fmt: str,
+) -> int:
+    """Run the down files of the last applied migrations, newest first.
+
+    Down files may drop data: on a terminal it asks first; elsewhere it needs --yes.
+    """
+    if count is not None and to is not None:
+        raise UsageError("give --count or --to, not both")
+    settings = settings_from(db_url, schema_names, exclude_schema)
+    n = count or 1
+    if not yes:
+        if not _interactive():
+            click.echo(
+                "error: rollback runs down files, which may drop data: pass --yes to confirm",
+                err=True,
+            )
+            return EXIT_DIFFERENCES
+        plan = run(cm.rollback_plan(settings, count=n, to=to))
+        if not plan.migrations:
+            click.echo("nothing to roll back", err=True)
+            return EXIT_OK
+        _print_plan(plan)
+        if not click.confirm("Roll these back?", err=True):
+            click.echo("nothing rolled back", err=True)
+            return EXIT_ERROR
+    run(cm.rollback(settings, count=n, to=to, wait=wait, on_event=_sink(fmt)))
+    return EXIT_OK

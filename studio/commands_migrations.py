@@ -1,0 +1,254 @@
+"""The core of the migration commands: migrate, status, new, baseline, hash, rollback.
+
+Each function takes `Settings` and plain values and returns data; printing
+and asking are the CLI's job. Every command that reads the migrations
+directory verifies the checksum file first, so an edited migration is
+refused by name before anything connects.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from studio import db, history, migrations, runner
+from studio.config import mask_dsn
+from studio.errors import StudioError, UsageError, translate
+from studio.events import Direction, StepFinished, emit
+from studio.history import HistoryTable
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+
+    from studio.config import Settings
+    from studio.events import Event, EventSink
+    from studio.history import HistoryRow, Status
+    from studio.migrations import Migration
+
+
+def load(settings: Settings, *, verify: bool = True) -> tuple[Migration, ...]:
+    """The migrations directory, checked against its sum file first (unless `verify` is off)."""
+    directory = settings.migrations_dir
+    if verify:
+        migrations.verify_sum(directory)
+    return migrations.load_directory(directory)
+
+
+def _url(settings: Settings) -> str:
+    url = settings.database_url()
+    assert url is not None
+    return url
+
+
+async def _history(settings: Settings, url: str) -> tuple[tuple[HistoryRow, ...], int, bool]:
+    """History rows, server version and whether the table exists, read in a read-only session."""
+    table = HistoryTable.parse(settings.history_table)
+    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
+    try:
+        with translate(mask_dsn(url)):
+            version = await db.server_version_num(conn)
+            exists = await history.exists(conn, table)
+            rows = await history.read(conn, table) if exists else ()
+    finally:
+        await conn.close()
+    return rows, version, exists
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """`status`: the directory against the target's history."""
+
+    url: str
+    directory: Path
+    status: Status
+
+
+async def status(settings: Settings) -> StatusReport:
+    """Applied, pending, partial, modified and missing migrations (read-only)."""
+    ms = load(settings)
+    url = _url(settings)
+    rows, _, exists = await _history(settings, url)
+    return StatusReport(
+        url, settings.migrations_dir, history.compare(ms, rows, table_exists=exists)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What `migrate` (or `rollback`) would run, computed read-only for the confirmation prompt."""
+
+    url: str
+    direction: Direction
+    migrations: tuple[Migration, ...]
+    # per migration: steps already done (resuming) — 0 for a fresh one
+    done: tuple[int, ...]
+
+
+async def migrate_plan(
+    settings: Settings, *, to: str | None = None, allow_out_of_order: bool = False
+) -> Plan:
+    """The pending migrations `migrate` would run now (it re-plans under the migration lock)."""
+    ms = load(settings)
+    url = _url(settings)
+    rows, _, _ = await _history(settings, url)
+    todo = runner.plan(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
+    return Plan(
+        url,
+        Direction.UP,
+        tuple(m for m, _ in todo),
+        tuple(r.steps_done if r else 0 for _, r in todo),
+    )
+
+
+async def migrate(
+    settings: Settings,
+    *,
+    to: str | None = None,
+    wait: float = 0.0,
+    allow_out_of_order: bool = False,
+    on_event: EventSink | None = None,
+) -> runner.RunResult:
+    """Apply the pending migrations to the target."""
+    ms = load(settings)
+    return await runner.apply(
+        _url(settings),
+        settings,
+        ms,
+        to=to,
+        wait=wait,
+        allow_out_of_order=allow_out_of_order,
+        on_event=on_event,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DryRunStep:
+    """One step as it ran on the scratch database."""
+
+    version: str
+    index: int
+    duration: float
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """`migrate --dry-run`: the pending migrations tried on a scratch copy of the history."""
+
+    url: str
+    replayed: tuple[str, ...]
+    tried: tuple[str, ...]
+    steps: tuple[DryRunStep, ...]
+    # the error that stopped the run, if any (the target was never touched)
+    error: StudioError | None
+    duration: float
+
+
+async def dry_run(
+    settings: Settings,
+    *,
+    to: str | None = None,
+    allow_out_of_order: bool = False,
+    on_event: EventSink | None = None,
+) -> DryRun:
+    """Run the pending migrations on a throwaway database of the dev server, never the target.
+
+    The target is only read (its history and server version). The scratch
+    database first gets the migrations the target has finished, replayed,
+    then the pending ones run with the same runner and settings, so steps
+    are timed and errors reported; the scratch tables are empty, so timings
+    say nothing about the target's data sizes. An interrupted migration is
+    tried from its first step.
+    """
+    from studio.sources import dev_database
+
+    ms = load(settings)
+    url = _url(settings)
+    rows, version, _ = await _history(settings, url)
+    finished = {r.version for r in rows if r.finished}
+    pending = [m for m in ms if m.version not in finished]
+    # the same refusals (modified, out of order, unknown --to) as a real run
+    runner.plan(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
+    replay = [m for m in ms if m.version in finished]
+    steps: list[DryRunStep] = []
+
+    async def sink(event: Event) -> None:
+        if isinstance(event, StepFinished):
+            steps.append(DryRunStep(event.version, event.index, event.duration))
+        await emit(on_event, event)
+
+    started = time.monotonic()
+    error: StudioError | None = None
+    tried: tuple[str, ...] = ()
+    async with dev_database(settings, version // 10000) as conn:
+        await runner.apply(conn, settings, replay)
+        try:
+            result = await runner.apply(
+                conn, settings, [*replay, *pending], to=to, allow_out_of_order=True, on_event=sink
+            )
+            tried = result.versions
+        except StudioError as e:
+            error = e
+            tried = tuple(dict.fromkeys(s.version for s in steps))
+    return DryRun(
+        url,
+        tuple(m.version for m in replay),
+        tried,
+        tuple(steps),
+        error,
+        time.monotonic() - started,
+    )
+
+
+def new(settings: Settings, name: str, *, now: datetime | None = None) -> Path:
+    """Write an empty migration for hand-written SQL (and record it in the sum)."""
+    directory = settings.migrations_dir
+    slug = migrations.slugify(name)
+    version = migrations.next_version(migrations.taken_versions(directory), now)
+    return migrations.write_migration(
+        directory, version, slug, migrations.render_new(version, name)
+    )
+
+
+async def baseline(settings: Settings, version: str, *, wait: float = 0.0) -> tuple[str, ...]:
+    """Record the target as being at `version` without running SQL."""
+    ms = load(settings)
+    return await runner.baseline(_url(settings), settings, ms, version, wait=wait)
+
+
+def rehash(settings: Settings) -> Path:
+    """Rewrite the sum file from the files as they are (after a deliberate edit)."""
+    directory = settings.migrations_dir
+    if not directory.is_dir():
+        raise UsageError(
+            f"no migrations directory at {directory}", "create one with `schema-studio new NAME`"
+        )
+    migrations.load_directory(directory)  # a malformed file is refused, not blessed
+    return migrations.write_sum(directory)
+
+
+async def rollback_plan(settings: Settings, *, count: int = 1, to: str | None = None) -> Plan:
+    """The migrations `rollback` would undo, newest first (read-only)."""
+    ms = load(settings)
+    url = _url(settings)
+    rows, _, _ = await _history(settings, url)
+    todo = runner.rollback_plan(ms, rows, count=count, to=to)
+    return Plan(
+        url, Direction.DOWN, tuple(m for m, _ in todo), tuple(r.down_steps_done for _, r in todo)
+    )
+
+
+async def rollback(
+    settings: Settings,
+    *,
+    count: int = 1,
+    to: str | None = None,
+    wait: float = 0.0,
+    on_event: EventSink | None = None,
+) -> runner.RunResult:
+    """Run the down files of the last `count` applied migrations (or of those after `to`)."""
+    ms = load(settings)
+    return await runner.rollback(
+        _url(settings), settings, ms, count=count, to=to, wait=wait, on_event=on_event
+    )
