@@ -57,6 +57,8 @@ class Source:
     spec: str
     # resolved file or folder for SQL and migrations sources
     path: Path | None = None
+    # migrations: replay only these versions (None: all of them)
+    versions: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         """How the source is shown to the user (URLs masked)."""
@@ -414,6 +416,8 @@ def _migration_ddl(source: Source, settings: Settings) -> tuple[list[Batch], lis
     if not source.path.is_dir():
         return batches, []
     for migration in load_directory(source.path):
+        if source.versions is not None and migration.version not in source.versions:
+            continue
         for step in migration.steps:
             if step.backfill:
                 continue
@@ -432,7 +436,8 @@ def cache_dir() -> Path:
 
 def _cache_key(source: Source, paths: list[Path], major: int) -> str:
     h = hashlib.sha256()
-    for part in (__version__, source.kind.value, source.spec, str(major), _sqlalchemy_version()):
+    versions = ",".join(source.versions) if source.versions is not None else "*"
+    for part in (__version__, source.kind.value, source.spec, versions, str(major), _sqlalchemy_version()):
         h.update(part.encode() + b"\0")
     for path in paths:
         h.update(str(path).encode() + b"\0")

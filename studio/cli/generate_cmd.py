@@ -1,0 +1,125 @@
+"""`generate` and `check`: the declared schema against the migrations directory."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, format_option, run, settings_from, target_options
+from studio.cli.diff_cmd import rename_option
+from studio.generate import UnresolvedRenames, check, generate
+
+if TYPE_CHECKING:
+    from studio.changes import Change
+    from studio.diff import RenameCandidate
+
+
+def _ask(candidate: RenameCandidate) -> bool:
+    return click.confirm(
+        f"Is {candidate.kind} {candidate.old} renamed to {candidate.new}? (no: drop it and add the new one)",
+        default=False,
+        err=True,
+    )
+
+
+@cli.command("generate")
+@target_options
+@click.option("--name", "-n", required=True, metavar="NAME", help="What the migration does, e.g. add_orders_status.")
+@rename_option
+@click.option("--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add.")
+@click.option("--dry-run", is_flag=True, help="Print the migration instead of writing it.")
+@format_option("text", "json")
+def generate_cmd(
+    db_url: str | None,
+    schema_names: tuple[str, ...],
+    exclude_schema: tuple[str, ...],
+    name: str,
+    renames: tuple[str, ...],
+    no_rename: bool,
+    dry_run: bool,
+    fmt: str,
+) -> int:
+    """Write the difference between the migrations and the declared schema as a new migration."""
+    settings = settings_from(db_url, schema_names, exclude_schema)
+    ask = _ask if sys.stdin.isatty() and fmt == "text" else None
+    try:
+        result = run(generate(settings, name, renames, no_rename=no_rename, ask=ask, write=not dry_run))
+    except UnresolvedRenames as e:
+        if fmt == "json":
+            click.echo(json.dumps({"status": "unresolved_renames", "candidates": [c.hint for c in e.candidates]}))
+        click.echo(f"error: {e.message}\n  hint: {e.hint}", err=True)
+        return EXIT_DIFFERENCES
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "status": "written" if result.path else ("nothing" if not result.changes else "dry-run"),
+                    "version": result.version or None,
+                    "path": str(result.path) if result.path else None,
+                    "down_path": str(result.down_path) if result.down_path else None,
+                    "renames": [str(r) for r in result.renames],
+                    "changes": [c.to_dict() for c in result.changes],
+                },
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    if not result.changes:
+        click.echo("nothing to generate: the migrations already produce the declared schema", err=True)
+        return EXIT_OK
+    if dry_run:
+        click.echo(result.text)
+        return EXIT_OK
+    click.echo(f"wrote {result.path} ({len(result.changes)} step(s))", err=True)
+    if result.down_path:
+        click.echo(f"wrote {result.down_path}", err=True)
+    else:
+        click.echo("no down file: some changes cannot be undone (e.g. a dropped column's data)", err=True)
+    return EXIT_OK
+
+
+def _changes_lines(changes: tuple[Change, ...]) -> list[str]:
+    return [f"    {c.describe()}" for c in changes]
+
+
+@cli.command("check")
+@target_options
+@click.option("--no-live", is_flag=True, help="Do not look at the database: check only the files.")
+@format_option("text", "json")
+def check_cmd(
+    db_url: str | None, schema_names: tuple[str, ...], exclude_schema: tuple[str, ...], no_live: bool, fmt: str
+) -> int:
+    """CI gate: declared = migrations, live = applied migrations, checksums intact (exit 2 if not)."""
+    settings = settings_from(db_url, schema_names, exclude_schema)
+    report = run(check(settings, live=False if no_live else None))
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "checksum_error": report.checksum,
+                    "ungenerated": [c.to_dict() for c in report.ungenerated],
+                    "drift": [c.to_dict() for c in report.drift] if report.checked_live else None,
+                    "applied": list(report.applied),
+                },
+                indent=2,
+            )
+        )
+        return EXIT_OK if report.ok else EXIT_DIFFERENCES
+    lines = []
+    if report.checksum:
+        lines.append(click.style("checksums: ", fg="red", bold=True) + report.checksum)
+    if report.ungenerated:
+        lines.append(click.style("declared schema differs from the migrations", fg="red", bold=True) + " (run `schema-studio generate`):")
+        lines += _changes_lines(report.ungenerated)
+    if report.drift:
+        lines.append(click.style("drift: the database differs from its applied migrations", fg="red", bold=True) + ":")
+        lines += _changes_lines(report.drift)
+    if report.ok:
+        where = "declared schema, migrations and database" if report.checked_live else "declared schema and migrations"
+        lines.append(f"in sync: {where} ({len(report.applied)} applied)" if report.checked_live else f"in sync: {where}")
+    click.echo("\n".join(lines))
+    return EXIT_OK if report.ok else EXIT_DIFFERENCES

@@ -1,0 +1,220 @@
+"""`generate` and `check`: the declared schema against the migrations directory.
+
+`generate` diffs the replay of the migrations directory (materialized in a
+throwaway database) against the declared schema and writes the difference as
+a new migration, one step per change, each step annotated with facts that
+follow from its SQL. `check` is the CI gate: the declared schema must equal
+the replay of the migrations, the live database must equal the replay of its
+applied migrations, and the checksum file must match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studio import migrations
+from studio.commands import managed_schemas
+from studio.errors import StudioError, UsageError
+from studio.sources import Loaded, Source, SourceKind, declared_source, load
+
+if TYPE_CHECKING:
+    from studio.changes import Change
+    from studio.config import Settings
+    from studio.diff import Rename, RenameCandidate
+    from studio.model import Schema
+
+# Asks whether a candidate is a rename (True) or a drop and an add (False).
+AskRename = Callable[["RenameCandidate"], bool]
+
+
+class UnresolvedRenames(StudioError):
+    """Rename candidates with no answer, and no terminal to ask on."""
+
+    def __init__(self, candidates: Sequence[RenameCandidate]) -> None:
+        self.candidates = tuple(candidates)
+        hints = " ".join(f"--rename {c.hint}" for c in self.candidates)
+        super().__init__(
+            f"{len(self.candidates)} possible rename(s) need an answer: "
+            + ", ".join(f"{c.old} -> {c.new}" for c in self.candidates),
+            f"pass {hints} to rename, or --no-rename to drop and add",
+        )
+
+
+def schema_hash(schema: Schema) -> str:
+    """A short content hash of a schema, written in migration headers."""
+    return hashlib.sha256(schema.to_json().encode()).hexdigest()[:16]
+
+
+def migrations_source(settings: Settings, versions: Sequence[str] | None = None) -> Source:
+    """The migrations directory as a source; `versions` restricts the replay to those."""
+    return Source(
+        SourceKind.MIGRATIONS,
+        "migrations",
+        settings.migrations_dir,
+        None if versions is None else tuple(sorted(versions)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """A generated migration (or nothing to do when `changes` is empty)."""
+
+    changes: tuple[Change, ...]
+    renames: tuple[Rename, ...]
+    text: str = ""
+    down_text: str | None = None
+    path: Path | None = None
+    down_path: Path | None = None
+    version: str = ""
+
+
+def _step(change: Change, server_version: int) -> migrations.StepSpec:
+    annotations = [change.describe(), *_lock_notes(change, server_version)]
+    return migrations.StepSpec(
+        statements=change.sql(),
+        annotations=tuple(annotations),
+        # a new enum value must be committed before a later step uses it
+        transactional=change.transactional and not change.commit_before_use,
+    )
+
+
+def _lock_notes(change: Change, server_version: int) -> list[str]:
+    """Lock facts that follow from the SQL alone (the lock knowledge base, when present)."""
+    try:
+        from studio.locks import describe_change
+    except ImportError:
+        return []
+    return list(describe_change(change, server_version))
+
+
+async def plan_changes(
+    settings: Settings,
+    rename_specs: Sequence[str] = (),
+    *,
+    no_rename: bool = False,
+    ask: AskRename | None = None,
+    major: int | None = None,
+) -> tuple[Loaded, Loaded, tuple[Change, ...], tuple[Rename, ...]]:
+    """Replay of the migrations -> declared schema: the ordered changes and the renames used."""
+    from studio.diff import diff, parse_rename, rename_candidates
+
+    old = await load(migrations_source(settings), settings, major=major)
+    new = await load(declared_source(settings), settings, major=major)
+    schemas = managed_schemas(settings, old, new)
+    a = old.schema if schemas is None else old.schema.restrict(schemas)
+    b = new.schema if schemas is None else new.schema.restrict(schemas)
+    renames = [parse_rename(text, a, b) for text in rename_specs]
+    if not no_rename:
+        open_candidates = rename_candidates(a, b, renames)
+        if open_candidates and ask is None:
+            raise UnresolvedRenames(open_candidates)
+        for candidate in open_candidates:
+            assert ask is not None
+            # an earlier answer may have settled this one (a table renamed with its columns)
+            if candidate in rename_candidates(a, b, renames) and ask(candidate):
+                renames.append(candidate.rename())
+    return old, new, tuple(diff(a, b, renames)), tuple(renames)
+
+
+async def generate(
+    settings: Settings,
+    name: str,
+    rename_specs: Sequence[str] = (),
+    *,
+    no_rename: bool = False,
+    ask: AskRename | None = None,
+    write: bool = True,
+) -> Generated:
+    """Write the difference between the migrations and the declared schema as a new migration."""
+    if not name.strip():
+        raise UsageError("a migration needs a name", "pass --name, e.g. --name add_orders_status")
+    directory = settings.migrations_dir
+    existing = migrations.load_directory(directory) if directory.is_dir() else ()
+    if existing:
+        migrations.verify_sum(directory)
+    old, new, changes, renames = await plan_changes(settings, rename_specs, no_rename=no_rename, ask=ask)
+    if not changes:
+        return Generated((), renames)
+    version = migrations.next_version(m.version for m in existing)
+    server_version = new.server_version or old.server_version
+    steps = [_step(c, server_version) for c in changes]
+    header = dict(schema_before=schema_hash(old.schema), schema_after=schema_hash(new.schema))
+    text = migrations.render_migration(version, steps, description=(name,), **header)
+    inverses = [c.inverse() for c in reversed(changes)]
+    down_text = None
+    if all(inv is not None for inv in inverses):
+        down_steps = [_step(inv, server_version) for inv in inverses if inv is not None]
+        down_text = migrations.render_migration(
+            version,
+            down_steps,
+            description=(f"{name} (down)",),
+            schema_before=header["schema_after"],
+            schema_after=header["schema_before"],
+        )
+    generated = Generated(changes, renames, text, down_text, version=version)
+    if not write:
+        return generated
+    path = migrations.write_migration(directory, version, migrations.slugify(name), text, down_text)
+    down_path = path.with_name(migrations.file_name(version, migrations.slugify(name), down=True))
+    return replace(generated, path=path, down_path=down_path if down_text is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """`check`: what is out of sync (empty tuples and None when all is well)."""
+
+    # declared schema vs replay of every migration: a migration was not generated
+    ungenerated: tuple[Change, ...]
+    # live database vs replay of its applied migrations: someone changed it by hand
+    drift: tuple[Change, ...]
+    # a checksum problem, as the message of the error
+    checksum: str | None
+    checked_live: bool
+    applied: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything is in sync."""
+        return not self.ungenerated and not self.drift and self.checksum is None
+
+
+async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
+    """Compare declared vs migrations, live vs applied migrations, and the checksums.
+
+    Read-only on the target. Without a database URL (or with `live=False`)
+    only the first and the last are checked.
+    """
+    from studio.commands_migrations import _history
+    from studio.diff import diff
+
+    checksum = None
+    try:
+        migrations.verify_sum(settings.migrations_dir)
+    except StudioError as e:
+        checksum = e.message
+    url = settings.database_url(required=bool(live))
+    major = None
+    drift: tuple[Change, ...] = ()
+    applied: tuple[str, ...] = ()
+    live_loaded = None
+    if url and live is not False:
+        live_loaded = await load(Source(SourceKind.URL, url), settings)
+        major = live_loaded.server_version // 10000
+        rows, _, _ = await _history(settings, url)
+        applied = tuple(r.version for r in rows)
+    replay = await load(migrations_source(settings), settings, major=major)
+    declared = await load(declared_source(settings), settings, major=major)
+    schemas = managed_schemas(settings, replay, declared)
+    ungenerated = tuple(diff(_restrict(replay.schema, schemas), _restrict(declared.schema, schemas)))
+    if live_loaded is not None:
+        applied_replay = await load(migrations_source(settings, applied), settings, major=major)
+        drift = tuple(diff(_restrict(applied_replay.schema, schemas), _restrict(live_loaded.schema, schemas)))
+    return CheckReport(ungenerated, drift, checksum, live_loaded is not None, applied)
+
+
+def _restrict(schema: Schema, names: tuple[str, ...] | None) -> Schema:
+    return schema if names is None else schema.restrict(names)
