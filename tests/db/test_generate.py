@@ -1,0 +1,116 @@
+"""generate and check against real PostgreSQL, through the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+MODELS_V1 = '''
+from sqlalchemy import ForeignKey, Integer, String, func, DateTime
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    created_at = mapped_column(DateTime, server_default=func.now(), nullable=False)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    total: Mapped[int]
+    status: Mapped[str | None] = mapped_column(String(50), server_default="pending")
+    created_at = mapped_column(DateTime, server_default=func.now(), nullable=False)
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path, db_url: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[tool.schema-studio]\nschema = "app.models:Base"\n')
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "models.py").write_text(MODELS_V1)
+    return tmp_path
+
+
+def studio(project: Path, db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(DATABASE_URL=db_url, XDG_CACHE_HOME=str(project / ".cache"))
+    return subprocess.run(
+        [sys.executable, "-m", "studio", *args], cwd=project, env=env, capture_output=True, text=True, timeout=180
+    )
+
+
+def test_generate_then_check(project: Path, db_url: str) -> None:
+    r = studio(project, db_url, "generate", "--name", "init")
+    assert r.returncode == 0, r.stderr
+    ups = sorted((project / "migrations").glob("*_init.sql"))
+    assert len(ups) == 1
+    text = ups[0].read_text()
+    assert "CREATE TABLE public.users" in text
+    assert "REFERENCES public.users(id)" in text
+    assert (project / "migrations" / "schema-studio.sum").exists()
+    # nothing more to generate
+    r = studio(project, db_url, "generate", "--name", "again")
+    assert r.returncode == 0 and "nothing to generate" in r.stderr
+    # the files alone are in sync
+    r = studio(project, db_url, "check", "--no-live")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # an unapplied model change is caught
+    (project / "app" / "models.py").write_text(MODELS_V1.replace("String(50)", "String(80)"))
+    r = studio(project, db_url, "check", "--no-live")
+    assert r.returncode == 2
+    assert "declared schema differs" in r.stdout and "status" in r.stdout
+
+
+async def test_drift_detected_and_cleared(project: Path, db_url: str) -> None:
+    assert studio(project, db_url, "generate", "--name", "init").returncode == 0
+    r = studio(project, db_url, "migrate", "--yes")
+    assert r.returncode == 0, r.stderr
+    r = studio(project, db_url, "check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute("ALTER TABLE orders ADD COLUMN note text")
+        r = studio(project, db_url, "check")
+        assert r.returncode == 2
+        assert "drift" in r.stdout and "note" in r.stdout
+        await conn.execute("ALTER TABLE orders DROP COLUMN note")
+        r = studio(project, db_url, "check")
+        assert r.returncode == 0, r.stdout
+    finally:
+        await conn.close()
+
+
+def test_edited_migration_refused(project: Path, db_url: str) -> None:
+    assert studio(project, db_url, "generate", "--name", "init").returncode == 0
+    path = next((project / "migrations").glob("*_init.sql"))
+    path.write_text(path.read_text() + "\nSELECT 1;\n")
+    r = studio(project, db_url, "check", "--no-live")
+    assert r.returncode == 2
+    assert path.name in r.stdout
+
+
+def test_rename_candidate_without_terminal_exits_2(project: Path, db_url: str) -> None:
+    assert studio(project, db_url, "generate", "--name", "init").returncode == 0
+    (project / "app" / "models.py").write_text(MODELS_V1.replace("status: Mapped", "order_status: Mapped"))
+    r = studio(project, db_url, "generate", "--name", "rename")
+    assert r.returncode == 2
+    assert "--rename public.orders.status=public.orders.order_status" in r.stderr
+    r = studio(project, db_url, "generate", "--name", "rename", "--rename", "orders.status=orders.order_status")
+    assert r.returncode == 0, r.stderr
+    text = next((project / "migrations").glob("*_rename.sql")).read_text()
+    assert "RENAME COLUMN status TO order_status" in text
