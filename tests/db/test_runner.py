@@ -12,7 +12,6 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,6 @@ from studio.events import (
     InvalidIndexDropped,
     LockTimeoutRetry,
     MigrationFailed,
-    MigrationFinished,
     MigrationStarted,
     StepFinished,
     StepStarted,
@@ -524,22 +522,26 @@ async def test_custom_history_table(project: Settings, db_url: str) -> None:
 # --- processes ------------------------------------------------------------------------------------------------
 
 
-def studio_cmd(project: Settings, *args: str) -> list[str]:
-    return [sys.executable, "-m", "studio", *args]
-
-
-def run_cli(
-    project: Settings, *args: str, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        studio_cmd(project, *args),
-        cwd=project.root,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "DATABASE_URL": project.db_override or ""},
-        stdin=subprocess.DEVNULL,
+async def spawn(db_url: str, cwd: Path | None, *args: str) -> asyncio.subprocess.Process:
+    """`python -m studio ARGS` in the project folder, without a terminal."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "studio",
+        *args,
+        cwd=cwd,
+        env={**os.environ, "DATABASE_URL": db_url},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def finish(proc: asyncio.subprocess.Process, timeout: float = 120) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of a spawned command."""
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
 
 
 async def test_ten_migrators_at_once_apply_each_migration_once(
@@ -560,23 +562,20 @@ async def test_ten_migrators_at_once_apply_each_migration_once(
         f"INSERT INTO ran (version) VALUES ('{V4}');\n"
         "-- schema-studio:no-transaction\nCREATE INDEX CONCURRENTLY ran_v ON ran (version);\n",
     )
-    env = {**os.environ, "DATABASE_URL": db_url}
     procs = [
-        subprocess.Popen(
-            studio_cmd(
-                project, "migrate", "--wait", "60", *(["--format", "json"] if i % 2 else [])
-            ),
-            cwd=project.root,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
+        await spawn(
+            db_url,
+            project.root,
+            "migrate",
+            "--wait",
+            "60",
+            *(["--format", "json"] if i % 2 else []),
         )
         for i in range(10)
     ]
-    outs = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0] * 10, [o[1] for o in outs]
+    results = await asyncio.gather(*(finish(p) for p in procs))
+    assert [r[0] for r in results] == [0] * 10, [r[2] for r in results]
+    outs = [(r[1], r[2]) for r in results]
     counts = await fetch(
         db_url, "SELECT version, count(*) FROM ran GROUP BY version ORDER BY version"
     )
@@ -598,22 +597,11 @@ async def test_ten_migrators_at_once_apply_each_migration_once(
             f"m{v[-1]}",
             f"INSERT INTO ran (version) VALUES ('{v}');\nSELECT pg_sleep(0.5);\n",
         )
-    procs = [
-        subprocess.Popen(
-            studio_cmd(project, "migrate"),
-            cwd=project.root,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        for _ in range(10)
-    ]
-    outs = [p.communicate(timeout=120) for p in procs]
-    codes = [p.returncode for p in procs]
+    procs = [await spawn(db_url, project.root, "migrate") for _ in range(10)]
+    results = await asyncio.gather(*(finish(p) for p in procs))
+    codes = [r[0] for r in results]
     assert set(codes) <= {0, 1} and 0 in codes
-    for code, (_, err) in zip(codes, outs, strict=True):
+    for code, _, err in results:
         if code == 1:
             assert "another migrator holds the migration lock" in err and "pid " in err
             assert "Traceback" not in err
@@ -664,34 +652,26 @@ async def test_sigkill_mid_migration_then_rerun_finishes_it(
     project: Settings, db_url: str, kill_during: str
 ) -> None:
     write(mdir(project), V1, "killable", KILLABLE)
-    env = {**os.environ, "DATABASE_URL": db_url}
-    proc = subprocess.Popen(
-        studio_cmd(project, "migrate"),
-        cwd=project.root,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    proc = await spawn(db_url, project.root, "migrate")
     try:
         await _wait_for_query(db_url, kill_during)
         await asyncio.sleep(random.uniform(0.2, 1.0))
-        proc.send_signal(signal.SIGKILL)
     finally:
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+        proc.send_signal(signal.SIGKILL)
+        code, _, _ = await finish(proc, timeout=30)
+    assert code == -signal.SIGKILL
     rows = await history_rows(db_url)
     assert len(rows) == 1 and rows[0]["finished_at"] is None
     assert rows[0]["steps_done"] == (1 if "k_slow" in kill_during else 2)
 
     # the killed migrator's server session may outlive it for a moment: wait for its lock
-    rerun = run_cli(project, "migrate", "--wait", "60")
-    assert rerun.returncode == 0, rerun.stderr
-    assert "resuming after step" in rerun.stderr
+    code, _, err = await finish(await spawn(db_url, project.root, "migrate", "--wait", "60"))
+    assert code == 0, err
+    assert "resuming after step" in err
     if "k_slow" in kill_during:
         # the dead migrator's session noticed (client_connection_check_interval) and stopped
         # the build half-way: the invalid index it left is dropped and built again
-        assert "dropped invalid index k_slow" in rerun.stderr, rerun.stderr
+        assert "dropped invalid index k_slow" in err, err
     rows = await history_rows(db_url)
     assert [(r["version"], r["steps_done"], r["steps_total"]) for r in rows] == [(V1, 5, 5)]
     assert rows[0]["finished_at"] is not None
