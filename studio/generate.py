@@ -100,24 +100,35 @@ async def plan_changes(
     major: int | None = None,
 ) -> tuple[Loaded, Loaded, tuple[Change, ...], tuple[Rename, ...]]:
     """Replay of the migrations -> declared schema: the ordered changes and the renames used."""
-    from studio.diff import diff, parse_rename, rename_candidates
+    from studio.diff import diff
 
     old = await load(migrations_source(settings), settings, major=major)
     new = await load(declared_source(settings), settings, major=major)
     schemas = managed_schemas(settings, old, new)
     a = old.schema if schemas is None else old.schema.restrict(schemas)
     b = new.schema if schemas is None else new.schema.restrict(schemas)
-    renames = [parse_rename(text, a, b) for text in rename_specs]
-    if not no_rename:
-        open_candidates = rename_candidates(a, b, renames)
-        if open_candidates and ask is None:
-            raise UnresolvedRenames(open_candidates)
-        for candidate in open_candidates:
-            assert ask is not None
-            # an earlier answer may have settled this one (a table renamed with its columns)
-            if candidate in rename_candidates(a, b, renames) and ask(candidate):
-                renames.append(candidate.rename())
+    renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
     return old, new, tuple(diff(a, b, renames)), tuple(renames)
+
+
+def resolve_renames(
+    a: Schema, b: Schema, rename_specs: Sequence[str], *, no_rename: bool, ask: AskRename | None
+) -> list[Rename]:
+    """The hints given, plus the candidates the user accepts; unanswered candidates raise."""
+    from studio.diff import parse_rename, rename_candidates
+
+    renames = [parse_rename(text, a, b) for text in rename_specs]
+    if no_rename:
+        return renames
+    open_candidates = rename_candidates(a, b, renames)
+    if open_candidates and ask is None:
+        raise UnresolvedRenames(open_candidates)
+    for candidate in open_candidates:
+        assert ask is not None
+        # an earlier answer may have settled this one (a table renamed with its columns)
+        if candidate in rename_candidates(a, b, renames) and ask(candidate):
+            renames.append(candidate.rename())
+    return renames
 
 
 async def generate(
@@ -218,3 +229,104 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
 
 def _restrict(schema: Schema, names: tuple[str, ...] | None) -> Schema:
     return schema if names is None else schema.restrict(names)
+
+
+@dataclass(frozen=True, slots=True)
+class PushPlan:
+    """What `push` would run on the target: the changes and the in-memory migration."""
+
+    url: str
+    changes: tuple[Change, ...]
+    migration: migrations.Migration | None
+
+
+class PushRefused(StudioError):
+    """`push` refused a database it must not touch without --force."""
+
+    hint = "push is for development databases; use generate + migrate, or pass --force if you are sure"
+
+
+def _production_match(settings: Settings, url: str) -> str | None:
+    import re
+    from urllib.parse import urlsplit
+
+    from studio.config import database_name
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
+    for pattern in settings.production_patterns:
+        for value in (database_name(url), host):
+            if value and re.search(pattern, value):
+                return f"{value!r} matches production pattern {pattern!r}"
+    return None
+
+
+async def push_plan(
+    settings: Settings, rename_specs: Sequence[str] = (), *, no_rename: bool = False, ask: AskRename | None = None, force: bool = False
+) -> PushPlan:
+    """The changes that bring the target straight to the declared schema (read-only)."""
+    from studio.commands_migrations import _history
+    from studio.diff import diff
+
+    url = settings.database_url()
+    assert url is not None
+    if not force and (why := _production_match(settings, url)):
+        raise PushRefused(f"refusing to push to a production database: {why}")
+    rows, _, _ = await _history(settings, url)
+    if rows and not force:
+        raise PushRefused(
+            f"the database has {len(rows)} applied migration(s) in {settings.history_table}; "
+            "push would bypass them"
+        )
+    live = await load(Source(SourceKind.URL, url), settings)
+    declared = await load(declared_source(settings), settings, major=live.server_version // 10000)
+    schemas = managed_schemas(settings, live, declared)
+    a, b = _restrict(live.schema, schemas), _restrict(declared.schema, schemas)
+    renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
+    changes = tuple(diff(a, b, renames))
+    if not changes:
+        return PushPlan(url, (), None)
+    steps = [_step(c, live.server_version) for c in changes]
+    text = migrations.render_migration("00000000000000", steps, description=("push",))
+    parsed = migrations.parse_text(text, "<push>")
+    migration = migrations.Migration(
+        version="00000000000000", name="push", path=Path("<push>"), steps=parsed.steps
+    )
+    return PushPlan(url, changes, migration)
+
+
+async def push(settings: Settings, plan: PushPlan, *, on_event: object = None) -> None:
+    """Apply a push plan: lock_timeout and retries on every step, nothing recorded in the history."""
+    import random
+    import time
+
+    from studio import db
+    from studio.config import mask_dsn
+    from studio.errors import translate
+    from studio.events import Direction
+    from studio.executor import Backoff, Executor
+    from studio.history import HistoryTable
+
+    if plan.migration is None:
+        return
+    m = plan.migration
+    conn = await db.connect(plan.url, timeout=settings.connect_timeout, application_name="schema-studio push")
+    try:
+        ex = Executor(
+            conn, settings, HistoryTable.parse(settings.history_table), on_event,  # type: ignore[arg-type]
+            time.monotonic, Backoff(), random.Random(), "",
+        )  # fmt: skip
+
+        async def nothing(_ms: int) -> None:
+            return None
+
+        with translate(mask_dsn(plan.url)):
+            if m.transactional:
+                await ex.transactional(m, m.steps, Direction.UP, nothing)
+            else:
+                for step in m.steps:
+                    await ex.step(m, step, len(m.steps), Direction.UP, nothing)
+    finally:
+        await conn.close()

@@ -123,3 +123,49 @@ def check_cmd(
         lines.append(f"in sync: {where} ({len(report.applied)} applied)" if report.checked_live else f"in sync: {where}")
     click.echo("\n".join(lines))
     return EXIT_OK if report.ok else EXIT_DIFFERENCES
+
+
+@cli.command("push")
+@target_options
+@rename_option
+@click.option("--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add.")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
+@click.option("--force", is_flag=True, help="Push even to a database with applied migrations or matching a production pattern.")
+def push_cmd(
+    db_url: str | None,
+    schema_names: tuple[str, ...],
+    exclude_schema: tuple[str, ...],
+    renames: tuple[str, ...],
+    no_rename: bool,
+    yes: bool,
+    force: bool,
+) -> int:
+    """Development only: bring the database straight to the declared schema, writing no files."""
+    from studio.cli.migrate_cmd import ProgressPrinter
+    from studio.config import mask_dsn
+    from studio.generate import push, push_plan
+
+    settings = settings_from(db_url, schema_names, exclude_schema)
+    interactive = sys.stdin.isatty()
+    try:
+        plan = run(push_plan(settings, renames, no_rename=no_rename, ask=_ask if interactive else None, force=force))
+    except UnresolvedRenames as e:
+        click.echo(f"error: {e.message}\n  hint: {e.hint}", err=True)
+        return EXIT_DIFFERENCES
+    if not plan.changes:
+        click.echo(f"{mask_dsn(plan.url)} already matches the declared schema", err=True)
+        return EXIT_OK
+    click.echo(f"push to {mask_dsn(plan.url)}: {len(plan.changes)} change(s)", err=True)
+    for change in plan.changes:
+        mark = click.style(" [data loss]", fg="red", bold=True) if change.destructive else ""
+        click.echo(f"  {change.describe()}{mark}", err=True)
+    if not yes:
+        if not interactive:
+            click.echo("error: push needs confirmation\n  hint: pass --yes to apply without a terminal", err=True)
+            return EXIT_DIFFERENCES
+        if not click.confirm("Apply these changes?", default=False, err=True):
+            click.echo("nothing applied", err=True)
+            return EXIT_OK
+    run(push(settings, plan, on_event=ProgressPrinter()))
+    click.echo(f"pushed {len(plan.changes)} change(s)", err=True)
+    return EXIT_OK

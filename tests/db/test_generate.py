@@ -114,3 +114,32 @@ def test_rename_candidate_without_terminal_exits_2(project: Path, db_url: str) -
     assert r.returncode == 0, r.stderr
     text = next((project / "migrations").glob("*_rename.sql")).read_text()
     assert "RENAME COLUMN status TO order_status" in text
+
+
+async def test_push_brings_database_to_declared(project: Path, db_url: str) -> None:
+    r = studio(project, db_url, "push")
+    assert r.returncode == 2 and "--yes" in r.stderr  # no terminal: never waits for input
+    r = studio(project, db_url, "push", "--yes")
+    assert r.returncode == 0, r.stderr
+    r = studio(project, db_url, "diff")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = studio(project, db_url, "push", "--yes")
+    assert r.returncode == 0 and "already matches" in r.stderr
+
+
+def test_push_refuses_migrated_database(project: Path, db_url: str) -> None:
+    assert studio(project, db_url, "generate", "--name", "init").returncode == 0
+    assert studio(project, db_url, "migrate", "--yes").returncode == 0
+    (project / "app" / "models.py").write_text(MODELS_V1.replace("String(50)", "String(80)"))
+    r = studio(project, db_url, "push", "--yes")
+    assert r.returncode == 1 and "applied migration" in r.stderr
+    r = studio(project, db_url, "push", "--yes", "--force")
+    assert r.returncode == 0, r.stderr
+
+
+def test_push_refuses_production_pattern(project: Path, db_url: str) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.schema-studio]\nschema = "app.models:Base"\nproduction_patterns = ["^t_"]\n'
+    )
+    r = studio(project, db_url, "push", "--yes")
+    assert r.returncode == 1 and "production pattern" in r.stderr
