@@ -56,8 +56,9 @@ def _ms(seconds: float) -> str:
 class ProgressPrinter:
     """Prints runner events as progress lines on stderr (a step's line is completed in place on a terminal)."""
 
-    def __init__(self, *, tty: bool | None = None) -> None:
+    def __init__(self, *, tty: bool | None = None, dry_run: bool = False) -> None:
         self.tty = sys.stderr.isatty() if tty is None else tty
+        self.dry_run = dry_run
         self.open_line = False
         # off a terminal, a step's line is printed whole when it finishes
         self.pending = ""
@@ -125,6 +126,7 @@ class ProgressPrinter:
         elif isinstance(event, RunFinished):
             if event.versions:
                 done = "rolled back" if event.direction is Direction.DOWN else "applied"
+                done = f"dry run: {done} (on the throwaway database)" if self.dry_run else done
                 self._line(f"{done} {len(event.versions)} migration(s) in {_ms(event.duration)}")
             else:
                 self._line(
@@ -219,12 +221,18 @@ def migrate_cmd(
 
 
 def _dry_run(settings: Any, to: str | None, allow_out_of_order: bool, fmt: str) -> int:
+    if fmt == "text":
+        click.echo(
+            "dry run: the pending migrations run on a throwaway database of the dev server, "
+            "after the applied ones are replayed there; the target is only read",
+            err=True,
+        )
     result = run(
         cm.dry_run(
             settings,
             to=to,
             allow_out_of_order=allow_out_of_order,
-            on_event=None if fmt == "json" else ProgressPrinter(),
+            on_event=None if fmt == "json" else ProgressPrinter(dry_run=True),
         )
     )
     if fmt == "json":
@@ -245,8 +253,8 @@ def _dry_run(settings: Any, to: str | None, allow_out_of_order: bool, fmt: str) 
         )
     else:
         click.echo(
-            f"dry run on a throwaway database ({len(result.replayed)} applied migration(s) replayed); "
-            f"{mask_dsn(result.url)} was not touched. Timings are on empty tables.",
+            f"{len(result.replayed)} applied migration(s) replayed; {mask_dsn(result.url)} was not changed. "
+            "Timings are without the target's data: expect longer on a large table.",
             err=True,
         )
         if result.error is not None:
