@@ -42,7 +42,7 @@ def _url(settings: Settings) -> str:
     return url
 
 
-async def _history(settings: Settings, url: str) -> tuple[tuple[HistoryRow, ...], int, bool]:
+async def read_history(settings: Settings, url: str) -> tuple[tuple[HistoryRow, ...], int, bool]:
     """History rows, server version and whether the table exists, read in a read-only session."""
     table = HistoryTable.parse(settings.history_table)
     conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
@@ -54,6 +54,10 @@ async def _history(settings: Settings, url: str) -> tuple[tuple[HistoryRow, ...]
     finally:
         await conn.close()
     return rows, version, exists
+
+
+# the name generate/check/push imported first
+_history = read_history
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,7 @@ async def status(settings: Settings) -> StatusReport:
     """Applied, pending, partial, modified and missing migrations (read-only)."""
     ms = load(settings)
     url = _url(settings)
-    rows, _, exists = await _history(settings, url)
+    rows, _, exists = await read_history(settings, url)
     return StatusReport(
         url, settings.migrations_dir, history.compare(ms, rows, table_exists=exists)
     )
@@ -92,7 +96,7 @@ async def migrate_plan(
     """The pending migrations `migrate` would run now (it re-plans under the migration lock)."""
     ms = load(settings)
     url = _url(settings)
-    rows, _, _ = await _history(settings, url)
+    rows, _, _ = await read_history(settings, url)
     todo = runner.plan(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
     return Plan(
         url,
@@ -165,7 +169,7 @@ async def dry_run(
 
     ms = load(settings)
     url = _url(settings)
-    rows, version, _ = await _history(settings, url)
+    rows, version, _ = await read_history(settings, url)
     finished = {r.version for r in rows if r.finished}
     pending = [m for m in ms if m.version not in finished]
     # the same refusals (modified, out of order, unknown --to) as a real run
@@ -232,7 +236,7 @@ async def rollback_plan(settings: Settings, *, count: int = 1, to: str | None = 
     """The migrations `rollback` would undo, newest first (read-only)."""
     ms = load(settings)
     url = _url(settings)
-    rows, _, _ = await _history(settings, url)
+    rows, _, _ = await read_history(settings, url)
     todo = runner.rollback_plan(ms, rows, count=count, to=to)
     return Plan(
         url, Direction.DOWN, tuple(m for m, _ in todo), tuple(r.down_steps_done for _, r in todo)

@@ -131,14 +131,14 @@ class Executor:
                     "the step was rolled back; run migrate again when the cause is gone",
                 ) from None
 
+    @staticmethod
+    def _file(m: Migration, direction: Direction) -> str:
+        down = direction is Direction.DOWN and m.down_path is not None
+        return m.down_path.name if down and m.down_path else m.path.name
+
     async def _statements(self, m: Migration, step: Step, direction: Direction) -> None:
-        path = (
-            m.path.name
-            if direction is Direction.UP
-            else (m.down_path.name if m.down_path else m.path.name)
-        )
         for stmt in step.statements:
-            await self._exec(m, step, stmt.sql, stmt.line, path)
+            await self._exec(m, step, stmt.sql, stmt.line, self._file(m, direction))
 
     async def blockers(self, statement: str) -> tuple[Blocker, ...]:
         """Sessions holding locks on the tables `statement` names (asked right after its lock timeout)."""
@@ -271,7 +271,7 @@ class Executor:
         """Run a non-transactional step under session timeouts; True when found already done."""
         await self._timeouts(local=False)
         try:
-            skipped = await self._index_leftovers(m, step, resuming)
+            skipped = await self._index_leftovers(m, step, direction, resuming)
             if not skipped:
                 await self._statements(m, step, direction)
         except BaseException:
@@ -282,7 +282,9 @@ class Executor:
         await self.conn.execute("RESET lock_timeout; RESET statement_timeout")
         return skipped
 
-    async def _index_leftovers(self, m: Migration, step: Step, resuming: bool) -> bool:
+    async def _index_leftovers(
+        self, m: Migration, step: Step, direction: Direction, resuming: bool
+    ) -> bool:
         """Drop an invalid index an interrupted CREATE INDEX CONCURRENTLY left; True if a valid one is there on resume."""
         stmt: Statement = step.statements[0]
         name = concurrent_index(stmt.sql)
@@ -297,9 +299,8 @@ class Executor:
             # built by the run that crashed before recording it
             return resuming
         # `name` comes from the parsed statement, quoted by quote_ident()
-        await self._exec(
-            m, step, f"DROP INDEX CONCURRENTLY IF EXISTS {name}", stmt.line, m.path.name
-        )
+        drop = f"DROP INDEX CONCURRENTLY IF EXISTS {name}"
+        await self._exec(m, step, drop, stmt.line, self._file(m, direction))
         await self.emit(InvalidIndexDropped, version=m.version, index=step.index, index_name=name)
         return False
 

@@ -481,7 +481,14 @@ async def _rollback_one(runner: Executor, m: Migration, row: HistoryRow) -> None
                         else:
                             await history.record_down_step(conn, table, m.version, index)
 
-                    await runner.step(m, step, total, Direction.DOWN, record)
+                    await runner.step(
+                        m,
+                        step,
+                        total,
+                        Direction.DOWN,
+                        record,
+                        resuming=done > 0 and step.index == done + 1,
+                    )
     except StudioError as e:
         await runner.emit(
             MigrationFailed,

@@ -487,6 +487,42 @@ async def test_rollback_runs_down_files_newest_first(project: Settings, db_url: 
         await cm.rollback(project, to=V3)
 
 
+async def test_interrupted_rollback_resumes_and_rebuilds_an_invalid_index(
+    project: Settings, db_url: str
+) -> None:
+    write(mdir(project), V1, "t", "CREATE TABLE t (a int);\nCREATE UNIQUE INDEX t_a ON t (a);\n")
+    write(
+        mdir(project),
+        V2,
+        "drop_unique",
+        "-- schema-studio:no-transaction\nDROP INDEX CONCURRENTLY t_a;\nALTER TABLE t ADD COLUMN b int;\n",
+        "ALTER TABLE t DROP COLUMN b;\n"
+        "-- schema-studio:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY t_a ON t (a);\n"
+        "SELECT 1;\n",
+    )
+    await apply(project)
+    await fetch(db_url, "INSERT INTO t VALUES (1), (1)")
+    with pytest.raises(StudioError, match="step 2"):
+        await cm.rollback(project)
+    rows = await history_rows(db_url)
+    assert [(r["version"], r["down_steps_done"]) for r in rows] == [(V1, 0), (V2, 1)]
+    report = await cm.status(project)
+    assert [e.state for e in report.status.entries] == [State.APPLIED, State.ROLLING_BACK]
+    with pytest.raises(StudioError, match="half rolled back"):
+        await apply(project)
+
+    await fetch(db_url, "DELETE FROM t")
+    events: list[Event] = []
+    result = await cm.rollback(project, on_event=events.append)
+    assert result.versions == (V2,)
+    assert [e.index for e in events if isinstance(e, StepStarted)] == [2, 3]
+    assert any(isinstance(e, InvalidIndexDropped) for e in events)
+    assert [r["version"] for r in await history_rows(db_url)] == [V1]
+    assert await fetch(
+        db_url, "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('t_a')"
+    ) == [(True,)]
+
+
 async def test_baseline_records_without_running_sql(project: Settings, db_url: str) -> None:
     await fetch(db_url, "CREATE TABLE a (x int)")  # the database already has v1's schema
     write(mdir(project), V1, "a", "CREATE TABLE a (x int);\n")
