@@ -1,3 +1,5 @@
+-- Domains in scope, one row per CHECK constraint (or one row with NULL
+-- constraint columns for a domain without any).
 WITH ns AS (
 --@include scope
 )
@@ -8,18 +10,16 @@ SELECT ns.nspname AS schema, t.typname AS name,
        CASE WHEN t.typcollation <> bt.typcollation THEN
          CASE WHEN cn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
               ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END
-       END AS collation,
-       -- CHECK only: PostgreSQL 17 also keeps a domain's NOT NULL here (contype 'n')
-       ARRAY(SELECT c.conname FROM pg_catalog.pg_constraint c
-             WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_names,
-       ARRAY(SELECT pg_catalog.pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint c
-             WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_defs,
-       ARRAY(SELECT c.convalidated FROM pg_catalog.pg_constraint c
-             WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_valid,
+       END AS "collation",
+       c.conname AS check_name,
+       pg_catalog.pg_get_constraintdef(c.oid) AS check_definition,
+       c.convalidated AS check_validated,
        d.description AS comment
 FROM pg_catalog.pg_type t
 JOIN ns ON ns.oid = t.typnamespace
 JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
+-- CHECK only: PostgreSQL 17 also keeps a domain's NOT NULL here (contype 'n')
+LEFT JOIN pg_catalog.pg_constraint c ON c.contypid = t.oid AND c.contype = 'c'
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation
 LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 LEFT JOIN pg_catalog.pg_description d

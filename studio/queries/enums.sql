@@ -3,7 +3,7 @@ WITH ns AS (
 )
 SELECT ns.nspname AS schema, t.typname AS name,
        ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e
-             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels,
+             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)::text[] AS labels,
        d.description AS comment
 FROM pg_catalog.pg_type t
 JOIN ns ON ns.oid = t.typnamespace

@@ -13,9 +13,9 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
     SELECT FROM pg_catalog.pg_depend d
     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'e')
   -- an identity sequence belongs to its column
-  AND NOT EXISTS (
+  AND NOT (c.relkind = 'S' AND EXISTS (
     SELECT FROM pg_catalog.pg_depend d
-    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'i')
+    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'i'))
 UNION ALL
 SELECT 'type', ns.nspname, t.typname, NULL, pg_catalog.pg_get_userbyid(t.typowner)
 FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace

@@ -13,11 +13,13 @@ SELECT c.oid, rel.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
        c.relispartition AS is_partition,
        CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        -- for a partition its one parent; otherwise the INHERITS parents in order
-       (SELECT array_agg(pn.nspname ORDER BY i.inhseqno) FROM pg_catalog.pg_inherits i
+       -- (text[], not name[]: asyncpg decodes text[] and oid[] without first
+       -- asking the server about the type, a round trip per session)
+       (SELECT array_agg(pn.nspname ORDER BY i.inhseqno)::text[] FROM pg_catalog.pg_inherits i
           JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
           JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
          WHERE i.inhrelid = c.oid) AS parent_schemas,
-       (SELECT array_agg(p.relname ORDER BY i.inhseqno) FROM pg_catalog.pg_inherits i
+       (SELECT array_agg(p.relname ORDER BY i.inhseqno)::text[] FROM pg_catalog.pg_inherits i
           JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
          WHERE i.inhrelid = c.oid) AS parent_names,
        d.description AS comment

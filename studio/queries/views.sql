@@ -17,8 +17,8 @@ WITH ns AS (
   WHERE rel.relkind IN ('v', 'm')
 ), deps AS (
   SELECT view_oid,
-         array_agg(nspname) AS dep_schemas, array_agg(relname) AS dep_names,
-         array_agg(attname) AS dep_columns
+         array_agg(nspname)::text[] AS dep_schemas, array_agg(relname)::text[] AS dep_names,
+         array_agg(attname)::text[] AS dep_columns
   FROM dep GROUP BY view_oid
 )
 SELECT c.oid, rel.nspname AS schema, c.relname AS name,
