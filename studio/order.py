@@ -90,6 +90,8 @@ if TYPE_CHECKING:
 # A foreign key is placed apart from other constraints: dropped first (it
 # holds the unique key it references), added last (after that key exists).
 _FK = "foreign key"
+# SetInherit(inherit=False) leaves with the drops, SetInherit(inherit=True) joins late
+_NO_INHERIT = "no inherit"
 
 # The preferred order, top to bottom. Dependencies override it where needed.
 PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
@@ -100,7 +102,7 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (_FK,),  # DropConstraint of a foreign key
     (DropConstraint,),
     (DropIndex,),
-    (DetachPartition,),
+    (DetachPartition, _NO_INHERIT),  # before the parent's columns change
     (DropColumn,),
     (DropTable,),
     (DropFunction,),
@@ -122,13 +124,14 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (CreateSequence, AlterSequence),
     # --- 4. tables and columns
     (CreateTable,),
-    (AttachPartition, SetInherit),
     (AddColumn,),
     (AlterColumnType, RecreateEnum),
     # a serial becoming an identity loses its default first; an identity needs NOT NULL
     (DropExpression, DropIdentity, DropDefault),
     (DropNotNull, SetNotNull),
     (AddIdentity, AlterIdentity, SetDefault),
+    # a table joins a parent once its columns match the parent's
+    (AttachPartition, SetInherit),
     (SetLogged, SetTableOptions, SetRowLevelSecurity),
     (ForceRowLevelSecurity,),
     (SetSequenceOwner,),
@@ -157,6 +160,8 @@ def _phase_table() -> dict[tuple[type[Change], bool], int]:
                 cls = DropConstraint if fk_seen == 0 else AddConstraint
                 table[cls, True] = i
                 fk_seen += 1
+            elif entry == _NO_INHERIT:
+                table[SetInherit, True] = i
             elif isinstance(entry, type):
                 table.setdefault((entry, False), i)
     return table
@@ -167,15 +172,18 @@ _PHASE = _phase_table()
 
 def phase(change: Change) -> int:
     """Index of the change's group in `PHASES`."""
-    fk = isinstance(change, (AddConstraint, DropConstraint)) and (
-        change.constraint.kind is ConstraintKind.FOREIGN_KEY
-    )
-    return _PHASE.get((type(change), fk), len(PHASES))
+    flag = (
+        isinstance(change, (AddConstraint, DropConstraint))
+        and change.constraint.kind is ConstraintKind.FOREIGN_KEY
+    ) or (isinstance(change, SetInherit) and not change.inherit)
+    return _PHASE.get((type(change), flag), len(PHASES))
 
 
-def _priority(change: Change) -> tuple[int, str, str, str]:
+def _priority(change: Change) -> tuple[int, str, str, int, str]:
     target = change.targets[0] if change.targets else ""
-    return (phase(change), target, change.kind, "\n".join(change.sql()))
+    # columns are added in the order the new schema lists them (they cannot move later)
+    position = change.column.position if isinstance(change, AddColumn) else 0
+    return (phase(change), target, change.kind, position, "\n".join(change.sql()))
 
 
 def order(changes: Iterable[Change]) -> list[Change]:
@@ -238,11 +246,12 @@ def steps(changes: Sequence[Change]) -> list[tuple[bool, list[Change]]]:
 
     A non-transactional change (CONCURRENTLY) stands alone, outside any
     transaction; a change whose result is usable only once committed (a new
-    enum value) ends its transaction.
+    enum value) ends its transaction, together with the ones like it that
+    directly follow (several values may be added in one transaction).
     """
     out: list[tuple[bool, list[Change]]] = []
     current: list[Change] = []
-    for c in changes:
+    for i, c in enumerate(changes):
         if not c.transactional:
             if current:
                 out.append((True, current))
@@ -250,7 +259,8 @@ def steps(changes: Sequence[Change]) -> list[tuple[bool, list[Change]]]:
             out.append((False, [c]))
             continue
         current.append(c)
-        if c.commit_before_use:
+        following = changes[i + 1] if i + 1 < len(changes) else None
+        if c.commit_before_use and not (following is not None and following.commit_before_use):
             out.append((True, current))
             current = []
     if current:

@@ -430,13 +430,19 @@ class AlterSequence(Change):
     old: SequenceOptions
     new: SequenceOptions
 
+    @property
+    def restarts(self) -> bool:
+        """True when the direction flips: the current value cannot stay, the sequence restarts."""
+        return (self.old.increment > 0) != (self.new.increment > 0)
+
     def sql(self) -> tuple[str, ...]:
-        return (
-            f"ALTER SEQUENCE {self.sequence} {' '.join(sequence_option_clauses(self.new, self.old))}",
-        )
+        clauses = sequence_option_clauses(self.new, self.old)
+        if self.restarts:
+            clauses.append("RESTART")
+        return (f"ALTER SEQUENCE {self.sequence} {' '.join(clauses)}",)
 
     def describe(self) -> str:
-        return f"alter sequence {self.sequence}"
+        return f"alter sequence {self.sequence}" + (" (restarts it)" if self.restarts else "")
 
     def inverse(self) -> Change:
         return AlterSequence(self.sequence, self.new, self.old)

@@ -41,14 +41,21 @@ def diff(
     renames: Sequence[Rename] = (),
     *,
     with_privileges: bool = False,
+    server_version: int | None = None,
 ) -> list[Change]:
     """The changes that turn `old` into `new`, in an order PostgreSQL accepts.
+
+    Args:
+        server_version: server_version_num of the database the changes are for,
+            when known. PostgreSQL 18 names NOT NULL constraints and keeps those
+            names through renames and detaches: knowing the version lets the
+            diff rename them in the same migration.
 
     Raises:
         UsageError: a rename names an object the old schema does not have.
     """
-    base, rename_changes = apply_renames(old, renames)
-    ctx = Context(base, new, with_privileges)
+    base, rename_changes = apply_renames(old, renames, server_version=server_version)
+    ctx = Context(base, new, with_privileges, server_version=server_version)
     ctx.add(*rename_changes)
     objects.namespaces(ctx)
     objects.extensions(ctx)

@@ -19,6 +19,7 @@ class Context:
     old: Schema
     new: Schema
     with_privileges: bool = False
+    server_version: int | None = None
     out: list[Change] = field(default_factory=list)
     # columns (col keys) whose type changes or that are dropped and added again:
     # views reading them must be dropped before and created after

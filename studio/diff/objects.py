@@ -35,7 +35,7 @@ from studio.changes import (
 )
 from studio.changes.base import col_key, fn_key, nsp_key, rel_key, split_qualified, type_key
 from studio.changes.routines import function_kind, function_signature
-from studio.model import DomainConstraint, EnumType, Privilege, Schema, qualname
+from studio.model import EnumType, Function, Privilege, Schema, qualname
 
 if TYPE_CHECKING:
     from studio.diff.context import Context
@@ -134,10 +134,6 @@ def enums(ctx: Context) -> None:
         ctx.comment("TYPE", k, a.comment, b.comment, key=type_key(k))
 
 
-def _same_check(a: DomainConstraint, b: DomainConstraint) -> bool:
-    return a == b
-
-
 def domains(ctx: Context) -> None:
     """CREATE/DROP DOMAIN and ALTER DOMAIN for defaults, NOT NULL and constraints."""
     old, new = ctx.old.domains, ctx.new.domains
@@ -222,7 +218,7 @@ def functions(ctx: Context) -> None:
     old, new = ctx.old.functions, ctx.new.functions
     added, dropped, kept = _sorted_keys(old, new)  # type: ignore[arg-type]
 
-    def create(k: str, replaces: object = None) -> None:
+    def create(k: str) -> None:
         f = new[k]
         deps = ctx.new_deps(f.arguments, f.returns, f.definition)
         ctx.add(CreateFunction(f, None, deps))
@@ -285,20 +281,45 @@ def _privilege_key(schema: Schema, p: Privilege) -> str:
     return found[1]
 
 
+def _default_execute(functions: dict[str, Function], keys: set[str]) -> set[Privilege]:
+    # a routine without an ACL lets PUBLIC execute it (PostgreSQL's built-in default)
+    return {
+        Privilege("procedure" if functions[k].kind == "p" else "function", k, "PUBLIC", "EXECUTE")
+        for k in keys
+    }
+
+
 def privileges(ctx: Context) -> None:
-    """GRANT / REVOKE the differences, re-GRANT on recreated objects, ALTER ... OWNER TO."""
-    old_set, new_set = set(ctx.old.privileges), set(ctx.new.privileges)
+    """GRANT / REVOKE the differences, re-GRANT on recreated objects, ALTER ... OWNER TO.
+
+    Privileges are compared as they are in effect: a routine the catalog shows
+    no ACL for (the built-in default) may be executed by PUBLIC, and so may one
+    just created.
+    """
+    recreated = ctx.recreated | ctx.recreated_functions
+    fresh = (ctx.new.functions.keys() - ctx.old.functions.keys()) | ctx.recreated_functions
+    old_explicit = {p for p in ctx.old.privileges if p.object not in recreated}
+    with_acl = {p.object for p in old_explicit}
+    kept = (ctx.old.functions.keys() & ctx.new.functions.keys()) - with_acl
+    old_set = old_explicit | _default_execute(ctx.new.functions, fresh | kept)
+    # ALTER ... OWNER TO hands the old owner's privileges over to the new owner
+    for key, owner in ctx.new.owners.items():
+        before = ctx.old.owners.get(key)
+        if before is not None and before != owner and key not in recreated:
+            old_set = {
+                replace(p, grantee=owner) if p.object == key and p.grantee == before else p
+                for p in old_set
+            }
+    new_set = set(ctx.new.privileges)
+    new_acl = {p.object for p in new_set}
+    new_set |= _default_execute(ctx.new.functions, set(ctx.new.functions.keys() - new_acl))
     for p in sorted(old_set - new_set, key=_privilege_sort):
-        if _object_of(ctx.new, p.object) is None or p.object in ctx.recreated:
-            continue  # dropped (or recreated): its privileges went with it
-        ctx.add(RevokePrivilege(p, _privilege_key(ctx.old, p)))
-    for p in sorted(new_set, key=_privilege_sort):
-        if (
-            p in old_set
-            and p.object not in ctx.recreated
-            and p.object not in ctx.recreated_functions
-        ):
-            continue
+        if _object_of(ctx.new, p.object) is None:
+            continue  # dropped: its privileges went with it
+        if p.object not in new_acl and p.grantee == ctx.new.owners.get(p.object):
+            continue  # no ACL on the new side means the defaults: the owner keeps its rights
+        ctx.add(RevokePrivilege(p, _privilege_key(ctx.new, p)))
+    for p in sorted(new_set - old_set, key=_privilege_sort):
         ctx.add(GrantPrivilege(p, _privilege_key(ctx.new, p)))
     for key in sorted(ctx.new.owners):
         owner = ctx.new.owners[key]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from studio.changes.base import fn_key, rel_key, split_qualified, type_key
@@ -19,7 +20,7 @@ from studio.model import qualname, quote_ident
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from studio.model import Schema
+    from studio.model import Schema, Table
 
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _QUALIFIED = re.compile(rf"{_IDENT}\.{_IDENT}")
@@ -102,6 +103,31 @@ def replace_ident(text: str | None, old: str, new: str) -> str | None:
     return _outside_literals(text, pattern, q_new.replace("\\", "\\\\"))
 
 
+_SELECT_LIST = re.compile(r"^(\s*SELECT\s+)(.*?)(\n\s+FROM\s.*)$", re.DOTALL)
+
+
+def rename_in_view(definition: str, old: str, new: str) -> str:
+    """A view body as PostgreSQL prints it after a column it reads is renamed.
+
+    pg_get_viewdef() prints one select-list item per line; an item that was the
+    bare column keeps its output name: `code` becomes `sku AS code`.
+    """
+    m = _SELECT_LIST.match(definition)
+    if m is None:
+        return replace_ident(definition, old, new) or ""
+    head, items, tail = m.groups()
+    bare = re.compile(rf"((?:{_IDENT}\.)?){re.escape(quote_ident(old))}")
+    out = []
+    for item in items.split(",\n"):
+        found = bare.fullmatch(item.strip())
+        if found:
+            lead = item[: len(item) - len(item.lstrip())]
+            out.append(f"{lead}{found[1]}{quote_ident(new)} AS {quote_ident(old)}")
+        else:
+            out.append(replace_ident(item, old, new) or "")
+    return head + ",\n".join(out) + (replace_ident(tail, old, new) or "")
+
+
 def replace_qualified(text: str | None, old: str, new: str) -> str | None:
     """Replace a qualified name (`public.orders`) by another, outside string literals."""
     if not text:
@@ -120,3 +146,30 @@ def mentions(text: str | None, names: Iterable[str]) -> bool:
         if re.search(rf'(?<![A-Za-z0-9_$"]){q}(?![A-Za-z0-9_$"])', bare):
             return True
     return False
+
+
+def default_not_null_name(table: str, column: str) -> str:
+    """The name PostgreSQL 18 gives the NOT NULL constraint of `table.column`."""
+    from studio.introspect_rows import make_object_name  # PostgreSQL's makeObjectName
+
+    return make_object_name(table, column, "not_null")
+
+
+def pin_not_null_names(table: Table, columns: Iterable[str] | None = None) -> Table:
+    """Write down the default NOT NULL constraint names of a table's columns (PostgreSQL 18).
+
+    The model leaves a default name out; a rename or a detach keeps the old
+    name, which is no longer the default one afterwards.
+    """
+    if table.partition_of or table.inherits:
+        return table  # inherited constraints are named by the parent
+    wanted = None if columns is None else set(columns)
+    return replace(
+        table,
+        columns=tuple(
+            replace(c, not_null_name=default_not_null_name(table.name, c.name))
+            if c.not_null and c.not_null_name is None and (wanted is None or c.name in wanted)
+            else c
+            for c in table.columns
+        ),
+    )

@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Literal
 from studio.changes import Change, RenameColumn, RenameConstraint, RenameIndex, RenameTable
 from studio.changes.base import split_qualified
 from studio.changes.casts import parse_type
-from studio.diff.refs import replace_ident, replace_qualified
+from studio.diff.refs import (
+    pin_not_null_names,
+    rename_in_view,
+    replace_ident,
+    replace_qualified,
+)
 from studio.errors import UsageError
 from studio.model import Column, Constraint, Privilege, Schema, Table, View, qualname, quote_ident
 
@@ -237,19 +242,51 @@ def _rename_table(schema: Schema, old: str, new: str) -> Schema:
             triggers=tuple(replace(g, definition=text(g.definition) or "") for g in v.triggers),
         )
 
+    # SET SCHEMA takes the sequences the table's columns own along
+    old_schema = split_qualified(old)[0]
+    moved = {}
+    if old_schema != new_schema:
+        moved = {
+            k: qualname(new_schema, s.name)
+            for k, s in schema.sequences.items()
+            if s.owned_by and s.owned_by.startswith(old + ".")
+        }
+    sequences = {}
+    for k, s in schema.sequences.items():
+        s = replace(s, owned_by=text(s.owned_by)) if s.owned_by else s
+        if k in moved:
+            s = replace(s, schema=new_schema)
+        sequences[s.key] = s
+    if moved:
+        schema = _move_sequences(schema, moved)
     return replace(
         schema,
         tables=_map_tables(schema, fix),
         views={k: fix_view(v) for k, v in schema.views.items()},
-        sequences={
-            k: replace(s, owned_by=text(s.owned_by)) if s.owned_by else s
-            for k, s in schema.sequences.items()
-        },
+        sequences=sequences,
         privileges=tuple(
             replace(p, object=new if p.object == old else p.object) for p in schema.privileges
         ),
         owners={(new if k == old else k): v for k, v in schema.owners.items()},
     )
+
+
+def _move_sequences(schema: Schema, moved: dict[str, str]) -> Schema:
+    """Rewrite `nextval('old'::regclass)` defaults for sequences that changed schema."""
+
+    def fix_default(text: str | None) -> str | None:
+        if not text or "::regclass" not in text:
+            return text
+        for a, b in moved.items():
+            text = text.replace(f"'{a}'::regclass", f"'{b}'::regclass")
+        return text
+
+    def fix(t: Table) -> Table:
+        return replace(
+            t, columns=tuple(replace(c, default=fix_default(c.default)) for c in t.columns)
+        )
+
+    return replace(schema, tables=_map_tables(schema, fix))
 
 
 _REFERENCES = re.compile(r'(REFERENCES (?:"(?:[^"]|"")*"|[^\s("])+\()([^)]*)(\))')
@@ -331,7 +368,7 @@ def _rename_column(schema: Schema, table: str, old: str, new: str) -> Schema:
             return v
         return replace(
             v,
-            definition=ident(v.definition) or "",
+            definition=rename_in_view(v.definition, old, new),
             depends_on_columns=tuple(
                 sorted(new_col if c == old_col else c for c in v.depends_on_columns)
             ),
@@ -390,17 +427,30 @@ def _rename_index(schema: Schema, table: str, old: str, new: str) -> Schema:
     return replace(schema, tables={**schema.tables, table: t})
 
 
-def apply_renames(old: Schema, renames: Sequence[Rename]) -> tuple[Schema, list[Change]]:
+def _pin(schema: Schema, table: str, columns: Sequence[str] | None = None) -> Schema:
+    t = schema.tables.get(table)
+    if t is None:
+        return schema
+    return replace(schema, tables={**schema.tables, table: pin_not_null_names(t, columns)})
+
+
+def apply_renames(
+    old: Schema, renames: Sequence[Rename], *, server_version: int | None = None
+) -> tuple[Schema, list[Change]]:
     """The old schema with the renames applied, and the rename changes themselves.
 
     Table renames go first; a column, constraint or index hint names its table
-    by its old name (or its new one: both are understood).
+    by its old name (or its new one: both are understood). On PostgreSQL 18
+    (`server_version`), NOT NULL constraints keep their names through renames.
     """
+    named_not_null = (server_version or 0) >= 180000
     table_map: dict[str, str] = {}
     changes: list[Change] = []
     schema = old
     for r in sorted(renames, key=lambda r: _KINDS.index(r.kind)):
         if r.kind == "table":
+            if named_not_null:
+                schema = _pin(schema, r.old)
             schema = _rename_table(schema, r.old, r.new)
             table_map[r.old] = r.new
             changes.append(RenameTable(r.old, r.new))
@@ -409,6 +459,8 @@ def apply_renames(old: Schema, renames: Sequence[Rename]) -> tuple[Schema, list[
         table = table_map.get(table, table)
         _, new_member = _member(r.new)
         if r.kind == "column":
+            if named_not_null:
+                schema = _pin(schema, table, [member])
             schema = _rename_column(schema, table, member, new_member)
             changes.append(RenameColumn(table, member, new_member))
         elif r.kind == "constraint":

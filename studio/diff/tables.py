@@ -41,8 +41,7 @@ from studio.changes import (
     ValidateConstraint,
 )
 from studio.changes.base import Deps, col_key, con_key, rel_key, schema_of
-from studio.diff.refs import mentions
-from studio.introspect_rows import make_object_name
+from studio.diff.refs import default_not_null_name, mentions
 from studio.model import Column, Constraint, ConstraintKind, Index, Table, qualname, quote_ident
 
 if TYPE_CHECKING:
@@ -192,17 +191,41 @@ def _index_qualname(table: str, name: str) -> str:
     return qualname(schema_of(table), name)
 
 
-def _parent_columns(schema: Schema, t: Table) -> set[str]:
-    parents = ([t.partition_of] if t.partition_of else []) + list(t.inherits)
+def _parents(t: Table) -> list[str]:
+    return ([t.partition_of] if t.partition_of else []) + list(t.inherits)
+
+
+def _kept_parents(a: Table, b: Table) -> list[str]:
+    """Parents the table has on both sides: what an ALTER on them does reaches this table."""
+    return [p for p in _parents(b) if p in _parents(a)]
+
+
+def _parent_columns(schema: Schema, parents: list[str]) -> set[str]:
     return {c.name for p in parents if (pt := schema.tables.get(p)) for c in pt.columns}
 
 
-def _parent_column(schema: Schema, t: Table, name: str) -> Column | None:
-    for p in ([t.partition_of] if t.partition_of else []) + list(t.inherits):
+def _parent_column(schema: Schema, parents: list[str], name: str) -> Column | None:
+    for p in parents:
         pt = schema.tables.get(p)
         if pt and (c := pt.column(name)):
             return c
     return None
+
+
+def _detached(ctx: Context, t: Table) -> Table:
+    """A partition as PostgreSQL 18 leaves it once detached: its NOT NULLs keep the parent's names."""
+    parent = ctx.old.tables.get(t.partition_of or "")
+    if parent is None:
+        return t
+    cols = []
+    for c in t.columns:
+        p = parent.column(c.name)
+        if c.not_null and c.not_null_name is None and p is not None and p.not_null:
+            c = replace(
+                c, not_null_name=p.not_null_name or default_not_null_name(parent.name, c.name)
+            )
+        cols.append(c)
+    return replace(t, columns=tuple(cols), partition_of=None, partition_bound=None)
 
 
 def _alter_table(ctx: Context, a: Table, b: Table) -> None:
@@ -211,6 +234,8 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
     if (a.partition_of, a.partition_bound) != (b.partition_of, b.partition_bound):
         if a.partition_of and a.partition_bound:
             ctx.add(DetachPartition(a.partition_of, key, a.partition_bound))
+            if (ctx.server_version or 0) >= 180000:
+                a = _detached(ctx, a)
         if b.partition_of and b.partition_bound:
             ctx.add(AttachPartition(b.partition_of, key, b.partition_bound))
     for p in b.inherits:
@@ -241,7 +266,8 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
 def _columns(ctx: Context, a: Table, b: Table) -> set[str]:
     """Compare columns; returns the names of columns dropped and added again."""
     key = b.key
-    old_parent, new_parent = _parent_columns(ctx.old, a), _parent_columns(ctx.new, b)
+    kept = _kept_parents(a, b)
+    old_parent, new_parent = _parent_columns(ctx.old, kept), _parent_columns(ctx.new, kept)
     recreated: set[str] = set()
     for c in b.columns:
         if a.column(c.name) is None and c.name not in new_parent:
@@ -262,16 +288,21 @@ def _columns(ctx: Context, a: Table, b: Table) -> set[str]:
             and o.generated == c.generated
             and mentions(c.generated, retyped)
         )
-        if _alter_column(ctx, b, o, c, inherited, stale):
+        if _alter_column(ctx, b, kept if inherited else [], o, c, stale):
             recreated.add(c.name)
     return recreated
 
 
 def _alter_column(
-    ctx: Context, t: Table, a: Column, b: Column, inherited: bool, stale: bool
+    ctx: Context, t: Table, parents: list[str], a: Column, b: Column, stale: bool
 ) -> bool:
-    """Changes for one column kept by name; True when it is dropped and added again."""
+    """Changes for one column kept by name; True when it is dropped and added again.
+
+    `parents` are the tables it inherits the column from on both sides: their
+    ALTERs recurse here, so what they do is not repeated.
+    """
     table = t.key
+    inherited = bool(parents)
     key = col_key(table, b.name)
     if (
         stale
@@ -298,8 +329,8 @@ def _alter_column(
         ctx.add(change)
         ctx.rebuilt_columns.add(key)
         default_done = change.needs_using
-    parent = _parent_column(ctx.new, t, b.name) if inherited else None
-    old_parent = _parent_column(ctx.old, t, a.name) if inherited else None
+    parent = _parent_column(ctx.new, parents, b.name)
+    old_parent = _parent_column(ctx.old, parents, a.name)
 
     def parent_does(attr: str) -> bool:
         # an ALTER on the parent recurses to its partitions and children
@@ -322,7 +353,15 @@ def _alter_column(
             assert a.default is not None
             ctx.add(DropDefault(table, b.name, a.default, ctx.old_deps(a.default)))
         else:
-            ctx.add(SetDefault(table, b.name, b.default, a.default, ctx.new_deps(b.default)))
+            ctx.add(
+                SetDefault(
+                    table,
+                    b.name,
+                    b.default,
+                    a.default,
+                    ctx.new_deps(b.default) | ctx.old_deps(a.default),
+                )
+            )
     _not_null(ctx, t, a, b, parent_does("not_null"))
     _column_comment(ctx, table, a, b)
     return False
@@ -341,8 +380,8 @@ def _not_null(ctx: Context, t: Table, a: Column, b: Column, by_parent: bool) -> 
     if not b.not_null:
         return
     # PostgreSQL 18: NOT NULL is a named constraint, possibly NOT VALID
-    old_name = a.not_null_name or make_object_name(t.name, a.name, "not_null")
-    new_name = b.not_null_name or make_object_name(t.name, b.name, "not_null")
+    old_name = a.not_null_name or default_not_null_name(t.name, a.name)
+    new_name = b.not_null_name or default_not_null_name(t.name, b.name)
     if a.not_null_name != b.not_null_name and old_name != new_name:
         ctx.add(RenameConstraint(table, old_name, new_name))
     if a.not_null_valid != b.not_null_valid:

@@ -1,0 +1,17 @@
+CREATE TABLE t (id int PRIMARY KEY, updated_at timestamptz, n int);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := clock_timestamp(); RETURN NEW; END $$;
+CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$;
+CREATE FUNCTION thrice(x int) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x * 3 $$;
+CREATE PROCEDURE reset_n() LANGUAGE sql AS $$ UPDATE t SET n = 1 $$;
+CREATE AGGREGATE mul(int) (SFUNC = int4mul, STYPE = int, INITCOND = '2');
+CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE TRIGGER t_audit AFTER INSERT OR UPDATE ON t FOR EACH STATEMENT EXECUTE FUNCTION audit();
+ALTER TABLE t DISABLE TRIGGER t_touch;
+CREATE TRIGGER t_new AFTER DELETE ON t FOR EACH ROW EXECUTE FUNCTION audit();
+ALTER TABLE t ENABLE ALWAYS TRIGGER t_new;
+CREATE INDEX t_twice_idx ON t (twice(n));
+CREATE INDEX t_thrice_idx ON t (thrice(n));
+ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (thrice(n) < 1000);
+COMMENT ON FUNCTION twice(int) IS 'doubles';
+COMMENT ON TRIGGER t_audit ON t IS 'audit inserts and updates';

@@ -1,0 +1,4 @@
+CREATE TABLE notes (id int NOT NULL, body text, author text);
+CREATE TABLE pinned (pinned_at timestamptz) INHERITS (notes);
+CREATE TABLE loose (id int NOT NULL, body text, extra int, author text) ;
+ALTER TABLE loose INHERIT notes;

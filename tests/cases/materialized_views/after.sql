@@ -1,0 +1,5 @@
+CREATE TABLE items (id int PRIMARY KEY, qty int);
+CREATE MATERIALIZED VIEW sold AS SELECT id, sum(qty) AS qty FROM items GROUP BY id;
+CREATE UNIQUE INDEX sold_id_idx ON sold (id);
+COMMENT ON MATERIALIZED VIEW sold IS 'nightly';
+CREATE MATERIALIZED VIEW stock AS SELECT count(*) AS n FROM items WITH NO DATA;

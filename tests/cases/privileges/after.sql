@@ -1,0 +1,10 @@
+CREATE SCHEMA app;
+CREATE TABLE app.t (id int, secret text);
+CREATE SEQUENCE app.s;
+CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+GRANT SELECT (id) ON app.t TO pg_monitor;
+GRANT INSERT ON app.t TO pg_read_all_stats WITH GRANT OPTION;
+GRANT USAGE ON SCHEMA app TO pg_monitor;
+GRANT USAGE ON SEQUENCE app.s TO pg_monitor;
+REVOKE EXECUTE ON FUNCTION app.f() FROM PUBLIC;
+ALTER TABLE app.t OWNER TO pg_monitor;

@@ -1,0 +1,13 @@
+CREATE TABLE users (
+  id serial PRIMARY KEY,
+  email varchar(255) NOT NULL UNIQUE,
+  name varchar(255),
+  created_at timestamp DEFAULT now() NOT NULL
+);
+CREATE TABLE orders (
+  id serial PRIMARY KEY,
+  user_id int NOT NULL REFERENCES users,
+  total int NOT NULL,
+  status varchar(50) DEFAULT 'pending',
+  created_at timestamp DEFAULT now() NOT NULL
+);

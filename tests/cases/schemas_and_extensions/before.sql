@@ -1,0 +1,3 @@
+CREATE SCHEMA gone;
+CREATE TABLE gone.t (id int);
+CREATE SCHEMA kept;
