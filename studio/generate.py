@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from studio import migrations
 from studio.commands import managed_schemas
+from studio.plan import plan
 from studio.errors import StudioError, UsageError
 from studio.sources import Loaded, Source, SourceKind, declared_source, load
 
@@ -139,6 +140,7 @@ async def generate(
     no_rename: bool = False,
     ask: AskRename | None = None,
     write: bool = True,
+    safe: bool = True,
 ) -> Generated:
     """Write the difference between the migrations and the declared schema as a new migration."""
     if not name.strip():
@@ -147,11 +149,12 @@ async def generate(
     existing = migrations.load_directory(directory) if directory.is_dir() else ()
     if existing:
         migrations.verify_sum(directory)
-    old, new, changes, renames = await plan_changes(settings, rename_specs, no_rename=no_rename, ask=ask)
-    if not changes:
+    old, new, diffed, renames = await plan_changes(settings, rename_specs, no_rename=no_rename, ask=ask)
+    if not diffed:
         return Generated((), renames)
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
+    changes = plan(diffed, old.schema, server_version=server_version, safe=safe).changes
     steps = [_step(c, server_version) for c in changes]
     header = dict(schema_before=schema_hash(old.schema), schema_after=schema_hash(new.schema))
     text = migrations.render_migration(version, steps, description=(name,), **header)

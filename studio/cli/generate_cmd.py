@@ -31,6 +31,7 @@ def _ask(candidate: RenameCandidate) -> bool:
 @rename_option
 @click.option("--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add.")
 @click.option("--dry-run", is_flag=True, help="Print the migration instead of writing it.")
+@click.option("--plain", is_flag=True, help="Plain statements instead of the online-safe forms (CONCURRENTLY, NOT VALID, ...).")
 @format_option("text", "json")
 def generate_cmd(
     db_url: str | None,
@@ -40,13 +41,14 @@ def generate_cmd(
     renames: tuple[str, ...],
     no_rename: bool,
     dry_run: bool,
+    plain: bool,
     fmt: str,
 ) -> int:
     """Write the difference between the migrations and the declared schema as a new migration."""
     settings = settings_from(db_url, schema_names, exclude_schema)
     ask = _ask if sys.stdin.isatty() and fmt == "text" else None
     try:
-        result = run(generate(settings, name, renames, no_rename=no_rename, ask=ask, write=not dry_run))
+        result = run(generate(settings, name, renames, no_rename=no_rename, ask=ask, write=not dry_run, safe=not plain))
     except UnresolvedRenames as e:
         if fmt == "json":
             click.echo(json.dumps({"status": "unresolved_renames", "candidates": [c.hint for c in e.candidates]}))

@@ -1,0 +1,49 @@
+"""`schema-studio demo`: the studio on a throwaway embedded database, from any folder."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from studio.cli import EXIT_OK, cli
+from studio.config import mask_dsn
+
+
+@cli.command("demo")
+@click.option("--keep", is_flag=True, help="Leave the demo cluster running when the demo ends.")
+@click.option("--no-studio", is_flag=True, help="Set up, print what the studio would show, tear down.")
+def demo_cmd(keep: bool, no_studio: bool) -> int:
+    """Open the studio on a demo database (embedded PostgreSQL, users/orders with data)."""
+    from studio.demo import workspace
+    from studio.demo.writer import BackgroundWriter
+
+    click.echo("starting the embedded PostgreSQL and a demo database ...", err=True)
+    demo = asyncio.run(workspace.start())
+    try:
+        click.echo(
+            f"demo database {mask_dsn(demo.url)} ({workspace.ORDERS:,} orders); project in {demo.workspace}",
+            err=True,
+        )
+        if no_studio or not sys.stdout.isatty():
+            from studio import commands
+            from studio.cli.diff_cmd import diff_text
+
+            result = asyncio.run(commands.diff_sources(demo.settings))
+            click.echo(diff_text(result))
+        else:
+            writer = BackgroundWriter(demo.url).start()
+            try:
+                from studio.tui import open_demo  # the one place that imports textual
+
+                open_demo(demo)
+            finally:
+                stats = writer.stop()
+                click.echo(f"the demo application made {stats.writes} writes ({stats.errors} failed)", err=True)
+    finally:
+        workspace.stop(demo, keep=keep)
+    if keep:
+        click.echo(f"the demo cluster is still running (--keep): {mask_dsn(demo.url)}", err=True)
+    click.echo("demo stopped and cleaned up; run `schema-studio demo` to open it again", err=True)
+    return EXIT_OK
