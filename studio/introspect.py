@@ -10,15 +10,16 @@ turned into model objects by `studio.introspect_rows`.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+
+import asyncpg
 
 from studio import queries
 from studio.introspect_rows import Rows, build_schema
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    import asyncpg
 
     from studio.model import Schema
 
@@ -62,6 +63,12 @@ _SESSION = (
 )
 
 
+# reads of the catalog before giving up when concurrent DROPs keep breaking them
+_ATTEMPTS = 3
+# XX000 errors a catalog function raises for an object dropped since the snapshot
+_CONCURRENT_DROP = re.compile(r"cache lookup failed|could not open relation with OID")
+
+
 async def server_version(conn: asyncpg.Connection) -> int:
     """The server's version as server_version_num (e.g. 180001)."""
     value = await conn.fetchval("SELECT pg_catalog.current_setting('server_version_num')::int")
@@ -91,8 +98,26 @@ async def introspect(
     An object dropped by another session while the queries run is left out
     (or reported without the parts PostgreSQL could no longer print): the
     pg_get_* functions read the current catalog, not the transaction's
-    snapshot, and return NULL for what is gone.
+    snapshot, and return NULL for what is gone; the queries guard the two
+    that raise an error instead. Should a DROP still land in the instant
+    between a guard and its function, the whole read is retried on a new
+    snapshot.
     """
+    for attempt in range(_ATTEMPTS):
+        try:
+            rows = await _fetch_all(conn, schemas, with_privileges)
+        except asyncpg.InternalServerError as e:
+            if attempt + 1 == _ATTEMPTS or not _CONCURRENT_DROP.match(str(e)):
+                raise
+            continue
+        return build_schema(rows)
+    raise AssertionError("unreachable")
+
+
+async def _fetch_all(
+    conn: asyncpg.Connection, schemas: Sequence[str] | None, with_privileges: bool
+) -> Rows:
+    """The rows of every query, in one read-only REPEATABLE READ snapshot."""
     version = _version_num(conn)
     scope = list(schemas) if schemas is not None else None
     names = QUERIES + (PRIVILEGE_QUERIES if with_privileges else ())
@@ -108,4 +133,4 @@ async def introspect(
                 rows[name] = await conn.fetch(sql, scope)
             else:
                 rows[name] = await conn.fetch(sql)
-    return build_schema(rows)
+    return rows

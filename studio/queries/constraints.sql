@@ -3,7 +3,13 @@
 -- and what a partition or child inherits (conparentid, conislocal), which
 -- comes with the parent's.
 SELECT con.conrelid AS table_oid, con.conname AS name, con.contype::text AS kind,
-       pg_catalog.pg_get_constraintdef(con.oid) AS definition,
+       -- pg_get_constraintdef reads the constraint under the snapshot but the
+       -- tables and index it names from the current catalog, and raises an
+       -- error for one dropped meanwhile: has_table_privilege(oid) is NULL then
+       CASE WHEN pg_catalog.has_table_privilege(con.conrelid, 'SELECT') IS NOT NULL
+             AND (con.confrelid = 0 OR pg_catalog.has_table_privilege(con.confrelid, 'SELECT') IS NOT NULL)
+             AND (con.conindid = 0 OR pg_catalog.has_table_privilege(con.conindid, 'SELECT') IS NOT NULL)
+            THEN pg_catalog.pg_get_constraintdef(con.oid) END AS definition,
        -- attnums: the names come from the columns query (one lookup per table
        -- instead of a subquery per constraint); oid[] rather than int2[] because
        -- asyncpg decodes text[] and oid[] without first asking the server about

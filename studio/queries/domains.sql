@@ -12,7 +12,9 @@ SELECT ns.nspname AS schema, t.typname AS name,
               ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END
        END AS "collation",
        c.conname AS check_name,
-       pg_catalog.pg_get_constraintdef(c.oid) AS check_definition,
+       -- NULL rather than an error for a domain dropped since the snapshot
+       CASE WHEN pg_catalog.has_type_privilege(t.oid, 'USAGE') IS NOT NULL
+            THEN pg_catalog.pg_get_constraintdef(c.oid) END AS check_definition,
        c.convalidated AS check_validated,
        d.description AS comment
 FROM pg_catalog.pg_type t

@@ -22,7 +22,10 @@ WITH ns AS (
   FROM dep GROUP BY view_oid
 )
 SELECT c.oid, rel.nspname AS schema, c.relname AS name,
-       pg_catalog.pg_get_viewdef(c.oid) AS definition,
+       -- pg_get_viewdef raises an error, rather than returning NULL, for a view
+       -- dropped since the snapshot: has_table_privilege(oid) is NULL then
+       CASE WHEN pg_catalog.has_table_privilege(c.oid, 'SELECT') IS NOT NULL
+            THEN pg_catalog.pg_get_viewdef(c.oid) END AS definition,
        c.relkind = 'm' AS materialized, c.reloptions AS options,
        deps.dep_schemas, deps.dep_names, deps.dep_columns,
        d.description AS comment
