@@ -27,7 +27,7 @@ from studio.errors import ConnectionFailed, StudioError, UsageError, translate
 from studio.model import qualname
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable, Mapping
+    from collections.abc import AsyncGenerator, Iterable, Mapping
 
 APPLICATION_NAME = "schema-studio monitor"
 DEFAULT_INTERVAL = 0.25
@@ -279,7 +279,7 @@ async def watch(
     interval: float = DEFAULT_INTERVAL,
     all_databases: bool = False,
     connect_timeout: float = 10.0,
-) -> AsyncIterator[Snapshot]:
+) -> AsyncGenerator[Snapshot, None]:
     """Yield a snapshot every `interval` seconds, for as long as the caller iterates.
 
     `target` is a URL (the monitor opens, and reopens, its own connection) or
