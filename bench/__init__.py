@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic schemas and the timings compared with the alternatives."""

@@ -1,0 +1,168 @@
+"""Benchmark: `schema-studio inspect --format json` against `pg_dump --schema-only`.
+
+For each size N, the synthetic N-table schema of
+shared/reference/anchor-figures.md (bench/schema.py) is created in a database
+of a local cluster (studio.devdb, on the embedded PostgreSQL by default), then
+both whole processes run against it, output to /dev/null, median of `--runs`
+after one warm-up run; the table also shows `introspect()` and
+`Schema.to_json()` timed inside this process, on a fresh connection each time
+as the command line has.
+
+    python -m bench.introspect [--sizes 100,1000,3000] [--runs 3] [--major 15]
+
+The databases are kept in the bench cluster and reused by later runs (a
+comment on each records the schema it holds); the cluster is stopped at the end
+when this process started it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from bench.schema import statements
+from studio import devdb
+from studio.introspect import introspect
+from studio.model import quote_ident, quote_literal
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+# bumped when bench/schema.py changes, so stale databases are rebuilt
+SCHEMA_VERSION = 1
+BATCH = 400  # statements per transaction: a few hundred tables keep the lock table small
+
+
+def _marker(n: int) -> str:
+    return f"schema-studio bench schema v{SCHEMA_VERSION}, {n} tables"
+
+
+async def ensure_database(cluster: devdb.Cluster, n: int) -> str:
+    """The URL of a database holding the N-table schema, created unless a previous run left it."""
+    name = f"bench_n{n}"
+    admin = await cluster.connect()
+    try:
+        row = await admin.fetchrow(
+            "SELECT pg_catalog.shobj_description(oid, 'pg_database') AS note"
+            " FROM pg_catalog.pg_database WHERE datname = $1",
+            name,
+        )
+    finally:
+        await admin.close()
+    if row is not None and row["note"] == _marker(n):
+        return cluster.url(name)
+    if row is not None:
+        await cluster.drop_database(name)  # stale or interrupted: the marker is written last
+    url = await cluster.create_database(name)
+    conn = await asyncpg.connect(url)
+    try:
+        todo = list(statements(n))
+        started = time.perf_counter()
+        for i in range(0, len(todo), BATCH):
+            await conn.execute(";\n".join(todo[i : i + BATCH]))
+        await conn.execute("ANALYZE")  # catalog statistics, as a lived-in database has them
+        await conn.execute(
+            f"COMMENT ON DATABASE {quote_ident(name)} IS {quote_literal(_marker(n))}"
+        )
+        print(f"  created {n} tables in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    finally:
+        await conn.close()
+    return url
+
+
+def time_process(argv: Sequence[str], runs: int) -> float:
+    """Median wall time of `argv` with stdout to /dev/null, after a warm-up run."""
+    times = []
+    for i in range(runs + 1):
+        started = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+        if i:  # the first run warms caches
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+async def time_in_process(url: str, runs: int) -> tuple[float, float, int]:
+    """Median of introspect() and of to_json(), each on a fresh connection; tables seen."""
+    intro, dump, tables = [], [], 0
+    for i in range(runs + 1):
+        conn = await asyncpg.connect(url)
+        try:
+            started = time.perf_counter()
+            schema = await introspect(conn)
+            took = time.perf_counter() - started
+        finally:
+            await conn.close()
+        started = time.perf_counter()
+        schema.to_json()
+        if i:
+            intro.append(took)
+            dump.append(time.perf_counter() - started)
+        tables = len(schema.tables)
+    return statistics.median(intro), statistics.median(dump), tables
+
+
+def inspect_command() -> list[str]:
+    """The installed `schema-studio` script beside this interpreter, else `python -m studio`."""
+    script = Path(sys.executable).with_name("schema-studio")
+    if script.is_file():
+        return [str(script)]
+    if found := shutil.which("schema-studio"):
+        return [found]
+    return [sys.executable, "-m", "studio"]
+
+
+async def run(sizes: Sequence[int], runs: int, major: int | None) -> None:
+    binaries = devdb.find_binaries(major)
+    cluster = devdb.Cluster.ensure(f"bench-pg{binaries.major}", binaries)
+    with cluster:  # stopped at the end if this process started it
+        pg_dump = str(binaries.bindir / "pg_dump")
+        print(
+            f"PostgreSQL {binaries.version} ({binaries.source}), median of {runs} after a warm-up;"
+            " both processes write to /dev/null",
+            file=sys.stderr,
+        )
+        header = (
+            "| tables | `inspect --format json` (process) | `pg_dump --schema-only` (process)"
+            " | ratio | introspect() in-process | to_json() in-process |"
+        )
+        rows: list[str] = []
+        for n in sizes:
+            url = await ensure_database(cluster, n)
+            ours = time_process(
+                [*inspect_command(), "inspect", "--db", url, "--format", "json"], runs
+            )
+            theirs = time_process([pg_dump, "--schema-only", "--dbname", url], runs)
+            intro, to_json, seen = await time_in_process(url, runs)
+            assert seen == n, f"introspect saw {seen} tables, expected {n}"
+            rows.append(
+                f"| {n:>6} | {ours:.3f} s | {theirs:.3f} s | {ours / theirs:.2f}x"
+                f" | {intro:.3f} s | {to_json:.3f} s |"
+            )
+            print(rows[-1], file=sys.stderr)
+        print(header)
+        print("|---:|---:|---:|---:|---:|---:|")
+        print("\n".join(rows))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="100,1000,3000", help="comma-separated table counts")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per measure (median)")
+    parser.add_argument("--major", type=int, help="PostgreSQL major version (default: embedded)")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    asyncio.run(run(sizes, args.runs, args.major))
+
+
+if __name__ == "__main__":
+    main()
