@@ -1,3 +1,4 @@
+-- PostgreSQL 13 and 14 (no NULLS NOT DISTINCT); indexes_15.sql for 15+.
 -- Indexes of the tables and materialized views $1 (oid[]), except those that
 -- back a constraint (they come with it) and the partitions of a partitioned
 -- index (they come with the parent's).
@@ -7,7 +8,7 @@ SELECT x.indrelid AS table_oid, c.relname AS name,
        -- key columns, INCLUDE columns and predicate are cut out of the
        -- definition (studio.introspect_rows.split_index_definition): asking
        -- pg_get_indexdef for each column again would double the cost
-       x.indnullsnotdistinct AS nulls_not_distinct,
+       false AS nulls_not_distinct,  -- NULLS NOT DISTINCT came with 15 (indexes_15.sql)
        x.indisvalid AS valid,
        ts.spcname AS tablespace,
        d.description AS comment

@@ -775,3 +775,17 @@ def test_split_index_definition(
     definition: str, keys: tuple[str, ...], include: tuple[str, ...], predicate: str | None
 ) -> None:
     assert split_index_definition(definition) == (keys, include, predicate)
+
+
+def test_query_variants_by_server_version() -> None:
+    """`get` picks the highest name_<major>.sql at or below the server's major, else name.sql."""
+    assert "indnullsnotdistinct" not in queries.get("indexes", 140011)
+    assert "indnullsnotdistinct" in queries.get("indexes", 150002)
+    assert "indnullsnotdistinct" in queries.get("indexes", 180006)
+    assert "contype = 'n'" not in queries.get("columns", 170000)
+    assert "contype = 'n'" in queries.get("columns", 180000)
+    # the shared scope filter is spliced in where a query includes it
+    assert "--@include" not in queries.get("tables", 180000)
+    assert "schema_studio" in queries.get("tables", 180000)
+    with pytest.raises(KeyError):
+        queries.get("no_such_query", 180000)

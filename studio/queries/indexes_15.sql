@@ -1,0 +1,26 @@
+-- PostgreSQL 15+: with NULLS NOT DISTINCT.
+-- Indexes of the tables and materialized views $1 (oid[]), except those that
+-- back a constraint (they come with it) and the partitions of a partitioned
+-- index (they come with the parent's).
+SELECT x.indrelid AS table_oid, c.relname AS name,
+       pg_catalog.pg_get_indexdef(x.indexrelid) AS definition,
+       x.indisunique AS "unique", am.amname AS method,
+       -- key columns, INCLUDE columns and predicate are cut out of the
+       -- definition (studio.introspect_rows.split_index_definition): asking
+       -- pg_get_indexdef for each column again would double the cost
+       x.indnullsnotdistinct AS nulls_not_distinct,
+       x.indisvalid AS valid,
+       ts.spcname AS tablespace,
+       d.description AS comment
+FROM pg_catalog.pg_index x
+JOIN pg_catalog.unnest($1::oid[]) AS rel(oid) ON rel.oid = x.indrelid
+JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = c.relam
+LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
+LEFT JOIN pg_catalog.pg_description d
+  ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
+WHERE NOT EXISTS (
+        SELECT FROM pg_catalog.pg_constraint con
+        WHERE con.conindid = x.indexrelid AND con.conrelid = x.indrelid
+          AND con.contype IN ('p', 'u', 'x'))
+  AND NOT c.relispartition
