@@ -1,0 +1,35 @@
+"""The studio: a Textual app over the core (declared | live | diff, review, apply, history, locks).
+
+Importing this package does not import Textual; `run()` does, so the CLI
+pays for the studio only when it opens it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studio.config import Settings
+    from studio.tui.options import StudioOptions
+
+
+def run(settings: Settings, *, demo: bool = False, demo_note: str = "") -> None:
+    """Open the studio on the target of `settings` and return when the user quits.
+
+    `demo` shows a banner saying this is the embedded demo database;
+    `demo_note` is a line shown in it (for example how to reopen the demo).
+    """
+    from studio.tui.app import StudioApp
+    from studio.tui.options import StudioOptions
+
+    StudioApp(StudioOptions(settings=settings, demo=demo, demo_note=demo_note)).run()
+
+
+def make_app(options: StudioOptions) -> object:
+    """The app, not yet running (for tests, screenshots and embedding)."""
+    from studio.tui.app import StudioApp
+
+    return StudioApp(options)
+
+
+__all__ = ["make_app", "run"]

@@ -1,0 +1,150 @@
+"""The studio app: composes the screens and routes what they share (header state, errors).
+
+Screens do their own work in workers; what several screens show (the
+target's migrations, drift, the comparison and accepted renames) lives here
+so a screen opened later starts from it.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+
+from studio.tui.messages import DriftChecked, MigrationsChanged, OverviewLoaded
+from studio.tui.screens.base import StudioScreen, describe_error
+from studio.tui.screens.modals import ErrorScreen
+from studio.tui.screens.studio import MainScreen
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from textual.screen import Screen
+
+    from studio.generate import CheckReport
+    from studio.tui.data import Comparison, Overview, Sides
+    from studio.tui.options import StudioOptions
+
+
+class StudioApp(App[None]):
+    """schema-studio's terminal studio."""
+
+    CSS_PATH = Path(__file__).with_name("studio.tcss")
+    TITLE = "schema-studio"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, options: StudioOptions) -> None:
+        super().__init__()
+        self.options = options
+        self.overview: Overview | None = None
+        self.drift_report: CheckReport | None = None
+        self.drift_error: str | None = None
+        self.server_version = 0
+        self.sides: Sides | None = None
+        self.comparison: Comparison | None = None
+        # rename hints the user accepted (`old=new`), used by the comparison and the plan
+        self.hints: tuple[str, ...] = ()
+
+    def on_mount(self) -> None:
+        """Open the main screen."""
+        self.push_screen(MainScreen())
+
+    # --- shared state -----------------------------------------------------------------
+
+    @on(OverviewLoaded)
+    def _overview(self, message: OverviewLoaded) -> None:
+        self.overview = message.overview
+        if message.overview.problem:
+            self.notify(message.overview.problem, severity="warning", markup=False)
+        self.refresh_headers()
+
+    @on(DriftChecked)
+    def _drift(self, message: DriftChecked) -> None:
+        self.drift_report = message.report
+        self.drift_error = message.error
+        self.refresh_headers()
+
+    @on(MigrationsChanged)
+    def _migrations_changed(self) -> None:
+        """A migration was written or applied: re-read the overview, drift and the live side."""
+        self.comparison = None
+        self.sides = None
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.load()
+
+    def refresh_headers(self) -> None:
+        """Redraw the header of every open screen."""
+        for screen in self.screen_stack:
+            if isinstance(screen, StudioScreen):
+                screen.refresh_header()
+
+    def accept_rename(self, hint: str) -> None:
+        """Remember an accepted rename (it applies to the comparison and the plan)."""
+        if hint not in self.hints:
+            self.hints = (*self.hints, hint)
+
+    # --- routing ------------------------------------------------------------------------
+
+    def open_review(self) -> None:
+        """The review screen (generate)."""
+        from studio.tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen())
+
+    def open_apply(self, *, start: bool = False) -> None:
+        """The apply screen; `start` applies at once."""
+        from studio.tui.screens.apply import ApplyScreen
+
+        self.push_screen(ApplyScreen(start=start))
+
+    def open_history(self) -> None:
+        """The history screen."""
+        from studio.tui.screens.history import HistoryScreen
+
+        self.push_screen(HistoryScreen())
+
+    def open_locks(self) -> None:
+        """The locks screen."""
+        from studio.tui.screens.locks import LocksScreen
+
+        self.push_screen(LocksScreen())
+
+    def show_error(self, error: BaseException, *, fatal: bool) -> None:
+        """A notification for what can be recovered from, a modal otherwise."""
+        message, hint = describe_error(error)
+        if fatal:
+            self.push_screen(ErrorScreen(message, hint))
+        else:
+            self.notify(
+                f"{message}\nhint: {hint}" if hint else message,
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
+
+    # --- command palette ------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every key of the current screen, in the palette too (with its key)."""
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or not active.enabled or binding.action in seen:
+                continue
+            if binding.action in ("quit", "command_palette"):
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                f"key: {self.get_key_display(binding)}",
+                partial(active.node.run_action, binding.action),
+            )
+        yield from super().get_system_commands(screen)

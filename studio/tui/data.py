@@ -1,0 +1,361 @@
+"""What the studio reads and writes, over the core: async functions and the values they return.
+
+No Textual here: screens call these from their workers and post the results
+as messages. Everything that touches the database is `async` (asyncpg);
+pure but heavy work (diffing and building the trees of a large schema) runs
+in a thread so the event loop keeps drawing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from studio import db, migrations
+from studio.commands import load_pair, managed_schemas
+from studio.config import database_name, mask_dsn
+from studio.errors import ConnectionFailed, StudioError, translate
+from studio.tui.objects import (
+    DiffTree,
+    ObjectTree,
+    Pair,
+    build_diff,
+    build_side,
+    index_side,
+    map_old_id,
+    rename_map,
+)
+
+if TYPE_CHECKING:
+    from studio.changes import Change
+    from studio.config import Settings
+    from studio.diff import Rename, RenameCandidate
+    from studio.events import EventSink
+    from studio.generate import CheckReport
+    from studio.history import Status
+    from studio.migrations import Migration
+    from studio.model import Schema
+    from studio.runner import RunResult
+    from studio.sources import Loaded
+
+
+# --- the target and its migrations ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What the header shows: the target, its migrations and whether it drifted."""
+
+    target: str
+    database: str
+    applied: int = 0
+    pending: int = 0
+    # partial, modified, missing, rolling back: anything that needs a look
+    attention: int = 0
+    status: Status | None = None
+    # why the migrations could not be read (a checksum mismatch, a malformed file)
+    problem: str | None = None
+
+
+def target_of(settings: Settings) -> tuple[str, str]:
+    """The masked target URL and its database name."""
+    url = settings.database_url()
+    assert url is not None
+    return mask_dsn(url), database_name(url)
+
+
+async def overview(settings: Settings) -> Overview:
+    """Applied and pending migrations of the target (read-only)."""
+    from studio.commands_migrations import status
+    from studio.history import State
+
+    target, name = target_of(settings)
+    try:
+        report = await status(settings)
+    except ConnectionFailed:
+        raise
+    except StudioError as e:
+        return Overview(target, name, problem=e.message)
+    st = report.status
+    return Overview(
+        target,
+        name,
+        applied=len(st.having(State.APPLIED)),
+        pending=len(st.having(State.PENDING)),
+        attention=len(
+            st.having(State.PARTIAL, State.MODIFIED, State.MISSING, State.ROLLING_BACK)
+        ),
+        status=st,
+    )
+
+
+async def drift(settings: Settings) -> CheckReport:
+    """`check` against the target: drift from the applied migrations, ungenerated changes."""
+    from studio.generate import check
+
+    return await check(settings, live=True)
+
+
+# --- the comparison: live database -> declared schema ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Both sides, the diff between them and the trees the three panes show."""
+
+    old: Schema
+    new: Schema
+    server_version: int
+    old_source: str
+    new_source: str
+    schemas: tuple[str, ...] | None
+    hints: tuple[str, ...]
+    renames: tuple[Rename, ...]
+    changes: tuple[Change, ...]
+    candidates: tuple[RenameCandidate, ...]
+    left: ObjectTree  # declared
+    right: ObjectTree  # live
+    diff: DiffTree
+    # new-side id -> old-side id, for objects a rename moves
+    back: dict[str, str] = field(default_factory=dict)
+
+    def old_id(self, node_id: str) -> str:
+        """The id the object has in the old (live) schema."""
+        return self.back.get(node_id, node_id)
+
+
+def compare_schemas(
+    old: Schema,
+    new: Schema,
+    hints: Sequence[str] = (),
+    *,
+    server_version: int = 0,
+    old_source: str = "",
+    new_source: str = "",
+    schemas: tuple[str, ...] | None = None,
+) -> Comparison:
+    """Diff two schemas and build the panes (pure; heavy for large schemas)."""
+    from studio.diff import diff, parse_rename, rename_candidates
+
+    renames = [parse_rename(text, old, new) for text in hints]
+    changes = tuple(diff(old, new, renames))
+    candidates = tuple(rename_candidates(old, new, renames))
+    pair = Pair(old, new, tuple(renames), candidates)
+    direct = rename_map(renames)
+    back: dict[str, str] = {}
+    if renames:
+        for raw in index_side(old):
+            moved = map_old_id(raw, tuple(renames), direct)
+            if moved != raw:
+                back[moved] = raw
+    return Comparison(
+        old,
+        new,
+        server_version,
+        old_source,
+        new_source,
+        schemas,
+        tuple(hints),
+        tuple(renames),
+        changes,
+        candidates,
+        build_side(pair, "new"),
+        build_side(pair, "old"),
+        build_diff(changes, candidates, old, new),
+        back,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Sides:
+    """The two loaded sides before diffing (kept so accepting a rename needs no reload)."""
+
+    live: Loaded
+    declared: Loaded
+    schemas: tuple[str, ...] | None
+
+    def restricted(self) -> tuple[Schema, Schema]:
+        """Both schemas, restricted to the managed schemas."""
+        a, b = self.live.schema, self.declared.schema
+        if self.schemas is None:
+            return a, b
+        return a.restrict(self.schemas), b.restrict(self.schemas)
+
+
+async def load_sides(settings: Settings) -> Sides:
+    """Read the live database and materialize the declared schema (same major version)."""
+    live, declared = await load_pair(settings, None, None)
+    return Sides(live, declared, managed_schemas(settings, live, declared))
+
+
+async def compare(sides: Sides, hints: Sequence[str] = ()) -> Comparison:
+    """The comparison of loaded sides, diffed in a thread (the loop keeps drawing)."""
+    old, new = sides.restricted()
+    return await asyncio.to_thread(
+        compare_schemas,
+        old,
+        new,
+        tuple(hints),
+        server_version=sides.live.server_version,
+        old_source=sides.live.source.describe(),
+        new_source=sides.declared.source.describe(),
+        schemas=sides.schemas,
+    )
+
+
+# --- the plan: replay of the migrations -> declared schema ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInput:
+    """What `generate` would write now: the changes from the migrations to the declared schema."""
+
+    old: Schema
+    new: Schema
+    server_version: int
+    hints: tuple[str, ...]
+    renames: tuple[Rename, ...]
+    changes: tuple[Change, ...]
+    candidates: tuple[RenameCandidate, ...]
+    existing: tuple[str, ...]
+
+
+async def plan_input(settings: Settings, hints: Sequence[str], major: int | None) -> PlanInput:
+    """Replay the migrations and materialize the declared schema; diff them with `hints`."""
+    from studio.generate import migrations_source
+    from studio.sources import declared_source, load
+
+    directory = settings.migrations_dir
+    existing = migrations.load_directory(directory) if directory.is_dir() else ()
+    if existing:
+        migrations.verify_sum(directory)
+    replay = await load(migrations_source(settings), settings, major=major)
+    declared = await load(declared_source(settings), settings, major=major)
+    schemas = managed_schemas(settings, replay, declared)
+    a = replay.schema if schemas is None else replay.schema.restrict(schemas)
+    b = declared.schema if schemas is None else declared.schema.restrict(schemas)
+    version = declared.server_version or replay.server_version or (major or 0) * 10000
+    return await asyncio.to_thread(
+        replan, a, b, tuple(hints), version, tuple(m.version for m in existing)
+    )
+
+
+def replan(
+    old: Schema, new: Schema, hints: tuple[str, ...], server_version: int, existing: tuple[str, ...]
+) -> PlanInput:
+    """The plan's changes for a new set of rename hints (pure)."""
+    from studio.diff import diff, parse_rename, rename_candidates
+
+    renames = [parse_rename(text, old, new) for text in hints]
+    changes = tuple(diff(old, new, renames))
+    candidates = tuple(rename_candidates(old, new, renames))
+    return PlanInput(
+        old, new, server_version, hints, tuple(renames), changes, candidates, existing
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TableSize:
+    """A table's size on the target, from the catalog's statistics."""
+
+    total_bytes: int
+    rows: int
+
+
+# Sizes for the review screen; read-only, one round trip for every table of the plan.
+# (The lock analysis brings its own estimates; this is what the studio shows until then.)
+_SIZES_SQL = """
+SELECT k.name,
+       pg_total_relation_size(c.oid) AS total_bytes,
+       greatest(c.reltuples, 0)::bigint AS rows
+FROM unnest($1::text[]) AS k(name)
+JOIN pg_class c ON c.oid = to_regclass(k.name)
+"""
+
+
+async def table_sizes(settings: Settings, tables: Sequence[str]) -> dict[str, TableSize]:
+    """Total size and estimated rows of each table of `tables` that exists on the target."""
+    if not tables:
+        return {}
+    url = settings.database_url()
+    assert url is not None
+    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
+    try:
+        with translate(mask_dsn(url)):
+            rows = await conn.fetch(_SIZES_SQL, list(dict.fromkeys(tables)))
+    finally:
+        await conn.close()
+    return {r["name"]: TableSize(int(r["total_bytes"]), int(r["rows"])) for r in rows}
+
+
+def write_migration(
+    settings: Settings, version: str, name: str, text: str, down_text: str | None
+) -> Migration:
+    """Write a reviewed migration (and its down file) and update the sum file."""
+    directory = settings.migrations_dir
+    path = migrations.write_migration(
+        directory, version, migrations.slugify(name), text, down_text
+    )
+    return migrations.parse_file(path)
+
+
+def next_version(settings: Settings, now: object) -> str:
+    """The version a migration written now gets."""
+    return migrations.next_version(migrations.taken_versions(settings.migrations_dir), now)  # type: ignore[arg-type]
+
+
+# --- applying -----------------------------------------------------------------------------------
+
+
+async def apply_pending(
+    settings: Settings, sink: EventSink, on_backend: Callable[[int], None]
+) -> RunResult:
+    """Apply the pending migrations on a connection of our own, telling its backend pid first.
+
+    The pid lets the studio highlight its own migration in the lock tail and
+    cancel the running step (`cancel_backend`) when the user aborts.
+    """
+    from studio import runner
+    from studio.commands_migrations import load
+
+    ms = load(settings)
+    url = settings.database_url()
+    assert url is not None
+    conn = await db.connect(
+        url, timeout=settings.connect_timeout, application_name=runner.APPLICATION_NAME
+    )
+    try:
+        on_backend(conn.get_server_pid())
+        return await runner.apply(conn, settings, ms, on_event=sink)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.close(), timeout=5)
+
+
+async def cancel_backend(settings: Settings, pid: int) -> bool:
+    """Cancel the statement backend `pid` runs (pg_cancel_backend): it rolls back, the session lives."""
+    url = settings.database_url()
+    assert url is not None
+    conn = await db.connect(url, timeout=settings.connect_timeout)
+    try:
+        with translate(mask_dsn(url)):
+            return bool(await conn.fetchval("SELECT pg_cancel_backend($1)", pid))
+    finally:
+        await conn.close()
+
+
+async def history_status(settings: Settings) -> Status:
+    """Applied, pending, partial, modified and missing migrations (read-only)."""
+    from studio.commands_migrations import status
+
+    return (await status(settings)).status
+
+
+def migration_text(m: Migration) -> tuple[str, str | None]:
+    """The up file's text and the down file's, when there is one."""
+    up = m.path.read_text(encoding="utf-8")
+    down = m.down_path.read_text(encoding="utf-8") if m.down_path and m.down_path.exists() else None
+    return up, down

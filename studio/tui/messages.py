@@ -1,0 +1,84 @@
+"""The messages work flows through: workers post them, screens and the app handle them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from studio.events import Event
+    from studio.generate import CheckReport
+    from studio.history import Status
+    from studio.monitor import Snapshot
+    from studio.tui.data import Comparison, Overview, PlanInput, TableSize
+
+
+class OverviewLoaded(Message):
+    """The target's migrations were read (for the header)."""
+
+    def __init__(self, overview: Overview) -> None:
+        super().__init__()
+        self.overview = overview
+
+
+class DriftChecked(Message):
+    """`check` ran against the target (for the drift badge)."""
+
+    def __init__(self, report: CheckReport | None, error: str | None = None) -> None:
+        super().__init__()
+        self.report = report
+        self.error = error
+
+
+class DiffComputed(Message):
+    """Both sides were read and diffed; the panes can be drawn."""
+
+    def __init__(self, comparison: Comparison) -> None:
+        super().__init__()
+        self.comparison = comparison
+
+
+class PlanReady(Message):
+    """The changes from the migrations to the declared schema, with table sizes."""
+
+    def __init__(self, plan: PlanInput, sizes: dict[str, TableSize]) -> None:
+        super().__init__()
+        self.plan = plan
+        self.sizes = sizes
+
+
+class StepEvent(Message):
+    """A runner event, as the apply screen draws it."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class BackendKnown(Message):
+    """The backend pid of the migration being applied."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__()
+        self.pid = pid
+
+
+class LocksSampled(Message):
+    """One lock monitor snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+
+class HistoryLoaded(Message):
+    """The migrations directory against the target's history."""
+
+    def __init__(self, status: Status) -> None:
+        super().__init__()
+        self.status = status
+
+
+class MigrationsChanged(Message):
+    """A migration was written or applied: whatever shows migrations must re-read them."""

@@ -1,0 +1,555 @@
+"""The objects the studio's panes show, with their status on each side (pure, no Textual).
+
+Both sides of a comparison become an `ObjectTree`: schemas, then their
+tables, views, enums, domains, sequences and functions; under a table its
+columns, constraints, indexes, triggers and policies. Every node has an id
+that is the same on both sides for the same object (`table:public.orders`,
+`column:public.orders.status`); a rename maps the old side's ids onto the
+new side's, so selecting an object in one pane finds it in the other.
+
+Status is relative to the diff, which runs live (old) -> declared (new): an
+object only in the declared schema is ADDED (the migration creates it), one
+only in the live database is REMOVED (the migration drops it), one in both
+that differs is CHANGED, else SAME. A dropped and an added object that may
+be one object renamed are RENAME candidates until the user answers.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from studio.changes.base import split_qualified
+from studio.model import ConstraintKind, Schema, Table, qualname, quote_ident
+
+if TYPE_CHECKING:
+    from studio.changes import Change
+    from studio.diff import Rename, RenameCandidate
+
+
+class Status(enum.StrEnum):
+    """Where an object stands in the diff, on one side."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+    SAME = "same"
+    RENAME = "rename"  # a rename candidate, not yet answered
+
+    @property
+    def symbol(self) -> str:
+        """The mark shown before the name (status is never shown by colour alone)."""
+        return _SYMBOLS[self]
+
+
+_SYMBOLS = {
+    Status.ADDED: "+",
+    Status.REMOVED: "-",
+    Status.CHANGED: "~",
+    Status.SAME: "=",
+    Status.RENAME: "?",
+}
+
+# short tags shown after a name
+_CONSTRAINT_TAG = {
+    ConstraintKind.PRIMARY_KEY: "pk",
+    ConstraintKind.UNIQUE: "unique",
+    ConstraintKind.FOREIGN_KEY: "fk",
+    ConstraintKind.CHECK: "check",
+    ConstraintKind.EXCLUSION: "exclude",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One object in a pane."""
+
+    id: str
+    kind: str
+    name: str
+    status: Status
+    # a short tag after the name: a column's type, `pk`, `index`, `enum`...
+    tag: str = ""
+    parent: str | None = None
+    children: tuple[str, ...] = ()
+    # the qualified name, for filtering and messages
+    qualified: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectTree:
+    """The nodes of one pane, with the root ids in display order."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    roots: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def get(self, node_id: str) -> Node | None:
+        """The node `node_id`, if the pane has it."""
+        return self.nodes.get(node_id)
+
+    def ancestors(self, node_id: str) -> list[str]:
+        """The ids from the root down to (excluding) `node_id`."""
+        out: list[str] = []
+        node = self.nodes.get(node_id)
+        while node is not None and node.parent is not None:
+            out.append(node.parent)
+            node = self.nodes.get(node.parent)
+        return out[::-1]
+
+    def walk(self) -> Iterator[Node]:
+        """Every node, depth first in display order."""
+        stack = list(reversed(self.roots))
+        while stack:
+            node = self.nodes[stack.pop()]
+            yield node
+            stack.extend(reversed(node.children))
+
+    def matching(self, text: str) -> frozenset[str] | None:
+        """The ids to show for a filter (matches and their ancestors); None: no filter."""
+        needle = text.strip().lower()
+        if not needle:
+            return None
+        keep: set[str] = set()
+        for node in self.nodes.values():
+            if needle in node.name.lower() or needle in node.qualified.lower():
+                keep.add(node.id)
+                keep.update(self.ancestors(node.id))
+        return frozenset(keep)
+
+    def counts(self) -> dict[Status, int]:
+        """How many objects have each status (schemas left out)."""
+        out = dict.fromkeys(Status, 0)
+        for node in self.nodes.values():
+            if node.kind != "schema":
+                out[node.status] += 1
+        return out
+
+
+# --- ids ------------------------------------------------------------------------------
+
+
+def table_id(key: str) -> str:
+    """Id of a table by qualified name."""
+    return f"table:{key}"
+
+
+def member_id(kind: str, table_key: str, name: str) -> str:
+    """Id of a column, constraint, index, trigger or policy of a table."""
+    return f"{kind}:{table_key}.{quote_ident(name)}"
+
+
+# --- building a side -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """The two sides of a comparison, as the diff saw them (renames applied to the mapping)."""
+
+    old: Schema
+    new: Schema
+    renames: tuple[Rename, ...] = ()
+    candidates: tuple[RenameCandidate, ...] = ()
+
+
+def rename_map(renames: Iterable[Rename]) -> dict[str, str]:
+    """Old-side id -> new-side id for the objects that renames move (tables and what they hold)."""
+    out: dict[str, str] = {}
+    for r in renames:
+        if r.kind == "table":
+            out[table_id(r.old)] = table_id(r.new)
+        else:
+            old_parts, new_parts = split_qualified(r.old), split_qualified(r.new)
+            old_table = qualname(old_parts[0], old_parts[1])
+            new_table = qualname(new_parts[0], new_parts[1])
+            out[member_id(r.kind, old_table, old_parts[2])] = member_id(
+                r.kind, new_table, new_parts[2]
+            )
+    return out
+
+
+def _table_rename_prefixes(renames: Iterable[Rename]) -> dict[str, str]:
+    return {r.old: r.new for r in renames if r.kind == "table"}
+
+
+def map_old_id(node_id: str, renames: tuple[Rename, ...], direct: dict[str, str]) -> str:
+    """The new-side id of an old-side object (itself when nothing renamed it)."""
+    if node_id in direct:
+        return direct[node_id]
+    kind, _, rest = node_id.partition(":")
+    for old, new in _table_rename_prefixes(renames).items():
+        if rest.startswith(old + "."):
+            moved = f"{kind}:{new}{rest[len(old):]}"
+            return direct.get(moved, moved)
+    return node_id
+
+
+def _candidate_ids(candidates: Iterable[RenameCandidate]) -> tuple[set[str], set[str]]:
+    old_ids: set[str] = set()
+    new_ids: set[str] = set()
+    for c in candidates:
+        if c.kind == "table":
+            old_ids.add(table_id(c.old))
+            new_ids.add(table_id(c.new))
+        else:
+            for text, bucket in ((c.old, old_ids), (c.new, new_ids)):
+                parts = split_qualified(text)
+                bucket.add(member_id("column", qualname(parts[0], parts[1]), parts[2]))
+    return old_ids, new_ids
+
+
+class _Builder:
+    """Collects one side's nodes; `status_of` decides each node's status from both sides."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.children: dict[str | None, list[str]] = {}
+
+    def add(self, node: Node) -> None:
+        self.nodes[node.id] = node
+        self.children.setdefault(node.parent, []).append(node.id)
+
+    def finish(self) -> ObjectTree:
+        nodes = {
+            nid: _with_children(n, tuple(self.children.get(nid, ())))
+            for nid, n in self.nodes.items()
+        }
+        return ObjectTree(nodes, tuple(self.children.get(None, ())))
+
+
+def _with_children(node: Node, children: tuple[str, ...]) -> Node:
+    if not children:
+        return node
+    return Node(
+        node.id, node.kind, node.name, node.status, node.tag, node.parent, children, node.qualified
+    )
+
+
+def _members(t: Table) -> Iterator[tuple[str, str, str, object]]:
+    """(kind, name, tag, value) of what a table holds, in display order."""
+    for c in sorted(t.columns, key=lambda c: c.position):
+        yield "column", c.name, c.type, c
+    for k in sorted(t.constraints, key=lambda k: (list(ConstraintKind).index(k.kind), k.name)):
+        yield "constraint", k.name, _CONSTRAINT_TAG.get(k.kind, "constraint"), k
+    for i in sorted(t.indexes, key=lambda i: i.name):
+        yield "index", i.name, "unique index" if i.unique else "index", i
+    for g in sorted(t.triggers, key=lambda g: g.name):
+        yield "trigger", g.name, "trigger", g
+    for p in sorted(t.policies, key=lambda p: p.name):
+        yield "policy", p.name, "policy", p
+
+
+def _top_level(s: Schema) -> Iterator[tuple[str, str, str, str, str, object]]:
+    """(kind, id, schema, name, tag, value) of the top-level objects, tables first."""
+    for t in sorted(s.tables.values(), key=lambda t: (t.schema, t.name)):
+        tag = "partition" if t.partition_of else ("partitioned" if t.partition_key else "")
+        yield "table", table_id(t.key), t.schema, t.name, tag, t
+    for v in sorted(s.views.values(), key=lambda v: (v.schema, v.name)):
+        yield "view", f"view:{v.key}", v.schema, v.name, "matview" if v.materialized else "view", v
+    for e in sorted(s.enums.values(), key=lambda e: (e.schema, e.name)):
+        yield "enum", f"enum:{e.key}", e.schema, e.name, "enum", e
+    for d in sorted(s.domains.values(), key=lambda d: (d.schema, d.name)):
+        yield "domain", f"domain:{d.key}", d.schema, d.name, "domain", d
+    for q in sorted(s.sequences.values(), key=lambda q: (q.schema, q.name)):
+        yield "sequence", f"sequence:{q.key}", q.schema, q.name, "sequence", q
+    for f in sorted(s.functions.values(), key=lambda f: (f.schema, f.name, f.arguments)):
+        tag = {"p": "procedure", "a": "aggregate", "w": "window"}.get(f.kind, "function")
+        yield "function", f"function:{f.key}", f.schema, f"{f.name}({f.arguments})", tag, f
+
+
+def index_side(s: Schema) -> dict[str, object]:
+    """Every object of a schema by id (the value compares as PostgreSQL would)."""
+    out: dict[str, object] = {}
+    for ns in s.namespaces.values():
+        out[f"schema:{ns.key}"] = ns
+    for ext in s.extensions.values():
+        out[f"extension:{ext.key}"] = ext
+    for kind, oid, _schema, _name, _tag, value in _top_level(s):
+        out[oid] = value
+        if kind == "table":
+            assert isinstance(value, Table)
+            for mkind, mname, _mtag, mvalue in _members(value):
+                out[member_id(mkind, value.key, mname)] = mvalue
+    return out
+
+
+def build_side(pair: Pair, side: str) -> ObjectTree:
+    """The tree of one side ("old": live, "new": declared), each node with its status."""
+    schema = pair.old if side == "old" else pair.new
+    other = pair.new if side == "old" else pair.old
+    direct = rename_map(pair.renames)
+    # ids of this side expressed in the other side's id space, for lookups
+    if side == "old":
+        to_other = lambda i: map_old_id(i, pair.renames, direct)  # noqa: E731
+    else:
+        inverse = {v: k for k, v in direct.items()}
+        back = {r.new: r.old for r in pair.renames if r.kind == "table"}
+
+        def to_other(i: str) -> str:
+            if i in inverse:
+                return inverse[i]
+            kind, _, rest = i.partition(":")
+            for new, old in back.items():
+                if rest == new or rest.startswith(new + "."):
+                    moved = f"{kind}:{old}{rest[len(new):]}"
+                    return inverse.get(moved, moved)
+            return i
+
+    mine = index_side(schema)
+    theirs = index_side(other)
+    old_cands, new_cands = _candidate_ids(pair.candidates)
+    candidates = old_cands if side == "old" else new_cands
+    only_here = Status.REMOVED if side == "old" else Status.ADDED
+    display_id = (lambda i: to_other(i)) if side == "old" else (lambda i: i)  # noqa: E731
+
+    def status(oid: str) -> Status:
+        if oid in candidates:
+            return Status.RENAME
+        peer = to_other(oid)
+        if peer not in theirs:
+            return only_here
+        if mine[oid] != theirs[peer]:
+            return Status.CHANGED
+        if peer != oid:
+            return Status.CHANGED  # renamed: same definition, new name
+        return Status.SAME
+
+    b = _Builder()
+    names = sorted(
+        {ns.name for ns in schema.namespaces.values()}
+        | {t.schema for t in schema.tables.values()}
+        | {v.schema for v in schema.views.values()}
+        | {e.schema for e in schema.enums.values()}
+        | {d.schema for d in schema.domains.values()}
+        | {q.schema for q in schema.sequences.values()}
+        | {f.schema for f in schema.functions.values()}
+    )
+    schema_nodes: dict[str, str] = {}
+    for name in names:
+        sid = f"schema:{quote_ident(name)}"
+        st = status(sid) if sid in mine else Status.SAME
+        schema_nodes[name] = sid
+        b.add(Node(sid, "schema", name, st, "schema", None, (), quote_ident(name)))
+    for kind, oid, sname, name, tag, value in _top_level(schema):
+        parent = schema_nodes[sname]
+        nid = display_id(oid)
+        b.add(Node(nid, kind, name, status(oid), tag, parent, (), qualname(sname, name)))
+        if kind == "table":
+            assert isinstance(value, Table)
+            for mkind, mname, mtag, _ in _members(value):
+                mid = member_id(mkind, value.key, mname)
+                b.add(
+                    Node(
+                        display_id(mid),
+                        mkind,
+                        mname,
+                        status(mid),
+                        mtag,
+                        nid,
+                        (),
+                        f"{value.key}.{quote_ident(mname)}",
+                    )
+                )
+    for ext in sorted(schema.extensions.values(), key=lambda e: e.name):
+        eid = f"extension:{ext.key}"
+        b.add(Node(eid, "extension", ext.name, status(eid), "extension", None, (), ext.name))
+    tree = b.finish()
+    return _propagate(tree)
+
+
+def _propagate(tree: ObjectTree) -> ObjectTree:
+    """A parent that is SAME but holds changed children is CHANGED (schemas and tables)."""
+    nodes = dict(tree.nodes)
+
+    def visit(nid: str) -> Status:
+        node = nodes[nid]
+        child_states = [visit(c) for c in node.children]
+        if node.status is Status.SAME and any(s is not Status.SAME for s in child_states):
+            node = Node(
+                node.id,
+                node.kind,
+                node.name,
+                Status.CHANGED,
+                node.tag,
+                node.parent,
+                node.children,
+                node.qualified,
+            )
+            nodes[nid] = node
+        return node.status
+
+    for root in tree.roots:
+        visit(root)
+    return ObjectTree(nodes, tree.roots)
+
+
+# --- the diff pane ----------------------------------------------------------------------
+
+
+def _dep_to_ids(key: str, lookup: dict[str, str]) -> str | None:
+    """A change dependency key (`rel:`, `col:`...) -> an object id, when it names one."""
+    kind, _, rest = key.partition(":")
+    if kind == "col":
+        return _member_from_key("column", rest)
+    if kind == "con":
+        return _member_from_key("constraint", rest)
+    if kind == "rel":
+        return lookup.get(rest, table_id(rest))
+    if kind == "type":
+        return lookup.get(f"type:{rest}")
+    if kind == "fn":
+        return f"function:{rest}"
+    if kind == "nsp":
+        return f"schema:{rest}"
+    if kind == "ext":
+        return f"extension:{rest}"
+    return None
+
+
+def _member_from_key(kind: str, rest: str) -> str:
+    parts = split_qualified(rest)
+    if len(parts) < 3:
+        return f"{kind}:{rest}"
+    return member_id(kind, qualname(parts[0], parts[1]), parts[2])
+
+
+def relation_lookup(*schemas: Schema) -> dict[str, str]:
+    """Qualified relation or type name -> object id, for resolving change keys."""
+    out: dict[str, str] = {}
+    for s in schemas:
+        for t in s.tables.values():
+            out[t.key] = table_id(t.key)
+            for i in t.indexes:
+                out[qualname(t.schema, i.name)] = member_id("index", t.key, i.name)
+            for c in t.constraints:
+                if c.index:
+                    out.setdefault(
+                        qualname(t.schema, c.index), member_id("constraint", t.key, c.name)
+                    )
+        for v in s.views.values():
+            out[v.key] = f"view:{v.key}"
+        for q in s.sequences.values():
+            out[q.key] = f"sequence:{q.key}"
+        for e in s.enums.values():
+            out[f"type:{e.key}"] = f"enum:{e.key}"
+        for d in s.domains.values():
+            out[f"type:{d.key}"] = f"domain:{d.key}"
+    return out
+
+
+def subjects(change: Change, lookup: dict[str, str]) -> frozenset[str]:
+    """The ids of the objects a change concerns (what it creates, drops, alters)."""
+    keys = set(change.provides | change.removes)
+    if not keys:
+        keys |= {k for k in change.requires if not k.startswith(("nsp:", "ext:"))}
+    ids = {i for k in keys if (i := _dep_to_ids(k, lookup)) is not None}
+    ids |= {table_id(t) for t in change.targets}
+    table = getattr(change, "table", None)
+    for attr, kind in (("trigger", "trigger"), ("policy", "policy")):
+        value = getattr(change, attr, None)
+        if isinstance(table, str) and value is not None:
+            ids.add(member_id(kind, table, getattr(value, "name", str(value))))
+    return frozenset(ids)
+
+
+def subject_of(change: Change, lookup: dict[str, str]) -> str:
+    """The one object a change is listed under in the diff pane (a table, else its own object)."""
+    targets = change.targets
+    if targets:
+        return table_id(targets[0])
+    ids = sorted(subjects(change, lookup))
+    return ids[0] if ids else f"change:{change.kind}"
+
+
+@dataclass(frozen=True, slots=True)
+class DiffTree:
+    """The diff pane: changes grouped under the object they concern, candidates first."""
+
+    tree: ObjectTree
+    # node id of a change leaf -> index into the change list
+    change_of: dict[str, int]
+    # node id of a candidate leaf -> index into the candidates
+    candidate_of: dict[str, int]
+    # object id -> indexes of the changes that concern it
+    concerning: dict[str, tuple[int, ...]]
+
+
+def build_diff(
+    changes: tuple[Change, ...],
+    candidates: tuple[RenameCandidate, ...],
+    old: Schema,
+    new: Schema,
+) -> DiffTree:
+    """The diff pane's tree and the index from objects to their changes."""
+    lookup = relation_lookup(old, new)
+    b = _Builder()
+    change_of: dict[str, int] = {}
+    candidate_of: dict[str, int] = {}
+    concerning: dict[str, list[int]] = {}
+    if candidates:
+        b.add(Node("renames", "group", "possible renames", Status.RENAME, str(len(candidates))))
+        for i, c in enumerate(candidates):
+            nid = f"candidate:{i}"
+            candidate_of[nid] = i
+            label = f"{c.old} → {c.new}"
+            tag = f"{c.kind}" + (f" {c.score:.0%}" if c.kind == "table" else "")
+            b.add(Node(nid, "candidate", label, Status.RENAME, tag, "renames", (), label))
+    groups: dict[str, str] = {}
+    for i, change in enumerate(changes):
+        for sid in subjects(change, lookup):
+            concerning.setdefault(sid, []).append(i)
+        subject = subject_of(change, lookup)
+        if subject not in groups:
+            gid = f"group:{subject}"
+            groups[subject] = gid
+            kind, _, name = subject.partition(":")
+            b.add(Node(gid, "group", name, Status.CHANGED, kind, None, (), name))
+        nid = f"change:{i}"
+        change_of[nid] = i
+        b.add(
+            Node(
+                nid,
+                "change",
+                _short(change.describe(), subject.partition(":")[2]),
+                _change_status(change),
+                "destructive" if change.destructive else "",
+                groups[subject],
+                (),
+                change.describe(),
+            )
+        )
+    tree = b.finish()
+    # a group is ADDED/REMOVED when all its changes are
+    nodes = dict(tree.nodes)
+    for gid in groups.values():
+        g = nodes[gid]
+        states = {nodes[c].status for c in g.children}
+        if len(states) == 1:
+            nodes[gid] = Node(
+                g.id, g.kind, g.name, states.pop(), g.tag, g.parent, g.children, g.qualified
+            )
+    return DiffTree(
+        ObjectTree(nodes, tree.roots),
+        change_of,
+        candidate_of,
+        {k: tuple(v) for k, v in concerning.items()},
+    )
+
+
+def _short(text: str, qualified: str) -> str:
+    """A change's description without its table's name (the group above says it)."""
+    text = text.replace(f" {qualified}.", " ").replace(f" on {qualified}", "")
+    return text.replace(f" {qualified}", " ").replace("  ", " ").strip()
+
+
+def _change_status(change: Change) -> Status:
+    kind = change.kind
+    if kind.startswith(("create_", "add_")):
+        return Status.ADDED
+    if kind.startswith("drop_") or change.destructive:
+        return Status.REMOVED
+    return Status.CHANGED

@@ -1,0 +1,203 @@
+"""The review of a plan, step by step: decisions, forms, summary and the file it makes (pure).
+
+One review step is one item of the planner's plan (`studio.plan`): the
+change in its plain form and, when there is one, its safe form. The user
+approves or skips each step and may switch its form; the migration file is
+rendered from the approved steps only, in plan order, through the same
+renderer `generate` uses.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from studio import migrations
+from studio.generate import _step, schema_hash
+from studio.plan import PlanItem, plan
+from studio.tui.facts import LEVELS, StepFacts, facts_for
+
+if TYPE_CHECKING:
+    from studio.changes import Change
+    from studio.tui.data import PlanInput, TableSize
+
+
+class Decision(enum.StrEnum):
+    """What the user decided for a step."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    SKIPPED = "skipped"
+
+    @property
+    def symbol(self) -> str:
+        """The mark shown in the step list."""
+        return {"pending": "·", "approved": "✓", "skipped": "✗"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Counts for the summary bar."""
+
+    total: int
+    approved: int
+    skipped: int
+    pending: int
+    hazards: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The migration as it will be written."""
+
+    version: str
+    text: str
+    down_text: str | None
+    steps: int
+
+
+class Review:
+    """A plan under review (mutable: the screen changes decisions and forms)."""
+
+    def __init__(self, source: PlanInput, sizes: dict[str, TableSize] | None = None) -> None:
+        self.source = source
+        self.sizes = sizes or {}
+        p = plan(source.changes, source.old, server_version=source.server_version, safe=True)
+        self.items: list[PlanItem] = list(p.items)
+        self.decisions: list[Decision] = [Decision.PENDING] * len(self.items)
+        self._facts: dict[tuple[int, bool], tuple[StepFacts, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    # --- decisions ------------------------------------------------------------------------
+
+    def approve(self, i: int) -> None:
+        """Approve step `i`."""
+        self.decisions[i] = Decision.APPROVED
+
+    def skip(self, i: int) -> None:
+        """Skip step `i` (it is left out of the file)."""
+        self.decisions[i] = Decision.SKIPPED
+
+    def approve_all(self) -> None:
+        """Approve every step still pending."""
+        self.decisions = [Decision.APPROVED if d is Decision.PENDING else d for d in self.decisions]
+
+    def toggle_form(self, i: int) -> bool:
+        """Switch step `i` between its safe and plain form; False when it has only one."""
+        item = self.items[i]
+        if not item.has_safe_form:
+            return False
+        self.items[i] = item.toggled()
+        return True
+
+    def form(self, i: int) -> str:
+        """`safe`, `plain`, or `only` when the step has a single form."""
+        item = self.items[i]
+        if not item.has_safe_form:
+            return "only"
+        return "safe" if item.use_safe else "plain"
+
+    # --- what a step is -----------------------------------------------------------------
+
+    def changes(self, i: int) -> tuple[Change, ...]:
+        """The changes step `i` runs in its chosen form."""
+        return self.items[i].changes
+
+    def sql(self, i: int) -> str:
+        """Step `i`'s SQL in its chosen form, one statement per line."""
+        return "\n".join(s.rstrip() + ";" for c in self.changes(i) for s in c.sql())
+
+    def facts(self, i: int) -> tuple[StepFacts, ...]:
+        """Lock facts and hazards of each change of step `i` (cached per form)."""
+        item = self.items[i]
+        key = (i, item.use_safe)
+        if key not in self._facts:
+            self._facts[key] = tuple(
+                facts_for(c, self.source.server_version, self.source.old) for c in item.changes
+            )
+        return self._facts[key]
+
+    def worst_hazard(self, i: int) -> str | None:
+        """The most severe hazard level of step `i`."""
+        levels = {f.worst for f in self.facts(i)} - {None}
+        return next((lv for lv in LEVELS if lv in levels), None)
+
+    def tables(self, i: int) -> tuple[str, ...]:
+        """The tables step `i` locks."""
+        return tuple(dict.fromkeys(t for c in self.changes(i) for t in c.targets))
+
+    def needs(self, i: int) -> list[int]:
+        """Skipped steps that step `i` depends on (the file would fail without them)."""
+        wanted = frozenset().union(*(c.requires for c in self.changes(i)))
+        out = []
+        for j in range(i):
+            if self.decisions[j] is Decision.SKIPPED:
+                provided = frozenset().union(*(c.provides for c in self.changes(j)))
+                if wanted & provided:
+                    out.append(j)
+        return out
+
+    def summary(self) -> Summary:
+        """Counts of decisions and of hazards (worst per step) over approved and pending steps."""
+        hazards = dict.fromkeys(LEVELS, 0)
+        for i, d in enumerate(self.decisions):
+            if d is not Decision.SKIPPED and (worst := self.worst_hazard(i)) is not None:
+                hazards[worst] += 1
+        return Summary(
+            len(self.items),
+            self.decisions.count(Decision.APPROVED),
+            self.decisions.count(Decision.SKIPPED),
+            self.decisions.count(Decision.PENDING),
+            hazards,
+        )
+
+    # --- the file ---------------------------------------------------------------------------
+
+    def approved_changes(self) -> tuple[Change, ...]:
+        """The changes of the approved steps, in order."""
+        return tuple(
+            c
+            for item, d in zip(self.items, self.decisions, strict=True)
+            if d is Decision.APPROVED
+            for c in item.changes
+        )
+
+    def render(self, version: str, name: str) -> Rendered:
+        """The migration file (and down file, when every change has an inverse) as it will be written."""
+        sv = self.source.server_version
+        changes = self.approved_changes()
+        steps = [_step(c, sv) for c in changes]
+        complete = Decision.SKIPPED not in self.decisions
+        before = schema_hash(self.source.old)
+        after = schema_hash(self.source.new) if complete else None
+        text = migrations.render_migration(
+            version, steps, description=(name,), schema_before=before, schema_after=after
+        )
+        inverses = [c.inverse() for c in reversed(changes)]
+        down = None
+        if changes and all(inv is not None for inv in inverses):
+            down = migrations.render_migration(
+                version,
+                [_step(inv, sv) for inv in inverses if inv is not None],
+                description=(f"{name} (down)",),
+                schema_before=after,
+                schema_after=before,
+            )
+        return Rendered(version, text, down, len(steps))
+
+
+def suggested_name(changes: tuple[Change, ...]) -> str:
+    """A default migration name from the first change or two."""
+    if not changes:
+        return "schema change"
+    words = [c.describe().split(" (")[0] for c in changes[:2]]
+    text = " and ".join(words)
+    # keep object names short: the last part of a qualified name
+    text = " ".join(w.rsplit(".", 1)[-1] for w in text.split())
+    return text[:60]
+
+
+__all__ = ["Decision", "Rendered", "Review", "Summary", "suggested_name"]

@@ -1,0 +1,386 @@
+"""The apply screen: pending migrations step by step, live, over a tail of lock waits; abort safely."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from studio import events as ev
+from studio.errors import StudioError
+from studio.tui import data
+from studio.tui.messages import BackendKnown, HistoryLoaded, LocksSampled, MigrationsChanged, StepEvent
+from studio.tui.screens.base import StudioScreen
+from studio.tui.widgets.header import StudioHeader
+from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
+from studio.tui.widgets.steps import StyledTable
+
+if TYPE_CHECKING:
+    from studio.history import Status
+    from studio.migrations import Migration
+
+
+class Aborted(StudioError):
+    """The user aborted the run."""
+
+    hint = "apply again to resume"
+
+
+@dataclass
+class _Progress:
+    """What the run did so far, to say what state the database is in."""
+
+    version: str = ""
+    name: str = ""
+    transactional: bool = True
+    current: int | None = None
+    current_transactional: bool = True
+    current_title: str = ""
+    done_steps: list[int] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)
+    started: dict[str, float] = field(default_factory=dict)
+
+
+class ApplyScreen(StudioScreen):
+    """Apply the pending migrations with a live view of their steps and of lock waits."""
+
+    ESSENTIAL = frozenset({"pending"})
+    AUTO_FOCUS = "#apply-steps"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "apply", "Apply pending"),
+        Binding("x", "abort", "Abort"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, *, start: bool = False) -> None:
+        super().__init__(id="apply")
+        self.start = start
+        self.running = False
+        self.aborting = False
+        self.own_pid: int | None = None
+        self.pending: tuple[Migration, ...] = ()
+        self.progress = _Progress()
+        self._rows: set[str] = set()
+        self._opened = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield StudioHeader("apply")
+        yield StyledTable(id="apply-steps")
+        yield Static(Content("Reading pending migrations…"), id="apply-status")
+        with Vertical(id="tail"):
+            yield Static(Content("Lock waits"), id="tail-title")
+            yield LockTable(id="tail-table")
+            yield LockLog(id="tail-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._opened = self.studio.options.clock()
+        table = self.query_one("#apply-steps", StyledTable)
+        table.add_column("state", key="state", width=10)
+        table.add_column("migration / step", key="what")
+        table.add_column("elapsed", key="elapsed", width=9)
+        table.add_column("progress", key="progress", width=12)
+        self.load_pending()
+        self.watch_locks()
+        self.set_interval(0.25, self._tick)
+
+    def has_data(self) -> bool:
+        return bool(self._rows)
+
+    # --- workers ------------------------------------------------------------------------
+
+    @work(exclusive=True, group="pending", exit_on_error=False)
+    async def load_pending(self) -> None:
+        """Read the pending (and interrupted) migrations."""
+        self.post_message(HistoryLoaded(await data.history_status(self.studio.options.settings)))
+
+    @work(exclusive=True, group="monitor", exit_on_error=False)
+    async def watch_locks(self) -> None:
+        """The lock monitor, on a connection of its own, for as long as the screen is open."""
+        from studio import monitor
+
+        url = self.studio.options.settings.database_url()
+        assert url is not None
+        stream = monitor.watch(url, interval=self.studio.options.monitor_interval)
+        async with contextlib.aclosing(stream) as snapshots:
+            async for snap in snapshots:
+                self.post_message(LocksSampled(snap))
+
+    @work(exclusive=True, group="apply", exit_on_error=False)
+    async def run_apply(self) -> None:
+        """Apply every pending migration; events and the backend pid come back as messages."""
+        self.running = True
+        self.aborting = False
+        self.progress = _Progress()
+        self.refresh_bindings()
+
+        def sink(event: ev.Event) -> None:
+            # an abort stops the run at the next step boundary (or retry), safely
+            if self.aborting and isinstance(event, (ev.StepStarted, ev.LockTimeoutRetry)):
+                raise Aborted("aborted by the user")
+            self.post_message(StepEvent(event))
+
+        def backend(pid: int) -> None:
+            self.post_message(BackendKnown(pid))
+
+        try:
+            await data.apply_pending(self.studio.options.settings, sink, backend)
+        finally:
+            self.running = False
+            self.refresh_bindings()
+            self.app.post_message(MigrationsChanged())
+            self.load_pending_after()
+
+    @work(exclusive=True, group="after", exit_on_error=False)
+    async def load_pending_after(self) -> None:
+        """Re-read the history once a run ended (the header's counts too)."""
+        from studio.tui.messages import OverviewLoaded
+
+        settings = self.studio.options.settings
+        self.app.post_message(OverviewLoaded(await data.overview(settings)))
+
+    @work(exclusive=True, group="abort", exit_on_error=False)
+    async def cancel_step(self, pid: int) -> None:
+        """Cancel the statement the migration runs now (it rolls back; the session lives)."""
+        await data.cancel_backend(self.studio.options.settings, pid)
+
+    # --- drawing ------------------------------------------------------------------------
+
+    @on(HistoryLoaded)
+    def _pending_loaded(self, message: HistoryLoaded) -> None:
+        if self.running or self.progress.version:
+            return
+        self._fill(message.status)
+        if self.start:
+            self.start = False
+            self.action_apply()
+
+    def _fill(self, status: Status) -> None:
+        from studio.history import State
+
+        table = self.query_one("#apply-steps", StyledTable)
+        table.clear()
+        self._rows.clear()
+        todo = [e for e in status.entries if e.state in (State.PENDING, State.PARTIAL)]
+        self.pending = tuple(e.migration for e in todo if e.migration is not None)
+        for entry in todo:
+            m = entry.migration
+            if m is None:
+                continue
+            done = entry.row.steps_done if entry.row else 0
+            mode = "one transaction" if m.transactional else "step by step"
+            self._add(m.version, "waiting", f"{m.version}_{m.name}  ({len(m.steps)} steps, {mode})", "migration")
+            for step in m.steps:
+                state = "done" if step.index <= done else "waiting"
+                what = f"  {step.index}. {step.title}"
+                progress = "backfill —" if step.backfill else ""
+                self._add(f"{m.version}:{step.index}", state, what, "", progress)
+        status_line = self.query_one("#apply-status", Static)
+        if not todo:
+            status_line.update(Content("Nothing to apply: every migration is applied."))
+        else:
+            status_line.update(
+                Content.assemble(
+                    f"{len(todo)} migration(s) to apply — press ",
+                    ("a", "bold"),
+                    " to apply, ",
+                    ("x", "bold"),
+                    " aborts a run safely",
+                )
+            )
+
+    def _add(self, key: str, state: str, what: str, kind: str, progress: str = "") -> None:
+        table = self.query_one("#apply-steps", StyledTable)
+        table.add_row(
+            table.cell(state, state),
+            table.cell(what, kind),
+            table.cell("", "muted"),
+            table.cell(progress, "muted"),
+            key=key,
+        )
+        self._rows.add(key)
+
+    def _set(self, key: str, state: str | None = None, elapsed: str | None = None) -> None:
+        if key not in self._rows:
+            return
+        table = self.query_one("#apply-steps", StyledTable)
+        if state is not None:
+            table.update_cell(key, "state", table.cell(state, state.split()[0]))
+        if elapsed is not None:
+            table.update_cell(key, "elapsed", table.cell(elapsed, "muted"))
+
+    def _status(self, *parts: str | tuple[str, str]) -> None:
+        self.query_one("#apply-status", Static).update(Content.assemble(*parts))
+
+    @on(BackendKnown)
+    def _backend(self, message: BackendKnown) -> None:
+        self.own_pid = message.pid
+
+    @on(StepEvent)
+    def _event(self, message: StepEvent) -> None:
+        e = message.event
+        opts = self.studio.options
+        p = self.progress
+        if isinstance(e, ev.WaitingForMigrator):
+            holder = e.holder.describe() if e.holder else "another migrator"
+            self._status(("waiting: ", "bold"), f"{holder} holds the migration lock")
+        elif isinstance(e, ev.RunStarted):
+            self._status(f"applying {len(e.migrations)} migration(s)…")
+        elif isinstance(e, ev.MigrationStarted):
+            p.version, p.name, p.transactional = e.version, e.name, e.transactional
+            p.done_steps = list(range(1, e.steps_done + 1))
+            p.started[e.version] = e.at
+            self._set(e.version, "running")
+        elif isinstance(e, ev.StepStarted):
+            p.current, p.current_transactional, p.current_title = e.index, e.transactional, e.title
+            key = f"{e.version}:{e.index}"
+            p.started[key] = e.at
+            self._set(key, "running" if e.attempt == 1 else f"retry {e.attempt}")
+            self._status(("running ", "bold"), f"step {e.index}/{e.steps_total} of {e.version}: {e.title}")
+        elif isinstance(e, ev.LockTimeoutRetry):
+            key = f"{e.version}:{e.index}"
+            self._set(key, f"retried {e.attempt}/{e.retries}")
+            if e.whole_migration:
+                for done in p.done_steps:
+                    self._set(f"{e.version}:{done}", "waiting", "")
+                p.done_steps = []
+            who = "; ".join(b.describe() for b in e.blockers) or "another session"
+            self._status(
+                ("lock wait: ", "bold $text-warning"),
+                f"step {e.index} gave up its lock after lock_timeout, retrying in "
+                f"{opts.duration(e.delay)}; blocked by {_mask_pids(who, opts)}",
+            )
+        elif isinstance(e, ev.StepFinished):
+            key = f"{e.version}:{e.index}"
+            p.done_steps.append(e.index)
+            self._set(key, "done", opts.duration(e.duration))
+        elif isinstance(e, ev.MigrationFinished):
+            p.finished.append(e.version)
+            self._set(e.version, "done", opts.duration(e.duration))
+        elif isinstance(e, ev.MigrationFailed):
+            if e.index is not None:
+                self._set(f"{e.version}:{e.index}", "failed")
+            self._set(e.version, "failed")
+            self._status(*self._failure_state(e))
+        elif isinstance(e, ev.RunFinished):
+            self._status(
+                ("done: ", "bold $text-success"),
+                f"applied {len(e.versions)} migration(s) in {opts.duration(e.duration)}",
+            )
+
+    def _failure_state(self, e: ev.MigrationFailed) -> list[str | tuple[str, str]]:
+        """What state the database is in after a failed (or aborted) migration."""
+        p = self.progress
+        head: list[str | tuple[str, str]] = [
+            ("aborted: " if self.aborting else "failed: ", "bold $text-error")
+        ]
+        if p.transactional:
+            head.append(
+                f"{e.version} ran in one transaction and was rolled back: none of it is applied"
+            )
+        else:
+            done = sorted(set(p.done_steps))
+            if done:
+                head.append(
+                    f"steps {done[0]}-{done[-1]} of {e.version} are committed and recorded; "
+                    f"step {e.index} was rolled back"
+                )
+            else:
+                head.append(f"no step of {e.version} was committed")
+            if e.index is not None and not p.current_transactional:
+                head.append(
+                    "; an invalid index it may have left is dropped and rebuilt when you apply again"
+                )
+        if p.finished:
+            head.append(f"; applied before it: {', '.join(p.finished)}")
+        head.append(" — press a to apply again (it resumes)")
+        return head
+
+    @on(LocksSampled)
+    def _locks(self, message: LocksSampled) -> None:
+        snap = message.snapshot
+        opts = self.studio.options
+        self.query_one("#tail-table", LockTable).show(snap, opts, self.own_pid)
+        stamp = opts.duration(opts.clock() - self._opened) if not opts.snapshot else "··"
+        line = describe_snapshot(snap, opts, self.own_pid)
+        self.query_one("#tail-log", LockLog).record(snap, line, f"+{stamp}")
+        title = self.query_one("#tail-title", Static)
+        own_waits = self.own_pid is not None and snap.wait_of(self.own_pid) is not None
+        behind = bool(self.own_pid and snap.queued_behind(self.own_pid))
+        title.update(Content(f"Lock waits — {line}"))
+        title.set_class(own_waits, "-own-waits")
+        title.set_class(behind, "-queued-behind")
+
+    def _tick(self) -> None:
+        """Elapsed time of the running step and migration."""
+        if not self.running:
+            return
+        p = self.progress
+        now = self.studio.options.clock()
+        for key in (p.version, f"{p.version}:{p.current}"):
+            if key in p.started and key in self._rows:
+                self._set(key, None, self.studio.options.duration(now - p.started[key]))
+
+    # --- actions ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Apply when idle with something pending; abort only while running; back when idle."""
+        if action == "apply":
+            return (not self.running and bool(self.pending)) or None
+        if action == "abort":
+            return self.running or None
+        if action == "back":
+            return not self.running
+        return True
+
+    def action_apply(self) -> None:
+        """Apply the pending migrations now."""
+        if self.running:
+            return
+        if not self.pending:
+            self.notify("nothing to apply", severity="warning")
+            return
+        self.run_apply()
+
+    def action_abort(self) -> None:
+        """Cancel the running step: it rolls back, the run stops, the history says where."""
+        if not self.running:
+            self.notify("nothing is running", severity="warning")
+            return
+        self.aborting = True
+        self._status(("aborting: ", "bold $text-warning"), "cancelling the running step…")
+        if self.own_pid is not None:
+            self.cancel_step(self.own_pid)
+
+    def action_back(self) -> None:
+        """Back to the studio (not while a run is going on)."""
+        if self.running:
+            self.notify("a run is going on: abort it (x) first", severity="warning")
+            return
+        self.app.pop_screen()
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        if group == "apply" and isinstance(error, StudioError):
+            # the status line already says what state the database is in
+            return
+
+
+def _mask_pids(text: str, opts: object) -> str:
+    import re
+
+    from studio.tui.options import MASK, StudioOptions
+
+    assert isinstance(opts, StudioOptions)
+    if not opts.snapshot:
+        return text
+    text = re.sub(r"pid \d+", f"pid {MASK}", text)
+    return re.sub(r"for \d+s", f"for {MASK}s", text)

@@ -1,0 +1,133 @@
+"""The end of a review: the migration (and down) file as it will be written; write it or apply it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from studio.tui import data
+from studio.tui.messages import MigrationsChanged
+from studio.tui.review import suggested_name
+from studio.tui.screens.base import StudioScreen
+from studio.tui.screens.modals import NameScreen
+from studio.tui.widgets.detail import sql_content
+from studio.tui.widgets.header import StudioHeader
+
+if TYPE_CHECKING:
+    from studio.tui.review import Rendered, Review
+
+
+class FinishScreen(StudioScreen):
+    """The whole file before it is written: `w` writes it, `x` writes and applies it at once."""
+
+    AUTO_FOCUS = "#file-up"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "write", "Write file"),
+        Binding("x", "write_and_apply", "Write and apply"),
+        Binding("tab", "focus_next", "Other file", show=False),
+        Binding("escape", "back", "Back to review"),
+    ]
+
+    def __init__(self, review: Review) -> None:
+        super().__init__(id="finish")
+        self.review = review
+        self.name_text = suggested_name(review.approved_changes())
+        self.version = ""
+        self.rendered: Rendered | None = None
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        yield StudioHeader("new migration")
+        yield Static(Content(""), id="finish-title")
+        with Horizontal(id="finish-files"):
+            with VerticalScroll(id="file-up", classes="file-pane"):
+                yield Static(Content(""), id="file-up-sql", classes="file-sql")
+            with VerticalScroll(id="file-down", classes="file-pane"):
+                yield Static(Content(""), id="file-down-sql", classes="file-sql")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#file-up").border_title = "migration"
+        self.query_one("#file-down").border_title = "down"
+        self.version = data.next_version(self.studio.options.settings, self.studio.options.now())
+        self._render(self.name_text)
+
+    def _render(self, name: str) -> None:
+        self.rendered = self.review.render(self.version, name)
+        r = self.rendered
+        slug = _slug(name)
+        self.query_one("#finish-title", Static).update(
+            Content.assemble(
+                ("migrations/", "$text-muted"),
+                (f"{r.version}_{slug}.sql", "bold"),
+                f"  ·  {r.steps} step(s)",
+                "  ·  down file: " + ("yes" if r.down_text else "none (a change has no inverse)"),
+            )
+        )
+        self.query_one("#file-up-sql", Static).update(sql_content(r.text))
+        self.query_one("#file-down-sql", Static).update(
+            sql_content(r.down_text) if r.down_text else Content("— no down file")
+        )
+
+    def action_write(self) -> None:
+        """Ask for a name, then write the file (and its down file) and the sum."""
+        self._ask(apply=False)
+
+    def action_write_and_apply(self) -> None:
+        """Ask for a name, write the file, then apply it at once."""
+        self._ask(apply=True)
+
+    def _ask(self, *, apply: bool) -> None:
+        if self._busy:
+            return
+
+        def named(name: str | None) -> None:
+            if name:
+                self.name_text = name
+                self._render(name)
+                self.write(name, apply)
+
+        self.app.push_screen(NameScreen("Name of the migration", self.name_text), named)
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def write(self, name: str, apply: bool) -> None:
+        """Write the migration through studio.migrations (which updates the sum)."""
+        self._busy = True
+        try:
+            r = self.review.render(self.version, name)
+            m = await asyncio.to_thread(
+                data.write_migration, self.studio.options.settings, r.version, name, r.text, r.down_text
+            )
+        finally:
+            self._busy = False
+        self.notify(f"wrote {m.path.name}" + (" and its down file" if m.down_path else ""), markup=False)
+        self.app.post_message(MigrationsChanged())
+        from studio.tui.screens.review import ReviewScreen
+
+        # back to the studio, past the review
+        while isinstance(self.app.screen, (FinishScreen, ReviewScreen)):
+            self.app.pop_screen()
+        if apply:
+            self.studio.open_apply(start=True)
+
+    def action_back(self) -> None:
+        """Back to the review."""
+        self.app.pop_screen()
+
+
+def _slug(name: str) -> str:
+    from studio.migrations import slugify
+
+    try:
+        return slugify(name)
+    except Exception:
+        return "?"

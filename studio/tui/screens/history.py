@@ -1,0 +1,173 @@
+"""The history screen: applied, pending, partial, modified and missing migrations; open one's SQL."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from studio.tui import data
+from studio.tui.messages import HistoryLoaded
+from studio.tui.screens.base import StudioScreen
+from studio.tui.screens.modals import SqlScreen
+from studio.tui.widgets.header import StudioHeader
+from studio.tui.widgets.steps import StyledTable
+
+if TYPE_CHECKING:
+    from studio.history import Entry, Status
+
+# state -> the component class that colours it
+_TONE = {
+    "applied": "done",
+    "pending": "pending",
+    "partial": "warning",
+    "rolling back": "warning",
+    "modified": "danger",
+    "missing": "danger",
+}
+
+
+class HistoryScreen(StudioScreen):
+    """Every migration the directory or the history knows, with checksums, timings and who."""
+
+    ESSENTIAL = frozenset({"history"})
+    AUTO_FOCUS = "#history-table"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open SQL"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="history")
+        self.status: Status | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StudioHeader("history")
+        yield StyledTable(id="history-table")
+        yield Static(Content("Reading the history…"), id="history-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#history-table", StyledTable)
+        for label, key, width in (
+            ("state", "state", 12),
+            ("version", "version", 14),
+            ("name", "name", None),
+            ("checksum", "checksum", 14),
+            ("steps", "steps", 7),
+            ("applied at", "at", 19),
+            ("took", "took", 9),
+            ("by", "by", 18),
+        ):
+            table.add_column(label, key=key, width=width)
+        table.loading = True
+        self.load()
+
+    def has_data(self) -> bool:
+        return self.status is not None
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        self.query_one("#history-table", StyledTable).loading = False
+
+    @work(exclusive=True, group="history", exit_on_error=False)
+    async def load(self) -> None:
+        """Read the directory and the target's history table (read-only)."""
+        self.post_message(HistoryLoaded(await data.history_status(self.studio.options.settings)))
+
+    @on(HistoryLoaded)
+    def _loaded(self, message: HistoryLoaded) -> None:
+        self.status = message.status
+        opts = self.studio.options
+        table = self.query_one("#history-table", StyledTable)
+        table.loading = False
+        table.clear()
+        for e in message.status.entries:
+            row = e.row
+            checksum = (row.checksum if row else e.migration.checksum if e.migration else "")[:12]
+            if e.state.value == "modified" and e.migration is not None:
+                checksum = f"{e.migration.checksum[:5]}≠{checksum[:6]}"
+            steps = ""
+            if row is not None:
+                steps = f"{row.steps_done}/{row.steps_total}"
+            elif e.migration is not None:
+                steps = f"0/{len(e.migration.steps)}"
+            by = ""
+            if row is not None:
+                host = opts.host(row.client_host)
+                by = row.applied_by + (f"@{host}" if host else "")
+            state = e.state.value + (" (out of order)" if e.out_of_order else "")
+            tone = _TONE.get(e.state.value, "")
+            table.add_row(
+                table.cell(state, tone),
+                table.cell(e.version, ""),
+                table.cell(e.name, ""),
+                table.cell(checksum, "muted"),
+                table.cell(steps, ""),
+                table.cell(opts.timestamp(row.finished_at or row.started_at) if row else "—", "muted"),
+                table.cell(
+                    opts.duration(row.duration_ms / 1000) if row and row.duration_ms is not None else "—",
+                    "muted",
+                ),
+                table.cell(by, "muted"),
+                key=e.version,
+            )
+        counts: dict[str, int] = {}
+        for e in message.status.entries:
+            counts[e.state.value] = counts.get(e.state.value, 0) + 1
+        summary = " · ".join(f"{n} {state}" for state, n in counts.items()) or "no migrations"
+        if not message.status.table_exists:
+            summary += " · the history table does not exist yet (nothing applied)"
+        self.query_one("#history-status", Static).update(
+            Content.assemble(summary, "  —  ", ("enter", "bold"), " opens a migration's SQL")
+        )
+
+    def _entry(self) -> Entry | None:
+        if self.status is None or not self.status.entries:
+            return None
+        table = self.query_one("#history-table", StyledTable)
+        row = table.cursor_row
+        if row < 0 or row >= len(self.status.entries):
+            return None
+        return self.status.entries[row]
+
+    def action_open(self) -> None:
+        """Show the selected migration's SQL (and its down file)."""
+        entry = self._entry()
+        if entry is None:
+            return
+        if entry.migration is None:
+            self.notify(
+                f"{entry.version}_{entry.name} is in the history but its file is missing",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.open_file(entry)
+
+    @work(exclusive=True, group="file", exit_on_error=False)
+    async def open_file(self, entry: Entry) -> None:
+        """Read the file off the event loop, then show it."""
+        assert entry.migration is not None
+        up, down = await asyncio.to_thread(data.migration_text, entry.migration)
+        title = f"{entry.migration.filename} — {entry.state.value}"
+        self.app.push_screen(SqlScreen(title, up, down))
+
+    @on(StyledTable.RowSelected, "#history-table")
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_refresh(self) -> None:
+        """Read the history again."""
+        self.load()
+
+    def action_back(self) -> None:
+        """Back to the studio."""
+        self.app.pop_screen()

@@ -1,0 +1,396 @@
+"""The review screen (`g`): the plan step by step, decided one by one, then written or applied."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import DataTable, Footer, Static
+
+from studio.tui import data
+from studio.tui.messages import PlanReady
+from studio.tui.review import Decision, Review
+from studio.tui.screens.base import StudioScreen
+from studio.tui.widgets.detail import sql_content
+from studio.tui.widgets.header import StudioHeader
+from studio.tui.widgets.steps import StyledTable
+
+if TYPE_CHECKING:
+    from studio.tui.data import PlanInput
+
+
+class ReviewScreen(StudioScreen):
+    """Generate: approve, skip, switch forms, then see the file and write it (or apply it)."""
+
+    ESSENTIAL = frozenset({"plan"})
+    AUTO_FOCUS = "#steps"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "approve", "Approve"),
+        Binding("s", "skip", "Skip"),
+        Binding("f", "toggle_form", "Safe/plain"),
+        Binding("e", "split", "Expand/contract"),
+        Binding("A", "approve_all", "Approve all"),
+        Binding("n,j", "next", "Next", show=False),
+        Binding("p,k", "previous", "Previous", show=False),
+        Binding("w", "finish", "Finish"),
+        Binding("r", "accept_rename", "Accept rename"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="review")
+        self.review: Review | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StudioHeader("review")
+        yield Static(Content(""), id="review-banner")
+        with Horizontal(id="review-body"):
+            yield StyledTable(id="steps")
+            with VerticalScroll(id="step-detail"):
+                yield Static(Content("Planning…"), id="step-title")
+                yield Static(Content(""), id="step-sql")
+                yield Static(Content(""), id="step-facts")
+        yield Static(Content(""), id="summary-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#steps", StyledTable)
+        table.add_column("", key="decision", width=1)
+        table.add_column("#", key="n", width=3)
+        table.add_column("step", key="step")
+        table.add_column("", key="hazard", width=7)
+        table.loading = True
+        self.load_plan()
+
+    def has_data(self) -> bool:
+        return self.review is not None
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        self.query_one("#steps", StyledTable).loading = False
+        if self.review is None:
+            self.query_one("#step-title", Static).update(Content("No plan: see the error."))
+
+    # --- workers ------------------------------------------------------------------------
+
+    @work(exclusive=True, group="plan", exit_on_error=False)
+    async def load_plan(self) -> None:
+        """Replay the migrations, materialize the declared schema, diff, read table sizes."""
+        app = self.studio
+        settings = app.options.settings
+        major = app.server_version // 10000 if app.server_version else None
+        source = await data.plan_input(settings, app.hints, major)
+        sizes = await data.table_sizes(
+            settings, [t for c in source.changes for t in c.targets]
+        )
+        self.post_message(PlanReady(source, sizes))
+
+    @work(exclusive=True, group="plan", exit_on_error=False)
+    async def replan(self) -> None:
+        """Diff again with the accepted renames (no reload)."""
+        assert self.review is not None
+        src = self.review.source
+        source: PlanInput = await asyncio.to_thread(
+            data.replan, src.old, src.new, self.studio.hints, src.server_version, src.existing
+        )
+        self.post_message(PlanReady(source, self.review.sizes))
+
+    @on(PlanReady)
+    def _plan_ready(self, message: PlanReady) -> None:
+        self.review = Review(message.plan, message.sizes)
+        table = self.query_one("#steps", StyledTable)
+        table.loading = False
+        self._fill()
+        if len(self.review):
+            table.move_cursor(row=0)
+        self._show_step()
+
+    # --- drawing ------------------------------------------------------------------------
+
+    @property
+    def cursor(self) -> int:
+        """The index of the step under the cursor."""
+        return max(0, self.query_one("#steps", StyledTable).cursor_row)
+
+    def _fill(self) -> None:
+        table = self.query_one("#steps", StyledTable)
+        table.clear()
+        r = self.review
+        assert r is not None
+        for i in range(len(r)):
+            table.add_row(*self._row(i), key=str(i))
+        self._banner()
+        self._summary()
+
+    def _row(self, i: int) -> list[object]:
+        r = self.review
+        assert r is not None
+        table = self.query_one("#steps", StyledTable)
+        d = r.decisions[i]
+        worst = r.worst_hazard(i)
+        form = r.form(i)
+        label = r.items[i].describe()
+        if form != "only":
+            label += f" [{form}]"
+        return [
+            table.cell(d.symbol, d.value),
+            table.cell(str(i + 1), "muted"),
+            table.cell(label, "skipped" if d is Decision.SKIPPED else ""),
+            table.cell(f"{'!' if worst == 'danger' else '•'} {worst}" if worst else "", worst or ""),
+        ]
+
+    def _refresh_row(self, i: int) -> None:
+        table = self.query_one("#steps", StyledTable)
+        for key, value in zip(("decision", "n", "step", "hazard"), self._row(i), strict=True):
+            table.update_cell(str(i), key, value)
+        self._summary()
+
+    def _banner(self) -> None:
+        r = self.review
+        banner = self.query_one("#review-banner", Static)
+        if r is None or not r.source.candidates:
+            banner.display = False
+            return
+        banner.display = True
+        cands = r.source.candidates
+        text = "; ".join(f"{c.old} → {c.new}" for c in cands)
+        banner.update(
+            Content.assemble(
+                ("? ", "bold"),
+                f"{len(cands)} possible rename(s), planned as drop + add: {text} — press ",
+                ("r", "bold"),
+                " to plan it as a rename",
+            )
+        )
+
+    def _summary(self) -> None:
+        r = self.review
+        if r is None:
+            return
+        s = r.summary()
+        parts = [
+            (f"{s.total} steps", ""),
+            ("  ✓ ", "bold"),
+            (f"{s.approved} approved", ""),
+            ("  ✗ ", "bold"),
+            (f"{s.skipped} skipped", ""),
+            ("  · ", "bold"),
+            (f"{s.pending} pending", ""),
+            ("   hazards: ", ""),
+            (f"{s.hazards['danger']} danger", "$text-error" if s.hazards["danger"] else ""),
+            (", ", ""),
+            (f"{s.hazards['warning']} warning", "$text-warning" if s.hazards["warning"] else ""),
+            (", ", ""),
+            (f"{s.hazards['info']} info", ""),
+        ]
+        bar = self.query_one("#summary-bar", Static)
+        bar.update(Content.assemble(*parts))
+        bar.set_class(s.pending == 0 and s.approved > 0, "-ready")
+
+    @on(DataTable.RowHighlighted, "#steps")
+    def _row_highlighted(self) -> None:
+        self._show_step()
+
+    def _show_step(self) -> None:
+        r = self.review
+        title = self.query_one("#step-title", Static)
+        if r is None:
+            return
+        if not len(r):
+            title.update(
+                Content("Nothing to generate: the migrations already reach the declared schema.")
+            )
+            self.query_one("#step-sql", Static).update(Content(""))
+            self.query_one("#step-facts", Static).update(Content(""))
+            return
+        i = self.cursor
+        item = r.items[i]
+        form = r.form(i)
+        form_text = {"safe": "safe form", "plain": "plain form", "only": "one form"}[form]
+        title.update(
+            Content.assemble(
+                (f"Step {i + 1} of {len(r)}", "bold"),
+                f" · {form_text} · {r.decisions[i].value}",
+            )
+        )
+        self.query_one("#step-sql", Static).update(sql_content(r.sql(i)))
+        self.query_one("#step-facts", Static).update(self._facts_content(i))
+        del item
+
+    def _facts_content(self, i: int) -> Content:
+        r = self.review
+        assert r is not None
+        opts = self.studio.options
+        lines: list[Content] = []
+
+        def row(label: str, value: str | Content, style: str = "") -> None:
+            lines.append(
+                Content.assemble((f"{label:<10}", "$text-muted"), (value, style) if isinstance(value, str) else value)
+            )
+
+        facts = r.facts(i)
+        locks = [line for f in facts if f.locks for line in f.locks]
+        if any(f.locks is None for f in facts):
+            row("lock", "—")
+            row("blocks", "—")
+            row("effect", "—")
+        else:
+            for line in locks or []:
+                row("lock", f"{line.mode} on {line.relation}", "bold")
+                row("blocks", line.blocks, "$text-error" if line.blocks_reads else ("$text-warning" if line.blocks_writes else ""))
+            effects = list(dict.fromkeys(f.effect for f in facts if f.effect))
+            row("effect", ", ".join(effects) if effects else "—")
+        for table in r.tables(i):
+            size = r.sizes.get(table)
+            if size is None:
+                row("table", f"{table}: new (empty)")
+            else:
+                row("table", f"{table}: {opts.size(size.total_bytes)}, {opts.rows(size.rows)}")
+        estimate = next((f.estimate for f in facts if f.estimate), None)
+        if estimate:
+            row("estimate", opts.estimate(estimate))
+        elif locks and all(line.effect_key == "catalog" for line in locks):
+            row("estimate", "instant once the lock is granted (catalog only)")
+        else:
+            row("estimate", "—")
+        hazards = [h for f in facts for h in f.hazards]
+        if not hazards:
+            row("hazards", "none found")
+        for h in hazards:
+            tone = {"danger": "$text-error", "warning": "$text-warning"}.get(h.level, "")
+            row("hazard", Content.assemble((f"{h.level}: ", f"bold {tone}".strip()), h.message))
+            if h.fix:
+                row("", f"fix: {h.fix}", "$text-muted")
+        item = r.items[i]
+        if item.has_safe_form:
+            if item.use_safe:
+                row("safer", f"this is the safe form: {item.why}", "$text-success")
+                row("", "press f to see the plain form", "$text-muted")
+            else:
+                row("safer", f"a safe form exists: {item.why}", "$text-warning")
+                row("", "press f to switch to it", "$text-muted")
+        else:
+            row("safer", "—")
+        needs = r.needs(i)
+        if needs and r.decisions[i] is not Decision.SKIPPED:
+            row(
+                "needs",
+                f"step(s) {', '.join(str(j + 1) for j in needs)}, skipped: the file would fail",
+                "$text-error",
+            )
+        return Content("\n").join(lines)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Step keys only when there are steps; the form key only for steps with two forms."""
+        if action in ("approve", "skip", "toggle_form", "split", "approve_all", "next", "previous", "finish"):
+            if self.review is None or not len(self.review):
+                return None
+            if action == "toggle_form" and not self.review.items[self.cursor].has_safe_form:
+                return None
+        if action == "accept_rename" and (self.review is None or not self.review.source.candidates):
+            return None
+        return True
+
+    def _decide(self, approve: bool) -> None:
+        r = self.review
+        if r is None or not len(r):
+            return
+        i = self.cursor
+        (r.approve if approve else r.skip)(i)
+        self._refresh_row(i)
+        self._show_step()
+        if i + 1 < len(r):
+            self.query_one("#steps", StyledTable).move_cursor(row=i + 1)
+
+    def action_approve(self) -> None:
+        """Approve this step and go to the next."""
+        self._decide(True)
+
+    def action_skip(self) -> None:
+        """Leave this step out of the migration and go to the next."""
+        self._decide(False)
+
+    def action_approve_all(self) -> None:
+        """Approve every pending step."""
+        if self.review is None:
+            return
+        self.review.approve_all()
+        for i in range(len(self.review)):
+            self._refresh_row(i)
+        self._show_step()
+
+    def action_toggle_form(self) -> None:
+        """Switch this step between its safe and its plain form."""
+        r = self.review
+        if r is None or not len(r):
+            return
+        i = self.cursor
+        if not r.toggle_form(i):
+            self.notify("this step has only one form", severity="warning")
+            return
+        self._refresh_row(i)
+        self._show_step()
+        self.refresh_bindings()
+
+    def action_split(self) -> None:
+        """Split this step into expand/contract migrations."""
+        self.notify(
+            "expand/contract planning is not available yet in this version",
+            severity="warning",
+        )
+
+    def action_next(self) -> None:
+        """The next step."""
+        self.query_one("#steps", StyledTable).action_cursor_down()
+
+    def action_previous(self) -> None:
+        """The previous step."""
+        self.query_one("#steps", StyledTable).action_cursor_up()
+
+    def action_accept_rename(self) -> None:
+        """Plan the (first) rename candidate as a rename."""
+        r = self.review
+        if r is None or not r.source.candidates:
+            self.notify("no rename candidates", severity="warning")
+            return
+        cand = r.source.candidates[0]
+        self.studio.accept_rename(cand.hint)
+        self.notify(f"{cand.old} will be renamed to {cand.new}", markup=False)
+        self.studio.comparison = None
+        self.replan()
+
+    def action_finish(self) -> None:
+        """See the whole migration file as it will be written; then write it or apply it."""
+        r = self.review
+        if r is None or not len(r):
+            return
+        s = r.summary()
+        if s.pending:
+            self.notify(
+                f"{s.pending} step(s) still pending: approve (a) or skip (s) each, or approve all (A)",
+                severity="warning",
+            )
+            return
+        if not s.approved:
+            self.notify("every step is skipped: there is nothing to write", severity="warning")
+            return
+        from studio.tui.screens.finish import FinishScreen
+
+        self.app.push_screen(FinishScreen(r))
+
+    def action_back(self) -> None:
+        """Back to the studio (decisions are dropped)."""
+        self.app.pop_screen()
+
+    def refresh_steps(self) -> None:
+        """Redraw after the app's state changed."""
+        if self.review is not None:
+            self._fill()

@@ -1,0 +1,363 @@
+"""The main screen: Declared | Live | Diff side by side, a filter, and the detail of the selection."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal
+from textual.widgets import Footer, Input, Tree
+
+from studio.tui import data
+from studio.tui.definitions import definition
+from studio.tui.messages import DiffComputed, DriftChecked, OverviewLoaded
+from studio.tui.screens.base import StudioScreen
+from studio.tui.screens.modals import ChoiceScreen
+from studio.tui.widgets.detail import DetailPanel
+from studio.tui.widgets.header import StudioHeader
+from studio.tui.widgets.object_tree import ObjectPane
+
+if TYPE_CHECKING:
+    from textual import events
+
+    from studio.diff import RenameCandidate
+    from studio.tui.data import Comparison
+    from studio.tui.objects import Node
+
+# at this width and more, the detail panel sits beside the panes instead of under them
+WIDE = 150
+
+
+class MainScreen(StudioScreen):
+    """Declared schema, live database and their diff; select, filter, refresh, accept renames."""
+
+    ESSENTIAL = frozenset({"load"})
+    AUTO_FOCUS = "#declared"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "review", "Generate"),
+        Binding("m", "apply", "Apply"),
+        Binding("h", "history", "History"),
+        Binding("l", "locks", "Locks"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("a", "accept_rename", "Accept rename"),
+        Binding("slash", "filter", "Filter"),
+        Binding("1", "pane('declared')", "Declared", show=False),
+        Binding("2", "pane('live')", "Live", show=False),
+        Binding("3", "pane('diff')", "Diff", show=False),
+        Binding("d", "focus_detail", "Detail", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self._active = "declared"
+        self._filter = ""
+
+    def compose(self) -> ComposeResult:
+        yield StudioHeader("schema-studio")
+        yield Input(placeholder="/ filter by name", id="filter")
+        with Container(id="body"):
+            with Horizontal(id="panes"):
+                yield ObjectPane("Declared", id="declared")
+                yield ObjectPane("Live", id="live")
+                yield ObjectPane("Diff", id="diff")
+            yield DetailPanel(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#declared", ObjectPane).loading = True
+        if self.studio.comparison is not None:
+            self._show(self.studio.comparison)
+        else:
+            self.load()
+        self.query_one("#declared", ObjectPane).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Use the room of a large terminal: the detail beside the panes."""
+        self.set_class(event.size.width >= WIDE, "-wide")
+
+    def has_data(self) -> bool:
+        return self.studio.comparison is not None
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        for pane in self.query(ObjectPane):
+            pane.loading = False
+
+    # --- workers ------------------------------------------------------------------------
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def load(self) -> None:
+        """Read both sides (and the migrations), diff them; then check drift in the background."""
+        settings = self.studio.options.settings
+        self.app.post_message(OverviewLoaded(await data.overview(settings)))
+        sides = await data.load_sides(settings)
+        self.studio.sides = sides
+        comparison = await data.compare(sides, self.studio.hints)
+        self.post_message(DiffComputed(comparison))
+        self.check_drift()
+
+    @work(exclusive=True, group="rediff", exit_on_error=False)
+    async def rediff(self) -> None:
+        """Diff the loaded sides again with the renames accepted so far (no reload)."""
+        sides = self.studio.sides
+        if sides is None:
+            self.load()
+            return
+        self.post_message(DiffComputed(await data.compare(sides, self.studio.hints)))
+
+    @work(exclusive=True, group="drift", exit_on_error=False)
+    async def check_drift(self) -> None:
+        """Compare the live database with its applied migrations (drift badge)."""
+        try:
+            report = await data.drift(self.studio.options.settings)
+        except Exception as e:  # the badge says "drift ?"; the rest of the screen is fine
+            from studio.tui.screens.base import describe_error
+
+            self.app.post_message(DriftChecked(None, describe_error(e)[0]))
+            return
+        self.app.post_message(DriftChecked(report))
+
+    # --- drawing ------------------------------------------------------------------------
+
+    @on(DiffComputed)
+    def _diff_computed(self, message: DiffComputed) -> None:
+        self.studio.comparison = message.comparison
+        self.studio.server_version = message.comparison.server_version
+        self.studio.refresh_headers()
+        self._show(message.comparison)
+
+    def _show(self, c: Comparison) -> None:
+        panes = self._panes()
+        for name, model in (("declared", c.left), ("live", c.right), ("diff", c.diff.tree)):
+            pane = panes[name]
+            pane.loading = False
+            pane.show(model, model.matching(self._filter))
+        self._update_detail()
+
+    def _panes(self) -> dict[str, ObjectPane]:
+        return {p.id or "": p for p in self.query(ObjectPane)}
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
+        pane = event.control
+        if not isinstance(pane, ObjectPane) or pane.id != self._active:
+            return
+        node = event.node.data
+        if node is None:
+            return
+        target = self._object_of(pane, node)
+        if target is not None:
+            for other in self._panes().values():
+                if other is not pane and other.id != "diff":
+                    other.reveal(target, notify=False)
+            if pane.id != "diff":
+                self._reveal_in_diff(target)
+        self._update_detail()
+
+    def _reveal_in_diff(self, object_id: str) -> None:
+        c = self.studio.comparison
+        if c is None:
+            return
+        diff_pane = self._panes()["diff"]
+        indexes = c.diff.concerning.get(object_id)
+        if indexes:
+            diff_pane.reveal(f"change:{indexes[0]}", notify=False)
+            return
+        for i, cand in enumerate(c.candidates):
+            if object_id in _candidate_objects(cand):
+                diff_pane.reveal(f"candidate:{i}", notify=False)
+                return
+
+    def _object_of(self, pane: ObjectPane, node: Node) -> str | None:
+        """The object a node stands for (a diff leaf stands for the object its change concerns)."""
+        if pane.id != "diff":
+            return node.id
+        c = self.studio.comparison
+        if c is None:
+            return None
+        if node.id in c.diff.change_of:
+            change = c.changes[c.diff.change_of[node.id]]
+            ids = [k for k, v in c.diff.concerning.items() if c.diff.change_of[node.id] in v]
+            # the most specific object the panes have (a column before its table)
+            ids.sort(key=lambda i: (i.startswith("table:"), i))
+            for i in ids:
+                if i in c.left.nodes or i in c.right.nodes:
+                    return i
+            return f"table:{change.targets[0]}" if change.targets else None
+        if node.id in c.diff.candidate_of:
+            cand = c.candidates[c.diff.candidate_of[node.id]]
+            return _candidate_objects(cand)[1]
+        if node.id.startswith("group:"):
+            return node.id.removeprefix("group:")
+        return None
+
+    def _update_detail(self) -> None:
+        c = self.studio.comparison
+        if c is None:
+            return
+        panes = self._panes()
+        pane = panes.get(self._active)
+        node = pane.current if pane is not None else None
+        detail = self.query_one(DetailPanel)
+        if node is None:
+            return
+        if pane is not None and pane.id == "diff":
+            if node.id in c.diff.candidate_of:
+                cand = c.candidates[c.diff.candidate_of[node.id]]
+                old_id, new_id = _candidate_objects(cand)
+                detail.show_candidate(cand, definition(c.new, new_id), definition(c.old, old_id))
+                return
+            if node.id in c.diff.change_of:
+                i = c.diff.change_of[node.id]
+                target = self._object_of(pane, node)
+                obj = (c.left.get(target) or c.right.get(target)) if target else None
+                if obj is None:
+                    detail.show_change(c.changes[i], i)
+                    return
+                node = obj
+            elif node.id.startswith("group:"):
+                obj = c.left.get(node.id.removeprefix("group:")) or c.right.get(
+                    node.id.removeprefix("group:")
+                )
+                if obj is None:
+                    return
+                node = obj
+            else:
+                return
+        changes = [c.changes[i] for i in c.diff.concerning.get(node.id, ())]
+        if node.kind == "table" or node.kind == "schema":
+            # a table's detail lists every change of the table, its columns' included
+            prefix = node.id.partition(":")[2]
+            seen = set()
+            for key, idx in c.diff.concerning.items():
+                if key.partition(":")[2].startswith(prefix + "."):
+                    seen.update(idx)
+            changes += [c.changes[i] for i in sorted(seen) if c.changes[i] not in changes]
+        candidate = next(
+            (cand for cand in c.candidates if node.id in _candidate_objects(cand)), None
+        )
+        detail.show_object(
+            node,
+            definition(c.new, node.id),
+            definition(c.old, c.old_id(node.id)),
+            changes,
+            candidate,
+        )
+
+    # --- actions ------------------------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._filter = event.value
+        c = self.studio.comparison
+        if c is None:
+            return
+        for name, model in (("declared", c.left), ("live", c.right), ("diff", c.diff.tree)):
+            self._panes()[name].show(model, model.matching(self._filter))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self._panes()[self._active].focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The pane with focus drives the others."""
+        if isinstance(event.widget, ObjectPane) and event.widget.id:
+            self._active = event.widget.id
+            self._update_detail()
+
+    def action_filter(self) -> None:
+        """Focus the filter box."""
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        """Empty the filter and go back to the panes."""
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""
+        self._panes()[self._active].focus()
+
+    def action_pane(self, name: str) -> None:
+        """Focus one of the three panes."""
+        self._panes()[name].focus()
+
+    def action_focus_detail(self) -> None:
+        """Focus the detail panel (to scroll it)."""
+        self.query_one(DetailPanel).focus()
+
+    def action_refresh(self) -> None:
+        """Read both sides again."""
+        for pane in self.query(ObjectPane):
+            pane.loading = self.studio.comparison is None
+        self.notify("reading the live database and the declared schema…", timeout=2)
+        self.load()
+
+    def action_accept_rename(self) -> None:
+        """Accept a rename candidate: the one under the cursor, the only one, or one picked."""
+        c = self.studio.comparison
+        if c is None or not c.candidates:
+            self.notify("no rename candidates", severity="warning")
+            return
+        pane = self._panes()[self._active]
+        node = pane.current
+        chosen: RenameCandidate | None = None
+        if node is not None:
+            if node.id in c.diff.candidate_of:
+                chosen = c.candidates[c.diff.candidate_of[node.id]]
+            else:
+                chosen = next((x for x in c.candidates if node.id in _candidate_objects(x)), None)
+        if chosen is None and len(c.candidates) == 1:
+            chosen = c.candidates[0]
+        if chosen is not None:
+            self._accept(chosen)
+            return
+
+        def picked(index: int | None) -> None:
+            if index is not None:
+                self._accept(c.candidates[index])
+
+        self.app.push_screen(
+            ChoiceScreen(
+                "Which is a rename?", [f"{x.kind} {x.old} → {x.new}" for x in c.candidates]
+            ),
+            picked,
+        )
+
+    def _accept(self, candidate: RenameCandidate) -> None:
+        self.studio.accept_rename(candidate.hint)
+        self.notify(f"{candidate.old} will be renamed to {candidate.new}", markup=False)
+        self.rediff()
+
+    def action_review(self) -> None:
+        """Generate a migration and review it step by step."""
+        self.studio.open_review()
+
+    def action_apply(self) -> None:
+        """Apply the pending migrations."""
+        self.studio.open_apply()
+
+    def action_history(self) -> None:
+        """Show applied, pending, modified and missing migrations."""
+        self.studio.open_history()
+
+    def action_locks(self) -> None:
+        """Watch lock waits on the target."""
+        self.studio.open_locks()
+
+
+def _candidate_objects(c: RenameCandidate) -> tuple[str, str]:
+    """(old-side id, new-side id) of a rename candidate."""
+    from studio.changes.base import split_qualified
+    from studio.model import qualname
+    from studio.tui.objects import member_id, table_id
+
+    if c.kind == "table":
+        return table_id(c.old), table_id(c.new)
+    a, b = split_qualified(c.old), split_qualified(c.new)
+    return (
+        member_id("column", qualname(a[0], a[1]), a[2]),
+        member_id("column", qualname(b[0], b[1]), b[2]),
+    )

@@ -1,0 +1,87 @@
+"""The header every screen shows: target (masked), server, migrations, drift; the demo banner."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from studio.generate import CheckReport
+    from studio.tui.data import Overview
+    from studio.tui.options import StudioOptions
+
+
+class StudioHeader(Vertical):
+    """Target database, server version, migrations applied/pending and a drift badge."""
+
+    def __init__(self, title: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.screen_title = title
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="header-bar"):
+            yield Static(Content(self.screen_title), id="header-title")
+            yield Static(Content(""), id="header-target")
+            yield Static(Content(""), id="header-server")
+            yield Static(Content(""), id="header-migrations")
+            yield Static(Content("drift …"), id="header-drift", classes="-checking")
+        yield Static(Content(""), id="header-demo")
+
+    def show(
+        self,
+        options: StudioOptions,
+        overview: Overview | None,
+        server_version: int,
+        drift: CheckReport | None,
+        drift_error: str | None,
+    ) -> None:
+        """Draw the header from what the app knows now."""
+        target = overview.target if overview else _target(options)
+        self.query_one("#header-target", Static).update(Content(target))
+        self.query_one("#header-server", Static).update(
+            Content(options.server_version(server_version) if server_version else "")
+        )
+        self.query_one("#header-migrations", Static).update(Content(_migrations(overview)))
+        badge = self.query_one("#header-drift", Static)
+        text, cls = _drift(drift, drift_error)
+        badge.update(Content(text))
+        badge.set_classes(cls)
+        demo = self.query_one("#header-demo", Static)
+        demo.display = options.demo
+        if options.demo:
+            note = f" — {options.demo_note}" if options.demo_note else ""
+            demo.update(
+                Content(f"This is the embedded demo database, not one of yours{note}")
+            )
+
+
+def _target(options: StudioOptions) -> str:
+    from studio.config import mask_dsn
+
+    url = options.settings.database_url(required=False)
+    return mask_dsn(url) if url else "(no database)"
+
+
+def _migrations(overview: Overview | None) -> str:
+    if overview is None:
+        return "migrations …"
+    if overview.problem:
+        return "migrations: unreadable"
+    text = f"{overview.applied} applied · {overview.pending} pending"
+    if overview.attention:
+        text += f" · {overview.attention} need a look"
+    return text
+
+
+def _drift(report: CheckReport | None, error: str | None) -> tuple[str, str]:
+    if error is not None:
+        return "drift ?", "-unknown"
+    if report is None:
+        return "drift …", "-checking"
+    if report.drift:
+        return f"✗ drift {len(report.drift)}", "-drift"
+    return "✓ no drift", "-ok"

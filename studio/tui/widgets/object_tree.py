@@ -1,0 +1,156 @@
+"""A pane of objects: a tree with a status mark (symbol and colour) before each name.
+
+Children are added when a node is first expanded, so a schema of thousands
+of tables draws at once; `reveal()` adds what it needs to reach a node.
+Colours come from the component classes, styled in studio.tcss.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.widgets import Tree
+
+from studio.tui.objects import Node, ObjectTree, Status
+
+if TYPE_CHECKING:
+    from textual.widgets.tree import TreeNode
+
+# schemas and diff groups open at start; tables open on demand
+_OPEN_KINDS = frozenset({"schema", "group"})
+
+
+class ObjectPane(Tree[Node]):
+    """One of the studio's panes (Declared, Live or Diff)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
+        "object-pane--added",
+        "object-pane--removed",
+        "object-pane--changed",
+        "object-pane--same",
+        "object-pane--rename",
+        "object-pane--tag",
+    }
+
+    ICON_NODE = "▸ "
+    ICON_NODE_EXPANDED = "▾ "
+
+    def __init__(self, title: str, *, id: str | None = None) -> None:
+        super().__init__(title, id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.auto_expand = False
+        self.border_title = title
+        self.model: ObjectTree = ObjectTree()
+        self._keep: frozenset[str] | None = None
+        self._tree_nodes_by_id: dict[str, TreeNode[Node]] = {}
+        self._populated: set[str] = set()
+
+    # --- content -----------------------------------------------------------------------
+
+    def show(self, model: ObjectTree, keep: frozenset[str] | None = None) -> None:
+        """Replace the pane's content (`keep`: the ids a filter leaves, None for all)."""
+        current = self.cursor_node.data.id if self.cursor_node and self.cursor_node.data else None
+        self.model = model
+        self._keep = keep
+        self._tree_nodes_by_id.clear()
+        self._populated.clear()
+        self.clear()
+        self._add_children(self.root, model.roots)
+        self._populated.add("")
+        counts = model.counts()
+        changed = sum(v for k, v in counts.items() if k is not Status.SAME)
+        self.border_subtitle = f"{changed} differ" if changed else "in sync"
+        if current is not None:
+            self.reveal(current, notify=False)
+        elif self.root.children:
+            self.move_cursor(self.root.children[0])
+
+    def _visible(self, node_id: str) -> bool:
+        return self._keep is None or node_id in self._keep
+
+    def _add_children(self, parent: TreeNode[Node], ids: tuple[str, ...]) -> None:
+        for child_id in ids:
+            if not self._visible(child_id):
+                continue
+            node = self.model.nodes[child_id]
+            has_children = any(self._visible(c) for c in node.children)
+            expand = has_children and (
+                node.kind in _OPEN_KINDS or (self._keep is not None and node.kind != "table")
+            )
+            tn = parent.add(Text(node.name), node, expand=expand, allow_expand=has_children)
+            self._tree_nodes_by_id[child_id] = tn
+            if expand or (self._keep is not None and has_children):
+                self._populate(tn)
+                if self._keep is not None and not tn.is_expanded:
+                    tn.expand()
+
+    def _populate(self, tn: TreeNode[Node]) -> None:
+        data = tn.data
+        if data is None or data.id in self._populated:
+            return
+        self._populated.add(data.id)
+        self._add_children(tn, data.children)
+
+    @on(Tree.NodeExpanded)
+    def _expanded(self, event: Tree.NodeExpanded[Node]) -> None:
+        self._populate(event.node)
+
+    def node_for(self, node_id: str) -> TreeNode[Node] | None:
+        """The tree node showing `node_id`, added (and its ancestors expanded) if needed."""
+        if node_id not in self.model.nodes or not self._visible(node_id):
+            return None
+        for ancestor in self.model.ancestors(node_id):
+            tn = self._tree_nodes_by_id.get(ancestor)
+            if tn is None:
+                return None
+            self._populate(tn)
+            if not tn.is_expanded:
+                tn.expand()
+        return self._tree_nodes_by_id.get(node_id)
+
+    def reveal(self, node_id: str, *, notify: bool = True) -> bool:
+        """Move the cursor to `node_id` (or its nearest shown ancestor); False when neither is here."""
+        candidates = [node_id, *reversed(self.model.ancestors(node_id))]
+        for candidate in candidates:
+            tn = self.node_for(candidate)
+            if tn is not None:
+                self._tree_lines  # noqa: B018  (lays the lines out so the node knows its line)
+                if notify:
+                    self.move_cursor(tn)
+                else:
+                    with self.prevent(Tree.NodeHighlighted):
+                        self.move_cursor(tn)
+                return candidate == node_id
+        return False
+
+    @property
+    def current(self) -> Node | None:
+        """The node under the cursor."""
+        tn = self.cursor_node
+        return tn.data if tn is not None else None
+
+    # --- drawing -----------------------------------------------------------------------
+
+    def render_label(self, node: TreeNode[Node], base_style: Style, style: Style) -> Text:
+        """`▸ ~ orders  table`: toggle, status symbol, name, tag; coloured by status."""
+        data = node.data
+        if data is None:
+            return super().render_label(node, base_style, style)
+        status_style = self.get_component_rich_style(f"object-pane--{data.status.value}")
+        tag_style = self.get_component_rich_style("object-pane--tag")
+        if node.allow_expand:
+            toggle = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        else:
+            toggle = "  "
+        text = Text.assemble(
+            (toggle, base_style),
+            (f"{data.status.symbol} ", status_style),
+            (data.name, status_style + style),
+        )
+        if data.tag:
+            text.append(f" {data.tag}", tag_style + style)
+        return text
