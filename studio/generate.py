@@ -11,7 +11,7 @@ applied migrations, and the checksum file must match.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from studio.changes import Change
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
+    from studio.expand import Phases
     from studio.model import Schema
 
 # Asks whether a candidate is a rename (True) or a drop and an add (False).
@@ -71,6 +72,13 @@ class Generated:
     path: Path | None = None
     down_path: Path | None = None
     version: str = ""
+    # expand/contract: `text` is the expand migration, these the contract one
+    phases: Phases | None = None
+    contract_text: str | None = None
+    contract_path: Path | None = None
+    contract_version: str = ""
+    # changes that could have been phased but stay plain, and why
+    notes: tuple[str, ...] = ()
 
 
 def _step(change: Change, server_version: int) -> migrations.StepSpec:
@@ -141,8 +149,18 @@ async def generate(
     ask: AskRename | None = None,
     write: bool = True,
     safe: bool = True,
+    expand_contract: bool = False,
+    sizes: Mapping[str, int] | None = None,
 ) -> Generated:
-    """Write the difference between the migrations and the declared schema as a new migration."""
+    """Write the difference between the migrations and the declared schema as a new migration.
+
+    Renames and breaking type changes become an expand and a contract
+    migration (`studio.expand`) when `expand_contract` is set, or for tables
+    whose row count in `sizes` (qualified name -> rows) reaches the
+    `expand_contract_rows` setting.
+    """
+    from studio import expand
+
     if not name.strip():
         raise UsageError("a migration needs a name", "pass --name, e.g. --name add_orders_status")
     directory = settings.migrations_dir
@@ -154,9 +172,30 @@ async def generate(
         return Generated((), renames)
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
-    changes = plan(diffed, old.schema, server_version=server_version, safe=safe).changes
-    steps = [_step(c, server_version) for c in changes]
+    planned = plan(diffed, old.schema, server_version=server_version, safe=safe)
+    changes = planned.changes
     header = dict(schema_before=schema_hash(old.schema), schema_after=schema_hash(new.schema))
+    schemas = managed_schemas(settings, old, new)
+    options = expand.Options(
+        force=expand_contract,
+        sizes=sizes,
+        threshold=int(getattr(settings, "expand_contract_rows", None) or expand.DEFAULT_THRESHOLD_ROWS),
+        batch_size=int(getattr(settings, "backfill_batch_size", None) or expand.DEFAULT_BATCH_SIZE),
+        server_version=server_version,
+    )
+    # a change that stays out of the phases keeps its planned (safe) form
+    forms = {id(item.plain[0]): item.changes for item in planned.items}
+    phases = expand.plan(
+        diffed,
+        _restrict(old.schema, schemas),
+        _restrict(new.schema, schemas),
+        lambda c: [_step(x, server_version) for x in forms.get(id(c), (c,))],
+        options,
+    )
+    if phases is not None:
+        return _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
+    notes = _plain_notes(changes)
+    steps = [_step(c, server_version) for c in changes]
     text = migrations.render_migration(version, steps, description=(name,), **header)
     inverses = [c.inverse() for c in reversed(changes)]
     down_text = None
@@ -169,12 +208,95 @@ async def generate(
             schema_before=header["schema_after"],
             schema_after=header["schema_before"],
         )
-    generated = Generated(changes, renames, text, down_text, version=version)
+    generated = Generated(changes, renames, text, down_text, version=version, notes=notes)
     if not write:
         return generated
     path = migrations.write_migration(directory, version, migrations.slugify(name), text, down_text)
     down_path = path.with_name(migrations.file_name(version, migrations.slugify(name), down=True))
     return replace(generated, path=path, down_path=down_path if down_text is not None else None)
+
+
+def _plain_notes(changes: Sequence[Change]) -> tuple[str, ...]:
+    """A reminder, for renames and breaking type changes planned plain, that phases exist."""
+    from studio.expand import wants_phases
+
+    breaking = [c for c in changes if wants_phases(c)]
+    if not breaking:
+        return ()
+    return tuple(
+        f"{c.describe()}: planned as one step; a running application breaks or waits on it "
+        "(--expand-contract plans it in phases)"
+        for c in breaking
+    )
+
+
+def _write_phases(
+    directory: Path,
+    name: str,
+    version: str,
+    changes: tuple[Change, ...],
+    renames: tuple[Rename, ...],
+    phases: Phases,
+    header: dict[str, str],
+    *,
+    write: bool,
+) -> Generated:
+    """The expand and contract migrations: two files, the contract one second later."""
+    from studio.migrations import Phase
+
+    slug = migrations.slugify(name)
+    expand_slug, contract_slug = f"{slug}_expand", f"{slug}_contract"
+    contract_version = migrations.next_version([version])
+    moves = [f"expand/contract: {m.describe()}" for m in phases.moves]
+    text = migrations.render_migration(
+        version,
+        phases.expand,
+        description=(f"{name} (expand)", *moves, f"contract migration: {contract_version}_{contract_slug}"),
+        schema_before=header["schema_before"],
+        phase=Phase.EXPAND,
+    )
+    contract_text = migrations.render_migration(
+        contract_version,
+        phases.contract,
+        description=(
+            f"{name} (contract)",
+            *moves,
+            f"expand migration: {version}_{expand_slug}",
+            "apply once the expand's backfill is done and no instance of the old application version runs",
+        ),
+        schema_after=header["schema_after"],
+        phase=Phase.CONTRACT,
+    )
+    down_text = None
+    if phases.expand_down is not None:
+        down_text = migrations.render_migration(
+            version,
+            phases.expand_down,
+            description=(f"{name} (expand, down)",),
+            schema_after=header["schema_before"],
+        )
+    generated = Generated(
+        changes,
+        renames,
+        text,
+        down_text,
+        version=version,
+        phases=phases,
+        contract_text=contract_text,
+        contract_version=contract_version,
+        notes=phases.notes,
+    )
+    if not write:
+        return generated
+    path = migrations.write_migration(directory, version, expand_slug, text, down_text)
+    down_path = path.with_name(migrations.file_name(version, expand_slug, down=True))
+    contract_path = migrations.write_migration(directory, contract_version, contract_slug, contract_text)
+    return replace(
+        generated,
+        path=path,
+        down_path=down_path if down_text is not None else None,
+        contract_path=contract_path,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, format_option, run, settings_from, target_options
+from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, format_option, run, settings_from, target_options, warn
 from studio.cli.diff_cmd import rename_option
 from studio.generate import UnresolvedRenames, check, generate
 
@@ -32,6 +32,12 @@ def _ask(candidate: RenameCandidate) -> bool:
 @click.option("--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add.")
 @click.option("--dry-run", is_flag=True, help="Print the migration instead of writing it.")
 @click.option("--plain", is_flag=True, help="Plain statements instead of the online-safe forms (CONCURRENTLY, NOT VALID, ...).")
+@click.option(
+    "--expand-contract",
+    is_flag=True,
+    help="Plan renames and rewriting type changes as an expand and a contract migration "
+    "(new column, sync trigger, batched backfill; then drop the old one).",
+)
 @format_option("text", "json")
 def generate_cmd(
     db_url: str | None,
@@ -42,13 +48,25 @@ def generate_cmd(
     no_rename: bool,
     dry_run: bool,
     plain: bool,
+    expand_contract: bool,
     fmt: str,
 ) -> int:
     """Write the difference between the migrations and the declared schema as a new migration."""
     settings = settings_from(db_url, schema_names, exclude_schema)
     ask = _ask if sys.stdin.isatty() and fmt == "text" else None
     try:
-        result = run(generate(settings, name, renames, no_rename=no_rename, ask=ask, write=not dry_run, safe=not plain))
+        result = run(
+            generate(
+                settings,
+                name,
+                renames,
+                no_rename=no_rename,
+                ask=ask,
+                write=not dry_run,
+                safe=not plain,
+                expand_contract=expand_contract,
+            )
+        )
     except UnresolvedRenames as e:
         if fmt == "json":
             click.echo(json.dumps({"status": "unresolved_renames", "candidates": [c.hint for c in e.candidates]}))
@@ -64,6 +82,11 @@ def generate_cmd(
                     "down_path": str(result.down_path) if result.down_path else None,
                     "renames": [str(r) for r in result.renames],
                     "changes": [c.to_dict() for c in result.changes],
+                    "phase": "expand" if result.phases else None,
+                    "contract_version": result.contract_version or None,
+                    "contract_path": str(result.contract_path) if result.contract_path else None,
+                    "expand_contract": [m.describe() for m in result.phases.moves] if result.phases else [],
+                    "notes": list(result.notes),
                 },
                 indent=2,
             )
@@ -72,8 +95,25 @@ def generate_cmd(
     if not result.changes:
         click.echo("nothing to generate: the migrations already produce the declared schema", err=True)
         return EXIT_OK
+    for note in result.notes:
+        warn(note)
     if dry_run:
         click.echo(result.text)
+        if result.contract_text:
+            click.echo(result.contract_text)
+        return EXIT_OK
+    if result.phases is not None:
+        click.echo(f"wrote {result.path} (expand: {len(result.phases.expand)} step(s))", err=True)
+        click.echo(f"wrote {result.contract_path} (contract: {len(result.phases.contract)} step(s))", err=True)
+        for move in result.phases.moves:
+            click.echo(f"  expand/contract: {move.describe()}", err=True)
+        click.echo(
+            "migrate applies the expand and its backfill; deploy the new application, then "
+            "`migrate --confirm-contract` once the old version is gone",
+            err=True,
+        )
+        if result.down_path:
+            click.echo(f"wrote {result.down_path}", err=True)
         return EXIT_OK
     click.echo(f"wrote {result.path} ({len(result.changes)} step(s))", err=True)
     if result.down_path:
