@@ -19,7 +19,8 @@ import pytest
 
 from studio import queries
 from studio.introspect import introspect
-from studio.introspect_rows import build_schema, split_index_definition
+from studio.introspect_rows import build_schema
+from studio.introspect_tables import split_index_definition
 from studio.model import (
     Column,
     ConstraintKind,

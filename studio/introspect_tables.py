@@ -1,0 +1,346 @@
+"""Catalog rows -> the parts of tables and views: columns, constraints, indexes, triggers, policies.
+
+Used by `studio.introspect_rows.build_schema`; pure, no I/O. A part whose
+pg_get_* text came back NULL (its object dropped since the snapshot) is
+skipped. Named parts are sorted by name so that `==` is canonical.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
+
+from studio.model import (
+    Column,
+    Constraint,
+    ConstraintKind,
+    Identity,
+    Index,
+    Policy,
+    SequenceOptions,
+    Table,
+    Trigger,
+    View,
+    qualname,
+    quote_ident,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from studio.introspect_rows import Rows
+
+NAMEDATALEN = 64
+
+FK_ACTIONS = {
+    "a": "NO ACTION",
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
+FK_MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
+POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
+GENERATED_KINDS = {"s": "stored", "v": "virtual"}
+_BY_NAME = attrgetter("name")
+# ConstraintKind(value) goes through EnumMeta.__call__: a dict is ten times faster
+_CONSTRAINT_KINDS = {k.value: k for k in ConstraintKind}
+
+
+def make_object_name(name1: str, name2: str, label: str) -> str:
+    """The name PostgreSQL chooses for `<name1>_<name2>_<label>` (makeObjectName).
+
+    The longer part is cut, a byte at a time, until the whole fits in
+    NAMEDATALEN - 1 bytes, without splitting a multibyte character.
+    """
+    b1, b2 = name1.encode(), name2.encode()
+    avail = NAMEDATALEN - 1 - (len(label) + 2)
+    n1, n2 = len(b1), len(b2)
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    part1 = b1[:n1].decode(errors="ignore")
+    part2 = b2[:n2].decode(errors="ignore")
+    return f"{part1}_{part2}_{label}"
+
+
+def sorted_by_name(items: list[Any] | None) -> tuple[Any, ...]:
+    """The items sorted by name, as a tuple."""
+    if not items:
+        return ()
+    items.sort(key=_BY_NAME)
+    return tuple(items)
+
+
+class TableParts:
+    """The parts that hang off tables and views, grouped by relation oid."""
+
+    def __init__(
+        self, rows: Rows, identity_options: dict[tuple[int, int], SequenceOptions]
+    ) -> None:
+        table_names = {r["oid"]: r["name"] for r in rows["tables"]}
+        self.columns: defaultdict[int, list[Column]] = defaultdict(list)
+        # attnum -> name per relation, for constraint keys (conkey, confkey)
+        self.attnames: defaultdict[int, dict[int, str]] = defaultdict(dict)
+        # Columns are immutable values and schemas repeat them (id, created_at,
+        # ...): one object per distinct row keeps building and memory small.
+        # The key is the row without its relation, unless the column depends
+        # on its table (identity options, a NOT NULL constraint's name).
+        interned: dict[tuple[Any, ...], Column] = {}
+        for r in rows["columns"]:
+            values = tuple(r.values())
+            oid = values[0]
+            self.attnames[oid][r["num"]] = r["name"]
+            key = values if r["identity"] or r["not_null_name"] else values[1:]
+            col = interned.get(key)
+            if col is None:
+                col = interned[key] = self._column(r, table_names.get(oid, ""), identity_options)
+            self.columns[oid].append(col)
+        self.constraints: defaultdict[int, list[Constraint]] = defaultdict(list)
+        for r in rows["constraints"]:
+            c = self._constraint(r)
+            if c is not None:
+                self.constraints[r["table_oid"]].append(c)
+        self.indexes: defaultdict[int, list[Index]] = defaultdict(list)
+        for r in rows["indexes"]:
+            if r["definition"] is None:
+                continue  # dropped meanwhile
+            keys, include, predicate = split_index_definition(r["definition"])
+            self.indexes[r["table_oid"]].append(
+                Index(
+                    name=r["name"],
+                    definition=r["definition"],
+                    unique=r["unique"],
+                    method=r["method"],
+                    keys=keys,
+                    include=include,
+                    predicate=predicate,
+                    nulls_not_distinct=r["nulls_not_distinct"],
+                    valid=r["valid"],
+                    tablespace=r["tablespace"],
+                    comment=r["comment"],
+                )
+            )
+        self.triggers: defaultdict[int, list[Trigger]] = defaultdict(list)
+        for r in rows["triggers"]:
+            if r["definition"] is None:
+                continue  # dropped meanwhile
+            fn = qualname(r["function_schema"], r["function_name"])
+            self.triggers[r["table_oid"]].append(
+                Trigger(r["name"], r["definition"], fn, r["enabled"], r["comment"])
+            )
+        self.policies: defaultdict[int, list[Policy]] = defaultdict(list)
+        for r in rows["policies"]:
+            self.policies[r["table_oid"]].append(
+                Policy(
+                    name=r["name"],
+                    command=POLICY_COMMANDS[r["command"]],
+                    permissive=r["permissive"],
+                    roles=tuple(r["roles"]),
+                    using=r["using"],
+                    with_check=r["with_check"],
+                )
+            )
+
+    @staticmethod
+    def _column(
+        r: Mapping[str, Any], table: str, identity_options: dict[tuple[int, int], SequenceOptions]
+    ) -> Column:
+        nn_name = r["not_null_name"]
+        if nn_name == make_object_name(table, r["name"], "not_null"):
+            nn_name = None  # the default name, cut to fit NAMEDATALEN
+        identity = None
+        if r["identity"]:
+            options = identity_options.get((r["oid"], r["num"]), SequenceOptions())
+            identity = Identity(always=r["identity"] == "a", options=options)
+        generated = r["generated"]
+        return Column(
+            name=r["name"],
+            type=r["type"],
+            not_null=r["not_null"],
+            default=None if generated else r["expr"],
+            identity=identity,
+            generated=r["expr"] if generated else None,
+            generated_kind=GENERATED_KINDS.get(generated, generated) if generated else None,
+            collation=r["collation"],
+            comment=r["comment"],
+            not_null_name=nn_name,
+            not_null_valid=r["not_null_valid"] is not False,
+            position=r["num"],
+        )
+
+    def table(self, r: Mapping[str, Any]) -> Table | None:
+        """The Table of one `tables` row, or None when it was dropped meanwhile."""
+        if r["kind"] == "p" and r["partition_key"] is None:
+            return None
+        if r["is_partition"] and r["partition_bound"] is None:
+            return None
+        oid = r["oid"]
+        parents = tuple(
+            qualname(s, n) for s, n in zip(r["parent_schemas"] or (), r["parent_names"] or ())
+        )
+        partition_of = parents[0] if r["is_partition"] and parents else None
+        return Table(
+            schema=r["schema"],
+            name=r["name"],
+            columns=sorted_by_name(self.columns.get(oid)),
+            constraints=sorted_by_name(self.constraints.get(oid)),
+            indexes=sorted_by_name(self.indexes.get(oid)),
+            triggers=sorted_by_name(self.triggers.get(oid)),
+            policies=sorted_by_name(self.policies.get(oid)),
+            partition_key=r["partition_key"],
+            partition_of=partition_of,
+            partition_bound=r["partition_bound"],
+            inherits=() if r["is_partition"] else parents,
+            unlogged=r["unlogged"],
+            rls_enabled=r["rls_enabled"],
+            rls_forced=r["rls_forced"],
+            options=tuple(sorted(r["options"] or ())),
+            comment=r["comment"],
+        )
+
+    def view(self, r: Mapping[str, Any]) -> View | None:
+        """The View of one `views` row, or None when it was dropped meanwhile."""
+        if r["definition"] is None:
+            return None
+        oid = r["oid"]
+        # a view's columns keep their order: it is the select list's
+        names = tuple(c.name for c in sorted(self.columns.get(oid, ()), key=attrgetter("position")))
+        rels = [qualname(s, n) for s, n in zip(r["dep_schemas"] or (), r["dep_names"] or ())]
+        return View(
+            schema=r["schema"],
+            name=r["name"],
+            definition=r["definition"],
+            materialized=r["materialized"],
+            columns=names,
+            options=tuple(sorted(r["options"] or ())),
+            depends_on=tuple(sorted(set(rels))),
+            depends_on_columns=tuple(
+                sorted(
+                    {
+                        f"{rel}.{quote_ident(c)}"
+                        for rel, c in zip(rels, r["dep_columns"] or ())
+                        if c is not None
+                    }
+                )
+            ),
+            indexes=sorted_by_name(self.indexes.get(oid)),
+            triggers=sorted_by_name(self.triggers.get(oid)),
+            comment=r["comment"],
+        )
+
+    def _constraint(self, r: Mapping[str, Any]) -> Constraint | None:
+        if r["definition"] is None:
+            return None  # dropped meanwhile
+        kind = _CONSTRAINT_KINDS[r["kind"]]
+        names = self.attnames.get(r["table_oid"], {})
+        # an expression in an exclusion constraint has attnum 0
+        columns = tuple(names.get(n, "") for n in r["columns"] or () if n)
+        fk = kind is ConstraintKind.FOREIGN_KEY
+        ref_table = None
+        ref_columns: tuple[str, ...] = ()
+        if fk:
+            if r["ref_table"] is None:
+                return None
+            ref_table = qualname(r["ref_schema"], r["ref_table"])
+            if r["ref_column_names"] is not None:
+                ref_columns = tuple(r["ref_column_names"])
+            else:
+                ref_names = self.attnames.get(r["ref_oid"], {})
+                ref_columns = tuple(ref_names.get(n, "") for n in r["ref_columns"])
+        return Constraint(
+            name=r["name"],
+            kind=kind,
+            definition=r["definition"],
+            columns=columns,
+            validated=r["validated"],
+            deferrable=r["deferrable"],
+            initially_deferred=r["deferred"],
+            # connoinherit is always set on keys; it only says something on a CHECK
+            no_inherit=r["no_inherit"] and kind is ConstraintKind.CHECK,
+            ref_table=ref_table,
+            ref_columns=ref_columns,
+            on_update=FK_ACTIONS[r["on_update"]] if fk else None,
+            on_delete=FK_ACTIONS[r["on_delete"]] if fk else None,
+            match=FK_MATCH[r["match"]] if fk else None,
+            index=r["index"],
+            comment=r["comment"],
+        )
+
+
+def split_index_definition(definition: str) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+    """Key columns, INCLUDE columns and predicate, cut out of pg_get_indexdef()'s text.
+
+    The text is `CREATE [UNIQUE] INDEX name ON [ONLY] table USING am (keys)
+    [INCLUDE (cols)] [NULLS NOT DISTINCT] [WITH (...)] [TABLESPACE t] [WHERE
+    pred]`: the first parenthesis outside quotes opens the keys (names before
+    it are identifiers, double-quoted when they hold anything unusual), and
+    each key already carries its opclass, order and NULLS placement.
+    """
+    keys, end = _paren_list(definition, 0)
+    include: tuple[str, ...] = ()
+    rest = definition[end:]
+    if rest.startswith(" INCLUDE ("):
+        include, stop = _paren_list(definition, end + len(" INCLUDE "))
+        rest = definition[stop:]
+    predicate = None
+    at = _top_level_find(rest, " WHERE ")
+    if at >= 0:
+        predicate = rest[at + len(" WHERE ") :]
+    return keys, include, predicate
+
+
+# the only characters that matter when cutting pg_get_indexdef()'s text apart
+_SPECIAL = re.compile(r"""[()'",]|\sWHERE\s""")
+
+
+def _paren_list(text: str, start: int) -> tuple[tuple[str, ...], int]:
+    """The items of the first parenthesized list at or after text[start] (outside quotes), and its end."""
+    items: list[str] = []
+    depth = 0
+    quote = ""
+    item_start = start
+    for m in _SPECIAL.finditer(text, start):
+        ch = m.group()
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+            if depth == 1:
+                item_start = m.end()
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                items.append(text[item_start : m.start()].strip())
+                return tuple(items), m.end()
+        elif ch == "," and depth == 1:
+            items.append(text[item_start : m.start()].strip())
+            item_start = m.end()
+    raise ValueError(f"unbalanced parentheses in {text!r}")
+
+
+def _top_level_find(text: str, needle: str) -> int:
+    """Index of ` WHERE ` in `text` outside quotes and parentheses, or -1."""
+    depth = 0
+    quote = ""
+    for m in _SPECIAL.finditer(text):
+        ch = m.group()
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and ch == needle:
+            return m.start()
+    return -1
