@@ -1,0 +1,460 @@
+"""`pull` against real PostgreSQL: the written models, materialized, diff empty against the database.
+
+Each test builds a database, pulls it into a module in a tmp project folder,
+then diffs the database (`--from` its URL) against the module (`--to
+module:Base`) through `studio.commands.diff_sources`, materializing on the
+same server as the test database (`dev_url`), with a private cache folder.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import asyncpg
+import pytest
+
+from studio.commands import DiffResult, diff_sources, inspect
+from studio.config import load
+from studio.pull import PullResult, pull, render
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from studio.config import Settings
+    from studio.devdb import Cluster
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+QUICKSTART = """
+CREATE TABLE users (
+  id serial PRIMARY KEY,
+  email varchar(255) NOT NULL UNIQUE,
+  name varchar(255),
+  created_at timestamp DEFAULT now() NOT NULL
+);
+CREATE TABLE orders (
+  id serial PRIMARY KEY,
+  user_id int NOT NULL REFERENCES users,
+  total int NOT NULL,
+  status varchar(50) DEFAULT 'pending',
+  created_at timestamp DEFAULT now() NOT NULL
+);
+"""
+
+
+class Project:
+    """A tmp project folder declaring `dev_url`, and the module `pull` writes into it."""
+
+    def __init__(self, root: Path, pg: Cluster, db_url: str) -> None:
+        self.root = root
+        self.db_url = db_url
+        # a fresh module name per test: the import system caches modules by name
+        self.module = f"pulled_{secrets.token_hex(4)}"
+        self.path = root / f"{self.module}.py"
+        (root / "pyproject.toml").write_text(f'[tool.schema-studio]\ndev_url = "{pg.url()}"\n')
+
+    def settings(self, **overrides: object) -> Settings:
+        return load(self.root, db_override=self.db_url, **overrides)
+
+    async def pull(self, **overrides: object) -> PullResult:
+        return await pull(self.settings(**overrides), self.path)
+
+    async def diff(self) -> DiffResult:
+        return await diff_sources(self.settings(), self.db_url, f"{self.module}:Base")
+
+
+@pytest.fixture
+def project(
+    tmp_path: Path, pg: Cluster, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Project]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "proj").mkdir()
+    p = Project(tmp_path / "proj", pg, db_url)
+    yield p
+    sys.modules.pop(p.module, None)
+
+
+async def run_sql(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(url, ssl=False)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def descriptions(result: DiffResult) -> list[str]:
+    return sorted(c.describe() for c in result.changes)
+
+
+def listed_in_file(source: str) -> list[str]:
+    """The items of the file's comment block (`#   item`, wrapped lines indented further)."""
+    items: list[str] = []
+    for line in source.splitlines():
+        if not line.startswith("#"):
+            break
+        if line.startswith("#       "):
+            items[-1] += " " + line[8:]
+        elif line.startswith("#   "):
+            items.append(line[4:])
+    return items
+
+
+# --- the quick-start schema ----------------------------------------------------------
+
+
+async def test_quickstart_pull_then_diff_is_empty(project: Project) -> None:
+    await run_sql(project.db_url, QUICKSTART)
+    result = await project.pull()
+    assert result.tables == ("public.orders", "public.users")
+    assert result.not_expressible == ()
+    source = project.path.read_text()
+    assert "class Base(DeclarativeBase):" in source
+    assert (
+        "id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)" in source
+    )
+    assert "email: Mapped[str] = mapped_column(String(255), unique=True)" in source
+    assert "name: Mapped[str | None] = mapped_column(String(255))" in source
+    assert 'user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))' in source
+    assert "server_default=text(\"'pending'::character varying\")" in source
+    diff = await project.diff()
+    assert diff.changes == (), descriptions(diff)
+
+
+async def test_output_is_deterministic_and_matches_render(project: Project) -> None:
+    await run_sql(project.db_url, QUICKSTART)
+    await project.pull()
+    live = await inspect(project.settings())
+    assert render(live.schema).source == render(live.schema).source == project.path.read_text()
+    ast.parse(project.path.read_text())
+
+
+# --- the foundation's all-object fixture -------------------------------------------------
+
+# Every item the file lists, and the remaining changes of `diff` it accounts for:
+# nothing else may differ, and every listed item shows up in the diff.
+ALL_OBJECTS: dict[str, list[str]] = {
+    "extension citext: in schema public": ["drop extension citext"],
+    "schema shop: comment 'Storefront'": ["remove comment on schema shop"],
+    "sequence shop.invoice_no: comment 'Invoice numbers'": [
+        "remove comment on sequence shop.invoice_no"
+    ],
+    "enum shop.order_status: comment 'Lifecycle of an order'": [
+        "remove comment on type shop.order_status"
+    ],
+    "domain shop.email: its base type public.citext is not created by the models": [
+        "drop domain shop.email"
+    ],
+    "column shop.customers.email: type shop.email is not created by the models; declared as text": [
+        "alter column shop.customers.email type shop.email -> text"
+    ],
+    "trigger events_log on audit.events": ["drop trigger events_log on audit.events"],
+    "trigger customers_log on shop.customers": ["drop trigger customers_log on shop.customers"],
+    "trigger order_items_check on shop.order_items": [
+        "drop trigger order_items_check on shop.order_items"
+    ],
+    "trigger orders_touch on shop.orders": ["drop trigger orders_touch on shop.orders"],
+    "constraint customers_tenant_email_key on shop.customers: comment 'one account per address'": [
+        "remove comment on constraint customers_tenant_email_key ON shop.customers"
+    ],
+    "constraint orders_note_length on shop.orders: CHECK ((char_length(note) < 1000)) NO INHERIT;"
+    " declared as CHECK ((char_length(note) < 1000))": [
+        "drop check orders_note_length on shop.orders",
+        "add check orders_note_length on shop.orders",
+    ],
+    "constraint orders_total_cap on shop.orders: NOT VALID; declared as valid": [
+        "validate constraint orders_total_cap on shop.orders"
+    ],
+    "constraint shipments_item_fk on shop.shipments: NOT VALID; declared as valid": [
+        "validate constraint shipments_item_fk on shop.shipments"
+    ],
+    "policy orders_insert on shop.orders": ["drop policy orders_insert on shop.orders"],
+    "policy orders_read on shop.orders": ["drop policy orders_read on shop.orders"],
+    "policy orders_update on shop.orders": ["drop policy orders_update on shop.orders"],
+    "table shop.orders: row-level security enabled, forced": [
+        "disable row level security on shop.orders",
+        "stop forcing row level security on shop.orders",
+    ],
+    "index products_tags_idx on shop.products: comment 'tag search'": [
+        "remove comment on index shop.products_tags_idx"
+    ],
+    "table audit.events_2024: partition of audit.events"
+    " FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2025-01-01 00:00:00+00')": [
+        "drop table audit.events_2024"
+    ],
+    "table audit.events_default: partition of audit.events DEFAULT": [
+        "drop table audit.events_default"
+    ],
+    "view shop.big_customers": ["drop view shop.big_customers"],
+    "view shop.order_totals": ["drop view shop.order_totals"],
+    "materialized view shop.product_sales": ["drop materialized view shop.product_sales"],
+    "function audit.log_change()": ["drop function audit.log_change()"],
+    "function audit.touch()": ["drop function audit.touch()"],
+    "procedure shop.cancel_order(IN p_id bigint, IN reason text)": [
+        "drop procedure shop.cancel_order(IN p_id bigint, IN reason text)"
+    ],
+    "aggregate shop.concat_all(text)": ["drop aggregate shop.concat_all(text)"],
+    "aggregate shop.product(numeric)": ["drop aggregate shop.product(numeric)"],
+    "function shop.fmt(amount integer)": ["drop function shop.fmt(amount integer)"],
+    "function shop.fmt(amount numeric, places integer)": [
+        "drop function shop.fmt(amount numeric, places integer)"
+    ],
+    "function shop.order_total(p_order bigint)": ["drop function shop.order_total(p_order bigint)"],
+    "function shop.order_totals_write()": ["drop function shop.order_totals_write()"],
+}
+# PostgreSQL 18: named NOT NULL constraints, one NOT VALID (the virtual column round-trips)
+ALL_OBJECTS_18: dict[str, list[str]] = {
+    "column shop.reviews.body: NOT NULL constraint named reviews_body_required": [
+        "rename constraint reviews_body_required on shop.reviews to reviews_body_not_null"
+    ],
+    "column shop.reviews.rating: NOT NULL constraint named reviews_rating_nn": [
+        "rename constraint reviews_rating_nn on shop.reviews to reviews_rating_not_null"
+    ],
+    "column shop.reviews.rating: NOT NULL is NOT VALID; declared as valid": [
+        "validate constraint reviews_rating_not_null on shop.reviews"
+    ],
+}
+
+
+async def test_all_objects_leaves_only_what_is_listed(project: Project, pg_major: int) -> None:
+    sql = (FIXTURES / "all_objects.sql").read_text()
+    if pg_major >= 18:
+        sql += (FIXTURES / "all_objects_18.sql").read_text()
+    await run_sql(project.db_url, sql)
+    result = await project.pull()
+    expected = dict(ALL_OBJECTS, **(ALL_OBJECTS_18 if pg_major >= 18 else {}))
+
+    listed = [n.line() for n in result.not_expressible]
+    assert sorted(listed) == sorted(expected)
+    assert listed_in_file(project.path.read_text()) == listed
+    # partitions are listed, not declared; every other table is
+    assert set(result.tables) == {
+        t for t in (await inspect(project.settings())).schema.tables if "events_" not in t
+    }
+
+    diff = await project.diff()
+    assert descriptions(diff) == sorted(c for changes in expected.values() for c in changes)
+
+
+async def test_all_objects_declares_what_sqlalchemy_can(project: Project, pg_major: int) -> None:
+    """Spot checks of the idioms the fixture's tables come out as."""
+    sql = (FIXTURES / "all_objects.sql").read_text()
+    if pg_major >= 18:
+        sql += (FIXTURES / "all_objects_18.sql").read_text()
+    await run_sql(project.db_url, sql)
+    await project.pull()
+    source = project.path.read_text()
+    for idiom in [
+        'order_status_enum = Enum(\n    "pending",',
+        'invoice_no_seq = Sequence(\n    "invoice_no",',
+        "sku_domain = postgresql.DOMAIN(",
+        "Identity(always=True, start=100, increment=5, cache=10)",
+        'Computed("(price * 1.2)", persisted=True)',
+        'name: Mapped[str] = mapped_column(Text(collation="C"))',
+        'UniqueConstraint(\n            "sku",\n            name="products_sku_key",\n            postgresql_nulls_not_distinct=True,',
+        'postgresql_ops={"title": "varchar_pattern_ops"}',
+        'postgresql_where=text("(attrs IS NOT NULL)")',
+        'postgresql_include=["price"]',
+        'postgresql_using="brin"',
+        'postgresql.ExcludeConstraint(\n            ("during", "&&"),',
+        '"postgresql_partition_by": "RANGE (occurred_at)"',
+        '"postgresql_with": {"autovacuum_enabled": False, "fillfactor": 90}',
+        '"prefixes": ["UNLOGGED"]',
+        'postgresql_inherits=quoted_name("audit.notes", quote=False)',
+        "t_pinned_notes.add_is_dependent_on(t_notes)",
+        'match="FULL"',
+        'initially="DEFERRED"',
+        "id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)",
+        '"comment": "People who buy"',
+    ]:
+        assert idiom in source, idiom
+    if pg_major >= 18:
+        assert 'Computed("((price * (100)::numeric))::bigint", persisted=False)' in source
+
+
+# --- types and identifiers ------------------------------------------------------------------
+
+MANY_TYPES = """
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'it''s fine');
+CREATE TABLE many (
+  id int PRIMARY KEY,
+  a_int int NOT NULL,
+  a_bigint bigint,
+  a_smallint smallint,
+  a_numeric numeric(10,3),
+  a_numeric_any numeric,
+  a_text text NOT NULL DEFAULT '',
+  a_varchar varchar(12),
+  a_bool boolean NOT NULL DEFAULT false,
+  a_ts timestamp,
+  a_tstz timestamptz DEFAULT now(),
+  a_ts3 timestamp(3) with time zone,
+  a_date date,
+  a_time time,
+  a_uuid uuid DEFAULT gen_random_uuid(),
+  a_jsonb jsonb DEFAULT '{}',
+  a_json json,
+  a_bytea bytea,
+  a_ints int[],
+  a_texts text[] NOT NULL DEFAULT '{}',
+  a_mood mood NOT NULL DEFAULT 'ok',
+  a_moods mood[],
+  a_inet inet,
+  a_cidr cidr,
+  a_macaddr macaddr,
+  a_interval interval,
+  a_real real,
+  a_double double precision,
+  a_char char(2),
+  a_range int4range,
+  a_money money
+);
+"""
+
+
+async def test_many_types_round_trip_exactly(project: Project) -> None:
+    await run_sql(project.db_url, MANY_TYPES)
+    result = await project.pull()
+    assert result.not_expressible == ()
+    source = project.path.read_text()
+    for idiom in [
+        "a_int: Mapped[int] = mapped_column(Integer)",
+        "a_bigint: Mapped[int | None] = mapped_column(BigInteger)",
+        "a_smallint: Mapped[int | None] = mapped_column(SmallInteger)",
+        "a_numeric: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))",
+        "a_numeric_any: Mapped[Decimal | None] = mapped_column(Numeric)",
+        "a_varchar: Mapped[str | None] = mapped_column(String(12))",
+        'a_bool: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))',
+        "a_ts: Mapped[datetime | None] = mapped_column(DateTime)",
+        "a_tstz: Mapped[datetime | None] = mapped_column(\n        DateTime(timezone=True),",
+        "a_ts3: Mapped[datetime | None] = mapped_column(\n        postgresql.TIMESTAMP(timezone=True, precision=3),",
+        "a_date: Mapped[date | None] = mapped_column(Date)",
+        "a_time: Mapped[time | None] = mapped_column(Time)",
+        'a_uuid: Mapped[uuid.UUID | None] = mapped_column(\n        Uuid,\n        server_default=text("gen_random_uuid()"),',
+        "a_jsonb: Mapped[Any | None] = mapped_column(",
+        "a_json: Mapped[Any | None] = mapped_column(JSON)",
+        "a_bytea: Mapped[bytes | None] = mapped_column(LargeBinary)",
+        "a_ints: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))",
+        "a_texts: Mapped[list[str]] = mapped_column(",
+        "a_mood: Mapped[str] = mapped_column(",
+        "a_moods: Mapped[list[str] | None] = mapped_column(ARRAY(mood_enum))",
+        "a_inet: Mapped[str | None] = mapped_column(postgresql.INET)",
+        "a_cidr: Mapped[str | None] = mapped_column(postgresql.CIDR)",
+        "a_macaddr: Mapped[str | None] = mapped_column(postgresql.MACADDR)",
+        "a_interval: Mapped[timedelta | None] = mapped_column(Interval)",
+        "a_real: Mapped[float | None] = mapped_column(REAL)",
+        "a_double: Mapped[float | None] = mapped_column(Double)",
+        "a_char: Mapped[str | None] = mapped_column(CHAR(2))",
+        'a_range: Mapped[Any | None] = mapped_column(PgType("int4range"))',
+        'mood_enum = Enum("sad", "ok", "it\'s fine", name="mood", metadata=Base.metadata)',
+        "class PgType(UserDefinedType[Any]):",
+    ]:
+        assert idiom in source, idiom
+    diff = await project.diff()
+    assert diff.changes == (), descriptions(diff)
+
+
+QUOTED = """
+CREATE TABLE "Order Items" (
+  id serial PRIMARY KEY,
+  "select" text NOT NULL,
+  "Unit Price" numeric(8,2),
+  metadata jsonb,
+  text text
+);
+CREATE INDEX "Order Items_select_idx" ON "Order Items" ("select" DESC, "Unit Price");
+CREATE TABLE "user" (
+  id int PRIMARY KEY,
+  item int REFERENCES "Order Items",
+  CONSTRAINT "Checked" CHECK ("item" > 0)
+);
+COMMENT ON COLUMN "Order Items"."select" IS 'a reserved word';
+"""
+
+
+async def test_identifiers_that_need_quoting_round_trip(project: Project) -> None:
+    await run_sql(project.db_url, QUOTED)
+    result = await project.pull()
+    assert result.not_expressible == ()
+    source = project.path.read_text()
+    assert "class OrderItems(Base):" in source
+    assert '__tablename__ = "Order Items"' in source
+    assert 'select: Mapped[str] = mapped_column(Text, comment="a reserved word")' in source
+    assert (
+        'Unit_Price: Mapped[Decimal | None] = mapped_column("Unit Price", Numeric(8, 2))' in source
+    )
+    # names the class body would shadow (text()) or declarative reserves (metadata)
+    assert 'metadata_: Mapped[Any | None] = mapped_column("metadata", postgresql.JSONB)' in source
+    assert 'text_: Mapped[str | None] = mapped_column("text", Text)' in source
+    assert 'ForeignKey("Order Items.id")' in source
+    diff = await project.diff()
+    assert diff.changes == (), descriptions(diff)
+
+
+async def test_a_foreign_key_to_an_unpulled_schema_is_listed(project: Project) -> None:
+    await run_sql(
+        project.db_url,
+        "CREATE TABLE accounts (id int PRIMARY KEY);"
+        "CREATE SCHEMA app; CREATE TABLE app.notes (id int PRIMARY KEY, account int REFERENCES accounts);",
+    )
+    result = await project.pull(schemas=("app",))
+    assert [n.line() for n in result.not_expressible] == [
+        "constraint notes_account_fkey on app.notes: references public.accounts, which the models do not declare; left out"
+    ]
+    assert result.tables == ("app.notes",)
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def studio(*args: str, cwd: Path, db_url: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    env["DATABASE_URL"] = db_url
+    return subprocess.run(
+        [sys.executable, "-m", "studio", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_cli_writes_models_py_and_refuses_to_overwrite(tmp_path: Path, db_url: str) -> None:
+    await run_sql(db_url, QUICKSTART + "CREATE VIEW big AS SELECT * FROM orders WHERE total > 100;")
+    r = studio("pull", cwd=tmp_path, db_url=db_url)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    written = (tmp_path / "models.py").read_text()
+    assert listed_in_file(written) == ["view public.big"]
+    assert r.stderr.splitlines() == [
+        f"wrote models.py: 2 table(s) from {db_url}",
+        "1 item(s) SQLAlchemy cannot express, listed at the top of the file:",
+        "  view public.big",
+    ]
+
+    (tmp_path / "models.py").write_text("# mine\n")
+    r = studio("pull", cwd=tmp_path, db_url=db_url)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        "error: models.py already exists; pass --force to overwrite it"
+    ]
+    assert (tmp_path / "models.py").read_text() == "# mine\n"
+
+    r = studio(
+        "pull", "--force", "--format", "json", "--out", "models.py", cwd=tmp_path, db_url=db_url
+    )
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["path"] == "models.py"
+    assert summary["tables"] == ["public.orders", "public.users"]
+    assert summary["not_expressible"] == [{"kind": "view", "name": "public.big", "detail": ""}]
+    assert (tmp_path / "models.py").read_text() == written
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
