@@ -1,0 +1,256 @@
+"""Hand-written SQL through pglast: statements with their positions, type names, volatility.
+
+pglast parses with PostgreSQL's own grammar (libpg_query), so what it accepts
+is what the server accepts; these helpers turn its trees into the few facts
+lock analysis needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pglast import ast, parse_sql, parser
+from pglast.stream import RawStream
+
+from studio.errors import StudioError
+from studio.model import qualname
+
+
+class SqlSyntaxError(StudioError):
+    """SQL that PostgreSQL's grammar does not accept."""
+
+    hint = "fix the statement (it would fail on the server too)"
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}")
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One parsed statement: its tree, its text and where it starts."""
+
+    node: Any
+    text: str
+    start: int  # character offset of its first token in the source
+    line: int  # 1-based line of its first token
+
+
+def line_of(source: str, offset: int) -> int:
+    """1-based line number of a character offset."""
+    return source.count("\n", 0, max(0, offset)) + 1
+
+
+def split(source: str, path: str = "<sql>") -> tuple[Statement, ...]:
+    """Parse `source` into statements; a syntax error raises `SqlSyntaxError` with its line."""
+    try:
+        raw = parse_sql(source)
+    except parser.ParseError as e:
+        location = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
+        raise SqlSyntaxError(path, line_of(source, location - 1), str(e.args[0])) from None
+    out = []
+    for r in raw:
+        start = first_token(source, r.stmt_location or 0)
+        end = (r.stmt_location or 0) + r.stmt_len if r.stmt_len else len(source)
+        out.append(
+            Statement(
+                r.stmt, source[start:end].strip().rstrip(";").strip(), start, line_of(source, start)
+            )
+        )
+    return tuple(out)
+
+
+def first_token(source: str, offset: int) -> int:
+    """The offset of the first token at or after `offset` (comments and blanks skipped)."""
+    for tok in parser.scan(source[offset:]):
+        if tok.name not in ("SQL_COMMENT", "C_COMMENT"):
+            return offset + tok.start
+    return offset
+
+
+def comments(source: str) -> Iterator[tuple[int, str]]:
+    """Every `--` comment of `source` as (offset, text without the dashes)."""
+    for tok in parser.scan(source):
+        if tok.name == "SQL_COMMENT":
+            yield tok.start, source[tok.start + 2 : tok.end + 1].strip()
+
+
+def deparse(node: Any) -> str:
+    """SQL text of a tree (pglast's printer)."""
+    return str(RawStream()(node))
+
+
+# --- names -------------------------------------------------------------------
+
+
+def relkey(rv: Any, default_schema: str = "public") -> str:
+    """Qualified, quoted name of a RangeVar (unqualified names are taken to be in `default_schema`)."""
+    return qualname(rv.schemaname or default_schema, rv.relname)
+
+
+def names_key(names: tuple[Any, ...] | None, default_schema: str = "public") -> str:
+    """Qualified name of a list of String nodes (`schema.name` or `name`)."""
+    parts = [n.sval for n in names or ()]
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return qualname(default_schema, parts[0])
+    return qualname(parts[-2], parts[-1])
+
+
+def range_vars(node: Any) -> list[ast.RangeVar]:
+    """Every RangeVar under `node` (tables a query reads), CTE names left out."""
+    found: list[ast.RangeVar] = []
+    ctes: set[str] = set()
+
+    def walk(n: Any) -> None:
+        if isinstance(n, ast.CommonTableExpr):
+            ctes.add(str(n.ctename))
+        if isinstance(n, ast.RangeVar):
+            found.append(n)
+            return
+        if isinstance(n, ast.Node):
+            for attr in n:
+                walk(getattr(n, attr))
+        elif isinstance(n, tuple):
+            for x in n:
+                walk(x)
+
+    walk(node)
+    return [rv for rv in found if rv.schemaname or rv.relname not in ctes]
+
+
+# --- types ---------------------------------------------------------------------
+
+# pg_catalog internal names -> format_type() spelling
+_TYPE_NAMES = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "varchar": "character varying",
+    "bpchar": "character",
+    "varbit": "bit varying",
+    "timestamp": "timestamp without time zone",
+    "timestamptz": "timestamp with time zone",
+    "time": "time without time zone",
+    "timetz": "time with time zone",
+}
+SERIAL_TYPES = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
+                "smallserial": "smallint", "serial2": "smallint"}  # fmt: skip
+
+
+def type_parts(tn: Any) -> tuple[str, str | None]:
+    """(name as written last, schema or None) of a TypeName: `int4`, `pg_catalog`."""
+    names = [n.sval for n in tn.names]
+    return names[-1], (names[-2] if len(names) > 1 else None)
+
+
+def is_serial(tn: Any) -> bool:
+    """Whether the type is a serial pseudo-type (a sequence and a volatile default)."""
+    name, schema = type_parts(tn)
+    return schema is None and name.lower() in SERIAL_TYPES
+
+
+def format_type(tn: Any) -> str:
+    """The format_type() spelling of a TypeName (`character varying(20)[]`)."""
+    name, schema = type_parts(tn)
+    mods = []
+    for m in tn.typmods or ():
+        if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer):
+            mods.append(str(m.val.ival))
+    if schema in (None, "pg_catalog") and name in SERIAL_TYPES:
+        base = SERIAL_TYPES[name]
+    elif schema == "pg_catalog" or (schema is None and name in _TYPE_NAMES):
+        base = _TYPE_NAMES.get(name, name)
+    elif schema is None:
+        base = name
+    else:
+        base = qualname(schema, name)
+    if name == "bpchar" and schema == "pg_catalog" and not mods:
+        mods = ["1"]
+    if mods:
+        if base.endswith(" time zone"):
+            head, _, tail = base.partition(" with")
+            base = f"{head}({','.join(mods)}) with{tail}"
+        else:
+            base = f"{base}({','.join(mods)})"
+    return base + "[]" * len(tn.arrayBounds or ())
+
+
+# --- volatility ----------------------------------------------------------------
+
+VOLATILE_FUNCTIONS = frozenset({
+    "random", "random_normal", "clock_timestamp", "timeofday", "gen_random_uuid", "uuidv4", "uuidv7",
+    "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "nextval", "setval", "currval",
+    "lastval", "txid_current", "pg_current_xact_id", "gen_random_bytes", "gen_salt", "random_string",
+})  # fmt: skip
+NON_VOLATILE_FUNCTIONS = frozenset({
+    "now", "transaction_timestamp", "statement_timestamp", "current_setting", "lower", "upper",
+    "btrim", "ltrim", "rtrim", "trim", "concat", "concat_ws", "md5", "length", "char_length",
+    "to_char", "to_timestamp", "to_date", "to_number", "date_trunc", "date_part", "make_date",
+    "make_timestamp", "make_timestamptz", "make_interval", "jsonb_build_object", "json_build_object",
+    "jsonb_build_array", "json_build_array", "to_jsonb", "to_json", "array_fill", "uuid_nil",
+    "abs", "round", "floor", "ceil", "greatest", "least", "replace", "substr", "substring",
+    "left", "right", "format", "encode", "decode", "sha256", "inet", "current_database",
+    "current_schema", "current_user", "session_user", "pg_backend_pid", "timezone", "age",
+})  # fmt: skip
+
+
+def volatile_calls(expr: Any, known: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """(volatile functions, functions of unknown volatility) an expression calls.
+
+    `known` maps a function name to 'i', 's' or 'v' (pg_proc.provolatile), for
+    functions the context knows (user functions).
+    """
+    volatile: list[str] = []
+    unknown: list[str] = []
+
+    def walk(n: Any) -> None:
+        if isinstance(n, ast.FuncCall):
+            fn: Any = n.funcname
+            name = str(fn[-1].sval).lower()
+            kind = (known or {}).get(name)
+            if kind is None:
+                kind = (
+                    "v"
+                    if name in VOLATILE_FUNCTIONS
+                    else "s"
+                    if name in NON_VOLATILE_FUNCTIONS
+                    else None
+                )
+            if kind == "v":
+                volatile.append(name)
+            elif kind is None:
+                unknown.append(name)
+        if isinstance(n, ast.Node):
+            for attr in n:
+                walk(getattr(n, attr))
+        elif isinstance(n, tuple):
+            for x in n:
+                walk(x)
+
+    walk(expr)
+    return volatile, unknown
+
+
+def string_literals(node: Any) -> Iterator[str]:
+    """Every string constant under `node`."""
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
+        yield str(node.val.sval)
+    elif isinstance(node, ast.Node):
+        for attr in node:
+            yield from string_literals(getattr(node, attr))
+    elif isinstance(node, tuple):
+        for x in node:
+            yield from string_literals(x)
+
+
+def def_names(options: tuple[Any, ...] | None) -> list[str]:
+    """The option names of a DefElem list (`concurrently`, `full`)."""
+    return [str(d.defname).lower() for d in options or () if isinstance(d, ast.DefElem)]
