@@ -311,6 +311,8 @@ _MODULE_NAMES = frozenset(
         "PgType",
     }
 )
+_NO_SCHEMA = "its schema holds no table, so it does not exist where the models are created"
+
 # attribute names declarative reserves for itself
 _DECLARATIVE_NAMES = frozenset({"metadata", "registry", "type_annotation_map"})
 
@@ -420,6 +422,9 @@ class _Renderer:
         self.module_names: set[str] = set(_MODULE_NAMES)
         self.tables = [t for _, t in sorted(schema.tables.items()) if t.partition_of is None]
         self.table_keys = {t.key for t in self.tables}
+        # the schemas that exist where the models are created: their tables' (created
+        # beforehand, as SQLAlchemy does not create schemas) and public
+        self.schemas = {t.schema for t in self.tables} | {"public"}
         # (table key, column) -> the SERIAL sequence PostgreSQL makes for it
         self.serial: dict[tuple[str, str], Sequence] = {}
         self.enum_vars: dict[str, str] = {}
@@ -615,6 +620,9 @@ class _Renderer:
                 if seq.comment is not None:
                     self.note("sequence", key, f"comment {seq.comment!r}")
                 continue
+            if seq.schema not in self.schemas:
+                self.note("sequence", key, _NO_SCHEMA)
+                continue
             self.imp("sqlalchemy", "Sequence")
             var = self._module_name(
                 _snake(seq.name if seq.name.endswith("_seq") else f"{seq.name}_seq")
@@ -662,6 +670,9 @@ class _Renderer:
     def _enums(self) -> list[str]:
         out = []
         for key, e in sorted(self.schema.enums.items()):
+            if e.schema not in self.schemas:
+                self.note("enum", key, _NO_SCHEMA)
+                continue
             self.imp("sqlalchemy", "Enum")
             var = self._module_name(_snake(f"{e.name}_enum"))
             self.enum_vars[key] = var
@@ -734,6 +745,8 @@ class _Renderer:
 
     def _domain_problem(self, dom: Domain) -> str:
         """Why `dom` cannot be declared with postgresql.DOMAIN, or ''."""
+        if dom.schema not in self.schemas:
+            return _NO_SCHEMA
         if self._type(dom.base_type) is None:
             return f"its base type {dom.base_type} is not created by the models"
         if len(dom.constraints) > 1:

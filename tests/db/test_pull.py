@@ -410,6 +410,96 @@ async def test_a_foreign_key_to_an_unpulled_schema_is_listed(project: Project) -
     assert result.tables == ("app.notes",)
 
 
+SHAPES = """
+CREATE SEQUENCE countdown AS integer INCREMENT BY -1;
+CREATE TABLE composite (a int, b serial, c int DEFAULT nextval('countdown'), PRIMARY KEY (a, b));
+CREATE TABLE named_pk (x int, y int, CONSTRAINT named_pk_key PRIMARY KEY (y, x) DEFERRABLE);
+CREATE TABLE counters (id int PRIMARY KEY, n serial);
+CREATE TABLE plain_pk (id int PRIMARY KEY, "Base" int, registry int);
+CREATE TABLE log (at timestamptz NOT NULL DEFAULT now(), line text);
+CREATE TABLE log_archive (archived_on date) INHERITS (log);
+CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v bytea) WITH (fillfactor = 70);
+CREATE INDEX cache_v_idx ON cache (md5(v)) INCLUDE (k) WHERE v IS NOT NULL;
+"""
+
+
+async def test_shapes_sqlalchemy_needs_help_with_round_trip(project: Project) -> None:
+    await run_sql(project.db_url, SHAPES)
+    result = await project.pull()
+    # SQLAlchemy renders SERIAL for one primary-key column per table only
+    assert [n.line() for n in result.not_expressible] == [
+        "sequence public.counters_n_seq: OWNED BY public.counters.n"
+    ]
+    source = project.path.read_text()
+    # the autoincrement column would come first in a primary key SQLAlchemy builds itself
+    assert 'PrimaryKeyConstraint("a", "b")' in source
+    assert 'PrimaryKeyConstraint("y", "x", name="named_pk_key", deferrable=True)' in source
+    # a lone integer primary key without a default is not SERIAL
+    assert (
+        "id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)" in source
+    )
+    assert 'registry_: Mapped[int | None] = mapped_column("registry", Integer)' in source
+    # no primary key: a Table, not a class; inheritance: the child's own columns
+    assert (
+        't_log_archive = Table(\n    "log_archive",\n    Base.metadata,\n    Column("archived_on", Date),'
+        in source
+    )
+    assert "t_log_archive.add_is_dependent_on(t_log)" in source
+    diff = await project.diff()
+    assert descriptions(diff) == ["make sequence public.counters_n_seq owned by none"]
+
+
+NOT_CREATABLE = """
+CREATE FUNCTION next_code() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'c' $$;
+CREATE SCHEMA palette;
+CREATE TYPE palette.color AS ENUM ('red', 'green');
+CREATE DOMAIN amount AS numeric NOT NULL CONSTRAINT amount_positive CHECK (VALUE > 0);
+CREATE TABLE items (
+  id int PRIMARY KEY,
+  code text DEFAULT next_code(),
+  shout text GENERATED ALWAYS AS (next_code() || '!') STORED,
+  color palette.color,
+  price amount,
+  CONSTRAINT items_code_check CHECK (code <> next_code())
+);
+CREATE INDEX items_code_idx ON items (next_code());
+"""
+
+
+async def test_what_the_models_cannot_create_is_left_out_and_listed(project: Project) -> None:
+    await run_sql(project.db_url, NOT_CREATABLE)
+    result = await project.pull()
+    assert [n.line() for n in result.not_expressible] == [
+        "schema palette: holds no table, so the models do not create it",
+        "enum palette.color: its schema holds no table, so it does not exist where the models are created",
+        "domain public.amount: NOT NULL with a CHECK constraint not named amount_check",
+        (
+            "constraint items_code_check on public.items: CHECK ((code <> public.next_code()))"
+            " uses public.next_code(); left out"
+        ),
+        "index items_code_idx on public.items: uses public.next_code(); left out",
+        "column public.items.code: DEFAULT public.next_code() uses public.next_code(); declared without it",
+        (
+            "column public.items.shout: GENERATED ALWAYS AS (public.next_code() || '!'::text)"
+            " uses public.next_code(); declared as a plain column"
+        ),
+        "column public.items.color: type palette.color is not created by the models; declared as text",
+        "column public.items.price: type public.amount is not created by the models; declared as numeric",
+        "function public.next_code()",
+    ]
+    diff = await project.diff()
+    assert descriptions(diff) == [
+        "alter column public.items.color type palette.color -> text",
+        "alter column public.items.price type public.amount -> numeric",
+        "drop check items_code_check on public.items",
+        "drop default of public.items.code",
+        "drop domain public.amount",
+        "drop function public.next_code()",
+        "drop generation expression of public.items.shout",
+        "drop index items_code_idx on public.items",
+    ]
+
+
 # --- the command ----------------------------------------------------------------------------
 
 
