@@ -305,11 +305,16 @@ async def acquire(
     key = table.lock_key
     start = time.monotonic()
     told = False
+    vanished = 0
     while True:
         if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
             return
         waited = time.monotonic() - start
         holder = await lock_holder(conn, key)
+        if holder is None and vanished < 5:
+            # the holder let go between our two queries: the lock may be free now
+            vanished += 1
+            continue
         if waited >= wait:
             raise MigratorBusy(str(table), holder, waited)
         if not told:
