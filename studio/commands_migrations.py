@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio import db, history, migrations, runner
+from studio import backfill, db, history, migrations, phases, runner
 from studio.config import mask_dsn
 from studio.errors import StudioError, UsageError, translate
 from studio.events import Direction, StepFinished, emit
@@ -67,6 +67,8 @@ class StatusReport:
     url: str
     directory: Path
     status: Status
+    # expand/contract pairs and where each stands
+    pairs: tuple[phases.Pair, ...] = ()
 
 
 async def status(settings: Settings) -> StatusReport:
@@ -74,9 +76,24 @@ async def status(settings: Settings) -> StatusReport:
     ms = load(settings)
     url = _url(settings)
     rows, _, exists = await read_history(settings, url)
+    progress = await read_backfills(settings, url) if exists else ()
     return StatusReport(
-        url, settings.migrations_dir, history.compare(ms, rows, table_exists=exists)
+        url,
+        settings.migrations_dir,
+        history.compare(ms, rows, table_exists=exists),
+        phases.pairs(ms, rows, progress),
     )
+
+
+async def read_backfills(settings: Settings, url: str) -> tuple[backfill.Progress, ...]:
+    """The recorded backfill progress, read in a read-only session."""
+    table = HistoryTable.parse(settings.history_table)
+    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
+    try:
+        with translate(mask_dsn(url)):
+            return await backfill.read_progress(conn, table)
+    finally:
+        await conn.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +130,8 @@ async def migrate(
     wait: float = 0.0,
     allow_out_of_order: bool = False,
     on_event: EventSink | None = None,
+    backfills: backfill.Options | None = None,
+    confirm_contract: bool = False,
 ) -> runner.RunResult:
     """Apply the pending migrations to the target."""
     ms = load(settings)
@@ -124,6 +143,23 @@ async def migrate(
         wait=wait,
         allow_out_of_order=allow_out_of_order,
         on_event=on_event,
+        backfills=backfills,
+        confirm_contract=confirm_contract,
+    )
+
+
+async def run_backfill(
+    settings: Settings,
+    version: str,
+    *,
+    wait: float = 0.0,
+    on_event: EventSink | None = None,
+    options: backfill.Options | None = None,
+) -> int:
+    """Run the backfill step(s) of migration `version` alone; how many ran (0: already done)."""
+    ms = load(settings)
+    return await runner.backfill_only(
+        _url(settings), settings, ms, version, wait=wait, on_event=on_event, options=options
     )
 
 
@@ -186,10 +222,17 @@ async def dry_run(
     error: StudioError | None = None
     tried: tuple[str, ...] = ()
     async with dev_database(settings, version // 10000) as conn:
-        await runner.apply(conn, settings, replay)
+        # a throwaway database has no old application version: contracts need no confirmation
+        await runner.apply(conn, settings, replay, confirm_contract=True)
         try:
             result = await runner.apply(
-                conn, settings, [*replay, *pending], to=to, allow_out_of_order=True, on_event=sink
+                conn,
+                settings,
+                [*replay, *pending],
+                to=to,
+                allow_out_of_order=True,
+                on_event=sink,
+                confirm_contract=True,
             )
             tried = result.versions
         except StudioError as e:

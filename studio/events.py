@@ -177,6 +177,57 @@ class MigrationFailed(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BackfillStarted(Event):
+    """A backfill step begins, or resumes after `rows_done` rows in `batches` finished batches."""
+
+    version: str
+    index: int
+    table: str
+    key: str
+    rows_total: int
+    rows_done: int = 0
+    batches: int = 0
+    batch_size: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackfillProgress(Event):
+    """A backfill batch committed: keys `first`..`last` (as text), and where the whole stands."""
+
+    version: str
+    index: int
+    table: str
+    batch: int
+    first: str
+    last: str
+    # rows of the batch's key range, and of them those the UPDATE changed
+    rows: int
+    updated: int
+    rows_done: int
+    rows_total: int
+    # over this run (a resumed backfill counts from where it resumed)
+    rows_per_second: float
+    # seconds left at that rate (None before the rate is known)
+    eta: float | None = None
+
+    @property
+    def percent(self) -> float:
+        """Share of the rows done, 0-100."""
+        return (
+            100.0 if self.rows_total <= 0 else min(100.0, 100.0 * self.rows_done / self.rows_total)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackfillDeferred(Event):
+    """`migrate --no-backfill` stopped before a backfill step; `schema-studio backfill VERSION` runs it."""
+
+    version: str
+    name: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunFinished(Event):
     """Every planned migration ran; `versions` are those applied (or rolled back)."""
 

@@ -22,6 +22,11 @@
   keeping the migration lock.
 - Events (`studio.events`) go to an `on_event` sink: the CLI prints them, the
   studio draws them; `studio.events.stream` makes an async iterator of a run.
+- Expand/contract (`studio.expand`): a migration with a phase or a backfill
+  step always runs step by step; a backfill step runs in batches
+  (`studio.backfill`), each batch committed with its progress; a contract
+  migration runs only once its expand is applied and `confirm_contract` says
+  the old application version is gone (`studio.phases.gate`).
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import db, history
+from studio import backfill, db, history, phases
 from studio.config import mask_dsn
 from studio.errors import ChecksumMismatch, StudioError, translate
 from studio.events import (
+    BackfillDeferred,
     Direction,
     MigrationFailed,
     MigrationFinished,
@@ -50,6 +56,7 @@ from studio.events import (
 )
 from studio.executor import Backoff, Executor, StatementTimeout
 from studio.history import HistoryRow, HistoryTable, State
+from studio.migration_format import Phase
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -67,6 +74,7 @@ __all__ = [
     "RunResult",
     "StatementTimeout",
     "apply",
+    "backfill_only",
     "baseline",
     "plan",
     "rollback",
@@ -207,13 +215,21 @@ async def apply(
     backoff: Backoff = DEFAULT_BACKOFF,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
+    backfills: backfill.Options | None = None,
+    confirm_contract: bool = False,
 ) -> RunResult:
     """Apply pending migrations (resuming an interrupted one first), up to `to`.
 
     `target` is a database URL or an open connection (kept open). The
     migration lock is taken first; `wait` seconds is how long to queue
     behind another migrator. The checksum file is the caller's to verify.
+
+    Raises:
+        ContractNotConfirmed: a contract migration came up without
+            `confirm_contract` (the migrations before it were applied).
+        ContractBlocked: a contract migration whose expand is not finished.
     """
+    options = backfills or backfill.Options()
     table = HistoryTable.parse(settings.history_table)
     started = clock()
     with translate(_where(target)):
@@ -246,9 +262,14 @@ async def apply(
                     ),
                 )
                 done: list[str] = []
+                finished = {r.version for r in rows if r.finished}
                 for m, row in todo:
-                    await _apply_one(runner, m, row)
+                    if m.phase is Phase.CONTRACT and row is None:
+                        phases.gate(m, migrations, finished, confirmed=confirm_contract)
+                    if not await _apply_one(runner, m, row, options):
+                        break  # stopped before a backfill step (--no-backfill)
                     done.append(m.version)
+                    finished.add(m.version)
             finally:
                 await history.release(conn, table)
     result = RunResult(Direction.UP, tuple(done), clock() - started, missing)
@@ -261,10 +282,18 @@ async def apply(
     return result
 
 
-async def _apply_one(runner: Executor, m: Migration, row: HistoryRow | None) -> None:
+def _one_transaction(m: Migration) -> bool:
+    """Whether a migration runs whole in one transaction (phased and backfilling ones never do)."""
+    return m.transactional and m.phase is None and not any(s.backfill for s in m.steps)
+
+
+async def _apply_one(
+    runner: Executor, m: Migration, row: HistoryRow | None, options: backfill.Options
+) -> bool:
+    """Apply one migration; False when it stopped before a backfill step (`options.run` off)."""
     conn, table = runner.conn, runner.table
     done = row.steps_done if row else 0
-    whole = row is None and m.transactional
+    whole = row is None and _one_transaction(m)
     total = len(m.steps)
     await runner.emit(
         MigrationStarted,
@@ -310,6 +339,14 @@ async def _apply_one(runner: Executor, m: Migration, row: HistoryRow | None) -> 
                             conn, table, m.version, index, ms, last=index == total
                         )
 
+                    if step.backfill:
+                        if not options.run:
+                            await runner.emit(
+                                BackfillDeferred, version=m.version, name=m.name, index=step.index
+                            )
+                            return False
+                        await backfill.run(runner, m, step, total, record, options)
+                        continue
                     await runner.step(
                         m,
                         step,
@@ -337,6 +374,91 @@ async def _apply_one(runner: Executor, m: Migration, row: HistoryRow | None) -> 
     await runner.emit(
         MigrationFinished, version=m.version, name=m.name, duration=runner.clock() - started
     )
+    return True
+
+
+# --- backfill alone --------------------------------------------------------------------------------------
+
+
+async def backfill_only(
+    target: Target,
+    settings: Settings,
+    migrations: Sequence[Migration],
+    version: str,
+    *,
+    wait: float = 0.0,
+    on_event: EventSink | None = None,
+    options: backfill.Options | None = None,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> int:
+    """Run the backfill step(s) `version` stopped at, and nothing else; the number of steps run.
+
+    The steps before the backfill must be applied (`migrate` or `migrate
+    --no-backfill` does that); the run stops at the first step after the
+    backfill that is not one, which `migrate` applies.
+
+    Raises:
+        StudioError: no such migration, no backfill step, or steps before it pending.
+    """
+    m = next((x for x in migrations if x.version == version), None)
+    if m is None:
+        raise StudioError(
+            f"no migration with version {version} on disk", "see `schema-studio status`"
+        )
+    if not any(s.backfill for s in m.steps):
+        raise StudioError(f"{m.filename} has no backfill step")
+    table = HistoryTable.parse(settings.history_table)
+    with translate(_where(target)):
+        async with _session(target, settings) as conn:
+            await _watch_client(conn)
+            await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
+            try:
+                await history.ensure(conn, table)
+                rows = {r.version: r for r in await history.read(conn, table)}
+                row = rows.get(version)
+                if row is not None and row.checksum != m.checksum:
+                    raise _modified(m)
+                if row is not None and row.finished:
+                    return 0
+                done = row.steps_done if row else 0
+                nxt = m.steps[done] if done < len(m.steps) else None
+                if row is None or nxt is None or not nxt.backfill:
+                    first = next(s.index for s in m.steps if s.backfill)
+                    raise StudioError(
+                        f"{m.filename}: {done} of {len(m.steps)} steps applied; its backfill is step {first}",
+                        "run `schema-studio migrate` (with --no-backfill to stop before the backfill)",
+                    )
+                runner = Executor(
+                    conn,
+                    settings,
+                    table,
+                    on_event,
+                    clock,
+                    backoff,
+                    rng or random.Random(),
+                    await history.client_host(conn),
+                )
+                ran = 0
+                total = len(m.steps)
+                with translate(m.filename):
+                    for step in m.steps[done:]:
+                        if not step.backfill:
+                            break
+
+                        async def record(ms: int, index: int = step.index) -> None:
+                            await history.record_step(
+                                conn, table, m.version, index, ms, last=index == total
+                            )
+
+                        await backfill.run(
+                            runner, m, step, total, record, options or backfill.Options()
+                        )
+                        ran += 1
+                return ran
+            finally:
+                await history.release(conn, table)
 
 
 # --- rollback ------------------------------------------------------------------------------------------
@@ -470,6 +592,7 @@ async def _rollback_one(runner: Executor, m: Migration, row: HistoryRow) -> None
 
                 async def forget(ms: int) -> None:
                     await history.delete(conn, table, m.version)
+                    await backfill.forget(conn, table, m.version)
 
                 await runner.transactional(m, steps, Direction.DOWN, forget)
             else:
@@ -478,6 +601,7 @@ async def _rollback_one(runner: Executor, m: Migration, row: HistoryRow) -> None
                     async def record(ms: int, index: int = step.index) -> None:
                         if index == total:
                             await history.delete(conn, table, m.version)
+                            await backfill.forget(conn, table, m.version)
                         else:
                             await history.record_down_step(conn, table, m.version, index)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from studio import backfill
 from studio import commands_migrations as cm
 from studio.cli import (
     EXIT_DIFFERENCES,
@@ -27,6 +28,9 @@ from studio.cli import (
 from studio.config import mask_dsn
 from studio.errors import UsageError
 from studio.events import (
+    BackfillDeferred,
+    BackfillProgress,
+    BackfillStarted,
     Direction,
     Event,
     InvalidIndexDropped,
@@ -42,6 +46,8 @@ from studio.events import (
     to_dict,
 )
 from studio.history import State
+from studio.migration_format import Phase
+from studio.phases import ContractNotConfirmed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,6 +68,8 @@ class ProgressPrinter:
         self.open_line = False
         # off a terminal, a step's line is printed whole when it finishes
         self.pending = ""
+        # off a terminal, backfill progress is printed every 10% (or 10 s)
+        self.progress_mark: tuple[int, float] = (-1, 0.0)
 
     def _line(self, text: str) -> None:
         self._close()
@@ -114,6 +122,8 @@ class ProgressPrinter:
                 f"  lock timeout on step {event.index} (retry {event.attempt} of {event.retries}); "
                 f"blocked by {by}; retrying {what} in {event.delay:.1f}s"
             )
+        elif isinstance(event, (BackfillStarted, BackfillProgress, BackfillDeferred)):
+            self._backfill(event)
         elif isinstance(event, InvalidIndexDropped):
             self._line(
                 f"  dropped invalid index {event.index_name} left by an interrupted build; rebuilding it"
@@ -134,6 +144,41 @@ class ProgressPrinter:
                     if event.direction is Direction.UP
                     else "nothing rolled back"
                 )
+
+    def _backfill(self, event: BackfillStarted | BackfillProgress | BackfillDeferred) -> None:
+        if isinstance(event, BackfillStarted):
+            if not self.tty and self.pending:
+                self._line(self.pending)  # the step's line first, its time when it ends
+                self.pending = ""
+            resume = (
+                f", resuming after {event.batches} batch(es) ({event.rows_done:,} rows)"
+                if event.batches
+                else ""
+            )
+            self._line(
+                f"    backfill {event.table} by {event.key}: {event.rows_total:,} rows "
+                f"in batches of {event.batch_size:,}{resume}"
+            )
+            self.progress_mark = (-1, event.at)
+        elif isinstance(event, BackfillProgress):
+            eta = f", {event.eta:.0f}s left" if event.eta is not None else ""
+            text = (
+                f"    batch {event.batch}: {event.rows_done:,}/{event.rows_total:,} rows "
+                f"({event.percent:.0f}%), {event.rows_per_second:,.0f} rows/s{eta}"
+            )
+            if self.tty:
+                click.echo("\r" + text + "\x1b[K", err=True, nl=False)
+                self.open_line = True
+                return
+            tenth, last_at = int(event.percent // 10), self.progress_mark[1]
+            if tenth != self.progress_mark[0] or event.at - last_at >= 10:
+                self._line(text)
+                self.progress_mark = (tenth, event.at)
+        else:
+            self._line(
+                f"  stopped before the backfill (step {event.index}): "
+                f"run `schema-studio backfill {event.version}` to fill it"
+            )
 
 
 def _json_line(data: dict[str, Any]) -> None:
@@ -163,6 +208,33 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
+def backfill_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--batch-size and --pause, shared by migrate and backfill."""
+    func = click.option(
+        "--pause",
+        type=click.FloatRange(min=0),
+        default=None,
+        metavar="SECONDS",
+        help="Pause between backfill batches (default: backfill_pause, else 0).",
+    )(func)
+    return click.option(
+        "--batch-size",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="ROWS",
+        help="Rows per backfill batch (default: backfill_batch_size, else the step's own).",
+    )(func)
+
+
+def backfill_settings(
+    settings: Any, batch_size: int | None, pause: float | None, *, run: bool = True
+) -> backfill.Options:
+    """Backfill options: the command line, else the config (`backfill_batch_size`, `backfill_pause`)."""
+    size = batch_size or getattr(settings, "backfill_batch_size", None)
+    wait = pause if pause is not None else getattr(settings, "backfill_pause", None)
+    return backfill.Options(batch_size=size, pause=float(wait or 0.0), run=run)
+
+
 @cli.command("migrate")
 @target_options
 @click.option("--to", "to", metavar="VERSION", help="Apply up to and including this version.")
@@ -185,6 +257,17 @@ def _interactive() -> bool:
     is_flag=True,
     help="Apply a pending migration older than the last applied one.",
 )
+@click.option(
+    "--confirm-contract",
+    is_flag=True,
+    help="Apply contract migrations: the old application version no longer runs anywhere.",
+)
+@backfill_options
+@click.option(
+    "--no-backfill",
+    is_flag=True,
+    help="Stop before a backfill step (run it later with `schema-studio backfill VERSION`).",
+)
 @format_option("text", "json")
 def migrate_cmd(
     db_url: str | None,
@@ -195,26 +278,62 @@ def migrate_cmd(
     yes: bool,
     wait: float,
     allow_out_of_order: bool,
+    confirm_contract: bool,
+    batch_size: int | None,
+    pause: float | None,
+    no_backfill: bool,
     fmt: str,
 ) -> int:
-    """Apply pending migrations, one step at a time, under lock_timeout."""
+    """Apply pending migrations, one step at a time, under lock_timeout.
+
+    A contract migration (expand/contract) is applied only once its expand's
+    backfill is done and --confirm-contract (or the prompt on a terminal)
+    says the old application version is gone; without either, migrate
+    applies what comes before it and exits 2.
+    """
     settings = settings_from(db_url, schema_names, exclude_schema)
     if dry_run:
         return _dry_run(settings, to, allow_out_of_order, fmt)
-    if _interactive() and not yes:
+    interactive = _interactive()
+    if interactive and (not yes or not confirm_contract):
         plan = run(cm.migrate_plan(settings, to=to, allow_out_of_order=allow_out_of_order))
         if not plan.migrations:
             click.echo("nothing to do: the database is up to date", err=True)
             return EXIT_OK
-        _print_plan(plan)
-        if not click.confirm("Apply these migrations?", err=True):
-            click.echo("nothing applied", err=True)
-            return EXIT_ERROR
-    result = run(
-        cm.migrate(
-            settings, to=to, wait=wait, allow_out_of_order=allow_out_of_order, on_event=_sink(fmt)
+        if not yes:
+            _print_plan(plan)
+            if not click.confirm("Apply these migrations?", err=True):
+                click.echo("nothing applied", err=True)
+                return EXIT_ERROR
+        contracts = [
+            m
+            for m, done in zip(plan.migrations, plan.done, strict=True)
+            if m.phase is Phase.CONTRACT and not done
+        ]
+        if contracts and not confirm_contract:
+            names = ", ".join(m.filename for m in contracts)
+            confirm_contract = click.confirm(
+                f"{names} drops what the old application version uses. "
+                "Is every instance of the old version gone?",
+                default=False,
+                err=True,
+            )
+    options = backfill_settings(settings, batch_size, pause, run=not no_backfill)
+    try:
+        result = run(
+            cm.migrate(
+                settings,
+                to=to,
+                wait=wait,
+                allow_out_of_order=allow_out_of_order,
+                on_event=_sink(fmt),
+                backfills=options,
+                confirm_contract=confirm_contract,
+            )
         )
-    )
+    except ContractNotConfirmed as e:
+        click.echo(f"error: {e.message}\n  hint: {e.hint}", err=True)
+        return EXIT_DIFFERENCES
     for version in result.missing:
         warn(f"{version} is in the history but not in {settings.migrations_dir}")
     return EXIT_OK
@@ -310,6 +429,17 @@ def status_cmd(
                     }
                     for e in entries
                 ],
+                "expand_contract": [
+                    {
+                        "expand": p.expand.version,
+                        "contract": p.contract.version if p.contract else None,
+                        "state": p.state.value,
+                        "percent": p.percent,
+                        "rows_done": p.rows_done,
+                        "rows_total": p.rows_total,
+                    }
+                    for p in report.pairs
+                ],
             }
         )
         return EXIT_OK
@@ -332,6 +462,11 @@ def status_cmd(
         if e.out_of_order:
             line += "  (older than the last applied: needs --allow-out-of-order)"
         click.echo(line)
+    if report.pairs:
+        click.echo("expand/contract:")
+    for p in report.pairs:
+        contract = f" -> {p.contract.version}_{p.contract.name}" if p.contract else ""
+        click.echo(f"  {p.expand.version}_{p.expand.name}{contract}: {p.describe()}")
     counts = {s: len(report.status.having(s)) for s in State}
     summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
     click.echo(summary or "nothing applied, nothing pending", err=True)
