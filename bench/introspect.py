@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import subprocess
@@ -79,15 +80,24 @@ async def ensure_database(cluster: devdb.Cluster, n: int) -> str:
     return url
 
 
-def time_process(argv: Sequence[str], runs: int) -> float:
-    """Median wall time of `argv` with stdout to /dev/null, after a warm-up run."""
-    times = []
+def time_process(argv: Sequence[str], runs: int) -> tuple[float, float]:
+    """Median wall time and client CPU time (user + sys) of `argv`, stdout to /dev/null.
+
+    A warm-up run comes first and is not counted.
+    """
+    walls, cpus = [], []
     for i in range(runs + 1):
         started = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
-        if i:  # the first run warms caches
-            times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise subprocess.CalledProcessError(proc.returncode, list(argv))
+        if i:
+            walls.append(wall)
+            cpus.append(usage.ru_utime + usage.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 async def time_in_process(url: str, runs: int) -> tuple[float, float, int]:
@@ -132,24 +142,24 @@ async def run(sizes: Sequence[int], runs: int, major: int | None) -> None:
         )
         header = (
             "| tables | `inspect --format json` (process) | `pg_dump --schema-only` (process)"
-            " | ratio | introspect() in-process | to_json() in-process |"
+            " | ratio | introspect() in-process | to_json() in-process"
+            " | client CPU: inspect / pg_dump |"
         )
         rows: list[str] = []
         for n in sizes:
             url = await ensure_database(cluster, n)
-            ours = time_process(
-                [*inspect_command(), "inspect", "--db", url, "--format", "json"], runs
-            )
-            theirs = time_process([pg_dump, "--schema-only", "--dbname", url], runs)
+            inspect = [*inspect_command(), "inspect", "--db", url, "--format", "json"]
+            ours, ours_cpu = time_process(inspect, runs)
+            theirs, theirs_cpu = time_process([pg_dump, "--schema-only", "--dbname", url], runs)
             intro, to_json, seen = await time_in_process(url, runs)
             assert seen == n, f"introspect saw {seen} tables, expected {n}"
             rows.append(
                 f"| {n:>6} | {ours:.3f} s | {theirs:.3f} s | {ours / theirs:.2f}x"
-                f" | {intro:.3f} s | {to_json:.3f} s |"
+                f" | {intro:.3f} s | {to_json:.3f} s | {ours_cpu:.2f} s / {theirs_cpu:.2f} s |"
             )
             print(rows[-1], file=sys.stderr)
         print(header)
-        print("|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
         print("\n".join(rows))
 
 
