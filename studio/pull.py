@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from studio.changes.base import split_qualified
 from studio.errors import UsageError
 from studio.model import (
     Column,
@@ -195,12 +196,6 @@ def default_name(table: str, column: str | None, label: str) -> str:
     return f"{part1}_{b2[:n2].decode(errors='ignore')}_{label}"
 
 
-def _split_qualified(text: str) -> list[str]:
-    from studio.changes.base import split_qualified
-
-    return split_qualified(text)
-
-
 # --- types -----------------------------------------------------------------------------
 
 _INT_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
@@ -261,55 +256,13 @@ _QUALIFIED = re.compile(r'^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\.')
 # Names the module binds at top level (imports, Base, the type helper): a class
 # attribute of the same name would shadow it for the rest of the class body.
 _MODULE_NAMES = frozenset(
-    {
-        "annotations",
-        "Any",
-        "date",
-        "datetime",
-        "time",
-        "timedelta",
-        "Decimal",
-        "uuid",
-        "ARRAY",
-        "BigInteger",
-        "Boolean",
-        "CHAR",
-        "CheckConstraint",
-        "Column",
-        "Computed",
-        "Date",
-        "DateTime",
-        "Double",
-        "Enum",
-        "ForeignKey",
-        "ForeignKeyConstraint",
-        "Identity",
-        "Index",
-        "Integer",
-        "Interval",
-        "JSON",
-        "LargeBinary",
-        "Numeric",
-        "PrimaryKeyConstraint",
-        "REAL",
-        "Sequence",
-        "SmallInteger",
-        "String",
-        "Table",
-        "Text",
-        "Time",
-        "UniqueConstraint",
-        "UserDefinedType",
-        "Uuid",
-        "quoted_name",
-        "text",
-        "postgresql",
-        "DeclarativeBase",
-        "Mapped",
-        "mapped_column",
-        "Base",
-        "PgType",
-    }
+    """
+    annotations Any date datetime time timedelta Decimal uuid ARRAY BigInteger Boolean CHAR
+    CheckConstraint Column Computed Date DateTime Double Enum ForeignKey ForeignKeyConstraint
+    Identity Index Integer Interval JSON LargeBinary Numeric PrimaryKeyConstraint REAL Sequence
+    SmallInteger String Table Text Time UniqueConstraint UserDefinedType Uuid quoted_name text
+    postgresql DeclarativeBase Mapped mapped_column Base PgType
+    """.split()  # noqa: SIM905 -- a word list reads better than 47 quoted names
 )
 _NO_SCHEMA = "its schema holds no table, so it does not exist where the models are created"
 
@@ -428,9 +381,7 @@ class _Renderer:
         # (table key, column) -> the SERIAL sequence PostgreSQL makes for it
         self.serial: dict[tuple[str, str], Sequence] = {}
         self.enum_vars: dict[str, str] = {}
-        self.domain_vars: dict[str, str] = {}
         self.domain_types: dict[str, _Type] = {}
-        self.sequence_vars: dict[str, str] = {}
         self.class_names: dict[str, str] = {}
         # relations the models create: what a 'name'::regclass may name
         self.relations: set[str] = set(self.table_keys)
@@ -627,7 +578,6 @@ class _Renderer:
             var = self._module_name(
                 _snake(seq.name if seq.name.endswith("_seq") else f"{seq.name}_seq")
             )
-            self.sequence_vars[key] = var
             self.relations.add(key)
             args: list[_Node] = [_q(seq.name), *self._sequence_options(seq.options, with_type=True)]
             if seq.schema != "public":
@@ -717,7 +667,7 @@ class _Renderer:
         self.imp("sqlalchemy.dialects", "postgresql")
         args: list[_Node] = [_q(dom.name), base.expr]
         if dom.collation is not None:
-            args.append(_Kw("collation", _q(_split_qualified(dom.collation)[-1])))
+            args.append(_Kw("collation", _q(split_qualified(dom.collation)[-1])))
         if dom.default is not None:
             self.imp("sqlalchemy", "text")
             args.append(_Kw("default", _text(dom.default)))
@@ -737,7 +687,6 @@ class _Renderer:
             args.append(_Kw("schema", _q(dom.schema)))
         args.append(_Kw("metadata", "Base.metadata"))
         var = self._module_name(_snake(f"{dom.name}_domain"))
-        self.domain_vars[dom.key] = var
         self.domain_types[dom.key] = _Type(var, base.py)
         if dom.comment is not None:
             self.note("domain", dom.key, f"comment {dom.comment!r}")
@@ -751,7 +700,7 @@ class _Renderer:
             return f"its base type {dom.base_type} is not created by the models"
         if len(dom.constraints) > 1:
             return "more than one CHECK constraint"
-        if dom.collation is not None and len(_split_qualified(dom.collation)) > 1:
+        if dom.collation is not None and len(split_qualified(dom.collation)) > 1:
             return f"collation {dom.collation} is not created by the models"
         for c in dom.constraints:
             if not c.validated:
@@ -831,10 +780,17 @@ class _Renderer:
 
     def _table(self, table: Table, after: list[str]) -> str:
         name = self.class_names[table.key]
-        cols = sorted(table.columns, key=lambda c: c.position)
-        parent_cols = self._inherited_columns(table)
-        cols = [c for c in cols if parent_cols.get(c.name) != c]
         by_quoted = {quote_ident(c.name): c.name for c in table.columns}
+        # an inherited column is declared again only when the child's own keys and
+        # indexes name it (SQLAlchemy resolves those names among the table's columns)
+        named = {c for con in table.constraints for c in con.columns}
+        named |= {by_quoted.get(k, k) for i in table.indexes for k in (*i.keys, *i.include)}
+        inherited = self._inherited_columns(table)
+        cols = [
+            c
+            for c in sorted(table.columns, key=lambda c: c.position)
+            if c.name not in inherited or c.name in named
+        ]
         pk = table.primary_key
         pk_inline = pk is not None and self._pk_inline(table, pk)
         single_fk: dict[str, list[_Node]] = defaultdict(list)
@@ -1093,7 +1049,7 @@ class _Renderer:
     def _collated(self, expr: str, col: Column, where: str) -> str:
         if col.collation is None:
             return expr
-        parts = _split_qualified(col.collation)
+        parts = split_qualified(col.collation)
         if len(parts) > 1 and parts[0] != "pg_catalog":
             self.note(
                 "column",
@@ -1176,7 +1132,7 @@ class _Renderer:
             )
             return None
         assert con.ref_table is not None
-        ref_schema, ref_name = _split_qualified(con.ref_table)
+        ref_schema, ref_name = split_qualified(con.ref_table)
         if any("." in n for n in (ref_schema, ref_name, *con.ref_columns)):
             self.note(
                 "constraint",
@@ -1448,7 +1404,7 @@ def _include(definition: str) -> list[str]:
     if m is None:
         return []
     end = _paren(definition, m.end() - 1)
-    return [_split_qualified(c)[0] for c in _split_top(definition[m.end() : end - 1])]
+    return [split_qualified(c)[0] for c in _split_top(definition[m.end() : end - 1])]
 
 
 def _include_sql(include: list[str]) -> str:

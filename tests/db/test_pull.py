@@ -418,6 +418,7 @@ CREATE TABLE counters (id int PRIMARY KEY, n serial);
 CREATE TABLE plain_pk (id int PRIMARY KEY, "Base" int, registry int);
 CREATE TABLE log (at timestamptz NOT NULL DEFAULT now(), line text);
 CREATE TABLE log_archive (archived_on date) INHERITS (log);
+CREATE TABLE log_keyed (PRIMARY KEY (at)) INHERITS (log);
 CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v bytea) WITH (fillfactor = 70);
 CREATE INDEX cache_v_idx ON cache (md5(v)) INCLUDE (k) WHERE v IS NOT NULL;
 """
@@ -445,6 +446,12 @@ async def test_shapes_sqlalchemy_needs_help_with_round_trip(project: Project) ->
         in source
     )
     assert "t_log_archive.add_is_dependent_on(t_log)" in source
+    # an inherited column the child's own primary key names is declared again (PostgreSQL merges it)
+    assert (
+        "at: Mapped[datetime] = mapped_column(\n        DateTime(timezone=True),\n        primary_key=True,"
+        in source
+    )
+    assert 'Base.metadata.tables["log_keyed"].add_is_dependent_on(t_log)' in source
     diff = await project.diff()
     assert descriptions(diff) == ["make sequence public.counters_n_seq owned by none"]
 
