@@ -40,8 +40,8 @@ class StudioOptions:
     now: Callable[[], datetime] = field(default=_utcnow)
     # seconds between two lock monitor polls
     monitor_interval: float = 0.25
-    # how many lock-wait lines the apply screen keeps
-    tail_lines: int = 200
+    # shown instead of the target URL (screenshots: the port and database name vary per run)
+    target_label: str | None = None
 
     # --- display helpers (all masking goes through these) -------------------------
 

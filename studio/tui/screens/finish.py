@@ -59,9 +59,9 @@ class FinishScreen(StudioScreen):
         self.query_one("#file-up").border_title = "migration"
         self.query_one("#file-down").border_title = "down"
         self.version = data.next_version(self.studio.options.settings, self.studio.options.now())
-        self._render(self.name_text)
+        self._show_file(self.name_text)
 
-    def _render(self, name: str) -> None:
+    def _show_file(self, name: str) -> None:
         self.rendered = self.review.render(self.version, name)
         r = self.rendered
         slug = _slug(name)
@@ -93,7 +93,7 @@ class FinishScreen(StudioScreen):
         def named(name: str | None) -> None:
             if name:
                 self.name_text = name
-                self._render(name)
+                self._show_file(name)
                 self.write(name, apply)
 
         self.app.push_screen(NameScreen("Name of the migration", self.name_text), named)

@@ -64,8 +64,8 @@ class ReviewScreen(StudioScreen):
         table = self.query_one("#steps", StyledTable)
         table.add_column("", key="decision", width=1)
         table.add_column("#", key="n", width=3)
+        table.add_column("", key="hazard", width=1)
         table.add_column("step", key="step")
-        table.add_column("", key="hazard", width=7)
         table.loading = True
         self.load_plan()
 
@@ -138,16 +138,17 @@ class ReviewScreen(StudioScreen):
         label = r.items[i].describe()
         if form != "only":
             label += f" [{form}]"
+        mark = {"danger": "!", "warning": "▲", "info": "i"}.get(worst or "", "")
         return [
             table.cell(d.symbol, d.value),
             table.cell(str(i + 1), "muted"),
+            table.cell(mark, worst or ""),
             table.cell(label, "skipped" if d is Decision.SKIPPED else ""),
-            table.cell(f"{'!' if worst == 'danger' else '•'} {worst}" if worst else "", worst or ""),
         ]
 
     def _refresh_row(self, i: int) -> None:
         table = self.query_one("#steps", StyledTable)
-        for key, value in zip(("decision", "n", "step", "hazard"), self._row(i), strict=True):
+        for key, value in zip(("decision", "n", "hazard", "step"), self._row(i), strict=True):
             table.update_cell(str(i), key, value)
         self._summary()
 
@@ -229,10 +230,13 @@ class ReviewScreen(StudioScreen):
         opts = self.studio.options
         lines: list[Content] = []
 
+        width = max(30, self.query_one("#step-facts", Static).size.width - 10)
+
         def row(label: str, value: str | Content, style: str = "") -> None:
-            lines.append(
-                Content.assemble((f"{label:<10}", "$text-muted"), (value, style) if isinstance(value, str) else value)
-            )
+            text = value if isinstance(value, Content) else Content.styled(value, style)
+            wrapped = text.wrap(width) if text.cell_length > width else [text]
+            for n, part in enumerate(wrapped):
+                lines.append(Content.assemble((f"{label if n == 0 else '':<10}", "$text-muted"), part))
 
         facts = r.facts(i)
         locks = [line for f in facts if f.locks for line in f.locks]

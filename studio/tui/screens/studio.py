@@ -136,7 +136,7 @@ class MainScreen(StudioScreen):
             pane = panes[name]
             pane.loading = False
             pane.show(model, model.matching(self._filter))
-        self._update_detail()
+        self._sync_from(panes[self._active])
 
     def _panes(self) -> dict[str, ObjectPane]:
         return {p.id or "": p for p in self.query(ObjectPane)}
@@ -146,14 +146,23 @@ class MainScreen(StudioScreen):
         pane = event.control
         if not isinstance(pane, ObjectPane) or pane.id != self._active:
             return
-        node = event.node.data
+        self._sync_from(pane)
+
+    def _sync_from(self, pane: ObjectPane) -> None:
+        """Select in the other panes what is selected in `pane`, and show its detail."""
+        node = pane.current
         if node is None:
             return
         target = self._object_of(pane, node)
         if target is not None:
+            c = self.studio.comparison
+            lineage: tuple[str, ...] = ()
+            if c is not None:
+                model = c.left if target in c.left.nodes else c.right
+                lineage = tuple(reversed(model.ancestors(target)))
             for other in self._panes().values():
                 if other is not pane and other.id != "diff":
-                    other.reveal(target, notify=False)
+                    other.reveal(target, notify=False, fallbacks=lineage)
             if pane.id != "diff":
                 self._reveal_in_diff(target)
         self._update_detail()

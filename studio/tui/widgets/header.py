@@ -40,7 +40,7 @@ class StudioHeader(Vertical):
         drift_error: str | None,
     ) -> None:
         """Draw the header from what the app knows now."""
-        target = overview.target if overview else _target(options)
+        target = options.target_label or (overview.target if overview else _target(options))
         self.query_one("#header-target", Static).update(Content(target))
         self.query_one("#header-server", Static).update(
             Content(options.server_version(server_version) if server_version else "")

@@ -64,10 +64,11 @@ class ObjectPane(Tree[Node]):
         counts = model.counts()
         changed = sum(v for k, v in counts.items() if k is not Status.SAME)
         self.border_subtitle = f"{changed} differ" if changed else "in sync"
-        if current is not None:
-            self.reveal(current, notify=False)
-        elif self.root.children:
-            self.move_cursor(self.root.children[0])
+        placed = self.reveal(current, notify=False) if current is not None else None
+        if placed is None and self.root.children:
+            self._tree_lines  # noqa: B018
+            with self.prevent(Tree.NodeHighlighted):
+                self.move_cursor(self.root.children[0])
 
     def _visible(self, node_id: str) -> bool:
         return self._keep is None or node_id in self._keep
@@ -112,9 +113,14 @@ class ObjectPane(Tree[Node]):
                 tn.expand()
         return self._tree_nodes_by_id.get(node_id)
 
-    def reveal(self, node_id: str, *, notify: bool = True) -> bool:
-        """Move the cursor to `node_id` (or its nearest shown ancestor); False when neither is here."""
-        candidates = [node_id, *reversed(self.model.ancestors(node_id))]
+    def reveal(
+        self, node_id: str, *, notify: bool = True, fallbacks: tuple[str, ...] = ()
+    ) -> str | None:
+        """Move the cursor to `node_id`, else to its nearest ancestor or the first of `fallbacks` shown.
+
+        Returns the id the cursor went to (None: nothing of it is shown here).
+        """
+        candidates = [node_id, *reversed(self.model.ancestors(node_id)), *fallbacks]
         for candidate in candidates:
             tn = self.node_for(candidate)
             if tn is not None:
@@ -124,8 +130,8 @@ class ObjectPane(Tree[Node]):
                 else:
                     with self.prevent(Tree.NodeHighlighted):
                         self.move_cursor(tn)
-                return candidate == node_id
-        return False
+                return candidate
+        return None
 
     @property
     def current(self) -> Node | None:

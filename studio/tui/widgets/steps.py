@@ -22,6 +22,7 @@ class StyledTable(DataTable[Text]):
         "styled-table--done",
         "styled-table--failed",
         "styled-table--retried",
+        "styled-table--retry",
         "styled-table--waiting",
         "styled-table--muted",
         "styled-table--own",
@@ -36,7 +37,7 @@ class StyledTable(DataTable[Text]):
         """A cell's text, never parsed as markup, styled by component class names."""
         style = None
         for name in styles:
-            if name:
+            if name and f"styled-table--{name}" in self.COMPONENT_CLASSES:
                 s = self.get_component_rich_style(f"styled-table--{name}", partial=True)
                 style = s if style is None else style + s
         return Text(text, style=style or "", no_wrap=True, overflow="ellipsis")

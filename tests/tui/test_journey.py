@@ -1,0 +1,356 @@
+"""The studio's journeys, headless with Pilot, on a real database.
+
+Open, move between panes, filter, select an object and see its detail,
+accept a rename candidate; generate, approve and skip steps, switch a step
+to its plain form and back, write the file and apply it, see it in history;
+abort a step that waits on a lock a test connection holds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import asyncpg
+from conftest import make_app, settle, wait_until
+from textual.widgets import Input, Static
+
+from studio import migrations
+from studio.history import State
+from studio.tui import data
+from studio.tui.objects import Status
+from studio.tui.screens.apply import ApplyScreen
+from studio.tui.screens.finish import FinishScreen
+from studio.tui.screens.history import HistoryScreen
+from studio.tui.screens.modals import ErrorScreen, NameScreen, SqlScreen
+from studio.tui.screens.review import ReviewScreen
+from studio.tui.screens.studio import MainScreen
+from studio.tui.widgets.detail import DetailPanel
+from studio.tui.widgets.lock_tail import LockTable
+from studio.tui.widgets.object_tree import ObjectPane
+
+if TYPE_CHECKING:
+    from _workspace import Workspace
+
+
+def text_of(widget: Static) -> str:
+    """What a Static shows, as plain text."""
+    return str(widget.render())
+
+
+def pane(app: object, name: str) -> ObjectPane:
+    return app.screen.query_one(f"#{name}", ObjectPane)  # type: ignore[attr-defined]
+
+
+def detail_text(app: object) -> str:
+    d = app.screen.query_one(DetailPanel)  # type: ignore[attr-defined]
+    return "\n".join(text_of(s) for s in d.query(Static))
+
+
+def shown_ids(p: ObjectPane) -> set[str]:
+    """The ids of the nodes the pane has drawn."""
+    out = set()
+    stack = list(p.root.children)
+    while stack:
+        n = stack.pop()
+        if n.data is not None:
+            out.add(n.data.id)
+        stack.extend(n.children)
+    return out
+
+
+async def test_open_move_filter_and_detail(workspace: Workspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        declared, live, diff = pane(app, "declared"), pane(app, "live"), pane(app, "diff")
+        assert declared.has_focus
+        # every object marked: the new enum is added in Declared, status is a rename candidate in Live
+        assert declared.model.get("enum:public.order_status").status is Status.ADDED
+        assert live.model.get("column:public.orders.status").status is Status.RENAME
+        assert live.model.get("table:public.users").status is Status.CHANGED
+        assert diff.model.get("candidate:0") is not None
+        # the header: masked target, migrations, drift
+        header = "".join(text_of(s) for s in app.screen.query("StudioHeader Static"))
+        assert "1 applied · 1 pending" in header
+        assert "PostgreSQL ··" in header
+        assert "no drift" in header
+
+        # move between panes
+        await pilot.press("2")
+        assert live.has_focus
+        await pilot.press("3")
+        assert diff.has_focus
+        await pilot.press("1")
+        assert declared.has_focus
+
+        # select a column in Declared: Live follows, the detail shows both definitions and its change
+        assert declared.reveal("column:public.orders.shipped_at")
+        await settle(pilot)
+        assert declared.current.id == "column:public.orders.shipped_at"
+        assert live.current.id == "table:public.orders"  # not in the live database: its table
+        text = detail_text(app)
+        assert "ADD COLUMN shipped_at timestamp without time zone" in text
+        assert "not in the live database" in text
+        assert "add column public.orders.shipped_at" in text
+
+        # a column both sides have: same on both
+        assert declared.reveal("column:public.orders.total")
+        await settle(pilot)
+        assert live.current.id == "column:public.orders.total"
+        assert "No change concerns this object." in detail_text(app)
+
+        # filter all panes by name
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"email")
+        await settle(pilot)
+        assert "column:public.users.email" in shown_ids(declared)
+        assert "table:public.orders" not in shown_ids(declared)
+        assert "table:public.orders" not in shown_ids(live)
+        await pilot.press("enter")
+        assert declared.has_focus
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "table:public.orders" in shown_ids(declared)
+
+
+async def test_selecting_in_the_diff_selects_the_object(workspace: Workspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        diff, declared = pane(app, "diff"), pane(app, "declared")
+        await pilot.press("3")
+        c = app.comparison
+        assert c is not None
+        index = next(i for i, ch in enumerate(c.changes) if ch.kind == "create_index" and "orders" in ch.describe())
+        diff.reveal(f"change:{index}")
+        await settle(pilot)
+        assert declared.current.id == "index:public.orders.orders_user_id_created_at_idx"
+        assert "CREATE INDEX orders_user_id_created_at_idx" in detail_text(app)
+
+
+async def test_accept_a_rename_candidate(workspace: Workspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        diff = pane(app, "diff")
+        await pilot.press("3")
+        diff.reveal("candidate:0")
+        await settle(pilot)
+        assert "possible rename" in detail_text(app)
+        await pilot.press("a")
+        await settle(pilot)
+        c = app.comparison
+        assert c is not None
+        assert app.hints == ("public.orders.status=public.orders.order_status",)
+        assert not c.candidates
+        assert any(ch.kind == "rename_column" for ch in c.changes)
+        live, declared = pane(app, "live"), pane(app, "declared")
+        # the live column now stands for the renamed one: changed, selected together
+        assert live.model.get("column:public.orders.order_status").status is Status.CHANGED
+        assert declared.model.get("column:public.orders.order_status").status is Status.CHANGED
+        await pilot.press("1")
+        declared.reveal("column:public.orders.order_status")
+        await settle(pilot)
+        assert live.current.id == "column:public.orders.order_status"
+        text = detail_text(app)
+        assert "RENAME COLUMN status TO order_status" in text
+        assert "character varying(50)" in text  # the live definition, under its old name
+
+
+async def test_generate_review_write_apply_history(workspace: Workspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        review = screen.review
+        assert review is not None
+        kinds = [review.items[i].plain[0].kind for i in range(len(review))]
+        assert kinds == ["drop_column", "create_enum", "add_column", "create_index"]
+        assert review.source.candidates  # shown in the banner
+        assert "possible rename" in text_of(screen.query_one("#review-banner", Static))
+
+        # step 1 is destructive: its hazard is shown
+        facts = text_of(screen.query_one("#step-facts", Static))
+        assert "danger" in facts and "ACCESS EXCLUSIVE on public.orders" in facts
+
+        await pilot.press("a")  # approve 1, cursor to 2
+        await pilot.press("a")  # approve 2
+        await pilot.press("a")  # approve 3, cursor on the index
+        await settle(pilot)
+        i = screen.cursor
+        assert i == 3
+        assert review.form(3) == "safe"
+        assert "CONCURRENTLY" in review.sql(3)
+        await pilot.press("f")  # its plain form
+        await settle(pilot)
+        assert review.form(3) == "plain"
+        assert "CONCURRENTLY" not in review.sql(3)
+        assert "plain form" in text_of(screen.query_one("#step-title", Static))
+        await pilot.press("f")  # and back
+        assert review.form(3) == "safe"
+        await pilot.press("s")  # skip the index
+        await settle(pilot)
+        s = review.summary()
+        assert (s.approved, s.skipped, s.pending) == (3, 1, 0)
+        bar = text_of(screen.query_one("#summary-bar", Static))
+        assert "3 approved" in bar and "1 skipped" in bar
+
+        await pilot.press("w")
+        await settle(pilot)
+        finish = app.screen
+        assert isinstance(finish, FinishScreen)
+        up = text_of(finish.query_one("#file-up-sql", Static))
+        assert "-- schema-studio:step" in up
+        assert "DROP COLUMN status" in up
+        assert "orders_user_id_created_at_idx" not in up  # skipped
+        assert "version: 20261201093000" in up
+
+        await pilot.press("x")  # write and apply: asks for a name first
+        await settle(pilot)
+        assert isinstance(app.screen, NameScreen)
+        name_box = app.screen.query_one(Input)
+        name_box.value = ""
+        await pilot.press(*"order status enum", "enter")
+        await settle(pilot)
+        written = workspace.settings.migrations_dir / "20261201093000_order_status_enum.sql"
+        assert written.exists()
+        assert (workspace.settings.migrations_dir / "20261201093000_order_status_enum.down.sql").exists()
+        migrations.verify_sum(workspace.settings.migrations_dir)  # the sum was updated
+
+        # applying started at once, on the apply screen
+        apply = app.screen
+        assert isinstance(apply, ApplyScreen)
+        await wait_until(pilot, lambda: apply.progress.finished != [] and not apply.running)
+        await settle(pilot, groups=("apply", "after"))
+        assert apply.progress.finished == ["20261130090000", "20261201093000"]
+        assert "done" in text_of(apply.query_one("#apply-status", Static))
+
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        assert history.status is not None
+        states = {e.version: e.state for e in history.status.entries}
+        assert states == {
+            "20261128035950": State.APPLIED,
+            "20261130090000": State.APPLIED,
+            "20261201093000": State.APPLIED,
+        }
+        table = history.query_one("#history-table")
+        table.move_cursor(row=2)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SqlScreen)
+        assert "DROP COLUMN status" in "\n".join(text_of(s) for s in app.screen.query(".file-sql"))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+
+
+async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
+    blocker = await asyncpg.connect(workspace.url, server_settings={"application_name": "test-blocker"})
+    try:
+        await blocker.execute("BEGIN; SELECT count(*) FROM orders")  # holds ACCESS SHARE on orders
+        app = make_app(workspace, snapshot=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot, groups=("pending",))
+            apply = app.screen
+            assert isinstance(apply, ApplyScreen)
+            assert [m.version for m in apply.pending] == ["20261130090000"]
+            await pilot.press("a")
+            table = apply.query_one("#tail-table", LockTable)
+
+            def tail_shows_blocker() -> bool:
+                rows = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+                return any("test-blocker" in r and str(blocker.get_server_pid()) in r for r in rows) and any(
+                    "this migration" in r for r in rows
+                )
+
+            # the migration waits behind the test connection, and the tail says who blocks it
+            await wait_until(pilot, tail_shows_blocker)
+            assert apply.running
+            await pilot.press("x")
+            await wait_until(pilot, lambda: not apply.running)
+            await settle(pilot, groups=("apply", "after", "abort"))
+            status = text_of(apply.query_one("#apply-status", Static))
+            assert "aborted" in status
+            assert "rolled back" in status
+        # the database is as it was: the migration is still pending, its column absent
+        st = await data.history_status(workspace.settings)
+        assert {e.version: e.state for e in st.entries}["20261130090000"] is State.PENDING
+        has_column = await blocker.fetchval(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'shipped_at'"
+        )
+        assert has_column == 0
+    finally:
+        await blocker.close()
+
+
+async def test_event_loop_stays_responsive_while_a_query_runs(workspace: Workspace) -> None:
+    """A query sleeping 2 s in a worker while keys are pressed: the screen keeps responding."""
+    from studio import db
+
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+
+        async def slow_query() -> float:
+            conn = await db.connect(workspace.url)
+            try:
+                return float(await conn.fetchval("SELECT extract(epoch FROM clock_timestamp()) FROM pg_sleep(2)"))
+            finally:
+                await conn.close()
+
+        worker = screen.run_worker(slow_query(), group="slow", exclusive=True, exit_on_error=False)
+        await wait_until(pilot, lambda: worker.is_running)
+        loop = __import__("asyncio").get_running_loop()
+        started = loop.time()
+        await pilot.press("slash", "m")
+        declared = pane(app, "declared")
+        assert app.screen.query_one("#filter", Input).value == "m"
+        elapsed = loop.time() - started
+        # the query takes 2 s: the keys were handled and drawn while it ran
+        assert worker.is_running, "the keys waited for the query: the event loop was blocked"
+        assert elapsed < 2.0, f"keys took {elapsed:.2f}s"
+        assert "column:public.users.email" in shown_ids(declared)
+        assert "table:public.orders" not in shown_ids(declared)
+        await worker.wait()
+
+
+async def test_command_palette_lists_every_key(workspace: Workspace) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        for title in ("Generate", "Apply", "History", "Locks", "Refresh", "Accept rename", "Filter"):
+            assert title in titles, title
+        assert titles["Generate"] == "key: g"
+
+
+async def test_unreachable_database_is_one_line_in_a_modal(workspace: Workspace) -> None:
+    import dataclasses
+
+    settings = dataclasses.replace(
+        workspace.settings, db_override="postgresql://nobody:secret@127.0.0.1:1/nowhere", connect_timeout=2
+    )
+    app = make_app(workspace, settings=settings, target_label=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        message = text_of(app.screen.query_one("#error-message", Static))
+        assert "\n" not in message.strip()
+        assert "cannot connect" in message
+        assert "secret" not in message
+        await pilot.press("escape")
+        header = "".join(text_of(s) for s in app.screen.query("StudioHeader Static"))
+        assert "secret" not in header and "***" in header
