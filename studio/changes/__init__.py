@@ -13,13 +13,10 @@ from __future__ import annotations
 from studio.changes.base import Change, Deps
 from studio.changes.columns import (
     AddColumn,
-    AddIdentity,
     AlterColumnType,
-    AlterIdentity,
     DropColumn,
     DropDefault,
     DropExpression,
-    DropIdentity,
     DropNotNull,
     RenameColumn,
     SetDefault,
@@ -34,6 +31,17 @@ from studio.changes.constraints import (
     RenameIndex,
     ValidateConstraint,
 )
+from studio.changes.domains import (
+    AddDomainConstraint,
+    CreateDomain,
+    DropDomain,
+    DropDomainConstraint,
+    SetDomainDefault,
+    SetDomainNotNull,
+    ValidateDomainConstraint,
+)
+from studio.changes.enums import AddEnumValue, CreateEnum, DropEnum, EnumColumn, RecreateEnum
+from studio.changes.identity import AddIdentity, AlterIdentity, DropIdentity
 from studio.changes.objects import (
     AlterExtensionSchema,
     AlterOwner,
@@ -57,6 +65,7 @@ from studio.changes.routines import (
     DropView,
     SetTriggerEnabled,
 )
+from studio.changes.sequences import AlterSequence, CreateSequence, DropSequence, SetSequenceOwner
 from studio.changes.tables import (
     AttachPartition,
     CreateTable,
@@ -68,24 +77,6 @@ from studio.changes.tables import (
     SetLogged,
     SetRowLevelSecurity,
     SetTableOptions,
-)
-from studio.changes.types import (
-    AddDomainConstraint,
-    AddEnumValue,
-    AlterSequence,
-    CreateDomain,
-    CreateEnum,
-    CreateSequence,
-    DropDomain,
-    DropDomainConstraint,
-    DropEnum,
-    DropSequence,
-    EnumColumn,
-    RecreateEnum,
-    SetDomainDefault,
-    SetDomainNotNull,
-    SetSequenceOwner,
-    ValidateDomainConstraint,
 )
 
 __all__ = [

@@ -105,3 +105,36 @@ def is_lossless(old: str, new: str) -> bool:
         return True
     a, b = parse_type(old), parse_type(new)
     return a.dims == b.dims and b.base in ("text", "character varying") and not b.mods
+
+
+_STRINGS = {"text", "character varying", "character", '"char"', "name"}
+_CAST_FAMILIES = (
+    {"smallint", "integer", "bigint", "numeric", "real", "double precision"},
+    {"date", "timestamp without time zone", "timestamp with time zone"},
+    {"time without time zone", "time with time zone", "interval"},
+    {"json", "jsonb"},
+    {"inet", "cidr"},
+    {"bit", "bit varying"},
+    {"integer", "boolean"},
+)
+# one-way casts: jsonb scalars to numbers and booleans
+_FROM_JSONB = {"smallint", "integer", "bigint", "numeric", "real", "double precision", "boolean"}
+
+
+def has_direct_cast(old: str, new: str) -> bool:
+    """True when `old::new` is a cast PostgreSQL has (directly or through a string type's I/O)."""
+    a, b = parse_type(old), parse_type(new)
+    if a.dims != b.dims:
+        return False
+    if a.base == b.base or a.base in _STRINGS or b.base in _STRINGS:
+        return True
+    if a.base == "jsonb" and b.base in _FROM_JSONB:
+        return True
+    return any(a.base in family and b.base in family for family in _CAST_FAMILIES)
+
+
+def using_expression(column: str, old: str, new: str) -> str:
+    """`col::new`, or `col::text::new` where no cast leads from one type to the other."""
+    if has_direct_cast(old, new):
+        return f"{column}::{new}"
+    return f"{column}::text::{new}"

@@ -12,51 +12,9 @@ from studio.changes.base import (
     col_key,
     rel_key,
 )
-from studio.changes.casts import is_lossless, is_widening
-from studio.model import Column, Identity, SequenceOptions, quote_ident
-
-_TYPE_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
-
-
-def default_sequence_options(data_type: str, increment: int = 1) -> SequenceOptions:
-    """What PostgreSQL picks for a sequence of this type when no option is given."""
-    top = _TYPE_MAX.get(data_type, _TYPE_MAX["bigint"])
-    if increment < 0:
-        return SequenceOptions(data_type, -1, increment, -top - 1, -1)
-    return SequenceOptions(data_type, 1, increment, 1, top)
-
-
-def sequence_option_clauses(
-    opts: SequenceOptions, base: SequenceOptions | None, *, with_type: bool = True
-) -> list[str]:
-    """CREATE/ALTER SEQUENCE clauses for the options of `opts` that differ from `base` (all when None)."""
-    out: list[str] = []
-    if with_type and (base is None or opts.data_type != base.data_type):
-        out.append(f"AS {opts.data_type}")
-    if base is None or opts.increment != base.increment:
-        out.append(f"INCREMENT BY {opts.increment}")
-    if base is None or opts.min_value != base.min_value:
-        out.append(f"MINVALUE {opts.min_value}")
-    if base is None or opts.max_value != base.max_value:
-        out.append(f"MAXVALUE {opts.max_value}")
-    if base is None or opts.start != base.start:
-        out.append(f"START WITH {opts.start}")
-    if base is None or opts.cache != base.cache:
-        out.append(f"CACHE {opts.cache}")
-    if base is None or opts.cycle != base.cycle:
-        out.append("CYCLE" if opts.cycle else "NO CYCLE")
-    return out
-
-
-def identity_sql(identity: Identity, column_type: str) -> str:
-    """`GENERATED ... AS IDENTITY [(options)]`, naming only the options that are not the default."""
-    how = "ALWAYS" if identity.always else "BY DEFAULT"
-    # min/max/start defaults follow the sign of the increment; the increment's own default is 1
-    base = replace(default_sequence_options(column_type, identity.options.increment), increment=1)
-    opts = sequence_option_clauses(
-        replace(identity.options, data_type=column_type), base, with_type=False
-    )
-    return f"GENERATED {how} AS IDENTITY" + (f" ({' '.join(opts)})" if opts else "")
+from studio.changes.casts import is_lossless, is_widening, using_expression
+from studio.changes.identity import identity_sql
+from studio.model import Column, quote_ident
 
 
 def collation_sql(collation: str) -> str:
@@ -224,7 +182,7 @@ class AlterColumnType(Change):
         elif self.old.collation and not self.new.collation:
             action += ' COLLATE "default"'
         if self.needs_using:
-            action += f" USING {col}::{self.new.type}"
+            action += f" USING {using_expression(col, self.old.type, self.new.type)}"
         out = []
         reset_default = self.needs_using and self.old.default is not None
         if reset_default:
@@ -368,93 +326,6 @@ class DropNotNull(Change):
 
     def inverse(self) -> Change:
         return SetNotNull(self.table, self.column)
-
-    @property
-    def targets(self) -> tuple[str, ...]:
-        return (self.table,)
-
-    def _structural_requires(self) -> frozenset[str]:
-        return frozenset({col_key(self.table, self.column)})
-
-
-@dataclass(frozen=True, slots=True)
-class AddIdentity(Change):
-    """ALTER COLUMN ... ADD GENERATED ... AS IDENTITY."""
-
-    table: str
-    column: str
-    column_type: str
-    identity: Identity
-
-    def sql(self) -> tuple[str, ...]:
-        ident = identity_sql(self.identity, self.column_type)
-        return (alter_table(self.table, f"{_col(self.column)} ADD {ident}"),)
-
-    def describe(self) -> str:
-        return f"add identity to {self.table}.{quote_ident(self.column)}"
-
-    def inverse(self) -> Change:
-        return DropIdentity(self.table, self.column, self.column_type, self.identity)
-
-    @property
-    def targets(self) -> tuple[str, ...]:
-        return (self.table,)
-
-    def _structural_requires(self) -> frozenset[str]:
-        return frozenset({col_key(self.table, self.column)})
-
-
-@dataclass(frozen=True, slots=True)
-class DropIdentity(Change):
-    """ALTER COLUMN ... DROP IDENTITY (its sequence goes with it)."""
-
-    table: str
-    column: str
-    column_type: str
-    identity: Identity
-
-    def sql(self) -> tuple[str, ...]:
-        return (alter_table(self.table, f"{_col(self.column)} DROP IDENTITY"),)
-
-    def describe(self) -> str:
-        return f"drop identity of {self.table}.{quote_ident(self.column)}"
-
-    def inverse(self) -> Change:
-        return AddIdentity(self.table, self.column, self.column_type, self.identity)
-
-    @property
-    def targets(self) -> tuple[str, ...]:
-        return (self.table,)
-
-    def _structural_requires(self) -> frozenset[str]:
-        return frozenset({col_key(self.table, self.column)})
-
-
-@dataclass(frozen=True, slots=True)
-class AlterIdentity(Change):
-    """ALTER COLUMN ... SET GENERATED / SET <sequence option> of an identity column."""
-
-    table: str
-    column: str
-    column_type: str
-    old: Identity
-    new: Identity
-
-    def sql(self) -> tuple[str, ...]:
-        actions: list[str] = []
-        if self.old.always != self.new.always:
-            actions.append(f"SET GENERATED {'ALWAYS' if self.new.always else 'BY DEFAULT'}")
-        old = replace(self.old.options, data_type=self.column_type)
-        new = replace(self.new.options, data_type=self.column_type)
-        actions += ["SET " + c for c in sequence_option_clauses(new, old, with_type=False)]
-        col = _col(self.column)
-        return (alter_table(self.table, f"{col} {' '.join(actions)}"),)
-
-    def describe(self) -> str:
-        return f"alter identity of {self.table}.{quote_ident(self.column)}"
-
-    def inverse(self) -> Change:
-        return AlterIdentity(self.table, self.column, self.column_type, self.new, self.old)
 
     @property
     def targets(self) -> tuple[str, ...]:

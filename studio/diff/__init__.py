@@ -17,13 +17,8 @@ from typing import TYPE_CHECKING
 
 from studio.diff import objects, tables, views
 from studio.diff.context import Context
-from studio.diff.renames import (
-    Rename,
-    RenameCandidate,
-    apply_renames,
-    parse_rename,
-    rename_candidates,
-)
+from studio.diff.renames import Rename, RenameCandidate, parse_rename, rename_candidates
+from studio.diff.renaming import apply_renames
 from studio.order import order
 
 if TYPE_CHECKING:

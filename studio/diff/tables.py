@@ -7,11 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from studio.changes import (
-    AddColumn,
     AddConstraint,
-    AddIdentity,
-    AlterColumnType,
-    AlterIdentity,
     AlterPolicy,
     AttachPartition,
     CreateIndex,
@@ -19,34 +15,26 @@ from studio.changes import (
     CreateTable,
     CreateTrigger,
     DetachPartition,
-    DropColumn,
     DropConstraint,
-    DropDefault,
-    DropExpression,
-    DropIdentity,
     DropIndex,
-    DropNotNull,
     DropPolicy,
     DropTable,
     DropTrigger,
     ForceRowLevelSecurity,
-    RenameConstraint,
-    SetDefault,
     SetInherit,
     SetLogged,
-    SetNotNull,
     SetRowLevelSecurity,
     SetTableOptions,
     SetTriggerEnabled,
     ValidateConstraint,
 )
 from studio.changes.base import Deps, col_key, con_key, rel_key, schema_of
-from studio.diff.refs import default_not_null_name, mentions
-from studio.model import Column, Constraint, ConstraintKind, Index, Table, qualname, quote_ident
+from studio.diff.columns import column_comment, column_deps, compare_columns, detached
+from studio.diff.refs import mentions
+from studio.model import Constraint, ConstraintKind, Index, Table, qualname, quote_ident
 
 if TYPE_CHECKING:
     from studio.diff.context import Context
-    from studio.model import Schema
 
 _KEYS = (ConstraintKind.PRIMARY_KEY, ConstraintKind.UNIQUE)
 
@@ -104,16 +92,10 @@ def _index_comparable_or_none(i: Index | None) -> Index | None:
     return None if i is None else _index_comparable(i)
 
 
-def _column_deps(ctx: Context, columns: tuple[Column, ...], *, new: bool) -> Deps:
-    texts = [x for c in columns for x in (c.default, c.generated)]
-    types = tuple(c.type for c in columns)
-    return ctx.new_deps(*texts, types=types) if new else ctx.old_deps(*texts, types=types)
-
-
 def create_table(ctx: Context, t: Table) -> None:
     """CREATE TABLE and then its constraints, indexes, triggers, policies, RLS and comments."""
     parent = ctx.new.tables.get(t.partition_of) if t.partition_of else None
-    ctx.add(CreateTable(t, parent, _column_deps(ctx, t.columns, new=True)))
+    ctx.add(CreateTable(t, parent, column_deps(ctx, t.columns, new=True)))
     for con in t.constraints:
         _add_constraint(ctx, t.key, con, created=True)
     for i in t.indexes:
@@ -136,19 +118,11 @@ def create_table(ctx: Context, t: Table) -> None:
         ctx.add(ForceRowLevelSecurity(t.key, True))
     ctx.comment("TABLE", t.key, None, t.comment, key=rel_key(t.key), table=t.key, created=True)
     for c in t.columns:
-        _column_comment(ctx, t.key, None, c)
+        column_comment(ctx, t.key, None, c)
 
 
 def _drop_table(ctx: Context, t: Table) -> None:
-    ctx.add(DropTable(t, _column_deps(ctx, t.columns, new=False)))
-
-
-def _column_comment(ctx: Context, table: str, a: Column | None, b: Column) -> None:
-    obj = f"{table}.{quote_ident(b.name)}"
-    key = col_key(table, b.name)
-    ctx.comment(
-        "COLUMN", obj, a.comment if a else None, b.comment, key=key, table=table, created=a is None
-    )
+    ctx.add(DropTable(t, column_deps(ctx, t.columns, new=False)))
 
 
 def _add_constraint(ctx: Context, table: str, c: Constraint, *, created: bool) -> None:
@@ -191,43 +165,6 @@ def _index_qualname(table: str, name: str) -> str:
     return qualname(schema_of(table), name)
 
 
-def _parents(t: Table) -> list[str]:
-    return ([t.partition_of] if t.partition_of else []) + list(t.inherits)
-
-
-def _kept_parents(a: Table, b: Table) -> list[str]:
-    """Parents the table has on both sides: what an ALTER on them does reaches this table."""
-    return [p for p in _parents(b) if p in _parents(a)]
-
-
-def _parent_columns(schema: Schema, parents: list[str]) -> set[str]:
-    return {c.name for p in parents if (pt := schema.tables.get(p)) for c in pt.columns}
-
-
-def _parent_column(schema: Schema, parents: list[str], name: str) -> Column | None:
-    for p in parents:
-        pt = schema.tables.get(p)
-        if pt and (c := pt.column(name)):
-            return c
-    return None
-
-
-def _detached(ctx: Context, t: Table) -> Table:
-    """A partition as PostgreSQL 18 leaves it once detached: its NOT NULLs keep the parent's names."""
-    parent = ctx.old.tables.get(t.partition_of or "")
-    if parent is None:
-        return t
-    cols = []
-    for c in t.columns:
-        p = parent.column(c.name)
-        if c.not_null and c.not_null_name is None and p is not None and p.not_null:
-            c = replace(
-                c, not_null_name=p.not_null_name or default_not_null_name(parent.name, c.name)
-            )
-        cols.append(c)
-    return replace(t, columns=tuple(cols), partition_of=None, partition_bound=None)
-
-
 def _alter_table(ctx: Context, a: Table, b: Table) -> None:
     key = b.key
     # partitions and inheritance
@@ -235,7 +172,7 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
         if a.partition_of and a.partition_bound:
             ctx.add(DetachPartition(a.partition_of, key, a.partition_bound))
             if (ctx.server_version or 0) >= 180000:
-                a = _detached(ctx, a)
+                a = detached(ctx, a)
         if b.partition_of and b.partition_bound:
             ctx.add(AttachPartition(b.partition_of, key, b.partition_bound))
     for p in b.inherits:
@@ -244,7 +181,7 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
     for p in a.inherits:
         if p not in b.inherits:
             ctx.add(SetInherit(key, p, False))
-    recreated = _columns(ctx, a, b)
+    recreated = compare_columns(ctx, a, b)
     _constraints(ctx, a, b, recreated)
     _indexes(ctx, a, b, recreated)
     _triggers(ctx, a, b)
@@ -258,137 +195,6 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
     if a.options != b.options:
         ctx.add(SetTableOptions(key, a.options, b.options))
     ctx.comment("TABLE", key, a.comment, b.comment, key=rel_key(key), table=key)
-
-
-# --- columns -----------------------------------------------------------------------
-
-
-def _columns(ctx: Context, a: Table, b: Table) -> set[str]:
-    """Compare columns; returns the names of columns dropped and added again."""
-    key = b.key
-    kept = _kept_parents(a, b)
-    old_parent, new_parent = _parent_columns(ctx.old, kept), _parent_columns(ctx.new, kept)
-    recreated: set[str] = set()
-    for c in b.columns:
-        if a.column(c.name) is None and c.name not in new_parent:
-            ctx.add(AddColumn(key, c, _column_deps(ctx, (c,), new=True)))
-            _column_comment(ctx, key, None, c)
-    for c in a.columns:
-        if b.column(c.name) is None and c.name not in old_parent:
-            ctx.add(DropColumn(key, c, _column_deps(ctx, (c,), new=False)))
-    retyped = {c.name for c in b.columns if (o := a.column(c.name)) and o.type != c.type}
-    for c in b.columns:
-        o = a.column(c.name)
-        if o is None:
-            continue
-        inherited = c.name in new_parent and c.name in old_parent
-        # a generated column over a re-typed column must be rebuilt (PostgreSQL refuses the ALTER)
-        stale = (
-            c.generated is not None
-            and o.generated == c.generated
-            and mentions(c.generated, retyped)
-        )
-        if _alter_column(ctx, b, kept if inherited else [], o, c, stale):
-            recreated.add(c.name)
-    return recreated
-
-
-def _alter_column(
-    ctx: Context, t: Table, parents: list[str], a: Column, b: Column, stale: bool
-) -> bool:
-    """Changes for one column kept by name; True when it is dropped and added again.
-
-    `parents` are the tables it inherits the column from on both sides: their
-    ALTERs recurse here, so what they do is not repeated.
-    """
-    table = t.key
-    inherited = bool(parents)
-    key = col_key(table, b.name)
-    if (
-        stale
-        or a.generated != b.generated
-        or (a.generated and a.generated_kind != b.generated_kind)
-    ):
-        if a.generated and not b.generated and a.generated_kind != "virtual" and not stale:
-            ctx.add(DropExpression(table, b.name, a.generated))
-            a = replace(a, generated=None, generated_kind=None)
-        elif not inherited:
-            ctx.add(DropColumn(table, a, _column_deps(ctx, (a,), new=False)))
-            ctx.add(AddColumn(table, b, _column_deps(ctx, (b,), new=True)))
-            ctx.rebuilt_columns.add(key)
-            _column_comment(ctx, table, None, b)
-            return True
-    default_done = key in ctx.recast_columns
-    if (
-        (a.type != b.type or a.collation != b.collation)
-        and not inherited
-        and key not in ctx.recast_columns
-    ):
-        deps = ctx.new_deps(b.default, types=(b.type,)) | ctx.old_deps(a.default, types=(a.type,))
-        change = AlterColumnType(table, a, b, deps)
-        ctx.add(change)
-        ctx.rebuilt_columns.add(key)
-        default_done = change.needs_using
-    parent = _parent_column(ctx.new, parents, b.name)
-    old_parent = _parent_column(ctx.old, parents, a.name)
-
-    def parent_does(attr: str) -> bool:
-        # an ALTER on the parent recurses to its partitions and children
-        return (
-            parent is not None
-            and old_parent is not None
-            and getattr(old_parent, attr) == getattr(a, attr)
-            and getattr(parent, attr) == getattr(b, attr)
-        )
-
-    if a.identity != b.identity:
-        if a.identity and not b.identity:
-            ctx.add(DropIdentity(table, b.name, a.type, a.identity))
-        elif b.identity and not a.identity:
-            ctx.add(AddIdentity(table, b.name, b.type, b.identity))
-        elif a.identity and b.identity:
-            ctx.add(AlterIdentity(table, b.name, b.type, a.identity, b.identity))
-    if not default_done and a.default != b.default and not parent_does("default"):
-        if b.default is None:
-            assert a.default is not None
-            ctx.add(DropDefault(table, b.name, a.default, ctx.old_deps(a.default)))
-        else:
-            ctx.add(
-                SetDefault(
-                    table,
-                    b.name,
-                    b.default,
-                    a.default,
-                    ctx.new_deps(b.default) | ctx.old_deps(a.default),
-                )
-            )
-    _not_null(ctx, t, a, b, parent_does("not_null"))
-    _column_comment(ctx, table, a, b)
-    return False
-
-
-def _not_null(ctx: Context, t: Table, a: Column, b: Column, by_parent: bool) -> None:
-    table = t.key
-    if a.not_null != b.not_null:
-        if by_parent:
-            return
-        if b.not_null:
-            ctx.add(SetNotNull(table, b.name, b.not_null_name, b.not_null_valid))
-        else:
-            ctx.add(DropNotNull(table, b.name))
-        return
-    if not b.not_null:
-        return
-    # PostgreSQL 18: NOT NULL is a named constraint, possibly NOT VALID
-    old_name = a.not_null_name or default_not_null_name(t.name, a.name)
-    new_name = b.not_null_name or default_not_null_name(t.name, b.name)
-    if a.not_null_name != b.not_null_name and old_name != new_name:
-        ctx.add(RenameConstraint(table, old_name, new_name))
-    if a.not_null_valid != b.not_null_valid:
-        if b.not_null_valid:
-            ctx.add(ValidateConstraint(table, new_name))
-        else:
-            ctx.add(DropNotNull(table, b.name), SetNotNull(table, b.name, b.not_null_name, False))
 
 
 # --- constraints, indexes, triggers, policies ---------------------------------------

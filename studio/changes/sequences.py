@@ -1,0 +1,158 @@
+"""Sequence changes and the sequence options identity columns share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from studio.changes.base import Change, col_key, nsp_key, rel_key, split_qualified
+from studio.model import Sequence, SequenceOptions, qualname
+
+_TYPE_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
+
+
+def default_sequence_options(data_type: str, increment: int = 1) -> SequenceOptions:
+    """What PostgreSQL picks for a sequence of this type when no option is given."""
+    top = _TYPE_MAX.get(data_type, _TYPE_MAX["bigint"])
+    if increment < 0:
+        return SequenceOptions(data_type, -1, increment, -top - 1, -1)
+    return SequenceOptions(data_type, 1, increment, 1, top)
+
+
+def sequence_option_clauses(
+    opts: SequenceOptions, base: SequenceOptions | None, *, with_type: bool = True
+) -> list[str]:
+    """CREATE/ALTER SEQUENCE clauses for the options of `opts` that differ from `base` (all when None)."""
+    out: list[str] = []
+    if with_type and (base is None or opts.data_type != base.data_type):
+        out.append(f"AS {opts.data_type}")
+    if base is None or opts.increment != base.increment:
+        out.append(f"INCREMENT BY {opts.increment}")
+    if base is None or opts.min_value != base.min_value:
+        out.append(f"MINVALUE {opts.min_value}")
+    if base is None or opts.max_value != base.max_value:
+        out.append(f"MAXVALUE {opts.max_value}")
+    if base is None or opts.start != base.start:
+        out.append(f"START WITH {opts.start}")
+    if base is None or opts.cache != base.cache:
+        out.append(f"CACHE {opts.cache}")
+    if base is None or opts.cycle != base.cycle:
+        out.append("CYCLE" if opts.cycle else "NO CYCLE")
+    return out
+
+
+def _owner_sql(owned_by: str | None) -> str:
+    return "NONE" if owned_by is None else owned_by
+
+
+def _owner_key(owned_by: str) -> str:
+    *table, column = split_qualified(owned_by)
+    return col_key(qualname(*table), column)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSequence(Change):
+    """CREATE SEQUENCE with every option spelled out (OWNED BY is a separate step, after the table)."""
+
+    sequence: Sequence
+
+    def sql(self) -> tuple[str, ...]:
+        opts = " ".join(sequence_option_clauses(self.sequence.options, None))
+        return (f"CREATE SEQUENCE {self.sequence.key} {opts}",)
+
+    def describe(self) -> str:
+        return f"create sequence {self.sequence.key}"
+
+    def inverse(self) -> Change:
+        return DropSequence(self.sequence)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({rel_key(self.sequence.key)})
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({nsp_key(self.sequence.schema)})
+
+
+@dataclass(frozen=True, slots=True)
+class DropSequence(Change):
+    """DROP SEQUENCE (its current value is lost)."""
+
+    sequence: Sequence
+
+    def sql(self) -> tuple[str, ...]:
+        return (f"DROP SEQUENCE {self.sequence.key}",)
+
+    def describe(self) -> str:
+        return f"drop sequence {self.sequence.key}"
+
+    def inverse(self) -> Change:
+        return CreateSequence(self.sequence)
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return frozenset({rel_key(self.sequence.key)})
+
+
+@dataclass(frozen=True, slots=True)
+class AlterSequence(Change):
+    """ALTER SEQUENCE with the options that changed (AS, INCREMENT, MIN/MAX, START, CACHE, CYCLE)."""
+
+    sequence: str
+    old: SequenceOptions
+    new: SequenceOptions
+
+    @property
+    def restarts(self) -> bool:
+        """True when the direction flips: the current value cannot stay, the sequence restarts."""
+        return (self.old.increment > 0) != (self.new.increment > 0)
+
+    def sql(self) -> tuple[str, ...]:
+        clauses = sequence_option_clauses(self.new, self.old)
+        if self.restarts:
+            clauses.append("RESTART")
+        return (f"ALTER SEQUENCE {self.sequence} {' '.join(clauses)}",)
+
+    def describe(self) -> str:
+        return f"alter sequence {self.sequence}" + (" (restarts it)" if self.restarts else "")
+
+    def inverse(self) -> Change:
+        return AlterSequence(self.sequence, self.new, self.old)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.sequence,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({rel_key(self.sequence)})
+
+
+@dataclass(frozen=True, slots=True)
+class SetSequenceOwner(Change):
+    """ALTER SEQUENCE ... OWNED BY table.column / OWNED BY NONE."""
+
+    sequence: str
+    owned_by: str | None
+    old_owned_by: str | None = None
+
+    def sql(self) -> tuple[str, ...]:
+        return (f"ALTER SEQUENCE {self.sequence} OWNED BY {_owner_sql(self.owned_by)}",)
+
+    def describe(self) -> str:
+        return f"make sequence {self.sequence} owned by {_owner_sql(self.owned_by).lower() if self.owned_by is None else self.owned_by}"
+
+    def inverse(self) -> Change:
+        return SetSequenceOwner(self.sequence, self.old_owned_by, self.owned_by)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.sequence,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        keys = {rel_key(self.sequence)}
+        if self.owned_by:
+            keys.add(_owner_key(self.owned_by))
+        return frozenset(keys)
+
+    def _structural_uses(self) -> frozenset[str]:
+        # the old owning column drops the sequence with it: release it first
+        return frozenset({_owner_key(self.old_owned_by)}) if self.old_owned_by else frozenset()

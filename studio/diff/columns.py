@@ -1,0 +1,208 @@
+"""Comparator for the columns of a table kept on both sides (studio.diff.tables calls it)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from studio.changes import (
+    AddColumn,
+    AddIdentity,
+    AlterColumnType,
+    AlterIdentity,
+    DropColumn,
+    DropDefault,
+    DropExpression,
+    DropIdentity,
+    DropNotNull,
+    RenameConstraint,
+    SetDefault,
+    SetNotNull,
+    ValidateConstraint,
+)
+from studio.changes.base import Deps, col_key
+from studio.diff.refs import default_not_null_name, mentions
+from studio.model import Column, Table, quote_ident
+
+if TYPE_CHECKING:
+    from studio.diff.context import Context
+    from studio.model import Schema
+
+
+def column_deps(ctx: Context, columns: tuple[Column, ...], *, new: bool) -> Deps:
+    texts = [x for c in columns for x in (c.default, c.generated)]
+    types = tuple(c.type for c in columns)
+    return ctx.new_deps(*texts, types=types) if new else ctx.old_deps(*texts, types=types)
+
+
+def column_comment(ctx: Context, table: str, a: Column | None, b: Column) -> None:
+    obj = f"{table}.{quote_ident(b.name)}"
+    key = col_key(table, b.name)
+    ctx.comment(
+        "COLUMN", obj, a.comment if a else None, b.comment, key=key, table=table, created=a is None
+    )
+
+
+def _parents(t: Table) -> list[str]:
+    return ([t.partition_of] if t.partition_of else []) + list(t.inherits)
+
+
+def _kept_parents(a: Table, b: Table) -> list[str]:
+    """Parents the table has on both sides: what an ALTER on them does reaches this table."""
+    return [p for p in _parents(b) if p in _parents(a)]
+
+
+def _parent_columns(schema: Schema, parents: list[str]) -> set[str]:
+    return {c.name for p in parents if (pt := schema.tables.get(p)) for c in pt.columns}
+
+
+def _parent_column(schema: Schema, parents: list[str], name: str) -> Column | None:
+    for p in parents:
+        pt = schema.tables.get(p)
+        if pt and (c := pt.column(name)):
+            return c
+    return None
+
+
+def detached(ctx: Context, t: Table) -> Table:
+    """A partition as PostgreSQL 18 leaves it once detached: its NOT NULLs keep the parent's names."""
+    parent = ctx.old.tables.get(t.partition_of or "")
+    if parent is None:
+        return t
+    cols = []
+    for c in t.columns:
+        p = parent.column(c.name)
+        if c.not_null and c.not_null_name is None and p is not None and p.not_null:
+            c = replace(
+                c, not_null_name=p.not_null_name or default_not_null_name(parent.name, c.name)
+            )
+        cols.append(c)
+    return replace(t, columns=tuple(cols), partition_of=None, partition_bound=None)
+
+
+def compare_columns(ctx: Context, a: Table, b: Table) -> set[str]:
+    """Compare columns; returns the names of columns dropped and added again."""
+    key = b.key
+    kept = _kept_parents(a, b)
+    old_parent, new_parent = _parent_columns(ctx.old, kept), _parent_columns(ctx.new, kept)
+    recreated: set[str] = set()
+    for c in b.columns:
+        if a.column(c.name) is None and c.name not in new_parent:
+            ctx.add(AddColumn(key, c, column_deps(ctx, (c,), new=True)))
+            column_comment(ctx, key, None, c)
+    for c in a.columns:
+        if b.column(c.name) is None and c.name not in old_parent:
+            ctx.add(DropColumn(key, c, column_deps(ctx, (c,), new=False)))
+    retyped = {c.name for c in b.columns if (o := a.column(c.name)) and o.type != c.type}
+    for c in b.columns:
+        o = a.column(c.name)
+        if o is None:
+            continue
+        inherited = c.name in new_parent and c.name in old_parent
+        # a generated column over a re-typed column must be rebuilt (PostgreSQL refuses the ALTER)
+        stale = (
+            c.generated is not None
+            and o.generated == c.generated
+            and mentions(c.generated, retyped)
+        )
+        if _alter_column(ctx, b, kept if inherited else [], o, c, stale):
+            recreated.add(c.name)
+    return recreated
+
+
+def _alter_column(
+    ctx: Context, t: Table, parents: list[str], a: Column, b: Column, stale: bool
+) -> bool:
+    """Changes for one column kept by name; True when it is dropped and added again.
+
+    `parents` are the tables it inherits the column from on both sides: their
+    ALTERs recurse here, so what they do is not repeated.
+    """
+    table = t.key
+    inherited = bool(parents)
+    key = col_key(table, b.name)
+    if (
+        stale
+        or a.generated != b.generated
+        or (a.generated and a.generated_kind != b.generated_kind)
+    ):
+        if a.generated and not b.generated and a.generated_kind != "virtual" and not stale:
+            ctx.add(DropExpression(table, b.name, a.generated))
+            a = replace(a, generated=None, generated_kind=None)
+        elif not inherited:
+            ctx.add(DropColumn(table, a, column_deps(ctx, (a,), new=False)))
+            ctx.add(AddColumn(table, b, column_deps(ctx, (b,), new=True)))
+            ctx.rebuilt_columns.add(key)
+            column_comment(ctx, table, None, b)
+            return True
+    default_done = key in ctx.recast_columns
+    if (
+        (a.type != b.type or a.collation != b.collation)
+        and not inherited
+        and key not in ctx.recast_columns
+    ):
+        deps = ctx.new_deps(b.default, types=(b.type,)) | ctx.old_deps(a.default, types=(a.type,))
+        change = AlterColumnType(table, a, b, deps)
+        ctx.add(change)
+        ctx.rebuilt_columns.add(key)
+        default_done = change.needs_using
+    parent = _parent_column(ctx.new, parents, b.name)
+    old_parent = _parent_column(ctx.old, parents, a.name)
+
+    def parent_does(attr: str) -> bool:
+        # an ALTER on the parent recurses to its partitions and children
+        return (
+            parent is not None
+            and old_parent is not None
+            and getattr(old_parent, attr) == getattr(a, attr)
+            and getattr(parent, attr) == getattr(b, attr)
+        )
+
+    if a.identity != b.identity:
+        if a.identity and not b.identity:
+            ctx.add(DropIdentity(table, b.name, a.type, a.identity))
+        elif b.identity and not a.identity:
+            ctx.add(AddIdentity(table, b.name, b.type, b.identity))
+        elif a.identity and b.identity:
+            ctx.add(AlterIdentity(table, b.name, b.type, a.identity, b.identity))
+    if not default_done and a.default != b.default and not parent_does("default"):
+        if b.default is None:
+            assert a.default is not None
+            ctx.add(DropDefault(table, b.name, a.default, ctx.old_deps(a.default)))
+        else:
+            ctx.add(
+                SetDefault(
+                    table,
+                    b.name,
+                    b.default,
+                    a.default,
+                    ctx.new_deps(b.default) | ctx.old_deps(a.default),
+                )
+            )
+    _not_null(ctx, t, a, b, parent_does("not_null"))
+    column_comment(ctx, table, a, b)
+    return False
+
+
+def _not_null(ctx: Context, t: Table, a: Column, b: Column, by_parent: bool) -> None:
+    table = t.key
+    if a.not_null != b.not_null:
+        if by_parent:
+            return
+        if b.not_null:
+            ctx.add(SetNotNull(table, b.name, b.not_null_name, b.not_null_valid))
+        else:
+            ctx.add(DropNotNull(table, b.name))
+        return
+    if not b.not_null:
+        return
+    # PostgreSQL 18: NOT NULL is a named constraint, possibly NOT VALID
+    old_name = a.not_null_name or default_not_null_name(t.name, a.name)
+    new_name = b.not_null_name or default_not_null_name(t.name, b.name)
+    if a.not_null_name != b.not_null_name and old_name != new_name:
+        ctx.add(RenameConstraint(table, old_name, new_name))
+    if a.not_null_valid != b.not_null_valid:
+        if b.not_null_valid:
+            ctx.add(ValidateConstraint(table, new_name))
+        else:
+            ctx.add(DropNotNull(table, b.name), SetNotNull(table, b.name, b.not_null_name, False))
