@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from pglast import ast, parse_sql, parser
 from pglast.stream import RawStream
@@ -81,6 +81,11 @@ def comments(source: str) -> Iterator[tuple[int, str]]:
 def deparse(node: Any) -> str:
     """SQL text of a tree (pglast's printer)."""
     return str(RawStream()(node))
+
+
+def isa(node: object, cls: type) -> TypeGuard[Any]:
+    """isinstance() for pglast nodes, leaving the node untyped (pglast types every field Optional)."""
+    return isinstance(node, cls)
 
 
 # --- names -------------------------------------------------------------------

@@ -1,0 +1,121 @@
+"""`schema-studio lint`: hazards of SQL files or of the pending migrations (thin over `studio.locks.lint`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+
+from studio.cli import EXIT_ERROR, cli, format_option, run, settings_from, target_options
+from studio.errors import UsageError
+from studio.locks.hazards import Level
+from studio.locks.lint import Finding, LintReport, lint_project
+from studio.locks.modes import summary
+
+_LEVEL_COLOUR = {Level.DANGER: "red", Level.WARNING: "yellow", Level.INFO: "cyan"}
+
+
+def _pg_version(text: str | None) -> int | None:
+    """`15`, `14.2` or `140002` -> server_version_num."""
+    if text is None:
+        return None
+    m = re.fullmatch(r"(\d+)(?:\.(\d+))?", text.strip())
+    if m is None:
+        raise UsageError(
+            f"--pg-version {text!r} is not a version", "e.g. --pg-version 15 or --pg-version 14.2"
+        )
+    major, minor = int(m[1]), int(m[2] or 0)
+    return major if major >= 1000 else major * 10000 + minor
+
+
+@cli.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--fail-on",
+    type=click.Choice([lv.label for lv in Level]),
+    default="danger",
+    show_default=True,
+    help="Exit 2 when a hazard at or above this level is found.",
+)
+@click.option(
+    "--external",
+    is_flag=True,
+    help="The SQL is run by another tool, not schema-studio's runner: check lock_timeout, psql transactions.",
+)
+@click.option(
+    "--pg-version",
+    metavar="N[.M]",
+    help="Server version to analyse for (default: the target's, else 18).",
+)
+@target_options
+@format_option("text", "json")
+def lint_cmd(
+    paths: tuple[Path, ...],
+    fail_on: str,
+    external: bool,
+    pg_version: str | None,
+    db_url: str | None,
+    schema_names: tuple[str, ...],
+    exclude_schema: tuple[str, ...],
+    fmt: str,
+) -> int:
+    """Lint SQL files or migrations for lock hazards (default: the pending migrations).
+
+    Each statement is analysed with the lock knowledge base: the locks it takes,
+    what they block, whether it rewrites or scans, and the hazards that follow.
+    `-- schema-studio:ignore <hazard-id> <reason>` before a statement accepts a
+    hazard there. Exit codes: 0 clean, 2 hazards at or above --fail-on, 1 error.
+    """
+    settings = settings_from(db_url, schema_names, exclude_schema)
+    report = run(
+        lint_project(settings, paths, external=external, server_version=_pg_version(pg_version))
+    )
+    level = Level.parse(fail_on)
+    code = report.exit_code(level)
+    if fmt == "json":
+        data = report.to_dict()
+        data["fail_on"] = level.label
+        data["exit_code"] = code
+        click.echo(json.dumps(data, indent=2))
+    else:
+        _text(report, level)
+    return code if code in (0, 2) else EXIT_ERROR
+
+
+def _finding(f: Finding) -> list[str]:
+    colour = _LEVEL_COLOUR[f.level]
+    head = click.style(
+        f"{f.level.label} {f.hazard.id}", fg=None if f.ignored else colour, bold=not f.ignored
+    )
+    lines = [f"{f.path}:{f.line}: {head}: {f.hazard.message}"]
+    if f.detail:
+        lines.append(f"    on: {f.detail}")
+    lines.append(f"    statement: {f.statement}")
+    for fact in f.facts:
+        cond = f" ({'; '.join(fact.conditions)})" if fact.conditions else ""
+        lines.append(
+            f"    locks: {fact.mode.label} on {fact.relation}, blocks {summary(fact.blocks)}; {fact.effect.label}{cond}"
+        )
+    if f.ignored is not None:
+        lines.append(f"    ignored: {f.ignored}")
+    else:
+        lines.append(f"    fix: {f.hazard.fix}")
+    return lines
+
+
+def _text(report: LintReport, fail_on: Level) -> None:
+    for note in report.notes:
+        click.echo(f"-- {note}", err=True)
+    for f in report.findings:
+        click.echo("\n".join(_finding(f)))
+    c = report.counts()
+    total = c["danger"] + c["warning"] + c["info"]
+    files = len(report.files)
+    ignored = f", {c['ignored']} ignored" if c["ignored"] else ""
+    line = (
+        f"{total} hazard(s) in {files} file(s): {c['danger']} danger, {c['warning']} warning, {c['info']} info"
+        f"{ignored} (failing on {fail_on.label} and above)"
+    )
+    click.echo(line, err=True)

@@ -1,0 +1,399 @@
+"""Build a lint `Context` statement by statement, without a database.
+
+Linting a migrations directory replays every migration's statements in order
+(the applied ones too, for what they created), so that a later ALTER COLUMN
+TYPE knows the column's type, a SET NOT NULL knows of a validated CHECK, a
+DROP INDEX knows its table and a CREATE INDEX knows whether its table was
+created by the same migration. Only what lock analysis asks is tracked;
+anything else leaves the context as it was (the analysis then gives its
+conservative answer).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pglast import ast
+from pglast.enums import AlterTableType as AT
+from pglast.enums import ConstrType as CT
+from pglast.enums import ObjectType as OT
+
+from studio.locks.context import Context, _volatility
+from studio.locks.parse import deparse, format_type, is_serial, names_key, range_vars, relkey
+from studio.model import (
+    Column,
+    Constraint,
+    ConstraintKind,
+    Domain,
+    DomainConstraint,
+    EnumType,
+    Function,
+    Index,
+    Schema,
+    Table,
+    View,
+    qualname,
+)
+from studio.model import quote_ident as qi
+
+_KINDS = {
+    CT.CONSTR_PRIMARY: ConstraintKind.PRIMARY_KEY,
+    CT.CONSTR_UNIQUE: ConstraintKind.UNIQUE,
+    CT.CONSTR_CHECK: ConstraintKind.CHECK,
+    CT.CONSTR_FOREIGN: ConstraintKind.FOREIGN_KEY,
+    CT.CONSTR_EXCLUSION: ConstraintKind.EXCLUSION,
+}
+_SUFFIX = {
+    ConstraintKind.PRIMARY_KEY: "pkey",
+    ConstraintKind.UNIQUE: "key",
+    ConstraintKind.CHECK: "check",
+    ConstraintKind.FOREIGN_KEY: "fkey",
+    ConstraintKind.EXCLUSION: "excl",
+}
+
+
+def _split(key: str) -> tuple[str, str]:
+    schema, _, name = key.partition(".")
+    return schema.strip('"'), name.strip('"')
+
+
+class Replay:
+    """A context that learns from each statement applied to it."""
+
+    def __init__(self, context: Context | None = None) -> None:
+        self.context = context or Context.of(Schema())
+        if self.context.schema is None:
+            self.context = dataclasses.replace(self.context, schema=Schema())
+
+    # --- the schema being built -------------------------------------------------------
+
+    @property
+    def schema(self) -> Schema:
+        assert self.context.schema is not None
+        return self.context.schema
+
+    def _set(self, **changes: Any) -> None:
+        self.context = dataclasses.replace(self.context, **changes)
+
+    def _put_table(self, table: Table) -> None:
+        s = self.schema
+        self._set(schema=dataclasses.replace(s, tables={**s.tables, table.key: table}))
+
+    def _drop_table(self, key: str) -> None:
+        s = self.schema
+        tables = {k: v for k, v in s.tables.items() if k != key}
+        index_tables = {i: t for i, t in self.context.index_tables.items() if t != key}
+        self._set(schema=dataclasses.replace(s, tables=tables), index_tables=index_tables)
+
+    def _index(self, index: str, table: str) -> None:
+        self._set(index_tables={**self.context.index_tables, index: table})
+
+    def start_unit(self) -> None:
+        """A new migration (or file) begins: tables it creates are new to it, not to the next."""
+        self._set(new_tables=frozenset())
+
+    # --- statements -------------------------------------------------------------------
+
+    def apply(self, node: Any) -> None:
+        """Learn what `node` (a parsed statement) changes."""
+        handler = getattr(self, f"_on_{type(node).__name__}", None)
+        if handler is not None:
+            handler(node)
+
+    def _on_CreateStmt(self, node: Any) -> None:
+        key = relkey(node.relation, self.context.default_schema)
+        schema, name = _split(key)
+        cols: list[Column] = []
+        cons: list[Constraint] = []
+        for el in node.tableElts or ():
+            if isinstance(el, ast.ColumnDef):
+                cols.append(_column(el))
+                for c in el.constraints or ():
+                    if c.contype in _KINDS:
+                        cons.append(self._constraint(key, c, (str(el.colname),)))
+            elif isinstance(el, ast.Constraint) and el.contype in _KINDS:
+                cons.append(self._constraint(key, el, ()))
+        pk_cols = {n for c in cons if c.kind is ConstraintKind.PRIMARY_KEY for n in c.columns}
+        cols = [dataclasses.replace(c, not_null=c.not_null or c.name in pk_cols) for c in cols]
+        parent = (
+            relkey(node.inhRelations[0], self.context.default_schema) if node.inhRelations else None
+        )
+        bound = None
+        if node.partbound is not None:
+            bound = "DEFAULT" if node.partbound.is_default else deparse(node.partbound)
+            if (p := self.context.table(parent or "")) is not None and not cols:
+                cols = list(p.columns)
+        table = Table(
+            schema,
+            name,
+            columns=tuple(cols),
+            constraints=tuple(cons),
+            partition_key=deparse(node.partspec) if node.partspec is not None else None,
+            partition_of=parent if node.partbound is not None else None,
+            partition_bound=bound,
+            inherits=(parent,) if parent and node.partbound is None else (),
+        )
+        self._put_table(table)
+        for c in cons:
+            if c.index:
+                self._index(qualname(schema, c.index), key)
+        self._set(new_tables=self.context.new_tables | {key})
+
+    def _on_CreateTableAsStmt(self, node: Any) -> None:
+        key = relkey(node.into.rel, self.context.default_schema)
+        schema, name = _split(key)
+        if node.objtype == OT.OBJECT_MATVIEW:
+            deps = tuple(
+                dict.fromkeys(
+                    relkey(rv, self.context.default_schema) for rv in range_vars(node.query)
+                )
+            )
+            view = View(schema, name, deparse(node.query), materialized=True, depends_on=deps)
+            s = self.schema
+            self._set(schema=dataclasses.replace(s, views={**s.views, key: view}))
+            return
+        self._put_table(Table(schema, name))
+        self._set(new_tables=self.context.new_tables | {key})
+
+    def _on_CreateSeqStmt(self, node: Any) -> None:
+        key = relkey(node.sequence, self.context.default_schema)
+        self._set(new_tables=self.context.new_tables | {key})
+
+    def _on_ViewStmt(self, node: Any) -> None:
+        key = relkey(node.view, self.context.default_schema)
+        schema, name = _split(key)
+        deps = tuple(
+            dict.fromkeys(relkey(rv, self.context.default_schema) for rv in range_vars(node.query))
+        )
+        s = self.schema
+        view = View(schema, name, deparse(node.query), depends_on=deps)
+        self._set(schema=dataclasses.replace(s, views={**s.views, key: view}))
+
+    def _on_IndexStmt(self, node: Any) -> None:
+        table = relkey(node.relation, self.context.default_schema)
+        schema, _ = _split(table)
+        name = node.idxname or f"{_split(table)[1]}_idx"
+        keys = tuple(qi(e.name) if e.name else deparse(e.expr) for e in node.indexParams or ())
+        self._index(qualname(schema, name), table)
+        t = self._known(table)
+        idx = Index(name, "", unique=bool(node.unique), keys=keys)
+        self._put_table(dataclasses.replace(t, indexes=(*t.indexes, idx)))
+
+    def _on_DropStmt(self, node: Any) -> None:
+        for obj in node.objects or ():
+            names = obj if isinstance(obj, tuple) else (obj,)
+            key = names_key(names, self.context.default_schema)
+            if node.removeType == OT.OBJECT_TABLE:
+                self._drop_table(key)
+            elif node.removeType == OT.OBJECT_INDEX:
+                table = self.context.index_table(key)
+                self._set(
+                    index_tables={i: t for i, t in self.context.index_tables.items() if i != key}
+                )
+                if table and (t := self.context.table(table)) is not None:
+                    name = _split(key)[1]
+                    self._put_table(
+                        dataclasses.replace(
+                            t, indexes=tuple(i for i in t.indexes if i.name != name)
+                        )
+                    )
+
+    def _on_RenameStmt(self, node: Any) -> None:
+        if node.relation is None:
+            return
+        key = relkey(node.relation, self.context.default_schema)
+        t = self.context.table(key)
+        if node.renameType == OT.OBJECT_TABLE and t is not None:
+            self._drop_table(key)
+            self._put_table(dataclasses.replace(t, name=node.newname))
+        elif node.renameType == OT.OBJECT_COLUMN and t is not None:
+            cols = tuple(
+                dataclasses.replace(c, name=node.newname) if c.name == node.subname else c
+                for c in t.columns
+            )
+            self._put_table(dataclasses.replace(t, columns=cols))
+        elif node.renameType == OT.OBJECT_TABCONSTRAINT and t is not None:
+            cons = tuple(
+                dataclasses.replace(c, name=node.newname) if c.name == node.subname else c
+                for c in t.constraints
+            )
+            self._put_table(dataclasses.replace(t, constraints=cons))
+
+    def _on_CreateEnumStmt(self, node: Any) -> None:
+        key = names_key(node.typeName, self.context.default_schema)
+        schema, name = _split(key)
+        labels = tuple(v.sval for v in node.vals or ())
+        s = self.schema
+        self._set(
+            schema=dataclasses.replace(s, enums={**s.enums, key: EnumType(schema, name, labels)})
+        )
+
+    def _on_CreateDomainStmt(self, node: Any) -> None:
+        key = names_key(node.domainname, self.context.default_schema)
+        schema, name = _split(key)
+        cons = tuple(
+            DomainConstraint(c.conname or f"{name}_check", deparse(c), not c.skip_validation)
+            for c in node.constraints or ()
+            if c.contype in (CT.CONSTR_CHECK, CT.CONSTR_NOTNULL)
+        )
+        domain = Domain(schema, name, format_type(node.typeName), constraints=cons)
+        s = self.schema
+        self._set(schema=dataclasses.replace(s, domains={**s.domains, key: domain}))
+
+    def _on_AlterDomainStmt(self, node: Any) -> None:
+        key = names_key(node.typeName, self.context.default_schema)
+        d = self.schema.domains.get(key)
+        if d is not None and node.subtype == "C":
+            c = node.def_
+            con = DomainConstraint(
+                c.conname or f"{d.name}_check", deparse(c), not c.skip_validation
+            )
+            s = self.schema
+            domain = dataclasses.replace(d, constraints=(*d.constraints, con))
+            self._set(schema=dataclasses.replace(s, domains={**s.domains, key: domain}))
+
+    def _on_CreateFunctionStmt(self, node: Any) -> None:
+        key = names_key(node.funcname, self.context.default_schema)
+        schema, name = _split(key)
+        text = deparse(node)
+        volatility = {**self.context.volatility, name.lower(): _volatility(text)}
+        s = self.schema
+        fn = Function(schema, name, "", "f", text)
+        self._set(
+            schema=dataclasses.replace(s, functions={**s.functions, key: fn}), volatility=volatility
+        )
+
+    def _on_AlterTableStmt(self, node: Any) -> None:
+        key = relkey(node.relation, self.context.default_schema)
+        if node.objtype != OT.OBJECT_TABLE:
+            return
+        for cmd in node.cmds or ():
+            self._alter(key, self._known(key), cmd)
+
+    def _known(self, key: str) -> Table:
+        """The table `key`, or a stub of it (a table of an earlier migration not seen: it exists)."""
+        t = self.context.table(key)
+        if t is None:
+            t = Table(*_split(key))
+            self._put_table(t)
+        return t
+
+    def _alter(self, key: str, t: Table, cmd: Any) -> None:
+        st = cmd.subtype
+        cols = t.columns
+        if st == AT.AT_AddColumn:
+            col = _column(cmd.def_)
+            cons = tuple(
+                self._constraint(key, c, (col.name,))
+                for c in cmd.def_.constraints or ()
+                if c.contype in _KINDS
+            )
+            self._put_table(
+                dataclasses.replace(t, columns=(*cols, col), constraints=(*t.constraints, *cons))
+            )
+        elif st == AT.AT_DropColumn:
+            self._put_table(
+                dataclasses.replace(t, columns=tuple(c for c in cols if c.name != cmd.name))
+            )
+        elif st == AT.AT_AlterColumnType:
+            new = format_type(cmd.def_.typeName)
+            self._put_table(dataclasses.replace(t, columns=_replace_col(cols, cmd.name, type=new)))
+        elif st in (AT.AT_SetNotNull, AT.AT_DropNotNull):
+            self._put_table(
+                dataclasses.replace(
+                    t, columns=_replace_col(cols, cmd.name, not_null=st == AT.AT_SetNotNull)
+                )
+            )
+        elif st == AT.AT_AddConstraint and cmd.def_.contype == CT.CONSTR_NOTNULL:
+            col = cmd.def_.keys[0].sval
+            valid = not cmd.def_.skip_validation
+            named = cmd.def_.conname
+            self._put_table(
+                dataclasses.replace(
+                    t,
+                    columns=_replace_col(
+                        cols, col, not_null=True, not_null_valid=valid, not_null_name=named
+                    ),
+                )
+            )
+        elif st == AT.AT_AddConstraint and cmd.def_.contype in _KINDS:
+            con = self._constraint(key, cmd.def_, ())
+            self._put_table(dataclasses.replace(t, constraints=(*t.constraints, con)))
+            if con.index:
+                self._index(qualname(t.schema, con.index), key)
+        elif st == AT.AT_ValidateConstraint:
+            cons = tuple(
+                dataclasses.replace(c, validated=True) if c.name == cmd.name else c
+                for c in t.constraints
+            )
+            cols = tuple(
+                dataclasses.replace(c, not_null_valid=True) if c.not_null_name == cmd.name else c
+                for c in cols
+            )
+            self._put_table(dataclasses.replace(t, constraints=cons, columns=cols))
+        elif st == AT.AT_DropConstraint:
+            self._put_table(
+                dataclasses.replace(
+                    t, constraints=tuple(c for c in t.constraints if c.name != cmd.name)
+                )
+            )
+        elif st == AT.AT_AttachPartition:
+            part = relkey(cmd.def_.name, self.context.default_schema)
+            if (p := self.context.table(part)) is not None:
+                bound = "DEFAULT" if cmd.def_.bound.is_default else deparse(cmd.def_.bound)
+                self._put_table(dataclasses.replace(p, partition_of=key, partition_bound=bound))
+        elif st == AT.AT_DetachPartition:
+            part = relkey(cmd.def_.name, self.context.default_schema)
+            if (p := self.context.table(part)) is not None:
+                self._put_table(dataclasses.replace(p, partition_of=None, partition_bound=None))
+
+    def _constraint(self, table: str, c: Any, columns: tuple[str, ...]) -> Constraint:
+        kind = _KINDS[c.contype]
+        cols = (
+            tuple(k.sval for k in c.keys or ())
+            or tuple(k.sval for k in c.fk_attrs or ())
+            or columns
+        )
+        tname = _split(table)[1]
+        name = c.conname or "_".join(
+            (tname, *cols[:1], _SUFFIX[kind])
+            if kind is not ConstraintKind.PRIMARY_KEY
+            else (tname, "pkey")
+        )
+        definition = (
+            f"CHECK ({deparse(c.raw_expr)})" if kind is ConstraintKind.CHECK else deparse(c)
+        )
+        ref = relkey(c.pktable, self.context.default_schema) if c.pktable is not None else None
+        index = (
+            (c.indexname or name)
+            if kind in (ConstraintKind.PRIMARY_KEY, ConstraintKind.UNIQUE, ConstraintKind.EXCLUSION)
+            else None
+        )
+        return Constraint(
+            name,
+            kind,
+            definition,
+            cols,
+            validated=not c.skip_validation,
+            ref_table=ref,
+            index=index,
+        )
+
+
+def _column(el: Any) -> Column:
+    cons = el.constraints or ()
+    not_null = any(
+        c.contype in (CT.CONSTR_NOTNULL, CT.CONSTR_PRIMARY, CT.CONSTR_IDENTITY) for c in cons
+    )
+    default = next((deparse(c.raw_expr) for c in cons if c.contype == CT.CONSTR_DEFAULT), None)
+    return Column(
+        el.colname,
+        format_type(el.typeName),
+        not_null=not_null or is_serial(el.typeName),
+        default=default,
+    )
+
+
+def _replace_col(cols: tuple[Column, ...], name: str, **changes: Any) -> tuple[Column, ...]:
+    return tuple(dataclasses.replace(c, **changes) if c.name == name else c for c in cols)
