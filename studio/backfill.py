@@ -376,8 +376,8 @@ async def _start(
     if found is not None:
         return found
     key, table = spec.key_sql, spec.table
-    stop = await conn.fetchval(f"SELECT max({key})::text FROM {table}")
-    rows = await conn.fetchval(f"SELECT count(*) FROM {table}") if stop is not None else 0
+    # one snapshot: the rows up to the stop key (a row committed later below it is done, not counted)
+    stop, rows = await conn.fetchrow(f"SELECT max({key})::text, count(*) FROM {table}")
     await conn.execute(
         f"""INSERT INTO {progress_table(history)} (version, step, table_name, key_column, stop_key, rows_total)
             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",

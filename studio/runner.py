@@ -20,6 +20,10 @@
   14+): when the migrator process dies, its server session notices within a
   second and stops, instead of finishing a statement nobody will record while
   keeping the migration lock.
+- While a step runs, the lock-queue guard (`studio.queue_guard`) watches it
+  with the lock monitor: a step waiting for its lock past `queue_guard`
+  seconds while the application queues behind it is cancelled and retried.
+  The guard opens its own connection, so it needs a URL as the target.
 - Events (`studio.events`) go to an `on_event` sink: the CLI prints them, the
   studio draws them; `studio.events.stream` makes an async iterator of a run.
 - Expand/contract (`studio.expand`): a migration with a phase or a backfill
@@ -57,6 +61,7 @@ from studio.events import (
 from studio.executor import Backoff, Executor, StatementTimeout
 from studio.history import HistoryRow, HistoryTable, State
 from studio.migration_format import Phase
+from studio.queue_guard import QueueGuard
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -190,6 +195,18 @@ async def _session(
             await asyncio.wait_for(conn.close(), timeout=5)
 
 
+@contextlib.asynccontextmanager
+async def _queue_guard(target: Target, settings: Settings) -> AsyncIterator[QueueGuard | None]:
+    """The lock-queue guard of a run (none on a caller's connection: the guard needs a URL)."""
+    if not isinstance(target, str) or settings.queue_guard <= 0:
+        yield None
+        return
+    async with QueueGuard.running(
+        target, limit=settings.queue_guard, connect_timeout=settings.connect_timeout
+    ) as guard:
+        yield guard
+
+
 def _where(target: Target) -> str:
     return mask_dsn(target) if isinstance(target, str) else ""
 
@@ -233,7 +250,7 @@ async def apply(
     table = HistoryTable.parse(settings.history_table)
     started = clock()
     with translate(_where(target)):
-        async with _session(target, settings) as conn:
+        async with _session(target, settings) as conn, _queue_guard(target, settings) as guard:
             await _watch_client(conn)
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:
@@ -252,6 +269,7 @@ async def apply(
                     backoff,
                     rng or random.Random(),
                     await history.client_host(conn),
+                    guard,
                 )
                 await emit(
                     on_event,
@@ -357,7 +375,13 @@ async def _apply_one(
                     )
     except StudioError as e:
         current = runner.current
-        if not whole and current is not None and current > 1:
+        # a failed backfill's hint already says where it resumes
+        if (
+            not whole
+            and current is not None
+            and current > 1
+            and not isinstance(e, backfill.BackfillFailed)
+        ):
             e.hint = (
                 f"steps 1-{current - 1} are committed and recorded; fix the cause, then run migrate again "
                 f"to resume at step {current}"
@@ -528,7 +552,7 @@ async def rollback(
     table = HistoryTable.parse(settings.history_table)
     started = clock()
     with translate(_where(target)):
-        async with _session(target, settings) as conn:
+        async with _session(target, settings) as conn, _queue_guard(target, settings) as guard:
             await _watch_client(conn)
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:
@@ -543,6 +567,7 @@ async def rollback(
                     backoff,
                     rng or random.Random(),
                     await history.client_host(conn),
+                    guard,
                 )
                 await emit(
                     on_event,
