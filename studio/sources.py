@@ -331,11 +331,20 @@ def _on_path(root: Path) -> Any:
             sys.path.remove(entry)
 
 
+def _forget_project_modules(top: str, root: Path) -> None:
+    """Drop an earlier import of the user's package, so a long-running studio sees edited models."""
+    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+        origin = getattr(sys.modules[name], "__file__", None) or ""
+        if origin.startswith(str(root) + os.sep) and name.split(".")[0] != "studio":
+            del sys.modules[name]
+
+
 def import_metadata(spec: str, root: Path) -> list[Any]:
     """Import `module:attr` with the project root on the path; return its MetaData objects."""
     import sqlalchemy as sa
 
     module_name, _, attr = spec.partition(":")
+    _forget_project_modules(module_name.split(".")[0], root)
     with _on_path(root):
         try:
             module = importlib.import_module(module_name)
@@ -368,8 +377,15 @@ def _sqlalchemy_ddl(source: Source, settings: Settings) -> tuple[list[Batch], li
     statements: list[str] = []
     schemas: set[str] = set()
     for md in metadatas:
+        # tables, and the types and sequences they use, may each name a schema
         for table in md.tables.values():
             schemas.add(table.schema or "public")
+            for column in table.columns:
+                if isinstance(getattr(column.type, "schema", None), str):
+                    schemas.add(column.type.schema)
+        for seq in getattr(md, "_sequences", {}).values():
+            if seq.schema:
+                schemas.add(seq.schema)
 
     def collect(sql: Any, *args: Any, **kwargs: Any) -> None:
         statements.append(str(sql.compile(dialect=engine.dialect)).strip())
