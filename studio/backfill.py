@@ -146,7 +146,7 @@ def _conjuncts(node: Any) -> list[Any]:
     from pglast.enums import BoolExprType
 
     if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
-        return [x for arg in node.args for x in _conjuncts(arg)]
+        return [x for arg in node.args or () for x in _conjuncts(arg)]
     return [node] if node is not None else []
 
 
@@ -155,17 +155,20 @@ def _bound(node: Any) -> tuple[str, str, int] | None:
     from pglast import ast
     from pglast.enums import A_Expr_Kind
 
-    if not isinstance(node, ast.A_Expr) or node.kind != A_Expr_Kind.AEXPR_OP or len(node.name) != 1:
+    if not isinstance(node, ast.A_Expr) or node.kind != A_Expr_Kind.AEXPR_OP:
         return None
-    op = node.name[0].sval
+    names = node.name or ()
+    if len(names) != 1 or not isinstance(names[0], ast.String):
+        return None
+    op = str(names[0].sval)
     flip = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
     left, right = node.lexpr, node.rexpr
     if isinstance(left, ast.ParamRef) and isinstance(right, ast.ColumnRef):
         left, right, op = right, left, flip.get(op, op)
     if isinstance(left, ast.ColumnRef) and isinstance(right, ast.ParamRef):
-        last = left.fields[-1]
-        if isinstance(last, ast.String):
-            return last.sval, op, right.number
+        last = (left.fields or ())[-1:]
+        if last and isinstance(last[0], ast.String) and last[0].sval:
+            return str(last[0].sval), op, int(right.number or 0)
     return None
 
 
@@ -178,8 +181,8 @@ def _columns(node: Any) -> set[str]:
     class Refs(Visitor):
         def visit_ColumnRef(self, ancestors: object, ref: ast.ColumnRef) -> None:
             last = (ref.fields or ())[-1:]
-            if last and isinstance(last[0], ast.String):
-                found.add(last[0].sval)
+            if last and isinstance(last[0], ast.String) and last[0].sval:
+                found.add(str(last[0].sval))
 
     if node is not None:
         Refs()(node)

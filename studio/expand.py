@@ -265,14 +265,15 @@ def plan(
 ) -> Phases | None:
     """Split ordered changes into expand and contract steps, or None when nothing needs phases.
 
-    `step` renders a change that stays out of the phases.
+    `step` renders a change that stays out of the phases. When every
+    candidate had to stay plain, the result has no moves, only `notes`.
 
     Raises:
         ExpandUnsupported: under `force`, a change that cannot be phased.
     """
     units, notes = _units(changes, old, new, options)
     if not units:
-        return None
+        return Phases((), (), None, (), tuple(notes)) if notes else None
     owner: dict[int, _Unit] = {}
     for unit in units:
         for c in unit.changes:

@@ -192,9 +192,9 @@ async def generate(
         lambda c: [_step(x, server_version) for x in forms.get(id(c), (c,))],
         options,
     )
-    if phases is not None:
+    if phases is not None and phases.moves:
         return _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
-    notes = _plain_notes(changes)
+    notes = (phases.notes if phases else ()) + _plain_notes(changes)
     steps = [_step(c, server_version) for c in changes]
     text = migrations.render_migration(version, steps, description=(name,), **header)
     inverses = [c.inverse() for c in reversed(changes)]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from studio.history import HistoryRow
     from studio.migrations import Migration
 
-_EXPAND_LINE = re.compile(r"^expand migration:\s*(\d{14})\b")
+_EXPAND_LINE = re.compile(r"^expand migration:\s*(\d{14})(?!\d)")
 
 
 class ContractBlocked(StudioError):
@@ -124,7 +124,7 @@ def pairs(
 ) -> tuple[Pair, ...]:
     """Every expand migration on disk with its contract and where they stand."""
     recorded = {r.version: r for r in rows}
-    contracts = {}
+    contracts: dict[str, Migration] = {}
     for m in migrations:
         if m.phase is Phase.CONTRACT and (e := expand_of(m, migrations)) is not None:
             contracts.setdefault(e.version, m)

@@ -1,0 +1,293 @@
+"""Expand/contract planning, the backfill step's format and the contract gate (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from pglast import parse_sql
+
+from studio import backfill, expand, phases
+from studio.changes import Change
+from studio.diff import Rename, diff
+from studio.errors import MigrationFileError
+from studio.expand import ColumnMove, ExpandUnsupported, Options
+from studio.generate import _step
+from studio.history import HistoryRow, Kind
+from studio.migrations import Migration, Phase, StepSpec, parse_text, render_migration
+from studio.model import Column, Constraint, ConstraintKind, EnumType, Index, Schema, Table
+
+
+def table(
+    *columns: Column, constraints: tuple[Constraint, ...] = (), indexes: tuple[Index, ...] = ()
+) -> Table:
+    pk = Constraint(
+        "orders_pkey", ConstraintKind.PRIMARY_KEY, "PRIMARY KEY (id)", ("id",), index="orders_pkey"
+    )
+    return Table(
+        "public",
+        "orders",
+        (Column("id", "integer", not_null=True), *columns),
+        (pk, *constraints),
+        indexes,
+    )
+
+
+def schema(t: Table, *enums: EnumType) -> Schema:
+    return Schema(tables={t.key: t}, enums={e.key: e for e in enums})
+
+
+STATUS = Column("status", "character varying(50)", default="'pending'::character varying")
+ORDER_STATUS = Column(
+    "order_status", "public.order_status", default="'pending'::public.order_status"
+)
+ENUM = EnumType("public", "order_status", ("pending", "paid", "shipped"))
+QTY = Column("qty", "integer", not_null=True, default="0")
+QTY_CHECK = Constraint("orders_qty_check", ConstraintKind.CHECK, "CHECK ((qty >= 0))", ("qty",))
+
+
+def steps_of(c: Change) -> list[StepSpec]:
+    return [_step(c, 180000)]
+
+
+def planned(
+    old: Schema, new: Schema, renames: tuple[Rename, ...] = (), **kw: object
+) -> expand.Phases | None:
+    options = Options(**{"force": True, **kw})  # type: ignore[arg-type]
+    return expand.plan(diff(old, new, renames), old, new, steps_of, options)
+
+
+def sql_of(specs: tuple[StepSpec, ...]) -> list[str]:
+    return [str(s) for spec in specs for s in spec.statements]
+
+
+def test_rename_to_an_enum_plans_expand_and_contract() -> None:
+    old, new = schema(table(STATUS)), schema(table(ORDER_STATUS), ENUM)
+    p = planned(old, new, (Rename("column", "public.orders.status", "public.orders.order_status"),))
+    assert p is not None
+    (move,) = p.moves
+    assert isinstance(move, ColumnMove) and move.renamed and move.physical == "order_status"
+    up = sql_of(p.expand)
+    assert up[0].startswith("CREATE TYPE public.order_status")  # what the new column needs, first
+    assert up[1] == "ALTER TABLE public.orders ADD COLUMN order_status public.order_status"
+    assert up[2].startswith("CREATE FUNCTION public.orders_order_status_sync() RETURNS trigger")
+    assert "NEW.order_status := NEW.status::public.order_status;" in up[2]
+    assert "NEW.status := NEW.order_status::character varying(50);" in up[2]
+    assert up[3].startswith(
+        "CREATE TRIGGER orders_order_status_sync BEFORE INSERT OR UPDATE OF status, order_status"
+    )
+    assert p.expand[-1].backfill
+    down = sql_of(p.contract)
+    assert down == [
+        "DROP TRIGGER orders_order_status_sync ON public.orders",
+        "DROP FUNCTION public.orders_order_status_sync()",
+        "ALTER TABLE public.orders DROP COLUMN status",
+        "ALTER TABLE public.orders ALTER COLUMN order_status SET DEFAULT 'pending'::public.order_status",
+    ]
+    assert (
+        p.expand_down is not None and sql_of(p.expand_down)[-1] == "DROP TYPE public.order_status"
+    )
+    for statement in up + down:
+        parse_sql(statement)  # every statement is PostgreSQL's
+
+
+def test_int_to_bigint_goes_through_a_temporary_column_renamed_at_contract() -> None:
+    old = schema(table(QTY, constraints=(QTY_CHECK,)))
+    new = schema(table(replace(QTY, type="bigint"), constraints=(QTY_CHECK,)))
+    p = planned(old, new)
+    assert p is not None
+    (move,) = p.moves
+    assert isinstance(move, ColumnMove) and move.physical == "qty__new" and move.early_not_null
+    up = sql_of(p.expand)
+    assert up[0] == "ALTER TABLE public.orders ADD COLUMN qty__new bigint"
+    # the declared CHECK on the new column, under a temporary name, NOT VALID; NOT NULL as a CHECK
+    assert (
+        up[3]
+        == "ALTER TABLE public.orders ADD CONSTRAINT orders_qty_check__new CHECK (qty__new >= 0) NOT VALID"
+    )
+    assert up[4] == (
+        "ALTER TABLE public.orders ADD CONSTRAINT orders_qty_nn_check CHECK (qty__new IS NOT NULL) NOT VALID"
+    )
+    assert "UPDATE public.orders SET qty__new = qty::bigint" in up[5]
+    assert sql_of(p.contract) == [
+        "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_qty_check__new",
+        "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_qty_nn_check",
+        "DROP TRIGGER orders_qty_sync ON public.orders",
+        "DROP FUNCTION public.orders_qty_sync()",
+        "ALTER TABLE public.orders DROP COLUMN qty",
+        "ALTER TABLE public.orders RENAME COLUMN qty__new TO qty",
+        "ALTER TABLE public.orders RENAME CONSTRAINT orders_qty_check__new TO orders_qty_check",
+        "ALTER TABLE public.orders ALTER COLUMN qty SET DEFAULT 0",
+        "ALTER TABLE public.orders ALTER COLUMN qty SET NOT NULL",
+        "ALTER TABLE public.orders DROP CONSTRAINT orders_qty_nn_check",
+    ]
+    # the swap is one step: one short transaction
+    assert len(p.contract[-1].statements) == 8
+
+
+def test_new_not_null_on_a_nullable_column_is_checked_at_contract() -> None:
+    old = schema(table(replace(QTY, not_null=False)))
+    new = schema(table(replace(QTY, type="bigint")))
+    p = planned(old, new)
+    assert p is not None
+    assert not any("nn_check" in s for s in sql_of(p.expand))
+    assert sql_of(p.contract)[:2] == [
+        "ALTER TABLE public.orders ADD CONSTRAINT orders_qty_nn_check CHECK (qty__new IS NOT NULL) NOT VALID",
+        "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_qty_nn_check",
+    ]
+
+
+def test_when_phases_apply() -> None:
+    old = schema(table(QTY))
+    new = schema(table(replace(QTY, type="bigint")))
+    changes = diff(old, new)
+    assert expand.plan(changes, old, new, steps_of, Options()) is None
+    small = Options(sizes={"public.orders": 10}, threshold=1000)
+    assert expand.plan(changes, old, new, steps_of, small) is None
+    big = Options(sizes={"public.orders": 5000}, threshold=1000)
+    assert expand.plan(changes, old, new, steps_of, big) is not None
+    # a widening that does not rewrite stays plain
+    wide_old = schema(table(Column("note", "character varying(20)")))
+    wide_new = schema(table(Column("note", "character varying(40)")))
+    assert (
+        expand.plan(diff(wide_old, wide_new), wide_old, wide_new, steps_of, Options(force=True))
+        is None
+    )
+
+
+def test_unsupported_column_is_refused_when_asked_and_noted_otherwise() -> None:
+    index = Index(
+        "orders_qty_idx",
+        "CREATE INDEX orders_qty_idx ON public.orders USING btree (qty)",
+        keys=("qty",),
+    )
+    old = schema(table(QTY, indexes=(index,)))
+    new = schema(table(replace(QTY, type="bigint"), indexes=(index,)))
+    with pytest.raises(ExpandUnsupported, match="index orders_qty_idx uses it"):
+        planned(old, new)
+    p = expand.plan(diff(old, new), old, new, steps_of, Options(sizes={"public.orders": 10**9}))
+    assert p is not None and not p.moves and "orders_qty_idx" in p.notes[0]
+
+
+def test_table_rename_keeps_an_updatable_view() -> None:
+    old = schema(table(QTY))
+    new = Schema(tables={"public.purchases": replace(table(QTY), name="purchases")})
+    p = planned(old, new, (Rename("table", "public.orders", "public.purchases"),))
+    assert p is not None
+    assert sql_of(p.expand) == [
+        "ALTER TABLE public.orders RENAME TO purchases",
+        "CREATE VIEW public.orders AS SELECT * FROM public.purchases",
+    ]
+    assert sql_of(p.contract) == ["DROP VIEW public.orders"]
+
+
+def test_backfill_step_round_trips_through_the_file_format() -> None:
+    p = planned(schema(table(QTY)), schema(table(replace(QTY, type="bigint"))), batch_size=2500)
+    assert p is not None
+    text = render_migration("20250101000000", p.expand, phase=Phase.EXPAND)
+    parsed = parse_text(text)
+    assert parsed.phase is Phase.EXPAND
+    step = parsed.steps[-1]
+    assert (
+        step.backfill and "backfill table=public.orders key=id batch_size=2500" in step.annotations
+    )
+    spec = backfill.parse_step(step)
+    assert (spec.table, spec.key, spec.batch_size, spec.sources) == (
+        "public.orders",
+        "id",
+        2500,
+        ("qty",),
+    )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE t SET b = a WHERE id > $1",
+        "UPDATE t SET b = a WHERE id >= $1 AND other <= $2",
+        "SELECT 1",
+        "UPDATE t SET b = a WHERE id >= $1 AND id <= $2; UPDATE t SET c = 1",
+    ],
+)
+def test_backfill_step_of_another_shape_is_refused(sql: str) -> None:
+    step = parse_text(f"-- schema-studio:step\n-- schema-studio:backfill\n{sql};\n").steps[0]
+    with pytest.raises(MigrationFileError, match="backfill step 1"):
+        backfill.parse_step(step)
+
+
+def test_bounds_may_be_written_either_way_round() -> None:
+    step = parse_text(
+        '-- schema-studio:step\n-- schema-studio:backfill\nUPDATE s."T" SET b = a::bigint WHERE $2 >= "Id" AND $1 <= "Id";\n'
+    ).steps[0]
+    spec = backfill.parse_step(step)
+    assert (spec.table, spec.key, spec.batch_size) == ('s."T"', "Id", expand.DEFAULT_BATCH_SIZE)
+
+
+# --- pairs and the gate ---------------------------------------------------------------------
+
+
+def migration(
+    version: str, phase: Phase | None, description: tuple[str, ...] = (), backfill_at: int = 0
+) -> Migration:
+    steps = parse_text(
+        "".join(
+            f"-- schema-studio:step\n{'-- schema-studio:backfill' + chr(10) if i == backfill_at else ''}"
+            f"{'UPDATE t SET b = a WHERE id >= $1 AND id <= $2' if i == backfill_at else 'SELECT 1'};\n"
+            for i in (1, 2, 3)
+        )
+    ).steps
+    return Migration(
+        version, f"m{version[-1]}", Path(f"{version}_m.sql"), steps, phase, description=description
+    )
+
+
+def row(m: Migration, steps_done: int, finished: bool) -> HistoryRow:
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    return HistoryRow(
+        m.version,
+        m.name,
+        m.checksum,
+        Kind.MIGRATE,
+        steps_done,
+        3,
+        0,
+        now,
+        now if finished else None,
+        1,
+        "me",
+        None,
+        "0",
+    )
+
+
+def test_contract_pairs_with_its_expand_and_is_gated() -> None:
+    e1 = migration("20250101000001", Phase.EXPAND, backfill_at=3)
+    e2 = migration("20250101000002", Phase.EXPAND, backfill_at=3)
+    c1 = migration(
+        "20250101000003", Phase.CONTRACT, ("expand migration: 20250101000001_m1_expand",)
+    )
+    c2 = migration("20250101000004", Phase.CONTRACT)
+    ms = [e1, e2, c1, c2]
+    assert phases.expand_of(c1, ms) is e1
+    assert phases.expand_of(c2, ms) is e2  # no header line: the nearest expand before it
+    with pytest.raises(phases.ContractBlocked):
+        phases.gate(c1, ms, set(), confirmed=True)
+    with pytest.raises(phases.ContractNotConfirmed, match="drops what the old application version"):
+        phases.gate(c1, ms, {e1.version}, confirmed=False)
+    phases.gate(c1, ms, {e1.version}, confirmed=True)
+
+    progress = [
+        backfill.Progress(e2.version, 3, "public.t", "id", "100", "40", 100, 40, 40, 4, False)
+    ]
+    pairs = phases.pairs(ms, [row(e1, 3, True), row(c1, 3, True), row(e2, 2, False)], progress)
+    assert [(p.expand.version, p.state) for p in pairs] == [
+        (e1.version, phases.PairState.CONTRACTED),
+        (e2.version, phases.PairState.BACKFILLING),
+    ]
+    assert pairs[1].describe() == "backfilling 40% (40/100 rows)"
+    assert phases.pairs(ms, [row(e2, 3, True)], ())[1].state is phases.PairState.BACKFILLED
+    assert phases.pairs(ms, [row(e2, 1, False)], ())[1].state is phases.PairState.EXPANDING
+    assert phases.pairs(ms, [], ())[0].state is phases.PairState.PENDING
