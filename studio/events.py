@@ -152,6 +152,29 @@ class LockTimeoutRetry(Event):
     blockers: tuple[Blocker, ...] = ()
     # the whole migration is retried (one transaction), not only the step
     whole_migration: bool = False
+    # "lock_timeout", or "queue_guard" when the lock-queue guard cancelled the step
+    cause: str = "lock_timeout"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueGuardTripped(Event):
+    """A step waited for its lock longer than queue_guard while sessions queued behind it: cancelled.
+
+    A `LockTimeoutRetry` (cause "queue_guard") follows. `blockers` are the
+    sessions the step waited for: the ones to stop.
+    """
+
+    version: str
+    index: int
+    attempt: int
+    # how long the step had waited, the lock mode it asked for and on what
+    waited: float
+    mode: str
+    target: str
+    # sessions queued behind the step, and the longest of their waits
+    queued: int
+    queued_longest: float
+    blockers: tuple[Blocker, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,6 +12,10 @@ runs one step, or one whole transactional migration, and reports it:
   tables the statement touches (asked right after the timeout, from the same
   session, whose own locks are gone by then).
 - statement_timeout (57014) fails the step with the step and the limit.
+- With a lock-queue guard (`studio.queue_guard`), a statement that waits for
+  its lock past `queue_guard` while other sessions queue behind it is
+  cancelled by the guard and retried like a lock timeout; the events name
+  the sessions it waited for.
 - Before a `CREATE INDEX CONCURRENTLY` step, an invalid index of that name
   (left by an interrupted build: the build is not transactional) is dropped
   with `DROP INDEX CONCURRENTLY IF EXISTS`, so the step rebuilds it; a valid
@@ -34,6 +38,7 @@ from studio.events import (
     Direction,
     InvalidIndexDropped,
     LockTimeoutRetry,
+    QueueGuardTripped,
     StepFinished,
     StepStarted,
     emit,
@@ -48,6 +53,7 @@ if TYPE_CHECKING:
     from studio.events import EventSink
     from studio.history import HistoryTable
     from studio.migrations import Migration, Statement, Step
+    from studio.queue_guard import QueueGuard, Trip
 
 
 class StatementTimeout(StudioError):
@@ -72,10 +78,12 @@ class Backoff:
 class LockTimeout(Exception):
     """A statement hit lock_timeout (internal: becomes a retry, or LockTimeoutExceeded)."""
 
-    def __init__(self, step: Step, statement: str) -> None:
+    def __init__(self, step: Step, statement: str, trip: Trip | None = None) -> None:
         super().__init__(statement)
         self.step = step
         self.statement = statement
+        # set when the lock-queue guard cancelled the statement, not lock_timeout
+        self.trip = trip
 
 
 # --- the executor ------------------------------------------------------------------------------------
@@ -94,9 +102,11 @@ class Executor:
         backoff: Backoff,
         rng: random.Random,
         host: str,
+        guard: QueueGuard | None = None,
     ) -> None:
         self.conn, self.settings, self.table, self.sink = conn, settings, table, sink
         self.clock, self.backoff, self.rng, self.host = clock, backoff, rng, host
+        self.guard = guard
         # the step running now (or the last one that ran), for failure reports
         self.current: int | None = None
 
@@ -115,12 +125,16 @@ class Executor:
 
     async def _exec(self, m: Migration, step: Step, sql: str, line: int, path: str) -> None:
         where = f"step {step.index} of {path}, line {line}"
+        guarded = self.guard.watch(self.conn) if self.guard else contextlib.nullcontext(None)
         with translate(where):
             try:
-                await self.conn.execute(sql)
+                async with guarded as watch:
+                    await self.conn.execute(sql)
             except asyncpg.LockNotAvailableError:
                 raise LockTimeout(step, sql) from None
             except asyncpg.QueryCanceledError as e:
+                if watch is not None and watch.trip is not None:
+                    raise LockTimeout(step, sql, watch.trip) from None
                 limit = self.settings.statement_timeout
                 if "statement timeout" in str(e) and limit not in ("0", ""):
                     raise StatementTimeout(
@@ -152,7 +166,23 @@ class Executor:
         self, m: Migration, lt: LockTimeout, attempt: int, *, whole: bool
     ) -> None:
         """Retry after a backoff, or give up when the retries are spent."""
-        blockers = await self.blockers(lt.statement)
+        if (trip := lt.trip) is not None:
+            # the monitor saw whom the statement waited for: name them, not guesses
+            blockers = trip.blockers
+            await self.emit(
+                QueueGuardTripped,
+                version=m.version,
+                index=lt.step.index,
+                attempt=attempt,
+                waited=trip.wait.waited,
+                mode=trip.wait.mode,
+                target=str(trip.wait.target),
+                queued=len(trip.queued),
+                queued_longest=trip.queued_longest,
+                blockers=blockers,
+            )
+        else:
+            blockers = await self.blockers(lt.statement)
         if attempt > self.settings.retries:
             raise LockTimeoutExceeded(
                 f"{lt.step.index} of {m.filename} (lock_timeout {self.settings.lock_timeout}, {attempt} attempts)",
@@ -168,6 +198,7 @@ class Executor:
             delay=delay,
             blockers=blockers,
             whole_migration=whole,
+            cause="lock_timeout" if trip is None else "queue_guard",
         )
         await asyncio.sleep(delay)
 

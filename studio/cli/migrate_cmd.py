@@ -38,6 +38,7 @@ from studio.events import (
     MigrationFailed,
     MigrationFinished,
     MigrationStarted,
+    QueueGuardTripped,
     RunFinished,
     RunStarted,
     StepFinished,
@@ -113,15 +114,28 @@ class ProgressPrinter:
                 self.open_line = False
             else:
                 self._line(f"{self.pending or f'  [{event.index}/{event.steps_total}]'} ... {tail}")
+        elif isinstance(event, QueueGuardTripped):
+            by = (
+                "; ".join(b.describe() for b in event.blockers) or "a session that has since let go"
+            )
+            self._line(
+                f"  step {event.index} waited {event.waited:.1f}s for {event.mode} on {event.target} "
+                f"while {event.queued} session(s) queued behind it: cancelled; blocked by {by}"
+            )
         elif isinstance(event, LockTimeoutRetry):
             what = "the migration" if event.whole_migration else f"step {event.index}"
             by = (
                 "; ".join(b.describe() for b in event.blockers) or "a session that has since let go"
             )
-            self._line(
-                f"  lock timeout on step {event.index} (retry {event.attempt} of {event.retries}); "
-                f"blocked by {by}; retrying {what} in {event.delay:.1f}s"
-            )
+            if event.cause == "queue_guard":  # the guard's event just named the blockers
+                self._line(
+                    f"  retrying {what} in {event.delay:.1f}s (retry {event.attempt} of {event.retries})"
+                )
+            else:
+                self._line(
+                    f"  lock timeout on step {event.index} (retry {event.attempt} of {event.retries}); "
+                    f"blocked by {by}; retrying {what} in {event.delay:.1f}s"
+                )
         elif isinstance(event, (BackfillStarted, BackfillProgress, BackfillDeferred)):
             self._backfill(event)
         elif isinstance(event, InvalidIndexDropped):

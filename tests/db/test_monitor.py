@@ -16,12 +16,23 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 
-from studio import monitor
+from studio import commands_migrations as cm
+from studio import migrations, monitor, runner
 from studio.cli.locks_cmd import render_text
+from studio.config import Settings
 from studio.errors import ConnectionFailed
+from studio.events import (
+    Event,
+    LockTimeoutRetry,
+    MigrationFinished,
+    QueueGuardTripped,
+    RunFinished,
+)
+from studio.executor import Backoff
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable
+    from pathlib import Path
 
     from studio.devdb import Cluster
     from studio.monitor import Snapshot
@@ -78,6 +89,7 @@ async def sessions(db_url: str) -> AsyncIterator[Sessions]:
 
 
 TABLE = '"Sales"."order items"'
+FAST = Backoff(base=0.05, cap=0.2)
 
 
 @contextlib.asynccontextmanager
@@ -368,9 +380,145 @@ def test_locks_masks_the_password(db_url: str) -> None:
     url = db_url.replace("postgres@", "postgres:hunter2@", 1)
     proc = subprocess.run(
         [sys.executable, "-m", "studio", "locks", "--db", url, "--count", "1", "--format", "json"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "hunter2" not in proc.stdout + proc.stderr
     assert "postgres:***@" in proc.stderr
     assert json.loads(proc.stdout)["waits"] == []
+
+
+# --- the runner's lock-queue guard ------------------------------------------------------------
+
+
+def guarded_project(tmp_path: Path, db_url: str, sql: str, **settings: Any) -> Settings:
+    """A project with one migration running `sql`, and settings for the run."""
+    directory = tmp_path / "migrations"
+    directory.mkdir()
+    (directory / "20250101000001_guarded.sql").write_text(sql)
+    migrations.write_sum(directory)
+    (tmp_path / "pyproject.toml").write_text('[tool.schema-studio]\nmigrations = "migrations"\n')
+    return Settings(root=tmp_path, db_override=db_url, **settings)
+
+
+async def migrator_waiting(url: str, timeout: float = 10.0) -> int:
+    """The pid of the migrator once it waits for a lock."""
+    conn = await asyncpg.connect(url)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                snap = await monitor.sample(conn)
+                for w in snap.waits:
+                    if w.session.application == runner.APPLICATION_NAME:
+                        return w.pid
+                await asyncio.sleep(0.02)
+    finally:
+        await conn.close()
+
+
+async def test_queue_guard_cancels_a_step_the_application_queues_behind(
+    tmp_path: Path, sessions: Sessions
+) -> None:
+    guard, interval = 1.0, monitor.DEFAULT_INTERVAL
+    settings = guarded_project(
+        tmp_path,
+        sessions.url,
+        f"ALTER TABLE {TABLE} ADD COLUMN note text;\n",
+        lock_timeout="10s",
+        queue_guard=guard,
+        retries=20,
+    )
+    holder = await sessions.hold("nightly report", f"SELECT count(*) FROM {TABLE}")
+    events: list[Event] = []
+    tripped = asyncio.Event()
+
+    def sink(event: Event) -> None:
+        events.append(event)
+        if isinstance(event, QueueGuardTripped) and event.attempt >= 2:
+            tripped.set()
+
+    migration = asyncio.create_task(
+        runner.apply(sessions.url, settings, cm.load(settings), on_event=sink, backoff=FAST)
+    )
+    migrator = await migrator_waiting(sessions.url)
+
+    # the application keeps reading the table: each read queues behind the waiting ALTER
+    app_waits: list[float] = []
+    stop = asyncio.Event()
+
+    async def app(name: str) -> None:
+        conn = await sessions.open(name)
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            t0 = loop.time()
+            await conn.fetchval(f"SELECT count(*) FROM {TABLE}")
+            app_waits.append(loop.time() - t0)
+            await asyncio.sleep(0.05)
+
+    apps = [asyncio.create_task(app(f"web {i}")) for i in range(3)]
+    try:
+        await asyncio.wait_for(tripped.wait(), 20)  # cancelled twice: guarded on every attempt
+        await holder.execute("ROLLBACK")
+        result = await asyncio.wait_for(migration, 20)
+    finally:
+        stop.set()
+        await asyncio.gather(*apps, return_exceptions=True)
+        if not migration.done():
+            migration.cancel()
+
+    assert result.versions == ("20250101000001",)
+    # lock_timeout (10 s) never fired: the guard let the application through each time
+    assert app_waits and max(app_waits) <= guard + interval + 0.1, sorted(app_waits)[-3:]
+    trips = [e for e in events if isinstance(e, QueueGuardTripped)]
+    retries = [e for e in events if isinstance(e, LockTimeoutRetry)]
+    assert len(trips) >= 2 and len(retries) == len(trips)
+    assert all(r.cause == "queue_guard" for r in retries)
+    assert events.index(trips[0]) < events.index(retries[0])
+    trip = trips[0]
+    assert trip.mode == "AccessExclusiveLock" and trip.target == TABLE
+    assert guard <= trip.waited <= guard + interval + 0.1
+    assert trip.queued >= 1 and 0 < trip.queued_longest <= trip.waited
+    (blocker,) = trip.blockers
+    assert blocker.pid == holder.get_server_pid() != migrator
+    assert blocker.application_name == "nightly report"
+    assert blocker.query.startswith("SELECT count(*)")
+    assert blocker.state == "idle in transaction"
+    assert blocker.age is not None and blocker.age > guard
+    assert blocker.modes == "AccessShareLock" and blocker.relation == TABLE
+    assert "nightly report" in blocker.describe()
+    assert isinstance(events[-1], RunFinished)
+    assert any(isinstance(e, MigrationFinished) for e in events)
+    conn = await sessions.open("check")
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'note'",
+            TABLE,
+        )
+        == 1
+    )
+
+
+async def test_queue_guard_leaves_a_step_alone_while_nobody_queues(
+    tmp_path: Path, sessions: Sessions
+) -> None:
+    settings = guarded_project(
+        tmp_path, sessions.url, f"ALTER TABLE {TABLE} ADD COLUMN note text;\n",
+        lock_timeout="10s", queue_guard=0.5,
+    )  # fmt: skip
+    holder = await sessions.hold("holder", f"SELECT count(*) FROM {TABLE}")
+    events: list[Event] = []
+    migration = asyncio.create_task(
+        runner.apply(
+            sessions.url, settings, cm.load(settings), on_event=events.append, backoff=FAST
+        )
+    )
+    try:
+        await migrator_waiting(sessions.url)
+        await asyncio.sleep(1.5)  # three times queue_guard, alone in the queue
+        await holder.execute("COMMIT")
+        result = await asyncio.wait_for(migration, 20)
+    finally:
+        if not migration.done():
+            migration.cancel()
+    assert result.versions == ("20250101000001",)
+    assert not [e for e in events if isinstance(e, (QueueGuardTripped, LockTimeoutRetry))]

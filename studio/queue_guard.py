@@ -1,0 +1,200 @@
+"""The lock-queue guard: the migrator cancels its own statement before the application piles up.
+
+PostgreSQL grants locks in arrival order, so while a step waits for, say,
+ACCESS EXCLUSIVE on a table, every session that wants any lock on that table
+queues behind the step, and the application stalls for as long as the step
+waits. lock_timeout bounds that wait, but some steps run with a long one. The
+guard watches the migrator's backend with the lock monitor while a statement
+runs: once the statement has waited for its lock longer than `queue_guard`
+seconds while other sessions queue behind it, the guard cancels it
+(pg_cancel_backend, from the monitor's connection) and the executor retries
+the step later, naming the session that held the lock.
+
+A statement that finishes within the grace period costs nothing: the
+monitor's connection is opened the first time a statement runs that long,
+and the monitor polls only while a statement runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from studio import monitor
+from studio.errors import StudioError
+from studio.events import Blocker
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, AsyncIterator
+
+    from studio.monitor import Snapshot, Wait
+
+# Cancel only a statement that still waits for a lock: the snapshot may be a
+# poll old, and a statement that got its lock meanwhile must not be cancelled.
+_CANCEL_IF_WAITING = """
+SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+WHERE pid = $1 AND wait_event_type = 'Lock'
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    """Why the guard cancelled a statement: its wait and the sessions queued behind it."""
+
+    wait: Wait
+    queued: tuple[Wait, ...]
+
+    @property
+    def blockers(self) -> tuple[Blocker, ...]:
+        """The sessions that held the migration up, as event values."""
+        return tuple(blocker_event(b, self.wait) for b in self.wait.blockers)
+
+    @property
+    def queued_longest(self) -> float:
+        """The longest wait among the sessions queued behind the statement, in seconds."""
+        return max((w.waited for w in self.queued), default=0.0)
+
+
+def blocker_event(b: monitor.Blocker, wait: Wait) -> Blocker:
+    """A monitor blocker as the runner's event value."""
+    s = b.session
+    return Blocker(
+        pid=s.pid,
+        application_name=s.application,
+        user=s.user or "",
+        client=s.client or "",
+        state=s.state or "",
+        query=s.query,
+        age=s.xact_age,
+        modes=", ".join(b.modes) if b.granted else "",
+        relation=wait.target.description,
+    )
+
+
+class Watch:
+    """One guarded statement: its backend and, once the guard cancelled it, why."""
+
+    __slots__ = ("pid", "started", "trip")
+
+    def __init__(self, pid: int, started: float) -> None:
+        self.pid = pid
+        self.started = started
+        self.trip: Trip | None = None
+
+
+class QueueGuard:
+    """Watches the migrator's statements on a monitor connection of its own; cancels them when they queue others."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        limit: float,
+        interval: float = monitor.DEFAULT_INTERVAL,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        self.url, self.limit, self.connect_timeout = url, limit, connect_timeout
+        self.interval = min(interval, limit / 2)
+        # a statement done within this never reaches the monitor
+        self.grace = min(limit / 2, 0.5)
+        # why the guard is not watching (PostgreSQL < 14, no connection), if so
+        self.error: str | None = None
+        self._current: Watch | None = None
+        self._armed = asyncio.Event()
+        self._conn: asyncpg.Connection | None = None
+        self._stream: AsyncGenerator[Snapshot, None] | None = None
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(
+        cls,
+        url: str,
+        *,
+        limit: float,
+        interval: float = monitor.DEFAULT_INTERVAL,
+        connect_timeout: float = 10.0,
+    ) -> AsyncIterator[QueueGuard]:
+        """A guard whose watcher runs in the background for the duration of the block."""
+        guard = cls(url, limit=limit, interval=interval, connect_timeout=connect_timeout)
+        task = asyncio.create_task(guard._run(), name="schema-studio queue guard")
+        try:
+            yield guard
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await guard._disconnect()
+
+    @contextlib.asynccontextmanager
+    async def watch(self, conn: asyncpg.Connection) -> AsyncIterator[Watch]:
+        """Guard the statement `conn` runs inside the block; the `Watch` tells whether it was cancelled."""
+        w = Watch(conn.get_server_pid(), asyncio.get_running_loop().time())
+        self._current = w
+        self._armed.set()
+        try:
+            yield w
+        finally:
+            self._armed.clear()
+            self._current = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._armed.wait()
+            w = self._current
+            if w is None:
+                continue
+            if (early := w.started + self.grace - loop.time()) > 0:
+                await asyncio.sleep(early)
+                continue
+            try:
+                snap = await self._poll()
+                if w is self._current and w.trip is None:
+                    await self._check(w, snap)
+            except Exception as e:  # noqa: BLE001
+                # The guard is a safety net: losing it must not fail the migration
+                # (lock_timeout still bounds every wait). Try again a little later.
+                self.error = e.message if isinstance(e, StudioError) else f"{type(e).__name__}: {e}"
+                await self._disconnect()
+                await asyncio.sleep(max(self.interval, 1.0))
+
+    async def _poll(self) -> Snapshot:
+        if self._stream is None:
+            self._conn = await monitor.open_connection(
+                self.url, timeout=self.connect_timeout, interval=self.interval
+            )
+            self._stream = monitor.watch(self._conn, interval=self.interval)
+        self.error = None
+        return await anext(self._stream)
+
+    async def _check(self, w: Watch, snap: Snapshot) -> None:
+        wait = snap.wait_of(w.pid)
+        if wait is None or wait.waited < self.limit:
+            return
+        queued = snap.queued_behind(w.pid)
+        if not queued:
+            return  # waiting hurts nobody yet: lock_timeout decides
+        w.trip = Trip(wait, queued)
+        assert self._conn is not None
+        try:
+            cancelled = await self._conn.fetchval(_CANCEL_IF_WAITING, w.pid)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as e:
+            self.error = str(e)
+            cancelled = False
+        if not cancelled:
+            w.trip = None  # it got its lock (or finished) in the meantime
+
+    async def _disconnect(self) -> None:
+        stream, conn = self._stream, self._conn
+        self._stream = self._conn = None
+        if stream is not None:
+            await stream.aclose()
+        if conn is not None and not conn.is_closed():
+            try:
+                await asyncio.wait_for(conn.close(), 1.0)
+            except (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresError):
+                conn.terminate()
