@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from studio.config import Settings
+    from studio.demo.workspace import Demo
     from studio.tui.options import StudioOptions
 
 
@@ -25,6 +26,15 @@ def run(settings: Settings, *, demo: bool = False, demo_note: str = "") -> None:
     StudioApp(StudioOptions(settings=settings, demo=demo, demo_note=demo_note)).run()
 
 
+def open_demo(demo: Demo) -> None:
+    """Open the studio on a running demo (`schema-studio demo`), with the demo banner."""
+    run(
+        demo.settings,
+        demo=True,
+        demo_note="q quits and stops it; `schema-studio demo` opens it again",
+    )
+
+
 def make_app(options: StudioOptions) -> object:
     """The app, not yet running (for tests, screenshots and embedding)."""
     from studio.tui.app import StudioApp
@@ -32,4 +42,4 @@ def make_app(options: StudioOptions) -> object:
     return StudioApp(options)
 
 
-__all__ = ["make_app", "run"]
+__all__ = ["make_app", "open_demo", "run"]
