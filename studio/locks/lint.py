@@ -28,11 +28,12 @@ from pglast import ast
 
 from studio import migrations
 from studio.locks.context import Context
+from studio.locks.flow import detect
 from studio.locks.hazards import Hazard, Level, hazard, known
 from studio.locks.kb import LockFact
 from studio.locks.parse import SqlSyntaxError, Statement, comments, isa, line_of, split
 from studio.locks.replay import Replay
-from studio.locks.rules import Unit, detect
+from studio.locks.rules import Unit
 from studio.locks.statements import classify, facts_of
 
 if TYPE_CHECKING:

@@ -1,15 +1,14 @@
-"""Hazard detection over analysed statements.
+"""Hazard detection, statement by statement.
 
 A `Unit` is one statement with its knowledge-base matches, lock facts, the
-context it ran against and the transaction it runs in. Per-statement rules
-look at one unit; sequence rules (validate in the adding transaction, enum
-value used before commit, locks held across statements, transaction control)
-look at the units of one transaction or file.
+context it ran against and the transaction it runs in. The rules here look at
+one unit; those that look at a transaction or a file are in
+`studio.locks.flow`, which also holds `detect()`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +20,7 @@ from studio.locks.alter import Match
 from studio.locks.context import Context
 from studio.locks.hazards import Hazard, hazard
 from studio.locks.kb import Effect, LockFact, Role
-from studio.locks.modes import Activity
-from studio.locks.parse import format_type, is_serial, isa, relkey, string_literals
+from studio.locks.parse import format_type, is_serial, isa, relkey
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +71,16 @@ class Hit:
 
 
 Rule = Callable[[Unit, int], Iterator[Hit]]
-_RULES: list[Rule] = []
+RULES: list[Rule] = []
 
 
 def rule(fn: Rule) -> Rule:
     """Register a per-statement rule."""
-    _RULES.append(fn)
+    RULES.append(fn)
     return fn
 
 
-def _hit(u: Unit, id: str, detail: str = "") -> Hit:
+def hit(u: Unit, id: str, detail: str = "") -> Hit:
     return Hit(u.index, hazard(id), detail)
 
 
@@ -91,7 +89,7 @@ def _on_existing(u: Unit, hazard_id: str, *entry_ids: str) -> Iterator[Hit]:
         if m.entry.id in entry_ids:
             for role, t in m.relations:
                 if role is Role.TABLE and u.existing(t):
-                    yield _hit(u, hazard_id, " ".join(x for x in (t, m.subject) if x))
+                    yield hit(u, hazard_id, " ".join(x for x in (t, m.subject) if x))
 
 
 # --- per statement: locks and costs ------------------------------------------------------------
@@ -149,7 +147,7 @@ def _set_not_null(u: Unit, version: int) -> Iterator[Hit]:
             for role, t in m.relations:
                 scans = any(f.relation == t and f.effect is Effect.SCAN for f in u.facts)
                 if role is Role.TABLE and u.existing(t) and scans:
-                    yield _hit(u, "scanning-set-not-null", " ".join(x for x in (t, m.subject) if x))
+                    yield hit(u, "scanning-set-not-null", " ".join(x for x in (t, m.subject) if x))
 
 
 @rule
@@ -166,25 +164,25 @@ def _rewrites(u: Unit, version: int) -> Iterator[Hit]:
         hid = _REWRITE_HAZARD.get(m.entry.id)
         if hid is None and m.entry.id in _REWRITE_CLAIMED:
             continue
-        yield _hit(u, hid or "table-rewrite", " ".join(x for x in (tables[0], m.subject) if x))
+        yield hit(u, hid or "table-rewrite", " ".join(x for x in (tables[0], m.subject) if x))
 
 
 @rule
 def _concurrently(u: Unit, version: int) -> Iterator[Hit]:
     for m in u.matches:
         if not m.entry.transactional and u.in_block:
-            yield _hit(u, "concurrently-in-transaction", m.entry.title)
+            yield hit(u, "concurrently-in-transaction", m.entry.title)
     node = u.node
     # the runner cleans up what a failed concurrent step leaves and resumes there: scripts only
     if u.runner:
         pass
     elif isa(node, ast.IndexStmt) and node.concurrent and not node.if_not_exists:
-        yield _hit(u, "non-robust-statement", "CREATE INDEX CONCURRENTLY without IF NOT EXISTS")
+        yield hit(u, "non-robust-statement", "CREATE INDEX CONCURRENTLY without IF NOT EXISTS")
     elif isa(node, ast.DropStmt) and node.concurrent and not node.missing_ok:
-        yield _hit(u, "non-robust-statement", "DROP INDEX CONCURRENTLY without IF EXISTS")
+        yield hit(u, "non-robust-statement", "DROP INDEX CONCURRENTLY without IF EXISTS")
     concurrent_build = "create_index.concurrently" in u.ids() or "reindex.concurrently" in u.ids()
     if concurrent_build and 140000 <= version < 140004:
-        yield _hit(u, "concurrent-index-corruption", f"server {version // 10000}.{version % 100}")
+        yield hit(u, "concurrent-index-corruption", f"server {version // 10000}.{version % 100}")
 
 
 @rule
@@ -197,7 +195,7 @@ def _attach(u: Unit, version: int) -> Iterator[Hit]:
                 if (role is Role.PARTITION and u.existing(r)) or role is Role.DEFAULT_PARTITION
             ]
             if scanned:
-                yield _hit(u, "attach-partition-scan", ", ".join(scanned))
+                yield hit(u, "attach-partition-scan", ", ".join(scanned))
 
 
 @rule
@@ -207,16 +205,16 @@ def _indexes(u: Unit, version: int) -> Iterator[Hit]:
         return
     table = relkey(node.relation, u.context.default_schema)
     if node.unique and u.existing(table):
-        yield _hit(u, "unique-index-on-existing-data", table)
+        yield hit(u, "unique-index-on-existing-data", table)
     if not node.unique and len(node.indexParams or ()) > 3:
-        yield _hit(u, "wide-index", f"{len(node.indexParams)} columns")
+        yield hit(u, "wide-index", f"{len(node.indexParams)} columns")
 
 
 @rule
 def _unknown(u: Unit, version: int) -> Iterator[Hit]:
     for m in u.matches:
         if m.entry.id == "unknown":
-            yield _hit(u, "unknown-statement", "; ".join(m.conditions))
+            yield hit(u, "unknown-statement", "; ".join(m.conditions))
 
 
 # --- per statement: what the application sees -------------------------------------------------
@@ -226,45 +224,45 @@ def _unknown(u: Unit, version: int) -> Iterator[Hit]:
 def _objects(u: Unit, version: int) -> Iterator[Hit]:
     node, ids = u.node, u.ids()
     if "alter_type.rename_value" in ids:
-        yield _hit(u, "renaming-enum-value")
+        yield hit(u, "renaming-enum-value")
     if isa(node, ast.RenameStmt) and node.renameType == OT.OBJECT_SCHEMA:
-        yield _hit(u, "renaming-schema", str(node.subname))
+        yield hit(u, "renaming-schema", str(node.subname))
     if isa(node, ast.DropStmt):
         if node.removeType == OT.OBJECT_SCHEMA:
-            yield _hit(u, "drop-schema")
+            yield hit(u, "drop-schema")
         elif node.removeType == OT.OBJECT_SEQUENCE:
-            yield _hit(u, "drop-sequence")
+            yield hit(u, "drop-sequence")
         elif node.removeType == OT.OBJECT_EXTENSION:
-            yield _hit(u, "extension-change", "DROP EXTENSION")
+            yield hit(u, "extension-change", "DROP EXTENSION")
     if isa(node, ast.DropdbStmt):
-        yield _hit(u, "drop-database", str(node.dbname))
+        yield hit(u, "drop-database", str(node.dbname))
     if isa(node, ast.AlterExtensionStmt):
-        yield _hit(u, "extension-change", "ALTER EXTENSION ... UPDATE")
+        yield hit(u, "extension-change", "ALTER EXTENSION ... UPDATE")
     if isa(node, ast.TruncateStmt):
         for t in u.tables("truncate"):
             if u.existing(t):
-                yield _hit(u, "truncate", t)
+                yield hit(u, "truncate", t)
         if node.behavior is not None and node.behavior.name == "DROP_CASCADE":
-            yield _hit(u, "truncate-cascade")
+            yield hit(u, "truncate-cascade")
     authz = {"alter_table.enable_rls", "alter_table.disable_rls", "alter_table.force_rls", "create_policy",
              "alter_policy", "drop_policy", "grant"}  # fmt: skip
     if ids & authz:
-        yield _hit(u, "authz-change", ", ".join(sorted(ids & authz)))
+        yield hit(u, "authz-change", ", ".join(sorted(ids & authz)))
 
 
 @rule
 def _enums_domains(u: Unit, version: int) -> Iterator[Hit]:
     node = u.node
     if isa(node, ast.AlterEnumStmt) and node.newVal and not node.oldVal and not node.newValNeighbor:
-        yield _hit(u, "enum-value-order", repr(node.newVal))
+        yield hit(u, "enum-value-order", repr(node.newVal))
     if isa(node, ast.CreateEnumStmt):
-        yield _hit(u, "enum-type")
+        yield hit(u, "enum-type")
     if isa(node, ast.AlterDomainStmt) and node.subtype == "C" and not node.def_.skip_validation:
-        yield _hit(u, "domain-constraint-validation")
+        yield hit(u, "domain-constraint-validation")
     if isa(node, ast.CreateDomainStmt) and any(
         c.contype.name == "CONSTR_CHECK" for c in node.constraints or ()
     ):
-        yield _hit(u, "domain-with-constraint")
+        yield hit(u, "domain-with-constraint")
 
 
 def _column_defs(node: Any) -> Iterator[tuple[str, Any]]:
@@ -300,7 +298,7 @@ def _types(u: Unit, version: int) -> Iterator[Hit]:
             if test(tn, t):
                 found.setdefault(hid, []).append(f"{name} {format_type(tn)}")
     for hid, cols in found.items():
-        yield _hit(u, hid, ", ".join(cols))
+        yield hit(u, hid, ", ".join(cols))
 
 
 def _long_identifiers(text: str) -> Iterator[str]:
@@ -318,7 +316,7 @@ def _hygiene(u: Unit, version: int) -> Iterator[Hit]:
     node = u.node
     for name in dict.fromkeys(_long_identifiers(u.text)):
         if name:
-            yield _hit(u, "identifier-too-long", f"{name[:20]}... ({len(name.encode())} bytes)")
+            yield hit(u, "identifier-too-long", f"{name[:20]}... ({len(name.encode())} bytes)")
     cols: list[str] = []
     if isa(node, ast.CreateStmt):
         cols = [el.colname for el in node.tableElts or () if isa(el, ast.ColumnDef)]
@@ -328,11 +326,11 @@ def _hygiene(u: Unit, version: int) -> Iterator[Hit]:
         cols = [t.name for t in node.cols or ()]
     dupes = sorted({c for c in cols if cols.count(c) > 1})
     if dupes:
-        yield _hit(u, "duplicate-column", ", ".join(dupes))
+        yield hit(u, "duplicate-column", ", ".join(dupes))
     if (isa(node, ast.UpdateStmt) or isa(node, ast.DeleteStmt)) and node.whereClause is None:
         t = relkey(node.relation, u.context.default_schema)
         if u.existing(t):
-            yield _hit(u, "unbatched-update", t)
+            yield hit(u, "unbatched-update", t)
     rels: list[Any] = []
     ddl = (ast.CreateStmt, ast.AlterTableStmt, ast.IndexStmt, ast.RenameStmt)
     if any(isa(node, cls) for cls in ddl) and node.relation:
@@ -341,212 +339,4 @@ def _hygiene(u: Unit, version: int) -> Iterator[Hit]:
         rels = list(node.relations)
     unqualified = [rv.relname for rv in rels if not rv.schemaname]
     if unqualified:
-        yield _hit(u, "unqualified-name", ", ".join(unqualified))
-
-
-# --- sequences of statements --------------------------------------------------------------
-
-
-def _same_tx(units: Sequence[Unit], u: Unit) -> list[Unit]:
-    return [v for v in units if v.tx == u.tx and v.in_block and v.index < u.index]
-
-
-def _sequence(units: Sequence[Unit], version: int, external: bool) -> Iterator[Hit]:
-    for u in units:
-        earlier = _same_tx(units, u) if u.in_block else []
-        yield from _validate_same_tx(u, earlier)
-        yield from _enum_value_used(u, earlier)
-        yield from _lock_held(u, earlier)
-        yield from _multiple_alter(u, earlier)
-        yield from _fk_index(u, units)
-    yield from _transactions(units)
-    if external:
-        yield from _timeouts(units)
-
-
-def _validate_same_tx(u: Unit, earlier: list[Unit]) -> Iterator[Hit]:
-    if not any(i.startswith("alter_table.validate_constraint") for i in u.ids()):
-        return
-    name = next((m.subject for m in u.matches), "")
-    for v in earlier:
-        for m in v.matches:
-            if (
-                m.entry.id.endswith(".not_valid")
-                and m.subject == name
-                and set(v.tables()) & set(u.tables())
-            ):
-                yield _hit(u, "validate-in-same-transaction", name)
-                return
-
-
-def _enum_value_used(u: Unit, earlier: list[Unit]) -> Iterator[Hit]:
-    added = {
-        v.node.newVal
-        for v in earlier
-        if isa(v.node, ast.AlterEnumStmt) and v.node.newVal and not v.node.oldVal
-    }
-    if added:
-        used = added & set(string_literals(u.node))
-        for value in sorted(used):
-            yield _hit(u, "enum-value-used-in-transaction", repr(value))
-
-
-def _strong(u: Unit) -> set[str]:
-    """Existing relations u locks in a mode that blocks reads or writes."""
-    return {
-        f.relation for f in u.facts
-        if u.existing(f.relation) and (f.blocks & {Activity.SELECT, Activity.WRITE})
-    }  # fmt: skip
-
-
-def _lock_held(u: Unit, earlier: list[Unit]) -> Iterator[Hit]:
-    held: set[str] = set()
-    for v in earlier:
-        held |= _strong(v)
-    if not held:
-        return
-    slow = [
-        f.relation for f in u.facts
-        if u.existing(f.relation) and f.effect is not Effect.CATALOG and f.entry != "alter_sequence"
-    ]  # fmt: skip
-    more = _strong(u) - held
-    if slow or more:
-        what = f"{', '.join(sorted(held))} held while this {'works on ' + ', '.join(slow) if slow else 'locks ' + ', '.join(sorted(more))}"
-        yield _hit(u, "lock-held-across-statements", what)
-
-
-def _multiple_alter(u: Unit, earlier: list[Unit]) -> Iterator[Hit]:
-    if not isa(u.node, ast.AlterTableStmt) or not earlier:
-        return
-    prev = earlier[-1]
-    tables = set(u.tables())
-    if (
-        isa(prev.node, ast.AlterTableStmt)
-        and set(prev.tables()) == tables
-        and all(map(u.existing, tables))
-    ):
-        yield _hit(u, "multiple-alter-table", ", ".join(u.tables()))
-
-
-def _fk_index(u: Unit, units: Sequence[Unit]) -> Iterator[Hit]:
-    """A foreign key with no index (known, or created later in the same file) leading with its columns."""
-    for table, cols in _foreign_keys(u.node, u.context):
-        if not cols or _indexed(u.context, table, cols[0]):
-            continue
-        later = [
-            v for v in units if v.index > u.index
-        ]  # an index a later statement or migration creates
-        if any(isa(v.node, ast.IndexStmt) and relkey(v.node.relation, u.context.default_schema) == table
-               and v.node.indexParams and v.node.indexParams[0].name == cols[0] for v in later):  # fmt: skip
-            continue
-        yield _hit(u, "foreign-key-without-index", f"{table} ({', '.join(cols)})")
-
-
-def _foreign_keys(node: Any, ctx: Context) -> Iterator[tuple[str, tuple[str, ...]]]:
-    if isa(node, ast.AlterTableStmt):
-        table = relkey(node.relation, ctx.default_schema)
-        for cmd in node.cmds or ():
-            d = cmd.def_
-            if isa(d, ast.Constraint) and d.contype.name == "CONSTR_FOREIGN":
-                yield table, tuple(a.sval for a in d.fk_attrs or ())
-            elif isa(d, ast.ColumnDef) and any(
-                c.contype.name == "CONSTR_FOREIGN" for c in d.constraints or ()
-            ):
-                yield table, (d.colname,)
-    elif isa(node, ast.CreateStmt):
-        table = relkey(node.relation, ctx.default_schema)
-        for el in node.tableElts or ():
-            if isa(el, ast.Constraint) and el.contype.name == "CONSTR_FOREIGN":
-                yield table, tuple(a.sval for a in el.fk_attrs or ())
-            elif isa(el, ast.ColumnDef):
-                kinds = {c.contype.name for c in el.constraints or ()}
-                # a key column is indexed by its own constraint
-                if "CONSTR_FOREIGN" in kinds and not kinds & {"CONSTR_PRIMARY", "CONSTR_UNIQUE"}:
-                    yield table, (el.colname,)
-
-
-def _indexed(ctx: Context, table: str, column: str) -> bool:
-    t = ctx.table(table)
-    if t is None:
-        return False
-    if any(i.keys and i.keys[0].strip('"') == column for i in t.indexes):
-        return True
-    return any(c.index and c.columns and c.columns[0] == column for c in t.constraints)
-
-
-def _transactions(units: Sequence[Unit]) -> Iterator[Hit]:
-    open_begin: Unit | None = None
-    for u in units:
-        node = u.node
-        if not isa(node, ast.TransactionStmt):
-            if open_begin is not None and u.path != open_begin.path:
-                yield _hit(open_begin, "uncommitted-transaction")
-                open_begin = None
-            continue
-        kind = node.kind.name
-        if u.runner:
-            yield _hit(u, "transaction-nesting", kind.removeprefix("TRANS_STMT_"))
-            continue
-        if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
-            if open_begin is not None:
-                yield _hit(u, "transaction-nesting", "BEGIN inside BEGIN")
-            open_begin = u
-        elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"):
-            open_begin = None
-    if open_begin is not None:
-        yield _hit(open_begin, "uncommitted-transaction")
-
-
-def _timeouts(units: Sequence[Unit]) -> Iterator[Hit]:
-    """`lint --external`: lock-taking statements need a lock_timeout set before them in the session."""
-    settings: dict[str, bool] = {}
-    local: dict[str, bool] = {}
-    path, tx, warned_statement = "", -1, False
-    for u in units:
-        if u.path != path:
-            settings, local, path, warned_statement = {}, {}, u.path, False
-        if u.tx != tx:
-            local, tx = {}, u.tx
-        node = u.node
-        if isa(node, ast.VariableSetStmt) and node.name in (
-            "lock_timeout",
-            "statement_timeout",
-        ):
-            on = node.kind.name == "VAR_SET_VALUE" and any(
-                str(getattr(a.val, "sval", getattr(a.val, "ival", "0"))).strip() not in ("0", "")
-                for a in node.args or ()
-            )
-            (local if node.is_local else settings)[node.name] = on
-            continue
-        risky = [
-            f.relation
-            for f in u.facts
-            if u.existing(f.relation) and f.blocks & {Activity.SELECT, Activity.WRITE}
-        ]
-        if not risky:
-            continue
-        if not local.get("lock_timeout", settings.get("lock_timeout", False)):
-            yield _hit(u, "missing-lock-timeout", ", ".join(risky))
-        if not warned_statement and not local.get(
-            "statement_timeout", settings.get("statement_timeout", False)
-        ):
-            warned_statement = True
-            yield _hit(u, "missing-statement-timeout")
-
-
-def detect(units: Sequence[Unit], server_version: int, *, external: bool = False) -> list[Hit]:
-    """Every hazard found in `units`, in statement order."""
-    hits: list[Hit] = []
-    for u in units:
-        for r in _RULES:
-            hits.extend(r(u, server_version))
-    hits.extend(_sequence(units, server_version, external))
-    hits = [h for h in hits if external or not h.hazard.external_only]
-    seen: set[tuple[int, str, str]] = set()
-    out = []
-    for h in sorted(hits, key=lambda h: (h.unit, -h.hazard.level)):
-        key = (h.unit, h.hazard.id, h.detail)
-        if key not in seen:
-            seen.add(key)
-            out.append(h)
-    return out
+        yield hit(u, "unqualified-name", ", ".join(unqualified))
