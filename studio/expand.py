@@ -8,7 +8,8 @@ ACCESS EXCLUSIVE for the whole copy. Planned in phases instead:
   its new type (nullable, no default: catalog only), together with a trigger
   that keeps old and new in sync in both directions while both application
   versions write; the declared CHECK/FOREIGN KEY constraints of the new column
-  are added NOT VALID; a backfill step (`-- schema-studio:backfill`, run in
+  are added NOT VALID (checked on every write from then on: a row not yet
+  backfilled shows NULL in the new column, which a CHECK lets through); a backfill step (`-- schema-studio:backfill`, run in
   batches by `studio.backfill`) fills the rows written before the trigger.
 - **contract** (`-- schema-studio:phase contract`, its own file, applied once
   the old application version is gone): validate the constraints, drop the
@@ -147,8 +148,6 @@ class ColumnMove:
     key: str
     # declared CHECK / FOREIGN KEY constraints of the new column, and their names during expand
     constraints: tuple[tuple[Constraint, str], ...] = ()
-    # NOT NULL through a CHECK added in expand (the old column was NOT NULL already)
-    early_not_null: bool = False
 
     @property
     def renamed(self) -> bool:
@@ -442,7 +441,6 @@ def _column_move(
         physical,
         pk.columns[0],
         tuple(constraints),
-        early_not_null=c_new.not_null and c_old.not_null,
     )
 
 
@@ -654,13 +652,6 @@ def _expand_steps(move: Move, options: Options) -> list[StepSpec]:
         )
     ]
     checks = [_constraint_sql(m, con, name) for con, name in m.constraints]
-    if m.early_not_null:
-        checks.append(
-            _alter(
-                m.table,
-                f"ADD CONSTRAINT {quote_ident(m.not_null_check)} CHECK ({quote_ident(m.physical)} IS NOT NULL) NOT VALID",
-            )
-        )
     if checks:
         steps.append(
             StepSpec(
@@ -699,7 +690,9 @@ def _contract_steps(move: Move) -> list[StepSpec]:
     m = move
     col = quote_ident(m.physical)
     steps: list[StepSpec] = []
-    if m.new.not_null and not m.early_not_null:
+    # NOT NULL waits for the contract: a NOT VALID check is still checked on every UPDATE,
+    # and a row the backfill has not reached yet holds NULL in the new column
+    if m.new.not_null:
         steps.append(
             StepSpec(
                 (
