@@ -360,37 +360,30 @@ def sources_for_migrations(
 async def _pending(
     settings: Settings, ms: Sequence[migrations.Migration]
 ) -> tuple[set[str] | None, int | None, str]:
-    """Versions not yet (fully) applied on the target, its server version, and a note on how it was decided."""
-    from studio import db, history
+    """Versions not yet (fully) applied on the target, its server version, and how that was decided."""
+    from studio import history
+    from studio.commands_migrations import read_history
     from studio.config import mask_dsn
-    from studio.errors import StudioError, translate
-    from studio.history import HistoryTable, State
+    from studio.errors import StudioError
 
     url = settings.database_url(required=False)
     if url is None:
         return (
             None,
             None,
-            "no database given: linting every migration (with a database, only the pending ones)",
+            "no database given: linting every migration (with one, only the pending ones)",
         )
     try:
-        conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
-        try:
-            with translate(mask_dsn(url)):
-                version = await db.server_version_num(conn)
-                table = HistoryTable.parse(settings.history_table)
-                rows = await history.read(conn, table) if await history.exists(conn, table) else ()
-        finally:
-            await conn.close()
+        rows, version, exists = await read_history(settings, url)
     except StudioError as e:
         return None, None, f"history not read ({e.message}): linting every migration"
-    status = history.compare(ms, rows)
-    todo = {e.version for e in status.having(State.PENDING, State.PARTIAL, State.MODIFIED)}
-    return (
-        todo,
-        version,
-        f"{len(todo)} pending migration(s) on {mask_dsn(url)} (PostgreSQL {version // 10000})",
-    )
+    status = history.compare(ms, rows, table_exists=exists)
+    todo = {
+        e.version
+        for e in status.having(history.State.PENDING, history.State.PARTIAL, history.State.MODIFIED)
+    }
+    where = f"{mask_dsn(url)} (PostgreSQL {version // 10000})"
+    return todo, version, f"{len(todo)} of {len(ms)} migration(s) pending on {where}"
 
 
 async def lint_project(

@@ -26,6 +26,7 @@ import contextlib
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -1080,3 +1081,41 @@ def test_change_kinds_with_a_case() -> None:
     """The change kinds the differ emits most, each proven above (the rest go through the same SQL path)."""
     kinds = {c.change.kind for c in CHANGE_CASES if c.change}
     assert len(kinds) >= 40, sorted(kinds)
+
+
+# --- lint against a target: only the pending migrations are reported ----------------------------
+
+
+async def test_lint_reports_only_pending_migrations(db_url: str, tmp_path: Path) -> None:
+    from studio import commands_migrations, migrations
+    from studio.config import Settings
+    from studio.locks.lint import lint_project
+
+    mdir = tmp_path / "migrations"
+    mdir.mkdir()
+    (mdir / "20250101000000_create.sql").write_text(
+        "CREATE TABLE orders (id bigint PRIMARY KEY, qty integer);\n"
+    )
+    (mdir / "20250102000000_index.sql").write_text(
+        "-- schema-studio:no-transaction\nCREATE INDEX CONCURRENTLY orders_qty ON orders (qty);\n"
+    )
+    migrations.write_sum(mdir)
+    settings = Settings(root=tmp_path, db_override=db_url)
+    await commands_migrations.migrate(settings, to="20250101000000")
+    (mdir / "20250103000000_widen.sql").write_text(
+        "ALTER TABLE orders ALTER COLUMN qty TYPE bigint;\nALTER TABLE orders DROP COLUMN qty;\n"
+    )
+    report = await lint_project(settings)
+    paths = {Path(f.path).name for f in report.findings}
+    assert (
+        "20250101000000_create.sql" not in paths
+    )  # applied: replayed for what it created, not reported
+    found = {(Path(f.path).name, f.hazard.id) for f in report.active()}
+    assert (
+        "20250103000000_widen.sql",
+        "rewriting-type-change",
+    ) in found  # qty's type is known: integer
+    assert ("20250103000000_widen.sql", "drop-column") in found
+    assert ("20250102000000_index.sql", "concurrent-index-build") in found
+    v = report.server_version // 10000
+    assert v in (15, 18) and "2 of 3 migration(s) pending" in report.notes[0]
