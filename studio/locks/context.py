@@ -112,7 +112,7 @@ class Context:
             (
                 k
                 for k, t in self.schema.tables.items()
-                if t.partition_of == parent and (t.partition_bound or "DEFAULT") == "DEFAULT"
+                if t.partition_of == parent and t.partition_bound == "DEFAULT"
             ),
             None,
         )

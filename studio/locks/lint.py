@@ -128,6 +128,15 @@ class LintReport:
             "files": list(self.files),
             "notes": list(self.notes),
             "findings": [f.to_dict() for f in self.findings],
+            "statements": [
+                {
+                    "path": s.path,
+                    "line": s.line,
+                    "statement": s.statement,
+                    "locks": [f.to_dict() for f in s.facts],
+                }
+                for s in self.statements
+            ],
             "summary": self.counts(),
         }
 

@@ -314,6 +314,9 @@ def test_json_output(project: Path) -> None:
         first["locks"][0]["mode"] == "ACCESS EXCLUSIVE" and "select" in first["locks"][0]["blocks"]
     )
     assert data["summary"]["ignored"] == 1
+    # every statement, with or without a hazard, carries its lock facts
+    assert [st["line"] for st in data["statements"]] == [2, 3]
+    assert data["statements"][1]["locks"][0]["effect"] == "catalog"
 
 
 def test_default_is_the_migrations_directory(project: Path) -> None:
