@@ -107,6 +107,7 @@ class QueueGuard:
         self._armed = asyncio.Event()
         self._conn: asyncpg.Connection | None = None
         self._stream: AsyncGenerator[Snapshot, None] | None = None
+        self._retry = 1.0
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -160,7 +161,8 @@ class QueueGuard:
                 # (lock_timeout still bounds every wait). Try again a little later.
                 self.error = e.message if isinstance(e, StudioError) else f"{type(e).__name__}: {e}"
                 await self._disconnect()
-                await asyncio.sleep(max(self.interval, 1.0))
+                await asyncio.sleep(self._retry)
+                self._retry = min(self._retry * 2, 30.0)
 
     async def _poll(self) -> Snapshot:
         if self._stream is None:
@@ -168,8 +170,9 @@ class QueueGuard:
                 self.url, timeout=self.connect_timeout, interval=self.interval
             )
             self._stream = monitor.watch(self._conn, interval=self.interval)
-        self.error = None
-        return await anext(self._stream)
+        snap = await anext(self._stream)
+        self.error, self._retry = None, 1.0
+        return snap
 
     async def _check(self, w: Watch, snap: Snapshot) -> None:
         wait = snap.wait_of(w.pid)

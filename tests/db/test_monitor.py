@@ -29,6 +29,7 @@ from studio.events import (
     RunFinished,
 )
 from studio.executor import Backoff
+from studio.queue_guard import QueueGuard
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable
@@ -522,3 +523,15 @@ async def test_queue_guard_leaves_a_step_alone_while_nobody_queues(
             migration.cancel()
     assert result.versions == ("20250101000001",)
     assert not [e for e in events if isinstance(e, (QueueGuardTripped, LockTimeoutRetry))]
+
+
+async def test_queue_guard_that_cannot_connect_stays_out_of_the_way(sessions: Sessions) -> None:
+    conn = await sessions.open("migrator")
+    nowhere = "postgresql://postgres@127.0.0.1:1/nowhere"
+    async with (
+        QueueGuard.running(nowhere, limit=0.2) as guard,
+        guard.watch(conn) as watched,
+    ):
+        await conn.execute("SELECT pg_sleep(0.6)")
+    assert watched.trip is None
+    assert guard.error is not None and "cannot connect" in guard.error
