@@ -22,8 +22,12 @@ from studio.plan import plan
 from studio.errors import StudioError, UsageError
 from studio.sources import Loaded, Source, SourceKind, declared_source, load
 
+# the server version lock facts assume when the dev server's is not known
+DEFAULT_SERVER_VERSION = 180000
+
 if TYPE_CHECKING:
     from studio.changes import Change
+    from studio.locks import Context
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.expand import Phases
@@ -81,23 +85,51 @@ class Generated:
     notes: tuple[str, ...] = ()
 
 
-def _step(change: Change, server_version: int) -> migrations.StepSpec:
-    annotations = [change.describe(), *_lock_notes(change, server_version)]
+def _step(change: Change) -> migrations.StepSpec:
     return migrations.StepSpec(
         statements=change.sql(),
-        annotations=tuple(annotations),
+        annotations=(change.describe(),),
         # a new enum value must be committed before a later step uses it
         transactional=change.transactional and not change.commit_before_use,
     )
 
 
-def _lock_notes(change: Change, server_version: int) -> list[str]:
-    """Lock facts that follow from the SQL alone (the lock knowledge base, when present)."""
-    try:
-        from studio.locks import describe_change
-    except ImportError:
-        return []
-    return list(describe_change(change, server_version))
+def annotated_steps(
+    changes: Sequence[Change], server_version: int, context: Context | None = None
+) -> list[migrations.StepSpec]:
+    """One step per change, each annotated with the facts that follow from its SQL.
+
+    The lock analysis runs over the whole migration as the runner will apply
+    it, so a step sees what the earlier steps did (a SET NOT NULL after its
+    CHECK was validated skips the scan). Sizes and durations depend on the
+    target: they are shown at review and migrate time, never written into files.
+    """
+    from studio.locks.hazards import Level
+    from studio.locks.lint import lint_sources, migration_source
+
+    steps = [_step(c) for c in changes]
+    version = server_version or DEFAULT_SERVER_VERSION
+    draft = migrations.parse_text(migrations.render_migration("00000000000000", steps), "<draft>")
+    m = migrations.Migration(version="00000000000000", name="draft", path=Path("<draft>"), steps=draft.steps)
+    report = lint_sources([migration_source(m)], server_version=version, context=context)
+    out = []
+    for spec, step in zip(steps, draft.steps, strict=True):
+        lines = {st.line for st in step.statements}
+        last = max(lines) + step.sql.count("\n") if lines else 0
+        notes = [
+            f"lock: {f.describe()}"
+            for r in report.statements
+            if min(lines) <= r.line <= last
+            for f in r.facts
+            if not f.placeholder
+        ]
+        seen: set[str] = set()
+        for finding in report.active():
+            if min(lines) <= finding.line <= last and finding.level >= Level.WARNING and finding.hazard.id not in seen:
+                seen.add(finding.hazard.id)
+                notes.append(f"hazard {finding.hazard.id} ({finding.level.label}): {finding.hazard.message}")
+        out.append(replace(spec, annotations=(*spec.annotations, *dict.fromkeys(notes))))
+    return out
 
 
 async def plan_changes(
@@ -189,18 +221,19 @@ async def generate(
         diffed,
         _restrict(old.schema, schemas),
         _restrict(new.schema, schemas),
-        lambda c: [_step(x, server_version) for x in forms.get(id(c), (c,))],
+        lambda c: annotated_steps(forms.get(id(c), (c,)), server_version, _context(old.schema, changes)),
         options,
     )
     if phases is not None and phases.moves:
         return _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
     notes = (phases.notes if phases else ()) + _plain_notes(changes)
-    steps = [_step(c, server_version) for c in changes]
+    steps = annotated_steps(changes, server_version, _context(old.schema, changes))
     text = migrations.render_migration(version, steps, description=(name,), **header)
     inverses = [c.inverse() for c in reversed(changes)]
     down_text = None
     if all(inv is not None for inv in inverses):
-        down_steps = [_step(inv, server_version) for inv in inverses if inv is not None]
+        down_changes = [inv for inv in inverses if inv is not None]
+        down_steps = annotated_steps(down_changes, server_version, _context(new.schema, down_changes))
         down_text = migrations.render_migration(
             version,
             down_steps,
@@ -297,6 +330,15 @@ def _write_phases(
         down_path=down_path if down_text is not None else None,
         contract_path=contract_path,
     )
+
+
+def _context(before: Schema, changes: Sequence[Change]) -> Context:
+    """What lock analysis knows: the schema before the migration and the tables it creates."""
+    from studio.changes import CreateTable
+    from studio.locks import Context
+
+    new_tables = frozenset(c.table.key for c in changes if isinstance(c, CreateTable))
+    return Context.of(before, new_tables=new_tables)
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +455,7 @@ async def push_plan(
     changes = tuple(diff(a, b, renames))
     if not changes:
         return PushPlan(url, (), None)
-    steps = [_step(c, live.server_version) for c in changes]
+    steps = [_step(c) for c in changes]
     text = migrations.render_migration("00000000000000", steps, description=("push",))
     parsed = migrations.parse_text(text, "<push>")
     migration = migrations.Migration(
