@@ -37,6 +37,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -178,7 +179,13 @@ async def copy_of(cluster: devdb.Cluster, template_name: str, label: str) -> Asy
 
 @dataclass
 class Load:
-    """pgbench run in back-to-back segments until stopped; its per-statement log lines are kept."""
+    """One pgbench run, from start until stopped (SIGINT); its per-statement log lines are kept.
+
+    One long run rather than fixed-length ones: statements scheduled while
+    every client is blocked still run once the lock is gone, late by the
+    stall, and are counted so. The log lines pgbench had buffered when it was
+    interrupted are lost: they fall in the settling time after the operation.
+    """
 
     cluster: devdb.Cluster
     database: str
@@ -186,10 +193,9 @@ class Load:
     rate: int
     clients: int
     folder: Path
-    segment: float = 5.0
     # (end epoch seconds, latency ms from the scheduled start)
     samples: list[tuple[float, float]] = field(default_factory=list)
-    failed: int = 0
+    runs: int = 0
 
     def _scripts(self) -> list[str]:
         args = []
@@ -200,38 +206,37 @@ class Load:
         return args
 
     async def run(self, stop: asyncio.Event) -> None:
-        pgbench = str(self.cluster.bindir / "pgbench")
-        scripts = self._scripts()
-        n = 0
-        while not stop.is_set():
-            n += 1
-            prefix = self.folder / f"seg{n}"
-            argv = [
-                pgbench, "-n", "-h", self.cluster.host, "-p", str(self.cluster.port), "-U", self.cluster.user,
-                "-c", str(self.clients), "-j", "2", "-R", str(self.rate), "-T", str(int(self.segment)),
-                "-l", "--log-prefix", str(prefix), *scripts, self.database,
-            ]  # fmt: skip
-            proc = await asyncio.create_subprocess_exec(
-                *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        self.runs += 1
+        prefix = self.folder / f"run{self.runs}"
+        argv = [
+            str(self.cluster.bindir / "pgbench"), "-n", "-h", self.cluster.host, "-p", str(self.cluster.port),
+            "-U", self.cluster.user, "-c", str(self.clients), "-j", "2", "-R", str(self.rate), "-T", "86400",
+            "-l", "--log-prefix", str(prefix), *self._scripts(), self.database,
+        ]  # fmt: skip
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        )
+        waiter = asyncio.create_task(proc.wait())
+        await asyncio.wait(
+            [waiter, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
+        )
+        if waiter.done():
+            assert proc.stderr is not None
+            raise RuntimeError(
+                f"pgbench exited {proc.returncode}: {(await proc.stderr.read()).decode()[-500:]}"
             )
-            _, err = await proc.communicate()
-            if proc.returncode != 0:
-                self.failed += 1
-                print(
-                    f"pgbench segment {n} exited {proc.returncode}: {err.decode()[-300:]}",
-                    file=sys.stderr,
-                )
-            self._read(prefix)
+        proc.send_signal(signal.SIGINT)
+        await waiter
+        self._read(prefix)
 
     def _read(self, prefix: Path) -> None:
         for path in prefix.parent.glob(f"{prefix.name}.*"):
-            for line in path.read_text().splitlines():
+            for line in path.read_text(errors="replace").splitlines():
                 f = line.split()
-                # client transaction_no time script_no epoch us [lag]
-                if len(f) < 6 or f[2] == "skipped":
+                # client transaction_no time script_no epoch us [lag]; the last line may be cut
+                if len(f) < 7 or not all(x.isdigit() for x in f[:7]):
                     continue
-                lag = int(f[6]) if len(f) > 6 else 0
-                self.samples.append((int(f[4]) + int(f[5]) / 1e6, (int(f[2]) + lag) / 1000))
+                self.samples.append((int(f[4]) + int(f[5]) / 1e6, (int(f[2]) + int(f[6])) / 1000))
             path.unlink()
 
     def window(self, start: float, end: float) -> Stats:

@@ -413,6 +413,8 @@ class _Walker:
         self.key_type, self.batch_size, self.progress = key_type, batch_size, progress
         key, table = spec.key_sql, spec.table
         self.rows_done, self.batches = progress.rows_done, progress.batches
+        # rows the last batch's UPDATE changed
+        self.updated = 0
         # the next `batch_size` keys after the last finished batch, up to the stop key
         inner = f"SELECT {key} AS k FROM {table} WHERE {key} <= $1::text::{key_type}"
         self.first_sql = self._bounds(f"{inner} ORDER BY {key} LIMIT $2")
@@ -488,7 +490,8 @@ class _Walker:
                         return None
                     try:
                         status = await conn.execute(self.spec.statement, batch.first, batch.last)
-                    except asyncpg.LockNotAvailableError:
+                    except _CONTENTION:
+                        # a lock timeout, or a deadlock with the application: the batch is retried
                         raise LockTimeout(self.step, self.spec.statement) from None
                     except (asyncpg.QueryCanceledError, asyncpg.InterfaceError, OSError):
                         raise
@@ -520,8 +523,6 @@ class _Walker:
                 await ex._lock_timed_out(self.m, lt, attempt, whole=False)
         raise AssertionError("unreachable")
 
-    updated = 0
-
     async def _name_the_row(self, batch: _Batch, error: asyncpg.PostgresError) -> StudioError:
         """Bisect the failed batch in savepoints (all rolled back) to name the row that fails."""
         conn, spec = self.ex.conn, self.spec
@@ -546,6 +547,8 @@ class _Walker:
                 await sp.start()
                 try:
                     await conn.execute(spec.statement, keys[i]["k"], keys[j]["k"])
+                except _CONTENTION:
+                    raise
                 except asyncpg.PostgresError as e:
                     return e
                 finally:
@@ -564,6 +567,8 @@ class _Walker:
                 if row_error is not None:
                     error = row_error
                     found = (keys[lo]["t"], await self._values(keys[lo]["k"]))
+        except _CONTENTION:
+            pass  # the application holds rows of the batch: report the batch, not a row
         finally:
             await tx.rollback()
         done = (
@@ -602,6 +607,14 @@ class _Walker:
         return ", ".join(
             f"{quote_ident(c)} = {'NULL' if row[c] is None else repr(row[c])}" for c in spec.sources
         )
+
+
+# errors of contention with the application, not of the data: the batch is retried
+_CONTENTION = (
+    asyncpg.LockNotAvailableError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+)
 
 
 class _RowFailure(Exception):
