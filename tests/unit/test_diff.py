@@ -1108,3 +1108,111 @@ def test_every_change_kind_is_well_formed() -> None:
         if inv is not None:
             assert inv.inverse() == c
     assert len(seen) >= 20
+
+
+def test_enum_values_added_together_commit_once() -> None:
+    changes = [
+        ch.AddEnumValue("public.mood", "a"),
+        ch.AddEnumValue("public.mood", "b", after="a"),
+        ch.AddColumn("public.t", col("m", "public.mood", default="'b'::public.mood")),
+    ]
+    assert [(t, [c.kind for c in run]) for t, run in steps(changes)] == [
+        (True, ["add_enum_value", "add_enum_value"]),
+        (True, ["add_column"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expression"),
+    [
+        ("character varying(50)", "public.order_status", "c::public.order_status"),
+        ("public.order_status", "text", "c::text"),
+        ("integer", "boolean", "c::boolean"),
+        ("bigint", "boolean", "c::text::boolean"),
+        ("jsonb", "integer", "c::integer"),
+        ("integer", "jsonb", "c::text::jsonb"),
+        ("bytea", "uuid", "c::text::uuid"),
+        ("date", "timestamp with time zone", "c::timestamp with time zone"),
+        ("public.mood", "public.other_enum", "c::text::public.other_enum"),
+        ("integer[]", "text[]", "c::text[]"),
+    ],
+)
+def test_using_expression_casts_through_text_when_needed(
+    old: str, new: str, expression: str
+) -> None:
+    from studio.changes.casts import using_expression
+
+    assert using_expression("c", old, new) == expression
+
+
+def test_sequence_changing_direction_restarts() -> None:
+    up = SequenceOptions("bigint")
+    down = SequenceOptions("bigint", -1, -1, -9223372036854775808, -1)
+    change = ch.AlterSequence("public.s", up, down)
+    assert change.sql() == (
+        (
+            "ALTER SEQUENCE public.s INCREMENT BY -1 MINVALUE -9223372036854775808 MAXVALUE -1"
+            " START WITH -1 RESTART"
+        ),
+    )
+    assert ch.AlterSequence("public.s", up, replace(up, cache=5)).sql() == (
+        "ALTER SEQUENCE public.s CACHE 5",
+    )
+
+
+def test_renamed_column_keeps_its_output_name_in_views() -> None:
+    from studio.diff.refs import rename_in_view
+
+    assert rename_in_view(" SELECT id,\n    code\n   FROM public.t;", "code", "sku") == (
+        " SELECT id,\n    sku AS code\n   FROM public.t;"
+    )
+    assert (
+        rename_in_view(
+            " SELECT t.code,\n    lower(t.code) AS lc\n   FROM t\n  WHERE (t.code <> ''::text);",
+            "code",
+            "sku",
+        )
+        == " SELECT t.sku AS code,\n    lower(t.sku) AS lc\n   FROM t\n  WHERE (t.sku <> ''::text);"
+    )
+
+
+def test_not_null_names_follow_renames_on_postgresql_18() -> None:
+    """PostgreSQL 18 keeps a NOT NULL constraint's name through a rename: the diff renames it."""
+    old = schema(table("t", col("id", not_null=True), col("code", "text", not_null=True)))
+    new = schema(table("t", col("id", not_null=True), col("sku", "text", not_null=True)))
+    hint = parse_rename("t.code=t.sku", old, new)
+    assert sqls(diff(old, new, [hint])) == ["ALTER TABLE public.t RENAME COLUMN code TO sku"]
+    assert sqls(diff(old, new, [hint], server_version=180001)) == [
+        "ALTER TABLE public.t RENAME COLUMN code TO sku",
+        "ALTER TABLE public.t RENAME CONSTRAINT t_code_not_null TO t_sku_not_null",
+    ]
+    moved = schema(table("u", col("id", not_null=True), col("code", "text", not_null=True)))
+    assert sqls(diff(old, moved, [parse_rename("t=u", old, moved)], server_version=180001)) == [
+        "ALTER TABLE public.t RENAME TO u",
+        "ALTER TABLE public.u RENAME CONSTRAINT t_code_not_null TO u_code_not_null",
+        "ALTER TABLE public.u RENAME CONSTRAINT t_id_not_null TO u_id_not_null",
+    ]
+
+
+def test_privileges_compared_as_in_effect() -> None:
+    f = _fn("RETURN NEW;")
+    owners = {"public.touch()": "app"}
+    # no ACL means PUBLIC may execute: revoking it is a change
+    a = replace(schema(), functions={"public.touch()": f}, owners=owners)
+    b = replace(a, privileges=(Privilege("function", "public.touch()", "app", "EXECUTE"),))
+    assert sqls(diff(a, b, with_privileges=True)) == [
+        "REVOKE EXECUTE ON FUNCTION public.touch() FROM PUBLIC",
+        "GRANT EXECUTE ON FUNCTION public.touch() TO app",
+    ]
+    # the owner's privileges move with ALTER ... OWNER TO instead of being revoked and granted
+    t_owned = Privilege("table", "public.users", "app", "SELECT")
+    c = replace(QUICKSTART, privileges=(t_owned,), owners={"public.users": "app"})
+    d = replace(
+        QUICKSTART, privileges=(replace(t_owned, grantee="ops"),), owners={"public.users": "ops"}
+    )
+    assert sqls(diff(c, d, with_privileges=True)) == ["ALTER TABLE public.users OWNER TO ops"]
+    # no ACL on the new side: the defaults, in which the owner keeps its rights
+    e = replace(c, privileges=(t_owned, Privilege("table", "public.users", "pg_monitor", "SELECT")))
+    assert sqls(diff(e, replace(c, privileges=()), with_privileges=True)) == [
+        "REVOKE SELECT ON TABLE public.users FROM pg_monitor"
+    ]
