@@ -43,13 +43,18 @@ SCHEMA_VERSION = 1
 BATCH = 400  # statements per transaction: a few hundred tables keep the lock table small
 
 
+def database_name(n: int) -> str:
+    """The bench database holding the N-table schema."""
+    return f"bench_n{n}"
+
+
 def _marker(n: int) -> str:
     return f"schema-studio bench schema v{SCHEMA_VERSION}, {n} tables"
 
 
 async def ensure_database(cluster: devdb.Cluster, n: int) -> str:
     """The URL of a database holding the N-table schema, created unless a previous run left it."""
-    name = f"bench_n{n}"
+    name = database_name(n)
     admin = await cluster.connect()
     try:
         row = await admin.fetchrow(
@@ -100,26 +105,47 @@ class ServerCpu:
         fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": field 3 on
         return (int(fields[13]) + int(fields[14])) / self.tick  # fields 16 and 17
 
-    def settled(self) -> float:
-        """The children times once the backend of a run that just ended has been reaped."""
+    def settled(self, database: str) -> float:
+        """The children times once no backend of `database` is left to be reaped."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self._backends(database):
+            time.sleep(0.005)
+        # the times of a reaped child can show a moment after it left /proc
         last = self.read()
-        for _ in range(50):
-            time.sleep(0.02)
-            now = self.read()
-            if now == last:
-                return now
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            if (now := self.read()) == last:
+                break
             last = now
         return last
 
+    def _backends(self, database: str) -> bool:
+        """Whether a backend of `database` (ps shows its name) or an unreaped one is there."""
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                stat = (proc / "stat").read_text()
+                cmdline = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue  # gone meanwhile
+            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+            # an exited backend not yet reaped is a zombie, its command line gone
+            if int(ppid) == self.pid and (state == "Z" or f" {database} ".encode() in cmdline):
+                return True
+        return False
 
-def time_process(argv: Sequence[str], runs: int, server: ServerCpu) -> tuple[float, float]:
+
+def time_process(
+    argv: Sequence[str], runs: int, server: ServerCpu, database: str
+) -> tuple[float, float]:
     """Median wall time and median CPU time (client + server) of `argv`, stdout to /dev/null.
 
     A warm-up run comes first and is not counted.
     """
     walls, cpus = [], []
     for i in range(runs + 1):
-        before = server.settled()
+        before = server.settled(database)
         started = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -129,7 +155,7 @@ def time_process(argv: Sequence[str], runs: int, server: ServerCpu) -> tuple[flo
             raise subprocess.CalledProcessError(proc.returncode, list(argv))
         if i:
             walls.append(wall)
-            cpus.append(usage.ru_utime + usage.ru_stime + server.settled() - before)
+            cpus.append(usage.ru_utime + usage.ru_stime + server.settled(database) - before)
     return statistics.median(walls), statistics.median(cpus)
 
 
@@ -183,9 +209,9 @@ async def run(sizes: Sequence[int], runs: int, major: int | None) -> None:
         for n in sizes:
             url = await ensure_database(cluster, n)
             inspect = [*inspect_command(), "inspect", "--db", url, "--format", "json"]
-            ours, ours_cpu = time_process(inspect, runs, server)
+            ours, ours_cpu = time_process(inspect, runs, server, database_name(n))
             dump = [pg_dump, "--schema-only", "--dbname", url]
-            theirs, theirs_cpu = time_process(dump, runs, server)
+            theirs, theirs_cpu = time_process(dump, runs, server, database_name(n))
             intro, to_json, seen = await time_in_process(url, runs)
             assert seen == n, f"introspect saw {seen} tables, expected {n}"
             rows.append(
