@@ -1,0 +1,208 @@
+"""What each step of a migration (or of a list of changes) will do on the target, before it runs.
+
+Per step: the locks it takes and what they block, whether it rewrites, scans,
+builds an index or only touches the catalog (the knowledge base,
+`studio.locks`), the size and row count of the relations it works on, read
+from the target, and an estimated duration range (`studio.estimates`).
+Read-only on the target. `migrate` prints it before asking, `generate` after
+writing, and the studio shows it beside each step; none of it is ever
+written into a migration file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from studio import db, estimates, migrations
+from studio.config import mask_dsn
+from studio.errors import translate
+from studio.estimates import Estimate, RelationSize, Throughput
+
+if TYPE_CHECKING:
+    from studio.changes import Change
+    from studio.config import Settings
+    from studio.locks import Context
+    from studio.locks.kb import LockFact
+    from studio.migrations import Migration
+
+
+@dataclass(frozen=True, slots=True)
+class StepEstimate:
+    """One step on the target: its locks, the sizes of what they touch, and how long it may run."""
+
+    version: str  # "" for a step made of a change not yet written
+    index: int  # 1-based, within its migration
+    title: str
+    transactional: bool
+    facts: tuple[LockFact, ...]
+    sizes: tuple[RelationSize, ...]
+    estimate: Estimate
+    backfill: bool = False
+
+    def lines(self) -> list[str]:
+        """The summary as text lines: locks, sizes, time."""
+        out = [f"locks: {f.describe()}" for f in self.facts if not f.placeholder]
+        if not out:
+            out.append("locks: none known to the knowledge base")
+        out += [f"size:  {s.describe()}" for s in self.sizes]
+        time = self.estimate.describe()
+        if self.backfill and not self.estimate.instant:
+            time += ", in short batches"
+        if self.estimate.notes:
+            time += "; " + "; ".join(self.estimate.notes)
+        out.append(f"time:  {time}")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "version": self.version or None,
+            "index": self.index,
+            "title": self.title,
+            "transactional": self.transactional,
+            "backfill": self.backfill,
+            "locks": [f.to_dict() for f in self.facts],
+            "sizes": [s.to_dict() for s in self.sizes],
+            "estimate": self.estimate.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """Every step's estimate, with the throughput they are based on."""
+
+    steps: tuple[StepEstimate, ...]
+    throughput: Throughput | None  # None: every step is catalog only, nothing was measured
+    server_version: int
+    url: str = ""
+
+    def step(self, version: str, index: int) -> StepEstimate | None:
+        """The estimate of step `index` of migration `version`."""
+        return next((s for s in self.steps if s.version == version and s.index == index), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "database": mask_dsn(self.url) if self.url else None,
+            "server_version": self.server_version,
+            "throughput": self.throughput.to_dict() if self.throughput else None,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+
+# one step's facts, before the target is read: (version, index, title, transactional, backfill, facts)
+_Draft = tuple[str, int, str, bool, bool, tuple[tuple["LockFact", ...], ...]]
+
+
+async def step_estimates(
+    settings: Settings,
+    url: str,
+    migration_or_changes: Migration | Sequence[Migration] | Sequence[Change],
+    *,
+    context: Context | None = None,
+    refresh: bool = False,
+) -> Preview:
+    """Locks, sizes and duration estimates of every step, read from the target at `url` (read-only).
+
+    Migrations are analysed as the runner applies them, after the earlier
+    migrations of the directory (replayed for context, not read from the
+    target). Changes are one step each, analysed against `context` (the
+    target's schema, when the caller has it).
+    """
+    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
+    try:
+        with translate(mask_dsn(url)):
+            version = await db.server_version_num(conn)
+            drafts = _drafts(settings, migration_or_changes, version, context)
+            facts = [f for d in drafts for stmt in d[5] for f in stmt]
+            sizes = await estimates.read_sizes(conn, estimates.relations_of(facts))
+            throughput = None
+            if estimates.needs_throughput(facts, sizes):
+                throughput = await estimates.throughput_for(conn, sizes, refresh=refresh)
+    finally:
+        await conn.close()
+    return Preview(tuple(_step(d, sizes, throughput) for d in drafts), throughput, version, url)
+
+
+def _step(
+    draft: _Draft, sizes: dict[str, RelationSize], throughput: Throughput | None
+) -> StepEstimate:
+    version, index, title, transactional, backfill, statements = draft
+    rate = throughput or estimates.default_throughput()
+    est = estimates.combine(
+        estimates.estimate(stmt, sizes, rate, every_row=backfill) for stmt in statements
+    )
+    flat = tuple(dict.fromkeys(f for stmt in statements for f in stmt))
+    shown = estimates.relations_of(estimates.table_facts(flat))
+    return StepEstimate(
+        version,
+        index,
+        title,
+        transactional,
+        flat,
+        tuple(sizes[r] for r in shown if r in sizes),
+        est,
+        backfill,
+    )
+
+
+def _drafts(
+    settings: Settings,
+    what: Migration | Sequence[Migration] | Sequence[Change],
+    version: int,
+    context: Context | None,
+) -> list[_Draft]:
+    if isinstance(what, migrations.Migration):
+        return _migration_drafts(settings, [what], version)
+    items = list(what)
+    if items and all(isinstance(m, migrations.Migration) for m in items):
+        return _migration_drafts(settings, items, version)  # type: ignore[arg-type]
+    from studio.locks import facts_for_change
+
+    out: list[_Draft] = []
+    for i, change in enumerate(items, 1):
+        c: Change = change  # type: ignore[assignment]
+        facts = facts_for_change(c, version, context)
+        out.append(("", i, c.describe(), c.transactional, False, (facts,)))
+    return out
+
+
+def _migration_drafts(settings: Settings, ms: Sequence[Migration], version: int) -> list[_Draft]:
+    """Facts per step and statement, from lint's analysis of the migrations in runner order."""
+    from studio.locks.lint import lint_sources, sources_for_migrations
+
+    wanted = {m.version for m in ms}
+    directory = settings.migrations_dir
+    on_disk = migrations.load_directory(directory) if directory.is_dir() else ()
+    first = min(wanted)
+    earlier = [m for m in on_disk if m.version < first and m.version not in wanted]
+    ordered = sorted(ms, key=lambda m: m.version)
+    report = lint_sources(
+        sources_for_migrations([*earlier, *ordered], wanted), server_version=version
+    )
+    by_path: dict[str, list[tuple[int, tuple[LockFact, ...]]]] = {}
+    for s in report.statements:
+        by_path.setdefault(s.path, []).append((s.line, s.facts))
+    out: list[_Draft] = []
+    for m in ordered:
+        stmts = by_path.get(str(m.path), [])
+        for step in m.steps:
+            spans = [(st.line, st.line + st.sql.count("\n")) for st in step.statements]
+            facts = tuple(f for line, f in stmts if any(a <= line <= b for a, b in spans))
+            out.append(
+                (m.version, step.index, step.title, step.transactional, step.backfill, facts)
+            )
+    return out
+
+
+def draft_migration(
+    steps: Sequence[migrations.StepSpec], version: str = "00000000000000"
+) -> Migration:
+    """An in-memory migration of rendered steps (what the studio reviews before writing it)."""
+    parsed = migrations.parse_text(migrations.render_migration(version, list(steps)), "<draft>")
+    return migrations.Migration(
+        version=version, name="draft", path=Path("<draft>"), steps=parsed.steps
+    )
