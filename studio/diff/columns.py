@@ -194,12 +194,12 @@ def _not_null(ctx: Context, t: Table, a: Column, b: Column, by_parent: bool) -> 
         else:
             ctx.add(DropNotNull(table, b.name))
         return
-    if not b.not_null:
+    if not b.not_null or (a.not_null_name, a.not_null_valid) == (b.not_null_name, b.not_null_valid):
         return
     # PostgreSQL 18: NOT NULL is a named constraint, possibly NOT VALID
     old_name = a.not_null_name or default_not_null_name(t.name, a.name)
     new_name = b.not_null_name or default_not_null_name(t.name, b.name)
-    if a.not_null_name != b.not_null_name and old_name != new_name:
+    if old_name != new_name:
         ctx.add(RenameConstraint(table, old_name, new_name))
     if a.not_null_valid != b.not_null_valid:
         if b.not_null_valid:

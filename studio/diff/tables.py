@@ -51,8 +51,21 @@ def tables(ctx: Context) -> None:
     for k in sorted(old.keys() - new.keys()) + replaced:
         _drop_table(ctx, old[k])
     for k in kept:
-        if k not in ctx.recreated:
+        if k not in ctx.recreated and not _untouched(ctx, old[k], new[k]):
             _alter_table(ctx, old[k], new[k])
+
+
+def _untouched(ctx: Context, a: Table, b: Table) -> bool:
+    """True for a table equal on both sides that nothing else forces to rebuild a part of."""
+    if a != b or _recast_here(ctx, a.key):
+        return False
+    if any(
+        c.kind is ConstraintKind.FOREIGN_KEY
+        and (c.ref_table or "", c.ref_columns) in ctx.released_keys
+        for c in a.constraints
+    ):
+        return False
+    return not any(f"{g.function}()" in ctx.recreated_functions for g in a.triggers)
 
 
 def _must_replace(a: Table, b: Table) -> bool:
