@@ -185,20 +185,27 @@ def _dev_major(settings: Settings, major: int | None) -> int:
 @contextlib.asynccontextmanager
 async def dev_database(settings: Settings, major: int | None = None) -> AsyncIterator[asyncpg.Connection]:
     """A connection to a fresh throwaway database on the dev server, dropped afterwards."""
-    if settings.dev_url:
-        async with _throwaway_on(settings.dev_url, settings) as conn:
+    async with dev_database_url(settings, major) as url:
+        conn = await db.connect(url, timeout=settings.connect_timeout)
+        try:
             yield conn
+        finally:
+            await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def dev_database_url(settings: Settings, major: int | None = None) -> AsyncIterator[str]:
+    """The URL of a fresh throwaway database on the dev server (for several connections), dropped afterwards."""
+    if settings.dev_url:
+        async with _throwaway_on(settings.dev_url, settings) as url:
+            yield url
         return
     from studio.devdb import dev_cluster
 
     cluster = await asyncio.to_thread(dev_cluster, major or None)
     try:
         async with cluster.throwaway("ss_declared") as url:
-            conn = await db.connect(url, timeout=settings.connect_timeout)
-            try:
-                yield conn
-            finally:
-                await conn.close()
+            yield url
     finally:
         if cluster.started_by_us:
             await _stop_if_idle(cluster)
@@ -219,7 +226,7 @@ async def _stop_if_idle(cluster: Any) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _throwaway_on(url: str, settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+async def _throwaway_on(url: str, settings: Settings) -> AsyncIterator[str]:
     import secrets
     from urllib.parse import urlsplit, urlunsplit
 
@@ -231,11 +238,9 @@ async def _throwaway_on(url: str, settings: Settings) -> AsyncIterator[asyncpg.C
         with translate(mask_dsn(url)):
             await admin.execute(f"CREATE DATABASE {quote_ident(name)}")
         parts = urlsplit(url)
-        conn = await db.connect(urlunsplit(parts._replace(path="/" + name)), timeout=settings.connect_timeout)
         try:
-            yield conn
+            yield urlunsplit(parts._replace(path="/" + name))
         finally:
-            await conn.close()
             with translate(mask_dsn(url)):
                 await admin.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
     finally:
