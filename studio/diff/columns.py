@@ -29,10 +29,28 @@ if TYPE_CHECKING:
     from studio.model import Schema
 
 
-def column_deps(ctx: Context, columns: tuple[Column, ...], *, new: bool) -> Deps:
+def column_deps(
+    ctx: Context, columns: tuple[Column, ...], *, new: bool, table: Table | None = None
+) -> Deps:
+    """What the columns' types, defaults and generation expressions refer to.
+
+    With `table`, a generated column also depends on the columns of the table
+    its expression reads (added after them, dropped before them).
+    """
     texts = [x for c in columns for x in (c.default, c.generated)]
     types = tuple(c.type for c in columns)
-    return ctx.new_deps(*texts, types=types) if new else ctx.old_deps(*texts, types=types)
+    deps = ctx.new_deps(*texts, types=types) if new else ctx.old_deps(*texts, types=types)
+    if table is not None:
+        keys = frozenset(
+            col_key(table.key, other.name)
+            for c in columns
+            if c.generated
+            for other in table.columns
+            if other.name != c.name and mentions(c.generated, [other.name])
+        )
+        if keys:
+            deps = deps | (Deps(requires=keys) if new else Deps(uses=keys))
+    return deps
 
 
 def column_comment(ctx: Context, table: str, a: Column | None, b: Column) -> None:
@@ -88,11 +106,11 @@ def compare_columns(ctx: Context, a: Table, b: Table) -> set[str]:
     recreated: set[str] = set()
     for c in b.columns:
         if a.column(c.name) is None and c.name not in new_parent:
-            ctx.add(AddColumn(key, c, column_deps(ctx, (c,), new=True)))
+            ctx.add(AddColumn(key, c, column_deps(ctx, (c,), new=True, table=b)))
             column_comment(ctx, key, None, c)
     for c in a.columns:
         if b.column(c.name) is None and c.name not in old_parent:
-            ctx.add(DropColumn(key, c, column_deps(ctx, (c,), new=False)))
+            ctx.add(DropColumn(key, c, column_deps(ctx, (c,), new=False, table=a)))
     retyped = {c.name for c in b.columns if (o := a.column(c.name)) and o.type != c.type}
     for c in b.columns:
         o = a.column(c.name)
@@ -105,13 +123,19 @@ def compare_columns(ctx: Context, a: Table, b: Table) -> set[str]:
             and o.generated == c.generated
             and mentions(c.generated, retyped)
         )
-        if _alter_column(ctx, b, kept if inherited else [], o, c, stale):
+        if _alter_column(ctx, a, b, kept if inherited else [], o, c, stale):
             recreated.add(c.name)
     return recreated
 
 
 def _alter_column(
-    ctx: Context, t: Table, parents: list[str], a: Column, b: Column, stale: bool
+    ctx: Context,
+    old_table: Table,
+    t: Table,
+    parents: list[str],
+    a: Column,
+    b: Column,
+    stale: bool,
 ) -> bool:
     """Changes for one column kept by name; True when it is dropped and added again.
 
@@ -130,8 +154,8 @@ def _alter_column(
             ctx.add(DropExpression(table, b.name, a.generated))
             a = replace(a, generated=None, generated_kind=None)
         elif not inherited:
-            ctx.add(DropColumn(table, a, column_deps(ctx, (a,), new=False)))
-            ctx.add(AddColumn(table, b, column_deps(ctx, (b,), new=True)))
+            ctx.add(DropColumn(table, a, column_deps(ctx, (a,), new=False, table=old_table)))
+            ctx.add(AddColumn(table, b, column_deps(ctx, (b,), new=True, table=t)))
             ctx.rebuilt_columns.add(key)
             column_comment(ctx, table, None, b)
             return True
@@ -179,6 +203,11 @@ def _alter_column(
                     ctx.new_deps(b.default) | ctx.old_deps(a.default),
                 )
             )
+    elif not default_done and b.default is not None and ctx.calls_recreated(a.default):
+        # the function it calls is dropped and created again: the default goes and comes back
+        assert a.default is not None
+        ctx.add(DropDefault(table, b.name, a.default, ctx.old_deps(a.default)))
+        ctx.add(SetDefault(table, b.name, b.default, None, ctx.new_deps(b.default)))
     _not_null(ctx, t, a, b, parent_does("not_null"))
     column_comment(ctx, table, a, b)
     return False

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from studio.changes import Change, Deps, SetComment
+from studio.changes.base import fn_key
 from studio.diff.refs import RefIndex
 
 if TYPE_CHECKING:
@@ -43,6 +44,13 @@ class Context:
     def add(self, *changes: Change) -> None:
         """Append changes to the result."""
         self.out.extend(changes)
+
+    def calls_recreated(self, *texts: str | None) -> bool:
+        """True when an expression of the old schema calls a function that is dropped and created again."""
+        if not self.recreated_functions:
+            return False
+        calls = self.old_refs.expr_deps(*texts)
+        return any(fn_key(f) in calls for f in self.recreated_functions)
 
     def new_deps(self, *texts: str | None, types: tuple[str, ...] = ()) -> Deps:
         """What expressions and types of the new schema need created first."""

@@ -65,7 +65,17 @@ def _untouched(ctx: Context, a: Table, b: Table) -> bool:
         for c in a.constraints
     ):
         return False
-    return not any(f"{g.function}()" in ctx.recreated_functions for g in a.triggers)
+    if any(f"{g.function}()" in ctx.recreated_functions for g in a.triggers):
+        return False
+    # what calls a function dropped and created again goes and comes back with it
+    return not ctx.calls_recreated(
+        *(c.default for c in a.columns),
+        *(c.generated for c in a.columns),
+        *(c.definition for c in a.constraints),
+        *(i.definition for i in a.indexes),
+        *(p.using for p in a.policies),
+        *(p.with_check for p in a.policies),
+    )
 
 
 def _must_replace(a: Table, b: Table) -> bool:
@@ -230,6 +240,7 @@ def _constraints(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
                 and (x.ref_table or "", x.ref_columns) in ctx.released_keys
             )
             or any(e in x.definition for e in ctx.recast_enums if _recast_here(ctx, table))
+            or ctx.calls_recreated(x.definition)
         )
         if not forced and _comparable(x) == _comparable(y):
             ctx.comment(
@@ -277,17 +288,19 @@ def _indexes(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
     for name in sorted(new.keys() - old.keys()):
         _create_index(ctx, table, new[name], created=True)
     for name in sorted(old.keys() - new.keys()):
-        ctx.add(DropIndex(table, old[name]))
+        ctx.add(DropIndex(table, old[name], deps=ctx.old_deps(old[name].definition)))
     for name in sorted(old.keys() & new.keys()):
         x, y = old[name], new[name]
-        forced = mentions(" ".join((*x.keys, *x.include, x.predicate or "")), recreated) or any(
-            e in x.definition for e in ctx.recast_enums if _recast_here(ctx, table)
+        forced = (
+            mentions(" ".join((*x.keys, *x.include, x.predicate or "")), recreated)
+            or any(e in x.definition for e in ctx.recast_enums if _recast_here(ctx, table))
+            or ctx.calls_recreated(x.definition)
         )
         if not forced and _index_comparable(x) == _index_comparable(y):
             ix = _index_qualname(table, name)
             ctx.comment("INDEX", ix, x.comment, y.comment, key=rel_key(ix), table=table)
             continue
-        ctx.add(DropIndex(table, x))
+        ctx.add(DropIndex(table, x, deps=ctx.old_deps(x.definition)))
         _create_index(ctx, table, y, created=True)
 
 

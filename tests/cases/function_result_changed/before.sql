@@ -1,5 +1,12 @@
 CREATE TABLE t (id int PRIMARY KEY);
 CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE FUNCTION label(x int) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT x::text $$;
+CREATE FUNCTION seed() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
 CREATE TRIGGER t_f BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();
 CREATE VIEW labels AS SELECT label(id) AS l FROM t;
+CREATE TABLE u (
+  id int PRIMARY KEY,
+  n int DEFAULT seed(),
+  CONSTRAINT u_label_check CHECK (label(id) <> '')
+);
+CREATE INDEX u_label_idx ON u (label(id));
