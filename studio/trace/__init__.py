@@ -1,0 +1,239 @@
+"""Lock trace: run each step in a disposable database and compare the locks it held with the knowledge base.
+
+`migrate --dry-run --trace` and `lint --trace` use it. The database is a
+throwaway one on the dev server (`studio.sources.dev_database_url`) where
+the migrations the target has applied are replayed by the tool's runner;
+with `rows`, every table the traced statements touch gets that many
+synthetic rows (`studio.trace.rows`). Then each traced statement runs, in
+order, and the relation locks its own backend held are read from pg_locks
+(`studio.trace.observe`) and compared with what `studio.locks` predicted for
+it, in the same context (`studio.trace.compare`). A difference is reported
+as a defect of the knowledge base, never silently accepted. The target is
+only read (its history and server version).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from studio import db, migrations, runner
+from studio.errors import translate
+from studio.locks.kb import Role
+from studio.statements import non_transactional_statement
+from studio.trace.compare import (
+    Defect,
+    DefectKind,
+    How,
+    Observation,
+    Relation,
+    StatementTrace,
+    TraceReport,
+    compare,
+)
+
+if TYPE_CHECKING:
+    from studio.config import Settings
+    from studio.locks.kb import LockFact
+    from studio.locks.lint import StatementReport
+    from studio.migrations import Migration
+
+__all__ = [
+    "Defect",
+    "DefectKind",
+    "How",
+    "Observation",
+    "Relation",
+    "StatementTrace",
+    "TraceReport",
+    "compare",
+    "trace_migrations",
+    "trace_paths",
+    "trace_pending",
+    "trace_statements",
+]
+
+
+def skip_reason(sql: str) -> str | None:
+    """Why a statement is not traced on its own: transaction control, or bind parameters."""
+    from pglast import ast, parse_sql
+    from pglast.parser import ParseError
+    from pglast.visitors import Visitor
+
+    try:
+        stmts = parse_sql(sql)
+    except ParseError:
+        return None  # the server is the judge
+    if len(stmts) == 1 and isinstance(stmts[0].stmt, ast.TransactionStmt):
+        return "transaction control: each statement is traced in a transaction of its own"
+    found: list[bool] = []
+
+    class _Params(Visitor):
+        def visit_ParamRef(self, ancestors: object, node: ast.ParamRef) -> None:
+            found.append(True)
+
+    _Params()(stmts[0])
+    if found:
+        return "bind parameters: a backfill runs in batches by the runner, not traced"
+    return None
+
+
+async def trace_statements(url: str, reports: Sequence[StatementReport]) -> list[StatementTrace]:
+    """Run each statement on the database at `url`, in order, and compare its locks; stop at an error."""
+    from studio.trace import observe
+
+    out: list[StatementTrace] = []
+    conn = await db.connect(url)
+    try:
+        for r in reports:
+            base = StatementTrace(r.path, r.line, _first_line(r.statement), r.facts)
+            if (why := skip_reason(r.statement)) is not None:
+                out.append(_replace(base, skipped=why))
+                continue
+            started = time.monotonic()
+            try:
+                if non_transactional_statement(r.statement):
+                    tables = [f.relation for f in r.facts if f.role is Role.TABLE]
+                    seen = await observe.while_running(conn, url, r.statement, tables)
+                else:
+                    seen = await observe.in_transaction(conn, r.statement)
+            except asyncpg.PostgresError as e:
+                msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+                out.append(_replace(base, error=msg, seconds=time.monotonic() - started))
+                break
+            took = time.monotonic() - started
+            if not seen.complete and not seen.locks:
+                out.append(
+                    _replace(
+                        base,
+                        skipped="it ran outside a transaction and finished before its locks could be seen",
+                        seconds=took,
+                    )
+                )
+                continue
+            out.append(
+                _replace(base, observation=seen, defects=compare(r.facts, seen), seconds=took)
+            )
+    finally:
+        await conn.close()
+    return out
+
+
+def _replace(base: StatementTrace, **kw: Any) -> StatementTrace:
+    import dataclasses
+
+    return dataclasses.replace(base, **kw)
+
+
+def _first_line(text: str) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= 100 else first[:97] + "..."
+
+
+async def trace_migrations(
+    settings: Settings,
+    replay: Sequence[Migration],
+    traced: Sequence[Migration],
+    *,
+    rows: int = 0,
+    major: int | None = None,
+) -> TraceReport:
+    """Replay `replay` in a throwaway database, then trace every statement of `traced`."""
+    from studio.locks.lint import sources_for_migrations
+
+    wanted = {m.version for m in traced}
+    sources = sources_for_migrations([*replay, *traced], wanted)
+    return await _trace(settings, replay, sources, rows, major)
+
+
+async def trace_paths(
+    settings: Settings, paths: Sequence[Path], *, rows: int = 0, major: int | None = None
+) -> TraceReport:
+    """Trace SQL files (or migration files) in order; the project's earlier migrations are replayed first.
+
+    A migration file of the project's migrations directory is traced after
+    the migrations older than the oldest file given, so the tables it alters
+    exist; a plain SQL file runs on an empty database (after the files
+    before it).
+    """
+    from studio.locks.lint import is_migration_file, sources_for_migrations, sources_for_paths
+
+    replay: list[Migration] = []
+    directory = settings.migrations_dir.resolve()
+    given = [p.resolve() for p in paths]
+    mine = [p for p in given if p.is_file() and p.parent == directory and is_migration_file(p)]
+    if mine and directory.is_dir():
+        first = min(p.name[:14] for p in mine)
+        replay = [
+            m
+            for m in migrations.load_directory(directory)
+            if m.version < first and m.path.resolve() not in given
+        ]
+    sources = [*sources_for_migrations(replay, set()), *sources_for_paths(paths)]
+    return await _trace(settings, replay, sources, rows, major)
+
+
+async def trace_pending(
+    settings: Settings, *, rows: int = 0, to: str | None = None
+) -> tuple[TraceReport, str | None]:
+    """Trace the migrations the target has not finished (all of them without a target).
+
+    Returns the report and the masked target it was compared with (None
+    without a database URL).
+    """
+    from studio.commands_migrations import load, read_history
+    from studio.config import mask_dsn
+
+    ms = load(settings)
+    url = settings.database_url(required=False)
+    finished: set[str] = set()
+    major = None
+    if url is not None:
+        history, version, _ = await read_history(settings, url)
+        finished = {r.version for r in history if r.finished}
+        major = version // 10000
+    replay = [m for m in ms if m.version in finished]
+    pending = [m for m in ms if m.version not in finished and (to is None or m.version <= to)]
+    report = await trace_migrations(settings, replay, pending, rows=rows, major=major)
+    return report, mask_dsn(url) if url else None
+
+
+async def _trace(
+    settings: Settings,
+    replay: Sequence[Migration],
+    sources: Sequence[Any],
+    rows: int,
+    major: int | None,
+) -> TraceReport:
+    from studio.locks.lint import lint_sources
+    from studio.sources import dev_database_url
+    from studio.trace.rows import fill
+
+    notes: list[str] = []
+    async with dev_database_url(settings, major) as url:
+        conn = await db.connect(url, timeout=settings.connect_timeout)
+        try:
+            with translate("the trace's throwaway database"):
+                if replay:
+                    # a throwaway database has no old application version: contracts need no confirmation
+                    await runner.apply(conn, settings, replay, confirm_contract=True)
+                version = await db.server_version_num(conn)
+                report = lint_sources(sources, server_version=version)
+                if rows > 0:
+                    tables = [
+                        f.relation
+                        for s in report.statements
+                        for f in s.facts
+                        if not f.placeholder and f.role is not Role.INDEX
+                    ]
+                    notes += await fill(conn, list(dict.fromkeys(tables)), rows)
+        finally:
+            await conn.close()
+        statements = await trace_statements(url, report.statements)
+    return TraceReport(
+        tuple(statements), version, tuple(m.version for m in replay), rows, tuple(notes)
+    )
