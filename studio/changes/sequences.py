@@ -51,13 +51,21 @@ def _owner_key(owned_by: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CreateSequence(Change):
-    """CREATE SEQUENCE with every option spelled out (OWNED BY is a separate step, after the table)."""
+    """CREATE SEQUENCE with every option spelled out.
+
+    OWNED BY is a separate change in a diff (the owning table comes later);
+    `with_owner` makes it part of this one (the inverse of a drop does that).
+    """
 
     sequence: Sequence
+    with_owner: bool = False
 
     def sql(self) -> tuple[str, ...]:
         opts = " ".join(sequence_option_clauses(self.sequence.options, None))
-        return (f"CREATE SEQUENCE {self.sequence.key} {opts}",)
+        out = [f"CREATE SEQUENCE {self.sequence.key} {opts}"]
+        if self.with_owner and self.sequence.owned_by:
+            out.append(f"ALTER SEQUENCE {self.sequence.key} OWNED BY {self.sequence.owned_by}")
+        return tuple(out)
 
     def describe(self) -> str:
         return f"create sequence {self.sequence.key}"
@@ -70,7 +78,10 @@ class CreateSequence(Change):
         return frozenset({rel_key(self.sequence.key)})
 
     def _structural_requires(self) -> frozenset[str]:
-        return frozenset({nsp_key(self.sequence.schema)})
+        keys = {nsp_key(self.sequence.schema)}
+        if self.with_owner and self.sequence.owned_by:
+            keys.add(_owner_key(self.sequence.owned_by))
+        return frozenset(keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +97,7 @@ class DropSequence(Change):
         return f"drop sequence {self.sequence.key}"
 
     def inverse(self) -> Change:
-        return CreateSequence(self.sequence)
+        return CreateSequence(self.sequence, with_owner=True)
 
     @property
     def removes(self) -> frozenset[str]:

@@ -50,7 +50,7 @@ def diff(
         UsageError: a rename names an object the old schema does not have.
     """
     base, rename_changes = apply_renames(old, renames, server_version=server_version)
-    ctx = Context(base, new, with_privileges, server_version=server_version)
+    ctx = Context(base, new, with_privileges, server_version=server_version, original=old)
     ctx.add(*rename_changes)
     objects.namespaces(ctx)
     objects.extensions(ctx)

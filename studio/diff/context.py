@@ -21,6 +21,8 @@ class Context:
     new: Schema
     with_privileges: bool = False
     server_version: int | None = None
+    # the old schema before rename hints were applied (what drops that run first carry)
+    original: Schema | None = None
     out: list[Change] = field(default_factory=list)
     # columns (col keys) whose type changes or that are dropped and added again:
     # views reading them must be dropped before and created after

@@ -66,10 +66,21 @@ def _rename_table(schema: Schema, old: str, new: str) -> Schema:
             inherits=tuple(new if p == old else p for p in t.inherits),
         )
 
+    old_name = split_qualified(old)[1]
+    # PostgreSQL 15 qualifies a view's columns with the table's name: `orders.id`
+    qualifier = re.compile(
+        rf'(?<![A-Za-z0-9_$".]){re.escape(quote_ident(old_name))}\.(?=[A-Za-z_"])'
+    )
+
     def fix_view(v: View) -> View:
+        definition = text(v.definition) or ""
+        if old in v.depends_on and old_name != new_name:
+            definition = qualifier.sub(
+                quote_ident(new_name).replace("\\", "\\\\") + ".", definition
+            )
         return replace(
             v,
-            definition=text(v.definition) or "",
+            definition=definition,
             depends_on=tuple(sorted(new if r == old else r for r in v.depends_on)),
             depends_on_columns=tuple(sorted(text(c) or "" for c in v.depends_on_columns)),
             indexes=tuple(replace(i, definition=text(i.definition) or "") for i in v.indexes),

@@ -66,8 +66,9 @@ def views(ctx: Context) -> None:
                 grown = True
     ctx.recreated.update(drop & create)
     for k in sorted(drop):
-        v = old[k]
-        ctx.add(DropView(v, ctx.old_deps(v.definition)))
+        # a view is dropped before any rename runs: it carries its definition from before them
+        v = (ctx.original.views if ctx.original else old).get(k, old[k])
+        ctx.add(DropView(v, ctx.old_deps(old[k].definition)))
     for k in sorted(create):
         _create(ctx, new[k])
     for k in sorted((old.keys() & new.keys()) - drop):

@@ -252,3 +252,31 @@ async def test_diff_between_two_databases_after_apply_is_empty(pg: Cluster, db_u
         assert isinstance(result.applied, Schema)
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize("case", _cases())
+async def test_inverse_changes_restore_the_old_schema(case: Path, pg: Cluster, db_url: str) -> None:
+    """The inverses, applied in reverse order, bring the structure back (what a down migration does)."""
+    opts = _options(case)
+    if pg.major < opts.get("min_major", 0) or opts.get("with_privileges"):
+        pytest.skip("not for this server" if pg.major < opts.get("min_major", 0) else "privileges")
+    conn = await connect(db_url)
+    try:
+        before = (case / "before.sql").read_text()
+        if before.strip():
+            await conn.execute(before)
+        result = await paired(conn, pg, (case / "after.sql").read_text(), opts.get("renames", ()))
+        inverses = [c.inverse() for c in reversed(result.changes)]
+        if any(i is None for i in inverses) or any(
+            isinstance(c, ch.DropTable) for c in result.changes
+        ):
+            pytest.skip("not every change of this case can be undone by its inverse alone")
+        await conn.execute(
+            "DO $$ DECLARE r record; BEGIN FOR r IN SELECT format('TRUNCATE %I.%I CASCADE', schemaname, tablename) AS s"
+            " FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') LOOP EXECUTE r.s; END LOOP; END $$"
+        )
+        await apply(conn, [i for i in inverses if i is not None])
+        back = await introspect(conn)
+        assert back == result.old, differences(back, result.old)
+    finally:
+        await conn.close()
