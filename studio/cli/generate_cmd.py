@@ -14,7 +14,10 @@ from studio.generate import UnresolvedRenames, check, generate
 
 if TYPE_CHECKING:
     from studio.changes import Change
+    from studio.config import Settings
     from studio.diff import RenameCandidate
+    from studio.generate import Generated
+    from studio.preview import Preview
 
 
 def _ask(candidate: RenameCandidate) -> bool:
@@ -72,10 +75,12 @@ def generate_cmd(
             click.echo(json.dumps({"status": "unresolved_renames", "candidates": [c.hint for c in e.candidates]}))
         click.echo(f"error: {e.message}\n  hint: {e.hint}", err=True)
         return EXIT_DIFFERENCES
+    preview = _preview(settings, result)
     if fmt == "json":
         click.echo(
             json.dumps(
                 {
+                    "estimates": preview.to_dict() if preview is not None else None,
                     "status": "written" if result.path else ("nothing" if not result.changes else "dry-run"),
                     "version": result.version or None,
                     "path": str(result.path) if result.path else None,
@@ -114,13 +119,38 @@ def generate_cmd(
         )
         if result.down_path:
             click.echo(f"wrote {result.down_path}", err=True)
+        _echo_preview(preview)
         return EXIT_OK
     click.echo(f"wrote {result.path} ({len(result.changes)} step(s))", err=True)
     if result.down_path:
         click.echo(f"wrote {result.down_path}", err=True)
     else:
         click.echo("no down file: some changes cannot be undone (e.g. a dropped column's data)", err=True)
+    _echo_preview(preview)
     return EXIT_OK
+
+
+def _preview(settings: Settings, result: Generated) -> Preview | None:
+    """Locks, sizes and estimates of the written steps on the configured target (never in the files)."""
+    from studio import migrations
+    from studio.cli.preview_view import quietly
+    from studio.preview import step_estimates
+
+    url = settings.database_url(required=False)
+    written = [p for p in (result.path, result.contract_path) if p is not None]
+    if url is None or not written:
+        return None
+    ms = [migrations.parse_file(p) for p in written]
+    return quietly(step_estimates(settings, url, ms), "sizes and estimates not read from the target")
+
+
+def _echo_preview(preview: Preview | None) -> None:
+    from studio.cli.preview_view import echo_preview
+    from studio.config import mask_dsn
+
+    if preview is not None:
+        where = mask_dsn(preview.url)
+        echo_preview(preview, f"on {where} (sizes and estimates are never written into the files):")
 
 
 def _changes_lines(changes: tuple[Change, ...]) -> list[str]:

@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from studio.cli import EXIT_ERROR, cli, format_option, run, settings_from, target_options
+from studio.cli.preview_view import echo_trace, pending_scope
 from studio.errors import UsageError
 from studio.locks.hazards import Level
 from studio.locks.lint import Finding, LintReport, lint_project
 from studio.locks.modes import summary
+
+if TYPE_CHECKING:
+    from studio.config import Settings
+    from studio.trace import TraceReport
 
 _LEVEL_COLOUR = {Level.DANGER: "red", Level.WARNING: "yellow", Level.INFO: "cyan"}
 
@@ -49,6 +55,19 @@ def _pg_version(text: str | None) -> int | None:
     metavar="N[.M]",
     help="Server version to analyse for (default: the target's, else 18).",
 )
+@click.option(
+    "--trace",
+    is_flag=True,
+    help="Also run each statement in a throwaway database and report the locks it held "
+    "beside the knowledge base's prediction.",
+)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="With --trace: first put N synthetic rows in each table the statements touch.",
+)
 @target_options
 @format_option("text", "json")
 def lint_cmd(
@@ -56,6 +75,8 @@ def lint_cmd(
     fail_on: str,
     external: bool,
     pg_version: str | None,
+    trace: bool,
+    rows: int,
     db_url: str | None,
     schema_names: tuple[str, ...],
     exclude_schema: tuple[str, ...],
@@ -68,20 +89,41 @@ def lint_cmd(
     `-- schema-studio:ignore <hazard-id> <reason>` before a statement accepts a
     hazard there. Exit codes: 0 clean, 2 hazards at or above --fail-on, 1 error.
     """
+    if rows and not trace:
+        raise UsageError("--rows goes with --trace", "e.g. lint --trace --rows 10000")
     settings = settings_from(db_url, schema_names, exclude_schema)
-    report = run(
-        lint_project(settings, paths, external=external, server_version=_pg_version(pg_version))
-    )
+    version = _pg_version(pg_version)
+    report = run(lint_project(settings, paths, external=external, server_version=version))
     level = Level.parse(fail_on)
     code = report.exit_code(level)
+    traced = _trace(settings, paths, rows, version) if trace else None
+    if traced is not None and traced[0].failed is not None:
+        code = EXIT_ERROR
     if fmt == "json":
         data = report.to_dict()
         data["fail_on"] = level.label
         data["exit_code"] = code
+        if traced is not None:
+            data["trace"] = {"scope": traced[1], **traced[0].to_dict()}
         click.echo(json.dumps(data, indent=2))
     else:
         _text(report, level)
+        if traced is not None:
+            echo_trace(*traced)
     return code if code in (0, 2) else EXIT_ERROR
+
+
+def _trace(
+    settings: Settings, paths: tuple[Path, ...], rows: int, version: int | None
+) -> tuple[TraceReport, str]:
+    """The lock trace of the files given, or of the pending migrations, and what it covered."""
+    from studio.trace import trace_paths, trace_pending
+
+    major = version // 10000 if version else None
+    if paths:
+        return run(trace_paths(settings, paths, rows=rows, major=major)), "the files given"
+    report, target = run(trace_pending(settings, rows=rows))
+    return report, pending_scope(target)
 
 
 def _finding(f: Finding) -> list[str]:

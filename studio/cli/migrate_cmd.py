@@ -25,6 +25,7 @@ from studio.cli import (
     target_options,
     warn,
 )
+from studio.cli.preview_view import echo_trace, pending_scope, quietly, step_lines
 from studio.config import mask_dsn
 from studio.errors import UsageError
 from studio.events import (
@@ -43,6 +44,7 @@ from studio.events import (
     RunStarted,
     StepFinished,
     StepStarted,
+    WaitingForAutovacuum,
     WaitingForMigrator,
     to_dict,
 )
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from studio.commands_migrations import Plan
+    from studio.preview import Preview
 
 
 def _ms(seconds: float) -> str:
@@ -138,6 +141,11 @@ class ProgressPrinter:
                 )
         elif isinstance(event, (BackfillStarted, BackfillProgress, BackfillDeferred)):
             self._backfill(event)
+        elif isinstance(event, WaitingForAutovacuum):
+            self._line(
+                f"  autovacuum works on {', '.join(event.tables)} (pid {', '.join(map(str, event.pids))}): "
+                f"waiting up to {event.limit:.0f}s for it outside the lock queue, the application is not blocked"
+            )
         elif isinstance(event, InvalidIndexDropped):
             self._line(
                 f"  dropped invalid index {event.index_name} left by an interrupted build; rebuilding it"
@@ -205,7 +213,7 @@ def _sink(fmt: str) -> Callable[[Event], None]:
     return ProgressPrinter()
 
 
-def _print_plan(plan: Plan) -> None:
+def _print_plan(plan: Plan, preview: Preview | None = None) -> None:
     verb = "Roll back" if plan.direction is Direction.DOWN else "Apply"
     click.echo(f"{verb} on {mask_dsn(plan.url)}:", err=True)
     for m, done in zip(plan.migrations, plan.done, strict=True):
@@ -216,6 +224,20 @@ def _print_plan(plan: Plan) -> None:
         for step in steps[done:]:
             flags = "" if step.transactional else "  [no transaction]"
             click.echo(f"    {step.index}. {step.title}{flags}", err=True)
+            estimate = preview.step(m.version, step.index) if preview else None
+            for line in step_lines(estimate) if estimate else ():
+                click.echo(line, err=True)
+
+
+def _preview(settings: Any, plan: Plan) -> Preview | None:
+    """Locks, sizes and estimates of the pending steps, read from the target (None: not readable)."""
+    from studio.preview import step_estimates
+
+    if not plan.migrations:
+        return None
+    return quietly(
+        step_estimates(settings, plan.url, plan.migrations), "sizes and estimates not read"
+    )
 
 
 def _interactive() -> bool:
@@ -282,6 +304,18 @@ def backfill_settings(
     is_flag=True,
     help="Stop before a backfill step (run it later with `schema-studio backfill VERSION`).",
 )
+@click.option(
+    "--trace",
+    is_flag=True,
+    help="With --dry-run: report the locks each statement held, beside the knowledge base's prediction.",
+)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="With --trace: first put N synthetic rows in each table the steps touch.",
+)
 @format_option("text", "json")
 def migrate_cmd(
     db_url: str | None,
@@ -296,6 +330,8 @@ def migrate_cmd(
     batch_size: int | None,
     pause: float | None,
     no_backfill: bool,
+    trace: bool,
+    rows: int,
     fmt: str,
 ) -> int:
     """Apply pending migrations, one step at a time, under lock_timeout.
@@ -306,16 +342,27 @@ def migrate_cmd(
     applies what comes before it and exits 2.
     """
     settings = settings_from(db_url, schema_names, exclude_schema)
+    if (trace or rows) and not dry_run:
+        raise UsageError("--trace and --rows go with --dry-run", "e.g. migrate --dry-run --trace")
+    if rows and not trace:
+        raise UsageError("--rows goes with --trace", "e.g. migrate --dry-run --trace --rows 10000")
+    if trace:
+        return _trace(settings, to, rows, fmt)
     if dry_run:
         return _dry_run(settings, to, allow_out_of_order, fmt)
     interactive = _interactive()
+    if fmt == "json":
+        # the steps' locks, sizes and estimates come first, as one line
+        pending = run(cm.migrate_plan(settings, to=to, allow_out_of_order=allow_out_of_order))
+        if (preview := _preview(settings, pending)) is not None:
+            _json_line({"event": "Estimates", **preview.to_dict()})
     if interactive and (not yes or not confirm_contract):
         plan = run(cm.migrate_plan(settings, to=to, allow_out_of_order=allow_out_of_order))
         if not plan.migrations:
             click.echo("nothing to do: the database is up to date", err=True)
             return EXIT_OK
         if not yes:
-            _print_plan(plan)
+            _print_plan(plan, _preview(settings, plan))
             if not click.confirm("Apply these migrations?", err=True):
                 click.echo("nothing applied", err=True)
                 return EXIT_ERROR
@@ -353,8 +400,23 @@ def migrate_cmd(
     return EXIT_OK
 
 
+def _trace(settings: Any, to: str | None, rows: int, fmt: str) -> int:
+    from studio.trace import trace_pending
+
+    report, target = run(trace_pending(settings, rows=rows, to=to))
+    if fmt == "json":
+        _json_line({"database": target, **report.to_dict()})
+    else:
+        echo_trace(report, pending_scope(target))
+    return EXIT_ERROR if report.failed is not None else EXIT_OK
+
+
 def _dry_run(settings: Any, to: str | None, allow_out_of_order: bool, fmt: str) -> int:
+    pending = run(cm.migrate_plan(settings, to=to, allow_out_of_order=allow_out_of_order))
+    preview = _preview(settings, pending)
     if fmt == "text":
+        if preview is not None:
+            _print_plan(pending, preview)
         click.echo(
             "dry run: the pending migrations run on a throwaway database of the dev server, "
             "after the applied ones are replayed there; the target is only read",
@@ -382,6 +444,7 @@ def _dry_run(settings: Any, to: str | None, allow_out_of_order: bool, fmt: str) 
                 if result.error is None
                 else {"message": result.error.message, "hint": result.error.hint},
                 "duration": result.duration,
+                "estimates": preview.to_dict() if preview is not None else None,
             }
         )
     else:

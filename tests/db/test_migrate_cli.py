@@ -69,7 +69,10 @@ def test_migrate_json_events_on_stdout(project: Path) -> None:
     write(project, V1, "a", "CREATE TABLE a (x int);\n")
     result = studio("migrate", "--format", "json")
     assert result.exit_code == 0
-    events = [json.loads(line) for line in result.stdout.splitlines()]
+    estimates, *events = [json.loads(line) for line in result.stdout.splitlines()]
+    # first the pending steps' locks, sizes and estimates, read from the target
+    assert estimates["event"] == "Estimates"
+    assert [(s["version"], s["index"]) for s in estimates["steps"]] == [(V1, 1)]
     kinds = [e["event"] for e in events]
     assert kinds == [
         "RunStarted",
