@@ -51,7 +51,7 @@ import asyncpg
 
 from studio import backfill, devdb, migrations, runner
 from studio.config import Settings
-from studio.events import BackfillProgress, Event, StepFinished
+from studio.events import BackfillProgress, Event, LockTimeoutRetry, StepFinished
 from studio.phases import ContractNotConfirmed
 
 if TYPE_CHECKING:
@@ -362,11 +362,18 @@ async def expand_contract_run(
     expand_ddl = sum(e.duration for e in done if e.version == expand_v and e.index != fill_step)
     contract = [e.duration for e in done if e.version == contract_v]
     rows = progress[-1].rows_done if progress else 0
+    retries = [e for e in events if isinstance(e, LockTimeoutRetry)]
+    blockers = sorted({b.describe().split(":")[0] for e in retries for b in e.blockers})
+    waited = (
+        f"; {len(retries)} lock-timeout retries (blocked by {', '.join(blockers) or '?'})"
+        if retries
+        else ""
+    )
     notes = (
         f"expand DDL {expand_ddl:.3f} s; backfill {rows:,} rows in {len(progress)} batches of {batch_size:,}: "
         f"{backfill_s:.1f} s, {rows / backfill_s if backfill_s else 0:,.0f} rows/s; "
         f"contract {sum(contract):.2f} s (validate {sum(contract[:-1]):.2f} s, swap {contract[-1]:.3f} s); "
-        f"expand+backfill {expanded - start:.1f} s"
+        f"expand+backfill {expanded - start:.1f} s{waited}"
     )
     return Result(
         "expand/contract (tool's runner)",

@@ -251,6 +251,18 @@ class BackfillDeferred(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WaitingForAutovacuum(Event):
+    """An expand/contract step waits, outside the lock queue, for autovacuum to leave its tables."""
+
+    version: str
+    index: int
+    tables: tuple[str, ...]
+    pids: tuple[int, ...]
+    # the longest it will wait before queueing for its lock anyway
+    limit: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunFinished(Event):
     """Every planned migration ran; `versions` are those applied (or rolled back)."""
 

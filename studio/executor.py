@@ -16,6 +16,12 @@ runs one step, or one whole transactional migration, and reports it:
   its lock past `queue_guard` while other sessions queue behind it is
   cancelled by the guard and retried like a lock timeout; the events name
   the sessions it waited for.
+- `wait_for_autovacuum`: before an expand/contract step, wait while an
+  autovacuum worker holds a lock on the step's tables. Autovacuum yields to
+  a waiting lock only after deadlock_timeout (1 s), longer than lock_timeout:
+  the step would time out and retry, each attempt queueing the application
+  behind it, for as long as the vacuum runs (a backfill leaves one due).
+  Waiting outside the lock queue costs the application nothing.
 - Before a `CREATE INDEX CONCURRENTLY` step, an invalid index of that name
   (left by an interrupted build: the build is not transactional) is dropped
   with `DROP INDEX CONCURRENTLY IF EXISTS`, so the step rebuilds it; a valid
@@ -27,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,6 +48,7 @@ from studio.events import (
     QueueGuardTripped,
     StepFinished,
     StepStarted,
+    WaitingForAutovacuum,
     emit,
 )
 from studio.statements import concurrent_index, relations
@@ -202,6 +210,29 @@ class Executor:
         )
         await asyncio.sleep(delay)
 
+    async def wait_for_autovacuum(self, m: Migration, step: Step, limit: float = 600.0) -> None:
+        """Wait (up to `limit` seconds, holding no lock) while autovacuum works on the step's tables."""
+        names = sorted({n for st in step.statements for n in relations(st.sql)})
+        if not names:
+            return
+        deadline = time.monotonic() + limit
+        told = False
+        while time.monotonic() < deadline:
+            pids = await self.conn.fetch(_AUTOVACUUM_SQL, names)
+            if not pids:
+                return
+            if not told:
+                await self.emit(
+                    WaitingForAutovacuum,
+                    version=m.version,
+                    index=step.index,
+                    tables=tuple(names),
+                    pids=tuple(r["pid"] for r in pids),
+                    limit=limit,
+                )
+                told = True
+            await asyncio.sleep(0.5)
+
     # a whole migration in one transaction
 
     async def transactional(
@@ -335,6 +366,13 @@ class Executor:
         await self.emit(InvalidIndexDropped, version=m.version, index=step.index, index_name=name)
         return False
 
+
+_AUTOVACUUM_SQL = """
+SELECT DISTINCT a.pid
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'relation' AND l.granted AND a.backend_type = 'autovacuum worker'
+  AND l.relation IN (SELECT to_regclass(n) FROM unnest($1::text[]) AS n)
+"""
 
 _BLOCKERS_SQL = """
 SELECT a.pid, coalesce(a.application_name, '') AS application_name, coalesce(a.usename, '') AS user,

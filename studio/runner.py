@@ -365,6 +365,8 @@ async def _apply_one(
                             return False
                         await backfill.run(runner, m, step, total, record, options)
                         continue
+                    if m.phase is not None:
+                        await runner.wait_for_autovacuum(m, step)
                     await runner.step(
                         m,
                         step,
