@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from studio.model import quote_ident
+from studio.model import quote_ident, quote_literal
 
 # --- dependency keys -------------------------------------------------------
 
@@ -216,8 +216,6 @@ def strip_statement(text: str) -> str:
 
 def comment_value(comment: str | None) -> str:
     """The literal of COMMENT ON ... IS (NULL removes the comment)."""
-    from studio.model import quote_literal
-
     return "NULL" if comment is None else quote_literal(comment)
 
 

@@ -120,9 +120,9 @@ def create_table(ctx: Context, t: Table) -> None:
     parent = ctx.new.tables.get(t.partition_of) if t.partition_of else None
     ctx.add(CreateTable(t, parent, column_deps(ctx, t.columns, new=True)))
     for con in t.constraints:
-        _add_constraint(ctx, t.key, con, created=True)
+        _add_constraint(ctx, t.key, con)
     for i in t.indexes:
-        _create_index(ctx, t.key, i, created=True)
+        _create_index(ctx, t.key, i)
     for g in t.triggers:
         ctx.add(CreateTrigger(t.key, g))
         ctx.comment(
@@ -139,7 +139,7 @@ def create_table(ctx: Context, t: Table) -> None:
         ctx.add(SetRowLevelSecurity(t.key, True))
     if t.rls_forced:
         ctx.add(ForceRowLevelSecurity(t.key, True))
-    ctx.comment("TABLE", t.key, None, t.comment, key=rel_key(t.key), table=t.key, created=True)
+    ctx.comment("TABLE", t.key, None, t.comment, key=rel_key(t.key), table=t.key)
     for c in t.columns:
         column_comment(ctx, t.key, None, c)
 
@@ -148,7 +148,7 @@ def _drop_table(ctx: Context, t: Table) -> None:
     ctx.add(DropTable(t, column_deps(ctx, t.columns, new=False)))
 
 
-def _add_constraint(ctx: Context, table: str, c: Constraint, *, created: bool) -> None:
+def _add_constraint(ctx: Context, table: str, c: Constraint) -> None:
     deps = ctx.new_deps(c.definition)
     if c.kind is ConstraintKind.FOREIGN_KEY and c.ref_table:
         ref = ctx.new.tables.get(c.ref_table)
@@ -178,10 +178,10 @@ def _referenced_key(t: Table, columns: tuple[str, ...]) -> str | None:
     return None
 
 
-def _create_index(ctx: Context, table: str, i: Index, *, created: bool) -> None:
+def _create_index(ctx: Context, table: str, i: Index) -> None:
     ctx.add(CreateIndex(table, i, deps=ctx.new_deps(i.definition)))
     ix = _index_qualname(table, i.name)
-    ctx.comment("INDEX", ix, None, i.comment, key=rel_key(ix), table=table, created=True)
+    ctx.comment("INDEX", ix, None, i.comment, key=rel_key(ix), table=table)
 
 
 def _index_qualname(table: str, name: str) -> str:
@@ -228,7 +228,7 @@ def _constraints(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
     old = {c.name: c for c in a.constraints}
     new = {c.name: c for c in b.constraints}
     for name in sorted(new.keys() - old.keys()):
-        _add_constraint(ctx, table, new[name], created=True)
+        _add_constraint(ctx, table, new[name])
     for name in sorted(old.keys() - new.keys()):
         ctx.add(DropConstraint(table, old[name], ctx.old_deps(old[name].definition)))
     for name in sorted(old.keys() & new.keys()):
@@ -264,7 +264,7 @@ def _constraints(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
             )
             continue
         ctx.add(DropConstraint(table, x, ctx.old_deps(x.definition)))
-        _add_constraint(ctx, table, y, created=True)
+        _add_constraint(ctx, table, y)
 
 
 def _recast_here(ctx: Context, table: str) -> bool:
@@ -286,7 +286,7 @@ def _indexes(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
     old = {i.name: i for i in a.indexes}
     new = {i.name: i for i in b.indexes}
     for name in sorted(new.keys() - old.keys()):
-        _create_index(ctx, table, new[name], created=True)
+        _create_index(ctx, table, new[name])
     for name in sorted(old.keys() - new.keys()):
         ctx.add(DropIndex(table, old[name], deps=ctx.old_deps(old[name].definition)))
     for name in sorted(old.keys() & new.keys()):
@@ -301,7 +301,7 @@ def _indexes(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
             ctx.comment("INDEX", ix, x.comment, y.comment, key=rel_key(ix), table=table)
             continue
         ctx.add(DropIndex(table, x, deps=ctx.old_deps(x.definition)))
-        _create_index(ctx, table, y, created=True)
+        _create_index(ctx, table, y)
 
 
 def _triggers(ctx: Context, a: Table, b: Table) -> None:
