@@ -13,7 +13,6 @@ from studio.changes import Change
 from studio.diff import Rename, diff
 from studio.errors import MigrationFileError
 from studio.expand import ColumnMove, ExpandUnsupported, Options
-from studio.generate import _step
 from studio.history import HistoryRow, Kind
 from studio.migrations import Migration, Phase, StepSpec, parse_text, render_migration
 from studio.model import Column, Constraint, ConstraintKind, EnumType, Index, Schema, Table
@@ -48,7 +47,8 @@ QTY_CHECK = Constraint("orders_qty_check", ConstraintKind.CHECK, "CHECK ((qty >=
 
 
 def steps_of(c: Change) -> list[StepSpec]:
-    return [_step(c, 180000)]
+    """A plain change as a step (generate adds lock notes; the plan does not care)."""
+    return [StepSpec(c.sql(), (c.describe(),), transactional=c.transactional)]
 
 
 def planned(
