@@ -8,9 +8,13 @@ diagnostics. Exit codes: 0 success / no differences, 1 error of any kind
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib
 import os
+import re
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -68,6 +72,13 @@ def format_option(*choices: str) -> Callable[[F], F]:
 class StudioGroup(click.Group):
     """A group that prints StudioErrors as one line and remaps usage errors to exit 1."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: D102
+        return sorted(set(_command_modules()) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: D102
+        _load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
         kwargs["standalone_mode"] = False
         try:
@@ -124,14 +135,24 @@ def main() -> None:
     cli.main(prog_name="schema-studio")
 
 
-def _register_commands() -> None:
-    # Each `studio/cli/*_cmd.py` module registers its commands on `cli` when imported.
-    import importlib
-    import pkgutil
-
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.endswith("_cmd"):
-            importlib.import_module(f"{__name__}.{info.name}")
+_COMMAND = re.compile(r'^@cli\.command\(\s*"([a-z][a-z0-9-]*)"', re.MULTILINE)
 
 
-_register_commands()
+@functools.cache
+def _command_modules() -> dict[str, str]:
+    """Command name -> the `studio/cli/*_cmd.py` module that registers it, read without importing.
+
+    Commands load on first use, so `schema-studio inspect` pays for the
+    inspect command's imports only, not for every command's.
+    """
+    index: dict[str, str] = {}
+    for path in sorted(Path(__file__).parent.glob("*_cmd.py")):
+        for name in _COMMAND.findall(path.read_text(encoding="utf-8")):
+            index[name] = f"{__name__}.{path.stem}"
+    return index
+
+
+def _load_command(name: str) -> None:
+    module = _command_modules().get(name)
+    if module is not None and name not in cli.commands:
+        importlib.import_module(module)
