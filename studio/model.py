@@ -448,13 +448,31 @@ def _field_plan(cls: type) -> tuple[tuple[str, Any], ...]:
     return tuple(plan)
 
 
+_PLAIN, _DATACLASS, _ENUM, _DICT, _TUPLE = range(5)
+_LEAVES = frozenset({str, int, bool, float, type(None)})
+
+
+@cache
+def _kind(cls: type) -> int:
+    if issubclass(cls, enum.Enum):  # before str: a StrEnum is a str too
+        return _ENUM
+    if dataclasses.is_dataclass(cls):
+        return _DATACLASS
+    if issubclass(cls, dict):
+        return _DICT
+    if issubclass(cls, tuple):
+        return _TUPLE
+    return _PLAIN
+
+
 def _encode(value: Any, memo: dict[int, Any] | None = None) -> Any:
     if memo is None:
         memo = {}
     cls = type(value)
-    if cls in (str, int, bool, float) or value is None:
+    kind = _kind(cls)
+    if kind == _PLAIN:
         return value
-    if dataclasses.is_dataclass(cls):
+    if kind == _DATACLASS:
         key = id(value)
         hit = memo.get(key)
         if hit is not None:
@@ -462,18 +480,18 @@ def _encode(value: Any, memo: dict[int, Any] | None = None) -> Any:
         out: dict[str, Any] = {}
         for name, default in _field_plan(cls):
             v = getattr(value, name)
-            if default is not _MISSING and type(v) is type(default) and v == default:
+            tv = type(v)
+            if default is not _MISSING and tv is type(default) and v == default:
                 continue
-            out[name] = _encode(v, memo)
+            # leaves (str, int, bool, None) are most values: no call for them
+            out[name] = v if tv in _LEAVES else _encode(v, memo)
         memo[key] = (value, out)  # keep `value` alive so its id is not reused
         return out
-    if isinstance(value, enum.Enum):
+    if kind == _ENUM:
         return value.value
-    if isinstance(value, dict):
+    if kind == _DICT:
         return {k: _encode(value[k], memo) for k in sorted(value)}
-    if isinstance(value, tuple):
-        return [_encode(v, memo) for v in value]
-    return value
+    return [_encode(v, memo) for v in value]
 
 
 @cache
