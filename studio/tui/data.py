@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio import db, migrations
 from studio.commands import load_pair, managed_schemas
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from studio.changes import Change
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
+    from studio.estimates import RelationSize, Throughput
     from studio.events import EventSink
     from studio.generate import CheckReport
     from studio.history import Status
@@ -40,6 +41,19 @@ if TYPE_CHECKING:
     from studio.model import Schema
     from studio.runner import RunResult
     from studio.sources import Loaded
+
+
+T = TypeVar("T")
+
+
+async def off_loop(work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    """Run a core coroutine on a loop of its own in a thread.
+
+    Reading a large schema builds thousands of Python objects (introspection,
+    the materialization cache, the diff): on the studio's loop that would stall
+    drawing and keys for as long. Its connections live and die on that loop.
+    """
+    return await asyncio.to_thread(lambda: asyncio.run(work(*args, **kwargs)))
 
 
 # --- the target and its migrations ------------------------------------------------------
@@ -96,7 +110,7 @@ async def drift(settings: Settings) -> CheckReport:
     """`check` against the target: drift from the applied migrations, ungenerated changes."""
     from studio.generate import check
 
-    return await check(settings, live=True)
+    return await off_loop(check, settings, live=True)
 
 
 # --- the comparison: live database -> declared schema ------------------------------------------
@@ -187,7 +201,7 @@ class Sides:
 
 async def load_sides(settings: Settings) -> Sides:
     """Read the live database and materialize the declared schema (same major version)."""
-    live, declared = await load_pair(settings, None, None)
+    live, declared = await off_loop(load_pair, settings, None, None)
     return Sides(live, declared, managed_schemas(settings, live, declared))
 
 
@@ -225,6 +239,10 @@ class PlanInput:
 
 async def plan_input(settings: Settings, hints: Sequence[str], major: int | None) -> PlanInput:
     """Replay the migrations and materialize the declared schema; diff them with `hints`."""
+    return await off_loop(_plan_input, settings, tuple(hints), major)
+
+
+async def _plan_input(settings: Settings, hints: Sequence[str], major: int | None) -> PlanInput:
     from studio.generate import migrations_source
     from studio.sources import declared_source, load
 
@@ -238,9 +256,7 @@ async def plan_input(settings: Settings, hints: Sequence[str], major: int | None
     a = replay.schema if schemas is None else replay.schema.restrict(schemas)
     b = declared.schema if schemas is None else declared.schema.restrict(schemas)
     version = declared.server_version or replay.server_version or (major or 0) * 10000
-    return await asyncio.to_thread(
-        replan, a, b, tuple(hints), version, tuple(m.version for m in existing)
-    )
+    return replan(a, b, tuple(hints), version, tuple(m.version for m in existing))
 
 
 def replan(
@@ -257,38 +273,22 @@ def replan(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class TableSize:
-    """A table's size on the target, from the catalog's statistics."""
+async def plan_sizes(
+    settings: Settings, relations: Sequence[str]
+) -> tuple[dict[str, RelationSize], Throughput]:
+    """Sizes of the relations a plan locks and the target's read throughput (read-only)."""
+    from studio import estimates
 
-    total_bytes: int
-    rows: int
-
-
-# Sizes for the review screen; read-only, one round trip for every table of the plan.
-# (The lock analysis brings its own estimates; this is what the studio shows until then.)
-_SIZES_SQL = """
-SELECT k.name,
-       pg_total_relation_size(c.oid) AS total_bytes,
-       greatest(c.reltuples, 0)::bigint AS rows
-FROM unnest($1::text[]) AS k(name)
-JOIN pg_class c ON c.oid = to_regclass(k.name)
-"""
-
-
-async def table_sizes(settings: Settings, tables: Sequence[str]) -> dict[str, TableSize]:
-    """Total size and estimated rows of each table of `tables` that exists on the target."""
-    if not tables:
-        return {}
     url = settings.database_url()
     assert url is not None
     conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
     try:
         with translate(mask_dsn(url)):
-            rows = await conn.fetch(_SIZES_SQL, list(dict.fromkeys(tables)))
+            sizes = await estimates.read_sizes(conn, relations)
+            rate = await estimates.throughput_for(conn, sizes)
     finally:
         await conn.close()
-    return {r["name"]: TableSize(int(r["total_bytes"]), int(r["rows"])) for r in rows}
+    return sizes, rate
 
 
 def write_migration(

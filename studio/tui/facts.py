@@ -1,23 +1,29 @@
-"""What the review screen says about a step: locks, what they block, effect, hazards (pure).
+"""What the review screen says about each step: locks, what they block, effect, hazards, estimate.
 
-Lock facts come from the lock knowledge base (`studio.locks`) when it can
-answer; a step it cannot analyse shows "—" rather than a guess. Hazards the
-change vocabulary itself knows (a destructive change, a statement that
-cannot run in a transaction) are always shown.
+Pure: the lock analysis (`studio.locks`) and the estimates (`studio.estimates`)
+do the work. The chosen plan is analysed as one migration, the way the
+runner will apply it and `generate` annotates it (a step sees what the
+earlier steps did); sizes and the throughput come from the target.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from studio import migrations
+
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from studio.changes import Change
+    from studio.estimates import Estimate, RelationSize, Throughput
+    from studio.locks import Context, LockFact
     from studio.model import Schema
 
 LEVELS = ("danger", "warning", "info")
+DEFAULT_SERVER_VERSION = 180000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +52,13 @@ class Hazard:
 
 @dataclass(frozen=True, slots=True)
 class StepFacts:
-    """Everything the review shows about one step (None: the analysis has no answer)."""
+    """Everything the review shows about one change (None: no answer)."""
 
     locks: tuple[LockLine, ...] | None
     hazards: tuple[Hazard, ...]
     estimate: str | None = None
+    instant: bool = False
+    facts: tuple[LockFact, ...] = ()
 
     @property
     def effect(self) -> str | None:
@@ -58,7 +66,9 @@ class StepFacts:
         if not self.locks:
             return None
         order = ("rewrite", "index_build", "data", "scan", "truncate", "catalog")
-        best = min(self.locks, key=lambda f: order.index(f.effect_key) if f.effect_key in order else 99)
+        best = min(
+            self.locks, key=lambda f: order.index(f.effect_key) if f.effect_key in order else 99
+        )
         return best.effect
 
     @property
@@ -68,98 +78,160 @@ class StepFacts:
         return next((lv for lv in LEVELS if lv in levels), None)
 
 
-def lock_lines(change: Change, server_version: int, schema: Schema | None) -> tuple[LockLine, ...] | None:
-    """The locks a change's statements take, from the lock knowledge base (None when it cannot say)."""
+def context(before: Schema, changes: Sequence[Change]) -> Context:
+    """What lock analysis knows: the schema before the migration and the tables it creates."""
+    from studio.changes import CreateTable
+    from studio.locks import Context
+
+    new_tables = frozenset(c.table.key for c in changes if isinstance(c, CreateTable))
+    return Context.of(before, new_tables=new_tables)
+
+
+def plain_steps(changes: Sequence[Change]) -> list[migrations.StepSpec]:
+    """One step per change, annotated with its description only."""
+    return [
+        migrations.StepSpec(
+            statements=c.sql(),
+            annotations=(c.describe(),),
+            # a new enum value must be committed before a later step uses it
+            transactional=c.transactional and not c.commit_before_use,
+        )
+        for c in changes
+    ]
+
+
+def steps(changes: Sequence[Change], server_version: int, before: Schema) -> list[migrations.StepSpec]:
+    """The steps `generate` writes for these changes (annotated with locks and hazards).
+
+    Should the lock analysis fail on a statement, the steps are still written,
+    with their descriptions only: a file without lock notes beats no file.
+    """
+    from studio.generate import annotated_steps
+
     try:
-        from studio.locks.context import Context
-        from studio.locks.statements import facts_for_statement
-    except ImportError:
-        return None
+        return annotated_steps(changes, server_version, context(before, changes))
+    except Exception:
+        return plain_steps(changes)
+
+
+def _line(f: LockFact) -> LockLine:
+    from studio.locks.modes import Activity, summary
+
+    blocked = f.blocks
+    return LockLine(
+        f.relation,
+        f.mode.label,
+        summary(blocked),
+        f.effect.label,
+        f.effect.value,
+        Activity.SELECT in blocked,
+        Activity.WRITE in blocked,
+    )
+
+
+def analyse(
+    changes: Sequence[Change],
+    server_version: int,
+    before: Schema,
+    sizes: Mapping[str, RelationSize] | None = None,
+    throughput: Throughput | None = None,
+) -> tuple[StepFacts, ...]:
+    """Facts of each change of a migration, analysed in order as one migration."""
+    if not changes:
+        return ()
+    from studio import estimates
+    from studio.locks.hazards import Level
+    from studio.locks.lint import lint_sources, migration_source
+
+    version = server_version or DEFAULT_SERVER_VERSION
+    ctx = context(before, changes)
+    specs = plain_steps(changes)
+    draft = migrations.parse_text(migrations.render_migration("00000000000000", specs), "<review>")
+    m = migrations.Migration(
+        version="00000000000000", name="review", path=Path("<review>"), steps=draft.steps
+    )
     try:
-        ctx = Context.of(schema)
-        out: list[LockLine] = []
-        for sql in change.sql():
-            for f in facts_for_statement(sql, server_version or 180000, ctx):
-                if getattr(f, "placeholder", False):
-                    continue
-                out.append(
-                    LockLine(
-                        f.relation,
-                        f.mode.label,
-                        _blocks(f),
-                        f.effect.label,
-                        f.effect.value,
-                        bool(f.blocks_reads),
-                        bool(f.blocks_writes),
+        report = lint_sources([migration_source(m)], server_version=version, context=ctx)
+    except Exception:  # the analysis cannot read a statement: say nothing rather than guess
+        return tuple(
+            StepFacts(None, _own_hazards(c), None) for c in changes
+        )
+    rate = throughput or estimates.default_throughput("not measured yet")
+    out: list[StepFacts] = []
+    for change, step in zip(changes, draft.steps, strict=True):
+        lines = {st.line for st in step.statements}
+        first = min(lines) if lines else 0
+        last = max(lines) + step.sql.count("\n") if lines else 0
+        facts = tuple(
+            f
+            for r in report.statements
+            if first <= r.line <= last
+            for f in r.facts
+            if not f.placeholder
+        )
+        seen: set[str] = set()
+        hazards: list[Hazard] = []
+        for finding in report.active():
+            if first <= finding.line <= last and finding.hazard.id not in seen:
+                seen.add(finding.hazard.id)
+                hazards.append(
+                    Hazard(
+                        finding.level.label,
+                        finding.hazard.id,
+                        finding.hazard.message + (f" ({finding.detail})" if finding.detail else ""),
+                        finding.hazard.fix,
                     )
                 )
-        return _merge(out)
-    except Exception:  # the lock analysis is still growing: no answer beats a wrong one
-        return None
-
-
-def _blocks(fact: object) -> str:
-    from studio.locks.modes import summary
-
-    return summary(fact.blocks)  # type: ignore[attr-defined]
-
-
-def _merge(lines: list[LockLine]) -> tuple[LockLine, ...]:
-    seen: dict[tuple[str, str], LockLine] = {}
-    for line in lines:
-        seen.setdefault((line.relation, line.mode), line)
-    return tuple(seen.values())
-
-
-def hazards(change: Change, locks: Sequence[LockLine] | None, *, table_exists: bool) -> tuple[Hazard, ...]:
-    """Hazards of a change: from its own flags, and from its locks on an existing table."""
-    out: list[Hazard] = []
-    if change.destructive:
+        if change.destructive and "destroys-data" not in seen and not any(
+            h.level == Level.DANGER.label for h in hazards
+        ):
+            hazards.append(
+                Hazard(
+                    "danger",
+                    "destroys-data",
+                    f"{change.describe()}: the data it removes cannot be restored by the down file",
+                    "back the data up first, or keep the old object until nothing reads it",
+                )
+            )
+        est: Estimate = estimates.estimate(estimates.table_facts(facts), sizes or {}, rate)
+        lines_ = tuple(dict.fromkeys(_line(f) for f in facts))
         out.append(
-            Hazard(
-                "danger",
-                "destroys-data",
-                f"{change.describe()}: the data it removes cannot be restored by the down file",
-                "back the data up first, or keep the old object until nothing reads it",
+            StepFacts(
+                lines_,
+                tuple(sorted(hazards, key=lambda h: LEVELS.index(h.level) if h.level in LEVELS else 9)),
+                est.describe(),
+                est.instant,
+                facts,
             )
         )
-    if not change.transactional:
-        out.append(
-            Hazard(
-                "info",
-                "no-transaction",
-                "runs outside a transaction: the runner records it step by step",
-            )
-        )
-    if change.commit_before_use:
-        out.append(
-            Hazard("info", "commit-before-use", "what it creates is usable only once committed")
-        )
-    if locks and table_exists:
-        for line in locks:
-            if line.effect_key == "rewrite" and line.blocks_reads:
-                out.append(
-                    Hazard(
-                        "danger",
-                        "rewrite-under-lock",
-                        f"rewrites {line.relation} while reads and writes wait",
-                        "use expand/contract: a new column, a backfill in batches, then a swap",
-                    )
-                )
-            elif line.effect_key in ("scan", "index_build") and line.blocks_writes:
-                out.append(
-                    Hazard(
-                        "warning",
-                        "long-lock",
-                        f"{line.effect} of {line.relation} while writes wait",
-                        "use the safe form (CONCURRENTLY, NOT VALID + VALIDATE) when there is one",
-                    )
-                )
     return tuple(out)
 
 
-def facts_for(change: Change, server_version: int, schema: Schema | None) -> StepFacts:
-    """The facts of one change against the schema it runs on."""
-    locks = lock_lines(change, server_version, schema)
-    exists = bool(schema is not None and change.targets and change.targets[0] in schema.tables)
-    return StepFacts(locks, hazards(change, locks, table_exists=exists))
+def _own_hazards(change: Change) -> tuple[Hazard, ...]:
+    """What the change vocabulary itself knows (a destructive change)."""
+    if not change.destructive:
+        return ()
+    return (
+        Hazard(
+            "danger",
+            "destroys-data",
+            f"{change.describe()}: the data it removes cannot be restored by the down file",
+            "back the data up first, or keep the old object until nothing reads it",
+        ),
+    )
+
+
+def relations(changes: Sequence[Change], server_version: int, before: Schema) -> tuple[str, ...]:
+    """Every relation the changes lock (for reading their sizes on the target)."""
+    from studio import estimates
+    from studio.locks import facts_for_change
+
+    ctx = context(before, changes)
+    version = server_version or DEFAULT_SERVER_VERSION
+    out: list[str] = []
+    for c in changes:
+        try:
+            out += estimates.relations_of(facts_for_change(c, version, ctx))
+        except Exception:  # a change the analysis cannot place: its tables still have sizes
+            out += list(c.targets)
+    return tuple(dict.fromkeys(out))

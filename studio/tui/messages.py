@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     from studio.generate import CheckReport
     from studio.history import Status
     from studio.monitor import Snapshot
-    from studio.tui.data import Comparison, Overview, PlanInput, TableSize
+    from studio.estimates import RelationSize, Throughput
+    from studio.tui.data import Comparison, Overview, PlanInput
 
 
 class OverviewLoaded(Message):
@@ -40,12 +41,15 @@ class DiffComputed(Message):
 
 
 class PlanReady(Message):
-    """The changes from the migrations to the declared schema, with table sizes."""
+    """The changes from the migrations to the declared schema, with sizes and throughput."""
 
-    def __init__(self, plan: PlanInput, sizes: dict[str, TableSize]) -> None:
+    def __init__(
+        self, plan: PlanInput, sizes: dict[str, RelationSize], throughput: Throughput | None
+    ) -> None:
         super().__init__()
         self.plan = plan
         self.sizes = sizes
+        self.throughput = throughput
 
 
 class StepEvent(Message):

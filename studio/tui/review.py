@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio import migrations
-from studio.generate import _step, schema_hash
+from studio.generate import schema_hash
 from studio.plan import PlanItem, plan
-from studio.tui.facts import LEVELS, StepFacts, facts_for
+from studio.tui.facts import LEVELS, StepFacts, analyse, steps
 
 if TYPE_CHECKING:
     from studio.changes import Change
-    from studio.tui.data import PlanInput, TableSize
+    from studio.estimates import RelationSize, Throughput
+    from studio.tui.data import PlanInput
 
 
 class Decision(enum.StrEnum):
@@ -60,13 +61,19 @@ class Rendered:
 class Review:
     """A plan under review (mutable: the screen changes decisions and forms)."""
 
-    def __init__(self, source: PlanInput, sizes: dict[str, TableSize] | None = None) -> None:
+    def __init__(
+        self,
+        source: PlanInput,
+        sizes: dict[str, RelationSize] | None = None,
+        throughput: Throughput | None = None,
+    ) -> None:
         self.source = source
         self.sizes = sizes or {}
+        self.throughput = throughput
         p = plan(source.changes, source.old, server_version=source.server_version, safe=True)
         self.items: list[PlanItem] = list(p.items)
         self.decisions: list[Decision] = [Decision.PENDING] * len(self.items)
-        self._facts: dict[tuple[int, bool], tuple[StepFacts, ...]] = {}
+        self._analysis: dict[tuple[bool, ...], tuple[tuple[StepFacts, ...], ...]] = {}
 
     def __len__(self) -> int:
         return len(self.items)
@@ -111,14 +118,27 @@ class Review:
         return "\n".join(s.rstrip() + ";" for c in self.changes(i) for s in c.sql())
 
     def facts(self, i: int) -> tuple[StepFacts, ...]:
-        """Lock facts and hazards of each change of step `i` (cached per form)."""
-        item = self.items[i]
-        key = (i, item.use_safe)
-        if key not in self._facts:
-            self._facts[key] = tuple(
-                facts_for(c, self.source.server_version, self.source.old) for c in item.changes
+        """Lock facts, hazards and estimate of each change of step `i`.
+
+        The whole plan, in the forms chosen now, is analysed as one migration
+        (cached per choice of forms): a step's facts depend on the steps before it.
+        """
+        key = tuple(item.use_safe for item in self.items)
+        if key not in self._analysis:
+            flat = analyse(
+                [c for item in self.items for c in item.changes],
+                self.source.server_version,
+                self.source.old,
+                self.sizes,
+                self.throughput,
             )
-        return self._facts[key]
+            per_item: list[tuple[StepFacts, ...]] = []
+            n = 0
+            for item in self.items:
+                per_item.append(flat[n : n + len(item.changes)])
+                n += len(item.changes)
+            self._analysis[key] = tuple(per_item)
+        return self._analysis[key][i]
 
     def worst_hazard(self, i: int) -> str | None:
         """The most severe hazard level of step `i`."""
@@ -169,24 +189,24 @@ class Review:
         """The migration file (and down file, when every change has an inverse) as it will be written."""
         sv = self.source.server_version
         changes = self.approved_changes()
-        steps = [_step(c, sv) for c in changes]
+        file_steps = steps(changes, sv, self.source.old)
         complete = Decision.SKIPPED not in self.decisions
         before = schema_hash(self.source.old)
         after = schema_hash(self.source.new) if complete else None
         text = migrations.render_migration(
-            version, steps, description=(name,), schema_before=before, schema_after=after
+            version, file_steps, description=(name,), schema_before=before, schema_after=after
         )
         inverses = [c.inverse() for c in reversed(changes)]
         down = None
         if changes and all(inv is not None for inv in inverses):
             down = migrations.render_migration(
                 version,
-                [_step(inv, sv) for inv in inverses if inv is not None],
+                steps([inv for inv in inverses if inv is not None], sv, self.source.new),
                 description=(f"{name} (down)",),
                 schema_before=after,
                 schema_after=before,
             )
-        return Rendered(version, text, down, len(steps))
+        return Rendered(version, text, down, len(file_steps))
 
 
 def suggested_name(changes: tuple[Change, ...]) -> str:

@@ -139,6 +139,7 @@ class ApplyScreen(StudioScreen):
             self.refresh_bindings()
             self.app.post_message(MigrationsChanged())
             self.load_pending_after()
+            self.load_pending()
 
     @work(exclusive=True, group="after", exit_on_error=False)
     async def load_pending_after(self) -> None:
@@ -157,8 +158,13 @@ class ApplyScreen(StudioScreen):
 
     @on(HistoryLoaded)
     def _pending_loaded(self, message: HistoryLoaded) -> None:
+        from studio.history import State
+
+        todo = message.status.having(State.PARTIAL, State.PENDING)
+        self.pending = tuple(e.migration for e in todo if e.migration is not None)
+        self.refresh_bindings()
         if self.running or self.progress.version:
-            return
+            return  # keep showing the run that just happened
         self._fill(message.status)
         if self.start:
             self.start = False
@@ -302,7 +308,10 @@ class ApplyScreen(StudioScreen):
                 )
         if p.finished:
             head.append(f"; applied before it: {', '.join(p.finished)}")
-        head.append(" — press a to apply again (it resumes)")
+        if p.transactional:
+            head.append(" — press a to apply it again")
+        else:
+            head.append(f" — press a to resume at step {e.index}")
         return head
 
     @on(LocksSampled)

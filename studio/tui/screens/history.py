@@ -39,7 +39,7 @@ class HistoryScreen(StudioScreen):
     AUTO_FOCUS = "#history-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open SQL"),
+        Binding("enter", "open", "Open SQL", priority=True),
         Binding("r", "refresh", "Refresh"),
         Binding("escape", "back", "Back"),
     ]
@@ -89,6 +89,7 @@ class HistoryScreen(StudioScreen):
         table = self.query_one("#history-table", StyledTable)
         table.loading = False
         table.clear()
+        table.focus()
         for e in message.status.entries:
             row = e.row
             checksum = (row.checksum if row else e.migration.checksum if e.migration else "")[:12]
@@ -159,10 +160,6 @@ class HistoryScreen(StudioScreen):
         up, down = await asyncio.to_thread(data.migration_text, entry.migration)
         title = f"{entry.migration.filename} — {entry.state.value}"
         self.app.push_screen(SqlScreen(title, up, down))
-
-    @on(StyledTable.RowSelected, "#history-table")
-    def _selected(self) -> None:
-        self.action_open()
 
     def action_refresh(self) -> None:
         """Read the history again."""

@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from studio.tui.data import PlanInput
 
 
+def _relations(source: PlanInput) -> tuple[str, ...]:
+    """Every relation any form of the plan locks."""
+    from studio.plan import plan
+    from studio.tui.facts import relations
+
+    items = plan(source.changes, source.old, server_version=source.server_version).items
+    every = [c for item in items for c in (*item.plain, *(item.safe or ()))]
+    return relations(every, source.server_version, source.old)
+
+
 class ReviewScreen(StudioScreen):
     """Generate: approve, skip, switch forms, then see the file and write it (or apply it)."""
 
@@ -86,10 +96,9 @@ class ReviewScreen(StudioScreen):
         settings = app.options.settings
         major = app.server_version // 10000 if app.server_version else None
         source = await data.plan_input(settings, app.hints, major)
-        sizes = await data.table_sizes(
-            settings, [t for c in source.changes for t in c.targets]
-        )
-        self.post_message(PlanReady(source, sizes))
+        relations = await asyncio.to_thread(_relations, source)
+        sizes, throughput = await data.plan_sizes(settings, relations)
+        self.post_message(PlanReady(source, sizes, throughput))
 
     @work(exclusive=True, group="plan", exit_on_error=False)
     async def replan(self) -> None:
@@ -99,13 +108,14 @@ class ReviewScreen(StudioScreen):
         source: PlanInput = await asyncio.to_thread(
             data.replan, src.old, src.new, self.studio.hints, src.server_version, src.existing
         )
-        self.post_message(PlanReady(source, self.review.sizes))
+        self.post_message(PlanReady(source, self.review.sizes, self.review.throughput))
 
     @on(PlanReady)
     def _plan_ready(self, message: PlanReady) -> None:
-        self.review = Review(message.plan, message.sizes)
+        self.review = Review(message.plan, message.sizes, message.throughput)
         table = self.query_one("#steps", StyledTable)
         table.loading = False
+        table.focus()
         self._fill()
         if len(self.review):
             table.move_cursor(row=0)
@@ -199,6 +209,7 @@ class ReviewScreen(StudioScreen):
         self._show_step()
 
     def _show_step(self) -> None:
+        self.refresh_bindings()  # which keys apply depends on the step under the cursor
         r = self.review
         title = self.query_one("#step-title", Static)
         if r is None:
@@ -253,16 +264,14 @@ class ReviewScreen(StudioScreen):
         for table in r.tables(i):
             size = r.sizes.get(table)
             if size is None:
-                row("table", f"{table}: new (empty)")
+                row("table", f"{table}: not on the target yet (empty)")
             else:
                 row("table", f"{table}: {opts.size(size.total_bytes)}, {opts.rows(size.rows)}")
-        estimate = next((f.estimate for f in facts if f.estimate), None)
-        if estimate:
-            row("estimate", opts.estimate(estimate))
-        elif locks and all(line.effect_key == "catalog" for line in locks):
-            row("estimate", "instant once the lock is granted (catalog only)")
+        if facts and all(f.instant for f in facts):
+            row("estimate", "instant once the locks are granted (catalog only)")
         else:
-            row("estimate", "—")
+            estimate = next((f.estimate for f in facts if f.estimate and not f.instant), None)
+            row("estimate", opts.estimate(estimate))
         hazards = [h for f in facts for h in f.hazards]
         if not hazards:
             row("hazards", "none found")

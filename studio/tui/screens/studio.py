@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -21,6 +22,7 @@ from studio.tui.widgets.object_tree import ObjectPane
 
 if TYPE_CHECKING:
     from textual import events
+    from textual.timer import Timer
 
     from studio.diff import RenameCandidate
     from studio.tui.data import Comparison
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 
 # at this width and more, the detail panel sits beside the panes instead of under them
 WIDE = 150
+# moves closer together than this are a held key: the detail waits until the cursor rests
+REPEAT = 0.15
 
 
 class MainScreen(StudioScreen):
@@ -55,6 +59,8 @@ class MainScreen(StudioScreen):
         super().__init__(id="main")
         self._active = "declared"
         self._filter = ""
+        self._last_move = 0.0
+        self._detail_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StudioHeader("schema-studio")
@@ -160,12 +166,44 @@ class MainScreen(StudioScreen):
             if c is not None:
                 model = c.left if target in c.left.nodes else c.right
                 lineage = tuple(reversed(model.ancestors(target)))
+            peer = self._candidate_peer(target)
             for other in self._panes().values():
                 if other is not pane and other.id != "diff":
-                    other.reveal(target, notify=False, fallbacks=lineage)
+                    wanted = peer if peer is not None and peer in other.model.nodes else target
+                    other.reveal(wanted, notify=False, fallbacks=lineage)
             if pane.id != "diff":
                 self._reveal_in_diff(target)
-        self._update_detail()
+        self._schedule_detail()
+
+    def _schedule_detail(self) -> None:
+        """Redraw the detail now, or once the cursor rests when a key is held down.
+
+        The panes follow every move at once; the detail (highlighted SQL, whose
+        height changes the layout) is the expensive part of a move.
+        """
+        now = time.monotonic()
+        repeating = now - self._last_move < REPEAT
+        self._last_move = now
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
+        if repeating:
+            self._detail_timer = self.set_timer(REPEAT, self._update_detail)
+        else:
+            self._update_detail()
+
+    def _candidate_peer(self, object_id: str) -> str | None:
+        """The other object of a rename candidate (the new column for the old one, and back)."""
+        c = self.studio.comparison
+        if c is None:
+            return None
+        for cand in c.candidates:
+            old_id, new_id = _candidate_objects(cand)
+            if object_id == old_id:
+                return new_id
+            if object_id == new_id:
+                return old_id
+        return None
 
     def _reveal_in_diff(self, object_id: str) -> None:
         c = self.studio.comparison
@@ -249,10 +287,16 @@ class MainScreen(StudioScreen):
         candidate = next(
             (cand for cand in c.candidates if node.id in _candidate_objects(cand)), None
         )
+        declared_id, live_id = node.id, c.old_id(node.id)
+        if candidate is not None:
+            live_id, declared_id = _candidate_objects(candidate)
+            for i in c.diff.concerning.get(declared_id, ()) + c.diff.concerning.get(live_id, ()):
+                if c.changes[i] not in changes:
+                    changes.append(c.changes[i])
         detail.show_object(
             node,
-            definition(c.new, node.id),
-            definition(c.old, c.old_id(node.id)),
+            definition(c.new, declared_id),
+            definition(c.old, live_id),
             changes,
             candidate,
         )
@@ -276,7 +320,7 @@ class MainScreen(StudioScreen):
         """The pane with focus drives the others."""
         if isinstance(event.widget, ObjectPane) and event.widget.id:
             self._active = event.widget.id
-            self._update_detail()
+            self._sync_from(event.widget)
 
     def action_filter(self) -> None:
         """Focus the filter box."""

@@ -32,12 +32,12 @@ class LockTable(StyledTable):
     """The waits of one snapshot, roots first."""
 
     def on_mount(self) -> None:
-        self.add_column("waited", key="waited", width=8)
+        self.add_column("waited", key="waited", width=7)
         self.add_column("pid", key="pid", width=7)
-        self.add_column("session", key="session", width=28)
-        self.add_column("lock", key="lock", width=24)
-        self.add_column("on", key="on", width=22)
-        self.add_column("blocked by", key="by")
+        self.add_column("session", key="session", width=34)
+        self.add_column("lock held / wanted", key="lock", width=20)
+        self.add_column("on", key="on", width=16)
+        self.add_column("blocked by", key="by", width=20)
         self.show_cursor = False
 
     def show(self, snap: Snapshot, options: StudioOptions, own_pid: int | None = None) -> None:
@@ -66,10 +66,10 @@ class LockTable(StyledTable):
                 self.add_row(
                     self.cell("holds", style),
                     self.cell(options.pid(root.pid), style),
-                    self.cell(_who(root, own_pid), style),
+                    self.cell(_who(root, own_pid) + _age(root, options), style),
                     self.cell(held, style),
                     self.cell(target, style),
-                    self.cell(_age(root, options), "muted"),
+                    self.cell("", "muted"),
                 )
             for wait in chain.waits:
                 if wait.pid == own_pid:
@@ -93,7 +93,7 @@ class LockTable(StyledTable):
             self.cell(options.duration(wait.waited), style),
             self.cell(options.pid(wait.pid), style),
             self.cell(_who(wait.session, own_pid), style),
-            self.cell(f"wants {wait.mode}", style),
+            self.cell(wait.mode, style),
             self.cell(str(wait.target), style),
             self.cell(blockers, style),
         ]
@@ -107,7 +107,7 @@ def _who(session: Session, own_pid: int | None) -> str:
 def _age(session: Session, options: StudioOptions) -> str:
     if session.xact_age is None:
         return ""
-    return f"in transaction {options.duration(session.xact_age)}"
+    return f" {options.duration(session.xact_age)}"
 
 
 def describe_snapshot(snap: Snapshot, options: StudioOptions, own_pid: int | None) -> str:
