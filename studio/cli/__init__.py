@@ -126,7 +126,42 @@ def cli(ctx: click.Context) -> int | None:
     With no command, opens the studio.
     """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            click.echo(ctx.get_help())  # the studio needs a terminal; a pipe gets the usage
+            return None
+        settings = settings_from()
+        if settings.database_url(required=False) is not None:
+            from studio.tui import run as open_studio  # the CLI pays for Textual only here
+
+            open_studio(settings)
+            return None
+        from studio.demo import workspace
+
+        if settings.schema != workspace.DEMO_SCHEMA or settings.root is None:
+            click.echo(ctx.get_help())
+            warn(
+                f"no database to open the studio on: set {settings.database_url_env} "
+                "(or run `schema-studio demo` to try it on a demo database)"
+            )
+            return None
+        # a clone of this repository: its own config, on a persistent demo database
+        # in the embedded cluster, kept at an older migration so there is work to review
+        from studio.config import with_overrides
+        from studio.devdb import Cluster, find_binaries
+        from studio.tui import run as open_studio
+
+        binaries = find_binaries(None)
+        click.echo("starting the embedded PostgreSQL for the demo database ...", err=True)
+        cluster = Cluster.ensure(f"{workspace.CLUSTER}-pg{binaries.major}", binaries)
+        try:
+            url = run(workspace.ensure_database(cluster, settings, f"{workspace.DATABASE}_repo"))
+            open_studio(
+                with_overrides(settings, db_override=url),
+                demo=True,
+                demo_note=f"set {settings.database_url_env} to open your own",
+            )
+        finally:
+            cluster.stop()
     return None
 
 
