@@ -49,9 +49,8 @@ in the same migration.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from studio.changes import (
@@ -69,7 +68,6 @@ from studio.changes import (
     SetNotNull,
     ValidateConstraint,
 )
-from studio.changes.base import split_qualified
 from studio.changes.casts import is_lossless, is_widening
 from studio.errors import StudioError
 from studio.migrations import StepSpec
@@ -80,18 +78,39 @@ from studio.model import (
     Schema,
     Table,
     quote_ident,
-    quote_literal,
+)
+from studio.moves import (
+    BACKFILL_SETTING,
+    DEFAULT_BATCH_SIZE,
+    ColumnMove,
+    Move,
+    TableMove,
+    contract_steps,
+    expand_steps,
+    short_ident,
+    undo_expand_steps,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+__all__ = [
+    "BACKFILL_SETTING",
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_THRESHOLD_ROWS",
+    "ColumnMove",
+    "ExpandUnsupported",
+    "Move",
+    "Options",
+    "Phases",
+    "TableMove",
+    "breaking_type_change",
+    "plan",
+    "wants_phases",
+]
+
 # Tables with at least this many rows get expand/contract without being asked.
 DEFAULT_THRESHOLD_ROWS = 1_000_000
-DEFAULT_BATCH_SIZE = 10_000
-# The setting the backfill turns on in its own transactions: the sync trigger steps aside.
-BACKFILL_SETTING = "schema_studio.backfill"
-_MAX_IDENT = 63
 
 
 class ExpandUnsupported(StudioError):
@@ -132,84 +151,6 @@ def wants_phases(change: Change) -> bool:
 
 
 # --- the plan ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ColumnMove:
-    """One column going through expand/contract: renamed, retyped, or both."""
-
-    table: str
-    old: Column
-    new: Column
-    # the new column's name during expand: its final name for a rename, a temporary one
-    # when the type changes under the same name (renamed to the final name at contract)
-    physical: str
-    # the single-column primary key the backfill walks
-    key: str
-    # declared CHECK / FOREIGN KEY constraints of the new column, and their names during expand
-    constraints: tuple[tuple[Constraint, str], ...] = ()
-
-    @property
-    def renamed(self) -> bool:
-        """The column changes name (the new application writes the new name)."""
-        return self.old.name != self.new.name
-
-    @property
-    def schema(self) -> str:
-        """The table's schema (unquoted)."""
-        return split_qualified(self.table)[0]
-
-    @property
-    def table_name(self) -> str:
-        """The table's name (unquoted)."""
-        return split_qualified(self.table)[-1]
-
-    @property
-    def sync_name(self) -> str:
-        """Name of the sync trigger and of its function."""
-        return short_ident(f"{self.table_name}_{self.new.name}_sync")
-
-    @property
-    def function(self) -> str:
-        """The sync function, qualified."""
-        return f"{quote_ident(self.schema)}.{quote_ident(self.sync_name)}"
-
-    @property
-    def not_null_check(self) -> str:
-        """Name of the CHECK (col IS NOT NULL) that makes SET NOT NULL skip its scan."""
-        return short_ident(f"{self.table_name}_{self.new.name}_nn_check")
-
-    def convert(self, value: str) -> str:
-        """SQL converting an old-column value to the new type."""
-        return f"{value}::{self.new.type}"
-
-    def back(self, value: str) -> str:
-        """SQL converting a new-column value back to the old type."""
-        return f"{value}::{self.old.type}"
-
-    def describe(self) -> str:
-        """One line: what moves."""
-        what = []
-        if self.renamed:
-            what.append(f"rename to {quote_ident(self.new.name)}")
-        if self.old.type != self.new.type:
-            what.append(f"type {self.old.type} -> {self.new.type}")
-        return f"{self.table}.{quote_ident(self.old.name)}: {', '.join(what)}"
-
-
-@dataclass(frozen=True, slots=True)
-class TableMove:
-    """A table renamed, its old name kept as an updatable view until the contract."""
-
-    old: str
-    new: str
-
-    def describe(self) -> str:
-        """One line: what moves."""
-        return f"{self.old}: rename to {self.new}"
-
-
-Move = ColumnMove | TableMove
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,9 +245,9 @@ def plan(
         for later in changes[i + 1 :]:
             if id(later) not in emitted and id(later) not in owner and later.provides & needs:
                 emit_plain(later)
-        expand += _expand_steps(unit.move, options)
+        expand += expand_steps(unit.move, options.batch_size)
         emitted.add(id(c))
-    contract = [s for unit in units for s in _contract_steps(unit.move)]
+    contract = [s for unit in units for s in contract_steps(unit.move)]
     down: list[StepSpec] | None = []
     for c in reversed(plain):
         inverse = c.inverse()
@@ -316,7 +257,7 @@ def plan(
         assert down is not None
         down.extend(step(inverse))
     if down is not None:
-        undo = [s for unit in reversed(units) for s in _undo_expand(unit.move)]
+        undo = [s for unit in reversed(units) for s in undo_expand_steps(unit.move)]
         down = undo + down
     return Phases(
         tuple(expand),
@@ -502,284 +443,3 @@ def _free_name(base: str, taken: Iterable[str]) -> str:
     while name in taken:
         name, n = short_ident(f"{base}{n}"), n + 1
     return name
-
-
-def short_ident(name: str) -> str:
-    """`name` if it fits PostgreSQL's 63 bytes, else cut with a short hash of the whole."""
-    if len(name.encode()) <= _MAX_IDENT:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    raw = name.encode()[: _MAX_IDENT - 9].decode(errors="ignore")
-    return f"{raw}_{digest}"
-
-
-# --- SQL of the phases ------------------------------------------------------------------------
-
-
-def _alter(table: str, action: str) -> str:
-    return f"ALTER TABLE {table} {action}"
-
-
-def sync_function_sql(m: ColumnMove) -> str:
-    """CREATE FUNCTION of the trigger keeping both columns in sync (see the module docstring)."""
-    o, n = f"NEW.{quote_ident(m.old.name)}", f"NEW.{quote_ident(m.physical)}"
-    oo, on = f"OLD.{quote_ident(m.old.name)}", f"OLD.{quote_ident(m.physical)}"
-    body = f"""
-BEGIN
-  -- the backfill writes both sides itself
-  IF current_setting({quote_literal(BACKFILL_SETTING)}, true) = 'on' THEN
-    RETURN NEW;
-  END IF;
-  IF TG_OP = 'INSERT' THEN
-    IF {n} IS NULL THEN
-      {n} := {m.convert(o)};
-    ELSE
-      {o} := {m.back(n)};
-    END IF;
-  ELSIF {n} IS DISTINCT FROM {on} THEN
-    {o} := {m.back(n)};
-  ELSIF {o} IS DISTINCT FROM {oo} THEN
-    {n} := {m.convert(o)};
-  END IF;
-  RETURN NEW;
-END
-"""
-    tag = _dollar_tag(body)
-    return f"CREATE FUNCTION {m.function}() RETURNS trigger LANGUAGE plpgsql AS {tag}{body}{tag}"
-
-
-def _dollar_tag(body: str) -> str:
-    tag, n = "$sync$", 1
-    while tag in body:
-        tag, n = f"$sync{n}$", n + 1
-    return tag
-
-
-def sync_trigger_sql(m: ColumnMove) -> str:
-    """CREATE TRIGGER firing the sync function on INSERT and on UPDATE of either column."""
-    cols = f"{quote_ident(m.old.name)}, {quote_ident(m.physical)}"
-    return (
-        f"CREATE TRIGGER {quote_ident(m.sync_name)} BEFORE INSERT OR UPDATE OF {cols} ON {m.table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {m.function}()"
-    )
-
-
-def backfill_sql(m: ColumnMove) -> str:
-    """The backfill's UPDATE: `$1`/`$2` are the batch's first and last primary-key values."""
-    key, o, n = quote_ident(m.key), quote_ident(m.old.name), quote_ident(m.physical)
-    return (
-        f"UPDATE {m.table} SET {n} = {m.convert(o)}\n"
-        f"WHERE {key} >= $1 AND {key} <= $2 AND {n} IS NULL AND {o} IS NOT NULL"
-    )
-
-
-def backfill_annotation(table: str, key: str, batch_size: int) -> str:
-    """The step comment naming the backfill's table, key and default batch size."""
-    return f"backfill table={table} key={key} batch_size={batch_size}"
-
-
-def _not_valid(definition: str) -> str:
-    d = definition.strip()
-    return d if d.upper().endswith("NOT VALID") else f"{d} NOT VALID"
-
-
-def _constraint_sql(m: ColumnMove, con: Constraint, name: str) -> str:
-    definition = _not_valid(con.definition)
-    stmt = _alter(m.table, f"ADD CONSTRAINT {quote_ident(name)} {definition}")
-    if m.physical != m.new.name:
-        stmt = _rename_column_refs(stmt, m.new.name, m.physical)
-    return stmt
-
-
-def _rename_column_refs(statement: str, old: str, new: str) -> str:
-    """The statement with column references to `old` pointing at `new` (parsed, not regex)."""
-    from pglast import ast, parse_sql
-    from pglast.stream import RawStream
-    from pglast.visitors import Visitor
-
-    class Renamer(Visitor):
-        def visit_ColumnRef(self, ancestors: object, node: ast.ColumnRef) -> ast.ColumnRef | None:
-            fields = node.fields or ()
-            if fields and isinstance(fields[-1], ast.String) and fields[-1].sval == old:
-                return ast.ColumnRef(fields=(*fields[:-1], ast.String(sval=new)))
-            return None
-
-        def visit_Constraint(self, ancestors: object, node: ast.Constraint) -> None:
-            if node.fk_attrs:
-                node.fk_attrs = tuple(
-                    ast.String(sval=new) if a.sval == old else a for a in node.fk_attrs
-                )
-
-    tree = parse_sql(statement)
-    Renamer()(tree)
-    return str(RawStream()(tree))
-
-
-def _expand_steps(move: Move, options: Options) -> list[StepSpec]:
-    if isinstance(move, TableMove):
-        return [
-            StepSpec(
-                (
-                    *RenameTable(move.old, move.new).sql(),
-                    f"CREATE VIEW {move.old} AS SELECT * FROM {move.new}",
-                ),
-                (
-                    f"expand: rename table {move.old} to {move.new}, keep {move.old} as an updatable view for the old application",
-                    f"lock: ACCESS EXCLUSIVE on {move.old}, catalog only (brief)",
-                ),
-            )
-        ]
-    m = move
-    column = f"{quote_ident(m.physical)} {m.new.type}"
-    if m.new.collation:
-        from studio.changes.columns import collation_sql
-
-        column += f" COLLATE {collation_sql(m.new.collation)}"
-    steps = [
-        StepSpec(
-            (
-                _alter(m.table, f"ADD COLUMN {column}"),
-                sync_function_sql(m),
-                sync_trigger_sql(m),
-            ),
-            (
-                (
-                    f"expand: add column {m.table}.{quote_ident(m.physical)} {m.new.type} "
-                    f"and the trigger keeping it in sync with {quote_ident(m.old.name)}"
-                ),
-                f"lock: ACCESS EXCLUSIVE on {m.table}, catalog only (nullable, no default: no rewrite)",
-            ),
-        )
-    ]
-    checks = [_constraint_sql(m, con, name) for con, name in m.constraints]
-    if checks:
-        steps.append(
-            StepSpec(
-                tuple(checks),
-                (
-                    f"expand: constraints of {m.table}.{quote_ident(m.physical)}, NOT VALID (checked on writes, validated at contract)",
-                    f"lock: ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE on {m.table}, catalog only (no scan)",
-                ),
-            )
-        )
-    steps.append(
-        StepSpec(
-            (backfill_sql(m),),
-            (
-                f"backfill {m.table}.{quote_ident(m.physical)} from {quote_ident(m.old.name)}",
-                backfill_annotation(m.table, quote_ident(m.key), options.batch_size),
-                "each batch: its own short transaction under lock_timeout (ROW EXCLUSIVE, row locks of the batch)",
-            ),
-            backfill=True,
-        )
-    )
-    return steps
-
-
-def _contract_steps(move: Move) -> list[StepSpec]:
-    if isinstance(move, TableMove):
-        return [
-            StepSpec(
-                (f"DROP VIEW {move.old}",),
-                (
-                    f"contract: drop the view {move.old} the old application used",
-                    f"lock: ACCESS EXCLUSIVE on the view {move.old} (brief)",
-                ),
-            )
-        ]
-    m = move
-    col = quote_ident(m.physical)
-    steps: list[StepSpec] = []
-    # NOT NULL waits for the contract: a NOT VALID check is still checked on every UPDATE,
-    # and a row the backfill has not reached yet holds NULL in the new column
-    if m.new.not_null:
-        steps.append(
-            StepSpec(
-                (
-                    _alter(
-                        m.table,
-                        f"ADD CONSTRAINT {quote_ident(m.not_null_check)} CHECK ({col} IS NOT NULL) NOT VALID",
-                    ),
-                ),
-                (
-                    f"contract: CHECK ({col} IS NOT NULL) NOT VALID, so that SET NOT NULL skips its scan",
-                    f"lock: ACCESS EXCLUSIVE on {m.table}, catalog only",
-                ),
-            )
-        )
-    validate = [name for con, name in m.constraints if con.validated]
-    if m.new.not_null:
-        validate.append(m.not_null_check)
-    for name in validate:
-        steps.append(
-            StepSpec(
-                (_alter(m.table, f"VALIDATE CONSTRAINT {quote_ident(name)}"),),
-                (
-                    f"contract: validate {quote_ident(name)} on {m.table}",
-                    f"lock: SHARE UPDATE EXCLUSIVE on {m.table} (scans; reads and writes go on)",
-                ),
-            )
-        )
-    swap = [
-        f"DROP TRIGGER {quote_ident(m.sync_name)} ON {m.table}",
-        f"DROP FUNCTION {m.function}()",
-        _alter(m.table, f"DROP COLUMN {quote_ident(m.old.name)}"),
-    ]
-    if m.physical != m.new.name:
-        swap.append(_alter(m.table, f"RENAME COLUMN {col} TO {quote_ident(m.new.name)}"))
-    final = quote_ident(m.new.name)
-    for con, name in m.constraints:
-        if name != con.name:
-            swap.append(
-                _alter(m.table, f"RENAME CONSTRAINT {quote_ident(name)} TO {quote_ident(con.name)}")
-            )
-    if m.new.default is not None:
-        swap.append(_alter(m.table, f"ALTER COLUMN {final} SET DEFAULT {m.new.default}"))
-    if m.new.not_null:
-        swap.append(_alter(m.table, f"ALTER COLUMN {final} SET NOT NULL"))
-        swap.append(_alter(m.table, f"DROP CONSTRAINT {quote_ident(m.not_null_check)}"))
-    if m.new.comment is not None:
-        swap.append(f"COMMENT ON COLUMN {m.table}.{final} IS {quote_literal(m.new.comment)}")
-    what = f"drop {quote_ident(m.old.name)}"
-    if m.physical != m.new.name:
-        what += f", rename {col} to {final}"
-    if m.new.default is not None:
-        what += ", set the default"
-    if m.new.not_null:
-        what += ", SET NOT NULL (the validated CHECK spares its scan)"
-    steps.append(
-        StepSpec(
-            tuple(swap),
-            (
-                f"contract: drop the sync trigger, {what}",
-                f"lock: ACCESS EXCLUSIVE on {m.table}, one short transaction, catalog only",
-            ),
-        )
-    )
-    return steps
-
-
-def _undo_expand(move: Move) -> list[StepSpec]:
-    if isinstance(move, TableMove):
-        return [
-            StepSpec(
-                (f"DROP VIEW {move.old}", *RenameTable(move.new, move.old).sql()),
-                (f"undo expand: drop the view {move.old}, rename {move.new} back",),
-            )
-        ]
-    m = move
-    return [
-        StepSpec(
-            (
-                f"DROP TRIGGER {quote_ident(m.sync_name)} ON {m.table}",
-                f"DROP FUNCTION {m.function}()",
-                _alter(m.table, f"DROP COLUMN {quote_ident(m.physical)}"),
-            ),
-            (f"undo expand: drop the sync trigger and {m.table}.{quote_ident(m.physical)}",),
-        )
-    ]
-
-
-def with_batch_size(options: Options, batch_size: int | None) -> Options:
-    """`options` with another default batch size (None keeps it)."""
-    return options if batch_size is None else replace(options, batch_size=batch_size)
