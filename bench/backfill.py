@@ -51,7 +51,13 @@ import asyncpg
 
 from studio import backfill, devdb, migrations, runner
 from studio.config import Settings
-from studio.events import BackfillProgress, Event, LockTimeoutRetry, StepFinished
+from studio.events import (
+    BackfillProgress,
+    Event,
+    LockTimeoutRetry,
+    StepFinished,
+    WaitingForAutovacuum,
+)
 from studio.phases import ContractNotConfirmed
 
 if TYPE_CHECKING:
@@ -369,6 +375,9 @@ async def expand_contract_run(
         if retries
         else ""
     )
+    vacuums = [e for e in events if isinstance(e, WaitingForAutovacuum)]
+    if vacuums:
+        waited += f"; waited for autovacuum before {len(vacuums)} step(s), outside the lock queue"
     notes = (
         f"expand DDL {expand_ddl:.3f} s; backfill {rows:,} rows in {len(progress)} batches of {batch_size:,}: "
         f"{backfill_s:.1f} s, {rows / backfill_s if backfill_s else 0:,.0f} rows/s; "
