@@ -181,6 +181,8 @@ class Replay:
         self._put_table(dataclasses.replace(t, indexes=(*t.indexes, idx)))
 
     def _on_DropStmt(self, node: Any) -> None:
+        if node.removeType not in (OT.OBJECT_TABLE, OT.OBJECT_INDEX):
+            return  # a function's or type's name is not a list of strings (ObjectWithArgs, TypeName)
         for obj in node.objects or ():
             names = obj if isinstance(obj, tuple) else (obj,)
             key = names_key(names, self.context.default_schema)

@@ -391,3 +391,9 @@ def test_every_mapped_hazard_exists() -> None:
 
 def test_levels_parse() -> None:
     assert Level.parse("Warning") is Level.WARNING
+
+
+def test_drops_of_functions_and_types_replay() -> None:
+    # a contract migration drops the sync trigger's function: its name is not a list of strings
+    report = lint_sql("DROP FUNCTION public.f(int); DROP TYPE public.e; DROP TABLE public.t;")
+    assert [f.hazard.id for f in report.findings if f.level.label == "danger"] == ["drop-table"]
