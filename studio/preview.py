@@ -3,7 +3,8 @@
 Per step: the locks it takes and what they block, whether it rewrites, scans,
 builds an index or only touches the catalog (the knowledge base,
 `studio.locks`), the size and row count of the relations it works on, read
-from the target, and an estimated duration range (`studio.estimates`).
+from the target (`studio.probe`), and an estimated duration range
+(`studio.estimates`).
 Read-only on the target. `migrate` prints it before asking, `generate` after
 writing, and the studio shows it beside each step; none of it is ever
 written into a migration file.
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio import db, estimates, migrations
+from studio import db, estimates, migrations, probe
 from studio.config import mask_dsn
 from studio.errors import translate
 from studio.estimates import Estimate, RelationSize, Throughput
@@ -118,10 +119,10 @@ async def step_estimates(
             version = await db.server_version_num(conn)
             drafts = _drafts(settings, migration_or_changes, version, context)
             facts = [f for d in drafts for stmt in d[5] for f in stmt]
-            sizes = await estimates.read_sizes(conn, estimates.relations_of(facts))
+            sizes = await probe.read_sizes(conn, estimates.relations_of(facts))
             throughput = None
             if estimates.needs_throughput(facts, sizes):
-                throughput = await estimates.throughput_for(conn, sizes, refresh=refresh)
+                throughput = await probe.throughput_for(conn, sizes, refresh=refresh)
     finally:
         await conn.close()
     return Preview(tuple(_step(d, sizes, throughput) for d in drafts), throughput, version, url)

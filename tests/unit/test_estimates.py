@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from studio import estimates
+from studio import estimates, probe
 from studio.estimates import (
     MB,
     Basis,
@@ -143,23 +143,23 @@ def test_human_rows_and_seconds() -> None:
 
 def test_throughput_cache_per_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert estimates.cached("target-a", now=NOW) is None
-    estimates.remember("target-a", RATE)
-    hit = estimates.cached("target-a", now=NOW + timedelta(days=1))
+    assert probe.cached("target-a", now=NOW) is None
+    probe.remember("target-a", RATE)
+    hit = probe.cached("target-a", now=NOW + timedelta(days=1))
     assert hit is not None and hit.cached and hit.bytes_per_s == RATE.bytes_per_s
     assert hit.describe() == "measured 100 MB/s read on target, 2026-11-28"
-    assert estimates.cached("target-b", now=NOW) is None
-    assert estimates.cached("target-a", now=NOW + timedelta(days=30)) is None  # stale
-    estimates.remember("target-b", estimates.default_throughput())  # a default is never cached
-    data = json.loads(estimates.cache_file().read_text())
+    assert probe.cached("target-b", now=NOW) is None
+    assert probe.cached("target-a", now=NOW + timedelta(days=30)) is None  # stale
+    probe.remember("target-b", estimates.default_throughput())  # a default is never cached
+    data = json.loads(probe.cache_file().read_text())
     assert set(data) == {"target-a"}
-    assert "postgresql://" not in estimates.cache_file().read_text()
+    assert "postgresql://" not in probe.cache_file().read_text()
 
 
 def test_unreadable_cache_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    estimates.cache_file().parent.mkdir(parents=True)
-    estimates.cache_file().write_text("{not json")
-    assert estimates.cached("target-a", now=NOW) is None
-    estimates.remember("target-a", RATE)  # overwrites the broken file
-    assert estimates.cached("target-a", now=NOW) is not None
+    probe.cache_file().parent.mkdir(parents=True)
+    probe.cache_file().write_text("{not json")
+    assert probe.cached("target-a", now=NOW) is None
+    probe.remember("target-a", RATE)  # overwrites the broken file
+    assert probe.cached("target-a", now=NOW) is not None
