@@ -87,15 +87,20 @@ class AlterIdentity(Change):
     old: Identity
     new: Identity
 
-    def sql(self) -> tuple[str, ...]:
+    @property
+    def actions(self) -> list[str]:
+        """The SET clauses; empty when only the sequence's type differs (it follows the column's)."""
         actions: list[str] = []
         if self.old.always != self.new.always:
             actions.append(f"SET GENERATED {'ALWAYS' if self.new.always else 'BY DEFAULT'}")
         old = replace(self.old.options, data_type=self.column_type)
         new = replace(self.new.options, data_type=self.column_type)
-        actions += ["SET " + c for c in sequence_option_clauses(new, old, with_type=False)]
-        col = _col(self.column)
-        return (alter_table(self.table, f"{col} {' '.join(actions)}"),)
+        return actions + ["SET " + c for c in sequence_option_clauses(new, old, with_type=False)]
+
+    def sql(self) -> tuple[str, ...]:
+        if not self.actions:
+            return ()
+        return (alter_table(self.table, f"{_col(self.column)} {' '.join(self.actions)}"),)
 
     def describe(self) -> str:
         return f"alter identity of {self.table}.{quote_ident(self.column)}"

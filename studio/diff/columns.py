@@ -188,7 +188,9 @@ def _alter_column(
         elif b.identity and not a.identity:
             ctx.add(AddIdentity(table, b.name, b.type, b.identity))
         elif a.identity and b.identity:
-            ctx.add(AlterIdentity(table, b.name, b.type, a.identity, b.identity))
+            altered = AlterIdentity(table, b.name, b.type, a.identity, b.identity)
+            if altered.actions:
+                ctx.add(altered)
     if not default_done and a.default != b.default and not parent_does("default"):
         if b.default is None:
             assert a.default is not None
