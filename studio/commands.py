@@ -157,6 +157,6 @@ async def diff_sources(
     a = old.schema if schemas is None else old.schema.restrict(schemas)
     b = new.schema if schemas is None else new.schema.restrict(schemas)
     renames = [parse_rename(text, a, b) for text in rename_specs]
-    changes = diff(a, b, renames)
+    changes = diff(a, b, renames, server_version=old.server_version or new.server_version or None)
     candidates = rename_candidates(a, b, renames)
     return DiffResult(old, new, schemas, tuple(changes), tuple(candidates))

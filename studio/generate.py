@@ -149,7 +149,8 @@ async def plan_changes(
     a = old.schema if schemas is None else old.schema.restrict(schemas)
     b = new.schema if schemas is None else new.schema.restrict(schemas)
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
-    return old, new, tuple(diff(a, b, renames)), tuple(renames)
+    version = old.server_version or new.server_version or None
+    return old, new, tuple(diff(a, b, renames, server_version=version)), tuple(renames)
 
 
 def resolve_renames(
@@ -387,10 +388,19 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     replay = await load(migrations_source(settings), settings, major=major)
     declared = await load(declared_source(settings), settings, major=major)
     schemas = managed_schemas(settings, replay, declared)
-    ungenerated = tuple(diff(_restrict(replay.schema, schemas), _restrict(declared.schema, schemas)))
+    version = replay.server_version or declared.server_version or None
+    ungenerated = tuple(
+        diff(_restrict(replay.schema, schemas), _restrict(declared.schema, schemas), server_version=version)
+    )
     if live_loaded is not None:
         applied_replay = await load(migrations_source(settings, applied), settings, major=major)
-        drift = tuple(diff(_restrict(applied_replay.schema, schemas), _restrict(live_loaded.schema, schemas)))
+        drift = tuple(
+            diff(
+                _restrict(applied_replay.schema, schemas),
+                _restrict(live_loaded.schema, schemas),
+                server_version=live_loaded.server_version,
+            )
+        )
     return CheckReport(ungenerated, drift, checksum, live_loaded is not None, applied)
 
 
@@ -452,7 +462,7 @@ async def push_plan(
     schemas = managed_schemas(settings, live, declared)
     a, b = _restrict(live.schema, schemas), _restrict(declared.schema, schemas)
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
-    changes = tuple(diff(a, b, renames))
+    changes = tuple(diff(a, b, renames, server_version=live.server_version))
     if not changes:
         return PushPlan(url, (), None)
     steps = [_step(c) for c in changes]

@@ -19,6 +19,7 @@ import enum
 import hashlib
 import importlib
 import importlib.util
+import json
 import os
 import sys
 import tempfile
@@ -162,15 +163,17 @@ async def _load_declared(
     cache_file = cache_dir() / f"{key}.json"
     if use_cache and cache_file.is_file():
         text = cache_file.read_text(encoding="utf-8")
-        declared, _, body = text.partition("\n")
-        return Loaded(source, Schema.from_json(body), tuple(filter(None, declared.split(","))), True)
+        head, _, body = text.partition("\n")
+        meta = json.loads(head)
+        return Loaded(source, Schema.from_json(body), tuple(meta["declared"]), True, meta["server_version"])
     batches, declared = ddl(source, settings)
     async with dev_database(settings, server_major) as conn:
         await run_batches(conn, batches)
         version = await db.server_version_num(conn)
         schema = await introspect(conn, None)
     if use_cache:
-        _write_atomic(cache_file, ",".join(declared) + "\n" + schema.to_json())
+        meta = json.dumps({"declared": list(declared), "server_version": version})
+        _write_atomic(cache_file, meta + "\n" + schema.to_json())
     return Loaded(source, schema, tuple(declared), False, version)
 
 
@@ -458,7 +461,7 @@ def cache_dir() -> Path:
 def _cache_key(source: Source, paths: list[Path], major: int) -> str:
     h = hashlib.sha256()
     versions = ",".join(source.versions) if source.versions is not None else "*"
-    for part in (__version__, source.kind.value, source.spec, versions, str(major), _sqlalchemy_version()):
+    for part in ("v2", __version__, source.kind.value, source.spec, versions, str(major), _sqlalchemy_version()):
         h.update(part.encode() + b"\0")
     for path in paths:
         h.update(str(path).encode() + b"\0")

@@ -500,8 +500,6 @@ def test_diff_applied_reaches_the_target(pg: Cluster, pair: tuple[Spec, Spec]) -
 @pytest.mark.slow
 def test_diff_applied_reaches_the_target_many(pg: Cluster, request: pytest.FixtureRequest) -> None:
     """The same property over many more examples: `pytest -m slow`."""
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("a long run: select it with -m slow")
 
     @SLOW
     @given(pair=pairs())
