@@ -277,15 +277,15 @@ async def plan_sizes(
     settings: Settings, relations: Sequence[str]
 ) -> tuple[dict[str, RelationSize], Throughput]:
     """Sizes of the relations a plan locks and the target's read throughput (read-only)."""
-    from studio import estimates
+    from studio import probe
 
     url = settings.database_url()
     assert url is not None
     conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
     try:
         with translate(mask_dsn(url)):
-            sizes = await estimates.read_sizes(conn, relations)
-            rate = await estimates.throughput_for(conn, sizes)
+            sizes = await probe.read_sizes(conn, relations)
+            rate = await probe.throughput_for(conn, sizes)
     finally:
         await conn.close()
     return sizes, rate
@@ -302,6 +302,23 @@ def write_migration(
     return migrations.parse_file(path)
 
 
+def write_phases(
+    settings: Settings,
+    version: str,
+    name: str,
+    text: str,
+    down_text: str | None,
+    contract_version: str,
+    contract_text: str,
+) -> tuple[Migration, Migration]:
+    """Write an expand migration (and its down file) and its contract migration; update the sum."""
+    slug = migrations.slugify(name)
+    directory = settings.migrations_dir
+    up = migrations.write_migration(directory, version, f"{slug}_expand", text, down_text)
+    contract = migrations.write_migration(directory, contract_version, f"{slug}_contract", contract_text)
+    return migrations.parse_file(up), migrations.parse_file(contract)
+
+
 def next_version(settings: Settings, now: object) -> str:
     """The version a migration written now gets."""
     return migrations.next_version(migrations.taken_versions(settings.migrations_dir), now)  # type: ignore[arg-type]
@@ -311,7 +328,12 @@ def next_version(settings: Settings, now: object) -> str:
 
 
 async def apply_pending(
-    settings: Settings, sink: EventSink, on_backend: Callable[[int], None]
+    settings: Settings,
+    sink: EventSink,
+    on_backend: Callable[[int], None],
+    *,
+    to: str | None = None,
+    confirm_contract: bool = False,
 ) -> RunResult:
     """Apply the pending migrations on a connection of our own, telling its backend pid first.
 
@@ -329,7 +351,9 @@ async def apply_pending(
     )
     try:
         on_backend(conn.get_server_pid())
-        return await runner.apply(conn, settings, ms, on_event=sink)
+        return await runner.apply(
+            conn, settings, ms, to=to, on_event=sink, confirm_contract=confirm_contract
+        )
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(conn.close(), timeout=5)

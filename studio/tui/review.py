@@ -50,12 +50,15 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """The migration as it will be written."""
+    """The migration as it will be written (an expand and a contract migration when split)."""
 
     version: str
     text: str
     down_text: str | None
     steps: int
+    contract_version: str | None = None
+    contract_text: str | None = None
+    moves: tuple[str, ...] = ()
 
 
 class Review:
@@ -73,6 +76,8 @@ class Review:
         p = plan(source.changes, source.old, server_version=source.server_version, safe=True)
         self.items: list[PlanItem] = list(p.items)
         self.decisions: list[Decision] = [Decision.PENDING] * len(self.items)
+        # tables whose renames and breaking type changes go through expand/contract
+        self.split: set[str] = set()
         self._analysis: dict[tuple[bool, ...], tuple[tuple[StepFacts, ...], ...]] = {}
 
     def __len__(self) -> int:
@@ -106,6 +111,24 @@ class Review:
         if not item.has_safe_form:
             return "only"
         return "safe" if item.use_safe else "plain"
+
+    def can_split(self, i: int) -> bool:
+        """Whether step `i` is a rename or a breaking type change (what expand/contract is for)."""
+        from studio.expand import wants_phases
+
+        return wants_phases(self.items[i].plain[0])
+
+    def toggle_split(self, i: int) -> bool:
+        """Plan step `i`'s table in expand/contract phases (or back); False when it cannot be."""
+        if not self.can_split(i):
+            return False
+        for table in self.items[i].plain[0].targets[:1]:
+            self.split ^= {table}
+        return True
+
+    def is_split(self, i: int) -> bool:
+        """Whether step `i` goes through expand/contract."""
+        return self.can_split(i) and any(t in self.split for t in self.items[i].plain[0].targets)
 
     # --- what a step is -----------------------------------------------------------------
 
@@ -186,7 +209,15 @@ class Review:
         )
 
     def render(self, version: str, name: str) -> Rendered:
-        """The migration file (and down file, when every change has an inverse) as it will be written."""
+        """The migration file (and down file, when every change has an inverse) as it will be written.
+
+        Raises:
+            ExpandUnsupported: a step marked for expand/contract that cannot be phased.
+        """
+        if self.split:
+            phased = self._render_phases(version, name)
+            if phased is not None:
+                return phased
         sv = self.source.server_version
         changes = self.approved_changes()
         file_steps = steps(changes, sv, self.source.old)
@@ -207,6 +238,66 @@ class Review:
                 schema_after=before,
             )
         return Rendered(version, text, down, len(file_steps))
+
+
+    def _render_phases(self, version: str, name: str) -> Rendered | None:
+        """The expand and contract migrations for the approved steps (None: nothing to phase)."""
+        from studio import expand
+        from studio.migrations import Phase
+
+        sv = self.source.server_version
+        approved = [
+            item for item, d in zip(self.items, self.decisions, strict=True) if d is Decision.APPROVED
+        ]
+        diffed = [c for item in approved for c in item.plain]
+        forms = {id(item.plain[0]): item.changes for item in approved}
+        options = expand.Options(
+            sizes=dict.fromkeys(self.split, 1), threshold=1, server_version=sv
+        )
+        phases = expand.plan(
+            diffed,
+            self.source.old,
+            self.source.new,
+            lambda c: steps(forms.get(id(c), (c,)), sv, self.source.old),
+            options,
+        )
+        if phases is None or not phases.moves:
+            return None
+        slug = migrations.slugify(name)
+        contract_version = migrations.next_version([version])
+        moves = tuple(f"expand/contract: {m.describe()}" for m in phases.moves)
+        before = schema_hash(self.source.old)
+        after = schema_hash(self.source.new) if Decision.SKIPPED not in self.decisions else None
+        text = migrations.render_migration(
+            version,
+            phases.expand,
+            description=(f"{name} (expand)", *moves, f"contract migration: {contract_version}_{slug}_contract"),
+            schema_before=before,
+            phase=Phase.EXPAND,
+        )
+        contract = migrations.render_migration(
+            contract_version,
+            phases.contract,
+            description=(
+                f"{name} (contract)",
+                *moves,
+                f"expand migration: {version}_{slug}_expand",
+                "apply once the expand's backfill is done and no instance of the old application version runs",
+            ),
+            schema_after=after,
+            phase=Phase.CONTRACT,
+        )
+        down = None
+        if phases.expand_down is not None:
+            down = migrations.render_migration(
+                version,
+                phases.expand_down,
+                description=(f"{name} (expand, down)",),
+                schema_after=before,
+            )
+        return Rendered(
+            version, text, down, len(phases.expand), contract_version, contract, moves
+        )
 
 
 def suggested_name(changes: tuple[Change, ...]) -> str:

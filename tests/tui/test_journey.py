@@ -354,3 +354,63 @@ async def test_unreachable_database_is_one_line_in_a_modal(workspace: Workspace)
         await pilot.press("escape")
         header = "".join(text_of(s) for s in app.screen.query("StudioHeader Static"))
         assert "secret" not in header and "***" in header
+
+
+async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
+    """Plan the rename as a rename, split it into expand/contract, apply both (confirming the contract)."""
+    from studio.tui.screens.modals import ChoiceScreen
+
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("r")  # the candidate, planned as a rename
+        await settle(pilot)
+        review = screen.review
+        assert review is not None
+        kinds = [review.items[i].plain[0].kind for i in range(len(review))]
+        assert "rename_column" in kinds and "drop_column" not in kinds
+        i = kinds.index("rename_column")
+        screen.query_one("#steps").move_cursor(row=i)
+        await settle(pilot)
+        await pilot.press("e")
+        assert review.is_split(i)
+        await pilot.press("A", "w")
+        await settle(pilot)
+        finish = app.screen
+        assert isinstance(finish, FinishScreen)
+        assert finish.rendered is not None and finish.rendered.contract_text is not None
+        assert "schema-studio:phase contract" in finish.rendered.contract_text
+        assert "schema-studio:backfill" in finish.rendered.text
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "order status"
+        await pilot.press("enter")
+        await settle(pilot)
+        apply = app.screen
+        assert isinstance(apply, ApplyScreen)
+        # the second migration and the expand run; the contract waits for the user's word
+        await wait_until(pilot, lambda: not apply.running and len(apply.progress.finished) == 2)
+        await settle(pilot, groups=("apply", "after", "pending"))
+        assert apply._first_contract() == 0
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("enter")  # "Yes: apply the contract now"
+        await wait_until(pilot, lambda: not apply.running and apply.progress.finished[-1:] != [] and apply.pending == ())
+        await settle(pilot, groups=("apply", "after", "pending"))
+    st = await data.history_status(workspace.settings)
+    assert all(e.state is State.APPLIED for e in st.entries), st.entries
+    assert len(st.entries) == 4
+    conn = await asyncpg.connect(workspace.url)
+    try:
+        cols = {r[0]: r[1] for r in await conn.fetch(
+            "SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = 'orders'"
+        )}  # fmt: skip
+        assert "status" not in cols and cols["order_status"] == "order_status"
+        assert await conn.fetchval("SELECT count(*) FROM orders WHERE order_status IS NULL") == 0
+    finally:
+        await conn.close()

@@ -56,6 +56,7 @@ class ApplyScreen(StudioScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "apply", "Apply pending"),
+        Binding("c", "contract", "Apply contract"),
         Binding("x", "abort", "Abort"),
         Binding("escape", "back", "Back"),
     ]
@@ -115,9 +116,15 @@ class ApplyScreen(StudioScreen):
             async for snap in snapshots:
                 self.post_message(LocksSampled(snap))
 
+    def _first_contract(self) -> int | None:
+        """The index in `pending` of the first contract migration, if any."""
+        from studio.migrations import Phase
+
+        return next((i for i, m in enumerate(self.pending) if m.phase is Phase.CONTRACT), None)
+
     @work(exclusive=True, group="apply", exit_on_error=False)
-    async def run_apply(self) -> None:
-        """Apply every pending migration; events and the backend pid come back as messages."""
+    async def run_apply(self, to: str | None = None, confirm_contract: bool = False) -> None:
+        """Apply the pending migrations (up to `to`); events and the backend pid come back as messages."""
         self.running = True
         self.aborting = False
         self.progress = _Progress()
@@ -133,7 +140,9 @@ class ApplyScreen(StudioScreen):
             self.post_message(BackendKnown(pid))
 
         try:
-            await data.apply_pending(self.studio.options.settings, sink, backend)
+            await data.apply_pending(
+                self.studio.options.settings, sink, backend, to=to, confirm_contract=confirm_contract
+            )
         finally:
             self.running = False
             self.refresh_bindings()
@@ -224,6 +233,13 @@ class ApplyScreen(StudioScreen):
         if elapsed is not None:
             table.update_cell(key, "elapsed", table.cell(elapsed, "muted"))
 
+    def _set_progress(self, key: str, done: int, total: int) -> None:
+        if key not in self._rows:
+            return
+        table = self.query_one("#apply-steps", StyledTable)
+        text = f"{100 * done // total}%" if total else "—"
+        table.update_cell(key, "progress", table.cell(f"backfill {text}", "running"))
+
     def _status(self, *parts: str | tuple[str, str]) -> None:
         self.query_one("#apply-status", Static).update(Content.assemble(*parts))
 
@@ -277,6 +293,16 @@ class ApplyScreen(StudioScreen):
                 self._set(f"{e.version}:{e.index}", "failed")
             self._set(e.version, "failed")
             self._status(*self._failure_state(e))
+        elif isinstance(e, ev.BackfillStarted):
+            self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
+        elif isinstance(e, ev.BackfillProgress):
+            self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
+            eta = "" if e.eta is None else f", {opts.duration(e.eta)} left"
+            self._status(
+                ("backfill ", "bold"),
+                f"{e.table}: batch {e.batch}, {e.rows_done:,}/{e.rows_total:,} rows, "
+                f"{e.rows_per_second:,.0f} rows/s{eta}" if not opts.snapshot else f"{e.table}: batch {e.batch}",
+            )
         elif isinstance(e, ev.RunFinished):
             self._status(
                 ("done: ", "bold $text-success"),
@@ -344,7 +370,9 @@ class ApplyScreen(StudioScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Apply when idle with something pending; abort only while running; back when idle."""
         if action == "apply":
-            return (not self.running and bool(self.pending)) or None
+            return (not self.running and bool(self.pending) and self._first_contract() != 0) or None
+        if action == "contract":
+            return (not self.running and self._first_contract() is not None) or None
         if action == "abort":
             return self.running or None
         if action == "back":
@@ -358,7 +386,38 @@ class ApplyScreen(StudioScreen):
         if not self.pending:
             self.notify("nothing to apply", severity="warning")
             return
+        first = self._first_contract()
+        if first == 0:
+            self.notify("the next migration is a contract: press c to confirm it", severity="warning")
+            return
+        if first is not None:
+            # a contract waits for the user's word: apply what comes before it
+            self.notify(f"applying up to {self.pending[first].filename} (a contract: press c for it)")
+            self.run_apply(to=self.pending[first - 1].version)
+            return
         self.run_apply()
+
+    def action_contract(self) -> None:
+        """Apply the next contract migration, once the user says the old application is gone."""
+        from studio.tui.screens.modals import ChoiceScreen
+
+        first = self._first_contract()
+        if self.running or first is None:
+            return
+        m = self.pending[first]
+
+        def answered(choice: int | None) -> None:
+            if choice == 0:
+                self.run_apply(to=m.version, confirm_contract=True)
+
+        self.app.push_screen(
+            ChoiceScreen(
+                f"{m.filename} drops what the old application version still uses. "
+                "Is every instance of the old version gone?",
+                ["Yes: apply the contract now", "No: not yet"],
+            ),
+            answered,
+        )
 
     def action_abort(self) -> None:
         """Cancel the running step: it rolls back, the run stops, the history says where."""

@@ -52,12 +52,15 @@ class FinishScreen(StudioScreen):
                 yield Static(Content(""), id="file-up-sql", classes="file-sql")
             with VerticalScroll(id="file-down", classes="file-pane"):
                 yield Static(Content(""), id="file-down-sql", classes="file-sql")
+            with VerticalScroll(id="file-contract", classes="file-pane"):
+                yield Static(Content(""), id="file-contract-sql", classes="file-sql")
         yield Footer()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#file-up").border_title = "migration"
         self.query_one("#file-down").border_title = "down"
+        self.query_one("#file-contract").border_title = "contract"
         self.version = data.next_version(self.studio.options.settings, self.studio.options.now())
         self._show_file(self.name_text)
 
@@ -65,12 +68,22 @@ class FinishScreen(StudioScreen):
         self.rendered = self.review.render(self.version, name)
         r = self.rendered
         slug = _slug(name)
+        contract = self.query_one("#file-contract")
+        contract.display = r.contract_text is not None
+        if r.contract_text is not None:
+            self.query_one("#file-up").border_title = "expand"
+            contract.border_title = f"contract: {r.contract_version}_{slug}_contract.sql"
+            self.query_one("#file-contract-sql", Static).update(sql_content(r.contract_text))
+            slug += "_expand"
+        else:
+            self.query_one("#file-up").border_title = "migration"
         self.query_one("#finish-title", Static).update(
             Content.assemble(
                 ("migrations/", "$text-muted"),
                 (f"{r.version}_{slug}.sql", "bold"),
                 f"  ·  {r.steps} step(s)",
                 "  ·  down file: " + ("yes" if r.down_text else "none (a change has no inverse)"),
+                "  ·  then a contract migration" if r.contract_text else "",
             )
         )
         self.query_one("#file-up-sql", Static).update(sql_content(r.text))
@@ -104,12 +117,21 @@ class FinishScreen(StudioScreen):
         self._busy = True
         try:
             r = self.review.render(self.version, name)
-            m = await asyncio.to_thread(
-                data.write_migration, self.studio.options.settings, r.version, name, r.text, r.down_text
-            )
+            settings = self.studio.options.settings
+            if r.contract_text is not None and r.contract_version is not None:
+                m, c = await asyncio.to_thread(
+                    data.write_phases, settings, r.version, name, r.text, r.down_text,
+                    r.contract_version, r.contract_text,
+                )  # fmt: skip
+                written = f"wrote {m.path.name} and {c.path.name} (apply the contract later)"
+            else:
+                m = await asyncio.to_thread(
+                    data.write_migration, settings, r.version, name, r.text, r.down_text
+                )
+                written = f"wrote {m.path.name}" + (" and its down file" if m.down_path else "")
         finally:
             self._busy = False
-        self.notify(f"wrote {m.path.name}" + (" and its down file" if m.down_path else ""), markup=False)
+        self.notify(written, markup=False)
         self.app.post_message(MigrationsChanged())
         from studio.tui.screens.review import ReviewScreen
 

@@ -148,6 +148,8 @@ class ReviewScreen(StudioScreen):
         label = r.items[i].describe()
         if form != "only":
             label += f" [{form}]"
+        if r.is_split(i):
+            label += " [expand/contract]"
         mark = {"danger": "!", "warning": "▲", "info": "i"}.get(worst or "", "")
         return [
             table.cell(d.symbol, d.value),
@@ -225,6 +227,8 @@ class ReviewScreen(StudioScreen):
         item = r.items[i]
         form = r.form(i)
         form_text = {"safe": "safe form", "plain": "plain form", "only": "one form"}[form]
+        if r.is_split(i):
+            form_text += " · expand/contract"
         title.update(
             Content.assemble(
                 (f"Step {i + 1} of {len(r)}", "bold"),
@@ -290,6 +294,13 @@ class ReviewScreen(StudioScreen):
                 row("", "press f to switch to it", "$text-muted")
         else:
             row("safer", "—")
+        if r.can_split(i):
+            if r.is_split(i):
+                row("phases", "expand now (new column, sync trigger, backfill), contract later", "$text-success")
+                row("", "press e to plan it as one migration", "$text-muted")
+            else:
+                row("phases", "a running application breaks or waits on this change", "$text-warning")
+                row("", "press e to plan it as expand/contract migrations", "$text-muted")
         needs = r.needs(i)
         if needs and r.decisions[i] is not Decision.SKIPPED:
             row(
@@ -307,6 +318,8 @@ class ReviewScreen(StudioScreen):
             if self.review is None or not len(self.review):
                 return None
             if action == "toggle_form" and not self.review.items[self.cursor].has_safe_form:
+                return None
+            if action == "split" and not self.review.can_split(self.cursor):
                 return None
         if action == "accept_rename" and (self.review is None or not self.review.source.candidates):
             return None
@@ -354,11 +367,25 @@ class ReviewScreen(StudioScreen):
         self.refresh_bindings()
 
     def action_split(self) -> None:
-        """Split this step into expand/contract migrations."""
+        """Plan this step (a rename or a breaking type change) as expand and contract migrations."""
+        r = self.review
+        if r is None or not len(r):
+            return
+        i = self.cursor
+        if not r.toggle_split(i):
+            self.notify(
+                "only renames and breaking type changes go through expand/contract",
+                severity="warning",
+            )
+            return
+        table = r.items[i].plain[0].targets[0]
         self.notify(
-            "expand/contract planning is not available yet in this version",
-            severity="warning",
+            f"{table}: expand/contract" if r.is_split(i) else f"{table}: one migration",
+            markup=False,
         )
+        for j in range(len(r)):
+            self._refresh_row(j)
+        self._show_step()
 
     def action_next(self) -> None:
         """The next step."""
