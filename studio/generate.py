@@ -85,12 +85,28 @@ class Generated:
     notes: tuple[str, ...] = ()
 
 
+def step_transactional(change: Change) -> bool:
+    """Whether a change's step may share the migration's transaction.
+
+    Not when a new enum value must be committed before a later step uses it,
+    nor for a VALIDATE: a safe form adds the constraint NOT VALID (a brief
+    strong lock), then validates it under a weak one; in the add's transaction
+    the strong lock would be held for the whole scan (bench/online.py measured
+    it: the foreign key's "safe" plan stalled writes as long as the plain one).
+    A no-transaction step makes the runner commit each step on its own.
+    """
+    from studio.changes import ValidateConstraint, ValidateDomainConstraint
+
+    if isinstance(change, ValidateConstraint | ValidateDomainConstraint):
+        return False
+    return change.transactional and not change.commit_before_use
+
+
 def _step(change: Change) -> migrations.StepSpec:
     return migrations.StepSpec(
         statements=change.sql(),
         annotations=(change.describe(),),
-        # a new enum value must be committed before a later step uses it
-        transactional=change.transactional and not change.commit_before_use,
+        transactional=step_transactional(change),
     )
 
 
