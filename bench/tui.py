@@ -119,7 +119,7 @@ async def key_latency(settings: config.Settings, keys: int, gap: float) -> list[
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def main(sizes: list[int], keys: int) -> None:

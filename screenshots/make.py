@@ -29,12 +29,12 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests" / "tui"))
 
-from _workspace import Workspace, make_workspace, prepare_database  # noqa: E402
+from _workspace import Workspace, make_workspace, prepare_database
 
-from studio import devdb  # noqa: E402
-from studio.tui.app import StudioApp  # noqa: E402
-from studio.tui.options import StudioOptions  # noqa: E402
-from studio.tui.screens.apply import ApplyScreen  # noqa: E402
+from studio import devdb
+from studio.tui.app import StudioApp
+from studio.tui.options import StudioOptions
+from studio.tui.screens.apply import ApplyScreen
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -84,7 +84,8 @@ async def application_traffic(url: str, *, hold: str | None) -> AsyncIterator[No
     """`psql` idle in a transaction holding a lock (`hold`), and two `shop-api` sessions reading orders."""
     holder = await asyncpg.connect(url, server_settings={"application_name": "psql"})
     apps = [
-        await asyncpg.connect(url, server_settings={"application_name": "shop-api"}) for _ in range(2)
+        await asyncpg.connect(url, server_settings={"application_name": "shop-api"})
+        for _ in range(2)
     ]
     stop = asyncio.Event()
 
@@ -131,7 +132,9 @@ async def shoot(ws: Workspace, out: Path) -> list[Path]:
         app = StudioApp(options(ws))
         async with app.run_test(size=size) as pilot:
             await settle(pilot)
-            app.screen.query_one("#declared").reveal("index:public.orders.orders_user_id_created_at_idx")  # type: ignore[attr-defined]
+            app.screen.query_one("#declared").reveal(
+                "index:public.orders.orders_user_id_created_at_idx"
+            )  # type: ignore[attr-defined]
             await settle(pilot)
             save(app, name, out, shots)
 
@@ -188,8 +191,12 @@ async def shoot(ws: Workspace, out: Path) -> list[Path]:
 
             def queued() -> bool:
                 table = apply.query_one("#tail-table")
-                rows = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]  # type: ignore[attr-defined]
-                return any("this migration" in r for r in rows) and any("shop-api" in r for r in rows)
+                rows = [
+                    " ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)
+                ]  # type: ignore[attr-defined]
+                return any("this migration" in r for r in rows) and any(
+                    "shop-api" in r for r in rows
+                )
 
             with contextlib.suppress(TimeoutError):
                 await until(pilot, queued, 30)

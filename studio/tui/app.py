@@ -135,7 +135,7 @@ class StudioApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key of the current screen, in the palette too (with its key)."""
         seen: set[str] = set()
-        for key, active in screen.active_bindings.items():
+        for active in screen.active_bindings.values():
             binding = active.binding
             if not binding.description or not active.enabled or binding.action in seen:
                 continue
@@ -145,6 +145,6 @@ class StudioApp(App[None]):
             yield SystemCommand(
                 binding.description,
                 f"key: {self.get_key_display(binding)}",
-                partial(active.node.run_action, binding.action),
+                partial(self.run_action, binding.action, active.node),
             )
         yield from super().get_system_commands(screen)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-async def off_loop(work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+async def off_loop(work: Callable[..., Coroutine[Any, Any, T]], *args: Any, **kwargs: Any) -> T:
     """Run a core coroutine on a loop of its own in a thread.
 
     Reading a large schema builds thousands of Python objects (introspection,
@@ -99,9 +99,7 @@ async def overview(settings: Settings) -> Overview:
         name,
         applied=len(st.having(State.APPLIED)),
         pending=len(st.having(State.PENDING)),
-        attention=len(
-            st.having(State.PARTIAL, State.MODIFIED, State.MISSING, State.ROLLING_BACK)
-        ),
+        attention=len(st.having(State.PARTIAL, State.MODIFIED, State.MISSING, State.ROLLING_BACK)),
         status=st,
     )
 
@@ -268,9 +266,7 @@ def replan(
     renames = [parse_rename(text, old, new) for text in hints]
     changes = tuple(diff(old, new, renames))
     candidates = tuple(rename_candidates(old, new, renames))
-    return PlanInput(
-        old, new, server_version, hints, tuple(renames), changes, candidates, existing
-    )
+    return PlanInput(old, new, server_version, hints, tuple(renames), changes, candidates, existing)
 
 
 async def plan_sizes(
@@ -296,9 +292,7 @@ def write_migration(
 ) -> Migration:
     """Write a reviewed migration (and its down file) and update the sum file."""
     directory = settings.migrations_dir
-    path = migrations.write_migration(
-        directory, version, migrations.slugify(name), text, down_text
-    )
+    path = migrations.write_migration(directory, version, migrations.slugify(name), text, down_text)
     return migrations.parse_file(path)
 
 
@@ -315,7 +309,9 @@ def write_phases(
     slug = migrations.slugify(name)
     directory = settings.migrations_dir
     up = migrations.write_migration(directory, version, f"{slug}_expand", text, down_text)
-    contract = migrations.write_migration(directory, contract_version, f"{slug}_contract", contract_text)
+    contract = migrations.write_migration(
+        directory, contract_version, f"{slug}_contract", contract_text
+    )
     return migrations.parse_file(up), migrations.parse_file(contract)
 
 

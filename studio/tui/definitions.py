@@ -77,7 +77,11 @@ def definition(schema: Schema, node_id: str) -> str | None:
     if kind == "schema":
         n = next((n for n in schema.namespaces.values() if n.key == rest), None)
         if n is None:
-            return f"-- schema {rest}" if any(t.schema == rest for t in schema.tables.values()) else None
+            return (
+                f"-- schema {rest}"
+                if any(t.schema == rest for t in schema.tables.values())
+                else None
+            )
         return _statements(ch.CreateSchema(n).sql())
     return None
 

@@ -100,7 +100,9 @@ def plain_steps(changes: Sequence[Change]) -> list[migrations.StepSpec]:
     ]
 
 
-def steps(changes: Sequence[Change], server_version: int, before: Schema) -> list[migrations.StepSpec]:
+def steps(
+    changes: Sequence[Change], server_version: int, before: Schema
+) -> list[migrations.StepSpec]:
     """The steps `generate` writes for these changes (annotated with locks and hazards).
 
     Should the lock analysis fail on a statement, the steps are still written,
@@ -110,7 +112,7 @@ def steps(changes: Sequence[Change], server_version: int, before: Schema) -> lis
 
     try:
         return annotated_steps(changes, server_version, context(before, changes))
-    except Exception:
+    except Exception:  # noqa: BLE001
         return plain_steps(changes)
 
 
@@ -152,10 +154,8 @@ def analyse(
     )
     try:
         report = lint_sources([migration_source(m)], server_version=version, context=ctx)
-    except Exception:  # the analysis cannot read a statement: say nothing rather than guess
-        return tuple(
-            StepFacts(None, _own_hazards(c), None) for c in changes
-        )
+    except Exception:  # noqa: BLE001  # the analysis cannot read a statement: say nothing rather than guess
+        return tuple(StepFacts(None, _own_hazards(c), None) for c in changes)
     rate = throughput or estimates.default_throughput("not measured yet")
     out: list[StepFacts] = []
     for change, step in zip(changes, draft.steps, strict=True):
@@ -182,8 +182,10 @@ def analyse(
                         finding.hazard.fix,
                     )
                 )
-        if change.destructive and "destroys-data" not in seen and not any(
-            h.level == Level.DANGER.label for h in hazards
+        if (
+            change.destructive
+            and "destroys-data" not in seen
+            and not any(h.level == Level.DANGER.label for h in hazards)
         ):
             hazards.append(
                 Hazard(
@@ -198,7 +200,9 @@ def analyse(
         out.append(
             StepFacts(
                 lines_,
-                tuple(sorted(hazards, key=lambda h: LEVELS.index(h.level) if h.level in LEVELS else 9)),
+                tuple(
+                    sorted(hazards, key=lambda h: LEVELS.index(h.level) if h.level in LEVELS else 9)
+                ),
                 est.describe(),
                 est.instant,
                 facts,
@@ -232,6 +236,6 @@ def relations(changes: Sequence[Change], server_version: int, before: Schema) ->
     for c in changes:
         try:
             out += estimates.relations_of(facts_for_change(c, version, ctx))
-        except Exception:  # a change the analysis cannot place: its tables still have sizes
+        except Exception:  # noqa: BLE001  # a change the analysis cannot place: its tables still have sizes
             out += list(c.targets)
     return tuple(dict.fromkeys(out))

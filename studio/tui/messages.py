@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from studio.estimates import RelationSize, Throughput
     from studio.events import Event
     from studio.generate import CheckReport
     from studio.history import Status
     from studio.monitor import Snapshot
-    from studio.estimates import RelationSize, Throughput
     from studio.tui.data import Comparison, Overview, PlanInput
 
 

@@ -183,7 +183,7 @@ def map_old_id(node_id: str, renames: tuple[Rename, ...], direct: dict[str, str]
     kind, _, rest = node_id.partition(":")
     for old, new in _table_rename_prefixes(renames).items():
         if rest.startswith(old + "."):
-            moved = f"{kind}:{new}{rest[len(old):]}"
+            moved = f"{kind}:{new}{rest[len(old) :]}"
             return direct.get(moved, moved)
     return node_id
 
@@ -283,28 +283,30 @@ def build_side(pair: Pair, side: str) -> ObjectTree:
     other = pair.new if side == "old" else pair.old
     direct = rename_map(pair.renames)
     # ids of this side expressed in the other side's id space, for lookups
-    if side == "old":
-        to_other = lambda i: map_old_id(i, pair.renames, direct)  # noqa: E731
-    else:
-        inverse = {v: k for k, v in direct.items()}
-        back = {r.new: r.old for r in pair.renames if r.kind == "table"}
+    inverse = {v: k for k, v in direct.items()}
+    back = {r.new: r.old for r in pair.renames if r.kind == "table"}
 
-        def to_other(i: str) -> str:
-            if i in inverse:
-                return inverse[i]
-            kind, _, rest = i.partition(":")
-            for new, old in back.items():
-                if rest == new or rest.startswith(new + "."):
-                    moved = f"{kind}:{old}{rest[len(new):]}"
-                    return inverse.get(moved, moved)
-            return i
+    def to_other(i: str) -> str:
+        if side == "old":
+            return map_old_id(i, pair.renames, direct)
+        if i in inverse:
+            return inverse[i]
+        kind, _, rest = i.partition(":")
+        for new, old in back.items():
+            if rest == new or rest.startswith(new + "."):
+                moved = f"{kind}:{old}{rest[len(new) :]}"
+                return inverse.get(moved, moved)
+        return i
+
+    def display_id(i: str) -> str:
+        # the old side shows its objects under the new side's ids (a renamed column is one object)
+        return to_other(i) if side == "old" else i
 
     mine = index_side(schema)
     theirs = index_side(other)
     old_cands, new_cands = _candidate_ids(pair.candidates)
     candidates = old_cands if side == "old" else new_cands
     only_here = Status.REMOVED if side == "old" else Status.ADDED
-    display_id = (lambda i: to_other(i)) if side == "old" else (lambda i: i)  # noqa: E731
 
     def status(oid: str) -> Status:
         if oid in candidates:

@@ -239,7 +239,6 @@ class Review:
             )
         return Rendered(version, text, down, len(file_steps))
 
-
     def _render_phases(self, version: str, name: str) -> Rendered | None:
         """The expand and contract migrations for the approved steps (None: nothing to phase)."""
         from studio import expand
@@ -247,13 +246,13 @@ class Review:
 
         sv = self.source.server_version
         approved = [
-            item for item, d in zip(self.items, self.decisions, strict=True) if d is Decision.APPROVED
+            item
+            for item, d in zip(self.items, self.decisions, strict=True)
+            if d is Decision.APPROVED
         ]
         diffed = [c for item in approved for c in item.plain]
         forms = {id(item.plain[0]): item.changes for item in approved}
-        options = expand.Options(
-            sizes=dict.fromkeys(self.split, 1), threshold=1, server_version=sv
-        )
+        options = expand.Options(sizes=dict.fromkeys(self.split, 1), threshold=1, server_version=sv)
         phases = expand.plan(
             diffed,
             self.source.old,
@@ -271,7 +270,11 @@ class Review:
         text = migrations.render_migration(
             version,
             phases.expand,
-            description=(f"{name} (expand)", *moves, f"contract migration: {contract_version}_{slug}_contract"),
+            description=(
+                f"{name} (expand)",
+                *moves,
+                f"contract migration: {contract_version}_{slug}_contract",
+            ),
             schema_before=before,
             phase=Phase.EXPAND,
         )
@@ -295,9 +298,7 @@ class Review:
                 description=(f"{name} (expand, down)",),
                 schema_after=before,
             )
-        return Rendered(
-            version, text, down, len(phases.expand), contract_version, contract, moves
-        )
+        return Rendered(version, text, down, len(phases.expand), contract_version, contract, moves)
 
 
 def suggested_name(changes: tuple[Change, ...]) -> str:

@@ -34,7 +34,9 @@ def lock_queue(url: str, *, table: str = "orders", waiters: int = 1) -> Iterator
         try:
             await holder.execute(f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
             pids["holder"] = holder.get_server_pid()
-            tasks = [asyncio.ensure_future(a.fetchval(f"SELECT count(*) FROM {table}")) for a in apps]
+            tasks = [
+                asyncio.ensure_future(a.fetchval(f"SELECT count(*) FROM {table}")) for a in apps
+            ]
             for i, a in enumerate(apps):
                 pids[f"waiter{i}"] = a.get_server_pid()
             # the waiters are queued once pg_locks shows them not granted
@@ -58,7 +60,7 @@ def lock_queue(url: str, *, table: str = "orders", waiters: int = 1) -> Iterator
     def main() -> None:
         try:
             asyncio.run(scene())
-        except BaseException as e:  # reported to the test
+        except BaseException as e:  # noqa: BLE001  # reported to the test
             errors.append(e)
             ready.set()
 

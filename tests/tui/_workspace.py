@@ -75,7 +75,9 @@ class Workspace:
         return url
 
 
-def make_workspace(root: Path, db_url: str, dev_url: str | None = None, **overrides: object) -> Workspace:
+def make_workspace(
+    root: Path, db_url: str, dev_url: str | None = None, **overrides: object
+) -> Workspace:
     """Write the project folder: pyproject.toml, migrations/ (two), declared.sql (one ahead)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text(

@@ -91,7 +91,9 @@ async def settle(pilot: Pilot[None], *, groups: tuple[str, ...] = ()) -> None:
         await pilot.pause()
 
 
-async def wait_until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+async def wait_until(
+    pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 30.0
+) -> None:
     """Let the app run until `predicate()` holds (fails after `timeout` seconds)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -123,7 +123,11 @@ async def test_selecting_in_the_diff_selects_the_object(workspace: Workspace) ->
         await pilot.press("3")
         c = app.comparison
         assert c is not None
-        index = next(i for i, ch in enumerate(c.changes) if ch.kind == "create_index" and "orders" in ch.describe())
+        index = next(
+            i
+            for i, ch in enumerate(c.changes)
+            if ch.kind == "create_index" and "orders" in ch.describe()
+        )
         diff.reveal(f"change:{index}")
         await settle(pilot)
         assert declared.current.id == "index:public.orders.orders_user_id_created_at_idx"
@@ -219,7 +223,9 @@ async def test_generate_review_write_apply_history(workspace: Workspace) -> None
         await settle(pilot)
         written = workspace.settings.migrations_dir / "20261201093000_order_status_enum.sql"
         assert written.exists()
-        assert (workspace.settings.migrations_dir / "20261201093000_order_status_enum.down.sql").exists()
+        assert (
+            workspace.settings.migrations_dir / "20261201093000_order_status_enum.down.sql"
+        ).exists()
         migrations.verify_sum(workspace.settings.migrations_dir)  # the sum was updated
 
         # applying started at once, on the apply screen
@@ -255,7 +261,9 @@ async def test_generate_review_write_apply_history(workspace: Workspace) -> None
 
 
 async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
-    blocker = await asyncpg.connect(workspace.url, server_settings={"application_name": "test-blocker"})
+    blocker = await asyncpg.connect(
+        workspace.url, server_settings={"application_name": "test-blocker"}
+    )
     try:
         await blocker.execute("BEGIN; SELECT count(*) FROM orders")  # holds ACCESS SHARE on orders
         app = make_app(workspace, snapshot=False)
@@ -270,10 +278,12 @@ async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
             table = apply.query_one("#tail-table", LockTable)
 
             def tail_shows_blocker() -> bool:
-                rows = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
-                return any("test-blocker" in r and str(blocker.get_server_pid()) in r for r in rows) and any(
-                    "this migration" in r for r in rows
-                )
+                rows = [
+                    " ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)
+                ]
+                return any(
+                    "test-blocker" in r and str(blocker.get_server_pid()) in r for r in rows
+                ) and any("this migration" in r for r in rows)
 
             # the migration waits behind the test connection, and the tail says who blocks it
             await wait_until(pilot, tail_shows_blocker)
@@ -307,7 +317,11 @@ async def test_event_loop_stays_responsive_while_a_query_runs(workspace: Workspa
         async def slow_query() -> float:
             conn = await db.connect(workspace.url)
             try:
-                return float(await conn.fetchval("SELECT extract(epoch FROM clock_timestamp()) FROM pg_sleep(2)"))
+                return float(
+                    await conn.fetchval(
+                        "SELECT extract(epoch FROM clock_timestamp()) FROM pg_sleep(2)"
+                    )
+                )
             finally:
                 await conn.close()
 
@@ -332,7 +346,15 @@ async def test_command_palette_lists_every_key(workspace: Workspace) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
-        for title in ("Generate", "Apply", "History", "Locks", "Refresh", "Accept rename", "Filter"):
+        for title in (
+            "Generate",
+            "Apply",
+            "History",
+            "Locks",
+            "Refresh",
+            "Accept rename",
+            "Filter",
+        ):
             assert title in titles, title
         assert titles["Generate"] == "key: g"
 
@@ -341,7 +363,9 @@ async def test_unreachable_database_is_one_line_in_a_modal(workspace: Workspace)
     import dataclasses
 
     settings = dataclasses.replace(
-        workspace.settings, db_override="postgresql://nobody:secret@127.0.0.1:1/nowhere", connect_timeout=2
+        workspace.settings,
+        db_override="postgresql://nobody:secret@127.0.0.1:1/nowhere",
+        connect_timeout=2,
     )
     app = make_app(workspace, settings=settings, target_label=None)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -400,7 +424,12 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
         await settle(pilot)
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("enter")  # "Yes: apply the contract now"
-        await wait_until(pilot, lambda: not apply.running and apply.progress.finished[-1:] != [] and apply.pending == ())
+        await wait_until(
+            pilot,
+            lambda: (
+                not apply.running and apply.progress.finished[-1:] != [] and apply.pending == ()
+            ),
+        )
         await settle(pilot, groups=("apply", "after", "pending"))
     st = await data.history_status(workspace.settings)
     assert all(e.state is State.APPLIED for e in st.entries), st.entries

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from studio.diff import diff, parse_rename, rename_candidates
-from studio.model import Column, Constraint, ConstraintKind, EnumType, Index, Namespace, Schema, Table
+from studio.model import (
+    Column,
+    Constraint,
+    ConstraintKind,
+    EnumType,
+    Index,
+    Namespace,
+    Schema,
+    Table,
+)
 from studio.tui.data import compare_schemas
 from studio.tui.definitions import definition
 from studio.tui.objects import Status
@@ -29,7 +38,12 @@ def schemas() -> tuple[Schema, Schema]:
             "public.orders": orders(
                 ID,
                 ORDER_STATUS,
-                indexes=(Index("orders_status_idx", "CREATE INDEX orders_status_idx ON public.orders USING btree (order_status)"),),
+                indexes=(
+                    Index(
+                        "orders_status_idx",
+                        "CREATE INDEX orders_status_idx ON public.orders USING btree (order_status)",
+                    ),
+                ),
             )
         },
         enums={"public.order_status": EnumType("public", "order_status", ("a", "b"))},
@@ -54,8 +68,10 @@ def test_statuses_on_each_side() -> None:
 
 
 def test_without_the_candidate_drop_and_add() -> None:
-    old, new = schemas()
-    old2 = Schema(namespaces=NS, tables={"public.orders": orders(ID, Column("note", "integer", position=2))})
+    _, new = schemas()
+    old2 = Schema(
+        namespaces=NS, tables={"public.orders": orders(ID, Column("note", "integer", position=2))}
+    )
     c = compare_schemas(old2, new)
     assert not c.candidates
     assert c.right.get("column:public.orders.note").status is Status.REMOVED
@@ -100,7 +116,10 @@ def test_filter_keeps_matches_and_their_ancestors() -> None:
 
 def test_definitions_are_the_create_statements() -> None:
     old, new = schemas()
-    assert definition(new, "enum:public.order_status") == "CREATE TYPE public.order_status AS ENUM ('a', 'b');"
+    assert (
+        definition(new, "enum:public.order_status")
+        == "CREATE TYPE public.order_status AS ENUM ('a', 'b');"
+    )
     table = definition(old, "table:public.orders")
     assert table is not None and table.startswith("CREATE TABLE public.orders (")
     assert "ADD CONSTRAINT orders_pkey PRIMARY KEY (id)" in table
@@ -124,14 +143,18 @@ def test_review_decisions_forms_and_file() -> None:
     assert not r.toggle_form(kinds.index("create_enum"))  # one form only
     # facts: the index build takes SHARE UPDATE EXCLUSIVE on orders in its safe form
     locks = [line for f in r.facts(i) for line in (f.locks or ())]
-    assert any(line.mode == "SHARE UPDATE EXCLUSIVE" and line.relation == "public.orders" for line in locks)
+    assert any(
+        line.mode == "SHARE UPDATE EXCLUSIVE" and line.relation == "public.orders" for line in locks
+    )
     r.approve_all()
     r.skip(i)
     s = r.summary()
     assert (s.approved, s.skipped, s.pending) == (len(r) - 1, 1, 0)
     out = r.render("20260101000000", suggested_name(r.approved_changes()))
     assert "orders_status_idx" not in out.text
-    assert "schema-after" not in out.text  # a skipped step: the file does not reach the declared schema
+    assert (
+        "schema-after" not in out.text
+    )  # a skipped step: the file does not reach the declared schema
     assert r.decisions[i] is Decision.SKIPPED
     # the rename can go through expand/contract
     j = kinds.index("rename_column")

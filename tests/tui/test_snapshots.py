@@ -27,7 +27,9 @@ WIDE = (120, 40)
 SMALL = (80, 24)
 
 
-def steps(*keys: str, then: Callable[[Pilot[None]], Awaitable[None]] | None = None) -> Callable[[Pilot[None]], Awaitable[None]]:
+def steps(
+    *keys: str, then: Callable[[Pilot[None]], Awaitable[None]] | None = None
+) -> Callable[[Pilot[None]], Awaitable[None]]:
     """A `run_before` that waits for the app to load, presses `keys` (settling after each)."""
 
     async def run_before(pilot: Pilot[None]) -> None:
@@ -70,13 +72,17 @@ def test_main_screen_column_detail(workspace: Workspace, snap_compare: Any) -> N
 def test_main_screen_filtered(workspace: Workspace, snap_compare: Any) -> None:
     """The filter narrows all three panes."""
     assert snap_compare(
-        make_app(workspace), terminal_size=WIDE, run_before=steps("slash", "s", "t", "a", "t", "enter")
+        make_app(workspace),
+        terminal_size=WIDE,
+        run_before=steps("slash", "s", "t", "a", "t", "enter"),
     )
 
 
 def test_review_screen(workspace: Workspace, snap_compare: Any) -> None:
     """The plan: one step approved, the index step in its safe form with its facts."""
-    assert snap_compare(make_app(workspace), terminal_size=WIDE, run_before=steps("g", "a", "a", "a"))
+    assert snap_compare(
+        make_app(workspace), terminal_size=WIDE, run_before=steps("g", "a", "a", "a")
+    )
 
 
 def test_finish_screen(workspace: Workspace, snap_compare: Any) -> None:
@@ -104,7 +110,9 @@ def test_history_screen(workspace: Workspace, snap_compare: Any) -> None:
 
 def test_history_sql(workspace: Workspace, snap_compare: Any) -> None:
     """A migration opened from the history."""
-    assert snap_compare(make_app(workspace), terminal_size=WIDE, run_before=steps("h", "down", "enter"))
+    assert snap_compare(
+        make_app(workspace), terminal_size=WIDE, run_before=steps("h", "down", "enter")
+    )
 
 
 def test_locks_screen(workspace: Workspace, snap_compare: Any) -> None:
@@ -113,7 +121,12 @@ def test_locks_screen(workspace: Workspace, snap_compare: Any) -> None:
 
         async def sampled(pilot: Pilot[None]) -> None:
             screen = pilot.app.screen
-            await wait_until(pilot, lambda: screen.samples > 0 and len(screen.query_one("#locks-table").rows) == 3)  # type: ignore[attr-defined]
+            await wait_until(
+                pilot,
+                lambda: screen.samples > 0 and len(screen.query_one("#locks-table").rows) == 3,
+            )  # type: ignore[attr-defined]
             screen.paused = True  # type: ignore[attr-defined]
 
-        assert snap_compare(make_app(workspace), terminal_size=WIDE, run_before=steps("l", then=sampled))
+        assert snap_compare(
+            make_app(workspace), terminal_size=WIDE, run_before=steps("l", then=sampled)
+        )

@@ -16,7 +16,13 @@ from textual.widgets import Footer, Static
 from studio import events as ev
 from studio.errors import StudioError
 from studio.tui import data
-from studio.tui.messages import BackendKnown, HistoryLoaded, LocksSampled, MigrationsChanged, StepEvent
+from studio.tui.messages import (
+    BackendKnown,
+    HistoryLoaded,
+    LocksSampled,
+    MigrationsChanged,
+    StepEvent,
+)
 from studio.tui.screens.base import StudioScreen
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
@@ -141,7 +147,11 @@ class ApplyScreen(StudioScreen):
 
         try:
             await data.apply_pending(
-                self.studio.options.settings, sink, backend, to=to, confirm_contract=confirm_contract
+                self.studio.options.settings,
+                sink,
+                backend,
+                to=to,
+                confirm_contract=confirm_contract,
             )
         finally:
             self.running = False
@@ -193,7 +203,12 @@ class ApplyScreen(StudioScreen):
                 continue
             done = entry.row.steps_done if entry.row else 0
             mode = "one transaction" if m.transactional else "step by step"
-            self._add(m.version, "waiting", f"{m.version}_{m.name}  ({len(m.steps)} steps, {mode})", "migration")
+            self._add(
+                m.version,
+                "waiting",
+                f"{m.version}_{m.name}  ({len(m.steps)} steps, {mode})",
+                "migration",
+            )
             for step in m.steps:
                 state = "done" if step.index <= done else "waiting"
                 what = f"  {step.index}. {step.title}"
@@ -267,7 +282,9 @@ class ApplyScreen(StudioScreen):
             key = f"{e.version}:{e.index}"
             p.started[key] = e.at
             self._set(key, "running" if e.attempt == 1 else f"retry {e.attempt}")
-            self._status(("running ", "bold"), f"step {e.index}/{e.steps_total} of {e.version}: {e.title}")
+            self._status(
+                ("running ", "bold"), f"step {e.index}/{e.steps_total} of {e.version}: {e.title}"
+            )
         elif isinstance(e, ev.LockTimeoutRetry):
             key = f"{e.version}:{e.index}"
             self._set(key, f"retried {e.attempt}/{e.retries}")
@@ -301,7 +318,9 @@ class ApplyScreen(StudioScreen):
             self._status(
                 ("backfill ", "bold"),
                 f"{e.table}: batch {e.batch}, {e.rows_done:,}/{e.rows_total:,} rows, "
-                f"{e.rows_per_second:,.0f} rows/s{eta}" if not opts.snapshot else f"{e.table}: batch {e.batch}",
+                f"{e.rows_per_second:,.0f} rows/s{eta}"
+                if not opts.snapshot
+                else f"{e.table}: batch {e.batch}",
             )
         elif isinstance(e, ev.RunFinished):
             self._status(
@@ -388,11 +407,15 @@ class ApplyScreen(StudioScreen):
             return
         first = self._first_contract()
         if first == 0:
-            self.notify("the next migration is a contract: press c to confirm it", severity="warning")
+            self.notify(
+                "the next migration is a contract: press c to confirm it", severity="warning"
+            )
             return
         if first is not None:
             # a contract waits for the user's word: apply what comes before it
-            self.notify(f"applying up to {self.pending[first].filename} (a contract: press c for it)")
+            self.notify(
+                f"applying up to {self.pending[first].filename} (a contract: press c for it)"
+            )
             self.run_apply(to=self.pending[first - 1].version)
             return
         self.run_apply()

@@ -151,5 +151,5 @@ def _slug(name: str) -> str:
 
     try:
         return slugify(name)
-    except Exception:
+    except Exception:  # noqa: BLE001
         return "?"

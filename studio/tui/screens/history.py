@@ -112,9 +112,13 @@ class HistoryScreen(StudioScreen):
                 table.cell(e.name, ""),
                 table.cell(checksum, "muted"),
                 table.cell(steps, ""),
-                table.cell(opts.timestamp(row.finished_at or row.started_at) if row else "—", "muted"),
                 table.cell(
-                    opts.duration(row.duration_ms / 1000) if row and row.duration_ms is not None else "—",
+                    opts.timestamp(row.finished_at or row.started_at) if row else "—", "muted"
+                ),
+                table.cell(
+                    opts.duration(row.duration_ms / 1000)
+                    if row and row.duration_ms is not None
+                    else "—",
                     "muted",
                 ),
                 table.cell(by, "muted"),

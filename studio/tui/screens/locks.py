@@ -73,7 +73,9 @@ class LocksScreen(StudioScreen):
             Content.assemble(
                 (f"{len(snap.waits)} waiting", "bold"),
                 f" in {chains} chain(s)" if chains else "",
-                f" · deepest {max((c.depth for c in snap.chains), default=0)} levels" if chains else "",
+                f" · deepest {max((c.depth for c in snap.chains), default=0)} levels"
+                if chains
+                else "",
                 f" · polling every {opts.monitor_interval:g} s",
             )
         )

@@ -80,7 +80,9 @@ class ChoiceScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static(Content(self.prompt), classes="modal-title")
-            yield OptionList(*[Option(Content(text), id=str(i)) for i, text in enumerate(self.options)])
+            yield OptionList(
+                *[Option(Content(text), id=str(i)) for i, text in enumerate(self.options)]
+            )
         yield Footer()
 
     @on(OptionList.OptionSelected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -138,7 +139,7 @@ class ReviewScreen(StudioScreen):
         self._banner()
         self._summary()
 
-    def _row(self, i: int) -> list[object]:
+    def _row(self, i: int) -> list[Text]:
         r = self.review
         assert r is not None
         table = self.query_one("#steps", StyledTable)
@@ -251,7 +252,9 @@ class ReviewScreen(StudioScreen):
             text = value if isinstance(value, Content) else Content.styled(value, style)
             wrapped = text.wrap(width) if text.cell_length > width else [text]
             for n, part in enumerate(wrapped):
-                lines.append(Content.assemble((f"{label if n == 0 else '':<10}", "$text-muted"), part))
+                lines.append(
+                    Content.assemble((f"{label if n == 0 else '':<10}", "$text-muted"), part)
+                )
 
         facts = r.facts(i)
         locks = [line for f in facts if f.locks for line in f.locks]
@@ -262,7 +265,13 @@ class ReviewScreen(StudioScreen):
         else:
             for line in locks or []:
                 row("lock", f"{line.mode} on {line.relation}", "bold")
-                row("blocks", line.blocks, "$text-error" if line.blocks_reads else ("$text-warning" if line.blocks_writes else ""))
+                row(
+                    "blocks",
+                    line.blocks,
+                    "$text-error"
+                    if line.blocks_reads
+                    else ("$text-warning" if line.blocks_writes else ""),
+                )
             effects = list(dict.fromkeys(f.effect for f in facts if f.effect))
             row("effect", ", ".join(effects) if effects else "—")
         for table in r.tables(i):
@@ -296,10 +305,18 @@ class ReviewScreen(StudioScreen):
             row("safer", "—")
         if r.can_split(i):
             if r.is_split(i):
-                row("phases", "expand now (new column, sync trigger, backfill), contract later", "$text-success")
+                row(
+                    "phases",
+                    "expand now (new column, sync trigger, backfill), contract later",
+                    "$text-success",
+                )
                 row("", "press e to plan it as one migration", "$text-muted")
             else:
-                row("phases", "a running application breaks or waits on this change", "$text-warning")
+                row(
+                    "phases",
+                    "a running application breaks or waits on this change",
+                    "$text-warning",
+                )
                 row("", "press e to plan it as expand/contract migrations", "$text-muted")
         needs = r.needs(i)
         if needs and r.decisions[i] is not Decision.SKIPPED:
@@ -314,7 +331,16 @@ class ReviewScreen(StudioScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Step keys only when there are steps; the form key only for steps with two forms."""
-        if action in ("approve", "skip", "toggle_form", "split", "approve_all", "next", "previous", "finish"):
+        if action in (
+            "approve",
+            "skip",
+            "toggle_form",
+            "split",
+            "approve_all",
+            "next",
+            "previous",
+            "finish",
+        ):
             if self.review is None or not len(self.review):
                 return None
             if action == "toggle_form" and not self.review.items[self.cursor].has_safe_form:

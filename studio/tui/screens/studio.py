@@ -120,7 +120,7 @@ class MainScreen(StudioScreen):
         """Compare the live database with its applied migrations (drift badge)."""
         try:
             report = await data.drift(self.studio.options.settings)
-        except Exception as e:  # the badge says "drift ?"; the rest of the screen is fine
+        except Exception as e:  # noqa: BLE001  # the badge says "drift ?"; the rest of the screen is fine
             from studio.tui.screens.base import describe_error
 
             self.app.post_message(DriftChecked(None, describe_error(e)[0]))
@@ -279,7 +279,7 @@ class MainScreen(StudioScreen):
         if node.kind == "table" or node.kind == "schema":
             # a table's detail lists every change of the table, its columns' included
             prefix = node.id.partition(":")[2]
-            seen = set()
+            seen: set[int] = set()
             for key, idx in c.diff.concerning.items():
                 if key.partition(":")[2].startswith(prefix + "."):
                     seen.update(idx)

@@ -65,7 +65,9 @@ class DetailPanel(VerticalScroll):
         )
         self._changes([change], None)
 
-    def show_candidate(self, candidate: RenameCandidate, declared: str | None, live: str | None) -> None:
+    def show_candidate(
+        self, candidate: RenameCandidate, declared: str | None, live: str | None
+    ) -> None:
         """Show a rename candidate: both objects, and how to accept it."""
         self.query_one("#detail-title", Static).update(
             Content.assemble(

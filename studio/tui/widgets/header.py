@@ -54,9 +54,7 @@ class StudioHeader(Vertical):
         demo.display = options.demo
         if options.demo:
             note = f" — {options.demo_note}" if options.demo_note else ""
-            demo.update(
-                Content(f"This is the embedded demo database, not one of yours{note}")
-            )
+            demo.update(Content(f"This is the embedded demo database, not one of yours{note}"))
 
 
 def _target(options: StudioOptions) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.widgets import Log
 
 from studio.tui.widgets.steps import StyledTable
@@ -62,7 +63,9 @@ class LockTable(StyledTable):
                     ),
                     "",
                 )
-                target = next((str(w.target) for w in chain.waits if root.pid in w.blocker_pids), "")
+                target = next(
+                    (str(w.target) for w in chain.waits if root.pid in w.blocker_pids), ""
+                )
                 self.add_row(
                     self.cell("holds", style),
                     self.cell(options.pid(root.pid), style),
@@ -82,7 +85,7 @@ class LockTable(StyledTable):
 
     def _wait_row(
         self, wait: Wait, options: StudioOptions, own_pid: int | None, style: str
-    ) -> list[object]:
+    ) -> list[Text]:
         blockers = ", ".join(
             ("migration " if b.session.pid == own_pid else "")
             + options.pid(b.session.pid)

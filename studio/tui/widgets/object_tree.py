@@ -59,7 +59,7 @@ class ObjectPane(Tree[Node]):
         self._tree_nodes_by_id.clear()
         self._populated.clear()
         self.clear()
-        self._add_children(self.root, model.roots)
+        self._add_nodes(self.root, model.roots)
         self._populated.add("")
         counts = model.counts()
         changed = sum(v for k, v in counts.items() if k is not Status.SAME)
@@ -73,7 +73,7 @@ class ObjectPane(Tree[Node]):
     def _visible(self, node_id: str) -> bool:
         return self._keep is None or node_id in self._keep
 
-    def _add_children(self, parent: TreeNode[Node], ids: tuple[str, ...]) -> None:
+    def _add_nodes(self, parent: TreeNode[Node], ids: tuple[str, ...]) -> None:
         for child_id in ids:
             if not self._visible(child_id):
                 continue
@@ -94,7 +94,7 @@ class ObjectPane(Tree[Node]):
         if data is None or data.id in self._populated:
             return
         self._populated.add(data.id)
-        self._add_children(tn, data.children)
+        self._add_nodes(tn, data.children)
 
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded[Node]) -> None:
