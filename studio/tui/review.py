@@ -302,14 +302,17 @@ class Review:
 
 
 def suggested_name(changes: tuple[Change, ...]) -> str:
-    """A default migration name from the first change or two."""
+    """A default migration name from the first change or two (short object names, 50 characters)."""
     if not changes:
         return "schema change"
-    words = [c.describe().split(" (")[0] for c in changes[:2]]
-    text = " and ".join(words)
-    # keep object names short: the last part of a qualified name
-    text = " ".join(w.rsplit(".", 1)[-1] for w in text.split())
-    return text[:60]
+    text = " and ".join(c.describe().split(" (")[0] for c in changes[:2])
+    words = [w.rsplit(".", 1)[-1] for w in text.split()]
+    out: list[str] = []
+    for w in words:
+        if out and len(" ".join([*out, w])) > 50:
+            break
+        out.append(w)
+    return " ".join(out).removesuffix(" and")
 
 
 __all__ = ["Decision", "Rendered", "Review", "Summary", "suggested_name"]
