@@ -46,6 +46,12 @@ class Settings:
     queue_guard: float = 1.0
     # database names or hosts (regular expressions) that `push` refuses without --force
     production_patterns: tuple[str, ...] = ()
+    # row count from which generate plans renames and rewriting type changes as expand/contract
+    expand_contract_rows: int = 1_000_000
+    # rows per backfill batch (None: the step's own batch_size, 10,000 when generated)
+    backfill_batch_size: int | None = None
+    # seconds to pause between backfill batches
+    backfill_pause: float = 0.0
     # the URL given with --db, if any (wins over the environment)
     db_override: str | None = field(default=None, repr=False)
 
@@ -80,6 +86,9 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "connect_timeout": (int, float),
     "queue_guard": (int, float),
     "production_patterns": list,
+    "expand_contract_rows": int,
+    "backfill_batch_size": int,
+    "backfill_pause": (int, float),
 }
 
 

@@ -216,7 +216,8 @@ async def generate(
     existing = migrations.load_directory(directory) if directory.is_dir() else ()
     if existing:
         migrations.verify_sum(directory)
-    old, new, diffed, renames = await plan_changes(settings, rename_specs, no_rename=no_rename, ask=ask)
+    major, target_note = await target_major(settings)
+    old, new, diffed, renames = await plan_changes(settings, rename_specs, no_rename=no_rename, ask=ask, major=major)
     if not diffed:
         return Generated((), renames)
     version = migrations.next_version(m.version for m in existing)
@@ -228,8 +229,8 @@ async def generate(
     options = expand.Options(
         force=expand_contract,
         sizes=sizes,
-        threshold=int(getattr(settings, "expand_contract_rows", None) or expand.DEFAULT_THRESHOLD_ROWS),
-        batch_size=int(getattr(settings, "backfill_batch_size", None) or expand.DEFAULT_BATCH_SIZE),
+        threshold=settings.expand_contract_rows,
+        batch_size=settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE,
         server_version=server_version,
     )
     # a change that stays out of the phases keeps its planned (safe) form
@@ -243,7 +244,7 @@ async def generate(
     )
     if phases is not None and phases.moves:
         return _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
-    notes = (phases.notes if phases else ()) + _plain_notes(changes)
+    notes = (phases.notes if phases else ()) + _plain_notes(changes) + target_note
     steps = annotated_steps(changes, server_version, _context(old.schema, changes))
     text = migrations.render_migration(version, steps, description=(name,), **header)
     inverses = [c.inverse() for c in reversed(changes)]
@@ -264,6 +265,28 @@ async def generate(
     path = migrations.write_migration(directory, version, migrations.slugify(name), text, down_text)
     down_path = path.with_name(migrations.file_name(version, migrations.slugify(name), down=True))
     return replace(generated, path=path, down_path=down_path if down_text is not None else None)
+
+
+async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]:
+    """The target's major version, so migrations are written for the server they will run on.
+
+    Without a configured database the dev server's default is used; an
+    unreachable one is noted, not fatal: generating needs no target.
+    """
+    from studio import db
+    from studio.errors import ConnectionFailed
+
+    url = settings.database_url(required=False)
+    if not url:
+        return None, ()
+    try:
+        conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
+    except ConnectionFailed as e:
+        return None, (f"target not reachable ({e.message}): SQL normalized on the default dev server",)
+    try:
+        return await db.server_version_num(conn) // 10000, ()
+    finally:
+        await conn.close()
 
 
 def _plain_notes(changes: Sequence[Change]) -> tuple[str, ...]:

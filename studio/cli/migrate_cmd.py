@@ -266,8 +266,8 @@ def backfill_settings(
     settings: Any, batch_size: int | None, pause: float | None, *, run: bool = True
 ) -> backfill.Options:
     """Backfill options: the command line, else the config (`backfill_batch_size`, `backfill_pause`)."""
-    size = batch_size or getattr(settings, "backfill_batch_size", None)
-    wait = pause if pause is not None else getattr(settings, "backfill_pause", None)
+    size = batch_size or settings.backfill_batch_size
+    wait = pause if pause is not None else settings.backfill_pause
     return backfill.Options(batch_size=size, pause=float(wait or 0.0), run=run)
 
 
