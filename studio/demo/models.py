@@ -6,10 +6,20 @@ The repository's `[tool.schema-studio]` declares this module, and its
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, func
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class OrderStatus(enum.Enum):
+    """Where an order stands (was a free-text varchar before the demo's expand/contract)."""
+
+    pending = "pending"
+    paid = "paid"
+    shipped = "shipped"
+    cancelled = "cancelled"
 
 
 class Base(DeclarativeBase):
@@ -37,7 +47,9 @@ class Order(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     total: Mapped[int]
-    status: Mapped[str | None] = mapped_column(String(50), server_default="pending")
+    order_status: Mapped[OrderStatus | None] = mapped_column(
+        Enum(OrderStatus, name="order_status"), server_default="pending"
+    )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
