@@ -19,6 +19,7 @@ from studio.events import Direction, StepFinished, emit
 from studio.history import HistoryTable
 
 if TYPE_CHECKING:
+    from studio.changes import Change
     from datetime import datetime
     from pathlib import Path
 
@@ -69,6 +70,9 @@ class StatusReport:
     status: Status
     # expand/contract pairs and where each stands
     pairs: tuple[phases.Pair, ...] = ()
+    # the live schema against the replay of its applied migrations (None: not compared)
+    drift: tuple[Change, ...] | None = None
+    drift_note: str = ""
 
 
 async def status(settings: Settings) -> StatusReport:
@@ -77,12 +81,26 @@ async def status(settings: Settings) -> StatusReport:
     url = _url(settings)
     rows, _, exists = await read_history(settings, url)
     progress = await read_backfills(settings, url) if exists else ()
+    drift, note = await _drift(settings)
     return StatusReport(
         url,
         settings.migrations_dir,
         history.compare(ms, rows, table_exists=exists),
         phases.pairs(ms, rows, progress),
+        drift,
+        note,
     )
+
+
+async def _drift(settings: Settings) -> tuple[tuple[Change, ...] | None, str]:
+    """Whether the live schema matches the replay of its applied migrations (as `check` computes it)."""
+    from studio.generate import check
+
+    try:
+        report = await check(settings, live=True)
+    except StudioError as e:
+        return None, f"not compared: {e.message}"
+    return report.drift, ""
 
 
 async def read_backfills(settings: Settings, url: str) -> tuple[backfill.Progress, ...]:

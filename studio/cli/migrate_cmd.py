@@ -506,6 +506,9 @@ def status_cmd(
                     }
                     for e in entries
                 ],
+                "drift": None
+                if report.drift is None
+                else [c.to_dict() for c in report.drift],
                 "expand_contract": [
                     {
                         "expand": p.expand.version,
@@ -544,6 +547,17 @@ def status_cmd(
     for p in report.pairs:
         contract = f" -> {p.contract.version}_{p.contract.name}" if p.contract else ""
         click.echo(f"  {p.expand.version}_{p.expand.name}{contract}: {p.describe()}")
+    if report.drift is None:
+        click.echo(f"live schema: {report.drift_note}")
+    elif report.drift:
+        click.echo(
+            click.style(f"live schema: drift, {len(report.drift)} difference(s) from the applied migrations", fg="red")
+            + " (see `schema-studio check`)"
+        )
+        for change in report.drift:
+            click.echo(f"  {change.describe()}")
+    else:
+        click.echo("live schema: matches the applied migrations")
     counts = {s: len(report.status.having(s)) for s in State}
     summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
     click.echo(summary or "nothing applied, nothing pending", err=True)

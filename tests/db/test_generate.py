@@ -143,3 +143,19 @@ def test_push_refuses_production_pattern(project: Path, db_url: str) -> None:
     )
     r = studio(project, db_url, "push", "--yes")
     assert r.returncode == 1 and "production pattern" in r.stderr
+
+
+async def test_status_reports_drift(project: Path, db_url: str) -> None:
+    assert studio(project, db_url, "generate", "--name", "init").returncode == 0
+    assert studio(project, db_url, "migrate", "--yes").returncode == 0
+    r = studio(project, db_url, "status")
+    assert r.returncode == 0, r.stderr
+    assert "live schema: matches the applied migrations" in r.stdout
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute("CREATE INDEX orders_total_idx ON orders (total)")
+    finally:
+        await conn.close()
+    r = studio(project, db_url, "status")
+    assert r.returncode == 0
+    assert "drift, 1 difference(s)" in r.stdout and "orders_total_idx" in r.stdout
