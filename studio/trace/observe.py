@@ -51,12 +51,11 @@ async def _relations(conn: asyncpg.Connection) -> dict[int, _Rel]:
 
 
 def _named(rels: Mapping[int, _Rel]) -> dict[str, Relation]:
-    return {
-        r.name: Relation(
-            r.name, r.kind, r.filenode, rels[r.table_oid].name if r.table_oid in rels else None
-        )
-        for r in rels.values()
-    }
+    out = {}
+    for r in rels.values():
+        table = rels.get(r.table_oid) if r.table_oid is not None else None
+        out[r.name] = Relation(r.name, r.kind, r.filenode, table.name if table else None)
+    return out
 
 
 async def _locks(conn: asyncpg.Connection, pid: int) -> list[tuple[int, LockMode]]:
