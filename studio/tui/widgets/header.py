@@ -10,6 +10,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 if TYPE_CHECKING:
+    from textual import events
+
     from studio.generate import CheckReport
     from studio.tui.data import Overview
     from studio.tui.options import StudioOptions
@@ -30,6 +32,12 @@ class StudioHeader(Vertical):
             yield Static(Content(""), id="header-migrations")
             yield Static(Content("drift …"), id="header-drift", classes="-checking")
         yield Static(Content(""), id="header-demo")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """On a narrow terminal the title gives its room to the target."""
+        short = self.screen_title.removeprefix("schema-")
+        title = self.screen_title if event.size.width >= 100 else short
+        self.query_one("#header-title", Static).update(Content(title))
 
     def show(
         self,
