@@ -48,6 +48,12 @@ class ConnectionFailed(StudioError):
     hint = "check the URL (host, port, database) and the server; credentials come from the environment"
 
 
+class ConnectionLost(ConnectionFailed):
+    """An open connection ended under us: server restarted or crashed, or the session was terminated."""
+
+    hint = "what was not committed was rolled back; run the command again once the server is back"
+
+
 class DevDbError(StudioError):
     """The local development cluster could not be started or used."""
 
@@ -129,6 +135,18 @@ def translate(where: str = "") -> Iterator[None]:
         raise ConnectionFailed(f"authorization failed{at}: {e}") from None
     except asyncpg.InvalidCatalogNameError:
         raise ConnectionFailed(f"database does not exist{at}", "create it, or fix the database name in the URL") from None
+    except (
+        asyncpg.AdminShutdownError,
+        asyncpg.CrashShutdownError,
+        asyncpg.ConnectionDoesNotExistError,
+        asyncpg.ConnectionFailureError,
+    ) as e:
+        # 57P01/57P02/08003/08006: the session ended mid-work (restart, crash, pg_terminate_backend)
+        raise ConnectionLost(f"lost the connection to the server{at}: {_first_line(e)}") from None
+    except asyncpg.CannotConnectNowError:
+        raise ConnectionFailed(
+            f"the server is starting up or shutting down{at}", "run the command again in a moment"
+        ) from None
     except asyncpg.InsufficientPrivilegeError as e:
         raise DatabaseError(f"permission denied{at}: {e}", "grant the role the privilege, or use another role") from None
     except asyncpg.PostgresError as e:
@@ -136,5 +154,32 @@ def translate(where: str = "") -> Iterator[None]:
     except (TimeoutError, socket.timeout):
         raise ConnectionFailed(f"timed out connecting{at}", "is the server up and the port right? see connect_timeout") from None
     except (OSError, asyncpg.InterfaceError, asyncpg.ClientConfigurationError) as e:
-        msg = str(e).splitlines()[0] if str(e) else e.__class__.__name__
-        raise ConnectionFailed(f"cannot connect{at}: {msg}") from None
+        # cleaning up on a dead connection (a transaction's rollback) raises anew: the
+        # error that killed it, already translated, is the one to report
+        if (original := _translated_cause(e)) is not None:
+            raise original from None
+        if isinstance(e, asyncpg.InterfaceError) and _CLOSED in str(e):
+            raise ConnectionLost(
+                f"lost the connection to the server{at}: {_first_line(e)}"
+            ) from None
+        raise ConnectionFailed(f"cannot connect{at}: {_first_line(e)}") from None
+
+
+# asyncpg's InterfaceError on an operation over a connection that is gone
+_CLOSED = "connection is closed"
+
+
+def _first_line(e: BaseException) -> str:
+    return str(e).splitlines()[0] if str(e) else e.__class__.__name__
+
+
+def _translated_cause(e: BaseException) -> StudioError | None:
+    """The StudioError being handled when `e` was raised, if any (bounded walk)."""
+    seen = e.__context__
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, StudioError):
+            return seen
+        seen = seen.__context__
+    return None

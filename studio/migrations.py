@@ -42,6 +42,7 @@ The parser is `studio.migration_format`; the checksum file
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -369,14 +370,24 @@ def write_migration(
             raise StudioError(
                 f"{target} already exists", "migrations are immutable: pick another name"
             )
+    written: list[Path] = []
     try:
-        if down_text is not None:
-            write_atomic(down, down_text)
-        write_atomic(path, text)
-    except OSError as e:
-        raise StudioError(
-            f"cannot write {path}: {e.strerror or e}",
-            "check the folder's permissions and free space",
-        ) from None
-    write_sum(directory)
+        try:
+            if down_text is not None:
+                write_atomic(down, down_text)
+                written.append(down)
+            write_atomic(path, text)
+            written.append(path)
+        except OSError as e:
+            raise StudioError(
+                f"cannot write {path}: {e.strerror or e}",
+                "check the folder's permissions and free space",
+            ) from None
+        write_sum(directory)
+    except BaseException:
+        # all or nothing: a file the sum does not record would fail every later command
+        for done in written:
+            with contextlib.suppress(OSError):
+                done.unlink()
+        raise
     return path

@@ -384,8 +384,9 @@ async def _apply_one(
             and current > 1
             and not isinstance(e, backfill.BackfillFailed)
         ):
+            committed = "step 1 is" if current == 2 else f"steps 1-{current - 1} are"
             e.hint = (
-                f"steps 1-{current - 1} are committed and recorded; fix the cause, then run migrate again "
+                f"{committed} committed and recorded; fix the cause, then run migrate again "
                 f"to resume at step {current}"
             )
         await runner.emit(
