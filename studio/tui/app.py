@@ -87,9 +87,13 @@ class StudioApp(App[None]):
                 screen.refresh_header()
 
     def accept_rename(self, hint: str) -> None:
-        """Remember an accepted rename (it applies to the comparison and the plan)."""
-        if hint not in self.hints:
-            self.hints = (*self.hints, hint)
+        """Remember an accepted rename; the main screen diffs again (the plan is the review's)."""
+        if hint in self.hints:
+            return
+        self.hints = (*self.hints, hint)
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.rediff()
 
     # --- routing ------------------------------------------------------------------------
 

@@ -139,6 +139,25 @@ class Comparison:
         return self.back.get(node_id, node_id)
 
 
+def parse_hints(hints: Sequence[str], old: Schema, new: Schema) -> list[Rename]:
+    """The accepted renames that apply to this pair of schemas.
+
+    A rename accepted while reviewing the plan (migrations -> declared) may
+    name nothing in the live database, and the other way round: it is left
+    out of this comparison, not an error.
+    """
+    from studio.diff import parse_rename
+    from studio.errors import UsageError
+
+    out = []
+    for text in hints:
+        try:
+            out.append(parse_rename(text, old, new))
+        except UsageError:
+            continue
+    return out
+
+
 def compare_schemas(
     old: Schema,
     new: Schema,
@@ -150,9 +169,9 @@ def compare_schemas(
     schemas: tuple[str, ...] | None = None,
 ) -> Comparison:
     """Diff two schemas and build the panes (pure; heavy for large schemas)."""
-    from studio.diff import diff, parse_rename, rename_candidates
+    from studio.diff import diff, rename_candidates
 
-    renames = [parse_rename(text, old, new) for text in hints]
+    renames = parse_hints(hints, old, new)
     changes = tuple(diff(old, new, renames))
     candidates = tuple(rename_candidates(old, new, renames))
     pair = Pair(old, new, tuple(renames), candidates)
@@ -261,9 +280,9 @@ def replan(
     old: Schema, new: Schema, hints: tuple[str, ...], server_version: int, existing: tuple[str, ...]
 ) -> PlanInput:
     """The plan's changes for a new set of rename hints (pure)."""
-    from studio.diff import diff, parse_rename, rename_candidates
+    from studio.diff import diff, rename_candidates
 
-    renames = [parse_rename(text, old, new) for text in hints]
+    renames = parse_hints(hints, old, new)
     changes = tuple(diff(old, new, renames))
     candidates = tuple(rename_candidates(old, new, renames))
     return PlanInput(old, new, server_version, hints, tuple(renames), changes, candidates, existing)

@@ -414,7 +414,8 @@ class ApplyScreen(StudioScreen):
         if first is not None:
             # a contract waits for the user's word: apply what comes before it
             self.notify(
-                f"applying up to {self.pending[first].filename} (a contract: press c for it)"
+                f"applying up to {self.pending[first].filename} (a contract: press c for it)",
+                markup=False,
             )
             self.run_apply(to=self.pending[first - 1].version)
             return

@@ -430,7 +430,6 @@ class ReviewScreen(StudioScreen):
         cand = r.source.candidates[0]
         self.studio.accept_rename(cand.hint)
         self.notify(f"{cand.old} will be renamed to {cand.new}", markup=False)
-        self.studio.comparison = None
         self.replan()
 
     def action_finish(self) -> None:

@@ -380,9 +380,8 @@ class MainScreen(StudioScreen):
         )
 
     def _accept(self, candidate: RenameCandidate) -> None:
-        self.studio.accept_rename(candidate.hint)
         self.notify(f"{candidate.old} will be renamed to {candidate.new}", markup=False)
-        self.rediff()
+        self.studio.accept_rename(candidate.hint)
 
     def action_review(self) -> None:
         """Generate a migration and review it step by step."""
