@@ -59,7 +59,14 @@ from bench.backfill import USERS, Load, Stats, baseline_run, copy_of, mb, table_
 from studio import backfill, devdb, migrations, runner
 from studio.config import Settings
 from studio.estimates import human_range
-from studio.events import BackfillProgress, Event, LockTimeoutRetry, QueueGuardTripped, StepFinished
+from studio.events import (
+    BackfillProgress,
+    Event,
+    LockTimeoutRetry,
+    QueueGuardTripped,
+    StepFinished,
+    WaitingForAutovacuum,
+)
 from studio.generate import generate
 from studio.preview import draft_migration, step_estimates
 from studio.statements import non_transactional_statement
@@ -348,6 +355,14 @@ async def safe_run(
     form = "safe (expand/contract)" if op.expand_contract else "safe plan"
     filled = any(isinstance(e, BackfillProgress) for e in events)
     size = f"; orders {mb(before)} → {mb(after)} with indexes" if filled else ""
+    # the wall time also holds what no step's own duration shows: lock-timeout retries, and
+    # waits for autovacuum to leave the table before an expand/contract step queues for its lock
+    retries = [e for e in events if isinstance(e, LockTimeoutRetry)]
+    vacuums = [e for e in events if isinstance(e, WaitingForAutovacuum)]
+    if retries:
+        size += f"; {len(retries)} lock-timeout retr{'y' if len(retries) == 1 else 'ies'}"
+    if vacuums:
+        size += f"; waited for autovacuum before {len(vacuums)} step(s) (up to {max(e.limit for e in vacuums):g} s each)"
     return Row(
         op.title,
         form,
