@@ -38,7 +38,6 @@ from studio.trace.compare import (
 
 if TYPE_CHECKING:
     from studio.config import Settings
-    from studio.locks.kb import LockFact
     from studio.locks.lint import StatementReport
     from studio.migrations import Migration
 
