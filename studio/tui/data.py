@@ -83,17 +83,15 @@ def target_of(settings: Settings) -> tuple[str, str]:
 
 async def overview(settings: Settings) -> Overview:
     """Applied and pending migrations of the target (read-only)."""
-    from studio.commands_migrations import status
     from studio.history import State
 
     target, name = target_of(settings)
     try:
-        report = await status(settings)
+        st = await history_status(settings)
     except ConnectionFailed:
         raise
     except StudioError as e:
         return Overview(target, name, problem=e.message)
-    st = report.status
     return Overview(
         target,
         name,
@@ -387,10 +385,19 @@ async def cancel_backend(settings: Settings, pid: int) -> bool:
 
 
 async def history_status(settings: Settings) -> Status:
-    """Applied, pending, partial, modified and missing migrations (read-only)."""
-    from studio.commands_migrations import status
+    """Applied, pending, partial, modified and missing migrations (read-only).
 
-    return (await status(settings)).status
+    The directory (checked against its sum) and the history table only: drift
+    is the drift badge's worker, which is much slower.
+    """
+    from studio import history
+    from studio.commands_migrations import load, read_history
+
+    ms = load(settings)
+    url = settings.database_url()
+    assert url is not None
+    rows, _, exists = await read_history(settings, url)
+    return history.compare(ms, rows, table_exists=exists)
 
 
 def migration_text(m: Migration) -> tuple[str, str | None]:

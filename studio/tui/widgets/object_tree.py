@@ -42,7 +42,7 @@ class ObjectPane(Tree[Node]):
         super().__init__(title, id=id)
         self.show_root = False
         self.guide_depth = 2
-        self.auto_expand = False
+        self.auto_expand = True  # enter opens and closes a table, as space does
         self.border_title = title
         self.model: ObjectTree = ObjectTree()
         self._keep: frozenset[str] | None = None
