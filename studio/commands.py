@@ -120,7 +120,9 @@ def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | Non
     return tuple(s for s in chosen if s not in settings.exclude_schemas)
 
 
-async def load_pair(settings: Settings, from_spec: str | None, to_spec: str | None) -> tuple[Loaded, Loaded]:
+async def load_pair(
+    settings: Settings, from_spec: str | None, to_spec: str | None, *, with_privileges: bool = False
+) -> tuple[Loaded, Loaded]:
     """Load the two sides of a comparison: default live database -> declared schema.
 
     A live side is read first so a declared side is materialized on a dev
@@ -131,32 +133,46 @@ async def load_pair(settings: Settings, from_spec: str | None, to_spec: str | No
     old_src = parse_source(from_spec, settings) if from_spec else parse_source(settings.database_url() or "", settings)
     new_src = parse_source(to_spec, settings) if to_spec else declared_source(settings)
     if old_src.kind is SourceKind.URL and new_src.kind is SourceKind.URL:
-        old, new = await asyncio.gather(load(old_src, settings), load(new_src, settings))
+        old, new = await asyncio.gather(
+            load(old_src, settings, with_privileges=with_privileges),
+            load(new_src, settings, with_privileges=with_privileges),
+        )
         return old, new
     live = [s for s in (old_src, new_src) if s.kind is SourceKind.URL]
     major = None
     loaded: dict[int, Loaded] = {}
     if live:
-        first = await load(live[0], settings)
+        first = await load(live[0], settings, with_privileges=with_privileges)
         loaded[id(live[0])] = first
         major = first.server_version // 10000
     for src in (old_src, new_src):
         if id(src) not in loaded:
-            loaded[id(src)] = await load(src, settings, major=major)
+            loaded[id(src)] = await load(src, settings, major=major, with_privileges=with_privileges)
     return loaded[id(old_src)], loaded[id(new_src)]
 
 
 async def diff_sources(
-    settings: Settings, from_spec: str | None = None, to_spec: str | None = None, rename_specs: Sequence[str] = ()
+    settings: Settings,
+    from_spec: str | None = None,
+    to_spec: str | None = None,
+    rename_specs: Sequence[str] = (),
+    *,
+    with_privileges: bool = False,
 ) -> DiffResult:
     """Compare two sources and return the ordered changes from the first to the second."""
     from studio.diff import diff, parse_rename, rename_candidates
 
-    old, new = await load_pair(settings, from_spec, to_spec)
+    old, new = await load_pair(settings, from_spec, to_spec, with_privileges=with_privileges)
     schemas = managed_schemas(settings, old, new)
     a = old.schema if schemas is None else old.schema.restrict(schemas)
     b = new.schema if schemas is None else new.schema.restrict(schemas)
     renames = [parse_rename(text, a, b) for text in rename_specs]
-    changes = diff(a, b, renames, server_version=old.server_version or new.server_version or None)
+    changes = diff(
+        a,
+        b,
+        renames,
+        with_privileges=with_privileges,
+        server_version=old.server_version or new.server_version or None,
+    )
     candidates = rename_candidates(a, b, renames)
     return DiffResult(old, new, schemas, tuple(changes), tuple(candidates))

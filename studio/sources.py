@@ -117,28 +117,37 @@ def declared_source(settings: Settings) -> Source:
     )
 
 
-async def load(source: Source, settings: Settings, *, major: int | None = None, use_cache: bool = True) -> Loaded:
+async def load(
+    source: Source,
+    settings: Settings,
+    *,
+    major: int | None = None,
+    use_cache: bool = True,
+    with_privileges: bool = False,
+) -> Loaded:
     """Read `source` into a Schema; declared sources go through the dev server.
 
     `major` picks the dev server's PostgreSQL major version (the target's,
     so both sides are normalized by the same server).
     """
     if source.kind is SourceKind.URL:
-        return await _load_url(source, settings)
-    if source.kind is SourceKind.SQLALCHEMY:
-        return await _load_declared(source, settings, major, use_cache, _sqlalchemy_files, _sqlalchemy_ddl)
-    if source.kind is SourceKind.SQL:
-        return await _load_declared(source, settings, major, use_cache, _sql_files, _sql_ddl)
-    return await _load_declared(source, settings, major, use_cache, _migration_files, _migration_ddl)
+        return await _load_url(source, settings, with_privileges)
+    kinds = {
+        SourceKind.SQLALCHEMY: (_sqlalchemy_files, _sqlalchemy_ddl),
+        SourceKind.SQL: (_sql_files, _sql_ddl),
+        SourceKind.MIGRATIONS: (_migration_files, _migration_ddl),
+    }
+    files, ddl = kinds[source.kind]
+    return await _load_declared(source, settings, major, use_cache, files, ddl, with_privileges)
 
 
-async def _load_url(source: Source, settings: Settings) -> Loaded:
+async def _load_url(source: Source, settings: Settings, with_privileges: bool = False) -> Loaded:
     conn = await db.connect(source.spec, timeout=settings.connect_timeout, read_only=True)
     try:
         with translate(mask_dsn(source.spec)):
             version = await db.server_version_num(conn)
             names = [n for n in await db.schema_names(conn) if n != _history_schema(settings)]
-            schema = await introspect(conn, names)
+            schema = await introspect(conn, names, with_privileges=with_privileges)
     finally:
         await conn.close()
     return Loaded(source, schema, server_version=version)
@@ -155,11 +164,17 @@ Batch = tuple[str, str, bool]
 
 
 async def _load_declared(
-    source: Source, settings: Settings, major: int | None, use_cache: bool, files: Any, ddl: Any
+    source: Source,
+    settings: Settings,
+    major: int | None,
+    use_cache: bool,
+    files: Any,
+    ddl: Any,
+    with_privileges: bool = False,
 ) -> Loaded:
     server_major = _dev_major(settings, major)
     paths: list[Path] = files(source, settings)
-    key = _cache_key(source, paths, server_major)
+    key = _cache_key(source, paths, server_major, with_privileges)
     cache_file = cache_dir() / f"{key}.json"
     if use_cache and cache_file.is_file():
         text = cache_file.read_text(encoding="utf-8")
@@ -170,7 +185,7 @@ async def _load_declared(
     async with dev_database(settings, server_major) as conn:
         await run_batches(conn, batches)
         version = await db.server_version_num(conn)
-        schema = await introspect(conn, None)
+        schema = await introspect(conn, None, with_privileges=with_privileges)
     if use_cache:
         meta = json.dumps({"declared": list(declared), "server_version": version})
         _write_atomic(cache_file, meta + "\n" + schema.to_json())
@@ -270,14 +285,15 @@ async def run_batches(conn: asyncpg.Connection, batches: Sequence[Batch]) -> Non
             try:
                 await conn.execute(script)
                 continue
-            except asyncpg.PostgresError as e:
-                if e.sqlstate not in _ONE_BY_ONE:
-                    raise _source_error(where, script, e) from None
+            except asyncpg.PostgresError:
+                # rolled back whole; run again one statement at a time: a batch that cannot run
+                # in one transaction goes through, a failing one names its statement and line
+                pass
         for stmt, offset in _split(script, where):
             try:
                 await conn.execute(stmt)
             except asyncpg.PostgresError as e:
-                raise _source_error(where, script, e, offset) from None
+                raise _source_error(where, script, e, offset, stmt) from None
 
 
 def _split(script: str, where: str) -> list[tuple[str, int]]:
@@ -287,18 +303,30 @@ def _split(script: str, where: str) -> list[tuple[str, int]]:
     try:
         spans = parser.split(script, with_parser=False, only_slices=True)
     except Exception as e:  # pglast raises its own error kinds for scan errors
-        raise SourceError(f"{where}: cannot split the SQL: {e}") from None
+        # ParseError(message, offset): an unterminated quote or comment, where it starts
+        args = getattr(e, "args", ())
+        message = str(args[0] if args else e).split(" at or near ", 1)[0].splitlines()[0]
+        offset = args[1] if len(args) > 1 and isinstance(args[1], int) else None
+        line = "" if offset is None else f":{script.count(chr(10), 0, offset) + 1}"
+        raise SourceError(
+            f"{where}{line}: {message} (starting here)",
+            "fix the declared schema, then run the command again",
+        ) from None
     return [(script[s], s.start) for s in spans]
 
 
-def _source_error(where: str, script: str, e: asyncpg.PostgresError, offset: int = 0) -> SourceError:
+def _source_error(
+    where: str, script: str, e: asyncpg.PostgresError, offset: int = 0, statement: str = ""
+) -> SourceError:
+    """`where:line: message (in: statement)`; the line is the error's position, else the statement's."""
     pos = getattr(e, "position", None)
-    line = ""
-    if pos:
-        index = offset + int(pos) - 1
-        line = f":{script.count(chr(10), 0, index) + 1}"
+    lead = len(statement) - len(statement.lstrip())
+    index = offset + int(pos) - 1 if pos else offset + lead
+    line = f":{script.count(chr(10), 0, index) + 1}" if pos or statement else ""
     msg = str(e).splitlines()[0]
-    return SourceError(f"{where}{line}: {msg}", "fix the declared schema, then run the command again")
+    first = statement.strip().splitlines()[0] if statement.strip() else ""
+    shown = f" (in: {first if len(first) <= 80 else first[:77] + '...'})" if first else ""
+    return SourceError(f"{where}{line}: {msg}{shown}", "fix the declared schema, then run the command again")
 
 
 # --- the source kinds ---------------------------------------------------------
@@ -359,7 +387,8 @@ def import_metadata(spec: str, root: Path) -> list[Any]:
         except SyntaxError as e:
             raise SourceError(f"cannot import {module_name}: syntax error at {e.filename}:{e.lineno}: {e.msg}") from None
         except Exception as e:  # the user's module may raise anything while importing
-            raise SourceError(f"cannot import {module_name}: {e.__class__.__name__}: {e}") from None
+            at = _raised_at(e, root)
+            raise SourceError(f"cannot import {module_name}: {e.__class__.__name__}: {e}{at}") from None
     try:
         obj = getattr(module, attr)
     except AttributeError:
@@ -374,6 +403,19 @@ def import_metadata(spec: str, root: Path) -> list[Any]:
             )
         metadatas.append(md)
     return metadatas
+
+
+def _raised_at(e: BaseException, root: Path) -> str:
+    """` (at file:line)`: the innermost frame of the project's own code that raised `e`."""
+    found = ""
+    tb = e.__traceback__
+    prefix = str(root.resolve()) + os.sep
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(prefix):
+            found = f" (at {os.path.relpath(filename, root.resolve())}:{tb.tb_lineno})"
+        tb = tb.tb_next
+    return found
 
 
 def _sqlalchemy_ddl(source: Source, settings: Settings) -> tuple[list[Batch], list[str]]:
@@ -458,10 +500,10 @@ def cache_dir() -> Path:
     return Path(base) / "schema-studio" / "schemas"
 
 
-def _cache_key(source: Source, paths: list[Path], major: int) -> str:
+def _cache_key(source: Source, paths: list[Path], major: int, with_privileges: bool = False) -> str:
     h = hashlib.sha256()
     versions = ",".join(source.versions) if source.versions is not None else "*"
-    for part in ("v2", __version__, source.kind.value, source.spec, versions, str(major), _sqlalchemy_version()):
+    for part in ("v2", "privileges" if with_privileges else "", __version__, source.kind.value, source.spec, versions, str(major), _sqlalchemy_version()):
         h.update(part.encode() + b"\0")
     for path in paths:
         h.update(str(path).encode() + b"\0")

@@ -30,6 +30,7 @@ def rename_option(func):  # type: ignore[no-untyped-def]
 @click.option("--from", "from_spec", metavar="SRC", help="Old side: URL, module:attr, .sql file/folder or `migrations` (default: the live database).")
 @click.option("--to", "to_spec", metavar="SRC", help="New side (default: the declared schema from config).")
 @rename_option
+@click.option("--with-privileges", is_flag=True, help="Also compare grants and owners (many teams manage them elsewhere).")
 @format_option("text", "sql", "json")
 def diff_cmd(
     db_url: str | None,
@@ -38,11 +39,12 @@ def diff_cmd(
     from_spec: str | None,
     to_spec: str | None,
     renames: tuple[str, ...],
+    with_privileges: bool,
     fmt: str,
 ) -> int:
     """Show what it takes to go from one schema to another (exit 2 when they differ)."""
     settings = settings_from(db_url, schema_names, exclude_schema)
-    result = run(commands.diff_sources(settings, from_spec, to_spec, renames))
+    result = run(commands.diff_sources(settings, from_spec, to_spec, renames, with_privileges=with_privileges))
     if fmt == "json":
         click.echo(json.dumps(diff_json(result), indent=2))
     elif fmt == "sql":
