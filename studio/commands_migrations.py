@@ -317,3 +317,71 @@ async def rollback(
     return await runner.rollback(
         _url(settings), settings, ms, count=count, to=to, wait=wait, on_event=on_event
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TargetTry:
+    """One step of `migrate --dry-run --on-target`: tried and rolled back, or not tried and why."""
+
+    version: str
+    index: int
+    title: str
+    duration: float | None
+    error: str | None = None
+    skipped: str | None = None
+
+
+async def dry_run_on_target(
+    settings: Settings, *, to: str | None = None, allow_out_of_order: bool = False
+) -> tuple[TargetTry, ...]:
+    """Run each pending migration inside a transaction on the target, then roll it back.
+
+    Every step runs under the configured lock_timeout and statement_timeout,
+    so a busy table fails the try instead of queueing the application.
+    Non-transactional steps (CONCURRENTLY) and backfills cannot be rolled
+    back: they are listed as not tried. A migration whose step fails stops
+    there; nothing of it stays, and the next migration is tried from a clean
+    state (it may depend on the failed one).
+    """
+    import asyncpg
+
+    ms = load(settings)
+    url = _url(settings)
+    rows, _, _ = await read_history(settings, url)
+    todo = runner.plan(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
+    out: list[TargetTry] = []
+    conn = await db.connect(url, timeout=settings.connect_timeout, application_name="schema-studio dry-run")
+    try:
+        for m, _row in todo:
+            tx = conn.transaction()
+            await tx.start()
+            try:
+                await conn.execute(
+                    "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+                    settings.lock_timeout,
+                    settings.statement_timeout,
+                )
+                failed = gap = False
+                for step in m.steps:
+                    if failed or not step.transactional or step.backfill:
+                        gap = gap or not failed
+                        why = "an earlier step failed" if failed else (
+                            "a backfill changes data in batches" if step.backfill else "it cannot run in a transaction"
+                        )
+                        out.append(TargetTry(m.version, step.index, step.title, None, skipped=why))
+                        continue
+                    started = time.monotonic()
+                    try:
+                        async with conn.transaction():  # a savepoint: the error leaves the outer one usable
+                            for st in step.statements:
+                                await conn.execute(st.sql)
+                        out.append(TargetTry(m.version, step.index, step.title, time.monotonic() - started))
+                    except asyncpg.PostgresError as e:
+                        error = str(e) + (" (it may depend on a step that was not tried)" if gap else "")
+                        out.append(TargetTry(m.version, step.index, step.title, time.monotonic() - started, error))
+                        failed = True
+            finally:
+                await tx.rollback()
+    finally:
+        await conn.close()
+    return tuple(out)

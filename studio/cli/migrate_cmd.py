@@ -6,6 +6,8 @@ runner's events go to stdout, one JSON object per line.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import sys
 from typing import TYPE_CHECKING, Any
@@ -279,6 +281,11 @@ def backfill_settings(
     is_flag=True,
     help="Run the pending migrations on a throwaway dev database, not the target.",
 )
+@click.option(
+    "--on-target",
+    is_flag=True,
+    help="With --dry-run: try each pending migration on the target in a transaction that is rolled back.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation on a terminal.")
 @click.option(
     "--wait",
@@ -323,6 +330,7 @@ def migrate_cmd(
     exclude_schema: tuple[str, ...],
     to: str | None,
     dry_run: bool,
+    on_target: bool,
     yes: bool,
     wait: float,
     allow_out_of_order: bool,
@@ -346,8 +354,12 @@ def migrate_cmd(
         raise UsageError("--trace and --rows go with --dry-run", "e.g. migrate --dry-run --trace")
     if rows and not trace:
         raise UsageError("--rows goes with --trace", "e.g. migrate --dry-run --trace --rows 10000")
+    if on_target and not dry_run:
+        raise UsageError("--on-target goes with --dry-run", "e.g. migrate --dry-run --on-target")
     if trace:
         return _trace(settings, to, rows, fmt)
+    if on_target:
+        return _dry_run_on_target(settings, to, allow_out_of_order, yes, fmt)
     if dry_run:
         return _dry_run(settings, to, allow_out_of_order, fmt)
     interactive = _interactive()
@@ -409,6 +421,45 @@ def _trace(settings: Any, to: str | None, rows: int, fmt: str) -> int:
     else:
         echo_trace(report, pending_scope(target))
     return EXIT_ERROR if report.failed is not None else EXIT_OK
+
+
+def _dry_run_on_target(settings: Any, to: str | None, allow_out_of_order: bool, yes: bool, fmt: str) -> int:
+    """Try the pending migrations on the target itself, each rolled back, after an explicit yes."""
+    where = mask_dsn(settings.database_url())
+    if not yes:
+        if not _interactive():
+            click.echo(
+                f"error: --dry-run --on-target runs the pending migrations' SQL on {where} (rolled back)\n"
+                "  hint: confirm with --yes",
+                err=True,
+            )
+            return EXIT_DIFFERENCES
+        click.echo(
+            f"This runs the pending migrations' statements on {where} inside transactions that are "
+            f"rolled back, under lock_timeout {settings.lock_timeout}; locks are taken while they run.",
+            err=True,
+        )
+        if not click.confirm("Try them on the target?", default=False, err=True):
+            click.echo("nothing tried", err=True)
+            return EXIT_OK
+    tries = run(cm.dry_run_on_target(settings, to=to, allow_out_of_order=allow_out_of_order))
+    failed = [t for t in tries if t.error]
+    if fmt == "json":
+        _json_line({"database": where, "steps": [dataclasses.asdict(t) for t in tries], "failed": len(failed)})
+        return EXIT_ERROR if failed else EXIT_OK
+    for t in tries:
+        head = f"  {t.version} step {t.index}: {t.title}"
+        if t.skipped:
+            click.echo(f"{head}: not tried ({t.skipped})")
+        elif t.error:
+            click.echo(f"{head}: FAILED after {_ms(t.duration or 0)}: {t.error}")
+        else:
+            click.echo(f"{head}: ok in {_ms(t.duration or 0)} (rolled back)")
+    click.echo(
+        f"tried on {where}, everything rolled back: {len(tries) - len(failed)} step(s) listed, {len(failed)} failed",
+        err=True,
+    )
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def _dry_run(settings: Any, to: str | None, allow_out_of_order: bool, fmt: str) -> int:

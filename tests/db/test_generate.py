@@ -159,3 +159,28 @@ async def test_status_reports_drift(project: Path, db_url: str) -> None:
     r = studio(project, db_url, "status")
     assert r.returncode == 0
     assert "drift, 1 difference(s)" in r.stdout and "orders_total_idx" in r.stdout
+
+
+async def test_dry_run_on_target_rolls_back(project: Path, db_url: str) -> None:
+    assert studio(project, db_url, "generate", "--name", "init").returncode == 0
+    r = studio(project, db_url, "migrate", "--dry-run", "--on-target")
+    assert r.returncode == 2 and "--yes" in r.stderr  # explicit confirmation, never implied
+    r = studio(project, db_url, "migrate", "--dry-run", "--on-target", "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "rolled back" in r.stdout
+    conn = await asyncpg.connect(db_url)
+    try:
+        assert await conn.fetchval("SELECT to_regclass('public.orders')") is None
+    finally:
+        await conn.close()
+    # a step that fails is reported, and nothing stays
+    (project / "app" / "models.py").write_text(MODELS_V1)
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute("CREATE TABLE users (id int)")
+        r = studio(project, db_url, "migrate", "--dry-run", "--on-target", "--yes")
+        assert r.returncode == 1
+        assert "FAILED" in r.stdout and "already exists" in r.stdout
+        assert await conn.fetchval("SELECT to_regclass('public.orders')") is None
+    finally:
+        await conn.close()
