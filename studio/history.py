@@ -160,37 +160,150 @@ async def exists(conn: asyncpg.Connection, table: HistoryTable) -> bool:
 
 
 async def ensure(conn: asyncpg.Connection, table: HistoryTable) -> None:
-    """Create the history table on first use; refuse one that lacks the runner's columns."""
+    """Create the history table on first use; refuse one that lacks the runner's columns.
+
+    The privileges this needs are checked first, so a role without them gets
+    one line naming the privilege rather than PostgreSQL's "permission denied
+    for database".
+    """
     if not await exists(conn, table):
+        schema_exists = await _check_can_create(conn, table)
+        # CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database: skip it when there
+        statements = create_sql(table)[1 if schema_exists else 0 :]
         async with conn.transaction():
-            for statement in create_sql(table):
+            for statement in statements:
                 await conn.execute(statement)
     await _check_columns(conn, table)
+    await _check_can_write(conn, table)
+
+
+class MissingPrivilege(StudioError):
+    """The migrating role lacks a privilege the history table needs."""
+
+
+async def _check_can_create(conn: asyncpg.Connection, table: HistoryTable) -> bool:
+    """Whether the history schema exists; MissingPrivilege when the role cannot create what is missing."""
+    row = await conn.fetchrow(
+        """SELECT current_user AS role, current_database() AS db,
+                  n.oid IS NOT NULL AS schema_exists,
+                  has_database_privilege(current_database(), 'CREATE') AS on_db,
+                  n.oid IS NOT NULL AND has_schema_privilege(n.oid, 'CREATE') AS on_schema
+           FROM (SELECT 1) AS one LEFT JOIN pg_namespace n ON n.nspname = $1""",
+        table.schema,
+    )
+    role, dbname = quote_ident(row["role"]), quote_ident(row["db"])
+    schema = quote_ident(table.schema)
+    if not row["schema_exists"] and not row["on_db"]:
+        raise MissingPrivilege(
+            f"role {role} lacks the CREATE privilege on database {dbname}, "
+            f"needed to create the history schema {schema}",
+            f"GRANT CREATE ON DATABASE {dbname} TO {role}; or create schema {schema} "
+            f"AUTHORIZATION {role} once as an administrator",
+        )
+    if row["schema_exists"] and not row["on_schema"]:
+        raise MissingPrivilege(
+            f"role {role} lacks the CREATE privilege on schema {schema}, "
+            f"needed to create the history table {table}",
+            f"GRANT CREATE ON SCHEMA {schema} TO {role}",
+        )
+    return bool(row["schema_exists"])
+
+
+async def _check_can_write(conn: asyncpg.Connection, table: HistoryTable) -> None:
+    missing = [
+        p
+        for p in ("SELECT", "INSERT", "UPDATE", "DELETE")
+        if not await conn.fetchval("SELECT has_table_privilege($1, $2)", table.sql, p)
+    ]
+    if missing:
+        role = quote_ident(await conn.fetchval("SELECT current_user"))
+        raise MissingPrivilege(
+            f"role {role} lacks the {', '.join(missing)} privilege(s) on the history table {table}",
+            f"GRANT {', '.join(missing)} ON {table.sql} TO {role}",
+        )
+
+
+# the types the runner reads each column as (format_type spelling); a column of another type
+# was altered by hand, and would fail half-way through a run instead of before it
+_TEXT = ("text", "character varying")
+_INTEGER = ("integer", "bigint", "smallint")
+_TIMESTAMP = ("timestamp with time zone", "timestamp without time zone")
+COLUMN_TYPES: dict[str, tuple[str, ...]] = {
+    "version": _TEXT,
+    "name": _TEXT,
+    "checksum": _TEXT,
+    "kind": _TEXT,
+    "steps_done": _INTEGER,
+    "steps_total": _INTEGER,
+    "down_steps_done": _INTEGER,
+    "started_at": _TIMESTAMP,
+    "finished_at": _TIMESTAMP,
+    "duration_ms": _INTEGER,
+    "applied_by": _TEXT,
+    "client_host": _TEXT,
+    "tool_version": _TEXT,
+}
+_ALTERED_HINT = (
+    "it was altered by hand or made by another tool: restore it, or point history_table elsewhere"
+)
+
+
+class HistoryCorrupted(StudioError):
+    """The history table, or a row of it, is not what the runner wrote."""
+
+    hint = _ALTERED_HINT
 
 
 async def _check_columns(conn: asyncpg.Connection, table: HistoryTable) -> None:
     present = {
-        r[0]
+        r[0]: r[1]
         for r in await conn.fetch(
-            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+            "WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
             table.sql,
         )
     }
     missing = [c for c in COLUMNS if c not in present]
     if missing:
-        raise StudioError(
-            f"the history table {table} lacks column(s) {', '.join(missing)}",
-            "it was altered by hand or made by another tool: restore it, or point history_table elsewhere",
-        )
+        raise HistoryCorrupted(f"the history table {table} lacks column(s) {', '.join(missing)}")
+    for column in COLUMNS:
+        if present[column] not in COLUMN_TYPES[column]:
+            raise HistoryCorrupted(
+                f"the history table {table}: column {column} is {present[column]}, "
+                f"expected {COLUMN_TYPES[column][0]}"
+            )
 
 
 async def read(conn: asyncpg.Connection, table: HistoryTable) -> tuple[HistoryRow, ...]:
-    """Every history row in version order (none when the table does not exist yet)."""
+    """Every history row in version order (none when the table does not exist yet).
+
+    Raises:
+        HistoryCorrupted: a column missing or of another type, or a row no run could have written.
+    """
     if not await exists(conn, table):
         return ()
     await _check_columns(conn, table)
     rows = await conn.fetch(f"SELECT {', '.join(COLUMNS)} FROM {table.sql} ORDER BY version")
-    return tuple(HistoryRow(**{**dict(r), "kind": Kind(r["kind"])}) for r in rows)
+    return tuple(_row(table, dict(r)) for r in rows)
+
+
+def _row(table: HistoryTable, r: dict[str, object]) -> HistoryRow:
+    """A history row, checked: a row edited by hand is refused before it misleads a run."""
+    version = r["version"]
+    kind = r["kind"]
+    if kind not in {k.value for k in Kind}:
+        raise HistoryCorrupted(
+            f"the history table {table}: row {version} has kind {kind!r} "
+            f"(expected {' or '.join(k.value for k in Kind)})"
+        )
+    done, total, down = r["steps_done"], r["steps_total"], r["down_steps_done"]
+    assert isinstance(done, int) and isinstance(total, int) and isinstance(down, int)
+    if not 0 <= done <= total or down < 0 or (r["finished_at"] is not None and done != total):
+        raise HistoryCorrupted(
+            f"the history table {table}: row {version} records {done} of {total} step(s) done"
+            f"{' and finished' if r['finished_at'] is not None else ''}, which no run writes"
+        )
+    return HistoryRow(**{**r, "kind": Kind(kind)})  # type: ignore[arg-type]
 
 
 async def client_host(conn: asyncpg.Connection) -> str:

@@ -304,7 +304,7 @@ def _split(script: str, where: str) -> list[tuple[str, int]]:
         spans = parser.split(script, with_parser=False, only_slices=True)
     except Exception as e:  # pglast raises its own error kinds for scan errors
         # ParseError(message, offset): an unterminated quote or comment, where it starts
-        args = getattr(e, "args", ())
+        args: tuple[object, ...] = e.args
         message = str(args[0] if args else e).split(" at or near ", 1)[0].splitlines()[0]
         offset = args[1] if len(args) > 1 and isinstance(args[1], int) else None
         line = "" if offset is None else f":{script.count(chr(10), 0, offset) + 1}"

@@ -26,6 +26,8 @@ from studio.errors import StudioError
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_DIFFERENCES = 2
+# killed by SIGINT (Ctrl-C), as shells report it: 128 + 2
+EXIT_INTERRUPTED = 130
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,7 +87,11 @@ class StudioGroup(click.Group):
             rv = super().main(*args, **kwargs)
         except click.exceptions.Exit as e:
             sys.exit(e.exit_code)
-        except click.Abort:
+        except click.Abort as e:
+            if isinstance(e.__context__, KeyboardInterrupt):
+                # click turns Ctrl-C (SIGINT) into Abort: an interruption, not a declined prompt
+                click.echo("interrupted", err=True)
+                sys.exit(EXIT_INTERRUPTED)
             click.echo("aborted", err=True)
             sys.exit(EXIT_ERROR)
         except click.UsageError as e:
@@ -105,7 +111,7 @@ class StudioGroup(click.Group):
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except Exception as e:  # a bug of ours: one line unless asked for the traceback
             if os.environ.get("STUDIO_DEBUG"):
                 raise

@@ -157,6 +157,19 @@ async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         await conn.close()
 
 
+async def _execute(url: str, script: str) -> None:
+    conn = await asyncpg.connect(url, timeout=30)
+    try:
+        await conn.execute(script)
+    finally:
+        await conn.close()
+
+
+def execute(url: str, script: str) -> None:
+    """Run a script (several statements, no parameters) on a connection of its own."""
+    run(_execute(url, script))
+
+
 def query(url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     """`fetch` from synchronous code, rows as tuples."""
     return [tuple(r) for r in run(fetch(url, sql, *args))]
