@@ -18,11 +18,10 @@ from studio import db, migrations
 from studio.commands import load_pair, managed_schemas
 from studio.config import database_name, mask_dsn
 from studio.errors import ConnectionFailed, StudioError, translate
+from studio.tui.diff_tree import DiffTree, build_diff
 from studio.tui.objects import (
-    DiffTree,
     ObjectTree,
     Pair,
-    build_diff,
     build_side,
     index_side,
     map_old_id,

@@ -89,15 +89,9 @@ def context(before: Schema, changes: Sequence[Change]) -> Context:
 
 def plain_steps(changes: Sequence[Change]) -> list[migrations.StepSpec]:
     """One step per change, annotated with its description only."""
-    return [
-        migrations.StepSpec(
-            statements=c.sql(),
-            annotations=(c.describe(),),
-            # a new enum value must be committed before a later step uses it
-            transactional=c.transactional and not c.commit_before_use,
-        )
-        for c in changes
-    ]
+    from studio.generate import step_spec
+
+    return [step_spec(c) for c in changes]
 
 
 def steps(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from studio import migrations
 from studio.generate import schema_hash
-from studio.plan import PlanItem, plan
+from studio.plan import PlanItem, inverses, plan
 from studio.tui.facts import LEVELS, StepFacts, analyse, steps
 
 if TYPE_CHECKING:
@@ -227,12 +227,12 @@ class Review:
         text = migrations.render_migration(
             version, file_steps, description=(name,), schema_before=before, schema_after=after
         )
-        inverses = [c.inverse() for c in reversed(changes)]
+        undo = inverses(changes)
         down = None
-        if changes and all(inv is not None for inv in inverses):
+        if changes and all(inv is not None for inv in undo):
             down = migrations.render_migration(
                 version,
-                steps([inv for inv in inverses if inv is not None], sv, self.source.new),
+                steps([inv for inv in undo if inv is not None], sv, self.source.new),
                 description=(f"{name} (down)",),
                 schema_before=after,
                 schema_after=before,

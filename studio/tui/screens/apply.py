@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -23,6 +22,7 @@ from studio.tui.messages import (
     MigrationsChanged,
     StepEvent,
 )
+from studio.tui.run_state import RunProgress, failure_state
 from studio.tui.screens.base import StudioScreen
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
@@ -37,21 +37,6 @@ class Aborted(StudioError):
     """The user aborted the run."""
 
     hint = "apply again to resume"
-
-
-@dataclass
-class _Progress:
-    """What the run did so far, to say what state the database is in."""
-
-    version: str = ""
-    name: str = ""
-    transactional: bool = True
-    current: int | None = None
-    current_transactional: bool = True
-    current_title: str = ""
-    done_steps: list[int] = field(default_factory=list)
-    finished: list[str] = field(default_factory=list)
-    started: dict[str, float] = field(default_factory=dict)
 
 
 class ApplyScreen(StudioScreen):
@@ -74,7 +59,7 @@ class ApplyScreen(StudioScreen):
         self.aborting = False
         self.own_pid: int | None = None
         self.pending: tuple[Migration, ...] = ()
-        self.progress = _Progress()
+        self.progress = RunProgress()
         self._rows: set[str] = set()
         self._opened = 0.0
 
@@ -133,7 +118,7 @@ class ApplyScreen(StudioScreen):
         """Apply the pending migrations (up to `to`); events and the backend pid come back as messages."""
         self.running = True
         self.aborting = False
-        self.progress = _Progress()
+        self.progress = RunProgress()
         self.refresh_bindings()
 
         def sink(event: ev.Event) -> None:
@@ -330,34 +315,7 @@ class ApplyScreen(StudioScreen):
 
     def _failure_state(self, e: ev.MigrationFailed) -> list[str | tuple[str, str]]:
         """What state the database is in after a failed (or aborted) migration."""
-        p = self.progress
-        head: list[str | tuple[str, str]] = [
-            ("aborted: " if self.aborting else "failed: ", "bold $text-error")
-        ]
-        if p.transactional:
-            head.append(
-                f"{e.version} ran in one transaction and was rolled back: none of it is applied"
-            )
-        else:
-            done = sorted(set(p.done_steps))
-            if done:
-                head.append(
-                    f"steps {done[0]}-{done[-1]} of {e.version} are committed and recorded; "
-                    f"step {e.index} was rolled back"
-                )
-            else:
-                head.append(f"no step of {e.version} was committed")
-            if e.index is not None and not p.current_transactional:
-                head.append(
-                    "; an invalid index it may have left is dropped and rebuilt when you apply again"
-                )
-        if p.finished:
-            head.append(f"; applied before it: {', '.join(p.finished)}")
-        if p.transactional:
-            head.append(" — press a to apply it again")
-        else:
-            head.append(f" — press a to resume at step {e.index}")
-        return head
+        return failure_state(self.progress, e, aborted=self.aborting)
 
     @on(LocksSampled)
     def _locks(self, message: LocksSampled) -> None:

@@ -1,0 +1,184 @@
+"""The diff pane: changes grouped under the object they concern (pure, no Textual).
+
+Each change is listed under one object (its table, else its own object), and
+indexed by every object it concerns, so selecting an object in the Declared
+or Live pane finds its changes, and selecting a change finds its object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from studio.changes.base import split_qualified
+from studio.model import Schema, qualname
+from studio.tui.objects import Builder, Node, ObjectTree, Status, member_id, table_id
+
+if TYPE_CHECKING:
+    from studio.changes import Change
+    from studio.diff import RenameCandidate
+
+
+def _dep_to_ids(key: str, lookup: dict[str, str]) -> str | None:
+    """A change dependency key (`rel:`, `col:`...) -> an object id, when it names one."""
+    kind, _, rest = key.partition(":")
+    if kind == "col":
+        return _member_from_key("column", rest)
+    if kind == "con":
+        return _member_from_key("constraint", rest)
+    if kind == "rel":
+        return lookup.get(rest, table_id(rest))
+    if kind == "type":
+        return lookup.get(f"type:{rest}")
+    if kind == "fn":
+        return f"function:{rest}"
+    if kind == "nsp":
+        return f"schema:{rest}"
+    if kind == "ext":
+        return f"extension:{rest}"
+    return None
+
+
+def _member_from_key(kind: str, rest: str) -> str:
+    parts = split_qualified(rest)
+    if len(parts) < 3:
+        return f"{kind}:{rest}"
+    return member_id(kind, qualname(parts[0], parts[1]), parts[2])
+
+
+def relation_lookup(*schemas: Schema) -> dict[str, str]:
+    """Qualified relation or type name -> object id, for resolving change keys."""
+    out: dict[str, str] = {}
+    for s in schemas:
+        for t in s.tables.values():
+            out[t.key] = table_id(t.key)
+            for i in t.indexes:
+                out[qualname(t.schema, i.name)] = member_id("index", t.key, i.name)
+            for c in t.constraints:
+                if c.index:
+                    out.setdefault(
+                        qualname(t.schema, c.index), member_id("constraint", t.key, c.name)
+                    )
+        for v in s.views.values():
+            out[v.key] = f"view:{v.key}"
+        for q in s.sequences.values():
+            out[q.key] = f"sequence:{q.key}"
+        for e in s.enums.values():
+            out[f"type:{e.key}"] = f"enum:{e.key}"
+        for d in s.domains.values():
+            out[f"type:{d.key}"] = f"domain:{d.key}"
+    return out
+
+
+def subjects(change: Change, lookup: dict[str, str]) -> frozenset[str]:
+    """The ids of the objects a change concerns (what it creates, drops, alters)."""
+    keys = set(change.provides | change.removes)
+    if not keys:
+        keys |= {k for k in change.requires if not k.startswith(("nsp:", "ext:"))}
+    ids = {i for k in keys if (i := _dep_to_ids(k, lookup)) is not None}
+    ids |= {table_id(t) for t in change.targets}
+    table = getattr(change, "table", None)
+    for attr, kind in (("trigger", "trigger"), ("policy", "policy")):
+        value = getattr(change, attr, None)
+        if isinstance(table, str) and value is not None:
+            ids.add(member_id(kind, table, getattr(value, "name", str(value))))
+    return frozenset(ids)
+
+
+def subject_of(change: Change, lookup: dict[str, str]) -> str:
+    """The one object a change is listed under in the diff pane (a table, else its own object)."""
+    targets = change.targets
+    if targets:
+        return table_id(targets[0])
+    ids = sorted(subjects(change, lookup))
+    return ids[0] if ids else f"change:{change.kind}"
+
+
+@dataclass(frozen=True, slots=True)
+class DiffTree:
+    """The diff pane: changes grouped under the object they concern, candidates first."""
+
+    tree: ObjectTree
+    # node id of a change leaf -> index into the change list
+    change_of: dict[str, int]
+    # node id of a candidate leaf -> index into the candidates
+    candidate_of: dict[str, int]
+    # object id -> indexes of the changes that concern it
+    concerning: dict[str, tuple[int, ...]]
+
+
+def build_diff(
+    changes: tuple[Change, ...],
+    candidates: tuple[RenameCandidate, ...],
+    old: Schema,
+    new: Schema,
+) -> DiffTree:
+    """The diff pane's tree and the index from objects to their changes."""
+    lookup = relation_lookup(old, new)
+    b = Builder()
+    change_of: dict[str, int] = {}
+    candidate_of: dict[str, int] = {}
+    concerning: dict[str, list[int]] = {}
+    if candidates:
+        b.add(Node("renames", "group", "possible renames", Status.RENAME, str(len(candidates))))
+        for i, c in enumerate(candidates):
+            nid = f"candidate:{i}"
+            candidate_of[nid] = i
+            label = f"{c.old} → {c.new}"
+            tag = f"{c.kind}" + (f" {c.score:.0%}" if c.kind == "table" else "")
+            b.add(Node(nid, "candidate", label, Status.RENAME, tag, "renames", (), label))
+    groups: dict[str, str] = {}
+    for i, change in enumerate(changes):
+        for sid in subjects(change, lookup):
+            concerning.setdefault(sid, []).append(i)
+        subject = subject_of(change, lookup)
+        if subject not in groups:
+            gid = f"group:{subject}"
+            groups[subject] = gid
+            kind, _, name = subject.partition(":")
+            b.add(Node(gid, "group", name, Status.CHANGED, kind, None, (), name))
+        nid = f"change:{i}"
+        change_of[nid] = i
+        b.add(
+            Node(
+                nid,
+                "change",
+                _short(change.describe(), subject.partition(":")[2]),
+                _change_status(change),
+                "destructive" if change.destructive else "",
+                groups[subject],
+                (),
+                change.describe(),
+            )
+        )
+    tree = b.finish()
+    # a group is ADDED/REMOVED when all its changes are
+    nodes = dict(tree.nodes)
+    for gid in groups.values():
+        g = nodes[gid]
+        states = {nodes[c].status for c in g.children}
+        if len(states) == 1:
+            nodes[gid] = Node(
+                g.id, g.kind, g.name, states.pop(), g.tag, g.parent, g.children, g.qualified
+            )
+    return DiffTree(
+        ObjectTree(nodes, tree.roots),
+        change_of,
+        candidate_of,
+        {k: tuple(v) for k, v in concerning.items()},
+    )
+
+
+def _short(text: str, qualified: str) -> str:
+    """A change's description without its table's name (the group above says it)."""
+    text = text.replace(f" {qualified}.", " ").replace(f" on {qualified}", "")
+    return text.replace(f" {qualified}", " ").replace("  ", " ").strip()
+
+
+def _change_status(change: Change) -> Status:
+    kind = change.kind
+    if kind.startswith(("create_", "add_")):
+        return Status.ADDED
+    if kind.startswith("drop_") or change.destructive:
+        return Status.REMOVED
+    return Status.CHANGED
