@@ -261,9 +261,21 @@ async def test_generate_review_write_apply_history(workspace: Workspace) -> None
 
 
 async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
+    """The migration waits behind a test connection, the application queues behind the migration; abort."""
+    import asyncio
+    import contextlib
+
     blocker = await asyncpg.connect(
         workspace.url, server_settings={"application_name": "test-blocker"}
     )
+    reader = await asyncpg.connect(workspace.url, server_settings={"application_name": "test-app"})
+    stop = asyncio.Event()
+
+    async def application() -> None:
+        # reads orders again and again: each read queues behind the migration's lock request
+        while not stop.is_set():
+            await reader.fetchval("SELECT count(*) FROM orders")
+
     try:
         await blocker.execute("BEGIN; SELECT count(*) FROM orders")  # holds ACCESS SHARE on orders
         app = make_app(workspace, snapshot=False)
@@ -274,19 +286,29 @@ async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
             apply = app.screen
             assert isinstance(apply, ApplyScreen)
             assert [m.version for m in apply.pending] == ["20261130090000"]
+            app_task = asyncio.ensure_future(application())
             await pilot.press("a")
             table = apply.query_one("#tail-table", LockTable)
 
-            def tail_shows_blocker() -> bool:
-                rows = [
+            def rows() -> list[str]:
+                return [
                     " ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)
                 ]
-                return any(
-                    "test-blocker" in r and str(blocker.get_server_pid()) in r for r in rows
-                ) and any("this migration" in r for r in rows)
 
-            # the migration waits behind the test connection, and the tail says who blocks it
-            await wait_until(pilot, tail_shows_blocker)
+            def tail_shows_the_queue() -> bool:
+                r = rows()
+                own = apply.own_pid
+                return (
+                    any("test-blocker" in x and str(blocker.get_server_pid()) in x for x in r)
+                    and any("this migration" in x for x in r)
+                    and own is not None
+                    and any("test-app" in x and f"migration {own}" in x for x in r)
+                )
+
+            # the migration waits behind the test connection, the tail says who blocks it,
+            # and the application's reads queue behind the migration (highlighted)
+            await wait_until(pilot, tail_shows_the_queue)
+            assert apply.query_one("#tail-title").has_class("-queued-behind")
             assert apply.running
             await pilot.press("x")
             await wait_until(pilot, lambda: not apply.running)
@@ -294,14 +316,20 @@ async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
             status = text_of(apply.query_one("#apply-status", Static))
             assert "aborted" in status
             assert "rolled back" in status
+            stop.set()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(app_task, 10)
         # the database is as it was: the migration is still pending, its column absent
         st = await data.history_status(workspace.settings)
         assert {e.version: e.state for e in st.entries}["20261130090000"] is State.PENDING
         has_column = await blocker.fetchval(
-            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'shipped_at'"
+            "SELECT count(*) FROM information_schema.columns"
+            " WHERE table_name = 'orders' AND column_name = 'shipped_at'"
         )
         assert has_column == 0
     finally:
+        stop.set()
+        await reader.close()
         await blocker.close()
 
 

@@ -159,3 +159,27 @@ def test_review_decisions_forms_and_file() -> None:
     # the rename can go through expand/contract
     j = kinds.index("rename_column")
     assert r.can_split(j) and r.toggle_split(j) and r.is_split(j)
+
+
+def test_failure_state_says_what_the_database_holds() -> None:
+    from studio.events import MigrationFailed
+    from studio.tui.run_state import RunProgress, failure_state
+
+    def text(parts: list[str | tuple[str, str]]) -> str:
+        return "".join(p if isinstance(p, str) else p[0] for p in parts)
+
+    failed = MigrationFailed(at=0.0, version="20260101000002", name="x", index=3, message="m")
+    whole = RunProgress(version="20260101000002", transactional=True, finished=["20260101000001"])
+    out = text(failure_state(whole, failed, aborted=True))
+    assert out.startswith("aborted: ") and "rolled back: none of it is applied" in out
+    assert "applied before it: 20260101000001" in out
+    steps = RunProgress(
+        version="20260101000002",
+        transactional=False,
+        done_steps=[1, 2],
+        current_transactional=False,
+    )
+    out = text(failure_state(steps, failed, aborted=False))
+    assert out.startswith("failed: ")
+    assert "steps 1-2 of 20260101000002 are committed and recorded; step 3 was rolled back" in out
+    assert "invalid index" in out and "resume at step 3" in out
