@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from studio import migrations
 from studio.commands import managed_schemas
-from studio.plan import plan
 from studio.errors import StudioError, UsageError
+from studio.plan import inverses, plan
 from studio.sources import Loaded, Source, SourceKind, declared_source, load
 
 # the server version lock facts assume when the dev server's is not known
@@ -102,7 +102,21 @@ def step_transactional(change: Change) -> bool:
     return change.transactional and not change.commit_before_use
 
 
-def _step(change: Change) -> migrations.StepSpec:
+def step_spec(change: Change) -> migrations.StepSpec:
+    """A change's step, annotated with its description (a backfill is a backfill step)."""
+    from studio.changes import Backfill
+
+    if isinstance(change, Backfill):
+        # run in batches by the runner (`studio.backfill`), each its own short transaction
+        return migrations.StepSpec(
+            statements=change.sql(),
+            annotations=(
+                change.describe(),
+                change.annotation,
+                "each batch: its own short transaction under lock_timeout (ROW EXCLUSIVE, row locks of the batch)",
+            ),
+            backfill=True,
+        )
     return migrations.StepSpec(
         statements=change.sql(),
         annotations=(change.describe(),),
@@ -123,7 +137,7 @@ def annotated_steps(
     from studio.locks.hazards import Level
     from studio.locks.lint import lint_sources, migration_source
 
-    steps = [_step(c) for c in changes]
+    steps = [step_spec(c) for c in changes]
     version = server_version or DEFAULT_SERVER_VERSION
     draft = migrations.parse_text(migrations.render_migration("00000000000000", steps), "<draft>")
     m = migrations.Migration(version="00000000000000", name="draft", path=Path("<draft>"), steps=draft.steps)
@@ -222,7 +236,8 @@ async def generate(
         return Generated((), renames)
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
-    planned = plan(diffed, old.schema, server_version=server_version, safe=safe)
+    batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE
+    planned = plan(diffed, old.schema, server_version=server_version, safe=safe, batch_size=batch_size)
     changes = planned.changes
     header = dict(schema_before=schema_hash(old.schema), schema_after=schema_hash(new.schema))
     schemas = managed_schemas(settings, old, new)
@@ -230,7 +245,7 @@ async def generate(
         force=expand_contract,
         sizes=sizes,
         threshold=settings.expand_contract_rows,
-        batch_size=settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE,
+        batch_size=batch_size,
         server_version=server_version,
     )
     # a change that stays out of the phases keeps its planned (safe) form
@@ -244,13 +259,14 @@ async def generate(
     )
     if phases is not None and phases.moves:
         return _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
-    notes = (phases.notes if phases else ()) + _plain_notes(changes) + target_note
+    planned_notes = tuple(item.note for item in planned.items if item.note)
+    notes = (phases.notes if phases else ()) + planned_notes + _plain_notes(changes) + target_note
     steps = annotated_steps(changes, server_version, _context(old.schema, changes))
     text = migrations.render_migration(version, steps, description=(name,), **header)
-    inverses = [c.inverse() for c in reversed(changes)]
+    undo = inverses(changes)
     down_text = None
-    if all(inv is not None for inv in inverses):
-        down_changes = [inv for inv in inverses if inv is not None]
+    if all(inv is not None for inv in undo):
+        down_changes = [inv for inv in undo if inv is not None]
         down_steps = annotated_steps(down_changes, server_version, _context(new.schema, down_changes))
         down_text = migrations.render_migration(
             version,
@@ -504,7 +520,7 @@ async def push_plan(
     changes = tuple(diff(a, b, renames, server_version=live.server_version))
     if not changes:
         return PushPlan(url, (), None)
-    steps = [_step(c) for c in changes]
+    steps = [step_spec(c) for c in changes]
     text = migrations.render_migration("00000000000000", steps, description=("push",))
     parsed = migrations.parse_text(text, "<push>")
     migration = migrations.Migration(

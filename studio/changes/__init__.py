@@ -14,6 +14,7 @@ from studio.changes.base import Change, Deps
 from studio.changes.columns import (
     AddColumn,
     AlterColumnType,
+    Backfill,
     DropColumn,
     DropDefault,
     DropExpression,
@@ -24,6 +25,7 @@ from studio.changes.columns import (
 )
 from studio.changes.constraints import (
     AddConstraint,
+    AttachIndexPartition,
     CreateIndex,
     DropConstraint,
     DropIndex,
@@ -91,7 +93,9 @@ __all__ = [
     "AlterOwner",
     "AlterPolicy",
     "AlterSequence",
+    "AttachIndexPartition",
     "AttachPartition",
+    "Backfill",
     "Change",
     "CreateDomain",
     "CreateEnum",

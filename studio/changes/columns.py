@@ -355,3 +355,41 @@ class DropExpression(Change):
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({col_key(self.table, self.column)})
+
+
+@dataclass(frozen=True, slots=True)
+class Backfill(Change):
+    """Existing rows get a column's value, in batches by primary key (a backfill step, not DDL).
+
+    Its one statement is the UPDATE the runner (`studio.backfill`) runs batch by
+    batch, `$1`/`$2` bounding the integer primary key `key`; each batch is its
+    own short transaction. Rows that already hold a value are left alone.
+    """
+
+    table: str
+    column: str
+    expression: str
+    key: str
+    batch_size: int = 10_000
+
+    def sql(self) -> tuple[str, ...]:
+        col, key = quote_ident(self.column), quote_ident(self.key)
+        update = f"UPDATE {self.table} SET {col} = {self.expression}"
+        return (f"{update}\nWHERE {key} >= $1 AND {key} <= $2 AND {col} IS NULL",)
+
+    def describe(self) -> str:
+        return f"backfill {self.table}.{quote_ident(self.column)} with {self.expression}, in batches by {quote_ident(self.key)}"
+
+    @property
+    def annotation(self) -> str:
+        """The step comment naming the backfill's table, key and default batch size."""
+        return (
+            f"backfill table={self.table} key={quote_ident(self.key)} batch_size={self.batch_size}"
+        )
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table,)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({col_key(self.table, self.column), col_key(self.table, self.key)})

@@ -168,24 +168,34 @@ class RenameConstraint(Change):
 
 @dataclass(frozen=True, slots=True)
 class CreateIndex(Change):
-    """CREATE INDEX from pg_get_indexdef(); `concurrently` (set by the planner) leaves the transaction."""
+    """CREATE INDEX from pg_get_indexdef(); `concurrently` (set by the planner) leaves the transaction.
+
+    `only` (set by the planner, for a partitioned table) keeps `ON ONLY parent`:
+    the index is made in the catalog only, invalid until an index of every
+    partition is attached to it (`AttachIndexPartition`).
+    """
 
     table: str
     index: Index
     concurrently: bool = False
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+    only: bool = False
 
     def sql(self) -> tuple[str, ...]:
         text = strip_statement(self.index.definition)
         # an index of a partitioned table reads `ON ONLY parent`: build it on the partitions too
         text = text.replace(" ON ONLY ", " ON ", 1)
+        if self.only:
+            text = text.replace(" ON ", " ON ONLY ", 1)
         if self.concurrently:
             text = _INDEX_HEAD.sub(lambda m: f"CREATE {m[1] or ''}INDEX CONCURRENTLY ", text, 1)
         return (text,)
 
     def describe(self) -> str:
         unique = "unique " if self.index.unique else ""
-        return f"create {unique}index {quote_ident(self.index.name)} on {self.table}"
+        only = "only " if self.only else ""
+        tail = " (invalid until its partitions' indexes are attached)" if self.only else ""
+        return f"create {unique}index {quote_ident(self.index.name)} on {only}{self.table}{tail}"
 
     @property
     def transactional(self) -> bool:
@@ -204,6 +214,44 @@ class CreateIndex(Change):
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.table)})
+
+
+@dataclass(frozen=True, slots=True)
+class AttachIndexPartition(Change):
+    """ALTER INDEX parent_index ATTACH PARTITION partition_index (catalog only).
+
+    The partitioned table's index (made `ON ONLY`) becomes valid once an
+    index of each of its partitions is attached. There is no DETACH for an
+    index: dropping the parent index drops the attached ones.
+    """
+
+    table: str
+    index: str
+    partition: str
+    partition_index: str
+
+    def sql(self) -> tuple[str, ...]:
+        parent = qualname(schema_of(self.table), self.index)
+        child = qualname(schema_of(self.partition), self.partition_index)
+        return (f"ALTER INDEX {parent} ATTACH PARTITION {child}",)
+
+    def describe(self) -> str:
+        return (
+            f"attach index {quote_ident(self.partition_index)} of {self.partition} "
+            f"to index {quote_ident(self.index)} of {self.table}"
+        )
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.table, self.partition)
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset(
+            {
+                rel_key(qualname(schema_of(self.table), self.index)),
+                rel_key(qualname(schema_of(self.partition), self.partition_index)),
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)

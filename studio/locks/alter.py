@@ -331,6 +331,10 @@ def set_options(table: str, cmd: Any, version: int, ctx: Context, node: Any = No
 def attach(table: str, cmd: Any, version: int, ctx: Context, node: Any = None) -> list[Match]:
     """ATTACH PARTITION: the partition (and the default partition) are checked."""
     part = relkey(cmd.def_.name, ctx.default_schema)
+    if node is not None and node.objtype.name == "OBJECT_INDEX":
+        # ALTER INDEX parent ATTACH PARTITION child: catalog only
+        index_rels = ((Role.INDEX, table), (Role.PARTITION, part))
+        return [Match(entry("alter_index.attach_partition"), index_rels, (), f"index {part}")]
     rels: list[tuple[Role, str]] = [(Role.PARTITION, part)]
     if (d := ctx.default_partition(table)) is not None and d != part:
         rels.append((Role.DEFAULT_PARTITION, d))

@@ -347,6 +347,22 @@ ENTRIES: tuple[Entry, ...] = (
         "CREATE INDEX ON ONLY a partitioned table (invalid until attached)",
         R(T, SH, CAT),
     ),
+    _e(
+        "alter_index.attach_partition",
+        "ALTER INDEX ... ATTACH PARTITION (a partition's index to a partitioned table's index)",
+        R(
+            IDX,
+            SUE,
+            CAT,
+            note="the partitioned table's index (valid once every partition's is attached)",
+        ),
+        R(
+            PART,
+            AE,
+            CAT,
+            note="the partition's index: queries planned on the partition wait until commit (brief)",
+        ),
+    ),
     _e("drop_index", "DROP INDEX", R(T, AE, CAT), R(IDX, AE, CAT)),
     _e(
         "drop_index.concurrently",

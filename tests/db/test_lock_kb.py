@@ -370,6 +370,13 @@ CASES: tuple[Case, ...] = (
         probe="pt",
     ),
     C("create_index.only", "CREATE INDEX pt_k ON ONLY pt (k)", PT, probe="pt"),
+    # the partition's index is locked ACCESS EXCLUSIVE: a query on pt (planned with pt1's indexes) waits
+    C(
+        "alter_index.attach_partition",
+        "ALTER INDEX pt_k ATTACH PARTITION pt1_k",
+        PT + "CREATE INDEX pt_k ON ONLY pt (k); CREATE INDEX pt1_k ON pt1 (k);",
+        probe="",
+    ),
     C("drop_index", "DROP INDEX t_n"),
     C("drop_index.concurrently", "DROP INDEX CONCURRENTLY t_n", blocker="SELECT 1 FROM t LIMIT 1"),
     C("reindex", "REINDEX INDEX t_n"),

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncpg
 import pytest
 
-from studio.changes import CreateIndex, DropIndex, SetNotNull, ValidateConstraint
+from studio import backfill, migrations, runner
+from studio import commands_migrations as cm
+from studio.changes import (
+    AddColumn,
+    AttachIndexPartition,
+    Backfill,
+    CreateIndex,
+    DropIndex,
+    SetDefault,
+    SetNotNull,
+    ValidateConstraint,
+)
+from studio.config import Settings
 from studio.diff import diff
+from studio.generate import annotated_steps, step_transactional
 from studio.introspect import introspect
+from studio.locks import Context
 from studio.plan import plan
 
 BEFORE = """
@@ -78,9 +94,221 @@ async def test_new_table_keeps_plain_forms(db_url: str, safe: bool) -> None:
     conn = await asyncpg.connect(db_url)
     try:
         before = await introspect(conn, ["public"])
-        await conn.execute("CREATE TABLE t (id int PRIMARY KEY, x int); CREATE INDEX t_x_idx ON t (x)")
+        await conn.execute(
+            "CREATE TABLE t (id int PRIMARY KEY, x int); CREATE INDEX t_x_idx ON t (x)"
+        )
         after = await introspect(conn, ["public"])
     finally:
         await conn.close()
     p = plan(diff(before, after), before, safe=safe)
     assert not any(item.has_safe_form for item in p.items)
+
+
+# --- an index of a partitioned table, partition by partition --------------------------------------
+
+PARTITIONED = """
+CREATE TABLE ev (id bigint NOT NULL, at int NOT NULL, note text) PARTITION BY RANGE (at);
+CREATE TABLE ev1 PARTITION OF ev FOR VALUES FROM (0) TO (100);
+CREATE TABLE ev2 PARTITION OF ev FOR VALUES FROM (100) TO (200) PARTITION BY RANGE (at);
+CREATE TABLE ev2a PARTITION OF ev2 FOR VALUES FROM (100) TO (150);
+CREATE TABLE ev2b PARTITION OF ev2 FOR VALUES FROM (150) TO (200);
+INSERT INTO ev SELECT g, g % 200, 'n' || g FROM generate_series(1, 2000) g;
+"""
+
+
+async def test_partitioned_index_is_built_partition_by_partition(db_url: str) -> None:
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute(PARTITIONED)
+        before = await introspect(conn, ["public"])
+        await conn.execute(
+            "CREATE INDEX ev_note_idx ON ev (note); CREATE UNIQUE INDEX ev_id_at_key ON ev (id, at)"
+        )
+        after = await introspect(conn, ["public"])
+        await conn.execute("DROP INDEX ev_note_idx, ev_id_at_key")
+        p = plan(diff(before, after), before, server_version=180000)
+        changes = p.changes
+        sql = [s for c in changes for s in c.sql()]
+        assert "CREATE INDEX ev_note_idx ON ONLY public.ev USING btree (note)" in sql
+        # every leaf gets its index CONCURRENTLY; the sub-partitioned ev2 is made ON ONLY too
+        leaves = [c for c in changes if isinstance(c, CreateIndex) and c.concurrently]
+        assert sorted(c.table for c in leaves) == [
+            "public.ev1",
+            "public.ev1",
+            "public.ev2a",
+            "public.ev2a",
+            "public.ev2b",
+            "public.ev2b",
+        ]
+        assert all(not c.transactional for c in leaves)
+        assert (
+            sum(1 for c in changes if isinstance(c, CreateIndex) and c.only) == 4
+        )  # ev and ev2, twice
+        attaches = [c for c in changes if isinstance(c, AttachIndexPartition)]
+        assert len(attaches) == 8
+        assert any(
+            s.startswith("ALTER INDEX public.ev_note_idx ATTACH PARTITION public.ev1_note_idx")
+            for s in sql
+        )
+        assert all(
+            c.sql()[0].startswith("CREATE INDEX CONCURRENTLY")
+            or "UNIQUE INDEX CONCURRENTLY" in c.sql()[0]
+            for c in leaves
+        )
+        for change in changes:
+            for statement in change.sql():
+                await conn.execute(statement)  # autocommit: CONCURRENTLY runs outside a transaction
+        assert await introspect(conn, ["public"]) == after
+        assert await conn.fetchval(
+            "SELECT bool_and(indisvalid) FROM pg_index WHERE indrelid = 'ev'::regclass"
+        )
+        # the file's steps: the leaves' builds are steps of their own, outside the transaction
+        steps = annotated_steps(changes, 180000, Context.of(before))
+        assert [s.transactional for s in steps] == [step_transactional(c) for c in changes]
+        attach_notes = [
+            a
+            for s, c in zip(steps, changes, strict=True)
+            if isinstance(c, AttachIndexPartition)
+            for a in s.annotations
+        ]
+        assert any("SHARE UPDATE EXCLUSIVE on public.ev_note_idx" in a for a in attach_notes)
+        assert not any("scans" in a for a in attach_notes)
+    finally:
+        await conn.close()
+
+
+async def test_partitioned_table_without_partitions_keeps_the_plain_form(db_url: str) -> None:
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute("CREATE TABLE ev (id bigint, at int) PARTITION BY RANGE (at)")
+        before = await introspect(conn, ["public"])
+        await conn.execute("CREATE INDEX ev_at_idx ON ev (at)")
+        after = await introspect(conn, ["public"])
+    finally:
+        await conn.close()
+    p = plan(diff(before, after), before)
+    assert not p.items[0].has_safe_form
+
+
+# --- a primary key on a nullable column ------------------------------------------------------------
+
+
+async def test_primary_key_on_nullable_column_gets_not_null_first(db_url: str) -> None:
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute(
+            "CREATE TABLE acc (id bigint, name text); INSERT INTO acc SELECT g, 'a' || g FROM generate_series(1, 1000) g"
+        )
+        before = await introspect(conn, ["public"])
+        await conn.execute("ALTER TABLE acc ADD PRIMARY KEY (id)")
+        after = await introspect(conn, ["public"])
+        await conn.execute(
+            "ALTER TABLE acc DROP CONSTRAINT acc_pkey, ALTER COLUMN id DROP NOT NULL"
+        )
+        changes = diff(before, after)
+        # the diff sets NOT NULL in an item of its own: the key's item does not do it twice
+        p = plan(changes, before, server_version=180000)
+        checks = [s for c in p.changes for s in c.sql() if "IS NOT NULL)) NOT VALID" in s]
+        assert len(checks) == 1
+        # without that item, the key's safe form proves NOT NULL itself, before USING INDEX
+        alone = plan(
+            [c for c in changes if not isinstance(c, SetNotNull)], before, server_version=180000
+        )
+        (item,) = alone.items
+        sql = [s for c in item.changes for s in c.sql()]
+        assert sql == [
+            "ALTER TABLE public.acc ADD CONSTRAINT acc_id_not_null_check CHECK ((id IS NOT NULL)) NOT VALID",
+            "ALTER TABLE public.acc VALIDATE CONSTRAINT acc_id_not_null_check",
+            "ALTER TABLE public.acc ALTER COLUMN id SET NOT NULL",
+            "ALTER TABLE public.acc DROP CONSTRAINT acc_id_not_null_check",
+            "CREATE UNIQUE INDEX CONCURRENTLY acc_pkey ON public.acc USING btree (id)",
+            "ALTER TABLE public.acc ADD CONSTRAINT acc_pkey PRIMARY KEY USING INDEX acc_pkey",
+        ]
+        for statement in sql:
+            await conn.execute(statement)
+        assert await introspect(conn, ["public"]) == after
+    finally:
+        await conn.close()
+
+
+# --- a column with a volatile default ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "check"),
+    [
+        ("token uuid NOT NULL DEFAULT gen_random_uuid()", "count(DISTINCT token) = count(*)"),
+        ("seen timestamptz DEFAULT clock_timestamp()", "count(seen) = count(*)"),
+    ],
+)
+async def test_volatile_default_is_backfilled(
+    db_url: str, tmp_path: Path, column: str, check: str
+) -> None:
+    name = column.split()[0]
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute(
+            "CREATE TABLE items (id bigint PRIMARY KEY, v int); INSERT INTO items SELECT g, g FROM generate_series(1, 2500) g"
+        )
+        before = await introspect(conn, ["public"])
+        await conn.execute(f"ALTER TABLE items ADD COLUMN {column}")
+        after = await introspect(conn, ["public"])
+        await conn.execute(f"ALTER TABLE items DROP COLUMN {name}")
+    finally:
+        await conn.close()
+    p = plan(diff(before, after), before, server_version=180000, batch_size=700)
+    (item,) = p.items
+    assert item.has_safe_form and not item.note
+    kinds = [type(c) for c in item.changes]
+    assert kinds[:3] == [AddColumn, SetDefault, Backfill]
+    assert (ValidateConstraint in kinds) == ("NOT NULL" in column)
+    (add,) = item.changes[0].sql()
+    assert add.startswith(f"ALTER TABLE public.items ADD COLUMN {name} ")
+    assert "DEFAULT" not in add and "NOT NULL" not in add  # catalog only
+    # the file: a backfill step the runner walks in batches
+    steps = annotated_steps(p.changes, 180000, Context.of(before))
+    assert [s.backfill for s in steps] == [isinstance(c, Backfill) for c in p.changes]
+    settings = Settings(root=tmp_path, db_override=db_url)
+    text = migrations.render_migration("20250101000000", steps, description=("volatile",))
+    migrations.write_migration(settings.migrations_dir, "20250101000000", "volatile", text, None)
+    (m,) = cm.load(settings)
+    (spec,) = [backfill.parse_step(s) for s in m.steps if s.backfill]
+    assert (spec.table, spec.key, spec.batch_size) == ("public.items", "id", 700)
+    assert "IS NULL" in spec.statement
+    await runner.apply(db_url, settings, [m])
+    conn = await asyncpg.connect(db_url)
+    try:
+        assert await conn.fetchval(f"SELECT {check} FROM items")
+        got = await introspect(conn, ["public"])
+        assert got.tables["public.items"] == after.tables["public.items"]
+    finally:
+        await conn.close()
+
+
+async def test_volatile_default_without_integer_key_stays_plain(db_url: str) -> None:
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute(
+            "CREATE TABLE tags (name text PRIMARY KEY); INSERT INTO tags VALUES ('a'), ('b')"
+        )
+        before = await introspect(conn, ["public"])
+        await conn.execute("ALTER TABLE tags ADD COLUMN token uuid DEFAULT gen_random_uuid()")
+        after = await introspect(conn, ["public"])
+    finally:
+        await conn.close()
+    (item,) = plan(diff(before, after), before).items
+    assert not item.has_safe_form
+    assert "single-column integer primary key" in item.note
+
+
+async def test_stable_default_keeps_the_plain_form(db_url: str) -> None:
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute("CREATE TABLE items (id bigint PRIMARY KEY)")
+        before = await introspect(conn, ["public"])
+        await conn.execute("ALTER TABLE items ADD COLUMN at timestamptz NOT NULL DEFAULT now()")
+        after = await introspect(conn, ["public"])
+    finally:
+        await conn.close()
+    (item,) = plan(diff(before, after), before).items
+    assert not item.has_safe_form and not item.note
