@@ -161,6 +161,10 @@ def _safe_form(change: Change, ctx: _Planning) -> Form:
             "",
         )
     if isinstance(change, AddConstraint):
+        keyed = change.constraint.kind in (ConstraintKind.UNIQUE, ConstraintKind.PRIMARY_KEY)
+        if keyed and _partitioned(old, table):
+            # CONCURRENTLY and USING INDEX are both refused on a partitioned table
+            return None, "", "a key on a partitioned table has no concurrent form"
         return (*_safe_constraint(change, ctx), "")
     if isinstance(change, SetNotNull) and change.valid and change.name is None:
         return (*_safe_not_null(change, old), "")

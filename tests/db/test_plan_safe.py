@@ -312,3 +312,24 @@ async def test_stable_default_keeps_the_plain_form(db_url: str) -> None:
         await conn.close()
     (item,) = plan(diff(before, after), before).items
     assert not item.has_safe_form and not item.note
+
+
+async def test_key_on_partitioned_table_keeps_plain_form(db_url: str) -> None:
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute(
+            "CREATE TABLE ev (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);"
+            " CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"
+        )
+        before = await introspect(conn, ["public"])
+        await conn.execute("ALTER TABLE ev ADD CONSTRAINT ev_pkey PRIMARY KEY (id, at)")
+        after = await introspect(conn, ["public"])
+        await conn.execute("ALTER TABLE ev DROP CONSTRAINT ev_pkey")
+        p = plan(diff(before, after), before)
+        assert not any(item.has_safe_form for item in p.items)
+        for change in p.changes:
+            for statement in change.sql():
+                await conn.execute(statement)
+        assert await introspect(conn, ["public"]) == after
+    finally:
+        await conn.close()
