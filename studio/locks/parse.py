@@ -50,7 +50,7 @@ def split(source: str, path: str = "<sql>") -> tuple[Statement, ...]:
         raw = parse_sql(source)
     except parser.ParseError as e:
         location = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
-        raise SqlSyntaxError(path, line_of(source, location - 1), str(e.args[0])) from None
+        raise SqlSyntaxError(path, line_of(source, location - 1), _one_line(str(e.args[0]))) from None
     out = []
     for r in raw:
         start = first_token(source, r.stmt_location or 0)
@@ -61,6 +61,14 @@ def split(source: str, path: str = "<sql>") -> tuple[Statement, ...]:
             )
         )
     return tuple(out)
+
+
+def _one_line(message: str) -> str:
+    """PostgreSQL's message without the rest of the file: `at or near "<token>` is cut at its line end."""
+    first, _, rest = message.partition("\n")
+    if not rest:
+        return first
+    return first + ('…"' if ' at or near "' in first else "…")
 
 
 def first_token(source: str, offset: int) -> int:
