@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _corpus() -> list[str]:
     texts = [p.read_text() for p in sorted((REPO / "studio" / "demo" / "migrations").glob("*.sql"))]
     texts += [p.read_text() for p in sorted((REPO / "tests" / "cases").glob("*/*.sql"))]
-    texts += re.findall(r"```sql\n(.*?)```", (REPO / "docs" / "hazards.md").read_text(), re.S)
+    texts += re.findall(r"```sql\n(.*?)```", (REPO / "docs" / "hazards.md").read_text(), re.DOTALL)
     return [t for t in texts if t.strip()]
 
 
