@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from pathlib import Path
@@ -377,17 +378,18 @@ def _writes(url: str) -> Any:
     return run(schema_of(url)), history, rows
 
 
-@pytest.mark.parametrize("how", ["read-only-role", "default-transaction-read-only"])
-def test_read_only_commands_never_write(db_url: str, pg: Cluster, tmp_path: Path, how: str) -> None:
+@contextlib.contextmanager
+def _read_only_target(
+    db_url: str, pg: Cluster, tmp_path: Path, how: str
+) -> Iterator[tuple[Path, str]]:
+    """A project one migration behind its target, reached read-only: (project, URL to use)."""
     project = make_project(tmp_path / "project", schema="schema.sql", dev_url=pg.url())
     (project / "schema.sql").write_text(DECLARED)
     write(project / "migrations", "20250401000001", "items", DECLARED.split(";")[0] + ";\n")
     write(project / "migrations", "20250401000002", "pending", "CREATE TABLE pending (a int);\n")
     admin_env = clean_env(tmp_path / "cache", DATABASE_URL=db_url)
-    assert (
-        studio("migrate", "--yes", "--to", "20250401000001", cwd=project, env=admin_env).returncode
-        == 0
-    )
+    r = studio("migrate", "--yes", "--to", "20250401000001", cwd=project, env=admin_env)
+    assert r.returncode == 0, r.stderr
     execute(db_url, "INSERT INTO items VALUES (1, 'one', 1)")
     dbname = db_url.rsplit("/", 1)[1]
     role = f"reader_{dbname}"
@@ -404,6 +406,21 @@ def test_read_only_commands_never_write(db_url: str, pg: Cluster, tmp_path: Path
     else:
         execute(db_url, f"ALTER DATABASE {dbname} SET default_transaction_read_only = on")
     try:
+        yield project, url
+    finally:
+        if how == "read-only-role":
+            execute(db_url, f"DROP OWNED BY {role} CASCADE; DROP ROLE {role}")
+        else:
+            execute(
+                db_url,
+                f"BEGIN READ WRITE; ALTER DATABASE {dbname} RESET default_transaction_read_only; "
+                "COMMIT",
+            )
+
+
+@pytest.mark.parametrize("how", ["read-only-role", "default-transaction-read-only"])
+def test_read_only_commands_never_write(db_url: str, pg: Cluster, tmp_path: Path, how: str) -> None:
+    with _read_only_target(db_url, pg, tmp_path, how) as (project, url):
         env = clean_env(tmp_path / "cache", DATABASE_URL=url)
         before = _writes(db_url)
         for args in READ_ONLY:
@@ -417,15 +434,35 @@ def test_read_only_commands_never_write(db_url: str, pg: Cluster, tmp_path: Path
             r, "read-only transaction" if how != "read-only-role" else "privilege"
         )
         assert _writes(db_url) == before
-    finally:
-        if how == "read-only-role":
-            execute(db_url, f"DROP OWNED BY {role} CASCADE; DROP ROLE {role}")
-        else:
-            execute(
-                db_url,
-                f"BEGIN READ WRITE; ALTER DATABASE {dbname} RESET default_transaction_read_only; "
-                "COMMIT",
-            )
+
+
+@pytest.mark.parametrize("how", ["read-only-role", "default-transaction-read-only"])
+def test_studio_browsing_never_writes(
+    db_url: str, pg: Cluster, tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The studio opened on the same read-only target: both sides, the diff and the history load."""
+    from studio.config import load
+    from studio.tui.app import StudioApp
+    from studio.tui.options import StudioOptions
+
+    async def browse(app: StudioApp) -> str:
+        async with app.run_test(size=(140, 45)) as pilot:
+            for _ in range(60):  # let the workers read both sides and the drift (bounded)
+                await pilot.pause(0.1)
+                running = [w for w in app.workers if w.is_running and w.group != "monitor"]
+                if not running and app.overview is not None and app.drift_report is not None:
+                    break
+            assert app.overview is not None and app.drift_error is None, app.drift_error
+            return str(app.export_screenshot()).replace("&#160;", " ")
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with _read_only_target(db_url, pg, tmp_path, how) as (project, url):
+        before = _writes(db_url)
+        screen = run(browse(StudioApp(StudioOptions(settings=load(project, db_override=url)))))
+        for word in ("permission denied", "read-only transaction", "error"):
+            assert word not in screen.lower(), word
+        assert "1 pending" in screen
+        assert _writes(db_url) == before
 
 
 # --- production patterns ---------------------------------------------------------------------------------------
