@@ -53,7 +53,6 @@ def declared(ctx: Context, n: int) -> None:
         ("Alembic", ctx.alembic, (n, base, five(n), mc, mb)),
         ("our diff, declared vs live", ctx.ours_declared, (n, base, changed, five(n), mc)),
         ("materialization", ctx.materialize, (n, mc)),
-        ("materialization parts", ctx.materialize_parts, (n, mc)),
         ("our diff()", ctx.pure_diff, (n, base, changed, five(n), "diff_pure")),
     ):
         try:
@@ -100,8 +99,14 @@ def section(ctx: Context, n: int, m: int) -> list[str]:
         f"| `diff` process, cached materialization | {t('diff_cached', n)} | {t('alembic_process', n)} | {r('alembic_process', 'diff_cached', n)} |",
         f"| `diff` process, cold (dev server started and stopped by the process) | {t('diff_cold', n)} | {t('alembic_process', n)} | {r('alembic_process', 'diff_cold', n)} |",
         f"| `diff` process, cold, dev server already up | {t('diff_cold_up', n)} | {t('alembic_process', n)} | {r('alembic_process', 'diff_cold_up', n)} |",
-        f"| materializing the models in-process, cold (dev server up) | {t('materialize_cold', n)} | | |",
-        f"| materializing the models in-process, cached | {t('materialize_cached', n)} | | |",
+        f"| materializing the models (`sources.load()` in a fresh process), cold, dev server up | {t('materialize_cold', n)} | | |",
+        f"| materializing the models (`sources.load()`), cached | {t('materialize_cached', n)} | | |",
+        (
+            "| where a cold materialization's time goes | import of the models"
+            f" {t('materialize_import', n)}, DDL compiled {t('materialize_compile', n)}, throwaway"
+            f" database {t('materialize_createdb', n)}, DDL run {t('materialize_ddl', n)}, read back"
+            f" {t('materialize_introspect', n)} | | |"
+        ),
         f"| `diff()` alone (pure), the 5 changes | {t('diff_pure', n)} | {t('alembic_first', n)} (in-process compare, reflection included) | |",
         "",
         (

@@ -18,6 +18,7 @@ import compileall
 import json
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,69 +277,29 @@ class Context:
         self.verdict(key, n, judge(items, cs), f"{len(out['changes'])} changes; {applied}")
 
     def materialize(self, n: int, module: str) -> None:
-        """In-process `sources.load()` of the models: cold (dev server up) and cached."""
-        from studio import config, sources
+        """`sources.load()` of the models timed inside a fresh process: cold, cached, and in parts."""
+        self.dev_up()  # the dev server is up: these rows time the materialization itself
+        argv = [sys.executable, "-m", "bench.materialize_once", str(self.project), module]
+        repo = Path(__file__).resolve().parent.parent
 
-        self.dev_up()
-        settings = config.load(self.project)
-        source = sources.parse_source(module, settings)
-        old = os.environ.get("XDG_CACHE_HOME")
-        try:
-            for label, cold in (("materialize_cold", True), ("materialize_cached", False)):
-                load, samples = os.getloadavg()[0], []
-                os.environ["XDG_CACHE_HOME"] = str(self.work / "cache-materialize")
-                for i in range(self.runs + 1):
-                    if cold:
-                        shutil.rmtree(self.work / "cache-materialize", ignore_errors=True)
-                    started = time.perf_counter()
-                    loaded = asyncio.run(sources.load(source, settings))
-                    took = time.perf_counter() - started
-                    assert loaded.cached is not cold, (label, loaded.cached)
-                    if i:
-                        samples.append(took)
-                self.put(label, n, median_of(samples, load))
-        finally:
-            if old is None:
-                os.environ.pop("XDG_CACHE_HOME", None)
-            else:
-                os.environ["XDG_CACHE_HOME"] = old
+        def once(env: dict[str, str], mode: str) -> dict[str, Any]:
+            out: dict[str, Any] = json.loads(run_output([*argv, mode], env=env, cwd=repo))
+            return out
 
-    def materialize_parts(self, n: int, module: str) -> None:
-        """Where a cold materialization's time goes: import, DDL compile, database, DDL, reading back."""
-        from studio import config, sources
-        from studio.introspect import introspect
-
-        self.dev_up()
-        settings = config.load(self.project)
-        source = sources.parse_source(module, settings)
-        parts: dict[str, list[float]] = {}
         load = os.getloadavg()[0]
-
-        async def once() -> None:
-            started = time.perf_counter()
-            sources.import_metadata(module, self.project)  # a fresh import each time
-            imported = time.perf_counter()
-            batches, _ = sources._sqlalchemy_ddl(source, settings)  # import again + compile
-            compiled = time.perf_counter()
-            async with sources.dev_database(settings, self.binaries.major) as conn:
-                created = time.perf_counter()
-                await sources.run_batches(conn, batches)
-                ran = time.perf_counter()
-                await introspect(conn, None)
-                read = time.perf_counter()
-            for key, seconds in (
-                ("materialize_import", imported - started),
-                ("materialize_compile", (compiled - imported) - (imported - started)),
-                ("materialize_createdb", created - compiled),
-                ("materialize_ddl", ran - created),
-                ("materialize_introspect", read - ran),
-            ):
-                parts.setdefault(key, []).append(seconds)
-
-        for _ in range(self.runs):
-            asyncio.run(once())
-        for key, samples in parts.items():
-            self.put(key, n, median_of(samples, load))
+        cold = [once(self.ours_env(self.fresh_cache()), "total") for _ in range(self.runs)]
+        assert not any(o["cached"] for o in cold)
+        self.put("materialize_cold", n, median_of([o["seconds"] for o in cold], load))
+        env = self.ours_env(self.work / "cache-materialize")
+        once(env, "total")  # fills the cache
+        load = os.getloadavg()[0]
+        cached = [once(env, "total") for _ in range(self.runs)]
+        assert all(o["cached"] for o in cached)
+        self.put("materialize_cached", n, median_of([o["seconds"] for o in cached], load))
+        load = os.getloadavg()[0]
+        parts = [once(env, "parts") for _ in range(self.runs)]
+        for part in ("import", "compile", "createdb", "ddl", "introspect"):
+            self.put(f"materialize_{part}", n, median_of([p[part] for p in parts], load))
 
     def pure_diff(self, n: int, url_a: str, url_b: str, cs: ChangeSet, key: str) -> None:
         """`diff()` alone (no I/O) on the two databases' Schemas, in-process; verdict on its SQL."""

@@ -1,0 +1,72 @@
+"""One materialization of a declared SQLAlchemy source, timed inside a fresh process.
+
+    python -m bench.materialize_once PROJECT module:attr total
+        `sources.load()` as `diff` runs it (the cache in $XDG_CACHE_HOME is used
+        when it holds the schema): prints {"seconds", "cached"}
+    python -m bench.materialize_once PROJECT module:attr parts
+        the same work cut in parts, the cache left out: importing the models,
+        compiling their DDL, creating the throwaway database, running the DDL,
+        reading it back; prints {"import", "compile", "createdb", "ddl", "introspect"}
+
+A fresh process each time, as a user's command has: timing repeated loads in
+one long-lived process would also time the SQLAlchemy registries of every
+earlier import of the same models. The interpreter's start and the import of
+`studio` are not in the figures (the whole-process `diff` rows have them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+from studio import config, sources
+from studio.introspect import introspect
+
+
+async def parts(project: Path, spec: str) -> dict[str, float]:
+    """The parts of a cold materialization, in seconds."""
+    settings = config.load(project)
+    source = sources.parse_source(spec, settings)
+    started = time.perf_counter()
+    metadatas = sources.import_metadata(spec, project)
+    imported = time.perf_counter()
+    # compile from the metadata just imported, not from a second import
+    sources.import_metadata = lambda *_: metadatas  # type: ignore[assignment]
+    batches, _ = sources._sqlalchemy_ddl(source, settings)
+    compiled = time.perf_counter()
+    async with sources.dev_database(settings) as conn:
+        created = time.perf_counter()
+        await sources.run_batches(conn, batches)
+        ran = time.perf_counter()
+        await introspect(conn, None)
+        read = time.perf_counter()
+    return {
+        "import": imported - started,
+        "compile": compiled - imported,
+        "createdb": created - compiled,
+        "ddl": ran - created,
+        "introspect": read - ran,
+    }
+
+
+async def total(project: Path, spec: str) -> dict[str, object]:
+    """One `sources.load()`, in seconds, and whether the cache answered."""
+    settings = config.load(project)
+    source = sources.parse_source(spec, settings)
+    started = time.perf_counter()
+    loaded = await sources.load(source, settings)
+    return {"seconds": time.perf_counter() - started, "cached": loaded.cached}
+
+
+def main() -> None:
+    """Command line entry point."""
+    project, spec, mode = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+    run = parts if mode == "parts" else total
+    print(json.dumps(asyncio.run(run(project, spec))))
+
+
+if __name__ == "__main__":
+    main()
