@@ -20,7 +20,8 @@ size), and writes bench/RESULTS.md (figures, ratios of this run, exponents,
 memory peaks, machine, versions, plus bench/results/online.md and
 bench/results/backfill.md when present) and bench/scaling.svg.
 
-    python -m bench [--quick] [--runs 3] [--sizes 100,1000,3000] [--drizzle-cap 90] [--major 18]
+    python -m bench [--quick] [--runs 3] [--sizes 100,1000,3000] [--drizzle-cap 90]
+                    [--generate-cap 240] [--major 18]
     python -m bench --report-only    # rewrite RESULTS.md from bench/results/figures.json
 """
 
@@ -83,6 +84,12 @@ def main(argv: list[str] | None = None) -> None:
         "--major", type=int, default=None, help="PostgreSQL major version (default: embedded)"
     )
     p.add_argument(
+        "--generate-cap",
+        type=float,
+        default=240.0,
+        help="seconds before our `generate` of the first N-table migration is stopped",
+    )
+    p.add_argument(
         "--report-only",
         action="store_true",
         help="rewrite bench/RESULTS.md from the last run's bench/results/figures.json (measures nothing)",
@@ -110,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     peers = peers_mod.ensure()
     work = Path(tempfile.mkdtemp(prefix="bench-all-"))
     ctx = make_context(args.runs, work, peers, args.major, args.drizzle_cap)
+    ctx.generate_cap = args.generate_cap
     for name, problem in peers.problems.items():
         ctx.notes[name] = problem
     try:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import re
 import subprocess
-import time
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -123,14 +121,3 @@ def dump_difference(pg_dump: str, url_a: str, url_b: str) -> list[str]:
         for ln in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
         if ln.startswith(("+", "-")) and not ln.startswith(("+++", "---"))
     ]
-
-
-def normalize_fk_names(lines: list[str]) -> list[str]:
-    """Drop lines that differ only by a foreign key's name (drizzle names its own)."""
-    return [ln for ln in lines if not re.search(r"_fk\b|_fkey\b", ln)]
-
-
-def wait_quiet(seconds: float = 0.0) -> None:
-    """Let the server settle a moment between heavy steps."""
-    if seconds:
-        time.sleep(seconds)

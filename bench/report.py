@@ -60,6 +60,10 @@ ROWS: list[tuple[str, str]] = [
         "**ours** `generate --dry-run` (migrations replayed vs models), cold, dev server started by the process",
     ),
     ("generate_cached", "**ours** `generate --dry-run`, cached"),
+    (
+        "generate_initial",
+        "**ours** `generate` of the first migration (all N tables, empty migrations folder; 1 run, capped)",
+    ),
     ("drizzle_pull", "e. drizzle-kit `pull` (process)"),
     (
         "drizzle_generate",
