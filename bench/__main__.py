@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import signal
 import sys
@@ -139,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         ctx.dev_down()
         ctx.cluster.stop()
+        shutil.rmtree(os.environ["STUDIO_DEVDB_DIR"], ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
     plot = report.plot(ctx, sizes)
     elapsed = time.perf_counter() - started

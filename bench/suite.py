@@ -443,10 +443,12 @@ def make_context(
 ) -> Context:
     """The bench cluster started (or reused), our tool's dev clusters under `work`."""
     # our processes (and in-process loads) find their dev cluster here, not in a developer's folder
-    os.environ["STUDIO_DEVDB_DIR"] = str(work / "devdb")
+    # on tmpfs when there is room, as a user's dev cluster is (studio.devdb.dev_cluster)
+    devdir = (devdb.tmpfs_parent() or work) / f"schema-studio-bench-devdb-{os.getpid()}"
+    os.environ["STUDIO_DEVDB_DIR"] = str(devdir)
     # as root, the dev server runs as another user, who must traverse the scratch folder
     work.chmod(0o711)
-    (work / "devdb").mkdir(mode=0o711, parents=True, exist_ok=True)
+    devdir.mkdir(mode=0o711, parents=True, exist_ok=True)
     binaries = devdb.find_binaries(major)
     # a cluster of its own: other benches start and stop `bench-pg<major>` as they run
     name = f"bench-compare-pg{binaries.major}"

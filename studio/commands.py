@@ -128,7 +128,7 @@ async def load_pair(
     A live side is read first so a declared side is materialized on a dev
     server of the same PostgreSQL major version.
     """
-    from studio.sources import SourceKind, declared_source, load, parse_source
+    from studio.sources import SourceKind, declared_source, live_connection, load, parse_source, read_live
 
     old_src = parse_source(from_spec, settings) if from_spec else parse_source(settings.database_url() or "", settings)
     new_src = parse_source(to_spec, settings) if to_spec else declared_source(settings)
@@ -138,17 +138,18 @@ async def load_pair(
             load(new_src, settings, with_privileges=with_privileges),
         )
         return old, new
-    live = [s for s in (old_src, new_src) if s.kind is SourceKind.URL]
-    major = None
-    loaded: dict[int, Loaded] = {}
-    if live:
-        first = await load(live[0], settings, with_privileges=with_privileges)
-        loaded[id(live[0])] = first
-        major = first.server_version // 10000
-    for src in (old_src, new_src):
-        if id(src) not in loaded:
-            loaded[id(src)] = await load(src, settings, major=major, with_privileges=with_privileges)
-    return loaded[id(old_src)], loaded[id(new_src)]
+    live = next((s for s in (old_src, new_src) if s.kind is SourceKind.URL), None)
+    if live is None:
+        old = await load(old_src, settings, with_privileges=with_privileges)
+        return old, await load(new_src, settings, with_privileges=with_privileges)
+    declared = new_src if live is old_src else old_src
+    async with live_connection(live, settings) as (conn, version):
+        # the live side is read while the declared one materializes (the models import meanwhile)
+        read, made = await asyncio.gather(
+            read_live(conn, live, settings, version, with_privileges),
+            load(declared, settings, major=version // 10000, with_privileges=with_privileges),
+        )
+    return (read, made) if live is old_src else (made, read)
 
 
 async def diff_sources(

@@ -193,6 +193,25 @@ def _private_dir(path: Path, mode: int) -> Path:
     return path
 
 
+# tmpfs holds the dev cluster only with this much room to spare (Docker's default /dev/shm is 64 MB)
+_MIN_TMPFS_FREE = 1 << 30
+
+
+def tmpfs_parent() -> Path | None:
+    """`/dev/shm` when it is a writable tmpfs with room, else None.
+
+    A throwaway cluster there creates and drops databases and files without a
+    disk: the 1,000-table benchmark schema runs its DDL in 1.4 s there against
+    2.5-4.8 s on this machine's disk, with fsync off on both.
+    """
+    shm = Path("/dev/shm")
+    with contextlib.suppress(OSError):
+        st = os.statvfs(shm)
+        if os.access(shm, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize >= _MIN_TMPFS_FREE:
+            return shm
+    return None
+
+
 def clusters_root(parent: Path | None = None) -> Path:
     """The folder of this user's clusters: `<tmp>/schema-studio-<uid>`.
 
@@ -559,6 +578,11 @@ def discard(name: str, root: Path | None = None) -> None:
 
 
 def dev_cluster(major: int | None = None) -> Cluster:
-    """The dev cluster `dev-pg<major>` on the best binaries for `major`, started or reused."""
+    """The dev cluster `dev-pg<major>` on the best binaries for `major`, started or reused.
+
+    It lives in `$STUDIO_DEVDB_DIR` when that is set, else on tmpfs when there
+    is room (it holds only throwaway databases), else in the temp folder.
+    """
     b = find_binaries(major)
-    return Cluster.ensure(f"dev-pg{b.major}", b)
+    parent = None if os.environ.get("STUDIO_DEVDB_DIR") else tmpfs_parent()
+    return Cluster.ensure(f"dev-pg{b.major}", b, root=clusters_root(parent))

@@ -34,8 +34,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a core coroutine from a command."""
-    return asyncio.run(coro)
+    """Run a core coroutine from a command.
+
+    The main task returns nothing: on its way out, asyncio.run restores the
+    SIGINT handler, and `signal.signal` formats the replaced handler (which
+    holds the task, whose repr holds its result) into an error message it
+    then discards. With two 1,000-table schemas in the result that repr took
+    0.17 to 0.27 s of every command.
+    """
+    box: list[T] = []
+
+    async def main() -> None:
+        box.append(await coro)
+
+    asyncio.run(main())
+    return box[0]
 
 
 def warn(message: str) -> None:

@@ -1,0 +1,120 @@
+"""Materializing declared sources: streamed in groups, named failures, the collector resumed.
+
+A SQLAlchemy source's DDL runs on the dev server as it is compiled, a few
+hundred statements per round trip; these tests hold that to what one script
+of the same statements gives, and check what happens when a statement in a
+later group fails or cannot run in a transaction.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+
+from studio import sources
+from studio.config import Settings
+from studio.errors import SourceError
+
+
+def _models(n: int, bad_at: int | None = None) -> str:
+    """`n` tables chained by foreign keys, an enum, indexes; table `bad_at` with a default that fails."""
+    lines = [
+        "from sqlalchemy import BigInteger, Enum, ForeignKey, Identity, Index, Integer, String, text",
+        "from sqlalchemy.orm import DeclarativeBase, mapped_column",
+        "",
+        "class Base(DeclarativeBase):",
+        "    pass",
+        "",
+        "STATE = Enum('new', 'done', name='state', metadata=Base.metadata)",
+    ]
+    for i in range(1, n + 1):
+        default = "text('no_such_function()')" if i == bad_at else "text('0')"
+        parent = f", ForeignKey('t{i - 1:04}.id', ondelete='CASCADE')" if i > 1 else ""
+        lines += [
+            "",
+            f"class T{i:04}(Base):",
+            f"    __tablename__ = 't{i:04}'",
+            f"    __table_args__ = (Index('t{i:04}_code_idx', 'code'),)",
+            "    id = mapped_column(BigInteger, Identity(), primary_key=True)",
+            f"    parent_id = mapped_column(BigInteger{parent})",
+            "    code = mapped_column(String(20), nullable=False, unique=True)",
+            f"    n = mapped_column(Integer, nullable=False, server_default={default})",
+            "    state = mapped_column(STATE, nullable=False, server_default='new')",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _project(tmp_path: Path, text: str, package: str) -> Path:
+    (tmp_path / package).mkdir()
+    (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / package / "models.py").write_text(text)
+    return tmp_path
+
+
+def _settings(tmp_path: Path, dev_url: str) -> Settings:
+    return Settings(root=tmp_path, dev_url=dev_url)
+
+
+def _ddl(source: sources.Source, settings: Settings) -> list[str]:
+    """The statements the SQLAlchemy producer emits, in order."""
+    emitted: list[sources.Batch] = []
+    sources._sqlalchemy_ddl(source, settings, emitted.append)
+    return [script for script, _, _ in emitted]
+
+
+async def test_streamed_groups_give_what_one_script_gives(tmp_path: Path, db_url: str) -> None:
+    # 150 tables: 1 enum + 150 tables + 150 indexes = 301 statements, two round trips and a bit
+    project = _project(tmp_path, _models(150), "streamapp")
+    settings = _settings(project, db_url)
+    source = sources.parse_source("streamapp.models:Base", settings)
+    statements = _ddl(source, settings)
+    assert len(statements) > sources._GROUP
+    streamed = await sources.load(source, settings, use_cache=False)
+    (project / "one.sql").write_text(";\n".join(statements) + ";\n")
+    whole = await sources.load(sources.parse_source("one.sql", settings), settings, use_cache=False)
+    assert streamed.schema == whole.schema
+    assert len(streamed.schema.tables) == 150
+    assert streamed.declared_schemas == ("public",)
+
+
+async def test_failure_in_a_later_group_names_its_statement(tmp_path: Path, db_url: str) -> None:
+    project = _project(tmp_path, _models(150, bad_at=120), "badapp")
+    settings = _settings(project, db_url)
+    source = sources.parse_source("badapp.models:Base", settings)
+    with pytest.raises(SourceError) as e:
+        await sources.load(source, settings, use_cache=False)
+    assert "function no_such_function() does not exist" in e.value.message
+    assert "(in: CREATE TABLE t0120 (" in e.value.message
+    assert e.value.message.startswith("badapp.models:Base")
+
+
+async def test_statement_outside_a_transaction_among_others(tmp_path: Path, db_url: str) -> None:
+    # files run in name order; b.sql cannot run in a transaction block, a.sql and c.sql can
+    folder = tmp_path / "schema"
+    folder.mkdir()
+    (folder / "a.sql").write_text("CREATE TABLE a (id int PRIMARY KEY, v text);\n")
+    (folder / "b.sql").write_text("CREATE INDEX CONCURRENTLY a_v_idx ON a (v);\n")
+    (folder / "c.sql").write_text("CREATE TABLE c (id int REFERENCES a);\nCREATE INDEX c_id_idx ON c (id);\n")
+    settings = _settings(tmp_path, db_url)
+    loaded = await sources.load(sources.parse_source(str(folder), settings), settings, use_cache=False)
+    tables = {t.name: t for t in loaded.schema.tables.values()}
+    assert set(tables) == {"a", "c"}
+    assert {i.name for i in tables["a"].indexes} >= {"a_v_idx"}
+    assert {i.name for i in tables["c"].indexes} == {"c_id_idx"}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+async def test_collector_is_as_it_was_after_a_load(tmp_path: Path, db_url: str, enabled: bool) -> None:
+    project = _project(tmp_path, _models(3), f"gcapp{int(enabled)}")
+    settings = _settings(project, db_url)
+    source = sources.parse_source(f"gcapp{int(enabled)}.models:Base", settings)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        await sources.load(source, settings, use_cache=False)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+        gc.unfreeze()
