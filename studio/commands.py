@@ -128,7 +128,14 @@ async def load_pair(
     A live side is read first so a declared side is materialized on a dev
     server of the same PostgreSQL major version.
     """
-    from studio.sources import SourceKind, declared_source, live_connection, load, parse_source, read_live
+    from studio.sources import (
+        SourceKind,
+        declared_source,
+        live_connection,
+        load,
+        parse_source,
+        read_live,
+    )
 
     old_src = parse_source(from_spec, settings) if from_spec else parse_source(settings.database_url() or "", settings)
     new_src = parse_source(to_spec, settings) if to_spec else declared_source(settings)

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator
 
 SCRAM_PASSWORD = "studio-test-secret"  # the scram cluster's superuser password
-_MIN_TMPFS_FREE = 1 << 30
 
 
 def _run(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -64,12 +63,7 @@ def _clusters_parent() -> Path | None:
     """Where test clusters live: tmpfs when it has room (CREATE DATABASE is 5-10x faster)."""
     if os.environ.get("STUDIO_DEVDB_DIR"):
         return None  # clusters_root() honours it
-    shm = Path("/dev/shm")
-    with contextlib.suppress(OSError):
-        st = os.statvfs(shm)
-        if os.access(shm, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize >= _MIN_TMPFS_FREE:
-            return shm
-    return None
+    return devdb.tmpfs_parent()
 
 
 class _Pool:
