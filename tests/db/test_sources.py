@@ -61,7 +61,7 @@ def _ddl(source: sources.Source, settings: Settings) -> list[str]:
     """The statements the SQLAlchemy producer emits, in order."""
     emitted: list[sources.Batch] = []
     sources._sqlalchemy_ddl(source, settings, emitted.append)
-    return [script for script, _, _ in emitted]
+    return [batch.script for batch in emitted]
 
 
 async def test_streamed_groups_give_what_one_script_gives(tmp_path: Path, db_url: str) -> None:
@@ -118,3 +118,39 @@ async def test_collector_is_as_it_was_after_a_load(tmp_path: Path, db_url: str, 
     finally:
         (gc.enable if was else gc.disable)()
         gc.unfreeze()
+
+
+def _tables_sql(n: int, bad_at: int | None = None) -> str:
+    """`n` tables of two statements each, each statement starting on its own line."""
+    out = []
+    for i in range(1, n + 1):
+        ref = "no_such_table" if i == bad_at else "t0001"
+        fk = f" REFERENCES {ref} (id)" if i > 1 else ""
+        out.append(f"-- table {i}\nCREATE TABLE t{i:04} (\n  id int PRIMARY KEY,\n  p int{fk}\n);\n")
+        out.append(f"CREATE INDEX t{i:04}_p_idx ON t{i:04} (p);\n")
+    return "".join(out)
+
+
+async def test_big_sql_file_runs_in_groups_and_names_the_line(tmp_path: Path, db_url: str) -> None:
+    settings = _settings(tmp_path, db_url)
+    (tmp_path / "schema.sql").write_text(_tables_sql(150))
+    batches = sources._sql_batches((tmp_path / "schema.sql").read_text(), "schema.sql")
+    assert len(batches) == 300  # split: one batch per statement
+    loaded = await sources.load(sources.parse_source("schema.sql", settings), settings, use_cache=False)
+    assert len(loaded.schema.tables) == 150
+    # table 140's comment is on line 1 + 139 * 6, its CREATE TABLE (no position for this error) below
+    (tmp_path / "schema.sql").write_text(_tables_sql(150, bad_at=140))
+    with pytest.raises(SourceError) as e:
+        await sources.load(sources.parse_source("schema.sql", settings), settings, use_cache=False)
+    assert e.value.message.endswith(
+        f'schema.sql:{139 * 6 + 2}: relation "no_such_table" does not exist (in: CREATE TABLE t0140 ()'
+    )
+
+
+async def test_big_sql_file_with_transaction_control_runs_whole(tmp_path: Path, db_url: str) -> None:
+    settings = _settings(tmp_path, db_url)
+    script = "BEGIN;\nSET LOCAL lock_timeout = '1s';\n" + _tables_sql(150) + "COMMIT;\n"
+    (tmp_path / "schema.sql").write_text(script)
+    assert len(sources._sql_batches(script, "schema.sql")) == 1
+    loaded = await sources.load(sources.parse_source("schema.sql", settings), settings, use_cache=False)
+    assert len(loaded.schema.tables) == 150
