@@ -257,11 +257,12 @@ def verdicts(ctx: Context, sizes: list[int]) -> list[str]:
 
 
 def section_file(path: Path, title: str, missing: str) -> list[str]:
-    """An earlier bench's own report, included as it is (its headings pushed one level down)."""
+    """An earlier bench's own report, included as it is (its headings pushed below `title`)."""
     if not path.is_file():
         return [f"## {title}", "", missing, ""]
     text = path.read_text().strip().splitlines()
-    body = [("#" + ln if ln.startswith("#") else ln) for ln in text]
+    top = min((len(ln) - len(ln.lstrip("#")) for ln in text if ln.startswith("#")), default=3)
+    body = [("#" * (3 - top) + ln if ln.startswith("#") else ln) for ln in text]
     return [
         f"## {title}",
         "",
