@@ -25,10 +25,11 @@ import re
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import asyncpg
 
@@ -263,15 +264,50 @@ async def dev_database_url(settings: Settings, major: int | None = None) -> Asyn
         async with _throwaway_on(settings.dev_url, settings) as url:
             yield url
         return
-    from studio.devdb import dev_cluster
-
-    cluster = await asyncio.to_thread(dev_cluster, major or None)
+    lease = await _DevLease.take(major or None)
     try:
-        async with cluster.throwaway("ss_declared") as url:
+        async with lease.cluster.throwaway("ss_declared") as url:
             yield url
     finally:
-        if cluster.started_by_us:
-            await _stop_if_idle(cluster)
+        await lease.give_back()
+
+
+class _DevLease:
+    """The dev cluster as this event loop's loads share it.
+
+    Loads running side by side (the replay of the migrations and the models'
+    materialization of `generate`) use one server: the first starts it, the
+    last stops it if this process started it. Taking and giving back are
+    serialized, so the server is never stopped under a load that just took it.
+    """
+
+    _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int | None, _DevLease]]] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, major: int | None) -> None:
+        self.major = major
+        self.lock = asyncio.Lock()
+        self.users = 0
+        self.cluster: Any = None
+
+    @classmethod
+    async def take(cls, major: int | None) -> _DevLease:
+        leases = cls._by_loop.setdefault(asyncio.get_running_loop(), {})
+        lease = leases.setdefault(major, cls(major))
+        async with lease.lock:
+            if lease.users == 0:
+                from studio.devdb import dev_cluster
+
+                lease.cluster = await asyncio.to_thread(dev_cluster, major)
+            lease.users += 1
+        return lease
+
+    async def give_back(self) -> None:
+        async with self.lock:
+            self.users -= 1
+            if self.users == 0 and self.cluster.started_by_us:
+                await _stop_if_idle(self.cluster)
 
 
 async def _stop_if_idle(cluster: Any) -> None:

@@ -96,9 +96,13 @@ async def test_statement_outside_a_transaction_among_others(tmp_path: Path, db_u
     folder.mkdir()
     (folder / "a.sql").write_text("CREATE TABLE a (id int PRIMARY KEY, v text);\n")
     (folder / "b.sql").write_text("CREATE INDEX CONCURRENTLY a_v_idx ON a (v);\n")
-    (folder / "c.sql").write_text("CREATE TABLE c (id int REFERENCES a);\nCREATE INDEX c_id_idx ON c (id);\n")
+    (folder / "c.sql").write_text(
+        "CREATE TABLE c (id int REFERENCES a);\nCREATE INDEX c_id_idx ON c (id);\n"
+    )
     settings = _settings(tmp_path, db_url)
-    loaded = await sources.load(sources.parse_source(str(folder), settings), settings, use_cache=False)
+    loaded = await sources.load(
+        sources.parse_source(str(folder), settings), settings, use_cache=False
+    )
     tables = {t.name: t for t in loaded.schema.tables.values()}
     assert set(tables) == {"a", "c"}
     assert {i.name for i in tables["a"].indexes} >= {"a_v_idx"}
@@ -106,7 +110,9 @@ async def test_statement_outside_a_transaction_among_others(tmp_path: Path, db_u
 
 
 @pytest.mark.parametrize("enabled", [True, False])
-async def test_collector_is_as_it_was_after_a_load(tmp_path: Path, db_url: str, enabled: bool) -> None:
+async def test_collector_is_as_it_was_after_a_load(
+    tmp_path: Path, db_url: str, enabled: bool
+) -> None:
     project = _project(tmp_path, _models(3), f"gcapp{int(enabled)}")
     settings = _settings(project, db_url)
     source = sources.parse_source(f"gcapp{int(enabled)}.models:Base", settings)
@@ -126,7 +132,9 @@ def _tables_sql(n: int, bad_at: int | None = None) -> str:
     for i in range(1, n + 1):
         ref = "no_such_table" if i == bad_at else "t0001"
         fk = f" REFERENCES {ref} (id)" if i > 1 else ""
-        out.append(f"-- table {i}\nCREATE TABLE t{i:04} (\n  id int PRIMARY KEY,\n  p int{fk}\n);\n")
+        out.append(
+            f"-- table {i}\nCREATE TABLE t{i:04} (\n  id int PRIMARY KEY,\n  p int{fk}\n);\n"
+        )
         out.append(f"CREATE INDEX t{i:04}_p_idx ON t{i:04} (p);\n")
     return "".join(out)
 
@@ -136,7 +144,9 @@ async def test_big_sql_file_runs_in_groups_and_names_the_line(tmp_path: Path, db
     (tmp_path / "schema.sql").write_text(_tables_sql(150))
     batches = sources._sql_batches((tmp_path / "schema.sql").read_text(), "schema.sql")
     assert len(batches) == 300  # split: one batch per statement
-    loaded = await sources.load(sources.parse_source("schema.sql", settings), settings, use_cache=False)
+    loaded = await sources.load(
+        sources.parse_source("schema.sql", settings), settings, use_cache=False
+    )
     assert len(loaded.schema.tables) == 150
     # table 140's comment is on line 1 + 139 * 6, its CREATE TABLE (no position for this error) below
     (tmp_path / "schema.sql").write_text(_tables_sql(150, bad_at=140))
@@ -147,10 +157,64 @@ async def test_big_sql_file_runs_in_groups_and_names_the_line(tmp_path: Path, db
     )
 
 
-async def test_big_sql_file_with_transaction_control_runs_whole(tmp_path: Path, db_url: str) -> None:
+async def test_big_sql_file_with_transaction_control_runs_whole(
+    tmp_path: Path, db_url: str
+) -> None:
     settings = _settings(tmp_path, db_url)
     script = "BEGIN;\nSET LOCAL lock_timeout = '1s';\n" + _tables_sql(150) + "COMMIT;\n"
     (tmp_path / "schema.sql").write_text(script)
     assert len(sources._sql_batches(script, "schema.sql")) == 1
-    loaded = await sources.load(sources.parse_source("schema.sql", settings), settings, use_cache=False)
+    loaded = await sources.load(
+        sources.parse_source("schema.sql", settings), settings, use_cache=False
+    )
     assert len(loaded.schema.tables) == 150
+
+
+async def test_loads_side_by_side_share_one_dev_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_major: int
+) -> None:
+    import asyncio
+    import shutil
+    import tempfile
+
+    from studio import devdb
+
+    # a private clusters folder, so no other test's dev server is involved (traversable by the
+    # server's user when we are root)
+    parent = Path(tempfile.mkdtemp(prefix="ss-lease-", dir=devdb.tmpfs_parent()))
+    parent.chmod(0o711)
+    monkeypatch.setenv("STUDIO_DEVDB_DIR", str(parent))
+    started: list[devdb.Cluster] = []
+    real = devdb.dev_cluster
+
+    def counting(major: int | None = None) -> devdb.Cluster:
+        started.append(real(major))
+        return started[-1]
+
+    monkeypatch.setattr(devdb, "dev_cluster", counting)
+    try:
+        project = _project(tmp_path, _models(20), "leaseapp")
+        (project / "schema.sql").write_text(_tables_sql(20))
+        settings = Settings(root=project)
+        a, b = await asyncio.gather(
+            sources.load(
+                sources.parse_source("leaseapp.models:Base", settings),
+                settings,
+                major=pg_major,
+                use_cache=False,
+            ),
+            sources.load(
+                sources.parse_source("schema.sql", settings),
+                settings,
+                major=pg_major,
+                use_cache=False,
+            ),
+        )
+        assert len(a.schema.tables) == len(b.schema.tables) == 20
+        assert len(started) == 1  # one server for both loads
+        assert started[0].started_by_us
+        # the last load stopped it: no server runs in the private folder
+        assert not (started[0].datadir / "postmaster.pid").exists()
+    finally:
+        devdb.discard(f"dev-pg{pg_major}", devdb.clusters_root())
+        shutil.rmtree(parent, ignore_errors=True)
