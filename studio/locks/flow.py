@@ -8,7 +8,9 @@ doing more, transaction control, foreign keys without an index, and (for
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pglast import ast
@@ -22,46 +24,76 @@ from studio.locks.rules import RULES, Hit, Unit, hit
 # --- sequences of statements --------------------------------------------------------------
 
 
-def _same_tx(units: Sequence[Unit], u: Unit) -> list[Unit]:
-    return [v for v in units if v.tx == u.tx and v.in_block and v.index < u.index]
+@dataclass(slots=True)
+class _Tx:
+    """What the earlier statements of one transaction block did, gathered as the walk goes."""
+
+    last: Unit | None = None  # the latest statement of the block
+    held: set[str] = field(default_factory=set)  # relations locked against reads or writes
+    enum_values: set[str] = field(default_factory=set)  # enum values added (not yet committed)
+    # (constraint, table) of each constraint added NOT VALID
+    not_valid: set[tuple[str, str]] = field(default_factory=set)
+    # `held` sorted, and joined (None: to join again); a migration that locks
+    # table after table reports them all on every later statement
+    _held_sorted: list[str] = field(default_factory=list)
+    _held_text: str | None = ""
+
+    def add(self, u: Unit, strong: set[str]) -> None:
+        self.last = u
+        if more := strong - self.held:
+            self.held |= more
+            for relation in more:
+                insort(self._held_sorted, relation)
+            self._held_text = None
+        if isa(u.node, ast.AlterEnumStmt) and u.node.newVal and not u.node.oldVal:
+            self.enum_values.add(u.node.newVal)
+        tables = u.tables()
+        for m in u.matches:
+            if m.entry.id.endswith(".not_valid"):
+                self.not_valid.update((m.subject, t) for t in tables)
+
+    def held_text(self) -> str:
+        """The relations held, sorted and comma-separated."""
+        if self._held_text is None:
+            self._held_text = ", ".join(self._held_sorted)
+        return self._held_text
 
 
 def _sequence(units: Sequence[Unit], version: int, external: bool) -> Iterator[Hit]:
+    # One walk in statement order, each transaction block's state kept as it
+    # grows: a migration is one transaction, so rescanning the earlier
+    # statements for every statement would cost O(statements^2).
+    txs: dict[int, _Tx] = {}
+    empty = _Tx()
+    indexes = _IndexesAfter(units)
     for u in units:
-        earlier = _same_tx(units, u) if u.in_block else []
+        earlier = txs.setdefault(u.tx, _Tx()) if u.in_block else empty
+        strong = _strong(u)
         yield from _validate_same_tx(u, earlier)
         yield from _enum_value_used(u, earlier)
-        yield from _lock_held(u, earlier)
+        yield from _lock_held(u, earlier, strong)
         yield from _multiple_alter(u, earlier)
-        yield from _fk_index(u, units)
+        yield from _fk_index(u, indexes)
+        if u.in_block:
+            earlier.add(u, strong)
     yield from _transactions(units)
     if external:
         yield from _timeouts(units)
 
 
-def _validate_same_tx(u: Unit, earlier: list[Unit]) -> Iterator[Hit]:
+def _validate_same_tx(u: Unit, earlier: _Tx) -> Iterator[Hit]:
+    if not earlier.not_valid:
+        return
     if not any(i.startswith("alter_table.validate_constraint") for i in u.ids()):
         return
     name = next((m.subject for m in u.matches), "")
-    for v in earlier:
-        for m in v.matches:
-            if (
-                m.entry.id.endswith(".not_valid")
-                and m.subject == name
-                and set(v.tables()) & set(u.tables())
-            ):
-                yield hit(u, "validate-in-same-transaction", name)
-                return
+    if any((name, t) in earlier.not_valid for t in u.tables()):
+        yield hit(u, "validate-in-same-transaction", name)
 
 
-def _enum_value_used(u: Unit, earlier: list[Unit]) -> Iterator[Hit]:
-    added = {
-        v.node.newVal
-        for v in earlier
-        if isa(v.node, ast.AlterEnumStmt) and v.node.newVal and not v.node.oldVal
-    }
-    if added:
-        used = added & set(string_literals(u.node))
+def _enum_value_used(u: Unit, earlier: _Tx) -> Iterator[Hit]:
+    if earlier.enum_values:
+        used = earlier.enum_values & set(string_literals(u.node))
         for value in sorted(used):
             yield hit(u, "enum-value-used-in-transaction", repr(value))
 
@@ -74,26 +106,24 @@ def _strong(u: Unit) -> set[str]:
     }  # fmt: skip
 
 
-def _lock_held(u: Unit, earlier: list[Unit]) -> Iterator[Hit]:
-    held: set[str] = set()
-    for v in earlier:
-        held |= _strong(v)
+def _lock_held(u: Unit, earlier: _Tx, strong: set[str]) -> Iterator[Hit]:
+    held = earlier.held
     if not held:
         return
     slow = [
         f.relation for f in u.facts
         if u.existing(f.relation) and f.effect is not Effect.CATALOG and f.entry != "alter_sequence"
     ]  # fmt: skip
-    more = _strong(u) - held
+    more = strong - held
     if slow or more:
-        what = f"{', '.join(sorted(held))} held while this {'works on ' + ', '.join(slow) if slow else 'locks ' + ', '.join(sorted(more))}"
+        what = f"{earlier.held_text()} held while this {'works on ' + ', '.join(slow) if slow else 'locks ' + ', '.join(sorted(more))}"
         yield hit(u, "lock-held-across-statements", what)
 
 
-def _multiple_alter(u: Unit, earlier: list[Unit]) -> Iterator[Hit]:
-    if not isa(u.node, ast.AlterTableStmt) or not earlier:
+def _multiple_alter(u: Unit, earlier: _Tx) -> Iterator[Hit]:
+    prev = earlier.last
+    if not isa(u.node, ast.AlterTableStmt) or prev is None:
         return
-    prev = earlier[-1]
     tables = set(u.tables())
     if (
         isa(prev.node, ast.AlterTableStmt)
@@ -103,16 +133,32 @@ def _multiple_alter(u: Unit, earlier: list[Unit]) -> Iterator[Hit]:
         yield hit(u, "multiple-alter-table", ", ".join(u.tables()))
 
 
-def _fk_index(u: Unit, units: Sequence[Unit]) -> Iterator[Hit]:
+class _IndexesAfter:
+    """The last statement creating an index on each (table, first key column), looked up by position."""
+
+    def __init__(self, units: Sequence[Unit]) -> None:
+        self._units = units
+        self._by_schema: dict[str, dict[tuple[str, str | None], int]] = {}
+
+    def created_after(self, index: int, table: str, column: str, default_schema: str) -> bool:
+        """Whether a statement after `index` creates an index on `table` leading with `column`."""
+        last = self._by_schema.get(default_schema)
+        if last is None:  # unqualified names resolve against the schema the reader assumes
+            last = self._by_schema[default_schema] = {}
+            for v in self._units:
+                if isa(v.node, ast.IndexStmt) and v.node.indexParams:
+                    key = (relkey(v.node.relation, default_schema), v.node.indexParams[0].name)
+                    last[key] = max(last.get(key, v.index), v.index)
+        return last.get((table, column), index) > index
+
+
+def _fk_index(u: Unit, indexes: _IndexesAfter) -> Iterator[Hit]:
     """A foreign key with no index (known, or created later in the same file) leading with its columns."""
     for table, cols in _foreign_keys(u.node, u.context):
         if not cols or _indexed(u.context, table, cols[0]):
             continue
-        later = [
-            v for v in units if v.index > u.index
-        ]  # an index a later statement or migration creates
-        if any(isa(v.node, ast.IndexStmt) and relkey(v.node.relation, u.context.default_schema) == table
-               and v.node.indexParams and v.node.indexParams[0].name == cols[0] for v in later):  # fmt: skip
+        # an index a later statement or migration creates
+        if indexes.created_after(u.index, table, cols[0], u.context.default_schema):
             continue
         yield hit(u, "foreign-key-without-index", f"{table} ({', '.join(cols)})")
 

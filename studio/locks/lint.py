@@ -215,8 +215,9 @@ def migration_source(m: migrations.Migration, tx0: int = 0, *, report: bool = Tr
     runs: list[tuple[int, bool]] = []
     path = str(m.path)
     tx = tx0 + 1
+    transactional = m.transactional  # a walk over every step: once, not once per step
     for step in m.steps:
-        if not m.transactional:
+        if not transactional:
             tx += 1
         for st in step.statements:
             parsed = split(st.sql, path)

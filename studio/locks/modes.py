@@ -56,7 +56,7 @@ class LockMode(enum.IntEnum):
     @property
     def blocks(self) -> frozenset[Activity]:
         """What other sessions cannot do on the relation while this mode is held."""
-        return frozenset(a for a in Activity if self.conflicts_with(a.mode))
+        return _blocks(self)
 
 
 # The conflict matrix, in PostgreSQL's order: row = mode held, column = mode
@@ -87,6 +87,12 @@ def _conflict_table() -> dict[LockMode, frozenset[LockMode]]:
 
 def _conflicts(mode: LockMode) -> frozenset[LockMode]:
     return _conflict_table()[mode]
+
+
+@cache
+def _blocks(mode: LockMode) -> frozenset[Activity]:
+    # asked for every lock fact of every statement a lint or a generate analyses
+    return frozenset(a for a in Activity if mode.conflicts_with(a.mode))
 
 
 _BY_PG_NAME = {m.pg_name: m for m in LockMode}
