@@ -12,6 +12,7 @@ conservative answer when the context does not know.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,7 @@ class Context:
 
     schema: Schema | None = None
     # tables created by the same migration (or transaction): empty, and unseen by other sessions
-    new_tables: frozenset[str] = frozenset()
+    new_tables: AbstractSet[str] = frozenset()
     # session TimeZone is UTC: timestamp -> timestamptz needs no rewrite (12+)
     timezone_utc: bool = False
     # function name -> pg_proc.provolatile ('i', 's', 'v') for functions the schema defines

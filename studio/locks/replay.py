@@ -12,7 +12,7 @@ conservative answer).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 from pglast import ast
 from pglast.enums import AlterTableType as AT
@@ -21,6 +21,7 @@ from pglast.enums import ObjectType as OT
 
 from studio.locks.context import Context, _volatility
 from studio.locks.parse import deparse, format_type, is_serial, names_key, range_vars, relkey
+from studio.locks.timeline import Timeline, TimelineView
 from studio.model import (
     Column,
     Constraint,
@@ -36,6 +37,11 @@ from studio.model import (
     qualname,
 )
 from studio.model import quote_ident as qi
+
+V = TypeVar("V")
+
+# the mappings of a Schema that statements change
+_SCHEMA_MAPPINGS = ("tables", "views", "enums", "domains", "functions")
 
 _KINDS = {
     CT.CONSTR_PRIMARY: ConstraintKind.PRIMARY_KEY,
@@ -53,6 +59,11 @@ _SUFFIX = {
 }
 
 
+def _as_dict(view: TimelineView[str, V]) -> dict[str, V]:
+    """A view where a Schema says dict: only `Context` reads these schemas, through the Mapping API."""
+    return view  # type: ignore[return-value]
+
+
 def _split(key: str) -> tuple[str, str]:
     schema, _, name = key.partition(".")
     return schema.strip('"'), name.strip('"')
@@ -65,6 +76,22 @@ class Replay:
         self.context = context or Context.of(Schema())
         if self.context.schema is None:
             self.context = dataclasses.replace(self.context, schema=Schema())
+        # Each statement's unit keeps the context it ran against: the mappings
+        # statements change are timelines, and a context holds views of them,
+        # not copies (a copy per statement is O(N^2) time and memory over a
+        # migration of N tables).
+        s = self.schema
+        self._lines: dict[str, Timeline[str, Any]] = {
+            kind: Timeline(getattr(s, kind).items()) for kind in _SCHEMA_MAPPINGS
+        }
+        self._index_tables = Timeline(self.context.index_tables.items())
+        self._volatility = Timeline(self.context.volatility.items())
+        self._new_tables: Timeline[str, bool] = Timeline((t, True) for t in self.context.new_tables)
+        # table key -> index keys once mapped to it (some since dropped or moved):
+        # a DROP TABLE finds its indexes without reading every index of the schema
+        self._indexes_of: dict[str, list[str]] = {}
+        for index, table in self.context.index_tables.items():
+            self._indexes_of.setdefault(table, []).append(index)
 
     # --- the schema being built -------------------------------------------------------
 
@@ -76,21 +103,44 @@ class Replay:
     def _set(self, **changes: Any) -> None:
         self.context = dataclasses.replace(self.context, **changes)
 
+    def _put(self, kind: str, key: str, value: Any) -> None:
+        """`schema.<kind>[key] = value` (kind: one of _SCHEMA_MAPPINGS)."""
+        line = self._lines[kind]
+        line.put(key, value)
+        change: dict[str, Any] = {kind: _as_dict(line.view())}
+        self._set(schema=dataclasses.replace(self.schema, **change))
+
     def _put_table(self, table: Table) -> None:
-        s = self.schema
-        self._set(schema=dataclasses.replace(s, tables={**s.tables, table.key: table}))
+        self._put("tables", table.key, table)
 
     def _drop_table(self, key: str) -> None:
-        s = self.schema
-        tables = {k: v for k, v in s.tables.items() if k != key}
-        index_tables = {i: t for i, t in self.context.index_tables.items() if t != key}
-        self._set(schema=dataclasses.replace(s, tables=tables), index_tables=index_tables)
+        tables = self._lines["tables"]
+        tables.remove(key)
+        current = self.context.index_tables
+        for index in self._indexes_of.pop(key, ()):
+            if current.get(index) == key:
+                self._index_tables.remove(index)
+        self._set(
+            schema=dataclasses.replace(self.schema, tables=_as_dict(tables.view())),
+            index_tables=self._index_tables.view(),
+        )
+
+    def _drop_index(self, key: str) -> None:
+        self._index_tables.remove(key)
+        self._set(index_tables=self._index_tables.view())
 
     def _index(self, index: str, table: str) -> None:
-        self._set(index_tables={**self.context.index_tables, index: table})
+        self._indexes_of.setdefault(table, []).append(index)
+        self._index_tables.put(index, table)
+        self._set(index_tables=self._index_tables.view())
+
+    def _new_table(self, key: str) -> None:
+        self._new_tables.put(key, True)
+        self._set(new_tables=self._new_tables.view().keys())
 
     def start_unit(self) -> None:
         """A new migration (or file) begins: tables it creates are new to it, not to the next."""
+        self._new_tables = Timeline()
         self._set(new_tables=frozenset())
 
     # --- statements -------------------------------------------------------------------
@@ -138,7 +188,7 @@ class Replay:
         for c in cons:
             if c.index:
                 self._index(qualname(schema, c.index), key)
-        self._set(new_tables=self.context.new_tables | {key})
+        self._new_table(key)
 
     def _on_CreateTableAsStmt(self, node: Any) -> None:
         key = relkey(node.into.rel, self.context.default_schema)
@@ -150,15 +200,13 @@ class Replay:
                 )
             )
             view = View(schema, name, deparse(node.query), materialized=True, depends_on=deps)
-            s = self.schema
-            self._set(schema=dataclasses.replace(s, views={**s.views, key: view}))
+            self._put("views", key, view)
             return
         self._put_table(Table(schema, name))
-        self._set(new_tables=self.context.new_tables | {key})
+        self._new_table(key)
 
     def _on_CreateSeqStmt(self, node: Any) -> None:
-        key = relkey(node.sequence, self.context.default_schema)
-        self._set(new_tables=self.context.new_tables | {key})
+        self._new_table(relkey(node.sequence, self.context.default_schema))
 
     def _on_ViewStmt(self, node: Any) -> None:
         key = relkey(node.view, self.context.default_schema)
@@ -166,9 +214,7 @@ class Replay:
         deps = tuple(
             dict.fromkeys(relkey(rv, self.context.default_schema) for rv in range_vars(node.query))
         )
-        s = self.schema
-        view = View(schema, name, deparse(node.query), depends_on=deps)
-        self._set(schema=dataclasses.replace(s, views={**s.views, key: view}))
+        self._put("views", key, View(schema, name, deparse(node.query), depends_on=deps))
 
     def _on_IndexStmt(self, node: Any) -> None:
         table = relkey(node.relation, self.context.default_schema)
@@ -190,9 +236,7 @@ class Replay:
                 self._drop_table(key)
             elif node.removeType == OT.OBJECT_INDEX:
                 table = self.context.index_table(key)
-                self._set(
-                    index_tables={i: t for i, t in self.context.index_tables.items() if i != key}
-                )
+                self._drop_index(key)
                 if table and (t := self.context.table(table)) is not None:
                     name = _split(key)[1]
                     self._put_table(
@@ -226,10 +270,7 @@ class Replay:
         key = names_key(node.typeName, self.context.default_schema)
         schema, name = _split(key)
         labels = tuple(v.sval for v in node.vals or ())
-        s = self.schema
-        self._set(
-            schema=dataclasses.replace(s, enums={**s.enums, key: EnumType(schema, name, labels)})
-        )
+        self._put("enums", key, EnumType(schema, name, labels))
 
     def _on_CreateDomainStmt(self, node: Any) -> None:
         key = names_key(node.domainname, self.context.default_schema)
@@ -240,8 +281,7 @@ class Replay:
             if c.contype in (CT.CONSTR_CHECK, CT.CONSTR_NOTNULL)
         )
         domain = Domain(schema, name, format_type(node.typeName), constraints=cons)
-        s = self.schema
-        self._set(schema=dataclasses.replace(s, domains={**s.domains, key: domain}))
+        self._put("domains", key, domain)
 
     def _on_AlterDomainStmt(self, node: Any) -> None:
         key = names_key(node.typeName, self.context.default_schema)
@@ -251,20 +291,15 @@ class Replay:
             con = DomainConstraint(
                 c.conname or f"{d.name}_check", deparse(c), not c.skip_validation
             )
-            s = self.schema
-            domain = dataclasses.replace(d, constraints=(*d.constraints, con))
-            self._set(schema=dataclasses.replace(s, domains={**s.domains, key: domain}))
+            self._put("domains", key, dataclasses.replace(d, constraints=(*d.constraints, con)))
 
     def _on_CreateFunctionStmt(self, node: Any) -> None:
         key = names_key(node.funcname, self.context.default_schema)
         schema, name = _split(key)
         text = deparse(node)
-        volatility = {**self.context.volatility, name.lower(): _volatility(text)}
-        s = self.schema
-        fn = Function(schema, name, "", "f", text)
-        self._set(
-            schema=dataclasses.replace(s, functions={**s.functions, key: fn}), volatility=volatility
-        )
+        self._volatility.put(name.lower(), _volatility(text))
+        self._set(volatility=self._volatility.view())
+        self._put("functions", key, Function(schema, name, "", "f", text))
 
     def _on_AlterTableStmt(self, node: Any) -> None:
         key = relkey(node.relation, self.context.default_schema)
