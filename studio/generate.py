@@ -10,11 +10,14 @@ applied migrations, and the checksum file must match.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from studio import migrations
 from studio.commands import managed_schemas
@@ -134,6 +137,22 @@ def annotated_steps(
     CHECK was validated skips the scan). Sizes and durations depend on the
     target: they are shown at review and migrate time, never written into files.
     """
+    # Parsing and analysing every statement keeps millions of parse-tree
+    # nodes alive until the end, and nothing is garbage before then: the
+    # cyclic collector would only walk them again and again (a first generate
+    # of 1,000 tables: 9.1 s with it, 6.4 s without).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _annotated_steps(changes, server_version, context)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _annotated_steps(
+    changes: Sequence[Change], server_version: int, context: Context | None
+) -> list[migrations.StepSpec]:
     from studio.locks.hazards import Level
     from studio.locks.lint import lint_sources, migration_source
 
@@ -142,24 +161,51 @@ def annotated_steps(
     draft = migrations.parse_text(migrations.render_migration("00000000000000", steps), "<draft>")
     m = migrations.Migration(version="00000000000000", name="draft", path=Path("<draft>"), steps=draft.steps)
     report = lint_sources([migration_source(m)], server_version=version, context=context)
+    # one draft file: statements and findings come in line order, so each
+    # step's are found by bisection instead of a scan per step (O(steps^2))
+    statements = _ByLine(report.statements)
+    findings = _ByLine(report.active())
     out = []
     for spec, step in zip(steps, draft.steps, strict=True):
         lines = {st.line for st in step.statements}
         last = max(lines) + step.sql.count("\n") if lines else 0
+        first = min(lines) if lines else 0
         notes = [
             f"lock: {f.describe()}"
-            for r in report.statements
-            if min(lines) <= r.line <= last
+            for r in statements.between(first, last)
             for f in r.facts
             if not f.placeholder
         ]
         seen: set[str] = set()
-        for finding in report.active():
-            if min(lines) <= finding.line <= last and finding.level >= Level.WARNING and finding.hazard.id not in seen:
+        for finding in findings.between(first, last):
+            if finding.level >= Level.WARNING and finding.hazard.id not in seen:
                 seen.add(finding.hazard.id)
                 notes.append(f"hazard {finding.hazard.id} ({finding.level.label}): {finding.hazard.message}")
         out.append(replace(spec, annotations=(*spec.annotations, *dict.fromkeys(notes))))
     return out
+
+
+class _HasLine(Protocol):
+    @property
+    def line(self) -> int: ...
+
+
+_Lined = TypeVar("_Lined", bound=_HasLine)
+
+
+class _ByLine(Generic[_Lined]):
+    """Report items of one file, looked up by a range of lines."""
+
+    def __init__(self, items: Sequence[_Lined]) -> None:
+        self._items = items
+        self._lines = [i.line for i in items]
+        self._ordered = all(a <= b for a, b in pairwise(self._lines))
+
+    def between(self, first: int, last: int) -> Sequence[_Lined]:
+        """The items on lines `first` to `last`, in their order."""
+        if not self._ordered:
+            return [i for i in self._items if first <= i.line <= last]
+        return self._items[bisect_left(self._lines, first) : bisect_right(self._lines, last)]
 
 
 async def plan_changes(
