@@ -85,11 +85,15 @@ class Parsed:
 # --- parsing ------------------------------------------------------------------------
 
 
+_NEWLINE = re.compile("\n")
+
+
 class _Lines:
     """Character offset -> 1-based line number."""
 
     def __init__(self, text: str) -> None:
-        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        # one step per line, not per character (a 1,000-table migration is 2.4 MB)
+        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
 
     def __call__(self, offset: int) -> int:
         return bisect_right(self.starts, offset)

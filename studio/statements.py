@@ -22,10 +22,42 @@ def _parse_one(sql: str) -> Any:
     return stmts[0].stmt if len(stmts) == 1 else None
 
 
+# statement kinds that can be refused inside a transaction block, by their parse-tree node name
+_MAYBE_NON_TRANSACTIONAL = frozenset({
+    "IndexStmt", "DropStmt", "ReindexStmt", "VacuumStmt", "CreatedbStmt", "DropdbStmt",
+    "AlterSystemStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt",
+})  # fmt: skip
+
+
+def _may_be_non_transactional(sql: str) -> bool:
+    """A first look at the parse tree as JSON: its node kind and CONCURRENTLY flag.
+
+    Building pglast's Python tree costs ten times as much as its JSON form
+    (0.47 ms against 0.04 ms for a 13-column CREATE TABLE), and every
+    statement of every migration parsed is asked this.
+    """
+    import json
+
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        stmts = json.loads(parse_sql_json(sql)).get("stmts", [])
+    except ParseError:
+        return False
+    if len(stmts) != 1 or len(stmt := stmts[0].get("stmt", {})) != 1:
+        return False
+    ((kind, fields),) = stmt.items()
+    if kind in ("IndexStmt", "DropStmt"):
+        return bool(fields.get("concurrent"))
+    return kind in _MAYBE_NON_TRANSACTIONAL
+
+
 def non_transactional_statement(sql: str) -> str | None:
     """What in `sql` cannot run inside a transaction block, or None."""
     from pglast import ast
 
+    if not _may_be_non_transactional(sql):
+        return None
     node = _parse_one(sql)
     if isinstance(node, ast.IndexStmt) and node.concurrent:
         return "CREATE INDEX CONCURRENTLY"

@@ -211,6 +211,11 @@ def test_statement_facts_come_from_the_parse_tree() -> None:
     assert non_transactional_statement("reindex (concurrently) index i") == "REINDEX CONCURRENTLY"
     assert non_transactional_statement("analyze t") is None
     assert non_transactional_statement("create index i on t (a)") is None
+    assert non_transactional_statement("drop index i") is None
+    assert non_transactional_statement("reindex index i") is None
+    assert non_transactional_statement("vacuum t") == "VACUUM"
+    assert non_transactional_statement("create database d") == "CREATE DATABASE"
+    assert non_transactional_statement("vacuum t; vacuum u") is None  # one statement at a time
     assert non_transactional_statement("not sql at all") is None
     assert concurrent_index('create index concurrently "Odd Idx" on app.t (a)') == 'app."Odd Idx"'
     assert concurrent_index("create index concurrently i on t (a)") == "i"
