@@ -167,9 +167,9 @@ def _annotated_steps(
     findings = _ByLine(report.active())
     out = []
     for spec, step in zip(steps, draft.steps, strict=True):
-        lines = {st.line for st in step.statements}
-        last = max(lines) + step.sql.count("\n") if lines else 0
-        first = min(lines) if lines else 0
+        # from the step's first statement to the last line of its last one, not into the next step
+        first = min((st.line for st in step.statements), default=0)
+        last = max((st.line + st.sql.count("\n") for st in step.statements), default=0)
         notes = [
             f"lock: {f.describe()}"
             for r in statements.between(first, last)

@@ -397,3 +397,12 @@ def test_drops_of_functions_and_types_replay() -> None:
     # a contract migration drops the sync trigger's function: its name is not a list of strings
     report = lint_sql("DROP FUNCTION public.f(int); DROP TYPE public.e; DROP TABLE public.t;")
     assert [f.hazard.id for f in report.findings if f.level.label == "danger"] == ["drop-table"]
+
+
+def test_lock_held_names_five_relations_then_counts_the_rest() -> None:
+    # seven tables locked ACCESS EXCLUSIVE in one transaction, then an eighth statement
+    renames = "".join(f"ALTER TABLE t{i} RENAME COLUMN a TO b;\n" for i in range(1, 8))
+    report = lint_sql(f"BEGIN;\n{renames}ALTER TABLE t8 ADD COLUMN c int;\nCOMMIT;")
+    details = [f.detail for f in report.findings if f.hazard.id == "lock-held-across-statements"]
+    assert details
+    assert details[-1] == "public.t1, public.t2, public.t3, public.t4, public.t5 and 2 more held while this locks public.t8"
