@@ -10,6 +10,7 @@ applied migrations, and the checksum file must match.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 from bisect import bisect_left, bisect_right
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from studio import migrations
-from studio.commands import managed_schemas
+from studio.commands import load_pair, managed_schemas
 from studio.errors import StudioError, UsageError
 from studio.plan import inverses, plan
 from studio.sources import Loaded, Source, SourceKind, declared_source, load
@@ -219,8 +220,11 @@ async def plan_changes(
     """Replay of the migrations -> declared schema: the ordered changes and the renames used."""
     from studio.diff import diff
 
-    old = await load(migrations_source(settings), settings, major=major)
-    new = await load(declared_source(settings), settings, major=major)
+    # the replay runs on the dev server while the models import (one server, shared)
+    old, new = await asyncio.gather(
+        load(migrations_source(settings), settings, major=major),
+        load(declared_source(settings), settings, major=major),
+    )
     schemas = managed_schemas(settings, old, new)
     a = old.schema if schemas is None else old.schema.restrict(schemas)
     b = new.schema if schemas is None else new.schema.restrict(schemas)
@@ -486,15 +490,18 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         major = live_loaded.server_version // 10000
         rows, _, _ = await _history(settings, url)
         applied = tuple(r.version for r in rows)
-    replay = await load(migrations_source(settings), settings, major=major)
-    declared = await load(declared_source(settings), settings, major=major)
+    # the replays run on the dev server while the models import (one server, shared)
+    sides = [migrations_source(settings), declared_source(settings)]
+    if live_loaded is not None:
+        sides.append(migrations_source(settings, applied))
+    replay, declared, *applied_replays = await asyncio.gather(*(load(s, settings, major=major) for s in sides))
     schemas = managed_schemas(settings, replay, declared)
     version = replay.server_version or declared.server_version or None
     ungenerated = tuple(
         diff(_restrict(replay.schema, schemas), _restrict(declared.schema, schemas), server_version=version)
     )
     if live_loaded is not None:
-        applied_replay = await load(migrations_source(settings, applied), settings, major=major)
+        (applied_replay,) = applied_replays
         drift = tuple(
             diff(
                 _restrict(applied_replay.schema, schemas),
@@ -558,8 +565,8 @@ async def push_plan(
             f"the database has {len(rows)} applied migration(s) in {settings.history_table}; "
             "push would bypass them"
         )
-    live = await load(Source(SourceKind.URL, url), settings)
-    declared = await load(declared_source(settings), settings, major=live.server_version // 10000)
+    # the live side is read while the declared one materializes
+    live, declared = await load_pair(settings, url, None)
     schemas = managed_schemas(settings, live, declared)
     a, b = _restrict(live.schema, schemas), _restrict(declared.schema, schemas)
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
