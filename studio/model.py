@@ -21,22 +21,37 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from pglast.keywords import (
-    COL_NAME_KEYWORDS,
-    RESERVED_KEYWORDS,
-    TYPE_FUNC_NAME_KEYWORDS,
-)
-
 _PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
-# PostgreSQL's quote_ident() quotes every keyword that is not unreserved.
-_QUOTED_KEYWORDS = frozenset(RESERVED_KEYWORDS) | frozenset(COL_NAME_KEYWORDS) | frozenset(
-    TYPE_FUNC_NAME_KEYWORDS
+# PostgreSQL's quote_ident() quotes every keyword that is not unreserved: the
+# reserved, column-name and type-or-function-name keywords of its kwlist.h
+# (PostgreSQL 18). Spelled out rather than imported from pglast.keywords,
+# which loads all of pglast (its parser, 15 ms) into every command that reads
+# a schema; tests/unit/test_model.py checks the two agree.
+QUOTED_KEYWORDS = frozenset(
+    """
+    all analyse analyze and any array as asc asymmetric authorization between bigint
+    binary bit boolean both case cast char character check coalesce collate collation
+    column concurrently constraint create cross current_catalog current_date current_role
+    current_schema current_time current_timestamp current_user dec decimal default
+    deferrable desc distinct do else end except exists extract false fetch float for
+    foreign freeze from full grant greatest group grouping having ilike in initially inner
+    inout int integer intersect interval into is isnull join json json_array json_arrayagg
+    json_exists json_object json_objectagg json_query json_scalar json_serialize
+    json_table json_value lateral leading least left like limit localtime localtimestamp
+    merge_action national natural nchar none normalize not notnull null nullif numeric
+    offset on only or order out outer overlaps overlay placing position precision primary
+    real references returning right row select session_user setof similar smallint some
+    substring symmetric system_user table tablesample then time timestamp to trailing
+    treat trim true union unique user using values varchar variadic verbose when where
+    window with xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces
+    xmlparse xmlpi xmlroot xmlserialize xmltable
+    """.split()  # noqa: SIM905  (a word list reads better as words)
 )
 
 
 def quote_ident(name: str) -> str:
     """Quote an identifier the way PostgreSQL's quote_ident() does (only when needed)."""
-    if _PLAIN_IDENT.match(name) and name not in _QUOTED_KEYWORDS:
+    if _PLAIN_IDENT.match(name) and name not in QUOTED_KEYWORDS:
         return name
     return '"' + name.replace('"', '""') + '"'
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from studio.model import (
+    QUOTED_KEYWORDS,
     Column,
     Constraint,
     ConstraintKind,
@@ -25,6 +26,15 @@ def test_quote_ident_like_postgres() -> None:
     assert quote_ident('a"b; drop table x') == '"a""b; drop table x"'
     assert quote_ident("1abc") == '"1abc"'
     assert qualname("public", "select") == 'public."select"'
+
+
+def test_quoted_keywords_are_the_ones_postgresql_quotes() -> None:
+    """The spelled-out list agrees with the kwlist.h pglast ships (imported only here)."""
+    from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+    assert QUOTED_KEYWORDS == set(RESERVED_KEYWORDS) | set(COL_NAME_KEYWORDS) | set(
+        TYPE_FUNC_NAME_KEYWORDS
+    )
 
 
 def test_quote_literal() -> None:
