@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 import re
-import types
 import typing
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any
+
+from studio import model_json
 
 _PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
 # PostgreSQL's quote_ident() quotes every keyword that is not unreserved: the
@@ -397,12 +395,12 @@ class Schema:
 
     def to_json(self, *, indent: int | None = None) -> str:
         """Serialize to JSON, in a stable order."""
-        return json.dumps(_encode(self), indent=indent, ensure_ascii=False)
+        return model_json.encode(self, indent=indent)
 
     @classmethod
     def from_json(cls, text: str) -> Schema:
         """Read back what `to_json` wrote."""
-        value = _decode(Schema, json.loads(text))
+        value = model_json.decode(Schema, text)
         assert isinstance(value, Schema)
         return value
 
@@ -435,109 +433,3 @@ class Schema:
                 self.functions,
             )
         )
-
-
-# --- JSON codec -------------------------------------------------------------
-# A small generic codec over the dataclasses above: dataclass -> object of its
-# fields (defaults omitted to keep files small), dict -> sorted object,
-# tuple -> list, enum -> value. Per-class encoders and decoders are compiled
-# once; equal parts shared by identity (introspection shares identical
-# columns) are encoded once. At 3,000 tables this is what `inspect --format
-# json` and every cached load pay, so it is kept tight.
-
-_MISSING = object()
-
-
-@cache
-def _field_plan(cls: type) -> tuple[tuple[str, Any], ...]:
-    """(name, default or _MISSING) per field of a dataclass."""
-    plan = []
-    for f in dataclasses.fields(cls):
-        if f.default is not dataclasses.MISSING:
-            default: Any = f.default
-        elif f.default_factory is not dataclasses.MISSING:
-            default = f.default_factory()
-        else:
-            default = _MISSING
-        plan.append((f.name, default))
-    return tuple(plan)
-
-
-_PLAIN, _DATACLASS, _ENUM, _DICT, _TUPLE = range(5)
-_LEAVES = frozenset({str, int, bool, float, type(None)})
-
-
-@cache
-def _kind(cls: type) -> int:
-    if issubclass(cls, enum.Enum):  # before str: a StrEnum is a str too
-        return _ENUM
-    if dataclasses.is_dataclass(cls):
-        return _DATACLASS
-    if issubclass(cls, dict):
-        return _DICT
-    if issubclass(cls, tuple):
-        return _TUPLE
-    return _PLAIN
-
-
-def _encode(value: Any, memo: dict[int, Any] | None = None) -> Any:
-    if memo is None:
-        memo = {}
-    cls = type(value)
-    kind = _kind(cls)
-    if kind == _PLAIN:
-        return value
-    if kind == _DATACLASS:
-        key = id(value)
-        hit = memo.get(key)
-        if hit is not None:
-            return hit[1]
-        out: dict[str, Any] = {}
-        for name, default in _field_plan(cls):
-            v = getattr(value, name)
-            tv = type(v)
-            if default is not _MISSING and tv is type(default) and v == default:
-                continue
-            # leaves (str, int, bool, None) are most values: no call for them
-            out[name] = v if tv in _LEAVES else _encode(v, memo)
-        memo[key] = (value, out)  # keep `value` alive so its id is not reused
-        return out
-    if kind == _ENUM:
-        return value.value
-    if kind == _DICT:
-        return {k: _encode(value[k], memo) for k in sorted(value)}
-    return [_encode(v, memo) for v in value]
-
-
-@cache
-def _decoder(tp: Any) -> Any:
-    """A function turning JSON data into a value of type `tp` (compiled once per type)."""
-    origin = typing.get_origin(tp)
-    if origin in (types.UnionType, typing.Union):
-        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        dec = _decoder(inner)
-        return lambda d: None if d is None else dec(d)
-    if origin is tuple:
-        dec = _decoder(typing.get_args(tp)[0])
-        if dec is _identity:
-            return tuple
-        return lambda d: tuple(dec(v) for v in d)
-    if origin is dict:
-        dec = _decoder(typing.get_args(tp)[1])
-        return lambda d: {k: dec(v) for k, v in d.items()}
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        fields = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(tp)}
-        cls = tp
-        return lambda d: cls(**{k: fields[k](v) for k, v in d.items()})
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp
-    return _identity
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _decode(tp: Any, data: Any) -> Any:
-    return _decoder(tp)(data)
