@@ -78,7 +78,12 @@ async def inspect(settings: Settings) -> Inspection:
         with translate(mask_dsn(url)):
             version = await db.server_version_num(conn)
             schemas = await resolve_schemas(conn, settings)
-            schema = await introspect(conn, schemas)
+            # a large schema is read on a second connection too (same snapshot)
+            schema = await introspect(
+                conn,
+                schemas,
+                connect=lambda: db.connect(url, timeout=settings.connect_timeout, read_only=True),
+            )
     finally:
         await conn.close()
     return Inspection(url=url, server_version=version, schemas=schemas, schema=schema)

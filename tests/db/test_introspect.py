@@ -10,15 +10,19 @@ out, and `schemas=` restricting what is read.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
+from studio import introspect as introspect_module
 from studio import queries
-from studio.introspect import introspect
+from studio.introspect import SECOND_CONNECTION, introspect
 from studio.introspect_rows import build_schema
 from studio.introspect_tables import split_index_definition
 from studio.model import (
@@ -678,6 +682,268 @@ async def test_an_error_from_a_concurrent_drop_is_retried(loaded: asyncpg.Connec
     flaky = Flaky(loaded)
     assert await introspect(flaky) == expected  # type: ignore[arg-type]
     assert flaky.statements.count(flaky.statements[0]) == 2  # two transactions' settings
+
+
+# --- two connections, one snapshot --------------------------------------------------------
+
+
+@pytest.fixture
+def two_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any schema is large enough for the second connection."""
+    monkeypatch.setattr(introspect_module, "PARALLEL_MIN_RELATIONS", 1)
+
+
+class Opener:
+    """A `connect` factory: each connection it opened, wrapped to count its statements."""
+
+    def __init__(self, url: str, before: Callable[[], Awaitable[None]] | None = None) -> None:
+        self.url = url
+        self.before = before
+        self.opened: list[CountingConnection] = []
+        # set once the second connection's setup is over, done or failed
+        self.settled = asyncio.Event()
+
+    async def __call__(self) -> asyncpg.Connection:
+        settled = self.settled
+
+        class Second(CountingConnection):
+            async def execute(self, sql: str, *args: Any) -> str:
+                try:
+                    return await super().execute(sql, *args)
+                finally:
+                    settled.set()
+
+        try:
+            if self.before is not None:
+                await self.before()
+            counting = Second(await asyncpg.connect(self.url))
+        except BaseException:
+            settled.set()
+            raise
+        self.opened.append(counting)
+        return counting  # type: ignore[return-value]
+
+    def statements(self) -> list[str]:
+        return [sql for c in self.opened for sql in c.statements]
+
+    def all_closed(self) -> bool:
+        return all(c._conn.is_closed() for c in self.opened)
+
+
+def waiting_for(conn: asyncpg.Connection, opener: Opener) -> CountingConnection:
+    """`conn`, waiting after its own share for the second connection to be ready.
+
+    Without it, the first connection would read a small schema's constraints
+    and indexes itself while the second is still opening.
+    """
+    counting = CountingConnection(conn)
+    counting.after["aggregates"] = opener.settled.wait  # type: ignore[assignment]
+    return counting
+
+
+@pytest.mark.usefixtures("two_connections")
+async def test_two_connections_read_the_same_schema(
+    loaded: asyncpg.Connection, db_url: str
+) -> None:
+    alone = await introspect(loaded, with_privileges=True)
+    opener = Opener(db_url)
+    first = waiting_for(loaded, opener)
+    both = await introspect(first, with_privileges=True, connect=opener)  # type: ignore[arg-type]
+    assert both == alone
+    assert both.to_json() == alone.to_json()  # what == leaves out (positions) too
+    # the second connection read its share, in the first one's snapshot, and is closed
+    assert len(opener.opened) == 1
+    second = opener.statements()
+    assert "SET TRANSACTION SNAPSHOT" in second[0] and "search_path" in second[0]
+    assert second[1:] == [
+        queries.get(n, loaded.get_server_version().major * 10000) for n in SECOND_CONNECTION
+    ]
+    assert opener.all_closed()
+
+
+@pytest.mark.usefixtures("two_connections")
+async def test_two_connections_share_one_snapshot(loaded: asyncpg.Connection, db_url: str) -> None:
+    """What another session commits after the first connection's snapshot is not read."""
+    other = await asyncpg.connect(db_url)
+
+    async def change() -> None:
+        # committed after the first connection's snapshot, before the second connection
+        # exists: a snapshot of its own would see it. (The first connection holds
+        # ACCESS SHARE on the tables its views read, pg_get_viewdef's locks.)
+        await other.execute(
+            "CREATE INDEX late_idx ON shop.customers (name);"
+            " ALTER TABLE shop.orders ADD CONSTRAINT late_fk FOREIGN KEY (customer_id)"
+            "   REFERENCES shop.customers (id) NOT VALID"
+        )
+
+    opener = Opener(db_url, before=change)
+    try:
+        first = waiting_for(loaded, opener)
+        during = await introspect(first, connect=opener)  # type: ignore[arg-type]
+        after = await introspect(loaded)
+    finally:
+        await other.close()
+    assert len(opener.opened) == 1 and len(opener.statements()) == 1 + len(SECOND_CONNECTION)
+    assert during.tables["shop.customers"].index("late_idx") is None
+    assert during.tables["shop.orders"].constraint("late_fk") is None
+    assert after.tables["shop.customers"].index("late_idx") is not None
+    assert after.tables["shop.orders"].constraint("late_fk") is not None
+
+
+@pytest.mark.usefixtures("two_connections")
+async def test_query_count_on_two_connections(pg: Any, db_url: str) -> None:
+    """Both connections together: a fixed number of statements, whatever the schema's size."""
+
+    async def count(url: str, tables: int) -> int:
+        conn = await asyncpg.connect(url)
+        try:
+            await _create_tables(conn, tables)
+            opener = Opener(url)
+            counting = waiting_for(conn, opener)
+            schema = await introspect(counting, connect=opener)  # type: ignore[arg-type]
+            assert len(schema.tables) == tables and len(opener.opened) == 1
+            return len(counting.statements) + len(opener.statements())
+        finally:
+            await conn.close()
+
+    small = await count(db_url, 10)
+    async with pg.throwaway("introspect") as other_url:
+        large = await count(other_url, 300)
+    # the session settings, one query per object kind, the snapshot's export;
+    # the second connection's setup (one message)
+    assert small == large == 1 + 14 + 1 + 1
+
+
+@pytest.mark.usefixtures("two_connections")
+async def test_second_connection_failing_to_open_falls_back(loaded: asyncpg.Connection) -> None:
+    expected = await introspect(loaded)
+
+    async def refused() -> asyncpg.Connection:
+        raise OSError("connection refused")
+
+    counting = CountingConnection(loaded)
+    assert await introspect(counting, connect=refused) == expected  # type: ignore[arg-type]
+    # one transaction: its queries all ran on the first connection after all
+    assert counting.statements.count(counting.statements[0]) == 1
+    assert len(counting.statements) == 1 + 14 + 1
+
+
+@pytest.mark.usefixtures("two_connections")
+async def test_connection_limit_reached_falls_back(loaded: asyncpg.Connection, db_url: str) -> None:
+    """A role allowed one connection: the second is refused, everything is read on the first."""
+    role = f"r_{secrets.token_hex(4)}"
+    # superusers are not held to CONNECTION LIMIT: a plain role
+    await loaded.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1")
+    url = urlunsplit(
+        urlsplit(db_url)._replace(netloc=f"{role}@{urlsplit(db_url).netloc.split('@')[-1]}")
+    )
+    try:
+        conn = await asyncpg.connect(url)
+        try:
+            opener = Opener(url)
+            with pytest.raises(asyncpg.TooManyConnectionsError):
+                await opener()
+            alone = await introspect(conn)
+            assert await introspect(conn, connect=opener) == alone
+            assert len(alone.tables) > 1
+        finally:
+            await conn.close()
+    finally:
+        await loaded.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.usefixtures("two_connections")
+async def test_snapshot_import_failing_falls_back(pg: Any, loaded: asyncpg.Connection) -> None:
+    """The second connection is to another database: the snapshot's import fails."""
+    expected = await introspect(loaded)
+    async with pg.throwaway("elsewhere") as other_url:
+        opener = Opener(other_url)
+        assert await introspect(loaded, connect=opener) == expected
+        assert len(opener.opened) == 1 and opener.all_closed()
+        assert "SET TRANSACTION SNAPSHOT" in opener.statements()[0]
+
+
+@pytest.mark.usefixtures("two_connections")
+async def test_second_connection_still_opening_is_not_waited_for(
+    loaded: asyncpg.Connection,
+) -> None:
+    expected = await introspect(loaded)
+    never = asyncio.Event()
+    started = cancelled = 0
+
+    async def slow() -> asyncpg.Connection:
+        nonlocal started, cancelled
+        started += 1
+        try:
+            await never.wait()
+        except asyncio.CancelledError:
+            cancelled += 1
+            raise
+        raise AssertionError("unreachable")
+
+    assert await introspect(loaded, connect=slow) == expected
+    assert (started, cancelled) == (1, 1)
+
+
+@pytest.mark.usefixtures("two_connections")
+async def test_snapshot_export_failing_reads_again_on_one_connection(
+    loaded: asyncpg.Connection, db_url: str
+) -> None:
+    """pg_export_snapshot() failing aborts the transaction: the read starts over, alone."""
+    expected = await introspect(loaded)
+
+    class NoExport(CountingConnection):
+        async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+            if "pg_export_snapshot" in sql:
+                self.statements.append(sql)
+                raise asyncpg.FeatureNotSupportedError("cannot export a snapshot")
+            return await super().fetch(sql, *args)
+
+    counting, opener = NoExport(loaded), Opener(db_url)
+    assert await introspect(counting, connect=opener) == expected  # type: ignore[arg-type]
+    assert opener.opened == []
+    assert counting.statements.count(counting.statements[0]) == 2  # two transactions' settings
+
+
+@pytest.mark.usefixtures("two_connections")
+async def test_concurrent_drop_error_on_the_second_connection_is_retried(
+    loaded: asyncpg.Connection, db_url: str
+) -> None:
+    expected = await introspect(loaded)
+    failures = 1
+
+    class Flaky(CountingConnection):
+        async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+            nonlocal failures
+            rows = await super().fetch(sql, *args)
+            if failures and "pg_get_constraintdef" in sql:
+                failures -= 1
+                raise asyncpg.InternalServerError("cache lookup failed for relation 12345")
+            return rows
+
+    opened: list[Flaky] = []
+
+    async def connect() -> asyncpg.Connection:
+        opened.append(Flaky(await asyncpg.connect(db_url)))
+        return opened[-1]  # type: ignore[return-value]
+
+    counting = CountingConnection(loaded)
+    assert await introspect(counting, connect=connect) == expected  # type: ignore[arg-type]
+    assert counting.statements.count(counting.statements[0]) == 2  # two transactions' settings
+    assert len(opened) == 2 and all(c._conn.is_closed() for c in opened)
+
+
+async def test_small_schema_reads_on_one_connection(loaded: asyncpg.Connection) -> None:
+    opened = 0
+
+    async def connect() -> asyncpg.Connection:
+        nonlocal opened
+        opened += 1
+        raise AssertionError("not below the threshold")
+
+    assert len((await introspect(loaded)).tables) < introspect_module.PARALLEL_MIN_RELATIONS
+    await introspect(loaded, connect=connect)
+    assert opened == 0
 
 
 def test_rows_with_null_definitions_are_skipped() -> None:
