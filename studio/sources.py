@@ -168,7 +168,13 @@ async def read_live(
     """Read a live database (except the migration history's schema) on `conn`."""
     with translate(mask_dsn(source.spec)):
         names = [n for n in await db.schema_names(conn) if n != _history_schema(settings)]
-        schema = await introspect(conn, names, with_privileges=with_privileges)
+        schema = await introspect(
+            conn,
+            names,
+            with_privileges=with_privileges,
+            # a large schema is read on a second connection too (same snapshot)
+            connect=lambda: db.connect(source.spec, timeout=settings.connect_timeout, read_only=True),
+        )
     return Loaded(source, schema, server_version=version)
 
 
