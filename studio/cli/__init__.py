@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import importlib
 import os
 import re
@@ -186,7 +187,14 @@ def cli(ctx: click.Context) -> int | None:
 
 def main() -> None:
     """Console-script entry point."""
-    cli.main(prog_name="schema-studio")
+    try:
+        cli.main(prog_name="schema-studio")
+    finally:
+        # The process ends here. The interpreter's last garbage collections
+        # would walk every object the command built (20 ms after `inspect` of
+        # 1,000 tables); frozen, they are skipped, and the memory goes back
+        # with the process. (No finalizer in studio depends on them.)
+        gc.freeze()
 
 
 _COMMAND = re.compile(r'^@cli\.command\(\s*"([a-z][a-z0-9-]*)"', re.MULTILINE)
