@@ -858,7 +858,10 @@ async def test_snapshot_import_failing_falls_back(pg: Any, loaded: asyncpg.Conne
     expected = await introspect(loaded)
     async with pg.throwaway("elsewhere") as other_url:
         opener = Opener(other_url)
-        assert await introspect(loaded, connect=opener) == expected
+        # the first connection waits for the second to settle (else, on a loaded machine, it
+        # may finish its share first and read the rest without it: no import to fail)
+        first = waiting_for(loaded, opener)
+        assert await introspect(first, connect=opener) == expected  # type: ignore[arg-type]
         assert len(opener.opened) == 1 and opener.all_closed()
         assert "SET TRANSACTION SNAPSHOT" in opener.statements()[0]
 
@@ -928,6 +931,20 @@ async def test_concurrent_drop_error_on_the_second_connection_is_retried(
         return opened[-1]  # type: ignore[return-value]
 
     counting = CountingConnection(loaded)
+    waits = 0
+
+    async def until_opened() -> None:
+        # each transaction's first connection waits for its second to open (else, on a loaded
+        # machine, it may read the second's share itself: nothing would fail)
+        nonlocal waits
+        waits += 1
+        for _ in range(1000):
+            if len(opened) >= waits:
+                break
+            await asyncio.sleep(0.01)
+        counting.after["aggregates"] = until_opened  # and the retry's too
+
+    counting.after["aggregates"] = until_opened
     assert await introspect(counting, connect=connect) == expected  # type: ignore[arg-type]
     assert counting.statements.count(counting.statements[0]) == 2  # two transactions' settings
     assert len(opened) == 2 and all(c._conn.is_closed() for c in opened)
