@@ -184,6 +184,7 @@ def _history_schema(settings: Settings) -> str:
 
 # --- materialization ----------------------------------------------------------
 
+
 class Batch(NamedTuple):
     """DDL to run: a script, where it came from, and how."""
 
@@ -191,6 +192,8 @@ class Batch(NamedTuple):
     where: str  # a file, a migration's step, a module:attr: error messages lead with it
     single: bool = False  # cannot run in a transaction: statement by statement, each committed
     line: int = 1  # the line of `where` the script starts on
+
+
 # what a source's DDL producer hands each batch to, as soon as it has it
 Emit = Callable[[Batch], None]
 
