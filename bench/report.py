@@ -128,10 +128,11 @@ def machine(ctx: Context) -> list[str]:
     return [
         f"- CPU: {model}, {os.cpu_count()} cores; RAM {mem_kb / 2**20:.1f} GiB; Linux {platform.release()}",
         (
-            "- **The machine was shared**: other engineers ran test suites during the run. Each time is the"
-            " median of several runs, with the 1-minute load average seen when its runs started in"
-            " parentheses; on 2 cores, a load above 2 means the figures include waiting for a CPU, for"
-            " every tool alike. Ratios are computed from figures taken minutes apart in the same run."
+            "- **A shared machine**: other work may run beside the bench. Each time is the median of"
+            " several runs, with the 1-minute load average seen when its runs started in parentheses"
+            " (the bench's own servers and clients count in it, and so does what ran just before);"
+            " on 2 cores, a load above 2 means the figures include waiting for a CPU, for every tool"
+            " alike. Ratios are computed from figures taken minutes apart in the same run."
         ),
     ]
 
