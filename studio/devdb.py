@@ -349,6 +349,8 @@ class Cluster:
     os_user: str | None = None  # the system user owning the server files when we are root
     auth: Auth = "trust"
     starter_pid: int | None = None  # the process that started the server, if one of ours
+    # the process that started the running server, as its cluster folder records it
+    started_by: int | None = None
 
     @property
     def major(self) -> int:
@@ -366,6 +368,19 @@ class Cluster:
     def started_by_us(self) -> bool:
         """Whether this process started the server (and so may stop it)."""
         return self.starter_pid == os.getpid()
+
+    @property
+    def orphaned(self) -> bool:
+        """Whether the process that started the server is gone, leaving it to whoever uses it last."""
+        if self.started_by_us or self.started_by is None or self.started_by == os.getpid():
+            return False
+        try:
+            os.kill(self.started_by, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False  # alive, another user's
+        return False
 
     @property
     def home(self) -> Path:
@@ -401,7 +416,8 @@ class Cluster:
                 _chown(home, user)
             c._init()
             if (running := _wait_running(c.datadir, c.host)) is not None:
-                return replace(c, port=running.port, socket_dir=Path(running.socket_dir or home))
+                socket_dir = Path(running.socket_dir or home)
+                return replace(c, port=running.port, socket_dir=socket_dir, started_by=_read_starter(home))
             return c._start()
 
     def _init(self) -> None:
@@ -458,7 +474,8 @@ class Cluster:
                 raise DevDbError(
                     f"PostgreSQL {self.major} did not start: {tail or e} (see {log})"
                 ) from None
-            return replace(self, port=port, socket_dir=sockdir, starter_pid=os.getpid())
+            (self.home / "starter").write_text(f"{os.getpid()}\n")
+            return replace(self, port=port, socket_dir=sockdir, starter_pid=os.getpid(), started_by=os.getpid())
         raise DevDbError(f"PostgreSQL {self.major} found no free port (see {log})")
 
     def url(self, database: str = "postgres", *, with_password: bool = False) -> str:
@@ -550,6 +567,14 @@ class Cluster:
             yield url
         finally:
             await self.drop_database(name)
+
+
+def _read_starter(home: Path) -> int | None:
+    """The pid of the process that started the cluster's server, if it wrote one."""
+    try:
+        return int((home / "starter").read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def _shutdown(datadir: Path) -> None:

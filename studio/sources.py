@@ -315,13 +315,14 @@ class _DevLease:
     async def give_back(self) -> None:
         async with self.lock:
             self.users -= 1
-            if self.users == 0 and self.cluster.started_by_us:
+            # ours to stop, or its starter's that exited while another process used it
+            if self.users == 0 and (self.cluster.started_by_us or self.cluster.orphaned):
                 await _stop_if_idle(self.cluster)
 
 
 async def _stop_if_idle(cluster: Any) -> None:
     # Another schema-studio process may be using the cluster we started; it
-    # outlives us then, and that process (or the next one) stops it.
+    # outlives us then, and stops it when it is done (the cluster is orphaned).
     conn = await cluster.connect()
     try:
         others = await conn.fetchval(
@@ -330,7 +331,7 @@ async def _stop_if_idle(cluster: Any) -> None:
     finally:
         await conn.close()
     if not others:
-        await asyncio.to_thread(cluster.stop)
+        await asyncio.to_thread(cluster.stop, force=True)  # the caller decided it may
 
 
 @contextlib.asynccontextmanager

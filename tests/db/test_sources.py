@@ -9,6 +9,7 @@ later group fails or cannot run in a transaction.
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
 
 import pytest
@@ -215,6 +216,48 @@ async def test_loads_side_by_side_share_one_dev_server(
         assert started[0].started_by_us
         # the last load stopped it: no server runs in the private folder
         assert not (started[0].datadir / "postmaster.pid").exists()
+    finally:
+        devdb.discard(f"dev-pg{pg_major}", devdb.clusters_root())
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+async def test_a_server_whose_starter_exited_is_stopped_by_its_last_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_major: int
+) -> None:
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from studio import devdb
+
+    parent = Path(tempfile.mkdtemp(prefix="ss-orphan-", dir=devdb.tmpfs_parent()))
+    parent.chmod(0o711)
+    monkeypatch.setenv("STUDIO_DEVDB_DIR", str(parent))
+    try:
+        # another process starts the dev server and exits without stopping it (another
+        # schema-studio command was still connected then, say)
+        started = subprocess.run(
+            [sys.executable, "-c", f"from studio import devdb; devdb.dev_cluster({pg_major})"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert started.returncode == 0, started.stderr
+        cluster = devdb.dev_cluster(pg_major)
+        assert not cluster.started_by_us and cluster.orphaned
+        assert (cluster.datadir / "postmaster.pid").exists()
+        (tmp_path / "schema.sql").write_text(_tables_sql(3))
+        settings = Settings(root=tmp_path)
+        loaded = await sources.load(
+            sources.parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False
+        )
+        assert len(loaded.schema.tables) == 3
+        # this process used it last: it stopped the server the exited one had left
+        assert not (cluster.datadir / "postmaster.pid").exists()
+        # a server whose starter is alive is not orphaned (this process's parent, here)
+        again = devdb.dev_cluster(pg_major)
+        assert again.started_by_us and not again.orphaned
+        (again.home / "starter").write_text(f"{os.getppid()}\n")
+        assert not devdb.Cluster.ensure(again.name, again.binaries, root=again.home.parent).orphaned
     finally:
         devdb.discard(f"dev-pg{pg_major}", devdb.clusters_root())
         shutil.rmtree(parent, ignore_errors=True)
