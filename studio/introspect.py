@@ -214,10 +214,28 @@ async def _start_helper(
         return None
     try:
         # not from a subtransaction (PostgreSQL refuses): a failure here aborts the read
-        (row,) = await conn.fetch("SELECT pg_catalog.pg_export_snapshot()")
+        (row,) = await conn.fetch(_EXPORT)
     except asyncpg.PostgresError as e:
         raise _NotExported from e
-    return _Helper(connect, row[0], version, _relations(rows))
+    snapshot, free, limit = row
+    if free < max(MIN_FREE_CONNECTIONS, limit // 10):
+        return None  # the application may need those connection slots more than we do
+    return _Helper(connect, snapshot, version, _relations(rows))
+
+
+# The snapshot, and the connection slots still free for non-superusers. A
+# second connection is opened only while MIN_FREE_CONNECTIONS (or a tenth of
+# max_connections) are free: on a busy production server it must not take a
+# slot the application needs.
+_EXPORT = """
+SELECT pg_catalog.pg_export_snapshot(),
+       pg_catalog.current_setting('max_connections')::int
+       - pg_catalog.current_setting('superuser_reserved_connections')::int
+       - coalesce(nullif(pg_catalog.current_setting('reserved_connections', true), '')::int, 0)
+       - (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type = 'client backend')::int,
+       pg_catalog.current_setting('max_connections')::int
+"""
+MIN_FREE_CONNECTIONS = 5
 
 
 class _Helper:

@@ -1073,3 +1073,19 @@ def test_query_variants_by_server_version() -> None:
     assert "schema_studio" in queries.get("tables", 180000)
     with pytest.raises(KeyError):
         queries.get("no_such_query", 180000)
+
+
+@pytest.mark.usefixtures("two_connections")
+async def test_no_second_connection_when_few_slots_are_free(
+    loaded: asyncpg.Connection, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy server (here: fewer free slots than asked for) is read on one connection."""
+    expected = await introspect(loaded)
+    opener = Opener(db_url)
+    monkeypatch.setattr(introspect_module, "MIN_FREE_CONNECTIONS", 10**6)
+    assert await introspect(loaded, connect=opener) == expected
+    assert opener.opened == []
+    monkeypatch.setattr(introspect_module, "MIN_FREE_CONNECTIONS", 1)
+    first = waiting_for(loaded, opener)
+    assert await introspect(first, connect=opener) == expected  # type: ignore[arg-type]
+    assert len(opener.opened) == 1 and opener.all_closed()
