@@ -8,15 +8,24 @@ later group fails or cannot run in a transaction.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from studio import sources
+from studio import devdb, sources
 from studio.config import Settings
 from studio.errors import SourceError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def _models(n: int, bad_at: int | None = None) -> str:
@@ -171,20 +180,27 @@ async def test_big_sql_file_with_transaction_control_runs_whole(
     assert len(loaded.schema.tables) == 150
 
 
+@pytest.fixture
+def private_dev_clusters(monkeypatch: pytest.MonkeyPatch, pg_major: int) -> Iterator[None]:
+    """A clusters folder of the test's own, so no other test's dev server is involved.
+
+    On tmpfs when it has room, traversable by the server's user when we are root; the dev
+    server left in it, if any, is destroyed afterwards.
+    """
+    parent = Path(tempfile.mkdtemp(prefix="ss-devdb-", dir=devdb.tmpfs_parent()))
+    parent.chmod(0o711)
+    monkeypatch.setenv("STUDIO_DEVDB_DIR", str(parent))
+    try:
+        yield
+    finally:
+        devdb.discard(f"dev-pg{pg_major}", devdb.clusters_root())
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.mark.usefixtures("private_dev_clusters")
 async def test_loads_side_by_side_share_one_dev_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_major: int
 ) -> None:
-    import asyncio
-    import shutil
-    import tempfile
-
-    from studio import devdb
-
-    # a private clusters folder, so no other test's dev server is involved (traversable by the
-    # server's user when we are root)
-    parent = Path(tempfile.mkdtemp(prefix="ss-lease-", dir=devdb.tmpfs_parent()))
-    parent.chmod(0o711)
-    monkeypatch.setenv("STUDIO_DEVDB_DIR", str(parent))
     started: list[devdb.Cluster] = []
     real = devdb.dev_cluster
 
@@ -193,71 +209,55 @@ async def test_loads_side_by_side_share_one_dev_server(
         return started[-1]
 
     monkeypatch.setattr(devdb, "dev_cluster", counting)
-    try:
-        project = _project(tmp_path, _models(20), "leaseapp")
-        (project / "schema.sql").write_text(_tables_sql(20))
-        settings = Settings(root=project)
-        a, b = await asyncio.gather(
-            sources.load(
-                sources.parse_source("leaseapp.models:Base", settings),
-                settings,
-                major=pg_major,
-                use_cache=False,
-            ),
-            sources.load(
-                sources.parse_source("schema.sql", settings),
-                settings,
-                major=pg_major,
-                use_cache=False,
-            ),
-        )
-        assert len(a.schema.tables) == len(b.schema.tables) == 20
-        assert len(started) == 1  # one server for both loads
-        assert started[0].started_by_us
-        # the last load stopped it: no server runs in the private folder
-        assert not (started[0].datadir / "postmaster.pid").exists()
-    finally:
-        devdb.discard(f"dev-pg{pg_major}", devdb.clusters_root())
-        shutil.rmtree(parent, ignore_errors=True)
+    project = _project(tmp_path, _models(20), "leaseapp")
+    (project / "schema.sql").write_text(_tables_sql(20))
+    settings = Settings(root=project)
+    a, b = await asyncio.gather(
+        sources.load(
+            sources.parse_source("leaseapp.models:Base", settings),
+            settings,
+            major=pg_major,
+            use_cache=False,
+        ),
+        sources.load(
+            sources.parse_source("schema.sql", settings),
+            settings,
+            major=pg_major,
+            use_cache=False,
+        ),
+    )
+    assert len(a.schema.tables) == len(b.schema.tables) == 20
+    assert len(started) == 1  # one server for both loads
+    assert started[0].started_by_us
+    # the last load stopped it: no server runs in the private folder
+    assert not (started[0].datadir / "postmaster.pid").exists()
 
 
+@pytest.mark.usefixtures("private_dev_clusters")
 async def test_a_server_whose_starter_exited_is_stopped_by_its_last_user(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_major: int
+    tmp_path: Path, pg_major: int
 ) -> None:
-    import shutil
-    import subprocess
-    import sys
-    import tempfile
-
-    from studio import devdb
-
-    parent = Path(tempfile.mkdtemp(prefix="ss-orphan-", dir=devdb.tmpfs_parent()))
-    parent.chmod(0o711)
-    monkeypatch.setenv("STUDIO_DEVDB_DIR", str(parent))
-    try:
-        # another process starts the dev server and exits without stopping it (another
-        # schema-studio command was still connected then, say)
-        started = subprocess.run(
-            [sys.executable, "-c", f"from studio import devdb; devdb.dev_cluster({pg_major})"],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert started.returncode == 0, started.stderr
-        cluster = devdb.dev_cluster(pg_major)
-        assert not cluster.started_by_us and cluster.orphaned
-        assert (cluster.datadir / "postmaster.pid").exists()
-        (tmp_path / "schema.sql").write_text(_tables_sql(3))
-        settings = Settings(root=tmp_path)
-        loaded = await sources.load(
-            sources.parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False
-        )
-        assert len(loaded.schema.tables) == 3
-        # this process used it last: it stopped the server the exited one had left
-        assert not (cluster.datadir / "postmaster.pid").exists()
-        # a server whose starter is alive is not orphaned (this process's parent, here)
-        again = devdb.dev_cluster(pg_major)
-        assert again.started_by_us and not again.orphaned
-        (again.home / "starter").write_text(f"{os.getppid()}\n")
-        assert not devdb.Cluster.ensure(again.name, again.binaries, root=again.home.parent).orphaned
-    finally:
-        devdb.discard(f"dev-pg{pg_major}", devdb.clusters_root())
-        shutil.rmtree(parent, ignore_errors=True)
+    # another process starts the dev server and exits without stopping it (another
+    # schema-studio command was still connected then, say)
+    started = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", f"from studio import devdb; devdb.dev_cluster({pg_major})"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    cluster = devdb.dev_cluster(pg_major)
+    assert not cluster.started_by_us and cluster.orphaned
+    assert (cluster.datadir / "postmaster.pid").exists()
+    (tmp_path / "schema.sql").write_text(_tables_sql(3))
+    settings = Settings(root=tmp_path)
+    loaded = await sources.load(
+        sources.parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False
+    )
+    assert len(loaded.schema.tables) == 3
+    # this process used it last: it stopped the server the exited one had left
+    assert not (cluster.datadir / "postmaster.pid").exists()
+    # a server whose starter is alive is not orphaned (this process's parent, here)
+    again = devdb.dev_cluster(pg_major)
+    assert again.started_by_us and not again.orphaned
+    (again.home / "starter").write_text(f"{os.getppid()}\n")
+    assert not devdb.Cluster.ensure(again.name, again.binaries, root=again.home.parent).orphaned
