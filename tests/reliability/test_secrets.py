@@ -37,6 +37,8 @@ from _rel import (
     write,
 )
 
+from studio import migrations
+
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Iterator
@@ -179,7 +181,8 @@ def _every_command(run_: Runner, mdir: Path) -> None:
     run_("baseline", version, db=1)
     run_("status", "--format", "json", db=1)
     # errors that show the target: a migration that fails, a database that is gone
-    bad = mdir / f"{int(version) + 1}_fails.sql"
+    # the next second, as a timestamp (not version + 1: ...59 + 1 is no time)
+    bad = mdir / f"{migrations.next_version([version])}_fails.sql"
     bad.write_text("SELECT 1/0;\n")
     run_("hash", db=None)
     run_("migrate", "--yes", expect=(1,))
