@@ -218,15 +218,15 @@ async def _start_helper(
     except asyncpg.PostgresError as e:
         raise _NotExported from e
     snapshot, free, limit = row
-    if free < max(MIN_FREE_CONNECTIONS, limit // 10):
+    if free < max(MIN_FREE_CONNECTIONS, int(limit * MIN_FREE_SHARE)):
         return None  # the application may need those connection slots more than we do
     return _Helper(connect, snapshot, version, _relations(rows))
 
 
 # The snapshot, and the connection slots still free for non-superusers. A
-# second connection is opened only while MIN_FREE_CONNECTIONS (or a tenth of
-# max_connections) are free: on a busy production server it must not take a
-# slot the application needs.
+# second connection is opened only while MIN_FREE_CONNECTIONS (or the
+# MIN_FREE_SHARE of max_connections, if more) are free: on a busy production
+# server it must not take a slot the application needs.
 _EXPORT = """
 SELECT pg_catalog.pg_export_snapshot(),
        pg_catalog.current_setting('max_connections')::int
@@ -236,6 +236,7 @@ SELECT pg_catalog.pg_export_snapshot(),
        pg_catalog.current_setting('max_connections')::int
 """
 MIN_FREE_CONNECTIONS = 5
+MIN_FREE_SHARE = 0.1
 
 
 class _Helper:

@@ -689,8 +689,13 @@ async def test_an_error_from_a_concurrent_drop_is_retried(loaded: asyncpg.Connec
 
 @pytest.fixture
 def two_connections(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any schema is large enough for the second connection."""
+    """Any schema is large enough for the second connection, and the server never too busy.
+
+    (With tests running in parallel, a tenth of max_connections may not be free.)
+    """
     monkeypatch.setattr(introspect_module, "PARALLEL_MIN_RELATIONS", 1)
+    monkeypatch.setattr(introspect_module, "MIN_FREE_CONNECTIONS", 1)
+    monkeypatch.setattr(introspect_module, "MIN_FREE_SHARE", 0.0)
 
 
 class Opener:
@@ -915,6 +920,9 @@ async def test_concurrent_drop_error_on_the_second_connection_is_retried(
     expected = await introspect(loaded)
     failures = 1
 
+    opened: list[Flaky] = []
+    settled = 0  # second connections whose snapshot import is over
+
     class Flaky(CountingConnection):
         async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
             nonlocal failures
@@ -924,7 +932,12 @@ async def test_concurrent_drop_error_on_the_second_connection_is_retried(
                 raise asyncpg.InternalServerError("cache lookup failed for relation 12345")
             return rows
 
-    opened: list[Flaky] = []
+        async def execute(self, sql: str, *args: Any) -> str:
+            nonlocal settled
+            try:
+                return await super().execute(sql, *args)
+            finally:
+                settled += 1
 
     async def connect() -> asyncpg.Connection:
         opened.append(Flaky(await asyncpg.connect(db_url)))
@@ -934,12 +947,13 @@ async def test_concurrent_drop_error_on_the_second_connection_is_retried(
     waits = 0
 
     async def until_opened() -> None:
-        # each transaction's first connection waits for its second to open (else, on a loaded
-        # machine, it may read the second's share itself: nothing would fail)
+        # each transaction's first connection waits for its second to have imported the
+        # snapshot (else, on a loaded machine, it may read the second's share itself while
+        # the second is still opening: nothing would fail)
         nonlocal waits
         waits += 1
         for _ in range(1000):
-            if len(opened) >= waits:
+            if settled >= waits:
                 break
             await asyncio.sleep(0.01)
         counting.after["aggregates"] = until_opened  # and the retry's too
