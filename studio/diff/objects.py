@@ -281,27 +281,74 @@ def _privilege_key(schema: Schema, p: Privilege) -> str:
     return found[1]
 
 
-def _default_execute(functions: dict[str, Function], keys: set[str]) -> set[Privilege]:
-    # a routine without an ACL lets PUBLIC execute it (PostgreSQL's built-in default)
-    return {
-        Privilege("procedure" if functions[k].kind == "p" else "function", k, "PUBLIC", "EXECUTE")
-        for k in keys
-    }
+# What an object without an ACL grants (PostgreSQL's acldefault): every
+# privilege of its kind to the owner, and EXECUTE on a routine to PUBLIC.
+# PostgreSQL 17 added MAINTAIN to a relation owner's; see `privileges`.
+_OWNER_DEFAULTS = {
+    "schema": ("CREATE", "USAGE"),
+    "relation": ("DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"),
+    "sequence": ("SELECT", "UPDATE", "USAGE"),
+    "routine": ("EXECUTE",),
+}
+
+
+def _acl_kind(schema: Schema, key: str) -> tuple[str, str] | None:
+    """(`Privilege.object_kind`, `_OWNER_DEFAULTS` family) of an object with an ACL we read."""
+    if key in schema.namespaces:
+        return "schema", "schema"
+    if key in schema.tables:
+        return "table", "relation"
+    if key in schema.views:
+        return ("materialized view" if schema.views[key].materialized else "view"), "relation"
+    if key in schema.sequences:
+        return "sequence", "sequence"
+    if key in schema.functions:
+        return ("procedure" if schema.functions[key].kind == "p" else "function"), "routine"
+    return None
+
+
+def _defaults(schema: Schema, key: str, owner: str, maintain: bool) -> set[Privilege]:
+    """The privileges object `key` of `schema` has while it has no ACL."""
+    found = _acl_kind(schema, key)
+    if found is None:
+        return set()
+    kind, family = found
+    granted = _OWNER_DEFAULTS[family] + (("MAINTAIN",) if maintain and family == "relation" else ())
+    out = {Privilege(kind, key, owner, p) for p in granted}
+    if family == "routine":
+        out.add(Privilege(kind, key, "PUBLIC", "EXECUTE"))
+    return out
+
+
+def _in_effect(schema: Schema, leave_out: set[str], maintain: bool) -> set[Privilege]:
+    """The privileges of `schema`'s objects as they are in effect: an explicit ACL, else the defaults."""
+    explicit = {p for p in schema.privileges if p.object not in leave_out}
+    with_acl = {p.object for p in explicit if p.column is None}  # column grants are not the object's ACL
+    for key, owner in schema.owners.items():
+        if key not in with_acl and key not in leave_out:
+            explicit |= _defaults(schema, key, owner, maintain)
+    return explicit
 
 
 def privileges(ctx: Context) -> None:
     """GRANT / REVOKE the differences, re-GRANT on recreated objects, ALTER ... OWNER TO.
 
-    Privileges are compared as they are in effect: a routine the catalog shows
-    no ACL for (the built-in default) may be executed by PUBLIC, and so may one
-    just created.
+    Privileges are compared as they are in effect. An object without an ACL
+    (the catalog's NULL) has PostgreSQL's defaults: its owner holds every
+    privilege of its kind, and PUBLIC may execute a routine. So a NULL ACL
+    and an explicit one that grants just that are equal, and only the grants
+    beyond the defaults (or the defaults revoked) are changes. An object the
+    migration creates starts with the defaults of its owner.
     """
     recreated = ctx.recreated | ctx.recreated_functions
-    fresh = (ctx.new.functions.keys() - ctx.old.functions.keys()) | ctx.recreated_functions
-    old_explicit = {p for p in ctx.old.privileges if p.object not in recreated}
-    with_acl = {p.object for p in old_explicit}
-    kept = (ctx.old.functions.keys() & ctx.new.functions.keys()) - with_acl
-    old_set = old_explicit | _default_execute(ctx.new.functions, fresh | kept)
+    # PostgreSQL 17+ grants a relation's owner MAINTAIN by default: either side
+    # showing it anywhere (every relation with an explicit ACL from 17+ does,
+    # unless its owner revoked it) says the servers are that recent
+    maintain = any(p.privilege == "MAINTAIN" for s in (ctx.old, ctx.new) for p in s.privileges)
+    old_set = _in_effect(ctx.old, recreated, maintain)
+    for key, owner in ctx.new.owners.items():
+        if key in recreated or _acl_kind(ctx.old, key) is None:
+            old_set |= _defaults(ctx.new, key, owner, maintain)  # created by the migration
     # ALTER ... OWNER TO hands the old owner's privileges over to the new owner
     for key, owner in ctx.new.owners.items():
         before = ctx.old.owners.get(key)
@@ -310,14 +357,10 @@ def privileges(ctx: Context) -> None:
                 replace(p, grantee=owner) if p.object == key and p.grantee == before else p
                 for p in old_set
             }
-    new_set = set(ctx.new.privileges)
-    new_acl = {p.object for p in new_set}
-    new_set |= _default_execute(ctx.new.functions, set(ctx.new.functions.keys() - new_acl))
+    new_set = _in_effect(ctx.new, set(), maintain)
     for p in sorted(old_set - new_set, key=_privilege_sort):
         if _object_of(ctx.new, p.object) is None:
             continue  # dropped: its privileges went with it
-        if p.object not in new_acl and p.grantee == ctx.new.owners.get(p.object):
-            continue  # no ACL on the new side means the defaults: the owner keeps its rights
         ctx.add(RevokePrivilege(p, _privilege_key(ctx.new, p)))
     for p in sorted(new_set - old_set, key=_privilege_sort):
         ctx.add(GrantPrivilege(p, _privilege_key(ctx.new, p)))

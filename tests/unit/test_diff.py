@@ -1203,9 +1203,9 @@ def test_privileges_compared_as_in_effect() -> None:
     # no ACL means PUBLIC may execute: revoking it is a change
     a = replace(schema(), functions={"public.touch()": f}, owners=owners)
     b = replace(a, privileges=(Privilege("function", "public.touch()", "app", "EXECUTE"),))
+    # (the owner's EXECUTE was in effect already: no GRANT of it)
     assert sqls(diff(a, b, with_privileges=True)) == [
         "REVOKE EXECUTE ON FUNCTION public.touch() FROM PUBLIC",
-        "GRANT EXECUTE ON FUNCTION public.touch() TO app",
     ]
     # the owner's privileges move with ALTER ... OWNER TO instead of being revoked and granted
     t_owned = Privilege("table", "public.users", "app", "SELECT")
@@ -1214,8 +1214,55 @@ def test_privileges_compared_as_in_effect() -> None:
         QUICKSTART, privileges=(replace(t_owned, grantee="ops"),), owners={"public.users": "ops"}
     )
     assert sqls(diff(c, d, with_privileges=True)) == ["ALTER TABLE public.users OWNER TO ops"]
-    # no ACL on the new side: the defaults, in which the owner keeps its rights
+    # no ACL on the new side: the defaults, in which the owner holds every privilege
     e = replace(c, privileges=(t_owned, Privilege("table", "public.users", "pg_monitor", "SELECT")))
     assert sqls(diff(e, replace(c, privileges=()), with_privileges=True)) == [
-        "REVOKE SELECT ON TABLE public.users FROM pg_monitor"
+        "REVOKE SELECT ON TABLE public.users FROM pg_monitor",
+        *(f"GRANT {p} ON TABLE public.users TO app" for p in OWNER_BUT_SELECT),
     ]
+
+
+OWNER_BUT_SELECT = ("DELETE", "INSERT", "REFERENCES", "TRIGGER", "TRUNCATE", "UPDATE")
+TABLE_DEFAULTS = tuple(sorted(("SELECT", *OWNER_BUT_SELECT)))
+
+
+def test_no_acl_equals_an_acl_of_the_defaults() -> None:
+    """A GRANT makes the catalog's NULL ACL explicit, owner's rights included: not a change."""
+    owners = {"public.users": "app", "public.orders": "app"}
+    null = replace(QUICKSTART, owners=owners)
+    defaults = tuple(Privilege("table", "public.users", "app", p) for p in TABLE_DEFAULTS)
+    reader = Privilege("table", "public.users", "reader", "SELECT")
+    explicit = replace(null, privileges=(*defaults, reader))
+    # only the grant beyond the defaults, either way
+    assert sqls(diff(null, explicit, with_privileges=True)) == [
+        "GRANT SELECT ON TABLE public.users TO reader"
+    ]
+    assert sqls(diff(explicit, null, with_privileges=True)) == [
+        "REVOKE SELECT ON TABLE public.users FROM reader"
+    ]
+    assert diff(null, replace(null, privileges=defaults), with_privileges=True) == []
+    # MAINTAIN (PostgreSQL 17+) is among the defaults when the servers show it
+    with_maintain = replace(
+        null, privileges=(*defaults, Privilege("table", "public.users", "app", "MAINTAIN"))
+    )
+    assert diff(null, with_maintain, with_privileges=True) == []
+    # the owner revoking its own right is a change
+    no_truncate = replace(null, privileges=tuple(p for p in defaults if p.privilege != "TRUNCATE"))
+    assert sqls(diff(null, no_truncate, with_privileges=True)) == [
+        "REVOKE TRUNCATE ON TABLE public.users FROM app"
+    ]
+
+
+def test_created_objects_start_with_their_owners_defaults() -> None:
+    users = QUICKSTART.tables["public.users"]
+    old = replace(schema(), owners={})
+    defaults = tuple(Privilege("table", "public.users", "app", p) for p in TABLE_DEFAULTS)
+    reader = Privilege("table", "public.users", "reader", "SELECT")
+    new = replace(
+        schema(),
+        tables={"public.users": users},
+        owners={"public.users": "app"},
+        privileges=(*defaults, reader),
+    )
+    changes = [s for s in sqls(diff(old, new, with_privileges=True)) if "GRANT" in s or "REVOKE" in s]
+    assert changes == ["GRANT SELECT ON TABLE public.users TO reader"]

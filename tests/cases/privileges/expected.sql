@@ -3,20 +3,12 @@ BEGIN;
 REVOKE EXECUTE ON FUNCTION app.f() FROM PUBLIC;
 -- revoke usage on schema app from pg_read_all_stats
 REVOKE USAGE ON SCHEMA app FROM pg_read_all_stats;
--- grant execute on function app.f() to postgres
-GRANT EXECUTE ON FUNCTION app.f() TO postgres;
 -- grant insert on table app.t to pg_read_all_stats
 GRANT INSERT ON TABLE app.t TO pg_read_all_stats WITH GRANT OPTION;
 -- grant select on column app.t to pg_monitor
 GRANT SELECT (id) ON TABLE app.t TO pg_monitor;
--- grant select on sequence app.s to postgres
-GRANT SELECT ON SEQUENCE app.s TO postgres;
--- grant update on sequence app.s to postgres
-GRANT UPDATE ON SEQUENCE app.s TO postgres;
 -- grant usage on sequence app.s to pg_monitor
 GRANT USAGE ON SEQUENCE app.s TO pg_monitor;
--- grant usage on sequence app.s to postgres
-GRANT USAGE ON SEQUENCE app.s TO postgres;
 -- make pg_monitor the owner of table app.t
 ALTER TABLE app.t OWNER TO pg_monitor;
 COMMIT;
