@@ -429,6 +429,12 @@ ENTRIES: tuple[Entry, ...] = (
         "ALTER SEQUENCE",
         R(T, SRE, RW, note="the sequence's one row gets new storage: instant"),
     ),
+    _e(
+        "alter_sequence.owned_by",
+        "ALTER SEQUENCE ... OWNED BY (and no other option)",
+        R(T, SRE, CAT),
+        R(SRC, AS, CAT),  # the owning column's table
+    ),
     _e("drop_sequence", "DROP SEQUENCE", R(T, AE, CAT)),
     # --- triggers, policies, comments, privileges ----------------------------------
     _e("create_trigger", "CREATE TRIGGER", R(T, SRE, CAT)),

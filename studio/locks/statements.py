@@ -277,6 +277,19 @@ def _on_relation(id: str, attr: str = "relation") -> Callable[[Any, int, Context
     return lambda node, v, ctx: [m(id, relkey(getattr(node, attr), ctx.default_schema))]
 
 
+def _alter_sequence(node: Any, v: int, ctx: Context) -> list[Match]:
+    seq = relkey(node.sequence, ctx.default_schema)
+    options = node.options or ()
+    if not options or any(o.defname != "owned_by" for o in options):
+        return [m("alter_sequence", seq)]  # any other option gives the sequence new storage
+    owners: list[tuple[Role, str]] = []
+    for o in options:
+        names = [n.sval for n in o.arg]
+        if len(names) >= 2:  # [schema.]table.column; a lone NONE names no table
+            owners.append((Role.SOURCE, names_key(o.arg[:-1], ctx.default_schema)))
+    return [m("alter_sequence.owned_by", seq, *owners)]
+
+
 def _object_schema(node: Any, v: int, ctx: Context) -> list[Match]:
     if node.relation is not None:
         return [m("alter_table.set_schema", relkey(node.relation, ctx.default_schema))]
@@ -311,7 +324,7 @@ _HANDLERS: dict[type, Callable[[Any, int, Context], Iterable[Match]]] = {
     ast.CreatePolicyStmt: _on_relation("create_policy", "table"),
     ast.AlterPolicyStmt: _on_relation("alter_policy", "table"),
     ast.CreateSeqStmt: _plain("create_sequence"),
-    ast.AlterSeqStmt: _on_relation("alter_sequence", "sequence"),
+    ast.AlterSeqStmt: _alter_sequence,
     ast.GrantStmt: _grant,
     ast.GrantRoleStmt: _plain("session"),
     ast.AlterEnumStmt: _alter_enum,

@@ -428,6 +428,7 @@ CASES: tuple[Case, ...] = (
     C("drop_materialized_view", "DROP MATERIALIZED VIEW mv", MV, probe="mv"),
     C("create_sequence", "CREATE SEQUENCE s"),
     C("alter_sequence", "ALTER SEQUENCE s INCREMENT BY 2", "CREATE SEQUENCE s;", probe=""),
+    C("alter_sequence.owned_by", "ALTER SEQUENCE s OWNED BY t.n", "CREATE SEQUENCE s;", probe=""),
     C("drop_sequence", "DROP SEQUENCE s", "CREATE SEQUENCE s;", probe=""),
     # triggers, policies, comments, privileges
     C(
@@ -1043,6 +1044,18 @@ CHANGE_CASES: tuple[Case, ...] = (
         "alter_sequence",
         ch.AlterSequence("public.s", SequenceOptions(), SequenceOptions(increment=2)),
         "CREATE SEQUENCE s;",
+        probe="",
+    ),
+    _change_case(
+        "alter_sequence.owned_by",
+        ch.SetSequenceOwner("public.s", "public.t.n"),
+        "CREATE SEQUENCE s;",
+        probe="",
+    ),
+    _change_case(
+        "alter_sequence.owned_by",
+        ch.SetSequenceOwner("public.s", None, "public.t.n"),
+        "CREATE SEQUENCE s OWNED BY t.n;",
         probe="",
     ),
     _change_case(
