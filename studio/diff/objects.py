@@ -35,7 +35,7 @@ from studio.changes import (
 )
 from studio.changes.base import col_key, fn_key, nsp_key, rel_key, split_qualified, type_key
 from studio.changes.routines import function_kind, function_signature
-from studio.model import EnumType, Function, Privilege, Schema, qualname
+from studio.model import EnumType, Privilege, Schema, qualname
 
 if TYPE_CHECKING:
     from studio.diff.context import Context
@@ -323,7 +323,8 @@ def _defaults(schema: Schema, key: str, owner: str, maintain: bool) -> set[Privi
 def _in_effect(schema: Schema, leave_out: set[str], maintain: bool) -> set[Privilege]:
     """The privileges of `schema`'s objects as they are in effect: an explicit ACL, else the defaults."""
     explicit = {p for p in schema.privileges if p.object not in leave_out}
-    with_acl = {p.object for p in explicit if p.column is None}  # column grants are not the object's ACL
+    # column grants are not the object's ACL
+    with_acl = {p.object for p in explicit if p.column is None}
     for key, owner in schema.owners.items():
         if key not in with_acl and key not in leave_out:
             explicit |= _defaults(schema, key, owner, maintain)

@@ -9,6 +9,7 @@ of the diff compares like with like.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -44,7 +45,8 @@ class RenameCandidate:
     kind: Literal["table", "column"]
     old: str
     new: str
-    # share of the old table's columns found (same name and type) in the new one; 1.0 for columns
+    # tables: the share of the old table's columns found (same name and type) in the new one;
+    # columns: how alike the two are (type, default, nullability, name), to rank them
     score: float = 1.0
 
     @property
@@ -231,14 +233,30 @@ def rename_candidates(
         gone = [c for c in t_old.columns if t_new.column(c.name) is None]
         came = [c for c in t_new.columns if t_old.column(c.name) is None]
         for g in gone:
-            for c in came:
-                if compatible_types(g.type, c.type, enums):
-                    out.append(
-                        RenameCandidate(
-                            "column", f"{key}.{quote_ident(g.name)}", f"{key}.{quote_ident(c.name)}"
-                        )
-                    )
+            found = [
+                RenameCandidate(
+                    "column",
+                    f"{key}.{quote_ident(g.name)}",
+                    f"{key}.{quote_ident(c.name)}",
+                    _column_likeness(g, c),
+                )
+                for c in came
+                if compatible_types(g.type, c.type, enums)
+            ]
+            out += sorted(found, key=lambda r: -r.score)  # the likeliest first (stable on ties)
     return out
+
+
+def _column_likeness(old: Column, new: Column) -> float:
+    """How alike a dropped and an added column are, 0..1: type, default, nullability, name."""
+    name = difflib.SequenceMatcher(None, old.name, new.name).ratio()
+    score = (
+        0.4 * (old.type == new.type)
+        + 0.2 * (old.default == new.default)
+        + 0.1 * (old.not_null == new.not_null)
+        + 0.3 * name
+    )
+    return round(score, 2)
 
 
 __all__ = [

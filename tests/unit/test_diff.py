@@ -1005,6 +1005,18 @@ def test_rename_candidates() -> None:
     assert [c.hint for c in rename_candidates(a, b)] == ["public.users.nick=public.users.nickname"]
     c = _with_column(col("born", "date"))
     assert rename_candidates(a, c) == []
+    # of two added columns, the likelier (same type, default and a like name) comes first
+    status = col("status", "character varying(50)", default="'pending'::character varying")
+    d = _with_column(status)
+    e = _with_column(
+        col("note", "text"), _with_column(replace(status, name="order_status")).tables[USERS.key]
+    )
+    found = rename_candidates(d, e)
+    assert [c.hint for c in found] == [
+        "public.users.status=public.users.order_status",
+        "public.users.status=public.users.note",
+    ]
+    assert found[0].score == 0.9 and found[1].score < 0.5
     # a table sharing too few columns is not a candidate
     other = table("audit", col("at", "timestamp with time zone"), col("what", "text"))
     assert (
@@ -1264,5 +1276,7 @@ def test_created_objects_start_with_their_owners_defaults() -> None:
         owners={"public.users": "app"},
         privileges=(*defaults, reader),
     )
-    changes = [s for s in sqls(diff(old, new, with_privileges=True)) if "GRANT" in s or "REVOKE" in s]
+    changes = [
+        s for s in sqls(diff(old, new, with_privileges=True)) if "GRANT" in s or "REVOKE" in s
+    ]
     assert changes == ["GRANT SELECT ON TABLE public.users TO reader"]
