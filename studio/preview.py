@@ -42,9 +42,11 @@ class StepEstimate:
     sizes: tuple[RelationSize, ...]
     estimate: Estimate
     backfill: bool = False
+    # what the target's data says about this step before it runs (e.g. NULLs it would refuse)
+    checks: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
-        """The summary as text lines: locks, sizes, time."""
+        """The summary as text lines: locks, sizes, time, checks."""
         out = [f"locks: {f.describe()}" for f in self.facts if not f.placeholder]
         if not out:
             out.append("locks: none known to the knowledge base")
@@ -55,6 +57,7 @@ class StepEstimate:
         if self.estimate.notes:
             time += "; " + "; ".join(self.estimate.notes)
         out.append(f"time:  {time}")
+        out += [f"check: {c}" for c in self.checks]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,6 +71,7 @@ class StepEstimate:
             "locks": [f.to_dict() for f in self.facts],
             "sizes": [s.to_dict() for s in self.sizes],
             "estimate": self.estimate.to_dict(),
+            "checks": list(self.checks),
         }
 
 
@@ -94,8 +98,9 @@ class Preview:
         }
 
 
-# one step's facts, before the target is read: (version, index, title, transactional, backfill, facts)
-_Draft = tuple[str, int, str, bool, bool, tuple[tuple["LockFact", ...], ...]]
+# one step before the target is read: (version, index, title, transactional, backfill,
+# facts per statement, the statements' SQL)
+_Draft = tuple[str, int, str, bool, bool, tuple[tuple["LockFact", ...], ...], tuple[str, ...]]
 
 
 async def step_estimates(
@@ -123,15 +128,44 @@ async def step_estimates(
             throughput = None
             if estimates.needs_throughput(facts, sizes):
                 throughput = await probe.throughput_for(conn, sizes, refresh=refresh)
+            named: dict[str, list[tuple[str, str]]] = {}  # NOT VALID checks, by name
+            nulls = [_not_null_targets(d[6], named) for d in drafts]
+            found = await probe.null_rows(conn, [p for pairs in nulls for p in pairs])
     finally:
         await conn.close()
-    return Preview(tuple(_step(d, sizes, throughput) for d in drafts), throughput, version, url)
+    steps = (
+        _step(d, sizes, throughput, tuple(dict.fromkeys(found[p] for p in pairs if p in found)))
+        for d, pairs in zip(drafts, nulls, strict=True)
+    )
+    return Preview(tuple(steps), throughput, version, url)
+
+
+def _not_null_targets(
+    sqls: Sequence[str], named: dict[str, list[tuple[str, str]]]
+) -> list[tuple[str, str]]:
+    """The (table, column) pairs these statements require to hold no NULL (`made_not_null`)."""
+    from studio.errors import StudioError
+    from studio.locks.parse import made_not_null, split
+
+    out: list[tuple[str, str]] = []
+    for sql in sqls:
+        upper = sql.upper()
+        if "NOT NULL" not in upper and "VALIDATE" not in upper:
+            continue  # most statements: no parse needed
+        try:
+            out += [p for st in split(sql) for p in made_not_null(st.node, named)]
+        except StudioError:
+            continue  # what does not parse is lint's to report
+    return out
 
 
 def _step(
-    draft: _Draft, sizes: dict[str, RelationSize], throughput: Throughput | None
+    draft: _Draft,
+    sizes: dict[str, RelationSize],
+    throughput: Throughput | None,
+    checks: tuple[str, ...] = (),
 ) -> StepEstimate:
-    version, index, title, transactional, backfill, statements = draft
+    version, index, title, transactional, backfill, statements, _ = draft
     rate = throughput or estimates.default_throughput()
     est = estimates.combine(
         estimates.estimate(stmt, sizes, rate, every_row=backfill) for stmt in statements
@@ -147,6 +181,7 @@ def _step(
         tuple(sizes[r] for r in shown if r in sizes),
         est,
         backfill,
+        checks,
     )
 
 
@@ -167,7 +202,7 @@ def _drafts(
     for i, change in enumerate(items, 1):
         c: Change = change  # type: ignore[assignment]
         facts = facts_for_change(c, version, context)
-        out.append(("", i, c.describe(), c.transactional, False, (facts,)))
+        out.append(("", i, c.describe(), c.transactional, False, (facts,), c.sql()))
     return out
 
 
@@ -193,8 +228,9 @@ def _migration_drafts(settings: Settings, ms: Sequence[Migration], version: int)
         for step in m.steps:
             spans = [(st.line, st.line + st.sql.count("\n")) for st in step.statements]
             facts = tuple(f for line, f in stmts if any(a <= line <= b for a, b in spans))
+            sqls = tuple(st.sql for st in step.statements)
             out.append(
-                (m.version, step.index, step.title, step.transactional, step.backfill, facts)
+                (m.version, step.index, step.title, step.transactional, step.backfill, facts, sqls)
             )
     return out
 

@@ -66,6 +66,65 @@ async def read_sizes(conn: asyncpg.Connection, relations: Iterable[str]) -> dict
     return out
 
 
+# seconds a NULL check may scan a table before it answers from the planner's statistics
+NULL_CHECK_TIMEOUT = 1.0
+
+
+async def null_rows(
+    conn: asyncpg.Connection, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """A note for each (table, column) that holds NULLs on the target now.
+
+    `SELECT EXISTS (... WHERE column IS NULL)` stops at the first NULL; one that
+    finds none scans the table, so it runs in a read-only transaction under a
+    short statement_timeout (and lock_timeout: it must never queue behind DDL).
+    A table too large for that is answered from `pg_stats.null_frac`, as of its
+    last ANALYZE, and the note says so. A column not on the target yet (made
+    by an earlier step) has no rows to check.
+    """
+    import asyncpg
+
+    from studio.model import quote_ident
+
+    out: dict[tuple[str, str], str] = {}
+    for table, column in dict.fromkeys(pairs):
+        where = f"{table}.{quote_ident(column)}"
+        try:
+            async with conn.transaction(readonly=True):
+                ms = int(NULL_CHECK_TIMEOUT * 1000)
+                await conn.execute(
+                    f"SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}"
+                )
+                found = await conn.fetchval(
+                    f"SELECT EXISTS (SELECT FROM {table} WHERE {quote_ident(column)} IS NULL)"
+                )
+        except (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError):
+            share = await conn.fetchval(_NULL_FRAC, table, column)
+            if share:
+                out[table, column] = (
+                    f"{where} is about {share:.0%} NULL by its last ANALYZE (too large to"
+                    " scan here): making it NOT NULL fails until a step fills them"
+                )
+            continue
+        except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
+            continue
+        if found:
+            out[table, column] = (
+                f"{where} has NULLs on the target now: making it NOT NULL fails"
+                " unless an earlier step fills them"
+            )
+    return out
+
+
+_NULL_FRAC = """
+SELECT s.null_frac
+FROM pg_catalog.pg_stats s
+JOIN pg_catalog.pg_class c ON c.relname = s.tablename
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s.schemaname
+WHERE c.oid = pg_catalog.to_regclass($1) AND s.attname = $2 AND NOT s.inherited
+"""
+
+
 async def target_identity(conn: asyncpg.Connection) -> str:
     """A stable, password-free key for the target: cluster, database and its oid, hashed."""
     import asyncpg

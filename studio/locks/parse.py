@@ -50,7 +50,9 @@ def split(source: str, path: str = "<sql>") -> tuple[Statement, ...]:
         raw = parse_sql(source)
     except parser.ParseError as e:
         location = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
-        raise SqlSyntaxError(path, line_of(source, location - 1), _one_line(str(e.args[0]))) from None
+        raise SqlSyntaxError(
+            path, line_of(source, location - 1), _one_line(str(e.args[0]))
+        ) from None
     out = []
     for r in raw:
         start = first_token(source, r.stmt_location or 0)
@@ -267,3 +269,39 @@ def string_literals(node: Any) -> Iterator[str]:
 def def_names(options: tuple[Any, ...] | None) -> list[str]:
     """The option names of a DefElem list (`concurrently`, `full`)."""
     return [str(d.defname).lower() for d in options or () if isinstance(d, ast.DefElem)]
+
+
+def made_not_null(
+    node: object, checks: dict[str, list[tuple[str, str]]], default_schema: str = "public"
+) -> list[tuple[str, str]]:
+    """(table, column) pairs an ALTER TABLE statement requires to hold no NULL now.
+
+    `SET NOT NULL`; `ADD CHECK (column IS NOT NULL)`; and the `VALIDATE` of such
+    a check added `NOT VALID` (the safe form), which is where existing NULLs
+    fail. `checks` maps the names of the NOT VALID ones seen so far to their
+    pairs: pass the same dict through a migration's statements in order.
+    """
+    from studio.locks.context import proven_not_null
+
+    stmt: Any = node
+    if type(node).__name__ != "AlterTableStmt" or stmt.relation is None:
+        return []
+    table = relkey(stmt.relation, default_schema)
+    out: list[tuple[str, str]] = []
+    for cmd in stmt.cmds or ():
+        subtype = cmd.subtype.name
+        if subtype == "AT_SetNotNull" and cmd.name:
+            out.append((table, cmd.name))
+        elif subtype == "AT_ValidateConstraint" and cmd.name:
+            out += checks.get(cmd.name, [])
+        elif subtype == "AT_AddConstraint" and type(cmd.def_).__name__ == "Constraint":
+            con: Any = cmd.def_
+            if con.contype.name != "CONSTR_CHECK":
+                continue
+            pairs = [(table, c) for c in sorted(proven_not_null(con.raw_expr))]
+            if con.skip_validation:
+                if con.conname:
+                    checks[con.conname] = pairs
+            else:
+                out += pairs
+    return out

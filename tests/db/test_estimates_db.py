@@ -232,3 +232,82 @@ def test_migrate_shows_estimates_before_asking(
     steps = report["estimates"]["steps"]
     assert [s["index"] for s in steps] == [1, 2, 3]
     assert steps[2]["estimate"]["high_s"] > 0 and steps[1]["estimate"]["high_s"] == 0
+
+
+NULLS = """
+CREATE TABLE public.people (id int PRIMARY KEY, name text, nick text, born date);
+INSERT INTO public.people SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'p' END, 'n', NULL
+FROM generate_series(1, 5000) g;
+ANALYZE public.people;
+"""
+
+# the safe form of SET NOT NULL (as `generate` writes it), a plain one, a column without NULLs,
+# and a column an earlier step adds (not on the target: nothing to check)
+NOT_NULL_STEPS = """-- schema-studio:step
+ALTER TABLE public.people ADD CONSTRAINT people_name_not_null CHECK ((name IS NOT NULL)) NOT VALID;
+-- schema-studio:step
+-- schema-studio:no-transaction
+ALTER TABLE public.people VALIDATE CONSTRAINT people_name_not_null;
+-- schema-studio:step
+ALTER TABLE public.people ALTER COLUMN name SET NOT NULL;
+-- schema-studio:step
+ALTER TABLE public.people ALTER COLUMN nick SET NOT NULL;
+-- schema-studio:step
+ALTER TABLE public.people ADD COLUMN tag text DEFAULT 'x';
+-- schema-studio:step
+ALTER TABLE public.people ALTER COLUMN tag SET NOT NULL, ADD CHECK (born IS NOT NULL);
+"""
+
+
+def _nulls_project(tmp_path: Path, url: str) -> tuple[Settings, migrations.Migration]:
+    d = tmp_path / "migrations"
+    d.mkdir()
+    (d / "20250101000001_people.sql").write_text(NULLS)
+    (d / "20250101000002_not_null.sql").write_text(NOT_NULL_STEPS)
+    migrations.write_sum(d)
+    (tmp_path / "pyproject.toml").write_text('[tool.schema-studio]\nmigrations = "migrations"\n')
+    return Settings(root=tmp_path, db_override=url), migrations.load_directory(d)[1]
+
+
+async def test_steps_refused_for_nulls_on_the_target_say_so(
+    tmp_path: Path, db_url: str, cache: Path
+) -> None:
+    settings, migration = _nulls_project(tmp_path, db_url)
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute(NULLS)
+    finally:
+        await conn.close()
+    preview = await step_estimates(settings, db_url, migration)
+    checks = [s.checks for s in preview.steps]
+    name = "public.people.name has NULLs on the target now"
+    born = "public.people.born has NULLs on the target now"
+    assert [len(c) for c in checks] == [0, 1, 1, 0, 0, 1]  # NOT VALID adds; nick and tag are fine
+    assert checks[1][0].startswith(name) and checks[2][0].startswith(name)
+    assert checks[5][0].startswith(born)
+    assert "check: " + checks[1][0] in preview.steps[1].lines()
+    assert preview.to_dict()["steps"][1]["checks"] == list(checks[1])
+
+
+async def test_null_check_never_waits_on_a_lock(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table it cannot read at once is answered from pg_stats, and the note says so."""
+    monkeypatch.setattr(probe, "NULL_CHECK_TIMEOUT", 0.2)
+    conn, holder = await asyncpg.connect(db_url), await asyncpg.connect(db_url)
+    try:
+        await conn.execute(NULLS)
+        async with holder.transaction():
+            await holder.execute("LOCK TABLE public.people IN ACCESS EXCLUSIVE MODE")
+            found = await probe.null_rows(
+                conn, [("public.people", "name"), ("public.people", "nick")]
+            )
+        assert list(found) == [("public.people", "name")]
+        assert "about 10% NULL by its last ANALYZE" in found["public.people", "name"]
+        # and with the table free, it reads the rows themselves
+        found = await probe.null_rows(conn, [("public.people", "name"), ("public.nowhere", "x")])
+        assert "has NULLs on the target now" in found["public.people", "name"]
+        assert ("public.nowhere", "x") not in found
+    finally:
+        await holder.close()
+        await conn.close()
