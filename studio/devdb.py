@@ -54,7 +54,6 @@ _SETTINGS += " -c max_connections=200 -c shared_buffers=128MB"
 _SETTINGS += " -c max_locks_per_transaction=256"
 
 
-
 @dataclass(frozen=True, slots=True)
 class PgBinaries:
     """A folder of PostgreSQL server binaries and the major version they run."""
@@ -417,7 +416,9 @@ class Cluster:
             c._init()
             if (running := _wait_running(c.datadir, c.host)) is not None:
                 socket_dir = Path(running.socket_dir or home)
-                return replace(c, port=running.port, socket_dir=socket_dir, started_by=_read_starter(home))
+                return replace(
+                    c, port=running.port, socket_dir=socket_dir, started_by=_read_starter(home)
+                )
             return c._start()
 
     def _init(self) -> None:
@@ -475,7 +476,9 @@ class Cluster:
                     f"PostgreSQL {self.major} did not start: {tail or e} (see {log})"
                 ) from None
             (self.home / "starter").write_text(f"{os.getpid()}\n")
-            return replace(self, port=port, socket_dir=sockdir, starter_pid=os.getpid(), started_by=os.getpid())
+            return replace(
+                self, port=port, socket_dir=sockdir, starter_pid=os.getpid(), started_by=os.getpid()
+            )
         raise DevDbError(f"PostgreSQL {self.major} found no free port (see {log})")
 
     def url(self, database: str = "postgres", *, with_password: bool = False) -> str:
@@ -612,5 +615,42 @@ def dev_cluster(major: int | None = None) -> Cluster:
     is room (it holds only throwaway databases), else in the temp folder.
     """
     b = find_binaries(major)
-    parent = None if os.environ.get("STUDIO_DEVDB_DIR") else tmpfs_parent()
-    return Cluster.ensure(f"dev-pg{b.major}", b, root=clusters_root(parent))
+    return Cluster.ensure(f"dev-pg{b.major}", b, root=_dev_root())
+
+
+def _dev_root() -> Path:
+    return clusters_root(None if os.environ.get("STUDIO_DEVDB_DIR") else tmpfs_parent())
+
+
+def use_dev_cluster(major: int | None = None) -> tuple[Cluster, int]:
+    """The dev cluster, as `dev_cluster`, and a descriptor that says this process uses it.
+
+    The descriptor holds a shared lock on the cluster's `.users` file until it
+    is closed (close it when done, after `sole_user` if this process is to
+    stop the server). The server is only ever stopped under that file's
+    exclusive lock, so never under a process still using it; a process that
+    comes while it stops waits, then starts it again.
+    """
+    b = find_binaries(major)
+    root, name = _dev_root(), f"dev-pg{b.major}"
+    fd = os.open(root / f"{name}.users", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return Cluster.ensure(name, b, root=root), fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def sole_user(fd: int) -> bool:
+    """Whether no other process uses the cluster of `use_dev_cluster`'s descriptor `fd`.
+
+    When so, `fd` now holds the exclusive lock: nobody starts using the
+    cluster until it is closed, so the server may be stopped meanwhile. When
+    not, `fd` no longer holds any lock: close it.
+    """
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

@@ -287,7 +287,8 @@ class _DevLease:
     Loads running side by side (the replay of the migrations and the models'
     materialization of `generate`) use one server: the first starts it, the
     last stops it if this process started it. Taking and giving back are
-    serialized, so the server is never stopped under a load that just took it.
+    serialized, so the server is never stopped under a load that just took it;
+    between processes, the lock of `devdb.use_dev_cluster` does the same.
     """
 
     _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int | None, _DevLease]]] = (
@@ -299,6 +300,7 @@ class _DevLease:
         self.lock = asyncio.Lock()
         self.users = 0
         self.cluster: Any = None
+        self.fd = -1  # devdb.use_dev_cluster's: other processes see this one uses the cluster
 
     @classmethod
     async def take(cls, major: int | None) -> _DevLease:
@@ -306,23 +308,33 @@ class _DevLease:
         lease = leases.setdefault(major, cls(major))
         async with lease.lock:
             if lease.users == 0:
-                from studio.devdb import dev_cluster
+                from studio.devdb import use_dev_cluster
 
-                lease.cluster = await asyncio.to_thread(dev_cluster, major)
+                lease.cluster, lease.fd = await asyncio.to_thread(use_dev_cluster, major)
             lease.users += 1
         return lease
 
     async def give_back(self) -> None:
+        from studio.devdb import sole_user
+
         async with self.lock:
             self.users -= 1
-            # ours to stop, or its starter's that exited while another process used it
-            if self.users == 0 and (self.cluster.started_by_us or self.cluster.orphaned):
-                await _stop_if_idle(self.cluster)
+            if self.users:
+                return
+            fd, self.fd = self.fd, -1
+            try:
+                # ours to stop, or its starter's that exited while another process used it;
+                # and no other schema-studio process uses it (nor comes, while we stop it)
+                mine = self.cluster.started_by_us or self.cluster.orphaned
+                if mine and sole_user(fd):
+                    await _stop_if_idle(self.cluster)
+            finally:
+                os.close(fd)
 
 
 async def _stop_if_idle(cluster: Any) -> None:
-    # Another schema-studio process may be using the cluster we started; it
-    # outlives us then, and stops it when it is done (the cluster is orphaned).
+    # No other schema-studio process uses it; a client of the user's own (psql
+    # on the dev server) may still: then it keeps running.
     conn = await cluster.connect()
     try:
         others = await conn.fetchval(

@@ -202,13 +202,14 @@ async def test_loads_side_by_side_share_one_dev_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_major: int
 ) -> None:
     started: list[devdb.Cluster] = []
-    real = devdb.dev_cluster
+    real = devdb.use_dev_cluster
 
-    def counting(major: int | None = None) -> devdb.Cluster:
-        started.append(real(major))
-        return started[-1]
+    def counting(major: int | None = None) -> tuple[devdb.Cluster, int]:
+        cluster, fd = real(major)
+        started.append(cluster)
+        return cluster, fd
 
-    monkeypatch.setattr(devdb, "dev_cluster", counting)
+    monkeypatch.setattr(devdb, "use_dev_cluster", counting)
     project = _project(tmp_path, _models(20), "leaseapp")
     (project / "schema.sql").write_text(_tables_sql(20))
     settings = Settings(root=project)
@@ -261,3 +262,49 @@ async def test_a_server_whose_starter_exited_is_stopped_by_its_last_user(
     assert again.started_by_us and not again.orphaned
     (again.home / "starter").write_text(f"{os.getppid()}\n")
     assert not devdb.Cluster.ensure(again.name, again.binaries, root=again.home.parent).orphaned
+
+
+@pytest.mark.usefixtures("private_dev_clusters")
+async def test_a_server_in_use_by_another_process_is_not_stopped(
+    tmp_path: Path, pg_major: int
+) -> None:
+    """A process done with the server it started leaves it to another still using it."""
+    # the other process: takes the server as a load does, says so, waits to be told to finish
+    other = await asyncio.create_subprocess_exec(
+        sys.executable, "-c",
+        "import sys; from studio import devdb\n"
+        f"cluster, fd = devdb.use_dev_cluster({pg_major})\n"
+        "print(cluster.port, flush=True); sys.stdin.readline()\n"
+        "import os; os.close(fd)\n",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert other.stdout is not None and other.stdin is not None
+        port = int(await asyncio.wait_for(other.stdout.readline(), 120))
+        # the server's starter on record has exited: its last user is to stop it
+        gone = await asyncio.create_subprocess_exec("true")
+        await gone.wait()
+        cluster = devdb.dev_cluster(pg_major)
+        (cluster.home / "starter").write_text(f"{gone.pid}\n")
+        assert devdb.dev_cluster(pg_major).orphaned
+        (tmp_path / "schema.sql").write_text(_tables_sql(3))
+        settings = Settings(root=tmp_path)
+        loaded = await sources.load(
+            sources.parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False
+        )
+        assert len(loaded.schema.tables) == 3
+        # ... but the other one still uses it: it runs, on the same port
+        assert (cluster.datadir / "postmaster.pid").exists()
+        assert devdb.dev_cluster(pg_major).port == port
+        other.stdin.write(b"done\n")
+        await other.stdin.drain()
+        assert await asyncio.wait_for(other.wait(), 60) == 0
+    finally:
+        if other.returncode is None:
+            other.kill()
+            await other.wait()
+    # alone now, a load of this process stops it when done
+    await sources.load(
+        sources.parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False
+    )
+    assert not (cluster.datadir / "postmaster.pid").exists()
