@@ -129,7 +129,7 @@ async def step_estimates(
             if estimates.needs_throughput(facts, sizes):
                 throughput = await probe.throughput_for(conn, sizes, refresh=refresh)
             named: dict[str, list[tuple[str, str]]] = {}  # NOT VALID checks, by name
-            nulls = [_not_null_targets(d[6], named) for d in drafts]
+            nulls = [not_null_targets(d[6], named) for d in drafts]
             found = await probe.null_rows(conn, [p for pairs in nulls for p in pairs])
     finally:
         await conn.close()
@@ -140,7 +140,7 @@ async def step_estimates(
     return Preview(tuple(steps), throughput, version, url)
 
 
-def _not_null_targets(
+def not_null_targets(
     sqls: Sequence[str], named: dict[str, list[tuple[str, str]]]
 ) -> list[tuple[str, str]]:
     """The (table, column) pairs these statements require to hold no NULL (`made_not_null`)."""

@@ -286,9 +286,10 @@ def replan(
 
 
 async def plan_sizes(
-    settings: Settings, relations: Sequence[str]
-) -> tuple[dict[str, RelationSize], Throughput]:
-    """Sizes of the relations a plan locks and the target's read throughput (read-only)."""
+    settings: Settings, relations: Sequence[str], not_null: Sequence[tuple[str, str]] = ()
+) -> tuple[dict[str, RelationSize], Throughput, dict[tuple[str, str], str]]:
+    """Sizes of the relations a plan locks, the target's read throughput, and the NULLs
+    held by the columns it makes NOT NULL (`probe.null_rows`); read-only."""
     from studio import probe
 
     url = settings.database_url()
@@ -298,9 +299,10 @@ async def plan_sizes(
         with translate(mask_dsn(url)):
             sizes = await probe.read_sizes(conn, relations)
             rate = await probe.throughput_for(conn, sizes)
+            nulls = await probe.null_rows(conn, not_null)
     finally:
         await conn.close()
-    return sizes, rate
+    return sizes, rate, nulls
 
 
 def write_migration(

@@ -69,10 +69,13 @@ class Review:
         source: PlanInput,
         sizes: dict[str, RelationSize] | None = None,
         throughput: Throughput | None = None,
+        nulls: dict[tuple[str, str], str] | None = None,
     ) -> None:
         self.source = source
         self.sizes = sizes or {}
         self.throughput = throughput
+        # (table, column) -> the target holds NULLs in it (`probe.null_rows`)
+        self.nulls = nulls or {}
         p = plan(source.changes, source.old, server_version=source.server_version, safe=True)
         self.items: list[PlanItem] = list(p.items)
         self.decisions: list[Decision] = [Decision.PENDING] * len(self.items)
@@ -162,6 +165,18 @@ class Review:
                 n += len(item.changes)
             self._analysis[key] = tuple(per_item)
         return self._analysis[key][i]
+
+    def checks(self, i: int) -> tuple[str, ...]:
+        """What the target's data says of step `i` in its chosen form: NULLs it would refuse."""
+        from studio.preview import not_null_targets
+
+        if not self.nulls:
+            return ()
+        named: dict[str, list[tuple[str, str]]] = {}  # NOT VALID checks of the steps so far
+        for item in self.items[:i]:
+            not_null_targets([sql for c in item.changes for sql in c.sql()], named)
+        pairs = not_null_targets([sql for c in self.changes(i) for sql in c.sql()], named)
+        return tuple(dict.fromkeys(self.nulls[p] for p in pairs if p in self.nulls))
 
     def worst_hazard(self, i: int) -> str | None:
         """The most severe hazard level of step `i`."""

@@ -471,3 +471,38 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
         assert await conn.fetchval("SELECT count(*) FROM orders WHERE order_status IS NULL") == 0
     finally:
         await conn.close()
+
+
+async def test_review_names_nulls_a_not_null_step_would_meet(workspace: Workspace) -> None:
+    """Declared NOT NULL on a column with NULLs on the target: the step says it would fail."""
+    declared = workspace.root / "declared.sql"
+    declared.write_text(
+        declared.read_text() + "\nALTER TABLE public.users ALTER COLUMN name SET NOT NULL;\n"
+    )
+    conn = await asyncpg.connect(workspace.url)
+    try:
+        await conn.execute("UPDATE users SET name = NULL WHERE id % 7 = 0")
+    finally:
+        await conn.close()
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        review = screen.review
+        assert review is not None
+        titles = [review.items[i].describe() for i in range(len(review))]
+        step = titles.index("set not null on public.users.name")
+        assert review.form(step) == "safe"  # through a NOT VALID check and its VALIDATE
+        message = "public.users.name has NULLs on the target now"
+        assert [c[: len(message)] for c in review.checks(step)] == [message]
+        assert not any(review.checks(i) for i in range(len(review)) if i != step)
+        screen.query_one("#steps").move_cursor(row=step)
+        await settle(pilot)
+        facts = text_of(screen.query_one("#step-facts", Static))
+        assert "check" in facts and "has NULLs on the target now" in facts
+        await pilot.press("f")  # the plain SET NOT NULL fails the same way
+        await settle(pilot)
+        assert review.form(step) == "plain" and review.checks(step)

@@ -26,14 +26,17 @@ if TYPE_CHECKING:
     from studio.tui.data import PlanInput
 
 
-def _relations(source: PlanInput) -> tuple[str, ...]:
-    """Every relation any form of the plan locks."""
+def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Every relation any form of the plan locks, and every column one makes NOT NULL."""
     from studio.plan import plan
+    from studio.preview import not_null_targets
     from studio.tui.facts import relations
 
     items = plan(source.changes, source.old, server_version=source.server_version).items
     every = [c for item in items for c in (*item.plain, *(item.safe or ()))]
-    return relations(every, source.server_version, source.old)
+    named: dict[str, list[tuple[str, str]]] = {}
+    pairs = not_null_targets([sql for c in every for sql in c.sql()], named)
+    return relations(every, source.server_version, source.old), tuple(dict.fromkeys(pairs))
 
 
 class ReviewScreen(StudioScreen):
@@ -98,9 +101,9 @@ class ReviewScreen(StudioScreen):
         settings = app.options.settings
         major = app.server_version // 10000 if app.server_version else None
         source = await data.plan_input(settings, app.hints, major)
-        relations = await asyncio.to_thread(_relations, source)
-        sizes, throughput = await data.plan_sizes(settings, relations)
-        self.post_message(PlanReady(source, sizes, throughput))
+        relations, not_null = await asyncio.to_thread(_targets, source)
+        sizes, throughput, nulls = await data.plan_sizes(settings, relations, not_null)
+        self.post_message(PlanReady(source, sizes, throughput, nulls))
 
     @work(exclusive=True, group="plan", exit_on_error=False)
     async def replan(self) -> None:
@@ -110,11 +113,13 @@ class ReviewScreen(StudioScreen):
         source: PlanInput = await asyncio.to_thread(
             data.replan, src.old, src.new, self.studio.hints, src.server_version, src.existing
         )
-        self.post_message(PlanReady(source, self.review.sizes, self.review.throughput))
+        self.post_message(
+            PlanReady(source, self.review.sizes, self.review.throughput, self.review.nulls)
+        )
 
     @on(PlanReady)
     def _plan_ready(self, message: PlanReady) -> None:
-        self.review = Review(message.plan, message.sizes, message.throughput)
+        self.review = Review(message.plan, message.sizes, message.throughput, message.nulls)
         table = self.query_one("#steps", StyledTable)
         table.loading = False
         table.focus()

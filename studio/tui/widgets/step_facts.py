@@ -52,6 +52,8 @@ def facts_content(r: Review, i: int, opts: StudioOptions, width: int) -> Content
     else:
         estimate = next((f.estimate for f in facts if f.estimate and not f.instant), None)
         row("estimate", opts.estimate(estimate))
+    for check in r.checks(i):
+        row("check", check, "$text-error")
     hazards = [h for f in facts for h in f.hazards]
     if not hazards:
         row("hazards", "none found")
