@@ -39,9 +39,15 @@ writes go through it with the table's defaults and triggers; the contract
 drops the view. (The view belongs to the migrating role: grant the old
 application's role on it if that is another role.)
 
+The new column's indexes (those the declared schema has on it, plain,
+partial, unique or on expressions) are built at contract, CONCURRENTLY and
+before the swap, on the new column under a name of their own; the old
+column's go with it when it is dropped, and the swap gives the new ones their
+final names.
+
 What is not planned in phases (it is reported, or refused under
-`--expand-contract`): a column in a primary key, unique constraint, exclusion
-constraint or index, referenced by a foreign key or a view, an identity,
+`--expand-contract`): a column in a primary key, unique constraint or
+exclusion constraint, referenced by a foreign key or a view, an identity,
 generated or serial column, a table without a single-column primary key (the
 backfill walks it), partitioned tables, and a column change on a table renamed
 in the same migration.
@@ -51,14 +57,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studio.changes import (
     AddConstraint,
     AlterColumnType,
     Change,
+    CreateIndex,
     DropConstraint,
     DropDefault,
+    DropIndex,
     DropNotNull,
     RenameColumn,
     RenameConstraint,
@@ -75,6 +83,7 @@ from studio.model import (
     Column,
     Constraint,
     ConstraintKind,
+    Index,
     Schema,
     Table,
     quote_ident,
@@ -326,6 +335,11 @@ def _related(
             related = _constraint_of(c, name)
         elif isinstance(c, SetComment):
             related = c.object_kind == "COLUMN" and c.object in column_keys
+        elif isinstance(c, CreateIndex):
+            related = _mentions(c.index.definition, name)  # built at contract, on the new column
+        elif isinstance(c, DropIndex):
+            # goes with the old column (the diff may show it with the column's new name)
+            related = _mentions(c.index.definition, old_name) or _mentions(c.index.definition, name)
         else:
             related = False
         if related:
@@ -375,6 +389,20 @@ def _column_move(
                 else short_ident(f"{con.name}__new")
             )
             constraints.append((con, temp))
+    # the new column's indexes: built at contract on the physical column, under a name of
+    # their own while an index of the old column may still hold theirs
+    index_names = {i.name for i in t_old.indexes} | {i.name for i in t_new.indexes}
+    indexes = []
+    for index in t_new.indexes:
+        if _mentions(index.definition, name):
+            old_names = {i.name for i in t_old.indexes}
+            temp = (
+                index.name
+                if index.name not in old_names
+                else _free_name(f"{index.name}__new", index_names)
+            )
+            index_names.add(temp)
+            indexes.append((index.name, temp, _index_on(index, temp, name, physical)))
     return ColumnMove(
         table,
         c_old,
@@ -382,7 +410,26 @@ def _column_move(
         physical,
         pk.columns[0],
         tuple(constraints),
+        tuple(indexes),
     )
+
+
+def _index_on(index: Index, temp: str, column: str, physical: str) -> str:
+    """`index`'s definition as CREATE INDEX CONCURRENTLY `temp`, on column `physical` for `column`."""
+    from pglast.parser import scan
+
+    text = index.definition
+    head = f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {quote_ident(index.name)} "
+    if not text.startswith(head):
+        raise ExpandUnsupported(f"index {quote_ident(index.name)}: unexpected definition {text!r}")
+    rest = text[len(head) :]
+    if physical != column:
+        for token in reversed(scan(rest)):
+            word = rest[token.start : token.end + 1]
+            if _is_column(word, token, column):
+                rest = rest[: token.start] + quote_ident(physical) + rest[token.end + 1 :]
+    unique = "UNIQUE " if index.unique else ""
+    return f"CREATE {unique}INDEX CONCURRENTLY {quote_ident(temp)} {rest}"
 
 
 def _check_supported(
@@ -410,9 +457,6 @@ def _check_supported(
                 raise no(
                     f"it is part of {con.kind.name.lower().replace('_', ' ')} {quote_ident(con.name)}"
                 )
-        for index in table.indexes:
-            if _mentions(index.definition, column):
-                raise no(f"index {quote_ident(index.name)} uses it")
     for other in old.tables.values():
         for con in other.constraints:
             if con.ref_table == t_old.key and c_old.name in con.ref_columns:
@@ -429,12 +473,13 @@ def _mentions(definition: str, column: str) -> bool:
     """Whether an index definition names the column (by its identifier tokens)."""
     from pglast.parser import scan
 
-    ident = column
-    for token in scan(definition):
-        text = definition[token.start : token.end + 1]
-        if text.strip('"') == ident and (token.name == "IDENT" or token.kind != "NO_KEYWORD"):
-            return True
-    return False
+    return any(_is_column(definition[t.start : t.end + 1], t, column) for t in scan(definition))
+
+
+def _is_column(word: str, token: object, column: str) -> bool:
+    """Whether a scanned token names `column` (an identifier, quoted or not, or an unreserved word)."""
+    t: Any = token
+    return word.strip('"') == column and (t.name == "IDENT" or t.kind != "NO_KEYWORD")
 
 
 def _free_name(base: str, taken: Iterable[str]) -> str:

@@ -39,6 +39,9 @@ class ColumnMove:
     key: str
     # declared CHECK / FOREIGN KEY constraints of the new column, and their names during expand
     constraints: tuple[tuple[Constraint, str], ...] = ()
+    # declared indexes on the new column: (final name, name until the swap, the
+    # CREATE INDEX CONCURRENTLY that builds it on the physical column at contract)
+    indexes: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def renamed(self) -> bool:
@@ -319,6 +322,20 @@ def contract_steps(move: Move) -> list[StepSpec]:
                 ),
             )
         )
+    # the new column's indexes, built before the swap (reads and writes go on); the
+    # old column's go with it when it is dropped
+    for index_name, temp, create in m.indexes:
+        steps.append(
+            StepSpec(
+                (create,),
+                (
+                    f"contract: build index {quote_ident(index_name)} on {m.table}.{col}"
+                    + (f" as {quote_ident(temp)} until the swap" if temp != index_name else ""),
+                    f"lock: SHARE UPDATE EXCLUSIVE on {m.table} (builds concurrently; reads and writes go on)",
+                ),
+                transactional=False,
+            )
+        )
     swap = [
         f"DROP TRIGGER {quote_ident(m.sync_name)} ON {m.table}",
         f"DROP FUNCTION {m.function}()",
@@ -332,6 +349,10 @@ def contract_steps(move: Move) -> list[StepSpec]:
             swap.append(
                 _alter(m.table, f"RENAME CONSTRAINT {quote_ident(name)} TO {quote_ident(con.name)}")
             )
+    for index_name, temp, _ in m.indexes:
+        if temp != index_name:
+            index = f"{quote_ident(m.schema)}.{quote_ident(temp)}"
+            swap.append(f"ALTER INDEX {index} RENAME TO {quote_ident(index_name)}")
     if m.new.default is not None:
         swap.append(_alter(m.table, f"ALTER COLUMN {final} SET DEFAULT {m.new.default}"))
     if m.new.not_null:

@@ -739,3 +739,51 @@ async def test_table_rename_keeps_the_old_name_as_a_view_until_contract(
     r = studio(project, db_url, "diff")
     assert r.returncode == 0, r.stdout + r.stderr
     assert await fetchval(db_url, "SELECT to_regclass('users')") is None
+
+
+async def test_an_indexed_column_gets_its_indexes_rebuilt_at_contract(
+    tmp_path: Path, db_url: str, pg: devdb.Cluster
+) -> None:
+    """Plain, partial and expression indexes on the column: built concurrently on the new one."""
+    indexed = ITEMS + (
+        "CREATE INDEX items_qty_idx ON items (qty);\n"
+        "CREATE INDEX items_note_big_idx ON items (note) WHERE qty > 100;\n"
+        "CREATE UNIQUE INDEX items_qty_note_key ON items ((qty * 2), id);\n"
+    )
+    project = sql_project(tmp_path / "p", indexed, pg)
+    assert studio(project, None, "generate", "--name", "init").returncode == 0
+    (project / "schema.sql").write_text(indexed.replace("qty integer", "qty bigint"))
+    r = studio(project, None, "generate", "--name", "qty_bigint", "--expand-contract")
+    assert r.returncode == 0, r.stderr
+    contract = next((project / "migrations").glob("*_qty_bigint_contract.sql")).read_text()
+    assert (
+        "CREATE INDEX CONCURRENTLY items_qty_idx__new ON public.items USING btree (qty__new)"
+        in contract
+    )
+    assert "WHERE (qty__new > 100)" in contract
+    assert "ALTER INDEX public.items_qty_idx__new RENAME TO items_qty_idx" in contract
+    s = settings(project, db_url)
+    ms = cm.load(s)
+    await runner.apply(db_url, s, ms, to=ms[0].version)
+    await fetchval(
+        db_url, "INSERT INTO items (qty, note) SELECT g, 'n' FROM generate_series(1, 5000) g"
+    )
+    with pytest.raises(ContractNotConfirmed):
+        await runner.apply(db_url, s, ms, backoff=FAST)
+    # during expand the old column keeps its indexes; the new one has none yet
+    assert await fetchval(
+        db_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'items' AND indexdef LIKE '%qty__new%'"
+    ) == 0  # fmt: skip
+    await runner.apply(db_url, s, ms, backoff=FAST, confirm_contract=True)
+    defs = await fetchval(
+        db_url,
+        "SELECT string_agg(indexdef, E'\\n' ORDER BY indexname) FROM pg_indexes"
+        " WHERE tablename = 'items' AND indexname <> 'items_pkey'",
+    )
+    assert defs == (
+        "CREATE INDEX items_note_big_idx ON public.items USING btree (note) WHERE (qty > 100)\n"
+        "CREATE INDEX items_qty_idx ON public.items USING btree (qty)\n"
+        "CREATE UNIQUE INDEX items_qty_note_key ON public.items USING btree (((qty * 2)), id)"
+    )
+    r = studio(project, db_url, "diff")
+    assert r.returncode == 0, r.stdout + r.stderr

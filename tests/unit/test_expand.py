@@ -156,17 +156,64 @@ def test_when_phases_apply() -> None:
 
 
 def test_unsupported_column_is_refused_when_asked_and_noted_otherwise() -> None:
-    index = Index(
-        "orders_qty_idx",
-        "CREATE INDEX orders_qty_idx ON public.orders USING btree (qty)",
-        keys=("qty",),
-    )
-    old = schema(table(QTY, indexes=(index,)))
-    new = schema(table(replace(QTY, type="bigint"), indexes=(index,)))
-    with pytest.raises(ExpandUnsupported, match="index orders_qty_idx uses it"):
+    key = Constraint("orders_qty_key", ConstraintKind.UNIQUE, "UNIQUE (qty)", ("qty",))
+    old = schema(table(QTY, constraints=(key,)))
+    new = schema(table(replace(QTY, type="bigint"), constraints=(key,)))
+    with pytest.raises(ExpandUnsupported, match="part of unique orders_qty_key"):
         planned(old, new)
     p = expand.plan(diff(old, new), old, new, steps_of, Options(sizes={"public.orders": 10**9}))
-    assert p is not None and not p.moves and "orders_qty_idx" in p.notes[0]
+    assert p is not None and not p.moves and "orders_qty_key" in p.notes[0]
+
+
+def test_indexes_of_the_column_are_rebuilt_concurrently_at_contract() -> None:
+    def index(name: str, definition: str, unique: bool = False) -> Index:
+        return Index(
+            name, f"CREATE {'UNIQUE ' * unique}INDEX {name} ON public.orders {definition}", unique
+        )
+
+    indexes = (
+        index("orders_qty_idx", "USING btree (qty)"),
+        index("orders_qty_big", "USING btree (id) WHERE (qty > 10)"),
+        index("orders_qty_key", "USING btree (((qty * 2)))", unique=True),
+        index("orders_other", "USING btree (id)"),  # not on the column: left alone
+    )
+    old = schema(table(QTY, indexes=indexes))
+    new = schema(table(replace(QTY, type="bigint"), indexes=indexes))
+    p = planned(old, new)
+    assert p is not None
+    contract = sql_of(p.contract)
+    built = [s for s in contract if s.startswith("CREATE")]
+    assert built == [
+        "CREATE INDEX CONCURRENTLY orders_qty_idx__new ON public.orders USING btree (qty__new)",
+        "CREATE INDEX CONCURRENTLY orders_qty_big__new ON public.orders USING btree (id) WHERE (qty__new > 10)",
+        "CREATE UNIQUE INDEX CONCURRENTLY orders_qty_key__new ON public.orders USING btree (((qty__new * 2)))",
+    ]
+    assert [
+        not s.transactional for s in p.contract if any("CREATE" in str(x) for x in s.statements)
+    ] == [True] * 3
+    renames = [s for s in contract if s.startswith("ALTER INDEX")]
+    assert renames == [
+        f"ALTER INDEX public.{n}__new RENAME TO {n}"
+        for n in ("orders_qty_idx", "orders_qty_big", "orders_qty_key")
+    ]
+    # the renames come after the old column (and its indexes) is dropped
+    assert contract.index("ALTER TABLE public.orders DROP COLUMN qty") < contract.index(renames[0])
+    # a renamed column: the new index names are free at once
+    renamed = schema(
+        table(
+            replace(QTY, name="quantity"),
+            indexes=(index("orders_quantity_idx", "USING btree (quantity)"),),
+        )
+    )
+    p = planned(old, renamed, (Rename("column", "public.orders.qty", "public.orders.quantity"),))
+    assert p is not None
+    assert [s for s in sql_of(p.contract) if "INDEX" in s] == [
+        "CREATE INDEX CONCURRENTLY orders_quantity_idx ON public.orders USING btree (quantity)"
+    ]
+    # the diff's own drop of the old indexes and creation of the new one are the move's:
+    # none runs during expand (the old application keeps its indexes until contract);
+    # orders_other, on another column, is dropped as declared
+    assert [s for s in sql_of(p.expand) if "INDEX" in s] == ["DROP INDEX public.orders_other"]
 
 
 def test_table_rename_keeps_an_updatable_view() -> None:
