@@ -152,21 +152,36 @@ def build_diff(
             )
         )
     tree = b.finish()
-    # a group is ADDED/REMOVED when all its changes are
+    # a group is ADDED/REMOVED when all its changes are, and its object is not on the
+    # other side (a column added to a table that stays: the table is CHANGED)
     nodes = dict(tree.nodes)
-    for gid in groups.values():
+    existed, remains = _object_ids(old), _object_ids(new)
+    for subject, gid in groups.items():
         g = nodes[gid]
         states = {nodes[c].status for c in g.children}
-        if len(states) == 1:
-            nodes[gid] = Node(
-                g.id, g.kind, g.name, states.pop(), g.tag, g.parent, g.children, g.qualified
-            )
+        if len(states) != 1:
+            continue
+        state = states.pop()
+        if (state is Status.ADDED and subject in existed) or (
+            state is Status.REMOVED and subject in remains
+        ):
+            state = Status.CHANGED
+        nodes[gid] = Node(g.id, g.kind, g.name, state, g.tag, g.parent, g.children, g.qualified)
     return DiffTree(
         ObjectTree(nodes, tree.roots),
         change_of,
         candidate_of,
         {k: tuple(v) for k, v in concerning.items()},
     )
+
+
+def _object_ids(schema: Schema) -> set[str]:
+    """The ids of a side's objects a diff group can be about."""
+    ids = set(relation_lookup(schema).values())
+    ids |= {f"function:{k}" for k in schema.functions}
+    ids |= {f"schema:{k}" for k in schema.namespaces}
+    ids |= {f"extension:{k}" for k in schema.extensions}
+    return ids
 
 
 def _short(text: str, qualified: str) -> str:

@@ -106,6 +106,27 @@ def test_diff_pane_groups_changes_under_their_object() -> None:
     assert "drop column status" in labels
 
 
+def test_a_group_is_added_only_when_its_object_is() -> None:
+    """A table that stays, with only additions: changed (~), not added (+)."""
+    old = Schema(namespaces=NS, tables={"public.orders": orders(ID)})
+    note = Column("note", "text", position=2)
+    gone = Schema(namespaces=NS)
+    new = Schema(
+        namespaces=NS,
+        tables={"public.orders": orders(ID, note)},
+        enums={"public.order_status": EnumType("public", "order_status", ("a", "b"))},
+    )
+    nodes = {n.id: n for n in compare_schemas(old, new).diff.tree.walk()}
+    assert nodes["group:table:public.orders"].status is Status.CHANGED
+    assert nodes["group:enum:public.order_status"].status is Status.ADDED
+    assert nodes["group:table:public.orders"].status is not Status.ADDED
+    nodes = {n.id: n for n in compare_schemas(new, old).diff.tree.walk()}
+    assert nodes["group:table:public.orders"].status is Status.CHANGED  # only a drop column
+    assert nodes["group:enum:public.order_status"].status is Status.REMOVED
+    nodes = {n.id: n for n in compare_schemas(old, gone).diff.tree.walk()}
+    assert nodes["group:table:public.orders"].status is Status.REMOVED
+
+
 def test_filter_keeps_matches_and_their_ancestors() -> None:
     old, new = schemas()
     c = compare_schemas(old, new)
