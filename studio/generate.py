@@ -350,9 +350,19 @@ async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]
     except ConnectionFailed as e:
         return None, (f"target not reachable ({e.message}): SQL normalized on the default dev server",)
     try:
-        return await db.server_version_num(conn) // 10000, ()
+        major = await db.server_version_num(conn) // 10000
     finally:
         await conn.close()
+    from studio.sources import _dev_major
+
+    dev = _dev_major(settings, major)
+    if dev and dev != major:
+        return major, (
+            f"the target runs PostgreSQL {major}, the migrations and declared schema are read on a"
+            f" dev server of PostgreSQL {dev}: the SQL is written as {dev} prints it; set dev_url"
+            f" to a PostgreSQL {major} server (or STUDIO_PG_BIN to its binaries)",
+        )
+    return major, ()
 
 
 def _plain_notes(changes: Sequence[Change]) -> tuple[str, ...]:
@@ -459,6 +469,8 @@ class CheckReport:
     checksum: str | None
     checked_live: bool
     applied: tuple[str, ...] = ()
+    # warnings about how it was checked (a dev server of another major than the database's)
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -509,7 +521,14 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
                 server_version=live_loaded.server_version,
             )
         )
-    return CheckReport(ungenerated, drift, checksum, live_loaded is not None, applied)
+    notes: tuple[str, ...] = ()
+    if live_loaded is not None:
+        from studio.sources import major_mismatch
+
+        (applied_replay,) = applied_replays
+        mismatch = major_mismatch(live_loaded.server_version, applied_replay.server_version)
+        notes = (mismatch,) if mismatch else ()
+    return CheckReport(ungenerated, drift, checksum, live_loaded is not None, applied, notes)
 
 
 def _restrict(schema: Schema, names: tuple[str, ...] | None) -> Schema:

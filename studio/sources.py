@@ -86,6 +86,25 @@ class Loaded:
     server_version: int = 0
 
 
+def major_mismatch(live: int, declared: int) -> str | None:
+    """A warning when the declared side was read on a dev server of another major version.
+
+    `live` and `declared` are server_version_num values (0: unknown). The dev
+    server runs the target's major when the machine has its binaries, else the
+    embedded one; PostgreSQL prints view, rule and routine bodies differently
+    across majors (a view of one table qualifies its columns before 16), so the
+    two sides may differ where the schemas do not.
+    """
+    a, b = live // 10000, declared // 10000
+    if not a or not b or a == b:
+        return None
+    return (
+        f"the database runs PostgreSQL {a}, the declared schema was read on a dev server of"
+        f" PostgreSQL {b}: view and function bodies print differently across versions and may"
+        f" show as changes; set dev_url to a PostgreSQL {a} server (or STUDIO_PG_BIN to its binaries)"
+    )
+
+
 def parse_source(spec: str, settings: Settings) -> Source:
     """Recognize a source: a database URL, `migrations`, a .sql file or folder, or `module:attr`."""
     if spec.startswith(("postgresql://", "postgres://")):

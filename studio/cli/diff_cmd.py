@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from studio import commands
-from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, format_option, run, settings_from, target_options
+from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, format_option, run, settings_from, target_options, warn
 
 if TYPE_CHECKING:
     from studio.commands import DiffResult
@@ -45,6 +45,8 @@ def diff_cmd(
     """Show what it takes to go from one schema to another (exit 2 when they differ)."""
     settings = settings_from(db_url, schema_names, exclude_schema)
     result = run(commands.diff_sources(settings, from_spec, to_spec, renames, with_privileges=with_privileges))
+    if (note := _versions_note(result)) is not None:
+        warn(note)
     if fmt == "json":
         click.echo(json.dumps(diff_json(result), indent=2))
     elif fmt == "sql":
@@ -55,6 +57,18 @@ def diff_cmd(
     else:
         click.echo(diff_text(result))
     return EXIT_DIFFERENCES if result.changes else EXIT_OK
+
+
+def _versions_note(result: DiffResult) -> str | None:
+    """A database against a declared side normalized by a dev server of another major."""
+    from studio.sources import SourceKind, major_mismatch
+
+    sides = (result.old, result.new)
+    live = [s for s in sides if s.source.kind is SourceKind.URL]
+    declared = [s for s in sides if s.source.kind is not SourceKind.URL]
+    if len(live) != 1 or len(declared) != 1:
+        return None
+    return major_mismatch(live[0].server_version, declared[0].server_version)
 
 
 def diff_json(result: DiffResult) -> dict[str, object]:

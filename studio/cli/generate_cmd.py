@@ -167,6 +167,8 @@ def check_cmd(
     """CI gate: declared = migrations, live = applied migrations, checksums intact (exit 2 if not)."""
     settings = settings_from(db_url, schema_names, exclude_schema)
     report = run(check(settings, live=False if no_live else None))
+    for note in report.notes:
+        warn(note)
     if fmt == "json":
         click.echo(
             json.dumps(
