@@ -130,7 +130,8 @@ def test_find_binaries(monkeypatch: pytest.MonkeyPatch, pg: devdb.Cluster) -> No
     assert embedded.source == "embedded" and embedded.major >= 17
     assert embedded in devdb.available_servers()
     assert devdb.find_binaries(99) == embedded  # no such server: the embedded one
-    assert devdb.find_binaries(pg.major).major == pg.major
+    if pg.binaries.source == "embedded" or (devdb.DEBIAN_ROOT / str(pg.major)).is_dir():
+        assert devdb.find_binaries(pg.major).major == pg.major  # found where it looks
     if pg.binaries.source == "system":
         monkeypatch.setenv("STUDIO_PG_BIN", str(pg.binaries.bindir))
         assert devdb.find_binaries() == pg.binaries

@@ -1137,5 +1137,5 @@ async def test_lint_reports_only_pending_migrations(db_url: str, tmp_path: Path)
     ) in found  # qty's type is known: integer
     assert ("20250103000000_widen.sql", "drop-column") in found
     assert ("20250102000000_index.sql", "concurrent-index-build") in found
-    v = report.server_version // 10000
-    assert v in (15, 18) and "2 of 3 migration(s) pending" in report.notes[0]
+    assert report.server_version // 10000 >= 13
+    assert "2 of 3 migration(s) pending" in report.notes[0]
