@@ -1,8 +1,11 @@
 """Shared fixtures: a real PostgreSQL cluster per server and worker, a fresh database per test.
 
 `pg` is parametrized over the servers the machine offers: the embedded one
-always (its absence fails the tests, it never skips them), and PostgreSQL 15
-when `STUDIO_TEST_PG_BIN` (default /usr/lib/postgresql/15/bin) has a server.
+always (its absence fails the tests, it never skips them), PostgreSQL 15
+when `STUDIO_TEST_PG_BIN` (default /usr/lib/postgresql/15/bin) has a server,
+and each server under `STUDIO_TEST_SERVERS` (default
+/tmp/schema-studio-test-servers, where `.ci/fetch_servers.py` puts
+PostgreSQL 14) as `<name>/bin/postgres`.
 Each xdist worker starts its own clusters and destroys them when it ends.
 """
 
@@ -49,9 +52,15 @@ def _servers() -> list[Any]:
     params = [pytest.param((f"pg{b.major}", b), id=f"pg{b.major}") for b in embedded] or [
         pytest.param(("pg-embedded", None), id="pg-embedded")
     ]  # fails in the fixture
-    bindir = Path(os.environ.get("STUDIO_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
-    if (bindir / "postgres").is_file():
+    bindirs = [Path(os.environ.get("STUDIO_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))]
+    servers = Path(os.environ.get("STUDIO_TEST_SERVERS", "/tmp/schema-studio-test-servers"))
+    bindirs += sorted(p.parent for p in servers.glob("*/bin/postgres"))
+    for bindir in bindirs:
+        if not (bindir / "postgres").is_file():
+            continue
         b = devdb.binaries_at(bindir)
+        if any(p.values[0][1] == b for p in params):
+            continue  # the same binaries twice
         key = (
             f"pg{b.major}" if all(p.id != f"pg{b.major}" for p in params) else f"pg{b.major}-system"
         )
