@@ -101,12 +101,18 @@ async def null_rows(
         except (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError):
             share = await conn.fetchval(_NULL_FRAC, table, column)
             if share:
+                about = "under 1%" if share < 0.01 else f"about {share:.0%}"
                 out[table, column] = (
-                    f"{where} is about {share:.0%} NULL by its last ANALYZE (too large to"
-                    " scan here): making it NOT NULL fails until a step fills them"
+                    f"{where} is {about} NULL by its last ANALYZE (not scanned: over"
+                    f" {NULL_CHECK_TIMEOUT:g} s, or locked): making it NOT NULL fails until"
+                    " a step fills them"
                 )
             continue
-        except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
+        except (
+            asyncpg.UndefinedTableError,  # made by an earlier step
+            asyncpg.UndefinedColumnError,
+            asyncpg.InsufficientPrivilegeError,  # not ours to read: no answer, not a failure
+        ):
             continue
         if found:
             out[table, column] = (

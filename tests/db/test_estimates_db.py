@@ -303,7 +303,7 @@ async def test_null_check_never_waits_on_a_lock(
                 conn, [("public.people", "name"), ("public.people", "nick")]
             )
         assert list(found) == [("public.people", "name")]
-        assert "about 10% NULL by its last ANALYZE" in found["public.people", "name"]
+        assert "is about 10% NULL by its last ANALYZE" in found["public.people", "name"]
         # and with the table free, it reads the rows themselves
         found = await probe.null_rows(conn, [("public.people", "name"), ("public.nowhere", "x")])
         assert "has NULLs on the target now" in found["public.people", "name"]
