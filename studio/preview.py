@@ -128,16 +128,59 @@ async def step_estimates(
             throughput = None
             if estimates.needs_throughput(facts, sizes):
                 throughput = await probe.throughput_for(conn, sizes, refresh=refresh)
-            named: dict[str, list[tuple[str, str]]] = {}  # NOT VALID checks, by name
-            nulls = [not_null_targets(d[6], named) for d in drafts]
-            found = await probe.null_rows(conn, [p for pairs in nulls for p in pairs])
+            wanted = data_requirements([d[6] for d in drafts])
+            found = await data_findings(conn, [r for rs in wanted for r in rs])
     finally:
         await conn.close()
     steps = (
-        _step(d, sizes, throughput, tuple(dict.fromkeys(found[p] for p in pairs if p in found)))
-        for d, pairs in zip(drafts, nulls, strict=True)
+        _step(d, sizes, throughput, tuple(dict.fromkeys(found[r] for r in rs if r in found)))
+        for d, rs in zip(drafts, wanted, strict=True)
     )
     return Preview(tuple(steps), throughput, version, url)
+
+
+# What a step requires of the rows already there: (table, column) to hold no NULL, or
+# (table, column, type, conversion) to convert without an error or a cut value
+Requirement = tuple[str, ...]
+
+
+def data_requirements(steps: Sequence[Sequence[str]]) -> list[list[Requirement]]:
+    """Per step (its statements' SQL, in order), what it requires of the target's rows."""
+    named: dict[str, list[tuple[str, str]]] = {}  # the NOT VALID checks of the steps so far
+    out: list[list[Requirement]] = []
+    for sqls in steps:
+        found: list[Requirement] = list(not_null_targets(sqls, named))
+        found += conversion_targets(sqls)
+        out.append(found)
+    return out
+
+
+async def data_findings(conn: Any, wanted: Sequence[Requirement]) -> dict[Requirement, str]:
+    """What the target's rows say of each requirement that they would fail (read-only)."""
+    pairs = [(r[0], r[1]) for r in wanted if len(r) == 2]
+    conversions = [(r[0], r[1], r[2], r[3]) for r in wanted if len(r) == 4]
+    found: dict[Requirement, str] = {}
+    for pair, note in (await probe.null_rows(conn, pairs)).items():
+        found[pair] = note
+    for change, note in (await probe.conversion_problems(conn, conversions)).items():
+        found[change] = note
+    return found
+
+
+def conversion_targets(sqls: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """The (table, column, type, conversion) of the statements' ALTER COLUMN ... TYPE."""
+    from studio.errors import StudioError
+    from studio.locks.parse import split, type_changes
+
+    out: list[tuple[str, str, str, str]] = []
+    for sql in sqls:
+        if " TYPE " not in sql.upper():
+            continue  # most statements: no parse needed
+        try:
+            out += [c for st in split(sql) for c in type_changes(st.node)]
+        except StudioError:
+            continue
+    return out
 
 
 def not_null_targets(

@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,6 +120,58 @@ async def null_rows(
                 f"{where} has NULLs on the target now: making it NOT NULL fails"
                 " unless an earlier step fills them"
             )
+    return out
+
+
+# a type whose values an explicit cast cuts to length n (a USING cast, or ours)
+_BOUNDED = re.compile(r"^(?:varchar|character varying|char|character|bpchar)\((\d+)\)$")
+
+
+async def conversion_problems(
+    conn: asyncpg.Connection, changes: Iterable[tuple[str, str, str, str]]
+) -> dict[tuple[str, str, str, str], str]:
+    """A note for each (table, column, type, conversion) the target's rows would fail or lose.
+
+    A conversion that raises on some row (an integer out of range, text that is
+    not a number, a numeric overflow) fails the step; values longer than a
+    varchar(n) or char(n) are cut by an explicit cast without a word. Each
+    check reads the rows in a read-only transaction under the short
+    statement_timeout and lock_timeout of the NULL check; a table too large to
+    read in that time is not reported on.
+    """
+    import asyncpg
+
+    from studio.model import quote_ident
+
+    out: dict[tuple[str, str, str, str], str] = {}
+    ms = int(NULL_CHECK_TIMEOUT * 1000)
+    for change in dict.fromkeys(changes):
+        table, column, type_, conversion = change
+        where = f"{table}.{quote_ident(column)}"
+        bounded = _BOUNDED.match(type_)
+        try:
+            async with conn.transaction(readonly=True):
+                await conn.execute(
+                    f"SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}"
+                )
+                if bounded:
+                    n = int(bounded[1])
+                    longer = await conn.fetchval(
+                        f"SELECT count(*) FROM {table} WHERE length(({quote_ident(column)})::text) > {n}"
+                    )
+                    if longer:
+                        out[change] = (
+                            f"{longer:,} value(s) of {where} are longer than {n} characters on the"
+                            f" target now: converting to {type_} cuts them"
+                        )
+                        continue
+                # count(expression) evaluates it on every row (count(*) may not)
+                await conn.fetchval(f"SELECT count(({conversion})::{type_}) FROM {table}")
+        except asyncpg.DataError as e:
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            out[change] = f"converting {where} to {type_} fails on the target's rows now: {first}"
+        except asyncpg.PostgresError:
+            continue  # over the time limit, locked, not there yet, not ours to read: no answer
     return out
 
 

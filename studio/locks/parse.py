@@ -305,3 +305,28 @@ def made_not_null(
             else:
                 out += pairs
     return out
+
+
+def type_changes(node: object, default_schema: str = "public") -> list[tuple[str, str, str, str]]:
+    """(table, column, new type, conversion) of each ALTER COLUMN ... TYPE of a statement.
+
+    The conversion is the USING expression, or the column itself when there is
+    none (an implicit or assignment cast), as SQL.
+    """
+    from pglast.stream import RawStream
+
+    from studio.model import quote_ident
+
+    stmt: Any = node
+    if type(node).__name__ != "AlterTableStmt" or stmt.relation is None:
+        return []
+    table = relkey(stmt.relation, default_schema)
+    out = []
+    for cmd in stmt.cmds or ():
+        if cmd.subtype.name != "AT_AlterColumnType" or not cmd.name:
+            continue
+        column: Any = cmd.def_
+        using = column.raw_default
+        conversion = RawStream()(using) if using is not None else quote_ident(cmd.name)
+        out.append((table, cmd.name, RawStream()(column.typeName), conversion))
+    return out

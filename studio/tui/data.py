@@ -286,11 +286,12 @@ def replan(
 
 
 async def plan_sizes(
-    settings: Settings, relations: Sequence[str], not_null: Sequence[tuple[str, str]] = ()
-) -> tuple[dict[str, RelationSize], Throughput, dict[tuple[str, str], str]]:
-    """Sizes of the relations a plan locks, the target's read throughput, and the NULLs
-    held by the columns it makes NOT NULL (`probe.null_rows`); read-only."""
+    settings: Settings, relations: Sequence[str], wanted: Sequence[tuple[str, ...]] = ()
+) -> tuple[dict[str, RelationSize], Throughput, dict[tuple[str, ...], str]]:
+    """Sizes of the relations a plan locks, the target's read throughput, and what its
+    rows say of the plan's requirements (`preview.data_findings`); read-only."""
     from studio import probe
+    from studio.preview import data_findings
 
     url = settings.database_url()
     assert url is not None
@@ -299,10 +300,10 @@ async def plan_sizes(
         with translate(mask_dsn(url)):
             sizes = await probe.read_sizes(conn, relations)
             rate = await probe.throughput_for(conn, sizes)
-            nulls = await probe.null_rows(conn, not_null)
+            findings = await data_findings(conn, wanted)
     finally:
         await conn.close()
-    return sizes, rate, nulls
+    return sizes, rate, findings
 
 
 def write_migration(

@@ -41,21 +41,21 @@ class DiffComputed(Message):
 
 
 class PlanReady(Message):
-    """The changes from the migrations to the declared schema, with sizes, throughput and NULLs."""
+    """The changes from the migrations to the declared schema, with sizes, throughput, data findings."""
 
     def __init__(
         self,
         plan: PlanInput,
         sizes: dict[str, RelationSize],
         throughput: Throughput | None,
-        nulls: dict[tuple[str, str], str] | None = None,
+        findings: dict[tuple[str, ...], str] | None = None,
     ) -> None:
         super().__init__()
         self.plan = plan
         self.sizes = sizes
         self.throughput = throughput
-        # (table, column) made NOT NULL by a step -> what the target's NULLs in it mean
-        self.nulls = nulls or {}
+        # what a step requires of the target's rows -> why the rows there now fail it
+        self.findings = findings or {}
 
 
 class StepEvent(Message):

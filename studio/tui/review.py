@@ -69,13 +69,13 @@ class Review:
         source: PlanInput,
         sizes: dict[str, RelationSize] | None = None,
         throughput: Throughput | None = None,
-        nulls: dict[tuple[str, str], str] | None = None,
+        findings: dict[tuple[str, ...], str] | None = None,
     ) -> None:
         self.source = source
         self.sizes = sizes or {}
         self.throughput = throughput
-        # (table, column) -> the target holds NULLs in it (`probe.null_rows`)
-        self.nulls = nulls or {}
+        # what a step requires of the target's rows -> why they fail it (`preview.data_findings`)
+        self.findings = findings or {}
         p = plan(source.changes, source.old, server_version=source.server_version, safe=True)
         self.items: list[PlanItem] = list(p.items)
         self.decisions: list[Decision] = [Decision.PENDING] * len(self.items)
@@ -167,16 +167,14 @@ class Review:
         return self._analysis[key][i]
 
     def checks(self, i: int) -> tuple[str, ...]:
-        """What the target's data says of step `i` in its chosen form: NULLs it would refuse."""
-        from studio.preview import not_null_targets
+        """What the target's rows say of step `i` in its chosen form (NULLs, values it cuts or fails on)."""
+        from studio.preview import data_requirements
 
-        if not self.nulls:
+        if not self.findings:
             return ()
-        named: dict[str, list[tuple[str, str]]] = {}  # NOT VALID checks of the steps so far
-        for item in self.items[:i]:
-            not_null_targets([sql for c in item.changes for sql in c.sql()], named)
-        pairs = not_null_targets([sql for c in self.changes(i) for sql in c.sql()], named)
-        return tuple(dict.fromkeys(self.nulls[p] for p in pairs if p in self.nulls))
+        steps = [[sql for c in item.changes for sql in c.sql()] for item in self.items[: i + 1]]
+        wanted = data_requirements(steps)[-1]  # the steps before it: the NOT VALID checks they add
+        return tuple(dict.fromkeys(self.findings[r] for r in wanted if r in self.findings))
 
     def worst_hazard(self, i: int) -> str | None:
         """The most severe hazard level of step `i`."""

@@ -311,3 +311,55 @@ async def test_null_check_never_waits_on_a_lock(
     finally:
         await holder.close()
         await conn.close()
+
+
+CONVERSIONS = """
+CREATE TABLE public.stock (id int PRIMARY KEY, qty bigint, code text, label text, n text);
+INSERT INTO public.stock SELECT g, g, 'c' || g, repeat('x', g % 12), g::text FROM generate_series(1, 100) g;
+UPDATE public.stock SET qty = 100000, code = 'not a number' WHERE id = 7;
+"""
+
+
+async def test_conversions_the_rows_would_fail_or_cut_are_named(db_url: str) -> None:
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute(CONVERSIONS)
+        changes = [
+            ("public.stock", "qty", "smallint", "qty"),  # 100000 is out of range
+            ("public.stock", "code", "integer", "code::integer"),  # 'c1' is not a number
+            ("public.stock", "label", "varchar(10)", "label::varchar(10)"),  # 11-character labels
+            ("public.stock", "n", "integer", "n::integer"),  # fine
+            ("public.stock", "later", "integer", "later::integer"),  # not there yet
+        ]
+        found = await probe.conversion_problems(conn, changes)
+    finally:
+        await conn.close()
+    assert set(found) == set(changes[:3])
+    assert found[changes[0]] == (
+        "converting public.stock.qty to smallint fails on the target's rows now:"
+        " smallint out of range"
+    )
+    assert "invalid input syntax for type integer" in found[changes[1]]
+    assert found[changes[2]] == (
+        "8 value(s) of public.stock.label are longer than 10 characters on the target now:"
+        " converting to varchar(10) cuts them"
+    )
+
+
+def test_requirements_of_steps_are_parsed_from_their_sql() -> None:
+    from studio.preview import data_requirements
+
+    steps = [
+        ["ALTER TABLE public.t ADD CONSTRAINT c CHECK ((a IS NOT NULL)) NOT VALID"],
+        ["ALTER TABLE public.t VALIDATE CONSTRAINT c"],
+        [
+            "ALTER TABLE public.t ALTER COLUMN b TYPE integer USING b::integer, ALTER COLUMN a SET NOT NULL"
+        ],
+        ["CREATE INDEX i ON public.t (a)"],
+    ]
+    assert data_requirements(steps) == [
+        [],
+        [("public.t", "a")],
+        [("public.t", "a"), ("public.t", "b", "integer", "CAST(b AS integer)")],
+        [],
+    ]

@@ -23,20 +23,20 @@ from studio.tui.widgets.step_facts import facts_content
 from studio.tui.widgets.steps import StyledTable
 
 if TYPE_CHECKING:
+    from studio.preview import Requirement
     from studio.tui.data import PlanInput
 
 
-def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """Every relation any form of the plan locks, and every column one makes NOT NULL."""
+def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...]]:
+    """Every relation any form of the plan locks, and what any form requires of the rows."""
     from studio.plan import plan
-    from studio.preview import not_null_targets
+    from studio.preview import data_requirements
     from studio.tui.facts import relations
 
     items = plan(source.changes, source.old, server_version=source.server_version).items
     every = [c for item in items for c in (*item.plain, *(item.safe or ()))]
-    named: dict[str, list[tuple[str, str]]] = {}
-    pairs = not_null_targets([sql for c in every for sql in c.sql()], named)
-    return relations(every, source.server_version, source.old), tuple(dict.fromkeys(pairs))
+    (wanted,) = data_requirements([[sql for c in every for sql in c.sql()]])
+    return relations(every, source.server_version, source.old), tuple(dict.fromkeys(wanted))
 
 
 class ReviewScreen(StudioScreen):
@@ -101,9 +101,9 @@ class ReviewScreen(StudioScreen):
         settings = app.options.settings
         major = app.server_version // 10000 if app.server_version else None
         source = await data.plan_input(settings, app.hints, major)
-        relations, not_null = await asyncio.to_thread(_targets, source)
-        sizes, throughput, nulls = await data.plan_sizes(settings, relations, not_null)
-        self.post_message(PlanReady(source, sizes, throughput, nulls))
+        relations, wanted = await asyncio.to_thread(_targets, source)
+        sizes, throughput, findings = await data.plan_sizes(settings, relations, wanted)
+        self.post_message(PlanReady(source, sizes, throughput, findings))
 
     @work(exclusive=True, group="plan", exit_on_error=False)
     async def replan(self) -> None:
@@ -114,12 +114,12 @@ class ReviewScreen(StudioScreen):
             data.replan, src.old, src.new, self.studio.hints, src.server_version, src.existing
         )
         self.post_message(
-            PlanReady(source, self.review.sizes, self.review.throughput, self.review.nulls)
+            PlanReady(source, self.review.sizes, self.review.throughput, self.review.findings)
         )
 
     @on(PlanReady)
     def _plan_ready(self, message: PlanReady) -> None:
-        self.review = Review(message.plan, message.sizes, message.throughput, message.nulls)
+        self.review = Review(message.plan, message.sizes, message.throughput, message.findings)
         table = self.query_one("#steps", StyledTable)
         table.loading = False
         table.focus()
