@@ -143,17 +143,25 @@ async def conversion_problems(
 
     from studio.model import quote_ident
 
+    from studio.changes.casts import is_lossless
+
     out: dict[tuple[str, str, str, str], str] = {}
     ms = int(NULL_CHECK_TIMEOUT * 1000)
     for change in dict.fromkeys(changes):
         table, column, type_, conversion = change
         where = f"{table}.{quote_ident(column)}"
         bounded = _BOUNDED.match(type_)
+        plain = conversion in (quote_ident(column), f"CAST({quote_ident(column)} AS {type_})")
         try:
             async with conn.transaction(readonly=True):
                 await conn.execute(
                     f"SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}"
                 )
+                current = await conn.fetchval(_COLUMN_TYPE, table, column)
+                if current is None:
+                    continue  # not on the target yet: no rows to convert
+                if plain and is_lossless(current, _canonical_type(type_)):
+                    continue  # a widening: nothing to read the table for
                 if bounded:
                     n = int(bounded[1])
                     longer = await conn.fetchval(
@@ -173,6 +181,36 @@ async def conversion_problems(
         except asyncpg.PostgresError:
             continue  # over the time limit, locked, not there yet, not ours to read: no answer
     return out
+
+
+_COLUMN_TYPE = """
+SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped
+"""
+# type names as SQL writes them -> as format_type() prints them (what studio.changes.casts reads)
+_TYPE_ALIASES = {
+    "varchar": "character varying",
+    "char": "character",
+    "bpchar": "character",
+    "int": "integer",
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "decimal": "numeric",
+    "timestamptz": "timestamp with time zone",
+    "timestamp": "timestamp without time zone",
+}
+
+
+def _canonical_type(type_: str) -> str:
+    """`type_` with its base name as format_type() prints it (`varchar(20)` -> `character varying(20)`)."""
+    base, paren, rest = type_.partition("(")
+    name = base.strip()
+    return _TYPE_ALIASES.get(name, name) + (paren + rest if paren else "")
 
 
 _NULL_FRAC = """

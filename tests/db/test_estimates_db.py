@@ -329,6 +329,8 @@ async def test_conversions_the_rows_would_fail_or_cut_are_named(db_url: str) -> 
             ("public.stock", "code", "integer", "code::integer"),  # 'c1' is not a number
             ("public.stock", "label", "varchar(10)", "label::varchar(10)"),  # 11-character labels
             ("public.stock", "n", "integer", "n::integer"),  # fine
+            ("public.stock", "id", "bigint", "id"),  # a widening: not even read
+            ("public.stock", "label", "varchar(200)", "CAST(label AS varchar(200))"),  # fits
             ("public.stock", "later", "integer", "later::integer"),  # not there yet
         ]
         found = await probe.conversion_problems(conn, changes)
