@@ -141,9 +141,8 @@ async def conversion_problems(
     """
     import asyncpg
 
-    from studio.model import quote_ident
-
     from studio.changes.casts import is_lossless
+    from studio.model import quote_ident
 
     out: dict[tuple[str, str, str, str], str] = {}
     ms = int(NULL_CHECK_TIMEOUT * 1000)
