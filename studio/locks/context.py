@@ -34,6 +34,9 @@ class Context:
     schema: Schema | None = None
     # tables created by the same migration (or transaction): empty, and unseen by other sessions
     new_tables: AbstractSet[str] = frozenset()
+    # (table, quoted constraint name) added by the same migration: dropping one takes no
+    # guarantee away (the temporary CHECK of a safe SET NOT NULL)
+    new_constraints: AbstractSet[tuple[str, str]] = frozenset()
     # session TimeZone is UTC: timestamp -> timestamptz needs no rewrite (12+)
     timezone_utc: bool = False
     # function name -> pg_proc.provolatile ('i', 's', 'v') for functions the schema defines

@@ -87,6 +87,9 @@ class Replay:
         self._index_tables = Timeline(self.context.index_tables.items())
         self._volatility = Timeline(self.context.volatility.items())
         self._new_tables: Timeline[str, bool] = Timeline((t, True) for t in self.context.new_tables)
+        self._new_constraints: Timeline[tuple[str, str], bool] = Timeline(
+            (c, True) for c in self.context.new_constraints
+        )
         # table key -> index keys once mapped to it (some since dropped or moved):
         # a DROP TABLE finds its indexes without reading every index of the schema
         self._indexes_of: dict[str, list[str]] = {}
@@ -138,10 +141,15 @@ class Replay:
         self._new_tables.put(key, True)
         self._set(new_tables=self._new_tables.view().keys())
 
+    def _new_constraint(self, table: str, name: str) -> None:
+        self._new_constraints.put((table, name), True)
+        self._set(new_constraints=self._new_constraints.view().keys())
+
     def start_unit(self) -> None:
-        """A new migration (or file) begins: tables it creates are new to it, not to the next."""
+        """A new migration (or file) begins: what it creates is new to it, not to the next."""
         self._new_tables = Timeline()
-        self._set(new_tables=frozenset())
+        self._new_constraints = Timeline()
+        self._set(new_tables=frozenset(), new_constraints=frozenset())
 
     # --- statements -------------------------------------------------------------------
 
@@ -357,6 +365,7 @@ class Replay:
         elif st == AT.AT_AddConstraint and cmd.def_.contype in _KINDS:
             con = self._constraint(key, cmd.def_, ())
             self._put_table(dataclasses.replace(t, constraints=(*t.constraints, con)))
+            self._new_constraint(key, qi(con.name))
             if con.index:
                 self._index(qualname(t.schema, con.index), key)
         elif st == AT.AT_ValidateConstraint:

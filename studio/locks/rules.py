@@ -113,7 +113,6 @@ _BY_ENTRY: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("drop-column", ("alter_table.drop_column",)),
     ("drop-table", ("drop_table",)),
     ("drop-not-null", ("alter_table.drop_not_null",)),
-    ("drop-constraint", ("alter_table.drop_constraint", "alter_table.drop_constraint.foreign_key")),
     ("disable-trigger", ("alter_table.disable_trigger",)),
     ("replica-identity-change", ("alter_table.replica_identity",)),
     ("index-dropped", ("drop_index", "drop_index.concurrently")),
@@ -137,6 +136,21 @@ _REWRITE_CLAIMED = frozenset({
 def _entries(u: Unit, version: int) -> Iterator[Hit]:
     for hid, ids in _BY_ENTRY:
         yield from _on_existing(u, hid, *ids)
+
+
+@rule
+def _drop_constraint(u: Unit, version: int) -> Iterator[Hit]:
+    # a constraint the same migration added (a safe SET NOT NULL's CHECK) guaranteed nothing yet
+    for m in u.matches:
+        if m.entry.id in ("alter_table.drop_constraint", "alter_table.drop_constraint.foreign_key"):
+            name = m.subject.removeprefix("constraint ")
+            for role, t in m.relations:
+                if (
+                    role is Role.TABLE
+                    and u.existing(t)
+                    and (t, name) not in u.context.new_constraints
+                ):
+                    yield hit(u, "drop-constraint", " ".join(x for x in (t, m.subject) if x))
 
 
 @rule

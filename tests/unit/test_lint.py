@@ -120,6 +120,25 @@ def test_set_not_null_proven_by_a_validated_check(tmp_path: Path) -> None:
     )
 
 
+def test_dropping_a_constraint_the_same_migration_added_takes_nothing_away(tmp_path: Path) -> None:
+    # the safe SET NOT NULL: its temporary CHECK guaranteed nothing before this migration
+    safe = (
+        "ALTER TABLE t ADD CONSTRAINT t_a_nn CHECK ((a IS NOT NULL)) NOT VALID;\n"
+        "ALTER TABLE t VALIDATE CONSTRAINT t_a_nn;\n"
+        "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+        'ALTER TABLE t DROP CONSTRAINT "t_a_nn";\n'
+    )
+    assert "drop-constraint" not in ids(lint_sql(safe))
+    assert "drop-constraint" in ids(lint_sql("ALTER TABLE t DROP CONSTRAINT t_b_check;"))
+    # added by an earlier migration (another file): a guarantee the application may rely on
+    files = _files(
+        tmp_path,
+        a="ALTER TABLE t ADD CONSTRAINT t_a_nn CHECK ((a IS NOT NULL));",
+        b="ALTER TABLE t DROP CONSTRAINT t_a_nn;",
+    )
+    assert "drop-constraint" in ids(lint_sources(sources_for_paths(files)))
+
+
 def test_index_on_a_table_created_by_the_same_file_is_not_blocking(tmp_path: Path) -> None:
     same = "CREATE TABLE t (id bigint, a int);\nCREATE INDEX t_a ON t (a);"
     assert "blocking-index-build" not in ids(lint_sql(same))
