@@ -132,6 +132,8 @@ async def conversion_problems(
 ) -> dict[tuple[str, str, str, str], str]:
     """A note for each (table, column, type, conversion) the target's rows would fail or lose.
 
+    The type is spelled as format_type() prints it (`parse.type_changes`).
+
     A conversion that raises on some row (an integer out of range, text that is
     not a number, a numeric overflow) fails the step; values longer than a
     varchar(n) or char(n) are cut by an explicit cast without a word. Each
@@ -150,7 +152,7 @@ async def conversion_problems(
         table, column, type_, conversion = change
         where = f"{table}.{quote_ident(column)}"
         bounded = _BOUNDED.match(type_)
-        plain = conversion in (quote_ident(column), f"CAST({quote_ident(column)} AS {type_})")
+        plain = conversion == quote_ident(column)  # no USING: PostgreSQL's own cast
         try:
             async with conn.transaction(readonly=True):
                 await conn.execute(
@@ -159,7 +161,7 @@ async def conversion_problems(
                 current = await conn.fetchval(_COLUMN_TYPE, table, column)
                 if current is None:
                     continue  # not on the target yet: no rows to convert
-                if plain and is_lossless(current, _canonical_type(type_)):
+                if plain and is_lossless(current, type_):
                     continue  # a widening: nothing to read the table for
                 if bounded:
                     n = int(bounded[1])
@@ -187,29 +189,6 @@ SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
 FROM pg_catalog.pg_attribute a
 WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped
 """
-# type names as SQL writes them -> as format_type() prints them (what studio.changes.casts reads)
-_TYPE_ALIASES = {
-    "varchar": "character varying",
-    "char": "character",
-    "bpchar": "character",
-    "int": "integer",
-    "int2": "smallint",
-    "int4": "integer",
-    "int8": "bigint",
-    "float4": "real",
-    "float8": "double precision",
-    "bool": "boolean",
-    "decimal": "numeric",
-    "timestamptz": "timestamp with time zone",
-    "timestamp": "timestamp without time zone",
-}
-
-
-def _canonical_type(type_: str) -> str:
-    """`type_` with its base name as format_type() prints it (`varchar(20)` -> `character varying(20)`)."""
-    base, paren, rest = type_.partition("(")
-    name = base.strip()
-    return _TYPE_ALIASES.get(name, name) + (paren + rest if paren else "")
 
 
 _NULL_FRAC = """

@@ -310,11 +310,10 @@ def made_not_null(
 def type_changes(node: object, default_schema: str = "public") -> list[tuple[str, str, str, str]]:
     """(table, column, new type, conversion) of each ALTER COLUMN ... TYPE of a statement.
 
-    The conversion is the USING expression, or the column itself when there is
-    none (an implicit or assignment cast), as SQL.
+    The type is spelled as format_type() prints it; the conversion is the USING
+    expression, or the column itself when there is none (an implicit or
+    assignment cast), as SQL.
     """
-    from pglast.stream import RawStream
-
     from studio.model import quote_ident
 
     stmt: Any = node
@@ -327,6 +326,6 @@ def type_changes(node: object, default_schema: str = "public") -> list[tuple[str
             continue
         column: Any = cmd.def_
         using = column.raw_default
-        conversion = RawStream()(using) if using is not None else quote_ident(cmd.name)
-        out.append((table, cmd.name, RawStream()(column.typeName), conversion))
+        conversion = deparse(using) if using is not None else quote_ident(cmd.name)
+        out.append((table, cmd.name, format_type(column.typeName), conversion))
     return out

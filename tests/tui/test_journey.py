@@ -30,6 +30,7 @@ from studio.tui.widgets.object_tree import ObjectPane
 
 if TYPE_CHECKING:
     from _workspace import Workspace
+    from textual.pilot import Pilot
 
 
 def text_of(widget: Static) -> str:
@@ -44,6 +45,16 @@ def pane(app: object, name: str) -> ObjectPane:
 def detail_text(app: object) -> str:
     d = app.screen.query_one(DetailPanel)  # type: ignore[attr-defined]
     return "\n".join(text_of(s) for s in d.query(Static))
+
+
+async def open_review(app: object, pilot: Pilot[None]) -> ReviewScreen:
+    """From the studio: `g`, and the review screen once its plan is loaded."""
+    await settle(pilot)
+    await pilot.press("g")
+    await settle(pilot)
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, ReviewScreen)
+    return screen
 
 
 def shown_ids(p: ObjectPane) -> set[str]:
@@ -166,11 +177,7 @@ async def test_accept_a_rename_candidate(workspace: Workspace) -> None:
 async def test_generate_review_write_apply_history(workspace: Workspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("g")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
+        screen = await open_review(app, pilot)
         review = screen.review
         assert review is not None
         kinds = [review.items[i].plain[0].kind for i in range(len(review))]
@@ -414,11 +421,7 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
 
     app = make_app(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("g")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
+        screen = await open_review(app, pilot)
         await pilot.press("r")  # the candidate, planned as a rename
         await settle(pilot)
         review = screen.review
@@ -486,11 +489,7 @@ async def test_review_names_nulls_a_not_null_step_would_meet(workspace: Workspac
         await conn.close()
     app = make_app(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("g")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
+        screen = await open_review(app, pilot)
         review = screen.review
         assert review is not None
         titles = [review.items[i].describe() for i in range(len(review))]
