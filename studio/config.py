@@ -15,10 +15,13 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from studio.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 PYPROJECT = "pyproject.toml"
 SECTION = "schema-studio"
@@ -166,34 +169,92 @@ def _duration(key: str, value: str | int) -> str:
     return text.replace(" ", "")
 
 
+# keyword/value DSNs: password=secret, password='a secret', password = 'it''s'
+_KEYWORD_PASSWORD = re.compile(r"((?:^|\s)\w*password\s*=\s*)('(?:[^'\\]|\\.|'')*'?|\S*)", re.IGNORECASE)
+# a password given as a URL parameter: ?password=..., &sslpassword=...
+_QUERY_PASSWORD = re.compile(r"([?&]\w*password=)[^&]*", re.IGNORECASE)
+# characters that end the userinfo early when a password holds them unencoded
+_RESERVED = "/?#[]"
+
+
+def _userinfo(url: str) -> tuple[str, str | None, str]:
+    """(`scheme://`, userinfo or None, the rest), split by position, not by parsing.
+
+    The userinfo is everything between `://` and the last `@`, so a password
+    holding an unencoded `/`, `?`, `#` or `@` (which a URL parser splits
+    elsewhere, or refuses) is still known to be one.
+    """
+    head, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if not sep or at < 0:
+        return head + sep, None, rest
+    return head + sep, rest[:at], rest[at + 1 :]
+
+
 def has_password(url: str) -> bool:
     """Whether a connection URL carries a password (in the userinfo or as a parameter)."""
     if "://" not in url:
-        return bool(re.search(r"(^|\s)password\s*=", url))
-    try:
-        parts = urlsplit(url)
-        return parts.password is not None or bool(re.search(r"(^|&)password=", parts.query))
-    except ValueError:  # malformed: judge by shape, the connect step reports the error
-        return bool(re.search(r"://[^/@]*:[^/@]*@|password=", url))
+        return bool(re.search(r"(^|\s)password\s*=", url, re.IGNORECASE))
+    _, userinfo, rest = _userinfo(url)
+    return (userinfo is not None and ":" in userinfo) or bool(_QUERY_PASSWORD.search(rest))
 
 
 def mask_dsn(url: str) -> str:
-    """The URL with any password replaced by `***`, safe to show."""
+    """The URL with any password replaced by `***`, safe to show, however malformed.
+
+    Masks by position: a user name is shown only when it is plainly one.
+    """
     if "://" not in url:
-        return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", url)
+        masked = _KEYWORD_PASSWORD.sub(r"\1***", url)
+        if "@" in masked:  # not a URL, yet shaped like user:password@host
+            masked = "***@" + masked.rpartition("@")[2]
+        return masked
+    head, userinfo, rest = _userinfo(url)
+    rest = _QUERY_PASSWORD.sub(r"\1***", rest)
+    if userinfo is None:
+        return head + rest
+    user, colon, _ = userinfo.partition(":")
+    if any(c in user for c in _RESERVED + "@"):
+        user, colon = "***", ""
+    return f"{head}{user}{':***' if colon else ''}@{rest}"
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be used as a PostgreSQL URL, in words that hold no part of its password."""
+    _, userinfo, _ = _userinfo(url)
+    if userinfo is not None and any(c in userinfo for c in _RESERVED + "@"):
+        # asyncpg splits the userinfo off at the first @, PostgreSQL's own libpq likewise
+        return "the user or password holds a reserved character (/ ? # @ [ ]); percent-encode it (/ is %2F, @ is %40)"
     try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, hostinfo = netloc.rpartition("@")
-            user = userinfo.split(":", 1)[0]
-            masked_user = f"{user}:***" if ":" in userinfo else user
-            netloc = f"{masked_user}@{hostinfo}"
-        query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2***", parts.query)
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:  # malformed: mask by shape so the user still sees what they typed
-        masked = re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", url)
-        return re.sub(r"(password=)[^&]*", r"\1***", masked)
+        urlsplit(mask_dsn(url)).port  # noqa: B018  (raises on a malformed host or port)
+    except ValueError as e:
+        return str(e)
+    return None
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` with every trace of `url`'s password (as typed, or decoded) replaced by `***`."""
+    return scrub_secrets(text, secrets_in({}, [url]))
+
+
+def scrub_secrets(text: str, secrets_: set[str]) -> str:
+    """`text` with each secret (of 3 characters or more: shorter ones would garble it) replaced by `***`."""
+    for secret in sorted(secrets_, key=len, reverse=True):
+        if len(secret) >= 3:
+            text = text.replace(secret, "***")
+    return text
+
+
+def secrets_in(environ: Mapping[str, str], argv: list[str]) -> set[str]:
+    """Every password the process was given: PGPASSWORD, and those inside URLs in the environment or arguments."""
+    found = {environ.get("PGPASSWORD", "")}
+    for value in [*environ.values(), *argv]:
+        if "://" in value:
+            _, userinfo, rest = _userinfo(value)
+            if userinfo is not None and ":" in userinfo:
+                found.add(userinfo.partition(":")[2])
+            found.update(m.group(0).partition("=")[2] for m in _QUERY_PASSWORD.finditer(rest))
+    return found | {unquote(s) for s in found}
 
 
 def database_name(url: str) -> str:

@@ -8,16 +8,12 @@ work in read-only transactions.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 import asyncpg
 
-from studio.config import mask_dsn
+from studio.config import mask_dsn, scrub, url_problem
 from studio.errors import ConnectionFailed, translate
-
-if TYPE_CHECKING:
-    pass
 
 APPLICATION_NAME = "schema-studio"
 
@@ -39,10 +35,8 @@ async def connect(
             f"not a PostgreSQL URL: {mask_dsn(url)}",
             "use the form postgresql://user@host:5432/dbname",
         )
-    try:
-        urlsplit(url).port  # noqa: B018  (raises on a malformed host or port)
-    except ValueError as e:
-        raise ConnectionFailed(f"malformed URL {mask_dsn(url)}: {e}", "use the form postgresql://user@host:5432/dbname") from None
+    if (problem := url_problem(url)) is not None:
+        raise ConnectionFailed(f"malformed URL {mask_dsn(url)}: {problem}", "use the form postgresql://user@host:5432/dbname")
     settings: dict[str, Any] = {"application_name": application_name}
     if read_only:
         settings["default_transaction_read_only"] = "on"
@@ -50,8 +44,8 @@ async def connect(
         try:
             conn = await asyncpg.connect(url, timeout=timeout, server_settings=settings)
         except ValueError as e:
-            # asyncpg's DSN parser raises ValueError for malformed URLs
-            raise ConnectionFailed(f"malformed URL {mask_dsn(url)}: {e}") from None
+            # asyncpg's DSN parser raises ValueError for malformed URLs; its words may quote the URL
+            raise ConnectionFailed(f"malformed URL {mask_dsn(url)}: {scrub(str(e), url)}") from None
     return conn  # type: ignore[no-any-return]
 
 

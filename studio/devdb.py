@@ -73,7 +73,9 @@ def _probe_version(bindir: str) -> tuple[int, str]:
     """Run `postgres --version` once per bindir (it answers even as root)."""
     exe = Path(bindir) / "postgres"
     try:
-        out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [exe, "--version"], capture_output=True, text=True, check=True, env=server_env()
+        ).stdout
     except (OSError, subprocess.SubprocessError) as e:
         raise DevDbError(f"cannot run {exe} --version: {e}") from None
     if not (m := re.search(r"\(PostgreSQL\) ((\d+)\S*)", out)):
@@ -140,7 +142,9 @@ def _os_user() -> str | None:
         with contextlib.suppress(KeyError):
             return pwd.getpwnam(name).pw_name
     cmd = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin"]
-    proc = subprocess.run([*cmd, FALLBACK_OS_USER], check=False, capture_output=True, text=True)
+    proc = subprocess.run(
+        [*cmd, FALLBACK_OS_USER], check=False, capture_output=True, text=True, env=server_env()
+    )
     try:  # a concurrent process may have created it first: only existence matters
         return pwd.getpwnam(FALLBACK_OS_USER).pw_name
     except KeyError:
@@ -157,7 +161,7 @@ def _chown(path: Path, user: str | None) -> None:
 def _runnable_bindir(bindir: Path, user: str | None) -> Path:
     """`bindir`, or a world-readable copy of it when `user` cannot reach it (venv in /root)."""
     probe = ["runuser", "-u", str(user), "--", "test", "-x", str(bindir / "postgres")]
-    if user is None or subprocess.run(probe, check=False, capture_output=True).returncode == 0:
+    if user is None or subprocess.run(probe, check=False, capture_output=True, env=server_env()).returncode == 0:
         return bindir
     if bindir.parent.name != "pginstall":
         raise DevDbError(f"{bindir} cannot be executed by the server user {user}")
@@ -219,7 +223,13 @@ def clusters_root(parent: Path | None = None) -> Path:
 
     `<tmp>` is `parent`, else `$STUDIO_DEVDB_DIR`, else the system temp folder.
     """
-    parent = parent or Path(os.environ.get("STUDIO_DEVDB_DIR") or tempfile.gettempdir())
+    chosen = os.environ.get("STUDIO_DEVDB_DIR")
+    if parent is None and chosen and not Path(chosen).is_dir():
+        raise DevDbError(
+            f"STUDIO_DEVDB_DIR={chosen} is not a folder",
+            "create it, or point STUDIO_DEVDB_DIR at an existing folder (unset, the system temp folder is used)",
+        )
+    parent = parent or Path(chosen or tempfile.gettempdir())
     # as root, the server user must traverse it to reach the cluster folders it owns
     mode = 0o711 if os.geteuid() == 0 else 0o700
     return _private_dir(parent / f"schema-studio-{os.getuid()}", mode)
@@ -228,10 +238,28 @@ def clusters_root(parent: Path | None = None) -> Path:
 # --- processes ---------------------------------------------------------------
 
 
+# The server's PATH: its tools are run by absolute path, so only the system's own folders.
+_SERVER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_TZ = re.compile(r"[A-Za-z0-9_+\-/:]{1,64}")
+
+
+def server_env() -> dict[str, str]:
+    """The environment of every process we start, built from nothing.
+
+    Never a filtered copy of the caller's: the dev server runs migration SQL as
+    superuser, which can read its own environment (`COPY ... FROM PROGRAM 'env'`),
+    and the caller's may hold DATABASE_URL with a production password, or
+    PGPORT/PGDATA/PGOPTIONS that would steer our cluster.
+    """
+    env = {"PATH": _SERVER_PATH, "LC_ALL": "C", "LANG": "C"}
+    if (tz := os.environ.get("TZ")) and _TZ.fullmatch(tz):
+        env["TZ"] = tz  # initdb writes the caller's zone into the cluster's config, as psql users expect
+    return env
+
+
 def _run(argv: list[str], user: str | None, cwd: Path) -> None:
     """Run a server tool (as `user` when root); DevDbError with its last output line."""
-    # the caller's PGPORT, PGDATA or PGOPTIONS must not reach our cluster
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")} | {"LC_ALL": "C"}
+    env = server_env()
     tool = Path(argv[0]).name
     if user is not None:
         argv = ["runuser", "-u", user, "--", *argv]

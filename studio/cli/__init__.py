@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from studio import __version__
-from studio.config import Settings, has_password, load
+from studio.config import Settings, has_password, load, scrub_secrets, secrets_in
 from studio.errors import StudioError
 
 EXIT_OK = 0
@@ -116,12 +116,10 @@ class StudioGroup(click.Group):
             click.echo("  hint: run the command with --help", err=True)
             sys.exit(EXIT_ERROR)
         except click.ClickException as e:
-            click.echo(f"error: {e.format_message()}", err=True)
+            _error(e.format_message())
             sys.exit(EXIT_ERROR)
         except StudioError as e:
-            click.echo(f"error: {e.message}", err=True)
-            if e.hint:
-                click.echo(f"  hint: {e.hint}", err=True)
+            _error(e.message, e.hint)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -129,12 +127,29 @@ class StudioGroup(click.Group):
         except Exception as e:  # a bug of ours: one line unless asked for the traceback
             if os.environ.get("STUDIO_DEBUG"):
                 raise
-            click.echo(f"internal error: {e.__class__.__name__}: {str(e).splitlines()[0] if str(e) else ''}", err=True)
+            first = str(e).splitlines()[0] if str(e) else ""
+            click.echo(scrub_secrets(f"internal error: {e.__class__.__name__}: {first}", _given_secrets()), err=True)
             click.echo("  hint: this is a bug in schema-studio; rerun with STUDIO_DEBUG=1 for the traceback", err=True)
             sys.exit(EXIT_ERROR)
         if isinstance(rv, int):
             sys.exit(rv)
         sys.exit(EXIT_OK)
+
+
+def _given_secrets() -> set[str]:
+    """The passwords this process was given (environment, arguments): never to be printed."""
+    return secrets_in(os.environ, sys.argv)
+
+
+def _error(message: str, hint: str | None = None) -> None:
+    """The one `error:` line (and hint), with any password the process was given masked.
+
+    Messages mask DSNs where they are built; this is the net under them.
+    """
+    secrets_ = _given_secrets()
+    click.echo(scrub_secrets(f"error: {message}", secrets_), err=True)
+    if hint:
+        click.echo(scrub_secrets(f"  hint: {hint}", secrets_), err=True)
 
 
 @click.group(cls=StudioGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +41,7 @@ from _rel import (
     write,
 )
 
-from studio import migrations
+from studio import devdb, migrations
 
 if TYPE_CHECKING:
     import subprocess
@@ -505,3 +508,99 @@ def test_push_refuses_a_production_host_unless_forced(
     r = studio("push", "--yes", "--force", cwd=project, env=env)
     assert r.returncode == 0, r.stderr
     assert query(db_url, "SELECT to_regclass('items') IS NOT NULL") == [(True,)]
+
+
+# --- malformed URLs: the password masked by position, never by parsing -------------------------------------
+
+
+def _url_with(pg: Cluster, password: str, db: str = "postgres") -> str:
+    """A URL whose password is written as is, reserved characters unencoded."""
+    return f"postgresql://leaky:{password}@{pg.host}:{pg.port}/{db}"
+
+
+@pytest.mark.parametrize("char", list("/?#@[]:%"))
+@pytest.mark.parametrize("where", ["env", "db", "config"])
+def test_a_malformed_url_never_shows_the_password(
+    db_url: str, pg: Cluster, tmp_path: Path, char: str, where: str
+) -> None:
+    """A password with an unencoded reserved character: every error masks it, none echoes it."""
+    before, after = secrets.token_hex(5), secrets.token_hex(5)
+    password = f"A{before}{char}{after}"
+    url = _url_with(pg, password, db_url.rsplit("/", 1)[1])
+    config: dict[str, Any] = {"schema": "schema.sql"}
+    if where == "config":
+        config["dev_url"] = url
+    project = make_project(tmp_path / "project", **config)
+    (project / "schema.sql").write_text(DECLARED)
+    write(project / "migrations", "20260101000000", "init", DECLARED)
+    env = clean_env(tmp_path / "cache", DATABASE_URL=url if where == "env" else db_url)
+    extra = ["--db", url] if where == "db" else []
+    commands = [["diff"]] if where == "config" else [["migrate", "--yes"], ["status", "--format", "json"]]
+    for args in commands:
+        r = studio(*args, *extra, cwd=project, env=env)
+        out = r.stdout + r.stderr
+        assert before not in out and after not in out, (args, out)
+        assert "Traceback" not in r.stderr and "internal error" not in r.stderr, r.stderr
+        if where == "config":
+            assert_one_line_error(r, "dev_url holds a password")
+        elif char in "/?#@[]":
+            assert_one_line_error(r, "malformed URL postgresql://leaky:***@", "percent-encode")
+    written = {k: v for k, v in snapshot_files(tmp_path).items() if not k.endswith("pyproject.toml")}
+    assert before not in str(written)
+
+
+@pytest.fixture
+def own_devdb_dir() -> Iterator[Path]:
+    """A folder for a dev server of the test's own, which the server user may traverse (root runs as postgres)."""
+    folder = Path(tempfile.mkdtemp(prefix="sst-devdb-", dir="/tmp"))
+    folder.chmod(0o711)
+    yield folder
+    for root in folder.glob("schema-studio-*"):
+        for cluster in root.iterdir():
+            if cluster.is_dir():
+                with contextlib.suppress(Exception):
+                    devdb.discard(cluster.name, root)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_dev_server_environment_is_built_from_nothing(
+    db_url: str, tmp_path: Path, own_devdb_dir: Path
+) -> None:
+    """Declared SQL run as superuser on the dev server reads its environment: nothing of ours is there.
+
+    The attack of issue 14: `COPY ... FROM PROGRAM 'env'` into a comment that
+    `diff` prints and the cache stores.
+    """
+    canary, other = f"Zq9{secrets.token_hex(6)}", f"Tok{secrets.token_hex(6)}"
+    project = make_project(tmp_path / "project", schema="schema.sql")
+    (project / "schema.sql").write_text(
+        "CREATE TABLE spy (id int);\n"
+        "DO $$ DECLARE e text; BEGIN\n"
+        "  CREATE TEMP TABLE env_lines (line text);\n"
+        "  COPY env_lines FROM PROGRAM 'env';\n"
+        "  SELECT string_agg(line, ' ' ORDER BY line) INTO e FROM env_lines;\n"
+        "  EXECUTE format('COMMENT ON TABLE spy IS %L', e);\n"
+        "END $$;\n"
+    )
+    with_password = db_url.replace("://postgres@", f"://postgres:{canary}@")
+    assert with_password != db_url
+    cache = tmp_path / "cache"
+    env = clean_env(
+        cache,
+        DATABASE_URL=with_password,
+        APP_SECRET=other,
+        PGOPTIONS="-c work_mem=7MB",
+        STUDIO_DEVDB_DIR=str(own_devdb_dir),  # a dev server of this test's own
+    )
+    r = studio("diff", "--format", "json", cwd=project, env=env)
+    assert r.returncode == 2, r.stderr
+    comment = r.stdout  # the spy table's comment, in the JSON diff
+    assert "PATH=" in comment, "the attack did not run: the test proves nothing"
+    assert canary not in comment and other not in comment and "DATABASE_URL" not in comment
+    assert "APP_SECRET" not in comment and "PGOPTIONS" not in comment
+    names = set(re.findall(r"(?:^|\s)([A-Z_][A-Z0-9_]*)=", comment))
+    assert names <= {"PATH", "LC_ALL", "LANG", "TZ", "HOME", "SHELL", "USER", "LOGNAME", "PWD", "PGDATA",
+                     "PG_GRANDPARENT_PID", "PGLOCALEDIR", "PGSYSCONFDIR", "SHLVL", "_", "LC_COLLATE",
+                     "LC_CTYPE", "LC_MESSAGES", "LC_MONETARY", "LC_NUMERIC", "LC_TIME"}, names
+    for name, data in snapshot_files(cache).items():
+        assert canary.encode() not in data and other.encode() not in data, name
