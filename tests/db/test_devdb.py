@@ -150,3 +150,40 @@ async def _exists(pg: devdb.Cluster, name: str) -> bool:
         return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
     finally:
         await conn.close()
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and every process below it."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(p := todo.pop())
+        todo += children.get(p, [])
+    return found
+
+
+def test_server_processes_get_an_environment_built_from_nothing(
+    pg: devdb.Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing of the caller's environment reaches the server (/proc/<pid>/environ of each process)."""
+    canary = f"Zq9canary{os.getpid()}"
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:{canary}@db.example/prod")
+    monkeypatch.setenv("APP_TOKEN", canary)
+    monkeypatch.setenv("PGOPTIONS", "-c work_mem=7MB")
+    name = f"test-env-{os.getpid()}"
+    with devdb.Cluster.ensure(name, pg.binaries, root=pg.home.parent) as c:
+        postmaster = int((c.datadir / "postmaster.pid").read_text().split()[0])
+        pids = _tree(postmaster)
+        environs = {pid: Path(f"/proc/{pid}/environ").read_bytes() for pid in pids}
+    devdb.discard(name, pg.home.parent)
+    assert len(pids) >= 3  # the postmaster and its auxiliary processes
+    for pid, data in environs.items():
+        assert canary.encode() not in data and b"DATABASE_URL" not in data, pid
+        assert b"PGOPTIONS" not in data and b"APP_TOKEN" not in data, pid
+    assert devdb.server_env().keys() <= {"PATH", "LC_ALL", "LANG", "TZ"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.config import has_password, load, mask_dsn
+from studio.config import has_password, load, mask_dsn, scrub, scrub_secrets, secrets_in, url_problem
 from studio.errors import ConfigError
 
 
@@ -79,6 +79,15 @@ def test_database_url_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         ("postgresql://h/db?sslmode=require&password=s3cret", "postgresql://h/db?sslmode=require&password=***"),
         ("postgresql://bob:s3cret@[bad/db", "postgresql://bob:***@[bad/db"),
         ("host=h password=s3cret dbname=d", "host=h password=*** dbname=d"),
+        ("host=h password='s3cret word' dbname=d", "host=h password=*** dbname=d"),
+        # unencoded reserved characters: masked by position (from :// to the last @), not by parsing
+        ("postgresql://bob:ab/s3cret@h:5432/db", "postgresql://bob:***@h:5432/db"),
+        ("postgresql://bob:s3cret#x@h/db", "postgresql://bob:***@h/db"),
+        ("postgresql://bob:s3?cret@h/db", "postgresql://bob:***@h/db"),
+        ("postgresql://bob:s3@cret@h/db", "postgresql://bob:***@h/db"),
+        ("postgresql://bob:s3[cret]@h/db", "postgresql://bob:***@h/db"),
+        ("postgresql://b/s3cret@h/db", "postgresql://***@h/db"),
+        ("bob:s3cret@h/db", "***@h/db"),
     ],
 )
 def test_mask_dsn(url: str, masked: str) -> None:
@@ -86,7 +95,25 @@ def test_mask_dsn(url: str, masked: str) -> None:
     assert "s3cret" not in mask_dsn(url)
 
 
+def test_url_problem_never_quotes_the_password() -> None:
+    assert url_problem("postgresql://bob:s3cret@h:5432/db") is None
+    for url in ("postgresql://bob:ab/s3cret@h/db", "postgresql://bob:s3#cret@h/db", "postgresql://bob:s3@cret@h/db"):
+        problem = url_problem(url)
+        assert problem is not None and "percent-encode" in problem and "s3" not in problem
+    problem = url_problem("postgresql://bob:s3cret@h:99999/db")
+    assert problem is not None and "s3cret" not in problem
+
+
+def test_scrub_secrets() -> None:
+    given = secrets_in({"DATABASE_URL": "postgresql://a:pa%2Fss@h/d", "PGPASSWORD": "pgpw1"}, ["--db", "postgresql://a:x/yz9@h"])
+    text = "saw pa/ss, pa%2Fss, pgpw1 and x/yz9"
+    assert scrub_secrets(text, given) == "saw ***, ***, *** and ***"
+    assert scrub("bad pa/ss", "postgresql://a:pa/ss@h") == "bad ***"
+
+
 def test_has_password() -> None:
     assert has_password("postgresql://a:b@h/d")
+    assert has_password("postgresql://a:b#c@h/d")
+    assert has_password("postgresql://a:b/c@h/d")
     assert has_password("postgresql://h/d?password=x")
     assert not has_password("postgresql://a@h/d")
