@@ -6,7 +6,6 @@ is the CLI's job (alembic's command.py shape).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -135,6 +134,7 @@ async def load_pair(
     """
     from studio.sources import (
         SourceKind,
+        concurrently,
         declared_source,
         live_connection,
         load,
@@ -145,7 +145,7 @@ async def load_pair(
     old_src = parse_source(from_spec, settings) if from_spec else parse_source(settings.database_url() or "", settings)
     new_src = parse_source(to_spec, settings) if to_spec else declared_source(settings)
     if old_src.kind is SourceKind.URL and new_src.kind is SourceKind.URL:
-        old, new = await asyncio.gather(
+        old, new = await concurrently(
             load(old_src, settings, with_privileges=with_privileges),
             load(new_src, settings, with_privileges=with_privileges),
         )
@@ -157,7 +157,7 @@ async def load_pair(
     declared = new_src if live is old_src else old_src
     async with live_connection(live, settings) as (conn, version):
         # the live side is read while the declared one materializes (the models import meanwhile)
-        read, made = await asyncio.gather(
+        read, made = await concurrently(
             read_live(conn, live, settings, version, with_privileges),
             load(declared, settings, major=version // 10000, with_privileges=with_privileges),
         )

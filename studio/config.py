@@ -154,8 +154,27 @@ def _validate(section: dict[str, Any], path: Path) -> dict[str, Any]:
                 f"{path}: {key} holds a password; the config file is committed and must not",
                 "remove the password from the URL and export it as PGPASSWORD, or put it in ~/.pgpass",
             )
+        _check_value(key_, value, path)
         out[key_] = value
     return out
+
+
+def _check_value(key: str, value: Any, path: Path) -> None:
+    """Refuse a value of the right type that cannot work."""
+    if key == "production_patterns":
+        for pattern in value:
+            _regex(pattern, path)
+
+
+def _regex(pattern: Any, path: Path) -> None:
+    # compiled here, not where `push` first searches with it, so every command says it
+    try:
+        re.compile(pattern)
+    except (re.error, TypeError) as e:
+        raise ConfigError(
+            f"{path}: production_patterns: {pattern!r} is not a regular expression ({e})",
+            r"patterns are Python regular expressions: escape ( ) [ ] . * + ? with a backslash, e.g. 'prod\('",
+        ) from None
 
 
 _DURATION = re.compile(r"^\s*\d+(\.\d+)?\s*(us|ms|s|min|h|d)?\s*$")

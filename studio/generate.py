@@ -10,7 +10,6 @@ applied migrations, and the checksum file must match.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import hashlib
 from bisect import bisect_left, bisect_right
@@ -24,7 +23,7 @@ from studio import migrations
 from studio.commands import load_pair, managed_schemas
 from studio.errors import StudioError, UsageError
 from studio.plan import inverses, plan
-from studio.sources import Loaded, Source, SourceKind, declared_source, load
+from studio.sources import Loaded, Source, SourceKind, concurrently, declared_source, load
 
 # the server version lock facts assume when the dev server's is not known
 DEFAULT_SERVER_VERSION = 180000
@@ -221,7 +220,7 @@ async def plan_changes(
     from studio.diff import diff
 
     # the replay runs on the dev server while the models import (one server, shared)
-    old, new = await asyncio.gather(
+    old, new = await concurrently(
         load(migrations_source(settings), settings, major=major),
         load(declared_source(settings), settings, major=major),
     )
@@ -506,7 +505,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     sides = [migrations_source(settings), declared_source(settings)]
     if live_loaded is not None:
         sides.append(migrations_source(settings, applied))
-    replay, declared, *applied_replays = await asyncio.gather(*(load(s, settings, major=major) for s in sides))
+    replay, declared, *applied_replays = await concurrently(*(load(s, settings, major=major) for s in sides))
     schemas = managed_schemas(settings, replay, declared)
     version = replay.server_version or declared.server_version or None
     ungenerated = tuple(

@@ -26,10 +26,10 @@ import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 import asyncpg
 
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from studio.config import Settings
+
+T = TypeVar("T")
 
 
 class SourceKind(enum.StrEnum):
@@ -162,6 +164,19 @@ async def load(
     }
     files, ddl = kinds[source.kind]
     return await _load_declared(source, settings, major, use_cache, files, ddl, with_privileges)
+
+
+async def concurrently(*coros: Coroutine[Any, Any, T]) -> list[T]:
+    """Run the coroutines side by side; at the first failure, cancel and await the rest, then raise it."""
+    # not asyncio.gather: it returns at the first failure and leaves the others running, so a
+    # second side failing too (both replay one broken migrations folder) dies unobserved at
+    # asyncio.run's shutdown with a traceback, and a live read loses its connection under it
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(c) for c in coros]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None  # the first to fail: the one that stopped the rest
+    return [t.result() for t in tasks]
 
 
 async def _load_url(source: Source, settings: Settings, with_privileges: bool = False) -> Loaded:

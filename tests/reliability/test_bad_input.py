@@ -271,6 +271,20 @@ def test_malformed_migration_file(project: Path, db_url: str, case: str) -> None
         _refused(project, db_url, args, *needles, hint="fix the file")
 
 
+@pytest.mark.parametrize("case", ["duplicate-version", "unknown-directive", "not-utf8"])
+def test_malformed_migrations_as_the_declared_schema(project: Path, db_url: str, case: str) -> None:
+    """`schema = "migrations"`: the loads run side by side all fail, and none is left to die at exit."""
+    name, data, needles = MALFORMED[case]
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"app.models:Base"', '"migrations"'))
+    (project / "migrations" / name).write_bytes(data)
+    with contextlib.suppress(MigrationFileError):  # not UTF-8: not even hashable
+        migrations.write_sum(project / "migrations")
+    for args in (("check",), ("diff",), ("generate", "--name", "next")):
+        r = _refused(project, db_url, args, *needles, hint="fix the file")
+        assert "unhandled exception" not in r.stderr, r.stderr
+
+
 def test_new_migration_older_than_the_last_applied(project: Path, db_url: str) -> None:
     write(project / "migrations", V3, "third", "CREATE TABLE third (a int);\n")
     env = clean_env(project / "cache", DATABASE_URL=db_url)
@@ -408,6 +422,11 @@ CONFIGS: dict[str, tuple[str, tuple[str, ...], str]] = {
         "500ms",
     ),
     "not-toml": ("retries = = 3\n", ("cannot read", "pyproject.toml"), "configuration"),
+    "production-pattern-not-a-regex": (
+        'production_patterns = ["prod("]\n',
+        ("production_patterns: 'prod(' is not a regular expression", "missing )"),
+        "escape",
+    ),
 }
 
 
@@ -422,3 +441,17 @@ def test_bad_configuration(project: Path, db_url: str, case: str) -> None:
     for args in (("migrate", "--yes"), ("status",), ("diff",), ("inspect",)):
         r = _refused(project, db_url, args, *needles, hint=hint)
         assert "hunter2-config" not in r.stdout + r.stderr
+
+
+def test_dev_cluster_folder_missing(project: Path, db_url: str, tmp_path: Path) -> None:
+    """STUDIO_DEVDB_DIR naming no folder: one line naming it, not an internal error."""
+    pyproject = project / "pyproject.toml"
+    kept = [ln for ln in pyproject.read_text().splitlines() if not ln.startswith("dev_url")]
+    pyproject.write_text("\n".join(kept) + "\n")
+    missing = tmp_path / "no-such-folder"
+    env = clean_env(project / "cache", DATABASE_URL=db_url, STUDIO_DEVDB_DIR=str(missing))
+    for args in (("diff",), ("check",), ("generate", "--name", "next")):
+        _refused(
+            project, db_url, args, f"STUDIO_DEVDB_DIR={missing} is not a folder",
+            hint="create it", env=env,
+        )  # fmt: skip
