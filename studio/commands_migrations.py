@@ -61,6 +61,18 @@ async def read_history(settings: Settings, url: str) -> tuple[tuple[HistoryRow, 
 _history = read_history
 
 
+def unlike_history(settings: Settings, rows: tuple[HistoryRow, ...]) -> tuple[str, ...]:
+    """Why the files no longer match the target's history: an applied migration changed, or gone."""
+    status = history.compare(load(settings, verify=False), rows)
+    # the very check `migrate` and `rollback` refuse on, so `check` cannot pass what they refuse
+    changed = tuple(e.message for e in runner.changed_after_applied(status))
+    gone = tuple(
+        f"{e.version}_{e.name} is applied but not in {settings.migrations_dir}"
+        for e in status.having(history.State.MISSING)
+    )
+    return changed + gone
+
+
 @dataclass(frozen=True, slots=True)
 class StatusReport:
     """`status`: the directory against the target's history."""

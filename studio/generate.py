@@ -470,11 +470,18 @@ class CheckReport:
     applied: tuple[str, ...] = ()
     # warnings about how it was checked (a dev server of another major than the database's)
     notes: tuple[str, ...] = ()
+    # applied migrations whose file changed or went since, by the target's history
+    unlike_history: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         """Whether everything is in sync."""
-        return not self.ungenerated and not self.drift and self.checksum is None
+        return (
+            not self.ungenerated
+            and not self.drift
+            and self.checksum is None
+            and not self.unlike_history
+        )
 
 
 async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
@@ -483,7 +490,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     Read-only on the target. Without a database URL (or with `live=False`)
     only the first and the last are checked.
     """
-    from studio.commands_migrations import _history
+    from studio.commands_migrations import _history, unlike_history
     from studio.diff import diff
 
     checksum = None
@@ -495,12 +502,15 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     major = None
     drift: tuple[Change, ...] = ()
     applied: tuple[str, ...] = ()
+    unlike: tuple[str, ...] = ()
     live_loaded = None
     if url and live is not False:
         live_loaded = await load(Source(SourceKind.URL, url), settings)
         major = live_loaded.server_version // 10000
         rows, _, _ = await _history(settings, url)
         applied = tuple(r.version for r in rows)
+        # the sum file only says the files are as last hashed; the history, as applied
+        unlike = unlike_history(settings, rows)
     # the replays run on the dev server while the models import (one server, shared)
     sides = [migrations_source(settings), declared_source(settings)]
     if live_loaded is not None:
@@ -527,7 +537,9 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         (applied_replay,) = applied_replays
         mismatch = major_mismatch(live_loaded.server_version, applied_replay.server_version)
         notes = (mismatch,) if mismatch else ()
-    return CheckReport(ungenerated, drift, checksum, live_loaded is not None, applied, notes)
+    return CheckReport(
+        ungenerated, drift, checksum, live_loaded is not None, applied, notes, unlike_history=unlike
+    )
 
 
 def _restrict(schema: Schema, names: tuple[str, ...] | None) -> Schema:

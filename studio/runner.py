@@ -127,9 +127,8 @@ def plan(
         StudioError: `to` is unknown, a rollback is half-way, or a migration has no SQL.
     """
     status = history.compare(migrations, rows)
-    for entry in status.having(State.MODIFIED):
-        assert entry.migration is not None
-        raise _modified(entry.migration)
+    if changed := changed_after_applied(status):
+        raise changed[0]
     for entry in status.having(State.ROLLING_BACK):
         raise StudioError(
             f"{entry.version}_{entry.name} is half rolled back",
@@ -160,6 +159,11 @@ def plan(
                 "write its statements, or delete the file and run `schema-studio hash`",
             )
     return tuple(todo)
+
+
+def changed_after_applied(status: history.Status) -> tuple[ChecksumMismatch, ...]:
+    """An error per applied migration whose file's checksum is no longer the one its history row recorded."""
+    return tuple(_modified(e.migration) for e in status.having(State.MODIFIED) if e.migration)
 
 
 def _modified(m: Migration) -> ChecksumMismatch:

@@ -175,6 +175,7 @@ def check_cmd(
                 {
                     "ok": report.ok,
                     "checksum_error": report.checksum,
+                    "unlike_history": list(report.unlike_history),
                     "ungenerated": [c.to_dict() for c in report.ungenerated],
                     "drift": [c.to_dict() for c in report.drift] if report.checked_live else None,
                     "applied": list(report.applied),
@@ -186,6 +187,8 @@ def check_cmd(
     lines = []
     if report.checksum:
         lines.append(click.style("checksums: ", fg="red", bold=True) + report.checksum)
+    for problem in report.unlike_history:
+        lines.append(click.style("history: ", fg="red", bold=True) + problem)
     if report.ungenerated:
         lines.append(click.style("declared schema differs from the migrations", fg="red", bold=True) + " (run `schema-studio generate`):")
         lines += _changes_lines(report.ungenerated)

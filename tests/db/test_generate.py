@@ -104,6 +104,59 @@ def test_edited_migration_refused(project: Path, db_url: str) -> None:
     assert path.name in r.stdout
 
 
+V1, V2, V3 = "20250101000001", "20250101000002", "20250101000003"
+APPLIED = {
+    V1: "CREATE TABLE a (id int);\n",
+    V2: "CREATE TABLE b (id int);\n",
+    V3: "INSERT INTO a VALUES (1);\n",  # data only: no schema difference gives an edit away
+}
+
+
+def _swap_first_two(d: Path) -> None:
+    one, two = d / f"{V1}_m.sql", d / f"{V2}_m.sql"
+    texts = one.read_text(), two.read_text()
+    one.write_text(texts[1])
+    two.write_text(texts[0])
+
+
+# after each, the sum is rewritten (`hash`): only the target's history can tell
+UNLIKE_HISTORY = {
+    "edited": (
+        lambda d: (d / f"{V3}_m.sql").write_text("INSERT INTO a VALUES (2);\n"),
+        V3,
+        "was changed after it was applied",
+    ),
+    "deleted": (lambda d: (d / f"{V3}_m.sql").unlink(), V3, "is applied but not in"),
+    "reordered": (_swap_first_two, V1, "was changed after it was applied"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNLIKE_HISTORY))
+def test_check_compares_the_files_with_the_targets_history(
+    project: Path, db_url: str, case: str
+) -> None:
+    """An applied migration edited, deleted or reordered, then hashed: `check` exits 2 naming it."""
+    (project / "pyproject.toml").write_text('[tool.schema-studio]\nschema = "migrations"\n')
+    (project / "migrations").mkdir()
+    for version, sql in APPLIED.items():
+        (project / "migrations" / f"{version}_m.sql").write_text(sql)
+    assert studio(project, db_url, "hash").returncode == 0
+    assert studio(project, db_url, "migrate", "--yes").returncode == 0
+    edit, version, words = UNLIKE_HISTORY[case]
+    edit(project / "migrations")
+    assert studio(project, db_url, "hash").returncode == 0
+    # the schema is what the history says: no drift to give it away
+    r = studio(project, db_url, "check")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{version}_m" in r.stdout and words in r.stdout, r.stdout
+    assert "in sync" not in r.stdout
+    r = studio(project, db_url, "check", "--format", "json")
+    assert r.returncode == 2 and words in r.stdout
+    if case != "deleted":  # migrate only warns about a deleted one
+        r = studio(project, db_url, "migrate", "--yes")
+        assert r.returncode == 1 and words in r.stderr, r.stderr
+
+
 def test_rename_candidate_without_terminal_exits_2(project: Path, db_url: str) -> None:
     assert studio(project, db_url, "generate", "--name", "init").returncode == 0
     (project / "app" / "models.py").write_text(MODELS_V1.replace("status: Mapped", "order_status: Mapped"))
