@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio import db
-from studio.config import mask_dsn
+from studio.config import mask_dsn, split_table_name
 from studio.errors import UsageError, translate
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     from studio.changes import Change
     from studio.config import Settings
@@ -35,7 +35,7 @@ class Inspection:
 
 def history_schema(settings: Settings) -> str:
     """The schema of the tool's history table (always left out of comparisons)."""
-    return settings.history_table.split(".", 1)[0] if "." in settings.history_table else "public"
+    return split_table_name(settings.history_table)[0]
 
 
 async def resolve_schemas(
@@ -105,23 +105,33 @@ def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | Non
     --schema (or `schemas` in config), else the schemas a declared SQLAlchemy
     source uses, else every user schema; minus --exclude-schema.
     """
-    present = {ns.name for side in sides for ns in side.schema.namespaces.values()}
-    present |= {t.schema for side in sides for t in side.schema.tables.values()}
-    chosen: tuple[str, ...] = settings.schemas
-    if chosen:
-        unknown = [s for s in chosen if s not in present]
-        if unknown:
-            raise UsageError(f"unknown schema {unknown[0]!r}", f"schemas found: {', '.join(sorted(present)) or '(none)'}")
-    else:
-        chosen = tuple(sorted({s for side in sides for s in side.declared_schemas}))
-    for s in settings.exclude_schemas:
-        if s not in present:
-            raise UsageError(f"unknown schema {s!r} in --exclude-schema")
+    present = schemas_in(*sides)
+    refuse_unknown_schemas(settings, present)
+    chosen: tuple[str, ...] = settings.schemas or tuple(
+        sorted({s for side in sides for s in side.declared_schemas})
+    )
     if not chosen:
         if not settings.exclude_schemas:
             return None
         chosen = tuple(sorted(present))
     return tuple(s for s in chosen if s not in settings.exclude_schemas)
+
+
+def schemas_in(*sides: Loaded) -> set[str]:
+    """The schemas the loaded sides hold (a table's too, should its schema be left out)."""
+    present = {ns.name for side in sides for ns in side.schema.namespaces.values()}
+    return present | {t.schema for side in sides for t in side.schema.tables.values()}
+
+
+def refuse_unknown_schemas(settings: Settings, present: Collection[str]) -> None:
+    """UsageError naming a --schema or --exclude-schema (or `schemas`) that is not in `present`."""
+    found = f"schemas found: {', '.join(sorted(present)) or '(none)'}"
+    for name in settings.schemas:
+        if name not in present:
+            raise UsageError(f"unknown schema {name!r}", found)
+    for name in settings.exclude_schemas:
+        if name not in present:
+            raise UsageError(f"unknown schema {name!r} in --exclude-schema", found)
 
 
 async def load_pair(

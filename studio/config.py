@@ -10,6 +10,7 @@ in any DSN shown to the user.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -159,11 +160,49 @@ def _validate(section: dict[str, Any], path: Path) -> dict[str, Any]:
     return out
 
 
+# the least each numeric key accepts, whether that least itself is accepted, and what it means
+_LIMITS: dict[str, tuple[float, bool, str]] = {
+    "retries": (0, True, "retries after a lock timeout: 0 turns them off (default 10)"),
+    "connect_timeout": (0, False, "seconds to wait for a connection (default 10)"),
+    "queue_guard": (0, True, "seconds a step may queue the application: 0 turns the guard off (default 1)"),
+    "expand_contract_rows": (0, True, "rows from which generate plans expand/contract (default 1000000)"),
+    "backfill_batch_size": (1, True, "rows per backfill batch, e.g. 10000"),
+    "backfill_pause": (0, True, "seconds between backfill batches (default 0)"),
+}
+
+
 def _check_value(key: str, value: Any, path: Path) -> None:
     """Refuse a value of the right type that cannot work."""
-    if key == "production_patterns":
+    if isinstance(value, bool):  # TOML's true passes for an int; no key is a flag
+        raise ConfigError(f"{path}: {key} has the wrong type (bool)")
+    if key in _LIMITS:
+        _number(key, value, path)
+    elif key == "history_table":
+        split_table_name(value)
+    elif key == "production_patterns":
         for pattern in value:
             _regex(pattern, path)
+
+
+def _number(key: str, value: float, path: Path) -> None:
+    least, inclusive, meaning = _LIMITS[key]
+    if not math.isfinite(value):
+        raise ConfigError(f"{path}: {key} = {value!r} is not a finite number", meaning)
+    if value < least or (value == least and not inclusive):
+        bound = f"at least {least:g}" if inclusive else f"more than {least:g}"
+        raise ConfigError(f"{path}: {key} = {value!r} must be {bound}", meaning)
+
+
+def split_table_name(text: str) -> tuple[str, str]:
+    """`schema.table`, or `table` (in public), as (schema, table)."""
+    parts = text.split(".")
+    if len(parts) > 2 or not all(p.strip() for p in parts):
+        # a third name would become part of the schema's name (a.b.c: schema "a.b")
+        raise ConfigError(
+            f"history_table = {text!r} is not a table name",
+            "use table or schema.table: one or two names, no other dot (default schema_studio.migrations)",
+        )
+    return (parts[0], parts[1]) if len(parts) == 2 else ("public", parts[0])
 
 
 def _regex(pattern: Any, path: Path) -> None:

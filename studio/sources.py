@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 import asyncpg
 
 from studio import __version__, db
-from studio.config import mask_dsn
+from studio.config import mask_dsn, split_table_name
 from studio.errors import SourceError, UsageError, translate
 from studio.introspect import introspect
 from studio.model import Schema
@@ -213,7 +213,7 @@ async def read_live(
 
 
 def _history_schema(settings: Settings) -> str:
-    return settings.history_table.split(".", 1)[0] if "." in settings.history_table else "public"
+    return split_table_name(settings.history_table)[0]
 
 
 # --- materialization ----------------------------------------------------------
