@@ -60,6 +60,7 @@ from studio.checksums import (
     write_sum,
 )
 from studio.errors import MigrationFileError, StudioError
+from studio.lexer import tokens_of
 from studio.migration_format import (
     DIRECTIVE_PREFIX,
     Ignore,
@@ -67,7 +68,6 @@ from studio.migration_format import (
     Statement,
     Step,
     parse_text,
-    tokens_of,
 )
 
 if TYPE_CHECKING:
