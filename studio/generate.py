@@ -19,7 +19,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from studio import migrations
+from studio import db, history, migrations
 from studio.commands import load_pair, managed_schemas
 from studio.errors import StudioError, UsageError
 from studio.plan import inverses, plan
@@ -29,6 +29,8 @@ from studio.sources import Loaded, Source, SourceKind, concurrently, declared_so
 DEFAULT_SERVER_VERSION = 180000
 
 if TYPE_CHECKING:
+    from asyncpg import Connection
+
     from studio.changes import Change
     from studio.locks import Context
     from studio.config import Settings
@@ -338,7 +340,6 @@ async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]
     Without a configured database the dev server's default is used; an
     unreachable one is noted, not fatal: generating needs no target.
     """
-    from studio import db
     from studio.errors import ConnectionFailed
 
     url = settings.database_url(required=False)
@@ -553,6 +554,8 @@ class PushPlan:
     url: str
     changes: tuple[Change, ...]
     migration: migrations.Migration | None
+    # --force: a database with applied migrations is pushed to all the same
+    force: bool = False
 
 
 class PushRefused(StudioError):
@@ -591,10 +594,7 @@ async def push_plan(
         raise PushRefused(f"refusing to push to a production database: {why}")
     rows, _, _ = await _history(settings, url)
     if rows and not force:
-        raise PushRefused(
-            f"the database has {len(rows)} applied migration(s) in {settings.history_table}; "
-            "push would bypass them"
-        )
+        raise _migrated(settings, rows)
     # the live side is read while the declared one materializes
     live, declared = await load_pair(settings, url, None)
     schemas = managed_schemas(settings, live, declared)
@@ -602,46 +602,73 @@ async def push_plan(
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
     changes = tuple(diff(a, b, renames, server_version=live.server_version))
     if not changes:
-        return PushPlan(url, (), None)
+        return PushPlan(url, (), None, force)
     steps = [step_spec(c) for c in changes]
     text = migrations.render_migration("00000000000000", steps, description=("push",))
     parsed = migrations.parse_text(text, "<push>")
     migration = migrations.Migration(
         version="00000000000000", name="push", path=Path("<push>"), steps=parsed.steps
     )
-    return PushPlan(url, changes, migration)
+    return PushPlan(url, changes, migration, force)
 
 
-async def push(settings: Settings, plan: PushPlan, *, on_event: object = None) -> None:
-    """Apply a push plan: lock_timeout and retries on every step, nothing recorded in the history."""
-    import random
-    import time
+def _migrated(settings: Settings, rows: Sequence[object]) -> PushRefused:
+    return PushRefused(
+        f"the database has {len(rows)} applied migration(s) in {settings.history_table}; "
+        "push would bypass them"
+    )
 
-    from studio import db
+
+async def push(
+    settings: Settings, plan: PushPlan, *, on_event: object = None, wait: float = 0.0
+) -> None:
+    """Apply a push plan under the migration lock: lock_timeout and retries on every step, nothing recorded.
+
+    `wait` is how long to queue behind a migrator holding the lock, as `migrate --wait`.
+    """
     from studio.config import mask_dsn
     from studio.errors import translate
-    from studio.events import Direction
-    from studio.executor import Backoff, Executor
-    from studio.history import HistoryTable
 
     if plan.migration is None:
         return
-    m = plan.migration
+    table = history.HistoryTable.parse(settings.history_table)
     conn = await db.connect(plan.url, timeout=settings.connect_timeout, application_name="schema-studio push")
     try:
-        ex = Executor(
-            conn, settings, HistoryTable.parse(settings.history_table), on_event,  # type: ignore[arg-type]
-            time.monotonic, Backoff(), random.Random(), "",
-        )  # fmt: skip
-
-        async def nothing(_ms: int) -> None:
-            return None
-
         with translate(mask_dsn(plan.url)):
-            if m.transactional:
-                await ex.transactional(m, m.steps, Direction.UP, nothing)
-            else:
-                for step in m.steps:
-                    await ex.step(m, step, len(m.steps), Direction.UP, nothing)
+            # the migrators' own lock: a push beside `migrate` would create the same objects
+            await history.acquire(conn, table, wait=wait, on_event=on_event)  # type: ignore[arg-type]
+            try:
+                await _push_steps(conn, settings, table, plan, on_event)
+            finally:
+                await history.release(conn, table)
     finally:
         await conn.close()
+
+
+async def _push_steps(
+    conn: Connection, settings: Settings, table: history.HistoryTable, plan: PushPlan, on_event: object
+) -> None:
+    """Run the plan's steps, unless a migration was applied since it was made (read under the lock)."""
+    import random
+    import time
+
+    from studio.events import Direction
+    from studio.executor import Backoff, Executor
+
+    if not plan.force and (rows := await history.read(conn, table)):
+        raise _migrated(settings, rows)
+    m = plan.migration
+    assert m is not None
+    ex = Executor(
+        conn, settings, table, on_event,  # type: ignore[arg-type]
+        time.monotonic, Backoff(), random.Random(), "",
+    )  # fmt: skip
+
+    async def nothing(_ms: int) -> None:
+        return None
+
+    if m.transactional:
+        await ex.transactional(m, m.steps, Direction.UP, nothing)
+    else:
+        for step in m.steps:
+            await ex.step(m, step, len(m.steps), Direction.UP, nothing)

@@ -208,6 +208,14 @@ def check_cmd(
 @click.option("--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add.")
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
 @click.option("--force", is_flag=True, help="Push even to a database with applied migrations or matching a production pattern.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for a migrator holding the migration lock.",
+)
 def push_cmd(
     db_url: str | None,
     schema_names: tuple[str, ...],
@@ -216,6 +224,7 @@ def push_cmd(
     no_rename: bool,
     yes: bool,
     force: bool,
+    wait: float,
 ) -> int:
     """Development only: bring the database straight to the declared schema, writing no files."""
     from studio.cli.migrate_cmd import ProgressPrinter
@@ -243,6 +252,6 @@ def push_cmd(
         if not click.confirm("Apply these changes?", default=False, err=True):
             click.echo("nothing applied", err=True)
             return EXIT_OK
-    run(push(settings, plan, on_event=ProgressPrinter()))
+    run(push(settings, plan, on_event=ProgressPrinter(), wait=wait))
     click.echo(f"pushed {len(plan.changes)} change(s)", err=True)
     return EXIT_OK

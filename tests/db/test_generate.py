@@ -10,6 +10,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from studio import commands_migrations
+from studio.config import load
+from studio.generate import PushRefused, push, push_plan
+from studio.history import HistoryTable
+
 MODELS_V1 = '''
 from sqlalchemy import ForeignKey, Integer, String, func, DateTime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -178,6 +183,57 @@ async def test_push_brings_database_to_declared(project: Path, db_url: str) -> N
     assert r.returncode == 0, r.stdout + r.stderr
     r = studio(project, db_url, "push", "--yes")
     assert r.returncode == 0 and "already matches" in r.stderr
+
+
+async def test_push_takes_the_migrators_lock(project: Path, db_url: str) -> None:
+    """A migrator holds the lock: push refuses naming it, or with --wait waits, then pushes."""
+    key = HistoryTable.parse("schema_studio.migrations").lock_key
+    holder = await asyncpg.connect(db_url, server_settings={"application_name": "a migrator"})
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", key)
+        r = studio(project, db_url, "push", "--yes")
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "another migrator holds the migration lock" in r.stderr and "a migrator" in r.stderr
+        assert await holder.fetchval("SELECT to_regclass('public.users')") is None
+        waiting = _spawn(project, db_url, "push", "--yes", "--wait", "60")
+        said = _until_line(waiting, "waiting up to 60s for the migration lock, held by")
+        assert "a migrator" in said
+        assert await holder.fetchval("SELECT to_regclass('public.users')") is None
+        await holder.execute("SELECT pg_advisory_unlock($1)", key)
+        out, err = waiting.communicate(timeout=120)
+        assert waiting.returncode == 0, out + err
+        assert await holder.fetchval("SELECT to_regclass('public.users')") is not None
+    finally:
+        await holder.close()
+
+
+async def test_push_planned_before_a_migrate_refuses_under_the_lock(project: Path, db_url: str) -> None:
+    """`migrate` ran between push's plan and its apply: push refuses instead of creating the tables again."""
+    assert studio(project, db_url, "generate", "--name", "init").returncode == 0
+    settings = load(project, db_override=db_url)
+    plan = await push_plan(settings)
+    assert plan.changes
+    await commands_migrations.migrate(settings)
+    with pytest.raises(PushRefused, match="applied migration"):
+        await push(settings, plan)
+
+
+def _spawn(project: Path, db_url: str, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(DATABASE_URL=db_url, XDG_CACHE_HOME=str(project / ".cache"))
+    argv = [sys.executable, "-m", "studio", *args]
+    return subprocess.Popen(argv, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _until_line(proc: subprocess.Popen[str], words: str) -> str:
+    """Read the process's stderr up to the line holding `words` (it fails at EOF without one)."""
+    assert proc.stderr is not None
+    seen = []
+    while line := proc.stderr.readline():
+        seen.append(line)
+        if words in line:
+            return line
+    raise AssertionError(f"never said {words!r}: {''.join(seen)}")
 
 
 def test_push_refuses_migrated_database(project: Path, db_url: str) -> None:
