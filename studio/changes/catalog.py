@@ -149,42 +149,58 @@ class DropComposite(Change):
 
 @dataclass(frozen=True, slots=True)
 class AlterComposite(Change):
-    """ALTER TYPE ... ADD / DROP / ALTER ATTRIBUTE, in one statement.
+    """ALTER TYPE ... DROP / ALTER / ADD ATTRIBUTE, in one statement.
 
-    CASCADE carries the change to the columns of tables that use the type
-    (PostgreSQL refuses without it while such a column exists); a dropped
-    attribute's values go with it.
+    Attributes can only be added at the end, and PostgreSQL refuses to change
+    an attribute's type while a table column uses the type. So the longest
+    run of leading attributes that can stay (same name, and the same type or a
+    type it may change) stays; every other old attribute is dropped and the
+    rest of the new ones added in order: exact, at the cost of the dropped
+    attributes' values (then the change is destructive).
     """
 
     old: CompositeType
     new: CompositeType
+    # a table column uses the type (its attributes' types cannot change in place)
+    used: bool = False
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
 
+    def _kept(self) -> int:
+        wanted = {a.name for a in self.new.attributes}
+        staying = [a for a in self.old.attributes if a.name in wanted]
+        k = 0
+        for before, after in zip(staying, self.new.attributes):
+            if before.name != after.name or (before != after and self.used):
+                break
+            k += 1
+        return k
+
     def _actions(self) -> list[str]:
-        before = {a.name: a for a in self.old.attributes}
-        after = {a.name: a for a in self.new.attributes}
-        actions = [f"DROP ATTRIBUTE {quote_ident(n)}" for n in before if n not in after]
-        for a in self.new.attributes:
-            if a.name not in before:
-                actions.append(f"ADD ATTRIBUTE {_attribute(a)}")
-            elif before[a.name] != a:
+        k = self._kept()
+        kept = {a.name: a for a in self.new.attributes[:k]}
+        actions = [
+            f"DROP ATTRIBUTE {quote_ident(a.name)}" for a in self.old.attributes if a.name not in kept
+        ]
+        old = {a.name: a for a in self.old.attributes}
+        for a in self.new.attributes[:k]:
+            if old[a.name] != a:
                 collate = f" COLLATE {a.collation}" if a.collation else ""
                 actions.append(f"ALTER ATTRIBUTE {quote_ident(a.name)} TYPE {a.type}{collate}")
+        actions += [f"ADD ATTRIBUTE {_attribute(a)}" for a in self.new.attributes[k:]]
         return actions
 
     def sql(self) -> tuple[str, ...]:
-        return (f"ALTER TYPE {self.new.key} {', '.join(self._actions())} CASCADE",)
+        return (f"ALTER TYPE {self.new.key} {', '.join(self._actions())}",)
 
     def describe(self) -> str:
         return f"alter type {self.new.key}: {', '.join(a.lower() for a in self._actions())}"
 
     @property
     def destructive(self) -> bool:
-        new = {a.name for a in self.new.attributes}
-        return any(a.name not in new for a in self.old.attributes)
+        return any(a.startswith("DROP ") for a in self._actions())
 
     def inverse(self) -> Change:
-        return AlterComposite(self.new, self.old)
+        return AlterComposite(self.new, self.old, self.used)
 
     @property
     def provides(self) -> frozenset[str]:

@@ -42,6 +42,11 @@ def _composite_named(schema: Schema, t: CompositeType) -> frozenset[str]:
     )
 
 
+def _used_by_a_column(schema: Schema, key: str) -> bool:
+    """Whether a column of a table has the composite type (or an array of it)."""
+    return any(c.type.removesuffix("[]") == key for t in schema.tables.values() for c in t.columns)
+
+
 def composites(ctx: Context) -> None:
     """CREATE/DROP TYPE ... AS (...) and ALTER TYPE ... ATTRIBUTE."""
     old, new = ctx.old.composites, ctx.new.composites
@@ -60,7 +65,10 @@ def composites(ctx: Context) -> None:
     for k in sorted(old.keys() & new.keys()):
         a, b = old[k], new[k]
         if a.attributes != b.attributes:
-            ctx.add(AlterComposite(a, b, new_deps(b)))
+            # before what the old attributes used goes away, after what the new ones use exists
+            old_uses = ctx.old_deps(types=tuple(x.type for x in a.attributes))
+            deps = new_deps(b) | old_uses | Deps(uses=_composite_named(ctx.old, a))
+            ctx.add(AlterComposite(a, b, _used_by_a_column(ctx.old, k), deps))
         ctx.comment("TYPE", k, a.comment, b.comment, key=type_key(k))
 
 
@@ -81,10 +89,31 @@ def catalog_objects(ctx: Context) -> None:
         create(new[k])
     for k in sorted(old.keys() - new.keys()):
         drop(old[k])
+    rebuilt = _rebuilt(ctx)
     for k in sorted(old.keys() & new.keys()):
         a, b = old[k], new[k]
-        if a.statements != b.statements:
+        if k in rebuilt:
             drop(a)
             create(b)
         else:
             ctx.comment(COMMENT_KIND[b.kind], b.identity, a.comment, b.comment, key=object_key(b))
+
+
+def _rebuilt(ctx: Context) -> set[str]:
+    """Kept objects to drop and create again: the changed ones, and those over what is.
+
+    A configuration over a recreated dictionary, an operator or a cast over a
+    recreated function: PostgreSQL refuses to drop what they use while they exist.
+    """
+    old, new = ctx.old.objects, ctx.new.objects
+    kept = old.keys() & new.keys()
+    rebuilt = {k for k in kept if old[k].statements != new[k].statements}
+    # a function dropped (its key changes with its argument names too) or recreated
+    gone_fns = ctx.recreated_functions | (ctx.old.functions.keys() - ctx.new.functions.keys())
+    rebuilt |= {k for k in kept if any(f in gone_fns for f in old[k].functions)}
+    while True:
+        gone = {object_key(old[k]) for k in rebuilt | (old.keys() - new.keys())}
+        more = {k for k in kept - rebuilt if _named_in(ctx.old, old[k]) & gone}
+        if not more:
+            return rebuilt
+        rebuilt |= more
