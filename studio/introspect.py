@@ -55,6 +55,8 @@ QUERIES: tuple[str, ...] = (
     "policies",
     "functions",
     "aggregates",
+    "composites",
+    "catalog_objects",
 )
 RELATION_PARTS = frozenset({"columns", "constraints", "indexes", "triggers", "policies"})
 PRIVILEGE_QUERIES: tuple[str, ...] = ("privileges", "owners")

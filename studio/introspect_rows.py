@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from studio import introspect_objects
 from studio.introspect_tables import TableParts, make_object_name, sorted_by_name
 from studio.model import (
     Domain,
@@ -189,6 +190,8 @@ def _build(rows: Rows) -> Schema:
         tables=tables,
         views=views,
         functions=functions,
+        composites=introspect_objects.composites(rows.get("composites", ())),
+        objects=introspect_objects.catalog_objects(rows.get("catalog_objects", ())),
         privileges=privileges,
         owners=owners,
     )

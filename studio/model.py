@@ -335,6 +335,59 @@ class Function:
 
 
 @dataclass(frozen=True, slots=True)
+class CompositeAttribute:
+    """One attribute of a composite type."""
+
+    name: str
+    type: str
+    # a collation other than the type's own, qualified
+    collation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeType:
+    """A composite type (CREATE TYPE ... AS (...)); attributes in order."""
+
+    schema: str
+    name: str
+    attributes: tuple[CompositeAttribute, ...] = ()
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Qualified name."""
+        return qualname(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogObject:
+    """An object kept as the statements that create it, rebuilt from the catalog.
+
+    Range types, collations, text search dictionaries and configurations,
+    operators, casts and rules: compared by those statements, changed by
+    dropping and creating again.
+    """
+
+    # 'range type', 'collation', 'text search dictionary', 'text search configuration',
+    # 'operator', 'cast' or 'rule'
+    kind: str
+    # what DROP <kind> names: `public.r`, `public.=== (integer, integer)`, `(a AS b)`, `r ON public.t`
+    identity: str
+    statements: tuple[str, ...]
+    schema: str | None = None  # None for a cast
+    # what must exist first: types as format_type prints them, function keys, relations
+    types: tuple[str, ...] = field(default=(), compare=False)
+    functions: tuple[str, ...] = field(default=(), compare=False)
+    relations: tuple[str, ...] = field(default=(), compare=False)
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The kind and identity (a cast's and a rule's identity alone is not unique)."""
+        return f"{self.kind}:{self.identity}"
+
+
+@dataclass(frozen=True, slots=True)
 class Extension:
     """An installed extension; its version is shown, not compared."""
 
@@ -389,6 +442,8 @@ class Schema:
     tables: dict[str, Table] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
+    composites: dict[str, CompositeType] = field(default_factory=dict)
+    objects: dict[str, CatalogObject] = field(default_factory=dict)
     # privileges and owners are empty unless asked for (--with-privileges)
     privileges: tuple[Privilege, ...] = ()
     owners: dict[str, str] = field(default_factory=dict)
@@ -416,6 +471,8 @@ class Schema:
             tables={k: v for k, v in self.tables.items() if v.schema in keep},
             views={k: v for k, v in self.views.items() if v.schema in keep},
             functions={k: v for k, v in self.functions.items() if v.schema in keep},
+            composites={k: v for k, v in self.composites.items() if v.schema in keep},
+            objects={k: v for k, v in self.objects.items() if v.schema is None or v.schema in keep},
         )
 
     def object_count(self) -> int:
@@ -431,5 +488,7 @@ class Schema:
                 self.tables,
                 self.views,
                 self.functions,
+                self.composites,
+                self.objects,
             )
         )

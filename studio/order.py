@@ -23,6 +23,7 @@ from studio.changes import (
     AddEnumValue,
     AddIdentity,
     AlterColumnType,
+    AlterComposite,
     AlterExtensionSchema,
     AlterIdentity,
     AlterOwner,
@@ -30,11 +31,13 @@ from studio.changes import (
     AlterSequence,
     AttachPartition,
     Change,
+    CreateComposite,
     CreateDomain,
     CreateEnum,
     CreateExtension,
     CreateFunction,
     CreateIndex,
+    CreateObject,
     CreatePolicy,
     CreateSchema,
     CreateSequence,
@@ -43,6 +46,7 @@ from studio.changes import (
     CreateView,
     DetachPartition,
     DropColumn,
+    DropComposite,
     DropConstraint,
     DropDefault,
     DropDomain,
@@ -54,6 +58,7 @@ from studio.changes import (
     DropIdentity,
     DropIndex,
     DropNotNull,
+    DropObject,
     DropPolicy,
     DropSchema,
     DropSequence,
@@ -97,7 +102,7 @@ _NO_INHERIT = "no inherit"
 PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     # --- 1. take away what depends on other things, dependents first
     (RevokePrivilege,),
-    (DropPolicy, DropTrigger),
+    (DropPolicy, DropTrigger, "drop rule"),
     (DropView,),
     (_FK,),  # DropConstraint of a foreign key
     (DropConstraint,),
@@ -105,9 +110,10 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (DetachPartition, _NO_INHERIT),  # before the parent's columns change
     (DropColumn,),
     (DropTable,),
+    ("drop operator", "drop cast"),
     (DropFunction,),
     (DropSequence,),
-    (DropDomain,),
+    (DropDomain, DropComposite, "drop type"),
     (DropEnum,),
     (DropExtension,),
     (DropSchema,),
@@ -118,7 +124,8 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (RenameColumn,),
     (RenameConstraint, RenameIndex),
     # --- 3. types and sequences, before the tables using them
-    (CreateEnum, AddEnumValue),
+    ("create type",),  # collations and text search objects, which types and columns name
+    (CreateEnum, AddEnumValue, CreateComposite, AlterComposite),
     (CreateDomain, SetDomainDefault, SetDomainNotNull, DropDomainConstraint),
     (AddDomainConstraint, ValidateDomainConstraint),
     (CreateSequence, AlterSequence),
@@ -137,18 +144,25 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (SetSequenceOwner,),
     # --- 5. code, keys, indexes, then what reads them
     (CreateFunction,),
+    ("create operator", "create cast"),  # over functions; exclusion constraints use operators
     (AddConstraint,),  # primary keys, unique, check, exclusion
     (CreateIndex,),
     (_FK,),  # AddConstraint of a foreign key, after the keys it references
     (ValidateConstraint,),
     (CreateView,),
-    (CreateTrigger, SetTriggerEnabled),
+    (CreateTrigger, SetTriggerEnabled, "create rule"),
     (CreatePolicy, AlterPolicy),
     # --- 6. annotations
     (SetComment,),
     (GrantPrivilege,),
     (AlterOwner,),
 )
+
+
+# "create operator" -> its group in PHASES, for the changes of catalog objects
+_OBJECT_PHASE: dict[str, int] = {}
+# a catalog object's kind -> the word its group is named by
+_OBJECT_STAGE = {"operator": "operator", "cast": "cast", "rule": "rule"}
 
 
 def _phase_table() -> dict[tuple[type[Change], bool], int]:
@@ -162,6 +176,8 @@ def _phase_table() -> dict[tuple[type[Change], bool], int]:
                 fk_seen += 1
             elif entry == _NO_INHERIT:
                 table[SetInherit, True] = i
+            elif isinstance(entry, str):
+                _OBJECT_PHASE[entry] = i
             elif isinstance(entry, type):
                 table.setdefault((entry, False), i)
     return table
@@ -172,6 +188,9 @@ _PHASE = _phase_table()
 
 def phase(change: Change) -> int:
     """Index of the change's group in `PHASES`."""
+    if isinstance(change, (CreateObject, DropObject)):
+        verb = "create" if isinstance(change, CreateObject) else "drop"
+        return _OBJECT_PHASE[f"{verb} {_OBJECT_STAGE.get(change.obj.kind, 'type')}"]
     flag = (
         isinstance(change, (AddConstraint, DropConstraint))
         and change.constraint.kind is ConstraintKind.FOREIGN_KEY

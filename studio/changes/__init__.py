@@ -33,6 +33,13 @@ from studio.changes.constraints import (
     RenameIndex,
     ValidateConstraint,
 )
+from studio.changes.catalog import (
+    AlterComposite,
+    CreateComposite,
+    CreateObject,
+    DropComposite,
+    DropObject,
+)
 from studio.changes.domains import (
     AddDomainConstraint,
     CreateDomain,
@@ -82,6 +89,11 @@ from studio.changes.tables import (
 )
 
 __all__ = [
+    "AlterComposite",
+    "CreateComposite",
+    "CreateObject",
+    "DropComposite",
+    "DropObject",
     "AddColumn",
     "AddConstraint",
     "AddDomainConstraint",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from studio.diff import objects, tables, views
+from studio.diff import catalog, objects, tables, views
 from studio.diff.context import Context
 from studio.diff.renames import Rename, RenameCandidate, parse_rename, rename_candidates
 from studio.diff.renaming import apply_renames
@@ -58,6 +58,8 @@ def diff(
     objects.domains(ctx)
     objects.sequences(ctx)
     objects.functions(ctx)
+    catalog.composites(ctx)
+    catalog.catalog_objects(ctx)
     tables.tables(ctx)
     views.views(ctx)
     if with_privileges:

@@ -439,6 +439,8 @@ ENTRIES: tuple[Entry, ...] = (
     # --- triggers, policies, comments, privileges ----------------------------------
     _e("create_trigger", "CREATE TRIGGER", R(T, SRE, CAT)),
     _e("drop_trigger", "DROP TRIGGER", R(T, AE, CAT)),
+    _e("create_rule", "CREATE RULE", R(T, AE, CAT)),
+    _e("drop_rule", "DROP RULE", R(T, AE, CAT)),
     _e("create_policy", "CREATE POLICY", R(T, AE, CAT)),
     _e("alter_policy", "ALTER POLICY", R(T, AE, CAT)),
     _e("drop_policy", "DROP POLICY", R(T, AE, CAT)),

@@ -18,4 +18,4 @@ LEFT JOIN pg_catalog.pg_description d
 WHERE p.prokind IN ('f', 'p', 'w')
   AND NOT EXISTS (
     SELECT FROM pg_catalog.pg_depend x
-    WHERE x.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND x.objid = p.oid AND x.deptype = 'e')
+    WHERE x.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND x.objid = p.oid AND x.deptype IN ('e', 'i'))  -- an extension's, or made with a type (a range's constructors)
