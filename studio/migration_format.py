@@ -374,8 +374,9 @@ class _Parser:
             if not self.explicit:
                 return
         if self.ignores:
-            raise self.error(
-                self.lines.starts[self.ignores[-1].line - 1],
+            raise MigrationFileError(
+                self.where,
+                self.ignores[-1].line,
                 "`-- schema-studio:ignore` is not followed by a statement",
             )
         if not self.statements:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio.lexer import lex
+from studio.lexer import lex, literal_rows, without
 
 
 def _parse_one(sql: str) -> Any:
@@ -18,7 +18,8 @@ def _parse_one(sql: str) -> Any:
     from pglast.parser import ParseError
 
     try:
-        stmts = parse_sql(sql)
+        # rows of constants name no table and no index: a 45 MB VALUES list is parsed as one row
+        stmts = parse_sql(without(sql, literal_rows(sql)))
     except ParseError:
         return None  # syntax newer than pglast, or wrong: the server will say
     return stmts[0].stmt if len(stmts) == 1 else None

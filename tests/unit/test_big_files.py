@@ -155,3 +155,116 @@ def test_a_values_list_skipped_in_plain_spans_splits_as_one_lexer_pass(
         mp.setattr(lexer, "WINDOW", window)
         windowed = _parse(text)
     assert windowed == _one_pass(text)
+
+
+# --- lint: a long VALUES list is parsed as its first row ------------------------------------
+
+
+def _insert(rows: int, last: str = "") -> str:
+    body = ",\n".join(f"({i}, 'user {i}', NULL, -{i}.5e1)" for i in range(rows))
+    return f"INSERT INTO public.t (id, name, note, score) VALUES\n{body}{last}"
+
+
+def test_lint_parses_a_long_values_list_as_its_first_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What pglast builds a tree of stays small, and the report is the one the whole tree gives."""
+    from studio import lexer
+    from studio.locks import parse
+    from studio.locks.lint import lint_sql
+
+    sql = "CREATE TABLE public.t (id int, name text, note text, score float8);\n" + _insert(5_000)
+    sql += " ON CONFLICT (id) DO NOTHING;\n"
+    assert len(sql) > lexer.LITERAL_ROWS_ABOVE
+    parsed: list[int] = []
+    real = parse.parse_sql
+    monkeypatch.setattr(parse, "parse_sql", lambda text: parsed.append(len(text)) or real(text))
+    reduced = lint_sql(sql, "m.sql").to_dict()
+    assert parsed and max(parsed) < 1_000
+    monkeypatch.setattr(lexer, "LITERAL_ROWS_ABOVE", 1 << 40)  # the whole tree
+    assert lint_sql(sql, "m.sql").to_dict() == reduced
+    assert reduced["statements"][1]["statement"] == sql.split(";\n")[1]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["(1, now(), NULL, 1)", "(1, E'a\\'b', NULL, 1)", "(1, 'a' -- note\n, NULL, 1)",
+     "(1, (SELECT 2), NULL, 1)", "(1, 'a'::text, NULL, 1)", "(1, $$a$$, NULL, 1)"],
+)  # fmt: skip
+def test_rows_after_one_that_is_not_constants_are_parsed(odd: str) -> None:
+    """Only rows of plain constants are left out: the first other row and the rest are parsed."""
+    from studio.lexer import literal_rows, without
+
+    sql = _insert(3_000, f",\n{odd},\n(7, 'x', NULL, 1)")
+    (span,) = literal_rows(sql)
+    kept = without(sql, [span])
+    assert kept.endswith(f"{odd},\n(7, 'x', NULL, 1)") and "'user 2999'" not in kept
+
+
+def test_values_in_a_string_or_comment_is_not_a_values_list() -> None:
+    from studio.lexer import literal_rows
+
+    rows = ", ".join(f"({i})" for i in range(20_000))
+    assert literal_rows(f"SELECT 'VALUES {rows}'") == []
+    assert literal_rows(f"SELECT 1 -- VALUES {rows}\n") == []
+    assert literal_rows(f"SELECT 1; /* VALUES {rows} */") == []
+    assert literal_rows(f'SELECT 1 AS "VALUES {rows}"') == []
+    assert literal_rows(f"SELECT * FROM (VALUES {rows}) AS v") != []
+
+
+def test_a_new_enum_value_in_a_dropped_row_is_still_seen() -> None:
+    """The dropped rows' strings are read for the enum hazard (the only rule that wants constants)."""
+    from studio.locks.lint import lint_sql
+
+    rows = ",\n".join(f"({i}, 'pending')" for i in range(8_000)) + ",\n(8000, 'held')"
+    sql = (
+        f"BEGIN;\nALTER TYPE st ADD VALUE 'held';\nINSERT INTO t (id, s) VALUES\n{rows};\nCOMMIT;\n"
+    )
+    found = [f for f in lint_sql(sql).findings if f.hazard.id == "enum-value-used-in-transaction"]
+    assert [f.detail for f in found] == ["'held'"]
+
+
+def test_splitting_a_values_list_keeps_offsets_and_lines() -> None:
+    """Statements after a dropped list start where they are written, on their own line."""
+    from studio.locks.parse import split
+
+    sql = _insert(4_000, ";\n") + "\n-- after\nUPDATE public.t SET note = 'x' WHERE id = 1;\n"
+    first, second = split(sql)
+    assert first.dropped and first.text == sql.split(";\n")[0]
+    assert sql[second.start :].startswith("UPDATE") and second.line == sql.count("\n") - 0
+    assert second.dropped == ()
+
+
+_LINT_ODD = [*_ODD, "'a'::text", "(SELECT 1)", "nextval('s')", "'held'", "'unterminated", "TRUE"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.sampled_from(
+        ["", "BEGIN;\nALTER TYPE st ADD VALUE 'held';\n", "CREATE TABLE t (a int);\n"]
+    ),
+    rows=st.lists(
+        st.lists(st.sampled_from(_VALUES) | st.sampled_from(_LINT_ODD), min_size=1, max_size=3).map(
+            lambda vs: "(" + ", ".join(vs) + ")"
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    after=st.sampled_from(["", ";", " ON CONFLICT DO NOTHING;", " RETURNING a;\nSELECT 1;"]),
+)
+def test_lint_without_the_rows_of_constants_reports_what_the_whole_tree_does(
+    before: str, rows: list[str], after: str
+) -> None:
+    from studio import lexer
+    from studio.errors import StudioError
+    from studio.locks.lint import lint_sql
+
+    sql = before + "INSERT INTO t VALUES " + ",\n".join(rows) + after
+
+    def report(above: int) -> object:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(lexer, "LITERAL_ROWS_ABOVE", above)
+            try:
+                return lint_sql(sql).to_dict()
+            except StudioError as e:
+                return str(e)
+
+    assert report(0) == report(1 << 40)
