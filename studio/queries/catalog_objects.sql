@@ -4,7 +4,8 @@
 -- names), the CREATE statements (built from the catalog, so both sides of a
 -- diff print alike), what they need first (types as format_type prints them,
 -- functions and relations as schema, name) and the comment. Extension members
--- the objects made along with another one, and the system's own are left out. Columns that only some servers
+-- the objects made along with another one, and the system's own (oid below
+-- FirstNormalObjectId, 16384: also what lets each part start from an index) are left out. Columns that only some servers
 -- have are read through to_jsonb(row), which is NULL where they are missing.
 WITH ns AS (
 --@include scope
@@ -26,13 +27,13 @@ SELECT 'range type' AS kind, ns.nspname AS schema, pg_catalog.format_type(t.oid,
        ARRAY['CREATE TYPE ' || pg_catalog.format_type(t.oid, NULL) || ' AS RANGE (SUBTYPE = '
          || pg_catalog.format_type(r.rngsubtype, NULL)
          || CASE WHEN NOT opc.opcdefault
-                 THEN ', SUBTYPE_OPCLASS = ' || (SELECT nsp FROM q WHERE q.oid = opc.opcnamespace)
+                 THEN ', SUBTYPE_OPCLASS = ' || opc.opcnamespace::pg_catalog.regnamespace::text
                       || '.' || pg_catalog.quote_ident(opc.opcname) ELSE '' END
          || CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
-                 THEN ', COLLATION = ' || (SELECT nsp FROM q WHERE q.oid = co.collnamespace)
+                 THEN ', COLLATION = ' || co.collnamespace::pg_catalog.regnamespace::text
                       || '.' || pg_catalog.quote_ident(co.collname) ELSE '' END
-         || CASE WHEN r.rngcanonical <> 0 THEN ', CANONICAL = ' || (SELECT name FROM fn WHERE fn.oid = r.rngcanonical) ELSE '' END
-         || CASE WHEN r.rngsubdiff <> 0 THEN ', SUBTYPE_DIFF = ' || (SELECT name FROM fn WHERE fn.oid = r.rngsubdiff) ELSE '' END
+         || CASE WHEN r.rngcanonical <> 0 THEN ', CANONICAL = ' || r.rngcanonical::pg_catalog.regproc::text ELSE '' END
+         || CASE WHEN r.rngsubdiff <> 0 THEN ', SUBTYPE_DIFF = ' || r.rngsubdiff::pg_catalog.regproc::text ELSE '' END
          || coalesce(', MULTIRANGE_TYPE_NAME = '
               || pg_catalog.format_type((pg_catalog.to_jsonb(r) ->> 'rngmultitypid')::pg_catalog.oid, NULL), '')
          || ')'] AS statements,
@@ -46,7 +47,8 @@ JOIN ns ON ns.oid = t.typnamespace
 JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
 JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = r.rngcollation
-WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND m.objid = t.oid)
+WHERE t.oid >= 16384
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND m.objid = t.oid)
 UNION ALL
 -- collations
 SELECT 'collation', ns.nspname, pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(co.collname),
@@ -65,28 +67,30 @@ SELECT 'collation', ns.nspname, pg_catalog.quote_ident(ns.nspname) || '.' || pg_
        (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_collation'::pg_catalog.regclass AND c.objoid = co.oid)
 FROM pg_catalog.pg_collation co
 JOIN ns ON ns.oid = co.collnamespace
-WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_collation'::pg_catalog.regclass AND m.objid = co.oid)
+WHERE co.oid >= 16384
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_collation'::pg_catalog.regclass AND m.objid = co.oid)
 UNION ALL
 -- text search dictionaries
 SELECT 'text search dictionary', ns.nspname, pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(dt.dictname),
        ARRAY['CREATE TEXT SEARCH DICTIONARY ' || pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(dt.dictname)
-         || ' (TEMPLATE = ' || (SELECT nsp FROM q WHERE q.oid = tp.tmplnamespace) || '.' || pg_catalog.quote_ident(tp.tmplname)
+         || ' (TEMPLATE = ' || tp.tmplnamespace::pg_catalog.regnamespace::text || '.' || pg_catalog.quote_ident(tp.tmplname)
          || coalesce(', ' || dt.dictinitoption, '') || ')'],
        ARRAY[]::text[], ARRAY[]::text[], ARRAY[]::text[],
        (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_ts_dict'::pg_catalog.regclass AND c.objoid = dt.oid)
 FROM pg_catalog.pg_ts_dict dt
 JOIN ns ON ns.oid = dt.dictnamespace
 JOIN pg_catalog.pg_ts_template tp ON tp.oid = dt.dicttemplate
-WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_ts_dict'::pg_catalog.regclass AND m.objid = dt.oid)
+WHERE dt.oid >= 16384
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_ts_dict'::pg_catalog.regclass AND m.objid = dt.oid)
 UNION ALL
 -- text search configurations: the parser, then one mapping per token type
 SELECT 'text search configuration', ns.nspname, pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(cf.cfgname),
        ARRAY['CREATE TEXT SEARCH CONFIGURATION ' || pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(cf.cfgname)
-         || ' (PARSER = ' || (SELECT nsp FROM q WHERE q.oid = pr.prsnamespace) || '.' || pg_catalog.quote_ident(pr.prsname) || ')']
+         || ' (PARSER = ' || pr.prsnamespace::pg_catalog.regnamespace::text || '.' || pg_catalog.quote_ident(pr.prsname) || ')']
        || ARRAY(
          SELECT 'ALTER TEXT SEARCH CONFIGURATION ' || pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(cf.cfgname)
            || ' ADD MAPPING FOR ' || tt.alias || ' WITH '
-           || pg_catalog.string_agg((SELECT nsp FROM q WHERE q.oid = md.dictnamespace) || '.' || pg_catalog.quote_ident(md.dictname), ', ' ORDER BY m.mapseqno)
+           || pg_catalog.string_agg(md.dictnamespace::pg_catalog.regnamespace::text || '.' || pg_catalog.quote_ident(md.dictname), ', ' ORDER BY m.mapseqno)
          FROM pg_catalog.pg_ts_config_map m
          JOIN pg_catalog.ts_token_type(cf.cfgparser) tt ON tt.tokid = m.maptokentype
          JOIN pg_catalog.pg_ts_dict md ON md.oid = m.mapdict
@@ -97,7 +101,8 @@ SELECT 'text search configuration', ns.nspname, pg_catalog.quote_ident(ns.nspnam
 FROM pg_catalog.pg_ts_config cf
 JOIN ns ON ns.oid = cf.cfgnamespace
 JOIN pg_catalog.pg_ts_parser pr ON pr.oid = cf.cfgparser
-WHERE NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_ts_config'::pg_catalog.regclass AND m.objid = cf.oid)
+WHERE cf.oid >= 16384
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_ts_config'::pg_catalog.regclass AND m.objid = cf.oid)
 UNION ALL
 -- operators (a shell, which has no function yet, is made by whichever operator names it)
 SELECT 'operator', ns.nspname,
@@ -105,13 +110,13 @@ SELECT 'operator', ns.nspname,
          || coalesce(pg_catalog.format_type(NULLIF(o.oprleft, 0), NULL), 'NONE') || ', '
          || coalesce(pg_catalog.format_type(NULLIF(o.oprright, 0), NULL), 'NONE') || ')',
        ARRAY['CREATE OPERATOR ' || pg_catalog.quote_ident(ns.nspname) || '.' || o.oprname || ' (FUNCTION = '
-         || (SELECT name FROM fn WHERE fn.oid = o.oprcode)
+         || o.oprcode::pg_catalog.regproc::text
          || coalesce(', LEFTARG = ' || pg_catalog.format_type(NULLIF(o.oprleft, 0), NULL), '')
          || coalesce(', RIGHTARG = ' || pg_catalog.format_type(NULLIF(o.oprright, 0), NULL), '')
-         || coalesce(', COMMUTATOR = OPERATOR(' || (SELECT nsp FROM q WHERE q.oid = com.oprnamespace) || '.' || com.oprname || ')', '')
-         || coalesce(', NEGATOR = OPERATOR(' || (SELECT nsp FROM q WHERE q.oid = neg.oprnamespace) || '.' || neg.oprname || ')', '')
-         || coalesce(', RESTRICT = ' || (SELECT name FROM fn WHERE fn.oid = NULLIF(o.oprrest, 0)), '')
-         || coalesce(', JOIN = ' || (SELECT name FROM fn WHERE fn.oid = NULLIF(o.oprjoin, 0)), '')
+         || coalesce(', COMMUTATOR = OPERATOR(' || com.oprnamespace::pg_catalog.regnamespace::text || '.' || com.oprname || ')', '')
+         || coalesce(', NEGATOR = OPERATOR(' || neg.oprnamespace::pg_catalog.regnamespace::text || '.' || neg.oprname || ')', '')
+         || coalesce(', RESTRICT = ' || NULLIF(o.oprrest, 0)::pg_catalog.regproc::text, '')
+         || coalesce(', JOIN = ' || NULLIF(o.oprjoin, 0)::pg_catalog.regproc::text, '')
          || CASE WHEN o.oprcanhash THEN ', HASHES' ELSE '' END
          || CASE WHEN o.oprcanmerge THEN ', MERGES' ELSE '' END || ')'],
        ARRAY(SELECT pg_catalog.format_type(x, NULL) FROM pg_catalog.unnest(ARRAY[o.oprleft, o.oprright]) x WHERE x <> 0),
@@ -122,14 +127,14 @@ FROM pg_catalog.pg_operator o
 JOIN ns ON ns.oid = o.oprnamespace
 LEFT JOIN pg_catalog.pg_operator com ON com.oid = NULLIF(o.oprcom, 0)
 LEFT JOIN pg_catalog.pg_operator neg ON neg.oid = NULLIF(o.oprnegate, 0)
-WHERE o.oprcode <> 0
+WHERE o.oid >= 16384 AND o.oprcode <> 0
   AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND m.objid = o.oid)
 UNION ALL
 -- casts between types or through functions of the schemas in scope
 SELECT 'cast', NULL,
        '(' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')',
        ARRAY['CREATE CAST (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')'
-         || CASE c.castmethod WHEN 'f' THEN ' WITH FUNCTION ' || (SELECT key FROM fn WHERE fn.oid = c.castfunc)
+         || CASE c.castmethod WHEN 'f' THEN ' WITH FUNCTION ' || c.castfunc::pg_catalog.regprocedure::text
                               WHEN 'i' THEN ' WITH INOUT' ELSE ' WITHOUT FUNCTION' END
          || CASE c.castcontext WHEN 'a' THEN ' AS ASSIGNMENT' WHEN 'i' THEN ' AS IMPLICIT' ELSE '' END],
        ARRAY[pg_catalog.format_type(c.castsource, NULL), pg_catalog.format_type(c.casttarget, NULL)],
@@ -137,7 +142,7 @@ SELECT 'cast', NULL,
        ARRAY[]::text[],
        (SELECT description FROM comments d WHERE d.classoid = 'pg_catalog.pg_cast'::pg_catalog.regclass AND d.objoid = c.oid)
 FROM pg_catalog.pg_cast c
-WHERE c.oid >= 16384  -- FirstNormalObjectId: not the system's own
+WHERE c.oid >= 16384
   AND (EXISTS (SELECT FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.oid IN (c.castsource, c.casttarget))
        OR EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN ns ON ns.oid = p.pronamespace WHERE p.oid = c.castfunc))
   AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass AND m.objid = c.oid)
@@ -152,4 +157,4 @@ SELECT 'rule', ns.nspname,
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class cl ON cl.oid = r.ev_class
 JOIN ns ON ns.oid = cl.relnamespace
-WHERE r.rulename <> '_RETURN'
+WHERE r.oid >= 16384 AND r.rulename <> '_RETURN'
