@@ -25,7 +25,7 @@ ALTER TEXT SEARCH CONFIGURATION public.cfg ADD MAPPING FOR url_path WITH pg_cata
 ALTER TEXT SEARCH CONFIGURATION public.cfg ADD MAPPING FOR version WITH pg_catalog.simple;
 ALTER TEXT SEARCH CONFIGURATION public.cfg ADD MAPPING FOR word WITH public.simple_en;
 -- create range type public.floatr
-CREATE TYPE public.floatr AS RANGE (SUBTYPE = double precision, SUBTYPE_DIFF = pg_catalog.float8mi, MULTIRANGE_TYPE_NAME = public.floatr_multirange);
+CREATE TYPE public.floatr AS RANGE (SUBTYPE = double precision, SUBTYPE_DIFF = float8mi, MULTIRANGE_TYPE_NAME = public.floatr_multirange);
 -- create type public.pair
 CREATE TYPE public.pair AS (a integer, b text COLLATE pg_catalog."C");
 -- create table public.t_log

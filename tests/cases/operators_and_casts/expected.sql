@@ -17,7 +17,7 @@ CREATE CAST (public.money2 AS text) WITH FUNCTION public.money2_text(public.mone
 -- create operator public.!== (integer, integer)
 CREATE OPERATOR public.!== (FUNCTION = public.ine, LEFTARG = integer, RIGHTARG = integer, NEGATOR = OPERATOR(public.===));
 -- create operator public.=== (integer, integer)
-CREATE OPERATOR public.=== (FUNCTION = public.ieq, LEFTARG = integer, RIGHTARG = integer, COMMUTATOR = OPERATOR(public.===), NEGATOR = OPERATOR(public.!==), RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel);
+CREATE OPERATOR public.=== (FUNCTION = public.ieq, LEFTARG = integer, RIGHTARG = integer, COMMUTATOR = OPERATOR(public.===), NEGATOR = OPERATOR(public.!==), RESTRICT = eqsel, JOIN = eqjoinsel);
 -- create operator public.~~~ (integer, integer)
 CREATE OPERATOR public.~~~ (FUNCTION = public.ine, LEFTARG = integer, RIGHTARG = integer);
 -- add check pairs_check on public.pairs
