@@ -227,6 +227,17 @@ def _duration(key: str, value: str | int) -> str:
     return text.replace(" ", "")
 
 
+_SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def duration_seconds(text: str) -> float:
+    """A checked duration setting in seconds (a bare number is milliseconds, as PostgreSQL reads it)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", text)
+    if m is None or m[2] not in ("", *_SECONDS):
+        raise ValueError(f"not a duration: {text!r}")
+    return float(m[1]) * _SECONDS.get(m[2], 1e-3)
+
+
 # keyword/value DSNs: password=secret, password='a secret', password = 'it''s'
 _KEYWORD_PASSWORD = re.compile(r"((?:^|\s)\w*password\s*=\s*)('(?:[^'\\]|\\.|'')*'?|\S*)", re.IGNORECASE)
 # a password given as a URL parameter: ?password=..., &sslpassword=...

@@ -8,9 +8,12 @@ runs one step, or one whole transactional migration, and reports it:
   do nothing there).
 - On a lock timeout (SQLSTATE 55P03) the step, or the whole transactional
   migration, is rolled back and retried after an exponential backoff with
-  jitter, `retries` times; each retry names the sessions holding locks on the
-  tables the statement touches (asked right after the timeout, from the same
-  session, whose own locks are gone by then).
+  jitter (slept outside any transaction), `retries` times; each retry names
+  the sessions that held it up, asked right after the timeout by what it
+  waited for (`queries/step_blockers.sql`): locks on the tables the statement
+  names, and for a concurrent index build the older snapshots it waits for,
+  held since before the wait began (the application's sessions that queued
+  behind the step and got their lock once it gave up are not blockers).
 - statement_timeout (57014) fails the step with the step and the limit.
 - With a lock-queue guard (`studio.queue_guard`), a statement that waits for
   its lock past `queue_guard` while other sessions queue behind it is
@@ -39,6 +42,8 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from studio import queries
+from studio.config import duration_seconds
 from studio.errors import LockTimeoutExceeded, StudioError, translate
 from studio.events import (
     Blocker,
@@ -86,12 +91,16 @@ class Backoff:
 class LockTimeout(Exception):
     """A statement hit lock_timeout (internal: becomes a retry, or LockTimeoutExceeded)."""
 
-    def __init__(self, step: Step, statement: str, trip: Trip | None = None) -> None:
+    def __init__(
+        self, step: Step, statement: str, trip: Trip | None = None, *, sent: float | None = None
+    ) -> None:
         super().__init__(statement)
         self.step = step
         self.statement = statement
         # set when the lock-queue guard cancelled the statement, not lock_timeout
         self.trip = trip
+        # when the statement was sent (time.monotonic()): its blockers were there before
+        self.sent = time.monotonic() if sent is None else sent
 
 
 # --- the executor ------------------------------------------------------------------------------------
@@ -134,15 +143,16 @@ class Executor:
     async def _exec(self, m: Migration, step: Step, sql: str, line: int, path: str) -> None:
         where = f"step {step.index} of {path}, line {line}"
         guarded = self.guard.watch(self.conn) if self.guard else contextlib.nullcontext(None)
+        sent = time.monotonic()
         with translate(where):
             try:
                 async with guarded as watch:
                     await self.conn.execute(sql)
             except asyncpg.LockNotAvailableError:
-                raise LockTimeout(step, sql) from None
+                raise LockTimeout(step, sql, sent=sent) from None
             except asyncpg.QueryCanceledError as e:
                 if watch is not None and watch.trip is not None:
-                    raise LockTimeout(step, sql, watch.trip) from None
+                    raise LockTimeout(step, sql, watch.trip, sent=sent) from None
                 limit = self.settings.statement_timeout
                 if "statement timeout" in str(e) and limit not in ("0", ""):
                     raise StatementTimeout(
@@ -162,12 +172,23 @@ class Executor:
         for stmt in step.statements:
             await self._exec(m, step, stmt.sql, stmt.line, self._file(m, direction))
 
-    async def blockers(self, statement: str) -> tuple[Blocker, ...]:
-        """Sessions holding locks on the tables `statement` names (asked right after its lock timeout)."""
-        names = relations(statement)
-        if not names:
+    async def blockers(self, lt: LockTimeout) -> tuple[Blocker, ...]:
+        """The sessions that held a timed-out statement up (asked right after the timeout: `step_blockers.sql`)."""
+        names = relations(lt.statement)
+        build = concurrent_index(lt.statement) is not None
+        if not names and not build:
             return ()
-        rows = await self.conn.fetch(_BLOCKERS_SQL, list(names))
+        lock_timeout = duration_seconds(self.settings.lock_timeout)
+        # a transaction begun in the instant before the statement was sent may have asked
+        # for its lock after it, and queued behind it: a blocker began a while before
+        margin = min(0.1, lock_timeout / 4)
+        rows = await self.conn.fetch(
+            queries.get("step_blockers"),
+            list(names),
+            build,
+            time.monotonic() - lt.sent + margin,
+            lock_timeout,
+        )
         return tuple(Blocker(**dict(r)) for r in rows)
 
     async def _lock_timed_out(
@@ -190,7 +211,7 @@ class Executor:
                 blockers=blockers,
             )
         else:
-            blockers = await self.blockers(lt.statement)
+            blockers = await self.blockers(lt)
         if attempt > self.settings.retries:
             raise LockTimeoutExceeded(
                 f"{lt.step.index} of {m.filename} (lock_timeout {self.settings.lock_timeout}, {attempt} attempts)",
@@ -372,19 +393,4 @@ SELECT DISTINCT a.pid
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'relation' AND l.granted AND a.backend_type = 'autovacuum worker'
   AND l.relation IN (SELECT to_regclass(n) FROM unnest($1::text[]) AS n)
-"""
-
-_BLOCKERS_SQL = """
-SELECT a.pid, coalesce(a.application_name, '') AS application_name, coalesce(a.usename, '') AS user,
-       coalesce(host(a.client_addr), '') AS client, coalesce(a.state, '') AS state,
-       coalesce(left(a.query, 200), '') AS query,
-       extract(epoch FROM now() - a.xact_start)::float8 AS age,
-       string_agg(DISTINCT l.mode, ', ') AS modes,
-       string_agg(DISTINCT l.relation::regclass::text, ', ') AS relation
-FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
-  AND l.relation IN (SELECT to_regclass(n) FROM unnest($1::text[]) AS n)
-GROUP BY a.pid, a.application_name, a.usename, a.client_addr, a.state, a.query, a.xact_start
-ORDER BY a.xact_start NULLS LAST
-LIMIT 5
 """

@@ -148,4 +148,32 @@ def relations(sql: str) -> tuple[str, ...]:
     node = _parse_one(sql)
     if isinstance(node, ast.Node):
         _Collect()(node)
+    for name in _dropped(node) if isinstance(node, ast.DropStmt) else ():
+        if name not in found:
+            found.append(name)
     return tuple(found)
+
+
+def _dropped(node: Any) -> list[str]:
+    """The relations a DROP names: its objects are name lists, not RangeVars."""
+    from pglast import ast
+    from pglast.enums import ObjectType
+
+    from studio.model import qualname, quote_ident
+
+    kind = ObjectType
+    # a trigger, rule or policy is named after its table: DROP TRIGGER t ON s.tab is (s, tab, t)
+    on_a_table = node.removeType in (kind.OBJECT_TRIGGER, kind.OBJECT_RULE, kind.OBJECT_POLICY)
+    relation = node.removeType in (
+        kind.OBJECT_TABLE, kind.OBJECT_INDEX, kind.OBJECT_VIEW, kind.OBJECT_MATVIEW,
+        kind.OBJECT_SEQUENCE, kind.OBJECT_FOREIGN_TABLE,
+    )  # fmt: skip
+    names = []
+    for obj in node.objects or () if on_a_table or relation else ():
+        parts = [str(p.sval) for p in obj if isinstance(p, ast.String)]
+        parts = parts[:-1] if on_a_table else parts
+        if len(parts) >= 2:
+            names.append(qualname(parts[-2], parts[-1]))
+        elif parts:
+            names.append(quote_ident(parts[0]))
+    return names

@@ -1,0 +1,50 @@
+"""The runner's limits and diagnoses, without a server (issue 14, item 9).
+
+The tables a DROP names for the blocker diagnosis, and how a blocker is told.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.config import duration_seconds
+from studio.events import Blocker
+from studio.statements import relations
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("500ms", 0.5), ("2s", 2.0), ("1.5s", 1.5), ("1min", 60.0), ("250", 0.25), ("0", 0.0)],
+)
+def test_duration_seconds(text: str, seconds: float) -> None:
+    assert duration_seconds(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    ("sql", "tables"),
+    [
+        ("DROP TRIGGER orders_touch ON public.orders", ("public.orders",)),
+        ("DROP POLICY p ON orders", ("orders",)),
+        ('DROP RULE r ON "Odd"."T"', ('"Odd"."T"',)),
+        ("DROP TABLE a, s.b", ("a", "s.b")),
+        ("DROP INDEX CONCURRENTLY public.i", ("public.i",)),
+        ("DROP FUNCTION f()", ()),
+    ],
+)
+def test_relations_a_drop_names(sql: str, tables: tuple[str, ...]) -> None:
+    assert relations(sql) == tables
+
+
+def test_a_blocker_idle_in_transaction_says_so_for_how_long_and_its_last_query() -> None:
+    b = Blocker(
+        pid=7,
+        application_name="report",
+        state="idle in transaction",
+        query="SELECT count(*) FROM other",
+        age=12.2,
+        snapshot=True,
+    )
+    assert b.describe() == (
+        "pid 7 (report) idle in transaction for 12s, holds a snapshot older than the index build; "
+        "last query: SELECT count(*) FROM other"
+    )
