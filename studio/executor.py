@@ -29,6 +29,8 @@ runs one step, or one whole transactional migration, and reports it:
   (left by an interrupted build: the build is not transactional) is dropped
   with `DROP INDEX CONCURRENTLY IF EXISTS`, so the step rebuilds it; a valid
   one found when resuming means the crashed run built it: the step is done.
+  A build that gives up (its retries spent) drops the invalid index it left
+  at once, or, when that is held up too, names it and the statement to drop it.
 """
 
 from __future__ import annotations
@@ -335,7 +337,12 @@ class Executor:
                     )
                     await record(int((self.clock() - t0) * 1000))
             except LockTimeout as lt:
-                await self._lock_timed_out(m, lt, attempt, whole=False)
+                try:
+                    await self._lock_timed_out(m, lt, attempt, whole=False)
+                except LockTimeoutExceeded as e:
+                    if not step.transactional:
+                        await self._build_left(m, step, direction, e)
+                    raise
                 continue
             await self.emit(
                 StepFinished,
@@ -373,19 +380,53 @@ class Executor:
         name = concurrent_index(stmt.sql)
         if name is None:
             return False
-        valid = await self.conn.fetchval(
-            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)", name
-        )
+        valid = await self._index_valid(name)
         if valid is None:
             return False
         if valid:
             # built by the run that crashed before recording it
             return resuming
-        # `name` comes from the parsed statement, quoted by quote_ident()
-        drop = f"DROP INDEX CONCURRENTLY IF EXISTS {name}"
-        await self._exec(m, step, drop, stmt.line, self._file(m, direction))
+        try:
+            await self._drop_index(m, step, direction, name)
+        except LockTimeout as lt:
+            # held up by what holds the build up: its blockers are the build table's
+            raise LockTimeout(step, stmt.sql, lt.trip, sent=lt.sent) from None
         await self.emit(InvalidIndexDropped, version=m.version, index=step.index, index_name=name)
         return False
+
+    async def _drop_index(self, m: Migration, step: Step, direction: Direction, name: str) -> None:
+        # `name` comes from the parsed statement, quoted by quote_ident()
+        drop = f"DROP INDEX CONCURRENTLY IF EXISTS {name}"
+        await self._exec(m, step, drop, step.statements[0].line, self._file(m, direction))
+
+    async def _build_left(
+        self, m: Migration, step: Step, direction: Direction, e: LockTimeoutExceeded
+    ) -> None:
+        """After a concurrent build gave up: drop the invalid index it left, or name it and the fix in `e`."""
+        name = concurrent_index(step.statements[0].sql)
+        if name is None or await self._index_valid(name) is not False:
+            return
+        # the build that gave up made it: writes keep maintaining it until it is dropped
+        await self._timeouts(local=False)
+        try:
+            await self._drop_index(m, step, direction, name)
+            e.message += f"; the invalid index {name} its build left was dropped"
+        except (LockTimeout, StudioError):
+            e.hint = (
+                f"its build left the invalid index {name}, which writes keep updating: once the blocking "
+                f"session is gone, run `DROP INDEX CONCURRENTLY {name}` (the next migrate drops it first)"
+            )
+        finally:
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                await self.conn.execute("RESET lock_timeout; RESET statement_timeout")
+        e.args = (e.message,)
+
+    async def _index_valid(self, name: str) -> bool | None:
+        """Whether index `name` is valid (None: there is no such index)."""
+        valid = await self.conn.fetchval(
+            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)", name
+        )
+        return None if valid is None else bool(valid)
 
 
 _AUTOVACUUM_SQL = """

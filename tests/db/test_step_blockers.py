@@ -1,11 +1,13 @@
-"""Who held a migration step up, named while it still holds on (issue 14, item 9).
+"""Who held a migration step up, named while it still holds on (issue 14, items 8 and 9).
 
 - `DROP TRIGGER ... ON public.orders` behind a transaction that wrote to the
   table, while the application writes to it: the holder is named, idle in
   transaction and for how long; the application's sessions, which queued
   behind the step and got their lock once it gave up, are not.
 - `CREATE INDEX CONCURRENTLY` behind a REPEATABLE READ snapshot: the session
-  holding the snapshot is named.
+  holding the snapshot is named, and the invalid index the build left is
+  dropped when the step gives up, or, when the holder blocks the drop too,
+  named with the statement that drops it.
 """
 
 from __future__ import annotations
@@ -140,6 +142,7 @@ async def test_drop_trigger_names_the_open_write_not_the_application(
 
 BUILD = "-- schema-studio:no-transaction\nCREATE INDEX CONCURRENTLY busy_a ON busy (a);\n"
 BUSY = "CREATE TABLE busy (a int); INSERT INTO busy SELECT generate_series(1, 1000); CREATE TABLE other (x int);"
+INVALID = "SELECT count(*) FROM pg_index WHERE NOT indisvalid"
 
 
 # a snapshot taken reading another table: the build waits for it, its table is not locked
@@ -167,3 +170,43 @@ async def test_concurrent_build_behind_an_old_snapshot_names_the_session_holding
         (pid, True, "idle in transaction")
     ]
     assert retry.blockers[0].age and retry.blockers[0].age >= 0.5
+
+
+async def test_concurrent_build_that_gives_up_drops_its_invalid_index(
+    project: Settings, db_url: str
+) -> None:
+    async with session(db_url, "setup", BUSY):
+        pass
+    write(project, BUILD)
+    async with session(db_url, "nightly report", *SNAPSHOT):
+        with pytest.raises(LockTimeoutExceeded) as err:
+            await migrate(project, [])
+        # dropped while the holder still holds its snapshot
+        assert await scalar(db_url, INVALID) == 0
+        assert await scalar(db_url, "SELECT to_regclass('busy_a') IS NULL")
+    assert "; the invalid index busy_a its build left was dropped" in str(err.value)
+    # the holder gone, the rerun builds it
+    await migrate(project, [])
+    assert await scalar(
+        db_url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'busy_a'::regclass"
+    )
+
+
+async def test_concurrent_build_whose_invalid_index_cannot_be_dropped_names_the_fix(
+    project: Settings, db_url: str
+) -> None:
+    async with session(db_url, "setup", BUSY):
+        pass
+    write(project, BUILD)
+    # the snapshot's session read the table too: its lock holds the drop up as well
+    script = ("BEGIN ISOLATION LEVEL REPEATABLE READ", "SELECT count(*) FROM busy")
+    async with session(db_url, "nightly report", *script) as holder:
+        with pytest.raises(LockTimeoutExceeded) as err:
+            await migrate(project, [])
+        pid = holder.get_server_pid()
+    assert f"pid {pid} (nightly report" in str(err.value)
+    assert "holds AccessShareLock on busy, holds a snapshot" in str(err.value), str(err.value)
+    assert "DROP INDEX CONCURRENTLY busy_a" in err.value.hint, err.value.hint
+    assert await scalar(db_url, INVALID) == 1
+    await migrate(project, [])
+    assert await scalar(db_url, INVALID) == 0
