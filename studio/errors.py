@@ -143,6 +143,14 @@ def translate(where: str = "") -> Iterator[None]:
     ) as e:
         # 57P01/57P02/08003/08006: the session ended mid-work (restart, crash, pg_terminate_backend)
         raise ConnectionLost(f"lost the connection to the server{at}: {_first_line(e)}") from None
+    except asyncpg.InternalClientError as e:
+        # asyncpg's protocol breaks when the server speaks between two queries: the FATAL
+        # of a session it ended while this process was not listening (stopped, busy)
+        if (original := _translated_cause(e)) is not None:
+            raise original from None
+        raise ConnectionLost(
+            f"lost the connection to the server{at}: the server ended the session between two statements"
+        ) from None
     except asyncpg.CannotConnectNowError:
         raise ConnectionFailed(
             f"the server is starting up or shutting down{at}", "run the command again in a moment"
@@ -158,6 +166,10 @@ def translate(where: str = "") -> Iterator[None]:
         # error that killed it, already translated, is the one to report
         if (original := _translated_cause(e)) is not None:
             raise original from None
+        ended = (asyncpg.AdminShutdownError, asyncpg.CrashShutdownError, asyncpg.ConnectionDoesNotExistError)
+        if (cause := _cause(e, ended)) is not None:
+            # a transaction's exit on a connection its statement's error closed: that error says why
+            raise ConnectionLost(f"lost the connection to the server{at}: {_first_line(cause)}") from None
         if isinstance(e, asyncpg.InterfaceError) and _CLOSED in str(e):
             raise ConnectionLost(
                 f"lost the connection to the server{at}: {_first_line(e)}"
@@ -174,12 +186,20 @@ def _first_line(e: BaseException) -> str:
 
 
 def _translated_cause(e: BaseException) -> StudioError | None:
-    """The StudioError being handled when `e` was raised, if any (bounded walk)."""
+    """The StudioError being handled when `e` was raised, if any."""
+    found = _cause(e, StudioError)
+    return found if isinstance(found, StudioError) else None
+
+
+def _cause(
+    e: BaseException, kinds: type[BaseException] | tuple[type[BaseException], ...]
+) -> BaseException | None:
+    """The exception of `kinds` being handled when `e` was raised, if any (bounded walk)."""
     seen = e.__context__
     for _ in range(10):
         if seen is None:
             return None
-        if isinstance(seen, StudioError):
+        if isinstance(seen, kinds):
             return seen
         seen = seen.__context__
     return None

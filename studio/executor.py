@@ -62,7 +62,7 @@ from studio.statements import concurrent_index, relations
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Awaitable, Callable, Iterator, Sequence
 
     from studio.config import Settings
     from studio.events import EventSink
@@ -142,11 +142,17 @@ class Executor:
             local,
         )
 
+    @contextlib.contextmanager
+    def talking(self, where: str) -> Iterator[None]:
+        """Errors of the statements run inside, translated for `where`."""
+        with translate(where):
+            yield
+
     async def _exec(self, m: Migration, step: Step, sql: str, line: int, path: str) -> None:
         where = f"step {step.index} of {path}, line {line}"
         guarded = self.guard.watch(self.conn) if self.guard else contextlib.nullcontext(None)
         sent = time.monotonic()
-        with translate(where):
+        with self.talking(where):
             try:
                 async with guarded as watch:
                     await self.conn.execute(sql)

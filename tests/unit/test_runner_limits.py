@@ -1,13 +1,16 @@
-"""The runner's limits and diagnoses, without a server (issue 14, item 9).
+"""The runner's limits and diagnoses, without a server (issue 14, items 9 and 11).
 
-The tables a DROP names for the blocker diagnosis, and how a blocker is told.
+The translation of a session the server ended, and the tables a DROP names
+for the blocker diagnosis.
 """
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
 from studio.config import duration_seconds
+from studio.errors import ConnectionLost, translate
 from studio.events import Blocker
 from studio.statements import relations
 
@@ -18,6 +21,31 @@ from studio.statements import relations
 )
 def test_duration_seconds(text: str, seconds: float) -> None:
     assert duration_seconds(text) == pytest.approx(seconds)
+
+
+def _translated(error: BaseException) -> BaseException:
+    with pytest.raises(ConnectionLost) as caught, translate("step 2 of a.sql, line 3"):
+        raise error
+    return caught.value
+
+
+def test_a_transaction_exit_on_a_dead_connection_reports_what_closed_it() -> None:
+    """asyncpg's "cannot call Transaction.__aexit__()" is not the news: the error that closed the connection is."""
+    try:
+        try:
+            raise asyncpg.AdminShutdownError("terminating connection due to administrator command")
+        except asyncpg.AdminShutdownError:
+            raise asyncpg.InterfaceError(
+                "cannot call Transaction.__aexit__(): the underlying connection is closed"
+            ) from None
+    except asyncpg.InterfaceError as e:
+        err = _translated(e)
+    assert "administrator command" in str(err) and "__aexit__" not in str(err)
+
+
+def test_a_protocol_broken_between_statements_is_a_lost_connection() -> None:
+    err = _translated(asyncpg.InternalClientError("cannot switch to state 15"))
+    assert str(err).endswith("the server ended the session between two statements")
 
 
 @pytest.mark.parametrize(
