@@ -44,6 +44,9 @@ class Settings:
     history_table: str = "schema_studio.migrations"
     lock_timeout: str = "500ms"
     statement_timeout: str = "0"
+    # the server ends a migrator session idle this long inside a transaction: a frozen
+    # migrator would otherwise hold its locks, and stall the application, without limit
+    idle_in_transaction_timeout: str = "5s"
     retries: int = 10
     connect_timeout: float = 10.0
     # seconds a step may wait for its lock while others queue behind it
@@ -86,6 +89,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "history_table": str,
     "lock_timeout": (str, int),
     "statement_timeout": (str, int),
+    "idle_in_transaction_timeout": (str, int),
     "retries": int,
     "connect_timeout": (int, float),
     "queue_guard": (int, float),
@@ -130,7 +134,7 @@ def load(start: Path | None = None, **overrides: Any) -> Settings:
         values["exclude_schemas"] = tuple(values["exclude_schemas"])
     if "production_patterns" in values:
         values["production_patterns"] = tuple(values["production_patterns"])
-    for key in ("lock_timeout", "statement_timeout"):
+    for key in ("lock_timeout", "statement_timeout", "idle_in_transaction_timeout"):
         if key in values:
             values[key] = _duration(key, values[key])
     return Settings(root=root, **values)

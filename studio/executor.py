@@ -31,6 +31,9 @@ runs one step, or one whole transactional migration, and reports it:
   one found when resuming means the crashed run built it: the step is done.
   A build that gives up (its retries spent) drops the invalid index it left
   at once, or, when that is held up too, names it and the statement to drop it.
+- A session lost inside a transaction while this process stood still past
+  `idle_in_transaction_timeout` (`studio.stalls`) was ended by the server for
+  idling: the error says so, and for how long the process was stopped.
 """
 
 from __future__ import annotations
@@ -46,7 +49,13 @@ import asyncpg
 
 from studio import queries
 from studio.config import duration_seconds
-from studio.errors import LockTimeoutExceeded, StudioError, translate
+from studio.errors import (
+    ConnectionLost,
+    IdleSessionEnded,
+    LockTimeoutExceeded,
+    StudioError,
+    translate,
+)
 from studio.events import (
     Blocker,
     Direction,
@@ -69,6 +78,7 @@ if TYPE_CHECKING:
     from studio.history import HistoryTable
     from studio.migrations import Migration, Statement, Step
     from studio.queue_guard import QueueGuard, Trip
+    from studio.stalls import Stalls
 
 
 class StatementTimeout(StudioError):
@@ -122,12 +132,16 @@ class Executor:
         rng: random.Random,
         host: str,
         guard: QueueGuard | None = None,
+        *,
+        stalls: Stalls | None = None,
     ) -> None:
         self.conn, self.settings, self.table, self.sink = conn, settings, table, sink
         self.clock, self.backoff, self.rng, self.host = clock, backoff, rng, host
-        self.guard = guard
+        self.guard, self.stalls = guard, stalls
         # the step running now (or the last one that ran), for failure reports
         self.current: int | None = None
+        # when the last statement was sent (time.monotonic())
+        self._sent = time.monotonic()
 
     async def emit(self, event_type: type, **fields: object) -> None:
         await emit(self.sink, event_type(at=self.clock(), **fields))
@@ -144,23 +158,40 @@ class Executor:
 
     @contextlib.contextmanager
     def talking(self, where: str) -> Iterator[None]:
-        """Errors of the statements run inside, translated for `where`."""
-        with translate(where):
-            yield
+        """Errors of the statement run inside, translated for `where`; a session ended while idle in its transaction says so."""
+        in_transaction, previous = self.conn.is_in_transaction(), self._sent
+        self._sent = time.monotonic()
+        try:
+            with translate(where):
+                yield
+        except ConnectionLost as e:
+            raise (self._idle_ended(e, where, previous) if in_transaction else e) from None
+
+    def _idle_ended(self, e: ConnectionLost, where: str, since: float) -> ConnectionLost:
+        """`e`, or why the server ended the session: idle in its transaction while this process stood still past the limit."""
+        limit = self.settings.idle_in_transaction_timeout
+        stalled = self.stalls.longest_since(since) if self.stalls else 0.0
+        past = 0 < duration_seconds(limit) <= stalled
+        if not past and not isinstance(e, IdleSessionEnded):
+            return e
+        stood = f" while this process was stopped for {stalled:.1f} s" if stalled >= 1 else ""
+        return IdleSessionEnded(
+            f"lost the connection to the server ({where}): the server ended the session, idle in "
+            f"its transaction{stood}, past idle_in_transaction_timeout ({limit})"
+        )
 
     async def _exec(self, m: Migration, step: Step, sql: str, line: int, path: str) -> None:
         where = f"step {step.index} of {path}, line {line}"
         guarded = self.guard.watch(self.conn) if self.guard else contextlib.nullcontext(None)
-        sent = time.monotonic()
         with self.talking(where):
             try:
                 async with guarded as watch:
                     await self.conn.execute(sql)
             except asyncpg.LockNotAvailableError:
-                raise LockTimeout(step, sql, sent=sent) from None
+                raise LockTimeout(step, sql, sent=self._sent) from None
             except asyncpg.QueryCanceledError as e:
                 if watch is not None and watch.trip is not None:
-                    raise LockTimeout(step, sql, watch.trip, sent=sent) from None
+                    raise LockTimeout(step, sql, watch.trip, sent=self._sent) from None
                 limit = self.settings.statement_timeout
                 if "statement timeout" in str(e) and limit not in ("0", ""):
                     raise StatementTimeout(

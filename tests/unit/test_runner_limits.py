@@ -1,17 +1,22 @@
-"""The runner's limits and diagnoses, without a server (issue 14, items 9 and 11).
+"""The runner's limits and diagnoses, without a server (issue 14, items 4, 9 and 11).
 
-The translation of a session the server ended, and the tables a DROP names
-for the blocker diagnosis.
+The idle limit's setting, the stall watch, the translation of a session the
+server ended, and the tables a DROP names for the blocker diagnosis.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from pathlib import Path
+
 import asyncpg
 import pytest
 
-from studio.config import duration_seconds
-from studio.errors import ConnectionLost, translate
+from studio.config import duration_seconds, load
+from studio.errors import ConfigError, ConnectionLost, IdleSessionEnded, translate
 from studio.events import Blocker
+from studio.stalls import Stalls
 from studio.statements import relations
 
 
@@ -23,10 +28,39 @@ def test_duration_seconds(text: str, seconds: float) -> None:
     assert duration_seconds(text) == pytest.approx(seconds)
 
 
+def test_idle_limit_defaults_to_five_seconds_and_is_checked(tmp_path: Path) -> None:
+    assert load(tmp_path).idle_in_transaction_timeout == "5s"
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.schema-studio]\nidle_in_transaction_timeout = "2s"\n'
+    )
+    assert load(tmp_path).idle_in_transaction_timeout == "2s"
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.schema-studio]\nidle_in_transaction_timeout = "soon"\n'
+    )
+    with pytest.raises(ConfigError, match="idle_in_transaction_timeout = 'soon' is not a duration"):
+        load(tmp_path)
+
+
 def _translated(error: BaseException) -> BaseException:
     with pytest.raises(ConnectionLost) as caught, translate("step 2 of a.sql, line 3"):
         raise error
     return caught.value
+
+
+def test_a_session_ended_for_idling_says_so() -> None:
+    for error in (
+        asyncpg.IdleInTransactionSessionTimeoutError(
+            "terminating connection due to idle-in-transaction timeout"
+        ),
+        asyncpg.ConnectionDoesNotExistError(
+            "connection was closed in the middle of operation: "
+            "terminating connection due to idle-in-transaction timeout"
+        ),
+    ):
+        err = _translated(error)
+        assert isinstance(err, IdleSessionEnded)
+        assert str(err).startswith("lost the connection to the server (step 2 of a.sql, line 3)")
+        assert "idle in its transaction" in str(err) and "rolled back" in err.hint  # type: ignore[attr-defined]
 
 
 def test_a_transaction_exit_on_a_dead_connection_reports_what_closed_it() -> None:
@@ -46,6 +80,18 @@ def test_a_transaction_exit_on_a_dead_connection_reports_what_closed_it() -> Non
 def test_a_protocol_broken_between_statements_is_a_lost_connection() -> None:
     err = _translated(asyncpg.InternalClientError("cannot switch to state 15"))
     assert str(err).endswith("the server ended the session between two statements")
+
+
+async def test_stalls_see_the_process_stand_still() -> None:
+    async with Stalls.ticking() as stalls:
+        await asyncio.sleep(0.3)
+        before = time.monotonic()
+        time.sleep(0.6)  # noqa: ASYNC251  (the loop stands still, as a stopped process does)
+        # asked before the ticker has woken: the stall is still seen
+        assert stalls.longest_since(before) >= 0.6
+        await asyncio.sleep(0.3)
+        assert stalls.longest_since(before) >= 0.6
+        assert stalls.longest_since(time.monotonic()) < 0.3
 
 
 @pytest.mark.parametrize(
