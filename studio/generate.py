@@ -23,6 +23,7 @@ from studio import db, history, migrations
 from studio.commands import load_pair, managed_schemas
 from studio.errors import StudioError, UsageError
 from studio.plan import inverses, plan
+from studio.runner import session_limits
 from studio.sources import Loaded, Source, SourceKind, concurrently, declared_source, load
 
 # the server version lock facts assume when the dev server's is not known
@@ -640,6 +641,8 @@ async def push(
     conn = await db.connect(plan.url, timeout=settings.connect_timeout, application_name="schema-studio push")
     try:
         with translate(mask_dsn(plan.url)):
+            # a stopped push idle in its transaction must not hold its locks longer than a migrate would
+            await session_limits(conn, settings)
             # the migrators' own lock: a push beside `migrate` would create the same objects
             await history.acquire(conn, table, wait=wait, on_event=on_event)  # type: ignore[arg-type]
             try:

@@ -190,7 +190,7 @@ async def _session(
     target: Target, settings: Settings, *, read_only: bool = False
 ) -> AsyncIterator[asyncpg.Connection]:
     if not isinstance(target, str):
-        # the caller's connection: the idle limit set for the run (`_limits`) is undone after it
+        # the caller's connection: the idle limit set for the run (`session_limits`) is undone after it
         before = await target.fetchval(
             "SELECT current_setting('idle_in_transaction_session_timeout')"
         )
@@ -233,7 +233,7 @@ def _where(target: Target) -> str:
 _SET_IDLE = "SELECT set_config('idle_in_transaction_session_timeout', $1, false)"
 
 
-async def _limits(conn: asyncpg.Connection, settings: Settings) -> None:
+async def session_limits(conn: asyncpg.Connection, settings: Settings) -> None:
     """The migrator session's own limits: a dead client noticed, a frozen one's transaction ended."""
     # PostgreSQL 14+; a dead migrator's session stops at the next check instead of running on
     if await db.server_version_num(conn) >= 140000:
@@ -281,7 +281,7 @@ async def apply(
             _queue_guard(target, settings) as guard,
             Stalls.ticking() as stalls,
         ):
-            await _limits(conn, settings)
+            await session_limits(conn, settings)
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:
                 await history.ensure(conn, table)
@@ -470,7 +470,7 @@ async def backfill_only(
     table = HistoryTable.parse(settings.history_table)
     with translate(_where(target)):
         async with _session(target, settings) as conn, Stalls.ticking() as stalls:
-            await _limits(conn, settings)
+            await session_limits(conn, settings)
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:
                 await history.ensure(conn, table)
@@ -592,7 +592,7 @@ async def rollback(
             _queue_guard(target, settings) as guard,
             Stalls.ticking() as stalls,
         ):
-            await _limits(conn, settings)
+            await session_limits(conn, settings)
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:
                 rows = await history.read(conn, table)
