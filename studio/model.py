@@ -373,6 +373,25 @@ class Privilege:
     column: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Unmodelled:
+    """An object of a kind the model does not hold: named, never diffed.
+
+    `kind` and `identity` are pg_identify_object()'s (`operator`,
+    `public.<<<(text,text)`), the same text for the same object in any
+    database; `schema` is its namespace (None for database-wide kinds).
+    """
+
+    kind: str
+    identity: str
+    schema: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The kind and identity: `operator public.<<<(text,text)`."""
+        return f"{self.kind} {self.identity}"
+
+
 @dataclass(frozen=True)
 class Schema:
     """A whole database schema: every managed object, keyed by qualified name.
@@ -392,6 +411,10 @@ class Schema:
     # privileges and owners are empty unless asked for (--with-privileges)
     privileges: tuple[Privilege, ...] = ()
     owners: dict[str, str] = field(default_factory=dict)
+    # objects of kinds the model lacks (operators, rules, casts, ...): never
+    # diffed, but part of equality, so two schemas that differ only by them
+    # are not equal and the difference is reported (studio.diff.unmodelled)
+    unmodelled: dict[str, Unmodelled] = field(default_factory=dict)
 
     def to_json(self, *, indent: int | None = None) -> str:
         """Serialize to JSON, in a stable order."""
@@ -416,6 +439,7 @@ class Schema:
             tables={k: v for k, v in self.tables.items() if v.schema in keep},
             views={k: v for k, v in self.views.items() if v.schema in keep},
             functions={k: v for k, v in self.functions.items() if v.schema in keep},
+            unmodelled={k: v for k, v in self.unmodelled.items() if v.schema is None or v.schema in keep},
         )
 
     def object_count(self) -> int:

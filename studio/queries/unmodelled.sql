@@ -1,0 +1,96 @@
+-- Objects of the kinds the model does not hold, named by pg_identify_object()
+-- so that each side of a comparison can say what the other lacks: they are
+-- never diffed, only reported. Schema-scoped kinds are read in the schemas in
+-- scope; database-wide kinds (casts, event triggers, publications, foreign
+-- data wrappers and servers, user mappings, languages, transforms, access
+-- methods) always. Left out: the system's own objects (oid below 16384,
+-- FirstNormalObjectId), extension members (pg_depend deptype 'e'), objects
+-- PostgreSQL made for another one (deptype 'i': a range's multirange, a
+-- view's _RETURN rule), array types and tables' row types.
+-- A kind the model comes to hold is taken out of this list.
+WITH ns AS (
+--@include scope
+), obj (classid, objid, nsp) AS (
+  SELECT 'pg_catalog.pg_operator'::pg_catalog.regclass, o.oid, o.oprnamespace
+    FROM pg_catalog.pg_operator o WHERE o.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_opclass'::pg_catalog.regclass, c.oid, c.opcnamespace
+    FROM pg_catalog.pg_opclass c WHERE c.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_opfamily'::pg_catalog.regclass, f.oid, f.opfnamespace
+    FROM pg_catalog.pg_opfamily f WHERE f.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_ts_config'::pg_catalog.regclass, t.oid, t.cfgnamespace
+    FROM pg_catalog.pg_ts_config t WHERE t.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_ts_dict'::pg_catalog.regclass, t.oid, t.dictnamespace
+    FROM pg_catalog.pg_ts_dict t WHERE t.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_ts_parser'::pg_catalog.regclass, t.oid, t.prsnamespace
+    FROM pg_catalog.pg_ts_parser t WHERE t.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_ts_template'::pg_catalog.regclass, t.oid, t.tmplnamespace
+    FROM pg_catalog.pg_ts_template t WHERE t.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_collation'::pg_catalog.regclass, c.oid, c.collnamespace
+    FROM pg_catalog.pg_collation c WHERE c.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_conversion'::pg_catalog.regclass, c.oid, c.connamespace
+    FROM pg_catalog.pg_conversion c WHERE c.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid, s.stxnamespace
+    FROM pg_catalog.pg_statistic_ext s WHERE s.oid >= 16384
+  UNION ALL
+  -- rules; a view's own (_RETURN) is the view
+  SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, r.oid, c.relnamespace
+    FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+   WHERE r.oid >= 16384 AND r.rulename <> '_RETURN'
+  UNION ALL
+  SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, c.oid, c.relnamespace
+    FROM pg_catalog.pg_class c WHERE c.oid >= 16384 AND c.relkind = 'f'
+  UNION ALL
+  -- composite types (not a table's row type), base, range and shell types; not array types
+  SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, t.typnamespace
+    FROM pg_catalog.pg_type t
+    LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+   WHERE t.oid >= 16384
+     AND (t.typtype IN ('b', 'r', 'p') OR (t.typtype = 'c' AND c.relkind = 'c'))
+     AND NOT (t.typcategory = 'A' AND t.typelem <> 0)
+  UNION ALL
+  SELECT 'pg_catalog.pg_cast'::pg_catalog.regclass, c.oid, NULL FROM pg_catalog.pg_cast c WHERE c.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_event_trigger'::pg_catalog.regclass, e.oid, NULL
+    FROM pg_catalog.pg_event_trigger e WHERE e.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_publication'::pg_catalog.regclass, p.oid, NULL
+    FROM pg_catalog.pg_publication p WHERE p.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass, w.oid, NULL
+    FROM pg_catalog.pg_foreign_data_wrapper w WHERE w.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_foreign_server'::pg_catalog.regclass, s.oid, NULL
+    FROM pg_catalog.pg_foreign_server s WHERE s.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_user_mapping'::pg_catalog.regclass, u.oid, NULL
+    FROM pg_catalog.pg_user_mapping u WHERE u.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_language'::pg_catalog.regclass, l.oid, NULL
+    FROM pg_catalog.pg_language l WHERE l.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_transform'::pg_catalog.regclass, t.oid, NULL
+    FROM pg_catalog.pg_transform t WHERE t.oid >= 16384
+  UNION ALL
+  SELECT 'pg_catalog.pg_am'::pg_catalog.regclass, a.oid, NULL FROM pg_catalog.pg_am a WHERE a.oid >= 16384
+), kept AS (
+  SELECT obj.classid, obj.objid, ns.nspname
+  FROM obj
+  LEFT JOIN ns ON ns.oid = obj.nsp
+  WHERE (obj.nsp IS NULL OR ns.oid IS NOT NULL)
+    AND NOT EXISTS (
+      SELECT FROM pg_catalog.pg_depend d
+      WHERE d.classid = obj.classid AND d.objid = obj.objid AND d.objsubid = 0 AND d.deptype IN ('e', 'i'))
+)
+SELECT i.type AS kind, i.identity, kept.nspname AS schema
+FROM kept, LATERAL pg_catalog.pg_identify_object(kept.classid, kept.objid, 0) i
+-- NULL when the object was dropped since the snapshot
+WHERE i.identity IS NOT NULL
