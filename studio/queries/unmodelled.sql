@@ -71,8 +71,9 @@ WITH ns AS (
   SELECT 'pg_catalog.pg_foreign_server'::pg_catalog.regclass, s.oid, NULL
     FROM pg_catalog.pg_foreign_server s WHERE s.oid >= 16384
   UNION ALL
-  SELECT 'pg_catalog.pg_user_mapping'::pg_catalog.regclass, u.oid, NULL
-    FROM pg_catalog.pg_user_mapping u WHERE u.oid >= 16384
+  -- the view: the table itself is readable by superusers only
+  SELECT 'pg_catalog.pg_user_mapping'::pg_catalog.regclass, u.umid, NULL
+    FROM pg_catalog.pg_user_mappings u WHERE u.umid >= 16384
   UNION ALL
   SELECT 'pg_catalog.pg_language'::pg_catalog.regclass, l.oid, NULL
     FROM pg_catalog.pg_language l WHERE l.oid >= 16384
