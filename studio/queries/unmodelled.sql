@@ -7,6 +7,9 @@
 -- FirstNormalObjectId), extension members (pg_depend deptype 'e'), objects
 -- PostgreSQL made for another one (deptype 'i': a range's multirange, a
 -- view's _RETURN rule), array types and tables' row types.
+-- On the catalogs that grow with the schema (pg_class, pg_type, pg_rewrite)
+-- the oid is compared as int8: on the oid index, the planner walks most of
+-- the catalog in random order (40 ms at 3,000 tables and views, 12 ms seq).
 -- A kind the model comes to hold is taken out of this list.
 WITH ns AS (
 --@include scope
@@ -44,18 +47,17 @@ WITH ns AS (
   -- rules; a view's own (_RETURN) is the view
   SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, r.oid, c.relnamespace
     FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
-   WHERE r.oid >= 16384 AND r.rulename <> '_RETURN'
+   WHERE r.oid::pg_catalog.int8 >= 16384 AND r.rulename <> '_RETURN'
   UNION ALL
-  SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, c.oid, c.relnamespace
-    FROM pg_catalog.pg_class c WHERE c.oid >= 16384 AND c.relkind = 'f'
+  -- foreign tables; composite types (CREATE TYPE ... AS), named by their pg_type row
+  SELECT CASE c.relkind WHEN 'f' THEN 'pg_catalog.pg_class' ELSE 'pg_catalog.pg_type' END::pg_catalog.regclass,
+         CASE c.relkind WHEN 'f' THEN c.oid ELSE c.reltype END, c.relnamespace
+    FROM pg_catalog.pg_class c WHERE c.oid::pg_catalog.int8 >= 16384 AND c.relkind IN ('f', 'c')
   UNION ALL
-  -- composite types (not a table's row type), base, range and shell types; not array types
+  -- base, range and shell types; not array types
   SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, t.typnamespace
     FROM pg_catalog.pg_type t
-    LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
-   WHERE t.oid >= 16384
-     AND (t.typtype IN ('b', 'r', 'p') OR (t.typtype = 'c' AND c.relkind = 'c'))
-     AND NOT (t.typcategory = 'A' AND t.typelem <> 0)
+   WHERE t.oid::pg_catalog.int8 >= 16384 AND t.typtype IN ('b', 'r', 'p') AND NOT (t.typcategory = 'A' AND t.typelem <> 0)
   UNION ALL
   SELECT 'pg_catalog.pg_cast'::pg_catalog.regclass, c.oid, NULL FROM pg_catalog.pg_cast c WHERE c.oid >= 16384
   UNION ALL
