@@ -426,6 +426,25 @@ class Privilege:
     column: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Unmodelled:
+    """An object of a kind the model does not hold: named, never diffed.
+
+    `kind` and `identity` are pg_identify_object()'s (`operator`,
+    `public.<<<(text,text)`), the same text for the same object in any
+    database; `schema` is its namespace (None for database-wide kinds).
+    """
+
+    kind: str
+    identity: str
+    schema: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The kind and identity: `operator public.<<<(text,text)`."""
+        return f"{self.kind} {self.identity}"
+
+
 @dataclass(frozen=True)
 class Schema:
     """A whole database schema: every managed object, keyed by qualified name.
@@ -447,6 +466,10 @@ class Schema:
     # privileges and owners are empty unless asked for (--with-privileges)
     privileges: tuple[Privilege, ...] = ()
     owners: dict[str, str] = field(default_factory=dict)
+    # objects of kinds the model lacks (operators, rules, casts, ...): never
+    # diffed, but part of equality, so two schemas that differ only by them
+    # are not equal and the difference is reported (studio.diff.unmodelled)
+    unmodelled: dict[str, Unmodelled] = field(default_factory=dict)
 
     def to_json(self, *, indent: int | None = None) -> str:
         """Serialize to JSON, in a stable order."""
@@ -473,6 +496,7 @@ class Schema:
             functions={k: v for k, v in self.functions.items() if v.schema in keep},
             composites={k: v for k, v in self.composites.items() if v.schema in keep},
             objects={k: v for k, v in self.objects.items() if v.schema is None or v.schema in keep},
+            unmodelled={k: v for k, v in self.unmodelled.items() if v.schema is None or v.schema in keep},
         )
 
     def object_count(self) -> int:
