@@ -30,7 +30,9 @@ class SetReplicaIdentity(Change):
     old_index: str | None = None
 
     def sql(self) -> tuple[str, ...]:
-        return (alter_table(self.table, f"REPLICA IDENTITY {_identity_sql(self.identity, self.index)}"),)
+        return (
+            alter_table(self.table, f"REPLICA IDENTITY {_identity_sql(self.identity, self.index)}"),
+        )
 
     def describe(self) -> str:
         return f"set replica identity of {self.table} to {_identity_sql(self.identity, self.index).lower()}"
@@ -50,6 +52,13 @@ class SetReplicaIdentity(Change):
             # the index (or the key constraint it backs) must exist first
             keys.add(rel_key(qualname(schema_of(self.table), self.index)))
         return frozenset(keys)
+
+    def _structural_uses(self) -> frozenset[str]:
+        # before the old identity index is dropped: its drop would leave NOTHING meanwhile,
+        # and undoing the migration (inverses in reverse order) needs it built first
+        if self.old_identity == "index" and self.old_index and self.old_index != self.index:
+            return frozenset({rel_key(qualname(schema_of(self.table), self.old_index))})
+        return frozenset()
 
 
 def _identity_sql(identity: str, index: str | None) -> str:
@@ -184,8 +193,7 @@ class SetColumnOptions(_ColumnAttribute):
 
     def describe(self) -> str:
         return (
-            f"set options of {self.table}.{quote_ident(self.column)}"
-            f" to ({', '.join(self.options)})"
+            f"set options of {self.table}.{quote_ident(self.column)} to ({', '.join(self.options)})"
         )
 
     def inverse(self) -> Change:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from studio.changes import DropConstraint, DropIndex
+from studio.changes import AlterColumnType, DropConstraint, DropIndex
 from studio.changes.attributes import (
     SetAccessMethod,
     SetColumnCompression,
@@ -33,22 +33,23 @@ def table_attributes(ctx: Context, a: Table | None, b: Table, recreated: set[str
         ctx.add(SetAccessMethod(b.key, b.access_method, a.access_method))
     _replica_identity(ctx, a, b)
     parents = _parent_columns(ctx, b) if a is None else {}
+    retyped = {c.new.name for c in ctx.out if isinstance(c, AlterColumnType) and c.table == b.key}
     for c in b.columns:
-        base = _baseline(a, c, recreated)
+        base = _baseline(a, c, recreated, c.name in retyped)
         _column(ctx, b.key, base, c, parents.get(c.name, ()))
 
 
 def _replica_identity(ctx: Context, a: Table | None, b: Table) -> None:
     old = (a.replica_identity, a.replica_index) if a else ("default", None)
     new = (b.replica_identity, b.replica_index)
-    # an index dropped and built again no longer is the identity: USING INDEX again
-    rebuilt = (
-        a is not None
-        and b.replica_identity == "index"
-        and b.replica_index is not None
-        and _index_dropped(ctx, b.key, b.replica_index)
-    )
-    if old != new or rebuilt:
+    dropped = a is not None and old[1] is not None and _index_dropped(ctx, b.key, old[1])
+    if dropped and new == old:
+        # the identity index is built again: released before its drop (USING INDEX on a
+        # dropped index leaves 'i' and no index, which is NOTHING), set again once built;
+        # in the reverse order this also is what undoes it
+        ctx.add(SetReplicaIdentity(b.key, "default", None, *old))
+        ctx.add(SetReplicaIdentity(b.key, *new, "default", None))
+    elif old != new:
         ctx.add(SetReplicaIdentity(b.key, *new, *old))
 
 
@@ -56,9 +57,14 @@ def _index_dropped(ctx: Context, table: str, name: str) -> bool:
     for c in ctx.out:
         if isinstance(c, DropIndex) and c.table == table and c.index.name == name:
             return True
-        if isinstance(c, DropConstraint) and c.table == table and name in (
-            c.constraint.index,
-            c.constraint.name,
+        if (
+            isinstance(c, DropConstraint)
+            and c.table == table
+            and name
+            in (
+                c.constraint.index,
+                c.constraint.name,
+            )
         ):
             return True
     return False
@@ -79,20 +85,20 @@ def _parent_columns(ctx: Context, t: Table) -> dict[str, tuple[Column, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _baseline(a: Table | None, c: Column, recreated: set[str]) -> Column:
+def _baseline(a: Table | None, c: Column, recreated: set[str], retyped: bool) -> Column:
     """What the column's attributes are before this table's attribute changes run."""
     o = a.column(c.name) if a is not None and c.name not in recreated else None
     if o is None:
         return Column(c.name, c.type)
-    if o.type != c.type:
-        # ALTER COLUMN TYPE gives the column its new type's storage and no compression
+    if retyped:  # AlterColumnType sets the new column's storage and compression again
+        return replace(o, storage=c.storage, type_storage=c.type_storage, compression=c.compression)
+    if (o.type, o.collation) != (c.type, c.collation):
+        # ALTER COLUMN TYPE on a parent gives the column its type's storage, no compression
         return replace(o, storage=None, type_storage=None, compression=None)
     return o
 
 
-def _column(
-    ctx: Context, table: str, a: Column, b: Column, parents: tuple[Column, ...]
-) -> None:
+def _column(ctx: Context, table: str, a: Column, b: Column, parents: tuple[Column, ...]) -> None:
     if a.statistics != b.statistics:
         ctx.add(SetColumnStatistics(table, b.name, b.statistics, a.statistics))
     if a.options != b.options:
