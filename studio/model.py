@@ -116,6 +116,16 @@ class Column:
     # PostgreSQL 18: NOT NULL ... NOT VALID
     not_null_valid: bool = True
     position: int = field(default=0, compare=False)
+    # ALTER COLUMN SET STATISTICS; None is the server's default_statistics_target
+    statistics: int | None = None
+    # ALTER COLUMN SET STORAGE (plain, external, extended, main) when not the type's own
+    storage: str | None = None
+    # the type's own storage, known when `storage` is set: what resetting it writes
+    type_storage: str | None = field(default=None, compare=False)
+    # ALTER COLUMN SET COMPRESSION (pglz, lz4; PostgreSQL 14+); None is default_toast_compression
+    compression: str | None = None
+    # ALTER COLUMN SET (n_distinct=..., n_distinct_inherited=...): pg_attribute.attoptions, sorted
+    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +215,16 @@ class Table:
     unlogged: bool = False
     rls_enabled: bool = False
     rls_forced: bool = False
+    # storage parameters, sorted; the TOAST table's own are prefixed `toast.`
     options: tuple[str, ...] = ()
     comment: str | None = None
+    # REPLICA IDENTITY: default, full, nothing or index (USING INDEX `replica_index`). An
+    # identity index dropped leaves relreplident 'i' with no index, which PostgreSQL treats
+    # as NOTHING: it is read as nothing.
+    replica_identity: str = "default"
+    replica_index: str | None = None
+    # the table access method when not heap (CREATE TABLE ... USING, SET ACCESS METHOD)
+    access_method: str | None = None
 
     @property
     def key(self) -> str:

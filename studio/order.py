@@ -73,6 +73,11 @@ from studio.changes import (
     RenameIndex,
     RenameTable,
     RevokePrivilege,
+    SetAccessMethod,
+    SetColumnCompression,
+    SetColumnOptions,
+    SetColumnStatistics,
+    SetColumnStorage,
     SetComment,
     SetDefault,
     SetDomainDefault,
@@ -80,6 +85,7 @@ from studio.changes import (
     SetInherit,
     SetLogged,
     SetNotNull,
+    SetReplicaIdentity,
     SetRowLevelSecurity,
     SetSequenceOwner,
     SetTableOptions,
@@ -139,7 +145,8 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (AddIdentity, AlterIdentity, SetDefault),
     # a table joins a parent once its columns match the parent's
     (AttachPartition, SetInherit),
-    (SetLogged, SetTableOptions, SetRowLevelSecurity),
+    (SetLogged, SetAccessMethod, SetTableOptions, SetRowLevelSecurity),
+    (SetColumnStorage, SetColumnCompression, SetColumnStatistics, SetColumnOptions),
     (ForceRowLevelSecurity,),
     (SetSequenceOwner,),
     # --- 5. code, keys, indexes, then what reads them
@@ -149,6 +156,8 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (CreateIndex,),
     (_FK,),  # AddConstraint of a foreign key, after the keys it references
     (ValidateConstraint,),
+    # USING INDEX needs the index (or key constraint) built first
+    (SetReplicaIdentity,),
     (CreateView,),
     (CreateTrigger, SetTriggerEnabled, "create rule"),
     (CreatePolicy, AlterPolicy),

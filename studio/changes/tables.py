@@ -87,6 +87,8 @@ class CreateTable(Change):
                 text += f" INHERITS ({', '.join(t.inherits)})"
         if t.partition_key:
             text += f" PARTITION BY {t.partition_key}"
+        if t.access_method:
+            text += f" USING {quote_ident(t.access_method)}"
         if t.options:
             text += f" WITH ({', '.join(_option_sql(o) for o in t.options)})"
         # PostgreSQL 18: a NOT VALID NOT NULL can only be added to an existing table

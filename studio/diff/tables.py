@@ -29,6 +29,7 @@ from studio.changes import (
     ValidateConstraint,
 )
 from studio.changes.base import Deps, col_key, con_key, rel_key, schema_of
+from studio.diff.attributes import table_attributes
 from studio.diff.columns import column_comment, column_deps, compare_columns, detached
 from studio.diff.refs import mentions
 from studio.model import Constraint, ConstraintKind, Index, Table, qualname, quote_ident
@@ -139,6 +140,7 @@ def create_table(ctx: Context, t: Table) -> None:
         ctx.add(SetRowLevelSecurity(t.key, True))
     if t.rls_forced:
         ctx.add(ForceRowLevelSecurity(t.key, True))
+    table_attributes(ctx, None, t, set())
     ctx.comment("TABLE", t.key, None, t.comment, key=rel_key(t.key), table=t.key)
     for c in t.columns:
         column_comment(ctx, t.key, None, c)
@@ -217,6 +219,7 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
         ctx.add(SetLogged(key, b.unlogged))
     if a.options != b.options:
         ctx.add(SetTableOptions(key, a.options, b.options))
+    table_attributes(ctx, a, b, recreated)
     ctx.comment("TABLE", key, a.comment, b.comment, key=rel_key(key), table=key)
 
 

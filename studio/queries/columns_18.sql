@@ -30,7 +30,9 @@ SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name,
        -- table's to choose
        CASE WHEN nn.conislocal AND nn.conname <> c.relname || '_' || a.attname || '_not_null'
             THEN nn.conname END AS not_null_name,
-       nn.convalidated AS not_null_valid
+       nn.convalidated AS not_null_valid,
+--@include column_attributes
+       CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression
 FROM pg_catalog.unnest($1::oid[]) AS rel(oid)
 JOIN pg_catalog.pg_attribute a ON a.attrelid = rel.oid
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid

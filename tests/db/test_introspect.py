@@ -995,11 +995,14 @@ def test_rows_with_null_definitions_are_skipped() -> None:
         "oid": 1, "schema": "s", "name": "t", "kind": "r", "unlogged": False, "rls_enabled": False,
         "rls_forced": False, "options": None, "partition_key": None, "is_partition": False,
         "partition_bound": None, "parent_schemas": None, "parent_names": None, "comment": None,
+        "toast_options": None, "replica_identity": "d", "replica_index": None,
+        "access_method": "heap",
     }  # fmt: skip
     column = {
         "oid": 1, "num": 1, "name": "id", "type": "integer", "not_null": True, "expr": None,
         "identity": "", "generated": "", "collation": None, "comment": None,
-        "not_null_name": None, "not_null_valid": None,
+        "not_null_name": None, "not_null_valid": None, "statistics": None, "storage": None,
+        "type_storage": None, "options": None, "compression": None,
     }  # fmt: skip
     constraint = {
         "table_oid": 1, "name": "t_pkey", "kind": "p", "definition": None, "columns": [1],
