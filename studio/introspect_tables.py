@@ -123,6 +123,7 @@ class TableParts:
                     valid=r["valid"],
                     tablespace=r["tablespace"],
                     comment=r["comment"],
+                    attached_to=_attached(r),
                 )
             )
         self.triggers: defaultdict[int, list[Trigger]] = defaultdict(list)
@@ -171,6 +172,7 @@ class TableParts:
             not_null_name=nn_name,
             not_null_valid=r["not_null_valid"] is not False,
             position=r["num"],
+            inherited=not r["local"],
         )
 
     def table(self, r: Mapping[str, Any]) -> Table | None:
@@ -269,7 +271,14 @@ class TableParts:
             match=FK_MATCH[r["match"]] if fk else None,
             index=r["index"],
             comment=r["comment"],
+            attached_to=_attached(r),
         )
+
+
+def _attached(r: Mapping[str, Any]) -> str | None:
+    """The qualified parent index an index (or key constraint's index) is attached to."""
+    name = r["attached_name"]
+    return None if name is None else qualname(r["attached_schema"], name)
 
 
 def split_index_definition(definition: str) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:

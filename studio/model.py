@@ -116,6 +116,10 @@ class Column:
     # PostgreSQL 18: NOT NULL ... NOT VALID
     not_null_valid: bool = True
     position: int = field(default=0, compare=False)
+    # an INHERITS child's column that only comes from its parents (not
+    # attislocal): CREATE TABLE leaves it out. Not compared: no ALTER makes a
+    # column local or not.
+    inherited: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,9 @@ class Constraint:
     # unique / primary key / exclusion: the backing index's name
     index: str | None = None
     comment: str | None = None
+    # a partition's key constraint whose index is attached to an index of the
+    # parent (qualified): it goes when that one is dropped
+    attached_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +165,9 @@ class Index:
     valid: bool = True
     tablespace: str | None = None
     comment: str | None = None
+    # a partition's index attached to an index of the parent (qualified): made
+    # with it, and dropped with it (PostgreSQL has no DETACH for an index)
+    attached_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

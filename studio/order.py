@@ -28,6 +28,7 @@ from studio.changes import (
     AlterOwner,
     AlterPolicy,
     AlterSequence,
+    AttachIndexPartition,
     AttachPartition,
     Change,
     CreateDomain,
@@ -139,6 +140,7 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (CreateFunction,),
     (AddConstraint,),  # primary keys, unique, check, exclusion
     (CreateIndex,),
+    (AttachIndexPartition,),  # a partition's index or key to its parent's, made ON ONLY
     (_FK,),  # AddConstraint of a foreign key, after the keys it references
     (ValidateConstraint,),
     (CreateView,),

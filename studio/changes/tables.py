@@ -15,15 +15,18 @@ from studio.changes.base import (
     Change,
     Deps,
     alter_table,
+    attached_key,
     col_key,
     con_key,
+    detached_key,
     nsp_key,
     rel_key,
     schema_of,
     split_qualified,
 )
 from studio.changes.columns import column_sql
-from studio.model import Column, Table, qualname, quote_ident, quote_literal
+from studio.introspect_tables import make_object_name
+from studio.model import Column, ConstraintKind, Table, qualname, quote_ident, quote_literal
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
@@ -34,57 +37,81 @@ def _option_sql(option: str) -> str:
     return f"{key}={value if _PLAIN_VALUE.match(value) else quote_literal(value)}"
 
 
-def _partition_column_sql(c: Column, parent: Column | None) -> str | None:
-    """`col WITH OPTIONS ...` for a partition column that differs from its parent's, else None."""
-    if parent is None:
-        return None
-    opts = []
-    if c.default is not None and c.default != parent.default and c.identity is None:
-        opts.append(f"DEFAULT {c.default}")
-    if c.not_null and not parent.not_null:
-        opts.append("NOT NULL")
-    if not opts:
-        return None
-    return f"{quote_ident(c.name)} WITH OPTIONS {' '.join(opts)}"
+def _partition_column(c: Column, parent: Table) -> str:
+    """A partition's column, as its parent will take it at ATTACH PARTITION.
+
+    PostgreSQL 17+ refuses to attach a table with an identity column (the
+    partition takes the parent's), and 18 keeps the NOT NULL constraint names
+    the partition has: those of the parent, as CREATE TABLE ... PARTITION OF
+    would have named them (the syntax is accepted, the name ignored, before 18).
+    """
+    p = parent.column(c.name)
+    if p is not None and p.identity is not None:
+        c = replace(c, identity=None)
+    text = column_sql(replace(c, not_null=False))
+    if c.not_null:
+        name = c.not_null_name
+        if name is None and p is not None and p.not_null:
+            name = p.not_null_name or make_object_name(parent.name, c.name, "not_null")
+        text += f" CONSTRAINT {quote_ident(name)} NOT NULL" if name else " NOT NULL"
+    return text
+
+
+def _inherited_checks(parent: Table) -> list[str]:
+    """The parent's CHECK constraints a table must have before ATTACH PARTITION takes it."""
+    return [
+        f"CONSTRAINT {quote_ident(c.name)} {c.definition}"
+        for c in parent.constraints
+        if c.kind is ConstraintKind.CHECK and not c.no_inherit
+    ]
+
+
+def _own_column(c: Column, parents: tuple[Table, ...]) -> bool:
+    """False for an INHERITS child's column that it takes, as it is, from a parent."""
+    if not c.inherited:
+        return True
+    p = next((x for t in parents if (x := t.column(c.name)) is not None), None)
+    return p is None or replace(p, position=0, comment=None) != replace(
+        c, position=0, comment=None
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class CreateTable(Change):
     """CREATE TABLE with its columns (defaults, identity, generation and NOT NULL inline).
 
-    A partition is created `PARTITION OF` its parent (`parent` given): its
-    columns come from the parent, and only those that differ are listed.
+    A partition is made as a table of its own (`parent`: the table it goes
+    to), with the parent's CHECK constraints, then attached by
+    `AttachPartition` once its indexes and keys exist: ATTACH PARTITION takes
+    the matching ones as they are, under their names, where CREATE TABLE ...
+    PARTITION OF would make its own under names PostgreSQL chooses (pg_dump
+    builds partitions the same way). An INHERITS child lists only its own
+    columns (`inherits_from`: its parents).
     """
 
     table: Table
-    # the parent of a partition (context for the SQL, not part of the change's identity)
+    # the parent of a partition, the parents of an INHERITS child (context for the SQL)
     parent: Table | None = field(default=None, compare=False, repr=False)
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+    inherits_from: tuple[Table, ...] = field(default=(), compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
         t = self.table
         head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE {t.key}"
-        if t.partition_of is not None:
-            cols = [
-                s
-                for c in t.columns
-                if (
-                    s := _partition_column_sql(
-                        c, self.parent.column(c.name) if self.parent else None
-                    )
-                )
-            ]
-            body = " (\n    " + ",\n    ".join(cols) + "\n)" if cols else ""
-            text = f"{head} PARTITION OF {t.partition_of}{body} {t.partition_bound or 'DEFAULT'}"
+        # in the catalog's order (the model keeps columns sorted by name)
+        ordered = sorted(t.columns, key=lambda c: c.position)
+        if t.partition_of is not None and self.parent is not None:
+            cols = [_partition_column(c, self.parent) for c in ordered]
+            cols += _inherited_checks(self.parent)
         else:
-            # in the catalog's order (the model keeps columns sorted by name)
-            ordered = sorted(t.columns, key=lambda c: c.position)
             cols = [
-                column_sql(replace(c, not_null=c.not_null and c.not_null_valid)) for c in ordered
+                column_sql(replace(c, not_null=c.not_null and c.not_null_valid))
+                for c in ordered
+                if _own_column(c, self.inherits_from)
             ]
-            text = f"{head} (\n    " + ",\n    ".join(cols) + "\n)" if cols else f"{head} ()"
-            if t.inherits:
-                text += f" INHERITS ({', '.join(t.inherits)})"
+        text = f"{head} (\n    " + ",\n    ".join(cols) + "\n)" if cols else f"{head} ()"
+        if t.inherits:
+            text += f" INHERITS ({', '.join(t.inherits)})"
         if t.partition_key:
             text += f" PARTITION BY {t.partition_key}"
         if t.options:
@@ -101,8 +128,10 @@ class CreateTable(Change):
         return (text, *later)
 
     def describe(self) -> str:
-        what = "partition" if self.table.partition_of else "table"
-        return f"create {what} {self.table.key}"
+        t = self.table
+        if t.partition_of:
+            return f"create table {t.key}, to be attached to {t.partition_of}"
+        return f"create table {t.key}"
 
     def inverse(self) -> Change:
         return DropTable(self.table)
@@ -124,17 +153,35 @@ class CreateTable(Change):
         return frozenset(keys)
 
 
+def partition_of(table: Table, parent: Table | None) -> tuple[CreateTable, AttachPartition]:
+    """A new partition: made as a table of its own, then attached (see CreateTable)."""
+    assert table.partition_of is not None
+    return CreateTable(table, parent), AttachPartition(
+        table.partition_of, table.key, table.partition_bound or "DEFAULT"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class DropTable(Change):
-    """DROP TABLE (its indexes, constraints, triggers, policies and owned sequences go with it)."""
+    """DROP TABLE (its indexes, constraints, triggers, policies and owned sequences go with it).
+
+    `recreated`: why the table is dropped to be created again (no ALTER makes
+    a table partitioned, or plain, or changes its partition key): its rows go.
+    """
 
     table: Table
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+    recreated: str | None = None
 
     def sql(self) -> tuple[str, ...]:
         return (f"DROP TABLE {self.table.key}",)
 
     def describe(self) -> str:
+        if self.recreated:
+            return (
+                f"drop table {self.table.key} to create it again {self.recreated}"
+                " (its rows are not carried over)"
+            )
         return f"drop table {self.table.key}"
 
     _destructive = True
@@ -211,11 +258,17 @@ class RenameTable(Change):
 
 @dataclass(frozen=True, slots=True)
 class AttachPartition(Change):
-    """ALTER TABLE parent ATTACH PARTITION child FOR VALUES ..."""
+    """ALTER TABLE parent ATTACH PARTITION child FOR VALUES ...
+
+    PostgreSQL attaches the child's matching indexes and keys to the
+    parent's (and makes the missing ones): `deps` requires the child's own,
+    so that they exist first and keep their names.
+    """
 
     parent: str
     child: str
     bound: str
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
         return (alter_table(self.parent, f"ATTACH PARTITION {self.child} {self.bound}"),)
@@ -229,6 +282,10 @@ class AttachPartition(Change):
     @property
     def targets(self) -> tuple[str, ...]:
         return (self.parent, self.child)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({attached_key(self.child)})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.parent), rel_key(self.child)})
@@ -255,8 +312,13 @@ class DetachPartition(Change):
     def targets(self) -> tuple[str, ...]:
         return (self.parent, self.child)
 
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({detached_key(self.child)})
+
     def _structural_requires(self) -> frozenset[str]:
-        return frozenset({rel_key(self.parent), rel_key(self.child)})
+        # not the parent: the old one it leaves, which may be dropped and made again after
+        return frozenset({rel_key(self.child)})
 
     def _structural_uses(self) -> frozenset[str]:
         return frozenset({rel_key(self.parent)})
