@@ -25,7 +25,6 @@ from studio.changes.base import (
     split_qualified,
 )
 from studio.changes.columns import column_sql
-from studio.introspect_tables import make_object_name
 from studio.model import Column, ConstraintKind, Table, qualname, quote_ident, quote_literal
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -42,8 +41,7 @@ def _partition_column(c: Column, parent: Table) -> str:
 
     PostgreSQL 17+ refuses to attach a table with an identity column (the
     partition takes the parent's), and 18 keeps the NOT NULL constraint names
-    the partition has: those of the parent, as CREATE TABLE ... PARTITION OF
-    would have named them (the syntax is accepted, the name ignored, before 18).
+    the partition has (the syntax is accepted, the name ignored, before 18).
     """
     p = parent.column(c.name)
     if p is not None and p.identity is not None:
@@ -51,8 +49,6 @@ def _partition_column(c: Column, parent: Table) -> str:
     text = column_sql(replace(c, not_null=False))
     if c.not_null:
         name = c.not_null_name
-        if name is None and p is not None and p.not_null:
-            name = p.not_null_name or make_object_name(parent.name, c.name, "not_null")
         text += f" CONSTRAINT {quote_ident(name)} NOT NULL" if name else " NOT NULL"
     return text
 
@@ -199,6 +195,7 @@ class DropTable(Change):
         schema = t.schema
         keys = {rel_key(t.key)} | {col_key(t.key, c.name) for c in t.columns}
         keys |= {con_key(t.key, c.name) for c in t.constraints}
+        keys |= {rel_key(qualname(schema, c.index)) for c in t.constraints if c.index}
         keys |= {rel_key(qualname(schema, i.name)) for i in t.indexes}
         return frozenset(keys)
 

@@ -44,6 +44,8 @@ class Context:
     old_attached: dict[str, list[str]] = field(default_factory=dict)
     attaching: set[str] = field(default_factory=set)
     detaching: set[str] = field(default_factory=set)
+    # PostgreSQL 18: NOT NULL constraint names that tables kept hold
+    kept_not_null_names: set[str] = field(default_factory=set)
     old_refs: RefIndex = field(init=False)
     new_refs: RefIndex = field(init=False)
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from studio.changes import AttachIndexPartition, AttachPartition, Deps
 from studio.changes.base import col_key, con_key, detached_key, rel_key, split_qualified
-from studio.model import Constraint, ConstraintKind, Index, Table, qualname
+from studio.diff.refs import default_not_null_name
+from studio.model import Constraint, ConstraintKind, Index, Table, qualname, quote_ident
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -59,6 +60,8 @@ def prepare(ctx: Context) -> None:
         b = new.get(k)
         if a.partition_of and b is not None and _reparented(ctx, a, b):
             ctx.detaching.add(k)
+        if b is not None and k not in ctx.recreated:
+            ctx.kept_not_null_names.update(c.not_null_name for c in a.columns if c.not_null_name)
         for i in a.indexes:
             if i.attached_to:
                 ctx.old_attached.setdefault(i.attached_to, []).append(qualname(a.schema, i.name))
@@ -95,6 +98,24 @@ def _changed(t: Table, other: Table | None) -> set[str]:
             if oc is None or constraint_shape(oc) != constraint_shape(c):
                 out.add(key_index(t, c))
     return out
+
+
+def pin_taken_names(ctx: Context, t: Table) -> Table:
+    """A new table whose default NOT NULL names a kept table holds: named explicitly.
+
+    PostgreSQL 18 picks a NOT NULL constraint's default name unique in the
+    schema (`t_id_not_null1` when a detached partition kept `t_id_not_null`
+    from the table it left), while an explicit name may repeat another table's.
+    """
+    if (ctx.server_version or 0) < 180000 or not ctx.kept_not_null_names:
+        return t
+    cols = []
+    for c in t.columns:
+        name = default_not_null_name(t.name, c.name)
+        if c.not_null and c.not_null_name is None and name in ctx.kept_not_null_names:
+            c = replace(c, not_null_name=name)
+        cols.append(c)
+    return replace(t, columns=tuple(cols))
 
 
 def below(ctx: Context, index: str) -> tuple[str, ...]:
@@ -151,11 +172,19 @@ def _pairs(old: dict[str, _T], new: dict[str, _T], shape: Callable[[_T], _T]) ->
             continue
         for o in sorted(old.keys() - new.keys() - taken):
             x = old[o]
-            if x.attached_to == y.attached_to and shape(replace(x, name=n)) == shape(y):
+            if x.attached_to == y.attached_to and shape(_named(x, n)) == shape(y):
                 out.append((o, n))
                 taken.add(o)
                 break
     return out
+
+
+def _named(x: _T, name: str) -> _T:
+    """`x` under another name (an index's definition names it too)."""
+    if isinstance(x, Index):
+        head = f"INDEX {quote_ident(x.name)} ON "
+        return replace(x, name=name, definition=x.definition.replace(head, f"INDEX {quote_ident(name)} ON ", 1))
+    return replace(x, name=name)
 
 
 def as_attachable(ctx: Context, b: Table) -> Table:

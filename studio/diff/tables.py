@@ -32,7 +32,7 @@ from studio.changes import (
 from studio.changes.base import Deps, col_key, con_key, rel_key, schema_of, valid_key
 from studio.changes.tables import partition_of
 from studio.diff import partitions
-from studio.diff.columns import column_comment, column_deps, compare_columns, detached
+from studio.diff.columns import column_comment, column_deps, compare_columns
 from studio.diff.refs import mentions
 from studio.model import Constraint, ConstraintKind, Index, Table, qualname, quote_ident
 
@@ -132,13 +132,14 @@ def _index_comparable_or_none(i: Index | None) -> Index | None:
 def create_table(ctx: Context, t: Table) -> None:
     """CREATE TABLE and then its constraints, indexes, triggers, policies, RLS and comments."""
     deps = column_deps(ctx, t.columns, new=True)
+    named = partitions.pin_taken_names(ctx, t)
     if t.partition_of:
-        create, _ = partition_of(t, ctx.new.tables.get(t.partition_of))
+        create, _ = partition_of(named, ctx.new.tables.get(t.partition_of))
         ctx.add(replace(create, deps=deps))
         partitions.attach_partition(ctx, t)
     else:
         parents = tuple(p for k in t.inherits if (p := ctx.new.tables.get(k)))
-        ctx.add(CreateTable(t, None, deps, inherits_from=parents))
+        ctx.add(CreateTable(named, None, deps, inherits_from=parents))
     for con in t.constraints:
         _add_constraint(ctx, t, con)
     for i in t.indexes:
@@ -170,8 +171,10 @@ def _drop_table(ctx: Context, t: Table, recreated: str | None = None) -> None:
     for c in t.constraints:
         ref = ctx.old.tables.get(c.ref_table or "")
         key = _referenced_key(ref, c.ref_columns) if ref and ref.key != t.key else None
-        if key:
-            deps = deps | Deps(uses=frozenset({key}))
+        if key and ref:
+            # and, for a partitioned table, the partitions' keys attached to it
+            below = partitions.below(ctx, _referenced_index(ref, key))
+            deps = deps | Deps(uses=frozenset({key, *map(rel_key, below)}))
     ctx.add(DropTable(t, deps, recreated))
 
 
@@ -241,8 +244,6 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
     if key in ctx.detaching:
         assert a.partition_of is not None
         ctx.add(DetachPartition(a.partition_of, key, a.partition_bound or "DEFAULT"))
-        if (ctx.server_version or 0) >= 180000:
-            a = detached(ctx, a)
         a = partitions.as_detached(ctx, a)
     if key in ctx.attaching:
         partitions.attach_partition(ctx, b)

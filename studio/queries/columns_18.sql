@@ -28,9 +28,9 @@ SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name,
        d.description AS comment,
        -- the name only when it is not the default <table>_<column>_not_null
        -- (too long a default is cut: studio.introspect_rows checks that case);
-       -- a NOT NULL a child inherits carries its parent's name: not this
-       -- table's to choose
-       CASE WHEN nn.conislocal AND nn.conname <> c.relname || '_' || a.attname || '_not_null'
+       -- a partition made PARTITION OF its parent has the parent's names, one
+       -- attached later its own, and pg_dump writes both as they are
+       CASE WHEN nn.conname <> c.relname || '_' || a.attname || '_not_null'
             THEN nn.conname END AS not_null_name,
        nn.convalidated AS not_null_valid
 FROM pg_catalog.unnest($1::oid[]) AS rel(oid)
