@@ -67,9 +67,12 @@ def _own_column(c: Column, parents: tuple[Table, ...]) -> bool:
     if not c.inherited:
         return True
     p = next((x for t in parents if (x := t.column(c.name)) is not None), None)
-    return p is None or replace(p, position=0, comment=None) != replace(
-        c, position=0, comment=None
-    )
+    # (on 18 the child's NOT NULL carries the parent's constraint name)
+    return p is None or _as_inherited(p) != _as_inherited(c)
+
+
+def _as_inherited(c: Column) -> Column:
+    return replace(c, position=0, comment=None, not_null_name=None, inherited=False)
 
 
 @dataclass(frozen=True, slots=True)
