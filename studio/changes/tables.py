@@ -62,17 +62,28 @@ def _inherited_checks(parent: Table) -> list[str]:
     ]
 
 
-def _own_column(c: Column, parents: tuple[Table, ...]) -> bool:
-    """False for an INHERITS child's column that it takes, as it is, from a parent."""
+def _from_parent(c: Column, parents: tuple[Table, ...]) -> Column | None:
+    """The parent's column an INHERITS child's column only inherits (its default aside), if any."""
     if not c.inherited:
-        return True
+        return None
     p = next((x for t in parents if (x := t.column(c.name)) is not None), None)
     # (on 18 the child's NOT NULL carries the parent's constraint name)
-    return p is None or _as_inherited(p) != _as_inherited(c)
+    return p if p is not None and _as_inherited(p) == _as_inherited(c) else None
 
 
 def _as_inherited(c: Column) -> Column:
-    return replace(c, position=0, comment=None, not_null_name=None, inherited=False)
+    return replace(c, position=0, comment=None, not_null_name=None, inherited=False, default=None)
+
+
+def _inherited_defaults(t: Table, parents: tuple[Table, ...]) -> list[str]:
+    """ALTER TABLE ONLY ... SET / DROP DEFAULT for inherited columns whose default is the child's own."""
+    out = []
+    for c in t.columns:
+        p = _from_parent(c, parents)
+        if p is not None and p.default != c.default:
+            action = f"SET DEFAULT {c.default}" if c.default is not None else "DROP DEFAULT"
+            out.append(alter_table(t.key, f"ALTER COLUMN {quote_ident(c.name)} {action}", only=True))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +117,7 @@ class CreateTable(Change):
             cols = [
                 column_sql(replace(c, not_null=c.not_null and c.not_null_valid))
                 for c in ordered
-                if _own_column(c, self.inherits_from)
+                if _from_parent(c, self.inherits_from) is None
             ]
         text = f"{head} (\n    " + ",\n    ".join(cols) + "\n)" if cols else f"{head} ()"
         if t.inherits:
@@ -124,7 +135,7 @@ class CreateTable(Change):
             for c in t.columns
             if c.not_null and not c.not_null_valid and c.not_null_name and t.partition_of is None
         ]
-        return (text, *later)
+        return (text, *later, *_inherited_defaults(t, self.inherits_from))
 
     def describe(self) -> str:
         t = self.table

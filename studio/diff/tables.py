@@ -139,6 +139,9 @@ def create_table(ctx: Context, t: Table) -> None:
         partitions.attach_partition(ctx, t)
     else:
         parents = tuple(p for k in t.inherits if (p := ctx.new.tables.get(k)))
+        # the columns it inherits must be on its parents first
+        inherited = {col_key(p.key, c.name) for p in parents for c in p.columns}
+        deps = deps | Deps(requires=frozenset(inherited))
         ctx.add(CreateTable(named, None, deps, inherits_from=parents))
     for con in t.constraints:
         _add_constraint(ctx, t, con)
