@@ -82,7 +82,9 @@ def _inherited_defaults(t: Table, parents: tuple[Table, ...]) -> list[str]:
         p = _from_parent(c, parents)
         if p is not None and p.default != c.default:
             action = f"SET DEFAULT {c.default}" if c.default is not None else "DROP DEFAULT"
-            out.append(alter_table(t.key, f"ALTER COLUMN {quote_ident(c.name)} {action}", only=True))
+            out.append(
+                alter_table(t.key, f"ALTER COLUMN {quote_ident(c.name)} {action}", only=True)
+            )
     return out
 
 

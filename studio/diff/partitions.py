@@ -51,16 +51,16 @@ def prepare(ctx: Context) -> None:
     """Note which partitioned indexes are made or dropped, and which tables (de)attached."""
     old, new = ctx.old.tables, ctx.new.tables
     for k, b in new.items():
-        a = old.get(k)
+        was = old.get(k)
         if b.partition_key is not None:
-            ctx.made_indexes |= _changed(b, None if k in ctx.recreated else a)
-        if b.partition_of and (a is None or _reparented(ctx, a, b)):
+            ctx.made_indexes |= _changed(b, None if k in ctx.recreated else was)
+        if b.partition_of and (was is None or _reparented(ctx, was, b)):
             ctx.attaching.add(k)
     for k, a in old.items():
-        b = new.get(k)
-        if a.partition_of and b is not None and _reparented(ctx, a, b):
+        now = new.get(k)
+        if a.partition_of and now is not None and _reparented(ctx, a, now):
             ctx.detaching.add(k)
-        if b is not None and k not in ctx.recreated:
+        if now is not None and k not in ctx.recreated:
             ctx.kept_not_null_names.update(c.not_null_name for c in a.columns if c.not_null_name)
         for i in a.indexes:
             if i.attached_to:
@@ -68,8 +68,8 @@ def prepare(ctx: Context) -> None:
         for c in a.constraints:
             if c.attached_to:
                 ctx.old_attached.setdefault(c.attached_to, []).append(key_index(a, c))
-        if a.partition_key is not None and b is not None and k not in ctx.recreated:
-            ctx.dropped_indexes |= _changed(a, b)
+        if a.partition_key is not None and now is not None and k not in ctx.recreated:
+            ctx.dropped_indexes |= _changed(a, now)
     # what is attached to a dropped index goes with it, down every level
     todo = list(ctx.dropped_indexes)
     while todo:
@@ -163,7 +163,9 @@ def renamed_keys(old: dict[str, Constraint], new: dict[str, Constraint]) -> list
     return _pairs(old, new, constraint_shape)
 
 
-def _pairs(old: dict[str, _T], new: dict[str, _T], shape: Callable[[_T], _T]) -> list[tuple[str, str]]:
+def _pairs(
+    old: dict[str, _T], new: dict[str, _T], shape: Callable[[_T], _T]
+) -> list[tuple[str, str]]:
     out = []
     taken: set[str] = set()
     for n in sorted(new.keys() - old.keys()):
@@ -183,7 +185,9 @@ def _named(x: _T, name: str) -> _T:
     """`x` under another name (an index's definition names it too)."""
     if isinstance(x, Index):
         head = f"INDEX {quote_ident(x.name)} ON "
-        return replace(x, name=name, definition=x.definition.replace(head, f"INDEX {quote_ident(name)} ON ", 1))
+        return replace(
+            x, name=name, definition=x.definition.replace(head, f"INDEX {quote_ident(name)} ON ", 1)
+        )
     return replace(x, name=name)
 
 
@@ -224,7 +228,9 @@ def attach_partition(ctx: Context, b: Table) -> None:
         if i.attached_to and i.attached_to not in ctx.made_indexes:
             keys.add(rel_key(qualname(b.schema, i.name)))
     for c in as_attachable(ctx, b).constraints:
-        if c.kind is ConstraintKind.CHECK or (c.attached_to and c.attached_to not in ctx.made_indexes):
+        if c.kind is ConstraintKind.CHECK or (
+            c.attached_to and c.attached_to not in ctx.made_indexes
+        ):
             keys.add(con_key(b.key, c.name))
     if parent is not None:
         # a column or CHECK the parent gains would reach the partition twice

@@ -138,9 +138,9 @@ def create_table(ctx: Context, t: Table) -> None:
         ctx.add(replace(create, deps=deps))
         partitions.attach_partition(ctx, t)
     else:
-        parents = tuple(p for k in t.inherits if (p := ctx.new.tables.get(k)))
+        parents = tuple(x for k in t.inherits if (x := ctx.new.tables.get(k)))
         # the columns it inherits must be on its parents first
-        inherited = {col_key(p.key, c.name) for p in parents for c in p.columns}
+        inherited = {col_key(x.key, c.name) for x in parents for c in x.columns}
         deps = deps | Deps(requires=frozenset(inherited))
         ctx.add(CreateTable(named, None, deps, inherits_from=parents))
     for con in t.constraints:
@@ -280,10 +280,10 @@ def _constraints(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
     table = b.key
     old = {c.name: c for c in a.constraints if not partitions.gone(ctx, c.attached_to)}
     new = {c.name: c for c in b.constraints}
-    for x, y in partitions.renamed_keys(old, new):
-        ctx.add(RenameConstraint(table, x, y))
-        old[y] = new[y]
-        del old[x]
+    for was, now in partitions.renamed_keys(old, new):
+        ctx.add(RenameConstraint(table, was, now))
+        old[now] = new[now]
+        del old[was]
     for name in sorted(new.keys() - old.keys()):
         _add_constraint(ctx, b, new[name])
     for name in sorted(old.keys() - new.keys()):
@@ -350,10 +350,10 @@ def _indexes(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
     table = b.key
     old = {i.name: i for i in a.indexes if not partitions.gone(ctx, i.attached_to)}
     new = {i.name: i for i in b.indexes}
-    for x, y in partitions.renamed(old, new):
-        ctx.add(RenameIndex(table, x, y))
-        old[y] = new[y]
-        del old[x]
+    for was, now in partitions.renamed(old, new):
+        ctx.add(RenameIndex(table, was, now))
+        old[now] = new[now]
+        del old[was]
     for name in sorted(new.keys() - old.keys()):
         _create_index(ctx, b, new[name])
     for name in sorted(old.keys() - new.keys()):

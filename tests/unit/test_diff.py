@@ -1067,7 +1067,9 @@ def test_rich_schema_create_and_drop_order() -> None:
     )
     assert pos("create view shop.order_totals") < pos("create view shop.big_customers")
     assert pos("create function audit.touch()") < pos("create trigger orders_touch on shop.orders")
-    assert pos("create table audit.events") < pos("attach partition audit.events_2024 to audit.events")
+    assert pos("create table audit.events") < pos(
+        "attach partition audit.events_2024 to audit.events"
+    )
     assert pos("create table audit.events_2024, to be attached to audit.events") < pos(
         "attach partition audit.events_2024 to audit.events"
     )
