@@ -126,6 +126,7 @@ class TableParts:
                     valid=r["valid"],
                     tablespace=r["tablespace"],
                     comment=r["comment"],
+                    attached_to=_attached(r),
                 )
             )
         self.triggers: defaultdict[int, list[Trigger]] = defaultdict(list)
@@ -179,6 +180,7 @@ class TableParts:
             compression=r["compression"],
             options=tuple(sorted(r["options"])) if r["options"] else (),
             position=r["num"],
+            inherited=not r["local"],
         )
 
     def table(self, r: Mapping[str, Any]) -> Table | None:
@@ -280,6 +282,7 @@ class TableParts:
             match=FK_MATCH[r["match"]] if fk else None,
             index=r["index"],
             comment=r["comment"],
+            attached_to=_attached(r),
         )
 
 
@@ -295,6 +298,12 @@ def _replica_identity(kind: str, index: str | None) -> str:
     if kind == "i":
         return "index" if index else "nothing"
     return REPLICA_IDENTITIES[kind]
+
+
+def _attached(r: Mapping[str, Any]) -> str | None:
+    """The qualified parent index an index (or key constraint's index) is attached to."""
+    name = r["attached_name"]
+    return None if name is None else qualname(r["attached_schema"], name)
 
 
 def split_index_definition(definition: str) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:

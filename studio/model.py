@@ -126,6 +126,10 @@ class Column:
     compression: str | None = None
     # ALTER COLUMN SET (n_distinct=..., n_distinct_inherited=...): pg_attribute.attoptions, sorted
     options: tuple[str, ...] = ()
+    # an INHERITS child's column that only comes from its parents (not
+    # attislocal): CREATE TABLE leaves it out. Not compared: no ALTER makes a
+    # column local or not.
+    inherited: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +153,9 @@ class Constraint:
     # unique / primary key / exclusion: the backing index's name
     index: str | None = None
     comment: str | None = None
+    # a partition's key constraint whose index is attached to an index of the
+    # parent (qualified): it goes when that one is dropped
+    attached_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +175,9 @@ class Index:
     valid: bool = True
     tablespace: str | None = None
     comment: str | None = None
+    # a partition's index attached to an index of the parent (qualified): made
+    # with it, and dropped with it (PostgreSQL has no DETACH for an index)
+    attached_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from studio.changes import (
     AlterOwner,
     AlterPolicy,
     AlterSequence,
+    AttachIndexPartition,
     AttachPartition,
     Change,
     CreateComposite,
@@ -154,6 +155,7 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     ("create operator", "create cast"),  # over functions; exclusion constraints use operators
     (AddConstraint,),  # primary keys, unique, check, exclusion
     (CreateIndex,),
+    (AttachIndexPartition,),  # a partition's index or key to its parent's, made ON ONLY
     (_FK,),  # AddConstraint of a foreign key, after the keys it references
     (ValidateConstraint,),
     # USING INDEX needs the index (or key constraint) built first

@@ -11,6 +11,8 @@ SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name,
             ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS expr,
        a.attidentity::text AS identity,
        a.attgenerated::text AS generated,
+       -- false for a column a child only inherits (CREATE TABLE ... INHERITS leaves it out)
+       a.attislocal AS local,
        -- a collation only when it is not the type's own
        CASE WHEN a.attcollation = t.typcollation THEN NULL
             WHEN cn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)

@@ -199,9 +199,10 @@ def test_columns(schema: Schema, pg_major: int) -> None:
             "rating", "integer", not_null=True, not_null_name="reviews_rating_nn",
             not_null_valid=False, position=3,
         )  # fmt: skip
-        # an inherited NOT NULL keeps its parent's name, which is not this table's to choose
+        # an inherited NOT NULL keeps its parent's name (pg_dump writes it): that name is kept
         pinned = schema.tables["audit.pinned_notes"].column("id")
-        assert pinned is not None and pinned.not_null_name is None
+        assert pinned is not None and pinned.not_null_name == "notes_id_not_null"
+        assert pinned.inherited
 
 
 def test_constraints(schema: Schema, pg_major: int) -> None:
@@ -320,8 +321,15 @@ def test_partitions_inheritance_and_table_options(schema: Schema) -> None:
         "audit.events",
         "FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2025-01-01 00:00:00+00')",
     )
-    # what a partition gets from its parent (PK, index, trigger clone) comes with the parent
-    assert (p2024.constraints, p2024.indexes, p2024.triggers) == ((), (), ())
+    # a partition's index and key attached to the parent's are its own, under their names
+    # (pg_dump writes them), attached to the parent's; a trigger clone comes with the parent
+    assert [(c.name, c.attached_to) for c in p2024.constraints] == [
+        ("events_2024_pkey", "audit.events_pkey")
+    ]
+    assert [(i.name, i.attached_to) for i in p2024.indexes] == [
+        ("events_2024_kind_idx", "audit.events_kind_idx")
+    ]
+    assert p2024.triggers == ()
     assert [c.name for c in p2024.columns] == ["id", "kind", "occurred_at", "payload"]
     default = schema.tables["audit.events_default"]
     assert (default.partition_of, default.partition_bound) == ("audit.events", "DEFAULT")
@@ -1002,7 +1010,7 @@ def test_rows_with_null_definitions_are_skipped() -> None:
         "oid": 1, "num": 1, "name": "id", "type": "integer", "not_null": True, "expr": None,
         "identity": "", "generated": "", "collation": None, "comment": None,
         "not_null_name": None, "not_null_valid": None, "statistics": None, "storage": None,
-        "type_storage": None, "options": None, "compression": None,
+        "type_storage": None, "options": None, "compression": None, "local": True,
     }  # fmt: skip
     constraint = {
         "table_oid": 1, "name": "t_pkey", "kind": "p", "definition": None, "columns": [1],
