@@ -72,7 +72,11 @@ def _from_parent(c: Column, parents: tuple[Table, ...]) -> Column | None:
 
 
 def _as_inherited(c: Column) -> Column:
-    return replace(c, position=0, comment=None, not_null_name=None, inherited=False, default=None)
+    # what a child sets on an inherited column itself, afterwards (ALTER TABLE ONLY ...)
+    return replace(
+        c, position=0, comment=None, not_null_name=None, inherited=False, default=None,
+        statistics=None, storage=None, type_storage=None, compression=None, options=(),
+    )  # fmt: skip
 
 
 def _inherited_defaults(t: Table, parents: tuple[Table, ...]) -> list[str]:

@@ -1,12 +1,16 @@
 BEGIN;
 -- create table public.child
 CREATE TABLE public.child (
-    id integer,
-    body text,
     extra integer
 ) INHERITS (public.base);
--- create partition public.m_2025
-CREATE TABLE public.m_2025 PARTITION OF public.m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+-- create table public.m_2025, to be attached to public.m
+CREATE TABLE public.m_2025 (
+    id integer CONSTRAINT m_id_not_null NOT NULL,
+    at date CONSTRAINT m_at_not_null NOT NULL,
+    payload text
+);
+-- attach partition public.m_2025 to public.m
+ALTER TABLE public.m ATTACH PARTITION public.m_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 -- set compression of public.child.body to default
 ALTER TABLE ONLY public.child ALTER COLUMN body SET COMPRESSION default;
 -- set storage of public.child.body to extended

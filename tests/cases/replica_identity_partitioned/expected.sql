@@ -1,8 +1,14 @@
 BEGIN;
--- create partition public.measurements_2025
-CREATE TABLE public.measurements_2025 PARTITION OF public.measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
--- create unique index logs_ident on public.logs
-CREATE UNIQUE INDEX logs_ident ON public.logs USING btree (id, k);
+-- create table public.measurements_2025, to be attached to public.measurements
+CREATE TABLE public.measurements_2025 (
+    id integer CONSTRAINT measurements_id_not_null NOT NULL,
+    at date CONSTRAINT measurements_at_not_null NOT NULL,
+    v integer
+);
+-- attach partition public.measurements_2025 to public.measurements
+ALTER TABLE public.measurements ATTACH PARTITION public.measurements_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+-- create unique index logs_ident on only public.logs (invalid until its partitions' indexes are attached)
+CREATE UNIQUE INDEX logs_ident ON ONLY public.logs USING btree (id, k);
 -- set replica identity of public.logs to using index logs_ident
 ALTER TABLE public.logs REPLICA IDENTITY USING INDEX logs_ident;
 -- set replica identity of public.measurements to full
