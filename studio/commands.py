@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from studio.changes import Change
     from studio.config import Settings
     from studio.diff import RenameCandidate
+    from studio.diff.unmodelled import UnmodelledReport
     from studio.model import Schema
     from studio.sources import Loaded
 
@@ -97,6 +98,12 @@ class DiffResult:
     schemas: tuple[str, ...] | None
     changes: tuple[Change, ...]
     candidates: tuple[RenameCandidate, ...]
+    # objects of kinds the model lacks, by side: never in `changes`, always reported
+    unmodelled: UnmodelledReport
+
+    def warnings(self) -> tuple[str, ...]:
+        """What the changes leave undone (unmodelled objects on one side only), one line each."""
+        return self.unmodelled.problems(self.old.source.describe(), self.new.source.describe())
 
 
 def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | None:
@@ -184,6 +191,7 @@ async def diff_sources(
 ) -> DiffResult:
     """Compare two sources and return the ordered changes from the first to the second."""
     from studio.diff import diff, parse_rename, rename_candidates
+    from studio.diff.unmodelled import unmodelled
 
     old, new = await load_pair(settings, from_spec, to_spec, with_privileges=with_privileges)
     schemas = managed_schemas(settings, old, new)
@@ -198,4 +206,4 @@ async def diff_sources(
         server_version=old.server_version or new.server_version or None,
     )
     candidates = rename_candidates(a, b, renames)
-    return DiffResult(old, new, schemas, tuple(changes), tuple(candidates))
+    return DiffResult(old, new, schemas, tuple(changes), tuple(candidates), unmodelled(a, b))

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from studio import db, history, migrations
 from studio.commands import load_pair, managed_schemas
+from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError, UsageError
 from studio.plan import inverses, plan
 from studio.runner import session_limits
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from studio.locks import Context
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
+    from studio.diff.unmodelled import UnmodelledReport
     from studio.expand import Phases
     from studio.model import Schema
 
@@ -89,6 +91,14 @@ class Generated:
     contract_version: str = ""
     # changes that could have been phased but stay plain, and why
     notes: tuple[str, ...] = ()
+    # objects of kinds the model lacks, by side: never in the migration, always reported
+    unmodelled: UnmodelledReport | None = None
+
+    def warnings(self) -> tuple[str, ...]:
+        """What the migration leaves undone: unmodelled objects on one side only, one line each."""
+        if self.unmodelled is None:
+            return ()
+        return self.unmodelled.problems("the migrations", "the declared schema")
 
 
 def step_transactional(change: Change) -> bool:
@@ -284,15 +294,16 @@ async def generate(
         migrations.verify_sum(directory)
     major, target_note = await target_major(settings)
     old, new, diffed, renames = await plan_changes(settings, rename_specs, no_rename=no_rename, ask=ask, major=major)
+    schemas = managed_schemas(settings, old, new)
+    report = unmodelled(_restrict(old.schema, schemas), _restrict(new.schema, schemas))
     if not diffed:
-        return Generated((), renames)
+        return Generated((), renames, unmodelled=report)
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
     batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE
     planned = plan(diffed, old.schema, server_version=server_version, safe=safe, batch_size=batch_size)
     changes = planned.changes
     header = dict(schema_before=schema_hash(old.schema), schema_after=schema_hash(new.schema))
-    schemas = managed_schemas(settings, old, new)
     options = expand.Options(
         force=expand_contract,
         sizes=sizes,
@@ -310,7 +321,8 @@ async def generate(
         options,
     )
     if phases is not None and phases.moves:
-        return _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
+        written = _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
+        return replace(written, unmodelled=report)
     planned_notes = tuple(item.note for item in planned.items if item.note)
     notes = (phases.notes if phases else ()) + planned_notes + _plain_notes(changes) + target_note
     steps = annotated_steps(changes, server_version, _context(old.schema, changes))
@@ -327,7 +339,7 @@ async def generate(
             schema_before=header["schema_after"],
             schema_after=header["schema_before"],
         )
-    generated = Generated(changes, renames, text, down_text, version=version, notes=notes)
+    generated = Generated(changes, renames, text, down_text, version=version, notes=notes, unmodelled=report)
     if not write:
         return generated
     path = migrations.write_migration(directory, version, migrations.slugify(name), text, down_text)
@@ -474,6 +486,11 @@ class CheckReport:
     notes: tuple[str, ...] = ()
     # applied migrations whose file changed or went since, by the target's history
     unlike_history: tuple[str, ...] = ()
+    # objects of kinds the model lacks on one side only (declared vs migrations,
+    # database vs applied migrations), one line each: never migrated, so out of sync
+    unmodelled: tuple[str, ...] = ()
+    # objects of those kinds on both sides, which were not compared
+    not_compared: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -483,6 +500,7 @@ class CheckReport:
             and not self.drift
             and self.checksum is None
             and not self.unlike_history
+            and not self.unmodelled
         )
 
 
@@ -525,18 +543,16 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     replay, declared, *applied_replays = (loaded[s] for s in sides)
     schemas = managed_schemas(settings, replay, declared)
     version = replay.server_version or declared.server_version or None
-    ungenerated = tuple(
-        diff(_restrict(replay.schema, schemas), _restrict(declared.schema, schemas), server_version=version)
-    )
+    replayed, wanted = _restrict(replay.schema, schemas), _restrict(declared.schema, schemas)
+    ungenerated = tuple(diff(replayed, wanted, server_version=version))
+    reports = [(unmodelled(replayed, wanted), "the migrations", "the declared schema")]
     if live_loaded is not None:
         (applied_replay,) = applied_replays
-        drift = tuple(
-            diff(
-                _restrict(applied_replay.schema, schemas),
-                _restrict(live_loaded.schema, schemas),
-                server_version=live_loaded.server_version,
-            )
-        )
+        applied_schema, live_schema = _restrict(applied_replay.schema, schemas), _restrict(live_loaded.schema, schemas)
+        drift = tuple(diff(applied_schema, live_schema, server_version=live_loaded.server_version))
+        reports.append((unmodelled(applied_schema, live_schema), "the applied migrations", "the database"))
+    problems = tuple(line for r, old, new in reports for line in r.problems(old, new))
+    not_compared = tuple(note for r, _, _ in reports if (note := r.note()) is not None)
     notes: tuple[str, ...] = ()
     if live_loaded is not None:
         from studio.sources import major_mismatch
@@ -545,8 +561,9 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         mismatch = major_mismatch(live_loaded.server_version, applied_replay.server_version)
         notes = (mismatch,) if mismatch else ()
     return CheckReport(
-        ungenerated, drift, checksum, live_loaded is not None, applied, notes, unlike_history=unlike
-    )
+        ungenerated, drift, checksum, live_loaded is not None, applied, notes,
+        unlike_history=unlike, unmodelled=problems, not_compared=not_compared,
+    )  # fmt: skip
 
 
 def _restrict(schema: Schema, names: tuple[str, ...] | None) -> Schema:

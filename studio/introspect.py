@@ -57,6 +57,7 @@ QUERIES: tuple[str, ...] = (
     "aggregates",
     "composites",
     "catalog_objects",
+    "unmodelled",
 )
 RELATION_PARTS = frozenset({"columns", "constraints", "indexes", "triggers", "policies"})
 PRIVILEGE_QUERIES: tuple[str, ...] = ("privileges", "owners")

@@ -30,6 +30,7 @@ from studio.model import (
     Schema,
     SequenceOptions,
     Table,
+    Unmodelled,
     View,
     qualname,
     quote_ident,
@@ -194,7 +195,14 @@ def _build(rows: Rows) -> Schema:
         objects=introspect_objects.catalog_objects(rows.get("catalog_objects", ())),
         privileges=privileges,
         owners=owners,
+        unmodelled=_unmodelled(rows.get("unmodelled", ())),
     )
+
+
+def _unmodelled(rows: Sequence[Mapping[str, Any]]) -> dict[str, Unmodelled]:
+    """The objects of kinds the model lacks, by key, in key order."""
+    found = (Unmodelled(r["kind"], r["identity"], r["schema"]) for r in rows)
+    return {u.key: u for u in sorted(found, key=lambda u: u.key)}
 
 
 def _object_key(r: Mapping[str, Any]) -> str:

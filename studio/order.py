@@ -29,6 +29,7 @@ from studio.changes import (
     AlterOwner,
     AlterPolicy,
     AlterSequence,
+    AttachIndexPartition,
     AttachPartition,
     Change,
     CreateComposite,
@@ -73,6 +74,11 @@ from studio.changes import (
     RenameIndex,
     RenameTable,
     RevokePrivilege,
+    SetAccessMethod,
+    SetColumnCompression,
+    SetColumnOptions,
+    SetColumnStatistics,
+    SetColumnStorage,
     SetComment,
     SetDefault,
     SetDomainDefault,
@@ -80,6 +86,7 @@ from studio.changes import (
     SetInherit,
     SetLogged,
     SetNotNull,
+    SetReplicaIdentity,
     SetRowLevelSecurity,
     SetSequenceOwner,
     SetTableOptions,
@@ -139,7 +146,8 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (AddIdentity, AlterIdentity, SetDefault),
     # a table joins a parent once its columns match the parent's
     (AttachPartition, SetInherit),
-    (SetLogged, SetTableOptions, SetRowLevelSecurity),
+    (SetLogged, SetAccessMethod, SetTableOptions, SetRowLevelSecurity),
+    (SetColumnStorage, SetColumnCompression, SetColumnStatistics, SetColumnOptions),
     (ForceRowLevelSecurity,),
     (SetSequenceOwner,),
     # --- 5. code, keys, indexes, then what reads them
@@ -147,8 +155,11 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     ("create operator", "create cast"),  # over functions; exclusion constraints use operators
     (AddConstraint,),  # primary keys, unique, check, exclusion
     (CreateIndex,),
+    (AttachIndexPartition,),  # a partition's index or key to its parent's, made ON ONLY
     (_FK,),  # AddConstraint of a foreign key, after the keys it references
     (ValidateConstraint,),
+    # USING INDEX needs the index (or key constraint) built first
+    (SetReplicaIdentity,),
     (CreateView,),
     (CreateTrigger, SetTriggerEnabled, "create rule"),
     (CreatePolicy, AlterPolicy),

@@ -10,6 +10,14 @@ Modules are split by object kind; everything is re-exported here.
 
 from __future__ import annotations
 
+from studio.changes.attributes import (
+    SetAccessMethod,
+    SetColumnCompression,
+    SetColumnOptions,
+    SetColumnStatistics,
+    SetColumnStorage,
+    SetReplicaIdentity,
+)
 from studio.changes.base import Change, Deps
 from studio.changes.columns import (
     AddColumn,
@@ -149,6 +157,11 @@ __all__ = [
     "RenameIndex",
     "RenameTable",
     "RevokePrivilege",
+    "SetAccessMethod",
+    "SetColumnCompression",
+    "SetColumnOptions",
+    "SetColumnStatistics",
+    "SetColumnStorage",
     "SetComment",
     "SetDefault",
     "SetDomainDefault",
@@ -156,6 +169,7 @@ __all__ = [
     "SetInherit",
     "SetLogged",
     "SetNotNull",
+    "SetReplicaIdentity",
     "SetRowLevelSecurity",
     "SetSequenceOwner",
     "SetTableOptions",

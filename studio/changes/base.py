@@ -6,7 +6,10 @@ which objects it creates (`provides`), which must exist before it runs
 alters used (`uses`: it must run before those go away). Objects are named by
 keys: `rel:<schema.name>` for anything in pg_class (tables, views, sequences,
 indexes share one namespace), `col:<table>.<column>`, `con:<table>.<name>`,
-`type:<schema.name>`, `fn:<schema.name(args)>`, `nsp:<name>`, `ext:<name>`.
+`type:<schema.name>`, `fn:<schema.name(args)>`, `nsp:<name>`, `ext:<name>`;
+and states rather than objects: `attached:<table>` / `detached:<table>` (a
+table became / stopped being a partition), `valid:<index>` (a partitioned
+index has its partitions' indexes attached).
 The diff adds the references it finds in expressions (a default calling a
 function, a column of an enum type) through `Deps`, which is not part of a
 change's identity.
@@ -56,6 +59,21 @@ def nsp_key(name: str) -> str:
 def ext_key(name: str) -> str:
     """Key of an extension."""
     return f"ext:{quote_ident(name)}"
+
+
+def attached_key(table: str) -> str:
+    """Key of a table's being a partition of its parent (ATTACH PARTITION provides it)."""
+    return f"attached:{table}"
+
+
+def detached_key(table: str) -> str:
+    """Key of a table's no longer being a partition (DETACH PARTITION provides it)."""
+    return f"detached:{table}"
+
+
+def valid_key(index: str) -> str:
+    """Key of a partitioned index made whole: every partition's index attached to it."""
+    return f"valid:{index}"
 
 
 def schema_of(qualified: str) -> str:

@@ -92,13 +92,20 @@ def generate_cmd(
                     "contract_path": str(result.contract_path) if result.contract_path else None,
                     "expand_contract": [m.describe() for m in result.phases.moves] if result.phases else [],
                     "notes": list(result.notes),
+                    # objects of kinds schema-studio does not model: never in the migration
+                    "unmodelled": result.unmodelled.to_dict() if result.unmodelled else None,
                 },
                 indent=2,
             )
         )
         return EXIT_OK
+    for line in result.warnings():
+        warn(line)
     if not result.changes:
-        click.echo("nothing to generate: the migrations already produce the declared schema", err=True)
+        if result.warnings():
+            click.echo("nothing schema-studio can generate; the objects above need a hand-written migration", err=True)
+        else:
+            click.echo("nothing to generate: the migrations already produce the declared schema", err=True)
         return EXIT_OK
     for note in result.notes:
         warn(note)
@@ -167,7 +174,7 @@ def check_cmd(
     """CI gate: declared = migrations, live = applied migrations, checksums intact (exit 2 if not)."""
     settings = settings_from(db_url, schema_names, exclude_schema)
     report = run(check(settings, live=False if no_live else None))
-    for note in report.notes:
+    for note in (*report.notes, *report.not_compared):
         warn(note)
     if fmt == "json":
         click.echo(
@@ -179,6 +186,7 @@ def check_cmd(
                     "ungenerated": [c.to_dict() for c in report.ungenerated],
                     "drift": [c.to_dict() for c in report.drift] if report.checked_live else None,
                     "applied": list(report.applied),
+                    "unmodelled": list(report.unmodelled),
                 },
                 indent=2,
             )
@@ -195,6 +203,9 @@ def check_cmd(
     if report.drift:
         lines.append(click.style("drift: the database differs from its applied migrations", fg="red", bold=True) + ":")
         lines += _changes_lines(report.drift)
+    if report.unmodelled:
+        lines.append(click.style("objects schema-studio does not model differ", fg="red", bold=True) + " (migrate them by hand):")
+        lines += [f"    {line}" for line in report.unmodelled]
     if report.ok:
         where = "declared schema, migrations and database" if report.checked_live else "declared schema and migrations"
         lines.append(f"in sync: {where} ({len(report.applied)} applied)" if report.checked_live else f"in sync: {where}")

@@ -36,6 +36,16 @@ class Context:
     # (table, columns) of primary keys, unique constraints and unique indexes dropped
     # or replaced: foreign keys referencing them must be dropped first and re-added
     released_keys: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+    # partitioned indexes (qualified; a key's index too) created / dropped here, the
+    # indexes attached to each on the old side, and the tables attached / detached
+    # as partitions (studio.diff.partitions)
+    made_indexes: set[str] = field(default_factory=set)
+    dropped_indexes: set[str] = field(default_factory=set)
+    old_attached: dict[str, list[str]] = field(default_factory=dict)
+    attaching: set[str] = field(default_factory=set)
+    detaching: set[str] = field(default_factory=set)
+    # PostgreSQL 18: NOT NULL constraint names that tables kept hold
+    kept_not_null_names: set[str] = field(default_factory=set)
     old_refs: RefIndex = field(init=False)
     new_refs: RefIndex = field(init=False)
 

@@ -281,6 +281,12 @@ ENTRIES: tuple[Entry, ...] = (
     _e("alter_table.set_logged", "SET LOGGED", R(T, AE, RW)),
     _e("alter_table.set_unlogged", "SET UNLOGGED", R(T, AE, RW)),
     _e(
+        "alter_table.set_access_method",
+        "SET ACCESS METHOD",
+        R(T, AE, RW, note="the rows are copied into the new access method's storage"),
+        since=pg(15),
+    ),
+    _e(
         "alter_table.set_options",
         "SET/RESET (fillfactor, autovacuum_*, parallel_workers, toast_tuple_target...)",
         R(T, SUE, CAT),

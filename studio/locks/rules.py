@@ -235,6 +235,25 @@ def _indexes(u: Unit, version: int) -> Iterator[Hit]:
 
 
 @rule
+def _needs_newer_server(u: Unit, version: int) -> Iterator[Hit]:
+    for m in u.matches:
+        since = m.entry.since
+        if since is not None and 0 < version < since:
+            yield hit(u, "statement-needs-newer-server", f"{m.entry.title}: PostgreSQL {since // 10000}+")
+
+
+@rule
+def _setval(u: Unit, version: int) -> Iterator[Hit]:
+    # the guard the differ writes before a sequence's bounds narrow (studio.changes.sequences)
+    node = u.node
+    if isa(node, ast.SelectStmt) and any(
+        isa(t.val, ast.FuncCall) and t.val.funcname[-1].sval == "setval"
+        for t in node.targetList or ()
+    ):
+        yield hit(u, "sequence-value-moved")
+
+
+@rule
 def _unknown(u: Unit, version: int) -> Iterator[Hit]:
     for m in u.matches:
         if m.entry.id == "unknown":

@@ -4,7 +4,7 @@ WITH ns AS (
 --@include scope
 )
 SELECT ns.nspname AS schema, t.typname AS name,
-       ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute a
+       ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attnum) AS attribute_names,
        ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
