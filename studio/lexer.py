@@ -36,7 +36,7 @@ Token = tuple[int, int, str, str]
 
 # characters of text per call to pglast's lexer (about 20,000 tokens of a VALUES list)
 WINDOW = 1 << 18
-_SPACE = re.compile(r"\s")
+_HORIZONTAL_BLANK = re.compile(r"[ \t\r\f\v]")
 _NOT_PAREN = re.compile(r"[^()]+")
 # a digit run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`, `t1a`): the lexer may refuse a
 # number followed by an identifier's first character, so such text is lexed
@@ -44,14 +44,31 @@ _NUMBER_THEN_LETTER = re.compile(r"\d\.?(?:[^\W\d]|[^\x00-\x7f])")
 _PAREN_STEP = {"(": 1, ")": -1}
 
 
-def _cut(text: str, at: int) -> int:
-    """A window end at or after `at`: after a newline, else after a blank, else the text's end."""
+def _cut(text: str, pos: int, at: int) -> int | None:
+    """Where text from `pos` may be cut at or after `at`: after a newline, else after a blank.
+
+    The blank is one after an even number of `'` since `pos`: outside a string
+    as far as counting tells (a file of one 45 MB line has no newline to cut
+    at). None when there is neither within `WINDOW` characters; the text's end
+    when `at` is past it.
+    """
     if at >= len(text):
         return len(text)
     newline = text.find("\n", at, at + WINDOW)
     if newline >= 0:
         return newline + 1
-    blank = _SPACE.search(text, at)
+    quotes, blank = text.count("'", pos, at), at
+    while (m := _HORIZONTAL_BLANK.search(text, blank, at + WINDOW)) is not None:
+        quotes += text.count("'", blank, m.start())
+        if quotes % 2 == 0:
+            return m.end()
+        blank = m.end()
+    return None
+
+
+def _any_blank(text: str, at: int) -> int:
+    """After the first blank at or after `at`, else the text's end: a cut between two tokens."""
+    blank = _HORIZONTAL_BLANK.search(text, at)
     return blank.end() if blank else len(text)
 
 
@@ -69,7 +86,7 @@ def lex_window(text: str, pos: int, size: int | None = None) -> tuple[list[Token
 
     n, size = len(text), size or WINDOW
     while True:
-        end = _cut(text, pos + size)
+        end = _cut(text, pos, pos + size) or _any_blank(text, pos + size)
         try:
             raw = scan(text[pos:end])
         except ParseError as e:
@@ -132,14 +149,8 @@ def plain_span(text: str, pos: int, parens: int | None = None) -> PlainSpan | No
     With `parens` (the depth at `pos`), None too when a `)` would take the
     depth below zero, where a splitter that clamps it would see otherwise.
     """
-    at = pos + WINDOW
-    if at < len(text):
-        newline = text.find("\n", at, at + WINDOW)
-        if newline < 0:
-            return None
-        end = newline + 1
-    else:
-        end = len(text)
+    if (end := _cut(text, pos, pos + WINDOW)) is None:
+        return None
     span = text[pos:end]
     if "$" in span or '"' in span or "\\" in span or span.count("'") % 2:
         return None
