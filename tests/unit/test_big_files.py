@@ -268,3 +268,42 @@ def test_lint_without_the_rows_of_constants_reports_what_the_whole_tree_does(
                 return str(e)
 
     assert report(0) == report(1 << 40)
+
+
+def test_the_roles_a_script_names_are_read_without_its_rows_of_constants(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The replay asks every batch which roles it names: a long VALUES list is not turned into JSON."""
+    import pglast.parser
+
+    from studio.statements import roles_named
+
+    seen: list[int] = []
+    real = pglast.parser.parse_sql_json
+    monkeypatch.setattr(
+        pglast.parser, "parse_sql_json", lambda sql: seen.append(len(sql)) or real(sql)
+    )
+    script = _insert(5_000, ";\n") + "GRANT SELECT ON public.t TO reader;\n"
+    found = roles_named(script)
+    assert found.named == {"reader"} and max(seen) < 1_000
+
+
+@pytest.mark.parametrize("sep", [",\n", ", "], ids=["a-row-a-line", "one-line"])
+def test_the_lexer_reads_a_small_part_of_a_long_values_list(
+    sep: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work counted, not timed: the bulk of 1 MB of rows is skipped in plain spans, not lexed."""
+    import pglast.parser
+
+    from studio import lexer
+    from studio.migration_format import parse_text
+
+    lexed: list[int] = []
+    real = pglast.parser.scan
+    monkeypatch.setattr(pglast.parser, "scan", lambda text: lexed.append(len(text)) or real(text))
+    monkeypatch.setattr(lexer, "WINDOW", 16_384)
+    rows = sep.join(f"({i}, 'user {i}', NULL, -{i}.5)" for i in range(30_000))
+    text = f"-- rows\nINSERT INTO public.t VALUES\n{rows};\n"
+    (step,) = parse_text(text, "m.sql").steps
+    assert step.statements[0].sql == text[8:-2]
+    assert len(text) > 1_000_000 and sum(lexed) < 10 * lexer.WINDOW
