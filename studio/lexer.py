@@ -37,20 +37,23 @@ Token = tuple[int, int, str, str]
 # characters of text per call to pglast's lexer (about 20,000 tokens of a VALUES list)
 WINDOW = 1 << 18
 _HORIZONTAL_BLANK = re.compile(r"[ \t\r\f\v]")
-_NOT_PAREN = re.compile(r"[^()]+")
+# every byte but ( and ): deleted from a span's UTF-8 to leave its parentheses
+_NOT_PAREN = bytes(b for b in range(256) if b not in b"()")
+# a VALUES list's parentheses, its rows cut anywhere: the end of one, whole ones, the start of one
+_ROW_PARENS = re.compile(rb"(\))?(?:\(\))*(\()?")
 # a digit run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`, `t1a`): the lexer may refuse a
 # number followed by an identifier's first character, so such text is lexed
 _NUMBER_THEN_LETTER = re.compile(r"\d\.?(?:[^\W\d]|[^\x00-\x7f])")
-_PAREN_STEP = {"(": 1, ")": -1}
+_PAREN_STEP = {ord("("): 1, ord(")"): -1}
 
 
-def _cut(text: str, pos: int, at: int) -> int | None:
+def _cut(text: str, pos: int, at: int, odd: bool = False) -> int | None:
     """Where text from `pos` may be cut at or after `at`: after a newline, else after a blank.
 
-    The blank is one after an even number of `'` since `pos`: outside a string
-    as far as counting tells (a file of one 45 MB line has no newline to cut
-    at). None when there is neither within `WINDOW` characters; the text's end
-    when `at` is past it.
+    The blank is one after an even number of `'` since `pos` (odd with `odd`:
+    a quote in a comment before): outside a string as far as counting tells
+    (a file of one 45 MB line has no newline to cut at). None when there is
+    neither within `WINDOW` characters; the text's end when `at` is past it.
     """
     if at >= len(text):
         return len(text)
@@ -60,7 +63,7 @@ def _cut(text: str, pos: int, at: int) -> int | None:
     quotes, blank = text.count("'", pos, at), at
     while (m := _HORIZONTAL_BLANK.search(text, blank, at + WINDOW)) is not None:
         quotes += text.count("'", blank, m.start())
-        if quotes % 2 == 0:
+        if quotes % 2 == odd:
             return m.end()
         blank = m.end()
     return None
@@ -75,23 +78,24 @@ def _any_blank(text: str, at: int) -> int:
 def lex_window(text: str, pos: int, size: int | None = None) -> tuple[list[Token], int]:
     """The tokens of about `size` characters of `text` from `pos` (a token boundary), and where to go on.
 
-    A window that ends inside a quote, comment or dollar-quoted body is taken
-    twice as long until it does not; its last tokens are left for the next
-    window (see `_unsettled`).
+    A window that ends inside a quote, comment or dollar-quoted body is cut
+    at a blank after the other count of quotes, then taken twice as long,
+    until it does not; its last tokens are left for the next window (see
+    `_unsettled`).
 
     Raises:
         pglast.parser.ParseError: as pglast's, with the problem's offset in `text`.
     """
     from pglast.parser import ParseError, scan
 
-    n, size = len(text), size or WINDOW
+    n, size, odd = len(text), size or WINDOW, False
     while True:
-        end = _cut(text, pos, pos + size) or _any_blank(text, pos + size)
+        end = _cut(text, pos, pos + size, odd) or _any_blank(text, pos + size)
         try:
             raw = scan(text[pos:end])
         except ParseError as e:
             if end < n:
-                size *= 2
+                size, odd = (size, True) if not odd else (size * 2, False)
                 continue
             message = str(e.args[0]) if e.args else str(e)
             offset = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else None
@@ -158,11 +162,15 @@ def plain_span(text: str, pos: int, parens: int | None = None) -> PlainSpan | No
     if ";" in outside or "--" in outside or "/*" in outside or _NUMBER_THEN_LETTER.search(outside):
         return None
     depth = parens or 0
-    if parens is not None and (steps := _NOT_PAREN.sub("", outside)):
-        depths = list(accumulate(map(_PAREN_STEP.__getitem__, steps), initial=parens))
-        if min(depths) < 0:
+    if parens is not None and (steps := outside.encode().translate(None, _NOT_PAREN)):
+        if (rows := _ROW_PARENS.fullmatch(steps)) is not None:
+            depth = parens - (rows[1] is not None) + (rows[2] is not None)
+            lowest = parens - (rows[1] is not None)
+        else:
+            depths = list(accumulate(map(_PAREN_STEP.__getitem__, steps), initial=parens))
+            lowest, depth = min(depths), depths[-1]
+        if lowest < 0:
             return None
-        depth = depths[-1]
     body = len(span.rstrip(" \t\n\r\f\v"))
     if span[:body].endswith("'"):
         return None  # the string may go on in the next line's: lexed, not cut
