@@ -14,6 +14,7 @@ import pglast
 import pytest
 from click.testing import CliRunner, Result
 
+from studio import commands_migrations as cm
 from studio import generate, lexer, migrations
 from studio.cli import cli
 from studio.locks import parse
@@ -54,27 +55,51 @@ def project(
     return mdir
 
 
-def test_status_reads_the_migrations_without_pglasts_parser(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Versions, checksums and step counts come from the lexer: a parser made to fail is never met."""
+def _refuse_parsing(monkeypatch: pytest.MonkeyPatch, longer_than: int = -1) -> None:
+    """pglast's parser fails on any SQL longer than `longer_than` characters."""
 
-    def refuse(*args: Any) -> Any:
-        raise AssertionError("status parsed SQL")
+    def guard(real: Any) -> Any:
+        def parse(sql: str, *args: Any) -> Any:
+            if len(sql) > longer_than:
+                raise AssertionError(f"status parsed {len(sql):,} characters of SQL")
+            return real(sql, *args)
+
+        return parse
 
     for module, name in [
         (pglast, "parse_sql"), (pglast.parser, "parse_sql"), (pglast.parser, "parse_sql_json"),
         (parse, "parse_sql"),
     ]:  # fmt: skip
-        monkeypatch.setattr(module, name, refuse)
-    result = studio("status", "--format", "json")
+        monkeypatch.setattr(module, name, guard(getattr(module, name)))
+
+
+def _states(result: Result) -> list[tuple[str, str, int]]:
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert [(m["version"], m["state"], m["steps_total"]) for m in data["migrations"]] == [
-        (V1, "applied", 1),
-        (V2, "applied", 1),
-    ]
-    assert data["drift"] == []  # compared: the replay of the applied files is the live schema
+    return [(m["version"], m["state"], m["steps_total"]) for m in data["migrations"]]
+
+
+def test_status_reads_the_migrations_without_pglasts_parser(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Versions, checksums and step counts come from the lexer: a parser made to fail is never met."""
+    monkeypatch.setattr(cm, "_drift", _not_compared)
+    _refuse_parsing(monkeypatch)
+    assert _states(studio("status", "--format", "json")) == [(V1, "applied", 1), (V2, "applied", 1)]
+
+
+async def _not_compared(settings: Any) -> tuple[None, str]:
+    return None, "not compared"
+
+
+def test_status_drift_check_never_parses_the_rows(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its replay reads the roles each batch names from the statements without their rows."""
+    _refuse_parsing(monkeypatch, longer_than=lexer.LITERAL_ROWS_ABOVE)
+    result = studio("status", "--format", "json")
+    assert _states(result) == [(V1, "applied", 1), (V2, "applied", 1)]
+    assert json.loads(result.stdout)["drift"] == []  # compared, and the same
 
 
 def test_check_replays_the_migrations_once_when_all_are_applied(
