@@ -163,6 +163,14 @@ def main() -> None:
         make_project(args.make, args.rows)
         return
     work = Path(tempfile.mkdtemp(prefix="bench-bigmig-"))
+    try:
+        print(run(work, args))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(work: Path, args: argparse.Namespace) -> str:
+    """The project and servers in `work`, measured; everything started here is stopped."""
     work.chmod(0o711)  # as root, the servers run as another user and must reach their folders
     devdir = work / "devdb"
     devdir.mkdir(mode=0o711)
@@ -175,29 +183,30 @@ def main() -> None:
     target = devdb.Cluster.ensure(
         f"bench-bigmig-pg{binaries.major}", binaries, root=devdb.clusters_root(devdir)
     )
-    dev, fd = devdb.use_dev_cluster(binaries.major)
     try:
-        url = asyncio.run(_target(target))
-        started = time.perf_counter()
-        run_output(
-            _cli("migrate", "--yes", "--confirm-contract"),
-            env={**env, "DATABASE_URL": url},
-            cwd=root,
-        )
-        migrate = time.perf_counter() - started
-        log(f"migrations applied to the target in {migrate:.1f} s")
-        load = load_now()
-        results = measure(root, url, env, args.runs)
-        table = report(args.rows, size, results, load, migrate)
-        print(table)
-        if args.out:
-            args.out.write_text(table + "\n")
+        dev, fd = devdb.use_dev_cluster(binaries.major)
+        try:
+            url = asyncio.run(_target(target))
+            started = time.perf_counter()
+            run_output(
+                _cli("migrate", "--yes", "--confirm-contract"),
+                env={**env, "DATABASE_URL": url},
+                cwd=root,
+            )
+            migrate = time.perf_counter() - started
+            log(f"migrations applied to the target in {migrate:.1f} s")
+            load = load_now()
+            results = measure(root, url, env, args.runs)
+        finally:
+            if devdb.sole_user(fd):
+                dev.stop()
+            os.close(fd)
     finally:
         target.stop()
-        if devdb.sole_user(fd):
-            dev.stop()
-        os.close(fd)
-        shutil.rmtree(work, ignore_errors=True)
+    table = report(args.rows, size, results, load, migrate)
+    if args.out:
+        args.out.write_text(table + "\n")
+    return table
 
 
 if __name__ == "__main__":
