@@ -34,6 +34,7 @@ from studio.changes import (
     ValidateDomainConstraint,
 )
 from studio.changes.base import col_key, fn_key, nsp_key, rel_key, split_qualified, type_key
+from studio.changes.objects import owner_key
 from studio.changes.routines import function_kind, function_signature
 from studio.model import EnumType, Privilege, Schema, qualname
 
@@ -359,12 +360,19 @@ def privileges(ctx: Context) -> None:
                 for p in old_set
             }
     new_set = _in_effect(ctx.new, set(), maintain)
+    handed = {k for k, owner in ctx.new.owners.items() if ctx.old.owners.get(k) not in (None, owner)}
+
+    def after(p: Privilege) -> str:
+        # compared as the new owner holds them: run after the ALTER ... OWNER TO
+        found = _object_of(ctx.new, p.object) if p.object in handed else None
+        return owner_key(found[1]) if found is not None else ""
+
     for p in sorted(old_set - new_set, key=_privilege_sort):
         if _object_of(ctx.new, p.object) is None:
             continue  # dropped: its privileges went with it
-        ctx.add(RevokePrivilege(p, _privilege_key(ctx.new, p)))
+        ctx.add(RevokePrivilege(p, _privilege_key(ctx.new, p), after(p)))
     for p in sorted(new_set - old_set, key=_privilege_sort):
-        ctx.add(GrantPrivilege(p, _privilege_key(ctx.new, p)))
+        ctx.add(GrantPrivilege(p, _privilege_key(ctx.new, p), after(p)))
     for key in sorted(ctx.new.owners):
         owner = ctx.new.owners[key]
         before = ctx.old.owners.get(key)
