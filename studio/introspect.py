@@ -55,6 +55,7 @@ QUERIES: tuple[str, ...] = (
     "policies",
     "functions",
     "aggregates",
+    "dependencies",
 )
 RELATION_PARTS = frozenset({"columns", "constraints", "indexes", "triggers", "policies"})
 PRIVILEGE_QUERIES: tuple[str, ...] = ("privileges", "owners")

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from studio.introspect_depend import dependencies
 from studio.introspect_tables import TableParts, make_object_name, sorted_by_name
 from studio.model import (
     Domain,
@@ -191,6 +192,7 @@ def _build(rows: Rows) -> Schema:
         functions=functions,
         privileges=privileges,
         owners=owners,
+        dependencies=dependencies(rows, parts.attnames),
     )
 
 

@@ -36,6 +36,9 @@ class Context:
     # (table, columns) of primary keys, unique constraints and unique indexes dropped
     # or replaced: foreign keys referencing them must be dropped first and re-added
     released_keys: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+    # dependency keys of objects kept on both sides that are dropped and created
+    # again because something they depend on is (studio.diff.depend)
+    forced: frozenset[str] = frozenset()
     old_refs: RefIndex = field(init=False)
     new_refs: RefIndex = field(init=False)
 

@@ -33,7 +33,15 @@ from studio.changes import (
     SetSequenceOwner,
     ValidateDomainConstraint,
 )
-from studio.changes.base import col_key, fn_key, nsp_key, rel_key, split_qualified, type_key
+from studio.changes.base import (
+    col_key,
+    con_key,
+    fn_key,
+    nsp_key,
+    rel_key,
+    split_qualified,
+    type_key,
+)
 from studio.changes.routines import function_kind, function_signature
 from studio.model import EnumType, Privilege, Schema, qualname
 
@@ -168,6 +176,10 @@ def domains(ctx: Context) -> None:
             ctx.add(DropDomainConstraint(k, ca[name]))
         for name in sorted(ca.keys() & cb.keys()):
             x, y = ca[name], cb[name]
+            if con_key(k, name) in ctx.forced:
+                # what its check calls is dropped and created again
+                ctx.add(DropDomainConstraint(k, x), AddDomainConstraint(k, y))
+                continue
             if x == y:
                 continue
             if (
@@ -233,7 +245,12 @@ def functions(ctx: Context) -> None:
         ctx.add(DropFunction(f, ctx.old_deps(f.arguments, f.returns)))
     for k in kept:
         a, b = old[k], new[k]
-        if replace(a, comment=None) == replace(b, comment=None):
+        if fn_key(k) in ctx.forced:
+            # what it calls or reads is dropped and created again: it goes and comes back
+            ctx.add(DropFunction(a, ctx.old_deps(a.arguments, a.returns)))
+            ctx.recreated_functions.add(k)
+            create(k)
+        elif replace(a, comment=None) == replace(b, comment=None):
             ctx.comment(
                 function_kind(b), function_signature(b), a.comment, b.comment, key=fn_key(k)
             )

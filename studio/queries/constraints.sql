@@ -2,7 +2,7 @@
 -- tables $1 (oid[]). Left out: NOT NULL (on the column), constraint triggers,
 -- and what a partition or child inherits (conparentid, conislocal), which
 -- comes with the parent's.
-SELECT con.conrelid AS table_oid, con.conname AS name, con.contype::text AS kind,
+SELECT con.oid, con.conrelid AS table_oid, con.conname AS name, con.contype::text AS kind,
        -- pg_get_constraintdef reads the constraint under the snapshot but the
        -- tables and index it names from the current catalog, and raises an
        -- error for one dropped meanwhile: has_table_privilege(oid) is NULL then
@@ -28,6 +28,7 @@ SELECT con.conrelid AS table_oid, con.conname AS name, con.contype::text AS kind
        con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete,
        con.confmatchtype::text AS match,
        CASE WHEN con.contype IN ('p', 'u', 'x') THEN i.relname END AS index,
+       CASE WHEN con.contype IN ('p', 'u', 'x') THEN con.conindid END AS index_oid,
        d.description AS comment
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.unnest($1::oid[]) AS rel(oid) ON rel.oid = con.conrelid

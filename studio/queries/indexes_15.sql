@@ -2,7 +2,7 @@
 -- Indexes of the tables and materialized views $1 (oid[]), except those that
 -- back a constraint (they come with it) and the partitions of a partitioned
 -- index (they come with the parent's).
-SELECT x.indrelid AS table_oid, c.relname AS name,
+SELECT x.indexrelid AS oid, x.indrelid AS table_oid, c.relname AS name,
        pg_catalog.pg_get_indexdef(x.indexrelid) AS definition,
        x.indisunique AS "unique", am.amname AS method,
        -- key columns, INCLUDE columns and predicate are cut out of the
