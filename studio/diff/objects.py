@@ -17,6 +17,7 @@ from studio.changes import (
     CreateFunction,
     CreateSchema,
     CreateSequence,
+    Deps,
     DropDomain,
     DropDomainConstraint,
     DropEnum,
@@ -42,8 +43,8 @@ from studio.changes.base import (
     split_qualified,
     type_key,
 )
-from studio.changes.routines import function_kind, function_signature
-from studio.model import EnumType, Privilege, Schema, qualname
+from studio.changes.routines import function_kind, function_signature, unchecked_body
+from studio.model import EnumType, Function, Privilege, Schema, qualname
 
 if TYPE_CHECKING:
     from studio.diff.context import Context
@@ -225,6 +226,15 @@ def sequences(ctx: Context) -> None:
         ctx.comment("SEQUENCE", k, a.comment, b.comment, key=rel_key(k))
 
 
+def _function_deps(ctx: Context, f: Function) -> Deps:
+    """What a function's creation needs: its signature's types, and what a checked body names."""
+    if unchecked_body(f):
+        # created with check_function_bodies off: the body may name what comes later
+        # (even a table whose default calls the function)
+        return ctx.new_deps(f.arguments, f.returns)
+    return ctx.new_deps(f.arguments, f.returns, f.definition)
+
+
 def functions(ctx: Context) -> None:
     """CREATE OR REPLACE when the signature and result are kept, else DROP and CREATE."""
     old, new = ctx.old.functions, ctx.new.functions
@@ -232,7 +242,7 @@ def functions(ctx: Context) -> None:
 
     def create(k: str) -> None:
         f = new[k]
-        deps = ctx.new_deps(f.arguments, f.returns, f.definition)
+        deps = _function_deps(ctx, f)
         ctx.add(CreateFunction(f, None, deps))
         ctx.comment(
             function_kind(f), function_signature(f), None, f.comment, key=fn_key(k), created=True
@@ -255,7 +265,7 @@ def functions(ctx: Context) -> None:
                 function_kind(b), function_signature(b), a.comment, b.comment, key=fn_key(k)
             )
         elif a.returns == b.returns and a.kind == b.kind:
-            ctx.add(CreateFunction(b, a, ctx.new_deps(b.arguments, b.returns, b.definition)))
+            ctx.add(CreateFunction(b, a, _function_deps(ctx, b)))
             ctx.comment(
                 function_kind(b), function_signature(b), a.comment, b.comment, key=fn_key(k)
             )
