@@ -22,6 +22,7 @@ from studio.changes.base import (
     obj_key,
     pol_key,
     rel_key,
+    schema_of,
     trg_key,
     type_key,
 )
@@ -56,123 +57,114 @@ def dependencies(
 
 
 class _Names:
-    """Oid -> key, per catalog, built on first use from the other queries' rows."""
+    """Oid -> key, per catalog: each map built on first use from the other queries' rows."""
 
     def __init__(self, rows: Rows, attnames: Mapping[int, Mapping[int, str]]) -> None:
         self.rows = rows
         self.attnames = attnames
-        self._maps: dict[str, dict[int, str]] = {}
-        self._generated: set[tuple[int, int]] | None = None
-
-    def _map(self, name: str, build: Callable[[], dict[int, str]]) -> dict[int, str]:
-        found = self._maps.get(name)
-        if found is None:
-            found = self._maps[name] = build()
-        return found
+        self._rels: dict[int, Mapping[str, Any]] | None = None
+        self._rel_keys: dict[int, str] = {}
+        self._views: frozenset[int] | None = None
+        self._indexes: dict[int, str] | None = None
+        self._constraints: dict[int, str] | None = None
+        self._triggers: dict[int, str] | None = None
+        self._policies: dict[int, str] | None = None
+        self._functions: dict[int, str] | None = None
+        self._types: dict[int, str] | None = None
 
     # --- per catalog ------------------------------------------------------------
 
-    def relations(self) -> dict[int, str]:
-        """Tables, views and sequences by oid -> qualified name."""
-        return self._map("rel", self._relations)
+    def relation(self, oid: int) -> str | None:
+        """Qualified name of a table, view or sequence (not an identity sequence)."""
+        found = self._rel_keys.get(oid)
+        if found is not None:
+            return found
+        if self._rels is None:
+            self._rels = {r["oid"]: r for k in ("tables", "views") for r in self.rows[k]}
+            self._rels.update(
+                (r["oid"], r) for r in self.rows["sequences"] if r["owner_kind"] != "i"
+            )
+        r = self._rels.get(oid)
+        if r is None:
+            return None
+        found = self._rel_keys[oid] = qualname(r["schema"], r["name"])
+        return found
 
-    def _relations(self) -> dict[int, str]:
-        out = {r["oid"]: qualname(r["schema"], r["name"]) for r in self.rows["tables"]}
-        out.update((r["oid"], qualname(r["schema"], r["name"])) for r in self.rows["views"])
-        out.update(
-            (r["oid"], qualname(r["schema"], r["name"]))
-            for r in self.rows["sequences"]
-            if r["owner_kind"] != "i"
-        )
-        return out
+    def is_view(self, oid: int) -> bool:
+        if self._views is None:
+            self._views = frozenset(r["oid"] for r in self.rows["views"])
+        return oid in self._views
 
-    def views(self) -> dict[int, str]:
-        return self._map("views", lambda: {r["oid"]: "" for r in self.rows["views"]})
+    def index(self, oid: int) -> str | None:
+        """Key of an index: rel of the index, or con of the constraint it backs."""
+        if self._indexes is None:
+            out: dict[int, str] = {}
+            for r in self.rows["indexes"]:
+                table = self.relation(r["table_oid"])
+                if table is not None:
+                    out[r["oid"]] = rel_key(qualname(schema_of(table), r["name"]))
+            for r in self.rows["constraints"]:
+                table = self.relation(r["table_oid"])
+                if r["index_oid"] and table is not None:
+                    out[r["index_oid"]] = con_key(table, r["name"])
+            self._indexes = out
+        return self._indexes.get(oid)
 
-    def schemas(self) -> dict[int, str]:
-        """Schema of each table and view by oid (an index lives in its table's)."""
-        return self._map(
-            "schemas",
-            lambda: {r["oid"]: r["schema"] for k in ("tables", "views") for r in self.rows[k]},
-        )
+    def constraint(self, oid: int) -> str | None:
+        if self._constraints is None:
+            out = self._by_table("constraints", con_key)
+            out.update(
+                (r["check_oid"], con_key(qualname(r["schema"], r["name"]), r["check_name"]))
+                for r in self.rows["domains"]
+                if r["check_oid"] is not None
+            )
+            self._constraints = out
+        return self._constraints.get(oid)
 
-    def indexes(self) -> dict[int, str]:
-        """Index oid -> key: rel of the index, or con of the constraint it backs."""
-        return self._map("indexes", self._indexes)
+    def trigger(self, oid: int) -> str | None:
+        if self._triggers is None:
+            self._triggers = self._by_table("triggers", trg_key)
+        return self._triggers.get(oid)
 
-    def _indexes(self) -> dict[int, str]:
-        rels, schemas = self.relations(), self.schemas()
-        out = {
-            r["oid"]: rel_key(qualname(schemas[r["table_oid"]], r["name"]))
-            for r in self.rows["indexes"]
-            if r["table_oid"] in schemas
-        }
-        out.update(
-            (r["index_oid"], con_key(rels[r["table_oid"]], r["name"]))
-            for r in self.rows["constraints"]
-            if r["index_oid"] and r["table_oid"] in rels
-        )
-        return out
-
-    def constraints(self) -> dict[int, str]:
-        return self._map("con", self._constraints)
-
-    def _constraints(self) -> dict[int, str]:
-        rels = self.relations()
-        out = {
-            r["oid"]: con_key(rels[r["table_oid"]], r["name"])
-            for r in self.rows["constraints"]
-            if r["table_oid"] in rels
-        }
-        out.update(
-            (r["check_oid"], con_key(qualname(r["schema"], r["name"]), r["check_name"]))
-            for r in self.rows["domains"]
-            if r["check_oid"] is not None
-        )
-        return out
+    def policy(self, oid: int) -> str | None:
+        if self._policies is None:
+            self._policies = self._by_table("policies", pol_key)
+        return self._policies.get(oid)
 
     def _by_table(self, query: str, key: Callable[[str, str], str]) -> dict[int, str]:
-        rels = self.relations()
-        return {
-            r["oid"]: key(rels[r["table_oid"]], r["name"])
-            for r in self.rows[query]
-            if r["table_oid"] in rels
-        }
+        out = {}
+        for r in self.rows[query]:
+            table = self.relation(r["table_oid"])
+            if table is not None:
+                out[r["oid"]] = key(table, r["name"])
+        return out
 
-    def functions(self) -> dict[int, str]:
-        return self._map(
-            "fn",
-            lambda: {
+    def function(self, oid: int) -> str | None:
+        if self._functions is None:
+            self._functions = {
                 r["oid"]: fn_key(f"{qualname(r['schema'], r['name'])}({r['arguments']})")
                 for k in ("functions", "aggregates")
                 for r in self.rows[k]
                 if r["arguments"] is not None
-            },
-        )
+            }
+        return self._functions.get(oid)
 
-    def types(self) -> dict[int, str]:
-        return self._map(
-            "type",
-            lambda: {
+    def type(self, oid: int) -> str | None:
+        if self._types is None:
+            self._types = {
                 r["oid"]: type_key(qualname(r["schema"], r["name"]))
                 for k in ("enums", "domains")
                 for r in self.rows[k]
-            },
-        )
-
-    def generated(self, oid: int, num: int) -> bool:
-        """True for a generated column (its pg_attrdef is the column's expression)."""
-        if self._generated is None:
-            self._generated = {(r["oid"], r["num"]) for r in self.rows["columns"] if r["generated"]}
-        return (oid, num) in self._generated
+            }
+        return self._types.get(oid)
 
     # --- the two ends -------------------------------------------------------------
 
     def _relation_or_column(self, oid: int, sub: int) -> str | None:
-        rel = self.relations().get(oid)
+        rel = self.relation(oid)
         if rel is None:
-            return self.indexes().get(oid) if sub == 0 else None
-        if sub == 0 or oid in self.views():
+            return self.index(oid) if sub == 0 else None
+        if sub == 0 or self.is_view(oid):
             return rel_key(rel)  # a view is dropped and created whole: its columns are the view
         name = self.attnames.get(oid, {}).get(sub)
         return None if name is None else col_key(rel, name)
@@ -183,22 +175,21 @@ class _Names:
         if kind == "c":
             return self._relation_or_column(oid, sub)
         if kind == "d":
-            rel = self.relations().get(oid)
+            # a plain default: a generated column's expression records its
+            # dependencies on the column itself (class c)
+            rel = self.relation(oid)
             name = self.attnames.get(oid, {}).get(sub)
-            if rel is None or name is None:
-                return None
-            # a generated column's expression is the column itself
-            return col_key(rel, name) if self.generated(oid, sub) else def_key(rel, name)
+            return None if rel is None or name is None else def_key(rel, name)
         if kind == "k":
-            return self.constraints().get(oid)
+            return self.constraint(oid)
         if kind == "t":
-            return self._map("trg", lambda: self._by_table("triggers", trg_key)).get(oid)
+            return self.trigger(oid)
         if kind == "p":
-            return self._map("pol", lambda: self._by_table("policies", pol_key)).get(oid)
+            return self.policy(oid)
         if kind == "f":
-            return self.functions().get(oid)
+            return self.function(oid)
         if kind == "y":
-            return self.types().get(oid)
+            return self.type(oid)
         if kind == "r":
             return None  # a table's rule: not in the model
         return _other(r["dep_identity"])
@@ -211,11 +202,11 @@ class _Names:
         if kind == "c":
             return self._relation_or_column(oid, sub)
         if kind == "k":
-            return self.constraints().get(oid)
+            return self.constraint(oid)
         if kind == "f":
-            return self.functions().get(oid)
+            return self.function(oid)
         if kind == "y":
-            return self.types().get(oid)
+            return self.type(oid)
         return _other(r["ref_identity"])
 
 
