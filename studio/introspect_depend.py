@@ -32,19 +32,18 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from studio.introspect_rows import Rows
+    from studio.introspect_tables import TableParts
 
 
-def dependencies(
-    rows: Rows, attnames: Mapping[int, Mapping[int, str]]
-) -> dict[str, tuple[str, ...]]:
+def dependencies(rows: Rows, parts: TableParts) -> dict[str, tuple[str, ...]]:
     """Dependency key -> the keys it depends on, for every edge whose ends the model names.
 
-    `attnames`: column names by relation oid and attnum (from the columns query).
+    `parts`: the columns already built from the columns query (their names by attnum).
     """
     found = rows.get("dependencies")
     if not found:
         return {}
-    names = _Names(rows, attnames)
+    names = _Names(rows, parts)
     edges: defaultdict[str, set[str]] = defaultdict(set)
     for r in found:
         dep = names.dependent(r)
@@ -59,9 +58,10 @@ def dependencies(
 class _Names:
     """Oid -> key, per catalog: each map built on first use from the other queries' rows."""
 
-    def __init__(self, rows: Rows, attnames: Mapping[int, Mapping[int, str]]) -> None:
+    def __init__(self, rows: Rows, parts: TableParts) -> None:
         self.rows = rows
-        self.attnames = attnames
+        self.attnames = parts.attnames
+        self.columns = parts.columns
         self._rels: dict[int, Mapping[str, Any]] | None = None
         self._rel_keys: dict[int, str] = {}
         self._views: frozenset[int] | None = None
@@ -89,6 +89,10 @@ class _Names:
             return None
         found = self._rel_keys[oid] = qualname(r["schema"], r["name"])
         return found
+
+    def generated(self, oid: int, name: str) -> bool:
+        """True for a generated column of relation `oid`."""
+        return any(c.name == name and c.generated for c in self.columns.get(oid, ()))
 
     def is_view(self, oid: int) -> bool:
         if self._views is None:
@@ -175,11 +179,12 @@ class _Names:
         if kind == "c":
             return self._relation_or_column(oid, sub)
         if kind == "d":
-            # a plain default: a generated column's expression records its
-            # dependencies on the column itself (class c)
             rel = self.relation(oid)
             name = self.attnames.get(oid, {}).get(sub)
-            return None if rel is None or name is None else def_key(rel, name)
+            if rel is None or name is None:
+                return None
+            # a generated column's expression is the column itself
+            return col_key(rel, name) if self.generated(oid, name) else def_key(rel, name)
         if kind == "k":
             return self.constraint(oid)
         if kind == "t":

@@ -192,7 +192,7 @@ def _build(rows: Rows) -> Schema:
         functions=functions,
         privileges=privileges,
         owners=owners,
-        dependencies=dependencies(rows, parts.attnames),
+        dependencies=dependencies(rows, parts),
     )
 
 

@@ -25,6 +25,7 @@ from studio.changes.base import (
     trg_key,
     type_key,
 )
+from studio.diff.refs import mentions
 from studio.model import qualname
 
 if TYPE_CHECKING:
@@ -61,14 +62,38 @@ def rebuilds(ctx: Context) -> frozenset[str]:
     if not hits:
         return frozenset()
     old, new = kinds(ctx.old), kinds(ctx.new)
+    rebuilt_by_alter = _rebuilt_by_alter(ctx.old, retyped)
     out = set()
     for key, refs in hits.items():
         kind = old.get(key)
-        if kind not in _REBUILDABLE or new.get(key) != kind:
+        if kind not in _REBUILDABLE or new.get(key) != kind or key in rebuilt_by_alter:
             continue
         if dropped.intersection(refs) or _refuses(ctx, key, kind, retyped.intersection(refs)):
             out.add(key)
     return frozenset(out)
+
+
+def _rebuilt_by_alter(schema: Schema, retyped: set[str]) -> set[str]:
+    """Keys of the indexes and constraints over a column re-typed in place.
+
+    ALTER COLUMN TYPE builds them again itself, with the new type's operator
+    classes: what the old ones used (an extension's, say) is released by it.
+    """
+    out: set[str] = set()
+    if not retyped:
+        return out
+    for t in schema.tables.values():
+        k = t.key
+        names = [c.name for c in t.columns if col_key(k, c.name) in retyped]
+        if not names:
+            continue
+        out.update(con_key(k, c.name) for c in t.constraints if set(c.columns) & set(names))
+        out.update(
+            rel_key(qualname(t.schema, i.name))
+            for i in t.indexes
+            if mentions(" ".join((*i.keys, *i.include, i.predicate or "")), names)
+        )
+    return out
 
 
 def _refuses(ctx: Context, key: str, kind: str, changed: set[str]) -> bool:

@@ -581,8 +581,8 @@ async def test_query_count_does_not_grow_with_the_schema(pg: Any, db_url: str) -
     ]  # fmt: skip
     assert t.indexes[0].predicate == "(amount > (0)::numeric)"
     assert small == large
-    # the session settings, one query per object kind, privileges and owners
-    assert small == 1 + 14 + 2
+    # the session settings, one query per object kind and the dependencies, privileges and owners
+    assert small == 1 + 15 + 2
 
 
 async def _logged_statements(url: str) -> list[str]:
@@ -615,7 +615,7 @@ async def test_query_count_by_asyncpg_query_logger(db_url: str) -> None:
         await conn.close()
     assert second == first
     # BEGIN, the session settings, one query per object kind, COMMIT
-    assert len(first) == 1 + 1 + 14 + 1
+    assert len(first) == 1 + 1 + 15 + 1
     assert first[0].startswith("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     assert first[-1].startswith("COMMIT")
 
@@ -821,7 +821,7 @@ async def test_query_count_on_two_connections(pg: Any, db_url: str) -> None:
         large = await count(other_url, 300)
     # the session settings, one query per object kind, the snapshot's export;
     # the second connection's setup (one message)
-    assert small == large == 1 + 14 + 1 + 1
+    assert small == large == 1 + 15 + 1 + 1
 
 
 @pytest.mark.usefixtures("two_connections")
@@ -835,7 +835,7 @@ async def test_second_connection_failing_to_open_falls_back(loaded: asyncpg.Conn
     assert await introspect(counting, connect=refused) == expected  # type: ignore[arg-type]
     # one transaction: its queries all ran on the first connection after all
     assert counting.statements.count(counting.statements[0]) == 1
-    assert len(counting.statements) == 1 + 14 + 1
+    assert len(counting.statements) == 1 + 15 + 1
 
 
 @pytest.mark.usefixtures("two_connections")

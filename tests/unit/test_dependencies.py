@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from studio import changes as ch
@@ -57,8 +58,8 @@ def test_rows_are_named_by_dependency_keys() -> None:
             _edge(("c", 99, 0), ("f", 30, 0)),  # out of scope: no edge
         ],
     )
-    names = {10: {1: "id", 2: "m", 3: "email"}}
-    assert dependencies(rows, names) == {
+    parts: Any = SimpleNamespace(attnames={10: {1: "id", 2: "m", 3: "email"}}, columns={})
+    assert dependencies(rows, parts) == {
         "rel:public.v": ("col:public.t.m",),
         "def:public.t.id": ("fn:public.f(x integer)",),
         "col:public.t.m": ("type:public.mood",),
