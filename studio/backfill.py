@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ import asyncpg
 
 from studio.errors import MigrationFileError, StudioError, translate
 from studio.events import BackfillProgress, BackfillStarted
+from studio.executor import LockTimeout
 from studio.expand import BACKFILL_SETTING, DEFAULT_BATCH_SIZE
 from studio.model import quote_ident
 
@@ -463,65 +465,68 @@ class _Walker:
 
     async def _one(self, last: str | None) -> _Batch | None:
         """One batch in its own transaction, retried on lock timeouts; None when the walk is over."""
-        from studio.executor import LockTimeout
-
-        conn, ex = self.ex.conn, self.ex
+        ex = self.ex
+        # a failure names the batch, as a step's names its line
+        where = f"step {self.step.index} of {self.m.filename}, batch {self.batches + 1}"
         for attempt in itertools.count(1):
             try:
-                async with conn.transaction():
-                    await conn.execute(
-                        "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true), "
-                        "set_config($3, 'on', true)",
-                        ex.settings.lock_timeout,
-                        ex.settings.statement_timeout,
-                        BACKFILL_SETTING,
-                    )
-                    if last is None:
-                        row = await conn.fetchrow(
-                            self.first_sql, self.progress.stop_key, self.batch_size
-                        )
-                    else:
-                        row = await conn.fetchrow(
-                            self.next_sql, self.progress.stop_key, self.batch_size, last
-                        )
-                    assert row is not None
-                    batch = _Batch(row)
-                    if batch.rows == 0:
-                        return None
-                    try:
-                        status = await conn.execute(self.spec.statement, batch.first, batch.last)
-                    except _CONTENTION:
-                        # a lock timeout, or a deadlock with the application: the batch is retried
-                        raise LockTimeout(self.step, self.spec.statement) from None
-                    except (asyncpg.QueryCanceledError, asyncpg.InterfaceError, OSError):
-                        raise
-                    except asyncpg.PostgresError as e:
-                        failure: asyncpg.PostgresError | None = e
-                    else:
-                        failure = None
-                        self.updated = int(status.split()[-1]) if status else 0
-                        await conn.execute(
-                            f"""UPDATE {progress_table(ex.table)} SET last_key = $3, rows_done = rows_done + $4,
-                                    rows_updated = rows_updated + $5, batches = batches + 1,
-                                    updated_at = clock_timestamp()
-                                WHERE version = $1 AND step = $2""",
-                            self.m.version,
-                            self.step.index,
-                            batch.last_text,
-                            batch.rows,
-                            self.updated,
-                        )
-                    if failure is not None:
-                        # leave the transaction (rolled back) before looking for the row
-                        raise _RowFailure(failure)
-                self.rows_done += batch.rows
-                self.batches += 1
+                # outside: a COMMIT the connection's end interrupts names the batch too
+                with translate(where):
+                    async with ex.conn.transaction():
+                        with ex.talking(where):
+                            batch = await self._batch(last)
+                if batch is not None:
+                    self.rows_done += batch.rows
+                    self.batches += 1
                 return batch
             except _RowFailure as f:
-                raise await self._name_the_row(batch, f.error) from None
+                raise await self._name_the_row(f.batch, f.error) from None
             except LockTimeout as lt:
                 await ex._lock_timed_out(self.m, lt, attempt, whole=False)
         raise AssertionError("unreachable")
+
+    async def _batch(self, last: str | None) -> _Batch | None:
+        """The next batch's UPDATE and its progress row, in the caller's transaction; None when none is left."""
+        conn, ex = self.ex.conn, self.ex
+        await conn.execute(
+            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true), "
+            "set_config($3, 'on', true)",
+            ex.settings.lock_timeout,
+            ex.settings.statement_timeout,
+            BACKFILL_SETTING,
+        )
+        if last is None:
+            row = await conn.fetchrow(self.first_sql, self.progress.stop_key, self.batch_size)
+        else:
+            row = await conn.fetchrow(self.next_sql, self.progress.stop_key, self.batch_size, last)
+        assert row is not None
+        batch = _Batch(row)
+        if batch.rows == 0:
+            return None
+        sent = time.monotonic()
+        try:
+            status = await conn.execute(self.spec.statement, batch.first, batch.last)
+        except _CONTENTION:
+            # a lock timeout, or a deadlock with the application: the batch is retried
+            raise LockTimeout(self.step, self.spec.statement, sent=sent) from None
+        except (asyncpg.QueryCanceledError, asyncpg.InterfaceError, OSError):
+            raise
+        except asyncpg.PostgresError as e:
+            # leave the transaction (rolled back) before looking for the row
+            raise _RowFailure(batch, e) from None
+        self.updated = int(status.split()[-1]) if status else 0
+        await conn.execute(
+            f"""UPDATE {progress_table(ex.table)} SET last_key = $3, rows_done = rows_done + $4,
+                    rows_updated = rows_updated + $5, batches = batches + 1,
+                    updated_at = clock_timestamp()
+                WHERE version = $1 AND step = $2""",
+            self.m.version,
+            self.step.index,
+            batch.last_text,
+            batch.rows,
+            self.updated,
+        )
+        return batch
 
     async def _name_the_row(self, batch: _Batch, error: asyncpg.PostgresError) -> StudioError:
         """Bisect the failed batch in savepoints (all rolled back) to name the row that fails."""
@@ -620,6 +625,7 @@ _CONTENTION = (
 class _RowFailure(Exception):
     """A batch's UPDATE failed on the data (internal: leaves the batch's transaction first)."""
 
-    def __init__(self, error: asyncpg.PostgresError) -> None:
+    def __init__(self, batch: _Batch, error: asyncpg.PostgresError) -> None:
         super().__init__(str(error))
+        self.batch = batch
         self.error = error

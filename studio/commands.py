@@ -6,20 +6,20 @@ is the CLI's job (alembic's command.py shape).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio import db
-from studio.config import mask_dsn
+from studio.config import mask_dsn, split_table_name
 from studio.errors import UsageError, translate
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     from studio.changes import Change
     from studio.config import Settings
     from studio.diff import RenameCandidate
+    from studio.diff.unmodelled import UnmodelledReport
     from studio.model import Schema
     from studio.sources import Loaded
 
@@ -36,7 +36,7 @@ class Inspection:
 
 def history_schema(settings: Settings) -> str:
     """The schema of the tool's history table (always left out of comparisons)."""
-    return settings.history_table.split(".", 1)[0] if "." in settings.history_table else "public"
+    return split_table_name(settings.history_table)[0]
 
 
 async def resolve_schemas(
@@ -98,6 +98,12 @@ class DiffResult:
     schemas: tuple[str, ...] | None
     changes: tuple[Change, ...]
     candidates: tuple[RenameCandidate, ...]
+    # objects of kinds the model lacks, by side: never in `changes`, always reported
+    unmodelled: UnmodelledReport
+
+    def warnings(self) -> tuple[str, ...]:
+        """What the changes leave undone (unmodelled objects on one side only), one line each."""
+        return self.unmodelled.problems(self.old.source.describe(), self.new.source.describe())
 
 
 def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | None:
@@ -106,23 +112,33 @@ def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | Non
     --schema (or `schemas` in config), else the schemas a declared SQLAlchemy
     source uses, else every user schema; minus --exclude-schema.
     """
-    present = {ns.name for side in sides for ns in side.schema.namespaces.values()}
-    present |= {t.schema for side in sides for t in side.schema.tables.values()}
-    chosen: tuple[str, ...] = settings.schemas
-    if chosen:
-        unknown = [s for s in chosen if s not in present]
-        if unknown:
-            raise UsageError(f"unknown schema {unknown[0]!r}", f"schemas found: {', '.join(sorted(present)) or '(none)'}")
-    else:
-        chosen = tuple(sorted({s for side in sides for s in side.declared_schemas}))
-    for s in settings.exclude_schemas:
-        if s not in present:
-            raise UsageError(f"unknown schema {s!r} in --exclude-schema")
+    present = schemas_in(*sides)
+    refuse_unknown_schemas(settings, present)
+    chosen: tuple[str, ...] = settings.schemas or tuple(
+        sorted({s for side in sides for s in side.declared_schemas})
+    )
     if not chosen:
         if not settings.exclude_schemas:
             return None
         chosen = tuple(sorted(present))
     return tuple(s for s in chosen if s not in settings.exclude_schemas)
+
+
+def schemas_in(*sides: Loaded) -> set[str]:
+    """The schemas the loaded sides hold (a table's too, should its schema be left out)."""
+    present = {ns.name for side in sides for ns in side.schema.namespaces.values()}
+    return present | {t.schema for side in sides for t in side.schema.tables.values()}
+
+
+def refuse_unknown_schemas(settings: Settings, present: Collection[str]) -> None:
+    """UsageError naming a --schema or --exclude-schema (or `schemas`) that is not in `present`."""
+    found = f"schemas found: {', '.join(sorted(present)) or '(none)'}"
+    for name in settings.schemas:
+        if name not in present:
+            raise UsageError(f"unknown schema {name!r}", found)
+    for name in settings.exclude_schemas:
+        if name not in present:
+            raise UsageError(f"unknown schema {name!r} in --exclude-schema", found)
 
 
 async def load_pair(
@@ -135,6 +151,7 @@ async def load_pair(
     """
     from studio.sources import (
         SourceKind,
+        concurrently,
         declared_source,
         live_connection,
         load,
@@ -145,7 +162,7 @@ async def load_pair(
     old_src = parse_source(from_spec, settings) if from_spec else parse_source(settings.database_url() or "", settings)
     new_src = parse_source(to_spec, settings) if to_spec else declared_source(settings)
     if old_src.kind is SourceKind.URL and new_src.kind is SourceKind.URL:
-        old, new = await asyncio.gather(
+        old, new = await concurrently(
             load(old_src, settings, with_privileges=with_privileges),
             load(new_src, settings, with_privileges=with_privileges),
         )
@@ -157,7 +174,7 @@ async def load_pair(
     declared = new_src if live is old_src else old_src
     async with live_connection(live, settings) as (conn, version):
         # the live side is read while the declared one materializes (the models import meanwhile)
-        read, made = await asyncio.gather(
+        read, made = await concurrently(
             read_live(conn, live, settings, version, with_privileges),
             load(declared, settings, major=version // 10000, with_privileges=with_privileges),
         )
@@ -174,6 +191,7 @@ async def diff_sources(
 ) -> DiffResult:
     """Compare two sources and return the ordered changes from the first to the second."""
     from studio.diff import diff, parse_rename, rename_candidates
+    from studio.diff.unmodelled import unmodelled
 
     old, new = await load_pair(settings, from_spec, to_spec, with_privileges=with_privileges)
     schemas = managed_schemas(settings, old, new)
@@ -188,4 +206,4 @@ async def diff_sources(
         server_version=old.server_version or new.server_version or None,
     )
     candidates = rename_candidates(a, b, renames)
-    return DiffResult(old, new, schemas, tuple(changes), tuple(candidates))
+    return DiffResult(old, new, schemas, tuple(changes), tuple(candidates), unmodelled(a, b))

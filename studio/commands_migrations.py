@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio import backfill, db, history, migrations, phases, runner
+from studio import backfill, commands, db, history, migrations, phases, runner
 from studio.config import mask_dsn
-from studio.errors import StudioError, UsageError, translate
+from studio.errors import DevDbError, StudioError, UsageError, translate
 from studio.events import Direction, StepFinished, emit
 from studio.history import HistoryTable
 
@@ -43,6 +43,41 @@ def _url(settings: Settings) -> str:
     return url
 
 
+async def _target(settings: Settings) -> str:
+    """The target URL, once each --schema and --exclude-schema names a schema (as `diff` requires)."""
+    url = _url(settings)
+    named = {*settings.schemas, *settings.exclude_schemas}
+    if named:
+        present, major = await _schema_names(settings, url)
+        if not named <= present:
+            # a schema the migrations create is known too: the replay is looked at only now
+            present |= await _replayed_schemas(settings, major)
+        commands.refuse_unknown_schemas(settings, present)
+    return url
+
+
+async def _schema_names(settings: Settings, url: str) -> tuple[set[str], int]:
+    """The target's user schemas and its major version, read in a read-only session."""
+    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
+    try:
+        with translate(mask_dsn(url)):
+            return set(await db.schema_names(conn)), await db.server_version_num(conn) // 10000
+    finally:
+        await conn.close()
+
+
+async def _replayed_schemas(settings: Settings, major: int) -> set[str]:
+    """The schemas the migrations' replay holds (none when no dev server can run it here)."""
+    from studio.generate import migrations_source  # defers the planner and the dev server's modules
+    from studio.sources import load as load_source
+
+    try:
+        replay = await load_source(migrations_source(settings), settings, major=major)
+    except DevDbError:
+        return set()  # a deploy host without a dev server: the target alone decides
+    return commands.schemas_in(replay)
+
+
 async def read_history(settings: Settings, url: str) -> tuple[tuple[HistoryRow, ...], int, bool]:
     """History rows, server version and whether the table exists, read in a read-only session."""
     table = HistoryTable.parse(settings.history_table)
@@ -59,6 +94,18 @@ async def read_history(settings: Settings, url: str) -> tuple[tuple[HistoryRow, 
 
 # the name generate/check/push imported first
 _history = read_history
+
+
+def unlike_history(settings: Settings, rows: tuple[HistoryRow, ...]) -> tuple[str, ...]:
+    """Why the files no longer match the target's history: an applied migration changed, or gone."""
+    status = history.compare(load(settings, verify=False), rows)
+    # the very check `migrate` and `rollback` refuse on, so `check` cannot pass what they refuse
+    changed = tuple(e.message for e in runner.changed_after_applied(status))
+    gone = tuple(
+        f"{e.version}_{e.name} is applied but not in {settings.migrations_dir}"
+        for e in status.having(history.State.MISSING)
+    )
+    return changed + gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +125,7 @@ class StatusReport:
 async def status(settings: Settings) -> StatusReport:
     """Applied, pending, partial, modified and missing migrations (read-only)."""
     ms = load(settings)
-    url = _url(settings)
+    url = await _target(settings)
     rows, _, exists = await read_history(settings, url)
     progress = await read_backfills(settings, url) if exists else ()
     drift, note = await _drift(settings)
@@ -130,7 +177,7 @@ async def migrate_plan(
 ) -> Plan:
     """The pending migrations `migrate` would run now (it re-plans under the migration lock)."""
     ms = load(settings)
-    url = _url(settings)
+    url = await _target(settings)
     rows, _, _ = await read_history(settings, url)
     todo = runner.plan(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
     return Plan(
@@ -154,7 +201,7 @@ async def migrate(
     """Apply the pending migrations to the target."""
     ms = load(settings)
     return await runner.apply(
-        _url(settings),
+        await _target(settings),
         settings,
         ms,
         to=to,
@@ -176,8 +223,9 @@ async def run_backfill(
 ) -> int:
     """Run the backfill step(s) of migration `version` alone; how many ran (0: already done)."""
     ms = load(settings)
+    url = await _target(settings)
     return await runner.backfill_only(
-        _url(settings), settings, ms, version, wait=wait, on_event=on_event, options=options
+        url, settings, ms, version, wait=wait, on_event=on_event, options=options
     )
 
 
@@ -222,7 +270,7 @@ async def dry_run(
     from studio.sources import dev_database
 
     ms = load(settings)
-    url = _url(settings)
+    url = await _target(settings)
     rows, version, _ = await read_history(settings, url)
     finished = {r.version for r in rows if r.finished}
     pending = [m for m in ms if m.version not in finished]
@@ -279,7 +327,7 @@ def new(settings: Settings, name: str, *, now: datetime | None = None) -> Path:
 async def baseline(settings: Settings, version: str, *, wait: float = 0.0) -> tuple[str, ...]:
     """Record the target as being at `version` without running SQL."""
     ms = load(settings)
-    return await runner.baseline(_url(settings), settings, ms, version, wait=wait)
+    return await runner.baseline(await _target(settings), settings, ms, version, wait=wait)
 
 
 def rehash(settings: Settings) -> Path:
@@ -296,7 +344,7 @@ def rehash(settings: Settings) -> Path:
 async def rollback_plan(settings: Settings, *, count: int = 1, to: str | None = None) -> Plan:
     """The migrations `rollback` would undo, newest first (read-only)."""
     ms = load(settings)
-    url = _url(settings)
+    url = await _target(settings)
     rows, _, _ = await read_history(settings, url)
     todo = runner.rollback_plan(ms, rows, count=count, to=to)
     return Plan(
@@ -315,7 +363,7 @@ async def rollback(
     """Run the down files of the last `count` applied migrations (or of those after `to`)."""
     ms = load(settings)
     return await runner.rollback(
-        _url(settings), settings, ms, count=count, to=to, wait=wait, on_event=on_event
+        await _target(settings), settings, ms, count=count, to=to, wait=wait, on_event=on_event
     )
 
 
@@ -346,7 +394,7 @@ async def dry_run_on_target(
     import asyncpg
 
     ms = load(settings)
-    url = _url(settings)
+    url = await _target(settings)
     rows, _, _ = await read_history(settings, url)
     todo = runner.plan(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
     out: list[TargetTry] = []

@@ -10,6 +10,7 @@ in any DSN shown to the user.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -43,6 +44,9 @@ class Settings:
     history_table: str = "schema_studio.migrations"
     lock_timeout: str = "500ms"
     statement_timeout: str = "0"
+    # the server ends a migrator session idle this long inside a transaction: a frozen
+    # migrator would otherwise hold its locks, and stall the application, without limit
+    idle_in_transaction_timeout: str = "5s"
     retries: int = 10
     connect_timeout: float = 10.0
     # seconds a step may wait for its lock while others queue behind it
@@ -85,6 +89,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "history_table": str,
     "lock_timeout": (str, int),
     "statement_timeout": (str, int),
+    "idle_in_transaction_timeout": (str, int),
     "retries": int,
     "connect_timeout": (int, float),
     "queue_guard": (int, float),
@@ -129,7 +134,7 @@ def load(start: Path | None = None, **overrides: Any) -> Settings:
         values["exclude_schemas"] = tuple(values["exclude_schemas"])
     if "production_patterns" in values:
         values["production_patterns"] = tuple(values["production_patterns"])
-    for key in ("lock_timeout", "statement_timeout"):
+    for key in ("lock_timeout", "statement_timeout", "idle_in_transaction_timeout"):
         if key in values:
             values[key] = _duration(key, values[key])
     return Settings(root=root, **values)
@@ -154,8 +159,65 @@ def _validate(section: dict[str, Any], path: Path) -> dict[str, Any]:
                 f"{path}: {key} holds a password; the config file is committed and must not",
                 "remove the password from the URL and export it as PGPASSWORD, or put it in ~/.pgpass",
             )
+        _check_value(key_, value, path)
         out[key_] = value
     return out
+
+
+# the least each numeric key accepts, whether that least itself is accepted, and what it means
+_LIMITS: dict[str, tuple[float, bool, str]] = {
+    "retries": (0, True, "retries after a lock timeout: 0 turns them off (default 10)"),
+    "connect_timeout": (0, False, "seconds to wait for a connection (default 10)"),
+    "queue_guard": (0, True, "seconds a step may queue the application: 0 turns the guard off (default 1)"),
+    "expand_contract_rows": (0, True, "rows from which generate plans expand/contract (default 1000000)"),
+    "backfill_batch_size": (1, True, "rows per backfill batch, e.g. 10000"),
+    "backfill_pause": (0, True, "seconds between backfill batches (default 0)"),
+}
+
+
+def _check_value(key: str, value: Any, path: Path) -> None:
+    """Refuse a value of the right type that cannot work."""
+    if isinstance(value, bool):  # TOML's true passes for an int; no key is a flag
+        raise ConfigError(f"{path}: {key} has the wrong type (bool)")
+    if key in _LIMITS:
+        _number(key, value, path)
+    elif key == "history_table":
+        split_table_name(value)
+    elif key == "production_patterns":
+        for pattern in value:
+            _regex(pattern, path)
+
+
+def _number(key: str, value: float, path: Path) -> None:
+    least, inclusive, meaning = _LIMITS[key]
+    if not math.isfinite(value):
+        raise ConfigError(f"{path}: {key} = {value!r} is not a finite number", meaning)
+    if value < least or (value == least and not inclusive):
+        bound = f"at least {least:g}" if inclusive else f"more than {least:g}"
+        raise ConfigError(f"{path}: {key} = {value!r} must be {bound}", meaning)
+
+
+def split_table_name(text: str) -> tuple[str, str]:
+    """`schema.table`, or `table` (in public), as (schema, table)."""
+    parts = text.split(".")
+    if len(parts) > 2 or not all(p.strip() for p in parts):
+        # a third name would become part of the schema's name (a.b.c: schema "a.b")
+        raise ConfigError(
+            f"history_table = {text!r} is not a table name",
+            "use table or schema.table: one or two names, no other dot (default schema_studio.migrations)",
+        )
+    return (parts[0], parts[1]) if len(parts) == 2 else ("public", parts[0])
+
+
+def _regex(pattern: Any, path: Path) -> None:
+    # compiled here, not where `push` first searches with it, so every command says it
+    try:
+        re.compile(pattern)
+    except (re.error, TypeError) as e:
+        raise ConfigError(
+            f"{path}: production_patterns: {pattern!r} is not a regular expression ({e})",
+            r"patterns are Python regular expressions: escape ( ) [ ] . * + ? with a backslash, e.g. 'prod\('",
+        ) from None
 
 
 _DURATION = re.compile(r"^\s*\d+(\.\d+)?\s*(us|ms|s|min|h|d)?\s*$")
@@ -167,6 +229,17 @@ def _duration(key: str, value: str | int) -> str:
     if not _DURATION.match(text):
         raise ConfigError(f"{key} = {text!r} is not a duration", "use a number with a unit, e.g. '500ms' or '2s'")
     return text.replace(" ", "")
+
+
+_SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def duration_seconds(text: str) -> float:
+    """A checked duration setting in seconds (a bare number is milliseconds, as PostgreSQL reads it)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", text)
+    if m is None or m[2] not in ("", *_SECONDS):
+        raise ValueError(f"not a duration: {text!r}")
+    return float(m[1]) * _SECONDS.get(m[2], 1e-3)
 
 
 # keyword/value DSNs: password=secret, password='a secret', password = 'it''s'

@@ -110,6 +110,35 @@ def available_servers() -> list[PgBinaries]:
     return embedded + sorted(system, key=lambda b: b.major)
 
 
+def _extension_dirs(b: PgBinaries) -> list[Path]:
+    """Where a server looks for extension control files: its sharedir's `extension/`.
+
+    The sharedir is compiled in; these are the layouts we meet: Debian's
+    /usr/share/postgresql/<major>, a relocatable build's <prefix>/share or
+    <prefix>/share/postgresql (the embedded wheel, CI's downloaded servers).
+    """
+    prefix = b.bindir.parent
+    dirs = [prefix / "share" / "extension", prefix / "share" / "postgresql" / "extension"]
+    if b.source == "system" and prefix.parent == DEBIAN_ROOT:
+        dirs.append(Path("/usr/share/postgresql") / str(b.major) / "extension")
+    return dirs
+
+
+def has_extension(b: PgBinaries, name: str) -> bool:
+    """Whether the server `b` can CREATE EXTENSION `name` (its control file is installed)."""
+    return any((d / f"{name}.control").is_file() for d in _extension_dirs(b))
+
+
+def servers_with_extension(name: str) -> list[PgBinaries]:
+    """The servers on this machine that have extension `name`."""
+    servers: list[PgBinaries] = []
+    with contextlib.suppress(DevDbError):
+        servers = available_servers()
+        if (env := os.environ.get("STUDIO_PG_BIN")) and all(b.bindir != Path(env) for b in servers):
+            servers.append(binaries_at(Path(env)))
+    return [b for b in servers if has_extension(b, name)]
+
+
 def find_binaries(major: int | None = None) -> PgBinaries:
     """Server binaries of `major` when the machine has them, else the embedded ones.
 

@@ -54,6 +54,15 @@ class ConnectionLost(ConnectionFailed):
     hint = "what was not committed was rolled back; run the command again once the server is back"
 
 
+class IdleSessionEnded(ConnectionLost):
+    """The server ended a session left idle inside its transaction (idle_in_transaction_session_timeout, 25P03)."""
+
+    hint = (
+        "its transaction was rolled back and its locks released: this process stopped talking to the "
+        "server in the middle of it (paused, suspended, or its output blocked); run the command again"
+    )
+
+
 class DevDbError(StudioError):
     """The local development cluster could not be started or used."""
 
@@ -140,9 +149,19 @@ def translate(where: str = "") -> Iterator[None]:
         asyncpg.CrashShutdownError,
         asyncpg.ConnectionDoesNotExistError,
         asyncpg.ConnectionFailureError,
+        asyncpg.IdleInTransactionSessionTimeoutError,
     ) as e:
-        # 57P01/57P02/08003/08006: the session ended mid-work (restart, crash, pg_terminate_backend)
-        raise ConnectionLost(f"lost the connection to the server{at}: {_first_line(e)}") from None
+        # 57P01/57P02/08003/08006/25P03: the session ended mid-work (restart, crash,
+        # pg_terminate_backend, idle_in_transaction_session_timeout)
+        raise _lost(e, at) from None
+    except asyncpg.InternalClientError as e:
+        # asyncpg's protocol breaks when the server speaks between two queries: the FATAL
+        # of a session it ended while this process was not listening (stopped, busy)
+        if (original := _translated_cause(e)) is not None:
+            raise original from None
+        raise ConnectionLost(
+            f"lost the connection to the server{at}: the server ended the session between two statements"
+        ) from None
     except asyncpg.CannotConnectNowError:
         raise ConnectionFailed(
             f"the server is starting up or shutting down{at}", "run the command again in a moment"
@@ -158,6 +177,10 @@ def translate(where: str = "") -> Iterator[None]:
         # error that killed it, already translated, is the one to report
         if (original := _translated_cause(e)) is not None:
             raise original from None
+        ended = (asyncpg.AdminShutdownError, asyncpg.CrashShutdownError, asyncpg.ConnectionDoesNotExistError)
+        if (cause := _cause(e, ended)) is not None:
+            # a transaction's exit on a connection its statement's error closed: that error says why
+            raise _lost(cause, at) from None
         if isinstance(e, asyncpg.InterfaceError) and _CLOSED in str(e):
             raise ConnectionLost(
                 f"lost the connection to the server{at}: {_first_line(e)}"
@@ -167,6 +190,18 @@ def translate(where: str = "") -> Iterator[None]:
 
 # asyncpg's InterfaceError on an operation over a connection that is gone
 _CLOSED = "connection is closed"
+# the server's words when idle_in_transaction_session_timeout ends a session (SQLSTATE 25P03)
+_IDLE_ENDED = "idle-in-transaction timeout"
+
+
+def _lost(e: BaseException, at: str) -> ConnectionLost:
+    """A session that ended mid-work; one the server ended for idling in its transaction says so."""
+    if getattr(e, "sqlstate", None) == "25P03" or _IDLE_ENDED in str(e):
+        return IdleSessionEnded(
+            f"lost the connection to the server{at}: the server ended the session, idle in its "
+            "transaction for longer than idle_in_transaction_session_timeout"
+        )
+    return ConnectionLost(f"lost the connection to the server{at}: {_first_line(e)}")
 
 
 def _first_line(e: BaseException) -> str:
@@ -174,12 +209,20 @@ def _first_line(e: BaseException) -> str:
 
 
 def _translated_cause(e: BaseException) -> StudioError | None:
-    """The StudioError being handled when `e` was raised, if any (bounded walk)."""
+    """The StudioError being handled when `e` was raised, if any."""
+    found = _cause(e, StudioError)
+    return found if isinstance(found, StudioError) else None
+
+
+def _cause(
+    e: BaseException, kinds: type[BaseException] | tuple[type[BaseException], ...]
+) -> BaseException | None:
+    """The exception of `kinds` being handled when `e` was raised, if any (bounded walk)."""
     seen = e.__context__
     for _ in range(10):
         if seen is None:
             return None
-        if isinstance(seen, StudioError):
+        if isinstance(seen, kinds):
             return seen
         seen = seen.__context__
     return None

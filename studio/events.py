@@ -45,6 +45,8 @@ class Blocker:
     # lock modes it held on `relation`
     modes: str = ""
     relation: str = ""
+    # it held a snapshot older than a concurrent index build, which waits for every such one
+    snapshot: bool = False
 
     def describe(self) -> str:
         """One line: `pid 123 (psql, alice@10.0.0.5) idle in transaction for 12s, holds AccessShareLock on public.t`."""
@@ -63,9 +65,13 @@ class Blocker:
             text += f" for {self.age:.0f}s"
         if self.modes and self.relation:
             text += f", holds {self.modes} on {self.relation}"
-        if self.query and self.state != "idle in transaction":
+        if self.snapshot:
+            text += ", holds a snapshot older than the index build"
+        if self.query:
             query = " ".join(self.query.split())
-            text += f": {query[:60]}{'...' if len(query) > 60 else ''}"
+            # an idle session's query is the last one it ran, not what it is doing
+            lead = "; last query: " if self.state.startswith("idle") else ": "
+            text += f"{lead}{query[:60]}{'...' if len(query) > 60 else ''}"
         return text
 
 

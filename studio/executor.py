@@ -8,9 +8,12 @@ runs one step, or one whole transactional migration, and reports it:
   do nothing there).
 - On a lock timeout (SQLSTATE 55P03) the step, or the whole transactional
   migration, is rolled back and retried after an exponential backoff with
-  jitter, `retries` times; each retry names the sessions holding locks on the
-  tables the statement touches (asked right after the timeout, from the same
-  session, whose own locks are gone by then).
+  jitter (slept outside any transaction), `retries` times; each retry names
+  the sessions that held it up, asked right after the timeout by what it
+  waited for (`queries/step_blockers.sql`): locks on the tables the statement
+  names, and for a concurrent index build the older snapshots it waits for,
+  held since before the wait began (the application's sessions that queued
+  behind the step and got their lock once it gave up are not blockers).
 - statement_timeout (57014) fails the step with the step and the limit.
 - With a lock-queue guard (`studio.queue_guard`), a statement that waits for
   its lock past `queue_guard` while other sessions queue behind it is
@@ -26,6 +29,11 @@ runs one step, or one whole transactional migration, and reports it:
   (left by an interrupted build: the build is not transactional) is dropped
   with `DROP INDEX CONCURRENTLY IF EXISTS`, so the step rebuilds it; a valid
   one found when resuming means the crashed run built it: the step is done.
+  A build that gives up (its retries spent) drops the invalid index it left
+  at once, or, when that is held up too, names it and the statement to drop it.
+- A session lost inside a transaction while this process stood still past
+  `idle_in_transaction_timeout` (`studio.stalls`) was ended by the server for
+  idling: the error says so, and for how long the process was stopped.
 """
 
 from __future__ import annotations
@@ -39,7 +47,15 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio.errors import LockTimeoutExceeded, StudioError, translate
+from studio import queries
+from studio.config import duration_seconds
+from studio.errors import (
+    ConnectionLost,
+    IdleSessionEnded,
+    LockTimeoutExceeded,
+    StudioError,
+    translate,
+)
 from studio.events import (
     Blocker,
     Direction,
@@ -55,13 +71,14 @@ from studio.statements import concurrent_index, relations
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Awaitable, Callable, Iterator, Sequence
 
     from studio.config import Settings
     from studio.events import EventSink
     from studio.history import HistoryTable
     from studio.migrations import Migration, Statement, Step
     from studio.queue_guard import QueueGuard, Trip
+    from studio.stalls import Stalls
 
 
 class StatementTimeout(StudioError):
@@ -86,12 +103,16 @@ class Backoff:
 class LockTimeout(Exception):
     """A statement hit lock_timeout (internal: becomes a retry, or LockTimeoutExceeded)."""
 
-    def __init__(self, step: Step, statement: str, trip: Trip | None = None) -> None:
+    def __init__(
+        self, step: Step, statement: str, trip: Trip | None = None, *, sent: float | None = None
+    ) -> None:
         super().__init__(statement)
         self.step = step
         self.statement = statement
         # set when the lock-queue guard cancelled the statement, not lock_timeout
         self.trip = trip
+        # when the statement was sent (time.monotonic()): its blockers were there before
+        self.sent = time.monotonic() if sent is None else sent
 
 
 # --- the executor ------------------------------------------------------------------------------------
@@ -111,12 +132,16 @@ class Executor:
         rng: random.Random,
         host: str,
         guard: QueueGuard | None = None,
+        *,
+        stalls: Stalls | None = None,
     ) -> None:
         self.conn, self.settings, self.table, self.sink = conn, settings, table, sink
         self.clock, self.backoff, self.rng, self.host = clock, backoff, rng, host
-        self.guard = guard
+        self.guard, self.stalls = guard, stalls
         # the step running now (or the last one that ran), for failure reports
         self.current: int | None = None
+        # when the last statement was sent (time.monotonic())
+        self._sent = time.monotonic()
 
     async def emit(self, event_type: type, **fields: object) -> None:
         await emit(self.sink, event_type(at=self.clock(), **fields))
@@ -131,18 +156,42 @@ class Executor:
             local,
         )
 
+    @contextlib.contextmanager
+    def talking(self, where: str) -> Iterator[None]:
+        """Errors of the statement run inside, translated for `where`; a session ended while idle in its transaction says so."""
+        in_transaction, previous = self.conn.is_in_transaction(), self._sent
+        self._sent = time.monotonic()
+        try:
+            with translate(where):
+                yield
+        except ConnectionLost as e:
+            raise (self._idle_ended(e, where, previous) if in_transaction else e) from None
+
+    def _idle_ended(self, e: ConnectionLost, where: str, since: float) -> ConnectionLost:
+        """`e`, or why the server ended the session: idle in its transaction while this process stood still past the limit."""
+        limit = self.settings.idle_in_transaction_timeout
+        stalled = self.stalls.longest_since(since) if self.stalls else 0.0
+        past = 0 < duration_seconds(limit) <= stalled
+        if not past and not isinstance(e, IdleSessionEnded):
+            return e
+        stood = f" while this process was stopped for {stalled:.1f} s" if stalled >= 1 else ""
+        return IdleSessionEnded(
+            f"lost the connection to the server ({where}): the server ended the session, idle in "
+            f"its transaction{stood}, past idle_in_transaction_timeout ({limit})"
+        )
+
     async def _exec(self, m: Migration, step: Step, sql: str, line: int, path: str) -> None:
         where = f"step {step.index} of {path}, line {line}"
         guarded = self.guard.watch(self.conn) if self.guard else contextlib.nullcontext(None)
-        with translate(where):
+        with self.talking(where):
             try:
                 async with guarded as watch:
                     await self.conn.execute(sql)
             except asyncpg.LockNotAvailableError:
-                raise LockTimeout(step, sql) from None
+                raise LockTimeout(step, sql, sent=self._sent) from None
             except asyncpg.QueryCanceledError as e:
                 if watch is not None and watch.trip is not None:
-                    raise LockTimeout(step, sql, watch.trip) from None
+                    raise LockTimeout(step, sql, watch.trip, sent=self._sent) from None
                 limit = self.settings.statement_timeout
                 if "statement timeout" in str(e) and limit not in ("0", ""):
                     raise StatementTimeout(
@@ -162,12 +211,23 @@ class Executor:
         for stmt in step.statements:
             await self._exec(m, step, stmt.sql, stmt.line, self._file(m, direction))
 
-    async def blockers(self, statement: str) -> tuple[Blocker, ...]:
-        """Sessions holding locks on the tables `statement` names (asked right after its lock timeout)."""
-        names = relations(statement)
-        if not names:
+    async def blockers(self, lt: LockTimeout) -> tuple[Blocker, ...]:
+        """The sessions that held a timed-out statement up (asked right after the timeout: `step_blockers.sql`)."""
+        names = relations(lt.statement)
+        build = concurrent_index(lt.statement) is not None
+        if not names and not build:
             return ()
-        rows = await self.conn.fetch(_BLOCKERS_SQL, list(names))
+        lock_timeout = duration_seconds(self.settings.lock_timeout)
+        # a transaction begun in the instant before the statement was sent may have asked
+        # for its lock after it, and queued behind it: a blocker began a while before
+        margin = min(0.1, lock_timeout / 4)
+        rows = await self.conn.fetch(
+            queries.get("step_blockers"),
+            list(names),
+            build,
+            time.monotonic() - lt.sent + margin,
+            lock_timeout,
+        )
         return tuple(Blocker(**dict(r)) for r in rows)
 
     async def _lock_timed_out(
@@ -190,7 +250,7 @@ class Executor:
                 blockers=blockers,
             )
         else:
-            blockers = await self.blockers(lt.statement)
+            blockers = await self.blockers(lt)
         if attempt > self.settings.retries:
             raise LockTimeoutExceeded(
                 f"{lt.step.index} of {m.filename} (lock_timeout {self.settings.lock_timeout}, {attempt} attempts)",
@@ -314,7 +374,12 @@ class Executor:
                     )
                     await record(int((self.clock() - t0) * 1000))
             except LockTimeout as lt:
-                await self._lock_timed_out(m, lt, attempt, whole=False)
+                try:
+                    await self._lock_timed_out(m, lt, attempt, whole=False)
+                except LockTimeoutExceeded as e:
+                    if not step.transactional:
+                        await self._build_left(m, step, direction, e)
+                    raise
                 continue
             await self.emit(
                 StepFinished,
@@ -352,19 +417,53 @@ class Executor:
         name = concurrent_index(stmt.sql)
         if name is None:
             return False
-        valid = await self.conn.fetchval(
-            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)", name
-        )
+        valid = await self._index_valid(name)
         if valid is None:
             return False
         if valid:
             # built by the run that crashed before recording it
             return resuming
-        # `name` comes from the parsed statement, quoted by quote_ident()
-        drop = f"DROP INDEX CONCURRENTLY IF EXISTS {name}"
-        await self._exec(m, step, drop, stmt.line, self._file(m, direction))
+        try:
+            await self._drop_index(m, step, direction, name)
+        except LockTimeout as lt:
+            # held up by what holds the build up: its blockers are the build table's
+            raise LockTimeout(step, stmt.sql, lt.trip, sent=lt.sent) from None
         await self.emit(InvalidIndexDropped, version=m.version, index=step.index, index_name=name)
         return False
+
+    async def _drop_index(self, m: Migration, step: Step, direction: Direction, name: str) -> None:
+        # `name` comes from the parsed statement, quoted by quote_ident()
+        drop = f"DROP INDEX CONCURRENTLY IF EXISTS {name}"
+        await self._exec(m, step, drop, step.statements[0].line, self._file(m, direction))
+
+    async def _build_left(
+        self, m: Migration, step: Step, direction: Direction, e: LockTimeoutExceeded
+    ) -> None:
+        """After a concurrent build gave up: drop the invalid index it left, or name it and the fix in `e`."""
+        name = concurrent_index(step.statements[0].sql)
+        if name is None or await self._index_valid(name) is not False:
+            return
+        # the build that gave up made it: writes keep maintaining it until it is dropped
+        await self._timeouts(local=False)
+        try:
+            await self._drop_index(m, step, direction, name)
+            e.message += f"; the invalid index {name} its build left was dropped"
+        except (LockTimeout, StudioError):
+            e.hint = (
+                f"its build left the invalid index {name}, which writes keep updating: once the blocking "
+                f"session is gone, run `DROP INDEX CONCURRENTLY {name}` (the next migrate drops it first)"
+            )
+        finally:
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                await self.conn.execute("RESET lock_timeout; RESET statement_timeout")
+        e.args = (e.message,)
+
+    async def _index_valid(self, name: str) -> bool | None:
+        """Whether index `name` is valid (None: there is no such index)."""
+        valid = await self.conn.fetchval(
+            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)", name
+        )
+        return None if valid is None else bool(valid)
 
 
 _AUTOVACUUM_SQL = """
@@ -372,19 +471,4 @@ SELECT DISTINCT a.pid
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'relation' AND l.granted AND a.backend_type = 'autovacuum worker'
   AND l.relation IN (SELECT to_regclass(n) FROM unnest($1::text[]) AS n)
-"""
-
-_BLOCKERS_SQL = """
-SELECT a.pid, coalesce(a.application_name, '') AS application_name, coalesce(a.usename, '') AS user,
-       coalesce(host(a.client_addr), '') AS client, coalesce(a.state, '') AS state,
-       coalesce(left(a.query, 200), '') AS query,
-       extract(epoch FROM now() - a.xact_start)::float8 AS age,
-       string_agg(DISTINCT l.mode, ', ') AS modes,
-       string_agg(DISTINCT l.relation::regclass::text, ', ') AS relation
-FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
-  AND l.relation IN (SELECT to_regclass(n) FROM unnest($1::text[]) AS n)
-GROUP BY a.pid, a.application_name, a.usename, a.client_addr, a.state, a.query, a.xact_start
-ORDER BY a.xact_start NULLS LAST
-LIMIT 5
 """

@@ -10,7 +10,6 @@ applied migrations, and the checksum file must match.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import hashlib
 from bisect import bisect_left, bisect_right
@@ -20,20 +19,25 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from studio import migrations
+from studio import db, history, migrations
 from studio.commands import load_pair, managed_schemas
+from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError, UsageError
 from studio.plan import inverses, plan
-from studio.sources import Loaded, Source, SourceKind, declared_source, load
+from studio.runner import session_limits
+from studio.sources import Loaded, Source, SourceKind, concurrently, declared_source, load
 
 # the server version lock facts assume when the dev server's is not known
 DEFAULT_SERVER_VERSION = 180000
 
 if TYPE_CHECKING:
+    from asyncpg import Connection
+
     from studio.changes import Change
     from studio.locks import Context
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
+    from studio.diff.unmodelled import UnmodelledReport
     from studio.expand import Phases
     from studio.model import Schema
 
@@ -87,6 +91,14 @@ class Generated:
     contract_version: str = ""
     # changes that could have been phased but stay plain, and why
     notes: tuple[str, ...] = ()
+    # objects of kinds the model lacks, by side: never in the migration, always reported
+    unmodelled: UnmodelledReport | None = None
+
+    def warnings(self) -> tuple[str, ...]:
+        """What the migration leaves undone: unmodelled objects on one side only, one line each."""
+        if self.unmodelled is None:
+            return ()
+        return self.unmodelled.problems("the migrations", "the declared schema")
 
 
 def step_transactional(change: Change) -> bool:
@@ -221,7 +233,7 @@ async def plan_changes(
     from studio.diff import diff
 
     # the replay runs on the dev server while the models import (one server, shared)
-    old, new = await asyncio.gather(
+    old, new = await concurrently(
         load(migrations_source(settings), settings, major=major),
         load(declared_source(settings), settings, major=major),
     )
@@ -282,15 +294,16 @@ async def generate(
         migrations.verify_sum(directory)
     major, target_note = await target_major(settings)
     old, new, diffed, renames = await plan_changes(settings, rename_specs, no_rename=no_rename, ask=ask, major=major)
+    schemas = managed_schemas(settings, old, new)
+    report = unmodelled(_restrict(old.schema, schemas), _restrict(new.schema, schemas))
     if not diffed:
-        return Generated((), renames)
+        return Generated((), renames, unmodelled=report)
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
     batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE
     planned = plan(diffed, old.schema, server_version=server_version, safe=safe, batch_size=batch_size)
     changes = planned.changes
     header = dict(schema_before=schema_hash(old.schema), schema_after=schema_hash(new.schema))
-    schemas = managed_schemas(settings, old, new)
     options = expand.Options(
         force=expand_contract,
         sizes=sizes,
@@ -308,7 +321,8 @@ async def generate(
         options,
     )
     if phases is not None and phases.moves:
-        return _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
+        written = _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
+        return replace(written, unmodelled=report)
     planned_notes = tuple(item.note for item in planned.items if item.note)
     notes = (phases.notes if phases else ()) + planned_notes + _plain_notes(changes) + target_note
     steps = annotated_steps(changes, server_version, _context(old.schema, changes))
@@ -325,7 +339,7 @@ async def generate(
             schema_before=header["schema_after"],
             schema_after=header["schema_before"],
         )
-    generated = Generated(changes, renames, text, down_text, version=version, notes=notes)
+    generated = Generated(changes, renames, text, down_text, version=version, notes=notes, unmodelled=report)
     if not write:
         return generated
     path = migrations.write_migration(directory, version, migrations.slugify(name), text, down_text)
@@ -339,7 +353,6 @@ async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]
     Without a configured database the dev server's default is used; an
     unreachable one is noted, not fatal: generating needs no target.
     """
-    from studio import db
     from studio.errors import ConnectionFailed
 
     url = settings.database_url(required=False)
@@ -471,11 +484,24 @@ class CheckReport:
     applied: tuple[str, ...] = ()
     # warnings about how it was checked (a dev server of another major than the database's)
     notes: tuple[str, ...] = ()
+    # applied migrations whose file changed or went since, by the target's history
+    unlike_history: tuple[str, ...] = ()
+    # objects of kinds the model lacks on one side only (declared vs migrations,
+    # database vs applied migrations), one line each: never migrated, so out of sync
+    unmodelled: tuple[str, ...] = ()
+    # objects of those kinds on both sides, which were not compared
+    not_compared: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         """Whether everything is in sync."""
-        return not self.ungenerated and not self.drift and self.checksum is None
+        return (
+            not self.ungenerated
+            and not self.drift
+            and self.checksum is None
+            and not self.unlike_history
+            and not self.unmodelled
+        )
 
 
 async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
@@ -484,7 +510,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     Read-only on the target. Without a database URL (or with `live=False`)
     only the first and the last are checked.
     """
-    from studio.commands_migrations import _history
+    from studio.commands_migrations import _history, unlike_history
     from studio.diff import diff
 
     checksum = None
@@ -496,31 +522,37 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     major = None
     drift: tuple[Change, ...] = ()
     applied: tuple[str, ...] = ()
+    unlike: tuple[str, ...] = ()
     live_loaded = None
     if url and live is not False:
         live_loaded = await load(Source(SourceKind.URL, url), settings)
         major = live_loaded.server_version // 10000
         rows, _, _ = await _history(settings, url)
         applied = tuple(r.version for r in rows)
+        # the sum file only says the files are as last hashed; the history, as applied
+        unlike = unlike_history(settings, rows)
     # the replays run on the dev server while the models import (one server, shared)
     sides = [migrations_source(settings), declared_source(settings)]
     if live_loaded is not None:
-        sides.append(migrations_source(settings, applied))
-    replay, declared, *applied_replays = await asyncio.gather(*(load(s, settings, major=major) for s in sides))
+        # every file applied: the same replay, made once (a 45 MB INSERT costs the dev server 11 s)
+        on_disk = set(migrations.taken_versions(settings.migrations_dir))
+        sides.append(migrations_source(settings, None if on_disk <= set(applied) else applied))
+    unique = list(dict.fromkeys(sides))
+    schemas_read = await concurrently(*(load(s, settings, major=major) for s in unique))
+    loaded = dict(zip(unique, schemas_read, strict=True))
+    replay, declared, *applied_replays = (loaded[s] for s in sides)
     schemas = managed_schemas(settings, replay, declared)
     version = replay.server_version or declared.server_version or None
-    ungenerated = tuple(
-        diff(_restrict(replay.schema, schemas), _restrict(declared.schema, schemas), server_version=version)
-    )
+    replayed, wanted = _restrict(replay.schema, schemas), _restrict(declared.schema, schemas)
+    ungenerated = tuple(diff(replayed, wanted, server_version=version))
+    reports = [(unmodelled(replayed, wanted), "the migrations", "the declared schema")]
     if live_loaded is not None:
         (applied_replay,) = applied_replays
-        drift = tuple(
-            diff(
-                _restrict(applied_replay.schema, schemas),
-                _restrict(live_loaded.schema, schemas),
-                server_version=live_loaded.server_version,
-            )
-        )
+        applied_schema, live_schema = _restrict(applied_replay.schema, schemas), _restrict(live_loaded.schema, schemas)
+        drift = tuple(diff(applied_schema, live_schema, server_version=live_loaded.server_version))
+        reports.append((unmodelled(applied_schema, live_schema), "the applied migrations", "the database"))
+    problems = tuple(line for r, old, new in reports for line in r.problems(old, new))
+    not_compared = tuple(note for r, _, _ in reports if (note := r.note()) is not None)
     notes: tuple[str, ...] = ()
     if live_loaded is not None:
         from studio.sources import major_mismatch
@@ -528,7 +560,10 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         (applied_replay,) = applied_replays
         mismatch = major_mismatch(live_loaded.server_version, applied_replay.server_version)
         notes = (mismatch,) if mismatch else ()
-    return CheckReport(ungenerated, drift, checksum, live_loaded is not None, applied, notes)
+    return CheckReport(
+        ungenerated, drift, checksum, live_loaded is not None, applied, notes,
+        unlike_history=unlike, unmodelled=problems, not_compared=not_compared,
+    )  # fmt: skip
 
 
 def _restrict(schema: Schema, names: tuple[str, ...] | None) -> Schema:
@@ -542,6 +577,8 @@ class PushPlan:
     url: str
     changes: tuple[Change, ...]
     migration: migrations.Migration | None
+    # --force: a database with applied migrations is pushed to all the same
+    force: bool = False
 
 
 class PushRefused(StudioError):
@@ -580,10 +617,7 @@ async def push_plan(
         raise PushRefused(f"refusing to push to a production database: {why}")
     rows, _, _ = await _history(settings, url)
     if rows and not force:
-        raise PushRefused(
-            f"the database has {len(rows)} applied migration(s) in {settings.history_table}; "
-            "push would bypass them"
-        )
+        raise _migrated(settings, rows)
     # the live side is read while the declared one materializes
     live, declared = await load_pair(settings, url, None)
     schemas = managed_schemas(settings, live, declared)
@@ -591,46 +625,75 @@ async def push_plan(
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
     changes = tuple(diff(a, b, renames, server_version=live.server_version))
     if not changes:
-        return PushPlan(url, (), None)
+        return PushPlan(url, (), None, force)
     steps = [step_spec(c) for c in changes]
     text = migrations.render_migration("00000000000000", steps, description=("push",))
     parsed = migrations.parse_text(text, "<push>")
     migration = migrations.Migration(
         version="00000000000000", name="push", path=Path("<push>"), steps=parsed.steps
     )
-    return PushPlan(url, changes, migration)
+    return PushPlan(url, changes, migration, force)
 
 
-async def push(settings: Settings, plan: PushPlan, *, on_event: object = None) -> None:
-    """Apply a push plan: lock_timeout and retries on every step, nothing recorded in the history."""
-    import random
-    import time
+def _migrated(settings: Settings, rows: Sequence[object]) -> PushRefused:
+    return PushRefused(
+        f"the database has {len(rows)} applied migration(s) in {settings.history_table}; "
+        "push would bypass them"
+    )
 
-    from studio import db
+
+async def push(
+    settings: Settings, plan: PushPlan, *, on_event: object = None, wait: float = 0.0
+) -> None:
+    """Apply a push plan under the migration lock: lock_timeout and retries on every step, nothing recorded.
+
+    `wait` is how long to queue behind a migrator holding the lock, as `migrate --wait`.
+    """
     from studio.config import mask_dsn
     from studio.errors import translate
-    from studio.events import Direction
-    from studio.executor import Backoff, Executor
-    from studio.history import HistoryTable
 
     if plan.migration is None:
         return
-    m = plan.migration
+    table = history.HistoryTable.parse(settings.history_table)
     conn = await db.connect(plan.url, timeout=settings.connect_timeout, application_name="schema-studio push")
     try:
-        ex = Executor(
-            conn, settings, HistoryTable.parse(settings.history_table), on_event,  # type: ignore[arg-type]
-            time.monotonic, Backoff(), random.Random(), "",
-        )  # fmt: skip
-
-        async def nothing(_ms: int) -> None:
-            return None
-
         with translate(mask_dsn(plan.url)):
-            if m.transactional:
-                await ex.transactional(m, m.steps, Direction.UP, nothing)
-            else:
-                for step in m.steps:
-                    await ex.step(m, step, len(m.steps), Direction.UP, nothing)
+            # a stopped push idle in its transaction must not hold its locks longer than a migrate would
+            await session_limits(conn, settings)
+            # the migrators' own lock: a push beside `migrate` would create the same objects
+            await history.acquire(conn, table, wait=wait, on_event=on_event)  # type: ignore[arg-type]
+            try:
+                await _push_steps(conn, settings, table, plan, on_event)
+            finally:
+                await history.release(conn, table)
     finally:
         await conn.close()
+
+
+async def _push_steps(
+    conn: Connection, settings: Settings, table: history.HistoryTable, plan: PushPlan, on_event: object
+) -> None:
+    """Run the plan's steps, unless a migration was applied since it was made (read under the lock)."""
+    import random
+    import time
+
+    from studio.events import Direction
+    from studio.executor import Backoff, Executor
+
+    if not plan.force and (rows := await history.read(conn, table)):
+        raise _migrated(settings, rows)
+    m = plan.migration
+    assert m is not None
+    ex = Executor(
+        conn, settings, table, on_event,  # type: ignore[arg-type]
+        time.monotonic, Backoff(), random.Random(), "",
+    )  # fmt: skip
+
+    async def nothing(_ms: int) -> None:
+        return None
+
+    if m.transactional:
+        await ex.transactional(m, m.steps, Direction.UP, nothing)
+    else:
+        for step in m.steps:
+            await ex.step(m, step, len(m.steps), Direction.UP, nothing)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from studio import __version__
+from studio.config import split_table_name
 from studio.errors import StudioError
 from studio.events import Blocker, WaitingForMigrator, emit
 from studio.model import quote_ident
@@ -88,10 +89,7 @@ class HistoryTable:
     @classmethod
     def parse(cls, text: str) -> HistoryTable:
         """`schema.table` (or `table`, in public)."""
-        schema, _, name = text.rpartition(".")
-        if not name:
-            raise StudioError(f"history_table {text!r} is not a table name", "use schema.table")
-        return cls(schema or "public", name)
+        return cls(*split_table_name(text))
 
     @property
     def sql(self) -> str:

@@ -55,6 +55,9 @@ QUERIES: tuple[str, ...] = (
     "policies",
     "functions",
     "aggregates",
+    "composites",
+    "catalog_objects",
+    "unmodelled",
     "dependencies",
 )
 RELATION_PARTS = frozenset({"columns", "constraints", "indexes", "triggers", "policies"})

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from studio import introspect_objects
 from studio.introspect_depend import dependencies
 from studio.introspect_tables import TableParts, make_object_name, sorted_by_name
 from studio.model import (
@@ -30,6 +31,7 @@ from studio.model import (
     Schema,
     SequenceOptions,
     Table,
+    Unmodelled,
     View,
     qualname,
     quote_ident,
@@ -190,10 +192,19 @@ def _build(rows: Rows) -> Schema:
         tables=tables,
         views=views,
         functions=functions,
+        composites=introspect_objects.composites(rows.get("composites", ())),
+        objects=introspect_objects.catalog_objects(rows.get("catalog_objects", ())),
         privileges=privileges,
         owners=owners,
         dependencies=dependencies(rows, parts),
+        unmodelled=_unmodelled(rows.get("unmodelled", ())),
     )
+
+
+def _unmodelled(rows: Sequence[Mapping[str, Any]]) -> dict[str, Unmodelled]:
+    """The objects of kinds the model lacks, by key, in key order."""
+    found = (Unmodelled(r["kind"], r["identity"], r["schema"]) for r in rows)
+    return {u.key: u for u in sorted(found, key=lambda u: u.key)}
 
 
 def _object_key(r: Mapping[str, Any]) -> str:

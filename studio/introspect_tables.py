@@ -44,6 +44,7 @@ FK_ACTIONS = {
 FK_MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
 POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 GENERATED_KINDS = {"s": "stored", "v": "virtual"}
+REPLICA_IDENTITIES = {"d": "default", "f": "full", "n": "nothing"}
 _BY_NAME = attrgetter("name")
 # ConstraintKind(value) goes through EnumMeta.__call__: a dict is ten times faster
 _CONSTRAINT_KINDS = {k.value: k for k in ConstraintKind}
@@ -93,6 +94,8 @@ class TableParts:
         interned: dict[tuple[Any, ...], Column] = {}
         for r in rows["columns"]:
             values = tuple(r.values())
+            if r["options"] is not None:  # a list (attoptions): not hashable
+                values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
             oid = values[0]
             self.attnames[oid][r["num"]] = r["name"]
             key = values if r["identity"] or r["not_null_name"] else values[1:]
@@ -123,6 +126,7 @@ class TableParts:
                     valid=r["valid"],
                     tablespace=r["tablespace"],
                     comment=r["comment"],
+                    attached_to=_attached(r),
                 )
             )
         self.triggers: defaultdict[int, list[Trigger]] = defaultdict(list)
@@ -170,7 +174,13 @@ class TableParts:
             comment=r["comment"],
             not_null_name=nn_name,
             not_null_valid=r["not_null_valid"] is not False,
+            statistics=r["statistics"],
+            storage=r["storage"],
+            type_storage=r["type_storage"],
+            compression=r["compression"],
+            options=tuple(sorted(r["options"])) if r["options"] else (),
             position=r["num"],
+            inherited=not r["local"],
         )
 
     def table(self, r: Mapping[str, Any]) -> Table | None:
@@ -199,7 +209,10 @@ class TableParts:
             unlogged=r["unlogged"],
             rls_enabled=r["rls_enabled"],
             rls_forced=r["rls_forced"],
-            options=tuple(sorted(r["options"] or ())),
+            options=table_options(r["options"], r["toast_options"]),
+            replica_identity=_replica_identity(r["replica_identity"], r["replica_index"]),
+            replica_index=r["replica_index"],
+            access_method=None if r["access_method"] in (None, "heap") else r["access_method"],
             comment=r["comment"],
         )
 
@@ -269,7 +282,28 @@ class TableParts:
             match=FK_MATCH[r["match"]] if fk else None,
             index=r["index"],
             comment=r["comment"],
+            attached_to=_attached(r),
         )
+
+
+def table_options(options: list[str] | None, toast: list[str] | None) -> tuple[str, ...]:
+    """A table's storage parameters and its TOAST table's (as `toast.<name>`), sorted."""
+    if not toast:
+        return tuple(sorted(options)) if options else ()
+    return tuple(sorted([*(options or ()), *(f"toast.{o}" for o in toast)]))
+
+
+def _replica_identity(kind: str, index: str | None) -> str:
+    # 'i' without an index (it was dropped) behaves as NOTHING (RelationGetReplicaIndex)
+    if kind == "i":
+        return "index" if index else "nothing"
+    return REPLICA_IDENTITIES[kind]
+
+
+def _attached(r: Mapping[str, Any]) -> str | None:
+    """The qualified parent index an index (or key constraint's index) is attached to."""
+    name = r["attached_name"]
+    return None if name is None else qualname(r["attached_schema"], name)
 
 
 def split_index_definition(definition: str) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:

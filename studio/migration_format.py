@@ -1,19 +1,27 @@
 """The migration file format: steps, directives and annotations, parsed with PostgreSQL's lexer.
 
 See `studio.migrations` for the format itself. Statements are split with
-pglast's `scan` (PostgreSQL's own lexer), so quotes, dollar quotes, comments
-and `BEGIN ATOMIC` bodies are respected, and an unterminated one is reported
-with its line. Parsing is pure: text in, steps out.
+pglast's `scan` (PostgreSQL's own lexer, a window at a time: `studio.lexer`),
+so quotes, dollar quotes, comments and `BEGIN ATOMIC` bodies are respected,
+and an unterminated one is reported with its line. Parsing is pure: text in,
+steps out, in time and memory proportional to the text.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from studio.errors import MigrationFileError
+from studio.lexer import (
+    Lines,
+    comment_tokens,
+    lex_window,
+    located,
+    plain_span,
+    refuse_nul,
+)
 from studio.statements import non_transactional_statement
 
 DIRECTIVE_PREFIX = "schema-studio:"
@@ -85,40 +93,6 @@ class Parsed:
 # --- parsing ------------------------------------------------------------------------
 
 
-_NEWLINE = re.compile("\n")
-
-
-class _Lines:
-    """Character offset -> 1-based line number."""
-
-    def __init__(self, text: str) -> None:
-        # one step per line, not per character (a 1,000-table migration is 2.4 MB)
-        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
-
-    def __call__(self, offset: int) -> int:
-        return bisect_right(self.starts, offset)
-
-
-def tokens_of(
-    text: str, where: str, lines: _Lines | None = None
-) -> list[tuple[int, int, str, str]]:
-    """PostgreSQL's lexer over the text: (start, end exclusive, token name, kind)."""
-    lines = lines or _Lines(text)
-    from pglast.parser import ParseError, scan
-
-    if "\x00" in text:
-        raise MigrationFileError(where, lines(text.index("\x00")), "the file contains a NUL byte")
-    try:
-        return [(t.start, t.end + 1, t.name, t.kind) for t in scan(text)]
-    except ParseError as e:
-        message = str(e.args[0]) if e.args else str(e)
-        message = message.split(" at or near ", 1)[0]
-        offset = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
-        raise MigrationFileError(
-            where, lines(min(offset, len(text))), f"{message} (starting here)"
-        ) from None
-
-
 def _comment_text(token_text: str) -> str:
     """An annotation line from a comment token: the text without `--` and one space."""
     if token_text.startswith("--"):
@@ -137,7 +111,7 @@ class _StatementSplitter:
         self.reset()
 
     def reset(self) -> None:
-        self.words: list[str] = []
+        self.words: list[str] = []  # the first four: enough to tell a routine
         self.parens = 0
         self.begin_depth = 0
 
@@ -163,7 +137,8 @@ class _StatementSplitter:
             return self.parens == 0 and self.begin_depth == 0
         elif kind != "NO_KEYWORD" or name == "IDENT":
             word = name.removesuffix("_P")
-            self.words.append(word)
+            if len(self.words) < 4:
+                self.words.append(word)
             if self._in_routine() and self.parens == 0:
                 # CASE also ends with END: it only matters inside a BEGIN body
                 if word == "BEGIN" or (word == "CASE" and self.begin_depth > 0):
@@ -172,6 +147,11 @@ class _StatementSplitter:
                     self.begin_depth -= 1
         return False
 
+    def plain(self) -> bool:
+        """Whether the statement is known not to be a routine: only `;` and parentheses matter in it now."""
+        w = self.words
+        return bool(w) and (w[0] != "CREATE" or (len(w) >= 4 and not self._in_routine()))
+
 
 def parse_text(text: str, where: str = "<text>") -> Parsed:
     """Parse a migration file's text into steps (see the module docstring for the format).
@@ -179,16 +159,37 @@ def parse_text(text: str, where: str = "<text>") -> Parsed:
     Raises:
         MigrationFileError: with `where` and the line of the problem.
     """
-    lines = _Lines(text)
-    tokens = tokens_of(text, where, lines)
-    explicit = any(
-        kind == "NO_KEYWORD" and name == "SQL_COMMENT" and _directive_name(text[s:e]) == "step"
-        for s, e, name, kind in tokens
-    )
-    p = _Parser(text, where, lines, explicit)
-    for start, end, name, kind in tokens:
-        p.token(start, end, name, kind)
+    lines = Lines(text)
+    refuse_nul(text, where, lines)
+    with located(text, where, lines):
+        p = _Parser(text, where, lines, _explicit(text))
+        pos = 0
+        try:
+            while pos < len(text):
+                # the bulk of a huge statement (a 45 MB VALUES list) is skipped, not lexed
+                if p.in_plain_statement() and (span := plain_span(text, pos, p.splitter.parens)):
+                    p.skip(span.last, span.parens)
+                    pos = span.end
+                    continue
+                tokens, pos = lex_window(text, pos)
+                for start, end, name, kind in tokens:
+                    p.token(start, end, name, kind)
+        except MigrationFileError:
+            # the lexer's complaint comes first wherever it is, as when files were lexed whole
+            for _ in comment_tokens(text, pos):
+                pass
+            raise
     return p.finish()
+
+
+def _explicit(text: str) -> bool:
+    """Whether a `-- schema-studio:step` comment (not text in a string) is in the file."""
+    if "schema-studio:step" not in text:
+        return False
+    return any(
+        name == "SQL_COMMENT" and _directive_name(text[s:e]) == "step"
+        for s, e, name, _ in comment_tokens(text)
+    )
 
 
 def _directive_name(comment: str) -> str | None:
@@ -199,7 +200,7 @@ def _directive_name(comment: str) -> str | None:
 class _Parser:
     """The state machine behind `parse_text`: header, then steps of statements."""
 
-    def __init__(self, text: str, where: str, lines: _Lines, explicit: bool) -> None:
+    def __init__(self, text: str, where: str, lines: Lines, explicit: bool) -> None:
         self.text, self.where, self.lines, self.explicit = text, where, lines, explicit
         self.header: dict[str, str] = {}
         self.description: list[str] = []
@@ -230,9 +231,21 @@ class _Parser:
         self.stmt_last_comment = False
         self.ignores: list[Ignore] = []
 
+    def in_plain_statement(self) -> bool:
+        """Whether a statement is open and no longer needs its words (see `plain_span`)."""
+        return self.stmt_start is not None and self.splitter.plain()
+
+    def skip(self, last: int, parens: int) -> None:
+        """Take a plain span of the open statement: its last token's end and the depth after it."""
+        if last >= 0:
+            self.stmt_end = self.prev_end = last
+            self.stmt_last_comment = False
+        self.splitter.parens = parens
+
     def token(self, start: int, end: int, name: str, kind: str) -> None:
-        gap, self.prev_end = self.text[self.prev_end : start], end
+        prev_end, self.prev_end = self.prev_end, end
         if name in ("SQL_COMMENT", "C_COMMENT") and kind == "NO_KEYWORD":
+            gap = self.text[prev_end:start]
             self.comment(start, end, blank_before=bool(re.search(r"\n[ \t\r]*\n", gap)))
             return
         self.header_open = False
@@ -361,8 +374,9 @@ class _Parser:
             if not self.explicit:
                 return
         if self.ignores:
-            raise self.error(
-                self.lines.starts[self.ignores[-1].line - 1],
+            raise MigrationFileError(
+                self.where,
+                self.ignores[-1].line,
                 "`-- schema-studio:ignore` is not followed by a statement",
             )
         if not self.statements:

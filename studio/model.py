@@ -116,6 +116,20 @@ class Column:
     # PostgreSQL 18: NOT NULL ... NOT VALID
     not_null_valid: bool = True
     position: int = field(default=0, compare=False)
+    # ALTER COLUMN SET STATISTICS; None is the server's default_statistics_target
+    statistics: int | None = None
+    # ALTER COLUMN SET STORAGE (plain, external, extended, main) when not the type's own
+    storage: str | None = None
+    # the type's own storage, known when `storage` is set: what resetting it writes
+    type_storage: str | None = field(default=None, compare=False)
+    # ALTER COLUMN SET COMPRESSION (pglz, lz4; PostgreSQL 14+); None is default_toast_compression
+    compression: str | None = None
+    # ALTER COLUMN SET (n_distinct=..., n_distinct_inherited=...): pg_attribute.attoptions, sorted
+    options: tuple[str, ...] = ()
+    # an INHERITS child's column that only comes from its parents (not
+    # attislocal): CREATE TABLE leaves it out. Not compared: no ALTER makes a
+    # column local or not.
+    inherited: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +153,9 @@ class Constraint:
     # unique / primary key / exclusion: the backing index's name
     index: str | None = None
     comment: str | None = None
+    # a partition's key constraint whose index is attached to an index of the
+    # parent (qualified): it goes when that one is dropped
+    attached_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +175,9 @@ class Index:
     valid: bool = True
     tablespace: str | None = None
     comment: str | None = None
+    # a partition's index attached to an index of the parent (qualified): made
+    # with it, and dropped with it (PostgreSQL has no DETACH for an index)
+    attached_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +225,16 @@ class Table:
     unlogged: bool = False
     rls_enabled: bool = False
     rls_forced: bool = False
+    # storage parameters, sorted; the TOAST table's own are prefixed `toast.`
     options: tuple[str, ...] = ()
     comment: str | None = None
+    # REPLICA IDENTITY: default, full, nothing or index (USING INDEX `replica_index`). An
+    # identity index dropped leaves relreplident 'i' with no index, which PostgreSQL treats
+    # as NOTHING: it is read as nothing.
+    replica_identity: str = "default"
+    replica_index: str | None = None
+    # the table access method when not heap (CREATE TABLE ... USING, SET ACCESS METHOD)
+    access_method: str | None = None
 
     @property
     def key(self) -> str:
@@ -335,6 +363,59 @@ class Function:
 
 
 @dataclass(frozen=True, slots=True)
+class CompositeAttribute:
+    """One attribute of a composite type."""
+
+    name: str
+    type: str
+    # a collation other than the type's own, qualified
+    collation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeType:
+    """A composite type (CREATE TYPE ... AS (...)); attributes in order."""
+
+    schema: str
+    name: str
+    attributes: tuple[CompositeAttribute, ...] = ()
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Qualified name."""
+        return qualname(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogObject:
+    """An object kept as the statements that create it, rebuilt from the catalog.
+
+    Range types, collations, text search dictionaries and configurations,
+    operators, casts and rules: compared by those statements, changed by
+    dropping and creating again.
+    """
+
+    # 'range type', 'collation', 'text search dictionary', 'text search configuration',
+    # 'operator', 'cast' or 'rule'
+    kind: str
+    # what DROP <kind> names: `public.r`, `public.=== (integer, integer)`, `(a AS b)`, `r ON public.t`
+    identity: str
+    statements: tuple[str, ...]
+    schema: str | None = None  # None for a cast
+    # what must exist first: types as format_type prints them, function keys, relations
+    types: tuple[str, ...] = field(default=(), compare=False)
+    functions: tuple[str, ...] = field(default=(), compare=False)
+    relations: tuple[str, ...] = field(default=(), compare=False)
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The kind and identity (a cast's and a rule's identity alone is not unique)."""
+        return f"{self.kind}:{self.identity}"
+
+
+@dataclass(frozen=True, slots=True)
 class Extension:
     """An installed extension; its version is shown, not compared."""
 
@@ -373,6 +454,25 @@ class Privilege:
     column: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Unmodelled:
+    """An object of a kind the model does not hold: named, never diffed.
+
+    `kind` and `identity` are pg_identify_object()'s (`operator`,
+    `public.<<<(text,text)`), the same text for the same object in any
+    database; `schema` is its namespace (None for database-wide kinds).
+    """
+
+    kind: str
+    identity: str
+    schema: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The kind and identity: `operator public.<<<(text,text)`."""
+        return f"{self.kind} {self.identity}"
+
+
 @dataclass(frozen=True)
 class Schema:
     """A whole database schema: every managed object, keyed by qualified name.
@@ -389,6 +489,8 @@ class Schema:
     tables: dict[str, Table] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
+    composites: dict[str, CompositeType] = field(default_factory=dict)
+    objects: dict[str, CatalogObject] = field(default_factory=dict)
     # privileges and owners are empty unless asked for (--with-privileges)
     privileges: tuple[Privilege, ...] = ()
     owners: dict[str, str] = field(default_factory=dict)
@@ -397,6 +499,10 @@ class Schema:
     # not what they are: left out of `==`. Empty for a schema not read from a
     # catalog; the differ then falls back on the references in expressions.
     dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    # objects of kinds the model lacks (operators, rules, casts, ...): never
+    # diffed, but part of equality, so two schemas that differ only by them
+    # are not equal and the difference is reported (studio.diff.unmodelled)
+    unmodelled: dict[str, Unmodelled] = field(default_factory=dict)
 
     def to_json(self, *, indent: int | None = None) -> str:
         """Serialize to JSON, in a stable order."""
@@ -421,6 +527,9 @@ class Schema:
             tables={k: v for k, v in self.tables.items() if v.schema in keep},
             views={k: v for k, v in self.views.items() if v.schema in keep},
             functions={k: v for k, v in self.functions.items() if v.schema in keep},
+            composites={k: v for k, v in self.composites.items() if v.schema in keep},
+            objects={k: v for k, v in self.objects.items() if v.schema is None or v.schema in keep},
+            unmodelled={k: v for k, v in self.unmodelled.items() if v.schema is None or v.schema in keep},
         )
 
     def object_count(self) -> int:
@@ -436,5 +545,7 @@ class Schema:
                 self.tables,
                 self.views,
                 self.functions,
+                self.composites,
+                self.objects,
             )
         )

@@ -27,18 +27,22 @@ from studio.changes import (
     AddEnumValue,
     AddIdentity,
     AlterColumnType,
+    AlterComposite,
     AlterExtensionSchema,
     AlterIdentity,
     AlterOwner,
     AlterPolicy,
     AlterSequence,
+    AttachIndexPartition,
     AttachPartition,
     Change,
+    CreateComposite,
     CreateDomain,
     CreateEnum,
     CreateExtension,
     CreateFunction,
     CreateIndex,
+    CreateObject,
     CreatePolicy,
     CreateSchema,
     CreateSequence,
@@ -47,6 +51,7 @@ from studio.changes import (
     CreateView,
     DetachPartition,
     DropColumn,
+    DropComposite,
     DropConstraint,
     DropDefault,
     DropDomain,
@@ -58,6 +63,7 @@ from studio.changes import (
     DropIdentity,
     DropIndex,
     DropNotNull,
+    DropObject,
     DropPolicy,
     DropSchema,
     DropSequence,
@@ -72,6 +78,11 @@ from studio.changes import (
     RenameIndex,
     RenameTable,
     RevokePrivilege,
+    SetAccessMethod,
+    SetColumnCompression,
+    SetColumnOptions,
+    SetColumnStatistics,
+    SetColumnStorage,
     SetComment,
     SetDefault,
     SetDomainDefault,
@@ -79,6 +90,7 @@ from studio.changes import (
     SetInherit,
     SetLogged,
     SetNotNull,
+    SetReplicaIdentity,
     SetRowLevelSecurity,
     SetSequenceOwner,
     SetTableOptions,
@@ -103,7 +115,7 @@ _NO_INHERIT = "no inherit"
 PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     # --- 1. take away what depends on other things, dependents first
     (RevokePrivilege,),
-    (DropPolicy, DropTrigger),
+    (DropPolicy, DropTrigger, "drop rule"),
     (DropView,),
     (_FK,),  # DropConstraint of a foreign key
     (DropConstraint,),
@@ -111,9 +123,10 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (DetachPartition, _NO_INHERIT),  # before the parent's columns change
     (DropColumn,),
     (DropTable,),
+    ("drop operator", "drop cast"),
     (DropFunction,),
     (DropSequence,),
-    (DropDomain,),
+    (DropDomain, DropComposite, "drop type"),
     (DropEnum,),
     (DropExtension,),
     (DropSchema,),
@@ -124,7 +137,8 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (RenameColumn,),
     (RenameConstraint, RenameIndex),
     # --- 3. types and sequences, before the tables using them
-    (CreateEnum, AddEnumValue),
+    ("create type",),  # collations and text search objects, which types and columns name
+    (CreateEnum, AddEnumValue, CreateComposite, AlterComposite),
     (CreateDomain, SetDomainDefault, SetDomainNotNull, DropDomainConstraint),
     (AddDomainConstraint, ValidateDomainConstraint),
     (CreateSequence, AlterSequence),
@@ -138,23 +152,34 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (AddIdentity, AlterIdentity, SetDefault),
     # a table joins a parent once its columns match the parent's
     (AttachPartition, SetInherit),
-    (SetLogged, SetTableOptions, SetRowLevelSecurity),
+    (SetLogged, SetAccessMethod, SetTableOptions, SetRowLevelSecurity),
+    (SetColumnStorage, SetColumnCompression, SetColumnStatistics, SetColumnOptions),
     (ForceRowLevelSecurity,),
     (SetSequenceOwner,),
     # --- 5. code, keys, indexes, then what reads them
     (CreateFunction,),
+    ("create operator", "create cast"),  # over functions; exclusion constraints use operators
     (AddConstraint,),  # primary keys, unique, check, exclusion
     (CreateIndex,),
+    (AttachIndexPartition,),  # a partition's index or key to its parent's, made ON ONLY
     (_FK,),  # AddConstraint of a foreign key, after the keys it references
     (ValidateConstraint,),
+    # USING INDEX needs the index (or key constraint) built first
+    (SetReplicaIdentity,),
     (CreateView,),
-    (CreateTrigger, SetTriggerEnabled),
+    (CreateTrigger, SetTriggerEnabled, "create rule"),
     (CreatePolicy, AlterPolicy),
     # --- 6. annotations
     (SetComment,),
     (GrantPrivilege,),
     (AlterOwner,),
 )
+
+
+# "create operator" -> its group in PHASES, for the changes of catalog objects
+_OBJECT_PHASE: dict[str, int] = {}
+# a catalog object's kind -> the word its group is named by
+_OBJECT_STAGE = {"operator": "operator", "cast": "cast", "rule": "rule"}
 
 
 def _phase_table() -> dict[tuple[type[Change], bool], int]:
@@ -168,6 +193,8 @@ def _phase_table() -> dict[tuple[type[Change], bool], int]:
                 fk_seen += 1
             elif entry == _NO_INHERIT:
                 table[SetInherit, True] = i
+            elif isinstance(entry, str):
+                _OBJECT_PHASE[entry] = i
             elif isinstance(entry, type):
                 table.setdefault((entry, False), i)
     return table
@@ -178,6 +205,9 @@ _PHASE = _phase_table()
 
 def phase(change: Change) -> int:
     """Index of the change's group in `PHASES`."""
+    if isinstance(change, (CreateObject, DropObject)):
+        verb = "create" if isinstance(change, CreateObject) else "drop"
+        return _OBJECT_PHASE[f"{verb} {_OBJECT_STAGE.get(change.obj.kind, 'type')}"]
     flag = (
         isinstance(change, (AddConstraint, DropConstraint))
         and change.constraint.kind is ConstraintKind.FOREIGN_KEY

@@ -106,6 +106,7 @@ class QueueGuard:
         self._current: Watch | None = None
         self._armed = asyncio.Event()
         self._conn: asyncpg.Connection | None = None
+        self._connecting: asyncio.Task[asyncpg.Connection] | None = None
         self._stream: AsyncGenerator[Snapshot, None] | None = None
         self._retry = 1.0
 
@@ -166,9 +167,15 @@ class QueueGuard:
 
     async def _poll(self) -> Snapshot:
         if self._stream is None:
-            self._conn = await monitor.open_connection(
-                self.url, timeout=self.connect_timeout, interval=self.interval
+            self._connecting = asyncio.ensure_future(
+                monitor.open_connection(
+                    self.url, timeout=self.connect_timeout, interval=self.interval
+                )
             )
+            # shielded: asyncpg cancelled mid-handshake (the run ended meanwhile) leaves a
+            # future failing unseen, which asyncio reports on stderr when it is collected
+            self._conn = await asyncio.shield(self._connecting)
+            self._connecting = None
             self._stream = monitor.watch(self._conn, interval=self.interval)
         snap = await anext(self._stream)
         self.error, self._retry = None, 1.0
@@ -192,6 +199,14 @@ class QueueGuard:
             w.trip = None  # it got its lock (or finished) in the meantime
 
     async def _disconnect(self) -> None:
+        if (connecting := self._connecting) is not None:
+            self._connecting = None
+            # let a connection under way finish (briefly), to close it properly
+            done, _ = await asyncio.wait([connecting], timeout=1.0)
+            if not done:
+                connecting.cancel()
+            elif connecting.exception() is None:
+                self._conn = connecting.result()
         stream, conn = self._stream, self._conn
         self._stream = self._conn = None
         if stream is not None:

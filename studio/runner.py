@@ -19,7 +19,12 @@
 - Each migrator session sets `client_connection_check_interval` (PostgreSQL
   14+): when the migrator process dies, its server session notices within a
   second and stops, instead of finishing a statement nobody will record while
-  keeping the migration lock.
+  keeping the migration lock. It also sets `idle_in_transaction_session_timeout`
+  (`idle_in_transaction_timeout`, 5 s): a migrator stopped inside a transaction
+  (SIGSTOP, a suspended terminal, a blocked output pipe) has its session ended
+  by the server, which releases its locks and the application queued behind
+  them. The runner itself never idles inside a transaction: retry backoffs and
+  backfill pauses sleep between transactions.
 - While a step runs, the lock-queue guard (`studio.queue_guard`) watches it
   with the lock monitor: a step waiting for its lock past `queue_guard`
   seconds while the application queues behind it is cancelled and retried.
@@ -62,6 +67,7 @@ from studio.executor import Backoff, Executor, StatementTimeout
 from studio.history import HistoryRow, HistoryTable, State
 from studio.migration_format import Phase
 from studio.queue_guard import QueueGuard
+from studio.stalls import Stalls
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -127,9 +133,8 @@ def plan(
         StudioError: `to` is unknown, a rollback is half-way, or a migration has no SQL.
     """
     status = history.compare(migrations, rows)
-    for entry in status.having(State.MODIFIED):
-        assert entry.migration is not None
-        raise _modified(entry.migration)
+    if changed := changed_after_applied(status):
+        raise changed[0]
     for entry in status.having(State.ROLLING_BACK):
         raise StudioError(
             f"{entry.version}_{entry.name} is half rolled back",
@@ -162,6 +167,11 @@ def plan(
     return tuple(todo)
 
 
+def changed_after_applied(status: history.Status) -> tuple[ChecksumMismatch, ...]:
+    """An error per applied migration whose file's checksum is no longer the one its history row recorded."""
+    return tuple(_modified(e.migration) for e in status.having(State.MODIFIED) if e.migration)
+
+
 def _modified(m: Migration) -> ChecksumMismatch:
     err = ChecksumMismatch(str(m.path))
     err.message = (
@@ -180,7 +190,16 @@ async def _session(
     target: Target, settings: Settings, *, read_only: bool = False
 ) -> AsyncIterator[asyncpg.Connection]:
     if not isinstance(target, str):
-        yield target
+        # the caller's connection: the idle limit set for the run (`session_limits`) is undone after it
+        before = await target.fetchval(
+            "SELECT current_setting('idle_in_transaction_session_timeout')"
+        )
+        try:
+            yield target
+        finally:
+            if not target.is_closed():
+                with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                    await target.execute(_SET_IDLE, before)
         return
     conn = await db.connect(
         target,
@@ -211,10 +230,17 @@ def _where(target: Target) -> str:
     return mask_dsn(target) if isinstance(target, str) else ""
 
 
-async def _watch_client(conn: asyncpg.Connection) -> None:
+_SET_IDLE = "SELECT set_config('idle_in_transaction_session_timeout', $1, false)"
+
+
+async def session_limits(conn: asyncpg.Connection, settings: Settings) -> None:
+    """The migrator session's own limits: a dead client noticed, a frozen one's transaction ended."""
     # PostgreSQL 14+; a dead migrator's session stops at the next check instead of running on
     if await db.server_version_num(conn) >= 140000:
         await conn.execute("SELECT set_config('client_connection_check_interval', '1s', false)")
+    # a stopped migrator (SIGSTOP, a suspended terminal, a blocked output pipe) idle in its
+    # transaction would keep its locks, and the application queued behind them, until it wakes
+    await conn.execute(_SET_IDLE, settings.idle_in_transaction_timeout)
 
 
 # --- apply ----------------------------------------------------------------------------------------------
@@ -250,8 +276,12 @@ async def apply(
     table = HistoryTable.parse(settings.history_table)
     started = clock()
     with translate(_where(target)):
-        async with _session(target, settings) as conn, _queue_guard(target, settings) as guard:
-            await _watch_client(conn)
+        async with (
+            _session(target, settings) as conn,
+            _queue_guard(target, settings) as guard,
+            Stalls.ticking() as stalls,
+        ):
+            await session_limits(conn, settings)
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:
                 await history.ensure(conn, table)
@@ -270,6 +300,7 @@ async def apply(
                     rng or random.Random(),
                     await history.client_host(conn),
                     guard,
+                    stalls=stalls,
                 )
                 await emit(
                     on_event,
@@ -438,8 +469,8 @@ async def backfill_only(
         raise StudioError(f"{m.filename} has no backfill step")
     table = HistoryTable.parse(settings.history_table)
     with translate(_where(target)):
-        async with _session(target, settings) as conn:
-            await _watch_client(conn)
+        async with _session(target, settings) as conn, Stalls.ticking() as stalls:
+            await session_limits(conn, settings)
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:
                 await history.ensure(conn, table)
@@ -466,6 +497,7 @@ async def backfill_only(
                     backoff,
                     rng or random.Random(),
                     await history.client_host(conn),
+                    stalls=stalls,
                 )
                 ran = 0
                 total = len(m.steps)
@@ -555,8 +587,12 @@ async def rollback(
     table = HistoryTable.parse(settings.history_table)
     started = clock()
     with translate(_where(target)):
-        async with _session(target, settings) as conn, _queue_guard(target, settings) as guard:
-            await _watch_client(conn)
+        async with (
+            _session(target, settings) as conn,
+            _queue_guard(target, settings) as guard,
+            Stalls.ticking() as stalls,
+        ):
+            await session_limits(conn, settings)
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:
                 rows = await history.read(conn, table)
@@ -571,6 +607,7 @@ async def rollback(
                     rng or random.Random(),
                     await history.client_host(conn),
                     guard,
+                    stalls=stalls,
                 )
                 await emit(
                     on_event,

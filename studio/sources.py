@@ -26,23 +26,25 @@ import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 import asyncpg
 
 from studio import __version__, db
-from studio.config import mask_dsn
+from studio.config import mask_dsn, split_table_name
 from studio.errors import SourceError, UsageError, translate
 from studio.introspect import introspect
-from studio.model import Schema
+from studio.model import Schema, quote_ident, quote_literal
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from studio.config import Settings
+
+T = TypeVar("T")
 
 
 class SourceKind(enum.StrEnum):
@@ -164,6 +166,19 @@ async def load(
     return await _load_declared(source, settings, major, use_cache, files, ddl, with_privileges)
 
 
+async def concurrently(*coros: Coroutine[Any, Any, T]) -> list[T]:
+    """Run the coroutines side by side; at the first failure, cancel and await the rest, then raise it."""
+    # not asyncio.gather: it returns at the first failure and leaves the others running, so a
+    # second side failing too (both replay one broken migrations folder) dies unobserved at
+    # asyncio.run's shutdown with a traceback, and a live read loses its connection under it
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(c) for c in coros]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None  # the first to fail: the one that stopped the rest
+    return [t.result() for t in tasks]
+
+
 async def _load_url(source: Source, settings: Settings, with_privileges: bool = False) -> Loaded:
     async with live_connection(source, settings) as (conn, version):
         return await read_live(conn, source, settings, version, with_privileges)
@@ -198,7 +213,7 @@ async def read_live(
 
 
 def _history_schema(settings: Settings) -> str:
-    return settings.history_table.split(".", 1)[0] if "." in settings.history_table else "public"
+    return split_table_name(settings.history_table)[0]
 
 
 # --- materialization ----------------------------------------------------------
@@ -211,6 +226,7 @@ class Batch(NamedTuple):
     where: str  # a file, a migration's step, a module:attr: error messages lead with it
     single: bool = False  # cannot run in a transaction: statement by statement, each committed
     line: int = 1  # the line of `where` the script starts on
+    hint: str = "fix the declared schema, then run the command again"  # shown when it fails
 
 
 # what a source's DDL producer hands each batch to, as soon as it has it
@@ -370,8 +386,6 @@ async def _throwaway_on(url: str, settings: Settings) -> AsyncIterator[str]:
     import secrets
     from urllib.parse import urlsplit, urlunsplit
 
-    from studio.model import quote_ident
-
     name = f"ss_declared_{secrets.token_hex(4)}"
     admin = await db.connect(url, timeout=settings.connect_timeout)
     try:
@@ -446,7 +460,7 @@ def _groups(batches: Sequence[Batch]) -> list[list[Batch]]:
     """Consecutive batches that may share a round trip, at most `_GROUP` each."""
     groups: list[list[Batch]] = []
     for batch in batches:
-        if not batch.script.strip():
+        if not _has_statement(batch.script):
             continue
         if batch.single or not groups or groups[-1][-1].single or len(groups[-1]) >= _GROUP:
             groups.append([batch])
@@ -466,7 +480,43 @@ async def _run_batch(conn: asyncpg.Connection, batch: Batch) -> None:
         try:
             await conn.execute(stmt)
         except asyncpg.PostgresError as e:
-            raise _source_error(batch, e, offset, stmt) from None
+            if not _tolerated(stmt, e):
+                raise _source_error(batch, e, offset, stmt, conn) from None
+
+
+def _tolerated(statement: str, e: asyncpg.PostgresError) -> bool:
+    """Whether a failing statement of a declared schema changes nothing the schema is made of.
+
+    - `SET transaction_timeout = 0`: pg_dump 17+ writes it, and a dev server
+      of an older major does not know the parameter (42704); a setting this
+      server lacks cannot shape the objects it creates.
+    - `CREATE SCHEMA public`: some pg_dump versions write it, and every new
+      database has it already (42P06).
+    - `CREATE ROLE`: roles are cluster-wide, and an earlier materialization on
+      the same dev server created it already (42710).
+    """
+    from studio.statements import statement_node
+
+    kind, fields = statement_node(statement)
+    state = e.sqlstate
+    return (
+        (kind == "VariableSetStmt" and state == "42704")
+        or (kind == "CreateSchemaStmt" and state == "42P06" and fields.get("schemaname") == "public")
+        or (kind == "CreateRoleStmt" and state == "42710")
+    )
+
+
+def _has_statement(script: str) -> bool:
+    """Whether `script` holds more than comments and semicolons (asyncpg fails on an empty query)."""
+    text = script.lstrip()
+    while text:
+        if text.startswith(";"):
+            text = text[1:].lstrip()
+        elif text.startswith("--") or (text.startswith("/*") and "*/" in text):
+            text = _lead(text)
+        else:
+            return True  # a statement, or an unterminated comment the scanner will report
+    return False
 
 
 def _split(script: str, where: str, first_line: int = 1) -> list[tuple[str, int]]:
@@ -488,16 +538,56 @@ def _split(script: str, where: str, first_line: int = 1) -> list[tuple[str, int]
     return [(script[s], s.start) for s in spans]
 
 
-def _source_error(batch: Batch, e: asyncpg.PostgresError, offset: int = 0, statement: str = "") -> SourceError:
+def _source_error(
+    batch: Batch,
+    e: asyncpg.PostgresError,
+    offset: int = 0,
+    statement: str = "",
+    conn: asyncpg.Connection | None = None,
+) -> SourceError:
     """`where:line: message (in: statement)`; the line is the error's position, else the statement's."""
     pos = getattr(e, "position", None)
     body = _lead(statement)  # the statement from its first keyword, past comments before it
     index = offset + int(pos) - 1 if pos else offset + len(statement) - len(body)
     line = f":{batch.script.count(chr(10), 0, index) + batch.line}" if pos or statement else ""
-    msg = str(e).splitlines()[0]
+    msg, hint = str(e).splitlines()[0], batch.hint
+    if (missing := _missing_extension(e)) is not None:
+        major = conn.get_server_version().major if conn is not None else 0
+        msg, hint = _extension_problem(missing, major)
     first = body.strip().splitlines()[0] if body.strip() else ""
     shown = f" (in: {first if len(first) <= 80 else first[:77] + '...'})" if first else ""
-    return SourceError(f"{batch.where}{line}: {msg}{shown}", "fix the declared schema, then run the command again")
+    return SourceError(f"{batch.where}{line}: {msg}{shown}", hint)
+
+
+# CREATE EXTENSION of an extension the server has no files for: 0A000 "extension
+# "x" is not available" (PostgreSQL 16+), 58P01 "could not open extension control
+# file ".../x.control"" before
+_NO_EXTENSION = re.compile(r'extension "([^"]+)" is not available|extension control file "[^"]*/([^/"]+)\.control"')
+
+
+def _missing_extension(e: asyncpg.PostgresError) -> str | None:
+    """The extension a CREATE EXTENSION failed for because the server lacks it."""
+    if e.sqlstate not in ("0A000", "58P01") or not (m := _NO_EXTENSION.search(str(e))):
+        return None
+    return m.group(1) or m.group(2)
+
+
+def _extension_problem(name: str, major: int) -> tuple[str, str]:
+    """What to say when the dev server lacks extension `name`: message and hint."""
+    from studio.devdb import servers_with_extension
+
+    version = f"PostgreSQL {major}" if major else "PostgreSQL"
+    msg = f"extension {quote_ident(name)} is not available on the dev server ({version})"
+    fix = (
+        f"install {name} for {version} and set STUDIO_PG_BIN to that server's bin folder,"
+        f" or set dev_url to a {version} server that has it"
+    )
+    having = [b for b in servers_with_extension(name) if b.major != major]
+    if not having:
+        return msg, f"no PostgreSQL server on this machine has {name}: {fix}"
+    others = ", ".join(f"PostgreSQL {b.major} ({b.bindir})" for b in having)
+    # view and function bodies print differently across majors: the target's major normalizes both sides
+    return msg, f"{others} has it, but the declared schema is read on the target's major version: {fix}"
 
 
 # --- the source kinds ---------------------------------------------------------
@@ -595,7 +685,6 @@ def _raised_at(e: BaseException, root: Path) -> str:
 def _sqlalchemy_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
     from sqlalchemy import create_mock_engine
 
-    from studio.model import quote_ident
 
     metadatas = import_metadata(source.spec, _project_root(settings))
     schemas: set[str] = set()
@@ -669,14 +758,77 @@ def _sql_files(source: Source, settings: Settings) -> list[Path]:
 
 
 def _sql_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
-    for path in _sql_files(source, settings):
-        try:
-            script = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise SourceError(f"cannot read {path}: {e}") from None
-        for batch in _sql_batches(script, str(path)):
+    scripts = [(str(path), _declared_sql(path)) for path in _sql_files(source, settings)]
+    if (roles := _roles_batch(scripts, str(source.path))) is not None:
+        emit(roles)
+    for where, script in scripts:
+        for batch in _sql_batches(script, where):
             emit(batch)
     return []
+
+
+def _declared_sql(path: Path) -> str:
+    """A declared SQL file as PostgreSQL should see it: psql's harmless meta-commands blanked."""
+    from studio.statements import HARMLESS_META_COMMANDS, meta_commands, without_meta_commands
+
+    try:
+        script = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SourceError(f"cannot read {path}: {e}") from None
+    if "\\" not in script:
+        return script
+    commands = meta_commands(script)
+    for c in commands:
+        if c.name not in HARMLESS_META_COMMANDS:
+            raise SourceError(
+                f"{path}:{script.count(chr(10), 0, c.start) + 1}: psql meta-command \\{c.name} in a declared schema",
+                "a declared schema is SQL that PostgreSQL runs: remove the psql command"
+                " (\\restrict, \\unrestrict, \\set and \\echo lines are ignored)",
+            )
+    return without_meta_commands(script, commands)
+
+
+def _roles_batch(scripts: Sequence[tuple[str, str]], where: str) -> Batch | None:
+    """CREATE ROLE ... NOLOGIN for each role the scripts name but do not create, if any.
+
+    Grants, policies and owners name roles the target has; the dev server is
+    a cluster of its own, so it lacks them and the declared SQL would fail.
+    Read from the parse tree (pglast) rather than retried on "role does not
+    exist": a failure rolls back the whole file, so retrying costs one run of
+    the file per missing role, and that error is raised for other objects
+    too. Names only: no password, no LOGIN, no membership the SQL does not
+    grant itself. Roles are cluster-wide: one that exists is left as it is.
+    """
+    from studio.statements import roles_named
+
+    named: set[str] = set()
+    created: set[str] = set()
+    for _, script in scripts:
+        found = roles_named(script)
+        named |= found.named
+        created |= found.created
+    # pg_* names are reserved for the server's predefined roles
+    needed = sorted(r for r in named - created if not r.startswith("pg_"))
+    if not needed:
+        return None
+    return Batch(_create_roles_sql(needed), f"{where}: creating the roles it names ({', '.join(needed)})",
+                 hint="let the dev server's user create roles (CREATEROLE), or create these roles there (NOLOGIN)")
+
+
+def _create_roles_sql(names: Sequence[str]) -> str:
+    """One DO block creating each role unless it exists (or another session creates it meanwhile)."""
+    array = ", ".join(quote_literal(n) for n in names)
+    body = (
+        f"DECLARE r text; BEGIN FOREACH r IN ARRAY ARRAY[{array}]::text[] LOOP"
+        " IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN"
+        " BEGIN EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);"
+        " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;"
+        " END IF; END LOOP; END"
+    )
+    tag = "$roles$"
+    while tag in body:  # a role name holding the tag would end the body early
+        tag = tag[:-1] + "_$"
+    return f"DO {tag} {body} {tag}"
 
 
 # A file of more statements than this runs as one batch per statement, sent in
@@ -723,12 +875,17 @@ def _migration_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
     assert source.path is not None
     if not source.path.is_dir():
         return []
-    for migration in load_directory(source.path):
-        if source.versions is not None and migration.version not in source.versions:
-            continue
-        for step in migration.steps:
-            if not step.backfill:
-                emit(Batch(step.sql, f"{migration.path.name} step {step.index}", not step.transactional))
+    batches = [
+        Batch(step.sql, f"{migration.path.name} step {step.index}", not step.transactional)
+        for migration in load_directory(source.path)
+        if source.versions is None or migration.version in source.versions
+        for step in migration.steps
+        if not step.backfill
+    ]
+    if (roles := _roles_batch([(b.where, b.script) for b in batches], str(source.path))) is not None:
+        emit(roles)
+    for batch in batches:
+        emit(batch)
     return []
 
 
@@ -744,8 +901,8 @@ def cache_dir() -> Path:
 def _cache_key(source: Source, paths: list[Path], major: int, with_privileges: bool = False) -> str:
     h = hashlib.sha256()
     versions = ",".join(source.versions) if source.versions is not None else "*"
-    # v3: the cached Schema carries the catalog's dependency edges
-    for part in ("v3", "privileges" if with_privileges else "", __version__, source.kind.value, source.spec, versions, str(major), _sqlalchemy_version()):
+    # v4: the cached Schema carries the catalog's dependency edges
+    for part in ("v4", "privileges" if with_privileges else "", __version__, source.kind.value, source.spec, versions, str(major), _sqlalchemy_version()):
         h.update(part.encode() + b"\0")
     for path in paths:
         h.update(str(path).encode() + b"\0")

@@ -8,7 +8,15 @@ server is the judge of its syntax.
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+from studio.lexer import lex, literal_rows, without
 
 
 def _parse_one(sql: str) -> Any:
@@ -16,7 +24,8 @@ def _parse_one(sql: str) -> Any:
     from pglast.parser import ParseError
 
     try:
-        stmts = parse_sql(sql)
+        # rows of constants name no table and no index: a 45 MB VALUES list is parsed as one row
+        stmts = parse_sql(without(sql, literal_rows(sql)))
     except ParseError:
         return None  # syntax newer than pglast, or wrong: the server will say
     return stmts[0].stmt if len(stmts) == 1 else None
@@ -29,17 +38,47 @@ _MAYBE_NON_TRANSACTIONAL = frozenset({
 })  # fmt: skip
 
 
+# the first words of those statements, by PostgreSQL's grammar (keyword token names, `_P` cut)
+_LEADS = frozenset({
+    ("REINDEX",), ("VACUUM",), ("ALTER", "SYSTEM"),
+    ("CREATE", "INDEX"), ("CREATE", "UNIQUE"), ("CREATE", "DATABASE"), ("CREATE", "TABLESPACE"),
+    ("DROP", "INDEX"), ("DROP", "DATABASE"), ("DROP", "TABLESPACE"),
+})  # fmt: skip
+
+
+def _lead(sql: str) -> tuple[str, ...]:
+    """The statement's first two words, comments skipped: read from its first few tokens only."""
+    from pglast.parser import ParseError
+
+    words: list[str] = []
+    try:
+        for _, _, name, kind in lex(sql, size=512):
+            if kind == "NO_KEYWORD" and name in ("SQL_COMMENT", "C_COMMENT"):
+                continue
+            words.append(name.removesuffix("_P"))
+            if len(words) == 2:
+                break
+    except ParseError:
+        pass  # the server will say
+    return tuple(words)
+
+
 def _may_be_non_transactional(sql: str) -> bool:
-    """A first look at the parse tree as JSON: its node kind and CONCURRENTLY flag.
+    """A look at the first words, then at the parse tree as JSON: its kind and CONCURRENTLY flag.
 
     Building pglast's Python tree costs ten times as much as its JSON form
     (0.47 ms against 0.04 ms for a 13-column CREATE TABLE), and every
-    statement of every migration parsed is asked this.
+    statement of every migration parsed is asked this. The JSON of a 45 MB
+    INSERT took 14 s and 2 GB, hence the words first: an INSERT is never one
+    of these.
     """
     import json
 
     from pglast.parser import ParseError, parse_sql_json
 
+    lead = _lead(sql)
+    if lead[:1] not in _LEADS and lead not in _LEADS:
+        return False
     try:
         stmts = json.loads(parse_sql_json(sql)).get("stmts", [])
     except ParseError:
@@ -50,6 +89,22 @@ def _may_be_non_transactional(sql: str) -> bool:
     if kind in ("IndexStmt", "DropStmt"):
         return bool(fields.get("concurrent"))
     return kind in _MAYBE_NON_TRANSACTIONAL
+
+
+def statement_node(sql: str) -> tuple[str, dict[str, Any]]:
+    """The parse-tree node kind of a single statement and its fields (JSON form); ("", {}) if unparsable."""
+    import json
+
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        stmts = json.loads(parse_sql_json(sql)).get("stmts", [])
+    except ParseError:
+        return "", {}
+    if len(stmts) != 1 or len(stmt := stmts[0].get("stmt", {})) != 1:
+        return "", {}
+    ((kind, fields),) = stmt.items()
+    return kind, fields
 
 
 def non_transactional_statement(sql: str) -> str | None:
@@ -115,4 +170,137 @@ def relations(sql: str) -> tuple[str, ...]:
     node = _parse_one(sql)
     if isinstance(node, ast.Node):
         _Collect()(node)
+    for name in _dropped(node) if isinstance(node, ast.DropStmt) else ():
+        if name not in found:
+            found.append(name)
     return tuple(found)
+
+
+def _dropped(node: Any) -> list[str]:
+    """The relations a DROP names: its objects are name lists, not RangeVars."""
+    from pglast import ast
+    from pglast.enums import ObjectType
+
+    from studio.model import qualname, quote_ident
+
+    kind = ObjectType
+    # a trigger, rule or policy is named after its table: DROP TRIGGER t ON s.tab is (s, tab, t)
+    on_a_table = node.removeType in (kind.OBJECT_TRIGGER, kind.OBJECT_RULE, kind.OBJECT_POLICY)
+    relation = node.removeType in (
+        kind.OBJECT_TABLE, kind.OBJECT_INDEX, kind.OBJECT_VIEW, kind.OBJECT_MATVIEW,
+        kind.OBJECT_SEQUENCE, kind.OBJECT_FOREIGN_TABLE,
+    )  # fmt: skip
+    names = []
+    for obj in node.objects or () if on_a_table or relation else ():
+        parts = [str(p.sval) for p in obj if isinstance(p, ast.String)]
+        parts = parts[:-1] if on_a_table else parts
+        if len(parts) >= 2:
+            names.append(qualname(parts[-2], parts[-1]))
+        elif parts:
+            names.append(quote_ident(parts[0]))
+    return names
+
+
+# --- declared SQL files: what psql would do, and the roles they name -----------------
+
+# psql meta-commands a declared schema may hold that change nothing in the
+# database: pg_dump 17.6+/18 brackets its output in \restrict/\unrestrict
+# (psql refuses other meta-commands meanwhile), and scripts set psql options.
+HARMLESS_META_COMMANDS = frozenset({"restrict", "unrestrict", "set", "unset", "echo", "encoding", "pset", "timing"})
+_META_LINE = re.compile(r"^[ \t]*\\([A-Za-z!?.]*)[^\n]*", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class MetaCommand:
+    """A psql meta-command line of a script: its name (`restrict`) and where it is."""
+
+    name: str
+    start: int
+    end: int
+
+
+def meta_commands(script: str) -> tuple[MetaCommand, ...]:
+    """The psql meta-command lines of `script`: a backslash that starts a line outside any
+    string, quoted identifier or comment (pglast's scanner says where those are)."""
+    from pglast import parser
+
+    found: list[MetaCommand] = []
+    top = 0  # a point outside any token, from which the scanner can start
+    for m in _META_LINE.finditer(script):
+        if m.start() < top:
+            continue
+        try:
+            parser.scan(script[top : m.start()])
+        except parser.ParseError:
+            continue  # an unterminated string, dollar quote or comment holds this line
+        found.append(MetaCommand(m.group(1), m.start(), m.end()))
+        top = m.end()  # psql ends a meta-command at the end of its line
+    return tuple(found)
+
+
+def without_meta_commands(script: str, commands: Sequence[MetaCommand]) -> str:
+    """`script` with the meta-command lines blanked (newlines kept, so line numbers hold)."""
+    parts, last = [], 0
+    for c in commands:
+        parts += [script[last : c.start], " " * (c.end - c.start)]
+        last = c.end
+    return "".join(parts) + script[last:]
+
+
+@dataclass(frozen=True, slots=True)
+class RolesNamed:
+    """Roles a script refers to (grantees, owners, policy roles, SET ROLE) and roles it creates."""
+
+    named: frozenset[str] = frozenset()
+    created: frozenset[str] = frozenset()
+
+
+def roles_named(script: str) -> RolesNamed:
+    """The roles `script` names, read from pglast's parse tree (JSON form, see above).
+
+    A script pglast cannot parse whole (syntax newer than its grammar) is
+    parsed statement by statement; a statement it cannot parse names nothing.
+    """
+    import json
+
+    from pglast.parser import ParseError, parse_sql_json, split
+
+    try:
+        trees = [parse_sql_json(script)]
+    except ParseError:
+        trees = []
+        with contextlib.suppress(ParseError):
+            for part in split(script, with_parser=False, only_slices=True):
+                with contextlib.suppress(ParseError):
+                    trees.append(parse_sql_json(script[part]))
+    named: set[str] = set()
+    created: set[str] = set()
+    for tree in trees:
+        # most schemas name no role: skip decoding the tree then
+        if any(word in tree for word in _ROLE_NODES):
+            _collect_roles(json.loads(tree), named, created)
+    return RolesNamed(frozenset(named), frozenset(created))
+
+
+# the parse-tree spellings that carry a role name
+_ROLE_NODES = ('"ROLESPEC_CSTRING"', '"GrantRoleStmt"', '"CreateRoleStmt"', '"role"', '"session_authorization"')
+
+
+def _collect_roles(node: Any, named: set[str], created: set[str]) -> None:
+    """Walk a JSON parse tree for role names."""
+    if isinstance(node, list):
+        for item in node:
+            _collect_roles(item, named, created)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("roletype") == "ROLESPEC_CSTRING" and "rolename" in node:
+        named.add(node["rolename"])
+    elif "GrantRoleStmt" in node:  # the granted roles are AccessPriv nodes, not RoleSpecs
+        named.update(p["AccessPriv"]["priv_name"] for p in node["GrantRoleStmt"].get("granted_roles", ()))
+    elif "CreateRoleStmt" in node:
+        created.add(node["CreateRoleStmt"]["role"])
+    elif (v := node.get("VariableSetStmt")) and v.get("name") in ("role", "session_authorization"):
+        named.update(a["A_Const"]["sval"]["sval"] for a in v.get("args", ()) if "sval" in a.get("A_Const", {}))
+    for value in node.values():
+        _collect_roles(value, named, created)

@@ -10,6 +10,14 @@ Modules are split by object kind; everything is re-exported here.
 
 from __future__ import annotations
 
+from studio.changes.attributes import (
+    SetAccessMethod,
+    SetColumnCompression,
+    SetColumnOptions,
+    SetColumnStatistics,
+    SetColumnStorage,
+    SetReplicaIdentity,
+)
 from studio.changes.base import Change, Deps
 from studio.changes.columns import (
     AddColumn,
@@ -32,6 +40,13 @@ from studio.changes.constraints import (
     RenameConstraint,
     RenameIndex,
     ValidateConstraint,
+)
+from studio.changes.catalog import (
+    AlterComposite,
+    CreateComposite,
+    CreateObject,
+    DropComposite,
+    DropObject,
 )
 from studio.changes.domains import (
     AddDomainConstraint,
@@ -82,6 +97,11 @@ from studio.changes.tables import (
 )
 
 __all__ = [
+    "AlterComposite",
+    "CreateComposite",
+    "CreateObject",
+    "DropComposite",
+    "DropObject",
     "AddColumn",
     "AddConstraint",
     "AddDomainConstraint",
@@ -137,6 +157,11 @@ __all__ = [
     "RenameIndex",
     "RenameTable",
     "RevokePrivilege",
+    "SetAccessMethod",
+    "SetColumnCompression",
+    "SetColumnOptions",
+    "SetColumnStatistics",
+    "SetColumnStorage",
     "SetComment",
     "SetDefault",
     "SetDomainDefault",
@@ -144,6 +169,7 @@ __all__ = [
     "SetInherit",
     "SetLogged",
     "SetNotNull",
+    "SetReplicaIdentity",
     "SetRowLevelSecurity",
     "SetSequenceOwner",
     "SetTableOptions",

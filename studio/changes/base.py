@@ -12,6 +12,9 @@ column's default), `trg:<table>.<name>`, `pol:<table>.<name>`,
 `nsp:<name>`, `ext:<name>`, and `obj:<type> <identity>` for any other kind
 (pg_identify_object's type and identity: `obj:operator class public.my_ops
 USING btree`). The same keys name the two ends of `Schema.dependencies`.
+And states rather than objects: `attached:<table>` / `detached:<table>` (a
+table became / stopped being a partition), `valid:<index>` (a partitioned
+index has its partitions' indexes attached).
 The diff adds the references it finds in expressions (a default calling a
 function, a column of an enum type) and the catalog's dependency edges
 through `Deps`, which is not part of a change's identity.
@@ -86,6 +89,21 @@ def rule_key(table: str, name: str) -> str:
 def obj_key(kind: str, identity: str) -> str:
     """Key of an object of another kind, by pg_identify_object's type and identity."""
     return f"obj:{kind} {identity}"
+
+
+def attached_key(table: str) -> str:
+    """Key of a table's being a partition of its parent (ATTACH PARTITION provides it)."""
+    return f"attached:{table}"
+
+
+def detached_key(table: str) -> str:
+    """Key of a table's no longer being a partition (DETACH PARTITION provides it)."""
+    return f"detached:{table}"
+
+
+def valid_key(index: str) -> str:
+    """Key of a partitioned index made whole: every partition's index attached to it."""
+    return f"valid:{index}"
 
 
 def schema_of(qualified: str) -> str:

@@ -198,6 +198,24 @@ class AlterColumnType(Change):
         if reset_default:
             out.append(alter_table(self.table, f"ALTER COLUMN {col} DROP DEFAULT"))
         out.append(alter_table(self.table, action))
+        # ALTER COLUMN TYPE gives the column its type's own storage and no compression
+        # (here and in the children it recurses to): what the new column keeps comes back
+        if self.new.storage:
+            out.append(
+                alter_table(
+                    self.table,
+                    f"ALTER COLUMN {col} SET STORAGE {self.new.storage.upper()}",
+                    only=True,
+                )
+            )
+        if self.new.compression:
+            out.append(
+                alter_table(
+                    self.table,
+                    f"ALTER COLUMN {col} SET COMPRESSION {self.new.compression}",
+                    only=True,
+                )
+            )
         if self.needs_using and self.new.default is not None and self.new.identity is None:
             out.append(
                 alter_table(self.table, f"ALTER COLUMN {col} SET DEFAULT {self.new.default}")

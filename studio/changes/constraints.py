@@ -10,11 +10,13 @@ from studio.changes.base import (
     Change,
     Deps,
     alter_table,
+    attached_key,
     col_key,
     con_key,
     rel_key,
     schema_of,
     strip_statement,
+    valid_key,
 )
 from studio.model import Constraint, ConstraintKind, Index, qualname, quote_ident
 
@@ -27,15 +29,21 @@ def _index_backed(c: Constraint) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class AddConstraint(Change):
-    """ALTER TABLE ... ADD CONSTRAINT name <pg_get_constraintdef()> (NOT VALID kept as it is)."""
+    """ALTER TABLE ... ADD CONSTRAINT name <pg_get_constraintdef()> (NOT VALID kept as it is).
+
+    `only`: a key of a partitioned table made on the parent alone (ALTER TABLE
+    ONLY), its index invalid until each partition's key is attached to it.
+    """
 
     table: str
     constraint: Constraint
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+    only: bool = False
 
     def sql(self) -> tuple[str, ...]:
         c = self.constraint
-        return (alter_table(self.table, f"ADD CONSTRAINT {quote_ident(c.name)} {c.definition}"),)
+        action = f"ADD CONSTRAINT {quote_ident(c.name)} {c.definition}"
+        return (alter_table(self.table, action, only=self.only),)
 
     def describe(self) -> str:
         c = self.constraint
@@ -67,11 +75,13 @@ class AddConstraint(Change):
 
 @dataclass(frozen=True, slots=True)
 class DropConstraint(Change):
-    """ALTER TABLE ... DROP CONSTRAINT name."""
+    """ALTER TABLE ... DROP CONSTRAINT name (a key takes its partitions' attached keys along)."""
 
     table: str
     constraint: Constraint
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+    # qualified names of the partitions' indexes attached to the key's index
+    attached: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
         return (alter_table(self.table, f"DROP CONSTRAINT {quote_ident(self.constraint.name)}"),)
@@ -93,7 +103,7 @@ class DropConstraint(Change):
         keys = {con_key(self.table, self.constraint.name)}
         if _index_backed(self.constraint):
             keys.add(rel_key(qualname(schema_of(self.table), self.constraint.name)))
-        return frozenset(keys)
+        return frozenset(keys | {rel_key(i) for i in self.attached})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.table)})
@@ -243,27 +253,40 @@ class AttachIndexPartition(Change):
             f"to index {quote_ident(self.index)} of {self.table}"
         )
 
+    def inverse(self) -> Change | None:
+        return None  # PostgreSQL has no DETACH for an index
+
     @property
     def targets(self) -> tuple[str, ...]:
         return (self.table, self.partition)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        # the parent index is whole (valid) once every partition's index is attached:
+        # a foreign key referencing it waits for all of them
+        return frozenset({valid_key(qualname(schema_of(self.table), self.index))})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset(
             {
                 rel_key(qualname(schema_of(self.table), self.index)),
                 rel_key(qualname(schema_of(self.partition), self.partition_index)),
+                # only an index of a partition can be attached
+                attached_key(self.partition),
             }
         )
 
 
 @dataclass(frozen=True, slots=True)
 class DropIndex(Change):
-    """DROP INDEX [CONCURRENTLY]."""
+    """DROP INDEX [CONCURRENTLY] (a partitioned index takes its partitions' attached ones along)."""
 
     table: str
     index: Index
     concurrently: bool = False
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+    # qualified names of the partitions' indexes attached to it
+    attached: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
         how = "CONCURRENTLY " if self.concurrently else ""
@@ -285,7 +308,8 @@ class DropIndex(Change):
 
     @property
     def removes(self) -> frozenset[str]:
-        return frozenset({rel_key(qualname(schema_of(self.table), self.index.name))})
+        own = rel_key(qualname(schema_of(self.table), self.index.name))
+        return frozenset({own} | {rel_key(i) for i in self.attached})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.table)})

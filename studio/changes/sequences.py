@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from studio.changes.base import Change, col_key, nsp_key, rel_key, split_qualified
-from studio.model import Sequence, SequenceOptions, qualname
+from studio.model import Sequence, SequenceOptions, qualname, quote_literal
 
 _TYPE_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
 
@@ -117,14 +117,57 @@ class AlterSequence(Change):
         """True when the direction flips: the current value cannot stay, the sequence restarts."""
         return (self.old.increment > 0) != (self.new.increment > 0)
 
+    @property
+    def narrows(self) -> bool:
+        """True when MINVALUE rises or MAXVALUE falls: the current value may fall outside."""
+        old, new = self.old, self.new
+        return not self.restarts and (
+            new.min_value > old.min_value or new.max_value < old.max_value
+        )
+
     def sql(self) -> tuple[str, ...]:
         clauses = sequence_option_clauses(self.new, self.old)
         if self.restarts:
             clauses.append("RESTART")
-        return (f"ALTER SEQUENCE {self.sequence} {' '.join(clauses)}",)
+        alter = f"ALTER SEQUENCE {self.sequence} {' '.join(clauses)}"
+        return (*self._into_new_bounds(), alter) if self.narrows else (alter,)
+
+    def _into_new_bounds(self) -> list[str]:
+        """Statements that move the current value inside the new bounds, whatever it is.
+
+        PostgreSQL refuses new bounds that leave out the current value (`RESTART
+        value (x) cannot be less than MINVALUE (y)`), and the value at apply time
+        is not the one the diff could see: each guard reads it when it runs. A
+        value behind the bound it moves towards gets the bound as its next value;
+        one past the bound it moves towards (values beyond it were handed out)
+        leaves the sequence exhausted there, as its new bounds say it is.
+        setval only takes values inside the current bounds: when the old and the
+        new ranges do not meet, they are joined first.
+        """
+        old, new, seq = self.old, self.new, self.sequence
+        out = []
+        if new.min_value > old.max_value or new.max_value < old.min_value:
+            wide = max(old.data_type, new.data_type, key=lambda t: _TYPE_MAX.get(t, 0))
+            lo, hi = min(old.min_value, new.min_value), max(old.max_value, new.max_value)
+            out.append(f"ALTER SEQUENCE {seq} AS {wide} MINVALUE {lo} MAXVALUE {hi}")
+        name = quote_literal(seq)
+        up = new.increment > 0
+        if new.min_value > old.min_value:
+            out.append(
+                f"SELECT pg_catalog.setval({name}, {new.min_value}, {str(not up).lower()})"
+                f" FROM {seq} WHERE last_value < {new.min_value}"
+            )
+        if new.max_value < old.max_value:
+            out.append(
+                f"SELECT pg_catalog.setval({name}, {new.max_value}, {str(up).lower()})"
+                f" FROM {seq} WHERE last_value > {new.max_value}"
+            )
+        return out
 
     def describe(self) -> str:
-        return f"alter sequence {self.sequence}" + (" (restarts it)" if self.restarts else "")
+        note = " (restarts it)" if self.restarts else ""
+        note = " (moves its current value into the new bounds)" if self.narrows else note
+        return f"alter sequence {self.sequence}{note}"
 
     def inverse(self) -> Change:
         return AlterSequence(self.sequence, self.new, self.old)

@@ -15,9 +15,11 @@ from studio.changes.base import (
     Change,
     Deps,
     alter_table,
+    attached_key,
     col_key,
     con_key,
     def_key,
+    detached_key,
     nsp_key,
     pol_key,
     rel_key,
@@ -26,7 +28,7 @@ from studio.changes.base import (
     trg_key,
 )
 from studio.changes.columns import column_sql
-from studio.model import Column, Table, qualname, quote_ident, quote_literal
+from studio.model import Column, ConstraintKind, Table, qualname, quote_ident, quote_literal
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
@@ -37,59 +39,102 @@ def _option_sql(option: str) -> str:
     return f"{key}={value if _PLAIN_VALUE.match(value) else quote_literal(value)}"
 
 
-def _partition_column_sql(c: Column, parent: Column | None) -> str | None:
-    """`col WITH OPTIONS ...` for a partition column that differs from its parent's, else None."""
-    if parent is None:
+def _partition_column(c: Column, parent: Table) -> str:
+    """A partition's column, as its parent will take it at ATTACH PARTITION.
+
+    PostgreSQL 17+ refuses to attach a table with an identity column (the
+    partition takes the parent's), and 18 keeps the NOT NULL constraint names
+    the partition has (the syntax is accepted, the name ignored, before 18).
+    """
+    p = parent.column(c.name)
+    if p is not None and p.identity is not None:
+        c = replace(c, identity=None)
+    text = column_sql(replace(c, not_null=False))
+    if c.not_null:
+        name = c.not_null_name
+        text += f" CONSTRAINT {quote_ident(name)} NOT NULL" if name else " NOT NULL"
+    return text
+
+
+def _inherited_checks(parent: Table) -> list[str]:
+    """The parent's CHECK constraints a table must have before ATTACH PARTITION takes it."""
+    return [
+        f"CONSTRAINT {quote_ident(c.name)} {c.definition}"
+        for c in parent.constraints
+        if c.kind is ConstraintKind.CHECK and not c.no_inherit
+    ]
+
+
+def _from_parent(c: Column, parents: tuple[Table, ...]) -> Column | None:
+    """The parent's column an INHERITS child's column only inherits (its default aside), if any."""
+    if not c.inherited:
         return None
-    opts = []
-    if c.default is not None and c.default != parent.default and c.identity is None:
-        opts.append(f"DEFAULT {c.default}")
-    if c.not_null and not parent.not_null:
-        opts.append("NOT NULL")
-    if not opts:
-        return None
-    return f"{quote_ident(c.name)} WITH OPTIONS {' '.join(opts)}"
+    p = next((x for t in parents if (x := t.column(c.name)) is not None), None)
+    # (on 18 the child's NOT NULL carries the parent's constraint name)
+    return p if p is not None and _as_inherited(p) == _as_inherited(c) else None
+
+
+def _as_inherited(c: Column) -> Column:
+    # what a child sets on an inherited column itself, afterwards (ALTER TABLE ONLY ...)
+    return replace(
+        c, position=0, comment=None, not_null_name=None, inherited=False, default=None,
+        statistics=None, storage=None, type_storage=None, compression=None, options=(),
+    )  # fmt: skip
+
+
+def _inherited_defaults(t: Table, parents: tuple[Table, ...]) -> list[str]:
+    """ALTER TABLE ONLY ... SET / DROP DEFAULT for inherited columns whose default is the child's own."""
+    out = []
+    for c in t.columns:
+        p = _from_parent(c, parents)
+        if p is not None and p.default != c.default:
+            action = f"SET DEFAULT {c.default}" if c.default is not None else "DROP DEFAULT"
+            out.append(
+                alter_table(t.key, f"ALTER COLUMN {quote_ident(c.name)} {action}", only=True)
+            )
+    return out
 
 
 @dataclass(frozen=True, slots=True)
 class CreateTable(Change):
     """CREATE TABLE with its columns (defaults, identity, generation and NOT NULL inline).
 
-    A partition is created `PARTITION OF` its parent (`parent` given): its
-    columns come from the parent, and only those that differ are listed.
+    A partition is made as a table of its own (`parent`: the table it goes
+    to), with the parent's CHECK constraints, then attached by
+    `AttachPartition` once its indexes and keys exist: ATTACH PARTITION takes
+    the matching ones as they are, under their names, where CREATE TABLE ...
+    PARTITION OF would make its own under names PostgreSQL chooses (pg_dump
+    builds partitions the same way). An INHERITS child lists only its own
+    columns (`inherits_from`: its parents).
     """
 
     table: Table
-    # the parent of a partition (context for the SQL, not part of the change's identity)
+    # the parent of a partition, the parents of an INHERITS child (context for the SQL)
     parent: Table | None = field(default=None, compare=False, repr=False)
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+    inherits_from: tuple[Table, ...] = field(default=(), compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
         t = self.table
         head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE {t.key}"
-        if t.partition_of is not None:
-            cols = [
-                s
-                for c in t.columns
-                if (
-                    s := _partition_column_sql(
-                        c, self.parent.column(c.name) if self.parent else None
-                    )
-                )
-            ]
-            body = " (\n    " + ",\n    ".join(cols) + "\n)" if cols else ""
-            text = f"{head} PARTITION OF {t.partition_of}{body} {t.partition_bound or 'DEFAULT'}"
+        # in the catalog's order (the model keeps columns sorted by name)
+        ordered = sorted(t.columns, key=lambda c: c.position)
+        if t.partition_of is not None and self.parent is not None:
+            cols = [_partition_column(c, self.parent) for c in ordered]
+            cols += _inherited_checks(self.parent)
         else:
-            # in the catalog's order (the model keeps columns sorted by name)
-            ordered = sorted(t.columns, key=lambda c: c.position)
             cols = [
-                column_sql(replace(c, not_null=c.not_null and c.not_null_valid)) for c in ordered
+                column_sql(replace(c, not_null=c.not_null and c.not_null_valid))
+                for c in ordered
+                if _from_parent(c, self.inherits_from) is None
             ]
-            text = f"{head} (\n    " + ",\n    ".join(cols) + "\n)" if cols else f"{head} ()"
-            if t.inherits:
-                text += f" INHERITS ({', '.join(t.inherits)})"
+        text = f"{head} (\n    " + ",\n    ".join(cols) + "\n)" if cols else f"{head} ()"
+        if t.inherits:
+            text += f" INHERITS ({', '.join(t.inherits)})"
         if t.partition_key:
             text += f" PARTITION BY {t.partition_key}"
+        if t.access_method:
+            text += f" USING {quote_ident(t.access_method)}"
         if t.options:
             text += f" WITH ({', '.join(_option_sql(o) for o in t.options)})"
         # PostgreSQL 18: a NOT VALID NOT NULL can only be added to an existing table
@@ -101,11 +146,13 @@ class CreateTable(Change):
             for c in t.columns
             if c.not_null and not c.not_null_valid and c.not_null_name and t.partition_of is None
         ]
-        return (text, *later)
+        return (text, *later, *_inherited_defaults(t, self.inherits_from))
 
     def describe(self) -> str:
-        what = "partition" if self.table.partition_of else "table"
-        return f"create {what} {self.table.key}"
+        t = self.table
+        if t.partition_of:
+            return f"create table {t.key}, to be attached to {t.partition_of}"
+        return f"create table {t.key}"
 
     def inverse(self) -> Change:
         return DropTable(self.table)
@@ -129,17 +176,35 @@ class CreateTable(Change):
         return frozenset(keys)
 
 
+def partition_of(table: Table, parent: Table | None) -> tuple[CreateTable, AttachPartition]:
+    """A new partition: made as a table of its own, then attached (see CreateTable)."""
+    assert table.partition_of is not None
+    return CreateTable(table, parent), AttachPartition(
+        table.partition_of, table.key, table.partition_bound or "DEFAULT"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class DropTable(Change):
-    """DROP TABLE (its indexes, constraints, triggers, policies and owned sequences go with it)."""
+    """DROP TABLE (its indexes, constraints, triggers, policies and owned sequences go with it).
+
+    `recreated`: why the table is dropped to be created again (no ALTER makes
+    a table partitioned, or plain, or changes its partition key): its rows go.
+    """
 
     table: Table
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+    recreated: str | None = None
 
     def sql(self) -> tuple[str, ...]:
         return (f"DROP TABLE {self.table.key}",)
 
     def describe(self) -> str:
+        if self.recreated:
+            return (
+                f"drop table {self.table.key} to create it again {self.recreated}"
+                " (its rows are not carried over)"
+            )
         return f"drop table {self.table.key}"
 
     _destructive = True
@@ -158,6 +223,7 @@ class DropTable(Change):
         keys = {rel_key(t.key)} | {col_key(t.key, c.name) for c in t.columns}
         keys |= {def_key(t.key, c.name) for c in t.columns if c.default is not None}
         keys |= {con_key(t.key, c.name) for c in t.constraints}
+        keys |= {rel_key(qualname(schema, c.index)) for c in t.constraints if c.index}
         keys |= {rel_key(qualname(schema, i.name)) for i in t.indexes}
         # its triggers and policies go with it
         keys |= {trg_key(t.key, g.name) for g in t.triggers}
@@ -222,11 +288,17 @@ class RenameTable(Change):
 
 @dataclass(frozen=True, slots=True)
 class AttachPartition(Change):
-    """ALTER TABLE parent ATTACH PARTITION child FOR VALUES ..."""
+    """ALTER TABLE parent ATTACH PARTITION child FOR VALUES ...
+
+    PostgreSQL attaches the child's matching indexes and keys to the
+    parent's (and makes the missing ones): `deps` requires the child's own,
+    so that they exist first and keep their names.
+    """
 
     parent: str
     child: str
     bound: str
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
         return (alter_table(self.parent, f"ATTACH PARTITION {self.child} {self.bound}"),)
@@ -240,6 +312,10 @@ class AttachPartition(Change):
     @property
     def targets(self) -> tuple[str, ...]:
         return (self.parent, self.child)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({attached_key(self.child)})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.parent), rel_key(self.child)})
@@ -266,8 +342,13 @@ class DetachPartition(Change):
     def targets(self) -> tuple[str, ...]:
         return (self.parent, self.child)
 
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({detached_key(self.child)})
+
     def _structural_requires(self) -> frozenset[str]:
-        return frozenset({rel_key(self.parent), rel_key(self.child)})
+        # not the parent: the old one it leaves, which may be dropped and made again after
+        return frozenset({rel_key(self.child)})
 
     def _structural_uses(self) -> frozenset[str]:
         return frozenset({rel_key(self.parent)})

@@ -47,6 +47,10 @@ def diff_cmd(
     result = run(commands.diff_sources(settings, from_spec, to_spec, renames, with_privileges=with_privileges))
     if (note := _versions_note(result)) is not None:
         warn(note)
+    for line in result.warnings():
+        warn(line)
+    if (note := result.unmodelled.note()) is not None:
+        warn(note)
     if fmt == "json":
         click.echo(json.dumps(diff_json(result), indent=2))
     elif fmt == "sql":
@@ -56,7 +60,7 @@ def diff_cmd(
             click.echo(render_script(list(result.changes)))
     else:
         click.echo(diff_text(result))
-    return EXIT_DIFFERENCES if result.changes else EXIT_OK
+    return EXIT_DIFFERENCES if result.changes or result.unmodelled.differs else EXIT_OK
 
 
 def _versions_note(result: DiffResult) -> str | None:
@@ -78,6 +82,8 @@ def diff_json(result: DiffResult) -> dict[str, object]:
         "to": result.new.source.describe(),
         "schemas": list(result.schemas) if result.schemas is not None else None,
         "changes": [c.to_dict() for c in result.changes],
+        # objects of kinds schema-studio does not model: never in "changes"
+        "unmodelled": result.unmodelled.to_dict(),
         "rename_candidates": [
             {"kind": c.kind, "old": c.old, "new": c.new, "score": c.score, "hint": c.hint} for c in result.candidates
         ],
@@ -88,6 +94,8 @@ def diff_text(result: DiffResult) -> str:
     """A readable summary grouped by table, with data-loss and rename-candidate marks."""
     head = f"{result.old.source.describe()} -> {result.new.source.describe()}"
     if not result.changes:
+        if result.unmodelled.differs:  # named on stderr, one line each
+            return f"{head}: no differences schema-studio can migrate; {len(result.warnings())} it cannot (see above)"
         return f"{head}: no differences"
     groups: dict[str, list[str]] = {}
     for change in result.changes:

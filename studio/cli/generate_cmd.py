@@ -92,13 +92,20 @@ def generate_cmd(
                     "contract_path": str(result.contract_path) if result.contract_path else None,
                     "expand_contract": [m.describe() for m in result.phases.moves] if result.phases else [],
                     "notes": list(result.notes),
+                    # objects of kinds schema-studio does not model: never in the migration
+                    "unmodelled": result.unmodelled.to_dict() if result.unmodelled else None,
                 },
                 indent=2,
             )
         )
         return EXIT_OK
+    for line in result.warnings():
+        warn(line)
     if not result.changes:
-        click.echo("nothing to generate: the migrations already produce the declared schema", err=True)
+        if result.warnings():
+            click.echo("nothing schema-studio can generate; the objects above need a hand-written migration", err=True)
+        else:
+            click.echo("nothing to generate: the migrations already produce the declared schema", err=True)
         return EXIT_OK
     for note in result.notes:
         warn(note)
@@ -167,7 +174,7 @@ def check_cmd(
     """CI gate: declared = migrations, live = applied migrations, checksums intact (exit 2 if not)."""
     settings = settings_from(db_url, schema_names, exclude_schema)
     report = run(check(settings, live=False if no_live else None))
-    for note in report.notes:
+    for note in (*report.notes, *report.not_compared):
         warn(note)
     if fmt == "json":
         click.echo(
@@ -175,9 +182,11 @@ def check_cmd(
                 {
                     "ok": report.ok,
                     "checksum_error": report.checksum,
+                    "unlike_history": list(report.unlike_history),
                     "ungenerated": [c.to_dict() for c in report.ungenerated],
                     "drift": [c.to_dict() for c in report.drift] if report.checked_live else None,
                     "applied": list(report.applied),
+                    "unmodelled": list(report.unmodelled),
                 },
                 indent=2,
             )
@@ -186,12 +195,17 @@ def check_cmd(
     lines = []
     if report.checksum:
         lines.append(click.style("checksums: ", fg="red", bold=True) + report.checksum)
+    for problem in report.unlike_history:
+        lines.append(click.style("history: ", fg="red", bold=True) + problem)
     if report.ungenerated:
         lines.append(click.style("declared schema differs from the migrations", fg="red", bold=True) + " (run `schema-studio generate`):")
         lines += _changes_lines(report.ungenerated)
     if report.drift:
         lines.append(click.style("drift: the database differs from its applied migrations", fg="red", bold=True) + ":")
         lines += _changes_lines(report.drift)
+    if report.unmodelled:
+        lines.append(click.style("objects schema-studio does not model differ", fg="red", bold=True) + " (migrate them by hand):")
+        lines += [f"    {line}" for line in report.unmodelled]
     if report.ok:
         where = "declared schema, migrations and database" if report.checked_live else "declared schema and migrations"
         lines.append(f"in sync: {where} ({len(report.applied)} applied)" if report.checked_live else f"in sync: {where}")
@@ -205,6 +219,14 @@ def check_cmd(
 @click.option("--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add.")
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
 @click.option("--force", is_flag=True, help="Push even to a database with applied migrations or matching a production pattern.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for a migrator holding the migration lock.",
+)
 def push_cmd(
     db_url: str | None,
     schema_names: tuple[str, ...],
@@ -213,6 +235,7 @@ def push_cmd(
     no_rename: bool,
     yes: bool,
     force: bool,
+    wait: float,
 ) -> int:
     """Development only: bring the database straight to the declared schema, writing no files."""
     from studio.cli.migrate_cmd import ProgressPrinter
@@ -240,6 +263,6 @@ def push_cmd(
         if not click.confirm("Apply these changes?", default=False, err=True):
             click.echo("nothing applied", err=True)
             return EXIT_OK
-    run(push(settings, plan, on_event=ProgressPrinter()))
+    run(push(settings, plan, on_event=ProgressPrinter(), wait=wait))
     click.echo(f"pushed {len(plan.changes)} change(s)", err=True)
     return EXIT_OK

@@ -7,7 +7,6 @@ runner's events go to stdout, one JSON object per line.
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import sys
 from typing import TYPE_CHECKING, Any
@@ -59,6 +58,10 @@ if TYPE_CHECKING:
 
     from studio.commands_migrations import Plan
     from studio.preview import Preview
+
+
+# no session held a lock on the step's tables (or an older snapshot) since before it waited
+_UNSEEN = "a session not found once the wait was over"
 
 
 def _ms(seconds: float) -> str:
@@ -120,18 +123,14 @@ class ProgressPrinter:
             else:
                 self._line(f"{self.pending or f'  [{event.index}/{event.steps_total}]'} ... {tail}")
         elif isinstance(event, QueueGuardTripped):
-            by = (
-                "; ".join(b.describe() for b in event.blockers) or "a session that has since let go"
-            )
+            by = "; ".join(b.describe() for b in event.blockers) or _UNSEEN
             self._line(
                 f"  step {event.index} waited {event.waited:.1f}s for {event.mode} on {event.target} "
                 f"while {event.queued} session(s) queued behind it: cancelled; blocked by {by}"
             )
         elif isinstance(event, LockTimeoutRetry):
             what = "the migration" if event.whole_migration else f"step {event.index}"
-            by = (
-                "; ".join(b.describe() for b in event.blockers) or "a session that has since let go"
-            )
+            by = "; ".join(b.describe() for b in event.blockers) or _UNSEEN
             if event.cause == "queue_guard":  # the guard's event just named the blockers
                 self._line(
                     f"  retrying {what} in {event.delay:.1f}s (retry {event.attempt} of {event.retries})"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from studio.diff import objects, tables, views
+from studio.diff import catalog, objects, tables, views
 from studio.diff.context import Context
 from studio.diff.depend import rebuilds
 from studio.diff.renames import Rename, RenameCandidate, parse_rename, rename_candidates
@@ -73,6 +73,8 @@ def _compare(ctx: Context) -> None:
     objects.domains(ctx)
     objects.sequences(ctx)
     objects.functions(ctx)
+    catalog.composites(ctx)
+    catalog.catalog_objects(ctx)
     tables.tables(ctx)
     views.views(ctx)
     if ctx.with_privileges:

@@ -82,22 +82,6 @@ def _parent_column(schema: Schema, parents: list[str], name: str) -> Column | No
     return None
 
 
-def detached(ctx: Context, t: Table) -> Table:
-    """A partition as PostgreSQL 18 leaves it once detached: its NOT NULLs keep the parent's names."""
-    parent = ctx.old.tables.get(t.partition_of or "")
-    if parent is None:
-        return t
-    cols = []
-    for c in t.columns:
-        p = parent.column(c.name)
-        if c.not_null and c.not_null_name is None and p is not None and p.not_null:
-            c = replace(
-                c, not_null_name=p.not_null_name or default_not_null_name(parent.name, c.name)
-            )
-        cols.append(c)
-    return replace(t, columns=tuple(cols), partition_of=None, partition_bound=None)
-
-
 def compare_columns(ctx: Context, a: Table, b: Table) -> set[str]:
     """Compare columns; returns the names of columns dropped and added again."""
     key = b.key

@@ -39,6 +39,16 @@ class Context:
     # dependency keys of objects kept on both sides that are dropped and created
     # again because something they depend on is (studio.diff.depend)
     forced: frozenset[str] = frozenset()
+    # partitioned indexes (qualified; a key's index too) created / dropped here, the
+    # indexes attached to each on the old side, and the tables attached / detached
+    # as partitions (studio.diff.partitions)
+    made_indexes: set[str] = field(default_factory=set)
+    dropped_indexes: set[str] = field(default_factory=set)
+    old_attached: dict[str, list[str]] = field(default_factory=dict)
+    attaching: set[str] = field(default_factory=set)
+    detaching: set[str] = field(default_factory=set)
+    # PostgreSQL 18: NOT NULL constraint names that tables kept hold
+    kept_not_null_names: set[str] = field(default_factory=set)
     old_refs: RefIndex = field(init=False)
     new_refs: RefIndex = field(init=False)
 

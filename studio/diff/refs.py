@@ -46,14 +46,15 @@ class RefIndex:
     """The named objects of one schema, to resolve the qualified names an expression holds."""
 
     def __init__(self, schema: Schema) -> None:
-        self.types = set(schema.enums) | set(schema.domains)
+        self.types = set(schema.enums) | set(schema.domains) | set(schema.composites)
+        self.types |= {o.identity for o in schema.objects.values() if o.kind == "range type"}
         self.relations = set(schema.tables) | set(schema.views) | set(schema.sequences)
         self.functions: defaultdict[str, list[str]] = defaultdict(list)
         for f in schema.functions.values():
             self.functions[qualname(f.schema, f.name)].append(f.key)
 
     def type_deps(self, type_text: str | None) -> set[str]:
-        """Keys of the user type (enum, domain) a column type names, arrays included."""
+        """Keys of the user type (enum, domain, composite, range) a column type names, arrays included."""
         if not type_text:
             return set()
         base = type_text.strip()

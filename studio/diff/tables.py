@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from studio.changes import (
     AddConstraint,
     AlterPolicy,
-    AttachPartition,
     CreateIndex,
     CreatePolicy,
     CreateTable,
@@ -21,6 +20,8 @@ from studio.changes import (
     DropTable,
     DropTrigger,
     ForceRowLevelSecurity,
+    RenameConstraint,
+    RenameIndex,
     SetInherit,
     SetLogged,
     SetRowLevelSecurity,
@@ -37,8 +38,12 @@ from studio.changes.base import (
     rel_key,
     schema_of,
     trg_key,
+    valid_key,
 )
-from studio.diff.columns import column_comment, column_deps, compare_columns, detached
+from studio.changes.tables import partition_of
+from studio.diff import partitions
+from studio.diff.attributes import table_attributes
+from studio.diff.columns import column_comment, column_deps, compare_columns
 from studio.diff.refs import mentions
 from studio.model import Constraint, ConstraintKind, Index, Table, qualname, quote_ident
 
@@ -54,11 +59,14 @@ def tables(ctx: Context) -> None:
     kept = sorted(old.keys() & new.keys())
     replaced = [k for k in kept if _must_replace(old[k], new[k])]
     ctx.recreated.update(replaced)
+    partitions.prepare(ctx)
     _released_keys(ctx, kept, replaced)
     for k in sorted(new.keys() - old.keys()) + replaced:
         create_table(ctx, new[k])
-    for k in sorted(old.keys() - new.keys()) + replaced:
+    for k in sorted(old.keys() - new.keys()):
         _drop_table(ctx, old[k])
+    for k in replaced:
+        _drop_table(ctx, old[k], _why_recreated(old[k], new[k]))
     for k in kept:
         if k not in ctx.recreated and not _untouched(ctx, old[k], new[k]):
             _alter_table(ctx, old[k], new[k])
@@ -104,6 +112,14 @@ def _must_replace(a: Table, b: Table) -> bool:
     return a.partition_key != b.partition_key
 
 
+def _why_recreated(a: Table, b: Table) -> str:
+    if b.partition_key is None:
+        return "as a plain table"
+    if a.partition_key is None:
+        return f"partitioned by {b.partition_key}"
+    return f"partitioned by {b.partition_key} instead of {a.partition_key}"
+
+
 def _released_keys(ctx: Context, kept: list[str], replaced: list[str]) -> None:
     """Keys that go away or are rebuilt: the foreign keys referencing them are rebuilt too."""
     for k in kept:
@@ -121,7 +137,7 @@ def _released_keys(ctx: Context, kept: list[str], replaced: list[str]) -> None:
 
 
 def _comparable(c: Constraint) -> Constraint:
-    return replace(c, comment=None, index=None)
+    return partitions.constraint_shape(c)
 
 
 def _comparable_or_none(c: Constraint | None) -> Constraint | None:
@@ -129,7 +145,7 @@ def _comparable_or_none(c: Constraint | None) -> Constraint | None:
 
 
 def _index_comparable(i: Index) -> Index:
-    return replace(i, comment=None)
+    return partitions.index_shape(i)
 
 
 def _index_comparable_or_none(i: Index | None) -> Index | None:
@@ -138,12 +154,22 @@ def _index_comparable_or_none(i: Index | None) -> Index | None:
 
 def create_table(ctx: Context, t: Table) -> None:
     """CREATE TABLE and then its constraints, indexes, triggers, policies, RLS and comments."""
-    parent = ctx.new.tables.get(t.partition_of) if t.partition_of else None
-    ctx.add(CreateTable(t, parent, column_deps(ctx, t.columns, new=True)))
+    deps = column_deps(ctx, t.columns, new=True)
+    named = partitions.pin_taken_names(ctx, t)
+    if t.partition_of:
+        create, _ = partition_of(named, ctx.new.tables.get(t.partition_of))
+        ctx.add(replace(create, deps=deps))
+        partitions.attach_partition(ctx, t)
+    else:
+        parents = tuple(x for k in t.inherits if (x := ctx.new.tables.get(k)))
+        # the columns it inherits must be on its parents first
+        inherited = {col_key(x.key, c.name) for x in parents for c in x.columns}
+        deps = deps | Deps(requires=frozenset(inherited))
+        ctx.add(CreateTable(named, None, deps, inherits_from=parents))
     for con in t.constraints:
-        _add_constraint(ctx, t.key, con)
+        _add_constraint(ctx, t, con)
     for i in t.indexes:
-        _create_index(ctx, t.key, i)
+        _create_index(ctx, t, i)
     for g in t.triggers:
         ctx.add(CreateTrigger(t.key, g))
         ctx.comment(
@@ -160,23 +186,40 @@ def create_table(ctx: Context, t: Table) -> None:
         ctx.add(SetRowLevelSecurity(t.key, True))
     if t.rls_forced:
         ctx.add(ForceRowLevelSecurity(t.key, True))
+    table_attributes(ctx, None, t, set())
     ctx.comment("TABLE", t.key, None, t.comment, key=rel_key(t.key), table=t.key)
     for c in t.columns:
         column_comment(ctx, t.key, None, c)
 
 
-def _drop_table(ctx: Context, t: Table) -> None:
-    ctx.add(DropTable(t, column_deps(ctx, t.columns, new=False)))
+def _drop_table(ctx: Context, t: Table, recreated: str | None = None) -> None:
+    deps = column_deps(ctx, t.columns, new=False)
+    # its foreign keys hold the keys they reference: the table goes before those
+    for c in t.constraints:
+        ref = ctx.old.tables.get(c.ref_table or "")
+        key = _referenced_key(ref, c.ref_columns) if ref and ref.key != t.key else None
+        if key and ref:
+            # and, for a partitioned table, the partitions' keys attached to it
+            below = partitions.below(ctx, _referenced_index(ref, key))
+            deps = deps | Deps(uses=frozenset({key, *map(rel_key, below)}))
+    ctx.add(DropTable(t, deps, recreated))
 
 
-def _add_constraint(ctx: Context, table: str, c: Constraint) -> None:
+def _add_constraint(ctx: Context, t: Table, c: Constraint) -> None:
+    table = t.key
     deps = ctx.new_deps(c.definition)
     if c.kind is ConstraintKind.FOREIGN_KEY and c.ref_table:
         ref = ctx.new.tables.get(c.ref_table)
         key = _referenced_key(ref, c.ref_columns) if ref else None
         if key:
             deps = deps | Deps(requires=frozenset({key}))
-    ctx.add(AddConstraint(table, c, deps))
+        if ref and ref.partition_key and key:
+            # a partitioned key is usable once every partition's is attached to it
+            deps = deps | Deps(requires=frozenset({valid_key(_referenced_index(ref, key))}))
+    only = t.partition_key is not None and c.kind in partitions.KEYS
+    ctx.add(AddConstraint(table, c, deps, only=only))
+    if c.kind in partitions.KEYS and c.attached_to in ctx.made_indexes:
+        partitions.attach_index(ctx, t, c.attached_to, c.index or c.name)
     ctx.comment(
         "CONSTRAINT",
         f"{quote_ident(c.name)} ON {table}",
@@ -199,8 +242,21 @@ def _referenced_key(t: Table, columns: tuple[str, ...]) -> str | None:
     return None
 
 
-def _create_index(ctx: Context, table: str, i: Index) -> None:
-    ctx.add(CreateIndex(table, i, deps=ctx.new_deps(i.definition)))
+def _referenced_index(t: Table, key: str) -> str:
+    """Qualified name of the index behind a key found by `_referenced_key`."""
+    for c in t.constraints:
+        if key == con_key(t.key, c.name):
+            return partitions.key_index(t, c)
+    return key.removeprefix("rel:")
+
+
+def _create_index(ctx: Context, t: Table, i: Index) -> None:
+    table = t.key
+    # a partitioned table's index: made on it alone, each partition's attached to it
+    only = t.partition_key is not None
+    ctx.add(CreateIndex(table, i, deps=ctx.new_deps(i.definition), only=only))
+    if i.attached_to in ctx.made_indexes:
+        partitions.attach_index(ctx, t, i.attached_to, i.name)
     ix = _index_qualname(table, i.name)
     ctx.comment("INDEX", ix, None, i.comment, key=rel_key(ix), table=table)
 
@@ -212,13 +268,13 @@ def _index_qualname(table: str, name: str) -> str:
 def _alter_table(ctx: Context, a: Table, b: Table) -> None:
     key = b.key
     # partitions and inheritance
-    if (a.partition_of, a.partition_bound) != (b.partition_of, b.partition_bound):
-        if a.partition_of and a.partition_bound:
-            ctx.add(DetachPartition(a.partition_of, key, a.partition_bound))
-            if (ctx.server_version or 0) >= 180000:
-                a = detached(ctx, a)
-        if b.partition_of and b.partition_bound:
-            ctx.add(AttachPartition(b.partition_of, key, b.partition_bound))
+    if key in ctx.detaching:
+        assert a.partition_of is not None
+        ctx.add(DetachPartition(a.partition_of, key, a.partition_bound or "DEFAULT"))
+        a = partitions.as_detached(ctx, a)
+    if key in ctx.attaching:
+        partitions.attach_partition(ctx, b)
+        b = partitions.as_attachable(ctx, b)
     for p in b.inherits:
         if p not in a.inherits:
             ctx.add(SetInherit(key, p, True))
@@ -238,6 +294,7 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
         ctx.add(SetLogged(key, b.unlogged))
     if a.options != b.options:
         ctx.add(SetTableOptions(key, a.options, b.options))
+    table_attributes(ctx, a, b, recreated)
     ctx.comment("TABLE", key, a.comment, b.comment, key=rel_key(key), table=key)
 
 
@@ -246,12 +303,16 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
 
 def _constraints(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
     table = b.key
-    old = {c.name: c for c in a.constraints}
+    old = {c.name: c for c in a.constraints if not partitions.gone(ctx, c.attached_to)}
     new = {c.name: c for c in b.constraints}
+    for was, now in partitions.renamed_keys(old, new):
+        ctx.add(RenameConstraint(table, was, now))
+        old[now] = new[now]
+        del old[was]
     for name in sorted(new.keys() - old.keys()):
-        _add_constraint(ctx, table, new[name])
+        _add_constraint(ctx, b, new[name])
     for name in sorted(old.keys() - new.keys()):
-        ctx.add(DropConstraint(table, old[name], ctx.old_deps(old[name].definition)))
+        _drop_constraint(ctx, a, old[name])
     for name in sorted(old.keys() & new.keys()):
         x, y = old[name], new[name]
         forced = (
@@ -265,6 +326,8 @@ def _constraints(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
             or con_key(table, name) in ctx.forced
         )
         if not forced and _comparable(x) == _comparable(y):
+            if partitions.needs_attach(ctx, b, x.attached_to, y.attached_to):
+                partitions.attach_index(ctx, b, y.attached_to, y.index or y.name)
             ctx.comment(
                 "CONSTRAINT",
                 f"{quote_ident(name)} ON {table}",
@@ -285,8 +348,14 @@ def _constraints(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
                 table=table,
             )
             continue
-        ctx.add(DropConstraint(table, x, ctx.old_deps(x.definition)))
-        _add_constraint(ctx, table, y)
+        _drop_constraint(ctx, a, x)
+        _add_constraint(ctx, b, y)
+
+
+def _drop_constraint(ctx: Context, a: Table, c: Constraint) -> None:
+    deps = ctx.old_deps(c.definition) | partitions.after_detach(ctx, a)
+    below = partitions.below(ctx, partitions.key_index(a, c)) if c.kind in partitions.KEYS else ()
+    ctx.add(DropConstraint(a.key, c, deps, attached=below))
 
 
 def _recast_here(ctx: Context, table: str) -> bool:
@@ -305,12 +374,16 @@ def _only_validation(x: Constraint, y: Constraint) -> bool:
 
 def _indexes(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
     table = b.key
-    old = {i.name: i for i in a.indexes}
+    old = {i.name: i for i in a.indexes if not partitions.gone(ctx, i.attached_to)}
     new = {i.name: i for i in b.indexes}
+    for was, now in partitions.renamed(old, new):
+        ctx.add(RenameIndex(table, was, now))
+        old[now] = new[now]
+        del old[was]
     for name in sorted(new.keys() - old.keys()):
-        _create_index(ctx, table, new[name])
+        _create_index(ctx, b, new[name])
     for name in sorted(old.keys() - new.keys()):
-        ctx.add(DropIndex(table, old[name], deps=ctx.old_deps(old[name].definition)))
+        _drop_index(ctx, a, old[name])
     for name in sorted(old.keys() & new.keys()):
         x, y = old[name], new[name]
         forced = (
@@ -320,11 +393,19 @@ def _indexes(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
             or rel_key(_index_qualname(table, name)) in ctx.forced
         )
         if not forced and _index_comparable(x) == _index_comparable(y):
+            if partitions.needs_attach(ctx, b, x.attached_to, y.attached_to):
+                partitions.attach_index(ctx, b, y.attached_to, name)
             ix = _index_qualname(table, name)
             ctx.comment("INDEX", ix, x.comment, y.comment, key=rel_key(ix), table=table)
             continue
-        ctx.add(DropIndex(table, x, deps=ctx.old_deps(x.definition)))
-        _create_index(ctx, table, y)
+        _drop_index(ctx, a, x)
+        _create_index(ctx, b, y)
+
+
+def _drop_index(ctx: Context, a: Table, i: Index) -> None:
+    deps = ctx.old_deps(i.definition) | partitions.after_detach(ctx, a)
+    below = partitions.below(ctx, qualname(a.schema, i.name))
+    ctx.add(DropIndex(a.key, i, deps=deps, attached=below))
 
 
 def _triggers(ctx: Context, a: Table, b: Table) -> None:

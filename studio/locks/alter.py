@@ -394,6 +394,7 @@ _HANDLERS: dict[AT, Handler] = {
     AT.AT_DropCluster: _simple("alter_table.cluster_on", False),
     AT.AT_SetLogged: _simple("alter_table.set_logged", False),
     AT.AT_SetUnLogged: _simple("alter_table.set_unlogged", False),
+    AT.AT_SetAccessMethod: _simple("alter_table.set_access_method", False),
     AT.AT_SetRelOptions: set_options,
     AT.AT_ResetRelOptions: set_options,
     AT.AT_EnableTrig: _simple("alter_table.enable_trigger", False),

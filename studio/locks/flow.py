@@ -18,7 +18,7 @@ from pglast import ast
 from studio.locks.context import Context
 from studio.locks.facts import Effect
 from studio.locks.modes import Activity
-from studio.locks.parse import isa, relkey, string_literals
+from studio.locks.parse import isa, relkey
 from studio.locks.rules import RULES, Hit, Unit, hit
 
 # --- sequences of statements --------------------------------------------------------------
@@ -103,7 +103,7 @@ def _validate_same_tx(u: Unit, earlier: _Tx) -> Iterator[Hit]:
 
 def _enum_value_used(u: Unit, earlier: _Tx) -> Iterator[Hit]:
     if earlier.enum_values:
-        used = earlier.enum_values & set(string_literals(u.node))
+        used = earlier.enum_values & u.string_constants()
         for value in sorted(used):
             yield hit(u, "enum-value-used-in-transaction", repr(value))
 

@@ -394,6 +394,18 @@ HAZARDS: tuple[Hazard, ...] = (
        "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);",
        "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);",
        "strong_migrations:add_index_corruption"),
+    _h("statement-needs-newer-server", D,
+       "the target server's PostgreSQL does not have this statement: the migration fails there",
+       "upgrade the server first, or do it another way (SET ACCESS METHOD before 15: create the "
+       "table again USING the method, copy the rows, swap the names)",
+       "ALTER TABLE orders SET ACCESS METHOD heap;",
+       "ALTER TABLE orders SET ACCESS METHOD heap;"),
+    _h("sequence-value-moved", W,
+       "the sequence's current value is moved into its new MINVALUE/MAXVALUE range: values are "
+       "skipped, or, when it already handed out values beyond the new bound, it is exhausted",
+       "check the sequence's current value against its new bounds before migrating",
+       "SELECT pg_catalog.setval('public.orders_id_seq', 100, false) FROM public.orders_id_seq WHERE last_value < 100;",
+       "SELECT last_value FROM public.orders_id_seq;"),
     # --- enums and types -------------------------------------------------------------------------
     _h("enum-value-used-in-transaction", D,
        "a value added by ALTER TYPE ... ADD VALUE cannot be used before the transaction that added"
@@ -534,7 +546,7 @@ HAZARDS: tuple[Hazard, ...] = (
        "this statement is not in the lock knowledge base: ACCESS EXCLUSIVE and a rewrite are "
        "assumed",
        "check its locks with `schema-studio lint --trace`, or ignore this with a reason",
-       "ALTER TABLE orders SET ACCESS METHOD heap2;",
+       "ALTER TABLE orders SET TABLESPACE pg_default;",
        "ALTER TABLE orders SET (fillfactor = 90);",
        "strong_migrations:execute"),
     # --- only for SQL something else runs (lint --external) --------------------------------------

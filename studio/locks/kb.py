@@ -281,6 +281,12 @@ ENTRIES: tuple[Entry, ...] = (
     _e("alter_table.set_logged", "SET LOGGED", R(T, AE, RW)),
     _e("alter_table.set_unlogged", "SET UNLOGGED", R(T, AE, RW)),
     _e(
+        "alter_table.set_access_method",
+        "SET ACCESS METHOD",
+        R(T, AE, RW, note="the rows are copied into the new access method's storage"),
+        since=pg(15),
+    ),
+    _e(
         "alter_table.set_options",
         "SET/RESET (fillfactor, autovacuum_*, parallel_workers, toast_tuple_target...)",
         R(T, SUE, CAT),
@@ -439,6 +445,8 @@ ENTRIES: tuple[Entry, ...] = (
     # --- triggers, policies, comments, privileges ----------------------------------
     _e("create_trigger", "CREATE TRIGGER", R(T, SRE, CAT)),
     _e("drop_trigger", "DROP TRIGGER", R(T, AE, CAT)),
+    _e("create_rule", "CREATE RULE", R(T, AE, CAT)),
+    _e("drop_rule", "DROP RULE", R(T, AE, CAT)),
     _e("create_policy", "CREATE POLICY", R(T, AE, CAT)),
     _e("alter_policy", "ALTER POLICY", R(T, AE, CAT)),
     _e("drop_policy", "DROP POLICY", R(T, AE, CAT)),

@@ -224,7 +224,9 @@ def migration_source(m: migrations.Migration, tx0: int = 0, *, report: bool = Tr
             ignores = tuple(Ignore(ig.hazard, ig.reason, ig.line) for ig in st.ignores)
             for i, p in enumerate(parsed):
                 line = st.line + p.line - 1
-                stmts.append((Statement(p.node, p.text, p.start, line), ignores if i == 0 else ()))
+                stmts.append(
+                    (Statement(p.node, p.text, p.start, line, p.dropped), ignores if i == 0 else ())
+                )
                 if step.transactional:
                     runs.append((tx, True))
                 else:
@@ -257,6 +259,7 @@ def lint_sources(
             unit = Unit(
                 len(units), src.path, stmt.line, stmt.text, stmt.node, matches,
                 facts_of(matches, server_version), ctx, tx, in_block, src.runner and not external,
+                stmt.dropped,
             )  # fmt: skip
             units.append(unit)
             ignores[unit.index] = igs

@@ -15,6 +15,7 @@ from pglast import ast, parse_sql, parser
 from pglast.stream import RawStream
 
 from studio.errors import StudioError
+from studio.lexer import comment_tokens, lex, literal_rows, offset_in, without
 from studio.model import qualname
 
 
@@ -37,6 +38,12 @@ class Statement:
     text: str
     start: int  # character offset of its first token in the source
     line: int  # 1-based line of its first token
+    # spans of `text` left out of `node`: rows of constants of a VALUES list (`lexer.literal_rows`)
+    dropped: tuple[tuple[int, int], ...] = ()
+
+    def analysed_text(self) -> str:
+        """The text of what `node` holds: `text` without the dropped rows."""
+        return without(self.text, list(self.dropped))
 
 
 def line_of(source: str, offset: int) -> int:
@@ -45,23 +52,26 @@ def line_of(source: str, offset: int) -> int:
 
 
 def split(source: str, path: str = "<sql>") -> tuple[Statement, ...]:
-    """Parse `source` into statements; a syntax error raises `SqlSyntaxError` with its line."""
+    """Parse `source` into statements; a syntax error raises `SqlSyntaxError` with its line.
+
+    The rows of constants of a long VALUES list after its first are left out
+    of the trees (they take no lock and call nothing); each statement says
+    which (`Statement.dropped`).
+    """
+    dropped = literal_rows(source)
     try:
-        raw = parse_sql(source)
+        raw = parse_sql(without(source, dropped))
     except parser.ParseError as e:
         location = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
-        raise SqlSyntaxError(
-            path, line_of(source, location - 1), _one_line(str(e.args[0]))
-        ) from None
+        location = offset_in(dropped, location - 1) if location else -1
+        raise SqlSyntaxError(path, line_of(source, location), _one_line(str(e.args[0]))) from None
     out = []
     for r in raw:
-        start = first_token(source, r.stmt_location or 0)
-        end = (r.stmt_location or 0) + r.stmt_len if r.stmt_len else len(source)
-        out.append(
-            Statement(
-                r.stmt, source[start:end].strip().rstrip(";").strip(), start, line_of(source, start)
-            )
-        )
+        start = first_token(source, offset_in(dropped, r.stmt_location or 0))
+        end = offset_in(dropped, (r.stmt_location or 0) + r.stmt_len) if r.stmt_len else len(source)
+        text = source[start:end].strip().rstrip(";").strip()
+        mine = tuple((a - start, b - start) for a, b in dropped if start <= a < end)
+        out.append(Statement(r.stmt, text, start, line_of(source, start), mine))
     return tuple(out)
 
 
@@ -74,18 +84,21 @@ def _one_line(message: str) -> str:
 
 
 def first_token(source: str, offset: int) -> int:
-    """The offset of the first token at or after `offset` (comments and blanks skipped)."""
-    for tok in parser.scan(source[offset:]):
-        if tok.name not in ("SQL_COMMENT", "C_COMMENT"):
-            return offset + tok.start
+    """The offset of the first token at or after `offset` (comments and blanks skipped).
+
+    Only the first tokens are lexed, not the rest of the source.
+    """
+    for start, _, name, _ in lex(source, offset, size=4096):
+        if name not in ("SQL_COMMENT", "C_COMMENT"):
+            return start
     return offset
 
 
 def comments(source: str) -> Iterator[tuple[int, str]]:
     """Every `--` comment of `source` as (offset, text without the dashes)."""
-    for tok in parser.scan(source):
-        if tok.name == "SQL_COMMENT":
-            yield tok.start, source[tok.start + 2 : tok.end + 1].strip()
+    for start, end, name, _ in comment_tokens(source):
+        if name == "SQL_COMMENT":
+            yield start, source[start + 2 : end].strip()
 
 
 def deparse(node: Any) -> str:

@@ -14,13 +14,13 @@ from typing import Any
 
 from pglast import ast
 from pglast.enums import ObjectType as OT
-from pglast.parser import scan
 
+from studio.lexer import lex, string_constants, without
 from studio.locks.alter import Match
 from studio.locks.context import Context
 from studio.locks.hazards import Hazard, hazard
 from studio.locks.kb import Effect, LockFact, Role
-from studio.locks.parse import format_type, is_serial, isa, relkey
+from studio.locks.parse import format_type, is_serial, isa, relkey, string_literals
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,16 @@ class Unit:
     tx: int  # units with the same tx run in one transaction
     in_block: bool  # inside a transaction block (explicit BEGIN, or the runner's transaction)
     runner: bool  # executed by schema-studio's runner (migration semantics)
+    # spans of `text` left out of `node`: rows of constants (`studio.locks.parse.Statement`)
+    dropped: tuple[tuple[int, int], ...] = ()
+
+    def analysed_text(self) -> str:
+        """The text of what `node` holds: `text` without the dropped rows."""
+        return without(self.text, list(self.dropped))
+
+    def string_constants(self) -> set[str]:
+        """Every string constant of the statement, in the tree or in its dropped rows."""
+        return set(string_literals(self.node)) | string_constants(self.text, list(self.dropped))
 
     def ids(self) -> set[str]:
         """The entry ids the statement matched."""
@@ -225,6 +235,25 @@ def _indexes(u: Unit, version: int) -> Iterator[Hit]:
 
 
 @rule
+def _needs_newer_server(u: Unit, version: int) -> Iterator[Hit]:
+    for m in u.matches:
+        since = m.entry.since
+        if since is not None and 0 < version < since:
+            yield hit(u, "statement-needs-newer-server", f"{m.entry.title}: PostgreSQL {since // 10000}+")
+
+
+@rule
+def _setval(u: Unit, version: int) -> Iterator[Hit]:
+    # the guard the differ writes before a sequence's bounds narrow (studio.changes.sequences)
+    node = u.node
+    if isa(node, ast.SelectStmt) and any(
+        isa(t.val, ast.FuncCall) and t.val.funcname[-1].sval == "setval"
+        for t in node.targetList or ()
+    ):
+        yield hit(u, "sequence-value-moved")
+
+
+@rule
 def _unknown(u: Unit, version: int) -> Iterator[Hit]:
     for m in u.matches:
         if m.entry.id == "unknown":
@@ -317,9 +346,9 @@ def _types(u: Unit, version: int) -> Iterator[Hit]:
 
 def _long_identifiers(text: str) -> Iterator[str]:
     """Identifiers longer than 63 bytes, as written (the parser has already truncated them)."""
-    for tok in scan(text):
-        if tok.name == "IDENT":
-            word = text[tok.start : tok.end + 1]
+    for start, end, name, _ in lex(text):
+        if name == "IDENT":
+            word = text[start:end]
             name = word[1:-1].replace('""', '"') if word.startswith('"') else word.lower()
             if len(name.encode()) > 63:
                 yield name
@@ -328,7 +357,7 @@ def _long_identifiers(text: str) -> Iterator[str]:
 @rule
 def _hygiene(u: Unit, version: int) -> Iterator[Hit]:
     node = u.node
-    for name in dict.fromkeys(_long_identifiers(u.text)):
+    for name in dict.fromkeys(_long_identifiers(u.analysed_text())):
         if name:
             yield hit(u, "identifier-too-long", f"{name[:20]}... ({len(name.encode())} bytes)")
     cols: list[str] = []

@@ -77,7 +77,7 @@ def _drop(node: Any, v: int, ctx: Context) -> list[Match]:
                 if kind == OT.OBJECT_TRIGGER
                 else "drop_policy"
                 if kind == OT.OBJECT_POLICY
-                else "unknown"
+                else "drop_rule"
             )
             out.append(m(id, t, subject=names[-1].sval))
         else:
@@ -321,6 +321,7 @@ _HANDLERS: dict[type, Callable[[Any, int, Context], Iterable[Match]]] = {
     ast.DeleteStmt: _dml("delete"),
     ast.LockStmt: _lock,
     ast.CreateTrigStmt: _on_relation("create_trigger"),
+    ast.RuleStmt: _on_relation("create_rule"),
     ast.CreatePolicyStmt: _on_relation("create_policy", "table"),
     ast.AlterPolicyStmt: _on_relation("alter_policy", "table"),
     ast.CreateSeqStmt: _plain("create_sequence"),
@@ -333,6 +334,12 @@ _HANDLERS: dict[type, Callable[[Any, int, Context], Iterable[Match]]] = {
     ast.CreateDomainStmt: _plain("create_type"),
     ast.CreateRangeStmt: _plain("create_type"),
     ast.DefineStmt: _plain("create_type"),
+    # casts, operator classes and text search objects lock no table
+    ast.CreateCastStmt: _plain("create_type"),
+    ast.CreateOpClassStmt: _plain("create_type"),
+    ast.CreateOpFamilyStmt: _plain("create_type"),
+    ast.AlterTSConfigurationStmt: _plain("create_type"),
+    ast.AlterTSDictionaryStmt: _plain("create_type"),
     ast.AlterDomainStmt: _alter_domain,
     ast.CreateFunctionStmt: _plain("create_function"),
     ast.AlterFunctionStmt: _plain("create_function"),

@@ -1,3 +1,4 @@
+-- PostgreSQL 13 (no column compression); columns_14.sql for 14-17, columns_18.sql for 18+.
 -- The columns of the tables and views $1 (oid[]), one row per column (cheaper
 -- than aggregating arrays per table: no sort, no per-group aggregate state).
 SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name,
@@ -10,6 +11,8 @@ SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name,
             ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS expr,
        a.attidentity::text AS identity,
        a.attgenerated::text AS generated,
+       -- false for a column a child only inherits (CREATE TABLE ... INHERITS leaves it out)
+       a.attislocal AS local,
        -- a collation only when it is not the type's own
        CASE WHEN a.attcollation = t.typcollation THEN NULL
             WHEN cn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
@@ -17,7 +20,9 @@ SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name,
        END AS "collation",
        d.description AS comment,
        -- PostgreSQL 18 names NOT NULL constraints (columns_18.sql)
-       NULL::name AS not_null_name, NULL::bool AS not_null_valid
+       NULL::name AS not_null_name, NULL::bool AS not_null_valid,
+--@include column_attributes
+       NULL::text AS compression  -- SET COMPRESSION came with 14 (columns_14.sql)
 FROM pg_catalog.unnest($1::oid[]) AS rel(oid)
 JOIN pg_catalog.pg_attribute a ON a.attrelid = rel.oid
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid

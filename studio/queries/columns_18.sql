@@ -18,6 +18,8 @@ SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name,
             ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS expr,
        a.attidentity::text AS identity,
        a.attgenerated::text AS generated,
+       -- false for a column a child only inherits (CREATE TABLE ... INHERITS leaves it out)
+       a.attislocal AS local,
        -- a collation only when it is not the type's own
        CASE WHEN a.attcollation = t.typcollation THEN NULL
             WHEN cn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
@@ -26,11 +28,13 @@ SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name,
        d.description AS comment,
        -- the name only when it is not the default <table>_<column>_not_null
        -- (too long a default is cut: studio.introspect_rows checks that case);
-       -- a NOT NULL a child inherits carries its parent's name: not this
-       -- table's to choose
-       CASE WHEN nn.conislocal AND nn.conname <> c.relname || '_' || a.attname || '_not_null'
+       -- a partition made PARTITION OF its parent has the parent's names, one
+       -- attached later its own, and pg_dump writes both as they are
+       CASE WHEN nn.conname <> c.relname || '_' || a.attname || '_not_null'
             THEN nn.conname END AS not_null_name,
-       nn.convalidated AS not_null_valid
+       nn.convalidated AS not_null_valid,
+--@include column_attributes
+       CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression
 FROM pg_catalog.unnest($1::oid[]) AS rel(oid)
 JOIN pg_catalog.pg_attribute a ON a.attrelid = rel.oid
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid

@@ -1,7 +1,10 @@
 -- Primary key, unique, foreign key, check and exclusion constraints of the
 -- tables $1 (oid[]). Left out: NOT NULL (on the column), constraint triggers,
 -- and what a partition or child inherits (conparentid, conislocal), which
--- comes with the parent's.
+-- comes with the parent's: except a partition's own key constraint attached
+-- to its parent's (pg_dump writes it, under its own name), and with a CHECK a
+-- partition has from its parent even when it was its own before ATTACH
+-- PARTITION merged the two (a partition cannot drop it: it is the parent's).
 SELECT con.oid, con.conrelid AS table_oid, con.conname AS name, con.contype::text AS kind,
        -- pg_get_constraintdef reads the constraint under the snapshot but the
        -- tables and index it names from the current catalog, and raises an
@@ -29,7 +32,9 @@ SELECT con.oid, con.conrelid AS table_oid, con.conname AS name, con.contype::tex
        con.confmatchtype::text AS match,
        CASE WHEN con.contype IN ('p', 'u', 'x') THEN i.relname END AS index,
        CASE WHEN con.contype IN ('p', 'u', 'x') THEN con.conindid END AS index_oid,
-       d.description AS comment
+       d.description AS comment,
+       -- a partition's key constraint: the parent index its index is attached to
+       pn.nspname AS attached_schema, pi.relname AS attached_name
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.unnest($1::oid[]) AS rel(oid) ON rel.oid = con.conrelid
 LEFT JOIN pg_catalog.pg_class r ON r.oid = con.confrelid
@@ -37,6 +42,11 @@ LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
 LEFT JOIN pg_catalog.pg_class i ON i.oid = con.conindid
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = con.oid AND d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objsubid = 0
+LEFT JOIN pg_catalog.pg_inherits h ON con.contype IN ('p', 'u', 'x') AND h.inhrelid = con.conindid
+LEFT JOIN pg_catalog.pg_class pi ON pi.oid = h.inhparent
+LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pi.relnamespace
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
-  AND con.conparentid = 0
-  AND con.conislocal
+  AND (CASE WHEN con.contype IN ('p', 'u', 'x') THEN con.conparentid <> 0 OR con.conislocal
+            WHEN con.contype = 'c' AND con.coninhcount > 0 THEN con.conislocal
+              AND NOT (SELECT t.relispartition FROM pg_catalog.pg_class t WHERE t.oid = con.conrelid)
+            ELSE con.conparentid = 0 AND con.conislocal END)

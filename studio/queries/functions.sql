@@ -1,5 +1,6 @@
 -- Functions, procedures and window functions in scope (aggregates have their
--- own query: pg_get_functiondef rejects them).
+-- own query: pg_get_functiondef rejects them); not those an extension owns, nor
+-- those PostgreSQL made for a type (deptype 'i': a range type's constructors).
 WITH ns AS (
 --@include scope
 )
@@ -18,4 +19,4 @@ LEFT JOIN pg_catalog.pg_description d
 WHERE p.prokind IN ('f', 'p', 'w')
   AND NOT EXISTS (
     SELECT FROM pg_catalog.pg_depend x
-    WHERE x.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND x.objid = p.oid AND x.deptype = 'e')
+    WHERE x.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND x.objid = p.oid AND x.deptype IN ('e', 'i'))

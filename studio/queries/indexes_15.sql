@@ -1,7 +1,7 @@
 -- PostgreSQL 15+: with NULLS NOT DISTINCT.
 -- Indexes of the tables and materialized views $1 (oid[]), except those that
--- back a constraint (they come with it) and the partitions of a partitioned
--- index (they come with the parent's).
+-- back a constraint (they come with it). A partition's index attached to an
+-- index of its parent (pg_inherits on indexes) names that parent index.
 SELECT x.indexrelid AS oid, x.indrelid AS table_oid, c.relname AS name,
        pg_catalog.pg_get_indexdef(x.indexrelid) AS definition,
        x.indisunique AS "unique", am.amname AS method,
@@ -11,7 +11,8 @@ SELECT x.indexrelid AS oid, x.indrelid AS table_oid, c.relname AS name,
        x.indnullsnotdistinct AS nulls_not_distinct,
        x.indisvalid AS valid,
        ts.spcname AS tablespace,
-       d.description AS comment
+       d.description AS comment,
+       pn.nspname AS attached_schema, pi.relname AS attached_name
 FROM pg_catalog.pg_index x
 JOIN pg_catalog.unnest($1::oid[]) AS rel(oid) ON rel.oid = x.indrelid
 JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
@@ -19,8 +20,11 @@ JOIN pg_catalog.pg_am am ON am.oid = c.relam
 LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
 LEFT JOIN pg_catalog.pg_description d
   ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
+-- an index has at most one parent index
+LEFT JOIN pg_catalog.pg_inherits h ON c.relispartition AND h.inhrelid = c.oid
+LEFT JOIN pg_catalog.pg_class pi ON pi.oid = h.inhparent
+LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pi.relnamespace
 WHERE NOT EXISTS (
         SELECT FROM pg_catalog.pg_constraint con
         WHERE con.conindid = x.indexrelid AND con.conrelid = x.indrelid
           AND con.contype IN ('p', 'u', 'x'))
-  AND NOT c.relispartition

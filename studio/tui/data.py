@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from studio import db, migrations
 from studio.commands import load_pair, managed_schemas
 from studio.config import database_name, mask_dsn
+from studio.diff.unmodelled import UnmodelledReport, unmodelled
 from studio.errors import ConnectionFailed, StudioError, translate
 from studio.tui.diff_tree import DiffTree, build_diff
 from studio.tui.objects import (
@@ -130,6 +131,12 @@ class Comparison:
     diff: DiffTree
     # new-side id -> old-side id, for objects a rename moves
     back: dict[str, str] = field(default_factory=dict)
+    # objects of kinds the model lacks, by side: never in `changes`, shown as a warning
+    unmodelled: UnmodelledReport = field(default_factory=UnmodelledReport)
+
+    def warnings(self) -> tuple[str, ...]:
+        """What the changes leave undone: unmodelled objects on one side only, one line each."""
+        return self.unmodelled.problems(self.old_source or "the database", self.new_source or "the declared schema")
 
     def old_id(self, node_id: str) -> str:
         """The id the object has in the old (live) schema."""
@@ -194,6 +201,7 @@ def compare_schemas(
         build_side(pair, "old"),
         build_diff(changes, candidates, old, new),
         back,
+        unmodelled(old, new),
     )
 
 

@@ -68,6 +68,12 @@ def definition(schema: Schema, node_id: str) -> str | None:
     if kind == "sequence":
         q = schema.sequences.get(rest)
         return None if q is None else _statements(ch.CreateSequence(q).sql())
+    if kind == "composite":
+        ct = schema.composites.get(rest)
+        return None if ct is None else _statements(ch.CreateComposite(ct).sql())
+    if kind == "object":
+        o = schema.objects.get(rest)
+        return None if o is None else _statements(o.statements)
     if kind == "function":
         f = schema.functions.get(rest)
         return None if f is None else f.definition.rstrip().rstrip(";") + ";"

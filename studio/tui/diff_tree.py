@@ -36,6 +36,8 @@ def _dep_to_ids(key: str, lookup: dict[str, str]) -> str | None:
         return f"schema:{rest}"
     if kind == "ext":
         return f"extension:{rest}"
+    if kind == "obj":
+        return f"object:{rest}"
     return None
 
 
@@ -67,6 +69,11 @@ def relation_lookup(*schemas: Schema) -> dict[str, str]:
             out[f"type:{e.key}"] = f"enum:{e.key}"
         for d in s.domains.values():
             out[f"type:{d.key}"] = f"domain:{d.key}"
+        for ct in s.composites.values():
+            out[f"type:{ct.key}"] = f"composite:{ct.key}"
+        for o in s.objects.values():
+            if o.kind == "range type":
+                out[f"type:{o.identity}"] = f"object:{o.key}"
     return out
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from studio.changes.base import split_qualified
-from studio.model import ConstraintKind, Schema, Table, qualname, quote_ident
+from studio.model import CatalogObject, ConstraintKind, Schema, Table, qualname, quote_ident
 
 if TYPE_CHECKING:
     from studio.diff import Rename, RenameCandidate
@@ -258,6 +258,20 @@ def _top_level(s: Schema) -> Iterator[tuple[str, str, str, str, str, object]]:
     for f in sorted(s.functions.values(), key=lambda f: (f.schema, f.name, f.arguments)):
         tag = {"p": "procedure", "a": "aggregate", "w": "window"}.get(f.kind, "function")
         yield "function", f"function:{f.key}", f.schema, f"{f.name}({f.arguments})", tag, f
+    for c in sorted(s.composites.values(), key=lambda c: (c.schema, c.name)):
+        yield "composite", f"composite:{c.key}", c.schema, c.name, "type", c
+    for o in s.objects.values():
+        schema = _object_schema(o)
+        name = o.identity.partition(" ON ")[0] if o.kind == "rule" else o.identity
+        yield "object", f"object:{o.key}", schema, name.removeprefix(f"{schema}."), o.kind, o
+
+
+def _object_schema(o: CatalogObject) -> str:
+    """The schema an object is listed under: a cast belongs to none, so its types' (else public)."""
+    if o.schema is not None:
+        return o.schema
+    qualified = [t for t in o.types if "." in t]
+    return split_qualified(qualified[0])[0] if qualified else "public"
 
 
 def index_side(s: Schema) -> dict[str, object]:
@@ -328,6 +342,8 @@ def build_side(pair: Pair, side: str) -> ObjectTree:
         | {d.schema for d in schema.domains.values()}
         | {q.schema for q in schema.sequences.values()}
         | {f.schema for f in schema.functions.values()}
+        | {c.schema for c in schema.composites.values()}
+        | {_object_schema(o) for o in schema.objects.values()}
     )
     schema_nodes: dict[str, str] = {}
     for name in names:

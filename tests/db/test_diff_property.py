@@ -1,10 +1,11 @@
 """Property: for random schema pairs A, B, applying diff(A, B) to a database at A yields B.
 
 A is drawn at random (tables over 17 column types, an enum, defaults, NOT NULL,
-primary keys, unique constraints, foreign keys with actions, checks, plain,
-partial, expression and multi-column indexes); B is A mutated (columns and
-tables dropped, added and re-typed, constraints and indexes changed, enum
-labels added, removed or reordered) or drawn afresh. Two rows inserted at A
+statistics targets and storage, primary keys, unique constraints, foreign keys
+with actions, checks, plain, partial, expression and multi-column indexes); B
+is A mutated (columns and tables dropped, added and re-typed, their attributes
+redrawn, constraints and indexes changed, enum labels added, removed or
+reordered) or drawn afresh. Two rows inserted at A
 must still be there, unchanged, in every column B keeps with its type.
 
 Rows are chosen so that every constraint either side can draw holds for them
@@ -93,6 +94,13 @@ RETYPE: dict[str, tuple[str, ...]] = {
     "mood": ("text",),
 }
 TYPES["bigint[]"] = ColType("bigint[]", "'{}'::bigint[]", "'{{{i}}}'", "other")
+# types whose storage can be other than PLAIN (variable length)
+VARLENA = frozenset({
+    "numeric(10,2)", "numeric(12,4)", "text", "character varying(20)", "character varying(50)",
+    "jsonb", "bytea", "integer[]", "text[]", "bigint[]",
+})  # fmt: skip
+STATISTICS = (None, None, None, 0, 100, 1000)
+STORAGES = (None, None, "main", "external", "plain", "extended")
 ACTIONS = ("NO ACTION", "CASCADE", "SET NULL", "RESTRICT")
 LABELS = ("red", "green", "blue", "cyan", "black")
 
@@ -105,6 +113,9 @@ class Col:
     default: bool = False
     # its name at A when B renames it (with a rename hint)
     was: str | None = None
+    # ALTER COLUMN SET STATISTICS / SET STORAGE (storage only on a varlena type)
+    statistics: int | None = None
+    storage: str | None = None
 
 
 @dataclass
@@ -190,6 +201,13 @@ def to_sql(spec: Spec) -> str:
                 text += " NOT NULL"
             cols.append(text)
         out.append(f"CREATE TABLE {t.name} ({', '.join(cols)});")
+        for c in t.columns:
+            if c.statistics is not None:
+                out.append(
+                    f"ALTER TABLE {t.name} ALTER COLUMN {c.name} SET STATISTICS {c.statistics};"
+                )
+            if c.storage is not None and c.type in VARLENA:
+                out.append(f"ALTER TABLE {t.name} ALTER COLUMN {c.name} SET STORAGE {c.storage};")
         out.append(f"ALTER TABLE {t.name} ADD CONSTRAINT {t.name}_pkey PRIMARY KEY (id);")
         for n, u in enumerate(t.uniques):
             out.append(
@@ -247,8 +265,17 @@ def columns(draw: Any, taken: set[str], *, empty: bool, min_size: int = 0) -> li
     for name in draw(st.lists(st.sampled_from(free), unique=True, min_size=min_size, max_size=4)):
         type_ = draw(st.sampled_from(sorted(TYPES)))
         default = draw(st.booleans())
-        out.append(Col(name, type_, draw(st.booleans()) and (empty or default), default))
+        col = Col(name, type_, draw(st.booleans()) and (empty or default), default)
+        out.append(draw(attributes(col)))
     return out
+
+
+@st.composite
+def attributes(draw: Any, c: Col) -> Col:
+    """The column with a statistics target and a storage drawn."""
+    return replace(
+        c, statistics=draw(st.sampled_from(STATISTICS)), storage=draw(st.sampled_from(STORAGES))
+    )
 
 
 @st.composite
@@ -353,7 +380,9 @@ def mutations(draw: Any, a: Spec) -> Spec:
         taken = {c.name for c in t.columns}
         for c in t.columns:
             action = draw(
-                st.sampled_from(["keep", "keep", "drop", "retype", "null", "default", "rename"])
+                st.sampled_from(
+                    ["keep", "keep", "drop", "retype", "null", "default", "rename", "attributes"]
+                )
             )
             if action == "drop":
                 continue
@@ -369,6 +398,8 @@ def mutations(draw: Any, a: Spec) -> Spec:
                 c.not_null = not c.not_null
             elif action == "default":
                 c.default = not c.default
+            elif action == "attributes":
+                c = draw(attributes(c))
             cols.append(c)
         cols += draw(columns(taken, empty=not a.rows))
         id_type = (

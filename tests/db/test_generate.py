@@ -10,6 +10,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from studio import commands_migrations
+from studio.config import load
+from studio.generate import PushRefused, push, push_plan
+from studio.history import HistoryTable
+
 MODELS_V1 = '''
 from sqlalchemy import ForeignKey, Integer, String, func, DateTime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -104,6 +109,59 @@ def test_edited_migration_refused(project: Path, db_url: str) -> None:
     assert path.name in r.stdout
 
 
+V1, V2, V3 = "20250101000001", "20250101000002", "20250101000003"
+APPLIED = {
+    V1: "CREATE TABLE a (id int);\n",
+    V2: "CREATE TABLE b (id int);\n",
+    V3: "INSERT INTO a VALUES (1);\n",  # data only: no schema difference gives an edit away
+}
+
+
+def _swap_first_two(d: Path) -> None:
+    one, two = d / f"{V1}_m.sql", d / f"{V2}_m.sql"
+    texts = one.read_text(), two.read_text()
+    one.write_text(texts[1])
+    two.write_text(texts[0])
+
+
+# after each, the sum is rewritten (`hash`): only the target's history can tell
+UNLIKE_HISTORY = {
+    "edited": (
+        lambda d: (d / f"{V3}_m.sql").write_text("INSERT INTO a VALUES (2);\n"),
+        V3,
+        "was changed after it was applied",
+    ),
+    "deleted": (lambda d: (d / f"{V3}_m.sql").unlink(), V3, "is applied but not in"),
+    "reordered": (_swap_first_two, V1, "was changed after it was applied"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNLIKE_HISTORY))
+def test_check_compares_the_files_with_the_targets_history(
+    project: Path, db_url: str, case: str
+) -> None:
+    """An applied migration edited, deleted or reordered, then hashed: `check` exits 2 naming it."""
+    (project / "pyproject.toml").write_text('[tool.schema-studio]\nschema = "migrations"\n')
+    (project / "migrations").mkdir()
+    for version, sql in APPLIED.items():
+        (project / "migrations" / f"{version}_m.sql").write_text(sql)
+    assert studio(project, db_url, "hash").returncode == 0
+    assert studio(project, db_url, "migrate", "--yes").returncode == 0
+    edit, version, words = UNLIKE_HISTORY[case]
+    edit(project / "migrations")
+    assert studio(project, db_url, "hash").returncode == 0
+    # the schema is what the history says: no drift to give it away
+    r = studio(project, db_url, "check")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{version}_m" in r.stdout and words in r.stdout, r.stdout
+    assert "in sync" not in r.stdout
+    r = studio(project, db_url, "check", "--format", "json")
+    assert r.returncode == 2 and words in r.stdout
+    if case != "deleted":  # migrate only warns about a deleted one
+        r = studio(project, db_url, "migrate", "--yes")
+        assert r.returncode == 1 and words in r.stderr, r.stderr
+
+
 def test_rename_candidate_without_terminal_exits_2(project: Path, db_url: str) -> None:
     assert studio(project, db_url, "generate", "--name", "init").returncode == 0
     (project / "app" / "models.py").write_text(MODELS_V1.replace("status: Mapped", "order_status: Mapped"))
@@ -125,6 +183,57 @@ async def test_push_brings_database_to_declared(project: Path, db_url: str) -> N
     assert r.returncode == 0, r.stdout + r.stderr
     r = studio(project, db_url, "push", "--yes")
     assert r.returncode == 0 and "already matches" in r.stderr
+
+
+async def test_push_takes_the_migrators_lock(project: Path, db_url: str) -> None:
+    """A migrator holds the lock: push refuses naming it, or with --wait waits, then pushes."""
+    key = HistoryTable.parse("schema_studio.migrations").lock_key
+    holder = await asyncpg.connect(db_url, server_settings={"application_name": "a migrator"})
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", key)
+        r = studio(project, db_url, "push", "--yes")
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "another migrator holds the migration lock" in r.stderr and "a migrator" in r.stderr
+        assert await holder.fetchval("SELECT to_regclass('public.users')") is None
+        waiting = _spawn(project, db_url, "push", "--yes", "--wait", "60")
+        said = _until_line(waiting, "waiting up to 60s for the migration lock, held by")
+        assert "a migrator" in said
+        assert await holder.fetchval("SELECT to_regclass('public.users')") is None
+        await holder.execute("SELECT pg_advisory_unlock($1)", key)
+        out, err = waiting.communicate(timeout=120)
+        assert waiting.returncode == 0, out + err
+        assert await holder.fetchval("SELECT to_regclass('public.users')") is not None
+    finally:
+        await holder.close()
+
+
+async def test_push_planned_before_a_migrate_refuses_under_the_lock(project: Path, db_url: str) -> None:
+    """`migrate` ran between push's plan and its apply: push refuses instead of creating the tables again."""
+    assert studio(project, db_url, "generate", "--name", "init").returncode == 0
+    settings = load(project, db_override=db_url)
+    plan = await push_plan(settings)
+    assert plan.changes
+    await commands_migrations.migrate(settings)
+    with pytest.raises(PushRefused, match="applied migration"):
+        await push(settings, plan)
+
+
+def _spawn(project: Path, db_url: str, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(DATABASE_URL=db_url, XDG_CACHE_HOME=str(project / ".cache"))
+    argv = [sys.executable, "-m", "studio", *args]
+    return subprocess.Popen(argv, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _until_line(proc: subprocess.Popen[str], words: str) -> str:
+    """Read the process's stderr up to the line holding `words` (it fails at EOF without one)."""
+    assert proc.stderr is not None
+    seen = []
+    while line := proc.stderr.readline():
+        seen.append(line)
+        if words in line:
+            return line
+    raise AssertionError(f"never said {words!r}: {''.join(seen)}")
 
 
 def test_push_refuses_migrated_database(project: Path, db_url: str) -> None:

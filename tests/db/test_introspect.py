@@ -22,7 +22,7 @@ import pytest
 
 from studio import introspect as introspect_module
 from studio import queries
-from studio.introspect import SECOND_CONNECTION, introspect
+from studio.introspect import QUERIES, SECOND_CONNECTION, introspect
 from studio.introspect_rows import build_schema
 from studio.introspect_tables import split_index_definition
 from studio.model import (
@@ -199,9 +199,10 @@ def test_columns(schema: Schema, pg_major: int) -> None:
             "rating", "integer", not_null=True, not_null_name="reviews_rating_nn",
             not_null_valid=False, position=3,
         )  # fmt: skip
-        # an inherited NOT NULL keeps its parent's name, which is not this table's to choose
+        # an inherited NOT NULL keeps its parent's name (pg_dump writes it): that name is kept
         pinned = schema.tables["audit.pinned_notes"].column("id")
-        assert pinned is not None and pinned.not_null_name is None
+        assert pinned is not None and pinned.not_null_name == "notes_id_not_null"
+        assert pinned.inherited
 
 
 def test_constraints(schema: Schema, pg_major: int) -> None:
@@ -320,8 +321,15 @@ def test_partitions_inheritance_and_table_options(schema: Schema) -> None:
         "audit.events",
         "FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2025-01-01 00:00:00+00')",
     )
-    # what a partition gets from its parent (PK, index, trigger clone) comes with the parent
-    assert (p2024.constraints, p2024.indexes, p2024.triggers) == ((), (), ())
+    # a partition's index and key attached to the parent's are its own, under their names
+    # (pg_dump writes them), attached to the parent's; a trigger clone comes with the parent
+    assert [(c.name, c.attached_to) for c in p2024.constraints] == [
+        ("events_2024_pkey", "audit.events_pkey")
+    ]
+    assert [(i.name, i.attached_to) for i in p2024.indexes] == [
+        ("events_2024_kind_idx", "audit.events_kind_idx")
+    ]
+    assert p2024.triggers == ()
     assert [c.name for c in p2024.columns] == ["id", "kind", "occurred_at", "payload"]
     default = schema.tables["audit.events_default"]
     assert (default.partition_of, default.partition_bound) == ("audit.events", "DEFAULT")
@@ -581,8 +589,8 @@ async def test_query_count_does_not_grow_with_the_schema(pg: Any, db_url: str) -
     ]  # fmt: skip
     assert t.indexes[0].predicate == "(amount > (0)::numeric)"
     assert small == large
-    # the session settings, one query per object kind and the dependencies, privileges and owners
-    assert small == 1 + 15 + 2
+    # the session settings, one query per object kind, privileges and owners
+    assert small == 1 + len(QUERIES) + 2
 
 
 async def _logged_statements(url: str) -> list[str]:
@@ -615,7 +623,7 @@ async def test_query_count_by_asyncpg_query_logger(db_url: str) -> None:
         await conn.close()
     assert second == first
     # BEGIN, the session settings, one query per object kind, COMMIT
-    assert len(first) == 1 + 1 + 15 + 1
+    assert len(first) == 1 + 1 + len(QUERIES) + 1
     assert first[0].startswith("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     assert first[-1].startswith("COMMIT")
 
@@ -821,7 +829,7 @@ async def test_query_count_on_two_connections(pg: Any, db_url: str) -> None:
         large = await count(other_url, 300)
     # the session settings, one query per object kind, the snapshot's export;
     # the second connection's setup (one message)
-    assert small == large == 1 + 15 + 1 + 1
+    assert small == large == 1 + len(QUERIES) + 1 + 1
 
 
 @pytest.mark.usefixtures("two_connections")
@@ -835,7 +843,7 @@ async def test_second_connection_failing_to_open_falls_back(loaded: asyncpg.Conn
     assert await introspect(counting, connect=refused) == expected  # type: ignore[arg-type]
     # one transaction: its queries all ran on the first connection after all
     assert counting.statements.count(counting.statements[0]) == 1
-    assert len(counting.statements) == 1 + 15 + 1
+    assert len(counting.statements) == 1 + len(QUERIES) + 1
 
 
 @pytest.mark.usefixtures("two_connections")
@@ -995,11 +1003,14 @@ def test_rows_with_null_definitions_are_skipped() -> None:
         "oid": 1, "schema": "s", "name": "t", "kind": "r", "unlogged": False, "rls_enabled": False,
         "rls_forced": False, "options": None, "partition_key": None, "is_partition": False,
         "partition_bound": None, "parent_schemas": None, "parent_names": None, "comment": None,
+        "toast_options": None, "replica_identity": "d", "replica_index": None,
+        "access_method": "heap",
     }  # fmt: skip
     column = {
         "oid": 1, "num": 1, "name": "id", "type": "integer", "not_null": True, "expr": None,
         "identity": "", "generated": "", "collation": None, "comment": None,
-        "not_null_name": None, "not_null_valid": None,
+        "not_null_name": None, "not_null_valid": None, "statistics": None, "storage": None,
+        "type_storage": None, "options": None, "compression": None, "local": True,
     }  # fmt: skip
     constraint = {
         "table_oid": 1, "name": "t_pkey", "kind": "p", "definition": None, "columns": [1],

@@ -304,6 +304,11 @@ CASES: tuple[Case, ...] = (
     ),
     C("alter_table.force_rls", "ALTER TABLE t FORCE ROW LEVEL SECURITY"),
     C("alter_table.replica_identity", "ALTER TABLE t REPLICA IDENTITY FULL"),
+    C(
+        "alter_table.set_access_method",
+        "ALTER TABLE t SET ACCESS METHOD heap2",
+        "CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;",
+    ),
     # storage
     C(
         "alter_table.set_logged",
@@ -1006,6 +1011,13 @@ CHANGE_CASES: tuple[Case, ...] = (
     ),
     _change_case("alter_table.enable_rls", ch.SetRowLevelSecurity(T_, True)),
     _change_case("alter_table.force_rls", ch.ForceRowLevelSecurity(T_, True)),
+    _change_case("alter_table.replica_identity", ch.SetReplicaIdentity(T_, "index", "t_pkey")),
+    _change_case("alter_table.set_statistics", ch.SetColumnStatistics(T_, "n", 500)),
+    _change_case("alter_table.set_storage", ch.SetColumnStorage(T_, "note", "external")),
+    _change_case("alter_table.set_compression", ch.SetColumnCompression(T_, "note", "pglz")),
+    _change_case(
+        "alter_table.set_column_options", ch.SetColumnOptions(T_, "n", ("n_distinct=100",))
+    ),
     _change_case("alter_table.set_unlogged", ch.SetLogged("public.t2", True), T2, probe="t2"),
     _change_case("alter_table.set_options", ch.SetTableOptions(T_, (), ("fillfactor=80",))),
     _change_case(

@@ -271,6 +271,35 @@ def test_malformed_migration_file(project: Path, db_url: str, case: str) -> None
         _refused(project, db_url, args, *needles, hint="fix the file")
 
 
+@pytest.mark.parametrize("case", ["duplicate-version", "unknown-directive", "not-utf8"])
+def test_malformed_migrations_as_the_declared_schema(project: Path, db_url: str, case: str) -> None:
+    """`schema = "migrations"`: the loads run side by side all fail, and none is left to die at exit."""
+    name, data, needles = MALFORMED[case]
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"app.models:Base"', '"migrations"'))
+    (project / "migrations" / name).write_bytes(data)
+    with contextlib.suppress(MigrationFileError):  # not UTF-8: not even hashable
+        migrations.write_sum(project / "migrations")
+    for args in (("check",), ("diff",), ("generate", "--name", "next")):
+        r = _refused(project, db_url, args, *needles, hint="fix the file")
+        assert "unhandled exception" not in r.stderr, r.stderr
+
+
+def test_unknown_schema_refused_by_migrate_and_status(tmp_path: Path, db_url: str, pg: Cluster) -> None:
+    """`--schema nosuch` on a fresh database: refused before anything runs, as `diff` refuses it."""
+    root = make_project(tmp_path / "fresh", schema="migrations", dev_url=pg.url())
+    write(root / "migrations", V1, "billing", "CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id int);\n")
+    write(root / "migrations", V2, "items", "CREATE TABLE items (id int);\n")
+    for option in ("--schema", "--exclude-schema"):
+        for args in (("migrate", "--yes"), ("status",), ("rollback", "--yes"), ("diff",)):
+            _refused(root, db_url, (*args, option, "nosuch"), "unknown schema 'nosuch'", hint="schemas found")
+    # known: a schema the pending migrations create, then one the target holds
+    env = clean_env(root / "cache", DATABASE_URL=db_url)
+    r = studio("migrate", "--yes", "--schema", "billing", cwd=root, env=env)
+    assert r.returncode == 0, r.stderr
+    assert studio("status", "--schema", "public", cwd=root, env=env).returncode == 0
+
+
 def test_new_migration_older_than_the_last_applied(project: Path, db_url: str) -> None:
     write(project / "migrations", V3, "third", "CREATE TABLE third (a int);\n")
     env = clean_env(project / "cache", DATABASE_URL=db_url)
@@ -408,6 +437,26 @@ CONFIGS: dict[str, tuple[str, tuple[str, ...], str]] = {
         "500ms",
     ),
     "not-toml": ("retries = = 3\n", ("cannot read", "pyproject.toml"), "configuration"),
+    "negative-retries": (
+        "retries = -5\n",
+        ("pyproject.toml: retries = -5 must be at least 0",),
+        "lock timeout",
+    ),
+    "zero-connect-timeout": (
+        "connect_timeout = 0\n",
+        ("pyproject.toml: connect_timeout = 0 must be more than 0",),
+        "seconds",
+    ),
+    "history-table-of-three-names": (
+        'history_table = "a.b.c"\n',
+        ("history_table = 'a.b.c' is not a table name",),
+        "schema.table",
+    ),
+    "production-pattern-not-a-regex": (
+        'production_patterns = ["prod("]\n',
+        ("production_patterns: 'prod(' is not a regular expression", "missing )"),
+        "escape",
+    ),
 }
 
 
@@ -422,3 +471,17 @@ def test_bad_configuration(project: Path, db_url: str, case: str) -> None:
     for args in (("migrate", "--yes"), ("status",), ("diff",), ("inspect",)):
         r = _refused(project, db_url, args, *needles, hint=hint)
         assert "hunter2-config" not in r.stdout + r.stderr
+
+
+def test_dev_cluster_folder_missing(project: Path, db_url: str, tmp_path: Path) -> None:
+    """STUDIO_DEVDB_DIR naming no folder: one line naming it, not an internal error."""
+    pyproject = project / "pyproject.toml"
+    kept = [ln for ln in pyproject.read_text().splitlines() if not ln.startswith("dev_url")]
+    pyproject.write_text("\n".join(kept) + "\n")
+    missing = tmp_path / "no-such-folder"
+    env = clean_env(project / "cache", DATABASE_URL=db_url, STUDIO_DEVDB_DIR=str(missing))
+    for args in (("diff",), ("check",), ("generate", "--name", "next")):
+        _refused(
+            project, db_url, args, f"STUDIO_DEVDB_DIR={missing} is not a folder",
+            hint="create it", env=env,
+        )  # fmt: skip

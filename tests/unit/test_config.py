@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,40 @@ def test_bad_duration_and_type(tmp_path: Path) -> None:
     write(tmp_path, 'retries = "ten"')
     with pytest.raises(ConfigError, match="wrong type"):
         load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("retries = -5", "retries = -5 must be at least 0"),
+        ("retries = true", "retries has the wrong type (bool)"),
+        ("connect_timeout = 0", "connect_timeout = 0 must be more than 0"),
+        ("connect_timeout = -1.5", "connect_timeout = -1.5 must be more than 0"),
+        ("connect_timeout = inf", "connect_timeout = inf is not a finite number"),
+        ("queue_guard = -1", "queue_guard = -1 must be at least 0"),
+        ("expand_contract_rows = -1", "expand_contract_rows = -1 must be at least 0"),
+        ("backfill_batch_size = 0", "backfill_batch_size = 0 must be at least 1"),
+        ("backfill_pause = -0.5", "backfill_pause = -0.5 must be at least 0"),
+        ("backfill_pause = nan", "backfill_pause = nan is not a finite number"),
+        ('history_table = "a.b.c"', "history_table = 'a.b.c' is not a table name"),
+        ('history_table = "ops."', "history_table = 'ops.' is not a table name"),
+        ('history_table = ""', "history_table = '' is not a table name"),
+    ],
+)
+def test_values_that_cannot_work_refused(tmp_path: Path, body: str, words: str) -> None:
+    write(tmp_path, body)
+    with pytest.raises(ConfigError, match=re.escape(words)) as e:
+        load(tmp_path)
+    assert e.value.hint
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["retries = 0", "queue_guard = 0", "connect_timeout = 0.5", "backfill_batch_size = 1", 'history_table = "h"'],
+)
+def test_boundary_values_accepted(tmp_path: Path, body: str) -> None:
+    write(tmp_path, body)
+    load(tmp_path)
 
 
 def test_database_url_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -781,11 +781,13 @@ def test_partitions_create_attach_detach() -> None:
     )
     a = schema(parent)
     b = schema(parent, part)
+    # made as a table of its own, then attached: its indexes would be made before the attach
     assert sqls(diff(a, b)) == [
+        "CREATE TABLE public.events_2024 (\n    at date NOT NULL,\n    id bigint\n)",
         (
-            "CREATE TABLE public.events_2024 PARTITION OF public.events"
+            "ALTER TABLE public.events ATTACH PARTITION public.events_2024"
             " FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"
-        )
+        ),
     ]
     loose = replace(part, partition_of=None, partition_bound=None)
     assert sqls(diff(schema(parent, loose), b)) == [
@@ -1065,7 +1067,12 @@ def test_rich_schema_create_and_drop_order() -> None:
     )
     assert pos("create view shop.order_totals") < pos("create view shop.big_customers")
     assert pos("create function audit.touch()") < pos("create trigger orders_touch on shop.orders")
-    assert pos("create table audit.events") < pos("create partition audit.events_2024")
+    assert pos("create table audit.events") < pos(
+        "attach partition audit.events_2024 to audit.events"
+    )
+    assert pos("create table audit.events_2024, to be attached to audit.events") < pos(
+        "attach partition audit.events_2024 to audit.events"
+    )
     dropped = [c.describe() for c in diff(rich, schema())]
     assert dropped.index("drop view shop.big_customers") < dropped.index(
         "drop view shop.order_totals"
@@ -1120,6 +1127,9 @@ def test_every_change_kind_is_well_formed() -> None:
         if isinstance(c, ch.CreateSequence):
             # undoing a drop re-creates the sequence together with its owner
             assert inv is not None and inv.inverse() == replace(c, with_owner=True)
+        elif isinstance(c, (ch.AddConstraint, ch.CreateIndex)) and c.only:
+            # undoing the drop of a partitioned key or index makes the partitions' ones too
+            assert inv is not None and inv.inverse() == replace(c, only=False)
         elif inv is not None:
             assert inv.inverse() == c
     assert len(seen) >= 20

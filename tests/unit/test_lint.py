@@ -22,7 +22,7 @@ from studio.locks.parse import SqlSyntaxError
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "hazards.md"
 
 # the version each example needs, when it is not the default (18)
-_VERSION = {"concurrent-index-corruption": 140002}
+_VERSION = {"concurrent-index-corruption": 140002, "statement-needs-newer-server": 140013}
 
 
 def ids(report: LintReport) -> set[str]:

@@ -128,7 +128,7 @@ def everything() -> Schema:
     )
     column = Column(
         "ÿ name", "text", False, "'x'::text", None, "upper(name)", "stored", '"C"', odd,
-        "nn", False, 2,
+        "nn", False, 2, 0, "main", "extended", "lz4", ("n_distinct=-0.5",),
     )  # fmt: skip
     fk = Constraint(
         "fk", ConstraintKind.FOREIGN_KEY, "FOREIGN KEY (a) REFERENCES b(id)", ("a",), False, True,
@@ -152,7 +152,7 @@ def everything() -> Schema:
         (Trigger("tr", "CREATE TRIGGER ...", "app.f", "D", odd),),
         (Policy("p", "SELECT", False, ("a", "b"), "true", "false"),),
         "RANGE (a)", "app.parent", "FOR VALUES ...", ("app.base",), True, True, True,
-        ("fillfactor=50",), odd,
+        ("fillfactor=50", "toast.autovacuum_enabled=false"), odd, "index", "Orders_pkey", "heap2",
     )  # fmt: skip
     t2 = Table(
         "app",

@@ -1,0 +1,208 @@
+"""Composite types, and the objects kept as the statements that create them.
+
+Range types, collations, text search dictionaries and configurations,
+operators, casts and rules have no ALTER that the diff needs: a changed one is
+dropped and created again, after what uses it is dropped and before it is
+recreated (the orderer's keys). A composite type is altered attribute by
+attribute, as columns of tables may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from studio.changes.base import NO_DEPS, Change, Deps, fn_key, nsp_key, rel_key, type_key
+from studio.model import CatalogObject, CompositeAttribute, CompositeType, quote_ident
+
+# DROP <what> <identity>
+_DROP = {
+    "range type": "TYPE",
+    "collation": "COLLATION",
+    "text search dictionary": "TEXT SEARCH DICTIONARY",
+    "text search configuration": "TEXT SEARCH CONFIGURATION",
+    "operator": "OPERATOR",
+    "cast": "CAST",
+    "rule": "RULE",
+}
+# COMMENT ON <what> <identity>
+COMMENT_KIND = {**_DROP, "range type": "TYPE"}
+
+
+def object_key(obj: CatalogObject) -> str:
+    """The dependency key a catalog object provides (a range type is a type like any other)."""
+    return type_key(obj.identity) if obj.kind == "range type" else f"obj:{obj.key}"
+
+
+def _needs(obj: CatalogObject) -> frozenset[str]:
+    keys = {fn_key(f) for f in obj.functions} | {rel_key(r) for r in obj.relations}
+    if obj.schema is not None:
+        keys.add(nsp_key(obj.schema))
+    return frozenset(keys)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateObject(Change):
+    """CREATE a range type, collation, text search object, operator, cast or rule."""
+
+    obj: CatalogObject
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    def sql(self) -> tuple[str, ...]:
+        return self.obj.statements
+
+    def describe(self) -> str:
+        return f"create {self.obj.kind} {self.obj.identity}"
+
+    def inverse(self) -> Change:
+        return DropObject(self.obj)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.obj.relations if self.obj.kind == "rule" else ()
+
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({object_key(self.obj)})
+
+    def _structural_requires(self) -> frozenset[str]:
+        return _needs(self.obj)
+
+
+@dataclass(frozen=True, slots=True)
+class DropObject(Change):
+    """DROP a range type, collation, text search object, operator, cast or rule."""
+
+    obj: CatalogObject
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    def sql(self) -> tuple[str, ...]:
+        return (f"DROP {_DROP[self.obj.kind]} {self.obj.identity}",)
+
+    def describe(self) -> str:
+        return f"drop {self.obj.kind} {self.obj.identity}"
+
+    def inverse(self) -> Change:
+        return CreateObject(self.obj)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.obj.relations if self.obj.kind == "rule" else ()
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return frozenset({object_key(self.obj)})
+
+    def _structural_uses(self) -> frozenset[str]:
+        return _needs(self.obj)
+
+
+def _attribute(a: CompositeAttribute) -> str:
+    collate = f" COLLATE {a.collation}" if a.collation else ""
+    return f"{quote_ident(a.name)} {a.type}{collate}"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateComposite(Change):
+    """CREATE TYPE ... AS (attributes)."""
+
+    composite: CompositeType
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    def sql(self) -> tuple[str, ...]:
+        t = self.composite
+        return (f"CREATE TYPE {t.key} AS ({', '.join(_attribute(a) for a in t.attributes)})",)
+
+    def describe(self) -> str:
+        return f"create type {self.composite.key}"
+
+    def inverse(self) -> Change:
+        return DropComposite(self.composite)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({type_key(self.composite.key)})
+
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({nsp_key(self.composite.schema)})
+
+
+@dataclass(frozen=True, slots=True)
+class DropComposite(Change):
+    """DROP TYPE of a composite type."""
+
+    composite: CompositeType
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    def sql(self) -> tuple[str, ...]:
+        return (f"DROP TYPE {self.composite.key}",)
+
+    def describe(self) -> str:
+        return f"drop type {self.composite.key}"
+
+    def inverse(self) -> Change:
+        return CreateComposite(self.composite)
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return frozenset({type_key(self.composite.key)})
+
+
+@dataclass(frozen=True, slots=True)
+class AlterComposite(Change):
+    """ALTER TYPE ... DROP / ALTER / ADD ATTRIBUTE, in one statement.
+
+    Attributes can only be added at the end, and PostgreSQL refuses to change
+    an attribute's type while a table column uses the type. So the longest
+    run of leading attributes that can stay (same name, and the same type or a
+    type it may change) stays; every other old attribute is dropped and the
+    rest of the new ones added in order: exact, at the cost of the dropped
+    attributes' values (then the change is destructive).
+    """
+
+    old: CompositeType
+    new: CompositeType
+    # a table column uses the type (its attributes' types cannot change in place)
+    used: bool = False
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    def _kept(self) -> int:
+        wanted = {a.name for a in self.new.attributes}
+        staying = [a for a in self.old.attributes if a.name in wanted]
+        k = 0
+        for before, after in zip(staying, self.new.attributes):
+            if before.name != after.name or (before != after and self.used):
+                break
+            k += 1
+        return k
+
+    def _actions(self) -> list[str]:
+        k = self._kept()
+        kept = {a.name: a for a in self.new.attributes[:k]}
+        actions = [
+            f"DROP ATTRIBUTE {quote_ident(a.name)}" for a in self.old.attributes if a.name not in kept
+        ]
+        old = {a.name: a for a in self.old.attributes}
+        for a in self.new.attributes[:k]:
+            if old[a.name] != a:
+                collate = f" COLLATE {a.collation}" if a.collation else ""
+                actions.append(f"ALTER ATTRIBUTE {quote_ident(a.name)} TYPE {a.type}{collate}")
+        actions += [f"ADD ATTRIBUTE {_attribute(a)}" for a in self.new.attributes[k:]]
+        return actions
+
+    def sql(self) -> tuple[str, ...]:
+        return (f"ALTER TYPE {self.new.key} {', '.join(self._actions())}",)
+
+    def describe(self) -> str:
+        return f"alter type {self.new.key}: {', '.join(a.lower() for a in self._actions())}"
+
+    @property
+    def destructive(self) -> bool:
+        return any(a.startswith("DROP ") for a in self._actions())
+
+    def inverse(self) -> Change:
+        return AlterComposite(self.new, self.old, self.used)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        # what uses the new attributes runs after
+        return frozenset({type_key(self.new.key)})

@@ -1,0 +1,316 @@
+"""PostgreSQL's lexer over SQL text of any size: a window at a time, plain spans skipped whole.
+
+pglast's `scan` turns a whole string into a list of Python tokens, about
+1 µs and 600 bytes each: 2 GB and seconds for a 45 MB INSERT of 400,000
+rows. Here it runs on windows of `WINDOW` characters, each starting at a
+token boundary, so memory stays flat and time is proportional to the text.
+
+Most of such a statement needs no tokens at all: a statement splitter only
+looks for `;`, comments and parentheses. `plain_span` finds stretches of
+text where the lexer could produce nothing else, by an argument that holds
+for PostgreSQL's lexer (standard_conforming_strings on, as in pglast): when a
+stretch starting at a token boundary holds no `$`, `"` or backslash, each
+`'` opens or closes a plain string literal (a doubled `''` closes and
+reopens one; `E''`, `B''`, `X''`, `N''` and `U&''` quote alike without
+backslashes), so what lies outside the strings is known by splitting on
+`'`; if that holds no `;`, `--` or `/*`, the stretch has no statement end
+and no comment, and its parentheses are the `(` and `)` outside the strings.
+(A number run into a letter, which the lexer may refuse, is left to it.)
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any
+
+from studio.errors import MigrationFileError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+# (start, end exclusive, token name, keyword kind), offsets in the whole text
+Token = tuple[int, int, str, str]
+
+# characters of text per call to pglast's lexer (about 20,000 tokens of a VALUES list)
+WINDOW = 1 << 18
+_SPACE = re.compile(r"\s")
+_NOT_PAREN = re.compile(r"[^()]+")
+# a digit run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`, `t1a`): the lexer may refuse a
+# number followed by an identifier's first character, so such text is lexed
+_NUMBER_THEN_LETTER = re.compile(r"\d\.?(?:[^\W\d]|[^\x00-\x7f])")
+_PAREN_STEP = {"(": 1, ")": -1}
+
+
+def _cut(text: str, at: int) -> int:
+    """A window end at or after `at`: after a newline, else after a blank, else the text's end."""
+    if at >= len(text):
+        return len(text)
+    newline = text.find("\n", at, at + WINDOW)
+    if newline >= 0:
+        return newline + 1
+    blank = _SPACE.search(text, at)
+    return blank.end() if blank else len(text)
+
+
+def lex_window(text: str, pos: int, size: int | None = None) -> tuple[list[Token], int]:
+    """The tokens of about `size` characters of `text` from `pos` (a token boundary), and where to go on.
+
+    A window that ends inside a quote, comment or dollar-quoted body is taken
+    twice as long until it does not; its last tokens are left for the next
+    window (see `_unsettled`).
+
+    Raises:
+        pglast.parser.ParseError: as pglast's, with the problem's offset in `text`.
+    """
+    from pglast.parser import ParseError, scan
+
+    n, size = len(text), size or WINDOW
+    while True:
+        end = _cut(text, pos + size)
+        try:
+            raw = scan(text[pos:end])
+        except ParseError as e:
+            if end < n:
+                size *= 2
+                continue
+            message = str(e.args[0]) if e.args else str(e)
+            offset = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else None
+            raise ParseError(message, None if offset is None else pos + offset) from None
+        following = end
+        if end < n and raw:
+            following = pos + _unsettled(raw)
+            if following == pos:  # one token as long as the window: take more
+                size *= 2
+                continue
+        return [(pos + t.start, pos + t.end + 1, t.name, t.kind) for t in raw], following
+
+
+_STRINGS = frozenset({"SCONST", "USCONST", "BCONST", "XCONST"})
+_COMMENTS = frozenset({"SQL_COMMENT", "C_COMMENT"})
+
+
+def _unsettled(raw: list[Any]) -> int:
+    """Drop from `raw` the tokens what follows the window may change; the first one's offset.
+
+    The last token may go on past the cut; so may a string before it and
+    comments: `'a' -- note` then `'b'` on the next line is one string.
+    """
+    start = raw.pop().start
+    while raw and raw[-1].name in _COMMENTS:
+        start = raw.pop().start
+    if raw and raw[-1].name in _STRINGS:
+        start = raw.pop().start
+    return int(start)
+
+
+def lex(text: str, start: int = 0, size: int | None = None) -> Iterator[Token]:
+    """Every token of `text` from `start` (a token boundary), lexed `size` characters at a time.
+
+    Stop early and the rest is never lexed: a small `size` reads a statement's first words cheaply.
+    """
+    pos = start
+    while pos < len(text):
+        tokens, pos = lex_window(text, pos, size)
+        yield from tokens
+
+
+@dataclass(frozen=True, slots=True)
+class PlainSpan:
+    """Text with no statement end and no comment (see the module docstring)."""
+
+    end: int  # where it ends: after a newline, or the text's end
+    last: int  # the end of its last token; -1 when it is all blanks
+    parens: int  # the parenthesis depth after it
+
+
+def plain_span(text: str, pos: int, parens: int | None = None) -> PlainSpan | None:
+    """About `WINDOW` characters from `pos` (a token boundary) when they are plain, else None.
+
+    With `parens` (the depth at `pos`), None too when a `)` would take the
+    depth below zero, where a splitter that clamps it would see otherwise.
+    """
+    at = pos + WINDOW
+    if at < len(text):
+        newline = text.find("\n", at, at + WINDOW)
+        if newline < 0:
+            return None
+        end = newline + 1
+    else:
+        end = len(text)
+    span = text[pos:end]
+    if "$" in span or '"' in span or "\\" in span or span.count("'") % 2:
+        return None
+    outside = " ".join(span.split("'")[::2])
+    if ";" in outside or "--" in outside or "/*" in outside or _NUMBER_THEN_LETTER.search(outside):
+        return None
+    depth = parens or 0
+    if parens is not None and (steps := _NOT_PAREN.sub("", outside)):
+        depths = list(accumulate(map(_PAREN_STEP.__getitem__, steps), initial=parens))
+        if min(depths) < 0:
+            return None
+        depth = depths[-1]
+    body = len(span.rstrip(" \t\n\r\f\v"))
+    if span[:body].endswith("'"):
+        return None  # the string may go on in the next line's: lexed, not cut
+    return PlainSpan(end, pos + body if body else -1, depth)
+
+
+def comment_tokens(text: str, start: int = 0) -> Iterator[Token]:
+    """Every comment token of `text` from `start`, plain spans (which hold none) skipped unlexed.
+
+    Read to the end, it also checks that the lexer accepts the rest of the text.
+    """
+    pos = start
+    while pos < len(text):
+        if (span := plain_span(text, pos)) is not None:
+            pos = span.end
+            continue
+        tokens, pos = lex_window(text, pos)
+        yield from (
+            t for t in tokens if t[2] in ("SQL_COMMENT", "C_COMMENT") and t[3] == "NO_KEYWORD"
+        )
+
+
+# --- rows of constants -----------------------------------------------------------------
+
+# PostgreSQL's blanks (Python's \s also takes characters the lexer reads as part of a name)
+_BLANK = r"[ \t\n\r\f\v]*"
+# a constant as the lexer reads it: a plain string ('' inside), a number, or a keyword constant
+_STRING = r"'[^']*(?:''[^']*)*'"
+_CONSTANT = rf"(?:{_STRING}|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|NULL|TRUE|FALSE|DEFAULT)"
+_ROW = rf"\({_BLANK}{_CONSTANT}(?:{_BLANK},{_BLANK}{_CONSTANT})*{_BLANK}\)"
+_VALUES = re.compile(r"\bVALUES" + _BLANK + r"\(", re.IGNORECASE)
+_FIRST_ROW = re.compile(rf"VALUES{_BLANK}{_ROW}", re.IGNORECASE)
+# rows a thousand at a time: one pattern for 400,000 rows kept 5 GB of backtracking state
+_MORE_ROWS = re.compile(rf"(?:{_BLANK},{_BLANK}{_ROW}){{1,1000}}", re.IGNORECASE)
+_STRINGS_IN = re.compile(_STRING)
+# statements shorter than this are parsed whole
+LITERAL_ROWS_ABOVE = 1 << 16
+
+
+def literal_rows(text: str) -> list[tuple[int, int]]:
+    """Spans of `text` holding the rows of a VALUES list after its first, when all are constants.
+
+    `, (1, 'a'), (2, 'b')` takes no lock and calls nothing, so what a parser
+    needs for lock facts is the statement without it: pglast's tree of a
+    400,000-row VALUES list took 50 s and 2 GB to build and walk. A `VALUES`
+    counts only where the lexer reads that keyword; the rows are matched by
+    what the lexer reads as constants, so a span ends at anything else (a
+    comment, a function call, an `E''` string). Shorter texts give none.
+    """
+    spans: list[tuple[int, int]] = []
+    if len(text) < LITERAL_ROWS_ABOVE:
+        return spans
+    tokens, search = lex(text), 0
+    while (m := _VALUES.search(text, search)) is not None:
+        search = m.end()
+        if (first := _FIRST_ROW.match(text, m.start())) is None:
+            continue
+        end = _rows_end(text, first.end())
+        if end == first.end() or not _keyword_at(tokens, m.start()):
+            continue
+        spans.append((first.end(), end))
+        # after a row's `)`: a token boundary, where the lexer may start again
+        tokens, search = lex(text, end), end
+    return spans
+
+
+def _rows_end(text: str, pos: int) -> int:
+    """The end of the rows of constants that follow `pos` (`pos` itself when none)."""
+    while (more := _MORE_ROWS.match(text, pos)) is not None:
+        pos = more.end()
+    return pos
+
+
+def _keyword_at(tokens: Iterator[Token], at: int) -> bool:
+    """Whether the lexer reads the keyword VALUES at `at` (the tokens before are consumed)."""
+    from pglast.parser import ParseError
+
+    try:
+        for start, _, name, _ in tokens:
+            if start >= at:
+                return start == at and name == "VALUES"
+    except ParseError:
+        pass  # text the lexer refuses: left whole, for the parser to report
+    return False
+
+
+def without(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the spans (in order, apart) left out."""
+    if not spans:
+        return text
+    kept, pos = [], 0
+    for a, b in spans:
+        kept.append(text[pos:a])
+        pos = b
+    kept.append(text[pos:])
+    return "".join(kept)
+
+
+def offset_in(spans: list[tuple[int, int]], offset: int) -> int:
+    """The offset in the whole text of `offset` in the text `without` the spans."""
+    for a, b in spans:
+        if offset >= a:
+            offset += b - a
+    return offset
+
+
+def string_constants(text: str, spans: list[tuple[int, int]]) -> set[str]:
+    """The values of the string constants in the spans of `literal_rows`."""
+    return {
+        m[0][1:-1].replace("''", "'") for a, b in spans for m in _STRINGS_IN.finditer(text, a, b)
+    }
+
+
+# --- errors, located -------------------------------------------------------------------
+
+
+class Lines:
+    """Character offset -> 1-based line number, for statements and errors located in a file."""
+
+    def __init__(self, text: str) -> None:
+        # Newlines are counted from the last offset asked, as the parser asks in
+        # order: a list of every line's start took 0.5 s for a 400,000-line file,
+        # one count per statement from the top would be quadratic.
+        self.text = text
+        self.at, self.line = 0, 1
+
+    def __call__(self, offset: int) -> int:
+        if offset < self.at:
+            self.at, self.line = 0, 1
+        self.line += self.text.count("\n", self.at, offset)
+        self.at = max(self.at, offset)
+        return self.line
+
+
+def tokens_of(text: str, where: str, lines: Lines | None = None) -> list[Token]:
+    """PostgreSQL's lexer over a short text: (start, end exclusive, token name, kind)."""
+    lines = lines or Lines(text)
+    refuse_nul(text, where, lines)
+    with located(text, where, lines):
+        return list(lex(text))
+
+
+def refuse_nul(text: str, where: str, lines: Lines) -> None:
+    """MigrationFileError at the first NUL character: PostgreSQL takes none."""
+    if "\x00" in text:
+        raise MigrationFileError(where, lines(text.index("\x00")), "the file contains a NUL byte")
+
+
+@contextmanager
+def located(text: str, where: str, lines: Lines) -> Iterator[None]:
+    """The lexer's error as a MigrationFileError at the line where the problem starts."""
+    from pglast.parser import ParseError
+
+    try:
+        yield
+    except ParseError as e:
+        message = str(e.args[0]) if e.args else str(e)
+        message = message.split(" at or near ", 1)[0]
+        offset = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
+        raise MigrationFileError(
+            where, lines(min(offset, len(text))), f"{message} (starting here)"
+        ) from None

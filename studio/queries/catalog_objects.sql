@@ -1,0 +1,160 @@
+-- The object kinds kept as the statements that create them: range types,
+-- collations, text search dictionaries and configurations, operators, casts
+-- and rules. Each row: kind, schema (NULL for a cast), identity (what DROP
+-- names), the CREATE statements (built from the catalog, so both sides of a
+-- diff print alike), what they need first (types as format_type prints them,
+-- functions and relations as schema, name) and the comment. Extension members
+-- the objects made along with another one, and the system's own (oid below
+-- FirstNormalObjectId, 16384: also what lets each part start from an index) are left out. Columns that only some servers
+-- have are read through to_jsonb(row), which is NULL where they are missing.
+WITH ns AS (
+--@include scope
+), q AS NOT MATERIALIZED (
+  SELECT n.oid, pg_catalog.quote_ident(n.nspname) AS nsp FROM pg_catalog.pg_namespace n
+), fn AS NOT MATERIALIZED (
+  SELECT p.oid, q.nsp || '.' || pg_catalog.quote_ident(p.proname) AS name,
+         q.nsp || '.' || pg_catalog.quote_ident(p.proname)
+           || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS key
+  FROM pg_catalog.pg_proc p JOIN q ON q.oid = p.pronamespace
+), member AS NOT MATERIALIZED (
+  -- an extension's member, or made along with another object (a range's multirange casts)
+  SELECT x.classid, x.objid FROM pg_catalog.pg_depend x WHERE x.deptype IN ('e', 'i')
+), comments AS NOT MATERIALIZED (
+  SELECT d.classoid, d.objoid, d.description FROM pg_catalog.pg_description d WHERE d.objsubid = 0
+)
+-- range types
+SELECT 'range type' AS kind, ns.nspname AS schema, pg_catalog.format_type(t.oid, NULL) AS identity,
+       ARRAY['CREATE TYPE ' || pg_catalog.format_type(t.oid, NULL) || ' AS RANGE (SUBTYPE = '
+         || pg_catalog.format_type(r.rngsubtype, NULL)
+         || CASE WHEN NOT opc.opcdefault
+                 THEN ', SUBTYPE_OPCLASS = ' || opc.opcnamespace::pg_catalog.regnamespace::text
+                      || '.' || pg_catalog.quote_ident(opc.opcname) ELSE '' END
+         || CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                 THEN ', COLLATION = ' || co.collnamespace::pg_catalog.regnamespace::text
+                      || '.' || pg_catalog.quote_ident(co.collname) ELSE '' END
+         || CASE WHEN r.rngcanonical <> 0 THEN ', CANONICAL = ' || r.rngcanonical::pg_catalog.regproc::text ELSE '' END
+         || CASE WHEN r.rngsubdiff <> 0 THEN ', SUBTYPE_DIFF = ' || r.rngsubdiff::pg_catalog.regproc::text ELSE '' END
+         || coalesce(', MULTIRANGE_TYPE_NAME = '
+              || pg_catalog.format_type((pg_catalog.to_jsonb(r) ->> 'rngmultitypid')::pg_catalog.oid, NULL), '')
+         || ')'] AS statements,
+       ARRAY[pg_catalog.format_type(r.rngsubtype, NULL)] AS types,
+       ARRAY(SELECT fn.key FROM fn WHERE fn.oid IN (r.rngcanonical, r.rngsubdiff)) AS functions,
+       ARRAY[]::text[] AS relations,
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND c.objoid = t.oid) AS comment
+FROM pg_catalog.pg_range r
+JOIN pg_catalog.pg_type t ON t.oid = r.rngtypid
+JOIN ns ON ns.oid = t.typnamespace
+JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
+JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = r.rngcollation
+WHERE t.oid >= 16384
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND m.objid = t.oid)
+UNION ALL
+-- collations
+SELECT 'collation', ns.nspname, pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(co.collname),
+       ARRAY['CREATE COLLATION ' || pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(co.collname)
+         || ' (provider = ' || CASE co.collprovider WHEN 'i' THEN 'icu' WHEN 'b' THEN 'builtin' ELSE 'libc' END
+         || CASE WHEN co.collprovider = 'c'
+                 THEN ', lc_collate = ' || pg_catalog.quote_literal(co.collcollate)
+                      || ', lc_ctype = ' || pg_catalog.quote_literal(co.collctype)
+                 ELSE ', locale = ' || pg_catalog.quote_literal(coalesce(
+                        pg_catalog.to_jsonb(co) ->> 'colllocale', pg_catalog.to_jsonb(co) ->> 'colliculocale', co.collcollate))
+            END
+         || coalesce(', rules = ' || pg_catalog.quote_literal(pg_catalog.to_jsonb(co) ->> 'collicurules'), '')
+         || CASE WHEN co.collisdeterministic THEN '' ELSE ', deterministic = false' END
+         || ')'],
+       ARRAY[]::text[], ARRAY[]::text[], ARRAY[]::text[],
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_collation'::pg_catalog.regclass AND c.objoid = co.oid)
+FROM pg_catalog.pg_collation co
+JOIN ns ON ns.oid = co.collnamespace
+WHERE co.oid >= 16384
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_collation'::pg_catalog.regclass AND m.objid = co.oid)
+UNION ALL
+-- text search dictionaries
+SELECT 'text search dictionary', ns.nspname, pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(dt.dictname),
+       ARRAY['CREATE TEXT SEARCH DICTIONARY ' || pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(dt.dictname)
+         || ' (TEMPLATE = ' || tp.tmplnamespace::pg_catalog.regnamespace::text || '.' || pg_catalog.quote_ident(tp.tmplname)
+         || coalesce(', ' || dt.dictinitoption, '') || ')'],
+       ARRAY[]::text[], ARRAY[]::text[], ARRAY[]::text[],
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_ts_dict'::pg_catalog.regclass AND c.objoid = dt.oid)
+FROM pg_catalog.pg_ts_dict dt
+JOIN ns ON ns.oid = dt.dictnamespace
+JOIN pg_catalog.pg_ts_template tp ON tp.oid = dt.dicttemplate
+WHERE dt.oid >= 16384
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_ts_dict'::pg_catalog.regclass AND m.objid = dt.oid)
+UNION ALL
+-- text search configurations: the parser, then one mapping per token type
+SELECT 'text search configuration', ns.nspname, pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(cf.cfgname),
+       ARRAY['CREATE TEXT SEARCH CONFIGURATION ' || pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(cf.cfgname)
+         || ' (PARSER = ' || pr.prsnamespace::pg_catalog.regnamespace::text || '.' || pg_catalog.quote_ident(pr.prsname) || ')']
+       || ARRAY(
+         SELECT 'ALTER TEXT SEARCH CONFIGURATION ' || pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(cf.cfgname)
+           || ' ADD MAPPING FOR ' || tt.alias || ' WITH '
+           || pg_catalog.string_agg(md.dictnamespace::pg_catalog.regnamespace::text || '.' || pg_catalog.quote_ident(md.dictname), ', ' ORDER BY m.mapseqno)
+         FROM pg_catalog.pg_ts_config_map m
+         JOIN pg_catalog.ts_token_type(cf.cfgparser) tt ON tt.tokid = m.maptokentype
+         JOIN pg_catalog.pg_ts_dict md ON md.oid = m.mapdict
+         WHERE m.mapcfg = cf.oid
+         GROUP BY tt.alias ORDER BY tt.alias),
+       ARRAY[]::text[], ARRAY[]::text[], ARRAY[]::text[],
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_ts_config'::pg_catalog.regclass AND c.objoid = cf.oid)
+FROM pg_catalog.pg_ts_config cf
+JOIN ns ON ns.oid = cf.cfgnamespace
+JOIN pg_catalog.pg_ts_parser pr ON pr.oid = cf.cfgparser
+WHERE cf.oid >= 16384
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_ts_config'::pg_catalog.regclass AND m.objid = cf.oid)
+UNION ALL
+-- operators (a shell, which has no function yet, is made by whichever operator names it)
+SELECT 'operator', ns.nspname,
+       pg_catalog.quote_ident(ns.nspname) || '.' || o.oprname || ' ('
+         || coalesce(pg_catalog.format_type(NULLIF(o.oprleft, 0), NULL), 'NONE') || ', '
+         || coalesce(pg_catalog.format_type(NULLIF(o.oprright, 0), NULL), 'NONE') || ')',
+       ARRAY['CREATE OPERATOR ' || pg_catalog.quote_ident(ns.nspname) || '.' || o.oprname || ' (FUNCTION = '
+         || o.oprcode::pg_catalog.regproc::text
+         || coalesce(', LEFTARG = ' || pg_catalog.format_type(NULLIF(o.oprleft, 0), NULL), '')
+         || coalesce(', RIGHTARG = ' || pg_catalog.format_type(NULLIF(o.oprright, 0), NULL), '')
+         || coalesce(', COMMUTATOR = OPERATOR(' || com.oprnamespace::pg_catalog.regnamespace::text || '.' || com.oprname || ')', '')
+         || coalesce(', NEGATOR = OPERATOR(' || neg.oprnamespace::pg_catalog.regnamespace::text || '.' || neg.oprname || ')', '')
+         || coalesce(', RESTRICT = ' || NULLIF(o.oprrest, 0)::pg_catalog.regproc::text, '')
+         || coalesce(', JOIN = ' || NULLIF(o.oprjoin, 0)::pg_catalog.regproc::text, '')
+         || CASE WHEN o.oprcanhash THEN ', HASHES' ELSE '' END
+         || CASE WHEN o.oprcanmerge THEN ', MERGES' ELSE '' END || ')'],
+       ARRAY(SELECT pg_catalog.format_type(x, NULL) FROM pg_catalog.unnest(ARRAY[o.oprleft, o.oprright]) x WHERE x <> 0),
+       ARRAY(SELECT fn.key FROM fn WHERE fn.oid IN (o.oprcode, o.oprrest, o.oprjoin)),
+       ARRAY[]::text[],
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND c.objoid = o.oid)
+FROM pg_catalog.pg_operator o
+JOIN ns ON ns.oid = o.oprnamespace
+LEFT JOIN pg_catalog.pg_operator com ON com.oid = NULLIF(o.oprcom, 0)
+LEFT JOIN pg_catalog.pg_operator neg ON neg.oid = NULLIF(o.oprnegate, 0)
+WHERE o.oid >= 16384 AND o.oprcode <> 0
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND m.objid = o.oid)
+UNION ALL
+-- casts between types or through functions of the schemas in scope
+SELECT 'cast', NULL,
+       '(' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')',
+       ARRAY['CREATE CAST (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')'
+         || CASE c.castmethod WHEN 'f' THEN ' WITH FUNCTION ' || c.castfunc::pg_catalog.regprocedure::text
+                              WHEN 'i' THEN ' WITH INOUT' ELSE ' WITHOUT FUNCTION' END
+         || CASE c.castcontext WHEN 'a' THEN ' AS ASSIGNMENT' WHEN 'i' THEN ' AS IMPLICIT' ELSE '' END],
+       ARRAY[pg_catalog.format_type(c.castsource, NULL), pg_catalog.format_type(c.casttarget, NULL)],
+       ARRAY(SELECT fn.key FROM fn WHERE fn.oid = c.castfunc),
+       ARRAY[]::text[],
+       (SELECT description FROM comments d WHERE d.classoid = 'pg_catalog.pg_cast'::pg_catalog.regclass AND d.objoid = c.oid)
+FROM pg_catalog.pg_cast c
+WHERE c.oid >= 16384
+  AND (EXISTS (SELECT FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.oid IN (c.castsource, c.casttarget))
+       OR EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN ns ON ns.oid = p.pronamespace WHERE p.oid = c.castfunc))
+  AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass AND m.objid = c.oid)
+UNION ALL
+-- rules (a view's own _RETURN rule is the view)
+SELECT 'rule', ns.nspname,
+       pg_catalog.quote_ident(r.rulename) || ' ON ' || pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(cl.relname),
+       ARRAY[pg_catalog.rtrim(pg_catalog.pg_get_ruledef(r.oid), ';')],
+       ARRAY[]::text[], ARRAY[]::text[],
+       ARRAY[pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(cl.relname)],
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND c.objoid = r.oid)
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_class cl ON cl.oid = r.ev_class
+JOIN ns ON ns.oid = cl.relnamespace
+WHERE r.oid >= 16384 AND r.rulename <> '_RETURN'

@@ -1,0 +1,14 @@
+CREATE TYPE public.pair AS (a integer, b text COLLATE "C");
+CREATE TYPE public.floatr AS RANGE (SUBTYPE = float8, SUBTYPE_DIFF = float8mi);
+CREATE COLLATION public.posix2 (provider = libc, locale = 'POSIX');
+CREATE TEXT SEARCH DICTIONARY public.simple_en (TEMPLATE = pg_catalog.simple, STOPWORDS = english);
+CREATE TEXT SEARCH CONFIGURATION public.cfg (COPY = pg_catalog.english);
+ALTER TEXT SEARCH CONFIGURATION public.cfg ALTER MAPPING FOR word WITH public.simple_en;
+CREATE FUNCTION public.int_eq(integer, integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1 = $2';
+CREATE OPERATOR public.=== (FUNCTION = public.int_eq, LEFTARG = integer, RIGHTARG = integer, COMMUTATOR = ===);
+CREATE FUNCTION public.pair_text(public.pair) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1.b';
+CREATE CAST (public.pair AS text) WITH FUNCTION public.pair_text(public.pair);
+CREATE TABLE public.t (id int, p public.pair, r public.floatr);
+CREATE TABLE public.t_log (id int);
+CREATE RULE t_log_ins AS ON INSERT TO public.t DO ALSO INSERT INTO public.t_log VALUES (NEW.id);
+COMMENT ON OPERATOR public.=== (integer, integer) IS 'equal';

@@ -1,0 +1,6 @@
+CREATE TABLE m (id int NOT NULL, at date NOT NULL, k text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE INDEX m_k ON m (k);
+CREATE TABLE t (id int NOT NULL, at date NOT NULL, k text, CONSTRAINT t_pk PRIMARY KEY (id, at));
+CREATE INDEX t_k ON t (k);
+ALTER TABLE m ATTACH PARTITION t FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
+CREATE TABLE m1 (id int NOT NULL, at date NOT NULL, k text);

@@ -1,0 +1,7 @@
+CREATE TABLE to_full (id int PRIMARY KEY, note text);
+CREATE TABLE to_nothing (id int PRIMARY KEY, note text);
+ALTER TABLE to_nothing REPLICA IDENTITY FULL;
+CREATE TABLE to_default (id int PRIMARY KEY, note text);
+ALTER TABLE to_default REPLICA IDENTITY NOTHING;
+CREATE TABLE kept (id int PRIMARY KEY);
+ALTER TABLE kept REPLICA IDENTITY FULL;

@@ -1,0 +1,1 @@
+CREATE TABLE accounts (id int NOT NULL, email text NOT NULL, note text);

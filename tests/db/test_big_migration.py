@@ -1,0 +1,95 @@
+"""A migration of one long INSERT: `status` reads it without pglast's parser, `check` replays it once.
+
+The 45 MB case and its figures are bench/big_migration.py and docs/reliability.md;
+here the file is big enough to take the same paths (a VALUES list longer than
+`studio.lexer.LITERAL_ROWS_ABOVE`) and small enough for a test.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pglast
+import pytest
+from click.testing import CliRunner, Result
+
+from studio import generate, lexer, migrations
+from studio.cli import cli
+from studio.locks import parse
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from studio import devdb
+
+V1, V2 = "20250101000001", "20250101000002"
+TABLE = "CREATE TABLE public.t (id int PRIMARY KEY, name text, score float8);\n"
+
+
+def studio(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def project(
+    tmp_path: Path, db_url: str, pg: devdb.Cluster, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Two migrations (a table, then 3,000 rows into it in one INSERT), both applied."""
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.schema-studio]\nschema = "schema.sql"\nmigrations = "migrations"\ndev_url = "{pg.url()}"\n'
+    )
+    (tmp_path / "schema.sql").write_text(TABLE)
+    mdir = tmp_path / "migrations"
+    mdir.mkdir()
+    (mdir / f"{V1}_t.sql").write_text(TABLE)
+    rows = ",\n".join(f"({i}, 'name {i}', {i}.5)" for i in range(3_000))
+    (mdir / f"{V2}_rows.sql").write_text(f"-- rows\nINSERT INTO public.t VALUES\n{rows};\n")
+    assert len(rows) > lexer.LITERAL_ROWS_ABOVE
+    migrations.write_sum(mdir)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert studio("migrate", "--yes").exit_code == 0
+    return mdir
+
+
+def test_status_reads_the_migrations_without_pglasts_parser(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Versions, checksums and step counts come from the lexer: a parser made to fail is never met."""
+
+    def refuse(*args: Any) -> Any:
+        raise AssertionError("status parsed SQL")
+
+    for module, name in [
+        (pglast, "parse_sql"), (pglast.parser, "parse_sql"), (pglast.parser, "parse_sql_json"),
+        (parse, "parse_sql"),
+    ]:  # fmt: skip
+        monkeypatch.setattr(module, name, refuse)
+    result = studio("status", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [(m["version"], m["state"], m["steps_total"]) for m in data["migrations"]] == [
+        (V1, "applied", 1),
+        (V2, "applied", 1),
+    ]
+    assert data["drift"] == []  # compared: the replay of the applied files is the live schema
+
+
+def test_check_replays_the_migrations_once_when_all_are_applied(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replay of every file and of the applied ones is one replay when they are the same files."""
+    sources: list[object] = []
+    real = generate.load
+
+    async def recording(source: Any, *args: Any, **kwargs: Any) -> Any:
+        sources.append((source.kind.value, source.versions))
+        return await real(source, *args, **kwargs)
+
+    monkeypatch.setattr(generate, "load", recording)
+    result = studio("check")
+    assert result.exit_code == 0, result.stderr
+    assert sources.count(("migrations", None)) == 1
+    assert not [s for s in sources if s[0] == "migrations" and s[1] is not None]

@@ -1,0 +1,270 @@
+"""A 45 MB migration: hashing streams, splitting is linear, status and lint parse no more than they need.
+
+The figures live in docs/reliability.md (bench/big_migration.py); these tests
+pin the shapes that keep them, without a clock: chunked reads, work counted
+per window, parsers made to fail where they must not be called.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Self
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from studio import checksums
+from studio.errors import MigrationFileError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+# --- checksums ----------------------------------------------------------------------
+
+
+def _outcome(fn: Any, *args: Any) -> tuple[str | None, str | None]:
+    try:
+        return fn(*args), None
+    except MigrationFileError as e:
+        return None, str(e)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=60)
+    | st.lists(st.sampled_from([b"a", b"\r", b"\n", b"\xc3\xa9", b"\xc3", b"'"]), max_size=30).map(
+        b"".join
+    )
+)
+def test_the_streamed_hash_is_the_hash_of_the_whole_file(
+    data: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """CRLF pairs and UTF-8 sequences cut by a chunk boundary change neither the hash nor the error's line."""
+    path = tmp_path_factory.mktemp("sum") / "m.sql"
+    path.write_bytes(data)
+    whole = _outcome(lambda p: checksums.file_hash(checksums.read_file(p)[0]), path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(checksums, "CHUNK", 3)
+        assert _outcome(checksums.path_hash, path) == whole
+
+
+def test_hashing_reads_a_file_in_bounded_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never the whole file at once: memory stays flat whatever the migration's size."""
+    path = tmp_path / "m.sql"
+    path.write_bytes(b"INSERT INTO t VALUES (1);\r\n" * 10_000)
+    sizes: list[int] = []
+    real_open = type(path).open
+
+    def recording_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        f = real_open(self, *args, **kwargs)
+        real_read = f.read
+
+        class Reader:
+            def __enter__(self) -> Self:
+                return self
+
+            def __exit__(self, *exc: object) -> None:
+                f.close()
+
+            def read(self, size: int = -1) -> bytes:
+                sizes.append(size)
+                return real_read(size)
+
+        return Reader()
+
+    monkeypatch.setattr(checksums, "CHUNK", 4096)
+    monkeypatch.setattr(type(path), "open", recording_open)
+    digest = checksums.path_hash(path)
+    monkeypatch.undo()
+    assert sizes and all(0 < s <= 4096 for s in sizes)
+    assert digest == checksums.file_hash(path.read_bytes())
+
+
+# --- splitting: windows and plain spans give what one lexer pass gives --------------------
+
+# what statement splitting cares about, and what a VALUES list is made of
+_PIECES = [
+    "INSERT INTO t VALUES ", "CREATE TABLE t (a int)", "SELECT ", "(", ")", ", ", "1", "-1", "'a'",
+    "'it''s'", "'x;y'", "'--'", "'/*'", "'a\nb'", "'", '"q"', "$$;$$", "$t$ ' $t$", "E'\\''",
+    "U&'d'", ";", "\n", "\n\n", " ", "-- c\n", "/* c */", "/* ; */", "--", "/*", "*/",
+    "-- schema-studio:step\n", "-- schema-studio:no-transaction\n", "-- schema-studio:ignore x y\n",
+    "'-- schema-studio:step\n'", "-- schema-studio:phase expand\n", "-- version: 20250301120000\n",
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC ", "END", "CASE", "BEGIN",
+    "CREATE INDEX CONCURRENTLY i ON t (a)", "é", "\r\n", "\t",
+]  # fmt: skip
+
+
+def _parse(text: str) -> object:
+    from studio.migration_format import parse_text
+
+    try:
+        return parse_text(text, "m.sql")
+    except MigrationFileError as e:
+        return str(e)
+
+
+def _one_pass(text: str) -> object:
+    """The reference: one window over the whole text, no span skipped."""
+    from studio import lexer, migration_format
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(lexer, "WINDOW", 1 << 30)
+        mp.setattr(migration_format, "plain_span", lambda *a: None)
+        return _parse(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.sampled_from(_PIECES), max_size=60), window=st.integers(1, 40))
+def test_windows_and_plain_spans_split_as_one_lexer_pass(parts: list[str], window: int) -> None:
+    """Windows cut anywhere (inside strings, comments, tokens) and spans skipped change no step."""
+    from studio import lexer
+
+    text = "".join(parts)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(lexer, "WINDOW", window)
+        windowed = _parse(text)
+    assert windowed == _one_pass(text)
+
+
+_VALUES = ["1", "-2", "'a'", "'it''s'", "'x;y'", "'--'", "'a\nb'", "NULL", "'é'"]
+_ODD = ["(1)", "((", "))", "now()", "1e5", "1abc", "'q' -- c\n", "/* c */", "-- schema-studio:step\n",
+        "$$a$$", '"x"', "E'\\''", "'", "'\n'", ";"]  # fmt: skip
+_ROW = st.lists(st.sampled_from(_VALUES) | st.sampled_from(_ODD), min_size=1, max_size=4).map(
+    lambda vs: "(" + ", ".join(vs) + ")"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    head=st.sampled_from(["", "-- schema-studio:step\n", "-- a header\n\n"]),
+    rows=st.lists(_ROW, min_size=1, max_size=15),
+    tail=st.sampled_from(["", ";", ";\n", ";\nSELECT 1;\n", ";\n-- schema-studio:step\nSELECT 2"]),
+    window=st.integers(1, 60),
+)
+def test_a_values_list_skipped_in_plain_spans_splits_as_one_lexer_pass(
+    head: str, rows: list[str], tail: str, window: int
+) -> None:
+    """The shape the shortcut is for: rows of constants, now and then something it must not skip."""
+    from studio import lexer
+
+    text = head + "INSERT INTO t VALUES\n" + ",\n".join(rows) + tail
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(lexer, "WINDOW", window)
+        windowed = _parse(text)
+    assert windowed == _one_pass(text)
+
+
+# --- lint: a long VALUES list is parsed as its first row ------------------------------------
+
+
+def _insert(rows: int, last: str = "") -> str:
+    body = ",\n".join(f"({i}, 'user {i}', NULL, -{i}.5e1)" for i in range(rows))
+    return f"INSERT INTO public.t (id, name, note, score) VALUES\n{body}{last}"
+
+
+def test_lint_parses_a_long_values_list_as_its_first_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What pglast builds a tree of stays small, and the report is the one the whole tree gives."""
+    from studio import lexer
+    from studio.locks import parse
+    from studio.locks.lint import lint_sql
+
+    sql = "CREATE TABLE public.t (id int, name text, note text, score float8);\n" + _insert(5_000)
+    sql += " ON CONFLICT (id) DO NOTHING;\n"
+    assert len(sql) > lexer.LITERAL_ROWS_ABOVE
+    parsed: list[int] = []
+    real = parse.parse_sql
+    monkeypatch.setattr(parse, "parse_sql", lambda text: parsed.append(len(text)) or real(text))
+    reduced = lint_sql(sql, "m.sql").to_dict()
+    assert parsed and max(parsed) < 1_000
+    monkeypatch.setattr(lexer, "LITERAL_ROWS_ABOVE", 1 << 40)  # the whole tree
+    assert lint_sql(sql, "m.sql").to_dict() == reduced
+    assert reduced["statements"][1]["statement"] == sql.split(";\n")[1]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["(1, now(), NULL, 1)", "(1, E'a\\'b', NULL, 1)", "(1, 'a' -- note\n, NULL, 1)",
+     "(1, (SELECT 2), NULL, 1)", "(1, 'a'::text, NULL, 1)", "(1, $$a$$, NULL, 1)"],
+)  # fmt: skip
+def test_rows_after_one_that_is_not_constants_are_parsed(odd: str) -> None:
+    """Only rows of plain constants are left out: the first other row and the rest are parsed."""
+    from studio.lexer import literal_rows, without
+
+    sql = _insert(3_000, f",\n{odd},\n(7, 'x', NULL, 1)")
+    (span,) = literal_rows(sql)
+    kept = without(sql, [span])
+    assert kept.endswith(f"{odd},\n(7, 'x', NULL, 1)") and "'user 2999'" not in kept
+
+
+def test_values_in_a_string_or_comment_is_not_a_values_list() -> None:
+    from studio.lexer import literal_rows
+
+    rows = ", ".join(f"({i})" for i in range(20_000))
+    assert literal_rows(f"SELECT 'VALUES {rows}'") == []
+    assert literal_rows(f"SELECT 1 -- VALUES {rows}\n") == []
+    assert literal_rows(f"SELECT 1; /* VALUES {rows} */") == []
+    assert literal_rows(f'SELECT 1 AS "VALUES {rows}"') == []
+    assert literal_rows(f"SELECT * FROM (VALUES {rows}) AS v") != []
+
+
+def test_a_new_enum_value_in_a_dropped_row_is_still_seen() -> None:
+    """The dropped rows' strings are read for the enum hazard (the only rule that wants constants)."""
+    from studio.locks.lint import lint_sql
+
+    rows = ",\n".join(f"({i}, 'pending')" for i in range(8_000)) + ",\n(8000, 'held')"
+    sql = (
+        f"BEGIN;\nALTER TYPE st ADD VALUE 'held';\nINSERT INTO t (id, s) VALUES\n{rows};\nCOMMIT;\n"
+    )
+    found = [f for f in lint_sql(sql).findings if f.hazard.id == "enum-value-used-in-transaction"]
+    assert [f.detail for f in found] == ["'held'"]
+
+
+def test_splitting_a_values_list_keeps_offsets_and_lines() -> None:
+    """Statements after a dropped list start where they are written, on their own line."""
+    from studio.locks.parse import split
+
+    sql = _insert(4_000, ";\n") + "\n-- after\nUPDATE public.t SET note = 'x' WHERE id = 1;\n"
+    first, second = split(sql)
+    assert first.dropped and first.text == sql.split(";\n")[0]
+    assert sql[second.start :].startswith("UPDATE") and second.line == sql.count("\n") - 0
+    assert second.dropped == ()
+
+
+_LINT_ODD = [*_ODD, "'a'::text", "(SELECT 1)", "nextval('s')", "'held'", "'unterminated", "TRUE"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.sampled_from(
+        ["", "BEGIN;\nALTER TYPE st ADD VALUE 'held';\n", "CREATE TABLE t (a int);\n"]
+    ),
+    rows=st.lists(
+        st.lists(st.sampled_from(_VALUES) | st.sampled_from(_LINT_ODD), min_size=1, max_size=3).map(
+            lambda vs: "(" + ", ".join(vs) + ")"
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    after=st.sampled_from(["", ";", " ON CONFLICT DO NOTHING;", " RETURNING a;\nSELECT 1;"]),
+)
+def test_lint_without_the_rows_of_constants_reports_what_the_whole_tree_does(
+    before: str, rows: list[str], after: str
+) -> None:
+    from studio import lexer
+    from studio.errors import StudioError
+    from studio.locks.lint import lint_sql
+
+    sql = before + "INSERT INTO t VALUES " + ",\n".join(rows) + after
+
+    def report(above: int) -> object:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(lexer, "LITERAL_ROWS_ABOVE", above)
+            try:
+                return lint_sql(sql).to_dict()
+            except StudioError as e:
+                return str(e)
+
+    assert report(0) == report(1 << 40)
