@@ -71,6 +71,7 @@ class _Names:
         self._policies: dict[int, str] | None = None
         self._functions: dict[int, str] | None = None
         self._types: dict[int, str] | None = None
+        self._composites: dict[int, str] | None = None
 
     # --- per catalog ------------------------------------------------------------
 
@@ -157,17 +158,27 @@ class _Names:
         if self._types is None:
             self._types = {
                 r["oid"]: type_key(qualname(r["schema"], r["name"]))
-                for k in ("enums", "domains")
-                for r in self.rows[k]
+                for k in ("enums", "domains", "composites")
+                for r in self.rows.get(k, ())
             }
         return self._types.get(oid)
+
+    def composite(self, relid: int) -> str | None:
+        """Key of the composite type whose attributes are relation `relid`'s columns."""
+        if self._composites is None:
+            self._composites = {
+                r["relid"]: type_key(qualname(r["schema"], r["name"]))
+                for r in self.rows.get("composites", ())
+            }
+        return self._composites.get(relid)
 
     # --- the two ends -------------------------------------------------------------
 
     def _relation_or_column(self, oid: int, sub: int) -> str | None:
         rel = self.relation(oid)
         if rel is None:
-            return self.index(oid) if sub == 0 else None
+            # a composite type is altered attribute by attribute: they are the type
+            return self.composite(oid) or (self.index(oid) if sub == 0 else None)
         if sub == 0 or self.is_view(oid):
             return rel_key(rel)  # a view is dropped and created whole: its columns are the view
         name = self.attnames.get(oid, {}).get(sub)

@@ -14,7 +14,8 @@
 --
 -- Resolved here: a default (pg_attrdef) as its column (dep_oid the table,
 -- dep_sub the column), a view's rule as the view, a type as what it stands
--- for (an array for its element; a row type for its table: ref_class 'c'),
+-- for (an array for its element; a table's row type for the table: ref_class
+-- 'c'; a composite type, CREATE TYPE AS, stays a type),
 -- an object an extension owns as the extension (ref_class 'e', ref_ext), and
 -- anything else by pg_identify_object (class 'o': type and identity).
 WITH d AS (
@@ -60,7 +61,7 @@ SELECT CASE d.classid
                   FROM pg_catalog.pg_identify_object(d.classid, d.objid, d.objsubid) o)
        END AS dep_identity,
        CASE WHEN rx.extname IS NOT NULL THEN 'e'
-            WHEN t.typrelid <> 0 THEN 'c'
+            WHEN t.typrelid <> 0 AND tc.relkind <> 'c' THEN 'c'
             ELSE CASE d.refclassid
               WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN 'c'
               WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN 'k'
@@ -69,7 +70,7 @@ SELECT CASE d.classid
               WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN 'e'
               ELSE 'o' END
        END AS ref_class,
-       coalesce(nullif(t.typrelid, 0), t.oid, d.refobjid) AS ref_oid,
+       coalesce(CASE WHEN tc.relkind <> 'c' THEN t.typrelid END, t.oid, d.refobjid) AS ref_oid,
        d.refobjsubid::int AS ref_sub,
        coalesce(rx.extname, x.extname) AS ref_ext,
        CASE WHEN rx.extname IS NULL AND d.refclassid NOT IN (
@@ -89,6 +90,7 @@ LEFT JOIN pg_catalog.pg_type rt
 -- an array type stands for its element type
 LEFT JOIN pg_catalog.pg_type t
   ON t.oid = CASE WHEN rt.typcategory = 'A' AND rt.typelem <> 0 THEN rt.typelem ELSE rt.oid END
+LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid
 LEFT JOIN pg_catalog.pg_extension x
   ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND x.oid = d.refobjid
 LEFT JOIN ext rx
