@@ -517,6 +517,11 @@ class Schema:
     # privileges and owners are empty unless asked for (--with-privileges)
     privileges: tuple[Privilege, ...] = ()
     owners: dict[str, str] = field(default_factory=dict)
+    # what each object uses, from pg_depend: dependency key (studio.changes.base)
+    # -> the keys of the objects it depends on. How the objects came to be,
+    # not what they are: left out of `==`. Empty for a schema not read from a
+    # catalog; the differ then falls back on the references in expressions.
+    dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     # objects of kinds the model lacks (operators, rules, casts, ...): never
     # diffed, but part of equality, so two schemas that differ only by them
     # are not equal and the difference is reported (studio.diff.unmodelled)
