@@ -26,6 +26,7 @@ from studio.changes.base import (
     trg_key,
     type_key,
 )
+from studio.changes.catalog import catalog_key
 from studio.model import qualname
 
 if TYPE_CHECKING:
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
 
     from studio.introspect_rows import Rows
     from studio.introspect_tables import TableParts
+
+
+# the catalogs' own oids (fixed in every PostgreSQL release)
+PG_TYPE = 1247
+PG_REWRITE = 2618
 
 
 def dependencies(rows: Rows, parts: TableParts) -> dict[str, tuple[str, ...]]:
@@ -72,6 +78,7 @@ class _Names:
         self._functions: dict[int, str] | None = None
         self._types: dict[int, str] | None = None
         self._composites: dict[int, str] | None = None
+        self._objects: dict[tuple[int, int], str] | None = None
 
     # --- per catalog ------------------------------------------------------------
 
@@ -172,6 +179,16 @@ class _Names:
             }
         return self._composites.get(relid)
 
+    def catalog_object(self, catalog: int, oid: int) -> str | None:
+        """Key of a range type, collation, text search object, operator, cast or rule."""
+        if self._objects is None:
+            self._objects = {
+                (r["catalog"], r["oid"]): catalog_key(r["kind"], r["identity"])
+                for r in self.rows.get("catalog_objects", ())
+                if r["identity"] is not None
+            }
+        return self._objects.get((catalog, oid))
+
     # --- the two ends -------------------------------------------------------------
 
     def _relation_or_column(self, oid: int, sub: int) -> str | None:
@@ -205,10 +222,10 @@ class _Names:
         if kind == "f":
             return self.function(oid)
         if kind == "y":
-            return self.type(oid)
+            return self.type(oid) or self.catalog_object(PG_TYPE, oid)
         if kind == "r":
-            return None  # a table's rule: not in the model
-        return _other(r["dep_identity"])
+            return self.catalog_object(PG_REWRITE, oid)
+        return self.catalog_object(r["dep_catalog"], oid) or _other(r["dep_identity"])
 
     def referenced(self, r: Mapping[str, Any]) -> str | None:
         """The key of the object depended on, or None when the model does not hold it."""
@@ -222,8 +239,8 @@ class _Names:
         if kind == "f":
             return self.function(oid)
         if kind == "y":
-            return self.type(oid)
-        return _other(r["ref_identity"])
+            return self.type(oid) or self.catalog_object(PG_TYPE, oid)
+        return self.catalog_object(r["ref_catalog"], oid) or _other(r["ref_identity"])
 
 
 def _other(identity: list[str | None] | None) -> str | None:

@@ -50,7 +50,9 @@ SELECT CASE d.classid
          WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN 'f'
          WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN 'y'
          ELSE 'o' END AS dep_class,
-       coalesce(ad.adrelid, r.ev_class, d.objid) AS dep_oid,
+       -- a view's rule is the view; any other rule is itself
+       coalesce(ad.adrelid, CASE WHEN r.rulename = '_RETURN' THEN r.ev_class END, d.objid) AS dep_oid,
+       d.classid::pg_catalog.oid AS dep_catalog,
        coalesce(ad.adnum, d.objsubid)::int AS dep_sub,
        CASE WHEN d.classid NOT IN (
               'pg_catalog.pg_class'::pg_catalog.regclass, 'pg_catalog.pg_attrdef'::pg_catalog.regclass,
@@ -72,6 +74,7 @@ SELECT CASE d.classid
        END AS ref_class,
        coalesce(CASE WHEN tc.relkind <> 'c' THEN t.typrelid END, t.oid, d.refobjid) AS ref_oid,
        d.refobjsubid::int AS ref_sub,
+       d.refclassid::pg_catalog.oid AS ref_catalog,
        coalesce(rx.extname, x.extname) AS ref_ext,
        CASE WHEN rx.extname IS NULL AND d.refclassid NOT IN (
               'pg_catalog.pg_class'::pg_catalog.regclass, 'pg_catalog.pg_constraint'::pg_catalog.regclass,
