@@ -285,6 +285,10 @@ class RenameTable(Change):
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({nsp_key(schema_of(self.new))})
 
+    def _structural_uses(self) -> frozenset[str]:
+        # a table moving out of a schema the migration drops leaves it first
+        return frozenset({nsp_key(schema_of(self.old))})
+
 
 @dataclass(frozen=True, slots=True)
 class AttachPartition(Change):

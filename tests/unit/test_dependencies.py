@@ -30,7 +30,7 @@ def _edge(dep: tuple[str, int, int], ref: tuple[str, int, int], **kw: Any) -> di
     row = {
         "dep_class": dep[0], "dep_oid": dep[1], "dep_sub": dep[2], "dep_identity": None,
         "ref_class": ref[0], "ref_oid": ref[1], "ref_sub": ref[2], "ref_ext": None,
-        "ref_identity": None,
+        "ref_identity": None, "dep_catalog": 0, "ref_catalog": 0,
     }  # fmt: skip
     row.update(kw)
     return row
@@ -56,7 +56,9 @@ def test_rows_are_named_by_dependency_keys() -> None:
                 ("o", 70, 0), ("f", 30, 0), dep_identity=["operator", "public", "public.=(a, a)"]
             ),
             _edge(("c", 99, 0), ("f", 30, 0)),  # out of scope: no edge
+            _edge(("r", 80, 0), ("c", 10, 0)),  # a rule (catalog_objects names it)
         ],
+        catalog_objects=[{"catalog": 2618, "oid": 80, "kind": "rule", "identity": "r ON public.t"}],
     )
     parts: Any = SimpleNamespace(attnames={10: {1: "id", 2: "m", 3: "email"}}, columns={})
     assert dependencies(rows, parts) == {
@@ -67,6 +69,7 @@ def test_rows_are_named_by_dependency_keys() -> None:
         "pol:public.t.p": ("col:public.t.m",),
         "col:public.t.email": ("ext:citext",),
         "obj:operator public.=(a, a)": ("fn:public.f(x integer)",),
+        "obj:rule:r ON public.t": ("rel:public.t",),
     }
 
 
