@@ -58,6 +58,7 @@ QUERIES: tuple[str, ...] = (
     "composites",
     "catalog_objects",
     "unmodelled",
+    "dependencies",
 )
 RELATION_PARTS = frozenset({"columns", "constraints", "indexes", "triggers", "policies"})
 PRIVILEGE_QUERIES: tuple[str, ...] = ("privileges", "owners")

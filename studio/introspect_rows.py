@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from studio import introspect_objects
+from studio.introspect_depend import dependencies
 from studio.introspect_tables import TableParts, make_object_name, sorted_by_name
 from studio.model import (
     Domain,
@@ -195,6 +196,7 @@ def _build(rows: Rows) -> Schema:
         objects=introspect_objects.catalog_objects(rows.get("catalog_objects", ())),
         privileges=privileges,
         owners=owners,
+        dependencies=dependencies(rows, parts),
         unmodelled=_unmodelled(rows.get("unmodelled", ())),
     )
 

@@ -23,6 +23,7 @@ from studio.model import (
     Table,
     Trigger,
     View,
+    make_object_name,
     qualname,
     quote_ident,
 )
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from studio.introspect_rows import Rows
-
-NAMEDATALEN = 64
 
 FK_ACTIONS = {
     "a": "NO ACTION",
@@ -48,25 +47,6 @@ REPLICA_IDENTITIES = {"d": "default", "f": "full", "n": "nothing"}
 _BY_NAME = attrgetter("name")
 # ConstraintKind(value) goes through EnumMeta.__call__: a dict is ten times faster
 _CONSTRAINT_KINDS = {k.value: k for k in ConstraintKind}
-
-
-def make_object_name(name1: str, name2: str, label: str) -> str:
-    """The name PostgreSQL chooses for `<name1>_<name2>_<label>` (makeObjectName).
-
-    The longer part is cut, a byte at a time, until the whole fits in
-    NAMEDATALEN - 1 bytes, without splitting a multibyte character.
-    """
-    b1, b2 = name1.encode(), name2.encode()
-    avail = NAMEDATALEN - 1 - (len(label) + 2)
-    n1, n2 = len(b1), len(b2)
-    while n1 + n2 > avail:
-        if n1 > n2:
-            n1 -= 1
-        else:
-            n2 -= 1
-    part1 = b1[:n1].decode(errors="ignore")
-    part2 = b2[:n2].decode(errors="ignore")
-    return f"{part1}_{part2}_{label}"
 
 
 def sorted_by_name(items: list[Any] | None) -> tuple[Any, ...]:

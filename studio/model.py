@@ -66,6 +66,29 @@ def qualname(schema: str, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}"
 
 
+# identifiers longer than NAMEDATALEN - 1 bytes are cut by PostgreSQL
+NAMEDATALEN = 64
+
+
+def make_object_name(name1: str, name2: str, label: str) -> str:
+    """The name PostgreSQL chooses for `<name1>_<name2>_<label>` (makeObjectName).
+
+    The longer part is cut, a byte at a time, until the whole fits in
+    NAMEDATALEN - 1 bytes, without splitting a multibyte character.
+    """
+    b1, b2 = name1.encode(), name2.encode()
+    avail = NAMEDATALEN - 1 - (len(label) + 2)
+    n1, n2 = len(b1), len(b2)
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    part1 = b1[:n1].decode(errors="ignore")
+    part2 = b2[:n2].decode(errors="ignore")
+    return f"{part1}_{part2}_{label}"
+
+
 class ConstraintKind(enum.StrEnum):
     """pg_constraint.contype values that the model keeps (NOT NULL lives on the column)."""
 
@@ -494,6 +517,11 @@ class Schema:
     # privileges and owners are empty unless asked for (--with-privileges)
     privileges: tuple[Privilege, ...] = ()
     owners: dict[str, str] = field(default_factory=dict)
+    # what each object uses, from pg_depend: dependency key (studio.changes.base)
+    # -> the keys of the objects it depends on. How the objects came to be,
+    # not what they are: left out of `==`. Empty for a schema not read from a
+    # catalog; the differ then falls back on the references in expressions.
+    dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     # objects of kinds the model lacks (operators, rules, casts, ...): never
     # diffed, but part of equality, so two schemas that differ only by them
     # are not equal and the difference is reported (studio.diff.unmodelled)

@@ -3,7 +3,11 @@
 `order()` is a topological sort of the changes on their dependency keys
 (`Change.provides/requires/removes/uses`): a change runs after whatever
 creates what it needs, a drop runs before the drop of anything its object
-used, and an object is dropped before one of the same name is created. Among
+used, and an object is dropped before one of the same name is created. The
+catalog's dependency edges of both sides (`Schema.dependencies`) add to
+those: what a change creates needs what the new side says it depends on,
+and what a change drops goes before what the old side says it depended on.
+Among
 the changes that are free to run, the one earliest in `PHASES` goes first,
 then by target and SQL text, so the same input always gives the same output.
 A dependency cycle (which only hand-made inputs produce) is broken by taking
@@ -97,7 +101,9 @@ from studio.changes import (
 from studio.model import ConstraintKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
+
+    Edges = Mapping[str, tuple[str, ...]]
 
 # A foreign key is placed apart from other constraints: dropped first (it
 # holds the unique key it references), added last (after that key exists).
@@ -216,8 +222,27 @@ def _priority(change: Change) -> tuple[int, str, str, int, str]:
     return (phase(change), target, change.kind, position, "\n".join(change.sql()))
 
 
-def order(changes: Iterable[Change]) -> list[Change]:
-    """The changes in an order PostgreSQL accepts, deterministic for a given set."""
+def _reached(edges: Edges | None, keys: frozenset[str]) -> frozenset[str]:
+    """The keys that the objects `keys` depend on, by `edges`."""
+    if not edges or not keys:
+        return frozenset()
+    out: set[str] = set()
+    for k in keys:
+        out.update(edges.get(k, ()))
+    return frozenset(out)
+
+
+def order(
+    changes: Iterable[Change], old_edges: Edges | None = None, new_edges: Edges | None = None
+) -> list[Change]:
+    """The changes in an order PostgreSQL accepts, deterministic for a given set.
+
+    Args:
+        old_edges: the old schema's `dependencies`: a drop runs before the drops of
+            what its object depended on.
+        new_edges: the new schema's: a creation runs after the creations of what its
+            object depends on.
+    """
     items = list(changes)
     n = len(items)
     providers: defaultdict[str, list[int]] = defaultdict(list)
@@ -234,10 +259,10 @@ def order(changes: Iterable[Change]) -> list[Change]:
             after[first].add(then)
 
     for i, c in enumerate(items):
-        for k in c.requires:
+        for k in c.requires | _reached(new_edges, c.creates):
             for j in providers.get(k, ()):
                 edge(j, i)
-        for k in c.uses:
+        for k in c.uses | _reached(old_edges, c.removes):
             for j in removers.get(k, ()):
                 edge(i, j)
         for k in c.removes:

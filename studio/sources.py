@@ -901,7 +901,8 @@ def cache_dir() -> Path:
 def _cache_key(source: Source, paths: list[Path], major: int, with_privileges: bool = False) -> str:
     h = hashlib.sha256()
     versions = ",".join(source.versions) if source.versions is not None else "*"
-    for part in ("v3", "privileges" if with_privileges else "", __version__, source.kind.value, source.spec, versions, str(major), _sqlalchemy_version()):
+    # v4: the cached Schema carries the catalog's dependency edges
+    for part in ("v4", "privileges" if with_privileges else "", __version__, source.kind.value, source.spec, versions, str(major), _sqlalchemy_version()):
         h.update(part.encode() + b"\0")
     for path in paths:
         h.update(str(path).encode() + b"\0")

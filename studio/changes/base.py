@@ -5,14 +5,19 @@ which objects it creates (`provides`), which must exist before it runs
 (`requires`), which it removes (`removes`) and which the object it removes or
 alters used (`uses`: it must run before those go away). Objects are named by
 keys: `rel:<schema.name>` for anything in pg_class (tables, views, sequences,
-indexes share one namespace), `col:<table>.<column>`, `con:<table>.<name>`,
-`type:<schema.name>`, `fn:<schema.name(args)>`, `nsp:<name>`, `ext:<name>`;
-and states rather than objects: `attached:<table>` / `detached:<table>` (a
+indexes share one namespace), `col:<table>.<column>`, `con:<table>.<name>`
+(a domain's constraint: `con:<domain>.<name>`), `def:<table>.<column>` (a
+column's default), `trg:<table>.<name>`, `pol:<table>.<name>`,
+`rule:<table>.<name>`, `type:<schema.name>`, `fn:<schema.name(args)>`,
+`nsp:<name>`, `ext:<name>`, and `obj:<type> <identity>` for any other kind
+(pg_identify_object's type and identity: `obj:operator class public.my_ops
+USING btree`). The same keys name the two ends of `Schema.dependencies`.
+And states rather than objects: `attached:<table>` / `detached:<table>` (a
 table became / stopped being a partition), `valid:<index>` (a partitioned
 index has its partitions' indexes attached).
 The diff adds the references it finds in expressions (a default calling a
-function, a column of an enum type) through `Deps`, which is not part of a
-change's identity.
+function, a column of an enum type) and the catalog's dependency edges
+through `Deps`, which is not part of a change's identity.
 """
 
 from __future__ import annotations
@@ -59,6 +64,31 @@ def nsp_key(name: str) -> str:
 def ext_key(name: str) -> str:
     """Key of an extension."""
     return f"ext:{quote_ident(name)}"
+
+
+def def_key(table: str, column: str) -> str:
+    """Key of the default of a column of a (qualified) table."""
+    return f"def:{table}.{quote_ident(column)}"
+
+
+def trg_key(table: str, name: str) -> str:
+    """Key of a trigger of a (qualified) table or view."""
+    return f"trg:{table}.{quote_ident(name)}"
+
+
+def pol_key(table: str, name: str) -> str:
+    """Key of a row-level security policy of a (qualified) table."""
+    return f"pol:{table}.{quote_ident(name)}"
+
+
+def rule_key(table: str, name: str) -> str:
+    """Key of a rule of a (qualified) table (a view's own rule is the view)."""
+    return f"rule:{table}.{quote_ident(name)}"
+
+
+def obj_key(kind: str, identity: str) -> str:
+    """Key of an object of another kind, by pg_identify_object's type and identity."""
+    return f"obj:{kind} {identity}"
 
 
 def attached_key(table: str) -> str:
@@ -139,6 +169,7 @@ class Change:
     # class-level defaults; a few kinds override the properties per instance
     _destructive: ClassVar[bool] = False
     _commit_before_use: ClassVar[bool] = False
+    _renames: ClassVar[bool] = False
 
     def sql(self) -> tuple[str, ...]:
         """The statements, without trailing semicolons."""
@@ -181,6 +212,11 @@ class Change:
     def provides(self) -> frozenset[str]:
         """Keys of the objects it creates."""
         return NO_KEYS
+
+    @property
+    def creates(self) -> frozenset[str]:
+        """Keys of the objects it builds (a rename provides a key but builds nothing)."""
+        return frozenset() if self._renames else self.provides
 
     @property
     def requires(self) -> frozenset[str]:

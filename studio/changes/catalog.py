@@ -30,7 +30,12 @@ COMMENT_KIND = {**_DROP, "range type": "TYPE"}
 
 def object_key(obj: CatalogObject) -> str:
     """The dependency key a catalog object provides (a range type is a type like any other)."""
-    return type_key(obj.identity) if obj.kind == "range type" else f"obj:{obj.key}"
+    return catalog_key(obj.kind, obj.identity)
+
+
+def catalog_key(kind: str, identity: str) -> str:
+    """The dependency key of a catalog object by its kind and identity."""
+    return type_key(identity) if kind == "range type" else f"obj:{kind}:{identity}"
 
 
 def _needs(obj: CatalogObject) -> frozenset[str]:

@@ -10,6 +10,7 @@ from studio.changes.base import (
     Deps,
     alter_table,
     col_key,
+    def_key,
     rel_key,
 )
 from studio.changes.casts import is_lossless, is_widening, using_expression
@@ -80,10 +81,17 @@ class AddColumn(Change):
 
     @property
     def provides(self) -> frozenset[str]:
-        return frozenset({col_key(self.table, self.column.name)})
+        return column_keys(self.table, self.column)
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.table)})
+
+
+def column_keys(table: str, column: Column) -> frozenset[str]:
+    """Keys of a column and of its default, if it has one."""
+    if column.default is None:
+        return frozenset({col_key(table, column.name)})
+    return frozenset({col_key(table, column.name), def_key(table, column.name)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +122,14 @@ class DropColumn(Change):
 
     @property
     def removes(self) -> frozenset[str]:
-        return frozenset({col_key(self.table, self.column.name)})
+        return column_keys(self.table, self.column)
 
 
 @dataclass(frozen=True, slots=True)
 class RenameColumn(Change):
     """ALTER TABLE ... RENAME COLUMN (only from a rename hint)."""
+
+    _renames = True
 
     table: str
     old_name: str
@@ -269,6 +279,17 @@ class SetDefault(Change):
     def targets(self) -> tuple[str, ...]:
         return (self.table,)
 
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({def_key(self.table, self.column)})
+
+    @property
+    def removes(self) -> frozenset[str]:
+        # SET DEFAULT replaces the old default (and what it depended on) in place
+        if self.old_default is None:
+            return frozenset()
+        return frozenset({def_key(self.table, self.column)})
+
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({col_key(self.table, self.column)})
 
@@ -294,6 +315,10 @@ class DropDefault(Change):
     @property
     def targets(self) -> tuple[str, ...]:
         return (self.table,)
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return frozenset({def_key(self.table, self.column)})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({col_key(self.table, self.column)})

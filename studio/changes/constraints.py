@@ -142,6 +142,8 @@ class ValidateConstraint(Change):
 class RenameConstraint(Change):
     """ALTER TABLE ... RENAME CONSTRAINT (the backing index of a key follows)."""
 
+    _renames = True
+
     table: str
     old_name: str
     new_name: str
@@ -316,6 +318,8 @@ class DropIndex(Change):
 @dataclass(frozen=True, slots=True)
 class RenameIndex(Change):
     """ALTER INDEX ... RENAME TO (only from a rename hint)."""
+
+    _renames = True
 
     table: str
     old_name: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.changes.base import NO_DEPS, Change, Deps, nsp_key, type_key
+from studio.changes.base import NO_DEPS, Change, Deps, con_key, nsp_key, type_key
 from studio.model import Domain, DomainConstraint, quote_ident
 
 
@@ -34,7 +34,7 @@ class CreateDomain(Change):
 
     @property
     def provides(self) -> frozenset[str]:
-        return frozenset({type_key(self.domain.key)})
+        return _domain_keys(self.domain)
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({nsp_key(self.domain.schema)})
@@ -58,7 +58,12 @@ class DropDomain(Change):
 
     @property
     def removes(self) -> frozenset[str]:
-        return frozenset({type_key(self.domain.key)})
+        return _domain_keys(self.domain)
+
+
+def _domain_keys(d: Domain) -> frozenset[str]:
+    """Keys of a domain and of its CHECK constraints."""
+    return frozenset({type_key(d.key)} | {con_key(d.key, c.name) for c in d.constraints})
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +125,10 @@ class AddDomainConstraint(Change):
     def inverse(self) -> Change:
         return DropDomainConstraint(self.domain, self.constraint)
 
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({con_key(self.domain, self.constraint.name)})
+
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({type_key(self.domain)})
 
@@ -139,6 +148,10 @@ class DropDomainConstraint(Change):
 
     def inverse(self) -> Change:
         return AddDomainConstraint(self.domain, self.constraint)
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return frozenset({con_key(self.domain, self.constraint.name)})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({type_key(self.domain)})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from studio.changes.base import Change, alter_table, col_key
+from studio.changes.base import Change, alter_table, col_key, rel_key, split_qualified
 from studio.changes.sequences import default_sequence_options, sequence_option_clauses
-from studio.model import Identity, quote_ident
+from studio.model import Identity, make_object_name, qualname, quote_ident
 
 
 def identity_sql(identity: Identity, column_type: str) -> str:
@@ -72,6 +72,13 @@ class DropIdentity(Change):
     @property
     def targets(self) -> tuple[str, ...]:
         return (self.table,)
+
+    @property
+    def removes(self) -> frozenset[str]:
+        # its sequence, by the name PostgreSQL most likely gave it: a serial column's
+        # sequence of that name (identity -> serial) is created only after it is gone
+        schema, table = split_qualified(self.table)[-2:]
+        return frozenset({rel_key(qualname(schema, make_object_name(table, self.column, "seq")))})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({col_key(self.table, self.column)})

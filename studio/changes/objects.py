@@ -194,6 +194,9 @@ class GrantPrivilege(Change):
 
     privilege: Privilege
     key: str = field(default="", compare=False)
+    # `owner_key` of an ALTER ... OWNER TO of the object, which runs first: the
+    # privileges were compared as the new owner will hold them
+    after: str = field(default="", compare=False)
 
     def sql(self) -> tuple[str, ...]:
         p = self.privilege
@@ -205,11 +208,11 @@ class GrantPrivilege(Change):
         return f"grant {p.privilege.lower()} on {p.object_kind} {p.object} to {p.grantee}"
 
     def inverse(self) -> Change:
-        return RevokePrivilege(self.privilege, self.key)
+        return RevokePrivilege(self.privilege, self.key, self.after)
 
     @property
     def requires(self) -> frozenset[str]:
-        return frozenset({self.key}) if self.key else frozenset()
+        return frozenset(k for k in (self.key, self.after) if k)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +221,9 @@ class RevokePrivilege(Change):
 
     privilege: Privilege
     key: str = field(default="", compare=False)
+    # `owner_key` of an ALTER ... OWNER TO of the object, which runs first: the
+    # privileges were compared as the new owner will hold them
+    after: str = field(default="", compare=False)
 
     def sql(self) -> tuple[str, ...]:
         return (f"REVOKE {_privilege_sql(self.privilege)} FROM {_grantee(self.privilege.grantee)}",)
@@ -227,11 +233,11 @@ class RevokePrivilege(Change):
         return f"revoke {p.privilege.lower()} on {p.object_kind} {p.object} from {p.grantee}"
 
     def inverse(self) -> Change:
-        return GrantPrivilege(self.privilege, self.key)
+        return GrantPrivilege(self.privilege, self.key, self.after)
 
     @property
     def requires(self) -> frozenset[str]:
-        return frozenset({self.key}) if self.key else frozenset()
+        return frozenset(k for k in (self.key, self.after) if k)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,3 +265,12 @@ class AlterOwner(Change):
     @property
     def requires(self) -> frozenset[str]:
         return frozenset({self.key}) if self.key else frozenset()
+
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({owner_key(self.key)}) if self.key else frozenset()
+
+
+def owner_key(key: str) -> str:
+    """The ordering key of an object's new owner (`key` is the object's dependency key)."""
+    return f"owner:{key}"

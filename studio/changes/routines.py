@@ -12,9 +12,11 @@ from studio.changes.base import (
     col_key,
     fn_key,
     nsp_key,
+    pol_key,
     rel_key,
     split_qualified,
     strip_statement,
+    trg_key,
 )
 from studio.model import Function, Policy, Trigger, View, qualname, quote_ident
 
@@ -108,6 +110,22 @@ def function_signature(f: Function) -> str:
     return f"{qualname(f.schema, f.name)}({args})"
 
 
+# A LANGUAGE sql body in quotes is parsed and analysed at CREATE unless
+# check_function_bodies is off: the tables and functions it names must exist,
+# and pg_depend does not record them, so nothing orders them first (a body may
+# even name a table whose default calls the function). pg_dump turns the
+# check off for the same reason. PL/pgSQL bodies are only syntax-checked, and
+# SQL-standard bodies (BEGIN ATOMIC, RETURN) are recorded and ordered by
+# pg_depend's edges. LOCAL: until the transaction ends.
+_NO_BODY_CHECK = "SET LOCAL check_function_bodies = off"
+
+
+def unchecked_body(f: Function) -> bool:
+    """True for a LANGUAGE sql function whose body is a string (not SQL-standard)."""
+    # pg_get_functiondef prints a string body as `AS $function$...`, a standard one bare
+    return f.language == "sql" and "\nAS " in f.definition
+
+
 @dataclass(frozen=True, slots=True)
 class CreateFunction(Change):
     """The function's own CREATE OR REPLACE statement; `old` is set when it replaces one in place."""
@@ -117,7 +135,10 @@ class CreateFunction(Change):
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
-        return (strip_statement(self.function.definition),)
+        text = strip_statement(self.function.definition)
+        if unchecked_body(self.function):
+            return (_NO_BODY_CHECK, text)
+        return (text,)
 
     def describe(self) -> str:
         verb = "replace" if self.old is not None else "create"
@@ -193,6 +214,10 @@ class CreateTrigger(Change):
     def targets(self) -> tuple[str, ...]:
         return (self.table,)
 
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({trg_key(self.table, self.trigger.name)})
+
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.table), trigger_function_key(self.trigger)})
 
@@ -216,6 +241,10 @@ class DropTrigger(Change):
     @property
     def targets(self) -> tuple[str, ...]:
         return (self.table,)
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return frozenset({trg_key(self.table, self.trigger.name)})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.table)})
@@ -290,6 +319,10 @@ class CreatePolicy(Change):
     def targets(self) -> tuple[str, ...]:
         return (self.table,)
 
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({pol_key(self.table, self.policy.name)})
+
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.table)})
 
@@ -314,6 +347,10 @@ class DropPolicy(Change):
     @property
     def targets(self) -> tuple[str, ...]:
         return (self.table,)
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return frozenset({pol_key(self.table, self.policy.name)})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.table)})
@@ -347,6 +384,15 @@ class AlterPolicy(Change):
     @property
     def targets(self) -> tuple[str, ...]:
         return (self.table,)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({pol_key(self.table, self.new.name)})
+
+    @property
+    def removes(self) -> frozenset[str]:
+        # altered in place: what its old expressions used is released
+        return frozenset({pol_key(self.table, self.old.name)})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.table)})

@@ -18,11 +18,14 @@ from studio.changes.base import (
     attached_key,
     col_key,
     con_key,
+    def_key,
     detached_key,
     nsp_key,
+    pol_key,
     rel_key,
     schema_of,
     split_qualified,
+    trg_key,
 )
 from studio.changes.columns import column_sql
 from studio.model import Column, ConstraintKind, Table, qualname, quote_ident, quote_literal
@@ -161,7 +164,9 @@ class CreateTable(Change):
     @property
     def provides(self) -> frozenset[str]:
         t = self.table
-        return frozenset({rel_key(t.key)} | {col_key(t.key, c.name) for c in t.columns})
+        keys = {rel_key(t.key)} | {col_key(t.key, c.name) for c in t.columns}
+        keys |= {def_key(t.key, c.name) for c in t.columns if c.default is not None}
+        return frozenset(keys)
 
     def _structural_requires(self) -> frozenset[str]:
         t = self.table
@@ -216,9 +221,13 @@ class DropTable(Change):
         t = self.table
         schema = t.schema
         keys = {rel_key(t.key)} | {col_key(t.key, c.name) for c in t.columns}
+        keys |= {def_key(t.key, c.name) for c in t.columns if c.default is not None}
         keys |= {con_key(t.key, c.name) for c in t.constraints}
         keys |= {rel_key(qualname(schema, c.index)) for c in t.constraints if c.index}
         keys |= {rel_key(qualname(schema, i.name)) for i in t.indexes}
+        # its triggers and policies go with it
+        keys |= {trg_key(t.key, g.name) for g in t.triggers}
+        keys |= {pol_key(t.key, p.name) for p in t.policies}
         return frozenset(keys)
 
     def _structural_uses(self) -> frozenset[str]:
@@ -235,6 +244,8 @@ class DropTable(Change):
 @dataclass(frozen=True, slots=True)
 class RenameTable(Change):
     """ALTER TABLE ... RENAME TO (and SET SCHEMA when it moves), only from a rename hint."""
+
+    _renames = True
 
     old: str
     new: str
@@ -273,6 +284,10 @@ class RenameTable(Change):
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({nsp_key(schema_of(self.new))})
+
+    def _structural_uses(self) -> frozenset[str]:
+        # a table moving out of a schema the migration drops leaves it first
+        return frozenset({nsp_key(schema_of(self.old))})
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from studio.diff import catalog, objects, tables, views
 from studio.diff.context import Context
+from studio.diff.depend import rebuilds
 from studio.diff.renames import Rename, RenameCandidate, parse_rename, rename_candidates
 from studio.diff.renaming import apply_renames
 from studio.order import order
@@ -50,8 +51,22 @@ def diff(
         UsageError: a rename names an object the old schema does not have.
     """
     base, rename_changes = apply_renames(old, renames, server_version=server_version)
-    ctx = Context(base, new, with_privileges, server_version=server_version, original=old)
-    ctx.add(*rename_changes)
+    forced: frozenset[str] = frozenset()
+    while True:
+        ctx = Context(
+            base, new, with_privileges, server_version=server_version, original=old, forced=forced
+        )
+        ctx.add(*rename_changes)
+        _compare(ctx)
+        # what the changes take a dependency of goes and comes back: compare again with it
+        more = rebuilds(ctx)
+        if more <= forced:
+            return order(ctx.out, base.dependencies, new.dependencies)
+        forced |= more
+
+
+def _compare(ctx: Context) -> None:
+    """Every comparator, in the order their decisions feed each other."""
     objects.namespaces(ctx)
     objects.extensions(ctx)
     objects.enums(ctx)
@@ -62,6 +77,5 @@ def diff(
     catalog.catalog_objects(ctx)
     tables.tables(ctx)
     views.views(ctx)
-    if with_privileges:
+    if ctx.with_privileges:
         objects.privileges(ctx)
-    return order(ctx.out)

@@ -20,7 +20,7 @@ from studio.changes import (
     SetNotNull,
     ValidateConstraint,
 )
-from studio.changes.base import Deps, col_key
+from studio.changes.base import Deps, col_key, def_key
 from studio.diff.refs import default_not_null_name, mentions
 from studio.model import Column, Table, quote_ident
 
@@ -105,7 +105,7 @@ def compare_columns(ctx: Context, a: Table, b: Table) -> set[str]:
         stale = (
             c.generated is not None
             and o.generated == c.generated
-            and mentions(c.generated, retyped)
+            and (mentions(c.generated, retyped) or col_key(key, c.name) in ctx.forced)
         )
         if _alter_column(ctx, a, b, kept if inherited else [], o, c, stale):
             recreated.add(c.name)
@@ -189,7 +189,11 @@ def _alter_column(
                     ctx.new_deps(b.default) | ctx.old_deps(a.default),
                 )
             )
-    elif not default_done and b.default is not None and ctx.calls_recreated(a.default):
+    elif (
+        not default_done
+        and b.default is not None
+        and (ctx.calls_recreated(a.default) or def_key(table, b.name) in ctx.forced)
+    ):
         # the function it calls is dropped and created again: the default goes and comes back
         assert a.default is not None
         ctx.add(DropDefault(table, b.name, a.default, ctx.old_deps(a.default)))

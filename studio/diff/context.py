@@ -36,6 +36,9 @@ class Context:
     # (table, columns) of primary keys, unique constraints and unique indexes dropped
     # or replaced: foreign keys referencing them must be dropped first and re-added
     released_keys: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+    # dependency keys of objects kept on both sides that are dropped and created
+    # again because something they depend on is (studio.diff.depend)
+    forced: frozenset[str] = frozenset()
     # partitioned indexes (qualified; a key's index too) created / dropped here, the
     # indexes attached to each on the old side, and the tables attached / detached
     # as partitions (studio.diff.partitions)

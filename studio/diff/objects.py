@@ -17,6 +17,7 @@ from studio.changes import (
     CreateFunction,
     CreateSchema,
     CreateSequence,
+    Deps,
     DropDomain,
     DropDomainConstraint,
     DropEnum,
@@ -33,9 +34,18 @@ from studio.changes import (
     SetSequenceOwner,
     ValidateDomainConstraint,
 )
-from studio.changes.base import col_key, fn_key, nsp_key, rel_key, split_qualified, type_key
-from studio.changes.routines import function_kind, function_signature
-from studio.model import EnumType, Privilege, Schema, qualname
+from studio.changes.base import (
+    col_key,
+    con_key,
+    fn_key,
+    nsp_key,
+    rel_key,
+    split_qualified,
+    type_key,
+)
+from studio.changes.objects import owner_key
+from studio.changes.routines import function_kind, function_signature, unchecked_body
+from studio.model import EnumType, Function, Privilege, Schema, qualname
 
 if TYPE_CHECKING:
     from studio.diff.context import Context
@@ -168,6 +178,10 @@ def domains(ctx: Context) -> None:
             ctx.add(DropDomainConstraint(k, ca[name]))
         for name in sorted(ca.keys() & cb.keys()):
             x, y = ca[name], cb[name]
+            if con_key(k, name) in ctx.forced:
+                # what its check calls is dropped and created again
+                ctx.add(DropDomainConstraint(k, x), AddDomainConstraint(k, y))
+                continue
             if x == y:
                 continue
             if (
@@ -213,6 +227,15 @@ def sequences(ctx: Context) -> None:
         ctx.comment("SEQUENCE", k, a.comment, b.comment, key=rel_key(k))
 
 
+def _function_deps(ctx: Context, f: Function) -> Deps:
+    """What a function's creation needs: its signature's types, and what a checked body names."""
+    if unchecked_body(f):
+        # created with check_function_bodies off: the body may name what comes later
+        # (even a table whose default calls the function)
+        return ctx.new_deps(f.arguments, f.returns)
+    return ctx.new_deps(f.arguments, f.returns, f.definition)
+
+
 def functions(ctx: Context) -> None:
     """CREATE OR REPLACE when the signature and result are kept, else DROP and CREATE."""
     old, new = ctx.old.functions, ctx.new.functions
@@ -220,7 +243,7 @@ def functions(ctx: Context) -> None:
 
     def create(k: str) -> None:
         f = new[k]
-        deps = ctx.new_deps(f.arguments, f.returns, f.definition)
+        deps = _function_deps(ctx, f)
         ctx.add(CreateFunction(f, None, deps))
         ctx.comment(
             function_kind(f), function_signature(f), None, f.comment, key=fn_key(k), created=True
@@ -233,12 +256,17 @@ def functions(ctx: Context) -> None:
         ctx.add(DropFunction(f, ctx.old_deps(f.arguments, f.returns)))
     for k in kept:
         a, b = old[k], new[k]
-        if replace(a, comment=None) == replace(b, comment=None):
+        if fn_key(k) in ctx.forced:
+            # what it calls or reads is dropped and created again: it goes and comes back
+            ctx.add(DropFunction(a, ctx.old_deps(a.arguments, a.returns)))
+            ctx.recreated_functions.add(k)
+            create(k)
+        elif replace(a, comment=None) == replace(b, comment=None):
             ctx.comment(
                 function_kind(b), function_signature(b), a.comment, b.comment, key=fn_key(k)
             )
         elif a.returns == b.returns and a.kind == b.kind:
-            ctx.add(CreateFunction(b, a, ctx.new_deps(b.arguments, b.returns, b.definition)))
+            ctx.add(CreateFunction(b, a, _function_deps(ctx, b)))
             ctx.comment(
                 function_kind(b), function_signature(b), a.comment, b.comment, key=fn_key(k)
             )
@@ -359,12 +387,19 @@ def privileges(ctx: Context) -> None:
                 for p in old_set
             }
     new_set = _in_effect(ctx.new, set(), maintain)
+    handed = {k for k, owner in ctx.new.owners.items() if ctx.old.owners.get(k) not in (None, owner)}
+
+    def after(p: Privilege) -> str:
+        # compared as the new owner holds them: run after the ALTER ... OWNER TO
+        found = _object_of(ctx.new, p.object) if p.object in handed else None
+        return owner_key(found[1]) if found is not None else ""
+
     for p in sorted(old_set - new_set, key=_privilege_sort):
         if _object_of(ctx.new, p.object) is None:
             continue  # dropped: its privileges went with it
-        ctx.add(RevokePrivilege(p, _privilege_key(ctx.new, p)))
+        ctx.add(RevokePrivilege(p, _privilege_key(ctx.new, p), after(p)))
     for p in sorted(new_set - old_set, key=_privilege_sort):
-        ctx.add(GrantPrivilege(p, _privilege_key(ctx.new, p)))
+        ctx.add(GrantPrivilege(p, _privilege_key(ctx.new, p), after(p)))
     for key in sorted(ctx.new.owners):
         owner = ctx.new.owners[key]
         before = ctx.old.owners.get(key)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from studio.changes.base import fn_key, rel_key, split_qualified, type_key
-from studio.model import qualname, quote_ident
+from studio.model import make_object_name, qualname, quote_ident
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -151,8 +151,6 @@ def mentions(text: str | None, names: Iterable[str]) -> bool:
 
 def default_not_null_name(table: str, column: str) -> str:
     """The name PostgreSQL 18 gives the NOT NULL constraint of `table.column`."""
-    from studio.introspect_rows import make_object_name  # PostgreSQL's makeObjectName
-
     return make_object_name(table, column, "not_null")
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from studio.changes import Change, RenameColumn, RenameConstraint, RenameIndex, RenameTable
-from studio.changes.base import split_qualified
+from studio.changes.base import rel_key, schema_of, split_qualified
 from studio.diff.refs import (
     pin_not_null_names,
     rename_in_view,
@@ -272,6 +272,45 @@ def _rename_index(schema: Schema, table: str, old: str, new: str) -> Schema:
     return replace(schema, tables={**schema.tables, table: t})
 
 
+def _rekey(
+    schema: Schema, exact: dict[str, str], prefixes: tuple[tuple[str, str], ...] = ()
+) -> Schema:
+    """The dependency edges under the new names: keys in `exact`, and keys by prefix."""
+    if not schema.dependencies:
+        return schema
+
+    def fix(k: str) -> str:
+        if k in exact:
+            return exact[k]
+        for a, b in prefixes:
+            if k.startswith(a):
+                return b + k[len(a) :]
+        return k
+
+    edges = {fix(k): tuple(sorted({fix(r) for r in v})) for k, v in schema.dependencies.items()}
+    return replace(schema, dependencies=edges)
+
+
+def _table_keys(old: str, new: str) -> Callable[[Schema], Schema]:
+    """Rename the keys of a table and of its parts."""
+    parts = tuple(
+        (f"{kind}:{old}.", f"{kind}:{new}.") for kind in ("col", "def", "con", "trg", "pol")
+    )
+    return lambda s: _rekey(s, {rel_key(old): rel_key(new)}, parts)
+
+
+def _member_keys(
+    kinds: tuple[str, ...], tables: list[str], old: str, new: str
+) -> Callable[[Schema], Schema]:
+    """Rename the keys of a member (column, constraint) of some tables."""
+    exact = {
+        f"{kind}:{t}.{quote_ident(old)}": f"{kind}:{t}.{quote_ident(new)}"
+        for kind in kinds
+        for t in tables
+    }
+    return lambda s: _rekey(s, exact)
+
+
 def _pin(schema: Schema, table: str, columns: Sequence[str] | None = None) -> Schema:
     t = schema.tables.get(table)
     if t is None:
@@ -296,7 +335,7 @@ def apply_renames(
         if r.kind == "table":
             if named_not_null:
                 schema = _pin(schema, r.old)
-            schema = _rename_table(schema, r.old, r.new)
+            schema = _table_keys(r.old, r.new)(_rename_table(schema, r.old, r.new))
             table_map[r.old] = r.new
             changes.append(RenameTable(r.old, r.new))
             continue
@@ -306,12 +345,19 @@ def apply_renames(
         if r.kind == "column":
             if named_not_null:
                 schema = _pin(schema, table, [member])
+            tables = [table, *_children(schema, table)]
             schema = _rename_column(schema, table, member, new_member)
+            schema = _member_keys(("col", "def"), tables, member, new_member)(schema)
             changes.append(RenameColumn(table, member, new_member))
         elif r.kind == "constraint":
             schema = _rename_constraint(schema, table, member, new_member)
+            schema = _member_keys(("con",), [table], member, new_member)(schema)
             changes.append(RenameConstraint(table, member, new_member))
         else:
             schema = _rename_index(schema, table, member, new_member)
+            at = schema_of(table)
+            schema = _rekey(
+                schema, {rel_key(qualname(at, member)): rel_key(qualname(at, new_member))}
+            )
             changes.append(RenameIndex(table, member, new_member))
     return schema, changes

@@ -29,7 +29,17 @@ from studio.changes import (
     SetTriggerEnabled,
     ValidateConstraint,
 )
-from studio.changes.base import Deps, col_key, con_key, rel_key, schema_of, valid_key
+from studio.changes.base import (
+    Deps,
+    col_key,
+    con_key,
+    def_key,
+    pol_key,
+    rel_key,
+    schema_of,
+    trg_key,
+    valid_key,
+)
 from studio.changes.tables import partition_of
 from studio.diff import partitions
 from studio.diff.attributes import table_attributes
@@ -74,6 +84,8 @@ def _untouched(ctx: Context, a: Table, b: Table) -> bool:
         return False
     if any(f"{g.function}()" in ctx.recreated_functions for g in a.triggers):
         return False
+    if ctx.forced and _has_forced_part(ctx, a):
+        return False
     # what calls a function dropped and created again goes and comes back with it
     return not ctx.calls_recreated(
         *(c.default for c in a.columns),
@@ -83,6 +95,16 @@ def _untouched(ctx: Context, a: Table, b: Table) -> bool:
         *(p.using for p in a.policies),
         *(p.with_check for p in a.policies),
     )
+
+
+def _has_forced_part(ctx: Context, t: Table) -> bool:
+    """True when a part of the table is rebuilt around a dependency (studio.diff.depend)."""
+    k = t.key
+    keys = {col_key(k, c.name) for c in t.columns} | {def_key(k, c.name) for c in t.columns}
+    keys |= {con_key(k, c.name) for c in t.constraints}
+    keys |= {rel_key(_index_qualname(k, i.name)) for i in t.indexes}
+    keys |= {trg_key(k, g.name) for g in t.triggers} | {pol_key(k, p.name) for p in t.policies}
+    return not ctx.forced.isdisjoint(keys)
 
 
 def _must_replace(a: Table, b: Table) -> bool:
@@ -301,6 +323,7 @@ def _constraints(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
             )
             or any(e in x.definition for e in ctx.recast_enums if _recast_here(ctx, table))
             or ctx.calls_recreated(x.definition)
+            or con_key(table, name) in ctx.forced
         )
         if not forced and _comparable(x) == _comparable(y):
             if partitions.needs_attach(ctx, b, x.attached_to, y.attached_to):
@@ -367,6 +390,7 @@ def _indexes(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
             mentions(" ".join((*x.keys, *x.include, x.predicate or "")), recreated)
             or any(e in x.definition for e in ctx.recast_enums if _recast_here(ctx, table))
             or ctx.calls_recreated(x.definition)
+            or rel_key(_index_qualname(table, name)) in ctx.forced
         )
         if not forced and _index_comparable(x) == _index_comparable(y):
             if partitions.needs_attach(ctx, b, x.attached_to, y.attached_to):
@@ -407,7 +431,11 @@ def _triggers(ctx: Context, a: Table, b: Table) -> None:
         ctx.add(DropTrigger(table, old[name]))
     for name in sorted(old.keys() & new.keys()):
         x, y = old[name], new[name]
-        if x.definition != y.definition or f"{y.function}()" in ctx.recreated_functions:
+        if (
+            x.definition != y.definition
+            or f"{y.function}()" in ctx.recreated_functions
+            or trg_key(table, name) in ctx.forced
+        ):
             ctx.add(DropTrigger(table, x))
             create(name)
             continue
@@ -433,7 +461,11 @@ def _policies(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
     for name in sorted(old.keys() & new.keys()):
         x, y = old[name], new[name]
         # PostgreSQL refuses to re-type or drop a column a policy reads
-        stale = mentions(x.using, rebuilt) or mentions(x.with_check, rebuilt)
+        stale = (
+            mentions(x.using, rebuilt)
+            or mentions(x.with_check, rebuilt)
+            or pol_key(table, name) in ctx.forced
+        )
         if x == y and not stale:
             continue
         if (

@@ -52,7 +52,11 @@ def views(ctx: Context) -> None:
     drop = set(old.keys() - new.keys())
     create = set(new.keys() - old.keys())
     for k in old.keys() & new.keys():
-        if _shape(old[k]) != _shape(new[k]) or _reads_rebuilt(ctx, old[k]):
+        if (
+            _shape(old[k]) != _shape(new[k])
+            or rel_key(k) in ctx.forced
+            or _reads_rebuilt(ctx, old[k])
+        ):
             drop.add(k)
             create.add(k)
     grown = True

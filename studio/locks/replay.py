@@ -166,7 +166,8 @@ class Replay:
         cons: list[Constraint] = []
         for el in node.tableElts or ():
             if isinstance(el, ast.ColumnDef):
-                cols.append(_column(el))
+                if el.typeName is not None:  # `col WITH OPTIONS ...` of a partition or typed table
+                    cols.append(_column(el))
                 for c in el.constraints or ():
                     if c.contype in _KINDS:
                         cons.append(self._constraint(key, c, (str(el.colname),)))

@@ -6,7 +6,7 @@ WITH ns AS (
   SELECT f.oid, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.proname) AS name
   FROM pg_catalog.pg_proc f JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
 )
-SELECT ns.nspname AS schema, p.proname AS name,
+SELECT p.oid, ns.nspname AS schema, p.proname AS name,
        pg_catalog.pg_get_function_identity_arguments(p.oid) AS arguments,
        pg_catalog.pg_get_function_arguments(p.oid) AS signature,
        pg_catalog.pg_get_function_result(p.oid) AS returns,

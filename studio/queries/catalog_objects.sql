@@ -40,7 +40,8 @@ SELECT 'range type' AS kind, ns.nspname AS schema, pg_catalog.format_type(t.oid,
        ARRAY[pg_catalog.format_type(r.rngsubtype, NULL)] AS types,
        ARRAY(SELECT fn.key FROM fn WHERE fn.oid IN (r.rngcanonical, r.rngsubdiff)) AS functions,
        ARRAY[]::text[] AS relations,
-       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND c.objoid = t.oid) AS comment
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND c.objoid = t.oid) AS comment,
+       'pg_catalog.pg_type'::pg_catalog.regclass::pg_catalog.oid AS catalog, t.oid AS oid
 FROM pg_catalog.pg_range r
 JOIN pg_catalog.pg_type t ON t.oid = r.rngtypid
 JOIN ns ON ns.oid = t.typnamespace
@@ -64,7 +65,8 @@ SELECT 'collation', ns.nspname, pg_catalog.quote_ident(ns.nspname) || '.' || pg_
          || CASE WHEN co.collisdeterministic THEN '' ELSE ', deterministic = false' END
          || ')'],
        ARRAY[]::text[], ARRAY[]::text[], ARRAY[]::text[],
-       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_collation'::pg_catalog.regclass AND c.objoid = co.oid)
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_collation'::pg_catalog.regclass AND c.objoid = co.oid),
+       'pg_catalog.pg_collation'::pg_catalog.regclass::pg_catalog.oid, co.oid
 FROM pg_catalog.pg_collation co
 JOIN ns ON ns.oid = co.collnamespace
 WHERE co.oid >= 16384
@@ -76,7 +78,8 @@ SELECT 'text search dictionary', ns.nspname, pg_catalog.quote_ident(ns.nspname) 
          || ' (TEMPLATE = ' || tp.tmplnamespace::pg_catalog.regnamespace::text || '.' || pg_catalog.quote_ident(tp.tmplname)
          || coalesce(', ' || dt.dictinitoption, '') || ')'],
        ARRAY[]::text[], ARRAY[]::text[], ARRAY[]::text[],
-       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_ts_dict'::pg_catalog.regclass AND c.objoid = dt.oid)
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_ts_dict'::pg_catalog.regclass AND c.objoid = dt.oid),
+       'pg_catalog.pg_ts_dict'::pg_catalog.regclass::pg_catalog.oid, dt.oid
 FROM pg_catalog.pg_ts_dict dt
 JOIN ns ON ns.oid = dt.dictnamespace
 JOIN pg_catalog.pg_ts_template tp ON tp.oid = dt.dicttemplate
@@ -97,7 +100,8 @@ SELECT 'text search configuration', ns.nspname, pg_catalog.quote_ident(ns.nspnam
          WHERE m.mapcfg = cf.oid
          GROUP BY tt.alias ORDER BY tt.alias),
        ARRAY[]::text[], ARRAY[]::text[], ARRAY[]::text[],
-       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_ts_config'::pg_catalog.regclass AND c.objoid = cf.oid)
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_ts_config'::pg_catalog.regclass AND c.objoid = cf.oid),
+       'pg_catalog.pg_ts_config'::pg_catalog.regclass::pg_catalog.oid, cf.oid
 FROM pg_catalog.pg_ts_config cf
 JOIN ns ON ns.oid = cf.cfgnamespace
 JOIN pg_catalog.pg_ts_parser pr ON pr.oid = cf.cfgparser
@@ -122,7 +126,8 @@ SELECT 'operator', ns.nspname,
        ARRAY(SELECT pg_catalog.format_type(x, NULL) FROM pg_catalog.unnest(ARRAY[o.oprleft, o.oprright]) x WHERE x <> 0),
        ARRAY(SELECT fn.key FROM fn WHERE fn.oid IN (o.oprcode, o.oprrest, o.oprjoin)),
        ARRAY[]::text[],
-       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND c.objoid = o.oid)
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND c.objoid = o.oid),
+       'pg_catalog.pg_operator'::pg_catalog.regclass::pg_catalog.oid, o.oid
 FROM pg_catalog.pg_operator o
 JOIN ns ON ns.oid = o.oprnamespace
 LEFT JOIN pg_catalog.pg_operator com ON com.oid = NULLIF(o.oprcom, 0)
@@ -140,7 +145,8 @@ SELECT 'cast', NULL,
        ARRAY[pg_catalog.format_type(c.castsource, NULL), pg_catalog.format_type(c.casttarget, NULL)],
        ARRAY(SELECT fn.key FROM fn WHERE fn.oid = c.castfunc),
        ARRAY[]::text[],
-       (SELECT description FROM comments d WHERE d.classoid = 'pg_catalog.pg_cast'::pg_catalog.regclass AND d.objoid = c.oid)
+       (SELECT description FROM comments d WHERE d.classoid = 'pg_catalog.pg_cast'::pg_catalog.regclass AND d.objoid = c.oid),
+       'pg_catalog.pg_cast'::pg_catalog.regclass::pg_catalog.oid, c.oid
 FROM pg_catalog.pg_cast c
 WHERE c.oid >= 16384
   AND (EXISTS (SELECT FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.oid IN (c.castsource, c.casttarget))
@@ -153,7 +159,8 @@ SELECT 'rule', ns.nspname,
        ARRAY[pg_catalog.rtrim(pg_catalog.pg_get_ruledef(r.oid), ';')],
        ARRAY[]::text[], ARRAY[]::text[],
        ARRAY[pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(cl.relname)],
-       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND c.objoid = r.oid)
+       (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND c.objoid = r.oid),
+       'pg_catalog.pg_rewrite'::pg_catalog.regclass::pg_catalog.oid, r.oid
 FROM pg_catalog.pg_rewrite r
 JOIN pg_catalog.pg_class cl ON cl.oid = r.ev_class
 JOIN ns ON ns.oid = cl.relnamespace

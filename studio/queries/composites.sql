@@ -3,7 +3,7 @@
 WITH ns AS (
 --@include scope
 )
-SELECT ns.nspname AS schema, t.typname AS name,
+SELECT t.oid, t.typrelid AS relid, ns.nspname AS schema, t.typname AS name,
        ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attnum) AS attribute_names,

@@ -5,7 +5,7 @@
 -- to its parent's (pg_dump writes it, under its own name), and with a CHECK a
 -- partition has from its parent even when it was its own before ATTACH
 -- PARTITION merged the two (a partition cannot drop it: it is the parent's).
-SELECT con.conrelid AS table_oid, con.conname AS name, con.contype::text AS kind,
+SELECT con.oid, con.conrelid AS table_oid, con.conname AS name, con.contype::text AS kind,
        -- pg_get_constraintdef reads the constraint under the snapshot but the
        -- tables and index it names from the current catalog, and raises an
        -- error for one dropped meanwhile: has_table_privilege(oid) is NULL then
@@ -31,6 +31,7 @@ SELECT con.conrelid AS table_oid, con.conname AS name, con.contype::text AS kind
        con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete,
        con.confmatchtype::text AS match,
        CASE WHEN con.contype IN ('p', 'u', 'x') THEN i.relname END AS index,
+       CASE WHEN con.contype IN ('p', 'u', 'x') THEN con.conindid END AS index_oid,
        d.description AS comment,
        -- a partition's key constraint: the parent index its index is attached to
        pn.nspname AS attached_schema, pi.relname AS attached_name

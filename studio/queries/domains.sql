@@ -3,7 +3,7 @@
 WITH ns AS (
 --@include scope
 )
-SELECT ns.nspname AS schema, t.typname AS name,
+SELECT t.oid, ns.nspname AS schema, t.typname AS name,
        pg_catalog.format_type(t.typbasetype, t.typtypmod) AS base_type,
        t.typnotnull AS not_null,
        coalesce(pg_catalog.pg_get_expr(t.typdefaultbin, 0), t.typdefault) AS "default",
@@ -11,7 +11,7 @@ SELECT ns.nspname AS schema, t.typname AS name,
          CASE WHEN cn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
               ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END
        END AS "collation",
-       c.conname AS check_name,
+       c.oid AS check_oid, c.conname AS check_name,
        -- NULL rather than an error for a domain dropped since the snapshot
        CASE WHEN pg_catalog.has_type_privilege(t.oid, 'USAGE') IS NOT NULL
             THEN pg_catalog.pg_get_constraintdef(c.oid) END AS check_definition,

@@ -1,7 +1,7 @@
 WITH ns AS (
 --@include scope
 )
-SELECT ns.nspname AS schema, t.typname AS name,
+SELECT t.oid, ns.nspname AS schema, t.typname AS name,
        ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e
              WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)::text[] AS labels,
        d.description AS comment

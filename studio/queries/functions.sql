@@ -4,7 +4,7 @@
 WITH ns AS (
 --@include scope
 )
-SELECT ns.nspname AS schema, p.proname AS name,
+SELECT p.oid, ns.nspname AS schema, p.proname AS name,
        pg_catalog.pg_get_function_identity_arguments(p.oid) AS arguments,
        p.prokind::text AS kind,
        pg_catalog.pg_get_functiondef(p.oid) AS definition,

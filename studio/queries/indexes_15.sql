@@ -2,7 +2,7 @@
 -- Indexes of the tables and materialized views $1 (oid[]), except those that
 -- back a constraint (they come with it). A partition's index attached to an
 -- index of its parent (pg_inherits on indexes) names that parent index.
-SELECT x.indrelid AS table_oid, c.relname AS name,
+SELECT x.indexrelid AS oid, x.indrelid AS table_oid, c.relname AS name,
        pg_catalog.pg_get_indexdef(x.indexrelid) AS definition,
        x.indisunique AS "unique", am.amname AS method,
        -- key columns, INCLUDE columns and predicate are cut out of the

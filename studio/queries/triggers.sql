@@ -1,7 +1,7 @@
 -- User triggers (constraint triggers included, internal ones such as FK
 -- enforcement left out) on the tables and views $1 (oid[]); clones a partition
 -- gets from its parent's trigger (tgparentid) come with the parent's.
-SELECT t.tgrelid AS table_oid, t.tgname AS name,
+SELECT t.oid, t.tgrelid AS table_oid, t.tgname AS name,
        pg_catalog.pg_get_triggerdef(t.oid) AS definition,
        pn.nspname AS function_schema, p.proname AS function_name,
        t.tgenabled::text AS enabled,

@@ -442,6 +442,8 @@ CASES: tuple[Case, ...] = (
         TRG,
     ),
     C("drop_trigger", "DROP TRIGGER tr ON t", TRG),
+    C("create_rule", "CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING"),
+    C("drop_rule", "DROP RULE r ON t", "CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING;"),
     C("create_policy", "CREATE POLICY p ON t USING (n > 0)"),
     C("alter_policy", "ALTER POLICY p ON t USING (n > 1)", "CREATE POLICY p ON t USING (n > 0);"),
     C("drop_policy", "DROP POLICY p ON t", "CREATE POLICY p ON t USING (n > 0);"),

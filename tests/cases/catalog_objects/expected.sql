@@ -37,12 +37,14 @@ ALTER TABLE public.t ADD COLUMN p public.pair;
 -- add column public.t.r public.floatr
 ALTER TABLE public.t ADD COLUMN r public.floatr;
 -- create function public.int_eq(integer, integer)
+SET LOCAL check_function_bodies = off;
 CREATE OR REPLACE FUNCTION public.int_eq(integer, integer)
  RETURNS boolean
  LANGUAGE sql
  IMMUTABLE
 AS $function$SELECT $1 = $2$function$;
 -- create function public.pair_text(public.pair)
+SET LOCAL check_function_bodies = off;
 CREATE OR REPLACE FUNCTION public.pair_text(public.pair)
  RETURNS text
  LANGUAGE sql

@@ -8,6 +8,7 @@ ALTER TABLE public.t ALTER COLUMN a SET NOT NULL;
 -- set default of public.t.a to 5
 ALTER TABLE public.t ALTER COLUMN a SET DEFAULT 5;
 -- create function public.new_code()
+SET LOCAL check_function_bodies = off;
 CREATE OR REPLACE FUNCTION public.new_code()
  RETURNS text
  LANGUAGE sql

@@ -11,18 +11,20 @@ CREATE OR REPLACE AGGREGATE public.mul(integer) (
     STYPE = integer,
     INITCOND = '2'
 );
--- create function public.thrice(x integer)
-CREATE OR REPLACE FUNCTION public.thrice(x integer)
- RETURNS bigint
- LANGUAGE sql
- IMMUTABLE
-AS $function$ SELECT x * 3 $function$;
 -- replace function public.touch()
 CREATE OR REPLACE FUNCTION public.touch()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$ BEGIN NEW.updated_at := clock_timestamp(); RETURN NEW; END $function$;
+-- create function public.thrice(x integer)
+SET LOCAL check_function_bodies = off;
+CREATE OR REPLACE FUNCTION public.thrice(x integer)
+ RETURNS bigint
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$ SELECT x * 3 $function$;
 -- replace procedure public.reset_n()
+SET LOCAL check_function_bodies = off;
 CREATE OR REPLACE PROCEDURE public.reset_n()
  LANGUAGE sql
 AS $procedure$ UPDATE t SET n = 1 $procedure$;

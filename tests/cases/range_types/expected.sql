@@ -2,6 +2,7 @@ BEGIN;
 -- create range type public.textrange_c
 CREATE TYPE public.textrange_c AS RANGE (SUBTYPE = text, COLLATION = pg_catalog."C", MULTIRANGE_TYPE_NAME = public.textmultirange_c);
 -- create function public.time_diff(time without time zone, time without time zone)
+SET LOCAL check_function_bodies = off;
 CREATE OR REPLACE FUNCTION public.time_diff(time without time zone, time without time zone)
  RETURNS double precision
  LANGUAGE sql

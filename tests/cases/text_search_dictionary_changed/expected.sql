@@ -14,6 +14,7 @@ CREATE TEXT SEARCH CONFIGURATION public.docs (PARSER = pg_catalog."default");
 ALTER TEXT SEARCH CONFIGURATION public.docs ADD MAPPING FOR asciiword WITH public.en_simple;
 ALTER TEXT SEARCH CONFIGURATION public.docs ADD MAPPING FOR word WITH public.en_simple;
 -- create function public.ieq(a integer, b integer)
+SET LOCAL check_function_bodies = off;
 CREATE OR REPLACE FUNCTION public.ieq(a integer, b integer)
  RETURNS boolean
  LANGUAGE sql
