@@ -221,12 +221,9 @@ class Executor:
         # a transaction begun in the instant before the statement was sent may have asked
         # for its lock after it, and queued behind it: a blocker began a while before
         margin = min(0.1, lock_timeout / 4)
+        since = time.monotonic() - lt.sent
         rows = await self.conn.fetch(
-            queries.get("step_blockers"),
-            list(names),
-            build,
-            time.monotonic() - lt.sent + margin,
-            lock_timeout,
+            queries.get("step_blockers"), list(names), build, since + margin, lock_timeout, since
         )
         return tuple(Blocker(**dict(r)) for r in rows)
 

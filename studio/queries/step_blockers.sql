@@ -4,12 +4,14 @@
 -- $1 text[]: the tables the statement names; $2 bool: the statement is a concurrent index
 -- build; $3 float8: seconds since the statement was sent, plus a margin (a transaction
 -- begun in the instant before may have asked for its lock after it); $4 float8:
--- lock_timeout, seconds.
+-- lock_timeout, seconds; $5 float8: seconds since the statement was sent.
 --
 -- A session counts only when its transaction began before the wait did: sessions of the
 -- application that queued behind the step and got their lock once it gave up are not its
 -- blockers (their locks and their pg_stat_activity state are a moment's, read at two
--- instants, hence "idle" sessions seen holding RowExclusiveLock). A concurrent build
+-- instants, hence "idle" sessions seen holding RowExclusiveLock). Within the margin, a
+-- session idle in a transaction whose last query also began before the statement was
+-- sent took its lock before the step asked: it counts. A concurrent build
 -- waits, at its end, for every snapshot older than its own, held by a session of this
 -- database on any table: those that held one for the whole lock_timeout count too.
 WITH held AS (
@@ -31,7 +33,9 @@ LEFT JOIN held h ON h.pid = a.pid
 WHERE a.pid <> pg_backend_pid()
   AND (
       (h.pid IS NOT NULL
-       AND a.xact_start < clock_timestamp() - make_interval(secs => $3))
+       AND (a.xact_start < clock_timestamp() - make_interval(secs => $3)
+            OR (a.state = 'idle in transaction'
+                AND a.query_start < clock_timestamp() - make_interval(secs => $5))))
       OR ($2 AND a.backend_xmin IS NOT NULL AND a.datname = current_database()
           AND a.backend_type <> 'autovacuum worker'
           AND a.xact_start <= clock_timestamp() - make_interval(secs => $4))
