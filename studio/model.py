@@ -517,7 +517,7 @@ class Schema:
     # privileges and owners are empty unless asked for (--with-privileges)
     privileges: tuple[Privilege, ...] = ()
     owners: dict[str, str] = field(default_factory=dict)
-    # what each object uses, from pg_depend: dependency key (studio.changes.base)
+    # what each object uses, from pg_depend: dependency key (studio.keys)
     # -> the keys of the objects it depends on. How the objects came to be,
     # not what they are: left out of `==`. Empty for a schema not read from a
     # catalog; the differ then falls back on the references in expressions.

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from studio.changes.base import NO_DEPS, Change, Deps, fn_key, nsp_key, rel_key, type_key
+from studio.keys import catalog_key
 from studio.model import CatalogObject, CompositeAttribute, CompositeType, quote_ident
 
 # DROP <what> <identity>
@@ -33,9 +34,7 @@ def object_key(obj: CatalogObject) -> str:
     return catalog_key(obj.kind, obj.identity)
 
 
-def catalog_key(kind: str, identity: str) -> str:
-    """The dependency key of a catalog object by its kind and identity."""
-    return type_key(identity) if kind == "range type" else f"obj:{kind}:{identity}"
+
 
 
 def _needs(obj: CatalogObject) -> frozenset[str]:
