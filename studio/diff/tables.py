@@ -124,14 +124,18 @@ def _released_keys(ctx: Context, kept: list[str], replaced: list[str]) -> None:
     """Keys that go away or are rebuilt: the foreign keys referencing them are rebuilt too."""
     for k in kept:
         a, b = ctx.old.tables[k], ctx.new.tables[k]
+        # equal values are equal in shape: the shapes (copies) only for the few that differ
         for c in a.constraints:
+            other = b.constraint(c.name) if c.kind in _KEYS else c
             if c.kind in _KEYS and (
-                k in replaced or _comparable(c) != _comparable_or_none(b.constraint(c.name))
+                k in replaced or (c != other and _comparable(c) != _comparable_or_none(other))
             ):
                 ctx.released_keys.add((k, c.columns))
         for i in a.indexes:
+            twin = b.index(i.name) if i.unique else i
             if i.unique and (
-                k in replaced or _index_comparable(i) != _index_comparable_or_none(b.index(i.name))
+                k in replaced
+                or (i != twin and _index_comparable(i) != _index_comparable_or_none(twin))
             ):
                 ctx.released_keys.add((k, tuple(i.keys)))
 
