@@ -19,10 +19,10 @@ from studio.events import Direction, StepFinished, emit
 from studio.history import HistoryTable
 
 if TYPE_CHECKING:
-    from studio.changes import Change
     from datetime import datetime
     from pathlib import Path
 
+    from studio.changes import Change
     from studio.config import Settings
     from studio.events import Event, EventSink
     from studio.history import HistoryRow, Status

@@ -34,11 +34,11 @@ if TYPE_CHECKING:
     from asyncpg import Connection
 
     from studio.changes import Change
-    from studio.locks import Context
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.diff.unmodelled import UnmodelledReport
     from studio.expand import Phases
+    from studio.locks import Context
     from studio.model import Schema
 
 # Asks whether a candidate is a rename (True) or a drop and an add (False).

@@ -19,7 +19,7 @@ from typing import Any
 
 from studio import introspect_objects
 from studio.introspect_depend import dependencies
-from studio.introspect_tables import TableParts, make_object_name, sorted_by_name
+from studio.introspect_tables import TableParts, sorted_by_name
 from studio.model import (
     Domain,
     DomainConstraint,
@@ -33,6 +33,7 @@ from studio.model import (
     Table,
     Unmodelled,
     View,
+    make_object_name,
     qualname,
     quote_ident,
     quote_literal,

@@ -19,6 +19,13 @@ from studio.changes.attributes import (
     SetReplicaIdentity,
 )
 from studio.changes.base import Change, Deps
+from studio.changes.catalog import (
+    AlterComposite,
+    CreateComposite,
+    CreateObject,
+    DropComposite,
+    DropObject,
+)
 from studio.changes.columns import (
     AddColumn,
     AlterColumnType,
@@ -40,13 +47,6 @@ from studio.changes.constraints import (
     RenameConstraint,
     RenameIndex,
     ValidateConstraint,
-)
-from studio.changes.catalog import (
-    AlterComposite,
-    CreateComposite,
-    CreateObject,
-    DropComposite,
-    DropObject,
 )
 from studio.changes.domains import (
     AddDomainConstraint,
@@ -97,17 +97,13 @@ from studio.changes.tables import (
 )
 
 __all__ = [
-    "AlterComposite",
-    "CreateComposite",
-    "CreateObject",
-    "DropComposite",
-    "DropObject",
     "AddColumn",
     "AddConstraint",
     "AddDomainConstraint",
     "AddEnumValue",
     "AddIdentity",
     "AlterColumnType",
+    "AlterComposite",
     "AlterExtensionSchema",
     "AlterIdentity",
     "AlterOwner",
@@ -117,11 +113,13 @@ __all__ = [
     "AttachPartition",
     "Backfill",
     "Change",
+    "CreateComposite",
     "CreateDomain",
     "CreateEnum",
     "CreateExtension",
     "CreateFunction",
     "CreateIndex",
+    "CreateObject",
     "CreatePolicy",
     "CreateSchema",
     "CreateSequence",
@@ -131,6 +129,7 @@ __all__ = [
     "Deps",
     "DetachPartition",
     "DropColumn",
+    "DropComposite",
     "DropConstraint",
     "DropDefault",
     "DropDomain",
@@ -142,6 +141,7 @@ __all__ = [
     "DropIdentity",
     "DropIndex",
     "DropNotNull",
+    "DropObject",
     "DropPolicy",
     "DropSchema",
     "DropSequence",

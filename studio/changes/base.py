@@ -26,24 +26,57 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from studio.keys import (  # noqa: F401  (the keys are part of this module's vocabulary)
-    attached_key,
-    col_key,
-    con_key,
-    def_key,
-    detached_key,
-    ext_key,
-    fn_key,
-    nsp_key,
-    obj_key,
-    pol_key,
-    rel_key,
-    rule_key,
-    schema_of,
-    split_qualified,
-    trg_key,
-    type_key,
-    valid_key,
+# the keys are part of this module's vocabulary: re-exported
+from studio.keys import (
+    attached_key as attached_key,
+)
+from studio.keys import (
+    col_key as col_key,
+)
+from studio.keys import (
+    con_key as con_key,
+)
+from studio.keys import (
+    def_key as def_key,
+)
+from studio.keys import (
+    detached_key as detached_key,
+)
+from studio.keys import (
+    ext_key as ext_key,
+)
+from studio.keys import (
+    fn_key as fn_key,
+)
+from studio.keys import (
+    nsp_key as nsp_key,
+)
+from studio.keys import (
+    obj_key as obj_key,
+)
+from studio.keys import (
+    pol_key as pol_key,
+)
+from studio.keys import (
+    rel_key as rel_key,
+)
+from studio.keys import (
+    rule_key as rule_key,
+)
+from studio.keys import (
+    schema_of as schema_of,
+)
+from studio.keys import (
+    split_qualified as split_qualified,
+)
+from studio.keys import (
+    trg_key as trg_key,
+)
+from studio.keys import (
+    type_key as type_key,
+)
+from studio.keys import (
+    valid_key as valid_key,
 )
 from studio.model import quote_literal
 

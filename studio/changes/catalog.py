@@ -26,7 +26,7 @@ _DROP = {
     "rule": "RULE",
 }
 # COMMENT ON <what> <identity>
-COMMENT_KIND = {**_DROP, "range type": "TYPE"}
+COMMENT_KIND = _DROP
 
 
 def object_key(obj: CatalogObject) -> str:

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 import click
 
 from studio import commands
-from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, format_option, run, settings_from, target_options, warn
+from studio.cli import (
+    EXIT_DIFFERENCES,
+    EXIT_OK,
+    cli,
+    format_option,
+    run,
+    settings_from,
+    target_options,
+    warn,
+)
 
 if TYPE_CHECKING:
     from studio.commands import DiffResult

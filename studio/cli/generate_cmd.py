@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, format_option, run, settings_from, target_options, warn
+from studio.cli import (
+    EXIT_DIFFERENCES,
+    EXIT_OK,
+    cli,
+    format_option,
+    run,
+    settings_from,
+    target_options,
+    warn,
+)
 from studio.cli.diff_cmd import rename_option
 from studio.generate import UnresolvedRenames, check, generate
 

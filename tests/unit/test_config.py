@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from studio.config import has_password, load, mask_dsn, scrub, scrub_secrets, secrets_in, url_problem
+from studio.config import (
+    has_password,
+    load,
+    mask_dsn,
+    scrub,
+    scrub_secrets,
+    secrets_in,
+    url_problem,
+)
 from studio.errors import ConfigError
 
 
