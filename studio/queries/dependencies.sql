@@ -88,6 +88,19 @@ LEFT JOIN pg_catalog.pg_attrdef ad
   ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND ad.oid = d.objid
 LEFT JOIN pg_catalog.pg_rewrite r
   ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r.oid = d.objid
+-- a column's own type, for a column or its default ('a'::status on a status
+-- column) that depends on a type: for an enum, domain, range or composite type
+-- the model names it already (studio.diff.refs), and such edges are most of
+-- pg_depend's rows in a schema whose columns use them
+-- (OFFSET 0: looked up by index for these rows, not a hash of all of pg_attribute)
+LEFT JOIN LATERAL (
+  SELECT a.atttypid FROM pg_catalog.pg_attribute a
+  WHERE d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass
+    AND (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+         OR (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid > 0))
+    AND a.attrelid = coalesce(ad.adrelid, d.objid) AND a.attnum = coalesce(ad.adnum, d.objsubid)
+  OFFSET 0
+) ca ON true
 LEFT JOIN pg_catalog.pg_type rt
   ON d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass AND rt.oid = d.refobjid
 -- an array type stands for its element type
@@ -100,3 +113,6 @@ LEFT JOIN ext rx
   ON rx.classid = d.refclassid AND rx.objid = coalesce(t.oid, d.refobjid)
 -- what an extension owns is never diffed
 WHERE NOT EXISTS (SELECT FROM ext WHERE ext.classid = d.classid AND ext.objid = d.objid)
+  -- (kept: a table's row type, which refs do not name, and an extension's type)
+  AND NOT coalesce(ca.atttypid = d.refobjid AND rx.extname IS NULL
+                   AND (t.typrelid = 0 OR tc.relkind = 'c'), false)
