@@ -11,6 +11,7 @@ applied migrations, and the checksum file must match.
 from __future__ import annotations
 
 import gc
+import dataclasses
 import hashlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
@@ -59,8 +60,13 @@ class UnresolvedRenames(StudioError):
 
 
 def schema_hash(schema: Schema) -> str:
-    """A short content hash of a schema, written in migration headers."""
-    return hashlib.sha256(schema.to_json().encode()).hexdigest()[:16]
+    """A short content hash of a schema, written in migration headers.
+
+    Of what `==` compares: the dependency edges (how the objects came to be)
+    are left out, so a fingerprint changes only when the schema does.
+    """
+    content = dataclasses.replace(schema, dependencies={}) if schema.dependencies else schema
+    return hashlib.sha256(content.to_json().encode()).hexdigest()[:16]
 
 
 def migrations_source(settings: Settings, versions: Sequence[str] | None = None) -> Source:
