@@ -37,7 +37,7 @@ def catalog_objects(rows: Sequence[Mapping[str, Any]]) -> dict[str, CatalogObjec
             identity=r["identity"],
             statements=tuple(r["statements"]),
             schema=r["schema"],
-            types=tuple(r["types"]),
+            types=tuple(dict.fromkeys(r["types"])),  # an operator class's may repeat
             functions=tuple(r["functions"]),
             relations=tuple(r["relations"]),
             objects=tuple(r["objects"]),

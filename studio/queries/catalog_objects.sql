@@ -33,27 +33,42 @@ WITH ns AS (
 ), amitem AS NOT MATERIALIZED (
   -- the operators and support functions of operator families, each under what holds it
   -- (pg_depend): the class it is tied to, or the family it is loose in (pg_dump's reading),
-  -- written as CREATE OPERATOR CLASS and ALTER OPERATOR FAMILY ... ADD take them. They are
-  -- listed by number, then in the order they were made, as pg_dump lists them
+  -- written as CREATE OPERATOR CLASS and ALTER OPERATOR FAMILY ... ADD take them, with the
+  -- function, operator and sort family each needs
   SELECT d.refclassid AS holder_catalog, d.refobjid AS holder, 0 AS part, a.amopstrategy::int AS num, a.oid,
-         a.amoplefttype AS lefttype, a.amoprighttype AS righttype, a.amopopr AS opr, 0::pg_catalog.oid AS proc,
-         a.amopsortfamily AS sortfamily,
+         a.amoplefttype AS lefttype, a.amoprighttype AS righttype,
          'OPERATOR ' || a.amopstrategy || ' ' || a.amopopr::pg_catalog.regoperator::text
-           || coalesce(' FOR ORDER BY ' || sf.name, '') AS item
+           || coalesce(' FOR ORDER BY ' || sf.name, '') AS item,
+         NULL::text AS function,
+         (SELECT opr.key FROM opr WHERE opr.oid = a.amopopr) AS operator,
+         CASE WHEN sf.oid >= 16384 THEN sf.key END AS sortfamily
   FROM pg_catalog.pg_depend d
   JOIN pg_catalog.pg_amop a ON a.oid = d.objid
   LEFT JOIN opf sf ON sf.oid = a.amopsortfamily
-  WHERE d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass
+  WHERE d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND a.oid >= 16384
   UNION ALL
-  SELECT d.refclassid, d.refobjid, 1, p.amprocnum::int, p.oid, p.amproclefttype, p.amprocrighttype, 0, p.amproc, 0,
+  SELECT d.refclassid, d.refobjid, 1, p.amprocnum::int, p.oid, p.amproclefttype, p.amprocrighttype,
          'FUNCTION ' || p.amprocnum || ' (' || pg_catalog.format_type(p.amproclefttype, NULL) || ', '
-           || pg_catalog.format_type(p.amprocrighttype, NULL) || ') ' || p.amproc::pg_catalog.regprocedure::text
+           || pg_catalog.format_type(p.amprocrighttype, NULL) || ') ' || p.amproc::pg_catalog.regprocedure::text,
+         (SELECT fn.key FROM fn WHERE fn.oid = p.amproc), NULL, NULL
   FROM pg_catalog.pg_depend d
   JOIN pg_catalog.pg_amproc p ON p.oid = d.objid
-  WHERE d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass
-), made AS NOT MATERIALIZED (
-  -- the families CREATE OPERATOR CLASS made along with their class: of its name, schema and
-  -- access method, holding no other class, no loose member and no comment of their own
+  WHERE d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND p.oid >= 16384
+), held AS MATERIALIZED (
+  -- per class or family: its members in one list (by number, then in the order they were
+  -- made, as pg_dump lists them) and what they need; materialized, read by both branches
+  SELECT m.holder_catalog, m.holder,
+         pg_catalog.string_agg(m.item, ', ' ORDER BY m.part, m.num, m.oid) AS items,
+         pg_catalog.array_agg(DISTINCT pg_catalog.format_type(m.lefttype, NULL))
+           || pg_catalog.array_agg(DISTINCT pg_catalog.format_type(m.righttype, NULL)) AS types,
+         pg_catalog.array_agg(DISTINCT m.function) FILTER (WHERE m.function IS NOT NULL) AS functions,
+         pg_catalog.array_agg(DISTINCT m.operator) FILTER (WHERE m.operator IS NOT NULL)
+           || pg_catalog.array_agg(DISTINCT m.sortfamily) FILTER (WHERE m.sortfamily IS NOT NULL) AS objects
+  FROM amitem m
+  GROUP BY m.holder_catalog, m.holder
+), made AS MATERIALIZED (
+  -- the families CREATE OPERATOR CLASS made along with their class: of its name and
+  -- schema, holding no other class, no loose member and no comment of their own
   SELECT f.oid AS family, c.oid AS class
   FROM pg_catalog.pg_opfamily f
   JOIN pg_catalog.pg_opclass c
@@ -61,9 +76,7 @@ WITH ns AS (
   WHERE f.oid >= 16384
     AND NOT EXISTS (SELECT FROM pg_catalog.pg_opclass o WHERE o.opcfamily = f.oid AND o.oid <> c.oid)
     AND NOT EXISTS (
-      SELECT FROM pg_catalog.pg_depend d
-      WHERE d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND d.refobjid = f.oid
-        AND d.classid IN ('pg_catalog.pg_amop'::pg_catalog.regclass, 'pg_catalog.pg_amproc'::pg_catalog.regclass))
+      SELECT FROM held h WHERE h.holder_catalog = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND h.holder = f.oid)
     AND NOT EXISTS (
       SELECT FROM pg_catalog.pg_description x
       WHERE x.classoid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND x.objoid = f.oid)
@@ -225,29 +238,21 @@ UNION ALL
 -- with its class is that class's
 SELECT 'operator family', ns.nspname,
        f.name || ' USING ' || pg_catalog.quote_ident(am.amname),
-       ARRAY['CREATE OPERATOR FAMILY ' || f.name || ' USING ' || pg_catalog.quote_ident(am.amname)]
-       || ARRAY(
-         SELECT 'ALTER OPERATOR FAMILY ' || f.name || ' USING ' || pg_catalog.quote_ident(am.amname) || ' ADD '
-           || pg_catalog.string_agg(m.item, ', ' ORDER BY m.part, m.num, m.oid)
-         FROM amitem m
-         WHERE m.holder_catalog = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND m.holder = f.oid
-         HAVING pg_catalog.count(*) > 0),
-       ARRAY(SELECT DISTINCT pg_catalog.format_type(x, NULL)
-             FROM amitem m, pg_catalog.unnest(ARRAY[m.lefttype, m.righttype]) x
-             WHERE m.holder_catalog = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND m.holder = f.oid),
-       ARRAY(SELECT DISTINCT fn.key FROM amitem m JOIN fn ON fn.oid = m.proc
-             WHERE m.holder_catalog = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND m.holder = f.oid),
-       ARRAY[]::text[],
-       ARRAY(SELECT DISTINCT x.key
-             FROM amitem m, LATERAL (SELECT opr.key FROM opr WHERE opr.oid = m.opr
-                                     UNION ALL SELECT opf.key FROM opf WHERE opf.oid = m.sortfamily) x
-             WHERE m.holder_catalog = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND m.holder = f.oid),
+       CASE WHEN h.items IS NULL
+            THEN ARRAY['CREATE OPERATOR FAMILY ' || f.name || ' USING ' || pg_catalog.quote_ident(am.amname)]
+            ELSE ARRAY['CREATE OPERATOR FAMILY ' || f.name || ' USING ' || pg_catalog.quote_ident(am.amname),
+                       'ALTER OPERATOR FAMILY ' || f.name || ' USING ' || pg_catalog.quote_ident(am.amname)
+                         || ' ADD ' || h.items]
+       END,
+       coalesce(h.types, ARRAY[]::text[]), coalesce(h.functions, ARRAY[]::text[]), ARRAY[]::text[],
+       coalesce(h.objects, ARRAY[]::text[]),
        (SELECT description FROM comments c WHERE c.classoid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND c.objoid = f.oid),
        'pg_catalog.pg_opfamily'::pg_catalog.regclass::pg_catalog.oid, f.oid, false
 FROM opf f
 JOIN pg_catalog.pg_opfamily pf ON pf.oid = f.oid
 JOIN ns ON ns.oid = pf.opfnamespace
 JOIN pg_catalog.pg_am am ON am.oid = pf.opfmethod
+LEFT JOIN held h ON h.holder_catalog = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND h.holder = f.oid
 WHERE f.oid >= 16384
   AND NOT EXISTS (SELECT FROM made WHERE made.family = f.oid)
   AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND m.objid = f.oid)
@@ -259,33 +264,25 @@ SELECT 'operator class', ns.nspname,
          || CASE WHEN c.opcdefault THEN ' DEFAULT' ELSE '' END
          || ' FOR TYPE ' || pg_catalog.format_type(c.opcintype, NULL) || ' USING ' || pg_catalog.quote_ident(am.amname)
          || CASE WHEN made.class IS NULL THEN ' FAMILY ' || f.name ELSE '' END
-         || ' AS ' || coalesce(NULLIF(pg_catalog.array_to_string(
-              ARRAY(SELECT 'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL) WHERE c.opckeytype <> 0)
-              || ARRAY(SELECT m.item FROM amitem m
-                       WHERE m.holder_catalog = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND m.holder = c.oid
-                       ORDER BY m.part, m.num, m.oid),
-              ', '), ''),
+         || ' AS ' || coalesce(NULLIF(pg_catalog.concat_ws(', ',
+              CASE WHEN c.opckeytype <> 0 THEN 'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL) END,
+              h.items), ''),
               -- every member loose in the family: STORAGE of its own type says nothing (pg_dump's way)
               'STORAGE ' || pg_catalog.format_type(c.opcintype, NULL))],
-       ARRAY(SELECT DISTINCT pg_catalog.format_type(x, NULL)
-             FROM pg_catalog.unnest(ARRAY[c.opcintype, c.opckeytype] || ARRAY(
-                    SELECT y FROM amitem m, pg_catalog.unnest(ARRAY[m.lefttype, m.righttype]) y
-                    WHERE m.holder_catalog = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND m.holder = c.oid)) x
-             WHERE x <> 0),
-       ARRAY(SELECT DISTINCT fn.key FROM amitem m JOIN fn ON fn.oid = m.proc
-             WHERE m.holder_catalog = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND m.holder = c.oid),
+       ARRAY[pg_catalog.format_type(c.opcintype, NULL)]
+         || CASE WHEN c.opckeytype <> 0 THEN ARRAY[pg_catalog.format_type(c.opckeytype, NULL)] ELSE ARRAY[]::text[] END
+         || coalesce(h.types, ARRAY[]::text[]),
+       coalesce(h.functions, ARRAY[]::text[]),
        ARRAY[]::text[],
-       ARRAY(SELECT DISTINCT x.key
-             FROM amitem m, LATERAL (SELECT opr.key FROM opr WHERE opr.oid = m.opr
-                                     UNION ALL SELECT opf.key FROM opf WHERE opf.oid = m.sortfamily) x
-             WHERE m.holder_catalog = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND m.holder = c.oid)
-       || ARRAY(SELECT f.key WHERE made.class IS NULL),
+       coalesce(h.objects, ARRAY[]::text[])
+         || CASE WHEN made.class IS NULL THEN ARRAY[f.key] ELSE ARRAY[]::text[] END,
        (SELECT description FROM comments d WHERE d.classoid = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND d.objoid = c.oid),
        'pg_catalog.pg_opclass'::pg_catalog.regclass::pg_catalog.oid, c.oid, made.class IS NOT NULL
 FROM pg_catalog.pg_opclass c
 JOIN ns ON ns.oid = c.opcnamespace
 JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod
 JOIN opf f ON f.oid = c.opcfamily
+LEFT JOIN held h ON h.holder_catalog = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND h.holder = c.oid
 LEFT JOIN made ON made.class = c.oid
 WHERE c.oid >= 16384
   AND NOT EXISTS (SELECT FROM member m WHERE m.classid = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND m.objid = c.oid)
