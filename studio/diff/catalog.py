@@ -111,9 +111,8 @@ def _rebuilt(ctx: Context) -> set[str]:
     """
     old, new = ctx.old.objects, ctx.new.objects
     kept = old.keys() & new.keys()
-    rebuilt = {
-        k for k in kept if old[k].statements != new[k].statements or object_key(old[k]) in ctx.forced
-    }
+    changed = {k for k in kept if old[k].statements != new[k].statements}
+    rebuilt = changed | {k for k in kept if object_key(old[k]) in ctx.forced}
     # a function dropped (its key changes with its argument names too) or recreated
     gone_fns = ctx.recreated_functions | (ctx.old.functions.keys() - ctx.new.functions.keys())
     rebuilt |= {k for k in kept if any(f in gone_fns for f in old[k].functions)}
