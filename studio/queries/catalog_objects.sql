@@ -5,10 +5,11 @@
 -- statements (built from the catalog, so both sides of a diff print alike),
 -- what they need first (types as format_type prints them, functions and
 -- relations as schema, name, other objects of these kinds as kind:identity)
--- and the comment. Extension members
--- the objects made along with another one, and the system's own (oid below
--- FirstNormalObjectId, 16384: also what lets each part start from an index) are left out. Columns that only some servers
--- have are read through to_jsonb(row), which is NULL where they are missing.
+-- and the comment. Extension members, the objects made along with another
+-- one, and the system's own (oid below FirstNormalObjectId, 16384: also what
+-- lets each part start from an index) are left out. Columns that only some
+-- servers have are read through to_jsonb(row), which is NULL where they are
+-- missing.
 WITH ns AS (
 --@include scope
 ), q AS NOT MATERIALIZED (
