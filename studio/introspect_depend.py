@@ -180,7 +180,7 @@ class _Names:
         return self._composites.get(relid)
 
     def catalog_object(self, catalog: int, oid: int) -> str | None:
-        """Key of a range type, collation, text search object, operator, cast or rule."""
+        """Key of a catalog object kept as statements (a range type, an operator class...)."""
         if self._objects is None:
             self._objects = {
                 (r["catalog"], r["oid"]): catalog_key(r["kind"], r["identity"])

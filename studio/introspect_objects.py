@@ -27,7 +27,7 @@ def composites(rows: Sequence[Mapping[str, Any]]) -> dict[str, CompositeType]:
 
 
 def catalog_objects(rows: Sequence[Mapping[str, Any]]) -> dict[str, CatalogObject]:
-    """Range types, collations, text search objects, operators, casts and rules by kind and identity."""
+    """The catalog objects kept as statements (catalog_objects.sql) by kind and identity."""
     out: dict[str, CatalogObject] = {}
     for r in rows:
         if r["identity"] is None or any(s is None for s in r["statements"]):
@@ -37,10 +37,12 @@ def catalog_objects(rows: Sequence[Mapping[str, Any]]) -> dict[str, CatalogObjec
             identity=r["identity"],
             statements=tuple(r["statements"]),
             schema=r["schema"],
-            types=tuple(r["types"]),
+            types=tuple(dict.fromkeys(r["types"])),  # an operator class's may repeat
             functions=tuple(r["functions"]),
             relations=tuple(r["relations"]),
+            objects=tuple(r["objects"]),
             comment=r["comment"],
+            makes_family=r["makes_family"],
         )
         out[obj.key] = obj
     return dict(sorted(out.items()))

@@ -415,22 +415,29 @@ class CatalogObject:
     """An object kept as the statements that create it, rebuilt from the catalog.
 
     Range types, collations, text search dictionaries and configurations,
-    operators, casts and rules: compared by those statements, changed by
-    dropping and creating again.
+    operators, operator families and classes, casts, rules and extended
+    statistics: compared by those statements, changed by dropping and
+    creating again.
     """
 
     # 'range type', 'collation', 'text search dictionary', 'text search configuration',
-    # 'operator', 'cast' or 'rule'
+    # 'operator', 'operator family', 'operator class', 'cast', 'rule' or 'statistics'
     kind: str
-    # what DROP <kind> names: `public.r`, `public.=== (integer, integer)`, `(a AS b)`, `r ON public.t`
+    # what DROP <kind> names: `public.r`, `public.=== (integer, integer)`, `(a AS b)`,
+    # `r ON public.t`, `public.my_ops USING btree`
     identity: str
     statements: tuple[str, ...]
     schema: str | None = None  # None for a cast
-    # what must exist first: types as format_type prints them, function keys, relations
+    # what must exist first: types as format_type prints them, function keys, relations,
+    # and objects of these kinds by their `key` (an operator class's operators and family)
     types: tuple[str, ...] = field(default=(), compare=False)
     functions: tuple[str, ...] = field(default=(), compare=False)
     relations: tuple[str, ...] = field(default=(), compare=False)
+    objects: tuple[str, ...] = field(default=(), compare=False)
     comment: str | None = None
+    # an operator class whose CREATE made its family (of its name, holding nothing else):
+    # the family is not an object of its own, and goes with the class
+    makes_family: bool = False
 
     @property
     def key(self) -> str:

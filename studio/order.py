@@ -119,7 +119,7 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (DropView,),
     (_FK,),  # DropConstraint of a foreign key
     (DropConstraint,),
-    (DropIndex,),
+    (DropIndex, "drop statistics"),  # statistics go with the columns they read
     (DetachPartition, _NO_INHERIT),  # before the parent's columns change
     (DropColumn,),
     (DropTable,),
@@ -158,9 +158,11 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     (SetSequenceOwner,),
     # --- 5. code, keys, indexes, then what reads them
     (CreateFunction,),
-    ("create operator", "create cast"),  # over functions; exclusion constraints use operators
+    # over functions; operator families and classes over operators; exclusion
+    # constraints and indexes use them
+    ("create operator", "create cast"),
     (AddConstraint,),  # primary keys, unique, check, exclusion
-    (CreateIndex,),
+    (CreateIndex, "create statistics"),
     (AttachIndexPartition,),  # a partition's index or key to its parent's, made ON ONLY
     (_FK,),  # AddConstraint of a foreign key, after the keys it references
     (ValidateConstraint,),
@@ -179,7 +181,14 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
 # "create operator" -> its group in PHASES, for the changes of catalog objects
 _OBJECT_PHASE: dict[str, int] = {}
 # a catalog object's kind -> the word its group is named by
-_OBJECT_STAGE = {"operator": "operator", "cast": "cast", "rule": "rule"}
+_OBJECT_STAGE = {
+    "operator": "operator",
+    "operator family": "operator",
+    "operator class": "operator",
+    "cast": "cast",
+    "rule": "rule",
+    "statistics": "statistics",
+}
 
 
 def _phase_table() -> dict[tuple[type[Change], bool], int]:

@@ -431,6 +431,11 @@ class _Renderer:
         kinds = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}
         for fn in sorted(s.functions.values(), key=lambda f: f.key):
             self.note(kinds.get(fn.kind, "function"), fn.key)
+        for c in sorted(s.composites.values(), key=lambda c: c.key):
+            self.note("composite type", c.key)
+        # range types, collations, operators, operator classes, statistics...
+        for o in s.objects.values():
+            self.note(o.kind, o.identity)
         return Rendered(
             self._assemble(body, after), tuple(t.key for t in self.tables), tuple(self.notes)
         )

@@ -9,9 +9,11 @@ indexes share one namespace), `col:<table>.<column>`, `con:<table>.<name>`
 (a domain's constraint: `con:<domain>.<name>`), `def:<table>.<column>` (a
 column's default), `trg:<table>.<name>`, `pol:<table>.<name>`,
 `rule:<table>.<name>`, `type:<schema.name>`, `fn:<schema.name(args)>`,
-`nsp:<name>`, `ext:<name>`, and `obj:<type> <identity>` for any other kind
-(pg_identify_object's type and identity: `obj:operator class public.my_ops
-USING btree`). The same keys name the two ends of `Schema.dependencies`.
+`nsp:<name>`, `ext:<name>`, `obj:<kind>:<identity>` for the catalog objects
+kept as statements (`obj:operator class:public.my_ops USING btree`), and
+`obj:<type> <identity>` for any other kind (pg_identify_object's type and
+identity: `obj:conversion public.latin_utf8`). The same keys name the two
+ends of `Schema.dependencies`.
 And states rather than objects: `attached:<table>` / `detached:<table>` (a
 table became / stopped being a partition), `valid:<index>` (a partitioned
 index has its partitions' indexes attached).

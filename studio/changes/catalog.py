@@ -1,9 +1,11 @@
 """Composite types, and the objects kept as the statements that create them.
 
 Range types, collations, text search dictionaries and configurations,
-operators, casts and rules have no ALTER that the diff needs: a changed one is
-dropped and created again, after what uses it is dropped and before it is
-recreated (the orderer's keys). A composite type is altered attribute by
+operators, operator families and classes, casts, rules and extended
+statistics have no ALTER that the diff needs: a changed one is dropped and
+created again, after what uses it is dropped and before it is recreated (the
+orderer's keys). An operator class that made its family goes with it: DROP
+OPERATOR FAMILY drops both. A composite type is altered attribute by
 attribute, as columns of tables may use it.
 """
 
@@ -22,9 +24,14 @@ _DROP = {
     "text search dictionary": "TEXT SEARCH DICTIONARY",
     "text search configuration": "TEXT SEARCH CONFIGURATION",
     "operator": "OPERATOR",
+    "operator family": "OPERATOR FAMILY",
+    "operator class": "OPERATOR CLASS",
     "cast": "CAST",
     "rule": "RULE",
+    "statistics": "STATISTICS",
 }
+# the kinds whose object belongs to a table (listed and ordered with it)
+_ON_TABLE = frozenset({"rule", "statistics"})
 # COMMENT ON <what> <identity>
 COMMENT_KIND = _DROP
 
@@ -34,19 +41,33 @@ def object_key(obj: CatalogObject) -> str:
     return catalog_key(obj.kind, obj.identity)
 
 
+def object_keys(obj: CatalogObject) -> frozenset[str]:
+    """The keys a catalog object's CREATE provides and its DROP removes: a class's family too."""
+    if obj.makes_family:
+        return frozenset({object_key(obj), catalog_key("operator family", obj.identity)})
+    return frozenset({object_key(obj)})
 
+
+def needed_objects(obj: CatalogObject) -> frozenset[str]:
+    """Keys of the catalog objects an object names (`CatalogObject.objects`)."""
+    return frozenset(catalog_key(*k.split(":", 1)) for k in obj.objects)
 
 
 def _needs(obj: CatalogObject) -> frozenset[str]:
     keys = {fn_key(f) for f in obj.functions} | {rel_key(r) for r in obj.relations}
+    keys |= needed_objects(obj)
     if obj.schema is not None:
         keys.add(nsp_key(obj.schema))
     return frozenset(keys)
 
 
+def _targets(obj: CatalogObject) -> tuple[str, ...]:
+    return obj.relations if obj.kind in _ON_TABLE else ()
+
+
 @dataclass(frozen=True, slots=True)
 class CreateObject(Change):
-    """CREATE a range type, collation, text search object, operator, cast or rule."""
+    """CREATE a catalog object kept as statements (a range type, an operator class...)."""
 
     obj: CatalogObject
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
@@ -62,11 +83,11 @@ class CreateObject(Change):
 
     @property
     def targets(self) -> tuple[str, ...]:
-        return self.obj.relations if self.obj.kind == "rule" else ()
+        return _targets(self.obj)
 
     @property
     def provides(self) -> frozenset[str]:
-        return frozenset({object_key(self.obj)})
+        return object_keys(self.obj)
 
     def _structural_requires(self) -> frozenset[str]:
         return _needs(self.obj)
@@ -74,27 +95,30 @@ class CreateObject(Change):
 
 @dataclass(frozen=True, slots=True)
 class DropObject(Change):
-    """DROP a range type, collation, text search object, operator, cast or rule."""
+    """DROP a catalog object kept as statements; a class that made its family with that family."""
 
     obj: CatalogObject
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
-        return (f"DROP {_DROP[self.obj.kind]} {self.obj.identity}",)
+        # DROP OPERATOR CLASS would leave the family its CREATE made
+        what = "OPERATOR FAMILY" if self.obj.makes_family else _DROP[self.obj.kind]
+        return (f"DROP {what} {self.obj.identity}",)
 
     def describe(self) -> str:
-        return f"drop {self.obj.kind} {self.obj.identity}"
+        family = " with its family" if self.obj.makes_family else ""
+        return f"drop {self.obj.kind} {self.obj.identity}{family}"
 
     def inverse(self) -> Change:
         return CreateObject(self.obj)
 
     @property
     def targets(self) -> tuple[str, ...]:
-        return self.obj.relations if self.obj.kind == "rule" else ()
+        return _targets(self.obj)
 
     @property
     def removes(self) -> frozenset[str]:
-        return frozenset({object_key(self.obj)})
+        return object_keys(self.obj)
 
     def _structural_uses(self) -> frozenset[str]:
         return _needs(self.obj)

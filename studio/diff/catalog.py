@@ -1,5 +1,6 @@
 """Composite types and the catalog objects kept as statements (range types, collations,
-text search objects, operators, casts, rules): created, dropped, or dropped and created again."""
+text search objects, operators, operator families and classes, casts, rules, extended
+statistics): created, dropped, or dropped and created again."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from studio.changes import (
     DropObject,
 )
 from studio.changes.base import type_key
-from studio.changes.catalog import COMMENT_KIND, object_key
+from studio.changes.catalog import COMMENT_KIND, needed_objects, object_key, object_keys
 
 if TYPE_CHECKING:
     from studio.diff.context import Context
@@ -103,17 +104,25 @@ def _rebuilt(ctx: Context) -> set[str]:
     """Kept objects to drop and create again: the changed ones, and those over what is.
 
     A configuration over a recreated dictionary, an operator or a cast over a
-    recreated function: PostgreSQL refuses to drop what they use while they exist.
+    recreated function, an operator class over a recreated operator or family:
+    PostgreSQL refuses to drop what they use while they exist (and DROP
+    OPERATOR FAMILY takes its classes along). Extended statistics whose table
+    or columns are dropped and created again (`ctx.forced`) go with them.
     """
     old, new = ctx.old.objects, ctx.new.objects
     kept = old.keys() & new.keys()
-    rebuilt = {k for k in kept if old[k].statements != new[k].statements}
+    changed = {k for k in kept if old[k].statements != new[k].statements}
+    rebuilt = changed | {k for k in kept if object_key(old[k]) in ctx.forced}
     # a function dropped (its key changes with its argument names too) or recreated
     gone_fns = ctx.recreated_functions | (ctx.old.functions.keys() - ctx.new.functions.keys())
     rebuilt |= {k for k in kept if any(f in gone_fns for f in old[k].functions)}
     while True:
-        gone = {object_key(old[k]) for k in rebuilt | (old.keys() - new.keys())}
-        more = {k for k in kept - rebuilt if _named_in(ctx.old, old[k]) & gone}
+        gone = {g for k in rebuilt | (old.keys() - new.keys()) for g in object_keys(old[k])}
+        more = {
+            k
+            for k in kept - rebuilt
+            if (_named_in(ctx.old, old[k]) | needed_objects(old[k])) & gone
+        }
         if not more:
             return rebuilt
         rebuilt |= more

@@ -7,8 +7,9 @@ sides whose old dependencies (`Schema.dependencies`, from pg_depend) a change
 takes away is itself dropped before and created after: a view over a
 re-typed column, a policy over a dropped column, a trigger, default, index or
 constraint calling a function that is replaced by DROP and CREATE, a function
-whose default or body calls one. `diff` runs the comparators again with those
-objects forced until no more are found.
+whose default or body calls one, an index using an operator class that is,
+extended statistics over a column dropped and added again. `diff` runs the
+comparators again with those objects forced until no more are found.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from studio.changes.base import (
     trg_key,
     type_key,
 )
+from studio.changes.catalog import object_key
 from studio.diff.refs import mentions
 from studio.model import qualname
 
@@ -34,7 +36,17 @@ if TYPE_CHECKING:
 
 # what can be dropped and created again without losing data
 _REBUILDABLE = frozenset(
-    {"view", "index", "constraint", "trigger", "policy", "function", "default", "generated"}
+    {
+        "view",
+        "index",
+        "constraint",
+        "trigger",
+        "policy",
+        "function",
+        "default",
+        "generated",
+        "statistics",
+    }
 )
 # what PostgreSQL refuses to keep over a column or type changed in place (ALTER
 # COLUMN TYPE rebuilds the indexes and constraints of the table itself)
@@ -131,4 +143,6 @@ def kinds(schema: Schema) -> dict[str, str]:
     for k, d in schema.domains.items():
         out[type_key(k)] = "type"
         out.update((con_key(k, c.name), "constraint") for c in d.constraints)
+    # extended statistics go with a dropped column or table (studio.diff.catalog rebuilds them)
+    out.update((object_key(o), o.kind) for o in schema.objects.values() if o.kind == "statistics")
     return out

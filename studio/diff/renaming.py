@@ -16,7 +16,16 @@ from studio.diff.refs import (
     replace_qualified,
 )
 from studio.errors import UsageError
-from studio.model import Constraint, Privilege, Schema, Table, View, qualname, quote_ident
+from studio.model import (
+    CatalogObject,
+    Constraint,
+    Privilege,
+    Schema,
+    Table,
+    View,
+    qualname,
+    quote_ident,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -87,6 +96,10 @@ def _rename_table(schema: Schema, old: str, new: str) -> Schema:
             triggers=tuple(replace(g, definition=text(g.definition) or "") for g in v.triggers),
         )
 
+    def fix_statistics(o: CatalogObject) -> CatalogObject:
+        statements = tuple(text(x) or "" for x in o.statements)
+        return replace(o, statements=statements, relations=(new,))
+
     # SET SCHEMA takes the sequences the table's columns own along
     old_schema = split_qualified(old)[0]
     moved = {}
@@ -113,7 +126,19 @@ def _rename_table(schema: Schema, old: str, new: str) -> Schema:
             replace(p, object=new if p.object == old else p.object) for p in schema.privileges
         ),
         owners={(new if k == old else k): v for k, v in schema.owners.items()},
+        objects=_map_statistics(schema, {old}, fix_statistics),
     )
+
+
+def _map_statistics(
+    schema: Schema, tables: set[str], fn: Callable[[CatalogObject], CatalogObject]
+) -> dict[str, CatalogObject]:
+    """The catalog objects, `fn` applied to the extended statistics on `tables` (they follow
+    the renames of a table and its columns: no statement is needed)."""
+    return {
+        k: fn(o) if o.kind == "statistics" and tables.intersection(o.relations) else o
+        for k, o in schema.objects.items()
+    }
 
 
 def _move_sequences(schema: Schema, moved: dict[str, str]) -> Schema:
@@ -222,6 +247,13 @@ def _rename_column(schema: Schema, table: str, old: str, new: str) -> Schema:
     def fix_privilege(p: Privilege) -> Privilege:
         return replace(p, column=new) if p.object == table and p.column == old else p
 
+    def fix_statistics(o: CatalogObject) -> CatalogObject:
+        # CREATE STATISTICS name [(kinds)] ON columns, (expressions) FROM table
+        create, *rest = o.statements
+        head, sep, source = create.rpartition(" FROM ")
+        name, on, columns = head.partition(" ON ")
+        return replace(o, statements=(name + on + (ident(columns) or "") + sep + source, *rest))
+
     return replace(
         schema,
         tables=_map_tables(schema, fix),
@@ -231,6 +263,7 @@ def _rename_column(schema: Schema, table: str, old: str, new: str) -> Schema:
             for k, s in schema.sequences.items()
         },
         privileges=tuple(fix_privilege(p) for p in schema.privileges),
+        objects=_map_statistics(schema, affected, fix_statistics),
     )
 
 

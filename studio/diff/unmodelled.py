@@ -1,11 +1,11 @@
 """Objects of kinds the model does not hold, compared by identity only (pure).
 
-`diff` never creates, drops or alters them: an operator, a rule or a cast
-present on one side only is left as it is by the migration, which may then
-not reach the target, or fail where a change depends on it (a function an
-operator uses cannot be dropped). So it is named, never passed over: the
-faces warn, and `check` fails. Objects present on both sides are not
-compared beyond their identity, and the report says so.
+`diff` never creates, drops or alters them: a conversion, a foreign table or
+a text search parser present on one side only is left as it is by the
+migration, which may then not reach the target, or fail where a change
+depends on it (a function a conversion uses cannot be dropped). So it is
+named, never passed over: the faces warn, and `check` fails. Objects present
+on both sides are not compared beyond their identity, and the report says so.
 """
 
 from __future__ import annotations

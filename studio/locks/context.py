@@ -127,6 +127,11 @@ class Context:
         """The table (or materialized view) index `index` belongs to."""
         return self.index_tables.get(index)
 
+    def statistics_table(self, name: str) -> str | None:
+        """The table extended statistics `name` (qualified) are on, if known."""
+        o = self.schema.objects.get(f"statistics:{name}") if self.schema is not None else None
+        return o.relations[0] if o is not None and o.relations else None
+
     def table_indexes(self, table: str) -> tuple[str, ...]:
         """Every index of `table`, constraint-backed ones included."""
         return tuple(sorted(i for i, t in self.index_tables.items() if t == table))

@@ -80,6 +80,10 @@ def _drop(node: Any, v: int, ctx: Context) -> list[Match]:
                 else "drop_rule"
             )
             out.append(m(id, t, subject=names[-1].sval))
+        elif kind == OT.OBJECT_STATISTIC_EXT:
+            s = names_key(names, ctx.default_schema)
+            table = ctx.statistics_table(s) or f"(table of {s})"
+            out.append(m("drop_statistics", table, subject=f"statistics {s}"))
         else:
             label = (
                 ".".join(getattr(n, "sval", "?") for n in names) if isinstance(obj, tuple) else ""
@@ -322,6 +326,10 @@ _HANDLERS: dict[type, Callable[[Any, int, Context], Iterable[Match]]] = {
     ast.LockStmt: _lock,
     ast.CreateTrigStmt: _on_relation("create_trigger"),
     ast.RuleStmt: _on_relation("create_rule"),
+    ast.CreateStatsStmt: lambda n, v, c: [
+        m("create_statistics", relkey(n.relations[0], c.default_schema))
+    ],
+    ast.AlterStatsStmt: _plain("alter_statistics"),
     ast.CreatePolicyStmt: _on_relation("create_policy", "table"),
     ast.AlterPolicyStmt: _on_relation("alter_policy", "table"),
     ast.CreateSeqStmt: _plain("create_sequence"),
@@ -334,10 +342,11 @@ _HANDLERS: dict[type, Callable[[Any, int, Context], Iterable[Match]]] = {
     ast.CreateDomainStmt: _plain("create_type"),
     ast.CreateRangeStmt: _plain("create_type"),
     ast.DefineStmt: _plain("create_type"),
-    # casts, operator classes and text search objects lock no table
+    # casts, operator families and classes and text search objects lock no table
     ast.CreateCastStmt: _plain("create_type"),
     ast.CreateOpClassStmt: _plain("create_type"),
     ast.CreateOpFamilyStmt: _plain("create_type"),
+    ast.AlterOpFamilyStmt: _plain("create_type"),
     ast.AlterTSConfigurationStmt: _plain("create_type"),
     ast.AlterTSDictionaryStmt: _plain("create_type"),
     ast.AlterDomainStmt: _alter_domain,

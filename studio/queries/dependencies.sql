@@ -5,7 +5,8 @@
 --
 -- Kept: every normal dependency (what DROP refuses without CASCADE), and the
 -- automatic ones of a generated column on what its expression reads (dropping
--- those drops the column silently) and of a partition on its parent. Left
+-- those drops the column silently), of a partition on its parent and of
+-- extended statistics on their table's columns. Left
 -- out, since the model already holds them: dependencies on schemas, internal
 -- ones (a view's rule on its view, a type on its table, an identity sequence
 -- on its column), an index's or constraint's automatic ones on its own
@@ -32,7 +33,9 @@ WITH d AS (
                 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass))
       OR (d.deptype = 'a' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
           AND (d.objsubid > 0 OR d.refobjsubid = 0)
-          AND NOT (d.objid = d.refobjid AND d.objsubid = d.refobjsubid)))
+          AND NOT (d.objid = d.refobjid AND d.objsubid = d.refobjsubid))
+      -- extended statistics go with the columns they read
+      OR (d.deptype = 'a' AND d.classid = 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass))
 ), ext AS MATERIALIZED (
   SELECT e.classid, e.objid, x.extname
   FROM pg_catalog.pg_depend e

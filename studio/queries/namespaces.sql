@@ -15,6 +15,9 @@ WITH ns AS (
            OR EXISTS (SELECT FROM pg_catalog.pg_cast c WHERE c.oid >= 16384)
            OR EXISTS (SELECT FROM pg_catalog.pg_rewrite r
                       WHERE r.oid::pg_catalog.int8 >= 16384 AND r.rulename <> '_RETURN')
+           OR EXISTS (SELECT FROM pg_catalog.pg_opfamily f WHERE f.oid >= 16384)
+           OR EXISTS (SELECT FROM pg_catalog.pg_opclass c WHERE c.oid >= 16384)
+           OR EXISTS (SELECT FROM pg_catalog.pg_statistic_ext s WHERE s.oid >= 16384)
            AS any_catalog_objects
 )
 SELECT ns.nspname AS name, d.description AS comment, kinds.any_composites, kinds.any_catalog_objects

@@ -1,6 +1,7 @@
--- Objects of the kinds the model does not hold (operators, collations, text
--- search dictionaries and configurations, rules, composite and range types
--- and casts are held: catalog_objects.sql, composites.sql), named by pg_identify_object()
+-- Objects of the kinds the model does not hold (operators, operator families
+-- and classes, collations, text search dictionaries and configurations, rules,
+-- extended statistics, composite and range types and casts are held:
+-- catalog_objects.sql, composites.sql), named by pg_identify_object()
 -- so that each side of a comparison can say what the other lacks: they are
 -- never diffed, only reported. Schema-scoped kinds are read in the schemas in
 -- scope; database-wide kinds (casts, event triggers, publications, foreign
@@ -16,12 +17,6 @@
 WITH ns AS (
 --@include scope
 ), obj (classid, objid, nsp) AS (
-  SELECT 'pg_catalog.pg_opclass'::pg_catalog.regclass, c.oid, c.opcnamespace
-    FROM pg_catalog.pg_opclass c WHERE c.oid >= 16384
-  UNION ALL
-  SELECT 'pg_catalog.pg_opfamily'::pg_catalog.regclass, f.oid, f.opfnamespace
-    FROM pg_catalog.pg_opfamily f WHERE f.oid >= 16384
-  UNION ALL
   SELECT 'pg_catalog.pg_ts_parser'::pg_catalog.regclass, t.oid, t.prsnamespace
     FROM pg_catalog.pg_ts_parser t WHERE t.oid >= 16384
   UNION ALL
@@ -30,9 +25,6 @@ WITH ns AS (
   UNION ALL
   SELECT 'pg_catalog.pg_conversion'::pg_catalog.regclass, c.oid, c.connamespace
     FROM pg_catalog.pg_conversion c WHERE c.oid >= 16384
-  UNION ALL
-  SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid, s.stxnamespace
-    FROM pg_catalog.pg_statistic_ext s WHERE s.oid >= 16384
   UNION ALL
   -- foreign tables
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, c.oid, c.relnamespace

@@ -444,6 +444,13 @@ CASES: tuple[Case, ...] = (
     C("drop_trigger", "DROP TRIGGER tr ON t", TRG),
     C("create_rule", "CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING"),
     C("drop_rule", "DROP RULE r ON t", "CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING;"),
+    C("create_statistics", "CREATE STATISTICS st ON n, v FROM t"),
+    C("drop_statistics", "DROP STATISTICS st", "CREATE STATISTICS st ON n, v FROM t;"),
+    C(
+        "alter_statistics",
+        "ALTER STATISTICS st SET STATISTICS 50",
+        "CREATE STATISTICS st ON n, v FROM t;",
+    ),
     C("create_policy", "CREATE POLICY p ON t USING (n > 0)"),
     C("alter_policy", "ALTER POLICY p ON t USING (n > 1)", "CREATE POLICY p ON t USING (n > 0);"),
     C("drop_policy", "DROP POLICY p ON t", "CREATE POLICY p ON t USING (n > 0);"),
@@ -463,6 +470,11 @@ CASES: tuple[Case, ...] = (
     ),
     C("create_type", "CREATE TYPE e2 AS ENUM ('x', 'y')"),
     C("create_type", "CREATE DOMAIN d2 AS int CHECK (VALUE > 0)"),
+    C(
+        "create_type",
+        "ALTER OPERATOR FAMILY f2 USING btree ADD OPERATOR 1 < (integer, bigint)",
+        "CREATE OPERATOR FAMILY f2 USING btree;",
+    ),
     C(
         "alter_domain.add_constraint",
         "ALTER DOMAIN pos ADD CONSTRAINT pos_c CHECK (VALUE > 0)",

@@ -1,0 +1,1 @@
+CREATE TABLE public.places (id integer, at point);
