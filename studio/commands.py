@@ -16,7 +16,7 @@ from studio.errors import UsageError, translate
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.config import Settings
     from studio.diff import RenameCandidate
     from studio.diff.unmodelled import UnmodelledReport

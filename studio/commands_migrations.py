@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.config import Settings
     from studio.events import Event, EventSink
     from studio.history import HistoryRow, Status

@@ -59,7 +59,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from studio.changes import (
+from studio.model.changes import (
     AddConstraint,
     AlterColumnType,
     Change,
@@ -76,7 +76,7 @@ from studio.changes import (
     SetNotNull,
     ValidateConstraint,
 )
-from studio.changes.casts import is_lossless, is_widening
+from studio.model.changes.casts import is_lossless, is_widening
 from studio.errors import StudioError
 from studio.migrations import StepSpec
 from studio.model import (

@@ -34,7 +34,7 @@ DEFAULT_SERVER_VERSION = 180000
 if TYPE_CHECKING:
     from asyncpg import Connection
 
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.diff.unmodelled import UnmodelledReport
@@ -117,7 +117,7 @@ def step_transactional(change: Change) -> bool:
     it: the foreign key's "safe" plan stalled writes as long as the plain one).
     A no-transaction step makes the runner commit each step on its own.
     """
-    from studio.changes import ValidateConstraint, ValidateDomainConstraint
+    from studio.model.changes import ValidateConstraint, ValidateDomainConstraint
 
     if isinstance(change, ValidateConstraint | ValidateDomainConstraint):
         return False
@@ -126,7 +126,7 @@ def step_transactional(change: Change) -> bool:
 
 def step_spec(change: Change) -> migrations.StepSpec:
     """A change's step, annotated with its description (a backfill is a backfill step)."""
-    from studio.changes import Backfill
+    from studio.model.changes import Backfill
 
     if isinstance(change, Backfill):
         # run in batches by the runner (`studio.backfill`), each its own short transaction
@@ -469,7 +469,7 @@ def _write_phases(
 
 def _context(before: Schema, changes: Sequence[Change]) -> Context:
     """What lock analysis knows: the schema before the migration and the tables it creates."""
-    from studio.changes import CreateTable
+    from studio.model.changes import CreateTable
     from studio.locks import Context
 
     new_tables = frozenset(c.table.key for c in changes if isinstance(c, CreateTable))

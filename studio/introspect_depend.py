@@ -1,7 +1,7 @@
 """Catalog rows -> `Schema.dependencies`: pg_depend's edges between model objects.
 
 The `dependencies` query gives each edge's ends by catalog and oid; they are
-named here by the dependency keys of studio.keys, from the rows the
+named here by the dependency keys of studio.model.keys, from the rows the
 other queries returned (every object of the model comes with its oid). An end
 the model does not hold (out of scope, or of a kind it leaves out) drops its
 edge, except objects an extension owns (named as the extension) and objects
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from studio.keys import (
+from studio.model.keys import (
     catalog_key,
     col_key,
     con_key,

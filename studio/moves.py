@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from studio.changes import RenameTable
-from studio.changes.base import split_qualified
+from studio.model.changes import RenameTable
+from studio.model.changes.base import split_qualified
 from studio.migrations import StepSpec
 from studio.model import Column, Constraint, quote_ident, quote_literal
 
@@ -234,7 +234,7 @@ def expand_steps(move: Move, batch_size: int) -> list[StepSpec]:
     m = move
     column = f"{quote_ident(m.physical)} {m.new.type}"
     if m.new.collation:
-        from studio.changes.columns import collation_sql
+        from studio.model.changes.columns import collation_sql
 
         column += f" COLLATE {collation_sql(m.new.collation)}"
     steps = [

@@ -20,7 +20,7 @@ import heapq
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from studio.changes import (
+from studio.model.changes import (
     AddColumn,
     AddConstraint,
     AddDomainConstraint,

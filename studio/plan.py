@@ -17,7 +17,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio.changes import (
+from studio.model.changes import (
     AddColumn,
     AddConstraint,
     AttachIndexPartition,
@@ -31,7 +31,7 @@ from studio.changes import (
     SetNotNull,
     ValidateConstraint,
 )
-from studio.changes.base import split_qualified
+from studio.model.changes.base import split_qualified
 from studio.model import Constraint, ConstraintKind, Index, Table, quote_ident
 
 # the backfill's batch size when the caller gives none (as `studio.moves.DEFAULT_BATCH_SIZE`)

@@ -23,7 +23,7 @@ from studio.errors import translate
 from studio.estimates import Estimate, RelationSize, Throughput
 
 if TYPE_CHECKING:
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.config import Settings
     from studio.locks import Context
     from studio.locks.kb import LockFact

@@ -143,7 +143,7 @@ async def conversion_problems(
     """
     import asyncpg
 
-    from studio.changes.casts import is_lossless
+    from studio.model.changes.casts import is_lossless
     from studio.model import quote_ident
 
     out: dict[tuple[str, str, str, str], str] = {}

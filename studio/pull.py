@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.changes.base import split_qualified
+from studio.model.changes.base import split_qualified
 from studio.errors import UsageError
 from studio.model import (
     Column,

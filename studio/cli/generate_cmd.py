@@ -22,7 +22,7 @@ from studio.cli.diff_cmd import rename_option
 from studio.generate import UnresolvedRenames, check, generate
 
 if TYPE_CHECKING:
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.config import Settings
     from studio.diff import RenameCandidate
     from studio.generate import Generated

@@ -25,7 +25,7 @@ from studio.order import order
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.model import Schema
 
 __all__ = ["Rename", "RenameCandidate", "diff", "parse_rename", "rename_candidates"]

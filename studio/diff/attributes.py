@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from studio.changes import AlterColumnType, DropConstraint, DropIndex
-from studio.changes.attributes import (
+from studio.model.changes import AlterColumnType, DropConstraint, DropIndex
+from studio.model.changes.attributes import (
     SetAccessMethod,
     SetColumnCompression,
     SetColumnOptions,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from studio.changes import (
+from studio.model.changes import (
     AlterComposite,
     CreateComposite,
     CreateObject,
@@ -14,8 +14,8 @@ from studio.changes import (
     DropComposite,
     DropObject,
 )
-from studio.changes.base import type_key
-from studio.changes.catalog import COMMENT_KIND, needed_objects, object_key, object_keys
+from studio.model.changes.base import type_key
+from studio.model.changes.catalog import COMMENT_KIND, needed_objects, object_key, object_keys
 
 if TYPE_CHECKING:
     from studio.diff.context import Context

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from studio.changes import (
+from studio.model.changes import (
     AddColumn,
     AddIdentity,
     AlterColumnType,
@@ -20,7 +20,7 @@ from studio.changes import (
     SetNotNull,
     ValidateConstraint,
 )
-from studio.changes.base import Deps, col_key, def_key
+from studio.model.changes.base import Deps, col_key, def_key
 from studio.diff.refs import default_not_null_name, mentions
 from studio.model import Column, Table, quote_ident
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from studio.changes import Change, Deps, SetComment
-from studio.changes.base import fn_key
+from studio.model.changes import Change, Deps, SetComment
+from studio.model.changes.base import fn_key
 from studio.diff.refs import RefIndex
 
 if TYPE_CHECKING:

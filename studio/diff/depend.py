@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from studio.changes.base import (
+from studio.model.changes.base import (
     col_key,
     con_key,
     def_key,
@@ -26,7 +26,7 @@ from studio.changes.base import (
     trg_key,
     type_key,
 )
-from studio.changes.catalog import object_key
+from studio.model.changes.catalog import object_key
 from studio.diff.refs import mentions
 from studio.model import qualname
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from studio.changes import (
+from studio.model.changes import (
     AddDomainConstraint,
     AddEnumValue,
     AlterExtensionSchema,
@@ -34,7 +34,7 @@ from studio.changes import (
     SetSequenceOwner,
     ValidateDomainConstraint,
 )
-from studio.changes.base import (
+from studio.model.changes.base import (
     col_key,
     con_key,
     fn_key,
@@ -43,8 +43,8 @@ from studio.changes.base import (
     split_qualified,
     type_key,
 )
-from studio.changes.objects import owner_key
-from studio.changes.routines import function_kind, function_signature, unchecked_body
+from studio.model.changes.objects import owner_key
+from studio.model.changes.routines import function_kind, function_signature, unchecked_body
 from studio.model import EnumType, Function, Privilege, Schema, qualname
 
 if TYPE_CHECKING:

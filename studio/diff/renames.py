@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from studio.changes.base import split_qualified
-from studio.changes.casts import parse_type
+from studio.model.changes.base import split_qualified
+from studio.model.changes.casts import parse_type
 from studio.errors import UsageError
 from studio.model import Column, Schema, Table, qualname, quote_ident
 

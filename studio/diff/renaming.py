@@ -7,8 +7,8 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from studio.changes import Change, RenameColumn, RenameConstraint, RenameIndex, RenameTable
-from studio.changes.base import rel_key, schema_of, split_qualified
+from studio.model.changes import Change, RenameColumn, RenameConstraint, RenameIndex, RenameTable
+from studio.model.changes.base import rel_key, schema_of, split_qualified
 from studio.diff.refs import (
     pin_not_null_names,
     rename_in_view,

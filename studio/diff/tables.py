@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from studio.changes import (
+from studio.model.changes import (
     AddConstraint,
     AlterPolicy,
     CreateIndex,
@@ -29,7 +29,7 @@ from studio.changes import (
     SetTriggerEnabled,
     ValidateConstraint,
 )
-from studio.changes.base import (
+from studio.model.changes.base import (
     Deps,
     col_key,
     con_key,
@@ -40,7 +40,7 @@ from studio.changes.base import (
     trg_key,
     valid_key,
 )
-from studio.changes.tables import partition_of
+from studio.model.changes.tables import partition_of
 from studio.diff import partitions
 from studio.diff.attributes import table_attributes
 from studio.diff.columns import column_comment, column_deps, compare_columns

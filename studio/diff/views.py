@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from studio.changes import (
+from studio.model.changes import (
     CreateIndex,
     CreateTrigger,
     CreateView,
@@ -20,7 +20,7 @@ from studio.changes import (
     DropView,
     SetTableOptions,
 )
-from studio.changes.base import col_key, fn_key, rel_key, split_qualified
+from studio.model.changes.base import col_key, fn_key, rel_key, split_qualified
 from studio.diff.tables import _index_qualname, _triggers
 from studio.model import Table, View, qualname
 

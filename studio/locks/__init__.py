@@ -20,7 +20,7 @@ from studio.locks.modes import Activity, LockMode
 from studio.locks.statements import classify, facts_for_statement
 
 if TYPE_CHECKING:
-    from studio.changes import Change
+    from studio.model.changes import Change
 
 __all__ = [
     "ENTRIES",

@@ -13,14 +13,14 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from studio.changes import (
+from studio.model.changes import (
     AlterColumnType,
     DropConstraint,
     DropIndex,
     DropTable,
     ValidateConstraint,
 )
-from studio.changes.base import split_qualified
+from studio.model.changes.base import split_qualified
 from studio.locks.alter import Match
 from studio.locks.context import Context
 from studio.locks.kb import LockFact
@@ -29,7 +29,7 @@ from studio.locks.statements import classify, facts_of
 from studio.model import Column, Constraint, Schema, Table, qualname
 
 if TYPE_CHECKING:
-    from studio.changes import Change
+    from studio.model.changes import Change
 
 
 def _table(ctx: Context, key: str) -> Table:

@@ -244,7 +244,7 @@ def _needs_newer_server(u: Unit, version: int) -> Iterator[Hit]:
 
 @rule
 def _setval(u: Unit, version: int) -> Iterator[Hit]:
-    # the guard the differ writes before a sequence's bounds narrow (studio.changes.sequences)
+    # the guard the differ writes before a sequence's bounds narrow (studio.model.changes.sequences)
     node = u.node
     if isa(node, ast.SelectStmt) and any(
         isa(t.val, ast.FuncCall) and t.val.funcname[-1].sval == "setval"

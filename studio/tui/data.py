@@ -30,7 +30,7 @@ from studio.tui.objects import (
 )
 
 if TYPE_CHECKING:
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.estimates import RelationSize, Throughput

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio.changes.base import split_qualified
+from studio.model.changes.base import split_qualified
 from studio.model import Schema, qualname
 from studio.tui.objects import Builder, Node, ObjectTree, Status, member_id, table_id
 
 if TYPE_CHECKING:
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.diff import RenameCandidate
 
 

@@ -17,7 +17,7 @@ from studio import migrations
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.estimates import Estimate, RelationSize, Throughput
     from studio.locks import Context, LockFact
     from studio.model import Schema
@@ -80,7 +80,7 @@ class StepFacts:
 
 def context(before: Schema, changes: Sequence[Change]) -> Context:
     """What lock analysis knows: the schema before the migration and the tables it creates."""
-    from studio.changes import CreateTable
+    from studio.model.changes import CreateTable
     from studio.locks import Context
 
     new_tables = frozenset(c.table.key for c in changes if isinstance(c, CreateTable))

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from studio.changes.base import split_qualified
+from studio.model.changes.base import split_qualified
 from studio.model import CatalogObject, ConstraintKind, Schema, Table, qualname, quote_ident
 
 if TYPE_CHECKING:

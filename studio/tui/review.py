@@ -19,7 +19,7 @@ from studio.plan import PlanItem, inverses, plan
 from studio.tui.facts import LEVELS, StepFacts, analyse, steps
 
 if TYPE_CHECKING:
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.estimates import RelationSize, Throughput
     from studio.tui.data import PlanInput
 

@@ -24,7 +24,7 @@ from studio.order import steps
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
 
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.devdb import Cluster
     from studio.model import Schema
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from _diff_support import apply, assert_converged, connect, database, differences, paired
 
-from studio import changes as ch
+from studio.model import changes as ch
 from studio import devdb
 from studio.diff import diff, parse_rename, rename_candidates
 from studio.introspect import introspect

@@ -32,8 +32,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from studio import changes as ch
-from studio.changes import Change
+from studio.model import changes as ch
+from studio.model.changes import Change
 from studio.introspect import introspect
 from studio.locks import kb
 from studio.locks.changes import entries_for_change, facts_for_change

@@ -9,7 +9,7 @@ import pytest
 
 from studio import backfill, migrations, runner
 from studio import commands_migrations as cm
-from studio.changes import (
+from studio.model.changes import (
     AddColumn,
     AttachIndexPartition,
     Backfill,

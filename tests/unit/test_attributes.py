@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from studio import changes as ch
-from studio.changes.attributes import SetReplicaIdentity
+from studio.model import changes as ch
+from studio.model.changes.attributes import SetReplicaIdentity
 from studio.diff import diff
 from studio.locks.lint import lint_sql
 from studio.model import Column, Index, Schema, SequenceOptions, Table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.changes import CreateObject, DropObject
+from studio.model.changes import CreateObject, DropObject
 from studio.diff import diff, parse_rename
 from studio.model import CatalogObject, Column, Namespace, Schema, Table
 

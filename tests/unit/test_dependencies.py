@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from studio import changes as ch
+from studio.model import changes as ch
 from studio.diff import diff
 from studio.introspect_depend import dependencies
 from studio.model import Column, Function, Namespace, Policy, Schema, Table, Trigger, View

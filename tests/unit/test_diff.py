@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from studio import changes as ch
-from studio.changes.casts import is_lossless, is_widening
+from studio.model import changes as ch
+from studio.model.changes.casts import is_lossless, is_widening
 from studio.diff import Rename, diff, parse_rename, rename_candidates
 from studio.errors import UsageError
 from studio.model import (
@@ -1165,7 +1165,7 @@ def test_enum_values_added_together_commit_once() -> None:
 def test_using_expression_casts_through_text_when_needed(
     old: str, new: str, expression: str
 ) -> None:
-    from studio.changes.casts import using_expression
+    from studio.model.changes.casts import using_expression
 
     assert using_expression("c", old, new) == expression
 

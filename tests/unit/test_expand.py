@@ -9,7 +9,7 @@ import pytest
 from pglast import parse_sql
 
 from studio import backfill, expand, phases
-from studio.changes import Change
+from studio.model.changes import Change
 from studio.diff import Rename, diff
 from studio.errors import MigrationFileError
 from studio.expand import ColumnMove, ExpandUnsupported, Options

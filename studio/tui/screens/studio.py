@@ -406,7 +406,7 @@ class MainScreen(StudioScreen):
 
 def _candidate_objects(c: RenameCandidate) -> tuple[str, str]:
     """(old-side id, new-side id) of a rename candidate."""
-    from studio.changes.base import split_qualified
+    from studio.model.changes.base import split_qualified
     from studio.model import qualname
     from studio.tui.objects import member_id, table_id
 

@@ -11,7 +11,7 @@ from textual.highlight import highlight
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from studio.changes import Change
+    from studio.model.changes import Change
     from studio.diff import RenameCandidate
     from studio.tui.objects import Node
 

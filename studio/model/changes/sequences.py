@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from studio.changes.base import Change, col_key, nsp_key, rel_key, split_qualified
+from studio.model.changes.base import Change, col_key, nsp_key, rel_key, split_qualified
 from studio.model import Sequence, SequenceOptions, qualname, quote_literal
 
 _TYPE_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}

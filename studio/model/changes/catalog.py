@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.changes.base import NO_DEPS, Change, Deps, fn_key, nsp_key, rel_key, type_key
-from studio.keys import catalog_key
+from studio.model.changes.base import NO_DEPS, Change, Deps, fn_key, nsp_key, rel_key, type_key
+from studio.model.keys import catalog_key
 from studio.model import CatalogObject, CompositeAttribute, CompositeType, quote_ident
 
 # DROP <what> <identity>

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.changes.base import Change, comment_value, ext_key, nsp_key
+from studio.model.changes.base import Change, comment_value, ext_key, nsp_key
 from studio.model import Extension, Namespace, Privilege, quote_ident
 
 # --- schemas and extensions ----------------------------------------------------

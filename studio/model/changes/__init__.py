@@ -10,7 +10,7 @@ Modules are split by object kind; everything is re-exported here.
 
 from __future__ import annotations
 
-from studio.changes.attributes import (
+from studio.model.changes.attributes import (
     SetAccessMethod,
     SetColumnCompression,
     SetColumnOptions,
@@ -18,15 +18,15 @@ from studio.changes.attributes import (
     SetColumnStorage,
     SetReplicaIdentity,
 )
-from studio.changes.base import Change, Deps
-from studio.changes.catalog import (
+from studio.model.changes.base import Change, Deps
+from studio.model.changes.catalog import (
     AlterComposite,
     CreateComposite,
     CreateObject,
     DropComposite,
     DropObject,
 )
-from studio.changes.columns import (
+from studio.model.changes.columns import (
     AddColumn,
     AlterColumnType,
     Backfill,
@@ -38,7 +38,7 @@ from studio.changes.columns import (
     SetDefault,
     SetNotNull,
 )
-from studio.changes.constraints import (
+from studio.model.changes.constraints import (
     AddConstraint,
     AttachIndexPartition,
     CreateIndex,
@@ -48,7 +48,7 @@ from studio.changes.constraints import (
     RenameIndex,
     ValidateConstraint,
 )
-from studio.changes.domains import (
+from studio.model.changes.domains import (
     AddDomainConstraint,
     CreateDomain,
     DropDomain,
@@ -57,9 +57,9 @@ from studio.changes.domains import (
     SetDomainNotNull,
     ValidateDomainConstraint,
 )
-from studio.changes.enums import AddEnumValue, CreateEnum, DropEnum, EnumColumn, RecreateEnum
-from studio.changes.identity import AddIdentity, AlterIdentity, DropIdentity
-from studio.changes.objects import (
+from studio.model.changes.enums import AddEnumValue, CreateEnum, DropEnum, EnumColumn, RecreateEnum
+from studio.model.changes.identity import AddIdentity, AlterIdentity, DropIdentity
+from studio.model.changes.objects import (
     AlterExtensionSchema,
     AlterOwner,
     CreateExtension,
@@ -70,7 +70,7 @@ from studio.changes.objects import (
     RevokePrivilege,
     SetComment,
 )
-from studio.changes.routines import (
+from studio.model.changes.routines import (
     AlterPolicy,
     CreateFunction,
     CreatePolicy,
@@ -82,8 +82,8 @@ from studio.changes.routines import (
     DropView,
     SetTriggerEnabled,
 )
-from studio.changes.sequences import AlterSequence, CreateSequence, DropSequence, SetSequenceOwner
-from studio.changes.tables import (
+from studio.model.changes.sequences import AlterSequence, CreateSequence, DropSequence, SetSequenceOwner
+from studio.model.changes.tables import (
     AttachPartition,
     CreateTable,
     DetachPartition,

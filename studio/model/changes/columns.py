@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from studio.changes.base import (
+from studio.model.changes.base import (
     NO_DEPS,
     Change,
     Deps,
@@ -13,8 +13,8 @@ from studio.changes.base import (
     def_key,
     rel_key,
 )
-from studio.changes.casts import is_lossless, is_widening, using_expression
-from studio.changes.identity import identity_sql
+from studio.model.changes.casts import is_lossless, is_widening, using_expression
+from studio.model.changes.identity import identity_sql
 from studio.model import Column, quote_ident
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from studio.changes.base import Change, alter_table, col_key, rel_key, schema_of
+from studio.model.changes.base import Change, alter_table, col_key, rel_key, schema_of
 from studio.model import qualname, quote_ident
 
 

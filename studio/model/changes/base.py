@@ -29,55 +29,55 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 # the keys are part of this module's vocabulary: re-exported
-from studio.keys import (
+from studio.model.keys import (
     attached_key as attached_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     col_key as col_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     con_key as con_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     def_key as def_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     detached_key as detached_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     ext_key as ext_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     fn_key as fn_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     nsp_key as nsp_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     obj_key as obj_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     pol_key as pol_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     rel_key as rel_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     rule_key as rule_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     schema_of as schema_of,
 )
-from studio.keys import (
+from studio.model.keys import (
     split_qualified as split_qualified,
 )
-from studio.keys import (
+from studio.model.keys import (
     trg_key as trg_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     type_key as type_key,
 )
-from studio.keys import (
+from studio.model.keys import (
     valid_key as valid_key,
 )
 from studio.model import quote_literal

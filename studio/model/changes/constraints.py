@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from studio.changes.base import (
+from studio.model.changes.base import (
     NO_DEPS,
     Change,
     Deps,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.changes.base import (
+from studio.model.changes.base import (
     NO_DEPS,
     Change,
     Deps,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.changes.base import Change, col_key, nsp_key, type_key
+from studio.model.changes.base import Change, col_key, nsp_key, type_key
 from studio.model import EnumType, qualname, quote_ident, quote_literal
 
 

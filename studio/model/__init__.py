@@ -17,7 +17,7 @@ import re
 import typing
 from dataclasses import dataclass, field
 
-from studio import model_json
+from studio.model import json_form as model_json
 
 _PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
 # PostgreSQL's quote_ident() quotes every keyword that is not unreserved: the
@@ -524,7 +524,7 @@ class Schema:
     # privileges and owners are empty unless asked for (--with-privileges)
     privileges: tuple[Privilege, ...] = ()
     owners: dict[str, str] = field(default_factory=dict)
-    # what each object uses, from pg_depend: dependency key (studio.keys)
+    # what each object uses, from pg_depend: dependency key (studio.model.keys)
     # -> the keys of the objects it depends on. How the objects came to be,
     # not what they are: left out of `==`. Empty for a schema not read from a
     # catalog; the differ then falls back on the references in expressions.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from studio.changes.base import Change, alter_table, col_key, rel_key, split_qualified
-from studio.changes.sequences import default_sequence_options, sequence_option_clauses
+from studio.model.changes.base import Change, alter_table, col_key, rel_key, split_qualified
+from studio.model.changes.sequences import default_sequence_options, sequence_option_clauses
 from studio.model import Identity, make_object_name, qualname, quote_ident
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from studio.changes.base import (
+from studio.model.changes.base import (
     NO_DEPS,
     Change,
     Deps,
@@ -27,7 +27,7 @@ from studio.changes.base import (
     split_qualified,
     trg_key,
 )
-from studio.changes.columns import column_sql
+from studio.model.changes.columns import column_sql
 from studio.model import Column, ConstraintKind, Table, qualname, quote_ident, quote_literal
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_.\-]+$")
