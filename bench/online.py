@@ -69,7 +69,7 @@ from studio.events import (
 )
 from studio.generate import generate
 from studio.preview import draft_migration, step_estimates
-from studio.statements import non_transactional_statement
+from studio.sqltext.statements import non_transactional_statement
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

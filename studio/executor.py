@@ -67,7 +67,7 @@ from studio.events import (
     WaitingForAutovacuum,
     emit,
 )
-from studio.statements import concurrent_index, relations
+from studio.sqltext.statements import concurrent_index, relations
 
 if TYPE_CHECKING:
     import random

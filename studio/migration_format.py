@@ -1,7 +1,7 @@
 """The migration file format: steps, directives and annotations, parsed with PostgreSQL's lexer.
 
 See `studio.migrations` for the format itself. Statements are split with
-pglast's `scan` (PostgreSQL's own lexer, a window at a time: `studio.lexer`),
+pglast's `scan` (PostgreSQL's own lexer, a window at a time: `studio.sqltext.lexer`),
 so quotes, dollar quotes, comments and `BEGIN ATOMIC` bodies are respected,
 and an unterminated one is reported with its line. Parsing is pure: text in,
 steps out, in time and memory proportional to the text.
@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from studio.errors import MigrationFileError
-from studio.lexer import (
+from studio.sqltext.lexer import (
     Lines,
     comment_tokens,
     lex_window,
@@ -22,7 +22,7 @@ from studio.lexer import (
     plain_span,
     refuse_nul,
 )
-from studio.statements import non_transactional_statement
+from studio.sqltext.statements import non_transactional_statement
 
 DIRECTIVE_PREFIX = "schema-studio:"
 _DIRECTIVE = re.compile(r"^--\s*schema-studio:(?P<name>\S*)\s*(?P<arg>.*?)\s*$")

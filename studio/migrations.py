@@ -60,7 +60,7 @@ from studio.checksums import (
     write_sum,
 )
 from studio.errors import MigrationFileError, StudioError
-from studio.lexer import tokens_of
+from studio.sqltext.lexer import tokens_of
 from studio.migration_format import (
     DIRECTIVE_PREFIX,
     Ignore,

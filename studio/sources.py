@@ -495,7 +495,7 @@ def _tolerated(statement: str, e: asyncpg.PostgresError) -> bool:
     - `CREATE ROLE`: roles are cluster-wide, and an earlier materialization on
       the same dev server created it already (42710).
     """
-    from studio.statements import statement_node
+    from studio.sqltext.statements import statement_node
 
     kind, fields = statement_node(statement)
     state = e.sqlstate
@@ -769,7 +769,7 @@ def _sql_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
 
 def _declared_sql(path: Path) -> str:
     """A declared SQL file as PostgreSQL should see it: psql's harmless meta-commands blanked."""
-    from studio.statements import HARMLESS_META_COMMANDS, meta_commands, without_meta_commands
+    from studio.sqltext.statements import HARMLESS_META_COMMANDS, meta_commands, without_meta_commands
 
     try:
         script = path.read_text(encoding="utf-8")
@@ -799,7 +799,7 @@ def _roles_batch(scripts: Sequence[tuple[str, str]], where: str) -> Batch | None
     too. Names only: no password, no LOGIN, no membership the SQL does not
     grant itself. Roles are cluster-wide: one that exists is left as it is.
     """
-    from studio.statements import roles_named
+    from studio.sqltext.statements import roles_named
 
     named: set[str] = set()
     created: set[str] = set()

@@ -15,7 +15,7 @@ from typing import Any
 from pglast import ast
 from pglast.enums import ObjectType as OT
 
-from studio.lexer import lex, string_constants, without
+from studio.sqltext.lexer import lex, string_constants, without
 from studio.locks.alter import Match
 from studio.locks.context import Context
 from studio.locks.hazards import Hazard, hazard

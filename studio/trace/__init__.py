@@ -24,7 +24,7 @@ import asyncpg
 from studio import db, migrations, runner
 from studio.errors import translate
 from studio.locks.kb import Role
-from studio.statements import non_transactional_statement
+from studio.sqltext.statements import non_transactional_statement
 from studio.trace.compare import (
     Defect,
     DefectKind,

@@ -2,7 +2,7 @@
 
 The 45 MB case and its figures are bench/big_migration.py and docs/reliability.md;
 here the file is big enough to take the same paths (a VALUES list longer than
-`studio.lexer.LITERAL_ROWS_ABOVE`) and small enough for a test.
+`studio.sqltext.lexer.LITERAL_ROWS_ABOVE`) and small enough for a test.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from studio import commands_migrations as cm
-from studio import generate, lexer, migrations
+from studio import generate, migrations
+from studio.sqltext import lexer
 from studio.cli import cli
 from studio.locks import parse
 

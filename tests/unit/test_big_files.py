@@ -108,7 +108,8 @@ def _parse(text: str) -> object:
 
 def _one_pass(text: str) -> object:
     """The reference: one window over the whole text, no span skipped."""
-    from studio import lexer, migration_format
+    from studio import migration_format
+    from studio.sqltext import lexer
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(lexer, "WINDOW", 1 << 30)
@@ -120,7 +121,7 @@ def _one_pass(text: str) -> object:
 @given(parts=st.lists(st.sampled_from(_PIECES), max_size=60), window=st.integers(1, 40))
 def test_windows_and_plain_spans_split_as_one_lexer_pass(parts: list[str], window: int) -> None:
     """Windows cut anywhere (inside strings, comments, tokens) and spans skipped change no step."""
-    from studio import lexer
+    from studio.sqltext import lexer
 
     text = "".join(parts)
     with pytest.MonkeyPatch.context() as mp:
@@ -148,7 +149,7 @@ def test_a_values_list_skipped_in_plain_spans_splits_as_one_lexer_pass(
     head: str, rows: list[str], tail: str, window: int
 ) -> None:
     """The shape the shortcut is for: rows of constants, now and then something it must not skip."""
-    from studio import lexer
+    from studio.sqltext import lexer
 
     text = head + "INSERT INTO t VALUES\n" + ",\n".join(rows) + tail
     with pytest.MonkeyPatch.context() as mp:
@@ -167,7 +168,7 @@ def _insert(rows: int, last: str = "") -> str:
 
 def test_lint_parses_a_long_values_list_as_its_first_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """What pglast builds a tree of stays small, and the report is the one the whole tree gives."""
-    from studio import lexer
+    from studio.sqltext import lexer
     from studio.locks import parse
     from studio.locks.lint import lint_sql
 
@@ -191,7 +192,7 @@ def test_lint_parses_a_long_values_list_as_its_first_row(monkeypatch: pytest.Mon
 )  # fmt: skip
 def test_rows_after_one_that_is_not_constants_are_parsed(odd: str) -> None:
     """Only rows of plain constants are left out: the first other row and the rest are parsed."""
-    from studio.lexer import literal_rows, without
+    from studio.sqltext.lexer import literal_rows, without
 
     sql = _insert(3_000, f",\n{odd},\n(7, 'x', NULL, 1)")
     (span,) = literal_rows(sql)
@@ -200,7 +201,7 @@ def test_rows_after_one_that_is_not_constants_are_parsed(odd: str) -> None:
 
 
 def test_values_in_a_string_or_comment_is_not_a_values_list() -> None:
-    from studio.lexer import literal_rows
+    from studio.sqltext.lexer import literal_rows
 
     rows = ", ".join(f"({i})" for i in range(20_000))
     assert literal_rows(f"SELECT 'VALUES {rows}'") == []
@@ -253,7 +254,7 @@ _LINT_ODD = [*_ODD, "'a'::text", "(SELECT 1)", "nextval('s')", "'held'", "'unter
 def test_lint_without_the_rows_of_constants_reports_what_the_whole_tree_does(
     before: str, rows: list[str], after: str
 ) -> None:
-    from studio import lexer
+    from studio.sqltext import lexer
     from studio.errors import StudioError
     from studio.locks.lint import lint_sql
 
@@ -276,7 +277,7 @@ def test_the_roles_a_script_names_are_read_without_its_rows_of_constants(
     """The replay asks every batch which roles it names: a long VALUES list is not turned into JSON."""
     import pglast.parser
 
-    from studio.statements import roles_named
+    from studio.sqltext.statements import roles_named
 
     seen: list[int] = []
     real = pglast.parser.parse_sql_json
@@ -295,7 +296,7 @@ def test_the_lexer_reads_a_small_part_of_a_long_values_list(
     """Work counted, not timed: the bulk of 1 MB of rows is skipped in plain spans, not lexed."""
     import pglast.parser
 
-    from studio import lexer
+    from studio.sqltext import lexer
     from studio.migration_format import parse_text
 
     lexed: list[int] = []

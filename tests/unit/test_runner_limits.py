@@ -17,7 +17,7 @@ from studio.config import duration_seconds, load
 from studio.errors import ConfigError, ConnectionLost, IdleSessionEnded, translate
 from studio.events import Blocker
 from studio.stalls import Stalls
-from studio.statements import relations
+from studio.sqltext.statements import relations
 
 
 @pytest.mark.parametrize(

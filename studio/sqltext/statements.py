@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-from studio.lexer import lex, literal_rows, without
+from studio.sqltext.lexer import lex, literal_rows, without
 
 
 def _parse_one(sql: str) -> Any:

@@ -1,0 +1,1 @@
+"""The sqltext stage (see docs/architecture.md)."""
