@@ -32,7 +32,7 @@ import asyncpg
 
 from bench.schema import statements
 from studio import devdb
-from studio.introspect import introspect
+from studio.catalog.introspect import introspect
 from studio.model import quote_ident, quote_literal
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from studio import config, sources
-from studio.introspect import introspect
+from studio.catalog.introspect import introspect
 
 
 async def parts(project: Path, spec: str) -> dict[str, float]:

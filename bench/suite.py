@@ -307,7 +307,7 @@ class Context:
         import asyncpg
 
         from studio.diff import diff
-        from studio.introspect import introspect
+        from studio.catalog.introspect import introspect
 
         async def read(url: str) -> Any:
             conn = await asyncpg.connect(url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio import db
+from studio.catalog import connect as db
 from studio.config import mask_dsn, split_table_name
 from studio.errors import UsageError, translate
 
@@ -72,7 +72,7 @@ async def inspect(settings: Settings) -> Inspection:
     url = settings.database_url()
     assert url is not None
     conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
-    from studio.introspect import introspect
+    from studio.catalog.introspect import introspect
 
     try:
         with translate(mask_dsn(url)):

@@ -12,7 +12,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio import backfill, commands, db, history, migrations, phases, runner
+from studio import backfill, commands, history, migrations, phases, runner
+
+from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import DevDbError, StudioError, UsageError, translate
 from studio.events import Direction, StepFinished, emit

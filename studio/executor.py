@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import queries
+from studio.catalog import queries
 from studio.config import duration_seconds
 from studio.errors import (
     ConnectionLost,

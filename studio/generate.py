@@ -20,7 +20,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from studio import db, history, migrations
+from studio import history, migrations
+
+from studio.catalog import connect as db
 from studio.commands import load_pair, managed_schemas
 from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError, UsageError

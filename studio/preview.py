@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio import db, estimates, migrations, probe
+from studio import estimates, migrations, probe
+
+from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import translate
 from studio.estimates import Estimate, RelationSize, Throughput

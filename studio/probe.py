@@ -47,7 +47,7 @@ CACHE_MAX_AGE = timedelta(days=7)
 
 async def read_sizes(conn: asyncpg.Connection, relations: Iterable[str]) -> dict[str, RelationSize]:
     """Sizes and row estimates of the named relations that exist (one query for all of them)."""
-    from studio import queries
+    from studio.catalog import queries
 
     names = [r for r in dict.fromkeys(relations) if r and not r.startswith("(")]
     if not names:
@@ -204,7 +204,7 @@ async def target_identity(conn: asyncpg.Connection) -> str:
     """A stable, password-free key for the target: cluster, database and its oid, hashed."""
     import asyncpg
 
-    from studio import queries
+    from studio.catalog import queries
 
     row = await conn.fetchrow(queries.get("estimate_identity"))
     try:

@@ -50,7 +50,9 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import backfill, db, history, phases
+from studio import backfill, history, phases
+
+from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import ChecksumMismatch, StudioError, translate
 from studio.events import (

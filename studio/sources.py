@@ -33,10 +33,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 import asyncpg
 
-from studio import __version__, db
+from studio import __version__
+
+from studio.catalog import connect as db
 from studio.config import mask_dsn, split_table_name
 from studio.errors import SourceError, UsageError, translate
-from studio.introspect import introspect
+from studio.catalog.introspect import introspect
 from studio.model import Schema, quote_ident, quote_literal
 
 if TYPE_CHECKING:

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import db, queries
+from studio.catalog import connect as db
+
+from studio.catalog import queries
 from studio.errors import ConnectionFailed, StudioError, UsageError, translate
 from studio.monitor.build import build_snapshot, trim_query
 from studio.monitor.snapshot import (

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from studio import db, migrations, runner
+from studio import migrations, runner
+
+from studio.catalog import connect as db
 from studio.errors import translate
 from studio.locks.kb import Role
 from studio.sqltext.statements import non_transactional_statement

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from studio import db, queries
+from studio.catalog import connect as db
+
+from studio.catalog import queries
 from studio.locks.modes import LockMode
 from studio.trace.compare import How, Observation, Relation
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from studio import queries
+from studio.catalog import queries
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,9 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from studio import db, migrations
+from studio import migrations
+
+from studio.catalog import connect as db
 from studio.commands import load_pair, managed_schemas
 from studio.config import database_name, mask_dsn
 from studio.diff.unmodelled import UnmodelledReport, unmodelled

@@ -18,7 +18,7 @@ import asyncpg
 
 from studio import devdb
 from studio.diff import diff, parse_rename
-from studio.introspect import introspect
+from studio.catalog.introspect import introspect
 from studio.order import steps
 
 if TYPE_CHECKING:

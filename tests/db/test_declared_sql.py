@@ -26,7 +26,7 @@ from studio.config import Settings
 from studio.diff import diff
 from studio.diff.unmodelled import unmodelled
 from studio.errors import SourceError
-from studio.introspect import introspect
+from studio.catalog.introspect import introspect
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -23,7 +23,7 @@ from _diff_support import apply, assert_converged, connect, database, difference
 from studio.model import changes as ch
 from studio import devdb
 from studio.diff import diff, parse_rename, rename_candidates
-from studio.introspect import introspect
+from studio.catalog.introspect import introspect
 from studio.model import Schema
 from studio.order import render_script
 

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studio.diff import diff, parse_rename
-from studio.introspect import introspect
+from studio.catalog.introspect import introspect
 
 if TYPE_CHECKING:
     from studio.devdb import Cluster

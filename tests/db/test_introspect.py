@@ -20,11 +20,11 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from studio import introspect as introspect_module
-from studio import queries
-from studio.introspect import QUERIES, SECOND_CONNECTION, introspect
-from studio.introspect_rows import build_schema
-from studio.introspect_tables import split_index_definition
+from studio.catalog import introspect as introspect_module
+from studio.catalog import queries
+from studio.catalog.introspect import QUERIES, SECOND_CONNECTION, introspect
+from studio.catalog.rows import build_schema
+from studio.catalog.tables import split_index_definition
 from studio.model import (
     Column,
     ConstraintKind,

@@ -34,7 +34,7 @@ import pytest
 
 from studio.model import changes as ch
 from studio.model.changes import Change
-from studio.introspect import introspect
+from studio.catalog.introspect import introspect
 from studio.locks import kb
 from studio.locks.changes import entries_for_change, facts_for_change
 from studio.locks.context import Context

@@ -22,7 +22,7 @@ from studio.model.changes import (
 from studio.config import Settings
 from studio.diff import diff
 from studio.generate import annotated_steps, step_transactional
-from studio.introspect import introspect
+from studio.catalog.introspect import introspect
 from studio.locks import Context
 from studio.plan import plan
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from studio import migrations
-from studio.introspect import introspect
+from studio.catalog.introspect import introspect
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator, Mapping

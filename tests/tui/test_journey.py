@@ -342,7 +342,7 @@ async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
 
 async def test_event_loop_stays_responsive_while_a_query_runs(workspace: Workspace) -> None:
     """A query sleeping 2 s in a worker while keys are pressed: the screen keeps responding."""
-    from studio import db
+    from studio.catalog import connect as db
 
     app = make_app(workspace)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -7,7 +7,7 @@ from typing import Any
 
 from studio.model import changes as ch
 from studio.diff import diff
-from studio.introspect_depend import dependencies
+from studio.catalog.depend import dependencies
 from studio.model import Column, Function, Namespace, Policy, Schema, Table, Trigger, View
 from studio.order import order
 

@@ -1,6 +1,6 @@
 -- What depends on what, from pg_depend: one row per edge between objects of
 -- the database (oid >= 16384: not initdb's). The ends are given by catalog
--- and oid; studio.introspect_depend names them from the other queries' rows,
+-- and oid; studio.catalog.depend names them from the other queries' rows,
 -- so this query stays one scan of pg_depend and a few small joins.
 --
 -- Kept: every normal dependency (what DROP refuses without CASCADE), and the

@@ -1,6 +1,6 @@
 """Read a live database's schema from its catalog into a `Schema`.
 
-A fixed set of bulk catalog queries, one per object kind (`studio/queries/`),
+A fixed set of bulk catalog queries, one per object kind (`studio/catalog/queries/`),
 run in one read-only REPEATABLE READ transaction: the number of queries does
 not grow with the number of tables. On a large schema a second connection,
 in the same snapshot (exported by the first, as `pg_dump -j` does), reads
@@ -9,7 +9,7 @@ Python decodes one result while the other query runs. Text forms come from
 PostgreSQL itself (`format_type`, `pg_get_expr`, `pg_get_*def`) under a
 fixed search_path and time zone, so two databases built the same way give
 equal text. The rows are turned into model objects by
-`studio.introspect_rows`.
+`studio.catalog.rows`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from studio import queries
-from studio.introspect_rows import Rows, build_schema
+from studio.catalog import queries
+from studio.catalog.rows import Rows, build_schema
 from studio.model import quote_literal
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Catalog rows -> the parts of tables and views: columns, constraints, indexes, triggers, policies.
 
-Used by `studio.introspect_rows.build_schema`; pure, no I/O. A part whose
+Used by `studio.catalog.rows.build_schema`; pure, no I/O. A part whose
 pg_get_* text came back NULL (its object dropped since the snapshot) is
 skipped. Named parts are sorted by name so that `==` is canonical.
 """
@@ -31,7 +31,7 @@ from studio.model import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from studio.introspect_rows import Rows
+    from studio.catalog.rows import Rows
 
 FK_ACTIONS = {
     "a": "NO ACTION",

@@ -1,12 +1,12 @@
 """Catalog rows -> model objects: the pure half of introspection.
 
-`build_schema` takes the rows of the queries in `studio/queries/` (keyed by
+`build_schema` takes the rows of the queries in `studio/catalog/queries/` (keyed by
 query name) and returns a `Schema`. No I/O here, so the tests can feed it rows
 as a concurrent DROP leaves them: the pg_get_* functions read the current
 catalog, not the snapshot, and print NULL for an object dropped meanwhile;
 such an object is skipped rather than reported half-built.
 
-The parts of tables and views are mapped in `studio.introspect_tables`.
+The parts of tables and views are mapped in `studio.catalog.tables`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from studio import introspect_objects
-from studio.introspect_depend import dependencies
-from studio.introspect_tables import TableParts, sorted_by_name
+from studio.catalog import objects as introspect_objects
+from studio.catalog.depend import dependencies
+from studio.catalog.tables import TableParts, sorted_by_name
 from studio.model import (
     Domain,
     DomainConstraint,

@@ -1,4 +1,4 @@
--- PostgreSQL 15+: with NULLS NOT DISTINCT.
+-- PostgreSQL 13 and 14 (no NULLS NOT DISTINCT); indexes_15.sql for 15+.
 -- Indexes of the tables and materialized views $1 (oid[]), except those that
 -- back a constraint (they come with it). A partition's index attached to an
 -- index of its parent (pg_inherits on indexes) names that parent index.
@@ -6,9 +6,9 @@ SELECT x.indexrelid AS oid, x.indrelid AS table_oid, c.relname AS name,
        pg_catalog.pg_get_indexdef(x.indexrelid) AS definition,
        x.indisunique AS "unique", am.amname AS method,
        -- key columns, INCLUDE columns and predicate are cut out of the
-       -- definition (studio.introspect_rows.split_index_definition): asking
+       -- definition (studio.catalog.rows.split_index_definition): asking
        -- pg_get_indexdef for each column again would double the cost
-       x.indnullsnotdistinct AS nulls_not_distinct,
+       false AS nulls_not_distinct,  -- NULLS NOT DISTINCT came with 15 (indexes_15.sql)
        x.indisvalid AS valid,
        ts.spcname AS tablespace,
        d.description AS comment,

@@ -32,8 +32,8 @@ from studio.model import qualname
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from studio.introspect_rows import Rows
-    from studio.introspect_tables import TableParts
+    from studio.catalog.rows import Rows
+    from studio.catalog.tables import TableParts
 
 
 # the catalogs' own oids (fixed in every PostgreSQL release)

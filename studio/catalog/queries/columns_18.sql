@@ -27,7 +27,7 @@ SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name,
        END AS "collation",
        d.description AS comment,
        -- the name only when it is not the default <table>_<column>_not_null
-       -- (too long a default is cut: studio.introspect_rows checks that case);
+       -- (too long a default is cut: studio.catalog.rows checks that case);
        -- a partition made PARTITION OF its parent has the parent's names, one
        -- attached later its own, and pg_dump writes both as they are
        CASE WHEN nn.conname <> c.relname || '_' || a.attname || '_not_null'

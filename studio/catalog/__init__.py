@@ -1,0 +1,1 @@
+"""The catalog stage (see docs/architecture.md)."""
