@@ -49,7 +49,9 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import backfill, devdb, migrations, runner
+from studio import backfill, devdb, runner
+
+from studio.migrations import files as migrations
 from studio.config import Settings
 from studio.events import (
     BackfillProgress,
@@ -58,7 +60,7 @@ from studio.events import (
     StepFinished,
     WaitingForAutovacuum,
 )
-from studio.phases import ContractNotConfirmed
+from studio.run.phases import ContractNotConfirmed
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -56,7 +56,8 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from bench.backfill import USERS, Load, Stats, baseline_run, copy_of, mb, table_size, under_load
-from studio import backfill, devdb, migrations, runner
+from studio import backfill, devdb, runner
+from studio.migrations import files as migrations
 from studio.config import Settings
 from studio.estimates import human_range
 from studio.events import (

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
     from studio.executor import Executor
     from studio.history import HistoryTable
-    from studio.migrations import Migration, Step
+    from studio.migrations.files import Migration, Step
 
 _BATCH_SIZE = re.compile(r"\bbatch_size=(\d+)\b")
 PROGRESS_TABLE = "backfills"

@@ -12,7 +12,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio import backfill, commands, history, migrations, phases, runner
+from studio import backfill, commands, history, runner
+
+from studio.migrations import files as migrations
+
+from studio.run import phases
 
 from studio.catalog import connect as db
 from studio.config import mask_dsn
@@ -28,7 +32,7 @@ if TYPE_CHECKING:
     from studio.config import Settings
     from studio.events import Event, EventSink
     from studio.history import HistoryRow, Status
-    from studio.migrations import Migration
+    from studio.migrations.files import Migration
 
 
 def load(settings: Settings, *, verify: bool = True) -> tuple[Migration, ...]:

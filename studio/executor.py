@@ -76,7 +76,7 @@ if TYPE_CHECKING:
     from studio.config import Settings
     from studio.events import EventSink
     from studio.history import HistoryTable
-    from studio.migrations import Migration, Statement, Step
+    from studio.migrations.files import Migration, Statement, Step
     from studio.queue_guard import QueueGuard, Trip
     from studio.stalls import Stalls
 

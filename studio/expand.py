@@ -78,7 +78,7 @@ from studio.model.changes import (
 )
 from studio.model.changes.casts import is_lossless, is_widening
 from studio.errors import StudioError
-from studio.migrations import StepSpec
+from studio.migrations.files import StepSpec
 from studio.model import (
     Column,
     Constraint,

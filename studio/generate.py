@@ -20,7 +20,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from studio import history, migrations
+from studio import history
+
+from studio.migrations import files as migrations
 
 from studio.catalog import connect as db
 from studio.commands import load_pair, managed_schemas
@@ -412,7 +414,7 @@ def _write_phases(
     write: bool,
 ) -> Generated:
     """The expand and contract migrations: two files, the contract one second later."""
-    from studio.migrations import Phase
+    from studio.migrations.files import Phase
 
     slug = migrations.slugify(name)
     expand_slug, contract_slug = f"{slug}_expand", f"{slug}_contract"

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from studio.events import EventSink
-    from studio.migrations import Migration
+    from studio.migrations.files import Migration
 
 # Columns the runner reads and writes; a table altered by hand is refused, not guessed at.
 COLUMNS = (

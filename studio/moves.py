@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from studio.model.changes import RenameTable
 from studio.model.changes.base import split_qualified
-from studio.migrations import StepSpec
+from studio.migrations.files import StepSpec
 from studio.model import Column, Constraint, quote_ident, quote_literal
 
 DEFAULT_BATCH_SIZE = 10_000

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio import estimates, migrations, probe
+from studio import estimates, probe
+
+from studio.migrations import files as migrations
 
 from studio.catalog import connect as db
 from studio.config import mask_dsn
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from studio.config import Settings
     from studio.locks import Context
     from studio.locks.kb import LockFact
-    from studio.migrations import Migration
+    from studio.migrations.files import Migration
 
 
 @dataclass(frozen=True, slots=True)

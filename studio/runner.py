@@ -35,7 +35,7 @@
   step always runs step by step; a backfill step runs in batches
   (`studio.backfill`), each batch committed with its progress; a contract
   migration runs only once its expand is applied and `confirm_contract` says
-  the old application version is gone (`studio.phases.gate`).
+  the old application version is gone (`studio.run.phases.gate`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import backfill, history, phases
+from studio import backfill, history
+
+from studio.run import phases
 
 from studio.catalog import connect as db
 from studio.config import mask_dsn
@@ -67,7 +69,7 @@ from studio.events import (
 )
 from studio.executor import Backoff, Executor, StatementTimeout
 from studio.history import HistoryRow, HistoryTable, State
-from studio.migration_format import Phase
+from studio.migrations.format import Phase
 from studio.queue_guard import QueueGuard
 from studio.stalls import Stalls
 
@@ -77,7 +79,7 @@ if TYPE_CHECKING:
 
     from studio.config import Settings
     from studio.events import EventSink
-    from studio.migrations import Migration
+    from studio.migrations.files import Migration
 
     Target: TypeAlias = str | asyncpg.Connection
 

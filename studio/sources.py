@@ -872,7 +872,7 @@ def _migration_files(source: Source, settings: Settings) -> list[Path]:
 
 def _migration_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
     """Replay: every migration's steps in order (backfills are data, skipped on an empty database)."""
-    from studio.migrations import load_directory
+    from studio.migrations.files import load_directory
 
     assert source.path is not None
     if not source.path.is_dir():

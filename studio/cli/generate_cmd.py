@@ -148,7 +148,7 @@ def generate_cmd(
 
 def _preview(settings: Settings, result: Generated) -> Preview | None:
     """Locks, sizes and estimates of the written steps on the configured target (never in the files)."""
-    from studio import migrations
+    from studio.migrations import files as migrations
     from studio.cli.preview_view import quietly
     from studio.preview import step_estimates
 

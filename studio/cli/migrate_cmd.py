@@ -50,8 +50,8 @@ from studio.events import (
     to_dict,
 )
 from studio.history import State
-from studio.migration_format import Phase
-from studio.phases import ContractNotConfirmed
+from studio.migrations.format import Phase
+from studio.run.phases import ContractNotConfirmed
 
 if TYPE_CHECKING:
     from collections.abc import Callable

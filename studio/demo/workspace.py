@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio import config, migrations
+from studio import config
+
+from studio.migrations import files as migrations
 
 from studio.catalog import connect as db
 from studio.errors import translate

@@ -2,7 +2,7 @@
 
 Two ways a file runs, and lint follows the one that applies:
 
-- a migration (`<version>_<slug>.sql`, parsed by `studio.migrations`) runs
+- a migration (`<version>_<slug>.sql`, parsed by `studio.migrations.files`) runs
   under schema-studio's runner: a transactional migration is one
   transaction; a migration with non-transactional steps runs step by step.
   The runner sets lock_timeout itself, so `missing-lock-timeout` is not
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from pglast import ast
 
-from studio import migrations
+from studio.migrations import files as migrations
 from studio.locks.context import Context
 from studio.locks.flow import detect
 from studio.locks.hazards import Hazard, Level, hazard, known

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from studio import migrations, runner
+from studio import runner
+
+from studio.migrations import files as migrations
 
 from studio.catalog import connect as db
 from studio.errors import translate
@@ -41,7 +43,7 @@ from studio.trace.compare import (
 if TYPE_CHECKING:
     from studio.config import Settings
     from studio.locks.lint import StatementReport
-    from studio.migrations import Migration
+    from studio.migrations.files import Migration
 
 __all__ = [
     "Defect",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from studio import migrations
+from studio.migrations import files as migrations
 
 from studio.catalog import connect as db
 from studio.commands import load_pair, managed_schemas
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from studio.events import EventSink
     from studio.generate import CheckReport
     from studio.history import Status
-    from studio.migrations import Migration
+    from studio.migrations.files import Migration
     from studio.model import Schema
     from studio.runner import RunResult
     from studio.sources import Loaded

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio import migrations
+from studio.migrations import files as migrations
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio import migrations
+from studio.migrations import files as migrations
 from studio.generate import schema_hash
 from studio.plan import PlanItem, inverses, plan
 from studio.tui.facts import LEVELS, StepFacts, analyse, steps
@@ -255,7 +255,7 @@ class Review:
     def _render_phases(self, version: str, name: str) -> Rendered | None:
         """The expand and contract migrations for the approved steps (None: nothing to phase)."""
         from studio import expand
-        from studio.migrations import Phase
+        from studio.migrations.files import Phase
 
         sv = self.source.server_version
         approved = [

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from studio import commands_migrations as cm
-from studio import generate, migrations
+from studio import generate
+from studio.migrations import files as migrations
 from studio.sqltext import lexer
 from studio.cli import cli
 from studio.locks import parse

@@ -188,7 +188,7 @@ async def test_a_file_that_creates_its_own_role_loads_twice(db_url: str, tmp_pat
 
 
 async def test_a_migrations_replay_creates_the_roles_its_grants_name(db_url: str, tmp_path: Path) -> None:
-    from studio import migrations
+    from studio.migrations import files as migrations
 
     role = f"migr_{secrets.token_hex(3)}"
     folder = tmp_path / "migrations"

@@ -12,7 +12,9 @@ import asyncpg
 import pytest
 from click.testing import CliRunner
 
-from studio import migrations, probe
+from studio import probe
+
+from studio.migrations import files as migrations
 from studio.cli import cli, migrate_cmd
 from studio.config import Settings
 from studio.estimates import Basis

@@ -34,7 +34,7 @@ from studio.events import (
     Event,
     StepFinished,
 )
-from studio.phases import ContractNotConfirmed
+from studio.run.phases import ContractNotConfirmed
 from studio.runner import Backoff
 
 if TYPE_CHECKING:

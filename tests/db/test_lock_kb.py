@@ -1133,7 +1133,8 @@ def test_change_kinds_with_a_case() -> None:
 
 
 async def test_lint_reports_only_pending_migrations(db_url: str, tmp_path: Path) -> None:
-    from studio import commands_migrations, migrations
+    from studio import commands_migrations
+    from studio.migrations import files as migrations
     from studio.config import Settings
     from studio.locks.lint import lint_project
 

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from click.testing import CliRunner
 
-from studio import migrations
+from studio.migrations import files as migrations
 from studio.cli import cli
 from studio.config import Settings
 from studio.locks.kb import Effect, LockFact

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from click.testing import CliRunner, Result
 
-from studio import migrations
+from studio.migrations import files as migrations
 from studio.cli import cli, migrate_cmd
 
 if TYPE_CHECKING:

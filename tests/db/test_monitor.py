@@ -17,7 +17,8 @@ import asyncpg
 import pytest
 
 from studio import commands_migrations as cm
-from studio import migrations, monitor, runner
+from studio import monitor, runner
+from studio.migrations import files as migrations
 from studio.cli.locks_cmd import render_text
 from studio.config import Settings
 from studio.errors import ConnectionFailed

@@ -7,7 +7,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from studio import backfill, migrations, runner
+from studio import backfill, runner
+
+from studio.migrations import files as migrations
 from studio import commands_migrations as cm
 from studio.model.changes import (
     AddColumn,

@@ -22,7 +22,8 @@ import asyncpg
 import pytest
 
 from studio import commands_migrations as cm
-from studio import migrations, runner
+from studio import runner
+from studio.migrations import files as migrations
 from studio.config import Settings
 from studio.errors import LockTimeoutExceeded
 from studio.events import Event, LockTimeoutRetry

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from studio import migrations
+from studio.migrations import files as migrations
 from studio.catalog.introspect import introspect
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ from _rel import (
     write,
 )
 
-from studio import migrations
+from studio.migrations import files as migrations
 from studio.errors import MigrationFileError
 
 if TYPE_CHECKING:

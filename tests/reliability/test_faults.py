@@ -44,7 +44,7 @@ from _rel import (
     write,
 )
 
-from studio import migrations
+from studio.migrations import files as migrations
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -23,10 +23,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studio import checksums, migrations
+from studio.migrations import checksums
+
+from studio.migrations import files as migrations
 from studio.errors import MigrationFileError, StudioError
 from studio.locks.lint import lint_sql
-from studio.migration_format import parse_text
+from studio.migrations.format import parse_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable

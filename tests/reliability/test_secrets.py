@@ -41,7 +41,9 @@ from _rel import (
     write,
 )
 
-from studio import devdb, migrations
+from studio import devdb
+
+from studio.migrations import files as migrations
 
 if TYPE_CHECKING:
     import subprocess

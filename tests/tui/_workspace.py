@@ -20,7 +20,9 @@ from pathlib import Path
 
 import asyncpg
 
-from studio import migrations, runner
+from studio import runner
+
+from studio.migrations import files as migrations
 from studio.config import Settings, load
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ import asyncpg
 from conftest import make_app, settle, wait_until
 from textual.widgets import Input, Static
 
-from studio import migrations
+from studio.migrations import files as migrations
 from studio.history import State
 from studio.tui import data
 from studio.tui.objects import Status

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studio import checksums
+from studio.migrations import checksums
 from studio.errors import MigrationFileError
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ _PIECES = [
 
 
 def _parse(text: str) -> object:
-    from studio.migration_format import parse_text
+    from studio.migrations.format import parse_text
 
     try:
         return parse_text(text, "m.sql")
@@ -108,7 +108,7 @@ def _parse(text: str) -> object:
 
 def _one_pass(text: str) -> object:
     """The reference: one window over the whole text, no span skipped."""
-    from studio import migration_format
+    from studio.migrations import format as migration_format
     from studio.sqltext import lexer
 
     with pytest.MonkeyPatch.context() as mp:
@@ -297,7 +297,7 @@ def test_the_lexer_reads_a_small_part_of_a_long_values_list(
     import pglast.parser
 
     from studio.sqltext import lexer
-    from studio.migration_format import parse_text
+    from studio.migrations.format import parse_text
 
     lexed: list[int] = []
     real = pglast.parser.scan

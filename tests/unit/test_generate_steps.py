@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio import migrations
+from studio.migrations import files as migrations
 from studio.model.changes import AddColumn, AddConstraint, SetNotNull
 from studio.generate import annotated_steps, step_transactional
 from studio.locks.lint import lint_sources, migration_source

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studio import migrations
+from studio.migrations import files as migrations
 from studio.errors import ChecksumMismatch, MigrationFileError, StudioError
-from studio.migrations import Ignore, Phase, Statement, StepSpec, parse_text
+from studio.migrations.files import Ignore, Phase, Statement, StepSpec, parse_text
 from studio.sqltext.statements import concurrent_index, non_transactional_statement, relations
 
 V1, V2 = "20250301120000", "20250301120001"

@@ -30,7 +30,7 @@ from studio.tui.widgets.steps import StyledTable
 
 if TYPE_CHECKING:
     from studio.history import Status
-    from studio.migrations import Migration
+    from studio.migrations.files import Migration
 
 
 class Aborted(StudioError):
@@ -109,7 +109,7 @@ class ApplyScreen(StudioScreen):
 
     def _first_contract(self) -> int | None:
         """The index in `pending` of the first contract migration, if any."""
-        from studio.migrations import Phase
+        from studio.migrations.files import Phase
 
         return next((i for i, m in enumerate(self.pending) if m.phase is Phase.CONTRACT), None)
 

@@ -113,7 +113,7 @@ class FinishScreen(StudioScreen):
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def write(self, name: str, apply: bool) -> None:
-        """Write the migration through studio.migrations (which updates the sum)."""
+        """Write the migration through studio.migrations.files (which updates the sum)."""
         self._busy = True
         try:
             r = self.review.render(self.version, name)
@@ -147,7 +147,7 @@ class FinishScreen(StudioScreen):
 
 
 def _slug(name: str) -> str:
-    from studio.migrations import slugify
+    from studio.migrations.files import slugify
 
     try:
         return slugify(name)

@@ -35,9 +35,9 @@ so `-- schema-studio:no-transaction` goes on the line before a
 the whole file, is what lets such a statement run outside a transaction and a
 crashed run resume at the statement where it stopped.)
 
-The parser is `studio.migration_format`; the checksum file
-`schema-studio.sum` is `studio.checksums`. Both are re-exported here, so
-`studio.migrations` is the one module callers need.
+The parser is `studio.migrations.format`; the checksum file
+`schema-studio.sum` is `studio.migrations.checksums`. Both are re-exported here, so
+`studio.migrations.files` is the one module callers need.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studio import __version__
-from studio.checksums import (
+from studio.migrations.checksums import (
     SUM_FILE,
     file_hash,
     read_file,
@@ -61,7 +61,7 @@ from studio.checksums import (
 )
 from studio.errors import MigrationFileError, StudioError
 from studio.sqltext.lexer import tokens_of
-from studio.migration_format import (
+from studio.migrations.format import (
     DIRECTIVE_PREFIX,
     Ignore,
     Phase,
@@ -73,7 +73,7 @@ from studio.migration_format import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from studio.migration_format import Parsed
+    from studio.migrations.format import Parsed
 
 __all__ = [
     "SUM_FILE",

@@ -1,6 +1,6 @@
 """The migration file format: steps, directives and annotations, parsed with PostgreSQL's lexer.
 
-See `studio.migrations` for the format itself. Statements are split with
+See `studio.migrations.files` for the format itself. Statements are split with
 pglast's `scan` (PostgreSQL's own lexer, a window at a time: `studio.sqltext.lexer`),
 so quotes, dollar quotes, comments and `BEGIN ATOMIC` bodies are respected,
 and an unterminated one is reported with its line. Parsing is pure: text in,

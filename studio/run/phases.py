@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio.errors import StudioError
-from studio.migration_format import Phase
+from studio.migrations.format import Phase
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
     from studio.backfill import Progress
     from studio.history import HistoryRow
-    from studio.migrations import Migration
+    from studio.migrations.files import Migration
 
 _EXPAND_LINE = re.compile(r"^expand migration:\s*(\d{14})(?!\d)")
 

@@ -1,0 +1,1 @@
+"""The migrations stage (see docs/architecture.md)."""
