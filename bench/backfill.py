@@ -2,7 +2,7 @@
 
 The shape of shared/reference/anchor-figures.md: `orders` with `--rows`
 rows (5,000,000 there) referencing `users` (200,000), on a dedicated local
-cluster (studio.devdb), under pgbench (from the server's bindir) with 8
+cluster (studio.sources.devdb), under pgbench (from the server's bindir) with 8
 clients at a steady `--rate` of 1,000 statements/s: select by primary key
 50%, update of `qty` by primary key 30%, insert 20%. Latency is counted from
 each statement's scheduled start (pgbench's per-transaction log: time plus
@@ -49,7 +49,9 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import backfill, devdb, runner
+from studio import backfill, runner
+
+from studio.sources import devdb
 
 from studio.migrations import files as migrations
 from studio.config import Settings

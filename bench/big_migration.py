@@ -9,7 +9,7 @@ own memory is not in it):
 
 - `hash`: rewrite the sum file;
 - `status`: against a database where every migration was applied (a cluster
-  of its own, `bench-bigmig-pg<major>`, started from studio.devdb), cold
+  of its own, `bench-bigmig-pg<major>`, started from studio.sources.devdb), cold
   (empty materialization cache: its drift check replays the migrations on
   the dev server) and cached;
 - `check --no-live`: cold and cached likewise;
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import Figure, load_now, log, run_output, time_process
-from studio import devdb
+from studio.sources import devdb
 from studio.migrations.checksums import write_sum
 
 DEMO_MIGRATIONS = Path(__file__).resolve().parent.parent / "studio" / "demo" / "migrations"

@@ -2,7 +2,7 @@
 
 For each size N, the synthetic N-table schema of
 shared/reference/anchor-figures.md (bench/schema.py) is created in a database
-of a local cluster (studio.devdb, on the embedded PostgreSQL by default), then
+of a local cluster (studio.sources.devdb, on the embedded PostgreSQL by default), then
 both whole processes run against it, output to /dev/null, median of `--runs`
 after one warm-up run; the table also shows `introspect()` and
 `Schema.to_json()` timed inside this process, on a fresh connection each time
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from bench.schema import statements
-from studio import devdb
+from studio.sources import devdb
 from studio.catalog.introspect import introspect
 from studio.model import quote_ident, quote_literal
 

@@ -1,6 +1,6 @@
 """Benchmark: what the lock monitor itself costs the server it watches.
 
-A dedicated local cluster (studio.devdb; max_connections 200, twice
+A dedicated local cluster (studio.sources.devdb; max_connections 200, twice
 PostgreSQL's default) gets `--idle` idle connections, then `--waiting`
 sessions waiting for locks (row waits on a holder's transaction, an ALTER
 TABLE behind the holder, SELECTs queued behind the ALTER). `monitor.watch()`
@@ -33,7 +33,9 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import devdb, monitor
+from studio import monitor
+
+from studio.sources import devdb
 from studio.errors import DevDbError
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ The shape of shared/reference/anchor-figures.md ("Online safety under
 load"): `orders` with `--rows` rows (5,000,000 there; 1,000,000 by default
 here, a quick run: pass `--rows 5000000` for the anchor's size) referencing
 200,000 `users`, on a DEDICATED local cluster (`bench-online-pg<major>`,
-studio.devdb; never the test or dev cluster), under pgbench (from the
+studio.sources.devdb; never the test or dev cluster), under pgbench (from the
 server's bindir) with 8 clients at a steady `--rate` of 1,000 statements/s:
 select by primary key 50%, update by primary key 30%, insert 20%. Latency is
 counted from each statement's scheduled start (pgbench's per-transaction
@@ -56,7 +56,8 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from bench.backfill import USERS, Load, Stats, baseline_run, copy_of, mb, table_size, under_load
-from studio import backfill, devdb, runner
+from studio import backfill, runner
+from studio.sources import devdb
 from studio.migrations import files as migrations
 from studio.config import Settings
 from studio.estimates import human_range
@@ -472,7 +473,7 @@ def report(
         "",
         (
             f"`python -m bench.online --rows {args.rows}` on PostgreSQL {version} "
-            f"(dedicated cluster from studio.devdb, fsync off), {os.cpu_count()} cores; "
+            f"(dedicated cluster from studio.sources.devdb, fsync off), {os.cpu_count()} cores; "
             f"whole run {took / 60:.1f} min."
         ),
         (

@@ -30,7 +30,7 @@ from bench.introspect import database_name, ensure_database, inspect_command
 from bench.measure import Figure, ProcessFailed, log, median_of, run_output, time_process
 from bench.models import sqlalchemy_module
 from bench.peers import SCRIPTS, peer_env
-from studio import devdb
+from studio.sources import devdb
 
 if TYPE_CHECKING:
     from bench.changes import ChangeSet
@@ -443,7 +443,7 @@ def make_context(
 ) -> Context:
     """The bench cluster started (or reused), our tool's dev clusters under `work`."""
     # our processes (and in-process loads) find their dev cluster here, not in a developer's folder
-    # on tmpfs when there is room, as a user's dev cluster is (studio.devdb.dev_cluster)
+    # on tmpfs when there is room, as a user's dev cluster is (studio.sources.devdb.dev_cluster)
     devdir = (devdb.tmpfs_parent() or work) / f"schema-studio-bench-devdb-{os.getpid()}"
     os.environ["STUDIO_DEVDB_DIR"] = str(devdir)
     # as root, the dev server runs as another user, who must traverse the scratch folder

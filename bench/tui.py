@@ -1,7 +1,7 @@
 """Benchmark: the studio's first complete render and its key-to-repaint latency on large schemas.
 
 For each size N, the synthetic N-table schema (bench/schema.py) is the live
-database (a local cluster from studio.devdb, embedded PostgreSQL), and the
+database (a local cluster from studio.sources.devdb, embedded PostgreSQL), and the
 declared schema is the same plus a few changes (a column on every tenth
 table, a new table), as SQL in a scratch project. The studio runs headless
 at 160x50.
@@ -35,7 +35,8 @@ from typing import Any
 from textual import events
 
 from bench.introspect import ensure_database
-from studio import config, devdb
+from studio import config
+from studio.sources import devdb
 from studio.tui.app import StudioApp
 from studio.tui.options import StudioOptions
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from studio import devdb
+from studio.sources import devdb
 from studio.errors import DevDbError
 
 if TYPE_CHECKING:

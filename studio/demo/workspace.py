@@ -25,7 +25,7 @@ from studio.catalog import connect as db
 from studio.errors import translate
 
 if TYPE_CHECKING:
-    from studio.devdb import Cluster
+    from studio.sources.devdb import Cluster
 
 DEMO_MIGRATIONS = Path(__file__).parent / "migrations"
 DEMO_SCHEMA = "studio.demo.models:metadata"
@@ -116,7 +116,7 @@ async def ensure_database(cluster: Cluster, settings: config.Settings, name: str
 
 async def start(*, rows: bool = True) -> Demo:
     """Start the embedded cluster, write the scratch project and create the demo database."""
-    from studio.devdb import Cluster, find_binaries
+    from studio.sources.devdb import Cluster, find_binaries
 
     binaries = find_binaries(None)
     cluster = await asyncio.to_thread(Cluster.ensure, f"{CLUSTER}-pg{binaries.major}", binaries)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import devdb
+from studio.sources import devdb
 from studio.diff import diff, parse_rename
 from studio.catalog.introspect import introspect
 from studio.order import steps
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
 
     from studio.model.changes import Change
-    from studio.devdb import Cluster
+    from studio.sources.devdb import Cluster
     from studio.model import Schema
 
 

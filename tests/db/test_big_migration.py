@@ -24,7 +24,7 @@ from studio.locks import parse
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from studio import devdb
+    from studio.sources import devdb
 
 V1, V2 = "20250101000001", "20250101000002"
 TABLE = "CREATE TABLE public.t (id int PRIMARY KEY, name text, score float8);\n"

@@ -20,7 +20,9 @@ import pytest
 from _diff_support import apply, database, differences
 from click.testing import CliRunner, Result
 
-from studio import devdb, sources
+from studio import sources
+
+from studio.sources import devdb
 from studio.cli import cli
 from studio.config import Settings
 from studio.diff import diff
@@ -31,7 +33,7 @@ from studio.catalog.introspect import introspect
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from studio.devdb import Cluster
+    from studio.sources.devdb import Cluster
     from studio.model import Schema
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "declared"

@@ -8,7 +8,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from studio import devdb
+from studio.sources import devdb
 from studio.errors import DevDbError
 
 

@@ -21,7 +21,7 @@ import pytest
 from _diff_support import apply, assert_converged, connect, database, differences, paired
 
 from studio.model import changes as ch
-from studio import devdb
+from studio.sources import devdb
 from studio.diff import diff, parse_rename, rename_candidates
 from studio.catalog.introspect import introspect
 from studio.model import Schema
@@ -30,7 +30,7 @@ from studio.order import render_script
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from studio.devdb import Cluster
+    from studio.sources.devdb import Cluster
 
 CASES = Path(__file__).parent.parent / "cases"
 FIXTURES = Path(__file__).parent.parent / "fixtures"

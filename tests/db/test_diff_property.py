@@ -29,7 +29,7 @@ from studio.diff import diff, parse_rename
 from studio.catalog.introspect import introspect
 
 if TYPE_CHECKING:
-    from studio.devdb import Cluster
+    from studio.sources.devdb import Cluster
 
 
 # --- column types: SQL name, default, value of row i, whether btree-unique is fine ---------

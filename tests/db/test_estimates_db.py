@@ -23,7 +23,7 @@ from studio.preview import step_estimates
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from studio.devdb import Cluster
+    from studio.sources.devdb import Cluster
 
 BIG = """
 CREATE TABLE public.big (id bigint PRIMARY KEY, payload text NOT NULL);

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 
-from studio import backfill, devdb, runner
+from studio import backfill, runner
+
+from studio.sources import devdb
 from studio import commands_migrations as cm
 from studio.backfill import BackfillFailed
 from studio.config import Settings

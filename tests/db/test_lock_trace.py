@@ -20,7 +20,7 @@ from studio.trace import DefectKind, How, trace_migrations, trace_statements
 from studio.trace.rows import fill
 
 if TYPE_CHECKING:
-    from studio.devdb import Cluster
+    from studio.sources.devdb import Cluster
 
 INIT = """
 CREATE TABLE public.users (id int PRIMARY KEY, email text NOT NULL);

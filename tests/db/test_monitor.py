@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable
     from pathlib import Path
 
-    from studio.devdb import Cluster
+    from studio.sources.devdb import Cluster
     from studio.monitor import Snapshot
 
 

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from studio import devdb, sources
+from studio import sources
+
+from studio.sources import devdb
 from studio.config import Settings
 from studio.errors import SourceError
 

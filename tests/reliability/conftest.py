@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from studio import devdb
+    from studio.sources import devdb
 
 
 @pytest.fixture(scope="session")

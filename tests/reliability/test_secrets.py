@@ -41,7 +41,7 @@ from _rel import (
     write,
 )
 
-from studio import devdb
+from studio.sources import devdb
 
 from studio.migrations import files as migrations
 
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     import subprocess
     from collections.abc import Iterator
 
-    from studio.devdb import Cluster
+    from studio.sources.devdb import Cluster
 
 DECLARED = """CREATE TABLE items (
     id integer PRIMARY KEY,
