@@ -63,7 +63,7 @@ def diff_cmd(
     if fmt == "json":
         click.echo(json.dumps(diff_json(result), indent=2))
     elif fmt == "sql":
-        from studio.order import render_script
+        from studio.diff.order import render_script
 
         if result.changes:
             click.echo(render_script(list(result.changes)))

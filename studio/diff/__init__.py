@@ -1,7 +1,7 @@
 """Schema x Schema -> ordered [Change]: the declarative diff, pure (no I/O).
 
 `diff(old, new)` lists what turns `old` into `new`, ordered by
-`studio.order.order`. Renames are never guessed: `rename_candidates` reports
+`studio.diff.order.order`. Renames are never guessed: `rename_candidates` reports
 the dropped/added pairs that look like renames, and a `Rename` hint (parsed
 from the CLI's `A=B` by `parse_rename`) turns such a pair into a RENAME.
 Privileges and owners are compared only with `with_privileges`.
@@ -20,7 +20,7 @@ from studio.diff.context import Context
 from studio.diff.depend import rebuilds
 from studio.diff.renames import Rename, RenameCandidate, parse_rename, rename_candidates
 from studio.diff.renaming import apply_renames
-from studio.order import order
+from studio.diff.order import order
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -19,7 +19,7 @@ import asyncpg
 from studio.sources import devdb
 from studio.diff import diff, parse_rename
 from studio.catalog.introspect import introspect
-from studio.order import steps
+from studio.diff.order import steps
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence

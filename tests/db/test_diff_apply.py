@@ -25,7 +25,7 @@ from studio.sources import devdb
 from studio.diff import diff, parse_rename, rename_candidates
 from studio.catalog.introspect import introspect
 from studio.model import Schema
-from studio.order import render_script
+from studio.diff.order import render_script
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

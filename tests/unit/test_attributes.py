@@ -7,7 +7,7 @@ from studio.model.changes.attributes import SetReplicaIdentity
 from studio.diff import diff
 from studio.locks.lint import lint_sql
 from studio.model import Column, Index, Schema, SequenceOptions, Table
-from studio.order import order
+from studio.diff.order import order
 
 
 def _schema(*tables: Table) -> Schema:

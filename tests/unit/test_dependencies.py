@@ -9,7 +9,7 @@ from studio.model import changes as ch
 from studio.diff import diff
 from studio.catalog.depend import dependencies
 from studio.model import Column, Function, Namespace, Policy, Schema, Table, Trigger, View
-from studio.order import order
+from studio.diff.order import order
 
 PUBLIC = Namespace("public")
 

@@ -34,7 +34,7 @@ from studio.model import (
     Trigger,
     View,
 )
-from studio.order import order, render_script, steps
+from studio.diff.order import order, render_script, steps
 
 DATA = Path(__file__).parent / "data"
 PUBLIC = Namespace("public", "standard public schema")

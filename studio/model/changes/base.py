@@ -1,6 +1,6 @@
 """The base of every change, the dependency keys ordering works on, and SQL helpers.
 
-A `Change` is a frozen value. Besides its SQL it tells the orderer (studio.order)
+A `Change` is a frozen value. Besides its SQL it tells the orderer (studio.diff.order)
 which objects it creates (`provides`), which must exist before it runs
 (`requires`), which it removes (`removes`) and which the object it removes or
 alters used (`uses`: it must run before those go away). Objects are named by
