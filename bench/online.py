@@ -17,9 +17,9 @@ template database:
 (a) the plain statement, on a plain connection without lock_timeout (what
     psql or a naive migration runs);
 (b) the tool's safe plan: a scratch project declares the schema in SQL,
-    `studio.generate.generate` diffs it and plans it with `studio.plan.plan`
+    `studio.generate.generate` diffs it and plans it with `studio.plan.planner.plan`
     (safe forms chosen by default; int -> bigint through expand/contract,
-    `studio.expand`), renders the migration, and `studio.runner.apply` runs
+    `studio.plan.expand`), renders the migration, and `studio.runner.apply` runs
     it (lock_timeout, retries, queue guard, batched backfill). When the
     planner has no safe form for an operation, the row says so and shows
     the safe form hand-written in the tool's migration format instead.
@@ -60,7 +60,7 @@ from studio import backfill, runner
 from studio.sources import devdb
 from studio.migrations import files as migrations
 from studio.config import Settings
-from studio.estimates import human_range
+from studio.plan.estimates import human_range
 from studio.events import (
     BackfillProgress,
     Event,
@@ -70,7 +70,7 @@ from studio.events import (
     WaitingForAutovacuum,
 )
 from studio.generate import generate
-from studio.preview import draft_migration, step_estimates
+from studio.plan.preview import draft_migration, step_estimates
 from studio.sqltext.statements import non_transactional_statement
 
 if TYPE_CHECKING:
@@ -254,7 +254,7 @@ async def safe_migrations(
         (settings.migrations_dir / f"{version}_volatile_safe.sql").write_text(text)
         migrations.write_sum(settings.migrations_dir)
         note = (
-            "studio.plan has no safe form for a volatile default yet (generate writes the plain "
+            "studio.plan.planner has no safe form for a volatile default yet (generate writes the plain "
             "statement): this is the form hand-written in the tool's format, run by its runner; "
         )
     return settings, init.version, list(migrations.load_directory(settings.migrations_dir)), note

@@ -41,7 +41,7 @@ import asyncpg
 from studio.errors import MigrationFileError, StudioError, translate
 from studio.events import BackfillProgress, BackfillStarted
 from studio.executor import LockTimeout
-from studio.expand import BACKFILL_SETTING, DEFAULT_BATCH_SIZE
+from studio.plan.expand import BACKFILL_SETTING, DEFAULT_BATCH_SIZE
 from studio.model import quote_ident
 
 if TYPE_CHECKING:

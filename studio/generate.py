@@ -28,7 +28,7 @@ from studio.catalog import connect as db
 from studio.commands import load_pair, managed_schemas
 from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError, UsageError
-from studio.plan import inverses, plan
+from studio.plan.planner import inverses, plan
 from studio.runner import session_limits
 from studio.sources import Loaded, Source, SourceKind, concurrently, declared_source, load
 
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.diff.unmodelled import UnmodelledReport
-    from studio.expand import Phases
-    from studio.locks import Context
+    from studio.plan.expand import Phases
+    from studio.plan.locks import Context
     from studio.model import Schema
 
 # Asks whether a candidate is a rename (True) or a drop and an add (False).
@@ -176,8 +176,8 @@ def annotated_steps(
 def _annotated_steps(
     changes: Sequence[Change], server_version: int, context: Context | None
 ) -> list[migrations.StepSpec]:
-    from studio.locks.hazards import Level
-    from studio.locks.lint import lint_sources, migration_source
+    from studio.plan.locks.hazards import Level
+    from studio.plan.locks.lint import lint_sources, migration_source
 
     steps = [step_spec(c) for c in changes]
     version = server_version or DEFAULT_SERVER_VERSION
@@ -290,11 +290,11 @@ async def generate(
     """Write the difference between the migrations and the declared schema as a new migration.
 
     Renames and breaking type changes become an expand and a contract
-    migration (`studio.expand`) when `expand_contract` is set, or for tables
+    migration (`studio.plan.expand`) when `expand_contract` is set, or for tables
     whose row count in `sizes` (qualified name -> rows) reaches the
     `expand_contract_rows` setting.
     """
-    from studio import expand
+    from studio.plan import expand
 
     if not name.strip():
         raise UsageError("a migration needs a name", "pass --name, e.g. --name add_orders_status")
@@ -390,7 +390,7 @@ async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]
 
 def _plain_notes(changes: Sequence[Change]) -> tuple[str, ...]:
     """A reminder, for renames and breaking type changes planned plain, that phases exist."""
-    from studio.expand import wants_phases
+    from studio.plan.expand import wants_phases
 
     breaking = [c for c in changes if wants_phases(c)]
     if not breaking:
@@ -474,7 +474,7 @@ def _write_phases(
 def _context(before: Schema, changes: Sequence[Change]) -> Context:
     """What lock analysis knows: the schema before the migration and the tables it creates."""
     from studio.model.changes import CreateTable
-    from studio.locks import Context
+    from studio.plan.locks import Context
 
     new_tables = frozenset(c.table.key for c in changes if isinstance(c, CreateTable))
     return Context.of(before, new_tables=new_tables)

@@ -31,7 +31,7 @@
   The guard opens its own connection, so it needs a URL as the target.
 - Events (`studio.events`) go to an `on_event` sink: the CLI prints them, the
   studio draws them; `studio.events.stream` makes an async iterator of a run.
-- Expand/contract (`studio.expand`): a migration with a phase or a backfill
+- Expand/contract (`studio.plan.expand`): a migration with a phase or a backfill
   step always runs step by step; a backfill step runs in batches
   (`studio.backfill`), each batch committed with its progress; a contract
   migration runs only once its expand is applied and `confirm_contract` says

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from studio.config import Settings
     from studio.diff import RenameCandidate
     from studio.generate import Generated
-    from studio.preview import Preview
+    from studio.plan.preview import Preview
 
 
 def _ask(candidate: RenameCandidate) -> bool:
@@ -150,7 +150,7 @@ def _preview(settings: Settings, result: Generated) -> Preview | None:
     """Locks, sizes and estimates of the written steps on the configured target (never in the files)."""
     from studio.migrations import files as migrations
     from studio.cli.preview_view import quietly
-    from studio.preview import step_estimates
+    from studio.plan.preview import step_estimates
 
     url = settings.database_url(required=False)
     written = [p for p in (result.path, result.contract_path) if p is not None]

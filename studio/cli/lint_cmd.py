@@ -1,4 +1,4 @@
-"""`schema-studio lint`: hazards of SQL files or of the pending migrations (thin over `studio.locks.lint`)."""
+"""`schema-studio lint`: hazards of SQL files or of the pending migrations (thin over `studio.plan.locks.lint`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import click
 from studio.cli import EXIT_ERROR, cli, format_option, run, settings_from, target_options
 from studio.cli.preview_view import echo_trace, pending_scope
 from studio.errors import UsageError
-from studio.locks.hazards import Level
-from studio.locks.lint import Finding, LintReport, lint_project
-from studio.locks.modes import summary
+from studio.plan.locks.hazards import Level
+from studio.plan.locks.lint import Finding, LintReport, lint_project
+from studio.plan.locks.modes import summary
 
 if TYPE_CHECKING:
     from studio.config import Settings

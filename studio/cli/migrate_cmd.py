@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from studio.commands_migrations import Plan
-    from studio.preview import Preview
+    from studio.plan.preview import Preview
 
 
 # no session held a lock on the step's tables (or an older snapshot) since before it waited
@@ -232,7 +232,7 @@ def _print_plan(plan: Plan, preview: Preview | None = None) -> None:
 
 def _preview(settings: Any, plan: Plan) -> Preview | None:
     """Locks, sizes and estimates of the pending steps, read from the target (None: not readable)."""
-    from studio.preview import step_estimates
+    from studio.plan.preview import step_estimates
 
     if not plan.migrations:
         return None

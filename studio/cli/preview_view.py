@@ -1,4 +1,4 @@
-"""Text for the terminal: per-step locks, sizes and estimates (`studio.preview`), and lock traces (`studio.trace`).
+"""Text for the terminal: per-step locks, sizes and estimates (`studio.plan.preview`), and lock traces (`studio.trace`).
 
 Shared by `migrate`, `generate` and `lint`; everything goes to stderr except
 what a command declares as its data.
@@ -13,10 +13,10 @@ import click
 
 from studio.cli import run, warn
 from studio.errors import StudioError
-from studio.locks.modes import LockMode
+from studio.plan.locks.modes import LockMode
 
 if TYPE_CHECKING:
-    from studio.preview import Preview, StepEstimate
+    from studio.plan.preview import Preview, StepEstimate
     from studio.trace import StatementTrace, TraceReport
 
 T = TypeVar("T")

@@ -6,7 +6,7 @@ the migrations the target has applied are replayed by the tool's runner;
 with `rows`, every table the traced statements touch gets that many
 synthetic rows (`studio.trace.rows`). Then each traced statement runs, in
 order, and the relation locks its own backend held are read from pg_locks
-(`studio.trace.observe`) and compared with what `studio.locks` predicted for
+(`studio.trace.observe`) and compared with what `studio.plan.locks` predicted for
 it, in the same context (`studio.trace.compare`). A difference is reported
 as a defect of the knowledge base, never silently accepted. The target is
 only read (its history and server version).
@@ -27,7 +27,7 @@ from studio.migrations import files as migrations
 
 from studio.catalog import connect as db
 from studio.errors import translate
-from studio.locks.kb import Role
+from studio.plan.locks.kb import Role
 from studio.sqltext.statements import non_transactional_statement
 from studio.trace.compare import (
     Defect,
@@ -42,7 +42,7 @@ from studio.trace.compare import (
 
 if TYPE_CHECKING:
     from studio.config import Settings
-    from studio.locks.lint import StatementReport
+    from studio.plan.locks.lint import StatementReport
     from studio.migrations.files import Migration
 
 __all__ = [
@@ -146,7 +146,7 @@ async def trace_migrations(
     major: int | None = None,
 ) -> TraceReport:
     """Replay `replay` in a throwaway database, then trace every statement of `traced`."""
-    from studio.locks.lint import sources_for_migrations
+    from studio.plan.locks.lint import sources_for_migrations
 
     wanted = {m.version for m in traced}
     sources = sources_for_migrations([*replay, *traced], wanted)
@@ -163,7 +163,7 @@ async def trace_paths(
     exist; a plain SQL file runs on an empty database (after the files
     before it).
     """
-    from studio.locks.lint import is_migration_file, sources_for_migrations, sources_for_paths
+    from studio.plan.locks.lint import is_migration_file, sources_for_migrations, sources_for_paths
 
     replay: list[Migration] = []
     directory = settings.migrations_dir.resolve()
@@ -212,7 +212,7 @@ async def _trace(
     rows: int,
     major: int | None,
 ) -> TraceReport:
-    from studio.locks.lint import lint_sources
+    from studio.plan.locks.lint import lint_sources
     from studio.sources import dev_database_url
     from studio.trace.rows import fill
 

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.locks.kb import Effect, LockFact
-from studio.locks.modes import LockMode, conflict_union
+from studio.plan.locks.kb import Effect, LockFact
+from studio.plan.locks.modes import LockMode, conflict_union
 
 
 @dataclass(frozen=True, slots=True)

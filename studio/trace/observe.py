@@ -29,7 +29,7 @@ import asyncpg
 from studio.catalog import connect as db
 
 from studio.catalog import queries
-from studio.locks.modes import LockMode
+from studio.plan.locks.modes import LockMode
 from studio.trace.compare import How, Observation, Relation
 
 POLL = 0.005  # seconds between two reads of pg_locks while a statement runs

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from studio.model.changes import Change
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
-    from studio.estimates import RelationSize, Throughput
+    from studio.plan.estimates import RelationSize, Throughput
     from studio.events import EventSink
     from studio.generate import CheckReport
     from studio.history import Status
@@ -300,8 +300,8 @@ async def plan_sizes(
 ) -> tuple[dict[str, RelationSize], Throughput, dict[tuple[str, ...], str]]:
     """Sizes of the relations a plan locks, the target's read throughput, and what its
     rows say of the plan's requirements (`preview.data_findings`); read-only."""
-    from studio import probe
-    from studio.preview import data_findings
+    from studio.plan import probe
+    from studio.plan.preview import data_findings
 
     url = settings.database_url()
     assert url is not None

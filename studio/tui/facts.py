@@ -1,6 +1,6 @@
 """What the review screen says about each step: locks, what they block, effect, hazards, estimate.
 
-Pure: the lock analysis (`studio.locks`) and the estimates (`studio.estimates`)
+Pure: the lock analysis (`studio.plan.locks`) and the estimates (`studio.plan.estimates`)
 do the work. The chosen plan is analysed as one migration, the way the
 runner will apply it and `generate` annotates it (a step sees what the
 earlier steps did); sizes and the throughput come from the target.
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from studio.model.changes import Change
-    from studio.estimates import Estimate, RelationSize, Throughput
-    from studio.locks import Context, LockFact
+    from studio.plan.estimates import Estimate, RelationSize, Throughput
+    from studio.plan.locks import Context, LockFact
     from studio.model import Schema
 
 LEVELS = ("danger", "warning", "info")
@@ -81,7 +81,7 @@ class StepFacts:
 def context(before: Schema, changes: Sequence[Change]) -> Context:
     """What lock analysis knows: the schema before the migration and the tables it creates."""
     from studio.model.changes import CreateTable
-    from studio.locks import Context
+    from studio.plan.locks import Context
 
     new_tables = frozenset(c.table.key for c in changes if isinstance(c, CreateTable))
     return Context.of(before, new_tables=new_tables)
@@ -111,7 +111,7 @@ def steps(
 
 
 def _line(f: LockFact) -> LockLine:
-    from studio.locks.modes import Activity, summary
+    from studio.plan.locks.modes import Activity, summary
 
     blocked = f.blocks
     return LockLine(
@@ -135,9 +135,9 @@ def analyse(
     """Facts of each change of a migration, analysed in order as one migration."""
     if not changes:
         return ()
-    from studio import estimates
-    from studio.locks.hazards import Level
-    from studio.locks.lint import lint_sources, migration_source
+    from studio.plan import estimates
+    from studio.plan.locks.hazards import Level
+    from studio.plan.locks.lint import lint_sources, migration_source
 
     version = server_version or DEFAULT_SERVER_VERSION
     ctx = context(before, changes)
@@ -221,8 +221,8 @@ def _own_hazards(change: Change) -> tuple[Hazard, ...]:
 
 def relations(changes: Sequence[Change], server_version: int, before: Schema) -> tuple[str, ...]:
     """Every relation the changes lock (for reading their sizes on the target)."""
-    from studio import estimates
-    from studio.locks import facts_for_change
+    from studio.plan import estimates
+    from studio.plan.locks import facts_for_change
 
     ctx = context(before, changes)
     version = server_version or DEFAULT_SERVER_VERSION

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from studio.estimates import RelationSize, Throughput
+    from studio.plan.estimates import RelationSize, Throughput
     from studio.events import Event
     from studio.generate import CheckReport
     from studio.history import Status

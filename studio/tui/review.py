@@ -1,6 +1,6 @@
 """The review of a plan, step by step: decisions, forms, summary and the file it makes (pure).
 
-One review step is one item of the planner's plan (`studio.plan`): the
+One review step is one item of the planner's plan (`studio.plan.planner`): the
 change in its plain form and, when there is one, its safe form. The user
 approves or skips each step and may switch its form; the migration file is
 rendered from the approved steps only, in plan order, through the same
@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from studio.migrations import files as migrations
 from studio.generate import schema_hash
-from studio.plan import PlanItem, inverses, plan
+from studio.plan.planner import PlanItem, inverses, plan
 from studio.tui.facts import LEVELS, StepFacts, analyse, steps
 
 if TYPE_CHECKING:
     from studio.model.changes import Change
-    from studio.estimates import RelationSize, Throughput
+    from studio.plan.estimates import RelationSize, Throughput
     from studio.tui.data import PlanInput
 
 
@@ -117,7 +117,7 @@ class Review:
 
     def can_split(self, i: int) -> bool:
         """Whether step `i` is a rename or a breaking type change (what expand/contract is for)."""
-        from studio.expand import wants_phases
+        from studio.plan.expand import wants_phases
 
         return wants_phases(self.items[i].plain[0])
 
@@ -168,7 +168,7 @@ class Review:
 
     def checks(self, i: int) -> tuple[str, ...]:
         """What the target's rows say of step `i` in its chosen form (NULLs, values it cuts or fails on)."""
-        from studio.preview import data_requirements
+        from studio.plan.preview import data_requirements
 
         if not self.findings:
             return ()
@@ -254,7 +254,7 @@ class Review:
 
     def _render_phases(self, version: str, name: str) -> Rendered | None:
         """The expand and contract migrations for the approved steps (None: nothing to phase)."""
-        from studio import expand
+        from studio.plan import expand
         from studio.migrations.files import Phase
 
         sv = self.source.server_version

@@ -19,7 +19,7 @@ from studio import generate
 from studio.migrations import files as migrations
 from studio.sqltext import lexer
 from studio.cli import cli
-from studio.locks import parse
+from studio.plan.locks import parse
 
 if TYPE_CHECKING:
     from pathlib import Path

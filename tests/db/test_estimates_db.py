@@ -12,13 +12,13 @@ import asyncpg
 import pytest
 from click.testing import CliRunner
 
-from studio import probe
+from studio.plan import probe
 
 from studio.migrations import files as migrations
 from studio.cli import cli, migrate_cmd
 from studio.config import Settings
-from studio.estimates import Basis
-from studio.preview import step_estimates
+from studio.plan.estimates import Basis
+from studio.plan.preview import step_estimates
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -351,7 +351,7 @@ async def test_conversions_the_rows_would_fail_or_cut_are_named(db_url: str) -> 
 
 
 def test_requirements_of_steps_are_parsed_from_their_sql() -> None:
-    from studio.preview import data_requirements
+    from studio.plan.preview import data_requirements
 
     steps = [
         ["ALTER TABLE public.t ADD CONSTRAINT c CHECK ((a IS NOT NULL)) NOT VALID"],

@@ -1,6 +1,6 @@
 """The lock knowledge base, proven against PostgreSQL itself (15 and 18).
 
-Table-driven: every entry of `studio.locks.kb.ENTRIES` has at least one case
+Table-driven: every entry of `studio.plan.locks.kb.ENTRIES` has at least one case
 below. Each case runs its statement on a real table with rows, inside an open
 transaction so its locks stay held (statements that cannot run in a
 transaction are stalled instead: another session holds something the
@@ -35,13 +35,13 @@ import pytest
 from studio.model import changes as ch
 from studio.model.changes import Change
 from studio.catalog.introspect import introspect
-from studio.locks import kb
-from studio.locks.changes import entries_for_change, facts_for_change
-from studio.locks.context import Context
-from studio.locks.kb import Effect, LockFact, Role, blocked_on
-from studio.locks.modes import Activity, LockMode, conflict_union
-from studio.locks.parse import split
-from studio.locks.statements import classify, facts_for_statement
+from studio.plan.locks import kb
+from studio.plan.locks.changes import entries_for_change, facts_for_change
+from studio.plan.locks.context import Context
+from studio.plan.locks.kb import Effect, LockFact, Role, blocked_on
+from studio.plan.locks.modes import Activity, LockMode, conflict_union
+from studio.plan.locks.parse import split
+from studio.plan.locks.statements import classify, facts_for_statement
 from studio.model import (
     Column,
     Constraint,
@@ -1136,7 +1136,7 @@ async def test_lint_reports_only_pending_migrations(db_url: str, tmp_path: Path)
     from studio import commands_migrations
     from studio.migrations import files as migrations
     from studio.config import Settings
-    from studio.locks.lint import lint_project
+    from studio.plan.locks.lint import lint_project
 
     mdir = tmp_path / "migrations"
     mdir.mkdir()

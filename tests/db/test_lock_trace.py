@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from studio.migrations import files as migrations
 from studio.cli import cli
 from studio.config import Settings
-from studio.locks.kb import Effect, LockFact
-from studio.locks.lint import StatementReport
-from studio.locks.modes import LockMode
+from studio.plan.locks.kb import Effect, LockFact
+from studio.plan.locks.lint import StatementReport
+from studio.plan.locks.modes import LockMode
 from studio.trace import DefectKind, How, trace_migrations, trace_statements
 from studio.trace.rows import fill
 

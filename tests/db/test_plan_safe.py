@@ -25,8 +25,8 @@ from studio.config import Settings
 from studio.diff import diff
 from studio.generate import annotated_steps, step_transactional
 from studio.catalog.introspect import introspect
-from studio.locks import Context
-from studio.plan import plan
+from studio.plan.locks import Context
+from studio.plan.planner import plan
 
 BEFORE = """
 CREATE TABLE users (id bigint PRIMARY KEY, email text);

@@ -27,7 +27,7 @@ from studio.migrations import checksums
 
 from studio.migrations import files as migrations
 from studio.errors import MigrationFileError, StudioError
-from studio.locks.lint import lint_sql
+from studio.plan.locks.lint import lint_sql
 from studio.migrations.format import parse_text
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from studio.model import changes as ch
 from studio.model.changes.attributes import SetReplicaIdentity
 from studio.diff import diff
-from studio.locks.lint import lint_sql
+from studio.plan.locks.lint import lint_sql
 from studio.model import Column, Index, Schema, SequenceOptions, Table
 from studio.diff.order import order
 

@@ -169,8 +169,8 @@ def _insert(rows: int, last: str = "") -> str:
 def test_lint_parses_a_long_values_list_as_its_first_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """What pglast builds a tree of stays small, and the report is the one the whole tree gives."""
     from studio.sqltext import lexer
-    from studio.locks import parse
-    from studio.locks.lint import lint_sql
+    from studio.plan.locks import parse
+    from studio.plan.locks.lint import lint_sql
 
     sql = "CREATE TABLE public.t (id int, name text, note text, score float8);\n" + _insert(5_000)
     sql += " ON CONFLICT (id) DO NOTHING;\n"
@@ -213,7 +213,7 @@ def test_values_in_a_string_or_comment_is_not_a_values_list() -> None:
 
 def test_a_new_enum_value_in_a_dropped_row_is_still_seen() -> None:
     """The dropped rows' strings are read for the enum hazard (the only rule that wants constants)."""
-    from studio.locks.lint import lint_sql
+    from studio.plan.locks.lint import lint_sql
 
     rows = ",\n".join(f"({i}, 'pending')" for i in range(8_000)) + ",\n(8000, 'held')"
     sql = (
@@ -225,7 +225,7 @@ def test_a_new_enum_value_in_a_dropped_row_is_still_seen() -> None:
 
 def test_splitting_a_values_list_keeps_offsets_and_lines() -> None:
     """Statements after a dropped list start where they are written, on their own line."""
-    from studio.locks.parse import split
+    from studio.plan.locks.parse import split
 
     sql = _insert(4_000, ";\n") + "\n-- after\nUPDATE public.t SET note = 'x' WHERE id = 1;\n"
     first, second = split(sql)
@@ -256,7 +256,7 @@ def test_lint_without_the_rows_of_constants_reports_what_the_whole_tree_does(
 ) -> None:
     from studio.sqltext import lexer
     from studio.errors import StudioError
-    from studio.locks.lint import lint_sql
+    from studio.plan.locks.lint import lint_sql
 
     sql = before + "INSERT INTO t VALUES " + ",\n".join(rows) + after
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from studio import estimates, probe
-from studio.estimates import (
+from studio.plan import estimates
+
+from studio.plan import probe
+from studio.plan.estimates import (
     MB,
     Basis,
     Estimate,
@@ -22,7 +24,7 @@ from studio.estimates import (
     human_rows,
     human_seconds,
 )
-from studio.locks import facts_for_statement
+from studio.plan.locks import facts_for_statement
 
 V18 = 180000
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

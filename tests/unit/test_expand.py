@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 from pglast import parse_sql
 
-from studio import backfill, expand
+from studio import backfill
+
+from studio.plan import expand
 
 from studio.run import phases
 from studio.model.changes import Change
 from studio.diff import Rename, diff
 from studio.errors import MigrationFileError
-from studio.expand import ColumnMove, ExpandUnsupported, Options
+from studio.plan.expand import ColumnMove, ExpandUnsupported, Options
 from studio.history import HistoryRow, Kind
 from studio.migrations.files import Migration, Phase, StepSpec, parse_text, render_migration
 from studio.model import Column, Constraint, ConstraintKind, EnumType, Index, Schema, Table

@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from studio.cli import cli
-from studio.locks import Activity, LockMode, facts_for_statement
-from studio.locks.hazards import HAZARDS, Level, hazard
-from studio.locks.lint import LintReport, lint_sources, lint_sql, sources_for_paths
-from studio.locks.parse import SqlSyntaxError
+from studio.plan.locks import Activity, LockMode, facts_for_statement
+from studio.plan.locks.hazards import HAZARDS, Level, hazard
+from studio.plan.locks.lint import LintReport, lint_sources, lint_sql, sources_for_paths
+from studio.plan.locks.parse import SqlSyntaxError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "hazards.md"
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from studio.locks.timeline import Timeline
+from studio.plan.locks.timeline import Timeline
 
 
 def test_a_view_keeps_its_moment() -> None:

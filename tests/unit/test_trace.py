@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from studio.locks import facts_for_statement
-from studio.locks.kb import Effect, LockFact, Role
-from studio.locks.modes import LockMode
+from studio.plan.locks import facts_for_statement
+from studio.plan.locks.kb import Effect, LockFact, Role
+from studio.plan.locks.modes import LockMode
 from studio.trace import skip_reason
 from studio.trace.compare import (
     DefectKind,

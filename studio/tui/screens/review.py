@@ -23,14 +23,14 @@ from studio.tui.widgets.step_facts import facts_content
 from studio.tui.widgets.steps import StyledTable
 
 if TYPE_CHECKING:
-    from studio.preview import Requirement
+    from studio.plan.preview import Requirement
     from studio.tui.data import PlanInput
 
 
 def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...]]:
     """Every relation any form of the plan locks, and what any form requires of the rows."""
-    from studio.plan import plan
-    from studio.preview import data_requirements
+    from studio.plan.planner import plan
+    from studio.plan.preview import data_requirements
     from studio.tui.facts import relations
 
     items = plan(source.changes, source.old, server_version=source.server_version).items

@@ -2,9 +2,9 @@
 
 Per step: the locks it takes and what they block, whether it rewrites, scans,
 builds an index or only touches the catalog (the knowledge base,
-`studio.locks`), the size and row count of the relations it works on, read
-from the target (`studio.probe`), and an estimated duration range
-(`studio.estimates`).
+`studio.plan.locks`), the size and row count of the relations it works on, read
+from the target (`studio.plan.probe`), and an estimated duration range
+(`studio.plan.estimates`).
 Read-only on the target. `migrate` prints it before asking, `generate` after
 writing, and the studio shows it beside each step; none of it is ever
 written into a migration file.
@@ -17,20 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio import estimates, probe
+from studio.plan import estimates
+
+from studio.plan import probe
 
 from studio.migrations import files as migrations
 
 from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import translate
-from studio.estimates import Estimate, RelationSize, Throughput
+from studio.plan.estimates import Estimate, RelationSize, Throughput
 
 if TYPE_CHECKING:
     from studio.model.changes import Change
     from studio.config import Settings
-    from studio.locks import Context
-    from studio.locks.kb import LockFact
+    from studio.plan.locks import Context
+    from studio.plan.locks.kb import LockFact
     from studio.migrations.files import Migration
 
 
@@ -174,7 +176,7 @@ async def data_findings(conn: Any, wanted: Sequence[Requirement]) -> dict[Requir
 def conversion_targets(sqls: Sequence[str]) -> list[tuple[str, str, str, str]]:
     """The (table, column, type, conversion) of the statements' ALTER COLUMN ... TYPE."""
     from studio.errors import StudioError
-    from studio.locks.parse import split, type_changes
+    from studio.plan.locks.parse import split, type_changes
 
     out: list[tuple[str, str, str, str]] = []
     for sql in sqls:
@@ -192,7 +194,7 @@ def not_null_targets(
 ) -> list[tuple[str, str]]:
     """The (table, column) pairs these statements require to hold no NULL (`made_not_null`)."""
     from studio.errors import StudioError
-    from studio.locks.parse import made_not_null, split
+    from studio.plan.locks.parse import made_not_null, split
 
     out: list[tuple[str, str]] = []
     for sql in sqls:
@@ -243,7 +245,7 @@ def _drafts(
     items = list(what)
     if items and all(isinstance(m, migrations.Migration) for m in items):
         return _migration_drafts(settings, items, version)  # type: ignore[arg-type]
-    from studio.locks import facts_for_change
+    from studio.plan.locks import facts_for_change
 
     out: list[_Draft] = []
     for i, change in enumerate(items, 1):
@@ -255,7 +257,7 @@ def _drafts(
 
 def _migration_drafts(settings: Settings, ms: Sequence[Migration], version: int) -> list[_Draft]:
     """Facts per step and statement, from lint's analysis of the migrations in runner order."""
-    from studio.locks.lint import lint_sources, sources_for_migrations
+    from studio.plan.locks.lint import lint_sources, sources_for_migrations
 
     wanted = {m.version for m in ms}
     directory = settings.migrations_dir

@@ -15,11 +15,11 @@ from typing import Any
 
 from pglast import ast
 
-from studio.locks.context import Context
-from studio.locks.facts import Effect
-from studio.locks.modes import Activity
-from studio.locks.parse import isa, relkey
-from studio.locks.rules import RULES, Hit, Unit, hit
+from studio.plan.locks.context import Context
+from studio.plan.locks.facts import Effect
+from studio.plan.locks.modes import Activity
+from studio.plan.locks.parse import isa, relkey
+from studio.plan.locks.rules import RULES, Hit, Unit, hit
 
 # --- sequences of statements --------------------------------------------------------------
 

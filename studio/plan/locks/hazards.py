@@ -4,7 +4,7 @@ Each hazard has a stable kebab-case id (what `-- schema-studio:ignore <id>`
 names), a level, a one-line message, the fix, an example that triggers it
 and a safe twin that does not (docs/hazards.md and tests/unit/test_lint.py
 are built on those), and the rules of other linters it covers
-(shared/reference/peer-rules.md). Detection lives in `studio.locks.rules`.
+(shared/reference/peer-rules.md). Detection lives in `studio.plan.locks.rules`.
 """
 
 from __future__ import annotations

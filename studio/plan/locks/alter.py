@@ -16,10 +16,10 @@ from pglast import ast
 from pglast.enums import AlterTableType as AT
 from pglast.enums import ConstrType as CT
 
-from studio.locks import types
-from studio.locks.context import Context
-from studio.locks.kb import Entry, Role, entry
-from studio.locks.parse import format_type, is_serial, names_key, relkey, volatile_calls
+from studio.plan.locks import types
+from studio.plan.locks.context import Context
+from studio.plan.locks.kb import Entry, Role, entry
+from studio.plan.locks.parse import format_type, is_serial, names_key, relkey, volatile_calls
 from studio.model import quote_ident
 
 

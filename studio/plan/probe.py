@@ -10,7 +10,7 @@
   identifier, database and its oid, hashed) in the user's cache folder.
 
 Nothing here writes to the target; a target that cannot be measured gets the
-conservative default of `studio.estimates`, with the reason.
+conservative default of `studio.plan.estimates`, with the reason.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.estimates import (
+from studio.plan.estimates import (
     MB,
     Basis,
     RelationSize,

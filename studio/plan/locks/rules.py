@@ -3,7 +3,7 @@
 A `Unit` is one statement with its knowledge-base matches, lock facts, the
 context it ran against and the transaction it runs in. The rules here look at
 one unit; those that look at a transaction or a file are in
-`studio.locks.flow`, which also holds `detect()`.
+`studio.plan.locks.flow`, which also holds `detect()`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from pglast import ast
 from pglast.enums import ObjectType as OT
 
 from studio.sqltext.lexer import lex, string_constants, without
-from studio.locks.alter import Match
-from studio.locks.context import Context
-from studio.locks.hazards import Hazard, hazard
-from studio.locks.kb import Effect, LockFact, Role
-from studio.locks.parse import format_type, is_serial, isa, relkey, string_literals
+from studio.plan.locks.alter import Match
+from studio.plan.locks.context import Context
+from studio.plan.locks.hazards import Hazard, hazard
+from studio.plan.locks.kb import Effect, LockFact, Role
+from studio.plan.locks.parse import format_type, is_serial, isa, relkey, string_literals
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class Unit:
     tx: int  # units with the same tx run in one transaction
     in_block: bool  # inside a transaction block (explicit BEGIN, or the runner's transaction)
     runner: bool  # executed by schema-studio's runner (migration semantics)
-    # spans of `text` left out of `node`: rows of constants (`studio.locks.parse.Statement`)
+    # spans of `text` left out of `node`: rows of constants (`studio.plan.locks.parse.Statement`)
     dropped: tuple[tuple[int, int], ...] = ()
 
     def analysed_text(self) -> str:

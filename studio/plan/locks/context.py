@@ -5,7 +5,7 @@ whether the column altered is an int or a varchar(20), whether a validated
 CHECK (col IS NOT NULL) exists, which table an index belongs to, whether the
 table was created in the same migration (so nobody else can see it yet).
 `Context` carries that, from a `Schema` (the target's, for plans) or built up
-statement by statement (`studio.locks.replay`, for lint). Every question has a
+statement by statement (`studio.plan.locks.replay`, for lint). Every question has a
 conservative answer when the context does not know.
 """
 

@@ -17,11 +17,11 @@ from typing import Any
 from pglast import ast
 from pglast.enums import ObjectType as OT
 
-from studio.locks.alter import Match, alter_table, m
-from studio.locks.context import Context
-from studio.locks.kb import Effect, LockFact, Role, entry, version_num
-from studio.locks.modes import LockMode
-from studio.locks.parse import def_names, names_key, range_vars, relkey, split
+from studio.plan.locks.alter import Match, alter_table, m
+from studio.plan.locks.context import Context
+from studio.plan.locks.kb import Effect, LockFact, Role, entry, version_num
+from studio.plan.locks.modes import LockMode
+from studio.plan.locks.parse import def_names, names_key, range_vars, relkey, split
 
 NO_CONTEXT = Context()
 

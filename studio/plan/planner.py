@@ -8,7 +8,7 @@ concurrently). The safe form is chosen unless the user switches the item to
 its plain form. Objects created in the same migration are new and empty, so
 they keep their plain form: there is nothing to protect.
 
-Pure: no I/O. Lock facts and hazards come from `studio.locks`.
+Pure: no I/O. Lock facts and hazards come from `studio.plan.locks`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from studio.model.changes import (
 from studio.model.changes.base import split_qualified
 from studio.model import Constraint, ConstraintKind, Index, Table, quote_ident
 
-# the backfill's batch size when the caller gives none (as `studio.moves.DEFAULT_BATCH_SIZE`)
+# the backfill's batch size when the caller gives none (as `studio.plan.moves.DEFAULT_BATCH_SIZE`)
 DEFAULT_BATCH_SIZE = 10_000
 # primary-key types a backfill can walk by range
 _INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
@@ -447,8 +447,8 @@ def _safe_add_column(change: AddColumn, ctx: _Planning) -> Form:
 
 def _rewrites(change: AddColumn, ctx: _Planning) -> bool:
     """Whether the lock knowledge base says the ADD COLUMN's default is volatile (a rewrite)."""
-    from studio.locks import Context
-    from studio.locks.changes import entries_for_change
+    from studio.plan.locks import Context
+    from studio.plan.locks.changes import entries_for_change
 
     context = Context.of(ctx.old) if ctx.old is not None else None
     entries = entries_for_change(change, ctx.server_version or 180000, context)

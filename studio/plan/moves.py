@@ -6,7 +6,7 @@ column, sync trigger, NOT VALID constraints, backfill; or the rename and the
 view keeping the old name), `contract_steps` the contract's (validate, drop
 the trigger and the old column, rename, default, NOT NULL through a
 validated CHECK; or drop the view) and `undo_expand_steps` the expand's down
-steps. `studio.expand` decides what moves; see its docstring for the why.
+steps. `studio.plan.expand` decides what moves; see its docstring for the why.
 """
 
 from __future__ import annotations

@@ -21,11 +21,11 @@ from studio.model.changes import (
     ValidateConstraint,
 )
 from studio.model.changes.base import split_qualified
-from studio.locks.alter import Match
-from studio.locks.context import Context
-from studio.locks.kb import LockFact
-from studio.locks.parse import split
-from studio.locks.statements import classify, facts_of
+from studio.plan.locks.alter import Match
+from studio.plan.locks.context import Context
+from studio.plan.locks.kb import LockFact
+from studio.plan.locks.parse import split
+from studio.plan.locks.statements import classify, facts_of
 from studio.model import Column, Constraint, Schema, Table, qualname
 
 if TYPE_CHECKING:

@@ -88,7 +88,7 @@ from studio.model import (
     Table,
     quote_ident,
 )
-from studio.moves import (
+from studio.plan.moves import (
     BACKFILL_SETTING,
     DEFAULT_BATCH_SIZE,
     ColumnMove,
@@ -133,7 +133,7 @@ class ExpandUnsupported(StudioError):
 
 def _rewrites(old: str, new: str) -> bool:
     try:
-        from studio.locks.types import rewrites
+        from studio.plan.locks.types import rewrites
     except ImportError:  # the lock knowledge base is optional here
         return not (is_widening(old, new) and not _integer_widening(old, new))
     return rewrites(old, new)

@@ -9,7 +9,7 @@ and 18 and compares it with pg_locks, with what concurrent sessions can still
 do, and with pg_class.relfilenode.
 
 What an entry blocks is not written here: it follows from the lock mode and
-the conflict matrix (studio.locks.modes).
+the conflict matrix (studio.plan.locks.modes).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from studio.locks.facts import Effect, Entry, LockFact, Role, Rule, blocked_on, pg, version_num
-from studio.locks.modes import LockMode
+from studio.plan.locks.facts import Effect, Entry, LockFact, Role, Rule, blocked_on, pg, version_num
+from studio.plan.locks.modes import LockMode
 
 __all__ = [
     "ENTRIES",

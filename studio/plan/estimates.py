@@ -8,7 +8,7 @@ differs between a validation scan, a sort and a rewrite that also rebuilds
 every index, and the cache state of the target is unknown.
 
 The sizes and the throughput are read from the target, read-only, by
-`studio.probe`; this module does no I/O.
+`studio.plan.probe`; this module does no I/O.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from studio.locks.kb import Effect, LockFact, Role
+from studio.plan.locks.kb import Effect, LockFact, Role
 
 MB = 1 << 20
 # a slow disk: what we assume when nothing was measured (overestimates on a warm cache)

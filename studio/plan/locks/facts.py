@@ -1,6 +1,6 @@
 """The vocabulary of lock analysis: effects, roles, knowledge-base entries and lock facts.
 
-`studio.locks.kb` is the table of entries written in it; a `LockFact` is one
+`studio.plan.locks.kb` is the table of entries written in it; a `LockFact` is one
 answer (this relation, this mode, this effect) for one statement.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from studio.locks.modes import Activity, LockMode, summary
+from studio.plan.locks.modes import Activity, LockMode, summary
 
 
 def pg(major: int) -> int:

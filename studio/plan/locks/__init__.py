@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from studio.locks.context import Context
-from studio.locks.kb import ENTRIES, Effect, Entry, LockFact, Role, Rule, blocked_on, entry
-from studio.locks.modes import Activity, LockMode
-from studio.locks.statements import classify, facts_for_statement
+from studio.plan.locks.context import Context
+from studio.plan.locks.kb import ENTRIES, Effect, Entry, LockFact, Role, Rule, blocked_on, entry
+from studio.plan.locks.modes import Activity, LockMode
+from studio.plan.locks.statements import classify, facts_for_statement
 
 if TYPE_CHECKING:
     from studio.model.changes import Change
@@ -43,8 +43,8 @@ __all__ = [
 def facts_for_change(
     change: Change, server_version: int, context: Context | None = None
 ) -> tuple[LockFact, ...]:
-    """The locks a typed `Change` takes when applied (see `studio.locks.changes`)."""
-    from studio.locks.changes import (
+    """The locks a typed `Change` takes when applied (see `studio.plan.locks.changes`)."""
+    from studio.plan.locks.changes import (
         facts_for_change as impl,
     )  # the change vocabulary loads on first use
 

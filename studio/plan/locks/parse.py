@@ -294,7 +294,7 @@ def made_not_null(
     fail. `checks` maps the names of the NOT VALID ones seen so far to their
     pairs: pass the same dict through a migration's statements in order.
     """
-    from studio.locks.context import proven_not_null
+    from studio.plan.locks.context import proven_not_null
 
     stmt: Any = node
     if type(node).__name__ != "AlterTableStmt" or stmt.relation is None:

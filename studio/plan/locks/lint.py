@@ -27,14 +27,14 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast
 
 from studio.migrations import files as migrations
-from studio.locks.context import Context
-from studio.locks.flow import detect
-from studio.locks.hazards import Hazard, Level, hazard, known
-from studio.locks.kb import LockFact
-from studio.locks.parse import SqlSyntaxError, Statement, comments, isa, line_of, split
-from studio.locks.replay import Replay
-from studio.locks.rules import Unit
-from studio.locks.statements import classify, facts_of
+from studio.plan.locks.context import Context
+from studio.plan.locks.flow import detect
+from studio.plan.locks.hazards import Hazard, Level, hazard, known
+from studio.plan.locks.kb import LockFact
+from studio.plan.locks.parse import SqlSyntaxError, Statement, comments, isa, line_of, split
+from studio.plan.locks.replay import Replay
+from studio.plan.locks.rules import Unit
+from studio.plan.locks.statements import classify, facts_of
 
 if TYPE_CHECKING:
     from studio.config import Settings
