@@ -49,13 +49,15 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import backfill, runner
+from studio.run import backfill
+
+from studio.run import runner
 
 from studio.sources import devdb
 
 from studio.migrations import files as migrations
 from studio.config import Settings
-from studio.events import (
+from studio.run.events import (
     BackfillProgress,
     Event,
     LockTimeoutRetry,

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import monitor
+from studio.run import monitor
 
 from studio.sources import devdb
 from studio.errors import DevDbError

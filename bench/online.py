@@ -19,7 +19,7 @@ template database:
 (b) the tool's safe plan: a scratch project declares the schema in SQL,
     `studio.generate.generate` diffs it and plans it with `studio.plan.planner.plan`
     (safe forms chosen by default; int -> bigint through expand/contract,
-    `studio.plan.expand`), renders the migration, and `studio.runner.apply` runs
+    `studio.plan.expand`), renders the migration, and `studio.run.runner.apply` runs
     it (lock_timeout, retries, queue guard, batched backfill). When the
     planner has no safe form for an operation, the row says so and shows
     the safe form hand-written in the tool's migration format instead.
@@ -56,12 +56,13 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from bench.backfill import USERS, Load, Stats, baseline_run, copy_of, mb, table_size, under_load
-from studio import backfill, runner
+from studio.run import backfill
+from studio.run import runner
 from studio.sources import devdb
 from studio.migrations import files as migrations
 from studio.config import Settings
 from studio.plan.estimates import human_range
-from studio.events import (
+from studio.run.events import (
     BackfillProgress,
     Event,
     LockTimeoutRetry,

@@ -12,7 +12,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio import backfill, commands, history, runner
+from studio import commands
+
+from studio.run import backfill
+
+from studio.run import history
+
+from studio.run import runner
 
 from studio.migrations import files as migrations
 
@@ -21,8 +27,8 @@ from studio.run import phases
 from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import DevDbError, StudioError, UsageError, translate
-from studio.events import Direction, StepFinished, emit
-from studio.history import HistoryTable
+from studio.run.events import Direction, StepFinished, emit
+from studio.run.history import HistoryTable
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -30,8 +36,8 @@ if TYPE_CHECKING:
 
     from studio.model.changes import Change
     from studio.config import Settings
-    from studio.events import Event, EventSink
-    from studio.history import HistoryRow, Status
+    from studio.run.events import Event, EventSink
+    from studio.run.history import HistoryRow, Status
     from studio.migrations.files import Migration
 
 

@@ -20,7 +20,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from studio import history
+from studio.run import history
 
 from studio.migrations import files as migrations
 
@@ -29,7 +29,7 @@ from studio.commands import load_pair, managed_schemas
 from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError, UsageError
 from studio.plan.planner import inverses, plan
-from studio.runner import session_limits
+from studio.run.runner import session_limits
 from studio.sources import Loaded, Source, SourceKind, concurrently, declared_source, load
 
 # the server version lock facts assume when the dev server's is not known
@@ -133,7 +133,7 @@ def step_spec(change: Change) -> migrations.StepSpec:
     from studio.model.changes import Backfill
 
     if isinstance(change, Backfill):
-        # run in batches by the runner (`studio.backfill`), each its own short transaction
+        # run in batches by the runner (`studio.run.backfill`), each its own short transaction
         return migrations.StepSpec(
             statements=change.sql(),
             annotations=(
@@ -687,8 +687,8 @@ async def _push_steps(
     import random
     import time
 
-    from studio.events import Direction
-    from studio.executor import Backoff, Executor
+    from studio.run.events import Direction
+    from studio.run.executor import Backoff, Executor
 
     if not plan.force and (rows := await history.read(conn, table)):
         raise _migrated(settings, rows)

@@ -18,7 +18,7 @@ from studio.plan.locks.modes import summary
 
 if TYPE_CHECKING:
     from studio.config import Settings
-    from studio.trace import TraceReport
+    from studio.run.trace import TraceReport
 
 _LEVEL_COLOUR = {Level.DANGER: "red", Level.WARNING: "yellow", Level.INFO: "cyan"}
 
@@ -117,7 +117,7 @@ def _trace(
     settings: Settings, paths: tuple[Path, ...], rows: int, version: int | None
 ) -> tuple[TraceReport, str]:
     """The lock trace of the files given, or of the pending migrations, and what it covered."""
-    from studio.trace import trace_paths, trace_pending
+    from studio.run.trace import trace_paths, trace_pending
 
     major = version // 10000 if version else None
     if paths:

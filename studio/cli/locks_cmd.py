@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from studio import monitor
+from studio.run import monitor
 from studio.cli import cli, format_option, run, settings_from
 from studio.config import mask_dsn
 
 if TYPE_CHECKING:
-    from studio.monitor import Blocker, Chain, Session, Snapshot, Wait
+    from studio.run.monitor import Blocker, Chain, Session, Snapshot, Wait
 
 _CLEAR = "\x1b[H\x1b[2J"
 

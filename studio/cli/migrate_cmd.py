@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from studio import backfill
+from studio.run import backfill
 from studio import commands_migrations as cm
 from studio.cli import (
     EXIT_DIFFERENCES,
@@ -29,7 +29,7 @@ from studio.cli import (
 from studio.cli.preview_view import echo_trace, pending_scope, quietly, step_lines
 from studio.config import mask_dsn
 from studio.errors import UsageError
-from studio.events import (
+from studio.run.events import (
     BackfillDeferred,
     BackfillProgress,
     BackfillStarted,
@@ -49,7 +49,7 @@ from studio.events import (
     WaitingForMigrator,
     to_dict,
 )
-from studio.history import State
+from studio.run.history import State
 from studio.migrations.format import Phase
 from studio.run.phases import ContractNotConfirmed
 
@@ -412,7 +412,7 @@ def migrate_cmd(
 
 
 def _trace(settings: Any, to: str | None, rows: int, fmt: str) -> int:
-    from studio.trace import trace_pending
+    from studio.run.trace import trace_pending
 
     report, target = run(trace_pending(settings, rows=rows, to=to))
     if fmt == "json":

@@ -1,4 +1,4 @@
-"""Text for the terminal: per-step locks, sizes and estimates (`studio.plan.preview`), and lock traces (`studio.trace`).
+"""Text for the terminal: per-step locks, sizes and estimates (`studio.plan.preview`), and lock traces (`studio.run.trace`).
 
 Shared by `migrate`, `generate` and `lint`; everything goes to stderr except
 what a command declares as its data.
@@ -17,7 +17,7 @@ from studio.plan.locks.modes import LockMode
 
 if TYPE_CHECKING:
     from studio.plan.preview import Preview, StepEstimate
-    from studio.trace import StatementTrace, TraceReport
+    from studio.run.trace import StatementTrace, TraceReport
 
 T = TypeVar("T")
 

@@ -87,7 +87,7 @@ def make_workspace(parent: Path | None = None) -> Path:
 
 async def create_database(cluster: Cluster, settings: config.Settings, name: str = DATABASE) -> str:
     """A fresh demo database at the first migration, filled with users and orders."""
-    from studio import runner
+    from studio.run import runner
 
     await cluster.drop_database(name)
     url = await cluster.create_database(name)

@@ -10,7 +10,7 @@ ACCESS EXCLUSIVE for the whole copy. Planned in phases instead:
   versions write; the declared CHECK/FOREIGN KEY constraints of the new column
   are added NOT VALID (checked on every write from then on: a row not yet
   backfilled shows NULL in the new column, which a CHECK lets through); a backfill step (`-- schema-studio:backfill`, run in
-  batches by `studio.backfill`) fills the rows written before the trigger.
+  batches by `studio.run.backfill`) fills the rows written before the trigger.
 - **contract** (`-- schema-studio:phase contract`, its own file, applied once
   the old application version is gone): validate the constraints, drop the
   trigger and its function, drop the old column, rename the new one to its

@@ -36,12 +36,12 @@ if TYPE_CHECKING:
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.plan.estimates import RelationSize, Throughput
-    from studio.events import EventSink
+    from studio.run.events import EventSink
     from studio.generate import CheckReport
-    from studio.history import Status
+    from studio.run.history import Status
     from studio.migrations.files import Migration
     from studio.model import Schema
-    from studio.runner import RunResult
+    from studio.run.runner import RunResult
     from studio.sources import Loaded
 
 
@@ -85,7 +85,7 @@ def target_of(settings: Settings) -> tuple[str, str]:
 
 async def overview(settings: Settings) -> Overview:
     """Applied and pending migrations of the target (read-only)."""
-    from studio.history import State
+    from studio.run.history import State
 
     target, name = target_of(settings)
     try:
@@ -365,7 +365,7 @@ async def apply_pending(
     The pid lets the studio highlight its own migration in the lock tail and
     cancel the running step (`cancel_backend`) when the user aborts.
     """
-    from studio import runner
+    from studio.run import runner
     from studio.commands_migrations import load
 
     ms = load(settings)
@@ -402,7 +402,7 @@ async def history_status(settings: Settings) -> Status:
     The directory (checked against its sum) and the history table only: drift
     is the drift badge's worker, which is much slower.
     """
-    from studio import history
+    from studio.run import history
     from studio.commands_migrations import load, read_history
 
     ms = load(settings)

@@ -8,10 +8,10 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from studio.plan.estimates import RelationSize, Throughput
-    from studio.events import Event
+    from studio.run.events import Event
     from studio.generate import CheckReport
-    from studio.history import Status
-    from studio.monitor import Snapshot
+    from studio.run.history import Status
+    from studio.run.monitor import Snapshot
     from studio.tui.data import Comparison, Overview, PlanInput
 
 

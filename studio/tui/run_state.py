@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from studio import events as ev
+    from studio.run import events as ev
 
 
 @dataclass

@@ -24,20 +24,22 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 
-from studio import backfill, runner
+from studio.run import backfill
+
+from studio.run import runner
 
 from studio.sources import devdb
 from studio import commands_migrations as cm
-from studio.backfill import BackfillFailed
+from studio.run.backfill import BackfillFailed
 from studio.config import Settings
-from studio.events import (
+from studio.run.events import (
     BackfillProgress,
     BackfillStarted,
     Event,
     StepFinished,
 )
 from studio.run.phases import ContractNotConfirmed
-from studio.runner import Backoff
+from studio.run.runner import Backoff
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

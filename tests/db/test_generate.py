@@ -13,7 +13,7 @@ import pytest
 from studio import commands_migrations
 from studio.config import load
 from studio.generate import PushRefused, push, push_plan
-from studio.history import HistoryTable
+from studio.run.history import HistoryTable
 
 MODELS_V1 = '''
 from sqlalchemy import ForeignKey, Integer, String, func, DateTime

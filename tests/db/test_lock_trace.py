@@ -16,8 +16,8 @@ from studio.config import Settings
 from studio.plan.locks.kb import Effect, LockFact
 from studio.plan.locks.lint import StatementReport
 from studio.plan.locks.modes import LockMode
-from studio.trace import DefectKind, How, trace_migrations, trace_statements
-from studio.trace.rows import fill
+from studio.run.trace import DefectKind, How, trace_migrations, trace_statements
+from studio.run.trace.rows import fill
 
 if TYPE_CHECKING:
     from studio.sources.devdb import Cluster

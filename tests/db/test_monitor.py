@@ -17,27 +17,28 @@ import asyncpg
 import pytest
 
 from studio import commands_migrations as cm
-from studio import monitor, runner
+from studio.run import monitor
+from studio.run import runner
 from studio.migrations import files as migrations
 from studio.cli.locks_cmd import render_text
 from studio.config import Settings
 from studio.errors import ConnectionFailed
-from studio.events import (
+from studio.run.events import (
     Event,
     LockTimeoutRetry,
     MigrationFinished,
     QueueGuardTripped,
     RunFinished,
 )
-from studio.executor import Backoff
-from studio.queue_guard import QueueGuard
+from studio.run.executor import Backoff
+from studio.run.queue_guard import QueueGuard
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable
     from pathlib import Path
 
     from studio.sources.devdb import Cluster
-    from studio.monitor import Snapshot
+    from studio.run.monitor import Snapshot
 
 
 class Sessions:

@@ -7,7 +7,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from studio import backfill, runner
+from studio.run import backfill
+
+from studio.run import runner
 
 from studio.migrations import files as migrations
 from studio import commands_migrations as cm

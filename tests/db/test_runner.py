@@ -1,6 +1,6 @@
 """The runner against real PostgreSQL: history, transactions, resume, locks, timeouts, rollback.
 
-In-process tests call `studio.runner` directly; the process-level tests
+In-process tests call `studio.run.runner` directly; the process-level tests
 (SIGKILL mid-migration, ten migrators at once) run `python -m studio migrate`
 in subprocesses, as a deployment would.
 """
@@ -21,11 +21,11 @@ import asyncpg
 import pytest
 
 from studio import commands_migrations as cm
-from studio import runner
+from studio.run import runner
 from studio.migrations import files as migrations
 from studio.config import Settings
 from studio.errors import ChecksumMismatch, LockTimeoutExceeded, StudioError
-from studio.events import (
+from studio.run.events import (
     Event,
     InvalidIndexDropped,
     LockTimeoutRetry,
@@ -36,8 +36,8 @@ from studio.events import (
     WaitingForMigrator,
     stream,
 )
-from studio.history import HistoryTable, MigratorBusy, State
-from studio.runner import Backoff, OutOfOrder, StatementTimeout
+from studio.run.history import HistoryTable, MigratorBusy, State
+from studio.run.runner import Backoff, OutOfOrder, StatementTimeout
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -22,12 +22,12 @@ import asyncpg
 import pytest
 
 from studio import commands_migrations as cm
-from studio import runner
+from studio.run import runner
 from studio.migrations import files as migrations
 from studio.config import Settings
 from studio.errors import LockTimeoutExceeded
-from studio.events import Event, LockTimeoutRetry
-from studio.runner import Backoff
+from studio.run.events import Event, LockTimeoutRetry
+from studio.run.runner import Backoff
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator

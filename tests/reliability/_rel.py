@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from studio.sources import devdb
 
 HISTORY = "schema_studio.migrations"
-# the migrator's application_name (studio.runner.APPLICATION_NAME)
+# the migrator's application_name (studio.run.runner.APPLICATION_NAME)
 MIGRATOR = "schema-studio migrate"
 
 

@@ -109,7 +109,7 @@ def _outcome(code: int, err: str, where: str) -> str:
         # Ctrl-C before the command line took over (Python still starting or importing it):
         # Python's own report, before anything connected
         assert code in (1, -signal.SIGINT) and lines[-1] == "KeyboardInterrupt", (where, err)
-        assert "studio/runner.py" not in err, (where, err)
+        assert "studio/run/runner.py" not in err, (where, err)
         return "interrupted"
     assert lines and lines[-1] == "interrupted", (where, err)
     assert "internal error" not in err, (where, err)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import asyncpg
 
-from studio import runner
+from studio.run import runner
 
 from studio.migrations import files as migrations
 from studio.config import Settings, load

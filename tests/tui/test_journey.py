@@ -15,7 +15,7 @@ from conftest import make_app, settle, wait_until
 from textual.widgets import Input, Static
 
 from studio.migrations import files as migrations
-from studio.history import State
+from studio.run.history import State
 from studio.tui import data
 from studio.tui.objects import Status
 from studio.tui.screens.apply import ApplyScreen

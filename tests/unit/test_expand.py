@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pglast import parse_sql
 
-from studio import backfill
+from studio.run import backfill
 
 from studio.plan import expand
 
@@ -17,7 +17,7 @@ from studio.model.changes import Change
 from studio.diff import Rename, diff
 from studio.errors import MigrationFileError
 from studio.plan.expand import ColumnMove, ExpandUnsupported, Options
-from studio.history import HistoryRow, Kind
+from studio.run.history import HistoryRow, Kind
 from studio.migrations.files import Migration, Phase, StepSpec, parse_text, render_migration
 from studio.model import Column, Constraint, ConstraintKind, EnumType, Index, Schema, Table
 

@@ -15,8 +15,8 @@ import pytest
 
 from studio.config import duration_seconds, load
 from studio.errors import ConfigError, ConnectionLost, IdleSessionEnded, translate
-from studio.events import Blocker
-from studio.stalls import Stalls
+from studio.run.events import Blocker
+from studio.run.stalls import Stalls
 from studio.sqltext.statements import relations
 
 

@@ -7,8 +7,8 @@ import pytest
 from studio.plan.locks import facts_for_statement
 from studio.plan.locks.kb import Effect, LockFact, Role
 from studio.plan.locks.modes import LockMode
-from studio.trace import skip_reason
-from studio.trace.compare import (
+from studio.run.trace import skip_reason
+from studio.run.trace.compare import (
     DefectKind,
     How,
     Observation,
@@ -17,7 +17,7 @@ from studio.trace.compare import (
     TraceReport,
     compare,
 )
-from studio.trace.rows import Column, insert_sql, value_sql
+from studio.run.trace.rows import Column, insert_sql, value_sql
 
 AE, S, SUE, RE, AS = (
     LockMode.ACCESS_EXCLUSIVE,

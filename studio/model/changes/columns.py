@@ -404,7 +404,7 @@ class DropExpression(Change):
 class Backfill(Change):
     """Existing rows get a column's value, in batches by primary key (a backfill step, not DDL).
 
-    Its one statement is the UPDATE the runner (`studio.backfill`) runs batch by
+    Its one statement is the UPDATE the runner (`studio.run.backfill`) runs batch by
     batch, `$1`/`$2` bounding the integer primary key `key`; each batch is its
     own short transaction. Rows that already hold a value are left alone.
     """

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from studio import events as ev
+from studio.run import events as ev
 from studio.errors import StudioError
 from studio.tui import data
 from studio.tui.messages import (
@@ -29,7 +29,7 @@ from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
 from studio.tui.widgets.steps import StyledTable
 
 if TYPE_CHECKING:
-    from studio.history import Status
+    from studio.run.history import Status
     from studio.migrations.files import Migration
 
 
@@ -98,7 +98,7 @@ class ApplyScreen(StudioScreen):
     @work(exclusive=True, group="monitor", exit_on_error=False)
     async def watch_locks(self) -> None:
         """The lock monitor, on a connection of its own, for as long as the screen is open."""
-        from studio import monitor
+        from studio.run import monitor
 
         url = self.studio.options.settings.database_url()
         assert url is not None
@@ -162,7 +162,7 @@ class ApplyScreen(StudioScreen):
 
     @on(HistoryLoaded)
     def _pending_loaded(self, message: HistoryLoaded) -> None:
-        from studio.history import State
+        from studio.run.history import State
 
         todo = message.status.having(State.PARTIAL, State.PENDING)
         self.pending = tuple(e.migration for e in todo if e.migration is not None)
@@ -175,7 +175,7 @@ class ApplyScreen(StudioScreen):
             self.action_apply()
 
     def _fill(self, status: Status) -> None:
-        from studio.history import State
+        from studio.run.history import State
 
         table = self.query_one("#apply-steps", StyledTable)
         table.clear()

@@ -19,7 +19,7 @@ from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.steps import StyledTable
 
 if TYPE_CHECKING:
-    from studio.history import Entry, Status
+    from studio.run.history import Entry, Status
 
 # state -> the component class that colours it
 _TONE = {

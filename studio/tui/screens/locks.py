@@ -49,7 +49,7 @@ class LocksScreen(StudioScreen):
     @work(exclusive=True, group="monitor", exit_on_error=False)
     async def watch_locks(self) -> None:
         """Poll the target's locks on a read-only connection of the monitor's own."""
-        from studio import monitor
+        from studio.run import monitor
 
         url = self.studio.options.settings.database_url()
         assert url is not None

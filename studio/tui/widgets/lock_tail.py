@@ -17,7 +17,7 @@ from textual.widgets import Log
 from studio.tui.widgets.steps import StyledTable
 
 if TYPE_CHECKING:
-    from studio.monitor import Session, Snapshot, Wait
+    from studio.run.monitor import Session, Snapshot, Wait
     from studio.tui.options import StudioOptions
 
 

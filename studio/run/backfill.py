@@ -39,16 +39,16 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from studio.errors import MigrationFileError, StudioError, translate
-from studio.events import BackfillProgress, BackfillStarted
-from studio.executor import LockTimeout
+from studio.run.events import BackfillProgress, BackfillStarted
+from studio.run.executor import LockTimeout
 from studio.plan.expand import BACKFILL_SETTING, DEFAULT_BATCH_SIZE
 from studio.model import quote_ident
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from studio.executor import Executor
-    from studio.history import HistoryTable
+    from studio.run.executor import Executor
+    from studio.run.history import HistoryTable
     from studio.migrations.files import Migration, Step
 
 _BATCH_SIZE = re.compile(r"\bbatch_size=(\d+)\b")
@@ -308,7 +308,7 @@ async def run(
     The last transaction marks the progress row finished and records the
     step, so the history says the step is done exactly when every batch is.
     """
-    from studio.events import StepFinished, StepStarted
+    from studio.run.events import StepFinished, StepStarted
 
     conn, history = ex.conn, ex.table
     spec = parse_step(step, m.filename)

@@ -22,8 +22,8 @@ from studio.catalog import connect as db
 
 from studio.catalog import queries
 from studio.errors import ConnectionFailed, StudioError, UsageError, translate
-from studio.monitor.build import build_snapshot, trim_query
-from studio.monitor.snapshot import (
+from studio.run.monitor.build import build_snapshot, trim_query
+from studio.run.monitor.snapshot import (
     LOCK_MODES,
     Blocker,
     Chain,

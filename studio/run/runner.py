@@ -13,9 +13,9 @@
   by its history update. A rerun after a crash resumes after the last
   recorded step. Because a crash can fall between a non-transactional
   statement and its history update, such steps should be idempotent (IF [NOT]
-  EXISTS); `CREATE INDEX CONCURRENTLY` is taken care of (`studio.executor`).
+  EXISTS); `CREATE INDEX CONCURRENTLY` is taken care of (`studio.run.executor`).
 - Every step runs under `lock_timeout` and `statement_timeout`, with bounded
-  retries on lock timeouts (`studio.executor`).
+  retries on lock timeouts (`studio.run.executor`).
 - Each migrator session sets `client_connection_check_interval` (PostgreSQL
   14+): when the migrator process dies, its server session notices within a
   second and stops, instead of finishing a statement nobody will record while
@@ -25,15 +25,15 @@
   by the server, which releases its locks and the application queued behind
   them. The runner itself never idles inside a transaction: retry backoffs and
   backfill pauses sleep between transactions.
-- While a step runs, the lock-queue guard (`studio.queue_guard`) watches it
+- While a step runs, the lock-queue guard (`studio.run.queue_guard`) watches it
   with the lock monitor: a step waiting for its lock past `queue_guard`
   seconds while the application queues behind it is cancelled and retried.
   The guard opens its own connection, so it needs a URL as the target.
-- Events (`studio.events`) go to an `on_event` sink: the CLI prints them, the
-  studio draws them; `studio.events.stream` makes an async iterator of a run.
+- Events (`studio.run.events`) go to an `on_event` sink: the CLI prints them, the
+  studio draws them; `studio.run.events.stream` makes an async iterator of a run.
 - Expand/contract (`studio.plan.expand`): a migration with a phase or a backfill
   step always runs step by step; a backfill step runs in batches
-  (`studio.backfill`), each batch committed with its progress; a contract
+  (`studio.run.backfill`), each batch committed with its progress; a contract
   migration runs only once its expand is applied and `confirm_contract` says
   the old application version is gone (`studio.run.phases.gate`).
 """
@@ -50,14 +50,16 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import backfill, history
+from studio.run import backfill
+
+from studio.run import history
 
 from studio.run import phases
 
 from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import ChecksumMismatch, StudioError, translate
-from studio.events import (
+from studio.run.events import (
     BackfillDeferred,
     Direction,
     MigrationFailed,
@@ -67,18 +69,18 @@ from studio.events import (
     RunStarted,
     emit,
 )
-from studio.executor import Backoff, Executor, StatementTimeout
-from studio.history import HistoryRow, HistoryTable, State
+from studio.run.executor import Backoff, Executor, StatementTimeout
+from studio.run.history import HistoryRow, HistoryTable, State
 from studio.migrations.format import Phase
-from studio.queue_guard import QueueGuard
-from studio.stalls import Stalls
+from studio.run.queue_guard import QueueGuard
+from studio.run.stalls import Stalls
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import TypeAlias
 
     from studio.config import Settings
-    from studio.events import EventSink
+    from studio.run.events import EventSink
     from studio.migrations.files import Migration
 
     Target: TypeAlias = str | asyncpg.Connection

@@ -30,7 +30,7 @@ from studio.catalog import connect as db
 
 from studio.catalog import queries
 from studio.plan.locks.modes import LockMode
-from studio.trace.compare import How, Observation, Relation
+from studio.run.trace.compare import How, Observation, Relation
 
 POLL = 0.005  # seconds between two reads of pg_locks while a statement runs
 STALL_WAIT = 30.0  # seconds to wait for a non-transactional statement to show its locks

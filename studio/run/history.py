@@ -31,13 +31,13 @@ import asyncpg
 from studio import __version__
 from studio.config import split_table_name
 from studio.errors import StudioError
-from studio.events import Blocker, WaitingForMigrator, emit
+from studio.run.events import Blocker, WaitingForMigrator, emit
 from studio.model import quote_ident
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from studio.events import EventSink
+    from studio.run.events import EventSink
     from studio.migrations.files import Migration
 
 # Columns the runner reads and writes; a table altered by hand is refused, not guessed at.

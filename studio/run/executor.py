@@ -1,6 +1,6 @@
 """Running steps on one locked migrator session: timeouts, lock-timeout retries, leftovers.
 
-The runner (`studio.runner`) decides what runs and records it; this module
+The runner (`studio.run.runner`) decides what runs and records it; this module
 runs one step, or one whole transactional migration, and reports it:
 
 - `SET LOCAL lock_timeout/statement_timeout` inside a transaction; a session
@@ -15,7 +15,7 @@ runs one step, or one whole transactional migration, and reports it:
   held since before the wait began (the application's sessions that queued
   behind the step and got their lock once it gave up are not blockers).
 - statement_timeout (57014) fails the step with the step and the limit.
-- With a lock-queue guard (`studio.queue_guard`), a statement that waits for
+- With a lock-queue guard (`studio.run.queue_guard`), a statement that waits for
   its lock past `queue_guard` while other sessions queue behind it is
   cancelled by the guard and retried like a lock timeout; the events name
   the sessions it waited for.
@@ -32,7 +32,7 @@ runs one step, or one whole transactional migration, and reports it:
   A build that gives up (its retries spent) drops the invalid index it left
   at once, or, when that is held up too, names it and the statement to drop it.
 - A session lost inside a transaction while this process stood still past
-  `idle_in_transaction_timeout` (`studio.stalls`) was ended by the server for
+  `idle_in_transaction_timeout` (`studio.run.stalls`) was ended by the server for
   idling: the error says so, and for how long the process was stopped.
 """
 
@@ -56,7 +56,7 @@ from studio.errors import (
     StudioError,
     translate,
 )
-from studio.events import (
+from studio.run.events import (
     Blocker,
     Direction,
     InvalidIndexDropped,
@@ -74,11 +74,11 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator, Sequence
 
     from studio.config import Settings
-    from studio.events import EventSink
-    from studio.history import HistoryTable
+    from studio.run.events import EventSink
+    from studio.run.history import HistoryTable
     from studio.migrations.files import Migration, Statement, Step
-    from studio.queue_guard import QueueGuard, Trip
-    from studio.stalls import Stalls
+    from studio.run.queue_guard import QueueGuard, Trip
+    from studio.run.stalls import Stalls
 
 
 class StatementTimeout(StudioError):

@@ -4,10 +4,10 @@
 throwaway one on the dev server (`studio.sources.dev_database_url`) where
 the migrations the target has applied are replayed by the tool's runner;
 with `rows`, every table the traced statements touch gets that many
-synthetic rows (`studio.trace.rows`). Then each traced statement runs, in
+synthetic rows (`studio.run.trace.rows`). Then each traced statement runs, in
 order, and the relation locks its own backend held are read from pg_locks
-(`studio.trace.observe`) and compared with what `studio.plan.locks` predicted for
-it, in the same context (`studio.trace.compare`). A difference is reported
+(`studio.run.trace.observe`) and compared with what `studio.plan.locks` predicted for
+it, in the same context (`studio.run.trace.compare`). A difference is reported
 as a defect of the knowledge base, never silently accepted. The target is
 only read (its history and server version).
 """
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from studio import runner
+from studio.run import runner
 
 from studio.migrations import files as migrations
 
@@ -29,7 +29,7 @@ from studio.catalog import connect as db
 from studio.errors import translate
 from studio.plan.locks.kb import Role
 from studio.sqltext.statements import non_transactional_statement
-from studio.trace.compare import (
+from studio.run.trace.compare import (
     Defect,
     DefectKind,
     How,
@@ -87,7 +87,7 @@ def skip_reason(sql: str) -> str | None:
 
 async def trace_statements(url: str, reports: Sequence[StatementReport]) -> list[StatementTrace]:
     """Run each statement on the database at `url`, in order, and compare its locks; stop at an error."""
-    from studio.trace import observe
+    from studio.run.trace import observe
 
     out: list[StatementTrace] = []
     conn = await db.connect(url)
@@ -214,7 +214,7 @@ async def _trace(
 ) -> TraceReport:
     from studio.plan.locks.lint import lint_sources
     from studio.sources import dev_database_url
-    from studio.trace.rows import fill
+    from studio.run.trace.rows import fill
 
     notes: list[str] = []
     async with dev_database_url(settings, major) as url:

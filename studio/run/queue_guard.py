@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio import monitor
+from studio.run import monitor
 from studio.errors import StudioError
-from studio.events import Blocker
+from studio.run.events import Blocker
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator
 
-    from studio.monitor import Snapshot, Wait
+    from studio.run.monitor import Snapshot, Wait
 
 # Cancel only a statement that still waits for a lock: the snapshot may be a
 # poll old, and a statement that got its lock meanwhile must not be cancelled.

@@ -1,7 +1,7 @@
 """What a statement was seen to lock, beside what the knowledge base predicted (pure).
 
 An `Observation` is read from pg_locks for the statement's own backend (see
-`studio.trace.observe`); `compare` turns every disagreement with the
+`studio.run.trace.observe`); `compare` turns every disagreement with the
 predicted `LockFact`s into a `Defect` of the knowledge base:
 
 - a predicted relation held in a mode that blocks something else than the
