@@ -17,7 +17,7 @@ template database:
 (a) the plain statement, on a plain connection without lock_timeout (what
     psql or a naive migration runs);
 (b) the tool's safe plan: a scratch project declares the schema in SQL,
-    `studio.generate.generate` diffs it and plans it with `studio.plan.planner.plan`
+    `studio.commands.generate.generate` diffs it and plans it with `studio.plan.planner.plan`
     (safe forms chosen by default; int -> bigint through expand/contract,
     `studio.plan.expand`), renders the migration, and `studio.run.runner.apply` runs
     it (lock_timeout, retries, queue guard, batched backfill). When the
@@ -70,7 +70,7 @@ from studio.run.events import (
     StepFinished,
     WaitingForAutovacuum,
 )
-from studio.generate import generate
+from studio.commands.generate import generate
 from studio.plan.preview import draft_migration, step_estimates
 from studio.sqltext.statements import non_transactional_statement
 

@@ -352,7 +352,8 @@ class Context:
         argv = [*inspect_command(), "diff", "--from", base, "--to", changed, "--format", "sql"]
         env = self.ours_env(self.work / "cache-cached")
         self.put("dbdb", n, time_process(argv, runs=self.runs, env=env, ok=DIFF_OK))
-        from studio import commands, config
+        from studio import config
+        from studio.commands import diff as commands
 
         settings = config.load(self.work)
         load, samples = os.getloadavg()[0], []

@@ -1440,7 +1440,7 @@ async def pull(settings: Settings, out: Path, *, force: bool = False) -> PullRes
     Raises:
         UsageError: `out` exists and `force` is not set, or it cannot be written.
     """
-    from studio.commands import inspect
+    from studio.commands.diff import inspect
     from studio.config import mask_dsn
 
     if out.exists() and not force:

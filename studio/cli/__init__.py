@@ -1,4 +1,4 @@
-"""The command line: thin click commands over `studio.commands`.
+"""The command line: thin click commands over `studio.commands.diff`.
 
 stdout carries data (SQL, JSON, reports); stderr carries progress and
 diagnostics. Exit codes: 0 success / no differences, 1 error of any kind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from studio import commands_migrations as cm
+from studio.commands import migrate as cm
 from studio.cli import EXIT_OK, cli, format_option, run, settings_from, target_options
 from studio.cli.migrate_cmd import _sink, backfill_options, backfill_settings
 

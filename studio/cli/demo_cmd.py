@@ -27,7 +27,7 @@ def demo_cmd(keep: bool, no_studio: bool) -> int:
             err=True,
         )
         if no_studio or not sys.stdout.isatty():
-            from studio import commands
+            from studio.commands import diff as commands
             from studio.cli.diff_cmd import diff_text
 
             result = asyncio.run(commands.diff_sources(demo.settings))

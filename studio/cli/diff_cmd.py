@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from studio import commands
+from studio.commands import diff as commands
 from studio.cli import (
     EXIT_DIFFERENCES,
     EXIT_OK,
@@ -20,7 +20,7 @@ from studio.cli import (
 )
 
 if TYPE_CHECKING:
-    from studio.commands import DiffResult
+    from studio.commands.diff import DiffResult
 
 
 def rename_option(func):  # type: ignore[no-untyped-def]

@@ -19,13 +19,13 @@ from studio.cli import (
     warn,
 )
 from studio.cli.diff_cmd import rename_option
-from studio.generate import UnresolvedRenames, check, generate
+from studio.commands.generate import UnresolvedRenames, check, generate
 
 if TYPE_CHECKING:
     from studio.model.changes import Change
     from studio.config import Settings
     from studio.diff import RenameCandidate
-    from studio.generate import Generated
+    from studio.commands.generate import Generated
     from studio.plan.preview import Preview
 
 
@@ -249,7 +249,7 @@ def push_cmd(
     """Development only: bring the database straight to the declared schema, writing no files."""
     from studio.cli.migrate_cmd import ProgressPrinter
     from studio.config import mask_dsn
-    from studio.generate import push, push_plan
+    from studio.commands.generate import push, push_plan
 
     settings = settings_from(db_url, schema_names, exclude_schema)
     interactive = sys.stdin.isatty()

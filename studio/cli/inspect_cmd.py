@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from studio import commands
+from studio.commands import diff as commands
 from studio.cli import cli, format_option, run, settings_from, target_options
 from studio.cli.render import schema_tree
 from studio.config import mask_dsn

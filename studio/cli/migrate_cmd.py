@@ -1,4 +1,4 @@
-"""`migrate`, `status`, `new`, `baseline`, `hash`, `rollback`: thin commands over `studio.commands_migrations`.
+"""`migrate`, `status`, `new`, `baseline`, `hash`, `rollback`: thin commands over `studio.commands.migrate`.
 
 Progress goes to stderr (one line per step); with `--format json` the
 runner's events go to stdout, one JSON object per line.
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from studio.run import backfill
-from studio import commands_migrations as cm
+from studio.commands import migrate as cm
 from studio.cli import (
     EXIT_DIFFERENCES,
     EXIT_ERROR,
@@ -56,7 +56,7 @@ from studio.run.phases import ContractNotConfirmed
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from studio.commands_migrations import Plan
+    from studio.commands.migrate import Plan
     from studio.plan.preview import Preview
 
 

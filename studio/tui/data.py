@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from studio.migrations import files as migrations
 
 from studio.catalog import connect as db
-from studio.commands import load_pair, managed_schemas
+from studio.commands.diff import load_pair, managed_schemas
 from studio.config import database_name, mask_dsn
 from studio.diff.unmodelled import UnmodelledReport, unmodelled
 from studio.errors import ConnectionFailed, StudioError, translate
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from studio.diff import Rename, RenameCandidate
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import EventSink
-    from studio.generate import CheckReport
+    from studio.commands.generate import CheckReport
     from studio.run.history import Status
     from studio.migrations.files import Migration
     from studio.model import Schema
@@ -106,7 +106,7 @@ async def overview(settings: Settings) -> Overview:
 
 async def drift(settings: Settings) -> CheckReport:
     """`check` against the target: drift from the applied migrations, ungenerated changes."""
-    from studio.generate import check
+    from studio.commands.generate import check
 
     return await off_loop(check, settings, live=True)
 
@@ -267,7 +267,7 @@ async def plan_input(settings: Settings, hints: Sequence[str], major: int | None
 
 
 async def _plan_input(settings: Settings, hints: Sequence[str], major: int | None) -> PlanInput:
-    from studio.generate import migrations_source
+    from studio.commands.generate import migrations_source
     from studio.sources import declared_source, load
 
     directory = settings.migrations_dir
@@ -366,7 +366,7 @@ async def apply_pending(
     cancel the running step (`cancel_backend`) when the user aborts.
     """
     from studio.run import runner
-    from studio.commands_migrations import load
+    from studio.commands.migrate import load
 
     ms = load(settings)
     url = settings.database_url()
@@ -403,7 +403,7 @@ async def history_status(settings: Settings) -> Status:
     is the drift badge's worker, which is much slower.
     """
     from studio.run import history
-    from studio.commands_migrations import load, read_history
+    from studio.commands.migrate import load, read_history
 
     ms = load(settings)
     url = settings.database_url()

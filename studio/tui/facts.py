@@ -89,7 +89,7 @@ def context(before: Schema, changes: Sequence[Change]) -> Context:
 
 def plain_steps(changes: Sequence[Change]) -> list[migrations.StepSpec]:
     """One step per change, annotated with its description only."""
-    from studio.generate import step_spec
+    from studio.commands.generate import step_spec
 
     return [step_spec(c) for c in changes]
 
@@ -102,7 +102,7 @@ def steps(
     Should the lock analysis fail on a statement, the steps are still written,
     with their descriptions only: a file without lock notes beats no file.
     """
-    from studio.generate import annotated_steps
+    from studio.commands.generate import annotated_steps
 
     try:
         return annotated_steps(changes, server_version, context(before, changes))

@@ -9,7 +9,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event
-    from studio.generate import CheckReport
+    from studio.commands.generate import CheckReport
     from studio.run.history import Status
     from studio.run.monitor import Snapshot
     from studio.tui.data import Comparison, Overview, PlanInput

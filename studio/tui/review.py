@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio.migrations import files as migrations
-from studio.generate import schema_hash
+from studio.commands.generate import schema_hash
 from studio.plan.planner import PlanItem, inverses, plan
 from studio.tui.facts import LEVELS, StepFacts, analyse, steps
 

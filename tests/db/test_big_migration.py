@@ -14,8 +14,8 @@ import pglast
 import pytest
 from click.testing import CliRunner, Result
 
-from studio import commands_migrations as cm
-from studio import generate
+from studio.commands import migrate as cm
+from studio.commands import generate
 from studio.migrations import files as migrations
 from studio.sqltext import lexer
 from studio.cli import cli

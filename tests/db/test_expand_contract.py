@@ -29,7 +29,7 @@ from studio.run import backfill
 from studio.run import runner
 
 from studio.sources import devdb
-from studio import commands_migrations as cm
+from studio.commands import migrate as cm
 from studio.run.backfill import BackfillFailed
 from studio.config import Settings
 from studio.run.events import (

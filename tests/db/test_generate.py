@@ -10,9 +10,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from studio import commands_migrations
+from studio.commands import migrate as commands_migrations
 from studio.config import load
-from studio.generate import PushRefused, push, push_plan
+from studio.commands.generate import PushRefused, push, push_plan
 from studio.run.history import HistoryTable
 
 MODELS_V1 = '''

@@ -1133,7 +1133,7 @@ def test_change_kinds_with_a_case() -> None:
 
 
 async def test_lint_reports_only_pending_migrations(db_url: str, tmp_path: Path) -> None:
-    from studio import commands_migrations
+    from studio.commands import migrate as commands_migrations
     from studio.migrations import files as migrations
     from studio.config import Settings
     from studio.plan.locks.lint import lint_project

@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from studio.commands import diff_sources
+from studio.commands.diff import diff_sources
 from studio.config import load
 
 REPO = Path(__file__).resolve().parents[2]

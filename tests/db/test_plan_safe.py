@@ -12,7 +12,7 @@ from studio.run import backfill
 from studio.run import runner
 
 from studio.migrations import files as migrations
-from studio import commands_migrations as cm
+from studio.commands import migrate as cm
 from studio.model.changes import (
     AddColumn,
     AttachIndexPartition,
@@ -25,7 +25,7 @@ from studio.model.changes import (
 )
 from studio.config import Settings
 from studio.diff import diff
-from studio.generate import annotated_steps, step_transactional
+from studio.commands.generate import annotated_steps, step_transactional
 from studio.catalog.introspect import introspect
 from studio.plan.locks import Context
 from studio.plan.planner import plan

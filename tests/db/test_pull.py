@@ -2,7 +2,7 @@
 
 Each test builds a database, pulls it into a module in a tmp project folder,
 then diffs the database (`--from` its URL) against the module (`--to
-module:Base`) through `studio.commands.diff_sources`, materializing on the
+module:Base`) through `studio.commands.diff.diff_sources`, materializing on the
 same server as the test database (`dev_url`), with a private cache folder.
 """
 
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
-from studio.commands import DiffResult, diff_sources, inspect
+from studio.commands.diff import DiffResult, diff_sources, inspect
 from studio.config import load
 from studio.pull import PullResult, pull, render
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 
-from studio import commands_migrations as cm
+from studio.commands import migrate as cm
 from studio.run import runner
 from studio.migrations import files as migrations
 from studio.config import Settings

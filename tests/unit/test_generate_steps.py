@@ -6,7 +6,7 @@ from pathlib import Path
 
 from studio.migrations import files as migrations
 from studio.model.changes import AddColumn, AddConstraint, SetNotNull
-from studio.generate import annotated_steps, step_transactional
+from studio.commands.generate import annotated_steps, step_transactional
 from studio.plan.locks.lint import lint_sources, migration_source
 from studio.model import Column, Constraint, ConstraintKind, Schema, Table
 from studio.plan.planner import plan

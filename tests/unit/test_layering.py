@@ -31,7 +31,7 @@ def _core_modules() -> list[str]:
 
 
 def test_core_imports_no_textual() -> None:
-    modules = ["studio.cli", "studio.commands", "studio.run.runner", *_core_modules()]
+    modules = ["studio.cli", "studio.commands.diff", "studio.run.runner", *_core_modules()]
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"

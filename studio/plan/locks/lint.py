@@ -375,7 +375,7 @@ async def _pending(
 ) -> tuple[set[str] | None, int | None, str]:
     """Versions not yet (fully) applied on the target, its server version, and how that was decided."""
     from studio.run import history
-    from studio.commands_migrations import read_history
+    from studio.commands.migrate import read_history
     from studio.config import mask_dsn
     from studio.errors import StudioError
 

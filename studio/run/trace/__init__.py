@@ -188,7 +188,7 @@ async def trace_pending(
     Returns the report and the masked target it was compared with (None
     without a database URL).
     """
-    from studio.commands_migrations import load, read_history
+    from studio.commands.migrate import load, read_history
     from studio.config import mask_dsn
 
     ms = load(settings)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio import commands
+from studio.commands import diff as commands
 
 from studio.run import backfill
 
@@ -80,7 +80,7 @@ async def _schema_names(settings: Settings, url: str) -> tuple[set[str], int]:
 
 async def _replayed_schemas(settings: Settings, major: int) -> set[str]:
     """The schemas the migrations' replay holds (none when no dev server can run it here)."""
-    from studio.generate import migrations_source  # defers the planner and the dev server's modules
+    from studio.commands.generate import migrations_source  # defers the planner and the dev server's modules
     from studio.sources import load as load_source
 
     try:
@@ -153,7 +153,7 @@ async def status(settings: Settings) -> StatusReport:
 
 async def _drift(settings: Settings) -> tuple[tuple[Change, ...] | None, str]:
     """Whether the live schema matches the replay of its applied migrations (as `check` computes it)."""
-    from studio.generate import check
+    from studio.commands.generate import check
 
     try:
         report = await check(settings, live=True)

@@ -25,7 +25,7 @@ from studio.run import history
 from studio.migrations import files as migrations
 
 from studio.catalog import connect as db
-from studio.commands import load_pair, managed_schemas
+from studio.commands.diff import load_pair, managed_schemas
 from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError, UsageError
 from studio.plan.planner import inverses, plan
@@ -520,7 +520,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     Read-only on the target. Without a database URL (or with `live=False`)
     only the first and the last are checked.
     """
-    from studio.commands_migrations import _history, unlike_history
+    from studio.commands.migrate import _history, unlike_history
     from studio.diff import diff
 
     checksum = None
@@ -618,7 +618,7 @@ async def push_plan(
     settings: Settings, rename_specs: Sequence[str] = (), *, no_rename: bool = False, ask: AskRename | None = None, force: bool = False
 ) -> PushPlan:
     """The changes that bring the target straight to the declared schema (read-only)."""
-    from studio.commands_migrations import _history
+    from studio.commands.migrate import _history
     from studio.diff import diff
 
     url = settings.database_url()

@@ -1,0 +1,1 @@
+"""The commands stage (see docs/architecture.md)."""
