@@ -22,7 +22,7 @@ import pytest
 
 from studio.commands.diff import DiffResult, diff_sources, inspect
 from studio.config import load
-from studio.pull import PullResult, pull, render
+from studio.codegen.models import PullResult, pull, render
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

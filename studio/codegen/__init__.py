@@ -1,0 +1,1 @@
+"""The codegen stage (see docs/architecture.md)."""
