@@ -49,14 +49,9 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio.run import backfill
-
-from studio.run import runner
-
-from studio.sources import devdb
-
-from studio.migrations import files as migrations
 from studio.config import Settings
+from studio.migrations import files as migrations
+from studio.run import backfill, runner
 from studio.run.events import (
     BackfillProgress,
     Event,
@@ -65,6 +60,7 @@ from studio.run.events import (
     WaitingForAutovacuum,
 )
 from studio.run.phases import ContractNotConfirmed
+from studio.sources import devdb
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

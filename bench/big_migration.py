@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import Figure, load_now, log, run_output, time_process
-from studio.sources import devdb
 from studio.migrations.checksums import write_sum
+from studio.sources import devdb
 
 DEMO_MIGRATIONS = Path(__file__).resolve().parent.parent / "studio" / "demo" / "migrations"
 VERSION = "20261128060000"

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from bench.schema import statements
-from studio.sources import devdb
 from studio.catalog.introspect import introspect
 from studio.model import quote_ident, quote_literal
+from studio.sources import devdb
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

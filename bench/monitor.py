@@ -33,10 +33,9 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio.run import monitor
-
-from studio.sources import devdb
 from studio.errors import DevDbError
+from studio.run import monitor
+from studio.sources import devdb
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -56,12 +56,12 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from bench.backfill import USERS, Load, Stats, baseline_run, copy_of, mb, table_size, under_load
-from studio.run import backfill
-from studio.run import runner
-from studio.sources import devdb
-from studio.migrations import files as migrations
+from studio.commands.generate import generate
 from studio.config import Settings
+from studio.migrations import files as migrations
 from studio.plan.estimates import human_range
+from studio.plan.preview import draft_migration, step_estimates
+from studio.run import backfill, runner
 from studio.run.events import (
     BackfillProgress,
     Event,
@@ -70,8 +70,7 @@ from studio.run.events import (
     StepFinished,
     WaitingForAutovacuum,
 )
-from studio.commands.generate import generate
-from studio.plan.preview import draft_migration, step_estimates
+from studio.sources import devdb
 from studio.sqltext.statements import non_transactional_statement
 
 if TYPE_CHECKING:

@@ -306,8 +306,8 @@ class Context:
         """`diff()` alone (no I/O) on the two databases' Schemas, in-process; verdict on its SQL."""
         import asyncpg
 
-        from studio.diff import diff
         from studio.catalog.introspect import introspect
+        from studio.diff import diff
 
         async def read(url: str) -> Any:
             conn = await asyncpg.connect(url)

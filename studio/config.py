@@ -151,7 +151,9 @@ def _validate(section: dict[str, Any], path: Path) -> dict[str, Any]:
             )
         if key_ not in _KEYS:
             known = ", ".join(sorted(_KEYS))
-            raise ConfigError(f"{path}: unknown key {key!r} in [tool.{SECTION}]", f"known keys: {known}")
+            raise ConfigError(
+                f"{path}: unknown key {key!r} in [tool.{SECTION}]", f"known keys: {known}"
+            )
         if not isinstance(value, _KEYS[key_]):
             raise ConfigError(f"{path}: {key} has the wrong type ({type(value).__name__})")
         if isinstance(value, str) and has_password(value):
@@ -168,8 +170,16 @@ def _validate(section: dict[str, Any], path: Path) -> dict[str, Any]:
 _LIMITS: dict[str, tuple[float, bool, str]] = {
     "retries": (0, True, "retries after a lock timeout: 0 turns them off (default 10)"),
     "connect_timeout": (0, False, "seconds to wait for a connection (default 10)"),
-    "queue_guard": (0, True, "seconds a step may queue the application: 0 turns the guard off (default 1)"),
-    "expand_contract_rows": (0, True, "rows from which generate plans expand/contract (default 1000000)"),
+    "queue_guard": (
+        0,
+        True,
+        "seconds a step may queue the application: 0 turns the guard off (default 1)",
+    ),
+    "expand_contract_rows": (
+        0,
+        True,
+        "rows from which generate plans expand/contract (default 1000000)",
+    ),
     "backfill_batch_size": (1, True, "rows per backfill batch, e.g. 10000"),
     "backfill_pause": (0, True, "seconds between backfill batches (default 0)"),
 }
@@ -227,7 +237,9 @@ def _duration(key: str, value: str | int) -> str:
     """Check a PostgreSQL duration setting ('500ms', '2s', 0) and return it as text."""
     text = str(value)
     if not _DURATION.match(text):
-        raise ConfigError(f"{key} = {text!r} is not a duration", "use a number with a unit, e.g. '500ms' or '2s'")
+        raise ConfigError(
+            f"{key} = {text!r} is not a duration", "use a number with a unit, e.g. '500ms' or '2s'"
+        )
     return text.replace(" ", "")
 
 
@@ -243,7 +255,9 @@ def duration_seconds(text: str) -> float:
 
 
 # keyword/value DSNs: password=secret, password='a secret', password = 'it''s'
-_KEYWORD_PASSWORD = re.compile(r"((?:^|\s)\w*password\s*=\s*)('(?:[^'\\]|\\.|'')*'?|\S*)", re.IGNORECASE)
+_KEYWORD_PASSWORD = re.compile(
+    r"((?:^|\s)\w*password\s*=\s*)('(?:[^'\\]|\\.|'')*'?|\S*)", re.IGNORECASE
+)
 # a password given as a URL parameter: ?password=..., &sslpassword=...
 _QUERY_PASSWORD = re.compile(r"([?&]\w*password=)[^&]*", re.IGNORECASE)
 # characters that end the userinfo early when a password holds them unencoded

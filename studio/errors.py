@@ -7,7 +7,6 @@ asyncpg and OS errors are translated into these in exactly one place,
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -45,7 +44,9 @@ class UsageError(StudioError):
 class ConnectionFailed(StudioError):
     """The database could not be reached or refused us."""
 
-    hint = "check the URL (host, port, database) and the server; credentials come from the environment"
+    hint = (
+        "check the URL (host, port, database) and the server; credentials come from the environment"
+    )
 
 
 class ConnectionLost(ConnectionFailed):
@@ -79,7 +80,10 @@ class MigrationFileError(StudioError):
     """A migration file that cannot be parsed."""
 
     def __init__(self, path: str, line: int, problem: str) -> None:
-        super().__init__(f"{path}:{line}: {problem}", "fix the file, then run `schema-studio hash` if it was meant")
+        super().__init__(
+            f"{path}:{line}: {problem}",
+            "fix the file, then run `schema-studio hash` if it was meant",
+        )
         self.path = path
         self.line = line
 
@@ -143,7 +147,9 @@ def translate(where: str = "") -> Iterator[None]:
     except asyncpg.InvalidAuthorizationSpecificationError as e:
         raise ConnectionFailed(f"authorization failed{at}: {e}") from None
     except asyncpg.InvalidCatalogNameError:
-        raise ConnectionFailed(f"database does not exist{at}", "create it, or fix the database name in the URL") from None
+        raise ConnectionFailed(
+            f"database does not exist{at}", "create it, or fix the database name in the URL"
+        ) from None
     except (
         asyncpg.AdminShutdownError,
         asyncpg.CrashShutdownError,
@@ -167,17 +173,25 @@ def translate(where: str = "") -> Iterator[None]:
             f"the server is starting up or shutting down{at}", "run the command again in a moment"
         ) from None
     except asyncpg.InsufficientPrivilegeError as e:
-        raise DatabaseError(f"permission denied{at}: {e}", "grant the role the privilege, or use another role") from None
+        raise DatabaseError(
+            f"permission denied{at}: {e}", "grant the role the privilege, or use another role"
+        ) from None
     except asyncpg.PostgresError as e:
         raise DatabaseError(f"{e.__class__.__name__}{at}: {e}") from None
-    except (TimeoutError, socket.timeout):
-        raise ConnectionFailed(f"timed out connecting{at}", "is the server up and the port right? see connect_timeout") from None
+    except TimeoutError:
+        raise ConnectionFailed(
+            f"timed out connecting{at}", "is the server up and the port right? see connect_timeout"
+        ) from None
     except (OSError, asyncpg.InterfaceError, asyncpg.ClientConfigurationError) as e:
         # cleaning up on a dead connection (a transaction's rollback) raises anew: the
         # error that killed it, already translated, is the one to report
         if (original := _translated_cause(e)) is not None:
             raise original from None
-        ended = (asyncpg.AdminShutdownError, asyncpg.CrashShutdownError, asyncpg.ConnectionDoesNotExistError)
+        ended = (
+            asyncpg.AdminShutdownError,
+            asyncpg.CrashShutdownError,
+            asyncpg.ConnectionDoesNotExistError,
+        )
         if (cause := _cause(e, ended)) is not None:
             # a transaction's exit on a connection its statement's error closed: that error says why
             raise _lost(cause, at) from None

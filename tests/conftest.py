@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from studio.sources import devdb
 from studio.errors import DevDbError
+from studio.sources import devdb
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator

@@ -22,9 +22,9 @@ import time
 url, project, module, mode = sys.argv[1:5]
 sys.path.insert(0, project)
 
+import sqlalchemy as sa  # noqa: E402
 from alembic.autogenerate import compare_metadata  # noqa: E402
 from alembic.migration import MigrationContext  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
 
 
 def items(diffs):
@@ -40,15 +40,31 @@ def items(diffs):
                 out.append({"kind": "drop_index", "table": op[1].table.name, "name": op[1].name})
             elif name in ("add_index", "remove_index", "add_constraint", "remove_constraint"):
                 table = op[1].table.name if op[1].table is not None else ""
-                out.append({"kind": "other", "table": table, "name": str(op[1].name), "detail": name})
+                out.append(
+                    {"kind": "other", "table": table, "name": str(op[1].name), "detail": name}
+                )
             elif name in ("add_fk", "remove_fk"):
-                out.append({"kind": "other", "table": op[1].parent.name, "name": str(op[1].name), "detail": name})
+                out.append(
+                    {
+                        "kind": "other",
+                        "table": op[1].parent.name,
+                        "name": str(op[1].name),
+                        "detail": name,
+                    }
+                )
             elif name == "modify_type":
                 out.append({"kind": "type", "table": op[2], "name": op[3], "detail": str(op[6])})
             elif name == "modify_nullable" and op[6] is False:
                 out.append({"kind": "not_null", "table": op[2], "name": op[3]})
             elif name.startswith("modify_"):
-                out.append({"kind": "other", "table": op[2], "name": op[3], "detail": f"{name} {op[5]!r} -> {op[6]!r}"})
+                out.append(
+                    {
+                        "kind": "other",
+                        "table": op[2],
+                        "name": op[3],
+                        "detail": f"{name} {op[5]!r} -> {op[6]!r}",
+                    }
+                )
             else:
                 out.append({"kind": "other", "table": str(op[1])[:40], "detail": name})
     return out
@@ -74,7 +90,15 @@ else:
         started = time.perf_counter()
         same = compare_metadata(ctx, base_md)
         nochange = time.perf_counter() - started
-    print(json.dumps({
-        "declare": declare, "first": first, "first_cpu": first_cpu, "nochange": nochange,
-        "items": items(diffs), "nochange_items": items(same),
-    }))
+    print(
+        json.dumps(
+            {
+                "declare": declare,
+                "first": first,
+                "first_cpu": first_cpu,
+                "nochange": nochange,
+                "items": items(diffs),
+                "nochange_items": items(same),
+            }
+        )
+    )

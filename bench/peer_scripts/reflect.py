@@ -1,7 +1,7 @@
 """SQLAlchemy `MetaData.reflect()` on a database, as a whole process or timed in-process.
 
-    python reflect.py URL process      # import, engine, reflect once: the process figure
-    python reflect.py URL inprocess    # 1st reflect() and a 2nd on the same engine, timed
+python reflect.py URL process      # import, engine, reflect once: the process figure
+python reflect.py URL inprocess    # 1st reflect() and a 2nd on the same engine, timed
 """
 
 from __future__ import annotations

@@ -36,7 +36,10 @@ async def connect(
             "use the form postgresql://user@host:5432/dbname",
         )
     if (problem := url_problem(url)) is not None:
-        raise ConnectionFailed(f"malformed URL {mask_dsn(url)}: {problem}", "use the form postgresql://user@host:5432/dbname")
+        raise ConnectionFailed(
+            f"malformed URL {mask_dsn(url)}: {problem}",
+            "use the form postgresql://user@host:5432/dbname",
+        )
     settings: dict[str, Any] = {"application_name": application_name}
     if read_only:
         settings["default_transaction_read_only"] = "on"

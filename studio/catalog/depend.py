@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from studio.model import qualname
 from studio.model.keys import (
     catalog_key,
     col_key,
@@ -27,7 +28,6 @@ from studio.model.keys import (
     trg_key,
     type_key,
 )
-from studio.model import qualname
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

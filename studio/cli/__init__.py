@@ -60,28 +60,51 @@ def warn(message: str) -> None:
 def target_options(func: F) -> F:
     """--db, --schema and --exclude-schema, shared by every command that reads a database."""
     func = click.option(
-        "--exclude-schema", "exclude_schema", multiple=True, metavar="NAME", help="Leave this schema out (repeatable)."
+        "--exclude-schema",
+        "exclude_schema",
+        multiple=True,
+        metavar="NAME",
+        help="Leave this schema out (repeatable).",
     )(func)
     func = click.option(
-        "--schema", "schema_names", multiple=True, metavar="NAME", help="Manage only this schema (repeatable)."
+        "--schema",
+        "schema_names",
+        multiple=True,
+        metavar="NAME",
+        help="Manage only this schema (repeatable).",
     )(func)
     func = click.option(
-        "--db", "db_url", metavar="URL", help="Target database URL (default: $DATABASE_URL or the configured variable)."
+        "--db",
+        "db_url",
+        metavar="URL",
+        help="Target database URL (default: $DATABASE_URL or the configured variable).",
     )(func)
     return func
 
 
-def settings_from(db_url: str | None = None, schema_names: tuple[str, ...] = (), exclude_schema: tuple[str, ...] = (), **extra: Any) -> Settings:
+def settings_from(
+    db_url: str | None = None,
+    schema_names: tuple[str, ...] = (),
+    exclude_schema: tuple[str, ...] = (),
+    **extra: Any,
+) -> Settings:
     """Config file merged with command-line options."""
     if db_url and has_password(db_url):
-        warn("a password in --db is visible to other users of this machine (process list); prefer PGPASSWORD or ~/.pgpass")
+        warn(
+            "a password in --db is visible to other users of this machine (process list); prefer PGPASSWORD or ~/.pgpass"
+        )
     return load(db_override=db_url, schemas=schema_names, exclude_schemas=exclude_schema, **extra)
 
 
 def format_option(*choices: str) -> Callable[[F], F]:
     """--format with the given choices, text first."""
     return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
     )
 
 
@@ -128,8 +151,14 @@ class StudioGroup(click.Group):
             if os.environ.get("STUDIO_DEBUG"):
                 raise
             first = str(e).splitlines()[0] if str(e) else ""
-            click.echo(scrub_secrets(f"internal error: {e.__class__.__name__}: {first}", _given_secrets()), err=True)
-            click.echo("  hint: this is a bug in schema-studio; rerun with STUDIO_DEBUG=1 for the traceback", err=True)
+            click.echo(
+                scrub_secrets(f"internal error: {e.__class__.__name__}: {first}", _given_secrets()),
+                err=True,
+            )
+            click.echo(
+                "  hint: this is a bug in schema-studio; rerun with STUDIO_DEBUG=1 for the traceback",
+                err=True,
+            )
             sys.exit(EXIT_ERROR)
         if isinstance(rv, int):
             sys.exit(rv)
@@ -152,8 +181,14 @@ def _error(message: str, hint: str | None = None) -> None:
         click.echo(scrub_secrets(f"  hint: {hint}", secrets_), err=True)
 
 
-@click.group(cls=StudioGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="schema-studio", message="%(prog)s %(version)s")
+@click.group(
+    cls=StudioGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(
+    __version__, "--version", prog_name="schema-studio", message="%(prog)s %(version)s"
+)
 @click.pass_context
 def cli(ctx: click.Context) -> int | None:
     """Version control for PostgreSQL schemas, with a lock-aware studio.

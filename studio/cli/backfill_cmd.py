@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from studio.commands import migrate as cm
 from studio.cli import EXIT_OK, cli, format_option, run, settings_from, target_options
 from studio.cli.migrate_cmd import _sink, backfill_options, backfill_settings
+from studio.commands import migrate as cm
 
 
 @cli.command("backfill")

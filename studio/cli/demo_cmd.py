@@ -13,7 +13,9 @@ from studio.config import mask_dsn
 
 @cli.command("demo")
 @click.option("--keep", is_flag=True, help="Leave the demo cluster running when the demo ends.")
-@click.option("--no-studio", is_flag=True, help="Set up, print what the studio would show, tear down.")
+@click.option(
+    "--no-studio", is_flag=True, help="Set up, print what the studio would show, tear down."
+)
 def demo_cmd(keep: bool, no_studio: bool) -> int:
     """Open the studio on a demo database (embedded PostgreSQL, users/orders with data)."""
     from studio.demo import workspace
@@ -27,8 +29,8 @@ def demo_cmd(keep: bool, no_studio: bool) -> int:
             err=True,
         )
         if no_studio or not sys.stdout.isatty():
-            from studio.commands import diff as commands
             from studio.cli.diff_cmd import diff_text
+            from studio.commands import diff as commands
 
             result = asyncio.run(commands.diff_sources(demo.settings))
             click.echo(diff_text(result))
@@ -40,7 +42,10 @@ def demo_cmd(keep: bool, no_studio: bool) -> int:
                 open_demo(demo)
             finally:
                 stats = writer.stop()
-                click.echo(f"the demo application made {stats.writes} writes ({stats.errors} failed)", err=True)
+                click.echo(
+                    f"the demo application made {stats.writes} writes ({stats.errors} failed)",
+                    err=True,
+                )
     finally:
         workspace.stop(demo, keep=keep)
     if keep:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from studio.commands import diff as commands
 from studio.cli import (
     EXIT_DIFFERENCES,
     EXIT_OK,
@@ -18,6 +17,7 @@ from studio.cli import (
     target_options,
     warn,
 )
+from studio.commands import diff as commands
 
 if TYPE_CHECKING:
     from studio.commands.diff import DiffResult
@@ -36,10 +36,21 @@ def rename_option(func):  # type: ignore[no-untyped-def]
 
 @cli.command("diff")
 @target_options
-@click.option("--from", "from_spec", metavar="SRC", help="Old side: URL, module:attr, .sql file/folder or `migrations` (default: the live database).")
-@click.option("--to", "to_spec", metavar="SRC", help="New side (default: the declared schema from config).")
+@click.option(
+    "--from",
+    "from_spec",
+    metavar="SRC",
+    help="Old side: URL, module:attr, .sql file/folder or `migrations` (default: the live database).",
+)
+@click.option(
+    "--to", "to_spec", metavar="SRC", help="New side (default: the declared schema from config)."
+)
 @rename_option
-@click.option("--with-privileges", is_flag=True, help="Also compare grants and owners (many teams manage them elsewhere).")
+@click.option(
+    "--with-privileges",
+    is_flag=True,
+    help="Also compare grants and owners (many teams manage them elsewhere).",
+)
 @format_option("text", "sql", "json")
 def diff_cmd(
     db_url: str | None,
@@ -53,7 +64,11 @@ def diff_cmd(
 ) -> int:
     """Show what it takes to go from one schema to another (exit 2 when they differ)."""
     settings = settings_from(db_url, schema_names, exclude_schema)
-    result = run(commands.diff_sources(settings, from_spec, to_spec, renames, with_privileges=with_privileges))
+    result = run(
+        commands.diff_sources(
+            settings, from_spec, to_spec, renames, with_privileges=with_privileges
+        )
+    )
     if (note := _versions_note(result)) is not None:
         warn(note)
     for line in result.warnings():
@@ -94,7 +109,8 @@ def diff_json(result: DiffResult) -> dict[str, object]:
         # objects of kinds schema-studio does not model: never in "changes"
         "unmodelled": result.unmodelled.to_dict(),
         "rename_candidates": [
-            {"kind": c.kind, "old": c.old, "new": c.new, "score": c.score, "hint": c.hint} for c in result.candidates
+            {"kind": c.kind, "old": c.old, "new": c.new, "score": c.score, "hint": c.hint}
+            for c in result.candidates
         ],
     }
 
@@ -112,13 +128,17 @@ def diff_text(result: DiffResult) -> str:
         mark = click.style(" [data loss]", fg="red", bold=True) if change.destructive else ""
         sign = {"create": "+", "add": "+", "drop": "-"}.get(change.kind.split("_", 1)[0], "~")
         colour = {"+": "green", "-": "red"}.get(sign, "yellow")
-        groups.setdefault(group, []).append(click.style(f"  {sign} ", fg=colour) + change.describe() + mark)
+        groups.setdefault(group, []).append(
+            click.style(f"  {sign} ", fg=colour) + change.describe() + mark
+        )
     lines = [f"{head}: {len(result.changes)} change(s)"]
     for group, items in groups.items():
         lines.append(click.style(group, bold=True))
         lines.extend(items)
     if result.candidates:
-        lines.append(click.style("rename candidates (pass --rename to accept):", fg="magenta", bold=True))
+        lines.append(
+            click.style("rename candidates (pass --rename to accept):", fg="magenta", bold=True)
+        )
         for c in result.candidates:
             lines.append(f"  ? {c.kind} {c.old} -> {c.new}   --rename {c.hint}")
     return "\n".join(lines)

@@ -22,10 +22,10 @@ from studio.cli.diff_cmd import rename_option
 from studio.commands.generate import UnresolvedRenames, check, generate
 
 if TYPE_CHECKING:
-    from studio.model.changes import Change
+    from studio.commands.generate import Generated
     from studio.config import Settings
     from studio.diff import RenameCandidate
-    from studio.commands.generate import Generated
+    from studio.model.changes import Change
     from studio.plan.preview import Preview
 
 
@@ -39,11 +39,23 @@ def _ask(candidate: RenameCandidate) -> bool:
 
 @cli.command("generate")
 @target_options
-@click.option("--name", "-n", required=True, metavar="NAME", help="What the migration does, e.g. add_orders_status.")
+@click.option(
+    "--name",
+    "-n",
+    required=True,
+    metavar="NAME",
+    help="What the migration does, e.g. add_orders_status.",
+)
 @rename_option
-@click.option("--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add.")
+@click.option(
+    "--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add."
+)
 @click.option("--dry-run", is_flag=True, help="Print the migration instead of writing it.")
-@click.option("--plain", is_flag=True, help="Plain statements instead of the online-safe forms (CONCURRENTLY, NOT VALID, ...).")
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="Plain statements instead of the online-safe forms (CONCURRENTLY, NOT VALID, ...).",
+)
 @click.option(
     "--expand-contract",
     is_flag=True,
@@ -81,7 +93,11 @@ def generate_cmd(
         )
     except UnresolvedRenames as e:
         if fmt == "json":
-            click.echo(json.dumps({"status": "unresolved_renames", "candidates": [c.hint for c in e.candidates]}))
+            click.echo(
+                json.dumps(
+                    {"status": "unresolved_renames", "candidates": [c.hint for c in e.candidates]}
+                )
+            )
         click.echo(f"error: {e.message}\n  hint: {e.hint}", err=True)
         return EXIT_DIFFERENCES
     preview = _preview(settings, result)
@@ -90,7 +106,9 @@ def generate_cmd(
             json.dumps(
                 {
                     "estimates": preview.to_dict() if preview is not None else None,
-                    "status": "written" if result.path else ("nothing" if not result.changes else "dry-run"),
+                    "status": "written"
+                    if result.path
+                    else ("nothing" if not result.changes else "dry-run"),
                     "version": result.version or None,
                     "path": str(result.path) if result.path else None,
                     "down_path": str(result.down_path) if result.down_path else None,
@@ -99,7 +117,9 @@ def generate_cmd(
                     "phase": "expand" if result.phases else None,
                     "contract_version": result.contract_version or None,
                     "contract_path": str(result.contract_path) if result.contract_path else None,
-                    "expand_contract": [m.describe() for m in result.phases.moves] if result.phases else [],
+                    "expand_contract": [m.describe() for m in result.phases.moves]
+                    if result.phases
+                    else [],
                     "notes": list(result.notes),
                     # objects of kinds schema-studio does not model: never in the migration
                     "unmodelled": result.unmodelled.to_dict() if result.unmodelled else None,
@@ -112,9 +132,14 @@ def generate_cmd(
         warn(line)
     if not result.changes:
         if result.warnings():
-            click.echo("nothing schema-studio can generate; the objects above need a hand-written migration", err=True)
+            click.echo(
+                "nothing schema-studio can generate; the objects above need a hand-written migration",
+                err=True,
+            )
         else:
-            click.echo("nothing to generate: the migrations already produce the declared schema", err=True)
+            click.echo(
+                "nothing to generate: the migrations already produce the declared schema", err=True
+            )
         return EXIT_OK
     for note in result.notes:
         warn(note)
@@ -125,7 +150,10 @@ def generate_cmd(
         return EXIT_OK
     if result.phases is not None:
         click.echo(f"wrote {result.path} (expand: {len(result.phases.expand)} step(s))", err=True)
-        click.echo(f"wrote {result.contract_path} (contract: {len(result.phases.contract)} step(s))", err=True)
+        click.echo(
+            f"wrote {result.contract_path} (contract: {len(result.phases.contract)} step(s))",
+            err=True,
+        )
         for move in result.phases.moves:
             click.echo(f"  expand/contract: {move.describe()}", err=True)
         click.echo(
@@ -141,15 +169,17 @@ def generate_cmd(
     if result.down_path:
         click.echo(f"wrote {result.down_path}", err=True)
     else:
-        click.echo("no down file: some changes cannot be undone (e.g. a dropped column's data)", err=True)
+        click.echo(
+            "no down file: some changes cannot be undone (e.g. a dropped column's data)", err=True
+        )
     _echo_preview(preview)
     return EXIT_OK
 
 
 def _preview(settings: Settings, result: Generated) -> Preview | None:
     """Locks, sizes and estimates of the written steps on the configured target (never in the files)."""
-    from studio.migrations import files as migrations
     from studio.cli.preview_view import quietly
+    from studio.migrations import files as migrations
     from studio.plan.preview import step_estimates
 
     url = settings.database_url(required=False)
@@ -157,7 +187,9 @@ def _preview(settings: Settings, result: Generated) -> Preview | None:
     if url is None or not written:
         return None
     ms = [migrations.parse_file(p) for p in written]
-    return quietly(step_estimates(settings, url, ms), "sizes and estimates not read from the target")
+    return quietly(
+        step_estimates(settings, url, ms), "sizes and estimates not read from the target"
+    )
 
 
 def _echo_preview(preview: Preview | None) -> None:
@@ -178,7 +210,11 @@ def _changes_lines(changes: tuple[Change, ...]) -> list[str]:
 @click.option("--no-live", is_flag=True, help="Do not look at the database: check only the files.")
 @format_option("text", "json")
 def check_cmd(
-    db_url: str | None, schema_names: tuple[str, ...], exclude_schema: tuple[str, ...], no_live: bool, fmt: str
+    db_url: str | None,
+    schema_names: tuple[str, ...],
+    exclude_schema: tuple[str, ...],
+    no_live: bool,
+    fmt: str,
 ) -> int:
     """CI gate: declared = migrations, live = applied migrations, checksums intact (exit 2 if not)."""
     settings = settings_from(db_url, schema_names, exclude_schema)
@@ -207,17 +243,36 @@ def check_cmd(
     for problem in report.unlike_history:
         lines.append(click.style("history: ", fg="red", bold=True) + problem)
     if report.ungenerated:
-        lines.append(click.style("declared schema differs from the migrations", fg="red", bold=True) + " (run `schema-studio generate`):")
+        lines.append(
+            click.style("declared schema differs from the migrations", fg="red", bold=True)
+            + " (run `schema-studio generate`):"
+        )
         lines += _changes_lines(report.ungenerated)
     if report.drift:
-        lines.append(click.style("drift: the database differs from its applied migrations", fg="red", bold=True) + ":")
+        lines.append(
+            click.style(
+                "drift: the database differs from its applied migrations", fg="red", bold=True
+            )
+            + ":"
+        )
         lines += _changes_lines(report.drift)
     if report.unmodelled:
-        lines.append(click.style("objects schema-studio does not model differ", fg="red", bold=True) + " (migrate them by hand):")
+        lines.append(
+            click.style("objects schema-studio does not model differ", fg="red", bold=True)
+            + " (migrate them by hand):"
+        )
         lines += [f"    {line}" for line in report.unmodelled]
     if report.ok:
-        where = "declared schema, migrations and database" if report.checked_live else "declared schema and migrations"
-        lines.append(f"in sync: {where} ({len(report.applied)} applied)" if report.checked_live else f"in sync: {where}")
+        where = (
+            "declared schema, migrations and database"
+            if report.checked_live
+            else "declared schema and migrations"
+        )
+        lines.append(
+            f"in sync: {where} ({len(report.applied)} applied)"
+            if report.checked_live
+            else f"in sync: {where}"
+        )
     click.echo("\n".join(lines))
     return EXIT_OK if report.ok else EXIT_DIFFERENCES
 
@@ -225,9 +280,15 @@ def check_cmd(
 @cli.command("push")
 @target_options
 @rename_option
-@click.option("--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add.")
+@click.option(
+    "--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add."
+)
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
-@click.option("--force", is_flag=True, help="Push even to a database with applied migrations or matching a production pattern.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Push even to a database with applied migrations or matching a production pattern.",
+)
 @click.option(
     "--wait",
     type=click.FloatRange(min=0),
@@ -248,13 +309,21 @@ def push_cmd(
 ) -> int:
     """Development only: bring the database straight to the declared schema, writing no files."""
     from studio.cli.migrate_cmd import ProgressPrinter
-    from studio.config import mask_dsn
     from studio.commands.generate import push, push_plan
+    from studio.config import mask_dsn
 
     settings = settings_from(db_url, schema_names, exclude_schema)
     interactive = sys.stdin.isatty()
     try:
-        plan = run(push_plan(settings, renames, no_rename=no_rename, ask=_ask if interactive else None, force=force))
+        plan = run(
+            push_plan(
+                settings,
+                renames,
+                no_rename=no_rename,
+                ask=_ask if interactive else None,
+                force=force,
+            )
+        )
     except UnresolvedRenames as e:
         click.echo(f"error: {e.message}\n  hint: {e.hint}", err=True)
         return EXIT_DIFFERENCES
@@ -267,7 +336,10 @@ def push_cmd(
         click.echo(f"  {change.describe()}{mark}", err=True)
     if not yes:
         if not interactive:
-            click.echo("error: push needs confirmation\n  hint: pass --yes to apply without a terminal", err=True)
+            click.echo(
+                "error: push needs confirmation\n  hint: pass --yes to apply without a terminal",
+                err=True,
+            )
             return EXIT_DIFFERENCES
         if not click.confirm("Apply these changes?", default=False, err=True):
             click.echo("nothing applied", err=True)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import click
 
-from studio.commands import diff as commands
 from studio.cli import cli, format_option, run, settings_from, target_options
 from studio.cli.render import schema_tree
+from studio.commands import diff as commands
 from studio.config import mask_dsn
 
 
 @cli.command("inspect")
 @target_options
 @format_option("text", "json")
-def inspect_cmd(db_url: str | None, schema_names: tuple[str, ...], exclude_schema: tuple[str, ...], fmt: str) -> int:
+def inspect_cmd(
+    db_url: str | None, schema_names: tuple[str, ...], exclude_schema: tuple[str, ...], fmt: str
+) -> int:
     """Print the live database's schema."""
     settings = settings_from(db_url, schema_names, exclude_schema)
     result = run(commands.inspect(settings))
@@ -21,6 +23,9 @@ def inspect_cmd(db_url: str | None, schema_names: tuple[str, ...], exclude_schem
         click.echo(result.schema.to_json())
     else:
         major = result.server_version // 10000
-        click.echo(f"-- {mask_dsn(result.url)} (PostgreSQL {major}), schemas: {', '.join(result.schemas) or '(none)'}", err=True)
+        click.echo(
+            f"-- {mask_dsn(result.url)} (PostgreSQL {major}), schemas: {', '.join(result.schemas) or '(none)'}",
+            err=True,
+        )
         click.echo(schema_tree(result.schema))
     return 0

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from studio.run import monitor
 from studio.cli import cli, format_option, run, settings_from
 from studio.config import mask_dsn
+from studio.run import monitor
 
 if TYPE_CHECKING:
     from studio.run.monitor import Blocker, Chain, Session, Snapshot, Wait

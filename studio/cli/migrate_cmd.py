@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from studio.run import backfill
-from studio.commands import migrate as cm
 from studio.cli import (
     EXIT_DIFFERENCES,
     EXIT_ERROR,
@@ -27,8 +25,11 @@ from studio.cli import (
     warn,
 )
 from studio.cli.preview_view import echo_trace, pending_scope, quietly, step_lines
+from studio.commands import migrate as cm
 from studio.config import mask_dsn
 from studio.errors import UsageError
+from studio.migrations.format import Phase
+from studio.run import backfill
 from studio.run.events import (
     BackfillDeferred,
     BackfillProgress,
@@ -50,7 +51,6 @@ from studio.run.events import (
     to_dict,
 )
 from studio.run.history import State
-from studio.migrations.format import Phase
 from studio.run.phases import ContractNotConfirmed
 
 if TYPE_CHECKING:
@@ -422,7 +422,9 @@ def _trace(settings: Any, to: str | None, rows: int, fmt: str) -> int:
     return EXIT_ERROR if report.failed is not None else EXIT_OK
 
 
-def _dry_run_on_target(settings: Any, to: str | None, allow_out_of_order: bool, yes: bool, fmt: str) -> int:
+def _dry_run_on_target(
+    settings: Any, to: str | None, allow_out_of_order: bool, yes: bool, fmt: str
+) -> int:
     """Try the pending migrations on the target itself, each rolled back, after an explicit yes."""
     where = mask_dsn(settings.database_url())
     if not yes:
@@ -444,7 +446,13 @@ def _dry_run_on_target(settings: Any, to: str | None, allow_out_of_order: bool, 
     tries = run(cm.dry_run_on_target(settings, to=to, allow_out_of_order=allow_out_of_order))
     failed = [t for t in tries if t.error]
     if fmt == "json":
-        _json_line({"database": where, "steps": [dataclasses.asdict(t) for t in tries], "failed": len(failed)})
+        _json_line(
+            {
+                "database": where,
+                "steps": [dataclasses.asdict(t) for t in tries],
+                "failed": len(failed),
+            }
+        )
         return EXIT_ERROR if failed else EXIT_OK
     for t in tries:
         head = f"  {t.version} step {t.index}: {t.title}"
@@ -556,9 +564,7 @@ def status_cmd(
                     }
                     for e in entries
                 ],
-                "drift": None
-                if report.drift is None
-                else [c.to_dict() for c in report.drift],
+                "drift": None if report.drift is None else [c.to_dict() for c in report.drift],
                 "expand_contract": [
                     {
                         "expand": p.expand.version,
@@ -601,7 +607,10 @@ def status_cmd(
         click.echo(f"live schema: {report.drift_note}")
     elif report.drift:
         click.echo(
-            click.style(f"live schema: drift, {len(report.drift)} difference(s) from the applied migrations", fg="red")
+            click.style(
+                f"live schema: drift, {len(report.drift)} difference(s) from the applied migrations",
+                fg="red",
+            )
             + " (see `schema-studio check`)"
         )
         for change in report.drift:

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.model.changes.base import split_qualified
 from studio.errors import UsageError
 from studio.model import (
     Column,
@@ -41,6 +40,7 @@ from studio.model import (
     Table,
     quote_ident,
 )
+from studio.model.changes.base import split_qualified
 
 if TYPE_CHECKING:
     from studio.config import Settings

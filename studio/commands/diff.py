@@ -16,11 +16,11 @@ from studio.errors import UsageError, translate
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
-    from studio.model.changes import Change
     from studio.config import Settings
     from studio.diff import RenameCandidate
     from studio.diff.unmodelled import UnmodelledReport
     from studio.model import Schema
+    from studio.model.changes import Change
     from studio.sources import Loaded
 
 
@@ -159,7 +159,11 @@ async def load_pair(
         read_live,
     )
 
-    old_src = parse_source(from_spec, settings) if from_spec else parse_source(settings.database_url() or "", settings)
+    old_src = (
+        parse_source(from_spec, settings)
+        if from_spec
+        else parse_source(settings.database_url() or "", settings)
+    )
     new_src = parse_source(to_spec, settings) if to_spec else declared_source(settings)
     if old_src.kind is SourceKind.URL and new_src.kind is SourceKind.URL:
         old, new = await concurrently(

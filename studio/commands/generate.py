@@ -10,8 +10,8 @@ applied migrations, and the checksum file must match.
 
 from __future__ import annotations
 
-import gc
 import dataclasses
+import gc
 import hashlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
@@ -20,15 +20,13 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from studio.run import history
-
-from studio.migrations import files as migrations
-
 from studio.catalog import connect as db
 from studio.commands.diff import load_pair, managed_schemas
 from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError, UsageError
+from studio.migrations import files as migrations
 from studio.plan.planner import inverses, plan
+from studio.run import history
 from studio.run.runner import session_limits
 from studio.sources import Loaded, Source, SourceKind, concurrently, declared_source, load
 
@@ -38,13 +36,13 @@ DEFAULT_SERVER_VERSION = 180000
 if TYPE_CHECKING:
     from asyncpg import Connection
 
-    from studio.model.changes import Change
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.diff.unmodelled import UnmodelledReport
+    from studio.model import Schema
+    from studio.model.changes import Change
     from studio.plan.expand import Phases
     from studio.plan.locks import Context
-    from studio.model import Schema
 
 # Asks whether a candidate is a rename (True) or a drop and an add (False).
 AskRename = Callable[["RenameCandidate"], bool]
@@ -182,7 +180,9 @@ def _annotated_steps(
     steps = [step_spec(c) for c in changes]
     version = server_version or DEFAULT_SERVER_VERSION
     draft = migrations.parse_text(migrations.render_migration("00000000000000", steps), "<draft>")
-    m = migrations.Migration(version="00000000000000", name="draft", path=Path("<draft>"), steps=draft.steps)
+    m = migrations.Migration(
+        version="00000000000000", name="draft", path=Path("<draft>"), steps=draft.steps
+    )
     report = lint_sources([migration_source(m)], server_version=version, context=context)
     # one draft file: statements and findings come in line order, so each
     # step's are found by bisection instead of a scan per step (O(steps^2))
@@ -203,7 +203,9 @@ def _annotated_steps(
         for finding in findings.between(first, last):
             if finding.level >= Level.WARNING and finding.hazard.id not in seen:
                 seen.add(finding.hazard.id)
-                notes.append(f"hazard {finding.hazard.id} ({finding.level.label}): {finding.hazard.message}")
+                notes.append(
+                    f"hazard {finding.hazard.id} ({finding.level.label}): {finding.hazard.message}"
+                )
         out.append(replace(spec, annotations=(*spec.annotations, *dict.fromkeys(notes))))
     return out
 
@@ -303,7 +305,9 @@ async def generate(
     if existing:
         migrations.verify_sum(directory)
     major, target_note = await target_major(settings)
-    old, new, diffed, renames = await plan_changes(settings, rename_specs, no_rename=no_rename, ask=ask, major=major)
+    old, new, diffed, renames = await plan_changes(
+        settings, rename_specs, no_rename=no_rename, ask=ask, major=major
+    )
     schemas = managed_schemas(settings, old, new)
     report = unmodelled(_restrict(old.schema, schemas), _restrict(new.schema, schemas))
     if not diffed:
@@ -311,7 +315,9 @@ async def generate(
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
     batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE
-    planned = plan(diffed, old.schema, server_version=server_version, safe=safe, batch_size=batch_size)
+    planned = plan(
+        diffed, old.schema, server_version=server_version, safe=safe, batch_size=batch_size
+    )
     changes = planned.changes
     header = dict(schema_before=schema_hash(old.schema), schema_after=schema_hash(new.schema))
     options = expand.Options(
@@ -327,11 +333,15 @@ async def generate(
         diffed,
         _restrict(old.schema, schemas),
         _restrict(new.schema, schemas),
-        lambda c: annotated_steps(forms.get(id(c), (c,)), server_version, _context(old.schema, changes)),
+        lambda c: annotated_steps(
+            forms.get(id(c), (c,)), server_version, _context(old.schema, changes)
+        ),
         options,
     )
     if phases is not None and phases.moves:
-        written = _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
+        written = _write_phases(
+            directory, name, version, diffed, renames, phases, header, write=write
+        )
         return replace(written, unmodelled=report)
     planned_notes = tuple(item.note for item in planned.items if item.note)
     notes = (phases.notes if phases else ()) + planned_notes + _plain_notes(changes) + target_note
@@ -341,7 +351,9 @@ async def generate(
     down_text = None
     if all(inv is not None for inv in undo):
         down_changes = [inv for inv in undo if inv is not None]
-        down_steps = annotated_steps(down_changes, server_version, _context(new.schema, down_changes))
+        down_steps = annotated_steps(
+            down_changes, server_version, _context(new.schema, down_changes)
+        )
         down_text = migrations.render_migration(
             version,
             down_steps,
@@ -349,7 +361,9 @@ async def generate(
             schema_before=header["schema_after"],
             schema_after=header["schema_before"],
         )
-    generated = Generated(changes, renames, text, down_text, version=version, notes=notes, unmodelled=report)
+    generated = Generated(
+        changes, renames, text, down_text, version=version, notes=notes, unmodelled=report
+    )
     if not write:
         return generated
     path = migrations.write_migration(directory, version, migrations.slugify(name), text, down_text)
@@ -371,7 +385,9 @@ async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]
     try:
         conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
     except ConnectionFailed as e:
-        return None, (f"target not reachable ({e.message}): SQL normalized on the default dev server",)
+        return None, (
+            f"target not reachable ({e.message}): SQL normalized on the default dev server",
+        )
     try:
         major = await db.server_version_num(conn) // 10000
     finally:
@@ -423,7 +439,11 @@ def _write_phases(
     text = migrations.render_migration(
         version,
         phases.expand,
-        description=(f"{name} (expand)", *moves, f"contract migration: {contract_version}_{contract_slug}"),
+        description=(
+            f"{name} (expand)",
+            *moves,
+            f"contract migration: {contract_version}_{contract_slug}",
+        ),
         schema_before=header["schema_before"],
         phase=Phase.EXPAND,
     )
@@ -462,7 +482,9 @@ def _write_phases(
         return generated
     path = migrations.write_migration(directory, version, expand_slug, text, down_text)
     down_path = path.with_name(migrations.file_name(version, expand_slug, down=True))
-    contract_path = migrations.write_migration(directory, contract_version, contract_slug, contract_text)
+    contract_path = migrations.write_migration(
+        directory, contract_version, contract_slug, contract_text
+    )
     return replace(
         generated,
         path=path,
@@ -558,9 +580,14 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     reports = [(unmodelled(replayed, wanted), "the migrations", "the declared schema")]
     if live_loaded is not None:
         (applied_replay,) = applied_replays
-        applied_schema, live_schema = _restrict(applied_replay.schema, schemas), _restrict(live_loaded.schema, schemas)
+        applied_schema, live_schema = (
+            _restrict(applied_replay.schema, schemas),
+            _restrict(live_loaded.schema, schemas),
+        )
         drift = tuple(diff(applied_schema, live_schema, server_version=live_loaded.server_version))
-        reports.append((unmodelled(applied_schema, live_schema), "the applied migrations", "the database"))
+        reports.append(
+            (unmodelled(applied_schema, live_schema), "the applied migrations", "the database")
+        )
     problems = tuple(line for r, old, new in reports for line in r.problems(old, new))
     not_compared = tuple(note for r, _, _ in reports if (note := r.note()) is not None)
     notes: tuple[str, ...] = ()
@@ -594,7 +621,9 @@ class PushPlan:
 class PushRefused(StudioError):
     """`push` refused a database it must not touch without --force."""
 
-    hint = "push is for development databases; use generate + migrate, or pass --force if you are sure"
+    hint = (
+        "push is for development databases; use generate + migrate, or pass --force if you are sure"
+    )
 
 
 def _production_match(settings: Settings, url: str) -> str | None:
@@ -615,7 +644,12 @@ def _production_match(settings: Settings, url: str) -> str | None:
 
 
 async def push_plan(
-    settings: Settings, rename_specs: Sequence[str] = (), *, no_rename: bool = False, ask: AskRename | None = None, force: bool = False
+    settings: Settings,
+    rename_specs: Sequence[str] = (),
+    *,
+    no_rename: bool = False,
+    ask: AskRename | None = None,
+    force: bool = False,
 ) -> PushPlan:
     """The changes that bring the target straight to the declared schema (read-only)."""
     from studio.commands.migrate import _history
@@ -665,7 +699,9 @@ async def push(
     if plan.migration is None:
         return
     table = history.HistoryTable.parse(settings.history_table)
-    conn = await db.connect(plan.url, timeout=settings.connect_timeout, application_name="schema-studio push")
+    conn = await db.connect(
+        plan.url, timeout=settings.connect_timeout, application_name="schema-studio push"
+    )
     try:
         with translate(mask_dsn(plan.url)):
             # a stopped push idle in its transaction must not hold its locks longer than a migrate would
@@ -681,7 +717,11 @@ async def push(
 
 
 async def _push_steps(
-    conn: Connection, settings: Settings, table: history.HistoryTable, plan: PushPlan, on_event: object
+    conn: Connection,
+    settings: Settings,
+    table: history.HistoryTable,
+    plan: PushPlan,
+    on_event: object,
 ) -> None:
     """Run the plan's steps, unless a migration was applied since it was made (read under the lock)."""
     import random

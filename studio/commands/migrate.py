@@ -12,21 +12,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio.commands import diff as commands
-
-from studio.run import backfill
-
-from studio.run import history
-
-from studio.run import runner
-
-from studio.migrations import files as migrations
-
-from studio.run import phases
-
 from studio.catalog import connect as db
+from studio.commands import diff as commands
 from studio.config import mask_dsn
 from studio.errors import DevDbError, StudioError, UsageError, translate
+from studio.migrations import files as migrations
+from studio.run import backfill, history, phases, runner
 from studio.run.events import Direction, StepFinished, emit
 from studio.run.history import HistoryTable
 
@@ -34,11 +25,11 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
-    from studio.model.changes import Change
     from studio.config import Settings
+    from studio.migrations.files import Migration
+    from studio.model.changes import Change
     from studio.run.events import Event, EventSink
     from studio.run.history import HistoryRow, Status
-    from studio.migrations.files import Migration
 
 
 def load(settings: Settings, *, verify: bool = True) -> tuple[Migration, ...]:
@@ -80,7 +71,9 @@ async def _schema_names(settings: Settings, url: str) -> tuple[set[str], int]:
 
 async def _replayed_schemas(settings: Settings, major: int) -> set[str]:
     """The schemas the migrations' replay holds (none when no dev server can run it here)."""
-    from studio.commands.generate import migrations_source  # defers the planner and the dev server's modules
+    from studio.commands.generate import (
+        migrations_source,
+    )  # defers the planner and the dev server's modules
     from studio.sources import load as load_source
 
     try:
@@ -410,7 +403,9 @@ async def dry_run_on_target(
     rows, _, _ = await read_history(settings, url)
     todo = runner.plan(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
     out: list[TargetTry] = []
-    conn = await db.connect(url, timeout=settings.connect_timeout, application_name="schema-studio dry-run")
+    conn = await db.connect(
+        url, timeout=settings.connect_timeout, application_name="schema-studio dry-run"
+    )
     try:
         for m, _row in todo:
             tx = conn.transaction()
@@ -425,20 +420,36 @@ async def dry_run_on_target(
                 for step in m.steps:
                     if failed or not step.transactional or step.backfill:
                         gap = gap or not failed
-                        why = "an earlier step failed" if failed else (
-                            "a backfill changes data in batches" if step.backfill else "it cannot run in a transaction"
+                        why = (
+                            "an earlier step failed"
+                            if failed
+                            else (
+                                "a backfill changes data in batches"
+                                if step.backfill
+                                else "it cannot run in a transaction"
+                            )
                         )
                         out.append(TargetTry(m.version, step.index, step.title, None, skipped=why))
                         continue
                     started = time.monotonic()
                     try:
-                        async with conn.transaction():  # a savepoint: the error leaves the outer one usable
+                        async with (
+                            conn.transaction()
+                        ):  # a savepoint: the error leaves the outer one usable
                             for st in step.statements:
                                 await conn.execute(st.sql)
-                        out.append(TargetTry(m.version, step.index, step.title, time.monotonic() - started))
+                        out.append(
+                            TargetTry(m.version, step.index, step.title, time.monotonic() - started)
+                        )
                     except asyncpg.PostgresError as e:
-                        error = str(e) + (" (it may depend on a step that was not tried)" if gap else "")
-                        out.append(TargetTry(m.version, step.index, step.title, time.monotonic() - started, error))
+                        error = str(e) + (
+                            " (it may depend on a step that was not tried)" if gap else ""
+                        )
+                        out.append(
+                            TargetTry(
+                                m.version, step.index, step.title, time.monotonic() - started, error
+                            )
+                        )
                         failed = True
             finally:
                 await tx.rollback()

@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studio import config
-
-from studio.migrations import files as migrations
-
 from studio.catalog import connect as db
 from studio.errors import translate
+from studio.migrations import files as migrations
 
 if TYPE_CHECKING:
     from studio.sources.devdb import Cluster

@@ -63,10 +63,16 @@ async def run_writer(url: str, stats: WriterStats, *, rate: float = 5.0, seed: i
                     status,
                 )
                 await conn.execute(
-                    f"UPDATE public.orders SET {column} = $1 WHERE id = $2", rng.choice(_STATUSES), rng.randint(1, 100_000)
+                    f"UPDATE public.orders SET {column} = $1 WHERE id = $2",
+                    rng.choice(_STATUSES),
+                    rng.randint(1, 100_000),
                 )
                 stats.writes += 2
-            except (asyncpg.UndefinedColumnError, asyncpg.InvalidTextRepresentationError, asyncpg.DatatypeMismatchError) as e:
+            except (
+                asyncpg.UndefinedColumnError,
+                asyncpg.InvalidTextRepresentationError,
+                asyncpg.DatatypeMismatchError,
+            ) as e:
                 stats.errors += 1
                 stats.last_error = str(e)
                 if conn is not None:

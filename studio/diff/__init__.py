@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING
 from studio.diff import catalog, objects, tables, views
 from studio.diff.context import Context
 from studio.diff.depend import rebuilds
+from studio.diff.order import order
 from studio.diff.renames import Rename, RenameCandidate, parse_rename, rename_candidates
 from studio.diff.renaming import apply_renames
-from studio.diff.order import order
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from studio.model.changes import Change
     from studio.model import Schema
+    from studio.model.changes import Change
 
 __all__ = ["Rename", "RenameCandidate", "diff", "parse_rename", "rename_candidates"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from studio.model import Column, Table
 from studio.model.changes import AlterColumnType, DropConstraint, DropIndex
 from studio.model.changes.attributes import (
     SetAccessMethod,
@@ -20,7 +21,6 @@ from studio.model.changes.attributes import (
     SetColumnStorage,
     SetReplicaIdentity,
 )
-from studio.model import Column, Table
 
 if TYPE_CHECKING:
     from studio.diff.context import Context

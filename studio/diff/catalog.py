@@ -39,7 +39,9 @@ def _named_in(schema: Schema, obj: CatalogObject) -> frozenset[str]:
 def _composite_named(schema: Schema, t: CompositeType) -> frozenset[str]:
     collations = {a.collation for a in t.attributes if a.collation}
     return frozenset(
-        object_key(o) for o in schema.objects.values() if o.kind == "collation" and o.identity in collations
+        object_key(o)
+        for o in schema.objects.values()
+        if o.kind == "collation" and o.identity in collations
     )
 
 
@@ -80,7 +82,14 @@ def catalog_objects(ctx: Context) -> None:
     def create(obj: CatalogObject) -> None:
         deps = ctx.new_deps(types=obj.types) | Deps(requires=_named_in(ctx.new, obj))
         ctx.add(CreateObject(obj, deps))
-        ctx.comment(COMMENT_KIND[obj.kind], obj.identity, None, obj.comment, key=object_key(obj), created=True)
+        ctx.comment(
+            COMMENT_KIND[obj.kind],
+            obj.identity,
+            None,
+            obj.comment,
+            key=object_key(obj),
+            created=True,
+        )
 
     def drop(obj: CatalogObject) -> None:
         deps = ctx.old_deps(types=obj.types) | Deps(uses=_named_in(ctx.old, obj))

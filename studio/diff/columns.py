@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from studio.diff.refs import default_not_null_name, mentions
+from studio.model import Column, Table, quote_ident
 from studio.model.changes import (
     AddColumn,
     AddIdentity,
@@ -21,8 +23,6 @@ from studio.model.changes import (
     ValidateConstraint,
 )
 from studio.model.changes.base import Deps, col_key, def_key
-from studio.diff.refs import default_not_null_name, mentions
-from studio.model import Column, Table, quote_ident
 
 if TYPE_CHECKING:
     from studio.diff.context import Context

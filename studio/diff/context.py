@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from studio.diff.refs import RefIndex
 from studio.model.changes import Change, Deps, SetComment
 from studio.model.changes.base import fn_key
-from studio.diff.refs import RefIndex
 
 if TYPE_CHECKING:
     from studio.model import Schema

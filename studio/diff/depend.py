@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from studio.diff.refs import mentions
+from studio.model import qualname
 from studio.model.changes.base import (
     col_key,
     con_key,
@@ -27,8 +29,6 @@ from studio.model.changes.base import (
     type_key,
 )
 from studio.model.changes.catalog import object_key
-from studio.diff.refs import mentions
-from studio.model import qualname
 
 if TYPE_CHECKING:
     from studio.diff.context import Context

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from studio.model import EnumType, Function, Privilege, Schema, qualname
 from studio.model.changes import (
     AddDomainConstraint,
     AddEnumValue,
@@ -45,7 +46,6 @@ from studio.model.changes.base import (
 )
 from studio.model.changes.objects import owner_key
 from studio.model.changes.routines import function_kind, function_signature, unchecked_body
-from studio.model import EnumType, Function, Privilege, Schema, qualname
 
 if TYPE_CHECKING:
     from studio.diff.context import Context
@@ -387,7 +387,9 @@ def privileges(ctx: Context) -> None:
                 for p in old_set
             }
     new_set = _in_effect(ctx.new, set(), maintain)
-    handed = {k for k, owner in ctx.new.owners.items() if ctx.old.owners.get(k) not in (None, owner)}
+    handed = {
+        k for k, owner in ctx.new.owners.items() if ctx.old.owners.get(k) not in (None, owner)
+    }
 
     def after(p: Privilege) -> str:
         # compared as the new owner holds them: run after the ALTER ... OWNER TO

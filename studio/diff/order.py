@@ -20,6 +20,7 @@ import heapq
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from studio.model import ConstraintKind
 from studio.model.changes import (
     AddColumn,
     AddConstraint,
@@ -98,7 +99,6 @@ from studio.model.changes import (
     ValidateConstraint,
     ValidateDomainConstraint,
 )
-from studio.model import ConstraintKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence

@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
-from studio.model.changes import AttachIndexPartition, AttachPartition, Deps
-from studio.model.changes.base import col_key, con_key, detached_key, rel_key, split_qualified
 from studio.diff.refs import default_not_null_name
 from studio.model import Constraint, ConstraintKind, Index, Table, qualname, quote_ident
+from studio.model.changes import AttachIndexPartition, AttachPartition, Deps
+from studio.model.changes.base import col_key, con_key, detached_key, rel_key, split_qualified
 
 if TYPE_CHECKING:
     from collections.abc import Callable

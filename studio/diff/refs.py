@@ -14,8 +14,8 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from studio.model.changes.base import fn_key, rel_key, split_qualified, type_key
 from studio.model import make_object_name, qualname, quote_ident
+from studio.model.changes.base import fn_key, rel_key, split_qualified, type_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

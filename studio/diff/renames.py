@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from studio.model.changes.base import split_qualified
-from studio.model.changes.casts import parse_type
 from studio.errors import UsageError
 from studio.model import Column, Schema, Table, qualname, quote_ident
+from studio.model.changes.base import split_qualified
+from studio.model.changes.casts import parse_type
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

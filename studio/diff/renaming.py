@@ -7,8 +7,6 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from studio.model.changes import Change, RenameColumn, RenameConstraint, RenameIndex, RenameTable
-from studio.model.changes.base import rel_key, schema_of, split_qualified
 from studio.diff.refs import (
     pin_not_null_names,
     rename_in_view,
@@ -26,6 +24,8 @@ from studio.model import (
     qualname,
     quote_ident,
 )
+from studio.model.changes import Change, RenameColumn, RenameConstraint, RenameIndex, RenameTable
+from studio.model.changes.base import rel_key, schema_of, split_qualified
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

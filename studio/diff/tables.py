@@ -6,6 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from studio.diff import partitions
+from studio.diff.attributes import table_attributes
+from studio.diff.columns import column_comment, column_deps, compare_columns
+from studio.diff.refs import mentions
+from studio.model import Constraint, ConstraintKind, Index, Table, qualname, quote_ident
 from studio.model.changes import (
     AddConstraint,
     AlterPolicy,
@@ -41,11 +46,6 @@ from studio.model.changes.base import (
     valid_key,
 )
 from studio.model.changes.tables import partition_of
-from studio.diff import partitions
-from studio.diff.attributes import table_attributes
-from studio.diff.columns import column_comment, column_deps, compare_columns
-from studio.diff.refs import mentions
-from studio.model import Constraint, ConstraintKind, Index, Table, qualname, quote_ident
 
 if TYPE_CHECKING:
     from studio.diff.context import Context

@@ -39,8 +39,14 @@ class UnmodelledReport:
     def problems(self, old: str = "the old side", new: str = "the new side") -> tuple[str, ...]:
         """One line per object on one side only, saying what the migration will not do about it."""
         return tuple(
-            [f"{u.kind} {u.identity} is only in {old}: not modelled, so the migration does not drop it" for u in self.only_old]
-            + [f"{u.kind} {u.identity} is only in {new}: not modelled, so the migration does not create it" for u in self.only_new]
+            [
+                f"{u.kind} {u.identity} is only in {old}: not modelled, so the migration does not drop it"
+                for u in self.only_old
+            ]
+            + [
+                f"{u.kind} {u.identity} is only in {new}: not modelled, so the migration does not create it"
+                for u in self.only_new
+            ]
         )
 
     def note(self) -> str | None:
@@ -57,7 +63,11 @@ class UnmodelledReport:
         def rows(items: tuple[Unmodelled, ...]) -> list[dict[str, str | None]]:
             return [{"kind": u.kind, "identity": u.identity, "schema": u.schema} for u in items]
 
-        return {"only_old": rows(self.only_old), "only_new": rows(self.only_new), "not_compared": rows(self.both)}
+        return {
+            "only_old": rows(self.only_old),
+            "only_new": rows(self.only_new),
+            "not_compared": rows(self.both),
+        }
 
 
 def unmodelled(old: Schema, new: Schema) -> UnmodelledReport:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from studio.diff.tables import _index_qualname, _triggers
+from studio.model import Table, View, qualname
 from studio.model.changes import (
     CreateIndex,
     CreateTrigger,
@@ -21,8 +23,6 @@ from studio.model.changes import (
     SetTableOptions,
 )
 from studio.model.changes.base import col_key, fn_key, rel_key, split_qualified
-from studio.diff.tables import _index_qualname, _triggers
-from studio.model import Table, View, qualname
 
 if TYPE_CHECKING:
     from studio.diff.context import Context

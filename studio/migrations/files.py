@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studio import __version__
+from studio.errors import MigrationFileError, StudioError
 from studio.migrations.checksums import (
     SUM_FILE,
     file_hash,
@@ -59,8 +60,6 @@ from studio.migrations.checksums import (
     write_atomic,
     write_sum,
 )
-from studio.errors import MigrationFileError, StudioError
-from studio.sqltext.lexer import tokens_of
 from studio.migrations.format import (
     DIRECTIVE_PREFIX,
     Ignore,
@@ -69,6 +68,7 @@ from studio.migrations.format import (
     Step,
     parse_text,
 )
+from studio.sqltext.lexer import tokens_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

@@ -559,7 +559,9 @@ class Schema:
             functions={k: v for k, v in self.functions.items() if v.schema in keep},
             composites={k: v for k, v in self.composites.items() if v.schema in keep},
             objects={k: v for k, v in self.objects.items() if v.schema is None or v.schema in keep},
-            unmodelled={k: v for k, v in self.unmodelled.items() if v.schema is None or v.schema in keep},
+            unmodelled={
+                k: v for k, v in self.unmodelled.items() if v.schema is None or v.schema in keep
+            },
         )
 
     def object_count(self) -> int:

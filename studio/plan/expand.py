@@ -59,6 +59,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from studio.errors import StudioError
+from studio.migrations.files import StepSpec
+from studio.model import (
+    Column,
+    Constraint,
+    ConstraintKind,
+    Index,
+    Schema,
+    Table,
+    quote_ident,
+)
 from studio.model.changes import (
     AddConstraint,
     AlterColumnType,
@@ -77,17 +88,6 @@ from studio.model.changes import (
     ValidateConstraint,
 )
 from studio.model.changes.casts import is_lossless, is_widening
-from studio.errors import StudioError
-from studio.migrations.files import StepSpec
-from studio.model import (
-    Column,
-    Constraint,
-    ConstraintKind,
-    Index,
-    Schema,
-    Table,
-    quote_ident,
-)
 from studio.plan.moves import (
     BACKFILL_SETTING,
     DEFAULT_BATCH_SIZE,

@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from studio.model.changes import RenameTable
-from studio.model.changes.base import split_qualified
 from studio.migrations.files import StepSpec
 from studio.model import Column, Constraint, quote_ident, quote_literal
+from studio.model.changes import RenameTable
+from studio.model.changes.base import split_qualified
 
 DEFAULT_BATCH_SIZE = 10_000
 # The setting the backfill turns on in its own transactions: the sync trigger steps aside.

@@ -17,6 +17,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from studio.model import Constraint, ConstraintKind, Index, Table, quote_ident
 from studio.model.changes import (
     AddColumn,
     AddConstraint,
@@ -32,7 +33,6 @@ from studio.model.changes import (
     ValidateConstraint,
 )
 from studio.model.changes.base import split_qualified
-from studio.model import Constraint, ConstraintKind, Index, Table, quote_ident
 
 # the backfill's batch size when the caller gives none (as `studio.plan.moves.DEFAULT_BATCH_SIZE`)
 DEFAULT_BATCH_SIZE = 10_000

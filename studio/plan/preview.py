@@ -17,23 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.plan import estimates
-
-from studio.plan import probe
-
-from studio.migrations import files as migrations
-
 from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import translate
+from studio.migrations import files as migrations
+from studio.plan import estimates, probe
 from studio.plan.estimates import Estimate, RelationSize, Throughput
 
 if TYPE_CHECKING:
-    from studio.model.changes import Change
     from studio.config import Settings
+    from studio.migrations.files import Migration
+    from studio.model.changes import Change
     from studio.plan.locks import Context
     from studio.plan.locks.kb import LockFact
-    from studio.migrations.files import Migration
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,8 +143,8 @@ async def conversion_problems(
     """
     import asyncpg
 
-    from studio.model.changes.casts import is_lossless
     from studio.model import quote_ident
+    from studio.model.changes.casts import is_lossless
 
     out: dict[tuple[str, str, str, str], str] = {}
     ms = int(NULL_CHECK_TIMEOUT * 1000)

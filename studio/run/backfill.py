@@ -39,17 +39,17 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from studio.errors import MigrationFileError, StudioError, translate
+from studio.model import quote_ident
+from studio.plan.expand import BACKFILL_SETTING, DEFAULT_BATCH_SIZE
 from studio.run.events import BackfillProgress, BackfillStarted
 from studio.run.executor import LockTimeout
-from studio.plan.expand import BACKFILL_SETTING, DEFAULT_BATCH_SIZE
-from studio.model import quote_ident
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from studio.migrations.files import Migration, Step
     from studio.run.executor import Executor
     from studio.run.history import HistoryTable
-    from studio.migrations.files import Migration, Step
 
 _BATCH_SIZE = re.compile(r"\bbatch_size=(\d+)\b")
 PROGRESS_TABLE = "backfills"

@@ -74,9 +74,9 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator, Sequence
 
     from studio.config import Settings
+    from studio.migrations.files import Migration, Statement, Step
     from studio.run.events import EventSink
     from studio.run.history import HistoryTable
-    from studio.migrations.files import Migration, Statement, Step
     from studio.run.queue_guard import QueueGuard, Trip
     from studio.run.stalls import Stalls
 

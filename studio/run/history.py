@@ -31,14 +31,14 @@ import asyncpg
 from studio import __version__
 from studio.config import split_table_name
 from studio.errors import StudioError
-from studio.run.events import Blocker, WaitingForMigrator, emit
 from studio.model import quote_ident
+from studio.run.events import Blocker, WaitingForMigrator, emit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from studio.run.events import EventSink
     from studio.migrations.files import Migration
+    from studio.run.events import EventSink
 
 # Columns the runner reads and writes; a table altered by hand is refused, not guessed at.
 COLUMNS = (

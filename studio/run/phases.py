@@ -23,9 +23,9 @@ from studio.migrations.format import Phase
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
+    from studio.migrations.files import Migration
     from studio.run.backfill import Progress
     from studio.run.history import HistoryRow
-    from studio.migrations.files import Migration
 
 _EXPAND_LINE = re.compile(r"^expand migration:\s*(\d{14})(?!\d)")
 

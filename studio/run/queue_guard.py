@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio.run import monitor
 from studio.errors import StudioError
+from studio.run import monitor
 from studio.run.events import Blocker
 
 if TYPE_CHECKING:

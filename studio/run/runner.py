@@ -50,15 +50,11 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio.run import backfill
-
-from studio.run import history
-
-from studio.run import phases
-
 from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import ChecksumMismatch, StudioError, translate
+from studio.migrations.format import Phase
+from studio.run import backfill, history, phases
 from studio.run.events import (
     BackfillDeferred,
     Direction,
@@ -71,7 +67,6 @@ from studio.run.events import (
 )
 from studio.run.executor import Backoff, Executor, StatementTimeout
 from studio.run.history import HistoryRow, HistoryTable, State
-from studio.migrations.format import Phase
 from studio.run.queue_guard import QueueGuard
 from studio.run.stalls import Stalls
 
@@ -80,8 +75,8 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     from studio.config import Settings
-    from studio.run.events import EventSink
     from studio.migrations.files import Migration
+    from studio.run.events import EventSink
 
     Target: TypeAlias = str | asyncpg.Connection
 

@@ -34,11 +34,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 import asyncpg
 
 from studio import __version__
-
 from studio.catalog import connect as db
+from studio.catalog.introspect import introspect
 from studio.config import mask_dsn, split_table_name
 from studio.errors import SourceError, UsageError, translate
-from studio.catalog.introspect import introspect
 from studio.model import Schema, quote_ident, quote_literal
 
 if TYPE_CHECKING:
@@ -140,7 +139,7 @@ def declared_source(settings: Settings) -> Source:
         return parse_source(settings.schema, settings)
     raise UsageError(
         "no declared schema configured",
-        "set schema = \"package.module:metadata\" (or a .sql path) in [tool.schema-studio], or pass --to",
+        'set schema = "package.module:metadata" (or a .sql path) in [tool.schema-studio], or pass --to',
     )
 
 
@@ -187,7 +186,9 @@ async def _load_url(source: Source, settings: Settings, with_privileges: bool = 
 
 
 @contextlib.asynccontextmanager
-async def live_connection(source: Source, settings: Settings) -> AsyncIterator[tuple[asyncpg.Connection, int]]:
+async def live_connection(
+    source: Source, settings: Settings
+) -> AsyncIterator[tuple[asyncpg.Connection, int]]:
     """A read-only connection to a URL source, and its server_version_num."""
     conn = await db.connect(source.spec, timeout=settings.connect_timeout, read_only=True)
     try:
@@ -199,7 +200,11 @@ async def live_connection(source: Source, settings: Settings) -> AsyncIterator[t
 
 
 async def read_live(
-    conn: asyncpg.Connection, source: Source, settings: Settings, version: int, with_privileges: bool = False
+    conn: asyncpg.Connection,
+    source: Source,
+    settings: Settings,
+    version: int,
+    with_privileges: bool = False,
 ) -> Loaded:
     """Read a live database (except the migration history's schema) on `conn`."""
     with translate(mask_dsn(source.spec)):
@@ -209,7 +214,9 @@ async def read_live(
             names,
             with_privileges=with_privileges,
             # a large schema is read on a second connection too (same snapshot)
-            connect=lambda: db.connect(source.spec, timeout=settings.connect_timeout, read_only=True),
+            connect=lambda: db.connect(
+                source.spec, timeout=settings.connect_timeout, read_only=True
+            ),
         )
     return Loaded(source, schema, server_version=version)
 
@@ -252,7 +259,9 @@ async def _load_declared(
         text = cache_file.read_text(encoding="utf-8")
         head, _, body = text.partition("\n")
         meta = json.loads(head)
-        return Loaded(source, Schema.from_json(body), tuple(meta["declared"]), True, meta["server_version"])
+        return Loaded(
+            source, Schema.from_json(body), tuple(meta["declared"]), True, meta["server_version"]
+        )
     # The user's models import (CPU, a worker thread) while the dev server starts
     # and makes the throwaway database (another process); then their DDL runs
     # there as it is compiled. At 1,000 tables: import 1.3 s, server 0.2 s,
@@ -262,12 +271,16 @@ async def _load_declared(
 
     def produce() -> list[str]:
         try:
-            return ddl(source, settings, lambda batch: loop.call_soon_threadsafe(ready.put_nowait, batch))
+            return ddl(
+                source, settings, lambda batch: loop.call_soon_threadsafe(ready.put_nowait, batch)
+            )
         finally:
             loop.call_soon_threadsafe(ready.put_nowait, None)
 
     compiled = asyncio.ensure_future(asyncio.to_thread(_without_gc, produce))
-    compiled.add_done_callback(lambda f: f.cancelled() or f.exception())  # read, even when we fail first
+    compiled.add_done_callback(
+        lambda f: f.cancelled() or f.exception()
+    )  # read, even when we fail first
     try:
         async with dev_database(settings, server_major) as conn:
             await run_batches(conn, _drain(ready))
@@ -293,7 +306,9 @@ def _dev_major(settings: Settings, major: int | None) -> int:
 
 
 @contextlib.asynccontextmanager
-async def dev_database(settings: Settings, major: int | None = None) -> AsyncIterator[asyncpg.Connection]:
+async def dev_database(
+    settings: Settings, major: int | None = None
+) -> AsyncIterator[asyncpg.Connection]:
     """A connection to a fresh throwaway database on the dev server, dropped afterwards."""
     async with dev_database_url(settings, major) as url:
         conn = await db.connect(url, timeout=settings.connect_timeout)
@@ -328,9 +343,9 @@ class _DevLease:
     between processes, the lock of `devdb.use_dev_cluster` does the same.
     """
 
-    _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int | None, _DevLease]]] = (
-        weakref.WeakKeyDictionary()
-    )
+    _by_loop: ClassVar[
+        weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int | None, _DevLease]]
+    ] = weakref.WeakKeyDictionary()
 
     def __init__(self, major: int | None) -> None:
         self.major = major
@@ -427,7 +442,9 @@ async def _drain(ready: asyncio.Queue[Batch | None]) -> AsyncIterator[list[Batch
         yield chunk
 
 
-async def run_batches(conn: asyncpg.Connection, batches: Sequence[Batch] | AsyncIterator[list[Batch]]) -> None:
+async def run_batches(
+    conn: asyncpg.Connection, batches: Sequence[Batch] | AsyncIterator[list[Batch]]
+) -> None:
     """Run DDL batches in as few round trips as the statements allow.
 
     Consecutive batches go together, a multi-statement string that runs in one
@@ -503,7 +520,9 @@ def _tolerated(statement: str, e: asyncpg.PostgresError) -> bool:
     state = e.sqlstate
     return (
         (kind == "VariableSetStmt" and state == "42704")
-        or (kind == "CreateSchemaStmt" and state == "42P06" and fields.get("schemaname") == "public")
+        or (
+            kind == "CreateSchemaStmt" and state == "42P06" and fields.get("schemaname") == "public"
+        )
         or (kind == "CreateRoleStmt" and state == "42710")
     )
 
@@ -564,7 +583,9 @@ def _source_error(
 # CREATE EXTENSION of an extension the server has no files for: 0A000 "extension
 # "x" is not available" (PostgreSQL 16+), 58P01 "could not open extension control
 # file ".../x.control"" before
-_NO_EXTENSION = re.compile(r'extension "([^"]+)" is not available|extension control file "[^"]*/([^/"]+)\.control"')
+_NO_EXTENSION = re.compile(
+    r'extension "([^"]+)" is not available|extension control file "[^"]*/([^/"]+)\.control"'
+)
 
 
 def _missing_extension(e: asyncpg.PostgresError) -> str | None:
@@ -589,7 +610,10 @@ def _extension_problem(name: str, major: int) -> tuple[str, str]:
         return msg, f"no PostgreSQL server on this machine has {name}: {fix}"
     others = ", ".join(f"PostgreSQL {b.major} ({b.bindir})" for b in having)
     # view and function bodies print differently across majors: the target's major normalizes both sides
-    return msg, f"{others} has it, but the declared schema is read on the target's major version: {fix}"
+    return (
+        msg,
+        f"{others} has it, but the declared schema is read on the target's major version: {fix}",
+    )
 
 
 # --- the source kinds ---------------------------------------------------------
@@ -651,10 +675,14 @@ def import_metadata(spec: str, root: Path) -> list[Any]:
         try:
             module = importlib.import_module(module_name)
         except SyntaxError as e:
-            raise SourceError(f"cannot import {module_name}: syntax error at {e.filename}:{e.lineno}: {e.msg}") from None
+            raise SourceError(
+                f"cannot import {module_name}: syntax error at {e.filename}:{e.lineno}: {e.msg}"
+            ) from None
         except Exception as e:  # the user's module may raise anything while importing
             at = _raised_at(e, root)
-            raise SourceError(f"cannot import {module_name}: {e.__class__.__name__}: {e}{at}") from None
+            raise SourceError(
+                f"cannot import {module_name}: {e.__class__.__name__}: {e}{at}"
+            ) from None
     try:
         obj = getattr(module, attr)
     except AttributeError:
@@ -686,7 +714,6 @@ def _raised_at(e: BaseException, root: Path) -> str:
 
 def _sqlalchemy_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
     from sqlalchemy import create_mock_engine
-
 
     metadatas = import_metadata(source.spec, _project_root(settings))
     schemas: set[str] = set()
@@ -771,7 +798,11 @@ def _sql_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
 
 def _declared_sql(path: Path) -> str:
     """A declared SQL file as PostgreSQL should see it: psql's harmless meta-commands blanked."""
-    from studio.sqltext.statements import HARMLESS_META_COMMANDS, meta_commands, without_meta_commands
+    from studio.sqltext.statements import (
+        HARMLESS_META_COMMANDS,
+        meta_commands,
+        without_meta_commands,
+    )
 
     try:
         script = path.read_text(encoding="utf-8")
@@ -813,8 +844,11 @@ def _roles_batch(scripts: Sequence[tuple[str, str]], where: str) -> Batch | None
     needed = sorted(r for r in named - created if not r.startswith("pg_"))
     if not needed:
         return None
-    return Batch(_create_roles_sql(needed), f"{where}: creating the roles it names ({', '.join(needed)})",
-                 hint="let the dev server's user create roles (CREATEROLE), or create these roles there (NOLOGIN)")
+    return Batch(
+        _create_roles_sql(needed),
+        f"{where}: creating the roles it names ({', '.join(needed)})",
+        hint="let the dev server's user create roles (CREATEROLE), or create these roles there (NOLOGIN)",
+    )
 
 
 def _create_roles_sql(names: Sequence[str]) -> str:
@@ -849,9 +883,13 @@ def _sql_batches(script: str, where: str) -> list[Batch]:
     if script.count(";") <= _SPLIT_ABOVE:
         return [Batch(script, where)]
     statements = _split(script, where)
-    if len(statements) <= _SPLIT_ABOVE or any(_TRANSACTION_SCOPED.match(_lead(s)) for s, _ in statements):
+    if len(statements) <= _SPLIT_ABOVE or any(
+        _TRANSACTION_SCOPED.match(_lead(s)) for s, _ in statements
+    ):
         return [Batch(script, where)]
-    return [Batch(text, where, False, script.count("\n", 0, offset) + 1) for text, offset in statements]
+    return [
+        Batch(text, where, False, script.count("\n", 0, offset) + 1) for text, offset in statements
+    ]
 
 
 def _lead(statement: str) -> str:
@@ -867,7 +905,9 @@ def _migration_files(source: Source, settings: Settings) -> list[Path]:
     assert source.path is not None
     if not source.path.is_dir():
         return []
-    return sorted(p for p in source.path.iterdir() if p.suffix == ".sql" and not p.name.endswith(".down.sql"))
+    return sorted(
+        p for p in source.path.iterdir() if p.suffix == ".sql" and not p.name.endswith(".down.sql")
+    )
 
 
 def _migration_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
@@ -884,7 +924,9 @@ def _migration_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
         for step in migration.steps
         if not step.backfill
     ]
-    if (roles := _roles_batch([(b.where, b.script) for b in batches], str(source.path))) is not None:
+    if (
+        roles := _roles_batch([(b.where, b.script) for b in batches], str(source.path))
+    ) is not None:
         emit(roles)
     for batch in batches:
         emit(batch)
@@ -904,7 +946,16 @@ def _cache_key(source: Source, paths: list[Path], major: int, with_privileges: b
     h = hashlib.sha256()
     versions = ",".join(source.versions) if source.versions is not None else "*"
     # v4: the cached Schema carries the catalog's dependency edges
-    for part in ("v4", "privileges" if with_privileges else "", __version__, source.kind.value, source.spec, versions, str(major), _sqlalchemy_version()):
+    for part in (
+        "v4",
+        "privileges" if with_privileges else "",
+        __version__,
+        source.kind.value,
+        source.spec,
+        versions,
+        str(major),
+        _sqlalchemy_version(),
+    ):
         h.update(part.encode() + b"\0")
     for path in paths:
         h.update(str(path).encode() + b"\0")

@@ -190,7 +190,10 @@ def _chown(path: Path, user: str | None) -> None:
 def _runnable_bindir(bindir: Path, user: str | None) -> Path:
     """`bindir`, or a world-readable copy of it when `user` cannot reach it (venv in /root)."""
     probe = ["runuser", "-u", str(user), "--", "test", "-x", str(bindir / "postgres")]
-    if user is None or subprocess.run(probe, check=False, capture_output=True, env=server_env()).returncode == 0:
+    if (
+        user is None
+        or subprocess.run(probe, check=False, capture_output=True, env=server_env()).returncode == 0
+    ):
         return bindir
     if bindir.parent.name != "pginstall":
         raise DevDbError(f"{bindir} cannot be executed by the server user {user}")
@@ -282,7 +285,9 @@ def server_env() -> dict[str, str]:
     """
     env = {"PATH": _SERVER_PATH, "LC_ALL": "C", "LANG": "C"}
     if (tz := os.environ.get("TZ")) and _TZ.fullmatch(tz):
-        env["TZ"] = tz  # initdb writes the caller's zone into the cluster's config, as psql users expect
+        env["TZ"] = (
+            tz  # initdb writes the caller's zone into the cluster's config, as psql users expect
+        )
     return env
 
 

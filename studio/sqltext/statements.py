@@ -206,7 +206,9 @@ def _dropped(node: Any) -> list[str]:
 # psql meta-commands a declared schema may hold that change nothing in the
 # database: pg_dump 17.6+/18 brackets its output in \restrict/\unrestrict
 # (psql refuses other meta-commands meanwhile), and scripts set psql options.
-HARMLESS_META_COMMANDS = frozenset({"restrict", "unrestrict", "set", "unset", "echo", "encoding", "pset", "timing"})
+HARMLESS_META_COMMANDS = frozenset(
+    {"restrict", "unrestrict", "set", "unset", "echo", "encoding", "pset", "timing"}
+)
 _META_LINE = re.compile(r"^[ \t]*\\([A-Za-z!?.]*)[^\n]*", re.MULTILINE)
 
 
@@ -285,7 +287,13 @@ def roles_named(script: str) -> RolesNamed:
 
 
 # the parse-tree spellings that carry a role name
-_ROLE_NODES = ('"ROLESPEC_CSTRING"', '"GrantRoleStmt"', '"CreateRoleStmt"', '"role"', '"session_authorization"')
+_ROLE_NODES = (
+    '"ROLESPEC_CSTRING"',
+    '"GrantRoleStmt"',
+    '"CreateRoleStmt"',
+    '"role"',
+    '"session_authorization"',
+)
 
 
 def _collect_roles(node: Any, named: set[str], created: set[str]) -> None:
@@ -299,10 +307,16 @@ def _collect_roles(node: Any, named: set[str], created: set[str]) -> None:
     if node.get("roletype") == "ROLESPEC_CSTRING" and "rolename" in node:
         named.add(node["rolename"])
     elif "GrantRoleStmt" in node:  # the granted roles are AccessPriv nodes, not RoleSpecs
-        named.update(p["AccessPriv"]["priv_name"] for p in node["GrantRoleStmt"].get("granted_roles", ()))
+        named.update(
+            p["AccessPriv"]["priv_name"] for p in node["GrantRoleStmt"].get("granted_roles", ())
+        )
     elif "CreateRoleStmt" in node:
         created.add(node["CreateRoleStmt"]["role"])
     elif (v := node.get("VariableSetStmt")) and v.get("name") in ("role", "session_authorization"):
-        named.update(a["A_Const"]["sval"]["sval"] for a in v.get("args", ()) if "sval" in a.get("A_Const", {}))
+        named.update(
+            a["A_Const"]["sval"]["sval"]
+            for a in v.get("args", ())
+            if "sval" in a.get("A_Const", {})
+        )
     for value in node.values():
         _collect_roles(value, named, created)

@@ -14,13 +14,12 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from studio.migrations import files as migrations
-
 from studio.catalog import connect as db
 from studio.commands.diff import load_pair, managed_schemas
 from studio.config import database_name, mask_dsn
 from studio.diff.unmodelled import UnmodelledReport, unmodelled
 from studio.errors import ConnectionFailed, StudioError, translate
+from studio.migrations import files as migrations
 from studio.tui.diff_tree import DiffTree, build_diff
 from studio.tui.objects import (
     ObjectTree,
@@ -32,15 +31,15 @@ from studio.tui.objects import (
 )
 
 if TYPE_CHECKING:
-    from studio.model.changes import Change
+    from studio.commands.generate import CheckReport
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
-    from studio.plan.estimates import RelationSize, Throughput
-    from studio.run.events import EventSink
-    from studio.commands.generate import CheckReport
-    from studio.run.history import Status
     from studio.migrations.files import Migration
     from studio.model import Schema
+    from studio.model.changes import Change
+    from studio.plan.estimates import RelationSize, Throughput
+    from studio.run.events import EventSink
+    from studio.run.history import Status
     from studio.run.runner import RunResult
     from studio.sources import Loaded
 
@@ -138,7 +137,9 @@ class Comparison:
 
     def warnings(self) -> tuple[str, ...]:
         """What the changes leave undone: unmodelled objects on one side only, one line each."""
-        return self.unmodelled.problems(self.old_source or "the database", self.new_source or "the declared schema")
+        return self.unmodelled.problems(
+            self.old_source or "the database", self.new_source or "the declared schema"
+        )
 
     def old_id(self, node_id: str) -> str:
         """The id the object has in the old (live) schema."""
@@ -365,8 +366,8 @@ async def apply_pending(
     The pid lets the studio highlight its own migration in the lock tail and
     cancel the running step (`cancel_backend`) when the user aborts.
     """
-    from studio.run import runner
     from studio.commands.migrate import load
+    from studio.run import runner
 
     ms = load(settings)
     url = settings.database_url()
@@ -402,8 +403,8 @@ async def history_status(settings: Settings) -> Status:
     The directory (checked against its sum) and the history table only: drift
     is the drift badge's worker, which is much slower.
     """
-    from studio.run import history
     from studio.commands.migrate import load, read_history
+    from studio.run import history
 
     ms = load(settings)
     url = settings.database_url()

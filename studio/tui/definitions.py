@@ -6,10 +6,10 @@ detail panel shows is what a migration would write.
 
 from __future__ import annotations
 
+from studio.model import Schema, Table, qualname
 from studio.model import changes as ch
 from studio.model.changes.base import split_qualified
 from studio.model.changes.columns import column_sql
-from studio.model import Schema, Table, qualname
 
 
 def _statements(sql: tuple[str, ...]) -> str:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio.model.changes.base import split_qualified
 from studio.model import Schema, qualname
+from studio.model.changes.base import split_qualified
 from studio.tui.objects import Builder, Node, ObjectTree, Status, member_id, table_id
 
 if TYPE_CHECKING:
-    from studio.model.changes import Change
     from studio.diff import RenameCandidate
+    from studio.model.changes import Change
 
 
 def _dep_to_ids(key: str, lookup: dict[str, str]) -> str | None:

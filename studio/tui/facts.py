@@ -17,10 +17,10 @@ from studio.migrations import files as migrations
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from studio.model import Schema
     from studio.model.changes import Change
     from studio.plan.estimates import Estimate, RelationSize, Throughput
     from studio.plan.locks import Context, LockFact
-    from studio.model import Schema
 
 LEVELS = ("danger", "warning", "info")
 DEFAULT_SERVER_VERSION = 180000

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from studio.commands.generate import CheckReport
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event
-    from studio.commands.generate import CheckReport
     from studio.run.history import Status
     from studio.run.monitor import Snapshot
     from studio.tui.data import Comparison, Overview, PlanInput

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from studio.model.changes.base import split_qualified
 from studio.model import CatalogObject, ConstraintKind, Schema, Table, qualname, quote_ident
+from studio.model.changes.base import split_qualified
 
 if TYPE_CHECKING:
     from studio.diff import Rename, RenameCandidate

@@ -13,8 +13,8 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio.migrations import files as migrations
 from studio.commands.generate import schema_hash
+from studio.migrations import files as migrations
 from studio.plan.planner import PlanItem, inverses, plan
 from studio.tui.facts import LEVELS, StepFacts, analyse, steps
 
@@ -254,8 +254,8 @@ class Review:
 
     def _render_phases(self, version: str, name: str) -> Rendered | None:
         """The expand and contract migrations for the approved steps (None: nothing to phase)."""
-        from studio.plan import expand
         from studio.migrations.files import Phase
+        from studio.plan import expand
 
         sv = self.source.server_version
         approved = [

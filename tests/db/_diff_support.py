@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from studio.sources import devdb
-from studio.diff import diff, parse_rename
 from studio.catalog.introspect import introspect
+from studio.diff import diff, parse_rename
 from studio.diff.order import steps
+from studio.sources import devdb
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
 
+    from studio.model import Schema
     from studio.model.changes import Change
     from studio.sources.devdb import Cluster
-    from studio.model import Schema
 
 
 async def connect(url: str) -> asyncpg.Connection:
@@ -131,7 +131,17 @@ async def schema_dump(pg: Cluster, conn: asyncpg.Connection, *, with_privileges:
     (the model does not compare it either).
     """
     name = await conn.fetchval("SELECT current_database()")
-    argv = [_pg_dump(), "--schema-only", "--no-owner", "-h", pg.host, "-p", str(pg.port), "-U", pg.user]
+    argv = [
+        _pg_dump(),
+        "--schema-only",
+        "--no-owner",
+        "-h",
+        pg.host,
+        "-p",
+        str(pg.port),
+        "-U",
+        pg.user,
+    ]
     argv += [] if with_privileges else ["--no-privileges"]
     proc = await asyncio.create_subprocess_exec(
         *argv, name, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -146,7 +156,9 @@ async def schema_dump(pg: Cluster, conn: asyncpg.Connection, *, with_privileges:
 def _normalized(statement: str) -> str:
     # storage parameters are a set: PostgreSQL keeps them in the order last written
     statement = re.sub(
-        r"WITH \(([^()]*)\)", lambda m: "WITH (" + ", ".join(sorted(m[1].split(", "))) + ")", statement
+        r"WITH \(([^()]*)\)",
+        lambda m: "WITH (" + ", ".join(sorted(m[1].split(", "))) + ")",
+        statement,
     )
     head, sep, rest = statement.partition(" (\n")
     if not sep or not re.match(r"CREATE (UNLOGGED )?TABLE ", head):

@@ -14,12 +14,12 @@ import pglast
 import pytest
 from click.testing import CliRunner, Result
 
-from studio.commands import migrate as cm
-from studio.commands import generate
-from studio.migrations import files as migrations
-from studio.sqltext import lexer
 from studio.cli import cli
+from studio.commands import generate
+from studio.commands import migrate as cm
+from studio.migrations import files as migrations
 from studio.plan.locks import parse
+from studio.sqltext import lexer
 
 if TYPE_CHECKING:
     from pathlib import Path

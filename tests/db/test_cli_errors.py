@@ -18,11 +18,20 @@ if TYPE_CHECKING:
     from studio.sources.devdb import Cluster
 
 
-def studio(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+def studio(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"
+    }
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "studio", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "studio", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -65,12 +74,17 @@ def test_connection_refused(project: Path) -> None:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    assert_one_line_error(studio("inspect", "--db", f"postgresql://u@127.0.0.1:{port}/db", cwd=project), "cannot connect")
+    assert_one_line_error(
+        studio("inspect", "--db", f"postgresql://u@127.0.0.1:{port}/db", cwd=project),
+        "cannot connect",
+    )
 
 
 def test_wrong_password_not_printed(project: Path, scram_cluster: Cluster) -> None:
     secret = "Wr0ng-Pa55word-xyzzy"
-    r = studio("inspect", "--db", scram_cluster.url("postgres"), cwd=project, env={"PGPASSWORD": secret})
+    r = studio(
+        "inspect", "--db", scram_cluster.url("postgres"), cwd=project, env={"PGPASSWORD": secret}
+    )
     assert_one_line_error(r, "password authentication failed")
     assert secret not in r.stdout + r.stderr
     # in the URL itself: the warning about process arguments, and still masked
@@ -83,22 +97,34 @@ def test_wrong_password_not_printed(project: Path, scram_cluster: Cluster) -> No
 
 def test_right_password_from_environment(project: Path, scram_cluster: Cluster) -> None:
     assert scram_cluster.password
-    r = studio("inspect", "--db", scram_cluster.url("postgres"), cwd=project, env={"PGPASSWORD": scram_cluster.password})
+    r = studio(
+        "inspect",
+        "--db",
+        scram_cluster.url("postgres"),
+        cwd=project,
+        env={"PGPASSWORD": scram_cluster.password},
+    )
     assert r.returncode == 0, r.stderr
     assert scram_cluster.password not in r.stdout + r.stderr
 
 
 def test_missing_database(project: Path, pg: Cluster) -> None:
-    assert_one_line_error(studio("inspect", "--db", pg.url("no_such_db_here"), cwd=project), "database does not exist")
+    assert_one_line_error(
+        studio("inspect", "--db", pg.url("no_such_db_here"), cwd=project), "database does not exist"
+    )
 
 
-@pytest.mark.parametrize("url", ["notaurl", "postgresql://u@[::1/db", "postgresql://u@h:port/db", "mysql://u@h/db"])
+@pytest.mark.parametrize(
+    "url", ["notaurl", "postgresql://u@[::1/db", "postgresql://u@h:port/db", "mysql://u@h/db"]
+)
 def test_malformed_url(project: Path, url: str) -> None:
     assert_one_line_error(studio("inspect", "--db", url, cwd=project))
 
 
 def test_unknown_schema(project: Path, db_url: str) -> None:
-    assert_one_line_error(studio("inspect", "--db", db_url, "--schema", "nope", cwd=project), "unknown schema 'nope'")
+    assert_one_line_error(
+        studio("inspect", "--db", db_url, "--schema", "nope", cwd=project), "unknown schema 'nope'"
+    )
 
 
 def test_unknown_option_exits_1(project: Path) -> None:

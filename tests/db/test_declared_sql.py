@@ -21,20 +21,19 @@ from _diff_support import apply, database, differences
 from click.testing import CliRunner, Result
 
 from studio import sources
-
-from studio.sources import devdb
+from studio.catalog.introspect import introspect
 from studio.cli import cli
 from studio.config import Settings
 from studio.diff import diff
 from studio.diff.unmodelled import unmodelled
 from studio.errors import SourceError
-from studio.catalog.introspect import introspect
+from studio.sources import devdb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from studio.sources.devdb import Cluster
     from studio.model import Schema
+    from studio.sources.devdb import Cluster
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "declared"
 
@@ -54,7 +53,9 @@ async def _load(tmp_path: Path, db_url: str, sql: str, *, with_privileges: bool 
     return loaded.schema
 
 
-async def _migrate(pg: Cluster, before_sql: str, declared: Schema, *, with_privileges: bool = False) -> Schema:
+async def _migrate(
+    pg: Cluster, before_sql: str, declared: Schema, *, with_privileges: bool = False
+) -> Schema:
     """Diff a fresh database holding `before_sql` against `declared`, apply, and re-introspect."""
     async with database(pg, before_sql, "live") as conn:
         old = await introspect(conn, with_privileges=with_privileges)
@@ -64,7 +65,11 @@ async def _migrate(pg: Cluster, before_sql: str, declared: Schema, *, with_privi
 
 def _without_pgcrypto(sql: str) -> str:
     """The fixture for a server without pgcrypto: its uuid default is core's since PostgreSQL 13."""
-    lines = [ln for ln in sql.splitlines() if "pgcrypto" not in ln and "cryptographic functions" not in ln]
+    lines = [
+        ln
+        for ln in sql.splitlines()
+        if "pgcrypto" not in ln and "cryptographic functions" not in ln
+    ]
     return "\n".join(lines).replace("public.gen_random_uuid()", "gen_random_uuid()")
 
 
@@ -87,7 +92,10 @@ async def test_rails_structure_sql(pg: Cluster, db_url: str, tmp_path: Path) -> 
     events = declared.tables["public.events"]
     assert events.partition_key == "RANGE (occurred_at)"
     assert declared.tables["public.events_2026"].partition_of == "public.events"
-    assert {t.name for t in declared.tables["public.issues"].triggers} == {"log_issue_change", "touch_updated_at"}
+    assert {t.name for t in declared.tables["public.issues"].triggers} == {
+        "log_issue_change",
+        "touch_updated_at",
+    }
     assert {"btree_gist", "citext", "pg_trgm"} <= {e.name for e in declared.extensions.values()}
     assert "public.schema_migrations" in declared.tables
     # the custom operator is modelled: nothing is left unmodelled, and it is migrated
@@ -121,9 +129,13 @@ async def test_structure_sql_psql_lines_and_what_every_database_has(
     assert "\\restrict stays" in declared.functions["public.f()"].definition
 
 
-async def test_a_psql_meta_command_that_changes_things_is_named(db_url: str, tmp_path: Path) -> None:
+async def test_a_psql_meta_command_that_changes_things_is_named(
+    db_url: str, tmp_path: Path
+) -> None:
     sql = "CREATE TABLE a (id int);\n-- next: another database\n\\connect other\nCREATE TABLE b (id int);\n"
-    with pytest.raises(SourceError, match=r"structure\.sql:3: psql meta-command \\connect in a declared schema"):
+    with pytest.raises(
+        SourceError, match=r"structure\.sql:3: psql meta-command \\connect in a declared schema"
+    ):
         await _load(tmp_path, db_url, sql)
 
 
@@ -152,9 +164,16 @@ async def test_a_file_of_only_comments_is_an_empty_schema(
 # --- roles ---------------------------------------------------------------------------------
 
 
-async def test_roles_the_sql_names_are_created_nologin(pg: Cluster, db_url: str, tmp_path: Path) -> None:
+async def test_roles_the_sql_names_are_created_nologin(
+    pg: Cluster, db_url: str, tmp_path: Path
+) -> None:
     tag = secrets.token_hex(3)
-    owner, reader, user, bot = f"app_owner_{tag}", f"reader_{tag}", f"app_user_{tag}", f"Report Bot {tag}"
+    owner, reader, user, bot = (
+        f"app_owner_{tag}",
+        f"reader_{tag}",
+        f"app_user_{tag}",
+        f"Report Bot {tag}",
+    )
     sql = (
         "CREATE TABLE public.notes (id bigint PRIMARY KEY, author text NOT NULL, body text);\n"
         f"ALTER TABLE public.notes OWNER TO {owner};\n"
@@ -189,7 +208,9 @@ async def test_a_file_that_creates_its_own_role_loads_twice(db_url: str, tmp_pat
     assert first == second
 
 
-async def test_a_migrations_replay_creates_the_roles_its_grants_name(db_url: str, tmp_path: Path) -> None:
+async def test_a_migrations_replay_creates_the_roles_its_grants_name(
+    db_url: str, tmp_path: Path
+) -> None:
     from studio.migrations import files as migrations
 
     role = f"migr_{secrets.token_hex(3)}"
@@ -269,11 +290,19 @@ def test_diff_names_unmodelled_objects_on_one_side(project: Path) -> None:
     result = _studio("diff", "--from", "old.sql", "--to", "new.sql")
     assert result.exit_code == 2
     for key in UNMODELLED_KEYS:
-        assert f"warning: {key} is only in new.sql: not modelled, so the migration does not create it" in result.stderr
+        assert (
+            f"warning: {key} is only in new.sql: not modelled, so the migration does not create it"
+            in result.stderr
+        )
     same = _studio("diff", "--from", "new.sql", "--to", "new.sql", "--format", "json")
     assert same.exit_code == 0
-    assert "2 object(s) of kinds schema-studio does not model are on both sides and were not compared" in same.stderr
-    assert [u["identity"] for u in json.loads(same.stdout)["unmodelled"]["not_compared"]][:1] == ["app.latin_utf8"]
+    assert (
+        "2 object(s) of kinds schema-studio does not model are on both sides and were not compared"
+        in same.stderr
+    )
+    assert [u["identity"] for u in json.loads(same.stdout)["unmodelled"]["not_compared"]][:1] == [
+        "app.latin_utf8"
+    ]
 
 
 def test_generate_warns_and_check_fails_naming_the_object(project: Path) -> None:
@@ -310,4 +339,3 @@ def test_unmodelled_report_is_pure() -> None:
     assert report.problems("live", "declared") == (
         "operator app.<<<(integer,integer) is only in live: not modelled, so the migration does not drop it",
     )
-

@@ -8,8 +8,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from studio.sources import devdb
 from studio.errors import DevDbError
+from studio.sources import devdb
 
 
 async def test_server_is_the_expected_major(pg: devdb.Cluster, pg_major: int) -> None:

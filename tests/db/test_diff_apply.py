@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from _diff_support import apply, assert_converged, connect, database, differences, paired
 
+from studio.catalog.introspect import introspect
+from studio.diff import diff, parse_rename, rename_candidates
+from studio.diff.order import render_script
+from studio.model import Schema
 from studio.model import changes as ch
 from studio.sources import devdb
-from studio.diff import diff, parse_rename, rename_candidates
-from studio.catalog.introspect import introspect
-from studio.model import Schema
-from studio.diff.order import render_script
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

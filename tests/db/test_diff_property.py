@@ -25,8 +25,8 @@ from _diff_support import apply, connect, differences
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studio.diff import diff, parse_rename
 from studio.catalog.introspect import introspect
+from studio.diff import diff, parse_rename
 
 if TYPE_CHECKING:
     from studio.sources.devdb import Cluster

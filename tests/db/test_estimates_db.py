@@ -12,11 +12,10 @@ import asyncpg
 import pytest
 from click.testing import CliRunner
 
-from studio.plan import probe
-
-from studio.migrations import files as migrations
 from studio.cli import cli, migrate_cmd
 from studio.config import Settings
+from studio.migrations import files as migrations
+from studio.plan import probe
 from studio.plan.estimates import Basis
 from studio.plan.preview import step_estimates
 

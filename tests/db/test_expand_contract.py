@@ -24,14 +24,10 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 
-from studio.run import backfill
-
-from studio.run import runner
-
-from studio.sources import devdb
 from studio.commands import migrate as cm
-from studio.run.backfill import BackfillFailed
 from studio.config import Settings
+from studio.run import backfill, runner
+from studio.run.backfill import BackfillFailed
 from studio.run.events import (
     BackfillProgress,
     BackfillStarted,
@@ -40,6 +36,7 @@ from studio.run.events import (
 )
 from studio.run.phases import ContractNotConfirmed
 from studio.run.runner import Backoff
+from studio.sources import devdb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -11,11 +11,11 @@ import asyncpg
 import pytest
 
 from studio.commands import migrate as commands_migrations
-from studio.config import load
 from studio.commands.generate import PushRefused, push, push_plan
+from studio.config import load
 from studio.run.history import HistoryTable
 
-MODELS_V1 = '''
+MODELS_V1 = """
 from sqlalchemy import ForeignKey, Integer, String, func, DateTime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,7 +39,7 @@ class Order(Base):
     total: Mapped[int]
     status: Mapped[str | None] = mapped_column(String(50), server_default="pending")
     created_at = mapped_column(DateTime, server_default=func.now(), nullable=False)
-'''
+"""
 
 
 @pytest.fixture
@@ -55,7 +55,12 @@ def studio(project: Path, db_url: str, *args: str) -> subprocess.CompletedProces
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env.update(DATABASE_URL=db_url, XDG_CACHE_HOME=str(project / ".cache"))
     return subprocess.run(
-        [sys.executable, "-m", "studio", *args], cwd=project, env=env, capture_output=True, text=True, timeout=180
+        [sys.executable, "-m", "studio", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
@@ -164,11 +169,21 @@ def test_check_compares_the_files_with_the_targets_history(
 
 def test_rename_candidate_without_terminal_exits_2(project: Path, db_url: str) -> None:
     assert studio(project, db_url, "generate", "--name", "init").returncode == 0
-    (project / "app" / "models.py").write_text(MODELS_V1.replace("status: Mapped", "order_status: Mapped"))
+    (project / "app" / "models.py").write_text(
+        MODELS_V1.replace("status: Mapped", "order_status: Mapped")
+    )
     r = studio(project, db_url, "generate", "--name", "rename")
     assert r.returncode == 2
     assert "--rename public.orders.status=public.orders.order_status" in r.stderr
-    r = studio(project, db_url, "generate", "--name", "rename", "--rename", "orders.status=orders.order_status")
+    r = studio(
+        project,
+        db_url,
+        "generate",
+        "--name",
+        "rename",
+        "--rename",
+        "orders.status=orders.order_status",
+    )
     assert r.returncode == 0, r.stderr
     text = next((project / "migrations").glob("*_rename.sql")).read_text()
     assert "RENAME COLUMN status TO order_status" in text
@@ -207,7 +222,9 @@ async def test_push_takes_the_migrators_lock(project: Path, db_url: str) -> None
         await holder.close()
 
 
-async def test_push_planned_before_a_migrate_refuses_under_the_lock(project: Path, db_url: str) -> None:
+async def test_push_planned_before_a_migrate_refuses_under_the_lock(
+    project: Path, db_url: str
+) -> None:
     """`migrate` ran between push's plan and its apply: push refuses instead of creating the tables again."""
     assert studio(project, db_url, "generate", "--name", "init").returncode == 0
     settings = load(project, db_override=db_url)
@@ -222,7 +239,9 @@ def _spawn(project: Path, db_url: str, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env.update(DATABASE_URL=db_url, XDG_CACHE_HOME=str(project / ".cache"))
     argv = [sys.executable, "-m", "studio", *args]
-    return subprocess.Popen(argv, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        argv, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _until_line(proc: subprocess.Popen[str], words: str) -> str:

@@ -32,16 +32,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from studio.model import changes as ch
-from studio.model.changes import Change
 from studio.catalog.introspect import introspect
-from studio.plan.locks import kb
-from studio.plan.locks.changes import entries_for_change, facts_for_change
-from studio.plan.locks.context import Context
-from studio.plan.locks.kb import Effect, LockFact, Role, blocked_on
-from studio.plan.locks.modes import Activity, LockMode, conflict_union
-from studio.plan.locks.parse import split
-from studio.plan.locks.statements import classify, facts_for_statement
 from studio.model import (
     Column,
     Constraint,
@@ -60,6 +51,15 @@ from studio.model import (
     Trigger,
     View,
 )
+from studio.model import changes as ch
+from studio.model.changes import Change
+from studio.plan.locks import kb
+from studio.plan.locks.changes import entries_for_change, facts_for_change
+from studio.plan.locks.context import Context
+from studio.plan.locks.kb import Effect, LockFact, Role, blocked_on
+from studio.plan.locks.modes import Activity, LockMode, conflict_union
+from studio.plan.locks.parse import split
+from studio.plan.locks.statements import classify, facts_for_statement
 
 LOCK_TIMEOUT = "100ms"
 
@@ -1134,8 +1134,8 @@ def test_change_kinds_with_a_case() -> None:
 
 async def test_lint_reports_only_pending_migrations(db_url: str, tmp_path: Path) -> None:
     from studio.commands import migrate as commands_migrations
-    from studio.migrations import files as migrations
     from studio.config import Settings
+    from studio.migrations import files as migrations
     from studio.plan.locks.lint import lint_project
 
     mdir = tmp_path / "migrations"

@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 from click.testing import CliRunner
 
-from studio.migrations import files as migrations
 from studio.cli import cli
 from studio.config import Settings
+from studio.migrations import files as migrations
 from studio.plan.locks.kb import Effect, LockFact
 from studio.plan.locks.lint import StatementReport
 from studio.plan.locks.modes import LockMode

@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 from click.testing import CliRunner, Result
 
-from studio.migrations import files as migrations
 from studio.cli import cli, migrate_cmd
+from studio.migrations import files as migrations
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 
-from studio.commands import migrate as cm
-from studio.run import monitor
-from studio.run import runner
-from studio.migrations import files as migrations
 from studio.cli.locks_cmd import render_text
+from studio.commands import migrate as cm
 from studio.config import Settings
 from studio.errors import ConnectionFailed
+from studio.migrations import files as migrations
+from studio.run import monitor, runner
 from studio.run.events import (
     Event,
     LockTimeoutRetry,
@@ -37,8 +36,8 @@ if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable
     from pathlib import Path
 
-    from studio.sources.devdb import Cluster
     from studio.run.monitor import Snapshot
+    from studio.sources.devdb import Cluster
 
 
 class Sessions:

@@ -23,7 +23,7 @@ from studio.config import load
 
 REPO = Path(__file__).resolve().parents[2]
 
-MODELS = '''
+MODELS = """
 import enum
 from datetime import datetime
 from decimal import Decimal
@@ -76,7 +76,7 @@ class Order(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("shop.customers.id", ondelete="CASCADE"))
     product_id: Mapped[int | None] = mapped_column(ForeignKey("shop.products.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), server_default="new")
-'''
+"""
 
 
 def _project(tmp_path: Path) -> Path:
@@ -126,7 +126,12 @@ def test_repository_declared_schema_matches_its_migrations(tmp_path: Path) -> No
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["XDG_CACHE_HOME"] = str(tmp_path)
     r = subprocess.run(
-        [sys.executable, "-m", "studio", "check", "--no-live"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "studio", "check", "--no-live"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "in sync" in r.stdout

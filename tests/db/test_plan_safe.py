@@ -7,12 +7,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from studio.run import backfill
-
-from studio.run import runner
-
-from studio.migrations import files as migrations
+from studio.catalog.introspect import introspect
 from studio.commands import migrate as cm
+from studio.commands.generate import annotated_steps, step_transactional
+from studio.config import Settings
+from studio.diff import diff
+from studio.migrations import files as migrations
 from studio.model.changes import (
     AddColumn,
     AttachIndexPartition,
@@ -23,12 +23,9 @@ from studio.model.changes import (
     SetNotNull,
     ValidateConstraint,
 )
-from studio.config import Settings
-from studio.diff import diff
-from studio.commands.generate import annotated_steps, step_transactional
-from studio.catalog.introspect import introspect
 from studio.plan.locks import Context
 from studio.plan.planner import plan
+from studio.run import backfill, runner
 
 BEFORE = """
 CREATE TABLE users (id bigint PRIMARY KEY, email text);

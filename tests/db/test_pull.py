@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
+from studio.codegen.models import PullResult, pull, render
 from studio.commands.diff import DiffResult, diff_sources, inspect
 from studio.config import load
-from studio.codegen.models import PullResult, pull, render
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

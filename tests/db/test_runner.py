@@ -21,10 +21,10 @@ import asyncpg
 import pytest
 
 from studio.commands import migrate as cm
-from studio.run import runner
-from studio.migrations import files as migrations
 from studio.config import Settings
 from studio.errors import ChecksumMismatch, LockTimeoutExceeded, StudioError
+from studio.migrations import files as migrations
+from studio.run import runner
 from studio.run.events import (
     Event,
     InvalidIndexDropped,

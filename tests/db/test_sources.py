@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from studio import sources
-
-from studio.sources import devdb
 from studio.config import Settings
 from studio.errors import SourceError
+from studio.sources import devdb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

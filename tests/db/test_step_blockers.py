@@ -22,10 +22,10 @@ import asyncpg
 import pytest
 
 from studio.commands import migrate as cm
-from studio.run import runner
-from studio.migrations import files as migrations
 from studio.config import Settings
 from studio.errors import LockTimeoutExceeded
+from studio.migrations import files as migrations
+from studio.run import runner
 from studio.run.events import Event, LockTimeoutRetry
 from studio.run.runner import Backoff
 

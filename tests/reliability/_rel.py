@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from studio.migrations import files as migrations
 from studio.catalog.introspect import introspect
+from studio.migrations import files as migrations
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator, Mapping

@@ -31,8 +31,8 @@ from _rel import (
     write,
 )
 
-from studio.migrations import files as migrations
 from studio.errors import MigrationFileError
+from studio.migrations import files as migrations
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -285,14 +285,27 @@ def test_malformed_migrations_as_the_declared_schema(project: Path, db_url: str,
         assert "unhandled exception" not in r.stderr, r.stderr
 
 
-def test_unknown_schema_refused_by_migrate_and_status(tmp_path: Path, db_url: str, pg: Cluster) -> None:
+def test_unknown_schema_refused_by_migrate_and_status(
+    tmp_path: Path, db_url: str, pg: Cluster
+) -> None:
     """`--schema nosuch` on a fresh database: refused before anything runs, as `diff` refuses it."""
     root = make_project(tmp_path / "fresh", schema="migrations", dev_url=pg.url())
-    write(root / "migrations", V1, "billing", "CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id int);\n")
+    write(
+        root / "migrations",
+        V1,
+        "billing",
+        "CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id int);\n",
+    )
     write(root / "migrations", V2, "items", "CREATE TABLE items (id int);\n")
     for option in ("--schema", "--exclude-schema"):
         for args in (("migrate", "--yes"), ("status",), ("rollback", "--yes"), ("diff",)):
-            _refused(root, db_url, (*args, option, "nosuch"), "unknown schema 'nosuch'", hint="schemas found")
+            _refused(
+                root,
+                db_url,
+                (*args, option, "nosuch"),
+                "unknown schema 'nosuch'",
+                hint="schemas found",
+            )
     # known: a schema the pending migrations create, then one the target holds
     env = clean_env(root / "cache", DATABASE_URL=db_url)
     r = studio("migrate", "--yes", "--schema", "billing", cwd=root, env=env)

@@ -23,12 +23,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studio.migrations import checksums
-
-from studio.migrations import files as migrations
 from studio.errors import MigrationFileError, StudioError
-from studio.plan.locks.lint import lint_sql
+from studio.migrations import checksums
+from studio.migrations import files as migrations
 from studio.migrations.format import parse_text
+from studio.plan.locks.lint import lint_sql
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -41,9 +41,8 @@ from _rel import (
     write,
 )
 
-from studio.sources import devdb
-
 from studio.migrations import files as migrations
+from studio.sources import devdb
 
 if TYPE_CHECKING:
     import subprocess
@@ -537,7 +536,9 @@ def test_a_malformed_url_never_shows_the_password(
     write(project / "migrations", "20260101000000", "init", DECLARED)
     env = clean_env(tmp_path / "cache", DATABASE_URL=url if where == "env" else db_url)
     extra = ["--db", url] if where == "db" else []
-    commands = [["diff"]] if where == "config" else [["migrate", "--yes"], ["status", "--format", "json"]]
+    commands = (
+        [["diff"]] if where == "config" else [["migrate", "--yes"], ["status", "--format", "json"]]
+    )
     for args in commands:
         r = studio(*args, *extra, cwd=project, env=env)
         out = r.stdout + r.stderr
@@ -547,7 +548,9 @@ def test_a_malformed_url_never_shows_the_password(
             assert_one_line_error(r, "dev_url holds a password")
         elif char in "/?#@[]":
             assert_one_line_error(r, "malformed URL postgresql://leaky:***@", "percent-encode")
-    written = {k: v for k, v in snapshot_files(tmp_path).items() if not k.endswith("pyproject.toml")}
+    written = {
+        k: v for k, v in snapshot_files(tmp_path).items() if not k.endswith("pyproject.toml")
+    }
     assert before not in str(written)
 
 
@@ -601,8 +604,28 @@ def test_the_dev_server_environment_is_built_from_nothing(
     assert canary not in comment and other not in comment and "DATABASE_URL" not in comment
     assert "APP_SECRET" not in comment and "PGOPTIONS" not in comment
     names = set(re.findall(r"(?:^|\s)([A-Z_][A-Z0-9_]*)=", comment))
-    assert names <= {"PATH", "LC_ALL", "LANG", "TZ", "HOME", "SHELL", "USER", "LOGNAME", "PWD", "PGDATA",
-                     "PG_GRANDPARENT_PID", "PGLOCALEDIR", "PGSYSCONFDIR", "SHLVL", "_", "LC_COLLATE",
-                     "LC_CTYPE", "LC_MESSAGES", "LC_MONETARY", "LC_NUMERIC", "LC_TIME"}, names
+    assert names <= {
+        "PATH",
+        "LC_ALL",
+        "LANG",
+        "TZ",
+        "HOME",
+        "SHELL",
+        "USER",
+        "LOGNAME",
+        "PWD",
+        "PGDATA",
+        "PG_GRANDPARENT_PID",
+        "PGLOCALEDIR",
+        "PGSYSCONFDIR",
+        "SHLVL",
+        "_",
+        "LC_COLLATE",
+        "LC_CTYPE",
+        "LC_MESSAGES",
+        "LC_MONETARY",
+        "LC_NUMERIC",
+        "LC_TIME",
+    }, names
     for name, data in snapshot_files(cache).items():
         assert canary.encode() not in data and other.encode() not in data, name

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import asyncpg
 
-from studio.run import runner
-
-from studio.migrations import files as migrations
 from studio.config import Settings, load
+from studio.migrations import files as migrations
+from studio.run import runner
 
 REPO = Path(__file__).resolve().parents[2]
 FIRST = "20261128035950"

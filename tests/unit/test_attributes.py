@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from studio.diff import diff
+from studio.diff.order import order
+from studio.model import Column, Index, Schema, SequenceOptions, Table
 from studio.model import changes as ch
 from studio.model.changes.attributes import SetReplicaIdentity
-from studio.diff import diff
 from studio.plan.locks.lint import lint_sql
-from studio.model import Column, Index, Schema, SequenceOptions, Table
-from studio.diff.order import order
 
 
 def _schema(*tables: Table) -> Schema:

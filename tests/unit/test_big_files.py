@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studio.migrations import checksums
 from studio.errors import MigrationFileError
+from studio.migrations import checksums
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -168,9 +168,9 @@ def _insert(rows: int, last: str = "") -> str:
 
 def test_lint_parses_a_long_values_list_as_its_first_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """What pglast builds a tree of stays small, and the report is the one the whole tree gives."""
-    from studio.sqltext import lexer
     from studio.plan.locks import parse
     from studio.plan.locks.lint import lint_sql
+    from studio.sqltext import lexer
 
     sql = "CREATE TABLE public.t (id int, name text, note text, score float8);\n" + _insert(5_000)
     sql += " ON CONFLICT (id) DO NOTHING;\n"
@@ -254,9 +254,9 @@ _LINT_ODD = [*_ODD, "'a'::text", "(SELECT 1)", "nextval('s')", "'held'", "'unter
 def test_lint_without_the_rows_of_constants_reports_what_the_whole_tree_does(
     before: str, rows: list[str], after: str
 ) -> None:
-    from studio.sqltext import lexer
     from studio.errors import StudioError
     from studio.plan.locks.lint import lint_sql
+    from studio.sqltext import lexer
 
     sql = before + "INSERT INTO t VALUES " + ",\n".join(rows) + after
 
@@ -296,8 +296,8 @@ def test_the_lexer_reads_a_small_part_of_a_long_values_list(
     """Work counted, not timed: the bulk of 1 MB of rows is skipped in plain spans, not lexed."""
     import pglast.parser
 
-    from studio.sqltext import lexer
     from studio.migrations.format import parse_text
+    from studio.sqltext import lexer
 
     lexed: list[int] = []
     real = pglast.parser.scan

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from studio.model.changes import CreateObject, DropObject
 from studio.diff import diff, parse_rename
 from studio.model import CatalogObject, Column, Namespace, Schema, Table
+from studio.model.changes import CreateObject, DropObject
 
 PUBLIC = Namespace("public", "standard public schema")
 INT4 = "FUNCTION 1 (integer, integer) btint4cmp(integer,integer)"

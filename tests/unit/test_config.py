@@ -20,7 +20,9 @@ from studio.errors import ConfigError
 
 
 def write(tmp_path: Path, body: str) -> Path:
-    (tmp_path / "pyproject.toml").write_text(f"[project]\nname='x'\n\n[tool.schema-studio]\n{body}\n")
+    (tmp_path / "pyproject.toml").write_text(
+        f"[project]\nname='x'\n\n[tool.schema-studio]\n{body}\n"
+    )
     return tmp_path
 
 
@@ -34,7 +36,10 @@ def test_defaults_without_config(tmp_path: Path) -> None:
 
 
 def test_config_values_and_overrides(tmp_path: Path) -> None:
-    write(tmp_path, 'schema = "app.models:metadata"\nschemas = ["app"]\nlock-timeout = "2s"\nretries = 3')
+    write(
+        tmp_path,
+        'schema = "app.models:metadata"\nschemas = ["app"]\nlock-timeout = "2s"\nretries = 3',
+    )
     nested = tmp_path / "a" / "b"
     nested.mkdir(parents=True)
     s = load(nested, retries=5, schemas=("other",))
@@ -54,7 +59,11 @@ def test_unknown_key_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    ['dev_url = "postgresql://bob:hunter2@localhost/dev"', 'password = "hunter2"', 'dev_url = "postgresql://bob@h/d?password=hunter2"'],
+    [
+        'dev_url = "postgresql://bob:hunter2@localhost/dev"',
+        'password = "hunter2"',
+        'dev_url = "postgresql://bob@h/d?password=hunter2"',
+    ],
 )
 def test_password_in_config_refused(tmp_path: Path, body: str) -> None:
     write(tmp_path, body)
@@ -100,7 +109,13 @@ def test_values_that_cannot_work_refused(tmp_path: Path, body: str, words: str) 
 
 @pytest.mark.parametrize(
     "body",
-    ["retries = 0", "queue_guard = 0", "connect_timeout = 0.5", "backfill_batch_size = 1", 'history_table = "h"'],
+    [
+        "retries = 0",
+        "queue_guard = 0",
+        "connect_timeout = 0.5",
+        "backfill_batch_size = 1",
+        'history_table = "h"',
+    ],
 )
 def test_boundary_values_accepted(tmp_path: Path, body: str) -> None:
     write(tmp_path, body)
@@ -119,7 +134,10 @@ def test_database_url_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     [
         ("postgresql://bob:s3cret@h:5432/db", "postgresql://bob:***@h:5432/db"),
         ("postgresql://bob@h/db", "postgresql://bob@h/db"),
-        ("postgresql://h/db?sslmode=require&password=s3cret", "postgresql://h/db?sslmode=require&password=***"),
+        (
+            "postgresql://h/db?sslmode=require&password=s3cret",
+            "postgresql://h/db?sslmode=require&password=***",
+        ),
         ("postgresql://bob:s3cret@[bad/db", "postgresql://bob:***@[bad/db"),
         ("host=h password=s3cret dbname=d", "host=h password=*** dbname=d"),
         ("host=h password='s3cret word' dbname=d", "host=h password=*** dbname=d"),
@@ -140,7 +158,11 @@ def test_mask_dsn(url: str, masked: str) -> None:
 
 def test_url_problem_never_quotes_the_password() -> None:
     assert url_problem("postgresql://bob:s3cret@h:5432/db") is None
-    for url in ("postgresql://bob:ab/s3cret@h/db", "postgresql://bob:s3#cret@h/db", "postgresql://bob:s3@cret@h/db"):
+    for url in (
+        "postgresql://bob:ab/s3cret@h/db",
+        "postgresql://bob:s3#cret@h/db",
+        "postgresql://bob:s3@cret@h/db",
+    ):
         problem = url_problem(url)
         assert problem is not None and "percent-encode" in problem and "s3" not in problem
     problem = url_problem("postgresql://bob:s3cret@h:99999/db")
@@ -148,7 +170,10 @@ def test_url_problem_never_quotes_the_password() -> None:
 
 
 def test_scrub_secrets() -> None:
-    given = secrets_in({"DATABASE_URL": "postgresql://a:pa%2Fss@h/d", "PGPASSWORD": "pgpw1"}, ["--db", "postgresql://a:x/yz9@h"])
+    given = secrets_in(
+        {"DATABASE_URL": "postgresql://a:pa%2Fss@h/d", "PGPASSWORD": "pgpw1"},
+        ["--db", "postgresql://a:x/yz9@h"],
+    )
     text = "saw pa/ss, pa%2Fss, pgpw1 and x/yz9"
     assert scrub_secrets(text, given) == "saw ***, ***, *** and ***"
     assert scrub("bad pa/ss", "postgresql://a:pa/ss@h") == "bad ***"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from studio.model import changes as ch
-from studio.diff import diff
 from studio.catalog.depend import dependencies
-from studio.model import Column, Function, Namespace, Policy, Schema, Table, Trigger, View
+from studio.diff import diff
 from studio.diff.order import order
+from studio.model import Column, Function, Namespace, Policy, Schema, Table, Trigger, View
+from studio.model import changes as ch
 
 PUBLIC = Namespace("public")
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.model import changes as ch
-from studio.model.changes.casts import is_lossless, is_widening
 from studio.diff import Rename, diff, parse_rename, rename_candidates
+from studio.diff.order import order, render_script, steps
 from studio.errors import UsageError
 from studio.model import (
     Column,
@@ -34,7 +33,8 @@ from studio.model import (
     Trigger,
     View,
 )
-from studio.diff.order import order, render_script, steps
+from studio.model import changes as ch
+from studio.model.changes.casts import is_lossless, is_widening
 
 DATA = Path(__file__).parent / "data"
 PUBLIC = Namespace("public", "standard public schema")

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.plan import estimates
-
-from studio.plan import probe
+from studio.plan import estimates, probe
 from studio.plan.estimates import (
     MB,
     Basis,

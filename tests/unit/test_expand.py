@@ -8,18 +8,15 @@ from pathlib import Path
 import pytest
 from pglast import parse_sql
 
-from studio.run import backfill
-
-from studio.plan import expand
-
-from studio.run import phases
-from studio.model.changes import Change
 from studio.diff import Rename, diff
 from studio.errors import MigrationFileError
-from studio.plan.expand import ColumnMove, ExpandUnsupported, Options
-from studio.run.history import HistoryRow, Kind
 from studio.migrations.files import Migration, Phase, StepSpec, parse_text, render_migration
 from studio.model import Column, Constraint, ConstraintKind, EnumType, Index, Schema, Table
+from studio.model.changes import Change
+from studio.plan import expand
+from studio.plan.expand import ColumnMove, ExpandUnsupported, Options
+from studio.run import backfill, phases
+from studio.run.history import HistoryRow, Kind
 
 
 def table(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.migrations import files as migrations
-from studio.model.changes import AddColumn, AddConstraint, SetNotNull
 from studio.commands.generate import annotated_steps, step_transactional
-from studio.plan.locks.lint import lint_sources, migration_source
+from studio.migrations import files as migrations
 from studio.model import Column, Constraint, ConstraintKind, Schema, Table
+from studio.model.changes import AddColumn, AddConstraint, SetNotNull
+from studio.plan.locks.lint import lint_sources, migration_source
 from studio.plan.planner import plan
 
 ORDERS = Table(

@@ -424,4 +424,7 @@ def test_lock_held_names_five_relations_then_counts_the_rest() -> None:
     report = lint_sql(f"BEGIN;\n{renames}ALTER TABLE t8 ADD COLUMN c int;\nCOMMIT;")
     details = [f.detail for f in report.findings if f.hazard.id == "lock-held-across-statements"]
     assert details
-    assert details[-1] == "public.t1, public.t2, public.t3, public.t4, public.t5 and 2 more held while this locks public.t8"
+    assert (
+        details[-1]
+        == "public.t1, public.t2, public.t3, public.t4, public.t5 and 2 more held while this locks public.t8"
+    )

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studio.migrations import files as migrations
 from studio.errors import ChecksumMismatch, MigrationFileError, StudioError
+from studio.migrations import files as migrations
 from studio.migrations.files import Ignore, Phase, Statement, StepSpec, parse_text
 from studio.sqltext.statements import concurrent_index, non_transactional_statement, relations
 

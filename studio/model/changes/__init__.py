@@ -82,7 +82,12 @@ from studio.model.changes.routines import (
     DropView,
     SetTriggerEnabled,
 )
-from studio.model.changes.sequences import AlterSequence, CreateSequence, DropSequence, SetSequenceOwner
+from studio.model.changes.sequences import (
+    AlterSequence,
+    CreateSequence,
+    DropSequence,
+    SetSequenceOwner,
+)
 from studio.model.changes.tables import (
     AttachPartition,
     CreateTable,

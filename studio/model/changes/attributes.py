@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from studio.model.changes.base import Change, alter_table, col_key, rel_key, schema_of
 from studio.model import qualname, quote_ident
+from studio.model.changes.base import Change, alter_table, col_key, rel_key, schema_of
 
 
 def _option_names(options: tuple[str, ...]) -> dict[str, str]:

@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from studio.model import quote_literal
+
 # the keys are part of this module's vocabulary: re-exported
 from studio.model.keys import (
     attached_key as attached_key,
@@ -80,7 +82,6 @@ from studio.model.keys import (
 from studio.model.keys import (
     valid_key as valid_key,
 )
-from studio.model import quote_literal
 
 # --- the base class --------------------------------------------------------
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from studio.model import CatalogObject, CompositeAttribute, CompositeType, quote_ident
 from studio.model.changes.base import NO_DEPS, Change, Deps, fn_key, nsp_key, rel_key, type_key
 from studio.model.keys import catalog_key
-from studio.model import CatalogObject, CompositeAttribute, CompositeType, quote_ident
 
 # DROP <what> <identity>
 _DROP = {
@@ -207,7 +207,9 @@ class AlterComposite(Change):
         k = self._kept()
         kept = {a.name: a for a in self.new.attributes[:k]}
         actions = [
-            f"DROP ATTRIBUTE {quote_ident(a.name)}" for a in self.old.attributes if a.name not in kept
+            f"DROP ATTRIBUTE {quote_ident(a.name)}"
+            for a in self.old.attributes
+            if a.name not in kept
         ]
         old = {a.name: a for a in self.old.attributes}
         for a in self.new.attributes[:k]:

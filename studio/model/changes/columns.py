@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from studio.model import Column, quote_ident
 from studio.model.changes.base import (
     NO_DEPS,
     Change,
@@ -15,7 +16,6 @@ from studio.model.changes.base import (
 )
 from studio.model.changes.casts import is_lossless, is_widening, using_expression
 from studio.model.changes.identity import identity_sql
-from studio.model import Column, quote_ident
 
 
 def collation_sql(collation: str) -> str:

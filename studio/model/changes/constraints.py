@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from studio.model import Constraint, ConstraintKind, Index, qualname, quote_ident
 from studio.model.changes.base import (
     NO_DEPS,
     Change,
@@ -18,7 +19,6 @@ from studio.model.changes.base import (
     strip_statement,
     valid_key,
 )
-from studio.model import Constraint, ConstraintKind, Index, qualname, quote_ident
 
 _INDEX_HEAD = re.compile(r"^CREATE (UNIQUE )?INDEX ", re.IGNORECASE)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.model.changes.base import NO_DEPS, Change, Deps, con_key, nsp_key, type_key
 from studio.model import Domain, DomainConstraint, quote_ident
+from studio.model.changes.base import NO_DEPS, Change, Deps, con_key, nsp_key, type_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.model.changes.base import Change, col_key, nsp_key, type_key
 from studio.model import EnumType, qualname, quote_ident, quote_literal
+from studio.model.changes.base import Change, col_key, nsp_key, type_key
 
 
 def _labels_sql(labels: tuple[str, ...]) -> str:

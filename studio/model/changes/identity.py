@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from studio.model import Identity, make_object_name, qualname, quote_ident
 from studio.model.changes.base import Change, alter_table, col_key, rel_key, split_qualified
 from studio.model.changes.sequences import default_sequence_options, sequence_option_clauses
-from studio.model import Identity, make_object_name, qualname, quote_ident
 
 
 def identity_sql(identity: Identity, column_type: str) -> str:

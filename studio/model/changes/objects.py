@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.model.changes.base import Change, comment_value, ext_key, nsp_key
 from studio.model import Extension, Namespace, Privilege, quote_ident
+from studio.model.changes.base import Change, comment_value, ext_key, nsp_key
 
 # --- schemas and extensions ----------------------------------------------------
 

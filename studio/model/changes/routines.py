@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from studio.model import Function, Policy, Trigger, View, qualname, quote_ident
 from studio.model.changes.base import (
     NO_DEPS,
     Change,
@@ -18,7 +19,6 @@ from studio.model.changes.base import (
     strip_statement,
     trg_key,
 )
-from studio.model import Function, Policy, Trigger, View, qualname, quote_ident
 
 # --- views -------------------------------------------------------------------
 

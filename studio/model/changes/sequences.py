@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from studio.model.changes.base import Change, col_key, nsp_key, rel_key, split_qualified
 from studio.model import Sequence, SequenceOptions, qualname, quote_literal
+from studio.model.changes.base import Change, col_key, nsp_key, rel_key, split_qualified
 
 _TYPE_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from studio.model import Column, ConstraintKind, Table, qualname, quote_ident, quote_literal
 from studio.model.changes.base import (
     NO_DEPS,
     Change,
@@ -28,7 +29,6 @@ from studio.model.changes.base import (
     trg_key,
 )
 from studio.model.changes.columns import column_sql
-from studio.model import Column, ConstraintKind, Table, qualname, quote_ident, quote_literal
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 

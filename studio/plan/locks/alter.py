@@ -16,11 +16,11 @@ from pglast import ast
 from pglast.enums import AlterTableType as AT
 from pglast.enums import ConstrType as CT
 
+from studio.model import quote_ident
 from studio.plan.locks import types
 from studio.plan.locks.context import Context
 from studio.plan.locks.kb import Entry, Role, entry
 from studio.plan.locks.parse import format_type, is_serial, names_key, relkey, volatile_calls
-from studio.model import quote_ident
 
 
 @dataclass(frozen=True, slots=True)

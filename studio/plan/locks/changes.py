@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from studio.model import Column, Constraint, Schema, Table, qualname
 from studio.model.changes import (
     AlterColumnType,
     DropConstraint,
@@ -26,7 +27,6 @@ from studio.plan.locks.context import Context
 from studio.plan.locks.kb import LockFact
 from studio.plan.locks.parse import split
 from studio.plan.locks.statements import classify, facts_of
-from studio.model import Column, Constraint, Schema, Table, qualname
 
 if TYPE_CHECKING:
     from studio.model.changes import Change

@@ -61,7 +61,9 @@ class _Tx:
         if self._held_text is None:
             names = self._held_sorted
             rest = len(names) - _NAMED
-            self._held_text = ", ".join(names[:_NAMED]) + (f" and {rest:,} more" if rest > 0 else "")
+            self._held_text = ", ".join(names[:_NAMED]) + (
+                f" and {rest:,} more" if rest > 0 else ""
+            )
         return self._held_text
 
 

@@ -374,10 +374,10 @@ async def _pending(
     settings: Settings, ms: Sequence[migrations.Migration]
 ) -> tuple[set[str] | None, int | None, str]:
     """Versions not yet (fully) applied on the target, its server version, and how that was decided."""
-    from studio.run import history
     from studio.commands.migrate import read_history
     from studio.config import mask_dsn
     from studio.errors import StudioError
+    from studio.run import history
 
     url = settings.database_url(required=False)
     if url is None:

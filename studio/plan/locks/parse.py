@@ -15,8 +15,8 @@ from pglast import ast, parse_sql, parser
 from pglast.stream import RawStream
 
 from studio.errors import StudioError
-from studio.sqltext.lexer import comment_tokens, lex, literal_rows, offset_in, without
 from studio.model import qualname
+from studio.sqltext.lexer import comment_tokens, lex, literal_rows, offset_in, without
 
 
 class SqlSyntaxError(StudioError):

@@ -19,9 +19,6 @@ from pglast.enums import AlterTableType as AT
 from pglast.enums import ConstrType as CT
 from pglast.enums import ObjectType as OT
 
-from studio.plan.locks.context import Context, _volatility
-from studio.plan.locks.parse import deparse, format_type, is_serial, names_key, range_vars, relkey
-from studio.plan.locks.timeline import Timeline, TimelineView
 from studio.model import (
     Column,
     Constraint,
@@ -37,6 +34,9 @@ from studio.model import (
     qualname,
 )
 from studio.model import quote_ident as qi
+from studio.plan.locks.context import Context, _volatility
+from studio.plan.locks.parse import deparse, format_type, is_serial, names_key, range_vars, relkey
+from studio.plan.locks.timeline import Timeline, TimelineView
 
 V = TypeVar("V")
 

@@ -15,12 +15,12 @@ from typing import Any
 from pglast import ast
 from pglast.enums import ObjectType as OT
 
-from studio.sqltext.lexer import lex, string_constants, without
 from studio.plan.locks.alter import Match
 from studio.plan.locks.context import Context
 from studio.plan.locks.hazards import Hazard, hazard
 from studio.plan.locks.kb import Effect, LockFact, Role
 from studio.plan.locks.parse import format_type, is_serial, isa, relkey, string_literals
+from studio.sqltext.lexer import lex, string_constants, without
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +239,9 @@ def _needs_newer_server(u: Unit, version: int) -> Iterator[Hit]:
     for m in u.matches:
         since = m.entry.since
         if since is not None and 0 < version < since:
-            yield hit(u, "statement-needs-newer-server", f"{m.entry.title}: PostgreSQL {since // 10000}+")
+            yield hit(
+                u, "statement-needs-newer-server", f"{m.entry.title}: PostgreSQL {since // 10000}+"
+            )
 
 
 @rule

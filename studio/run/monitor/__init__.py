@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from studio.catalog import connect as db
-
 from studio.catalog import queries
 from studio.errors import ConnectionFailed, StudioError, UsageError, translate
 from studio.run.monitor.build import build_snapshot, trim_query

@@ -6,7 +6,15 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from studio.model import qualname
-from studio.run.monitor.snapshot import LOCK_MODES, Blocker, Chain, LockTarget, Session, Snapshot, Wait
+from studio.run.monitor.snapshot import (
+    LOCK_MODES,
+    Blocker,
+    Chain,
+    LockTarget,
+    Session,
+    Snapshot,
+    Wait,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

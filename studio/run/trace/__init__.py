@@ -21,14 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from studio.run import runner
-
-from studio.migrations import files as migrations
-
 from studio.catalog import connect as db
 from studio.errors import translate
+from studio.migrations import files as migrations
 from studio.plan.locks.kb import Role
-from studio.sqltext.statements import non_transactional_statement
+from studio.run import runner
 from studio.run.trace.compare import (
     Defect,
     DefectKind,
@@ -39,11 +36,12 @@ from studio.run.trace.compare import (
     TraceReport,
     compare,
 )
+from studio.sqltext.statements import non_transactional_statement
 
 if TYPE_CHECKING:
     from studio.config import Settings
-    from studio.plan.locks.lint import StatementReport
     from studio.migrations.files import Migration
+    from studio.plan.locks.lint import StatementReport
 
 __all__ = [
     "Defect",
@@ -213,8 +211,8 @@ async def _trace(
     major: int | None,
 ) -> TraceReport:
     from studio.plan.locks.lint import lint_sources
-    from studio.sources import dev_database_url
     from studio.run.trace.rows import fill
+    from studio.sources import dev_database_url
 
     notes: list[str] = []
     async with dev_database_url(settings, major) as url:

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import asyncpg
 
 from studio.catalog import connect as db
-
 from studio.catalog import queries
 from studio.plan.locks.modes import LockMode
 from studio.run.trace.compare import How, Observation, Relation

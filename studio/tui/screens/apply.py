@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from studio.run import events as ev
 from studio.errors import StudioError
+from studio.run import events as ev
 from studio.tui import data
 from studio.tui.messages import (
     BackendKnown,
@@ -29,8 +29,8 @@ from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
 from studio.tui.widgets.steps import StyledTable
 
 if TYPE_CHECKING:
-    from studio.run.history import Status
     from studio.migrations.files import Migration
+    from studio.run.history import Status
 
 
 class Aborted(StudioError):

@@ -137,8 +137,16 @@ class MainScreen(StudioScreen):
         self._show(message.comparison)
         if warnings := message.comparison.warnings():
             # never in the diff pane's changes: said once per comparison, by name
-            shown = "\n".join(warnings[:8]) + (f"\n... and {len(warnings) - 8} more" if len(warnings) > 8 else "")
-            self.notify(shown, title="not modelled, not migrated", severity="warning", timeout=30, markup=False)
+            shown = "\n".join(warnings[:8]) + (
+                f"\n... and {len(warnings) - 8} more" if len(warnings) > 8 else ""
+            )
+            self.notify(
+                shown,
+                title="not modelled, not migrated",
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
 
     def _show(self, c: Comparison) -> None:
         panes = self._panes()
@@ -406,8 +414,8 @@ class MainScreen(StudioScreen):
 
 def _candidate_objects(c: RenameCandidate) -> tuple[str, str]:
     """(old-side id, new-side id) of a rename candidate."""
-    from studio.model.changes.base import split_qualified
     from studio.model import qualname
+    from studio.model.changes.base import split_qualified
     from studio.tui.objects import member_id, table_id
 
     if c.kind == "table":

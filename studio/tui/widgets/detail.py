@@ -11,8 +11,8 @@ from textual.highlight import highlight
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from studio.model.changes import Change
     from studio.diff import RenameCandidate
+    from studio.model.changes import Change
     from studio.tui.objects import Node
 
 
