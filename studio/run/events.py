@@ -14,11 +14,12 @@ import contextlib
 import dataclasses
 import enum
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable
 
     EventSink = Callable[["Event"], Awaitable[None] | None]
 
@@ -275,6 +276,48 @@ class RunFinished(Event):
     direction: Direction
     versions: tuple[str, ...]
     duration: float
+
+
+_E = TypeVar("_E", bound=Event)
+_Handler = Callable[[Any, _E], None]
+
+
+def on(*kinds: type[Event]) -> Callable[[_Handler[_E]], _Handler[_E]]:
+    """Mark a method of an `EventHandler` as the one that handles events of `kinds`."""
+
+    def mark(method: _Handler[_E]) -> _Handler[_E]:
+        method._handles = kinds  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class EventHandler:
+    """A consumer of runner events: one method per kind of event it draws, found by a table.
+
+    The CLI's progress printer and the studio's apply screen are both one of
+    these: each marks its methods with `@on(StepStarted)` and so on, and
+    `handle(event)` calls the method for the event's class. Events a
+    consumer has no method for are ignored. The table is built once per
+    class, from the class and its bases (a subclass's method wins).
+    """
+
+    _handlers: ClassVar[dict[type[Event], str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        table: dict[type[Event], str] = {}
+        for klass in reversed(cls.__mro__):
+            for name, member in vars(klass).items():
+                for kind in getattr(member, "_handles", ()):
+                    table[kind] = name
+        cls._handlers = table
+
+    def handle(self, event: Event) -> None:
+        """Call the method marked for `event`'s class, if any."""
+        name = self._handlers.get(type(event))
+        if name is not None:
+            getattr(self, name)(event)
 
 
 def to_dict(event: Event) -> dict[str, Any]:
