@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--report-only",
         action="store_true",
-        help="rewrite bench/RESULTS.md from the last run's bench/results/figures.json (measures nothing)",
+        help="rewrite bench/RESULTS.md from the last run's"
+        " bench/results/figures.json (measures nothing)",
     )
     args = p.parse_args(argv)
     if args.report_only:
@@ -127,12 +128,14 @@ def main(argv: list[str] | None = None) -> None:
             guarded(ctx, f"N={n}", measure_size, ctx, n, pull)
             fig = ctx.figures.get(("drizzle_pull", n))
             if pull and fig is not None and fig.timed_out is not None:
-                pull = False  # its time grows faster than linearly: a larger size would hit the cap too
+                # its time grows faster than linearly: a larger size would hit the cap too
+                pull = False
                 bigger = [m for m in sizes if m > n]
                 if bigger:
                     ctx.notes["drizzle-kit pull"] = (
-                        f"stopped at the {args.drizzle_cap:.0f} s cap at {n:,} tables, so not run at"
-                        f" {', '.join(f'{m:,}' for m in bigger)} (it would be over the cap there too)"
+                        f"stopped at the {args.drizzle_cap:.0f} s cap at {n:,} tables, so not run"
+                        f" at {', '.join(f'{m:,}' for m in bigger)} (it would be over the cap there"
+                        " too)"
                     )
         big = max(sizes)
         guarded(ctx, "1% diff", diff_bench.one_percent, ctx, big)

@@ -102,7 +102,10 @@ SCRIPTS = {
 
 
 def scratch_project(root: Path) -> tuple[Settings, str]:
-    """A project whose migrations are the tool's own: init, then qty -> bigint by expand/contract."""
+    """A project whose migrations are the tool's own.
+
+    init, then qty -> bigint by expand/contract.
+    """
     (root / "pyproject.toml").write_text('[tool.schema-studio]\nschema = "schema.sql"\n')
     (root / "schema.sql").write_text(SCHEMA_V1)
     env = {**os.environ, "XDG_CACHE_HOME": str(root / ".cache")}
@@ -150,7 +153,8 @@ async def template(cluster: devdb.Cluster, settings: Settings, init: str, rows: 
             await conn.execute(
                 "INSERT INTO orders (user_id, qty, amount, status, created_at, note) "
                 "SELECT 1 + g % $3, 1 + g % 100, (g % 10000) / 100.0, 'paid', "
-                "now() - make_interval(secs => g), 'note ' || g FROM generate_series($1::bigint, $2::bigint) g",
+                "now() - make_interval(secs => g),"
+                " 'note ' || g FROM generate_series($1::bigint, $2::bigint) g",
                 lo,
                 min(lo + step - 1, rows),
                 USERS,
@@ -182,7 +186,7 @@ async def copy_of(cluster: devdb.Cluster, template_name: str, label: str) -> Asy
         await cluster.drop_database(name)
 
 
-# --- the load ---------------------------------------------------------------------------------------------
+# --- the load -------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -217,8 +221,9 @@ class Load:
         self.runs += 1
         prefix = self.folder / f"run{self.runs}"
         argv = [
-            str(self.cluster.bindir / "pgbench"), "-n", "-h", self.cluster.host, "-p", str(self.cluster.port),
-            "-U", self.cluster.user, "-c", str(self.clients), "-j", "2", "-R", str(self.rate), "-T", "86400",
+            str(self.cluster.bindir / "pgbench"), "-n",
+            "-h", self.cluster.host, "-p", str(self.cluster.port), "-U", self.cluster.user,
+            "-c", str(self.clients), "-j", "2", "-R", str(self.rate), "-T", "86400",
             "-l", "--log-prefix", str(prefix), *self._scripts(), self.database,
         ]  # fmt: skip
         proc = await asyncio.create_subprocess_exec(
@@ -290,7 +295,7 @@ async def table_size(url: str) -> int:
         await conn.close()
 
 
-# --- the runs ------------------------------------------------------------------------------------------------
+# --- the runs -------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -381,10 +386,10 @@ async def expand_contract_run(
     if vacuums:
         waited += f"; waited for autovacuum before {len(vacuums)} step(s), outside the lock queue"
     notes = (
-        f"expand DDL {expand_ddl:.3f} s; backfill {rows:,} rows in {len(progress)} batches of {batch_size:,}: "
-        f"{backfill_s:.1f} s, {rows / backfill_s if backfill_s else 0:,.0f} rows/s; "
-        f"contract {sum(contract):.2f} s (validate {sum(contract[:-1]):.2f} s, swap {contract[-1]:.3f} s); "
-        f"expand+backfill {expanded - start:.1f} s{waited}"
+        f"expand DDL {expand_ddl:.3f} s; backfill {rows:,} rows in {len(progress)} batches of"
+        f" {batch_size:,}: {backfill_s:.1f} s, {rows / backfill_s if backfill_s else 0:,.0f}"
+        f" rows/s; contract {sum(contract):.2f} s (validate {sum(contract[:-1]):.2f} s, swap"
+        f" {contract[-1]:.3f} s); expand+backfill {expanded - start:.1f} s{waited}"
     )
     return Result(
         "expand/contract (tool's runner)",
@@ -403,13 +408,15 @@ def mb(n: int) -> str:
 def report(rows: int, rate: int, base: Stats, results: list[Result]) -> str:
     lines = [
         (
-            f"orders = {rows:,} rows, users = {USERS:,}; pgbench 8 clients at {rate:,} statements/s "
-            "(50% select, 30% update qty, 20% insert by PK); latency from the scheduled start"
+            f"orders = {rows:,} rows, users = {USERS:,}; pgbench 8 clients at {rate:,} statements/s"
+            " (50% select, 30% update qty, 20% insert by PK); latency from the scheduled start"
         ),
         "",
-        f"baseline (no migration, {base.n:,} statements): p50 {base.p50:.2f} ms, p99 {base.p99:.2f} ms, max {base.max:.1f} ms",
+        f"baseline (no migration, {base.n:,} statements): p50 {base.p50:.2f} ms,"
+        f" p99 {base.p99:.2f} ms, max {base.max:.1f} ms",
         "",
-        "| operation | wall | app p50 | app p99 | app max | app stmts > 1 s (of n) | table size | notes |",
+        "| operation | wall | app p50 | app p99 | app max"
+        " | app stmts > 1 s (of n) | table size | notes |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:

@@ -1,4 +1,4 @@
-"""Benchmark: one 45 MB migration (a 400,000-row INSERT) through `hash`, `status`, `check --no-live`, `lint`.
+"""Benchmark: one 45 MB migration through `hash`, `status`, `check --no-live`, `lint`.
 
 Builds a scratch project shaped like the demo's (the demo's migrations and
 models, `[tool.schema-studio]` in pyproject.toml) plus one hand-written
@@ -52,8 +52,8 @@ migrations = "migrations"
 def _row(i: int) -> str:
     # about 112 bytes a row: 400,000 rows are 45 MB
     return (
-        f"('user{i:07d}@bench.example.com', 'Bench user number {i:07d}, imported from the old system', "
-        f"'2026-01-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00')"
+        f"('user{i:07d}@bench.example.com', 'Bench user number {i:07d}, imported from the old"
+        f" system', '2026-01-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00')"
     )
 
 

@@ -204,7 +204,8 @@ def classify(statement: str) -> Item:
     if m := re.match(r"drop index (?:concurrently )?(?:if exists )?((t\d{5})_\w+)", s):
         return Item("drop_index", m[2], m[1], s)
     if m := re.match(
-        r"alter table (?:only )?(?:if exists )?(t\d{5}) alter column (\w+) (?:set data )?type (\w+)",
+        r"alter table (?:only )?(?:if exists )?(t\d{5})"
+        r" alter column (\w+) (?:set data )?type (\w+)",
         s,
     ):
         return Item("type", m[1], m[2], m[3])

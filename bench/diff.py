@@ -90,31 +90,39 @@ def section(ctx: Context, n: int, m: int) -> list[str]:
         "## Declared vs live: our `diff` beside Alembic autogenerate (bench/diff.py)",
         "",
         (
-            f"N = {n:,} tables, the 5 changes; medians of {ctx.runs} runs; Alembic = `compare_metadata` on"
-            " the same models module and database (SQLAlchemy + psycopg2)."
+            f"N = {n:,} tables, the 5 changes; medians of {ctx.runs} runs; Alembic ="
+            " `compare_metadata` on the same models module and database (SQLAlchemy + psycopg2)."
         ),
         "",
         "| measure | ours | Alembic (whole process) | Alembic / ours |",
         "|---|---:|---:|---:|",
-        f"| `diff` process, cached materialization | {t('diff_cached', n)} | {t('alembic_process', n)} | {r('alembic_process', 'diff_cached', n)} |",
-        f"| `diff` process, cold (dev server started and stopped by the process) | {t('diff_cold', n)} | {t('alembic_process', n)} | {r('alembic_process', 'diff_cold', n)} |",
-        f"| `diff` process, cold, dev server already up | {t('diff_cold_up', n)} | {t('alembic_process', n)} | {r('alembic_process', 'diff_cold_up', n)} |",
-        f"| materializing the models (`sources.load()` in a fresh process), cold, dev server up | {t('materialize_cold', n)} | | |",
-        f"| materializing the models (`sources.load()`), cached | {t('materialize_cached', n)} | | |",
+        f"| `diff` process, cached materialization | {t('diff_cached', n)}"
+        f" | {t('alembic_process', n)} | {r('alembic_process', 'diff_cached', n)} |",
+        "| `diff` process, cold (dev server started and stopped by the process)"
+        f" | {t('diff_cold', n)} | {t('alembic_process', n)}"
+        f" | {r('alembic_process', 'diff_cold', n)} |",
+        f"| `diff` process, cold, dev server already up | {t('diff_cold_up', n)}"
+        f" | {t('alembic_process', n)} | {r('alembic_process', 'diff_cold_up', n)} |",
+        "| materializing the models (`sources.load()` in a fresh process), cold,"
+        f" dev server up | {t('materialize_cold', n)} | | |",
+        "| materializing the models (`sources.load()`),"
+        f" cached | {t('materialize_cached', n)} | | |",
         (
             "| where a cold materialization's time goes | import of the models"
             f" {t('materialize_import', n)}, DDL compiled {t('materialize_compile', n)}, throwaway"
-            f" database {t('materialize_createdb', n)}, DDL run {t('materialize_ddl', n)}, read back"
-            f" {t('materialize_introspect', n)} | | |"
+            f" database {t('materialize_createdb', n)}, DDL run {t('materialize_ddl', n)}, read"
+            f" back {t('materialize_introspect', n)} | | |"
         ),
-        f"| `diff()` alone (pure), the 5 changes | {t('diff_pure', n)} | {t('alembic_first', n)} (in-process compare, reflection included) | |",
+        f"| `diff()` alone (pure), the 5 changes | {t('diff_pure', n)}"
+        f" | {t('alembic_first', n)} (in-process compare, reflection included) | |",
         "",
         (
-            f"{m:,} tables differing in 1% of them ({cs.count} tables: {len(cs.add_column)} added columns,"
-            f" {len(cs.drop_index)} dropped indexes, {len(cs.to_bigint)} int -> bigint,"
-            f" {len(cs.not_null)} SET NOT NULL, {len(cs.added)} new tables): our `diff()` on the two"
-            f" introspected schemas {t('diff_pure_1pct', m)}; Alembic's `compare_metadata` in-process"
-            f" (1st call; it reflects the database as it compares) {t('alembic_1pct_first', m)}."
+            f"{m:,} tables differing in 1% of them ({cs.count} tables: {len(cs.add_column)} added"
+            f" columns, {len(cs.drop_index)} dropped indexes, {len(cs.to_bigint)} int -> bigint,"
+            f" {len(cs.not_null)} SET NOT NULL, {len(cs.added)} new tables): our `diff()` on the"
+            f" two introspected schemas {t('diff_pure_1pct', m)}; Alembic's `compare_metadata`"
+            " in-process (1st call; it reflects the database as it compares)"
+            f" {t('alembic_1pct_first', m)}."
         ),
         "",
         "Correctness:",

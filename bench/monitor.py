@@ -13,7 +13,8 @@ waits) and the table shows, for the monitor's query:
   (`monitor.sample()` back to back on the monitor's own kind of connection);
 - the CPU time its backend used per second of watching (/proc), when readable.
 
-    python -m bench.monitor [--major 18] [--idle 100] [--waiting 10] [--seconds 10] [--interval 0.25]
+    python -m bench.monitor [--major 18] [--idle 100]
+    [--waiting 10] [--seconds 10] [--interval 0.25]
 
 The cluster is kept for later runs and stopped at the end when this process
 started it.
@@ -165,7 +166,8 @@ async def measure(url: str, phase: str, seconds: float, interval: float) -> Figu
         async with contextlib.aclosing(stream):
             first = await anext(stream)  # connected, statement prepared
             pid = await admin.fetchval(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
+                "SELECT pid FROM pg_stat_activity WHERE application_name = $1"
+                " AND datname = current_database()",
                 monitor.APPLICATION_NAME,
             )
             await admin.execute("SELECT pg_stat_statements_reset()")
@@ -180,9 +182,9 @@ async def measure(url: str, phase: str, seconds: float, interval: float) -> Figu
             elapsed = loop.time() - started
             ticks1 = _cpu_ticks(pid)
         row = await admin.fetchrow(
-            "SELECT sum(calls)::int AS calls, sum(total_exec_time) / nullif(sum(calls), 0) AS mean_ms"
-            " FROM pg_stat_statements WHERE query LIKE '%pg_blocking_pids%'"
-            " AND query NOT LIKE '%pg_stat_statements%'"
+            "SELECT sum(calls)::int AS calls, sum(total_exec_time) / nullif(sum(calls), 0) AS"
+            " mean_ms FROM pg_stat_statements WHERE query LIKE '%pg_blocking_pids%' AND query NOT"
+            " LIKE '%pg_stat_statements%'"
         )
     finally:
         await admin.close()
@@ -234,13 +236,15 @@ def table(figures: list[Figures], major: int, interval: float) -> str:
     lines = [
         f"PostgreSQL {major}, interval {interval:g}s",
         "",
-        "| phase | waits seen | monitor queries/s | server mean (ms) | client round trip (ms) | backend CPU (ms/s) |",
+        "| phase | waits seen | monitor queries/s | server mean (ms)"
+        " | client round trip (ms) | backend CPU (ms/s) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for f in figures:
         cpu = "n/a" if f.backend_cpu_ms_per_s is None else f"{f.backend_cpu_ms_per_s:.1f}"
         lines.append(
-            f"| {f.phase} | {f.waits_seen} | {f.qps:.2f} | {f.server_mean_ms:.3f} | {f.client_mean_ms:.2f} | {cpu} |"
+            f"| {f.phase} | {f.waits_seen} | {f.qps:.2f} | {f.server_mean_ms:.3f}"
+            f" | {f.client_mean_ms:.2f} | {cpu} |"
         )
     return "\n".join(lines)
 

@@ -34,7 +34,10 @@ NODE_PEERS = ["drizzle-kit", "drizzle-orm", "pg"]
 
 @dataclass
 class Peers:
-    """Where the peers are and which versions were installed (None: not runnable, see `problems`)."""
+    """Where the peers are and which versions were installed.
+
+    A version of None: not runnable, see `problems`.
+    """
 
     python: Path | None = None
     node_bin: Path | None = None  # node_modules/.bin

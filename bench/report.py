@@ -36,13 +36,15 @@ ROWS: list[tuple[str, str]] = [
     ("alembic_declare", "c. declaring the N-table models (import of the module)"),
     (
         "diff_cold",
-        "**ours** `diff --db URL --to models --format json` (process), cold: no cache, dev server started and stopped by the process",
+        "**ours** `diff --db URL --to models --format json` (process), cold: no cache,"
+        " dev server started and stopped by the process",
     ),
     ("diff_cold_up", "**ours** same, cold: no cache, dev server already running"),
     ("diff_cached", "**ours** same, cached materialization"),
     (
         "materialize_cold",
-        "**ours** materializing the models: `sources.load()` timed in a fresh process, cold, dev server up",
+        "**ours** materializing the models:"
+        " `sources.load()` timed in a fresh process, cold, dev server up",
     ),
     ("materialize_cached", "**ours** materializing: `sources.load()`, cached"),
     ("materialize_import", "**ours** cold materialization, part: importing the models module"),
@@ -57,12 +59,14 @@ ROWS: list[tuple[str, str]] = [
     ("dbdb_inprocess", "**ours** `diff_sources(URL, URL)` in-process"),
     (
         "generate_cold",
-        "**ours** `generate --dry-run` (migrations replayed vs models), cold, dev server started by the process",
+        "**ours** `generate --dry-run` (migrations replayed vs models), cold,"
+        " dev server started by the process",
     ),
     ("generate_cached", "**ours** `generate --dry-run`, cached"),
     (
         "generate_initial",
-        "**ours** `generate` of the first migration (all N tables, empty migrations folder; 1 run, capped)",
+        "**ours** `generate` of the first migration"
+        " (all N tables, empty migrations folder; 1 run, capped)",
     ),
     ("drizzle_pull", "e. drizzle-kit `pull` (process)"),
     (
@@ -126,13 +130,15 @@ def machine(ctx: Context) -> list[str]:
     with open("/proc/meminfo") as f:
         mem_kb = int(f.readline().split()[1])
     return [
-        f"- CPU: {model}, {os.cpu_count()} cores; RAM {mem_kb / 2**20:.1f} GiB; Linux {platform.release()}",
+        f"- CPU: {model}, {os.cpu_count()} cores; RAM {mem_kb / 2**20:.1f} GiB;"
+        f" Linux {platform.release()}",
         (
-            "- **A shared machine**: other work may run beside the bench. Each time is the median of"
-            " several runs, with the 1-minute load average seen when its runs started in parentheses"
-            " (the bench's own servers and clients count in it, and so does what ran just before);"
-            " on 2 cores, a load above 2 means the figures include waiting for a CPU, for every tool"
-            " alike. Ratios are computed from figures taken minutes apart in the same run."
+            "- **A shared machine**: other work may run beside the bench. Each time is the median"
+            " of several runs, with the 1-minute load average seen when its runs started in"
+            " parentheses (the bench's own servers and clients count in it, and so does what ran"
+            " just before); on 2 cores, a load above 2 means the figures include waiting for a CPU,"
+            " for every tool alike. Ratios are computed from figures taken minutes apart in the"
+            " same run."
         ),
     ]
 
@@ -165,8 +171,8 @@ def versions(ctx: Context) -> list[str]:
     peer = ", ".join(f"{k} {v}" for k, v in pv.items())
     return [
         (
-            f"- PostgreSQL {ctx.binaries.version} ({ctx.binaries.source} binaries), fsync off on the bench"
-            " and dev clusters (both throwaway)"
+            f"- PostgreSQL {ctx.binaries.version} ({ctx.binaries.source} binaries), fsync off on"
+            " the bench and dev clusters (both throwaway)"
         ),
         (
             f"- Python {platform.python_version()}; schema-studio {__version__} (commit {rev}) with"
@@ -190,7 +196,7 @@ def figures_table(ctx: Context, sizes: list[int]) -> list[str]:
         cells = [ctx.figures.get((key, n)) for n in sizes]
         if not any(cells):
             continue
-        k = exponent({n: f.seconds for n, f in zip(sizes, cells) if f and f.seconds})
+        k = exponent({n: f.seconds for n, f in zip(sizes, cells, strict=True) if f and f.seconds})
         last = ctx.figures.get((key, big))
         rss = f"{last.rss_mb:.0f} MB" if last and last.rss_mb else ""
         ks = f"{k:.2f}" if k is not None else ""
@@ -289,14 +295,15 @@ def write(
         "# Benchmarks: schema-studio beside the tools users would otherwise pick",
         "",
         (
-            f"`{cmd}` on {started}, whole run {elapsed / 60:.1f} min; median of {ctx.runs} runs per figure"
-            " (processes: after one untimed warm-up run, unless that run took over 5 s, when it counts;"
-            " cold runs each start from an empty cache and a stopped dev server, or as labelled). Synthetic schema and changes of shared/reference/anchor-figures.md"
-            " (bench/schema.py, bench/changes.py): N tables of 13 columns, 2 indexes, a unique, a check and a"
-            " foreign key each; the changed side has 5 changes (add a column, drop an index, int -> bigint,"
-            " add a table, nullable -> NOT NULL). The declared side is a generated SQLAlchemy 2 models module"
-            " (one class per table, bench/models.py) read by both Alembic and us; drizzle-kit gets the same"
-            " tables as a schema.ts."
+            f"`{cmd}` on {started}, whole run {elapsed / 60:.1f} min; median of {ctx.runs} runs per"
+            " figure (processes: after one untimed warm-up run, unless that run took over 5 s,"
+            " when it counts; cold runs each start from an empty cache and a stopped dev server,"
+            " or as labelled). Synthetic schema and changes of shared/reference/anchor-figures.md"
+            " (bench/schema.py, bench/changes.py): N tables of 13 columns, 2 indexes, a unique, a"
+            " check and a foreign key each; the changed side has 5 changes (add a column, drop an"
+            " index, int -> bigint, add a table, nullable -> NOT NULL). The declared side is a"
+            " generated SQLAlchemy 2 models module (one class per table, bench/models.py) read by"
+            " both Alembic and us; drizzle-kit gets the same tables as a schema.ts."
         ),
         "",
         "## Machine",
@@ -312,10 +319,10 @@ def write(
         "## Correctness: the 5 changes found, and wrong changes reported",
         "",
         (
-            "A wrong change is one that none of the intended changes explains (statements creating the new"
-            " table's indexes, constraints and identity count for the added table). Where a tool writes SQL,"
-            " it is applied with psql to a copy of the old database and `pg_dump --schema-only` of the"
-            " result is compared with the new database's."
+            "A wrong change is one that none of the intended changes explains (statements creating"
+            " the new table's indexes, constraints and identity count for the added table). Where a"
+            " tool writes SQL, it is applied with psql to a copy of the old database and `pg_dump"
+            " --schema-only` of the result is compared with the new database's."
         ),
         "",
         *verdicts(ctx, sizes),
@@ -325,16 +332,16 @@ def write(
         *figures_table(ctx, sizes),
         "",
         (
-            "SQLAlchemy's `reflect()` (b) runs with `sys.setrecursionlimit(50000)`: with Python's default"
-            " limit it fails at 3,000 tables with `RecursionError`, because it follows each foreign key"
-            " into the referenced table recursively and the synthetic schema chains t03000 → t02999 →"
-            " … → t00001. Alembic's `compare_metadata` needs no such thing."
+            "SQLAlchemy's `reflect()` (b) runs with `sys.setrecursionlimit(50000)`: with Python's"
+            " default limit it fails at 3,000 tables with `RecursionError`, because it follows each"
+            " foreign key into the referenced table recursively and the synthetic schema chains"
+            " t03000 → t02999 → … → t00001. Alembic's `compare_metadata` needs no such thing."
         ),
         "",
         (
-            "Peak RSS is the client process's maximum resident set (GNU time's %M: the process and the"
-            " children it waited for): PostgreSQL's own memory is in no figure, ours or the peers'."
-            " In-process rows have no RSS."
+            "Peak RSS is the client process's maximum resident set (GNU time's %M: the process and"
+            " the children it waited for): PostgreSQL's own memory is in no figure, ours or the"
+            " peers'. In-process rows have no RSS."
         ),
         "",
     ]
@@ -348,13 +355,15 @@ def write(
     out += section_file(
         HERE / "results" / "online.md",
         "Online safety under load",
-        "No `bench/results/online.md` yet: run `python -m bench.online` (it writes that file) and rerun this report.",
+        "No `bench/results/online.md` yet:"
+        " run `python -m bench.online` (it writes that file) and rerun this report.",
     )
     out += section_file(
         HERE / "results" / "backfill.md",
         "Backfill: int -> bigint by expand/contract",
-        "No `bench/results/backfill.md` yet: `python -m bench.backfill --rows 1000000 > bench/results/backfill.md`"
-        " writes it (bench/backfill.py prints its table), then rerun this report.",
+        "No `bench/results/backfill.md` yet: `python -m bench.backfill --rows 1000000 >"
+        " bench/results/backfill.md` writes it (bench/backfill.py prints its table), then rerun"
+        " this report.",
     )
     path = HERE / "RESULTS.md"
     path.write_text("\n".join(out).rstrip() + "\n")

@@ -1,10 +1,10 @@
 """Every measure of the comparison, one method each, sharing one context.
 
 The context holds the bench cluster (`bench-compare-pg<major>`, kept between
-runs with the databases of bench/databases.py), the peers (bench/peers.py), a scratch folder with the
-temp project (the models modules of bench/models.py) and our tool's own dev
-cluster: `STUDIO_DEVDB_DIR` points into the scratch folder, so the dev server
-our processes start, reuse and stop is the bench's, not a developer's.
+runs with the databases of bench/databases.py), the peers (bench/peers.py), a scratch folder with
+the temp project (the models modules of bench/models.py) and our tool's own dev cluster:
+`STUDIO_DEVDB_DIR` points into the scratch folder, so the dev server our processes start, reuse and
+stop is the bench's, not a developer's.
 
 Figures are stored under (measure key, N); correctness verdicts under
 (tool, N). bench/diff.py runs the declared-vs-live subset, bench/__main__.py
@@ -40,7 +40,10 @@ DIFF_OK = (0, 2)  # 2: differences found
 
 
 def psycopg2_url(url: str) -> str:
-    """The same database for SQLAlchemy/migra through psycopg2 (SQLAlchemy 2.1 defaults to psycopg 3)."""
+    """The same database for SQLAlchemy/migra through psycopg2.
+
+    SQLAlchemy 2.1 defaults to psycopg 3.
+    """
     return url.replace("postgresql://", "postgresql+psycopg2://", 1)
 
 
@@ -73,7 +76,10 @@ class Context:
         return self.binaries.bindir
 
     def ours_env(self, cache: Path) -> dict[str, str]:
-        """Our processes' environment: the materialization cache at `cache`, the bench's dev cluster."""
+        """Our processes' environment.
+
+        The materialization cache at `cache`, the bench's dev cluster.
+        """
         env = dict(os.environ)
         env["XDG_CACHE_HOME"] = str(cache)
         return env
@@ -133,7 +139,10 @@ class Context:
         return base, changed
 
     async def applied(self, n: int, script: str, target: str, label: str) -> str:
-        """Apply a tool's SQL to a copy of the N-table database; compare with `target` by pg_dump."""
+        """Apply a tool's SQL to a copy of the N-table database.
+
+        Compared with `target` by pg_dump.
+        """
         async with databases.copy_of(self.cluster, n, label) as url:
             error = await asyncio.to_thread(
                 databases.apply_sql, str(self.bindir / "psql"), url, script
@@ -192,7 +201,10 @@ class Context:
         self, n: int, base: str, cs: ChangeSet, module: str, base_module: str,
         *, key: str = "alembic", process: bool = True,
     ) -> None:  # fmt: skip
-        """Alembic `compare_metadata`: process (import + declare + compare), in-process parts, verdict."""
+        """Alembic `compare_metadata`: process, in-process parts, verdict.
+
+        The process times import + declare + compare.
+        """
         py = str(self.peers.python)
         script = str(SCRIPTS / "alembic_compare.py")
         u, proj = psycopg2_url(base), str(self.project)
@@ -278,7 +290,10 @@ class Context:
         self.verdict(key, n, judge(items, cs), f"{len(out['changes'])} changes; {applied}")
 
     def materialize(self, n: int, module: str) -> None:
-        """`sources.load()` of the models timed inside a fresh process: cold, cached, and in parts."""
+        """`sources.load()` of the models timed inside a fresh process.
+
+        Cold, cached, and in parts.
+        """
         self.dev_up()  # the dev server is up: these rows time the materialization itself
         argv = [sys.executable, "-m", "bench.materialize_once", str(self.project), module]
         repo = Path(__file__).resolve().parent.parent
@@ -348,7 +363,7 @@ class Context:
         self.verdict("migra", n, judge(items_from_sql(sql), cs), applied)
 
     def ours_db_to_db(self, n: int, base: str, changed: str, cs: ChangeSet) -> None:
-        """`schema-studio diff --from URL --to URL --format sql` (process) and in-process; verdict."""
+        """`schema-studio diff --from URL --to URL --format sql`: process, in-process, verdict."""
         argv = [*inspect_command(), "diff", "--from", base, "--to", changed, "--format", "sql"]
         env = self.ours_env(self.work / "cache-cached")
         self.put("dbdb", n, time_process(argv, runs=self.runs, env=env, ok=DIFF_OK))
@@ -370,11 +385,14 @@ class Context:
     # --- generate -------------------------------------------------------------------
 
     def ours_generate(self, n: int, cs: ChangeSet) -> None:
-        """`schema-studio generate --dry-run`: migrations (the N tables) against the changed models."""
+        """`schema-studio generate --dry-run`.
+
+        Migrations (the N tables) against the changed models.
+        """
         root = self.work / f"generate-n{n}"
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir()
-        for name, c in ((f"m{n}b", None), (f"m{n}c", cs)):
+        for name in (f"m{n}b", f"m{n}c"):
             shutil.copytree(self.project / name, root / name)
         env = self.ours_env(self.work / "cache-cached")
         (root / "pyproject.toml").write_text(f'[tool.schema-studio]\nschema = "m{n}b:metadata"\n')

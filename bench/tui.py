@@ -154,19 +154,22 @@ async def main(sizes: list[int], keys: int) -> None:
             single = await key_latency(settings, max(20, keys // 5), 0.3)
             rows.append((n, cold, statistics.median(warm_runs), held, single))
             print(
-                f"N={n}: first render cold {cold:.2f} s, warm {statistics.median(warm_runs):.2f} s; "
-                f"held key median {statistics.median(held):.1f} ms p95 {pct(held, 95):.1f} ms; "
-                f"single key median {statistics.median(single):.1f} ms p95 {pct(single, 95):.1f} ms",
+                f"N={n}: first render cold {cold:.2f} s, warm {statistics.median(warm_runs):.2f} s;"
+                f" held key median {statistics.median(held):.1f} ms p95 {pct(held, 95):.1f} ms;"
+                f" single key median {statistics.median(single):.1f} ms p95 {pct(single, 95):.1f}"
+                " ms",
                 file=sys.stderr,
             )
     if cluster.started_by_us:
         cluster.stop()
     print(
-        f"\nstudio at {SIZE[0]}x{SIZE[1]}, PostgreSQL {binaries.version} (embedded), {os.cpu_count()} CPUs\n"
+        f"\nstudio at {SIZE[0]}x{SIZE[1]},"
+        f" PostgreSQL {binaries.version} (embedded), {os.cpu_count()} CPUs\n"
     )
     print(
         "| tables | first render, cold | first render, warm "
-        "| held key→repaint median / p95 / max | single key→repaint (with detail) median / p95 / max |"
+        "| held key→repaint median / p95 / max"
+        " | single key→repaint (with detail) median / p95 / max |"
     )
     print("|---:|---:|---:|---:|---:|")
     for n, cold, warm, held, single in rows:

@@ -146,7 +146,8 @@ def _validate(section: dict[str, Any], path: Path) -> dict[str, Any]:
         key_ = key.replace("-", "_")
         if key_ in ("password", "db_password", "pgpassword"):
             raise ConfigError(
-                f"{path}: [tool.{SECTION}] holds a password; the config file is committed and must not",
+                f"{path}: [tool.{SECTION}] holds a password;"
+                " the config file is committed and must not",
                 "export it as PGPASSWORD, or put it in ~/.pgpass",
             )
         if key_ not in _KEYS:
@@ -159,7 +160,8 @@ def _validate(section: dict[str, Any], path: Path) -> dict[str, Any]:
         if isinstance(value, str) and has_password(value):
             raise ConfigError(
                 f"{path}: {key} holds a password; the config file is committed and must not",
-                "remove the password from the URL and export it as PGPASSWORD, or put it in ~/.pgpass",
+                "remove the password from the URL and export it as"
+                " PGPASSWORD, or put it in ~/.pgpass",
             )
         _check_value(key_, value, path)
         out[key_] = value
@@ -214,7 +216,8 @@ def split_table_name(text: str) -> tuple[str, str]:
         # a third name would become part of the schema's name (a.b.c: schema "a.b")
         raise ConfigError(
             f"history_table = {text!r} is not a table name",
-            "use table or schema.table: one or two names, no other dot (default schema_studio.migrations)",
+            "use table or schema.table: one or two names,"
+            " no other dot (default schema_studio.migrations)",
         )
     return (parts[0], parts[1]) if len(parts) == 2 else ("public", parts[0])
 
@@ -226,7 +229,8 @@ def _regex(pattern: Any, path: Path) -> None:
     except (re.error, TypeError) as e:
         raise ConfigError(
             f"{path}: production_patterns: {pattern!r} is not a regular expression ({e})",
-            r"patterns are Python regular expressions: escape ( ) [ ] . * + ? with a backslash, e.g. 'prod\('",
+            r"patterns are Python regular expressions:"
+            r" escape ( ) [ ] . * + ? with a backslash, e.g. 'prod\('",
         ) from None
 
 
@@ -247,7 +251,10 @@ _SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 864
 
 
 def duration_seconds(text: str) -> float:
-    """A checked duration setting in seconds (a bare number is milliseconds, as PostgreSQL reads it)."""
+    """A checked duration setting in seconds.
+
+    A bare number is milliseconds, as PostgreSQL reads it.
+    """
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", text)
     if m is None or m[2] not in ("", *_SECONDS):
         raise ValueError(f"not a duration: {text!r}")
@@ -311,7 +318,10 @@ def url_problem(url: str) -> str | None:
     _, userinfo, _ = _userinfo(url)
     if userinfo is not None and any(c in userinfo for c in _RESERVED + "@"):
         # asyncpg splits the userinfo off at the first @, PostgreSQL's own libpq likewise
-        return "the user or password holds a reserved character (/ ? # @ [ ]); percent-encode it (/ is %2F, @ is %40)"
+        return (
+            "the user or password holds a reserved character (/ ? # @ [ ]);"
+            " percent-encode it (/ is %2F, @ is %40)"
+        )
     try:
         urlsplit(mask_dsn(url)).port  # noqa: B018  (raises on a malformed host or port)
     except ValueError as e:
@@ -325,7 +335,10 @@ def scrub(text: str, url: str) -> str:
 
 
 def scrub_secrets(text: str, secrets_: set[str]) -> str:
-    """`text` with each secret (of 3 characters or more: shorter ones would garble it) replaced by `***`."""
+    """`text` with each secret replaced by `***`.
+
+    Only secrets of 3 characters or more: shorter ones would garble it.
+    """
     for secret in sorted(secrets_, key=len, reverse=True):
         if len(secret) >= 3:
             text = text.replace(secret, "***")
@@ -333,7 +346,10 @@ def scrub_secrets(text: str, secrets_: set[str]) -> str:
 
 
 def secrets_in(environ: Mapping[str, str], argv: list[str]) -> set[str]:
-    """Every password the process was given: PGPASSWORD, and those inside URLs in the environment or arguments."""
+    """Every password the process was given.
+
+    PGPASSWORD, and those inside URLs in the environment or arguments.
+    """
     found = {environ.get("PGPASSWORD", "")}
     for value in [*environ.values(), *argv]:
         if "://" in value:

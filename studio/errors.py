@@ -50,17 +50,24 @@ class ConnectionFailed(StudioError):
 
 
 class ConnectionLost(ConnectionFailed):
-    """An open connection ended under us: server restarted or crashed, or the session was terminated."""
+    """An open connection ended under us.
+
+    The server restarted or crashed, or the session was terminated.
+    """
 
     hint = "what was not committed was rolled back; run the command again once the server is back"
 
 
 class IdleSessionEnded(ConnectionLost):
-    """The server ended a session left idle inside its transaction (idle_in_transaction_session_timeout, 25P03)."""
+    """The server ended a session left idle inside its transaction.
+
+    idle_in_transaction_session_timeout, SQLSTATE 25P03.
+    """
 
     hint = (
-        "its transaction was rolled back and its locks released: this process stopped talking to the "
-        "server in the middle of it (paused, suspended, or its output blocked); run the command again"
+        "its transaction was rolled back and its locks released: this process stopped talking to"
+        " the server in the middle of it (paused, suspended, or its output blocked); run the"
+        " command again"
     )
 
 
@@ -91,7 +98,10 @@ class MigrationFileError(StudioError):
 class ChecksumMismatch(StudioError):
     """A migration file whose content differs from the checksum file."""
 
-    hint = "migrations are immutable: restore the file, or run `schema-studio hash` if the edit was meant"
+    hint = (
+        "migrations are immutable: restore the file,"
+        " or run `schema-studio hash` if the edit was meant"
+    )
 
     def __init__(self, path: str) -> None:
         super().__init__(f"{path} was modified after it was recorded in schema-studio.sum")
@@ -142,7 +152,8 @@ def translate(where: str = "") -> Iterator[None]:
     except asyncpg.InvalidPasswordError:
         raise ConnectionFailed(
             f"password authentication failed{at}",
-            "set the password in PGPASSWORD or ~/.pgpass, or in the environment variable holding the URL",
+            "set the password in PGPASSWORD or ~/.pgpass,"
+            " or in the environment variable holding the URL",
         ) from None
     except asyncpg.InvalidAuthorizationSpecificationError as e:
         raise ConnectionFailed(f"authorization failed{at}: {e}") from None
@@ -166,7 +177,8 @@ def translate(where: str = "") -> Iterator[None]:
         if (original := _translated_cause(e)) is not None:
             raise original from None
         raise ConnectionLost(
-            f"lost the connection to the server{at}: the server ended the session between two statements"
+            f"lost the connection to the server{at}:"
+            " the server ended the session between two statements"
         ) from None
     except asyncpg.CannotConnectNowError:
         raise ConnectionFailed(

@@ -20,7 +20,7 @@ out = sys.argv[1]
 series = json.load(sys.stdin)
 plt.rcParams["svg.hashsalt"] = "schema-studio-bench"  # stable ids between runs
 fig, ax = plt.subplots(figsize=(11, 7))
-for key, s in series.items():
+for s in series.values():
     xs = [p[0] for p in s["points"]]
     ys = [p[1] for p in s["points"]]
     style = "-" if s["ours"] else "--"

@@ -49,7 +49,7 @@ async def connect(
         except ValueError as e:
             # asyncpg's DSN parser raises ValueError for malformed URLs; its words may quote the URL
             raise ConnectionFailed(f"malformed URL {mask_dsn(url)}: {scrub(str(e), url)}") from None
-    return conn  # type: ignore[no-any-return]
+    return conn
 
 
 async def server_version_num(conn: asyncpg.Connection) -> int:

@@ -250,7 +250,8 @@ SELECT pg_catalog.pg_export_snapshot(),
        pg_catalog.current_setting('max_connections')::int
        - pg_catalog.current_setting('superuser_reserved_connections')::int
        - coalesce(nullif(pg_catalog.current_setting('reserved_connections', true), '')::int, 0)
-       - (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type = 'client backend')::int,
+       - (SELECT count(*) FROM pg_catalog.pg_stat_activity
+          WHERE backend_type = 'client backend')::int,
        pg_catalog.current_setting('max_connections')::int
 """
 MIN_FREE_CONNECTIONS = 5

@@ -216,7 +216,10 @@ def _object_key(r: Mapping[str, Any]) -> str:
 
 
 def aggregate_definition(r: Mapping[str, Any]) -> str:
-    """A CREATE AGGREGATE statement rebuilt from pg_aggregate (pg_get_functiondef rejects aggregates)."""
+    """A CREATE AGGREGATE statement rebuilt from pg_aggregate.
+
+    pg_get_functiondef rejects aggregates.
+    """
     ordered_set = r["aggkind"] in ("o", "h")
     opts = [f"SFUNC = {r['sfunc']}", f"STYPE = {r['stype']}"]
     if r["sspace"]:

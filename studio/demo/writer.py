@@ -41,7 +41,10 @@ async def _status_column(conn: asyncpg.Connection) -> str:
 
 
 async def run_writer(url: str, stats: WriterStats, *, rate: float = 5.0, seed: int = 7) -> None:
-    """Write until cancelled: one insert and one update per tick, each under a short statement timeout."""
+    """Write until cancelled: one insert and one update per tick.
+
+    Each runs under a short statement timeout.
+    """
     rng = random.Random(seed)
     conn: asyncpg.Connection | None = None
     column = "status"
@@ -93,7 +96,10 @@ async def run_writer(url: str, stats: WriterStats, *, rate: float = 5.0, seed: i
 
 
 class BackgroundWriter:
-    """The writer on a thread of its own, so it runs beside any event loop (the studio's included)."""
+    """The writer on a thread of its own, so it runs beside any event loop.
+
+    The studio's event loop included.
+    """
 
     def __init__(self, url: str, *, rate: float = 5.0) -> None:
         import threading

@@ -61,7 +61,7 @@ class Context:
         self.out.extend(changes)
 
     def calls_recreated(self, *texts: str | None) -> bool:
-        """True when an expression of the old schema calls a function that is dropped and created again."""
+        """True when an old expression calls a function that is dropped and created again."""
         if not self.recreated_functions:
             return False
         calls = self.old_refs.expr_deps(*texts)

@@ -349,7 +349,10 @@ def _defaults(schema: Schema, key: str, owner: str, maintain: bool) -> set[Privi
 
 
 def _in_effect(schema: Schema, leave_out: set[str], maintain: bool) -> set[Privilege]:
-    """The privileges of `schema`'s objects as they are in effect: an explicit ACL, else the defaults."""
+    """The privileges of `schema`'s objects as they are in effect.
+
+    An explicit ACL, else the defaults.
+    """
     explicit = {p for p in schema.privileges if p.object not in leave_out}
     # column grants are not the object's ACL
     with_acl = {p.object for p in explicit if p.column is None}

@@ -306,7 +306,9 @@ def order(
 
 
 def steps(changes: Sequence[Change]) -> list[tuple[bool, list[Change]]]:
-    """Split ordered changes into runs: (True, changes) for one transaction, (False, [change]) alone.
+    """Split ordered changes into runs of one transaction or of one change alone.
+
+    A run is (True, changes) for one transaction, (False, [change]) for a change alone.
 
     A non-transactional change (CONCURRENTLY) stands alone, outside any
     transaction; a change whose result is usable only once committed (a new

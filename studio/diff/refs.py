@@ -32,7 +32,8 @@ def _canonical(text: str) -> str | None:
     parts = split_qualified(text)
     if len(parts) != 2:
         return None
-    unquoted = [p if t.startswith('"') else p.lower() for p, t in zip(parts, _raw_parts(text))]
+    raw = _raw_parts(text)
+    unquoted = [p if t.startswith('"') else p.lower() for p, t in zip(parts, raw, strict=True)]
     return qualname(*unquoted)
 
 
@@ -54,7 +55,10 @@ class RefIndex:
             self.functions[qualname(f.schema, f.name)].append(f.key)
 
     def type_deps(self, type_text: str | None) -> set[str]:
-        """Keys of the user type (enum, domain, composite, range) a column type names, arrays included."""
+        """Keys of the user type a column type names, arrays included.
+
+        The type is an enum, a domain, a composite or a range.
+        """
         if not type_text:
             return set()
         base = type_text.strip()

@@ -70,7 +70,9 @@ def _split_name(text: str) -> list[str]:
             "empty name in --rename", "use --rename OLD=NEW, e.g. orders.status=orders.order_status"
         )
     parts = []
-    for piece, value in zip(re.findall(r'"(?:[^"]|"")*"|[^."]+', raw), split_qualified(raw)):
+    pieces = re.findall(r'"(?:[^"]|"")*"|[^."]+', raw)
+    # not strict: on a malformed name (`a..b`) the counts differ, and the check below says so
+    for piece, value in zip(pieces, split_qualified(raw), strict=False):
         parts.append(value if piece.startswith('"') else value.strip().lower())
     if any(not p for p in parts) or len(parts) != raw.count(".") - _quoted_dots(raw) + 1:
         raise UsageError(
@@ -212,7 +214,10 @@ def _signature(c: Column) -> tuple[str, str]:
 def rename_candidates(
     old: Schema, new: Schema, renames: Sequence[Rename] = ()
 ) -> list[RenameCandidate]:
-    """Dropped/added pairs that look like renames: tables sharing most columns, columns of compatible type."""
+    """Dropped/added pairs that look like renames.
+
+    Tables sharing most columns, columns of compatible type.
+    """
     from studio.diff.renaming import apply_renames  # it needs Rename from here
 
     base, _ = apply_renames(old, renames)

@@ -40,22 +40,30 @@ class UnmodelledReport:
         """One line per object on one side only, saying what the migration will not do about it."""
         return tuple(
             [
-                f"{u.kind} {u.identity} is only in {old}: not modelled, so the migration does not drop it"
+                f"{u.kind} {u.identity} is only in {old}: not modelled,"
+                " so the migration does not drop it"
                 for u in self.only_old
             ]
             + [
-                f"{u.kind} {u.identity} is only in {new}: not modelled, so the migration does not create it"
+                f"{u.kind} {u.identity} is only in {new}: not modelled,"
+                " so the migration does not create it"
                 for u in self.only_new
             ]
         )
 
     def note(self) -> str | None:
-        """A line about the objects on both sides, which are not compared (None when there are none)."""
+        """A line about the objects on both sides, which are not compared.
+
+        None when there are none.
+        """
         if not self.both:
             return None
         names = ", ".join(f"{u.kind} {u.identity}" for u in self.both[:_SHOWN])
         more = f" and {len(self.both) - _SHOWN} more" if len(self.both) > _SHOWN else ""
-        return f"{len(self.both)} object(s) of kinds schema-studio does not model are on both sides and were not compared: {names}{more}"
+        return (
+            f"{len(self.both)} object(s) of kinds schema-studio does not model are on both sides"
+            f" and were not compared: {names}{more}"
+        )
 
     def to_dict(self) -> dict[str, list[dict[str, str | None]]]:
         """The JSON form: each side's objects by kind, identity and schema."""

@@ -30,7 +30,10 @@ def _normalized(data: bytes) -> bytes:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temp file in the same folder and a rename: never half-written."""
+    """Write `text` to `path` through a temp file in the same folder and a rename.
+
+    The file is never half-written.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:

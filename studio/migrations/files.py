@@ -347,7 +347,8 @@ def render_new(version: str, name: str) -> str:
             f"-- tool: schema-studio {__version__}",
             "--",
             "-- Write the SQL below. Each statement is one step; or separate steps with",
-            f"-- `-- {DIRECTIVE_PREFIX}step` lines. Put `-- {DIRECTIVE_PREFIX}no-transaction` before a",
+            f"-- `-- {DIRECTIVE_PREFIX}step` lines. Put `--"
+            f" {DIRECTIVE_PREFIX}no-transaction` before a",
             "-- statement that cannot run in a transaction (CREATE INDEX CONCURRENTLY).",
             "-- After editing, run `schema-studio hash` to record the file in the sum.",
             "",

@@ -1,4 +1,6 @@
-"""Duration estimates: about how long a step runs, from its lock facts, sizes and a throughput (pure).
+"""Duration estimates: about how long a step runs (pure).
+
+From its lock facts, the sizes and a throughput.
 
 `estimate(facts, sizes, throughput) -> Estimate`. A step's lock facts say
 what it does to each relation (catalog only, scan, index build, rewrite, row
@@ -48,7 +50,10 @@ _BACKFILL = (30.0, 250.0)
 
 @dataclass(frozen=True, slots=True)
 class RelationSize:
-    """A relation's size on the target, from its catalog statistics (a partitioned table: its partitions)."""
+    """A relation's size on the target, from its catalog statistics.
+
+    A partitioned table: the sizes of its partitions.
+    """
 
     relation: str
     kind: str  # pg_class.relkind

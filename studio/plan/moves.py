@@ -226,7 +226,8 @@ def expand_steps(move: Move, batch_size: int) -> list[StepSpec]:
                     f"CREATE VIEW {move.old} AS SELECT * FROM {move.new}",
                 ),
                 (
-                    f"expand: rename table {move.old} to {move.new}, keep {move.old} as an updatable view for the old application",
+                    f"expand: rename table {move.old} to {move.new},"
+                    f" keep {move.old} as an updatable view for the old application",
                     f"lock: ACCESS EXCLUSIVE on {move.old}, catalog only (brief)",
                 ),
             )
@@ -249,7 +250,8 @@ def expand_steps(move: Move, batch_size: int) -> list[StepSpec]:
                     f"expand: add column {m.table}.{quote_ident(m.physical)} {m.new.type} "
                     f"and the trigger keeping it in sync with {quote_ident(m.old.name)}"
                 ),
-                f"lock: ACCESS EXCLUSIVE on {m.table}, catalog only (nullable, no default: no rewrite)",
+                f"lock: ACCESS EXCLUSIVE on {m.table},"
+                " catalog only (nullable, no default: no rewrite)",
             ),
         )
     ]
@@ -259,8 +261,10 @@ def expand_steps(move: Move, batch_size: int) -> list[StepSpec]:
             StepSpec(
                 tuple(checks),
                 (
-                    f"expand: constraints of {m.table}.{quote_ident(m.physical)}, NOT VALID (checked on writes, validated at contract)",
-                    f"lock: ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE on {m.table}, catalog only (no scan)",
+                    f"expand: constraints of {m.table}.{quote_ident(m.physical)},"
+                    " NOT VALID (checked on writes, validated at contract)",
+                    "lock: ACCESS EXCLUSIVE or"
+                    f" SHARE ROW EXCLUSIVE on {m.table}, catalog only (no scan)",
                 ),
             )
         )
@@ -270,7 +274,8 @@ def expand_steps(move: Move, batch_size: int) -> list[StepSpec]:
             (
                 f"backfill {m.table}.{quote_ident(m.physical)} from {quote_ident(m.old.name)}",
                 backfill_annotation(m.table, quote_ident(m.key), batch_size),
-                "each batch: its own short transaction under lock_timeout (ROW EXCLUSIVE, row locks of the batch)",
+                "each batch: its own short transaction under lock_timeout"
+                " (ROW EXCLUSIVE, row locks of the batch)",
             ),
             backfill=True,
         )
@@ -300,11 +305,13 @@ def contract_steps(move: Move) -> list[StepSpec]:
                 (
                     _alter(
                         m.table,
-                        f"ADD CONSTRAINT {quote_ident(m.not_null_check)} CHECK ({col} IS NOT NULL) NOT VALID",
+                        f"ADD CONSTRAINT {quote_ident(m.not_null_check)}"
+                        f" CHECK ({col} IS NOT NULL) NOT VALID",
                     ),
                 ),
                 (
-                    f"contract: CHECK ({col} IS NOT NULL) NOT VALID, so that SET NOT NULL skips its scan",
+                    f"contract: CHECK ({col} IS NOT NULL) NOT VALID,"
+                    " so that SET NOT NULL skips its scan",
                     f"lock: ACCESS EXCLUSIVE on {m.table}, catalog only",
                 ),
             )
@@ -331,7 +338,8 @@ def contract_steps(move: Move) -> list[StepSpec]:
                 (
                     f"contract: build index {quote_ident(index_name)} on {m.table}.{col}"
                     + (f" as {quote_ident(temp)} until the swap" if temp != index_name else ""),
-                    f"lock: SHARE UPDATE EXCLUSIVE on {m.table} (builds concurrently; reads and writes go on)",
+                    f"lock: SHARE UPDATE EXCLUSIVE on {m.table}"
+                    " (builds concurrently; reads and writes go on)",
                 ),
                 transactional=False,
             )

@@ -166,7 +166,8 @@ async def conversion_problems(
                 if bounded:
                     n = int(bounded[1])
                     longer = await conn.fetchval(
-                        f"SELECT count(*) FROM {table} WHERE length(({quote_ident(column)})::text) > {n}"
+                        f"SELECT count(*) FROM {table}"
+                        f" WHERE length(({quote_ident(column)})::text) > {n}"
                     )
                     if longer:
                         out[change] = (
@@ -277,7 +278,7 @@ async def measure_throughput(
     )
 
 
-# --- the cache -------------------------------------------------------------------------------------
+# --- the cache ------------------------------------------------------------------------------------
 
 
 def cache_file() -> Path:

@@ -56,7 +56,10 @@ PROGRESS_TABLE = "backfills"
 
 
 class BackfillFailed(StudioError):
-    """A backfill batch failed on a row: its key and value are named, nothing of the batch was written."""
+    """A backfill batch failed on a row.
+
+    Its key and value are named; nothing of the batch was written.
+    """
 
     def __init__(
         self, message: str, hint: str, key: str | None = None, value: str | None = None
@@ -68,7 +71,10 @@ class BackfillFailed(StudioError):
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """How to run backfill steps: batch size (None: the step's default) and the pause between batches."""
+    """How to run backfill steps: batch size and the pause between batches.
+
+    A batch size of None means the step's default.
+    """
 
     batch_size: int | None = None
     pause: float = 0.0
@@ -78,7 +84,10 @@ class Options:
 
 @dataclass(frozen=True, slots=True)
 class Spec:
-    """What a backfill step's statement says: its table, key column, default batch size and source columns."""
+    """What a backfill step's statement says.
+
+    Its table, key column, default batch size and source columns.
+    """
 
     table: str
     key: str
@@ -267,7 +276,8 @@ async def _progress_of(
     conn: asyncpg.Connection, history: HistoryTable, version: str, index: int
 ) -> Progress | None:
     row = await conn.fetchrow(
-        f"SELECT {_PROGRESS_COLUMNS} FROM {progress_table(history)} WHERE version = $1 AND step = $2",
+        f"SELECT {_PROGRESS_COLUMNS} FROM {progress_table(history)}"
+        " WHERE version = $1 AND step = $2",
         version,
         index,
     )
@@ -281,7 +291,7 @@ async def forget(conn: asyncpg.Connection, history: HistoryTable, version: str) 
         await conn.execute(f"DELETE FROM {table} WHERE version = $1", version)
 
 
-# --- running ---------------------------------------------------------------------------------------
+# --- running --------------------------------------------------------------------------------------
 
 
 class _Batch:
@@ -381,10 +391,12 @@ async def _start(
     if found is not None:
         return found
     key, table = spec.key_sql, spec.table
-    # one snapshot: the rows up to the stop key (a row committed later below it is done, not counted)
+    # one snapshot: the rows up to the stop key
+    # (a row committed later below it is done, not counted)
     stop, rows = await conn.fetchrow(f"SELECT max({key})::text, count(*) FROM {table}")
     await conn.execute(
-        f"""INSERT INTO {progress_table(history)} (version, step, table_name, key_column, stop_key, rows_total)
+        f"""INSERT INTO {progress_table(history)}
+            (version, step, table_name, key_column, stop_key, rows_total)
             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
         m.version,
         step.index,
@@ -464,7 +476,10 @@ class _Walker:
                 await asyncio.sleep(pause)
 
     async def _one(self, last: str | None) -> _Batch | None:
-        """One batch in its own transaction, retried on lock timeouts; None when the walk is over."""
+        """One batch in its own transaction, retried on lock timeouts.
+
+        None when the walk is over.
+        """
         ex = self.ex
         # a failure names the batch, as a step's names its line
         where = f"step {self.step.index} of {self.m.filename}, batch {self.batches + 1}"
@@ -486,11 +501,14 @@ class _Walker:
         raise AssertionError("unreachable")
 
     async def _batch(self, last: str | None) -> _Batch | None:
-        """The next batch's UPDATE and its progress row, in the caller's transaction; None when none is left."""
+        """The next batch's UPDATE and its progress row, in the caller's transaction.
+
+        None when none is left.
+        """
         conn, ex = self.ex.conn, self.ex
         await conn.execute(
-            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true), "
-            "set_config($3, 'on', true)",
+            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2,"
+            " true), set_config($3, 'on', true)",
             ex.settings.lock_timeout,
             ex.settings.statement_timeout,
             BACKFILL_SETTING,
@@ -581,19 +599,21 @@ class _Walker:
         )
         hint = (
             "fix the row (or the conversion), then run `schema-studio migrate` again (or "
-            f"`schema-studio backfill {self.m.version}`): it resumes after the last finished batch ({done})"
+            f"`schema-studio backfill {self.m.version}`):"
+            f" it resumes after the last finished batch ({done})"
         )
         message = str(error).splitlines()[0]
         if found is None:
             return BackfillFailed(
-                f"backfill of {spec.table} failed in the batch of keys {batch.first_text}..{batch.last_text}: "
-                f"{error.__class__.__name__}: {message}; nothing of that batch was written",
+                f"backfill of {spec.table} failed in the batch of keys"
+                f" {batch.first_text}..{batch.last_text}: {error.__class__.__name__}: {message};"
+                " nothing of that batch was written",
                 hint,
             )
         key, values = found
         return BackfillFailed(
-            f"backfill of {spec.table} stopped at the row {quote_ident(spec.key)} = {key} ({values}): "
-            f"{message}; nothing of that batch was written",
+            f"backfill of {spec.table} stopped at the row {quote_ident(spec.key)} = {key}"
+            f" ({values}): {message}; nothing of that batch was written",
             hint,
             key,
             values,

@@ -84,7 +84,10 @@ if TYPE_CHECKING:
 class StatementTimeout(StudioError):
     """A step ran longer than statement_timeout (or was cancelled by another session)."""
 
-    hint = "the step was rolled back; raise statement_timeout in [tool.schema-studio] or make the step cheaper"
+    hint = (
+        "the step was rolled back; raise statement_timeout in [tool.schema-studio]"
+        " or make the step cheaper"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +118,7 @@ class LockTimeout(Exception):
         self.sent = time.monotonic() if sent is None else sent
 
 
-# --- the executor ------------------------------------------------------------------------------------
+# --- the executor ---------------------------------------------------------------------------------
 
 
 class Executor:
@@ -158,7 +161,10 @@ class Executor:
 
     @contextlib.contextmanager
     def talking(self, where: str) -> Iterator[None]:
-        """Errors of the statement run inside, translated for `where`; a session ended while idle in its transaction says so."""
+        """Errors of the statement run inside, translated for `where`.
+
+        A session ended while idle in its transaction says so.
+        """
         in_transaction, previous = self.conn.is_in_transaction(), self._sent
         self._sent = time.monotonic()
         try:
@@ -168,7 +174,10 @@ class Executor:
             raise (self._idle_ended(e, where, previous) if in_transaction else e) from None
 
     def _idle_ended(self, e: ConnectionLost, where: str, since: float) -> ConnectionLost:
-        """`e`, or why the server ended the session: idle in its transaction while this process stood still past the limit."""
+        """`e`, or why the server ended the session.
+
+        It was idle in its transaction while this process stood still past the limit.
+        """
         limit = self.settings.idle_in_transaction_timeout
         stalled = self.stalls.longest_since(since) if self.stalls else 0.0
         past = 0 < duration_seconds(limit) <= stalled
@@ -212,7 +221,10 @@ class Executor:
             await self._exec(m, step, stmt.sql, stmt.line, self._file(m, direction))
 
     async def blockers(self, lt: LockTimeout) -> tuple[Blocker, ...]:
-        """The sessions that held a timed-out statement up (asked right after the timeout: `step_blockers.sql`)."""
+        """The sessions that held a timed-out statement up.
+
+        Asked right after the timeout (`step_blockers.sql`).
+        """
         names = relations(lt.statement)
         build = concurrent_index(lt.statement) is not None
         if not names and not build:
@@ -250,7 +262,8 @@ class Executor:
             blockers = await self.blockers(lt)
         if attempt > self.settings.retries:
             raise LockTimeoutExceeded(
-                f"{lt.step.index} of {m.filename} (lock_timeout {self.settings.lock_timeout}, {attempt} attempts)",
+                f"{lt.step.index} of {m.filename}"
+                f" (lock_timeout {self.settings.lock_timeout}, {attempt} attempts)",
                 [b.describe() for b in blockers],
             )
         delay = self.backoff.delay(attempt, self.rng)
@@ -268,7 +281,10 @@ class Executor:
         await asyncio.sleep(delay)
 
     async def wait_for_autovacuum(self, m: Migration, step: Step, limit: float = 600.0) -> None:
-        """Wait (up to `limit` seconds, holding no lock) while autovacuum works on the step's tables."""
+        """Wait while autovacuum works on the step's tables.
+
+        Up to `limit` seconds, holding no lock.
+        """
         names = sorted({n for st in step.statements for n in relations(st.sql)})
         if not names:
             return
@@ -299,7 +315,10 @@ class Executor:
         direction: Direction,
         record: Callable[[int], Awaitable[None]],
     ) -> None:
-        """All `steps` and `record(duration_ms)` in one transaction, retried whole on lock timeouts."""
+        """All `steps` and `record(duration_ms)` in one transaction.
+
+        Retried whole on lock timeouts.
+        """
         for attempt in itertools.count(1):
             started = self.clock()
             try:
@@ -344,7 +363,10 @@ class Executor:
         *,
         resuming: bool = False,
     ) -> None:
-        """One step committed on its own, then `record(duration_ms)` (in its transaction when it has one)."""
+        """One step committed on its own, then `record(duration_ms)`.
+
+        The record is in the step's transaction when it has one.
+        """
         self.current = step.index
         for attempt in itertools.count(1):
             await self.emit(
@@ -409,7 +431,10 @@ class Executor:
     async def _index_leftovers(
         self, m: Migration, step: Step, direction: Direction, resuming: bool
     ) -> bool:
-        """Drop an invalid index an interrupted CREATE INDEX CONCURRENTLY left; True if a valid one is there on resume."""
+        """Drop an invalid index an interrupted CREATE INDEX CONCURRENTLY left.
+
+        True if a valid one is there on resume.
+        """
         stmt: Statement = step.statements[0]
         name = concurrent_index(stmt.sql)
         if name is None:
@@ -436,7 +461,10 @@ class Executor:
     async def _build_left(
         self, m: Migration, step: Step, direction: Direction, e: LockTimeoutExceeded
     ) -> None:
-        """After a concurrent build gave up: drop the invalid index it left, or name it and the fix in `e`."""
+        """After a concurrent build gave up: drop the invalid index it left.
+
+        Or name the index and the fix in `e`.
+        """
         name = concurrent_index(step.statements[0].sql)
         if name is None or await self._index_valid(name) is not False:
             return
@@ -447,8 +475,9 @@ class Executor:
             e.message += f"; the invalid index {name} its build left was dropped"
         except (LockTimeout, StudioError):
             e.hint = (
-                f"its build left the invalid index {name}, which writes keep updating: once the blocking "
-                f"session is gone, run `DROP INDEX CONCURRENTLY {name}` (the next migrate drops it first)"
+                f"its build left the invalid index {name}, which writes keep updating: once the"
+                f" blocking session is gone, run `DROP INDEX CONCURRENTLY {name}` (the next migrate"
+                " drops it first)"
             )
         finally:
             with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):

@@ -180,7 +180,10 @@ class MissingPrivilege(StudioError):
 
 
 async def _check_can_create(conn: asyncpg.Connection, table: HistoryTable) -> bool:
-    """Whether the history schema exists; MissingPrivilege when the role cannot create what is missing."""
+    """Whether the history schema exists.
+
+    MissingPrivilege when the role cannot create what is missing.
+    """
     row = await conn.fetchrow(
         """SELECT current_user AS role, current_database() AS db,
                   n.oid IS NOT NULL AS schema_exists,

@@ -33,7 +33,10 @@ _EXPAND_LINE = re.compile(r"^expand migration:\s*(\d{14})(?!\d)")
 class ContractBlocked(StudioError):
     """A contract migration whose expand (and its backfill) is not finished."""
 
-    hint = "run `schema-studio migrate` (or `schema-studio backfill VERSION`) to finish the expand first"
+    hint = (
+        "run `schema-studio migrate` (or `schema-studio backfill VERSION`)"
+        " to finish the expand first"
+    )
 
 
 class ContractNotConfirmed(StudioError):
@@ -46,7 +49,10 @@ class ContractNotConfirmed(StudioError):
 
 
 def expand_of(contract: Migration, migrations: Sequence[Migration]) -> Migration | None:
-    """The expand migration a contract completes (by its header line, else the nearest one before it)."""
+    """The expand migration a contract completes.
+
+    Found by its header line, else the nearest one before it.
+    """
     by_version = {m.version: m for m in migrations}
     for line in contract.description:
         m = _EXPAND_LINE.match(line.strip())
@@ -113,7 +119,8 @@ class Pair:
     def describe(self) -> str:
         """One line: `backfilling 42% (84,000/200,000 rows)`."""
         if self.state is PairState.BACKFILLING:
-            return f"backfilling {self.percent or 0:.0f}% ({self.rows_done:,}/{self.rows_total:,} rows)"
+            done = f"{self.rows_done:,}/{self.rows_total:,}"
+            return f"backfilling {self.percent or 0:.0f}% ({done} rows)"
         if self.state is PairState.BACKFILLED and self.contract is not None:
             return f"backfilled: contract {self.contract.filename} waits for --confirm-contract"
         return self.state.value

@@ -87,7 +87,10 @@ class Watch:
 
 
 class QueueGuard:
-    """Watches the migrator's statements on a monitor connection of its own; cancels them when they queue others."""
+    """Watches the migrator's statements on a monitor connection of its own.
+
+    Cancels them when they queue others.
+    """
 
     def __init__(
         self,
@@ -133,7 +136,10 @@ class QueueGuard:
 
     @contextlib.asynccontextmanager
     async def watch(self, conn: asyncpg.Connection) -> AsyncIterator[Watch]:
-        """Guard the statement `conn` runs inside the block; the `Watch` tells whether it was cancelled."""
+        """Guard the statement `conn` runs inside the block.
+
+        The `Watch` tells whether it was cancelled.
+        """
         w = Watch(conn.get_server_pid(), asyncio.get_running_loop().time())
         self._current = w
         self._armed.set()

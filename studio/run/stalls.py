@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 
 
 class Stalls:
-    """When this process stood still (SIGSTOP, a suspended terminal, a blocked write), seen by a ticking task."""
+    """When this process stood still, seen by a ticking task.
+
+    SIGSTOP, a suspended terminal, a blocked write.
+    """
 
     TICK = 0.1
 
@@ -54,7 +57,10 @@ class Stalls:
             self._last = now
 
     def longest_since(self, since: float) -> float:
-        """The longest time since `since` (time.monotonic()) this process stood still, in seconds."""
+        """The longest time this process stood still since `since`, in seconds.
+
+        `since` is a time.monotonic() value.
+        """
         now = time.monotonic()
         # the last span: a stall the ticker has not woken from yet (its callback runs later)
         spans = (*self._spans, (self._last, now))

@@ -132,7 +132,10 @@ async def test_structure_sql_psql_lines_and_what_every_database_has(
 async def test_a_psql_meta_command_that_changes_things_is_named(
     db_url: str, tmp_path: Path
 ) -> None:
-    sql = "CREATE TABLE a (id int);\n-- next: another database\n\\connect other\nCREATE TABLE b (id int);\n"
+    sql = (
+        "CREATE TABLE a (id int);\n-- next: another database\n"
+        "\\connect other\nCREATE TABLE b (id int);\n"
+    )
     with pytest.raises(
         SourceError, match=r"structure\.sql:3: psql meta-command \\connect in a declared schema"
     ):
@@ -152,7 +155,10 @@ async def test_a_file_of_only_comments_is_an_empty_schema(
 ) -> None:
     declared = await _load(tmp_path, db_url, text)
     assert declared.object_count() == len(declared.namespaces)  # public, nothing in it
-    before = "CREATE TABLE public.users (id int PRIMARY KEY, email text);\nCREATE VIEW public.v AS SELECT id FROM public.users;\n"
+    before = (
+        "CREATE TABLE public.users (id int PRIMARY KEY, email text);\n"
+        "CREATE VIEW public.v AS SELECT id FROM public.users;\n"
+    )
     async with database(pg, before, "live") as conn:
         old = await introspect(conn)
     changes = diff(old, declared)
@@ -178,7 +184,8 @@ async def test_roles_the_sql_names_are_created_nologin(
         "CREATE TABLE public.notes (id bigint PRIMARY KEY, author text NOT NULL, body text);\n"
         f"ALTER TABLE public.notes OWNER TO {owner};\n"
         "ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n"
-        f'CREATE POLICY notes_read ON public.notes FOR SELECT TO {reader}, "{bot}" USING (author = current_user);\n'
+        f"CREATE POLICY notes_read ON public.notes FOR SELECT TO {reader},"
+        f' "{bot}" USING (author = current_user);\n'
         f"GRANT SELECT, INSERT ON public.notes TO {user};\n"
         "GRANT SELECT ON public.notes TO PUBLIC;\n"
     )
@@ -189,8 +196,8 @@ async def test_roles_the_sql_names_are_created_nologin(
     rows = await _fetch(
         db_url,
         "SELECT r.rolname, r.rolcanlogin, r.rolpassword IS NULL AS no_password,"
-        " (SELECT count(*) FROM pg_auth_members m WHERE r.oid IN (m.member, m.roleid)) AS memberships"
-        " FROM pg_authid r WHERE r.rolname = ANY($1::text[]) ORDER BY 1",
+        " (SELECT count(*) FROM pg_auth_members m WHERE r.oid IN (m.member, m.roleid))"
+        " AS memberships FROM pg_authid r WHERE r.rolname = ANY($1::text[]) ORDER BY 1",
         [owner, reader, user, bot],
     )
     assert rows == sorted((name, False, True, 0) for name in (owner, reader, user, bot))
@@ -201,7 +208,10 @@ async def test_roles_the_sql_names_are_created_nologin(
 
 async def test_a_file_that_creates_its_own_role_loads_twice(db_url: str, tmp_path: Path) -> None:
     role = f"own_role_{secrets.token_hex(3)}"
-    sql = f"CREATE ROLE {role};\nCREATE TABLE public.t (id int);\nGRANT SELECT ON public.t TO {role};\n"
+    sql = (
+        f"CREATE ROLE {role};\nCREATE TABLE public.t (id int);\n"
+        f"GRANT SELECT ON public.t TO {role};\n"
+    )
     first = await _load(tmp_path, db_url, sql, with_privileges=True)
     # roles are cluster-wide: the second materialization finds the first one's
     second = await _load(tmp_path, db_url, sql, with_privileges=True)
@@ -217,7 +227,8 @@ async def test_a_migrations_replay_creates_the_roles_its_grants_name(
     folder = tmp_path / "migrations"
     folder.mkdir()
     (folder / "20250101000001_init.sql").write_text(
-        f"-- schema-studio:step\nCREATE TABLE public.t (id int);\nGRANT SELECT ON public.t TO {role};\n"
+        "-- schema-studio:step\nCREATE TABLE public.t (id int);\n"
+        f"GRANT SELECT ON public.t TO {role};\n"
     )
     migrations.write_sum(folder)
     settings = Settings(root=tmp_path, dev_url=db_url)
@@ -277,7 +288,8 @@ def _studio(*args: str) -> Result:
 @pytest.fixture
 def project(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     (tmp_path / "pyproject.toml").write_text(
-        f'[tool.schema-studio]\nschema = "schema.sql"\nmigrations = "migrations"\ndev_url = "{db_url}"\n'
+        '[tool.schema-studio]\nschema = "schema.sql"\nmigrations = "migrations"\n'
+        f'dev_url = "{db_url}"\n'
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -337,5 +349,6 @@ def test_unmodelled_report_is_pure() -> None:
     assert (report.only_old, report.only_new, report.both) == ((op,), (), (cast,))
     assert report.differs and old != new
     assert report.problems("live", "declared") == (
-        "operator app.<<<(integer,integer) is only in live: not modelled, so the migration does not drop it",
+        "operator app.<<<(integer,integer) is only in live: not modelled,"
+        " so the migration does not drop it",
     )

@@ -171,7 +171,10 @@ def _tree(pid: int) -> list[int]:
 def test_server_processes_get_an_environment_built_from_nothing(
     pg: devdb.Cluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Nothing of the caller's environment reaches the server (/proc/<pid>/environ of each process)."""
+    """Nothing of the caller's environment reaches the server.
+
+    Read in /proc/<pid>/environ of each process.
+    """
     canary = f"Zq9canary{os.getpid()}"
     monkeypatch.setenv("DATABASE_URL", f"postgresql://app:{canary}@db.example/prod")
     monkeypatch.setenv("APP_TOKEN", canary)

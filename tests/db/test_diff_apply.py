@@ -151,7 +151,8 @@ async def test_every_object_kind_dropped(pg: Cluster, db_url: str) -> None:
         result = await paired(conn, pg, "")
         assert_converged(result)
         kinds = [c.kind for c in result.changes]
-        # what goes with a table (indexes, constraints, triggers, owned sequences) is not dropped twice
+        # what goes with a table (indexes, constraints,
+        # triggers, owned sequences) is not dropped twice
         assert (
             "drop_index" not in kinds
             and "drop_constraint" not in kinds
@@ -178,7 +179,8 @@ CREATE TABLE orders (
 """
 SEED = """
 INSERT INTO users (email, name) VALUES ('a@example.com', 'Ann'), ('b@example.com', 'Bob');
-INSERT INTO orders (user_id, total, status) VALUES (1, 10, 'pending'), (1, 20, 'paid'), (2, 5, 'shipped');
+INSERT INTO orders (user_id, total, status)
+VALUES (1, 10, 'pending'), (1, 20, 'paid'), (2, 5, 'shipped');
 """
 
 
@@ -229,7 +231,8 @@ async def test_quickstart_status_renamed_to_an_enum_with_the_hint(pg: Cluster, d
                 "ALTER TABLE public.orders ALTER COLUMN order_status TYPE public.order_status"
                 " USING order_status::public.order_status"
             ),
-            "ALTER TABLE public.orders ALTER COLUMN order_status SET DEFAULT 'pending'::public.order_status",
+            "ALTER TABLE public.orders ALTER COLUMN order_status"
+            " SET DEFAULT 'pending'::public.order_status",
         ]
         await apply(conn, changes)
         applied = await introspect(conn)
@@ -297,7 +300,10 @@ async def test_diff_between_two_databases_after_apply_is_empty(pg: Cluster, db_u
 
 @pytest.mark.parametrize("case", _cases())
 async def test_inverse_changes_restore_the_old_schema(case: Path, pg: Cluster, db_url: str) -> None:
-    """The inverses, applied in reverse order, bring the structure back (what a down migration does)."""
+    """The inverses, applied in reverse order, bring the structure back.
+
+    What a down migration does.
+    """
     opts = _options(case)
     if pg.major < opts.get("min_major", 0) or opts.get("with_privileges"):
         pytest.skip("not for this server" if pg.major < opts.get("min_major", 0) else "privileges")
@@ -313,8 +319,9 @@ async def test_inverse_changes_restore_the_old_schema(case: Path, pg: Cluster, d
         ):
             pytest.skip("not every change of this case can be undone by its inverse alone")
         await conn.execute(
-            "DO $$ DECLARE r record; BEGIN FOR r IN SELECT format('TRUNCATE %I.%I CASCADE', schemaname, tablename) AS s"
-            " FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') LOOP EXECUTE r.s; END LOOP; END $$"
+            "DO $$ DECLARE r record; BEGIN FOR r IN SELECT format('TRUNCATE %I.%I CASCADE',"
+            " schemaname, tablename) AS s FROM pg_tables WHERE schemaname NOT IN ('pg_catalog',"
+            " 'information_schema') LOOP EXECUTE r.s; END LOOP; END $$"
         )
         await apply(conn, [i for i in inverses if i is not None])
         back = await introspect(conn)

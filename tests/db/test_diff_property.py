@@ -361,7 +361,10 @@ def _renamed(new: Table, name: str) -> str:
 
 @st.composite
 def mutations(draw: Any, a: Spec) -> Spec:
-    """B from A: labels, tables and columns dropped, added or changed; constraints redrawn or kept."""
+    """B from A: labels, tables and columns dropped, added or changed.
+
+    Constraints are redrawn or kept.
+    """
     labels = list(a.labels)
     how = draw(st.sampled_from(["same", "add", "remove", "reorder"]))
     if how == "add":
@@ -436,7 +439,10 @@ def mutations(draw: Any, a: Spec) -> Spec:
 
 @st.composite
 def pairs(draw: Any) -> tuple[Spec, Spec]:
-    """Mostly B = A mutated; sometimes an unrelated B (then no rows: its keys know nothing of them)."""
+    """Mostly B = A mutated; sometimes an unrelated B.
+
+    Then no rows: its keys know nothing of them.
+    """
     if draw(st.integers(0, 4)) == 0:
         return draw(schemas(rows=False)), draw(schemas(rows=False, fresh=True))
     a = draw(schemas())
@@ -506,7 +512,8 @@ async def _check_pair(pg: Cluster, a: Spec, b: Spec) -> None:
 
 async def _rows(conn: Any, table: str) -> list[dict[str, Any]]:
     cols = await conn.fetch(
-        "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+        "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass"
+        " AND attnum > 0 AND NOT attisdropped",
         table,
     )
     select = ", ".join(f"{r['attname']}::text AS {r['attname']}" for r in cols)

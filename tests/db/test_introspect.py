@@ -411,8 +411,9 @@ def test_views(schema: Schema) -> None:
 def test_functions_procedures_and_aggregates(schema: Schema) -> None:
     assert set(schema.functions) == {
         "audit.log_change()", "audit.touch()", "shop.cancel_order(IN p_id bigint, IN reason text)",
-        "shop.concat_all(text)", "shop.fmt(amount integer)", "shop.fmt(amount numeric, places integer)",
-        "shop.order_total(p_order bigint)", "shop.order_totals_write()", "shop.product(numeric)",
+        "shop.concat_all(text)", "shop.fmt(amount integer)",
+        "shop.fmt(amount numeric, places integer)", "shop.order_total(p_order bigint)",
+        "shop.order_totals_write()", "shop.product(numeric)",
     }  # fmt: skip
     total = schema.functions["shop.order_total(p_order bigint)"]
     assert (total.kind, total.language, total.returns, total.comment) == (
@@ -552,7 +553,8 @@ async def _create_tables(conn: asyncpg.Connection, count: int) -> None:
     """`count` tables with the parts every query reads: PK, FK, unique, check, index, trigger."""
     await conn.execute(
         "CREATE TYPE public.mood AS ENUM ('ok', 'meh');"
-        " CREATE FUNCTION public.noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';"
+        " CREATE FUNCTION public.noop() RETURNS trigger"
+        " LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';"
     )
     # a transaction per 100 tables keeps the lock table small
     for start in range(1, count + 1, 100):
@@ -561,11 +563,10 @@ async def _create_tables(conn: asyncpg.Connection, count: int) -> None:
             parent = f" REFERENCES public.t{i - 1} (id)" if i > 1 else ""
             body.append(
                 f"CREATE TABLE public.t{i} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-                f" parent_id bigint{parent}, code text NOT NULL UNIQUE, mood public.mood DEFAULT 'ok',"
-                f" amount numeric CHECK (amount >= 0));"
-                f" CREATE INDEX t{i}_code_idx ON public.t{i} (lower(code)) WHERE amount > 0;"
-                f" CREATE TRIGGER t{i}_noop BEFORE INSERT ON public.t{i}"
-                f" FOR EACH ROW EXECUTE FUNCTION public.noop();"
+                f" parent_id bigint{parent}, code text NOT NULL UNIQUE, mood public.mood DEFAULT"
+                f" 'ok', amount numeric CHECK (amount >= 0)); CREATE INDEX t{i}_code_idx ON"
+                f" public.t{i} (lower(code)) WHERE amount > 0; CREATE TRIGGER t{i}_noop BEFORE"
+                f" INSERT ON public.t{i} FOR EACH ROW EXECUTE FUNCTION public.noop();"
             )
         await conn.execute("".join(body))
 
@@ -589,7 +590,8 @@ async def test_query_count_does_not_grow_with_the_schema(pg: Any, db_url: str) -
     t = large_schema.tables["public.t500"]
     # sorted by name: t500_amount_check, t500_code_key, t500_parent_id_fkey, t500_pkey
     assert [c.kind for c in t.constraints] == [
-        ConstraintKind.CHECK, ConstraintKind.UNIQUE, ConstraintKind.FOREIGN_KEY, ConstraintKind.PRIMARY_KEY,
+        ConstraintKind.CHECK, ConstraintKind.UNIQUE,
+        ConstraintKind.FOREIGN_KEY, ConstraintKind.PRIMARY_KEY,
     ]  # fmt: skip
     assert t.indexes[0].predicate == "(amount > (0)::numeric)"
     assert small == large
@@ -1074,20 +1076,22 @@ def test_rows_with_null_definitions_are_skipped() -> None:
         ("CREATE INDEX i ON s.t USING btree (a)", ("a",), (), None),
         (
             (
-                "CREATE UNIQUE INDEX i ON ONLY s.t USING btree (a, b DESC NULLS LAST) INCLUDE (c, d)"
-                " NULLS NOT DISTINCT WITH (fillfactor='70') WHERE (a > 0)"
+                "CREATE UNIQUE INDEX i ON ONLY s.t USING btree (a, b DESC NULLS LAST)"
+                " INCLUDE (c, d) NULLS NOT DISTINCT WITH (fillfactor='70') WHERE (a > 0)"
             ),
             ("a", "b DESC NULLS LAST"), ("c", "d"), "(a > 0)",
         ),
         (
             (
-                """CREATE INDEX "i (x" ON "we,ird"."t WHERE " USING btree ("a,b", (c || '),( WHERE '::text)"""
-                """ text_pattern_ops) INCLUDE ("e)") WHERE ((c)::text = ' WHERE ''('::text)"""
+                """CREATE INDEX "i (x" ON "we,ird"."t WHERE " USING btree"""
+                """ ("a,b", (c || '),( WHERE '::text) text_pattern_ops) INCLUDE ("e)")"""
+                """ WHERE ((c)::text = ' WHERE ''('::text)"""
             ),
             ('"a,b"', "(c || '),( WHERE '::text) text_pattern_ops"), ('"e)"',),
             "((c)::text = ' WHERE ''('::text)",
         ),
-        ("CREATE INDEX i ON s.t USING gin (lower(a) gin_trgm_ops) WHERE b", ("lower(a) gin_trgm_ops",), (), "b"),
+        ("CREATE INDEX i ON s.t USING gin (lower(a) gin_trgm_ops) WHERE b",
+         ("lower(a) gin_trgm_ops",), (), "b"),
     ],
 )  # fmt: skip
 def test_split_index_definition(

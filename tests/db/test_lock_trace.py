@@ -37,7 +37,8 @@ CHANGE = """-- schema-studio:step
 -- schema-studio:no-transaction
 CREATE INDEX CONCURRENTLY orders_created_at_idx ON public.orders (created_at);
 -- schema-studio:step
-ALTER TABLE public.orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES public.users (id) NOT VALID;
+ALTER TABLE public.orders ADD CONSTRAINT orders_user_fk \
+FOREIGN KEY (user_id) REFERENCES public.users (id) NOT VALID;
 -- schema-studio:step
 ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_fk;
 -- schema-studio:step
@@ -147,7 +148,8 @@ async def test_synthetic_rows_follow_types_and_keys(db_url: str) -> None:
             CREATE TABLE public.orders (
               id bigserial PRIMARY KEY,
               user_id int NOT NULL REFERENCES public.users (id),
-              amount numeric(5,2) NOT NULL, qty public.positive NOT NULL, state public.state NOT NULL,
+              amount numeric(5,2) NOT NULL, qty public.positive NOT NULL,
+              state public.state NOT NULL,
               at timestamp(3) with time zone, tags text[] NOT NULL, payload jsonb, ref uuid UNIQUE,
               total numeric GENERATED ALWAYS AS (amount * 2) STORED
             );
@@ -156,11 +158,13 @@ async def test_synthetic_rows_follow_types_and_keys(db_url: str) -> None:
         )
         notes = await fill(conn, ["public.orders", "public.odd"], 50)
         counts = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM public.users) AS users, (SELECT count(*) FROM public.orders) AS orders,"
+            "SELECT (SELECT count(*) FROM public.users) AS users,"
+            " (SELECT count(*) FROM public.orders) AS orders,"
             " (SELECT count(*) FROM public.odd) AS odd"
         )
         orphans = await conn.fetchval(
-            "SELECT count(*) FROM public.orders o LEFT JOIN public.users u ON u.id = o.user_id WHERE u.id IS NULL"
+            "SELECT count(*) FROM public.orders o LEFT JOIN public.users u"
+            " ON u.id = o.user_id WHERE u.id IS NULL"
         )
         # sequences are moved past the synthetic keys
         next_user = await conn.fetchval(

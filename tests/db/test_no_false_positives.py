@@ -47,7 +47,10 @@ class Kind(enum.Enum):
 
 class Customer(Base):
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("email", name="customers_email_key"), {"comment": "who buys"})
+    __table_args__ = (
+        UniqueConstraint("email", name="customers_email_key"),
+        {"comment": "who buys"},
+    )
     id: Mapped[int] = mapped_column(Identity(always=True, start=100), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), comment="login")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -64,7 +67,9 @@ class Product(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(Text)
-    kind: Mapped[Kind] = mapped_column(Enum(Kind, name="kind", schema="shop"), server_default="book")
+    kind: Mapped[Kind] = mapped_column(
+        Enum(Kind, name="kind", schema="shop"), server_default="book"
+    )
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2), server_default="0")
     tax: Mapped[Decimal] = mapped_column(Numeric(12, 2), Computed("price * 0.2", persisted=True))
     active: Mapped[bool] = mapped_column(server_default=text("true"))
@@ -74,7 +79,9 @@ class Order(Base):
     __tablename__ = "orders"
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("shop.customers.id", ondelete="CASCADE"))
-    product_id: Mapped[int | None] = mapped_column(ForeignKey("shop.products.id", ondelete="SET NULL"))
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shop.products.id", ondelete="SET NULL")
+    )
     status: Mapped[str] = mapped_column(String(20), server_default="new")
 """
 

@@ -198,7 +198,8 @@ async def wait_until_gone(url: str, timeout: float = 30) -> None:
     while time.monotonic() < deadline:
         rows = await fetch(
             url,
-            "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = $1"
+            " AND datname = current_database()",
             MIGRATOR,
         )
         if not rows:
@@ -236,8 +237,8 @@ async def state_of(url: str) -> dict[str, Any]:
             [
                 tuple(r)
                 for r in await conn.fetch(
-                    f"SELECT version, steps_done, steps_total, finished_at IS NOT NULL, down_steps_done "
-                    f"FROM {HISTORY} ORDER BY version"
+                    "SELECT version, steps_done, steps_total, finished_at IS NOT NULL,"
+                    f" down_steps_done FROM {HISTORY} ORDER BY version"
                 )
             ]
             if has_history
@@ -246,13 +247,15 @@ async def state_of(url: str) -> dict[str, Any]:
         invalid = [
             r[0]
             for r in await conn.fetch(
-                "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid OR NOT indisready"
+                "SELECT indexrelid::regclass::text FROM pg_index"
+                " WHERE NOT indisvalid OR NOT indisready"
             )
         ]
         triggers = sorted(
             r[0]
             for r in await conn.fetch(
-                "SELECT tgrelid::regclass::text || '.' || tgname FROM pg_trigger WHERE NOT tgisinternal"
+                "SELECT tgrelid::regclass::text || '.' || tgname"
+                " FROM pg_trigger WHERE NOT tgisinternal"
             )
         )
         return {"history": history, "invalid_indexes": invalid, "triggers": triggers}
@@ -266,7 +269,7 @@ def assert_converged(url: str, reference_url: str, versions: list[str]) -> None:
     assert got == want, "the schema differs from the replay of the applied migrations"
     state = run(state_of(url))
     assert [h[0] for h in state["history"]] == versions, state
-    for version, done, total, finished, down in state["history"]:
+    for _version, done, total, finished, down in state["history"]:
         assert finished and done == total and down == 0, state
     assert state["invalid_indexes"] == [], state
     assert state["triggers"] == run(state_of(reference_url))["triggers"], state

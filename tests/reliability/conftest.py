@@ -12,7 +12,10 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="session")
 def trust_cluster(_cluster_pool: Any) -> devdb.Cluster:
-    """The embedded server's trust-auth cluster (the `pg` fixture's), as a dev server that needs no password."""
+    """The embedded server's trust-auth cluster, as a dev server that needs no password.
+
+    The `pg` fixture's cluster.
+    """
     from _rel import embedded
 
     b = embedded()

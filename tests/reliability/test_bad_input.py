@@ -97,18 +97,22 @@ def project(tmp_path: Path, db_url: str, pg: Cluster) -> Path:
     return root
 
 
-# --- a role without the privileges migrate needs ---------------------------------------------------
+# --- a role without the privileges migrate needs --------------------------------------------------
 
 
 def test_role_without_privileges(project: Path, db_url: str) -> None:
-    """CONNECT + USAGE + SELECT only: migrate names the missing privilege before touching anything."""
+    """CONNECT + USAGE + SELECT only.
+
+    migrate names the missing privilege before touching anything.
+    """
     dbname = db_url.rsplit("/", 1)[1]
     role = f"ro_{dbname}"
     execute(
         db_url,
         f"CREATE ROLE {role} LOGIN; REVOKE ALL ON DATABASE {dbname} FROM PUBLIC; "
-        f"GRANT CONNECT ON DATABASE {dbname} TO {role}; REVOKE CREATE ON SCHEMA public FROM PUBLIC; "
-        f"GRANT USAGE ON SCHEMA public TO {role}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+        f"GRANT CONNECT ON DATABASE {dbname} TO {role}; REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
+        f" GRANT USAGE ON SCHEMA public TO {role};"
+        f" GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
     )
     try:
         as_role = db_url.replace("postgres@", f"{role}@", 1)
@@ -159,7 +163,7 @@ def test_role_without_privileges(project: Path, db_url: str) -> None:
         execute(db_url, f"DROP OWNED BY {role} CASCADE; DROP ROLE {role}")
 
 
-# --- declared schema that fails to load --------------------------------------------------------------
+# --- declared schema that fails to load -----------------------------------------------------------
 
 BAD_MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
     "syntax-error": (
@@ -218,7 +222,7 @@ def test_sql_source_that_fails_to_load(project: Path, db_url: str, case: str) ->
     _refused(project, db_url, ("diff",), *needles, hint="fix the declared schema")
 
 
-# --- the migrations directory --------------------------------------------------------------------------
+# --- the migrations directory ---------------------------------------------------------------------
 
 MALFORMED: dict[str, tuple[str, bytes, tuple[str, ...]]] = {
     "unknown-directive": (
@@ -273,7 +277,10 @@ def test_malformed_migration_file(project: Path, db_url: str, case: str) -> None
 
 @pytest.mark.parametrize("case", ["duplicate-version", "unknown-directive", "not-utf8"])
 def test_malformed_migrations_as_the_declared_schema(project: Path, db_url: str, case: str) -> None:
-    """`schema = "migrations"`: the loads run side by side all fail, and none is left to die at exit."""
+    """`schema = "migrations"`: the loads run side by side all fail.
+
+    None is left to die at exit.
+    """
     name, data, needles = MALFORMED[case]
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"app.models:Base"', '"migrations"'))
@@ -328,7 +335,7 @@ def test_new_migration_older_than_the_last_applied(project: Path, db_url: str) -
     assert query(db_url, "SELECT to_regclass('second') IS NOT NULL") == [(True,)]
 
 
-# --- the history table altered by hand ----------------------------------------------------------------
+# --- the history table altered by hand ------------------------------------------------------------
 
 HISTORY_EDITS: dict[str, tuple[str, tuple[str, ...]]] = {
     "column-dropped": (
@@ -373,7 +380,7 @@ def test_history_table_altered_by_hand(project: Path, db_url: str, case: str) ->
     _refused(project, db_url, ("rollback", "--yes"), *needles, hint=hint)
 
 
-# --- the checksum file ---------------------------------------------------------------------------------------
+# --- the checksum file ----------------------------------------------------------------------------
 
 SUM_EDITS: dict[str, tuple[Callable[[Path], None], tuple[str, ...], str]] = {
     "sum-missing": (
@@ -421,7 +428,7 @@ def test_checksum_file_missing_or_edited(project: Path, db_url: str, case: str) 
         _refused(project, db_url, args, *needles, hint=hint)
 
 
-# --- the configuration -----------------------------------------------------------------------------------------
+# --- the configuration ----------------------------------------------------------------------------
 
 CONFIGS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "unknown-key": (

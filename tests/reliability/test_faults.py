@@ -55,7 +55,8 @@ V1, V2 = "20250101000001", "20250101000002"
 
 
 def _sleep(setting: str, scale: str = "") -> str:
-    return f"pg_sleep(coalesce(nullif(current_setting('fault.{setting}', true), ''), '0')::float8{scale})"
+    seconds = f"coalesce(nullif(current_setting('fault.{setting}', true), ''), '0')::float8"
+    return f"pg_sleep({seconds}{scale})"
 
 
 TRANSACTIONAL = f"""-- schema-studio:step
@@ -84,7 +85,8 @@ SELECT {_sleep("step")};
 CREATE INDEX CONCURRENTLY s_slow ON s (slow(a));
 -- schema-studio:step
 ALTER TABLE s ADD COLUMN c int;
-CREATE TRIGGER s_touch BEFORE UPDATE ON s FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();
+CREATE TRIGGER s_touch BEFORE UPDATE ON s \
+FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();
 """
 
 # where the fault lands: (GUC to make long, migrations on disk, statement to wait for,
@@ -162,7 +164,8 @@ def _fault_then_rerun(
     if recorded:
         assert f"resume at step {step}" in err, err
 
-    # what the fault left: the transactional migration not at all, the stepwise one up to its last recorded step
+    # what the fault left: the transactional migration not
+    # at all, the stepwise one up to its last recorded step
     run(wait_until_gone(url))
     rows = query(
         url,
@@ -208,7 +211,7 @@ def test_backend_terminated_mid_step(pg: Cluster, tmp_path: Path, case: str) -> 
     _fault_then_rerun(pg, tmp_path, case, terminate)
 
 
-# --- statement_timeout ------------------------------------------------------------------------------------
+# --- statement_timeout ----------------------------------------------------------------------------
 
 
 def test_statement_timeout_rolls_back_and_names_step_and_limit(db_url: str, tmp_path: Path) -> None:
@@ -230,7 +233,8 @@ def test_statement_timeout_rolls_back_and_names_step_and_limit(db_url: str, tmp_
     query(db_url, f"ALTER DATABASE {dbname} RESET fault.tx")
     assert studio("migrate", "--yes", cwd=project, env=env).returncode == 0
 
-    # a step outside a transaction: the steps before it stay recorded, the session settings are reset
+    # a step outside a transaction: the steps before
+    # it stay recorded, the session settings are reset
     write(project / "migrations", V2, *SOURCES[V2])
     query(db_url, f"ALTER DATABASE {dbname} SET fault.step = '5'")
     r = studio("migrate", "--yes", cwd=project, env=env)
@@ -240,7 +244,8 @@ def test_statement_timeout_rolls_back_and_names_step_and_limit(db_url: str, tmp_
         db_url, f"SELECT steps_done FROM schema_studio.migrations WHERE version = '{V2}'"
     ) == [(1,)]
 
-    # a concurrent index build cancelled half-way leaves an invalid index: the rerun drops and rebuilds it
+    # a concurrent index build cancelled half-way leaves
+    # an invalid index: the rerun drops and rebuilds it
     query(db_url, f"ALTER DATABASE {dbname} RESET fault.step")
     query(db_url, f"ALTER DATABASE {dbname} SET fault.slow = '30'")
     r = studio("migrate", "--yes", cwd=project, env=env)
@@ -254,11 +259,12 @@ def test_statement_timeout_rolls_back_and_names_step_and_limit(db_url: str, tmp_
     assert query(db_url, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == [(0,)]
     assert query(
         db_url,
-        "SELECT version, steps_done, finished_at IS NOT NULL FROM schema_studio.migrations ORDER BY 1",
+        "SELECT version, steps_done, finished_at"
+        " IS NOT NULL FROM schema_studio.migrations ORDER BY 1",
     ) == [(V1, 3, True), (V2, 4, True)]
 
 
-# --- writing migration files: disk full, read-only folder --------------------------------------------------
+# --- writing migration files: disk full, read-only folder -----------------------------------------
 
 DECLARED = "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);\n"
 
@@ -306,7 +312,10 @@ def _populate(root: Path, dev_url: str) -> None:
 def test_disk_full_while_writing_migration_files(
     tmp_path: Path, pg: Cluster, free_pages: int
 ) -> None:
-    """0 free blocks: the migration's temp file fails; 1: the migration fits, then the sum does not."""
+    """0 free blocks: the migration's temp file fails.
+
+    1: the migration fits, then the sum does not.
+    """
     cache = tmp_path / "cache"
     with _mounted(tmp_path / "disk", "-t", "tmpfs", "-o", "size=64k", "tmpfs") as disk:
         root = disk / "project"

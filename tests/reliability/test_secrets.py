@@ -109,7 +109,10 @@ def _leaks(text: str, needles: list[str]) -> list[str]:
 
 
 class Runner:
-    """Runs commands in one mode (password from PGPASSWORD, or inside --db) and keeps every output."""
+    """Runs commands in one mode and keeps every output.
+
+    The password comes from PGPASSWORD, or inside --db.
+    """
 
     def __init__(self, project: Path, cache: Path, leaky: dict[str, Any], mode: str) -> None:
         self.project, self.cache, self.leaky, self.mode = project, cache, leaky, mode
@@ -281,7 +284,7 @@ async def test_studio_screen_never_shows_the_password(
     assert _leaks(text, _needles(leaky)) == []
 
 
-# --- identifiers -------------------------------------------------------------------------------------------
+# --- identifiers ----------------------------------------------------------------------------------
 
 WEIRD_TABLE = 'weird"; DROP TABLE canary; --'
 WEIRD_COLUMN = "col'); DROP TABLE canary; -- x"
@@ -301,8 +304,10 @@ def test_identifiers_with_quotes_semicolons_and_spaces_round_trip(
         f"    {_ident(WEIRD_COLUMN)} text DEFAULT 'it''s; DROP TABLE canary; --' NOT NULL,\n"
         f'    "Mixed Case ; col" integer CHECK ("Mixed Case ; col" > 0)\n'
         f");\n"
-        f'CREATE INDEX "idx; DROP TABLE canary" ON {_ident(WEIRD_TABLE)} ({_ident(WEIRD_COLUMN)});\n'
-        f"COMMENT ON COLUMN {_ident(WEIRD_TABLE)}.{_ident(WEIRD_COLUMN)} IS 'a ''quoted''; comment';\n"
+        'CREATE INDEX "idx; DROP TABLE canary"'
+        f" ON {_ident(WEIRD_TABLE)} ({_ident(WEIRD_COLUMN)});\n"
+        f"COMMENT ON COLUMN {_ident(WEIRD_TABLE)}.{_ident(WEIRD_COLUMN)}"
+        " IS 'a ''quoted''; comment';\n"
     )
     project = make_project(tmp_path / "project", schema="schema.sql", dev_url=pg.url())
     (project / "schema.sql").write_text(canary + weird)
@@ -354,7 +359,7 @@ def test_identifiers_with_quotes_semicolons_and_spaces_round_trip(
     ) == [(True, 0)]
 
 
-# --- read-only commands -------------------------------------------------------------------------------------
+# --- read-only commands ---------------------------------------------------------------------------
 
 READ_ONLY = (
     ("inspect",),
@@ -373,7 +378,10 @@ READ_ONLY = (
 
 
 def _writes(url: str) -> Any:
-    """What a write would change: the schema, the history, and the database's commit/row counters."""
+    """What a write would change.
+
+    The schema, the history, and the database's commit/row counters.
+    """
     has = query(url, "SELECT to_regclass('schema_studio.migrations') IS NOT NULL")[0][0]
     history = (
         query(url, "SELECT version, steps_done FROM schema_studio.migrations ORDER BY 1")
@@ -415,9 +423,9 @@ def _read_only_target(
         execute(
             db_url,
             f"CREATE ROLE {role} LOGIN; REVOKE ALL ON DATABASE {dbname} FROM PUBLIC; "
-            f"GRANT CONNECT ON DATABASE {dbname} TO {role}; REVOKE CREATE ON SCHEMA public FROM PUBLIC; "
-            f"GRANT USAGE ON SCHEMA public, schema_studio TO {role}; "
-            f"GRANT SELECT ON ALL TABLES IN SCHEMA public, schema_studio TO {role}",
+            f"GRANT CONNECT ON DATABASE {dbname} TO {role}; REVOKE CREATE ON SCHEMA public FROM"
+            f" PUBLIC; GRANT USAGE ON SCHEMA public, schema_studio TO {role}; GRANT SELECT ON ALL"
+            f" TABLES IN SCHEMA public, schema_studio TO {role}",
         )
         url = db_url.replace("postgres@", f"{role}@", 1)
     else:
@@ -482,7 +490,7 @@ def test_studio_browsing_never_writes(
         assert _writes(db_url) == before
 
 
-# --- production patterns ---------------------------------------------------------------------------------------
+# --- production patterns --------------------------------------------------------------------------
 
 
 def test_push_refuses_a_production_host_unless_forced(
@@ -511,7 +519,7 @@ def test_push_refuses_a_production_host_unless_forced(
     assert query(db_url, "SELECT to_regclass('items') IS NOT NULL") == [(True,)]
 
 
-# --- malformed URLs: the password masked by position, never by parsing -------------------------------------
+# --- malformed URLs: the password masked by position, never by parsing ----------------------------
 
 
 def _url_with(pg: Cluster, password: str, db: str = "postgres") -> str:
@@ -556,7 +564,10 @@ def test_a_malformed_url_never_shows_the_password(
 
 @pytest.fixture
 def own_devdb_dir() -> Iterator[Path]:
-    """A folder for a dev server of the test's own, which the server user may traverse (root runs as postgres)."""
+    """A folder for a dev server of the test's own.
+
+    The server user may traverse it (root runs as postgres).
+    """
     folder = Path(tempfile.mkdtemp(prefix="sst-devdb-", dir="/tmp"))
     folder.chmod(0o711)
     yield folder
@@ -571,7 +582,9 @@ def own_devdb_dir() -> Iterator[Path]:
 def test_the_dev_server_environment_is_built_from_nothing(
     db_url: str, tmp_path: Path, own_devdb_dir: Path
 ) -> None:
-    """Declared SQL run as superuser on the dev server reads its environment: nothing of ours is there.
+    """Declared SQL run as superuser on the dev server reads its environment.
+
+    Nothing of ours is there.
 
     The attack of issue 14: `COPY ... FROM PROGRAM 'env'` into a comment that
     `diff` prints and the cache stores.

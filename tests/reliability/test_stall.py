@@ -1,4 +1,4 @@
-"""A migrator stopped (SIGSTOP) inside a transaction stalls the application no longer than its idle limit.
+"""A migrator stopped (SIGSTOP) in a transaction stalls the application for its idle limit.
 
 The migrator takes ACCESS EXCLUSIVE on a table, then is stopped while its
 step sleeps; its session goes idle in the transaction, holding the lock, and
@@ -133,7 +133,8 @@ def test_stopped_migrator_stalls_the_application_no_longer_than_its_idle_limit(
             proc.kill()
             proc.communicate()
     print(
-        f"idle limit {IDLE:g}s, migrator stopped {FROZEN:g}s: longest application wait {longest:.2f}s"
+        f"idle limit {IDLE:g}s, migrator stopped {FROZEN:g}s:"
+        f" longest application wait {longest:.2f}s"
     )
     assert longest < IDLE + 1, f"the application waited {longest:.1f}s behind the stopped migrator"
     assert gone, "the stopped migrator's session outlived its idle limit"

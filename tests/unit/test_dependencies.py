@@ -1,4 +1,7 @@
-"""Catalog dependency edges: named from catalog rows, kept through JSON, followed by order and diff."""
+"""Catalog dependency edges.
+
+Named from catalog rows, kept through JSON, followed by order and diff.
+"""
 
 from __future__ import annotations
 

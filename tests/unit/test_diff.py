@@ -227,7 +227,8 @@ def test_rename_column_with_type_change_to_enum() -> None:
             "ALTER TABLE public.orders ALTER COLUMN order_status TYPE public.order_status"
             " USING order_status::public.order_status"
         ),
-        "ALTER TABLE public.orders ALTER COLUMN order_status SET DEFAULT 'pending'::public.order_status",
+        "ALTER TABLE public.orders ALTER COLUMN order_status"
+        " SET DEFAULT 'pending'::public.order_status",
     ]
     assert rename_candidates(QUICKSTART, new, [hint]) == []
 
@@ -341,7 +342,8 @@ def test_identity_add_drop_alter() -> None:
     ]
     assert sqls(diff(identity, serial)) == [
         "ALTER TABLE public.users ALTER COLUMN n DROP IDENTITY",
-        "ALTER TABLE public.users ALTER COLUMN n SET DEFAULT nextval('public.users_id_seq'::regclass)",
+        "ALTER TABLE public.users ALTER COLUMN n"
+        " SET DEFAULT nextval('public.users_id_seq'::regclass)",
     ]
     by_default = _with_column(
         col(
@@ -490,7 +492,8 @@ def test_enum_values_added_in_position_and_committed_before_use() -> None:
     script = render_script(diff(a, c), comments=False)
     assert script == (
         "BEGIN;\nALTER TYPE public.mood ADD VALUE 'ecstatic' AFTER 'happy';\nCOMMIT;\n\n"
-        "BEGIN;\nALTER TABLE public.people ALTER COLUMN m SET DEFAULT 'ecstatic'::public.mood;\nCOMMIT;\n"
+        "BEGIN;\nALTER TABLE public.people ALTER COLUMN m SET DEFAULT 'ecstatic'::public.mood;\n"
+        "COMMIT;\n"
     )
 
 
@@ -553,8 +556,8 @@ def test_sequences() -> None:
     )
     assert sqls(diff(schema(), schema(s))) == [
         (
-            "CREATE SEQUENCE public.invoice_no AS integer INCREMENT BY 10 MINVALUE 1000 MAXVALUE 999999"
-            " START WITH 1000 CACHE 5 CYCLE"
+            "CREATE SEQUENCE public.invoice_no AS integer INCREMENT BY 10 MINVALUE 1000 MAXVALUE"
+            " 999999 START WITH 1000 CACHE 5 CYCLE"
         )
     ]
     s2 = replace(s, options=replace(s.options, data_type="bigint", max_value=9999999, cycle=False))
@@ -664,7 +667,8 @@ def _fn(body: str, returns: str = "trigger", name: str = "touch") -> Function:
 
 TOUCH_TRIGGER = Trigger(
     "users_touch",
-    "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch()",
+    "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users"
+    " FOR EACH ROW EXECUTE FUNCTION public.touch()",
     "public.touch",
 )
 
@@ -715,7 +719,8 @@ def test_policies_and_row_level_security() -> None:
     assert sqls(diff(a, b)) == [
         "ALTER TABLE public.users ENABLE ROW LEVEL SECURITY",
         "ALTER TABLE public.users FORCE ROW LEVEL SECURITY",
-        "CREATE POLICY own_rows ON public.users AS PERMISSIVE FOR SELECT TO PUBLIC USING ((id = 1))",
+        "CREATE POLICY own_rows ON public.users AS PERMISSIVE FOR SELECT TO PUBLIC"
+        " USING ((id = 1))",
     ]
     c = _with_table(
         a,
@@ -914,7 +919,9 @@ def test_table_rename_keeps_references_and_indexes() -> None:
         indexes=(
             replace(
                 ix,
-                definition="CREATE INDEX orders_status_idx ON public.purchases USING btree (status)",
+                definition=(
+                    "CREATE INDEX orders_status_idx ON public.purchases USING btree (status)"
+                ),
             ),
         ),
     )
@@ -1106,16 +1113,23 @@ def test_render_script_transactions() -> None:
         (True, ["drop_column"]),
     ]
     assert render_script(changes) == (
-        "BEGIN;\n-- add column public.users.a integer\nALTER TABLE public.users ADD COLUMN a integer;\n"
+        "BEGIN;\n-- add column public.users.a integer\n"
+        "ALTER TABLE public.users ADD COLUMN a integer;\n"
         "COMMIT;\n\n"
-        "-- create index i on public.users\nCREATE INDEX CONCURRENTLY i ON public.users USING btree (name);\n\n"
-        "BEGIN;\n-- add value 'x' to enum public.mood\nALTER TYPE public.mood ADD VALUE 'x';\nCOMMIT;\n\n"
-        "BEGIN;\n-- drop column public.users.b [data loss]\nALTER TABLE public.users DROP COLUMN b;\nCOMMIT;\n"
+        "-- create index i on public.users\nCREATE INDEX CONCURRENTLY i"
+        " ON public.users USING btree (name);\n\n"
+        "BEGIN;\n-- add value 'x' to enum public.mood\nALTER TYPE public.mood ADD VALUE 'x';\n"
+        "COMMIT;\n\n"
+        "BEGIN;\n-- drop column public.users.b [data loss]\n"
+        "ALTER TABLE public.users DROP COLUMN b;\nCOMMIT;\n"
     )
 
 
 def test_every_change_kind_is_well_formed() -> None:
-    """Each kind created by the rich schema has SQL, a description, and an inverse that inverts back."""
+    """Each kind created by the rich schema has SQL, a description, and an inverse.
+
+    The inverse inverts back.
+    """
     rich = load("rich_schema.json")
     seen = set()
     for c in diff(schema(), rich) + diff(rich, schema()):

@@ -68,7 +68,8 @@ def test_costs_order_catalog_scan_index_rewrite() -> None:
 
 def test_foreign_key_counts_both_tables() -> None:
     e = est(
-        "ALTER TABLE public.orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES public.users (id)"
+        "ALTER TABLE public.orders ADD CONSTRAINT fk FOREIGN KEY (user_id)"
+        " REFERENCES public.users (id)"
     )
     assert e.bytes == (400 + 10) * MB
 

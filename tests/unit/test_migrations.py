@@ -1,4 +1,7 @@
-"""The migrations directory, pure: parsing, directives, errors with lines, rendering, sum file, versions."""
+"""The migrations directory, pure.
+
+Parsing, directives, errors with lines, rendering, sum file, versions.
+"""
 
 from __future__ import annotations
 
@@ -82,7 +85,8 @@ def test_explicit_steps_annotations_and_directives() -> None:
 def test_splitting_respects_quotes_dollar_quotes_comments_and_begin_atomic() -> None:
     text = """-- schema-studio:step
 SELECT 'a;b', E'c\\';d', "weird;name", $$ e; f $$, $tag$ $$; $tag$ /* g; /* nested; */ h; */;
-CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END;
+CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; \
+SELECT CASE WHEN true THEN 2 END; END;
 CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END;
 SELECT 1 -- a comment; not a statement end
 ;
@@ -97,7 +101,10 @@ SELECT (1); SELECT 2
 
 
 def test_directive_text_inside_a_string_or_body_is_not_a_directive() -> None:
-    text = "-- schema-studio:step\nCREATE FUNCTION g() RETURNS text AS $b$\n-- schema-studio:bogus\nSELECT 'x'\n$b$ LANGUAGE sql;\n"
+    text = (
+        "-- schema-studio:step\nCREATE FUNCTION g() RETURNS text AS $b$\n"
+        "-- schema-studio:bogus\nSELECT 'x'\n$b$ LANGUAGE sql;\n"
+    )
     (step,) = parse_text(text, "m.sql").steps
     assert "schema-studio:bogus" in step.statements[0].sql
 
@@ -109,7 +116,7 @@ def test_a_marker_ends_a_statement_missing_its_semicolon() -> None:
     assert [s.sql for s in steps] == ["SELECT 1;", "SELECT 2;"]
 
 
-# --- files without markers: one step per statement -------------------------------------------------
+# --- files without markers: one step per statement ------------------------------------------------
 
 
 def test_hand_written_file_is_one_step_per_statement() -> None:
@@ -142,7 +149,7 @@ def test_empty_and_comment_only_files_have_no_steps() -> None:
     assert parse_text(migrations.render_new(V1, "later"), "m.sql").steps == ()
 
 
-# --- errors, each with its line ------------------------------------------------------------------------
+# --- errors, each with its line -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -196,7 +203,7 @@ def test_malformed_files_fail_with_file_and_line(text: str, line: int, fragment:
     assert err.message.startswith(f"m.sql:{line}: ")
 
 
-# --- statement facts -----------------------------------------------------------------------------------
+# --- statement facts ------------------------------------------------------------------------------
 
 
 def test_statement_facts_come_from_the_parse_tree() -> None:
@@ -223,7 +230,7 @@ def test_statement_facts_come_from_the_parse_tree() -> None:
     assert relations("alter table a add foreign key (x) references s.b (y)") == ("a", "s.b")
 
 
-# --- files and directories --------------------------------------------------------------------------------
+# --- files and directories ------------------------------------------------------------------------
 
 
 def write(directory: Path, name: str, text: str) -> Path:
@@ -278,7 +285,7 @@ def test_invalid_utf8_is_reported_with_its_line(tmp_path: Path) -> None:
         migrations.load_directory(tmp_path)
 
 
-# --- versions and names ----------------------------------------------------------------------------------------
+# --- versions and names ---------------------------------------------------------------------------
 
 
 def test_next_version_is_now_bumped_past_taken_versions() -> None:
@@ -297,7 +304,7 @@ def test_slugify() -> None:
         migrations.slugify("!!!")
 
 
-# --- rendering ----------------------------------------------------------------------------------------------------
+# --- rendering ------------------------------------------------------------------------------------
 
 
 def test_render_then_parse_round_trips() -> None:
@@ -363,7 +370,7 @@ def test_render_refuses_what_would_not_read_back() -> None:
         migrations.render_migration(V1, [StepSpec(())])
 
 
-# --- the sum file -----------------------------------------------------------------------------------------------------
+# --- the sum file ---------------------------------------------------------------------------------
 
 
 def test_sum_file_shape_and_verification(tmp_path: Path) -> None:
@@ -440,7 +447,7 @@ def test_empty_directory_needs_no_sum(tmp_path: Path) -> None:
     migrations.verify_sum(tmp_path / "absent")
 
 
-# --- writing ---------------------------------------------------------------------------------------------------------------
+# --- writing --------------------------------------------------------------------------------------
 
 
 def test_write_migration_writes_files_and_sum(tmp_path: Path) -> None:
@@ -493,7 +500,7 @@ def test_write_migration_reports_an_unwritable_folder(
     assert list(d.iterdir()) == []
 
 
-# --- never anything but a clear error ------------------------------------------------------------------------------------
+# --- never anything but a clear error -------------------------------------------------------------
 
 _FRAGMENTS = [
     "SELECT 1",

@@ -165,12 +165,16 @@ def everything() -> Schema:
         namespaces={"app": Namespace("app", odd), "b": Namespace("b")},
         extensions={"citext": Extension("citext", "public", "1.6")},
         enums={"app.e": EnumType("app", "e", ("b", "a", odd), odd)},
-        domains={"app.d": Domain("app", "d", "text", True, "'x'", '"C"', (DomainConstraint("c", "CHECK (true)", False),), odd)},
+        domains={"app.d": Domain("app", "d", "text", True, "'x'", '"C"',
+                                 (DomainConstraint("c", "CHECK (true)", False),), odd)},
         sequences={"app.s": Sequence("app", "s", options, "app.t.id", odd)},
         tables={t2.key: t2, t1.key: t1},  # written sorted
-        views={"app.v": View("app", "v", "SELECT 1", True, ("a",), ("x=1",), ("app.t",), ("app.t.a",), (index,), (), odd)},
-        functions={"app.f()": Function("app", "f", "", "f", "BEGIN END", "trigger", "plpgsql", odd)},
-        privileges=(Privilege("table", "app.t", "r", "SELECT", True, "a"), Privilege("schema", "app", "r", "USAGE")),
+        views={"app.v": View("app", "v", "SELECT 1", True, ("a",), ("x=1",), ("app.t",),
+                             ("app.t.a",), (index,), (), odd)},
+        functions={"app.f()": Function("app", "f", "", "f", "BEGIN END", "trigger", "plpgsql",
+                                       odd)},
+        privileges=(Privilege("table", "app.t", "r", "SELECT", True, "a"),
+                    Privilege("schema", "app", "r", "USAGE")),
         owners={"app.t": "me", "app.s": odd},
     )  # fmt: skip
 
@@ -182,8 +186,8 @@ def test_json_is_json_dumps_of_the_tree() -> None:
     # defaults and empty parts leave nothing behind
     empty = Schema(tables={"a.t": Table("a", "t", (Column("c", "int"),))})
     assert (
-        empty.to_json()
-        == '{"tables": {"a.t": {"schema": "a", "name": "t", "columns": [{"name": "c", "type": "int"}]}}}'
+        empty.to_json() == '{"tables": {"a.t": {"schema": "a", "name": "t",'
+        ' "columns": [{"name": "c", "type": "int"}]}}}'
     )
     assert Schema().to_json() == "{}"
 

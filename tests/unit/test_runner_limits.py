@@ -64,7 +64,10 @@ def test_a_session_ended_for_idling_says_so() -> None:
 
 
 def test_a_transaction_exit_on_a_dead_connection_reports_what_closed_it() -> None:
-    """asyncpg's "cannot call Transaction.__aexit__()" is not the news: the error that closed the connection is."""
+    """asyncpg's "cannot call Transaction.__aexit__()" is not the news.
+
+    The error that closed the connection is.
+    """
     try:
         try:
             raise asyncpg.AdminShutdownError("terminating connection due to administrator command")

@@ -1,4 +1,7 @@
-"""Lint's replay keeps every statement's context as views of one timeline: each reads like the dict it replaces."""
+"""Lint's replay keeps every statement's context as views of one timeline.
+
+Each reads like the dict it replaces.
+"""
 
 from __future__ import annotations
 

@@ -71,7 +71,8 @@ def test_missing_only_when_the_whole_statement_was_seen() -> None:
 
 def test_unpredicted_locks() -> None:
     facts = (LockFact("public.t", SUE, Effect.SCAN),)
-    # plain reads of other relations, and an index of a table locked at least as strongly, are implied
+    # plain reads of other relations, and an index of
+    # a table locked at least as strongly, are implied
     assert compare(facts, seen({"public.t": {SUE}, "public.u": {AS}, "public.t_pkey": {AS}})) == ()
     (d,) = compare(facts, seen({"public.t": {SUE}, "public.t_pkey": {AE}}))
     assert (d.kind, d.relation, d.predicted) == (DefectKind.UNPREDICTED, "public.t_pkey", "no lock")
@@ -133,7 +134,8 @@ def col(type_: str, base: str | None = None, **kw: object) -> Column:
         (col("numeric(2,2)"), "(0)::numeric(2,2)"),
         (
             col("timestamp(3) with time zone"),
-            "((TIMESTAMPTZ '2000-01-01 00:00+00' + make_interval(secs => g)))::timestamp(3) with time zone",
+            "((TIMESTAMPTZ '2000-01-01 00:00+00' + make_interval(secs => g)))::timestamp(3)"
+            " with time zone",
         ),
         (col("public.positive", "integer"), "(g::integer)::public.positive"),
         (col("public.state", typtype="e"), "(enum_range(NULL::public.state))[1]"),

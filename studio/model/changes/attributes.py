@@ -35,7 +35,8 @@ class SetReplicaIdentity(Change):
         )
 
     def describe(self) -> str:
-        return f"set replica identity of {self.table} to {_identity_sql(self.identity, self.index).lower()}"
+        identity = _identity_sql(self.identity, self.index).lower()
+        return f"set replica identity of {self.table} to {identity}"
 
     def inverse(self) -> Change:
         return SetReplicaIdentity(

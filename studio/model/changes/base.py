@@ -128,7 +128,10 @@ class Change:
 
     @property
     def destructive(self) -> bool:
-        """True when applying it loses data (drop table/column, narrowing type, enum value removal)."""
+        """True when applying it loses data.
+
+        Drop table or column, narrowing type, enum value removal.
+        """
         return self._destructive
 
     @property

@@ -197,7 +197,8 @@ class AlterComposite(Change):
         wanted = {a.name for a in self.new.attributes}
         staying = [a for a in self.old.attributes if a.name in wanted]
         k = 0
-        for before, after in zip(staying, self.new.attributes):
+        # not strict: the attributes kept in place are a common prefix of both lists
+        for before, after in zip(staying, self.new.attributes, strict=False):
             if before.name != after.name or (before != after and self.used):
                 break
             k += 1

@@ -144,7 +144,10 @@ class RenameColumn(Change):
         )
 
     def describe(self) -> str:
-        return f"rename column {self.table}.{quote_ident(self.old_name)} to {quote_ident(self.new_name)}"
+        return (
+            f"rename column {self.table}.{quote_ident(self.old_name)}"
+            f" to {quote_ident(self.new_name)}"
+        )
 
     def inverse(self) -> Change:
         return RenameColumn(self.table, self.new_name, self.old_name)
@@ -421,7 +424,10 @@ class Backfill(Change):
         return (f"{update}\nWHERE {key} >= $1 AND {key} <= $2 AND {col} IS NULL",)
 
     def describe(self) -> str:
-        return f"backfill {self.table}.{quote_ident(self.column)} with {self.expression}, in batches by {quote_ident(self.key)}"
+        return (
+            f"backfill {self.table}.{quote_ident(self.column)} with {self.expression},"
+            f" in batches by {quote_ident(self.key)}"
+        )
 
     @property
     def annotation(self) -> str:

@@ -157,7 +157,10 @@ class RenameConstraint(Change):
         )
 
     def describe(self) -> str:
-        return f"rename constraint {quote_ident(self.old_name)} on {self.table} to {quote_ident(self.new_name)}"
+        return (
+            f"rename constraint {quote_ident(self.old_name)} on {self.table}"
+            f" to {quote_ident(self.new_name)}"
+        )
 
     def inverse(self) -> Change:
         return RenameConstraint(self.table, self.new_name, self.old_name)
@@ -180,7 +183,9 @@ class RenameConstraint(Change):
 
 @dataclass(frozen=True, slots=True)
 class CreateIndex(Change):
-    """CREATE INDEX from pg_get_indexdef(); `concurrently` (set by the planner) leaves the transaction.
+    """CREATE INDEX from pg_get_indexdef().
+
+    `concurrently` (set by the planner) leaves the transaction.
 
     `only` (set by the planner, for a partitioned table) keeps `ON ONLY parent`:
     the index is made in the catalog only, invalid until an index of every
@@ -330,7 +335,10 @@ class RenameIndex(Change):
         return (f"ALTER INDEX {old} RENAME TO {quote_ident(self.new_name)}",)
 
     def describe(self) -> str:
-        return f"rename index {quote_ident(self.old_name)} on {self.table} to {quote_ident(self.new_name)}"
+        return (
+            f"rename index {quote_ident(self.old_name)} on {self.table}"
+            f" to {quote_ident(self.new_name)}"
+        )
 
     def inverse(self) -> Change:
         return RenameIndex(self.table, self.new_name, self.old_name)

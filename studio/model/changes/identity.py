@@ -96,7 +96,10 @@ class AlterIdentity(Change):
 
     @property
     def actions(self) -> list[str]:
-        """The SET clauses; empty when only the sequence's type differs (it follows the column's)."""
+        """The SET clauses.
+
+        Empty when only the sequence's type differs (it follows the column's).
+        """
         actions: list[str] = []
         if self.old.always != self.new.always:
             actions.append(f"SET GENERATED {'ALWAYS' if self.new.always else 'BY DEFAULT'}")

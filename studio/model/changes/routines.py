@@ -128,7 +128,10 @@ def unchecked_body(f: Function) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class CreateFunction(Change):
-    """The function's own CREATE OR REPLACE statement; `old` is set when it replaces one in place."""
+    """The function's own CREATE OR REPLACE statement.
+
+    `old` is set when it replaces one in place.
+    """
 
     function: Function
     old: Function | None = None
@@ -290,7 +293,10 @@ def _roles_sql(roles: tuple[str, ...]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CreatePolicy(Change):
-    """CREATE POLICY name ON table AS PERMISSIVE|RESTRICTIVE FOR cmd TO roles USING (...) WITH CHECK (...)."""
+    """CREATE POLICY name ON table AS PERMISSIVE|RESTRICTIVE FOR cmd TO roles ...
+
+    The rest: USING (...) WITH CHECK (...).
+    """
 
     table: str
     policy: Policy
@@ -358,7 +364,10 @@ class DropPolicy(Change):
 
 @dataclass(frozen=True, slots=True)
 class AlterPolicy(Change):
-    """ALTER POLICY ... TO roles USING (...) WITH CHECK (...) (command and permissiveness cannot change)."""
+    """ALTER POLICY ... TO roles USING (...) WITH CHECK (...).
+
+    The command and the permissiveness cannot change.
+    """
 
     table: str
     old: Policy

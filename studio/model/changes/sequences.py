@@ -21,7 +21,10 @@ def default_sequence_options(data_type: str, increment: int = 1) -> SequenceOpti
 def sequence_option_clauses(
     opts: SequenceOptions, base: SequenceOptions | None, *, with_type: bool = True
 ) -> list[str]:
-    """CREATE/ALTER SEQUENCE clauses for the options of `opts` that differ from `base` (all when None)."""
+    """CREATE/ALTER SEQUENCE clauses for the options of `opts` that differ from `base`.
+
+    All of them when `base` is None.
+    """
     out: list[str] = []
     if with_type and (base is None or opts.data_type != base.data_type):
         out.append(f"AS {opts.data_type}")
@@ -106,7 +109,10 @@ class DropSequence(Change):
 
 @dataclass(frozen=True, slots=True)
 class AlterSequence(Change):
-    """ALTER SEQUENCE with the options that changed (AS, INCREMENT, MIN/MAX, START, CACHE, CYCLE)."""
+    """ALTER SEQUENCE with the options that changed.
+
+    AS, INCREMENT, MIN/MAX, START, CACHE, CYCLE.
+    """
 
     sequence: str
     old: SequenceOptions
@@ -192,7 +198,8 @@ class SetSequenceOwner(Change):
         return (f"ALTER SEQUENCE {self.sequence} OWNED BY {_owner_sql(self.owned_by)}",)
 
     def describe(self) -> str:
-        return f"make sequence {self.sequence} owned by {_owner_sql(self.owned_by).lower() if self.owned_by is None else self.owned_by}"
+        owner = _owner_sql(self.owned_by).lower() if self.owned_by is None else self.owned_by
+        return f"make sequence {self.sequence} owned by {owner}"
 
     def inverse(self) -> Change:
         return SetSequenceOwner(self.sequence, self.old_owned_by, self.owned_by)

@@ -83,7 +83,10 @@ def _as_inherited(c: Column) -> Column:
 
 
 def _inherited_defaults(t: Table, parents: tuple[Table, ...]) -> list[str]:
-    """ALTER TABLE ONLY ... SET / DROP DEFAULT for inherited columns whose default is the child's own."""
+    """ALTER TABLE ONLY ... SET / DROP DEFAULT for inherited columns.
+
+    For the columns whose default is the child's own.
+    """
     out = []
     for c in t.columns:
         p = _from_parent(c, parents)
@@ -141,7 +144,8 @@ class CreateTable(Change):
         later = [
             alter_table(
                 t.key,
-                f"ADD CONSTRAINT {quote_ident(c.not_null_name)} NOT NULL {quote_ident(c.name)} NOT VALID",
+                f"ADD CONSTRAINT {quote_ident(c.not_null_name)}"
+                f" NOT NULL {quote_ident(c.name)} NOT VALID",
             )
             for c in t.columns
             if c.not_null and not c.not_null_valid and c.not_null_name and t.partition_of is None
@@ -464,7 +468,10 @@ class SetLogged(Change):
 
 @dataclass(frozen=True, slots=True)
 class SetTableOptions(Change):
-    """ALTER TABLE / VIEW / MATERIALIZED VIEW ... SET (storage parameters) and RESET (removed ones)."""
+    """ALTER TABLE / VIEW / MATERIALIZED VIEW ... SET / RESET storage parameters.
+
+    RESET for the removed ones.
+    """
 
     table: str
     old: tuple[str, ...]

@@ -45,16 +45,19 @@ def m(
     return Match(entry(id), rels, conditions, subject)
 
 
-# reloptions PostgreSQL changes under SHARE UPDATE EXCLUSIVE (reloptions.c); others take ACCESS EXCLUSIVE
+# reloptions PostgreSQL changes under SHARE UPDATE EXCLUSIVE (reloptions.c); others take
+# ACCESS EXCLUSIVE
 _SUE_OPTIONS = frozenset({
-    "fillfactor", "toast_tuple_target", "parallel_workers", "vacuum_index_cleanup", "vacuum_truncate",
-    "log_autovacuum_min_duration", "autovacuum_enabled", "autovacuum_vacuum_threshold",
-    "autovacuum_vacuum_insert_threshold", "autovacuum_vacuum_scale_factor",
-    "autovacuum_vacuum_insert_scale_factor", "autovacuum_analyze_threshold",
-    "autovacuum_analyze_scale_factor", "autovacuum_vacuum_cost_delay", "autovacuum_vacuum_cost_limit",
+    "fillfactor", "toast_tuple_target", "parallel_workers", "vacuum_index_cleanup",
+    "vacuum_truncate", "log_autovacuum_min_duration", "autovacuum_enabled",
+    "autovacuum_vacuum_threshold", "autovacuum_vacuum_insert_threshold",
+    "autovacuum_vacuum_scale_factor", "autovacuum_vacuum_insert_scale_factor",
+    "autovacuum_analyze_threshold", "autovacuum_analyze_scale_factor",
+    "autovacuum_vacuum_cost_delay", "autovacuum_vacuum_cost_limit",
     "autovacuum_freeze_min_age", "autovacuum_freeze_max_age", "autovacuum_freeze_table_age",
     "autovacuum_multixact_freeze_min_age", "autovacuum_multixact_freeze_max_age",
-    "autovacuum_multixact_freeze_table_age", "autovacuum_vacuum_max_threshold", "vacuum_max_eager_freeze_failure_rate",
+    "autovacuum_multixact_freeze_table_age", "autovacuum_vacuum_max_threshold",
+    "vacuum_max_eager_freeze_failure_rate",
 })  # fmt: skip
 
 
@@ -65,8 +68,8 @@ def alter_table(node: Any, version: int, ctx: Context) -> list[Match]:
     for cmd in node.cmds or ():
         handler = _HANDLERS.get(cmd.subtype)
         if handler is None:
-            out.append(Match(entry("unknown"), ((Role.TABLE, table),),
-                             (f"ALTER TABLE {cmd.subtype.name[3:]} is not in the knowledge base",)))  # fmt: skip
+            unknown = f"ALTER TABLE {cmd.subtype.name[3:]} is not in the knowledge base"
+            out.append(Match(entry("unknown"), ((Role.TABLE, table),), (unknown,)))
             continue
         out.extend(handler(table, cmd, version, ctx, node))
     return out
@@ -115,8 +118,9 @@ def add_column(table: str, cmd: Any, version: int, ctx: Context, node: Any = Non
     out.append(m(id, table, conditions=cond, subject=subject))
     for c in cons:
         if c.contype == CT.CONSTR_FOREIGN:
+            referenced = relkey(c.pktable, ctx.default_schema)
             out.append(m("alter_table.add_column.references", table,
-                         (Role.REFERENCED, relkey(c.pktable, ctx.default_schema)), subject=subject))  # fmt: skip
+                         (Role.REFERENCED, referenced), subject=subject))  # fmt: skip
         elif c.contype == CT.CONSTR_UNIQUE:
             out.append(m("alter_table.add_unique", table, subject=subject))
         elif c.contype == CT.CONSTR_PRIMARY:
@@ -225,8 +229,8 @@ def alter_type(table: str, cmd: Any, version: int, ctx: Context, node: Any = Non
     using = col.raw_default
     trivial_using = using is None or _is_column_cast(using, cmd.name)
     if old is None:
-        return [m("alter_table.alter_column_type", table, subject=subject,
-                  conditions=("the column's current type is unknown: assumed to rewrite",))]  # fmt: skip
+        unknown = "the column's current type is unknown: assumed to rewrite"
+        return [m("alter_table.alter_column_type", table, subject=subject, conditions=(unknown,))]
     if not trivial_using:
         return [
             m(
@@ -248,8 +252,9 @@ def alter_type(table: str, cmd: Any, version: int, ctx: Context, node: Any = Non
     if col.collClause is not None:
         coll = ".".join(n.sval for n in col.collClause.collname)
         if coll != (old.collation or "default"):
+            rebuilt = f"collation -> {coll}: indexes on the column are rebuilt"
             return [m("alter_table.alter_column_type.index_rebuild", table, subject=subject,
-                      conditions=(f"collation -> {coll}: indexes on the column are rebuilt",))]  # fmt: skip
+                      conditions=(rebuilt,))]  # fmt: skip
     return [
         m(
             "alter_table.alter_column_type.no_rewrite",

@@ -97,5 +97,5 @@ def entries_for_change(
 def facts_for_change(
     change: Change, server_version: int, context: Context | None = None
 ) -> tuple[LockFact, ...]:
-    """The locks `change` takes when applied to a server of `server_version`, merged per relation."""
+    """The locks `change` takes on a server of `server_version`, merged per relation."""
     return facts_of(entries_for_change(change, server_version, context), server_version)

@@ -160,7 +160,10 @@ class Context:
         ))  # fmt: skip
 
     def not_null_proven(self, table: str, column: str) -> bool:
-        """Whether a validated CHECK constraint proves `column` has no NULL (SET NOT NULL skips its scan)."""
+        """Whether a validated CHECK constraint proves `column` has no NULL.
+
+        SET NOT NULL then skips its scan.
+        """
         t = self.table(table)
         if t is None:
             return False

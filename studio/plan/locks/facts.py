@@ -75,7 +75,10 @@ class Role(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One lock of an entry: on the relations in `role`, `mode`, doing `effect`, for some versions."""
+    """One lock of an entry: on the relations in `role`, `mode`, doing `effect`.
+
+    For some server versions.
+    """
 
     role: Role
     mode: LockMode
@@ -134,7 +137,10 @@ class LockFact:
 
     @property
     def blocks_reads(self) -> bool:
-        """Whether plain SELECTs wait (an index locked ACCESS EXCLUSIVE stops its table's queries too)."""
+        """Whether plain SELECTs wait.
+
+        An index locked ACCESS EXCLUSIVE stops its table's queries too.
+        """
         return Activity.SELECT in self.blocks
 
     @property
@@ -161,7 +167,10 @@ class LockFact:
 
     def describe(self) -> str:
         """`ACCESS EXCLUSIVE on public.t (blocks reads, writes...), rewrites the table...`."""
-        return f"{self.mode.label} on {self.relation}: blocks {summary(self.blocks)}; {self.effect.label}"
+        return (
+            f"{self.mode.label} on {self.relation}:"
+            f" blocks {summary(self.blocks)}; {self.effect.label}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

@@ -128,7 +128,8 @@ def _lock_held(u: Unit, earlier: _Tx, strong: set[str]) -> Iterator[Hit]:
     ]  # fmt: skip
     more = strong - held
     if slow or more:
-        what = f"{earlier.held_text()} held while this {'works on ' + ', '.join(slow) if slow else 'locks ' + ', '.join(sorted(more))}"
+        doing = "works on " + ", ".join(slow) if slow else "locks " + ", ".join(sorted(more))
+        what = f"{earlier.held_text()} held while this {doing}"
         yield hit(u, "lock-held-across-statements", what)
 
 
@@ -146,7 +147,10 @@ def _multiple_alter(u: Unit, earlier: _Tx) -> Iterator[Hit]:
 
 
 class _IndexesAfter:
-    """The last statement creating an index on each (table, first key column), looked up by position."""
+    """The last statement creating an index on each (table, first key column).
+
+    Looked up by position.
+    """
 
     def __init__(self, units: Sequence[Unit]) -> None:
         self._units = units
@@ -165,7 +169,10 @@ class _IndexesAfter:
 
 
 def _fk_index(u: Unit, indexes: _IndexesAfter) -> Iterator[Hit]:
-    """A foreign key with no index (known, or created later in the same file) leading with its columns."""
+    """A foreign key with no index leading with its columns.
+
+    No index known, nor one created later in the same file.
+    """
     for table, cols in _foreign_keys(u.node, u.context):
         if not cols or _indexed(u.context, table, cols[0]):
             continue
@@ -231,7 +238,10 @@ def _transactions(units: Sequence[Unit]) -> Iterator[Hit]:
 
 
 def _timeouts(units: Sequence[Unit]) -> Iterator[Hit]:
-    """`lint --external`: lock-taking statements need a lock_timeout set before them in the session."""
+    """`lint --external`: lock-taking statements need a lock_timeout set before them.
+
+    Set before them in the same session.
+    """
     settings: dict[str, bool] = {}
     local: dict[str, bool] = {}
     path, tx, warned_statement = "", -1, False

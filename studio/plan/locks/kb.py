@@ -332,7 +332,8 @@ ENTRIES: tuple[Entry, ...] = (
             AE,
             CAT,
             note="SHARE UPDATE EXCLUSIVE first; ACCESS EXCLUSIVE on the partition in the final "
-            "transaction, once every query that saw it as a partition has ended (nothing is held while it waits)",
+            "transaction, once every query that saw it as a partition has ended"
+            " (nothing is held while it waits)",
         ),
         transactional=False,
         since=pg(14),
@@ -366,7 +367,9 @@ ENTRIES: tuple[Entry, ...] = (
             PART,
             AE,
             CAT,
-            note="the partition's index: queries planned on the partition wait until commit (brief)",
+            note=(
+                "the partition's index: queries planned on the partition wait until commit (brief)"
+            ),
         ),
     ),
     _e("drop_index", "DROP INDEX", R(T, AE, CAT), R(IDX, AE, CAT)),
@@ -493,7 +496,9 @@ ENTRIES: tuple[Entry, ...] = (
             T,
             SUE,
             CAT,
-            note="reads a bounded random sample (300 x statistics target rows), not the whole table",
+            note=(
+                "reads a bounded random sample (300 x statistics target rows), not the whole table"
+            ),
         ),
     ),
     _e("vacuum", "VACUUM", R(T, SUE, SCAN), transactional=False),

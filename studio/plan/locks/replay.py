@@ -60,7 +60,10 @@ _SUFFIX = {
 
 
 def _as_dict(view: TimelineView[str, V]) -> dict[str, V]:
-    """A view where a Schema says dict: only `Context` reads these schemas, through the Mapping API."""
+    """A view where a Schema says dict.
+
+    Only `Context` reads these schemas, through the Mapping API.
+    """
     return view  # type: ignore[return-value]
 
 
@@ -237,7 +240,8 @@ class Replay:
 
     def _on_DropStmt(self, node: Any) -> None:
         if node.removeType not in (OT.OBJECT_TABLE, OT.OBJECT_INDEX):
-            return  # a function's or type's name is not a list of strings (ObjectWithArgs, TypeName)
+            # a function's or type's name is not a list of strings (ObjectWithArgs, TypeName)
+            return
         for obj in node.objects or ():
             names = obj if isinstance(obj, tuple) else (obj,)
             key = names_key(names, self.context.default_schema)
@@ -318,7 +322,10 @@ class Replay:
             self._alter(key, self._known(key), cmd)
 
     def _known(self, key: str) -> Table:
-        """The table `key`, or a stub of it (a table of an earlier migration not seen: it exists)."""
+        """The table `key`, or a stub of it.
+
+        A table of an earlier migration not seen: it exists.
+        """
         t = self.context.table(key)
         if t is None:
             t = Table(*_split(key))

@@ -124,7 +124,8 @@ def _create(node: Any, v: int, ctx: Context) -> list[Match]:
             more.append((Role.DEFAULT_PARTITION, d))
         return [Match(entry("create_table.partition_of"), tuple(more), subject=table)]
     if parents:
-        return [Match(entry("create_table.inherits"), tuple((Role.PARENT, p) for p in parents), subject=table),
+        inherits = tuple((Role.PARENT, p) for p in parents)
+        return [Match(entry("create_table.inherits"), inherits, subject=table),
                 Match(entry("create_table"), tuple(refs), subject=table)]  # fmt: skip
     return [Match(entry("create_table"), tuple(refs), subject=table)]
 
@@ -409,7 +410,8 @@ def facts_of(matches: Iterable[Match], server_version: int) -> tuple[LockFact, .
 
 def _via(match: Match, role: Role) -> str | None:
     """The table whose queries also lock a relation in `role` (see `LockFact.via`)."""
-    # a partition being attached, or detached concurrently, is not part of the parent for new queries
+    # a partition being attached, or detached concurrently,
+    # is not part of the parent for new queries
     attached = role is Role.PARTITION and not match.entry.id.startswith(
         ("alter_table.attach_partition", "alter_table.detach_partition.concurrently")
     )
@@ -419,7 +421,10 @@ def _via(match: Match, role: Role) -> str | None:
 
 
 def merge(facts: Iterable[LockFact]) -> tuple[LockFact, ...]:
-    """One fact per relation: the strongest mode (as PostgreSQL's ALTER TABLE takes it) and costliest effect."""
+    """One fact per relation: the strongest mode and the costliest effect.
+
+    The strongest mode as PostgreSQL's ALTER TABLE takes it.
+    """
     out: dict[str, LockFact] = {}
     for f in facts:
         old = out.get(f.relation)

@@ -50,7 +50,10 @@ def split_type(text: str) -> TypeSpelling:
 
 
 def rewrites(old: str, new: str, *, timezone_utc: bool = False, version: int = 180000) -> bool:
-    """Whether changing a column from `old` to `new` rewrites the table (no USING, or a trivial one)."""
+    """Whether changing a column from `old` to `new` rewrites the table.
+
+    With no USING, or a trivial one.
+    """
     if old == new:
         return False
     a, b = split_type(old), split_type(new)
