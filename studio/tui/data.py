@@ -9,13 +9,13 @@ in a thread so the event loop keeps drawing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.catalog import connect as db
 from studio.commands.diff import load_pair, managed_schemas
+from studio.commands.migrate import backfill_options, cancel_step, migrate, status
 from studio.config import database_name, mask_dsn
 from studio.diff.unmodelled import UnmodelledReport, unmodelled
 from studio.errors import ConnectionFailed, StudioError, translate
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from studio.run.history import Status
     from studio.run.runner import RunResult
     from studio.sources import Loaded
+    from studio.tui.options import StudioOptions
 
 
 T = TypeVar("T")
@@ -354,47 +355,36 @@ def next_version(settings: Settings, now: object) -> str:
 
 
 async def apply_pending(
-    settings: Settings,
+    options: StudioOptions,
     sink: EventSink,
     on_backend: Callable[[int], None],
     *,
     to: str | None = None,
     confirm_contract: bool = False,
 ) -> RunResult:
-    """Apply the pending migrations on a connection of our own, telling its backend pid first.
+    """`migrate` with the studio's options, telling the migrator's backend pid first.
 
     The pid lets the studio highlight its own migration in the lock tail and
-    cancel the running step (`cancel_backend`) when the user aborts.
+    cancel the running step (`abort_step`) when the user aborts.
     """
-    from studio.commands.migrate import load
-    from studio.run import runner
-
-    ms = load(settings)
-    url = settings.database_url()
-    assert url is not None
-    conn = await db.connect(
-        url, timeout=settings.connect_timeout, application_name=runner.APPLICATION_NAME
+    settings = options.settings
+    return await migrate(
+        settings,
+        to=to,
+        wait=options.wait,
+        allow_out_of_order=options.allow_out_of_order,
+        on_event=sink,
+        backfills=backfill_options(
+            settings, options.batch_size, options.pause, run=not options.no_backfill
+        ),
+        confirm_contract=confirm_contract,
+        on_backend=on_backend,
     )
-    try:
-        on_backend(conn.get_server_pid())
-        return await runner.apply(
-            conn, settings, ms, to=to, on_event=sink, confirm_contract=confirm_contract
-        )
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(conn.close(), timeout=5)
 
 
-async def cancel_backend(settings: Settings, pid: int) -> bool:
-    """Cancel the statement backend `pid` runs (pg_cancel_backend): it rolls back, the session lives."""
-    url = settings.database_url()
-    assert url is not None
-    conn = await db.connect(url, timeout=settings.connect_timeout)
-    try:
-        with translate(mask_dsn(url)):
-            return bool(await conn.fetchval("SELECT pg_cancel_backend($1)", pid))
-    finally:
-        await conn.close()
+async def abort_step(settings: Settings, pid: int) -> bool:
+    """Cancel the statement the studio's migration runs now: it rolls back, the session lives."""
+    return await cancel_step(settings, pid)
 
 
 async def history_status(settings: Settings) -> Status:
@@ -403,14 +393,7 @@ async def history_status(settings: Settings) -> Status:
     The directory (checked against its sum) and the history table only: drift
     is the drift badge's worker, which is much slower.
     """
-    from studio.commands.migrate import load, read_history
-    from studio.run import history
-
-    ms = load(settings)
-    url = settings.database_url()
-    assert url is not None
-    rows, _, exists = await read_history(settings, url)
-    return history.compare(ms, rows, table_exists=exists)
+    return (await status(settings, drift=False)).status
 
 
 def migration_text(m: Migration) -> tuple[str, str | None]:

@@ -132,7 +132,7 @@ class ApplyScreen(StudioScreen):
 
         try:
             await data.apply_pending(
-                self.studio.options.settings,
+                self.studio.options,
                 sink,
                 backend,
                 to=to,
@@ -156,7 +156,7 @@ class ApplyScreen(StudioScreen):
     @work(exclusive=True, group="abort", exit_on_error=False)
     async def cancel_step(self, pid: int) -> None:
         """Cancel the statement the migration runs now (it rolls back; the session lives)."""
-        await data.cancel_backend(self.studio.options.settings, pid)
+        await data.abort_step(self.studio.options.settings, pid)
 
     # --- drawing ------------------------------------------------------------------------
 
