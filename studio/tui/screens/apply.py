@@ -39,7 +39,7 @@ class Aborted(StudioError):
     hint = "apply again to resume"
 
 
-class ApplyScreen(StudioScreen):
+class ApplyScreen(StudioScreen, ev.EventHandler):
     """Apply the pending migrations with a live view of their steps and of lock waits."""
 
     ESSENTIAL = frozenset({"pending"})
@@ -249,69 +249,95 @@ class ApplyScreen(StudioScreen):
 
     @on(StepEvent)
     def _event(self, message: StepEvent) -> None:
-        e = message.event
+        self.handle(message.event)
+
+    # --- the runner's events, one method each (`EventHandler` finds it by the event's class) ---
+
+    @ev.on(ev.WaitingForMigrator)
+    def _waiting(self, e: ev.WaitingForMigrator) -> None:
+        holder = e.holder.describe() if e.holder else "another migrator"
+        self._status(("waiting: ", "bold"), f"{holder} holds the migration lock")
+
+    @ev.on(ev.RunStarted)
+    def _run_started(self, e: ev.RunStarted) -> None:
+        self._status(f"applying {len(e.migrations)} migration(s)…")
+
+    @ev.on(ev.MigrationStarted)
+    def _migration_started(self, e: ev.MigrationStarted) -> None:
+        p = self.progress
+        p.version, p.name, p.transactional = e.version, e.name, e.transactional
+        p.done_steps = list(range(1, e.steps_done + 1))
+        p.started[e.version] = e.at
+        self._set(e.version, "running")
+
+    @ev.on(ev.StepStarted)
+    def _step_started(self, e: ev.StepStarted) -> None:
+        p = self.progress
+        p.current, p.current_transactional, p.current_title = e.index, e.transactional, e.title
+        key = f"{e.version}:{e.index}"
+        p.started[key] = e.at
+        self._set(key, "running" if e.attempt == 1 else f"retry {e.attempt}")
+        self._status(
+            ("running ", "bold"), f"step {e.index}/{e.steps_total} of {e.version}: {e.title}"
+        )
+
+    @ev.on(ev.LockTimeoutRetry)
+    def _retry(self, e: ev.LockTimeoutRetry) -> None:
         opts = self.studio.options
         p = self.progress
-        if isinstance(e, ev.WaitingForMigrator):
-            holder = e.holder.describe() if e.holder else "another migrator"
-            self._status(("waiting: ", "bold"), f"{holder} holds the migration lock")
-        elif isinstance(e, ev.RunStarted):
-            self._status(f"applying {len(e.migrations)} migration(s)…")
-        elif isinstance(e, ev.MigrationStarted):
-            p.version, p.name, p.transactional = e.version, e.name, e.transactional
-            p.done_steps = list(range(1, e.steps_done + 1))
-            p.started[e.version] = e.at
-            self._set(e.version, "running")
-        elif isinstance(e, ev.StepStarted):
-            p.current, p.current_transactional, p.current_title = e.index, e.transactional, e.title
-            key = f"{e.version}:{e.index}"
-            p.started[key] = e.at
-            self._set(key, "running" if e.attempt == 1 else f"retry {e.attempt}")
-            self._status(
-                ("running ", "bold"), f"step {e.index}/{e.steps_total} of {e.version}: {e.title}"
-            )
-        elif isinstance(e, ev.LockTimeoutRetry):
-            key = f"{e.version}:{e.index}"
-            self._set(key, f"retried {e.attempt}/{e.retries}")
-            if e.whole_migration:
-                for done in p.done_steps:
-                    self._set(f"{e.version}:{done}", "waiting", "")
-                p.done_steps = []
-            who = "; ".join(b.describe() for b in e.blockers) or "another session"
-            self._status(
-                ("lock wait: ", "bold $text-warning"),
-                f"step {e.index} gave up its lock after lock_timeout, retrying in "
-                f"{opts.duration(e.delay)}; blocked by {_mask_pids(who, opts)}",
-            )
-        elif isinstance(e, ev.StepFinished):
-            key = f"{e.version}:{e.index}"
-            p.done_steps.append(e.index)
-            self._set(key, "done", opts.duration(e.duration))
-        elif isinstance(e, ev.MigrationFinished):
-            p.finished.append(e.version)
-            self._set(e.version, "done", opts.duration(e.duration))
-        elif isinstance(e, ev.MigrationFailed):
-            if e.index is not None:
-                self._set(f"{e.version}:{e.index}", "failed")
-            self._set(e.version, "failed")
-            self._status(*self._failure_state(e))
-        elif isinstance(e, ev.BackfillStarted):
-            self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
-        elif isinstance(e, ev.BackfillProgress):
-            self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
-            eta = "" if e.eta is None else f", {opts.duration(e.eta)} left"
-            self._status(
-                ("backfill ", "bold"),
-                f"{e.table}: batch {e.batch}, {e.rows_done:,}/{e.rows_total:,} rows, "
-                f"{e.rows_per_second:,.0f} rows/s{eta}"
-                if not opts.snapshot
-                else f"{e.table}: batch {e.batch}",
-            )
-        elif isinstance(e, ev.RunFinished):
-            self._status(
-                ("done: ", "bold $text-success"),
-                f"applied {len(e.versions)} migration(s) in {opts.duration(e.duration)}",
-            )
+        key = f"{e.version}:{e.index}"
+        self._set(key, f"retried {e.attempt}/{e.retries}")
+        if e.whole_migration:
+            for done in p.done_steps:
+                self._set(f"{e.version}:{done}", "waiting", "")
+            p.done_steps = []
+        who = "; ".join(b.describe() for b in e.blockers) or "another session"
+        self._status(
+            ("lock wait: ", "bold $text-warning"),
+            f"step {e.index} gave up its lock after lock_timeout, retrying in "
+            f"{opts.duration(e.delay)}; blocked by {_mask_pids(who, opts)}",
+        )
+
+    @ev.on(ev.StepFinished)
+    def _step_finished(self, e: ev.StepFinished) -> None:
+        self.progress.done_steps.append(e.index)
+        self._set(f"{e.version}:{e.index}", "done", self.studio.options.duration(e.duration))
+
+    @ev.on(ev.MigrationFinished)
+    def _migration_finished(self, e: ev.MigrationFinished) -> None:
+        self.progress.finished.append(e.version)
+        self._set(e.version, "done", self.studio.options.duration(e.duration))
+
+    @ev.on(ev.MigrationFailed)
+    def _migration_failed(self, e: ev.MigrationFailed) -> None:
+        if e.index is not None:
+            self._set(f"{e.version}:{e.index}", "failed")
+        self._set(e.version, "failed")
+        self._status(*self._failure_state(e))
+
+    @ev.on(ev.BackfillStarted)
+    def _backfill_started(self, e: ev.BackfillStarted) -> None:
+        self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
+
+    @ev.on(ev.BackfillProgress)
+    def _backfill_progress(self, e: ev.BackfillProgress) -> None:
+        opts = self.studio.options
+        self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
+        eta = "" if e.eta is None else f", {opts.duration(e.eta)} left"
+        self._status(
+            ("backfill ", "bold"),
+            f"{e.table}: batch {e.batch}, {e.rows_done:,}/{e.rows_total:,} rows, "
+            f"{e.rows_per_second:,.0f} rows/s{eta}"
+            if not opts.snapshot
+            else f"{e.table}: batch {e.batch}",
+        )
+
+    @ev.on(ev.RunFinished)
+    def _run_finished(self, e: ev.RunFinished) -> None:
+        self._status(
+            ("done: ", "bold $text-success"),
+            f"applied {len(e.versions)} migration(s) in {self.studio.options.duration(e.duration)}",
+        )
 
     def _failure_state(self, e: ev.MigrationFailed) -> list[str | tuple[str, str]]:
         """What state the database is in after a failed (or aborted) migration."""
