@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from studio.commands.generate import schema_hash
 from studio.migrations import files as migrations
+from studio.migrations.files import Phase
+from studio.plan import expand
 from studio.plan.planner import PlanItem, inverses, plan
 from studio.tui.facts import LEVELS, StepFacts, analyse, steps
 
@@ -117,9 +119,7 @@ class Review:
 
     def can_split(self, i: int) -> bool:
         """Whether step `i` is a rename or a breaking type change (what expand/contract is for)."""
-        from studio.plan.expand import wants_phases
-
-        return wants_phases(self.items[i].plain[0])
+        return expand.wants_phases(self.items[i].plain[0])
 
     def toggle_split(self, i: int) -> bool:
         """Plan step `i`'s table in expand/contract phases (or back); False when it cannot be."""
@@ -168,6 +168,7 @@ class Review:
 
     def checks(self, i: int) -> tuple[str, ...]:
         """What the target's rows say of step `i` in its chosen form (NULLs, values it cuts or fails on)."""
+        # deferred: pglast, loaded when a plan is analysed, not when the studio opens
         from studio.plan.preview import data_requirements
 
         if not self.findings:
@@ -254,9 +255,6 @@ class Review:
 
     def _render_phases(self, version: str, name: str) -> Rendered | None:
         """The expand and contract migrations for the approved steps (None: nothing to phase)."""
-        from studio.migrations.files import Phase
-        from studio.plan import expand
-
         sv = self.source.server_version
         approved = [
             item

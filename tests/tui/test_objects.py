@@ -184,7 +184,7 @@ def test_review_decisions_forms_and_file() -> None:
 
 def test_failure_state_says_what_the_database_holds() -> None:
     from studio.run.events import MigrationFailed
-    from studio.tui.run_state import RunProgress, failure_state
+    from studio.tui.state import RunProgress, failure_state
 
     def text(parts: list[str | tuple[str, str]]) -> str:
         return "".join(p if isinstance(p, str) else p[0] for p in parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -13,17 +14,23 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 
 from studio.errors import StudioError
+from studio.migrations.files import Phase
 from studio.run import events as ev
+from studio.run import monitor
+from studio.run.history import State
 from studio.tui import data
 from studio.tui.messages import (
     BackendKnown,
     HistoryLoaded,
     LocksSampled,
     MigrationsChanged,
+    OverviewLoaded,
     StepEvent,
 )
-from studio.tui.run_state import RunProgress, failure_state
+from studio.tui.options import MASK
 from studio.tui.screens.base import StudioScreen
+from studio.tui.screens.modals import ChoiceScreen
+from studio.tui.state import RunProgress, failure_state
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
 from studio.tui.widgets.steps import StyledTable
@@ -31,6 +38,7 @@ from studio.tui.widgets.steps import StyledTable
 if TYPE_CHECKING:
     from studio.migrations.files import Migration
     from studio.run.history import Status
+    from studio.tui.options import StudioOptions
 
 
 class Aborted(StudioError):
@@ -98,8 +106,6 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
     @work(exclusive=True, group="monitor", exit_on_error=False)
     async def watch_locks(self) -> None:
         """The lock monitor, on a connection of its own, for as long as the screen is open."""
-        from studio.run import monitor
-
         url = self.studio.options.settings.database_url()
         assert url is not None
         stream = monitor.watch(url, interval=self.studio.options.monitor_interval)
@@ -109,8 +115,6 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
     def _first_contract(self) -> int | None:
         """The index in `pending` of the first contract migration, if any."""
-        from studio.migrations.files import Phase
-
         return next((i for i, m in enumerate(self.pending) if m.phase is Phase.CONTRACT), None)
 
     @work(exclusive=True, group="apply", exit_on_error=False)
@@ -148,8 +152,6 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
     @work(exclusive=True, group="after", exit_on_error=False)
     async def load_pending_after(self) -> None:
         """Re-read the history once a run ended (the header's counts too)."""
-        from studio.tui.messages import OverviewLoaded
-
         settings = self.studio.options.settings
         self.app.post_message(OverviewLoaded(await data.overview(settings)))
 
@@ -162,8 +164,6 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
     @on(HistoryLoaded)
     def _pending_loaded(self, message: HistoryLoaded) -> None:
-        from studio.run.history import State
-
         todo = message.status.having(State.PARTIAL, State.PENDING)
         self.pending = tuple(e.migration for e in todo if e.migration is not None)
         self.refresh_bindings()
@@ -175,8 +175,6 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             self.action_apply()
 
     def _fill(self, status: Status) -> None:
-        from studio.run.history import State
-
         table = self.query_one("#apply-steps", StyledTable)
         table.clear()
         self._rows.clear()
@@ -407,8 +405,6 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
     def action_contract(self) -> None:
         """Apply the next contract migration, once the user says the old application is gone."""
-        from studio.tui.screens.modals import ChoiceScreen
-
         first = self._first_contract()
         if self.running or first is None:
             return
@@ -450,12 +446,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             return
 
 
-def _mask_pids(text: str, opts: object) -> str:
-    import re
-
-    from studio.tui.options import MASK, StudioOptions
-
-    assert isinstance(opts, StudioOptions)
+def _mask_pids(text: str, opts: StudioOptions) -> str:
     if not opts.snapshot:
         return text
     text = re.sub(r"pid \d+", f"pid {MASK}", text)

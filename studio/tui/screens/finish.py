@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 
+from studio.migrations.files import slugify
 from studio.tui import data
 from studio.tui.messages import MigrationsChanged
 from studio.tui.review import suggested_name
@@ -133,11 +134,7 @@ class FinishScreen(StudioScreen):
             self._busy = False
         self.notify(written, markup=False)
         self.app.post_message(MigrationsChanged())
-        from studio.tui.screens.review import ReviewScreen
-
-        # back to the studio, past the review
-        while isinstance(self.app.screen, (FinishScreen, ReviewScreen)):
-            self.app.pop_screen()
+        self.studio.close_review()
         if apply:
             self.studio.open_apply(start=True)
 
@@ -147,8 +144,6 @@ class FinishScreen(StudioScreen):
 
 
 def _slug(name: str) -> str:
-    from studio.migrations.files import slugify
-
     try:
         return slugify(name)
     except Exception:  # noqa: BLE001

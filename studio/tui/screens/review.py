@@ -13,10 +13,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
+from studio.plan.planner import plan
 from studio.tui import data
+from studio.tui.facts import relations
 from studio.tui.messages import PlanReady
 from studio.tui.review import Decision, Review
 from studio.tui.screens.base import StudioScreen
+from studio.tui.screens.finish import FinishScreen
 from studio.tui.widgets.detail import sql_content
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.step_facts import facts_content
@@ -29,9 +32,8 @@ if TYPE_CHECKING:
 
 def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...]]:
     """Every relation any form of the plan locks, and what any form requires of the rows."""
-    from studio.plan.planner import plan
+    # deferred: pglast, loaded when a plan is analysed, not when the studio opens
     from studio.plan.preview import data_requirements
-    from studio.tui.facts import relations
 
     items = plan(source.changes, source.old, server_version=source.server_version).items
     every = [c for item in items for c in (*item.plain, *(item.safe or ()))]
@@ -371,8 +373,6 @@ class ReviewScreen(StudioScreen):
         if not s.approved:
             self.notify("every step is skipped: there is nothing to write", severity="warning")
             return
-        from studio.tui.screens.finish import FinishScreen
-
         self.app.push_screen(FinishScreen(r))
 
     def action_back(self) -> None:

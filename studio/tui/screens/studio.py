@@ -11,10 +11,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.widgets import Footer, Input, Tree
 
+from studio.model import qualname
+from studio.model.changes.base import split_qualified
 from studio.tui import data
 from studio.tui.definitions import definition
 from studio.tui.messages import DiffComputed, DriftChecked, OverviewLoaded
-from studio.tui.screens.base import StudioScreen
+from studio.tui.objects import member_id, table_id
+from studio.tui.screens.base import StudioScreen, describe_error
 from studio.tui.screens.modals import ChoiceScreen
 from studio.tui.widgets.detail import DetailPanel
 from studio.tui.widgets.header import StudioHeader
@@ -121,8 +124,6 @@ class MainScreen(StudioScreen):
         try:
             report = await data.drift(self.studio.options.settings)
         except Exception as e:  # noqa: BLE001  # the badge says "drift ?"; the rest of the screen is fine
-            from studio.tui.screens.base import describe_error
-
             self.app.post_message(DriftChecked(None, describe_error(e)[0]))
             return
         self.app.post_message(DriftChecked(report))
@@ -414,10 +415,6 @@ class MainScreen(StudioScreen):
 
 def _candidate_objects(c: RenameCandidate) -> tuple[str, str]:
     """(old-side id, new-side id) of a rename candidate."""
-    from studio.model import qualname
-    from studio.model.changes.base import split_qualified
-    from studio.tui.objects import member_id, table_id
-
     if c.kind == "table":
         return table_id(c.old), table_id(c.new)
     a, b = split_qualified(c.old), split_qualified(c.new)

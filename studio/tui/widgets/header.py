@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from studio.config import mask_dsn
+
 if TYPE_CHECKING:
     from textual import events
 
@@ -66,8 +68,6 @@ class StudioHeader(Vertical):
 
 
 def _target(options: StudioOptions) -> str:
-    from studio.config import mask_dsn
-
     url = options.settings.database_url(required=False)
     return mask_dsn(url) if url else "(no database)"
 
