@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from studio.commands.generate import CheckReport
-    from studio.tui.data import Comparison, Overview, Sides
     from studio.tui.options import StudioOptions
+    from studio.tui.services import Comparison, Overview, Sides
     from studio.tui.state import Studio
 
 

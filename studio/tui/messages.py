@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from studio.commands.draft import PlanInput
     from studio.commands.generate import CheckReport
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event
     from studio.run.history import Status
     from studio.run.monitor import Snapshot
-    from studio.tui.data import Comparison, Overview, PlanInput
+    from studio.tui.services import Comparison, Overview
 
 
 class OverviewLoaded(Message):

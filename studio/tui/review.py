@@ -21,9 +21,9 @@ from studio.plan.planner import PlanItem, inverses, plan
 from studio.tui.facts import LEVELS, StepFacts, analyse, steps
 
 if TYPE_CHECKING:
+    from studio.commands.draft import PlanInput
     from studio.model.changes import Change
     from studio.plan.estimates import RelationSize, Throughput
-    from studio.tui.data import PlanInput
 
 
 class Decision(enum.StrEnum):

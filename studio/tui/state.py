@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from studio.commands.generate import CheckReport
     from studio.run import events as ev
-    from studio.tui.data import Comparison, Overview, Sides
     from studio.tui.options import StudioOptions
+    from studio.tui.services import Comparison, Overview, Sides
 
 
 class Studio(Protocol):

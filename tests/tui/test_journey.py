@@ -16,7 +16,7 @@ from textual.widgets import Input, Static
 
 from studio.migrations import files as migrations
 from studio.run.history import State
-from studio.tui import data
+from studio.tui import services
 from studio.tui.objects import Status
 from studio.tui.screens.apply import ApplyScreen
 from studio.tui.screens.finish import FinishScreen
@@ -327,7 +327,7 @@ async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(app_task, 10)
         # the database is as it was: the migration is still pending, its column absent
-        st = await data.history_status(workspace.settings)
+        st = await services.history_status(workspace.settings)
         assert {e.version: e.state for e in st.entries}["20261130090000"] is State.PENDING
         has_column = await blocker.fetchval(
             "SELECT count(*) FROM information_schema.columns"
@@ -462,7 +462,7 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
             ),
         )
         await settle(pilot, groups=("apply", "after", "pending"))
-    st = await data.history_status(workspace.settings)
+    st = await services.history_status(workspace.settings)
     assert all(e.state is State.APPLIED for e in st.entries), st.entries
     assert len(st.entries) == 4
     conn = await asyncpg.connect(workspace.url)

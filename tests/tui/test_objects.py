@@ -13,9 +13,9 @@ from studio.model import (
     Schema,
     Table,
 )
-from studio.tui.data import compare_schemas
 from studio.tui.definitions import definition
 from studio.tui.objects import Status
+from studio.tui.services import compare_schemas
 
 PK = Constraint("orders_pkey", ConstraintKind.PRIMARY_KEY, "PRIMARY KEY (id)", ("id",))
 
@@ -148,7 +148,7 @@ def test_definitions_are_the_create_statements() -> None:
 
 
 def test_review_decisions_forms_and_file() -> None:
-    from studio.tui.data import PlanInput
+    from studio.commands.draft import PlanInput
     from studio.tui.review import Decision, Review, suggested_name
 
     old, new = schemas()

@@ -18,7 +18,7 @@ from studio.migrations.files import Phase
 from studio.run import events as ev
 from studio.run import monitor
 from studio.run.history import State
-from studio.tui import data
+from studio.tui import services
 from studio.tui.messages import (
     BackendKnown,
     HistoryLoaded,
@@ -101,7 +101,9 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
     @work(exclusive=True, group="pending", exit_on_error=False)
     async def load_pending(self) -> None:
         """Read the pending (and interrupted) migrations."""
-        self.post_message(HistoryLoaded(await data.history_status(self.studio.options.settings)))
+        self.post_message(
+            HistoryLoaded(await services.history_status(self.studio.options.settings))
+        )
 
     @work(exclusive=True, group="monitor", exit_on_error=False)
     async def watch_locks(self) -> None:
@@ -135,7 +137,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             self.post_message(BackendKnown(pid))
 
         try:
-            await data.apply_pending(
+            await services.apply_pending(
                 self.studio.options,
                 sink,
                 backend,
@@ -153,12 +155,12 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
     async def load_pending_after(self) -> None:
         """Re-read the history once a run ended (the header's counts too)."""
         settings = self.studio.options.settings
-        self.app.post_message(OverviewLoaded(await data.overview(settings)))
+        self.app.post_message(OverviewLoaded(await services.overview(settings)))
 
     @work(exclusive=True, group="abort", exit_on_error=False)
     async def cancel_step(self, pid: int) -> None:
         """Cancel the statement the migration runs now (it rolls back; the session lives)."""
-        await data.abort_step(self.studio.options.settings, pid)
+        await services.abort_step(self.studio.options.settings, pid)
 
     # --- drawing ------------------------------------------------------------------------
 

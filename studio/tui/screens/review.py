@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
 from studio.plan.planner import plan
-from studio.tui import data
+from studio.tui import services
 from studio.tui.facts import relations
 from studio.tui.messages import PlanReady
 from studio.tui.review import Decision, Review
@@ -26,8 +26,8 @@ from studio.tui.widgets.step_facts import facts_content
 from studio.tui.widgets.steps import StyledTable
 
 if TYPE_CHECKING:
+    from studio.commands.draft import PlanInput
     from studio.plan.preview import Requirement
-    from studio.tui.data import PlanInput
 
 
 def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...]]:
@@ -102,19 +102,16 @@ class ReviewScreen(StudioScreen):
         app = self.studio
         settings = app.options.settings
         major = app.server_version // 10000 if app.server_version else None
-        source = await data.plan_input(settings, app.hints, major)
+        source = await services.plan_input(settings, app.hints, major)
         relations, wanted = await asyncio.to_thread(_targets, source)
-        sizes, throughput, findings = await data.plan_sizes(settings, relations, wanted)
+        sizes, throughput, findings = await services.plan_sizes(settings, relations, wanted)
         self.post_message(PlanReady(source, sizes, throughput, findings))
 
     @work(exclusive=True, group="plan", exit_on_error=False)
     async def replan(self) -> None:
         """Diff again with the accepted renames (no reload)."""
         assert self.review is not None
-        src = self.review.source
-        source: PlanInput = await asyncio.to_thread(
-            data.replan, src.old, src.new, self.studio.hints, src.server_version, src.existing
-        )
+        source = await services.replan(self.review.source, self.studio.hints)
         self.post_message(
             PlanReady(source, self.review.sizes, self.review.throughput, self.review.findings)
         )

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Input, Tree
 
 from studio.model import qualname
 from studio.model.changes.base import split_qualified
-from studio.tui import data
+from studio.tui import services
 from studio.tui.definitions import definition
 from studio.tui.messages import DiffComputed, DriftChecked, OverviewLoaded
 from studio.tui.objects import member_id, table_id
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from studio.diff import RenameCandidate
-    from studio.tui.data import Comparison
     from studio.tui.objects import Node
+    from studio.tui.services import Comparison
 
 # at this width and more, the detail panel sits beside the panes instead of under them
 WIDE = 150
@@ -102,10 +102,10 @@ class MainScreen(StudioScreen):
     async def load(self) -> None:
         """Read both sides (and the migrations), diff them; then check drift in the background."""
         settings = self.studio.options.settings
-        self.app.post_message(OverviewLoaded(await data.overview(settings)))
-        sides = await data.load_sides(settings)
+        self.app.post_message(OverviewLoaded(await services.overview(settings)))
+        sides = await services.load_sides(settings)
         self.studio.sides = sides
-        comparison = await data.compare(sides, self.studio.hints)
+        comparison = await services.compare(sides, self.studio.hints)
         self.post_message(DiffComputed(comparison))
         self.check_drift()
 
@@ -116,13 +116,13 @@ class MainScreen(StudioScreen):
         if sides is None:
             self.load()
             return
-        self.post_message(DiffComputed(await data.compare(sides, self.studio.hints)))
+        self.post_message(DiffComputed(await services.compare(sides, self.studio.hints)))
 
     @work(exclusive=True, group="drift", exit_on_error=False)
     async def check_drift(self) -> None:
         """Compare the live database with its applied migrations (drift badge)."""
         try:
-            report = await data.drift(self.studio.options.settings)
+            report = await services.drift(self.studio.options.settings)
         except Exception as e:  # noqa: BLE001  # the badge says "drift ?"; the rest of the screen is fine
             self.app.post_message(DriftChecked(None, describe_error(e)[0]))
             return

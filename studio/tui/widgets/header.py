@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from textual import events
 
     from studio.commands.generate import CheckReport
-    from studio.tui.data import Overview
     from studio.tui.options import StudioOptions
+    from studio.tui.services import Overview
 
 
 class StudioHeader(Vertical):
