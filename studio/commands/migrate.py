@@ -48,7 +48,10 @@ def _url(settings: Settings) -> str:
 
 
 async def _target(settings: Settings) -> str:
-    """The target URL, once each --schema and --exclude-schema names a schema (as `diff` requires)."""
+    """The target URL, once each --schema and --exclude-schema names a schema.
+
+    As `diff` requires.
+    """
     url = _url(settings)
     named = {*settings.schemas, *settings.exclude_schemas}
     if named:
@@ -150,7 +153,10 @@ async def status(settings: Settings, *, drift: bool = True) -> StatusReport:
 
 
 async def _drift(settings: Settings) -> tuple[tuple[Change, ...] | None, str]:
-    """Whether the live schema matches the replay of its applied migrations (as `check` computes it)."""
+    """Whether the live schema matches the replay of its applied migrations.
+
+    As `check` computes it.
+    """
     from studio.commands.generate import check
 
     try:
@@ -236,7 +242,10 @@ def backfill_options(
     *,
     run: bool = True,
 ) -> backfill.Options:
-    """`migrate`'s backfill options: those given, else the config's; `run=False` defers backfills."""
+    """`migrate`'s backfill options: those given, else the config's.
+
+    `run=False` stops before a backfill step.
+    """
     size = batch_size or settings.backfill_batch_size
     wait = pause if pause is not None else settings.backfill_pause
     return backfill.Options(batch_size=size, pause=float(wait or 0.0), run=run)
@@ -450,7 +459,8 @@ async def dry_run_on_target(
             await tx.start()
             try:
                 await conn.execute(
-                    "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+                    "SELECT set_config('lock_timeout', $1, true),"
+                    " set_config('statement_timeout', $2, true)",
                     settings.lock_timeout,
                     settings.statement_timeout,
                 )

@@ -42,7 +42,10 @@ class DiffComputed(Message):
 
 
 class PlanReady(Message):
-    """The changes from the migrations to the declared schema, with sizes, throughput, data findings."""
+    """The changes from the migrations to the declared schema.
+
+    With the sizes of what they lock, the target's throughput and its data findings.
+    """
 
     def __init__(
         self,

@@ -167,7 +167,10 @@ class Review:
         return self._analysis[key][i]
 
     def checks(self, i: int) -> tuple[str, ...]:
-        """What the target's rows say of step `i` in its chosen form (NULLs, values it cuts or fails on)."""
+        """What the target's rows say of step `i` in its chosen form.
+
+        NULLs, and values it cuts or fails on.
+        """
         # deferred: pglast, loaded when a plan is analysed, not when the studio opens
         from studio.plan.preview import data_requirements
 
@@ -223,7 +226,9 @@ class Review:
         )
 
     def render(self, version: str, name: str) -> Rendered:
-        """The migration file (and down file, when every change has an inverse) as it will be written.
+        """The migration file as it will be written.
+
+        With its down file, when every change has an inverse.
 
         Raises:
             ExpandUnsupported: a step marked for expand/contract that cannot be phased.
@@ -296,7 +301,8 @@ class Review:
                 f"{name} (contract)",
                 *moves,
                 f"expand migration: {version}_{slug}_expand",
-                "apply once the expand's backfill is done and no instance of the old application version runs",
+                "apply once the expand's backfill is done"
+                " and no instance of the old application version runs",
             ),
             schema_after=after,
             phase=Phase.CONTRACT,

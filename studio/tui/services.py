@@ -242,7 +242,10 @@ async def replan(plan: PlanInput, hints: Sequence[str]) -> PlanInput:
 async def plan_sizes(
     settings: Settings, relations: Sequence[str], wanted: Sequence[tuple[str, ...]] = ()
 ) -> tuple[dict[str, RelationSize], Throughput, dict[tuple[str, ...], str]]:
-    """Sizes of the relations a plan locks, the target's throughput, what its rows say (read-only)."""
+    """Sizes of the relations a plan locks, the target's throughput, what its rows say.
+
+    Read-only.
+    """
     return await draft.plan_sizes(settings, relations, wanted)
 
 

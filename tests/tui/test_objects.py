@@ -1,4 +1,7 @@
-"""The studio's pure models: object trees and their statuses, the diff pane, the review (no database)."""
+"""The studio's pure models: object trees and their statuses, the diff pane, the review.
+
+No database.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +44,8 @@ def schemas() -> tuple[Schema, Schema]:
                 indexes=(
                     Index(
                         "orders_status_idx",
-                        "CREATE INDEX orders_status_idx ON public.orders USING btree (order_status)",
+                        "CREATE INDEX orders_status_idx ON public.orders"
+                        " USING btree (order_status)",
                     ),
                 ),
             )

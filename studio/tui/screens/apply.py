@@ -1,4 +1,7 @@
-"""The apply screen: pending migrations step by step, live, over a tail of lock waits; abort safely."""
+"""The apply screen: pending migrations step by step, live, over a tail of lock waits.
+
+A run is aborted safely: the running step rolls back and the history says where it stopped.
+"""
 
 from __future__ import annotations
 
@@ -121,7 +124,10 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
     @work(exclusive=True, group="apply", exit_on_error=False)
     async def run_apply(self, to: str | None = None, confirm_contract: bool = False) -> None:
-        """Apply the pending migrations (up to `to`); events and the backend pid come back as messages."""
+        """Apply the pending migrations (up to `to`).
+
+        The runner's events and the migrator's backend pid come back as messages.
+        """
         self.running = True
         self.aborting = False
         self.progress = RunProgress()

@@ -1,4 +1,7 @@
-"""The end of a review: the migration (and down) file as it will be written; write it or apply it."""
+"""The end of a review: the migration (and down) file as it will be written.
+
+Write it, or write it and apply it at once.
+"""
 
 from __future__ import annotations
 

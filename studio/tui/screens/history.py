@@ -1,4 +1,7 @@
-"""The history screen: applied, pending, partial, modified and missing migrations; open one's SQL."""
+"""The history screen: applied, pending, partial, modified and missing migrations.
+
+Each one's SQL opens from it.
+"""
 
 from __future__ import annotations
 

@@ -363,7 +363,8 @@ class ReviewScreen(StudioScreen):
         s = r.summary()
         if s.pending:
             self.notify(
-                f"{s.pending} step(s) still pending: approve (a) or skip (s) each, or approve all (A)",
+                f"{s.pending} step(s) still pending:"
+                " approve (a) or skip (s) each, or approve all (A)",
                 severity="warning",
             )
             return

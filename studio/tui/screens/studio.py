@@ -1,4 +1,7 @@
-"""The main screen: Declared | Live | Diff side by side, a filter, and the detail of the selection."""
+"""The main screen: Declared | Live | Diff side by side.
+
+A filter above the panes, and the detail of the selection below (or beside) them.
+"""
 
 from __future__ import annotations
 
