@@ -68,6 +68,8 @@ class RunProgress:
     done_steps: list[int] = field(default_factory=list)
     finished: list[str] = field(default_factory=list)
     started: dict[str, float] = field(default_factory=dict)
+    # the step a run stopped before, its backfill left for later (the `no_backfill` option)
+    deferred: str = ""
 
 
 def failure_state(

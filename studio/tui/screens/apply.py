@@ -338,11 +338,21 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             else f"{e.table}: batch {e.batch}",
         )
 
+    @ev.on(ev.BackfillDeferred)
+    def _backfill_deferred(self, e: ev.BackfillDeferred) -> None:
+        # the run ends here: the status line says so once it has
+        self.progress.deferred = (
+            f"stopped before the backfill of {e.version} (step {e.index}):"
+            f" `schema-studio backfill {e.version}` fills it"
+        )
+
     @ev.on(ev.RunFinished)
     def _run_finished(self, e: ev.RunFinished) -> None:
+        deferred = self.progress.deferred
         self._status(
             ("done: ", "bold $text-success"),
             f"applied {len(e.versions)} migration(s) in {self.studio.options.duration(e.duration)}",
+            f"; {deferred}" if deferred else "",
         )
 
     def _failure_state(self, e: ev.MigrationFailed) -> list[str | tuple[str, str]]:
