@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING
 
 from studio.catalog import connect as db
 from studio.config import mask_dsn, split_table_name
+from studio.diff import diff, parse_rename, rename_candidates
+from studio.diff.unmodelled import unmodelled
 from studio.errors import UsageError, translate
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
     from studio.config import Settings
-    from studio.diff import RenameCandidate
+    from studio.diff import Rename, RenameCandidate
     from studio.diff.unmodelled import UnmodelledReport
     from studio.model import Schema
     from studio.model.changes import Change
@@ -194,9 +196,6 @@ async def diff_sources(
     with_privileges: bool = False,
 ) -> DiffResult:
     """Compare two sources and return the ordered changes from the first to the second."""
-    from studio.diff import diff, parse_rename, rename_candidates
-    from studio.diff.unmodelled import unmodelled
-
     old, new = await load_pair(settings, from_spec, to_spec, with_privileges=with_privileges)
     schemas = managed_schemas(settings, old, new)
     a = old.schema if schemas is None else old.schema.restrict(schemas)
@@ -211,3 +210,35 @@ async def diff_sources(
     )
     candidates = rename_candidates(a, b, renames)
     return DiffResult(old, new, schemas, tuple(changes), tuple(candidates), unmodelled(a, b))
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaDiff:
+    """The ordered changes between two schemas in hand, under the renames that apply to them."""
+
+    renames: tuple[Rename, ...]
+    changes: tuple[Change, ...]
+    candidates: tuple[RenameCandidate, ...]
+    # objects of kinds the model lacks, by side: never in `changes`
+    unmodelled: UnmodelledReport
+
+
+def diff_schemas(old: Schema, new: Schema, hints: Sequence[str] = ()) -> SchemaDiff:
+    """Diff two schemas with the rename hints (`old=new`) that name objects of this pair (pure).
+
+    The studio keeps one set of accepted renames for its two comparisons (the
+    live database -> declared, the migrations -> declared): a hint naming
+    nothing in this pair is left out, not an error.
+    """
+    renames = []
+    for text in hints:
+        try:
+            renames.append(parse_rename(text, old, new))
+        except UsageError:
+            continue
+    return SchemaDiff(
+        tuple(renames),
+        tuple(diff(old, new, renames)),
+        tuple(rename_candidates(old, new, renames)),
+        unmodelled(old, new),
+    )

@@ -22,6 +22,7 @@ from studio.run.events import Direction, StepFinished, emit
 from studio.run.history import HistoryTable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
     from pathlib import Path
 
@@ -47,7 +48,10 @@ def _url(settings: Settings) -> str:
 
 
 async def _target(settings: Settings) -> str:
-    """The target URL, once each --schema and --exclude-schema names a schema (as `diff` requires)."""
+    """The target URL, once each --schema and --exclude-schema names a schema.
+
+    As `diff` requires.
+    """
     url = _url(settings)
     named = {*settings.schemas, *settings.exclude_schemas}
     if named:
@@ -127,25 +131,32 @@ class StatusReport:
     drift_note: str = ""
 
 
-async def status(settings: Settings) -> StatusReport:
-    """Applied, pending, partial, modified and missing migrations (read-only)."""
+async def status(settings: Settings, *, drift: bool = True) -> StatusReport:
+    """Applied, pending, partial, modified and missing migrations (read-only).
+
+    `drift=False` leaves the live schema uncompared (`drift` None): the
+    comparison replays the migrations on a dev server, much slower than the rest.
+    """
     ms = load(settings)
     url = await _target(settings)
     rows, _, exists = await read_history(settings, url)
     progress = await read_backfills(settings, url) if exists else ()
-    drift, note = await _drift(settings)
+    changes, note = await _drift(settings) if drift else (None, "")
     return StatusReport(
         url,
         settings.migrations_dir,
         history.compare(ms, rows, table_exists=exists),
         phases.pairs(ms, rows, progress),
-        drift,
+        changes,
         note,
     )
 
 
 async def _drift(settings: Settings) -> tuple[tuple[Change, ...] | None, str]:
-    """Whether the live schema matches the replay of its applied migrations (as `check` computes it)."""
+    """Whether the live schema matches the replay of its applied migrations.
+
+    As `check` computes it.
+    """
     from studio.commands.generate import check
 
     try:
@@ -202,8 +213,13 @@ async def migrate(
     on_event: EventSink | None = None,
     backfills: backfill.Options | None = None,
     confirm_contract: bool = False,
+    on_backend: Callable[[int], None] | None = None,
 ) -> runner.RunResult:
-    """Apply the pending migrations to the target."""
+    """Apply the pending migrations to the target.
+
+    `on_backend` is told the migrator session's backend pid once it is open
+    (the studio shows its session in the lock tail; `cancel_step` aborts it).
+    """
     ms = load(settings)
     return await runner.apply(
         await _target(settings),
@@ -215,7 +231,38 @@ async def migrate(
         on_event=on_event,
         backfills=backfills,
         confirm_contract=confirm_contract,
+        on_backend=on_backend,
     )
+
+
+def backfill_options(
+    settings: Settings,
+    batch_size: int | None = None,
+    pause: float | None = None,
+    *,
+    run: bool = True,
+) -> backfill.Options:
+    """`migrate`'s backfill options: those given, else the config's.
+
+    `run=False` stops before a backfill step.
+    """
+    size = batch_size or settings.backfill_batch_size
+    wait = pause if pause is not None else settings.backfill_pause
+    return backfill.Options(batch_size=size, pause=float(wait or 0.0), run=run)
+
+
+async def cancel_step(settings: Settings, pid: int) -> bool:
+    """Cancel the statement the migrator session `pid` runs (pg_cancel_backend).
+
+    The step rolls back and the session lives: the runner records where it stopped.
+    """
+    url = _url(settings)
+    conn = await db.connect(url, timeout=settings.connect_timeout)
+    try:
+        with translate(mask_dsn(url)):
+            return bool(await conn.fetchval("SELECT pg_cancel_backend($1)", pid))
+    finally:
+        await conn.close()
 
 
 async def run_backfill(
@@ -412,7 +459,8 @@ async def dry_run_on_target(
             await tx.start()
             try:
                 await conn.execute(
-                    "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+                    "SELECT set_config('lock_timeout', $1, true),"
+                    " set_config('statement_timeout', $2, true)",
                     settings.lock_timeout,
                     settings.statement_timeout,
                 )

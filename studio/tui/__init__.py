@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from studio.tui.options import StudioOptions
+
 if TYPE_CHECKING:
     from studio.config import Settings
     from studio.demo.workspace import Demo
-    from studio.tui.options import StudioOptions
 
 
 def run(settings: Settings, *, demo: bool = False, demo_note: str = "") -> None:
@@ -20,8 +21,7 @@ def run(settings: Settings, *, demo: bool = False, demo_note: str = "") -> None:
     `demo` shows a banner saying this is the embedded demo database;
     `demo_note` is a line shown in it (for example how to reopen the demo).
     """
-    from studio.tui.app import StudioApp
-    from studio.tui.options import StudioOptions
+    from studio.tui.app import StudioApp  # deferred: textual, paid only when the studio opens
 
     StudioApp(StudioOptions(settings=settings, demo=demo, demo_note=demo_note)).run()
 
@@ -37,7 +37,7 @@ def open_demo(demo: Demo) -> None:
 
 def make_app(options: StudioOptions) -> object:
     """The app, not yet running (for tests, screenshots and embedding)."""
-    from studio.tui.app import StudioApp
+    from studio.tui.app import StudioApp  # deferred: textual, paid only when the studio opens
 
     return StudioApp(options)
 

@@ -16,8 +16,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 
 from studio.tui.messages import DriftChecked, MigrationsChanged, OverviewLoaded
+from studio.tui.screens.apply import ApplyScreen
 from studio.tui.screens.base import StudioScreen, describe_error
+from studio.tui.screens.finish import FinishScreen
+from studio.tui.screens.history import HistoryScreen
+from studio.tui.screens.locks import LocksScreen
 from studio.tui.screens.modals import ErrorScreen
+from studio.tui.screens.review import ReviewScreen
 from studio.tui.screens.studio import MainScreen
 
 if TYPE_CHECKING:
@@ -26,8 +31,9 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from studio.commands.generate import CheckReport
-    from studio.tui.data import Comparison, Overview, Sides
     from studio.tui.options import StudioOptions
+    from studio.tui.services import Comparison, Overview, Sides
+    from studio.tui.state import Studio
 
 
 class StudioApp(App[None]):
@@ -99,26 +105,23 @@ class StudioApp(App[None]):
 
     def open_review(self) -> None:
         """The review screen (generate)."""
-        from studio.tui.screens.review import ReviewScreen
-
         self.push_screen(ReviewScreen())
+
+    def close_review(self) -> None:
+        """Back to the studio, past the review and its finish screen."""
+        while isinstance(self.screen, (FinishScreen, ReviewScreen)):
+            self.pop_screen()
 
     def open_apply(self, *, start: bool = False) -> None:
         """The apply screen; `start` applies at once."""
-        from studio.tui.screens.apply import ApplyScreen
-
         self.push_screen(ApplyScreen(start=start))
 
     def open_history(self) -> None:
         """The history screen."""
-        from studio.tui.screens.history import HistoryScreen
-
         self.push_screen(HistoryScreen())
 
     def open_locks(self) -> None:
         """The locks screen."""
-        from studio.tui.screens.locks import LocksScreen
-
         self.push_screen(LocksScreen())
 
     def show_error(self, error: BaseException, *, fatal: bool) -> None:
@@ -152,3 +155,10 @@ class StudioApp(App[None]):
                 partial(self.run_action, binding.action, active.node),
             )
         yield from super().get_system_commands(screen)
+
+
+if TYPE_CHECKING:
+
+    def _seen_by_screens(app: StudioApp) -> Studio:
+        """Screens see the app as a `Studio`: mypy checks the app is one."""
+        return app

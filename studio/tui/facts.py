@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from studio.commands.generate import annotated_steps, step_spec
 from studio.migrations import files as migrations
+from studio.model.changes import CreateTable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -80,7 +82,7 @@ class StepFacts:
 
 def context(before: Schema, changes: Sequence[Change]) -> Context:
     """What lock analysis knows: the schema before the migration and the tables it creates."""
-    from studio.model.changes import CreateTable
+    # deferred: pglast (the lock analysis), loaded when a plan is analysed, not at startup
     from studio.plan.locks import Context
 
     new_tables = frozenset(c.table.key for c in changes if isinstance(c, CreateTable))
@@ -89,8 +91,6 @@ def context(before: Schema, changes: Sequence[Change]) -> Context:
 
 def plain_steps(changes: Sequence[Change]) -> list[migrations.StepSpec]:
     """One step per change, annotated with its description only."""
-    from studio.commands.generate import step_spec
-
     return [step_spec(c) for c in changes]
 
 
@@ -102,8 +102,6 @@ def steps(
     Should the lock analysis fail on a statement, the steps are still written,
     with their descriptions only: a file without lock notes beats no file.
     """
-    from studio.commands.generate import annotated_steps
-
     try:
         return annotated_steps(changes, server_version, context(before, changes))
     except Exception:  # noqa: BLE001
@@ -111,7 +109,7 @@ def steps(
 
 
 def _line(f: LockFact) -> LockLine:
-    from studio.plan.locks.modes import Activity, summary
+    from studio.plan.locks.modes import Activity, summary  # deferred: pglast, as in `context`
 
     blocked = f.blocks
     return LockLine(
@@ -135,6 +133,7 @@ def analyse(
     """Facts of each change of a migration, analysed in order as one migration."""
     if not changes:
         return ()
+    # deferred: pglast (the lock analysis and estimates), loaded when a plan is analysed
     from studio.plan import estimates
     from studio.plan.locks.hazards import Level
     from studio.plan.locks.lint import lint_sources, migration_source
@@ -221,6 +220,7 @@ def _own_hazards(change: Change) -> tuple[Hazard, ...]:
 
 def relations(changes: Sequence[Change], server_version: int, before: Schema) -> tuple[str, ...]:
     """Every relation the changes lock (for reading their sizes on the target)."""
+    # deferred: pglast (the lock analysis and estimates), loaded when a plan is analysed
     from studio.plan import estimates
     from studio.plan.locks import facts_for_change
 

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from studio.commands.draft import PlanInput
     from studio.commands.generate import CheckReport
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event
     from studio.run.history import Status
     from studio.run.monitor import Snapshot
-    from studio.tui.data import Comparison, Overview, PlanInput
+    from studio.tui.services import Comparison, Overview
 
 
 class OverviewLoaded(Message):
@@ -41,7 +42,10 @@ class DiffComputed(Message):
 
 
 class PlanReady(Message):
-    """The changes from the migrations to the declared schema, with sizes, throughput, data findings."""
+    """The changes from the migrations to the declared schema.
+
+    With the sizes of what they lock, the target's throughput and its data findings.
+    """
 
     def __init__(
         self,

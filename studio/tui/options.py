@@ -42,6 +42,14 @@ class StudioOptions:
     monitor_interval: float = 0.25
     # shown instead of the target URL (screenshots: the port and database name vary per run)
     target_label: str | None = None
+    # how the apply screen runs `migrate`, as its options do: seconds to wait for another
+    # migrator, applying out of order, rows per backfill batch and the pause between batches
+    # (None: the config's), and stopping before a backfill step
+    wait: float = 0.0
+    allow_out_of_order: bool = False
+    batch_size: int | None = None
+    pause: float | None = None
+    no_backfill: bool = False
 
     # --- display helpers (all masking goes through these) -------------------------
 

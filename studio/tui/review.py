@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING
 
 from studio.commands.generate import schema_hash
 from studio.migrations import files as migrations
+from studio.migrations.files import Phase
+from studio.plan import expand
 from studio.plan.planner import PlanItem, inverses, plan
 from studio.tui.facts import LEVELS, StepFacts, analyse, steps
 
 if TYPE_CHECKING:
+    from studio.commands.draft import PlanInput
     from studio.model.changes import Change
     from studio.plan.estimates import RelationSize, Throughput
-    from studio.tui.data import PlanInput
 
 
 class Decision(enum.StrEnum):
@@ -117,9 +119,7 @@ class Review:
 
     def can_split(self, i: int) -> bool:
         """Whether step `i` is a rename or a breaking type change (what expand/contract is for)."""
-        from studio.plan.expand import wants_phases
-
-        return wants_phases(self.items[i].plain[0])
+        return expand.wants_phases(self.items[i].plain[0])
 
     def toggle_split(self, i: int) -> bool:
         """Plan step `i`'s table in expand/contract phases (or back); False when it cannot be."""
@@ -167,7 +167,11 @@ class Review:
         return self._analysis[key][i]
 
     def checks(self, i: int) -> tuple[str, ...]:
-        """What the target's rows say of step `i` in its chosen form (NULLs, values it cuts or fails on)."""
+        """What the target's rows say of step `i` in its chosen form.
+
+        NULLs, and values it cuts or fails on.
+        """
+        # deferred: pglast, loaded when a plan is analysed, not when the studio opens
         from studio.plan.preview import data_requirements
 
         if not self.findings:
@@ -222,7 +226,9 @@ class Review:
         )
 
     def render(self, version: str, name: str) -> Rendered:
-        """The migration file (and down file, when every change has an inverse) as it will be written.
+        """The migration file as it will be written.
+
+        With its down file, when every change has an inverse.
 
         Raises:
             ExpandUnsupported: a step marked for expand/contract that cannot be phased.
@@ -254,9 +260,6 @@ class Review:
 
     def _render_phases(self, version: str, name: str) -> Rendered | None:
         """The expand and contract migrations for the approved steps (None: nothing to phase)."""
-        from studio.migrations.files import Phase
-        from studio.plan import expand
-
         sv = self.source.server_version
         approved = [
             item
@@ -298,7 +301,8 @@ class Review:
                 f"{name} (contract)",
                 *moves,
                 f"expand migration: {version}_{slug}_expand",
-                "apply once the expand's backfill is done and no instance of the old application version runs",
+                "apply once the expand's backfill is done"
+                " and no instance of the old application version runs",
             ),
             schema_after=after,
             phase=Phase.CONTRACT,

@@ -458,6 +458,25 @@ async def test_status_and_to(project: Settings, db_url: str) -> None:
         await apply(project, to="20990101000000")
 
 
+async def test_migrate_tells_its_backend_and_status_may_skip_drift(
+    project: Settings, db_url: str
+) -> None:
+    """What the studio asks of the use cases: the migrator's pid first, status without drift."""
+    write(mdir(project), V1, "a", "CREATE TABLE a (x int);\n")
+    pids: list[int] = []
+    seen: list[Event] = []
+
+    def sink(event: Event) -> None:
+        seen.append(event)
+        assert pids, "the pid comes before any event"
+
+    result = await cm.migrate(project, on_event=sink, on_backend=pids.append)
+    assert result.versions == (V1,) and len(pids) == 1 and pids[0] > 0
+    report = await cm.status(project, drift=False)
+    assert report.drift is None and report.drift_note == ""
+    assert [(e.version, e.state) for e in report.status.entries] == [(V1, State.APPLIED)]
+
+
 # --- rollback and baseline ------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from textual.widgets import Input, Static
 
 from studio.migrations import files as migrations
 from studio.run.history import State
-from studio.tui import data
+from studio.tui import services
 from studio.tui.objects import Status
 from studio.tui.screens.apply import ApplyScreen
 from studio.tui.screens.finish import FinishScreen
@@ -76,7 +76,8 @@ async def test_open_move_filter_and_detail(workspace: Workspace) -> None:
         assert isinstance(app.screen, MainScreen)
         declared, live, diff = pane(app, "declared"), pane(app, "live"), pane(app, "diff")
         assert declared.has_focus
-        # every object marked: the new enum is added in Declared, status is a rename candidate in Live
+        # every object marked: the new enum is added in Declared,
+        # status is a rename candidate in Live
         assert declared.model.get("enum:public.order_status").status is Status.ADDED
         assert live.model.get("column:public.orders.status").status is Status.RENAME
         assert live.model.get("table:public.users").status is Status.CHANGED
@@ -95,7 +96,8 @@ async def test_open_move_filter_and_detail(workspace: Workspace) -> None:
         await pilot.press("1")
         assert declared.has_focus
 
-        # select a column in Declared: Live follows, the detail shows both definitions and its change
+        # select a column in Declared: Live follows,
+        # the detail shows both definitions and its change
         assert declared.reveal("column:public.orders.shipped_at")
         await settle(pilot)
         assert declared.current.id == "column:public.orders.shipped_at"
@@ -268,7 +270,7 @@ async def test_generate_review_write_apply_history(workspace: Workspace) -> None
 
 
 async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
-    """The migration waits behind a test connection, the application queues behind the migration; abort."""
+    """The migration waits behind a test connection, the application queues behind it; abort."""
     import asyncio
     import contextlib
 
@@ -327,7 +329,7 @@ async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(app_task, 10)
         # the database is as it was: the migration is still pending, its column absent
-        st = await data.history_status(workspace.settings)
+        st = await services.history_status(workspace.settings)
         assert {e.version: e.state for e in st.entries}["20261130090000"] is State.PENDING
         has_column = await blocker.fetchval(
             "SELECT count(*) FROM information_schema.columns"
@@ -416,7 +418,10 @@ async def test_unreachable_database_is_one_line_in_a_modal(workspace: Workspace)
 
 
 async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
-    """Plan the rename as a rename, split it into expand/contract, apply both (confirming the contract)."""
+    """Plan the rename as a rename, split it into expand/contract, apply both.
+
+    The contract is applied once confirmed.
+    """
     from studio.tui.screens.modals import ChoiceScreen
 
     app = make_app(workspace)
@@ -462,13 +467,14 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
             ),
         )
         await settle(pilot, groups=("apply", "after", "pending"))
-    st = await data.history_status(workspace.settings)
+    st = await services.history_status(workspace.settings)
     assert all(e.state is State.APPLIED for e in st.entries), st.entries
     assert len(st.entries) == 4
     conn = await asyncpg.connect(workspace.url)
     try:
         cols = {r[0]: r[1] for r in await conn.fetch(
-            "SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = 'orders'"
+            "SELECT column_name, udt_name FROM information_schema.columns"
+            " WHERE table_name = 'orders'"
         )}  # fmt: skip
         assert "status" not in cols and cols["order_status"] == "order_status"
         assert await conn.fetchval("SELECT count(*) FROM orders WHERE order_status IS NULL") == 0

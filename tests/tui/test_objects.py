@@ -1,4 +1,7 @@
-"""The studio's pure models: object trees and their statuses, the diff pane, the review (no database)."""
+"""The studio's pure models: object trees and their statuses, the diff pane, the review.
+
+No database.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,9 @@ from studio.model import (
     Schema,
     Table,
 )
-from studio.tui.data import compare_schemas
 from studio.tui.definitions import definition
 from studio.tui.objects import Status
+from studio.tui.services import compare_schemas
 
 PK = Constraint("orders_pkey", ConstraintKind.PRIMARY_KEY, "PRIMARY KEY (id)", ("id",))
 
@@ -41,7 +44,8 @@ def schemas() -> tuple[Schema, Schema]:
                 indexes=(
                     Index(
                         "orders_status_idx",
-                        "CREATE INDEX orders_status_idx ON public.orders USING btree (order_status)",
+                        "CREATE INDEX orders_status_idx ON public.orders"
+                        " USING btree (order_status)",
                     ),
                 ),
             )
@@ -148,7 +152,7 @@ def test_definitions_are_the_create_statements() -> None:
 
 
 def test_review_decisions_forms_and_file() -> None:
-    from studio.tui.data import PlanInput
+    from studio.commands.draft import PlanInput
     from studio.tui.review import Decision, Review, suggested_name
 
     old, new = schemas()
@@ -184,7 +188,7 @@ def test_review_decisions_forms_and_file() -> None:
 
 def test_failure_state_says_what_the_database_holds() -> None:
     from studio.run.events import MigrationFailed
-    from studio.tui.run_state import RunProgress, failure_state
+    from studio.tui.state import RunProgress, failure_state
 
     def text(parts: list[str | tuple[str, str]]) -> str:
         return "".join(p if isinstance(p, str) else p[0] for p in parts)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from studio.commands.migrate import backfill_options
 from studio.config import (
+    Settings,
     has_password,
     load,
     mask_dsn,
@@ -17,6 +19,7 @@ from studio.config import (
     url_problem,
 )
 from studio.errors import ConfigError
+from studio.run.backfill import Options
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -120,6 +123,14 @@ def test_values_that_cannot_work_refused(tmp_path: Path, body: str, words: str) 
 def test_boundary_values_accepted(tmp_path: Path, body: str) -> None:
     write(tmp_path, body)
     load(tmp_path)
+
+
+def test_backfill_options_fall_back_to_the_config() -> None:
+    """`migrate`'s --batch-size and --pause (and the studio's options) win; else the config's."""
+    config = Settings(backfill_batch_size=500, backfill_pause=0.25)
+    assert backfill_options(config) == Options(batch_size=500, pause=0.25)
+    assert backfill_options(config, 100, 0.0, run=False) == Options(100, 0.0, run=False)
+    assert backfill_options(Settings()) == Options()
 
 
 def test_database_url_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

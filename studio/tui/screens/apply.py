@@ -1,8 +1,12 @@
-"""The apply screen: pending migrations step by step, live, over a tail of lock waits; abort safely."""
+"""The apply screen: pending migrations step by step, live, over a tail of lock waits.
+
+A run is aborted safely: the running step rolls back and the history says where it stopped.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -13,17 +17,23 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 
 from studio.errors import StudioError
+from studio.migrations.files import Phase
 from studio.run import events as ev
-from studio.tui import data
+from studio.run import monitor
+from studio.run.history import State
+from studio.tui import services
 from studio.tui.messages import (
     BackendKnown,
     HistoryLoaded,
     LocksSampled,
     MigrationsChanged,
+    OverviewLoaded,
     StepEvent,
 )
-from studio.tui.run_state import RunProgress, failure_state
+from studio.tui.options import MASK
 from studio.tui.screens.base import StudioScreen
+from studio.tui.screens.modals import ChoiceScreen
+from studio.tui.state import RunProgress, failure_state
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
 from studio.tui.widgets.steps import StyledTable
@@ -31,6 +41,7 @@ from studio.tui.widgets.steps import StyledTable
 if TYPE_CHECKING:
     from studio.migrations.files import Migration
     from studio.run.history import Status
+    from studio.tui.options import StudioOptions
 
 
 class Aborted(StudioError):
@@ -39,7 +50,7 @@ class Aborted(StudioError):
     hint = "apply again to resume"
 
 
-class ApplyScreen(StudioScreen):
+class ApplyScreen(StudioScreen, ev.EventHandler):
     """Apply the pending migrations with a live view of their steps and of lock waits."""
 
     ESSENTIAL = frozenset({"pending"})
@@ -93,13 +104,13 @@ class ApplyScreen(StudioScreen):
     @work(exclusive=True, group="pending", exit_on_error=False)
     async def load_pending(self) -> None:
         """Read the pending (and interrupted) migrations."""
-        self.post_message(HistoryLoaded(await data.history_status(self.studio.options.settings)))
+        self.post_message(
+            HistoryLoaded(await services.history_status(self.studio.options.settings))
+        )
 
     @work(exclusive=True, group="monitor", exit_on_error=False)
     async def watch_locks(self) -> None:
         """The lock monitor, on a connection of its own, for as long as the screen is open."""
-        from studio.run import monitor
-
         url = self.studio.options.settings.database_url()
         assert url is not None
         stream = monitor.watch(url, interval=self.studio.options.monitor_interval)
@@ -109,13 +120,14 @@ class ApplyScreen(StudioScreen):
 
     def _first_contract(self) -> int | None:
         """The index in `pending` of the first contract migration, if any."""
-        from studio.migrations.files import Phase
-
         return next((i for i, m in enumerate(self.pending) if m.phase is Phase.CONTRACT), None)
 
     @work(exclusive=True, group="apply", exit_on_error=False)
     async def run_apply(self, to: str | None = None, confirm_contract: bool = False) -> None:
-        """Apply the pending migrations (up to `to`); events and the backend pid come back as messages."""
+        """Apply the pending migrations (up to `to`).
+
+        The runner's events and the migrator's backend pid come back as messages.
+        """
         self.running = True
         self.aborting = False
         self.progress = RunProgress()
@@ -131,8 +143,8 @@ class ApplyScreen(StudioScreen):
             self.post_message(BackendKnown(pid))
 
         try:
-            await data.apply_pending(
-                self.studio.options.settings,
+            await services.apply_pending(
+                self.studio.options,
                 sink,
                 backend,
                 to=to,
@@ -148,22 +160,18 @@ class ApplyScreen(StudioScreen):
     @work(exclusive=True, group="after", exit_on_error=False)
     async def load_pending_after(self) -> None:
         """Re-read the history once a run ended (the header's counts too)."""
-        from studio.tui.messages import OverviewLoaded
-
         settings = self.studio.options.settings
-        self.app.post_message(OverviewLoaded(await data.overview(settings)))
+        self.app.post_message(OverviewLoaded(await services.overview(settings)))
 
     @work(exclusive=True, group="abort", exit_on_error=False)
     async def cancel_step(self, pid: int) -> None:
         """Cancel the statement the migration runs now (it rolls back; the session lives)."""
-        await data.cancel_backend(self.studio.options.settings, pid)
+        await services.abort_step(self.studio.options.settings, pid)
 
     # --- drawing ------------------------------------------------------------------------
 
     @on(HistoryLoaded)
     def _pending_loaded(self, message: HistoryLoaded) -> None:
-        from studio.run.history import State
-
         todo = message.status.having(State.PARTIAL, State.PENDING)
         self.pending = tuple(e.migration for e in todo if e.migration is not None)
         self.refresh_bindings()
@@ -175,8 +183,6 @@ class ApplyScreen(StudioScreen):
             self.action_apply()
 
     def _fill(self, status: Status) -> None:
-        from studio.run.history import State
-
         table = self.query_one("#apply-steps", StyledTable)
         table.clear()
         self._rows.clear()
@@ -249,69 +255,105 @@ class ApplyScreen(StudioScreen):
 
     @on(StepEvent)
     def _event(self, message: StepEvent) -> None:
-        e = message.event
+        self.handle(message.event)
+
+    # --- the runner's events, one method each (`EventHandler` finds it by the event's class) ---
+
+    @ev.on(ev.WaitingForMigrator)
+    def _waiting(self, e: ev.WaitingForMigrator) -> None:
+        holder = e.holder.describe() if e.holder else "another migrator"
+        self._status(("waiting: ", "bold"), f"{holder} holds the migration lock")
+
+    @ev.on(ev.RunStarted)
+    def _run_started(self, e: ev.RunStarted) -> None:
+        self._status(f"applying {len(e.migrations)} migration(s)…")
+
+    @ev.on(ev.MigrationStarted)
+    def _migration_started(self, e: ev.MigrationStarted) -> None:
+        p = self.progress
+        p.version, p.name, p.transactional = e.version, e.name, e.transactional
+        p.done_steps = list(range(1, e.steps_done + 1))
+        p.started[e.version] = e.at
+        self._set(e.version, "running")
+
+    @ev.on(ev.StepStarted)
+    def _step_started(self, e: ev.StepStarted) -> None:
+        p = self.progress
+        p.current, p.current_transactional, p.current_title = e.index, e.transactional, e.title
+        key = f"{e.version}:{e.index}"
+        p.started[key] = e.at
+        self._set(key, "running" if e.attempt == 1 else f"retry {e.attempt}")
+        self._status(
+            ("running ", "bold"), f"step {e.index}/{e.steps_total} of {e.version}: {e.title}"
+        )
+
+    @ev.on(ev.LockTimeoutRetry)
+    def _retry(self, e: ev.LockTimeoutRetry) -> None:
         opts = self.studio.options
         p = self.progress
-        if isinstance(e, ev.WaitingForMigrator):
-            holder = e.holder.describe() if e.holder else "another migrator"
-            self._status(("waiting: ", "bold"), f"{holder} holds the migration lock")
-        elif isinstance(e, ev.RunStarted):
-            self._status(f"applying {len(e.migrations)} migration(s)…")
-        elif isinstance(e, ev.MigrationStarted):
-            p.version, p.name, p.transactional = e.version, e.name, e.transactional
-            p.done_steps = list(range(1, e.steps_done + 1))
-            p.started[e.version] = e.at
-            self._set(e.version, "running")
-        elif isinstance(e, ev.StepStarted):
-            p.current, p.current_transactional, p.current_title = e.index, e.transactional, e.title
-            key = f"{e.version}:{e.index}"
-            p.started[key] = e.at
-            self._set(key, "running" if e.attempt == 1 else f"retry {e.attempt}")
-            self._status(
-                ("running ", "bold"), f"step {e.index}/{e.steps_total} of {e.version}: {e.title}"
-            )
-        elif isinstance(e, ev.LockTimeoutRetry):
-            key = f"{e.version}:{e.index}"
-            self._set(key, f"retried {e.attempt}/{e.retries}")
-            if e.whole_migration:
-                for done in p.done_steps:
-                    self._set(f"{e.version}:{done}", "waiting", "")
-                p.done_steps = []
-            who = "; ".join(b.describe() for b in e.blockers) or "another session"
-            self._status(
-                ("lock wait: ", "bold $text-warning"),
-                f"step {e.index} gave up its lock after lock_timeout, retrying in "
-                f"{opts.duration(e.delay)}; blocked by {_mask_pids(who, opts)}",
-            )
-        elif isinstance(e, ev.StepFinished):
-            key = f"{e.version}:{e.index}"
-            p.done_steps.append(e.index)
-            self._set(key, "done", opts.duration(e.duration))
-        elif isinstance(e, ev.MigrationFinished):
-            p.finished.append(e.version)
-            self._set(e.version, "done", opts.duration(e.duration))
-        elif isinstance(e, ev.MigrationFailed):
-            if e.index is not None:
-                self._set(f"{e.version}:{e.index}", "failed")
-            self._set(e.version, "failed")
-            self._status(*self._failure_state(e))
-        elif isinstance(e, ev.BackfillStarted):
-            self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
-        elif isinstance(e, ev.BackfillProgress):
-            self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
-            eta = "" if e.eta is None else f", {opts.duration(e.eta)} left"
-            self._status(
-                ("backfill ", "bold"),
-                f"{e.table}: batch {e.batch}, {e.rows_done:,}/{e.rows_total:,} rows, "
-                f"{e.rows_per_second:,.0f} rows/s{eta}"
-                if not opts.snapshot
-                else f"{e.table}: batch {e.batch}",
-            )
-        elif isinstance(e, ev.RunFinished):
-            self._status(
-                ("done: ", "bold $text-success"),
-                f"applied {len(e.versions)} migration(s) in {opts.duration(e.duration)}",
-            )
+        key = f"{e.version}:{e.index}"
+        self._set(key, f"retried {e.attempt}/{e.retries}")
+        if e.whole_migration:
+            for done in p.done_steps:
+                self._set(f"{e.version}:{done}", "waiting", "")
+            p.done_steps = []
+        who = "; ".join(b.describe() for b in e.blockers) or "another session"
+        self._status(
+            ("lock wait: ", "bold $text-warning"),
+            f"step {e.index} gave up its lock after lock_timeout, retrying in "
+            f"{opts.duration(e.delay)}; blocked by {_mask_pids(who, opts)}",
+        )
+
+    @ev.on(ev.StepFinished)
+    def _step_finished(self, e: ev.StepFinished) -> None:
+        self.progress.done_steps.append(e.index)
+        self._set(f"{e.version}:{e.index}", "done", self.studio.options.duration(e.duration))
+
+    @ev.on(ev.MigrationFinished)
+    def _migration_finished(self, e: ev.MigrationFinished) -> None:
+        self.progress.finished.append(e.version)
+        self._set(e.version, "done", self.studio.options.duration(e.duration))
+
+    @ev.on(ev.MigrationFailed)
+    def _migration_failed(self, e: ev.MigrationFailed) -> None:
+        if e.index is not None:
+            self._set(f"{e.version}:{e.index}", "failed")
+        self._set(e.version, "failed")
+        self._status(*self._failure_state(e))
+
+    @ev.on(ev.BackfillStarted)
+    def _backfill_started(self, e: ev.BackfillStarted) -> None:
+        self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
+
+    @ev.on(ev.BackfillProgress)
+    def _backfill_progress(self, e: ev.BackfillProgress) -> None:
+        opts = self.studio.options
+        self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
+        eta = "" if e.eta is None else f", {opts.duration(e.eta)} left"
+        self._status(
+            ("backfill ", "bold"),
+            f"{e.table}: batch {e.batch}, {e.rows_done:,}/{e.rows_total:,} rows, "
+            f"{e.rows_per_second:,.0f} rows/s{eta}"
+            if not opts.snapshot
+            else f"{e.table}: batch {e.batch}",
+        )
+
+    @ev.on(ev.BackfillDeferred)
+    def _backfill_deferred(self, e: ev.BackfillDeferred) -> None:
+        # the run ends here: the status line says so once it has
+        self.progress.deferred = (
+            f"stopped before the backfill of {e.version} (step {e.index}):"
+            f" `schema-studio backfill {e.version}` fills it"
+        )
+
+    @ev.on(ev.RunFinished)
+    def _run_finished(self, e: ev.RunFinished) -> None:
+        deferred = self.progress.deferred
+        self._status(
+            ("done: ", "bold $text-success"),
+            f"applied {len(e.versions)} migration(s) in {self.studio.options.duration(e.duration)}",
+            f"; {deferred}" if deferred else "",
+        )
 
     def _failure_state(self, e: ev.MigrationFailed) -> list[str | tuple[str, str]]:
         """What state the database is in after a failed (or aborted) migration."""
@@ -381,8 +423,6 @@ class ApplyScreen(StudioScreen):
 
     def action_contract(self) -> None:
         """Apply the next contract migration, once the user says the old application is gone."""
-        from studio.tui.screens.modals import ChoiceScreen
-
         first = self._first_contract()
         if self.running or first is None:
             return
@@ -424,12 +464,7 @@ class ApplyScreen(StudioScreen):
             return
 
 
-def _mask_pids(text: str, opts: object) -> str:
-    import re
-
-    from studio.tui.options import MASK, StudioOptions
-
-    assert isinstance(opts, StudioOptions)
+def _mask_pids(text: str, opts: StudioOptions) -> str:
     if not opts.snapshot:
         return text
     text = re.sub(r"pid \d+", f"pid {MASK}", text)

@@ -12,7 +12,7 @@ from studio.errors import StudioError
 from studio.tui.widgets.header import StudioHeader
 
 if TYPE_CHECKING:
-    from studio.tui.app import StudioApp
+    from studio.tui.state import Studio
 
 
 def describe_error(error: BaseException) -> tuple[str, str]:
@@ -33,11 +33,9 @@ class StudioScreen(Screen[None]):
     ESSENTIAL: ClassVar[frozenset[str]] = frozenset()
 
     @property
-    def studio(self) -> StudioApp:
-        """The app, typed."""
-        from studio.tui.app import StudioApp
-
-        return cast(StudioApp, self.app)
+    def studio(self) -> Studio:
+        """The app, as screens see it (its shared state and routes)."""
+        return cast("Studio", self.app)
 
     def on_mount(self) -> None:
         """Draw the header from what the app knows."""

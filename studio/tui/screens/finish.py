@@ -1,8 +1,10 @@
-"""The end of a review: the migration (and down) file as it will be written; write it or apply it."""
+"""The end of a review: the migration (and down) file as it will be written.
+
+Write it, or write it and apply it at once.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -12,7 +14,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from studio.tui import data
+from studio.migrations.files import slugify
+from studio.tui import services
 from studio.tui.messages import MigrationsChanged
 from studio.tui.review import suggested_name
 from studio.tui.screens.base import StudioScreen
@@ -61,7 +64,7 @@ class FinishScreen(StudioScreen):
         self.query_one("#file-up").border_title = "migration"
         self.query_one("#file-down").border_title = "down"
         self.query_one("#file-contract").border_title = "contract"
-        self.version = data.next_version(self.studio.options.settings, self.studio.options.now())
+        self.version = services.next_version(self.studio.options)
         self._show_file(self.name_text)
 
     def _show_file(self, name: str) -> None:
@@ -119,25 +122,24 @@ class FinishScreen(StudioScreen):
             r = self.review.render(self.version, name)
             settings = self.studio.options.settings
             if r.contract_text is not None and r.contract_version is not None:
-                m, c = await asyncio.to_thread(
-                    data.write_phases, settings, r.version, name, r.text, r.down_text,
-                    r.contract_version, r.contract_text,
-                )  # fmt: skip
+                m, c = await services.write_phases(
+                    settings,
+                    r.version,
+                    name,
+                    r.text,
+                    r.down_text,
+                    r.contract_version,
+                    r.contract_text,
+                )
                 written = f"wrote {m.path.name} and {c.path.name} (apply the contract later)"
             else:
-                m = await asyncio.to_thread(
-                    data.write_migration, settings, r.version, name, r.text, r.down_text
-                )
+                m = await services.write_migration(settings, r.version, name, r.text, r.down_text)
                 written = f"wrote {m.path.name}" + (" and its down file" if m.down_path else "")
         finally:
             self._busy = False
         self.notify(written, markup=False)
         self.app.post_message(MigrationsChanged())
-        from studio.tui.screens.review import ReviewScreen
-
-        # back to the studio, past the review
-        while isinstance(self.app.screen, (FinishScreen, ReviewScreen)):
-            self.app.pop_screen()
+        self.studio.close_review()
         if apply:
             self.studio.open_apply(start=True)
 
@@ -147,8 +149,6 @@ class FinishScreen(StudioScreen):
 
 
 def _slug(name: str) -> str:
-    from studio.migrations.files import slugify
-
     try:
         return slugify(name)
     except Exception:  # noqa: BLE001

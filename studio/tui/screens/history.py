@@ -1,4 +1,7 @@
-"""The history screen: applied, pending, partial, modified and missing migrations; open one's SQL."""
+"""The history screen: applied, pending, partial, modified and missing migrations.
+
+Each one's SQL opens from it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from studio.tui import data
+from studio.tui import services
 from studio.tui.messages import HistoryLoaded
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import SqlScreen
@@ -80,7 +83,9 @@ class HistoryScreen(StudioScreen):
     @work(exclusive=True, group="history", exit_on_error=False)
     async def load(self) -> None:
         """Read the directory and the target's history table (read-only)."""
-        self.post_message(HistoryLoaded(await data.history_status(self.studio.options.settings)))
+        self.post_message(
+            HistoryLoaded(await services.history_status(self.studio.options.settings))
+        )
 
     @on(HistoryLoaded)
     def _loaded(self, message: HistoryLoaded) -> None:
@@ -161,7 +166,7 @@ class HistoryScreen(StudioScreen):
     async def open_file(self, entry: Entry) -> None:
         """Read the file off the event loop, then show it."""
         assert entry.migration is not None
-        up, down = await asyncio.to_thread(data.migration_text, entry.migration)
+        up, down = await asyncio.to_thread(services.migration_text, entry.migration)
         title = f"{entry.migration.filename} — {entry.state.value}"
         self.app.push_screen(SqlScreen(title, up, down))
 

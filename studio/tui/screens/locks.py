@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Footer, Static
 
+from studio.run import monitor
 from studio.tui.messages import LocksSampled
 from studio.tui.screens.base import StudioScreen
 from studio.tui.widgets.header import StudioHeader
@@ -49,8 +50,6 @@ class LocksScreen(StudioScreen):
     @work(exclusive=True, group="monitor", exit_on_error=False)
     async def watch_locks(self) -> None:
         """Poll the target's locks on a read-only connection of the monitor's own."""
-        from studio.run import monitor
-
         url = self.studio.options.settings.database_url()
         assert url is not None
         stream = monitor.watch(url, interval=self.studio.options.monitor_interval)

@@ -13,25 +13,27 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
-from studio.tui import data
+from studio.plan.planner import plan
+from studio.tui import services
+from studio.tui.facts import relations
 from studio.tui.messages import PlanReady
 from studio.tui.review import Decision, Review
 from studio.tui.screens.base import StudioScreen
+from studio.tui.screens.finish import FinishScreen
 from studio.tui.widgets.detail import sql_content
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.step_facts import facts_content
 from studio.tui.widgets.steps import StyledTable
 
 if TYPE_CHECKING:
+    from studio.commands.draft import PlanInput
     from studio.plan.preview import Requirement
-    from studio.tui.data import PlanInput
 
 
 def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...]]:
     """Every relation any form of the plan locks, and what any form requires of the rows."""
-    from studio.plan.planner import plan
+    # deferred: pglast, loaded when a plan is analysed, not when the studio opens
     from studio.plan.preview import data_requirements
-    from studio.tui.facts import relations
 
     items = plan(source.changes, source.old, server_version=source.server_version).items
     every = [c for item in items for c in (*item.plain, *(item.safe or ()))]
@@ -100,19 +102,16 @@ class ReviewScreen(StudioScreen):
         app = self.studio
         settings = app.options.settings
         major = app.server_version // 10000 if app.server_version else None
-        source = await data.plan_input(settings, app.hints, major)
+        source = await services.plan_input(settings, app.hints, major)
         relations, wanted = await asyncio.to_thread(_targets, source)
-        sizes, throughput, findings = await data.plan_sizes(settings, relations, wanted)
+        sizes, throughput, findings = await services.plan_sizes(settings, relations, wanted)
         self.post_message(PlanReady(source, sizes, throughput, findings))
 
     @work(exclusive=True, group="plan", exit_on_error=False)
     async def replan(self) -> None:
         """Diff again with the accepted renames (no reload)."""
         assert self.review is not None
-        src = self.review.source
-        source: PlanInput = await asyncio.to_thread(
-            data.replan, src.old, src.new, self.studio.hints, src.server_version, src.existing
-        )
+        source = await services.replan(self.review.source, self.studio.hints)
         self.post_message(
             PlanReady(source, self.review.sizes, self.review.throughput, self.review.findings)
         )
@@ -364,15 +363,14 @@ class ReviewScreen(StudioScreen):
         s = r.summary()
         if s.pending:
             self.notify(
-                f"{s.pending} step(s) still pending: approve (a) or skip (s) each, or approve all (A)",
+                f"{s.pending} step(s) still pending:"
+                " approve (a) or skip (s) each, or approve all (A)",
                 severity="warning",
             )
             return
         if not s.approved:
             self.notify("every step is skipped: there is nothing to write", severity="warning")
             return
-        from studio.tui.screens.finish import FinishScreen
-
         self.app.push_screen(FinishScreen(r))
 
     def action_back(self) -> None:

@@ -1,4 +1,7 @@
-"""The main screen: Declared | Live | Diff side by side, a filter, and the detail of the selection."""
+"""The main screen: Declared | Live | Diff side by side.
+
+A filter above the panes, and the detail of the selection below (or beside) them.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.widgets import Footer, Input, Tree
 
-from studio.tui import data
+from studio.model import qualname
+from studio.model.changes.base import split_qualified
+from studio.tui import services
 from studio.tui.definitions import definition
 from studio.tui.messages import DiffComputed, DriftChecked, OverviewLoaded
-from studio.tui.screens.base import StudioScreen
+from studio.tui.objects import member_id, table_id
+from studio.tui.screens.base import StudioScreen, describe_error
 from studio.tui.screens.modals import ChoiceScreen
 from studio.tui.widgets.detail import DetailPanel
 from studio.tui.widgets.header import StudioHeader
@@ -25,8 +31,8 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from studio.diff import RenameCandidate
-    from studio.tui.data import Comparison
     from studio.tui.objects import Node
+    from studio.tui.services import Comparison
 
 # at this width and more, the detail panel sits beside the panes instead of under them
 WIDE = 150
@@ -99,10 +105,10 @@ class MainScreen(StudioScreen):
     async def load(self) -> None:
         """Read both sides (and the migrations), diff them; then check drift in the background."""
         settings = self.studio.options.settings
-        self.app.post_message(OverviewLoaded(await data.overview(settings)))
-        sides = await data.load_sides(settings)
+        self.app.post_message(OverviewLoaded(await services.overview(settings)))
+        sides = await services.load_sides(settings)
         self.studio.sides = sides
-        comparison = await data.compare(sides, self.studio.hints)
+        comparison = await services.compare(sides, self.studio.hints)
         self.post_message(DiffComputed(comparison))
         self.check_drift()
 
@@ -113,16 +119,14 @@ class MainScreen(StudioScreen):
         if sides is None:
             self.load()
             return
-        self.post_message(DiffComputed(await data.compare(sides, self.studio.hints)))
+        self.post_message(DiffComputed(await services.compare(sides, self.studio.hints)))
 
     @work(exclusive=True, group="drift", exit_on_error=False)
     async def check_drift(self) -> None:
         """Compare the live database with its applied migrations (drift badge)."""
         try:
-            report = await data.drift(self.studio.options.settings)
+            report = await services.drift(self.studio.options.settings)
         except Exception as e:  # noqa: BLE001  # the badge says "drift ?"; the rest of the screen is fine
-            from studio.tui.screens.base import describe_error
-
             self.app.post_message(DriftChecked(None, describe_error(e)[0]))
             return
         self.app.post_message(DriftChecked(report))
@@ -414,10 +418,6 @@ class MainScreen(StudioScreen):
 
 def _candidate_objects(c: RenameCandidate) -> tuple[str, str]:
     """(old-side id, new-side id) of a rename candidate."""
-    from studio.model import qualname
-    from studio.model.changes.base import split_qualified
-    from studio.tui.objects import member_id, table_id
-
     if c.kind == "table":
         return table_id(c.old), table_id(c.new)
     a, b = split_qualified(c.old), split_qualified(c.new)

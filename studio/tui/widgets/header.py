@@ -9,12 +9,14 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from studio.config import mask_dsn
+
 if TYPE_CHECKING:
     from textual import events
 
     from studio.commands.generate import CheckReport
-    from studio.tui.data import Overview
     from studio.tui.options import StudioOptions
+    from studio.tui.services import Overview
 
 
 class StudioHeader(Vertical):
@@ -66,8 +68,6 @@ class StudioHeader(Vertical):
 
 
 def _target(options: StudioOptions) -> str:
-    from studio.config import mask_dsn
-
     url = options.settings.database_url(required=False)
     return mask_dsn(url) if url else "(no database)"
 

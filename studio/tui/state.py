@@ -1,12 +1,58 @@
-"""What a run of migrations did so far, and what state the database is in when it stops (pure)."""
+"""What the studio knows: what screens see of the app, and what a run of migrations did (pure).
+
+Screens never import the app: they see it as a `Studio`, the shared state
+and the routes the app keeps, so the app can import every screen.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from studio.commands.generate import CheckReport
     from studio.run import events as ev
+    from studio.tui.options import StudioOptions
+    from studio.tui.services import Comparison, Overview, Sides
+
+
+class Studio(Protocol):
+    """The app as screens see it: what several screens show, and where each screen opens."""
+
+    options: StudioOptions
+    # the target's migrations, its drift, and the server version (the header)
+    overview: Overview | None
+    drift_report: CheckReport | None
+    drift_error: str | None
+    server_version: int
+    # both sides as loaded, their comparison, and the renames the user accepted
+    sides: Sides | None
+    comparison: Comparison | None
+    hints: tuple[str, ...]
+
+    def refresh_headers(self) -> None:
+        """Redraw the header of every open screen."""
+
+    def accept_rename(self, hint: str) -> None:
+        """Remember an accepted rename (`old=new`)."""
+
+    def open_review(self) -> None:
+        """The review screen (generate)."""
+
+    def close_review(self) -> None:
+        """Back past the review (and its finish screen)."""
+
+    def open_apply(self, *, start: bool = False) -> None:
+        """The apply screen; `start` applies at once."""
+
+    def open_history(self) -> None:
+        """The history screen."""
+
+    def open_locks(self) -> None:
+        """The locks screen."""
+
+    def show_error(self, error: BaseException, *, fatal: bool) -> None:
+        """A notification for what can be recovered from, a modal otherwise."""
 
 
 @dataclass
@@ -22,6 +68,8 @@ class RunProgress:
     done_steps: list[int] = field(default_factory=list)
     finished: list[str] = field(default_factory=list)
     started: dict[str, float] = field(default_factory=dict)
+    # the step a run stopped before, its backfill left for later (the `no_backfill` option)
+    deferred: str = ""
 
 
 def failure_state(

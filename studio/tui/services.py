@@ -1,5 +1,7 @@
-"""What the studio reads and writes, over the core: async functions and the values they return.
+"""What the studio reads and writes: the use cases of `studio.commands`, shaped for the screens.
 
+The studio has no use-case layer of its own: every read and write goes
+through `studio.commands`, as the CLI's do, so neither face loses an option.
 No Textual here: screens call these from their workers and post the results
 as messages. Everything that touches the database is `async` (asyncpg);
 pure but heavy work (diffing and building the trees of a large schema) runs
@@ -9,17 +11,18 @@ in a thread so the event loop keeps drawing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from studio.catalog import connect as db
-from studio.commands.diff import load_pair, managed_schemas
+from studio.commands import draft
+from studio.commands.diff import diff_schemas, load_pair, managed_schemas
+from studio.commands.generate import check
+from studio.commands.migrate import backfill_options, cancel_step, migrate, status
 from studio.config import database_name, mask_dsn
-from studio.diff.unmodelled import UnmodelledReport, unmodelled
-from studio.errors import ConnectionFailed, StudioError, translate
-from studio.migrations import files as migrations
+from studio.diff.unmodelled import UnmodelledReport
+from studio.errors import ConnectionFailed, StudioError
+from studio.run.history import State
 from studio.tui.diff_tree import DiffTree, build_diff
 from studio.tui.objects import (
     ObjectTree,
@@ -31,6 +34,7 @@ from studio.tui.objects import (
 )
 
 if TYPE_CHECKING:
+    from studio.commands.draft import PlanInput
     from studio.commands.generate import CheckReport
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
     from studio.run.history import Status
     from studio.run.runner import RunResult
     from studio.sources import Loaded
+    from studio.tui.options import StudioOptions
 
 
 T = TypeVar("T")
@@ -84,8 +89,6 @@ def target_of(settings: Settings) -> tuple[str, str]:
 
 async def overview(settings: Settings) -> Overview:
     """Applied and pending migrations of the target (read-only)."""
-    from studio.run.history import State
-
     target, name = target_of(settings)
     try:
         st = await history_status(settings)
@@ -105,8 +108,6 @@ async def overview(settings: Settings) -> Overview:
 
 async def drift(settings: Settings) -> CheckReport:
     """`check` against the target: drift from the applied migrations, ungenerated changes."""
-    from studio.commands.generate import check
-
     return await off_loop(check, settings, live=True)
 
 
@@ -146,25 +147,6 @@ class Comparison:
         return self.back.get(node_id, node_id)
 
 
-def parse_hints(hints: Sequence[str], old: Schema, new: Schema) -> list[Rename]:
-    """The accepted renames that apply to this pair of schemas.
-
-    A rename accepted while reviewing the plan (migrations -> declared) may
-    name nothing in the live database, and the other way round: it is left
-    out of this comparison, not an error.
-    """
-    from studio.diff import parse_rename
-    from studio.errors import UsageError
-
-    out = []
-    for text in hints:
-        try:
-            out.append(parse_rename(text, old, new))
-        except UsageError:
-            continue
-    return out
-
-
 def compare_schemas(
     old: Schema,
     new: Schema,
@@ -176,17 +158,14 @@ def compare_schemas(
     schemas: tuple[str, ...] | None = None,
 ) -> Comparison:
     """Diff two schemas and build the panes (pure; heavy for large schemas)."""
-    from studio.diff import diff, rename_candidates
-
-    renames = parse_hints(hints, old, new)
-    changes = tuple(diff(old, new, renames))
-    candidates = tuple(rename_candidates(old, new, renames))
-    pair = Pair(old, new, tuple(renames), candidates)
+    d = diff_schemas(old, new, hints)
+    renames = list(d.renames)
+    pair = Pair(old, new, d.renames, d.candidates)
     direct = rename_map(renames)
     back: dict[str, str] = {}
     if renames:
         for raw in index_side(old):
-            moved = map_old_id(raw, tuple(renames), direct)
+            moved = map_old_id(raw, d.renames, direct)
             if moved != raw:
                 back[moved] = raw
     return Comparison(
@@ -197,14 +176,14 @@ def compare_schemas(
         new_source,
         schemas,
         tuple(hints),
-        tuple(renames),
-        changes,
-        candidates,
+        d.renames,
+        d.changes,
+        d.candidates,
         build_side(pair, "new"),
         build_side(pair, "old"),
-        build_diff(changes, candidates, old, new),
+        build_diff(d.changes, d.candidates, old, new),
         back,
-        unmodelled(old, new),
+        d.unmodelled,
     )
 
 
@@ -248,85 +227,41 @@ async def compare(sides: Sides, hints: Sequence[str] = ()) -> Comparison:
 # --- the plan: replay of the migrations -> declared schema ---------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PlanInput:
-    """What `generate` would write now: the changes from the migrations to the declared schema."""
-
-    old: Schema
-    new: Schema
-    server_version: int
-    hints: tuple[str, ...]
-    renames: tuple[Rename, ...]
-    changes: tuple[Change, ...]
-    candidates: tuple[RenameCandidate, ...]
-    existing: tuple[str, ...]
-
-
 async def plan_input(settings: Settings, hints: Sequence[str], major: int | None) -> PlanInput:
-    """Replay the migrations and materialize the declared schema; diff them with `hints`."""
-    return await off_loop(_plan_input, settings, tuple(hints), major)
+    """What `generate` would write now, under `hints` (read on a loop of its own)."""
+    return await off_loop(draft.plan_input, settings, tuple(hints), major)
 
 
-async def _plan_input(settings: Settings, hints: Sequence[str], major: int | None) -> PlanInput:
-    from studio.commands.generate import migrations_source
-    from studio.sources import declared_source, load
-
-    directory = settings.migrations_dir
-    existing = migrations.load_directory(directory) if directory.is_dir() else ()
-    if existing:
-        migrations.verify_sum(directory)
-    replay = await load(migrations_source(settings), settings, major=major)
-    declared = await load(declared_source(settings), settings, major=major)
-    schemas = managed_schemas(settings, replay, declared)
-    a = replay.schema if schemas is None else replay.schema.restrict(schemas)
-    b = declared.schema if schemas is None else declared.schema.restrict(schemas)
-    version = declared.server_version or replay.server_version or (major or 0) * 10000
-    return replan(a, b, tuple(hints), version, tuple(m.version for m in existing))
-
-
-def replan(
-    old: Schema, new: Schema, hints: tuple[str, ...], server_version: int, existing: tuple[str, ...]
-) -> PlanInput:
-    """The plan's changes for a new set of rename hints (pure)."""
-    from studio.diff import diff, rename_candidates
-
-    renames = parse_hints(hints, old, new)
-    changes = tuple(diff(old, new, renames))
-    candidates = tuple(rename_candidates(old, new, renames))
-    return PlanInput(old, new, server_version, hints, tuple(renames), changes, candidates, existing)
+async def replan(plan: PlanInput, hints: Sequence[str]) -> PlanInput:
+    """The plan's changes again for new rename hints (no reload), diffed in a thread."""
+    return await asyncio.to_thread(
+        draft.replan, plan.old, plan.new, tuple(hints), plan.server_version, plan.existing
+    )
 
 
 async def plan_sizes(
     settings: Settings, relations: Sequence[str], wanted: Sequence[tuple[str, ...]] = ()
 ) -> tuple[dict[str, RelationSize], Throughput, dict[tuple[str, ...], str]]:
-    """Sizes of the relations a plan locks, the target's read throughput, and what its
-    rows say of the plan's requirements (`preview.data_findings`); read-only."""
-    from studio.plan import probe
-    from studio.plan.preview import data_findings
+    """Sizes of the relations a plan locks, the target's throughput, what its rows say.
 
-    url = settings.database_url()
-    assert url is not None
-    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
-    try:
-        with translate(mask_dsn(url)):
-            sizes = await probe.read_sizes(conn, relations)
-            rate = await probe.throughput_for(conn, sizes)
-            findings = await data_findings(conn, wanted)
-    finally:
-        await conn.close()
-    return sizes, rate, findings
+    Read-only.
+    """
+    return await draft.plan_sizes(settings, relations, wanted)
 
 
-def write_migration(
+def next_version(options: StudioOptions) -> str:
+    """The version a migration written now gets."""
+    return draft.next_version(options.settings, options.now())
+
+
+async def write_migration(
     settings: Settings, version: str, name: str, text: str, down_text: str | None
 ) -> Migration:
-    """Write a reviewed migration (and its down file) and update the sum file."""
-    directory = settings.migrations_dir
-    path = migrations.write_migration(directory, version, migrations.slugify(name), text, down_text)
-    return migrations.parse_file(path)
+    """Write a reviewed migration (and its down file) and update the sum file, in a thread."""
+    return await asyncio.to_thread(draft.write_migration, settings, version, name, text, down_text)
 
 
-def write_phases(
+async def write_phases(
     settings: Settings,
     version: str,
     name: str,
@@ -335,66 +270,53 @@ def write_phases(
     contract_version: str,
     contract_text: str,
 ) -> tuple[Migration, Migration]:
-    """Write an expand migration (and its down file) and its contract migration; update the sum."""
-    slug = migrations.slugify(name)
-    directory = settings.migrations_dir
-    up = migrations.write_migration(directory, version, f"{slug}_expand", text, down_text)
-    contract = migrations.write_migration(
-        directory, contract_version, f"{slug}_contract", contract_text
+    """Write an expand migration (and its down file) and its contract migration, in a thread."""
+    return await asyncio.to_thread(
+        draft.write_phases,
+        settings,
+        version,
+        name,
+        text,
+        down_text,
+        contract_version,
+        contract_text,
     )
-    return migrations.parse_file(up), migrations.parse_file(contract)
-
-
-def next_version(settings: Settings, now: object) -> str:
-    """The version a migration written now gets."""
-    return migrations.next_version(migrations.taken_versions(settings.migrations_dir), now)  # type: ignore[arg-type]
 
 
 # --- applying -----------------------------------------------------------------------------------
 
 
 async def apply_pending(
-    settings: Settings,
+    options: StudioOptions,
     sink: EventSink,
     on_backend: Callable[[int], None],
     *,
     to: str | None = None,
     confirm_contract: bool = False,
 ) -> RunResult:
-    """Apply the pending migrations on a connection of our own, telling its backend pid first.
+    """`migrate` with the studio's options, telling the migrator's backend pid first.
 
     The pid lets the studio highlight its own migration in the lock tail and
-    cancel the running step (`cancel_backend`) when the user aborts.
+    cancel the running step (`abort_step`) when the user aborts.
     """
-    from studio.commands.migrate import load
-    from studio.run import runner
-
-    ms = load(settings)
-    url = settings.database_url()
-    assert url is not None
-    conn = await db.connect(
-        url, timeout=settings.connect_timeout, application_name=runner.APPLICATION_NAME
+    settings = options.settings
+    return await migrate(
+        settings,
+        to=to,
+        wait=options.wait,
+        allow_out_of_order=options.allow_out_of_order,
+        on_event=sink,
+        backfills=backfill_options(
+            settings, options.batch_size, options.pause, run=not options.no_backfill
+        ),
+        confirm_contract=confirm_contract,
+        on_backend=on_backend,
     )
-    try:
-        on_backend(conn.get_server_pid())
-        return await runner.apply(
-            conn, settings, ms, to=to, on_event=sink, confirm_contract=confirm_contract
-        )
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(conn.close(), timeout=5)
 
 
-async def cancel_backend(settings: Settings, pid: int) -> bool:
-    """Cancel the statement backend `pid` runs (pg_cancel_backend): it rolls back, the session lives."""
-    url = settings.database_url()
-    assert url is not None
-    conn = await db.connect(url, timeout=settings.connect_timeout)
-    try:
-        with translate(mask_dsn(url)):
-            return bool(await conn.fetchval("SELECT pg_cancel_backend($1)", pid))
-    finally:
-        await conn.close()
+async def abort_step(settings: Settings, pid: int) -> bool:
+    """Cancel the statement the studio's migration runs now: it rolls back, the session lives."""
+    return await cancel_step(settings, pid)
 
 
 async def history_status(settings: Settings) -> Status:
@@ -403,14 +325,7 @@ async def history_status(settings: Settings) -> Status:
     The directory (checked against its sum) and the history table only: drift
     is the drift badge's worker, which is much slower.
     """
-    from studio.commands.migrate import load, read_history
-    from studio.run import history
-
-    ms = load(settings)
-    url = settings.database_url()
-    assert url is not None
-    rows, _, exists = await read_history(settings, url)
-    return history.compare(ms, rows, table_exists=exists)
+    return (await status(settings, drift=False)).status
 
 
 def migration_text(m: Migration) -> tuple[str, str | None]:
