@@ -61,7 +61,7 @@ class TableParts:
     """The parts that hang off tables and views, grouped by relation oid."""
 
     def __init__(
-        self, rows: Rows, identity_options: dict[tuple[int, int], SequenceOptions]
+        self, rows: Rows, identity_sequences: dict[tuple[int, int], tuple[str, SequenceOptions]]
     ) -> None:
         table_names = {r["oid"]: r["name"] for r in rows["tables"]}
         self.columns: defaultdict[int, list[Column]] = defaultdict(list)
@@ -81,7 +81,7 @@ class TableParts:
             key = values if r["identity"] or r["not_null_name"] else values[1:]
             col = interned.get(key)
             if col is None:
-                col = interned[key] = self._column(r, table_names.get(oid, ""), identity_options)
+                col = interned[key] = self._column(r, table_names.get(oid, ""), identity_sequences)
             self.columns[oid].append(col)
         self.constraints: defaultdict[int, list[Constraint]] = defaultdict(list)
         for r in rows["constraints"]:
@@ -132,15 +132,17 @@ class TableParts:
 
     @staticmethod
     def _column(
-        r: Mapping[str, Any], table: str, identity_options: dict[tuple[int, int], SequenceOptions]
+        r: Mapping[str, Any],
+        table: str,
+        identity_sequences: dict[tuple[int, int], tuple[str, SequenceOptions]],
     ) -> Column:
         nn_name = r["not_null_name"]
         if nn_name == make_object_name(table, r["name"], "not_null"):
             nn_name = None  # the default name, cut to fit NAMEDATALEN
         identity = None
         if r["identity"]:
-            options = identity_options.get((r["oid"], r["num"]), SequenceOptions())
-            identity = Identity(always=r["identity"] == "a", options=options)
+            seq, options = identity_sequences.get((r["oid"], r["num"]), (None, SequenceOptions()))
+            identity = Identity(always=r["identity"] == "a", options=options, sequence=seq)
         generated = r["generated"]
         return Column(
             name=r["name"],

@@ -118,6 +118,9 @@ class Identity:
 
     always: bool
     options: SequenceOptions = SequenceOptions()
+    # the sequence behind it (schema-qualified), for the statements that read its
+    # current value; PostgreSQL names it, so it is not compared
+    sequence: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

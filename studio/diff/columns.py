@@ -172,7 +172,8 @@ def _alter_column(
         elif b.identity and not a.identity:
             ctx.add(AddIdentity(table, b.name, b.type, b.identity))
         elif a.identity and b.identity:
-            altered = AlterIdentity(table, b.name, b.type, a.identity, b.identity)
+            seq = a.identity.sequence  # in the old schema with the renames done
+            altered = AlterIdentity(table, b.name, b.type, a.identity, b.identity, seq)
             if altered.actions:
                 ctx.add(altered)
     if not default_done and a.default != b.default and not parent_does("default"):

@@ -16,7 +16,7 @@ from studio.diff.refs import (
     replace_qualified,
 )
 from studio.errors import UsageError
-from studio.model import Constraint, Privilege, Schema, Table, View, qualname, quote_ident
+from studio.model import Column, Constraint, Privilege, Schema, Table, View, qualname, quote_ident
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -49,7 +49,9 @@ def _rename_table(schema: Schema, old: str, new: str) -> Schema:
 
     def fix(t: Table) -> Table:
         if t.key == old:
-            t = replace(t, schema=new_schema, name=new_name)
+            t = replace(
+                t, schema=new_schema, name=new_name, columns=_move_identities(t, new_schema)
+            )
         return replace(
             t,
             constraints=tuple(
@@ -113,6 +115,16 @@ def _rename_table(schema: Schema, old: str, new: str) -> Schema:
             replace(p, object=new if p.object == old else p.object) for p in schema.privileges
         ),
         owners={(new if k == old else k): v for k, v in schema.owners.items()},
+    )
+
+
+def _move_identities(t: Table, schema: str) -> tuple[Column, ...]:
+    """The table's columns with their identity sequences in `schema`: SET SCHEMA takes them along."""
+    return tuple(
+        replace(c, identity=replace(c.identity, sequence=qualname(schema, seq[-1])))
+        if c.identity and c.identity.sequence and (seq := split_qualified(c.identity.sequence))
+        else c
+        for c in t.columns
     )
 
 
