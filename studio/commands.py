@@ -100,10 +100,19 @@ class DiffResult:
     candidates: tuple[RenameCandidate, ...]
     # objects of kinds the model lacks, by side: never in `changes`, always reported
     unmodelled: UnmodelledReport
+    # what the diff says beside its changes (see DiffReport): differences no change reaches
+    unreached: tuple[str, ...] = ()
+
+    @property
+    def differs(self) -> bool:
+        """Whether the sides differ, in what the changes do or in what they cannot."""
+        return bool(self.changes or self.unmodelled.differs or self.unreached)
 
     def warnings(self) -> tuple[str, ...]:
-        """What the changes leave undone (unmodelled objects on one side only), one line each."""
-        return self.unmodelled.problems(self.old.source.describe(), self.new.source.describe())
+        """What the changes leave undone (unmodelled objects on one side only, differences
+        no SQL reaches), one line each."""
+        problems = self.unmodelled.problems(self.old.source.describe(), self.new.source.describe())
+        return problems + self.unreached
 
 
 def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | None:
@@ -190,7 +199,7 @@ async def diff_sources(
     with_privileges: bool = False,
 ) -> DiffResult:
     """Compare two sources and return the ordered changes from the first to the second."""
-    from studio.diff import diff, parse_rename, rename_candidates
+    from studio.diff import diff_report, parse_rename, rename_candidates
     from studio.diff.unmodelled import unmodelled
 
     old, new = await load_pair(settings, from_spec, to_spec, with_privileges=with_privileges)
@@ -198,7 +207,7 @@ async def diff_sources(
     a = old.schema if schemas is None else old.schema.restrict(schemas)
     b = new.schema if schemas is None else new.schema.restrict(schemas)
     renames = [parse_rename(text, a, b) for text in rename_specs]
-    changes = diff(
+    report = diff_report(
         a,
         b,
         renames,
@@ -206,4 +215,7 @@ async def diff_sources(
         server_version=old.server_version or new.server_version or None,
     )
     candidates = rename_candidates(a, b, renames)
-    return DiffResult(old, new, schemas, tuple(changes), tuple(candidates), unmodelled(a, b))
+    return DiffResult(
+        old, new, schemas, report.changes, tuple(candidates), unmodelled(a, b),
+        report.unreached,
+    )  # fmt: skip

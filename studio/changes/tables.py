@@ -28,7 +28,15 @@ from studio.changes.base import (
     trg_key,
 )
 from studio.changes.columns import column_sql
-from studio.model import Column, ConstraintKind, Table, qualname, quote_ident, quote_literal
+from studio.model import (
+    Column,
+    ConstraintKind,
+    Table,
+    make_object_name,
+    qualname,
+    quote_ident,
+    quote_literal,
+)
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
@@ -66,20 +74,14 @@ def _inherited_checks(parent: Table) -> list[str]:
 
 
 def _from_parent(c: Column, parents: tuple[Table, ...]) -> Column | None:
-    """The parent's column an INHERITS child's column only inherits (its default aside), if any."""
+    """The parent's column an INHERITS child's column only inherits (not attislocal), if any.
+
+    CREATE TABLE leaves such a column out (naming it would declare it, as pg_dump
+    would show); what the child sets on it itself follows (ALTER TABLE ONLY ...).
+    """
     if not c.inherited:
         return None
-    p = next((x for t in parents if (x := t.column(c.name)) is not None), None)
-    # (on 18 the child's NOT NULL carries the parent's constraint name)
-    return p if p is not None and _as_inherited(p) == _as_inherited(c) else None
-
-
-def _as_inherited(c: Column) -> Column:
-    # what a child sets on an inherited column itself, afterwards (ALTER TABLE ONLY ...)
-    return replace(
-        c, position=0, comment=None, not_null_name=None, inherited=False, default=None,
-        statistics=None, storage=None, type_storage=None, compression=None, options=(),
-    )  # fmt: skip
+    return next((x for t in parents if (x := t.column(c.name)) is not None), None)
 
 
 def _inherited_defaults(t: Table, parents: tuple[Table, ...]) -> list[str]:
@@ -92,6 +94,24 @@ def _inherited_defaults(t: Table, parents: tuple[Table, ...]) -> list[str]:
             out.append(
                 alter_table(t.key, f"ALTER COLUMN {quote_ident(c.name)} {action}", only=True)
             )
+    return out
+
+
+def _inherited_not_nulls(t: Table, parents: tuple[Table, ...]) -> list[str]:
+    """NOT NULL on inherited columns that the child has and no parent gives it."""
+    out = []
+    for c in t.columns:
+        if not c.not_null or _from_parent(c, parents) is None:
+            continue
+        if any((p := x.column(c.name)) is not None and p.not_null for x in parents):
+            continue
+        if c.not_null_name is None and c.not_null_valid:
+            out.append(alter_table(t.key, f"ALTER COLUMN {quote_ident(c.name)} SET NOT NULL"))
+            continue
+        name = c.not_null_name or make_object_name(t.name, c.name, "not_null")
+        tail = "" if c.not_null_valid else " NOT VALID"
+        action = f"ADD CONSTRAINT {quote_ident(name)} NOT NULL {quote_ident(c.name)}{tail}"
+        out.append(alter_table(t.key, action))
     return out
 
 
@@ -138,15 +158,21 @@ class CreateTable(Change):
         if t.options:
             text += f" WITH ({', '.join(_option_sql(o) for o in t.options)})"
         # PostgreSQL 18: a NOT VALID NOT NULL can only be added to an existing table
+        parents = self.inherits_from
         later = [
             alter_table(
                 t.key,
                 f"ADD CONSTRAINT {quote_ident(c.not_null_name)} NOT NULL {quote_ident(c.name)} NOT VALID",
             )
             for c in t.columns
-            if c.not_null and not c.not_null_valid and c.not_null_name and t.partition_of is None
+            if c.not_null
+            and not c.not_null_valid
+            and c.not_null_name
+            and t.partition_of is None
+            and _from_parent(c, parents) is None
         ]
-        return (text, *later, *_inherited_defaults(t, self.inherits_from))
+        later += _inherited_not_nulls(t, parents)
+        return (text, *later, *_inherited_defaults(t, parents))
 
     def describe(self) -> str:
         t = self.table

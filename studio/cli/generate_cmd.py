@@ -103,6 +103,7 @@ def generate_cmd(
                     "notes": list(result.notes),
                     # objects of kinds schema-studio does not model: never in the migration
                     "unmodelled": result.unmodelled.to_dict() if result.unmodelled else None,
+                    "unreached": list(result.unreached),
                 },
                 indent=2,
             )
@@ -112,7 +113,7 @@ def generate_cmd(
         warn(line)
     if not result.changes:
         if result.warnings():
-            click.echo("nothing schema-studio can generate; the objects above need a hand-written migration", err=True)
+            click.echo("nothing schema-studio can generate; what is named above needs a hand-written migration", err=True)
         else:
             click.echo("nothing to generate: the migrations already produce the declared schema", err=True)
         return EXIT_OK
@@ -196,6 +197,7 @@ def check_cmd(
                     "drift": [c.to_dict() for c in report.drift] if report.checked_live else None,
                     "applied": list(report.applied),
                     "unmodelled": list(report.unmodelled),
+                    "unreached": list(report.unreached),
                 },
                 indent=2,
             )
@@ -215,6 +217,9 @@ def check_cmd(
     if report.unmodelled:
         lines.append(click.style("objects schema-studio does not model differ", fg="red", bold=True) + " (migrate them by hand):")
         lines += [f"    {line}" for line in report.unmodelled]
+    if report.unreached:
+        lines.append(click.style("differences no migration can reach", fg="red", bold=True) + " (the tables must be created again):")
+        lines += [f"    {line}" for line in report.unreached]
     if report.ok:
         where = "declared schema, migrations and database" if report.checked_live else "declared schema and migrations"
         lines.append(f"in sync: {where} ({len(report.applied)} applied)" if report.checked_live else f"in sync: {where}")

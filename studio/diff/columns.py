@@ -82,6 +82,96 @@ def _parent_column(schema: Schema, parents: list[str], name: str) -> Column | No
     return None
 
 
+def _kept_children(ctx: Context, table: str) -> list[tuple[Table, Table]]:
+    """The INHERITS children (old, new) of `table` that inherit from it on both sides."""
+    out = []
+    for child in ctx.new_children.get(table, ()):
+        old = ctx.old.tables.get(child.key)
+        if old is not None and table in old.inherits:
+            out.append((old, child))
+    return out
+
+
+def _drop_only(ctx: Context, table: str, column: str) -> bool:
+    """Whether the table's DROP COLUMN must leave its children's column (ALTER TABLE ONLY).
+
+    So when a child keeps a column it only inherited: PostgreSQL then makes it
+    the child's own (attislocal), as the target declares it.
+    """
+    return any(
+        (oc := old.column(column)) is not None and oc.inherited and new.column(column) is not None
+        for old, new in _kept_children(ctx, table)
+    )
+
+
+def _add_deps(ctx: Context, table: str, c: Column) -> Deps:
+    """A new column of a parent after the same column added to the children that declare it.
+
+    ADD COLUMN on a parent merges into a child's column of that name, which stays
+    the child's own (attislocal); added by the parent, it would only be inherited.
+    """
+    keys = frozenset(
+        col_key(new.key, c.name)
+        for old, new in _kept_children(ctx, table)
+        if old.column(c.name) is None and (nc := new.column(c.name)) and not nc.inherited
+    )
+    return Deps(requires=keys) if keys else Deps()
+
+
+def _drop_deps(ctx: Context, table: str, c: Column) -> Deps:
+    """A parent's column dropped before the children that drop their own copy of it.
+
+    A child's column it declares itself (or that an ONLY drop leaves it) outlives
+    the parent's DROP COLUMN; it cannot be dropped while it is still inherited.
+    """
+    only = _drop_only(ctx, table, c.name)
+    keys = frozenset(
+        col_key(new.key, c.name)
+        for old, new in _kept_children(ctx, table)
+        if new.column(c.name) is None
+        and (oc := old.column(c.name)) is not None
+        and (only or not oc.inherited)
+    )
+    return Deps(uses=keys) if keys else Deps()
+
+
+def _drops_own(ctx: Context, a: Table, c: Column, kept: list[str]) -> bool:
+    """Whether a child drops a column its parents drop: the parent's DROP leaves it behind."""
+    if a.partition_of is not None:
+        return False  # a partition's columns go with its parent's
+    return not c.inherited or any(_drop_only(ctx, p, c.name) for p in kept)
+
+
+def _local_differences(ctx: Context, a: Table, b: Table, kept: list[str]) -> None:
+    """Warn of the columns whose attislocal the migration leaves unlike the target's.
+
+    No ALTER TABLE changes whether an inherited column is also the table's own:
+    a column becomes its own when added to the table itself, or when it stops
+    being inherited (NO INHERIT, a parent's ALTER TABLE ONLY ... DROP COLUMN),
+    and never stops being so.
+    """
+    if b.partition_of is not None or not (a.inherits or b.inherits):
+        return
+    old_has, new_has = _parent_columns(ctx.old, kept), _parent_columns(ctx.new, kept)
+    for c in b.columns:
+        o = a.column(c.name)
+        stays = c.name in old_has and c.name in new_has  # from a parent kept, on both sides
+        if o is None:
+            local = c.name not in new_has or not c.inherited  # added to the table itself
+        elif o.inherited:
+            local = not stays
+        else:
+            local = True
+        if local == (not c.inherited):
+            continue
+        col = f"{b.key}.{quote_ident(c.name)}"
+        ctx.warn(
+            f"column {col} stays the table's own (attislocal) where the target only inherits it"
+            if local
+            else f"column {col} stays only inherited where the target declares it too (attislocal)"
+        )
+
+
 def compare_columns(ctx: Context, a: Table, b: Table) -> set[str]:
     """Compare columns; returns the names of columns dropped and added again."""
     key = b.key
@@ -89,12 +179,20 @@ def compare_columns(ctx: Context, a: Table, b: Table) -> set[str]:
     old_parent, new_parent = _parent_columns(ctx.old, kept), _parent_columns(ctx.new, kept)
     recreated: set[str] = set()
     for c in b.columns:
-        if a.column(c.name) is None and c.name not in new_parent:
-            ctx.add(AddColumn(key, c, column_deps(ctx, (c,), new=True, table=b)))
+        # a column the child declares itself is added to it before its parent's merges in
+        own = not c.inherited and b.partition_of is None
+        if a.column(c.name) is None and (c.name not in new_parent or own):
+            deps = column_deps(ctx, (c,), new=True, table=b) | _add_deps(ctx, key, c)
+            ctx.add(AddColumn(key, c, deps))
             column_comment(ctx, key, None, c)
     for c in a.columns:
-        if b.column(c.name) is None and c.name not in old_parent:
-            ctx.add(DropColumn(key, c, column_deps(ctx, (c,), new=False, table=a)))
+        if b.column(c.name) is None and (
+            c.name not in old_parent or (c.name not in new_parent and _drops_own(ctx, a, c, kept))
+        ):
+            deps = column_deps(ctx, (c,), new=False, table=a) | _drop_deps(ctx, key, c)
+            only = _drop_only(ctx, key, c.name)
+            ctx.add(DropColumn(key, c, deps, only=only))
+    _local_differences(ctx, a, b, kept)
     retyped = {c.name for c in b.columns if (o := a.column(c.name)) and o.type != c.type}
     for c in b.columns:
         o = a.column(c.name)

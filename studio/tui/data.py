@@ -133,10 +133,14 @@ class Comparison:
     back: dict[str, str] = field(default_factory=dict)
     # objects of kinds the model lacks, by side: never in `changes`, shown as a warning
     unmodelled: UnmodelledReport = field(default_factory=UnmodelledReport)
+    # what the diff says beside its changes (differences no change reaches), one line each
+    diff_warnings: tuple[str, ...] = ()
 
     def warnings(self) -> tuple[str, ...]:
-        """What the changes leave undone: unmodelled objects on one side only, one line each."""
-        return self.unmodelled.problems(self.old_source or "the database", self.new_source or "the declared schema")
+        """What the changes leave undone: unmodelled objects on one side only, and what the
+        diff says beside them, one line each."""
+        problems = self.unmodelled.problems(self.old_source or "the database", self.new_source or "the declared schema")
+        return problems + self.diff_warnings
 
     def old_id(self, node_id: str) -> str:
         """The id the object has in the old (live) schema."""
@@ -173,10 +177,11 @@ def compare_schemas(
     schemas: tuple[str, ...] | None = None,
 ) -> Comparison:
     """Diff two schemas and build the panes (pure; heavy for large schemas)."""
-    from studio.diff import diff, rename_candidates
+    from studio.diff import diff_report, rename_candidates
 
     renames = parse_hints(hints, old, new)
-    changes = tuple(diff(old, new, renames))
+    report = diff_report(old, new, renames)
+    changes = report.changes
     candidates = tuple(rename_candidates(old, new, renames))
     pair = Pair(old, new, tuple(renames), candidates)
     direct = rename_map(renames)
@@ -202,6 +207,7 @@ def compare_schemas(
         build_diff(changes, candidates, old, new),
         back,
         unmodelled(old, new),
+        report.warnings(),
     )
 
 
