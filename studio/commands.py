@@ -100,8 +100,10 @@ class DiffResult:
     candidates: tuple[RenameCandidate, ...]
     # objects of kinds the model lacks, by side: never in `changes`, always reported
     unmodelled: UnmodelledReport
-    # what the diff says beside its changes (see DiffReport): differences no change reaches
+    # what the diff says beside its changes (see DiffReport): differences no change
+    # reaches, and dependency cycles broken to order the changes
     unreached: tuple[str, ...] = ()
+    cycles: tuple[str, ...] = ()
 
     @property
     def differs(self) -> bool:
@@ -110,9 +112,9 @@ class DiffResult:
 
     def warnings(self) -> tuple[str, ...]:
         """What the changes leave undone (unmodelled objects on one side only, differences
-        no SQL reaches), one line each."""
+        no SQL reaches) or may get wrong (a broken dependency cycle), one line each."""
         problems = self.unmodelled.problems(self.old.source.describe(), self.new.source.describe())
-        return problems + self.unreached
+        return problems + self.unreached + self.cycles
 
 
 def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | None:
@@ -217,5 +219,5 @@ async def diff_sources(
     candidates = rename_candidates(a, b, renames)
     return DiffResult(
         old, new, schemas, report.changes, tuple(candidates), unmodelled(a, b),
-        report.unreached,
+        report.unreached, report.cycles,
     )  # fmt: skip

@@ -93,15 +93,18 @@ class Generated:
     notes: tuple[str, ...] = ()
     # objects of kinds the model lacks, by side: never in the migration, always reported
     unmodelled: UnmodelledReport | None = None
-    # differences between the two sides that no change reaches (see DiffReport)
+    # differences between the two sides that no change reaches, and dependency cycles
+    # broken to order the changes (see DiffReport)
     unreached: tuple[str, ...] = ()
+    cycles: tuple[str, ...] = ()
 
     def warnings(self) -> tuple[str, ...]:
         """What the migration leaves undone (unmodelled objects on one side only, differences
-        no SQL reaches), one line each."""
+        no SQL reaches) or may get wrong (a broken dependency cycle), one line each."""
+        said = self.unreached + self.cycles
         if self.unmodelled is None:
-            return self.unreached
-        return self.unmodelled.problems("the migrations", "the declared schema") + self.unreached
+            return said
+        return self.unmodelled.problems("the migrations", "the declared schema") + said
 
 
 def step_transactional(change: Change) -> bool:
@@ -297,11 +300,11 @@ async def generate(
         migrations.verify_sum(directory)
     major, target_note = await target_major(settings)
     old, new, diffed_report, renames = await plan_changes(settings, rename_specs, no_rename=no_rename, ask=ask, major=major)
-    diffed, unreached = diffed_report.changes, diffed_report.unreached
+    diffed, unreached, cycles = diffed_report.changes, diffed_report.unreached, diffed_report.cycles
     schemas = managed_schemas(settings, old, new)
     report = unmodelled(_restrict(old.schema, schemas), _restrict(new.schema, schemas))
     if not diffed:
-        return Generated((), renames, unmodelled=report, unreached=unreached)
+        return Generated((), renames, unmodelled=report, unreached=unreached, cycles=cycles)
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
     batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE
@@ -326,7 +329,7 @@ async def generate(
     )
     if phases is not None and phases.moves:
         written = _write_phases(directory, name, version, diffed, renames, phases, header, write=write)
-        return replace(written, unmodelled=report, unreached=unreached)
+        return replace(written, unmodelled=report, unreached=unreached, cycles=cycles)
     planned_notes = tuple(item.note for item in planned.items if item.note)
     notes = (phases.notes if phases else ()) + planned_notes + _plain_notes(changes) + target_note
     steps = annotated_steps(changes, server_version, _context(old.schema, changes))
@@ -345,7 +348,7 @@ async def generate(
         )
     generated = Generated(
         changes, renames, text, down_text, version=version, notes=notes, unmodelled=report,
-        unreached=unreached,
+        unreached=unreached, cycles=cycles,
     )  # fmt: skip
     if not write:
         return generated
@@ -557,12 +560,14 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     replayed, wanted = _restrict(replay.schema, schemas), _restrict(declared.schema, schemas)
     generated_report = diff_report(replayed, wanted, server_version=version)
     ungenerated, unreached = generated_report.changes, generated_report.unreached
+    cycles = generated_report.cycles
     reports = [(unmodelled(replayed, wanted), "the migrations", "the declared schema")]
     if live_loaded is not None:
         (applied_replay,) = applied_replays
         applied_schema, live_schema = _restrict(applied_replay.schema, schemas), _restrict(live_loaded.schema, schemas)
         drift_report = diff_report(applied_schema, live_schema, server_version=live_loaded.server_version)
         drift, unreached = drift_report.changes, unreached + drift_report.unreached
+        cycles += drift_report.cycles
         reports.append((unmodelled(applied_schema, live_schema), "the applied migrations", "the database"))
     problems = tuple(line for r, old, new in reports for line in r.problems(old, new))
     not_compared = tuple(note for r, _, _ in reports if (note := r.note()) is not None)
@@ -573,6 +578,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         (applied_replay,) = applied_replays
         mismatch = major_mismatch(live_loaded.server_version, applied_replay.server_version)
         notes = (mismatch,) if mismatch else ()
+    notes += cycles
     return CheckReport(
         ungenerated, drift, checksum, live_loaded is not None, applied, notes,
         unlike_history=unlike, unmodelled=problems, not_compared=not_compared, unreached=unreached,

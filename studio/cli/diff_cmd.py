@@ -93,8 +93,9 @@ def diff_json(result: DiffResult) -> dict[str, object]:
         "changes": [c.to_dict() for c in result.changes],
         # objects of kinds schema-studio does not model: never in "changes"
         "unmodelled": result.unmodelled.to_dict(),
-        # differences no change reaches, one line each
+        # differences no change reaches, and dependency cycles broken to order the changes
         "unreached": list(result.unreached),
+        "cycles": list(result.cycles),
         "rename_candidates": [
             {"kind": c.kind, "old": c.old, "new": c.new, "score": c.score, "hint": c.hint} for c in result.candidates
         ],

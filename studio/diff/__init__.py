@@ -21,7 +21,7 @@ from studio.diff.context import Context
 from studio.diff.depend import rebuilds
 from studio.diff.renames import Rename, RenameCandidate, parse_rename, rename_candidates
 from studio.diff.renaming import apply_renames
-from studio.order import order
+from studio.order import order_report
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -47,10 +47,12 @@ class DiffReport:
     changes: tuple[Change, ...]
     # differences between the schemas that no change reaches (no SQL makes them), one line each
     unreached: tuple[str, ...] = ()
+    # dependency cycles broken to order the changes, naming theirs (studio.order)
+    cycles: tuple[str, ...] = ()
 
     def warnings(self) -> tuple[str, ...]:
         """Everything the faces show beside the changes, one line each."""
-        return self.unreached
+        return self.unreached + self.cycles
 
 
 def diff(
@@ -98,8 +100,8 @@ def diff_report(
         # what the changes take a dependency of goes and comes back: compare again with it
         more = rebuilds(ctx)
         if more <= forced:
-            changes = order(ctx.out, base.dependencies, new.dependencies)
-            return DiffReport(tuple(changes), tuple(ctx.unreached))
+            ordered = order_report(ctx.out, base.dependencies, new.dependencies)
+            return DiffReport(ordered.changes, tuple(ctx.unreached), ordered.warnings())
         forced |= more
 
 
