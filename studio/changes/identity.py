@@ -60,6 +60,13 @@ class AddIdentity(Change):
     def targets(self) -> tuple[str, ...]:
         return (self.table,)
 
+    @property
+    def provides(self) -> frozenset[str]:
+        # its sequence: what the new side says depends on it is created after
+        return frozenset(
+            {rel_key(self.identity.sequence or identity_sequence(self.table, self.column))}
+        )
+
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({col_key(self.table, self.column)})
 
@@ -88,9 +95,11 @@ class DropIdentity(Change):
 
     @property
     def removes(self) -> frozenset[str]:
-        # its sequence, by the name PostgreSQL most likely gave it: a serial column's
-        # sequence of that name (identity -> serial) is created only after it is gone
-        return frozenset({rel_key(identity_sequence(self.table, self.column))})
+        # its sequence (by the name PostgreSQL most likely gave it when not known): a
+        # serial column's sequence of that name (identity -> serial) is created only after
+        # it is gone, and what depends on it is dropped before
+        seq = self.identity.sequence or identity_sequence(self.table, self.column)
+        return frozenset({rel_key(seq)})
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({col_key(self.table, self.column)})

@@ -303,12 +303,31 @@ def _rekey(
     return replace(schema, dependencies=edges)
 
 
-def _table_keys(old: str, new: str) -> Callable[[Schema], Schema]:
-    """Rename the keys of a table and of its parts."""
+def _table_keys(old: str, new: str, moved: dict[str, str]) -> Callable[[Schema], Schema]:
+    """Rename the keys of a table, of its parts, and of the relations `moved` with it."""
     parts = tuple(
-        (f"{kind}:{old}.", f"{kind}:{new}.") for kind in ("col", "def", "con", "trg", "pol")
+        (f"{kind}:{old}.", f"{kind}:{new}.") for kind in ("col", "def", "con", "trg", "pol", "rule")
     )
-    return lambda s: _rekey(s, {rel_key(old): rel_key(new)}, parts)
+    exact = {rel_key(old): rel_key(new)} | {rel_key(a): rel_key(b) for a, b in moved.items()}
+    return lambda s: _rekey(s, exact, parts)
+
+
+def _moved_with(schema: Schema, old: str, new: str) -> dict[str, str]:
+    """The relations SET SCHEMA takes along with table `old` (qualified old -> new names):
+    its indexes (a key's too) and the sequences its columns own or generate."""
+    old_schema, new_schema = split_qualified(old)[0], split_qualified(new)[0]
+    t = schema.tables.get(old)
+    if t is None or old_schema == new_schema:
+        return {}
+    names = {i.name for i in t.indexes} | {c.index for c in t.constraints if c.index}
+    out = {qualname(old_schema, n): qualname(new_schema, n) for n in names}
+    owned = (
+        k for k, s in schema.sequences.items() if s.owned_by and s.owned_by.startswith(old + ".")
+    )
+    identities = (c.identity.sequence for c in t.columns if c.identity and c.identity.sequence)
+    for seq in (*owned, *identities):
+        out[seq] = qualname(new_schema, split_qualified(seq)[-1])
+    return out
 
 
 def _member_keys(
@@ -347,7 +366,8 @@ def apply_renames(
         if r.kind == "table":
             if named_not_null:
                 schema = _pin(schema, r.old)
-            schema = _table_keys(r.old, r.new)(_rename_table(schema, r.old, r.new))
+            moved = _moved_with(schema, r.old, r.new)
+            schema = _table_keys(r.old, r.new, moved)(_rename_table(schema, r.old, r.new))
             table_map[r.old] = r.new
             changes.append(RenameTable(r.old, r.new))
             continue
