@@ -133,9 +133,14 @@ class CreateTable(Change):
     parent: Table | None = field(default=None, compare=False, repr=False)
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
     inherits_from: tuple[Table, ...] = field(default=(), compare=False, repr=False)
+    # a partition made attached (CREATE TABLE ... PARTITION OF): the inverse of its
+    # drop, where no AttachPartition follows and the parent is not at hand
+    attached: bool = False
 
     def sql(self) -> tuple[str, ...]:
         t = self.table
+        if self.attached and t.partition_of is not None:
+            return (_partition_of_sql(t),)
         head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE {t.key}"
         # in the catalog's order (the model keeps columns sorted by name)
         ordered = sorted(t.columns, key=lambda c: c.position)
@@ -151,12 +156,7 @@ class CreateTable(Change):
         text = f"{head} (\n    " + ",\n    ".join(cols) + "\n)" if cols else f"{head} ()"
         if t.inherits:
             text += f" INHERITS ({', '.join(t.inherits)})"
-        if t.partition_key:
-            text += f" PARTITION BY {t.partition_key}"
-        if t.access_method:
-            text += f" USING {quote_ident(t.access_method)}"
-        if t.options:
-            text += f" WITH ({', '.join(_option_sql(o) for o in t.options)})"
+        text += _table_tail(t)
         # PostgreSQL 18: a NOT VALID NOT NULL can only be added to an existing table
         parents = self.inherits_from
         later = [
@@ -176,6 +176,8 @@ class CreateTable(Change):
 
     def describe(self) -> str:
         t = self.table
+        if t.partition_of and self.attached:
+            return f"create table {t.key} as a partition of {t.partition_of}"
         if t.partition_of:
             return f"create table {t.key}, to be attached to {t.partition_of}"
         return f"create table {t.key}"
@@ -185,13 +187,16 @@ class CreateTable(Change):
 
     @property
     def targets(self) -> tuple[str, ...]:
-        return (self.table.key,)
+        t = self.table
+        return (t.key, t.partition_of) if self.attached and t.partition_of else (t.key,)
 
     @property
     def provides(self) -> frozenset[str]:
         t = self.table
         keys = {rel_key(t.key)} | {col_key(t.key, c.name) for c in t.columns}
         keys |= {def_key(t.key, c.name) for c in t.columns if c.default is not None}
+        if self.attached and t.partition_of:
+            keys.add(attached_key(t.key))
         return frozenset(keys)
 
     def _structural_requires(self) -> frozenset[str]:
@@ -200,6 +205,35 @@ class CreateTable(Change):
         if t.partition_of:
             keys.add(rel_key(t.partition_of))
         return frozenset(keys)
+
+
+def _table_tail(t: Table) -> str:
+    """PARTITION BY, USING and WITH of a CREATE TABLE, as the table has them."""
+    text = f" PARTITION BY {t.partition_key}" if t.partition_key else ""
+    if t.access_method:
+        text += f" USING {quote_ident(t.access_method)}"
+    if t.options:
+        text += f" WITH ({', '.join(_option_sql(o) for o in t.options)})"
+    return text
+
+
+def _partition_of_sql(t: Table) -> str:
+    """CREATE TABLE ... PARTITION OF parent FOR VALUES ...: the parent's columns, keys,
+    indexes and CHECK constraints come with it; its own defaults and NOT NULLs follow."""
+    options = []
+    for c in sorted(t.columns, key=lambda c: c.position):
+        parts = []
+        if c.default is not None and c.generated is None and c.identity is None:
+            parts.append(f"DEFAULT {c.default}")
+        if c.not_null and c.not_null_valid:
+            named = f"CONSTRAINT {quote_ident(c.not_null_name)} " if c.not_null_name else ""
+            parts.append(f"{named}NOT NULL")
+        if parts:
+            options.append(f"{quote_ident(c.name)} WITH OPTIONS {' '.join(parts)}")
+    head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE {t.key} PARTITION OF {t.partition_of}"
+    if options:
+        head += " (\n    " + ",\n    ".join(options) + "\n)"
+    return f"{head} {t.partition_bound or 'DEFAULT'}{_table_tail(t)}"
 
 
 def partition_of(table: Table, parent: Table | None) -> tuple[CreateTable, AttachPartition]:
@@ -236,7 +270,8 @@ class DropTable(Change):
     _destructive = True
 
     def inverse(self) -> Change:
-        return CreateTable(self.table)
+        # a partition comes back attached, with what its parent gives its partitions
+        return CreateTable(self.table, attached=self.table.partition_of is not None)
 
     @property
     def targets(self) -> tuple[str, ...]:

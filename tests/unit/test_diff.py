@@ -1169,6 +1169,9 @@ def test_every_change_kind_is_well_formed() -> None:
         elif isinstance(c, (ch.AddConstraint, ch.CreateIndex)) and c.only:
             # undoing the drop of a partitioned key or index makes the partitions' ones too
             assert inv is not None and inv.inverse() == replace(c, only=False)
+        elif isinstance(c, ch.CreateTable) and c.table.partition_of:
+            # undoing the drop of a partition makes it attached, PARTITION OF its parent
+            assert inv is not None and inv.inverse() == replace(c, attached=True)
         elif inv is not None:
             assert inv.inverse() == c
     assert len(seen) >= 20
