@@ -45,6 +45,7 @@ from studio.changes.base import (
 )
 from studio.changes.objects import owner_key
 from studio.changes.routines import function_kind, function_signature, unchecked_body
+from studio.diff.expressions import check_shape
 from studio.model import EnumType, Function, Privilege, Schema, qualname
 
 if TYPE_CHECKING:
@@ -182,13 +183,10 @@ def domains(ctx: Context) -> None:
                 # what its check calls is dropped and created again
                 ctx.add(DropDomainConstraint(k, x), AddDomainConstraint(k, y))
                 continue
-            if x == y:
+            x_def, y_def = check_shape(x.definition), check_shape(y.definition)
+            if replace(x, definition=x_def) == replace(y, definition=y_def):
                 continue
-            if (
-                not x.validated
-                and y.validated
-                and x.definition.removesuffix(" NOT VALID") == y.definition
-            ):
+            if not x.validated and y.validated and x_def.removesuffix(" NOT VALID") == y_def:
                 ctx.add(ValidateDomainConstraint(k, name))
             else:
                 ctx.add(DropDomainConstraint(k, x), AddDomainConstraint(k, y))
@@ -387,7 +385,9 @@ def privileges(ctx: Context) -> None:
                 for p in old_set
             }
     new_set = _in_effect(ctx.new, set(), maintain)
-    handed = {k for k, owner in ctx.new.owners.items() if ctx.old.owners.get(k) not in (None, owner)}
+    handed = {
+        k for k, owner in ctx.new.owners.items() if ctx.old.owners.get(k) not in (None, owner)
+    }
 
     def after(p: Privilege) -> str:
         # compared as the new owner holds them: run after the ALTER ... OWNER TO

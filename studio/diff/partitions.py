@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from studio.changes import AttachIndexPartition, AttachPartition, Deps
 from studio.changes.base import col_key, con_key, detached_key, rel_key, split_qualified
+from studio.diff.expressions import check_shape
 from studio.diff.refs import default_not_null_name
 from studio.model import Constraint, ConstraintKind, Index, Table, qualname, quote_ident
 
@@ -38,8 +39,10 @@ def index_shape(i: Index) -> Index:
 
 
 def constraint_shape(c: Constraint) -> Constraint:
-    """What decides whether a constraint is rebuilt: not its comment, index name or attachment."""
-    return replace(c, comment=None, index=None, attached_to=None)
+    """What decides whether a constraint is rebuilt: not its comment, index name or attachment,
+    nor a CHECK's spelling that PostgreSQL reads back as another (studio.diff.expressions)."""
+    definition = check_shape(c.definition) if c.kind is ConstraintKind.CHECK else c.definition
+    return replace(c, definition=definition, comment=None, index=None, attached_to=None)
 
 
 def key_index(t: Table, c: Constraint) -> str:

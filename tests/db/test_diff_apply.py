@@ -373,3 +373,28 @@ async def test_dropped_partitions_come_back_attached_in_the_down_migration(
         assert got == want, dump_differences(got, want)
     finally:
         await conn.close()
+
+
+async def test_checks_read_back_from_pg_dump_text(pg: Cluster, db_url: str) -> None:
+    """An IN list on a varchar column, and the text pg_dump writes of it (a structure.sql):
+    PostgreSQL parses the second to another expression, which prints otherwise, yet they
+    are one check, and the diff says nothing (it said drop and add)."""
+    spelled = """
+    CREATE DOMAIN code AS varchar(5) CHECK (VALUE IN ('a', 'b'));
+    CREATE TABLE t (v varchar(5) CHECK (v IN ('a', 'b', 'it''s')), w code);
+    """
+    conn = await connect(db_url)
+    try:
+        await conn.execute(spelled)
+        old = await introspect(conn)
+        domain = old.domains["public.code"].constraints[0].definition
+        check = old.tables["public.t"].constraints[0].definition
+        assert "(ARRAY['a'::character varying, 'b'::character varying, 'it''s'" in check
+        dumped = f"CREATE DOMAIN code AS varchar(5) {domain};\n"
+        dumped += f"CREATE TABLE t (v varchar(5), w code, CONSTRAINT t_v_check {check});"
+        async with database(pg, dumped) as again:
+            new = await introspect(again)
+        assert new.tables["public.t"].constraints[0].definition != check  # read back otherwise
+        assert diff(old, new) == [] and diff(new, old) == []
+    finally:
+        await conn.close()

@@ -12,6 +12,7 @@ import pytest
 from studio import changes as ch
 from studio.changes.casts import is_lossless, is_widening
 from studio.diff import Rename, diff, diff_report, parse_rename, rename_candidates
+from studio.diff.expressions import check_shape
 from studio.errors import UsageError
 from studio.model import (
     Column,
@@ -1339,3 +1340,11 @@ def test_generate_says_the_cycles_broken() -> None:
 
     line = "a dependency cycle among 2 changes was broken to order them, ..."
     assert Generated((), (), cycles=(line,)).warnings() == (line,)
+
+
+def test_check_shape_reads_a_cast_array_of_literals_as_postgresql_does() -> None:
+    dumped = "CHECK (((v)::text = ANY ((ARRAY['a'::character varying, 'b, c'::character varying])::text[])))"
+    read_back = "CHECK (((v)::text = ANY (ARRAY[('a'::character varying)::text, ('b, c'::character varying)::text])))"
+    assert check_shape(dumped) == check_shape(read_back) == read_back
+    for kept in ("CHECK ((x = ANY (ARRAY[1, 2])))", "CHECK ((x = ANY ((ARRAY[y, z])::integer[])))"):
+        assert check_shape(kept) == kept  # not literals: left as they are
