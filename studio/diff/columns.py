@@ -10,6 +10,8 @@ from studio.changes import (
     AddIdentity,
     AlterColumnType,
     AlterIdentity,
+    AttachPartition,
+    DetachPartition,
     DropColumn,
     DropDefault,
     DropExpression,
@@ -297,12 +299,114 @@ def _alter_column(
         assert a.default is not None
         ctx.add(DropDefault(table, b.name, a.default, ctx.old_deps(a.default)))
         ctx.add(SetDefault(table, b.name, b.default, None, ctx.new_deps(b.default)))
-    _not_null(ctx, t, a, b, parent_does("not_null"))
+    _not_null(ctx, t, a, b, parent_does("not_null"), parents)
     column_comment(ctx, table, a, b)
     return False
 
 
-def _not_null(ctx: Context, t: Table, a: Column, b: Column, by_parent: bool) -> None:
+def _not_null_name(t: Table, column: str) -> str | None:
+    """The name of the table's NOT NULL on `column` (PostgreSQL 18), None when it has none."""
+    c = t.column(column)
+    if c is None or not c.not_null:
+        return None
+    return c.not_null_name or default_not_null_name(t.name, column)
+
+
+def _blocking_children(ctx: Context, table: str, column: str, names: tuple[str, str]) -> list[str]:
+    """The INHERITS children whose inherited NOT NULL on `column` the parent's rename
+    (`names`: old, new) would not bring where the target has it.
+
+    PostgreSQL 18's RENAME CONSTRAINT on a parent renames its children's inherited
+    NOT NULL of the same name, fails on a child whose is named otherwise, and an
+    inherited constraint cannot be renamed by itself. Only leaving the inheritance
+    (NO INHERIT) would let it through, which makes the child's inherited columns and
+    CHECKs its own: the rename is not made, and the diff says so.
+    """
+    return [
+        new.key
+        for old, new in _kept_children(ctx, table)
+        if (_not_null_name(old, column), _not_null_name(new, column)) not in (names, (None, None))
+    ]
+
+
+def _kept_partitions(ctx: Context, table: str) -> list[tuple[Table, Table]]:
+    """The partitions (old, new) of `table` that are its partitions on both sides."""
+    out = []
+    for part in ctx.new_partitions.get(table, ()):
+        old = ctx.old.tables.get(part.key)
+        if old is not None and old.partition_of == table and part.key not in ctx.detaching:
+            out.append((old, part))
+    return out
+
+
+def _partitions_apart(ctx: Context, table: str, column: str, names: tuple[str, str]) -> None:
+    """Detach, around the table's NOT NULL rename (`names`), the partitions it would fail
+    on (named otherwise) or rename where the target does not; the rest go with it."""
+    for old, new in _kept_partitions(ctx, table):
+        own = (_not_null_name(old, column), _not_null_name(new, column))
+        if own == names:
+            _partitions_apart(ctx, new.key, column, names)  # renamed by the recursion
+        elif own[0] is not None and own[1] is not None:
+            _renamed_apart(ctx, new, table, own[0], own[1])
+
+
+def _renamed_apart(ctx: Context, t: Table, parent: str, old_name: str, new_name: str) -> None:
+    """A partition detached around NOT NULL renames and attached again: an inherited
+    constraint cannot be renamed, and a parent's rename fails on a partition whose
+    constraint is named otherwise (PostgreSQL 18)."""
+    if t.key not in ctx.reattached:
+        ctx.reattached.add(t.key)
+        bound = t.partition_bound or "DEFAULT"
+        ctx.add(DetachPartition(parent, t.key, bound), AttachPartition(parent, t.key, bound))
+    if old_name != new_name:
+        ctx.add(RenameConstraint(t.key, old_name, new_name))
+
+
+def _inherited_not_null(
+    ctx: Context, t: Table, column: str, names: tuple[str, str], parents: list[str]
+) -> bool:
+    """Handle the rename of a NOT NULL the column inherits; False when it inherits none.
+
+    When the parent's is renamed, the parent's rename does what it takes below it.
+    """
+    for p in parents:
+        old, new = ctx.old.tables.get(p), ctx.new.tables.get(p)
+        if old is None or new is None:
+            continue
+        parent_names = (_not_null_name(old, column), _not_null_name(new, column))
+        if None in parent_names:
+            continue
+        if parent_names[0] != parent_names[1] or names[0] == names[1]:
+            return True
+        if t.partition_of == p:
+            _renamed_apart(ctx, t, p, *names)
+        else:
+            ctx.warn(
+                f"NOT NULL {quote_ident(names[0])} on {t.key}.{quote_ident(column)}, inherited"
+                f" from {p}, is not renamed to {quote_ident(names[1])}: PostgreSQL renames an"
+                " inherited constraint only with its parent's"
+            )
+        return True
+    return False
+
+
+def _rename_not_null(ctx: Context, table: str, column: str, names: tuple[str, str]) -> None:
+    """RENAME CONSTRAINT of a table's own NOT NULL, with what that takes below it."""
+    blocked = _blocking_children(ctx, table, column, names)
+    if blocked:
+        ctx.warn(
+            f"NOT NULL {quote_ident(names[0])} on {table}.{quote_ident(column)} is not renamed"
+            f" to {quote_ident(names[1])}: PostgreSQL renames its inheriting tables' too, and"
+            f" cannot bring {', '.join(blocked)} where the target has it"
+        )
+        return
+    _partitions_apart(ctx, table, column, names)
+    ctx.add(RenameConstraint(table, *names))
+
+
+def _not_null(
+    ctx: Context, t: Table, a: Column, b: Column, by_parent: bool, parents: list[str]
+) -> None:
     table = t.key
     if a.not_null != b.not_null:
         if by_parent:
@@ -313,12 +417,13 @@ def _not_null(ctx: Context, t: Table, a: Column, b: Column, by_parent: bool) -> 
             ctx.add(DropNotNull(table, b.name))
         return
     if not b.not_null or (a.not_null_name, a.not_null_valid) == (b.not_null_name, b.not_null_valid):
-        return
+        return  # (kept under a renamed parent: the parent's rename does what it takes)
     # PostgreSQL 18: NOT NULL is a named constraint, possibly NOT VALID
     old_name = a.not_null_name or default_not_null_name(t.name, a.name)
     new_name = b.not_null_name or default_not_null_name(t.name, b.name)
-    if old_name != new_name:
-        ctx.add(RenameConstraint(table, old_name, new_name))
+    renamed = _inherited_not_null(ctx, t, b.name, (old_name, new_name), parents)
+    if not renamed and old_name != new_name:
+        _rename_not_null(ctx, table, b.name, (old_name, new_name))
     if a.not_null_valid != b.not_null_valid:
         if b.not_null_valid:
             ctx.add(ValidateConstraint(table, new_name))

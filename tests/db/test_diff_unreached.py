@@ -134,3 +134,23 @@ def test_diff_and_check_name_what_no_migration_reaches(project: Path) -> None:
     assert generated.exit_code == 0 and f"warning: {line}" in generated.stderr
     checked = cli_run(cli, ["check", "--no-live"])
     assert checked.exit_code == 2 and line in checked.stdout
+
+
+async def test_a_not_null_rename_an_inheriting_table_blocks_is_named(pg: Cluster) -> None:
+    """PostgreSQL 18: a parent's NOT NULL rename fails on a child whose inherited one is
+    named otherwise; a partition is detached around it, an INHERITS child is not (NO INHERIT
+    would make its columns its own), so the rename is named instead of failing."""
+    if pg.major < 18:
+        pytest.skip("NOT NULL constraints are named from PostgreSQL 18")
+    child = "CREATE TABLE q2 (id int, a int CONSTRAINT q2_own NOT NULL); ALTER TABLE q2 INHERIT q;"
+    before = "CREATE TABLE q (id int, a int NOT NULL);" + child
+    after = "CREATE TABLE q (id int, a int CONSTRAINT q_req NOT NULL);" + child
+    async with database(pg, before) as a, database(pg, after) as b:
+        old, new = await introspect(a), await introspect(b)
+    report = diff_report(old, new, server_version=180000)
+    assert report.changes == ()
+    (line,) = report.unreached
+    assert line == (
+        "NOT NULL q_a_not_null on public.q.a is not renamed to q_req: PostgreSQL renames its"
+        " inheriting tables' too, and cannot bring public.q2 where the target has it"
+    )
