@@ -83,15 +83,15 @@ class _Names:
     # --- per catalog ------------------------------------------------------------
 
     def relation(self, oid: int) -> str | None:
-        """Qualified name of a table, view or sequence (not an identity sequence)."""
+        """Qualified name of a table, view or sequence (an identity column's too: what
+        depends on it is rebuilt around DROP IDENTITY, see studio.model.changes.identity)."""
         found = self._rel_keys.get(oid)
         if found is not None:
             return found
         if self._rels is None:
-            self._rels = {r["oid"]: r for k in ("tables", "views") for r in self.rows[k]}
-            self._rels.update(
-                (r["oid"], r) for r in self.rows["sequences"] if r["owner_kind"] != "i"
-            )
+            self._rels = {
+                r["oid"]: r for k in ("tables", "views", "sequences") for r in self.rows[k]
+            }
         r = self._rels.get(oid)
         if r is None:
             return None

@@ -107,11 +107,12 @@ def _build(rows: Rows) -> Schema:
         domains[key] = dataclasses.replace(domains[key], constraints=sorted_by_name(found))
 
     sequences: dict[str, SequenceObj] = {}
-    identity_options: dict[tuple[int, int], SequenceOptions] = {}
+    identity_sequences: dict[tuple[int, int], tuple[str, SequenceOptions]] = {}
     for r in rows["sequences"]:
         if r["owner_kind"] == "i":
             # an identity column's sequence: its options belong to the column
-            identity_options[r["owner_oid"], r["owner_attnum"]] = _options(r)
+            name = qualname(r["schema"], r["name"])
+            identity_sequences[r["owner_oid"], r["owner_attnum"]] = (name, _options(r))
             continue
         owned_by = None
         if r["owner_kind"] == "a" and r["owner_column"] is not None:
@@ -121,7 +122,7 @@ def _build(rows: Rows) -> Schema:
         seq = SequenceObj(r["schema"], r["name"], _options(r), owned_by, r["comment"])
         sequences[seq.key] = seq
 
-    parts = TableParts(rows, identity_options)
+    parts = TableParts(rows, identity_sequences)
     tables: dict[str, Table] = {}
     for r in rows["tables"]:
         table = parts.table(r)

@@ -61,7 +61,7 @@ class TableParts:
     """The parts that hang off tables and views, grouped by relation oid."""
 
     def __init__(
-        self, rows: Rows, identity_options: dict[tuple[int, int], SequenceOptions]
+        self, rows: Rows, identity_sequences: dict[tuple[int, int], tuple[str, SequenceOptions]]
     ) -> None:
         table_names = {r["oid"]: r["name"] for r in rows["tables"]}
         self.columns: defaultdict[int, list[Column]] = defaultdict(list)
@@ -72,6 +72,9 @@ class TableParts:
         # The key is the row without its relation, unless the column depends
         # on its table (identity options, a NOT NULL constraint's name).
         interned: dict[tuple[Any, ...], Column] = {}
+        # a partition's columns are not marked inherited: it is made as a table of its
+        # own and attached (pg_dump does the same), which leaves them declared by it
+        partitions = {r["oid"] for r in rows["tables"] if r["is_partition"]}
         for r in rows["columns"]:
             values = tuple(r.values())
             if r["options"] is not None:  # a list (attoptions): not hashable
@@ -79,9 +82,12 @@ class TableParts:
             oid = values[0]
             self.attnames[oid][r["num"]] = r["name"]
             key = values if r["identity"] or r["not_null_name"] else values[1:]
-            col = interned.get(key)
+            inherited = not r["local"] and oid not in partitions
+            col = interned.get((inherited, key))
             if col is None:
-                col = interned[key] = self._column(r, table_names.get(oid, ""), identity_options)
+                col = interned[inherited, key] = self._column(
+                    r, table_names.get(oid, ""), identity_sequences, inherited=inherited
+                )
             self.columns[oid].append(col)
         self.constraints: defaultdict[int, list[Constraint]] = defaultdict(list)
         for r in rows["constraints"]:
@@ -132,15 +138,19 @@ class TableParts:
 
     @staticmethod
     def _column(
-        r: Mapping[str, Any], table: str, identity_options: dict[tuple[int, int], SequenceOptions]
+        r: Mapping[str, Any],
+        table: str,
+        identity_sequences: dict[tuple[int, int], tuple[str, SequenceOptions]],
+        *,
+        inherited: bool,
     ) -> Column:
         nn_name = r["not_null_name"]
         if nn_name == make_object_name(table, r["name"], "not_null"):
             nn_name = None  # the default name, cut to fit NAMEDATALEN
         identity = None
         if r["identity"]:
-            options = identity_options.get((r["oid"], r["num"]), SequenceOptions())
-            identity = Identity(always=r["identity"] == "a", options=options)
+            seq, options = identity_sequences.get((r["oid"], r["num"]), (None, SequenceOptions()))
+            identity = Identity(always=r["identity"] == "a", options=options, sequence=seq)
         generated = r["generated"]
         return Column(
             name=r["name"],
@@ -160,7 +170,7 @@ class TableParts:
             compression=r["compression"],
             options=tuple(sorted(r["options"])) if r["options"] else (),
             position=r["num"],
-            inherited=not r["local"],
+            inherited=inherited,
         )
 
     def table(self, r: Mapping[str, Any]) -> Table | None:

@@ -84,7 +84,7 @@ def diff_cmd(
             click.echo(render_script(list(result.changes)))
     else:
         click.echo(diff_text(result))
-    return EXIT_DIFFERENCES if result.changes or result.unmodelled.differs else EXIT_OK
+    return EXIT_DIFFERENCES if result.differs else EXIT_OK
 
 
 def _versions_note(result: DiffResult) -> str | None:
@@ -108,6 +108,9 @@ def diff_json(result: DiffResult) -> dict[str, object]:
         "changes": [c.to_dict() for c in result.changes],
         # objects of kinds schema-studio does not model: never in "changes"
         "unmodelled": result.unmodelled.to_dict(),
+        # differences no change reaches, and dependency cycles broken to order the changes
+        "unreached": list(result.unreached),
+        "cycles": list(result.cycles),
         "rename_candidates": [
             {"kind": c.kind, "old": c.old, "new": c.new, "score": c.score, "hint": c.hint}
             for c in result.candidates
@@ -119,7 +122,7 @@ def diff_text(result: DiffResult) -> str:
     """A readable summary grouped by table, with data-loss and rename-candidate marks."""
     head = f"{result.old.source.describe()} -> {result.new.source.describe()}"
     if not result.changes:
-        if result.unmodelled.differs:  # named on stderr, one line each
+        if result.differs:  # named on stderr, one line each
             return f"{head}: no differences schema-studio can migrate; {len(result.warnings())} it cannot (see above)"
         return f"{head}: no differences"
     groups: dict[str, list[str]] = {}

@@ -123,6 +123,7 @@ def generate_cmd(
                     "notes": list(result.notes),
                     # objects of kinds schema-studio does not model: never in the migration
                     "unmodelled": result.unmodelled.to_dict() if result.unmodelled else None,
+                    "unreached": list(result.unreached),
                 },
                 indent=2,
             )
@@ -133,7 +134,7 @@ def generate_cmd(
     if not result.changes:
         if result.warnings():
             click.echo(
-                "nothing schema-studio can generate; the objects above need a hand-written migration",
+                "nothing schema-studio can generate; what is named above needs a hand-written migration",
                 err=True,
             )
         else:
@@ -232,6 +233,7 @@ def check_cmd(
                     "drift": [c.to_dict() for c in report.drift] if report.checked_live else None,
                     "applied": list(report.applied),
                     "unmodelled": list(report.unmodelled),
+                    "unreached": list(report.unreached),
                 },
                 indent=2,
             )
@@ -262,6 +264,12 @@ def check_cmd(
             + " (migrate them by hand):"
         )
         lines += [f"    {line}" for line in report.unmodelled]
+    if report.unreached:
+        lines.append(
+            click.style("differences no migration can reach", fg="red", bold=True)
+            + " (the tables must be created again):"
+        )
+        lines += [f"    {line}" for line in report.unreached]
     if report.ok:
         where = (
             "declared schema, migrations and database"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from studio.catalog import connect as db
 from studio.config import mask_dsn, split_table_name
-from studio.diff import diff, parse_rename, rename_candidates
+from studio.diff import diff_report, parse_rename, rename_candidates
 from studio.diff.unmodelled import unmodelled
 from studio.errors import UsageError, translate
 
@@ -102,10 +102,21 @@ class DiffResult:
     candidates: tuple[RenameCandidate, ...]
     # objects of kinds the model lacks, by side: never in `changes`, always reported
     unmodelled: UnmodelledReport
+    # what the diff says beside its changes (see DiffReport): differences no change
+    # reaches, and dependency cycles broken to order the changes
+    unreached: tuple[str, ...] = ()
+    cycles: tuple[str, ...] = ()
+
+    @property
+    def differs(self) -> bool:
+        """Whether the sides differ, in what the changes do or in what they cannot."""
+        return bool(self.changes or self.unmodelled.differs or self.unreached)
 
     def warnings(self) -> tuple[str, ...]:
-        """What the changes leave undone (unmodelled objects on one side only), one line each."""
-        return self.unmodelled.problems(self.old.source.describe(), self.new.source.describe())
+        """What the changes leave undone (unmodelled objects on one side only, differences
+        no SQL reaches) or may get wrong (a broken dependency cycle), one line each."""
+        problems = self.unmodelled.problems(self.old.source.describe(), self.new.source.describe())
+        return problems + self.unreached + self.cycles
 
 
 def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | None:
@@ -201,7 +212,7 @@ async def diff_sources(
     a = old.schema if schemas is None else old.schema.restrict(schemas)
     b = new.schema if schemas is None else new.schema.restrict(schemas)
     renames = [parse_rename(text, a, b) for text in rename_specs]
-    changes = diff(
+    report = diff_report(
         a,
         b,
         renames,
@@ -209,7 +220,10 @@ async def diff_sources(
         server_version=old.server_version or new.server_version or None,
     )
     candidates = rename_candidates(a, b, renames)
-    return DiffResult(old, new, schemas, tuple(changes), tuple(candidates), unmodelled(a, b))
+    return DiffResult(
+        old, new, schemas, report.changes, tuple(candidates), unmodelled(a, b),
+        report.unreached, report.cycles,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +235,8 @@ class SchemaDiff:
     candidates: tuple[RenameCandidate, ...]
     # objects of kinds the model lacks, by side: never in `changes`
     unmodelled: UnmodelledReport
+    # what the diff says beside its changes (studio.diff.DiffReport.warnings)
+    warnings: tuple[str, ...] = ()
 
 
 def diff_schemas(old: Schema, new: Schema, hints: Sequence[str] = ()) -> SchemaDiff:
@@ -236,9 +252,11 @@ def diff_schemas(old: Schema, new: Schema, hints: Sequence[str] = ()) -> SchemaD
             renames.append(parse_rename(text, old, new))
         except UsageError:
             continue
+    report = diff_report(old, new, renames)
     return SchemaDiff(
         tuple(renames),
-        tuple(diff(old, new, renames)),
+        report.changes,
         tuple(rename_candidates(old, new, renames)),
         unmodelled(old, new),
+        report.warnings(),
     )

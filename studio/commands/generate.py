@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from asyncpg import Connection
 
     from studio.config import Settings
-    from studio.diff import Rename, RenameCandidate
+    from studio.diff import DiffReport, Rename, RenameCandidate
     from studio.diff.unmodelled import UnmodelledReport
     from studio.model import Schema
     from studio.model.changes import Change
@@ -101,12 +101,18 @@ class Generated:
     notes: tuple[str, ...] = ()
     # objects of kinds the model lacks, by side: never in the migration, always reported
     unmodelled: UnmodelledReport | None = None
+    # differences between the two sides that no change reaches, and dependency cycles
+    # broken to order the changes (see DiffReport)
+    unreached: tuple[str, ...] = ()
+    cycles: tuple[str, ...] = ()
 
     def warnings(self) -> tuple[str, ...]:
-        """What the migration leaves undone: unmodelled objects on one side only, one line each."""
+        """What the migration leaves undone (unmodelled objects on one side only, differences
+        no SQL reaches) or may get wrong (a broken dependency cycle), one line each."""
+        said = self.unreached + self.cycles
         if self.unmodelled is None:
-            return ()
-        return self.unmodelled.problems("the migrations", "the declared schema")
+            return said
+        return self.unmodelled.problems("the migrations", "the declared schema") + said
 
 
 def step_transactional(change: Change) -> bool:
@@ -240,9 +246,9 @@ async def plan_changes(
     no_rename: bool = False,
     ask: AskRename | None = None,
     major: int | None = None,
-) -> tuple[Loaded, Loaded, tuple[Change, ...], tuple[Rename, ...]]:
-    """Replay of the migrations -> declared schema: the ordered changes and the renames used."""
-    from studio.diff import diff
+) -> tuple[Loaded, Loaded, DiffReport, tuple[Rename, ...]]:
+    """Replay of the migrations -> declared schema: the diff's report and the renames used."""
+    from studio.diff import diff_report
 
     # the replay runs on the dev server while the models import (one server, shared)
     old, new = await concurrently(
@@ -254,7 +260,7 @@ async def plan_changes(
     b = new.schema if schemas is None else new.schema.restrict(schemas)
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
     version = old.server_version or new.server_version or None
-    return old, new, tuple(diff(a, b, renames, server_version=version)), tuple(renames)
+    return old, new, diff_report(a, b, renames, server_version=version), tuple(renames)
 
 
 def resolve_renames(
@@ -305,13 +311,14 @@ async def generate(
     if existing:
         migrations.verify_sum(directory)
     major, target_note = await target_major(settings)
-    old, new, diffed, renames = await plan_changes(
+    old, new, diffed_report, renames = await plan_changes(
         settings, rename_specs, no_rename=no_rename, ask=ask, major=major
     )
+    diffed, unreached, cycles = diffed_report.changes, diffed_report.unreached, diffed_report.cycles
     schemas = managed_schemas(settings, old, new)
     report = unmodelled(_restrict(old.schema, schemas), _restrict(new.schema, schemas))
     if not diffed:
-        return Generated((), renames, unmodelled=report)
+        return Generated((), renames, unmodelled=report, unreached=unreached, cycles=cycles)
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
     batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE
@@ -342,7 +349,7 @@ async def generate(
         written = _write_phases(
             directory, name, version, diffed, renames, phases, header, write=write
         )
-        return replace(written, unmodelled=report)
+        return replace(written, unmodelled=report, unreached=unreached, cycles=cycles)
     planned_notes = tuple(item.note for item in planned.items if item.note)
     notes = (phases.notes if phases else ()) + planned_notes + _plain_notes(changes) + target_note
     steps = annotated_steps(changes, server_version, _context(old.schema, changes))
@@ -362,8 +369,9 @@ async def generate(
             schema_after=header["schema_before"],
         )
     generated = Generated(
-        changes, renames, text, down_text, version=version, notes=notes, unmodelled=report
-    )
+        changes, renames, text, down_text, version=version, notes=notes, unmodelled=report,
+        unreached=unreached, cycles=cycles,
+    )  # fmt: skip
     if not write:
         return generated
     path = migrations.write_migration(directory, version, migrations.slugify(name), text, down_text)
@@ -523,6 +531,9 @@ class CheckReport:
     unmodelled: tuple[str, ...] = ()
     # objects of those kinds on both sides, which were not compared
     not_compared: tuple[str, ...] = ()
+    # differences (declared vs migrations, database vs applied migrations) that no
+    # change reaches, one line each: out of sync, and no migration can fix them
+    unreached: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -533,6 +544,7 @@ class CheckReport:
             and self.checksum is None
             and not self.unlike_history
             and not self.unmodelled
+            and not self.unreached
         )
 
 
@@ -543,7 +555,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     only the first and the last are checked.
     """
     from studio.commands.migrate import _history, unlike_history
-    from studio.diff import diff
+    from studio.diff import diff_report
 
     checksum = None
     try:
@@ -576,7 +588,9 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     schemas = managed_schemas(settings, replay, declared)
     version = replay.server_version or declared.server_version or None
     replayed, wanted = _restrict(replay.schema, schemas), _restrict(declared.schema, schemas)
-    ungenerated = tuple(diff(replayed, wanted, server_version=version))
+    generated_report = diff_report(replayed, wanted, server_version=version)
+    ungenerated, unreached = generated_report.changes, generated_report.unreached
+    cycles = generated_report.cycles
     reports = [(unmodelled(replayed, wanted), "the migrations", "the declared schema")]
     if live_loaded is not None:
         (applied_replay,) = applied_replays
@@ -584,7 +598,11 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
             _restrict(applied_replay.schema, schemas),
             _restrict(live_loaded.schema, schemas),
         )
-        drift = tuple(diff(applied_schema, live_schema, server_version=live_loaded.server_version))
+        drift_report = diff_report(
+            applied_schema, live_schema, server_version=live_loaded.server_version
+        )
+        drift, unreached = drift_report.changes, unreached + drift_report.unreached
+        cycles += drift_report.cycles
         reports.append(
             (unmodelled(applied_schema, live_schema), "the applied migrations", "the database")
         )
@@ -597,9 +615,10 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         (applied_replay,) = applied_replays
         mismatch = major_mismatch(live_loaded.server_version, applied_replay.server_version)
         notes = (mismatch,) if mismatch else ()
+    notes += cycles
     return CheckReport(
         ungenerated, drift, checksum, live_loaded is not None, applied, notes,
-        unlike_history=unlike, unmodelled=problems, not_compared=not_compared,
+        unlike_history=unlike, unmodelled=problems, not_compared=not_compared, unreached=unreached,
     )  # fmt: skip
 
 

@@ -13,12 +13,13 @@ before tables and views decide what must be rebuilt around them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio.diff import catalog, objects, tables, views
 from studio.diff.context import Context
 from studio.diff.depend import rebuilds
-from studio.diff.order import order
+from studio.diff.order import order_report
 from studio.diff.renames import Rename, RenameCandidate, parse_rename, rename_candidates
 from studio.diff.renaming import apply_renames
 
@@ -28,7 +29,30 @@ if TYPE_CHECKING:
     from studio.model import Schema
     from studio.model.changes import Change
 
-__all__ = ["Rename", "RenameCandidate", "diff", "parse_rename", "rename_candidates"]
+__all__ = [
+    "DiffReport",
+    "Rename",
+    "RenameCandidate",
+    "diff",
+    "diff_report",
+    "parse_rename",
+    "rename_candidates",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DiffReport:
+    """The ordered changes, and what they cannot do (named, never passed over)."""
+
+    changes: tuple[Change, ...]
+    # differences between the schemas that no change reaches (no SQL makes them), one line each
+    unreached: tuple[str, ...] = ()
+    # dependency cycles broken to order the changes, naming theirs (studio.diff.order)
+    cycles: tuple[str, ...] = ()
+
+    def warnings(self) -> tuple[str, ...]:
+        """Everything the faces show beside the changes, one line each."""
+        return self.unreached + self.cycles
 
 
 def diff(
@@ -39,7 +63,22 @@ def diff(
     with_privileges: bool = False,
     server_version: int | None = None,
 ) -> list[Change]:
-    """The changes that turn `old` into `new`, in an order PostgreSQL accepts.
+    """The changes that turn `old` into `new`, in an order PostgreSQL accepts (see `diff_report`)."""
+    report = diff_report(
+        old, new, renames, with_privileges=with_privileges, server_version=server_version
+    )
+    return list(report.changes)
+
+
+def diff_report(
+    old: Schema,
+    new: Schema,
+    renames: Sequence[Rename] = (),
+    *,
+    with_privileges: bool = False,
+    server_version: int | None = None,
+) -> DiffReport:
+    """The ordered changes that turn `old` into `new`, and what they cannot reach.
 
     Args:
         server_version: server_version_num of the database the changes are for,
@@ -61,7 +100,8 @@ def diff(
         # what the changes take a dependency of goes and comes back: compare again with it
         more = rebuilds(ctx)
         if more <= forced:
-            return order(ctx.out, base.dependencies, new.dependencies)
+            ordered = order_report(ctx.out, base.dependencies, new.dependencies)
+            return DiffReport(ordered.changes, tuple(ctx.unreached), ordered.warnings())
         forced |= more
 
 

@@ -10,7 +10,7 @@ from studio.model.changes import Change, Deps, SetComment
 from studio.model.changes.base import fn_key
 
 if TYPE_CHECKING:
-    from studio.model import Schema
+    from studio.model import Schema, Table
 
 
 @dataclass
@@ -49,12 +49,29 @@ class Context:
     detaching: set[str] = field(default_factory=set)
     # PostgreSQL 18: NOT NULL constraint names that tables kept hold
     kept_not_null_names: set[str] = field(default_factory=set)
+    # differences no change reaches (no SQL makes them): named by the diff's report
+    unreached: list[str] = field(default_factory=list)
+    # partitions detached and attached again around a NOT NULL rename (PostgreSQL 18)
+    reattached: set[str] = field(default_factory=set)
     old_refs: RefIndex = field(init=False)
     new_refs: RefIndex = field(init=False)
+    # the INHERITS children and the partitions of each table of the new side
+    new_children: dict[str, list[Table]] = field(init=False)
+    new_partitions: dict[str, list[Table]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.old_refs = RefIndex(self.old)
         self.new_refs = RefIndex(self.new)
+        self.new_children, self.new_partitions = {}, {}
+        for t in self.new.tables.values():
+            for parent in t.inherits:
+                self.new_children.setdefault(parent, []).append(t)
+            if t.partition_of:
+                self.new_partitions.setdefault(t.partition_of, []).append(t)
+
+    def warn(self, unreached: str) -> None:
+        """Name a difference between the schemas that no change reaches."""
+        self.unreached.append(unreached)
 
     def add(self, *changes: Change) -> None:
         """Append changes to the result."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from studio.diff.expressions import check_shape
 from studio.model import EnumType, Function, Privilege, Schema, qualname
 from studio.model.changes import (
     AddDomainConstraint,
@@ -182,13 +183,10 @@ def domains(ctx: Context) -> None:
                 # what its check calls is dropped and created again
                 ctx.add(DropDomainConstraint(k, x), AddDomainConstraint(k, y))
                 continue
-            if x == y:
+            x_def, y_def = check_shape(x.definition), check_shape(y.definition)
+            if replace(x, definition=x_def) == replace(y, definition=y_def):
                 continue
-            if (
-                not x.validated
-                and y.validated
-                and x.definition.removesuffix(" NOT VALID") == y.definition
-            ):
+            if not x.validated and y.validated and x_def.removesuffix(" NOT VALID") == y_def:
                 ctx.add(ValidateDomainConstraint(k, name))
             else:
                 ctx.add(DropDomainConstraint(k, x), AddDomainConstraint(k, y))

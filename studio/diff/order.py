@@ -11,13 +11,15 @@ Among
 the changes that are free to run, the one earliest in `PHASES` goes first,
 then by target and SQL text, so the same input always gives the same output.
 A dependency cycle (which only hand-made inputs produce) is broken by taking
-the earliest remaining change in that same order.
+the earliest of its changes in that same order, and reported: `order_report`
+names the changes of each cycle it broke, and the diff's warnings say so.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio.model import ConstraintKind
@@ -101,7 +103,7 @@ from studio.model.changes import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     Edges = Mapping[str, tuple[str, ...]]
 
@@ -241,10 +243,96 @@ def _reached(edges: Edges | None, keys: frozenset[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+@dataclass(frozen=True, slots=True)
+class OrderReport:
+    """The changes in order, and the dependency cycles broken to order them."""
+
+    changes: tuple[Change, ...]
+    # each cycle broken: its changes, in the order they run
+    cycles: tuple[tuple[Change, ...], ...] = ()
+
+    def warnings(self) -> tuple[str, ...]:
+        """One line per cycle broken, naming what is in it."""
+        return tuple(
+            f"a dependency cycle among {len(cycle)} changes was broken to order them, so their"
+            " order may not be one PostgreSQL accepts: " + "; ".join(c.describe() for c in cycle)
+            for cycle in self.cycles
+        )
+
+
 def order(
     changes: Iterable[Change], old_edges: Edges | None = None, new_edges: Edges | None = None
 ) -> list[Change]:
-    """The changes in an order PostgreSQL accepts, deterministic for a given set.
+    """The changes in an order PostgreSQL accepts, deterministic for a given set (see `order_report`)."""
+    return list(order_report(changes, old_edges, new_edges).changes)
+
+
+def _components(after: list[set[int]], done: list[bool]) -> tuple[list[list[int]], list[int]]:
+    """The strongly connected components of the changes not done (Tarjan's, iterative),
+    and each change's component."""
+    n = len(after)
+    index, low, on_stack, component = [-1] * n, [0] * n, [False] * n, [-1] * n
+    stack: list[int] = []
+    components: list[list[int]] = []
+    visited = 0
+
+    def visit(v: int) -> Iterator[int]:
+        nonlocal visited
+        index[v] = low[v] = visited
+        visited += 1
+        stack.append(v)
+        on_stack[v] = True
+        return iter(sorted(w for w in after[v] if not done[w]))
+
+    for root in (i for i in range(n) if not done[i]):
+        if index[root] >= 0:
+            continue
+        work = [(root, visit(root))]
+        while work:
+            v, targets = work[-1]
+            w = next((w for w in targets if index[w] < 0 or on_stack[w]), None)
+            if w is not None and index[w] < 0:
+                work.append((w, visit(w)))
+            elif w is not None:
+                low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    members = [stack.pop()]
+                    while members[-1] != v:
+                        members.append(stack.pop())
+                    for m in members:
+                        on_stack[m], component[m] = False, len(components)
+                    components.append(members)
+    return components, component
+
+
+def _stuck_cycle(
+    after: list[set[int]], done: list[bool], rank: Callable[[int], tuple[object, ...]]
+) -> list[int]:
+    """A cycle among the changes not done when none is free to run: a strongly connected
+    component that nothing outside it waits on; of several, the one whose earliest
+    change by `rank` is earliest."""
+    components, component = _components(after, done)
+    entered = {
+        component[j]
+        for i, targets in enumerate(after)
+        if not done[i]
+        for j in targets
+        if not done[j] and component[j] != component[i]
+    }
+    sources = [c for k, c in enumerate(components) if k not in entered and len(c) > 1]
+    if not sources:  # cannot be: a change nothing waits on would be free to run
+        return [i for i in range(len(after)) if not done[i]]
+    return min(sources, key=lambda c: min(rank(i) for i in c))
+
+
+def order_report(
+    changes: Iterable[Change], old_edges: Edges | None = None, new_edges: Edges | None = None
+) -> OrderReport:
+    """The changes in an order PostgreSQL accepts, and the dependency cycles broken for it.
 
     Args:
         old_edges: the old schema's `dependencies`: a drop runs before the drops of
@@ -288,21 +376,29 @@ def order(
     heapq.heapify(ready)
     done = [False] * n
     out: list[Change] = []
+    position: dict[int, int] = {}
+    cycles: list[list[int]] = []
     while len(out) < n:
-        if not ready:  # a cycle: release the earliest remaining change
-            i = min((i for i in range(n) if not done[i]), key=lambda i: (prio[i], i))
+        if not ready:  # a cycle: release its earliest change
+            cycle = _stuck_cycle(after, done, lambda i: (prio[i], i))
+            i = min(cycle, key=lambda i: (prio[i], i))
             waiting[i] = 0
             heapq.heappush(ready, (prio[i], i))
+            # a cycle left within one already broken is part of it
+            if not any(set(cycle) <= set(c) for c in cycles):
+                cycles.append(cycle)
         _, i = heapq.heappop(ready)
         if done[i]:
             continue
         done[i] = True
+        position[i] = len(out)
         out.append(items[i])
         for j in after[i]:
             waiting[j] -= 1
             if waiting[j] == 0 and not done[j]:
                 heapq.heappush(ready, (prio[j], j))
-    return out
+    named = tuple(tuple(items[i] for i in sorted(c, key=position.__getitem__)) for c in cycles)
+    return OrderReport(tuple(out), named)
 
 
 def steps(changes: Sequence[Change]) -> list[tuple[bool, list[Change]]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
+from studio.diff.expressions import check_shape
 from studio.diff.refs import default_not_null_name
 from studio.model import Constraint, ConstraintKind, Index, Table, qualname, quote_ident
 from studio.model.changes import AttachIndexPartition, AttachPartition, Deps
@@ -38,8 +39,10 @@ def index_shape(i: Index) -> Index:
 
 
 def constraint_shape(c: Constraint) -> Constraint:
-    """What decides whether a constraint is rebuilt: not its comment, index name or attachment."""
-    return replace(c, comment=None, index=None, attached_to=None)
+    """What decides whether a constraint is rebuilt: not its comment, index name or attachment,
+    nor a CHECK's spelling that PostgreSQL reads back as another (studio.diff.expressions)."""
+    definition = check_shape(c.definition) if c.kind is ConstraintKind.CHECK else c.definition
+    return replace(c, definition=definition, comment=None, index=None, attached_to=None)
 
 
 def key_index(t: Table, c: Constraint) -> str:

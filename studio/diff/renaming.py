@@ -16,6 +16,7 @@ from studio.diff.refs import (
 from studio.errors import UsageError
 from studio.model import (
     CatalogObject,
+    Column,
     Constraint,
     Privilege,
     Schema,
@@ -58,7 +59,9 @@ def _rename_table(schema: Schema, old: str, new: str) -> Schema:
 
     def fix(t: Table) -> Table:
         if t.key == old:
-            t = replace(t, schema=new_schema, name=new_name)
+            t = replace(
+                t, schema=new_schema, name=new_name, columns=_move_identities(t, new_schema)
+            )
         return replace(
             t,
             constraints=tuple(
@@ -139,6 +142,16 @@ def _map_statistics(
         k: fn(o) if o.kind == "statistics" and tables.intersection(o.relations) else o
         for k, o in schema.objects.items()
     }
+
+
+def _move_identities(t: Table, schema: str) -> tuple[Column, ...]:
+    """The table's columns with their identity sequences in `schema`: SET SCHEMA takes them along."""
+    return tuple(
+        replace(c, identity=replace(c.identity, sequence=qualname(schema, seq[-1])))
+        if c.identity and c.identity.sequence and (seq := split_qualified(c.identity.sequence))
+        else c
+        for c in t.columns
+    )
 
 
 def _move_sequences(schema: Schema, moved: dict[str, str]) -> Schema:
@@ -324,12 +337,31 @@ def _rekey(
     return replace(schema, dependencies=edges)
 
 
-def _table_keys(old: str, new: str) -> Callable[[Schema], Schema]:
-    """Rename the keys of a table and of its parts."""
+def _table_keys(old: str, new: str, moved: dict[str, str]) -> Callable[[Schema], Schema]:
+    """Rename the keys of a table, of its parts, and of the relations `moved` with it."""
     parts = tuple(
-        (f"{kind}:{old}.", f"{kind}:{new}.") for kind in ("col", "def", "con", "trg", "pol")
+        (f"{kind}:{old}.", f"{kind}:{new}.") for kind in ("col", "def", "con", "trg", "pol", "rule")
     )
-    return lambda s: _rekey(s, {rel_key(old): rel_key(new)}, parts)
+    exact = {rel_key(old): rel_key(new)} | {rel_key(a): rel_key(b) for a, b in moved.items()}
+    return lambda s: _rekey(s, exact, parts)
+
+
+def _moved_with(schema: Schema, old: str, new: str) -> dict[str, str]:
+    """The relations SET SCHEMA takes along with table `old` (qualified old -> new names):
+    its indexes (a key's too) and the sequences its columns own or generate."""
+    old_schema, new_schema = split_qualified(old)[0], split_qualified(new)[0]
+    t = schema.tables.get(old)
+    if t is None or old_schema == new_schema:
+        return {}
+    names = {i.name for i in t.indexes} | {c.index for c in t.constraints if c.index}
+    out = {qualname(old_schema, n): qualname(new_schema, n) for n in names}
+    owned = (
+        k for k, s in schema.sequences.items() if s.owned_by and s.owned_by.startswith(old + ".")
+    )
+    identities = (c.identity.sequence for c in t.columns if c.identity and c.identity.sequence)
+    for seq in (*owned, *identities):
+        out[seq] = qualname(new_schema, split_qualified(seq)[-1])
+    return out
 
 
 def _member_keys(
@@ -368,7 +400,8 @@ def apply_renames(
         if r.kind == "table":
             if named_not_null:
                 schema = _pin(schema, r.old)
-            schema = _table_keys(r.old, r.new)(_rename_table(schema, r.old, r.new))
+            moved = _moved_with(schema, r.old, r.new)
+            schema = _table_keys(r.old, r.new, moved)(_rename_table(schema, r.old, r.new))
             table_map[r.old] = r.new
             changes.append(RenameTable(r.old, r.new))
             continue

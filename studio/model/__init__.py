@@ -118,6 +118,9 @@ class Identity:
 
     always: bool
     options: SequenceOptions = SequenceOptions()
+    # the sequence behind it (schema-qualified), for the statements that read its
+    # current value; PostgreSQL names it, so it is not compared
+    sequence: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +153,11 @@ class Column:
     # ALTER COLUMN SET (n_distinct=..., n_distinct_inherited=...): pg_attribute.attoptions, sorted
     options: tuple[str, ...] = ()
     # an INHERITS child's column that only comes from its parents (not
-    # attislocal): CREATE TABLE leaves it out. Not compared: no ALTER makes a
-    # column local or not.
-    inherited: bool = field(default=False, compare=False)
+    # attislocal): CREATE TABLE leaves it out, and so does pg_dump. Compared,
+    # but no ALTER flips it on a column that stays inherited: the diff names
+    # such a difference as one it cannot reach. Never set on a partition's
+    # columns (a partition is made as a table of its own and attached).
+    inherited: bool = False
 
 
 @dataclass(frozen=True, slots=True)

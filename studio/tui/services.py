@@ -135,12 +135,16 @@ class Comparison:
     back: dict[str, str] = field(default_factory=dict)
     # objects of kinds the model lacks, by side: never in `changes`, shown as a warning
     unmodelled: UnmodelledReport = field(default_factory=UnmodelledReport)
+    # what the diff says beside its changes (differences no change reaches), one line each
+    diff_warnings: tuple[str, ...] = ()
 
     def warnings(self) -> tuple[str, ...]:
-        """What the changes leave undone: unmodelled objects on one side only, one line each."""
-        return self.unmodelled.problems(
+        """What the changes leave undone: unmodelled objects on one side only, and what the
+        diff says beside them, one line each."""
+        problems = self.unmodelled.problems(
             self.old_source or "the database", self.new_source or "the declared schema"
         )
+        return problems + self.diff_warnings
 
     def old_id(self, node_id: str) -> str:
         """The id the object has in the old (live) schema."""
@@ -184,6 +188,7 @@ def compare_schemas(
         build_diff(d.changes, d.candidates, old, new),
         back,
         d.unmodelled,
+        d.warnings,
     )
 
 

@@ -18,13 +18,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from _diff_support import apply, assert_converged, connect, database, differences, paired
+from _diff_support import (
+    apply,
+    assert_converged,
+    connect,
+    database,
+    differences,
+    dump_differences,
+    paired,
+    schema_dump,
+)
 
 from studio.catalog.introspect import introspect
 from studio.diff import diff, parse_rename, rename_candidates
 from studio.diff.order import render_script
 from studio.model import Schema
 from studio.model import changes as ch
+from studio.plan.planner import inverses
 from studio.sources import devdb
 
 if TYPE_CHECKING:
@@ -326,5 +336,72 @@ async def test_inverse_changes_restore_the_old_schema(case: Path, pg: Cluster, d
         await apply(conn, [i for i in inverses if i is not None])
         back = await introspect(conn)
         assert back == result.old, differences(back, result.old)
+    finally:
+        await conn.close()
+
+
+PARTITIONED = """
+CREATE TABLE events (
+  id bigint NOT NULL, day date NOT NULL DEFAULT '2024-06-01', kind text, CHECK (id > 0)
+) PARTITION BY RANGE (day);
+ALTER TABLE events ADD PRIMARY KEY (id, day);
+CREATE INDEX events_kind_idx ON events (kind);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 PARTITION OF events (kind WITH OPTIONS DEFAULT 'a' NOT NULL)
+  FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') PARTITION BY HASH (id);
+CREATE TABLE events_2025_a PARTITION OF events_2025 FOR VALUES WITH (MODULUS 1, REMAINDER 0);
+CREATE TABLE events_rest PARTITION OF events DEFAULT;
+"""
+
+
+async def test_dropped_partitions_come_back_attached_in_the_down_migration(
+    pg: Cluster, db_url: str
+) -> None:
+    """The inverse of a partition's drop makes it PARTITION OF its parent again, with the
+    parent's key, indexes and CHECK constraints and its own defaults and NOT NULLs."""
+    conn = await connect(db_url)
+    try:
+        await conn.execute(PARTITIONED)
+        kept = PARTITIONED.split("CREATE TABLE events_2025 ")[0]
+        result = await paired(conn, pg, kept)
+        assert_converged(result)
+        down = [c for c in inverses(result.changes) if c is not None]
+        assert [c.describe() for c in down] == [
+            "create table public.events_rest as a partition of public.events",
+            "create table public.events_2025 as a partition of public.events",
+            "create table public.events_2025_a as a partition of public.events_2025",
+        ]
+        await apply(conn, down)
+        back = await introspect(conn)
+        assert back == result.old, differences(back, result.old)
+        async with database(pg, PARTITIONED, "target") as again:
+            want = await schema_dump(pg, again, with_privileges=False)
+        got = await schema_dump(pg, conn, with_privileges=False)
+        assert got == want, dump_differences(got, want)
+    finally:
+        await conn.close()
+
+
+async def test_checks_read_back_from_pg_dump_text(pg: Cluster, db_url: str) -> None:
+    """An IN list on a varchar column, and the text pg_dump writes of it (a structure.sql):
+    PostgreSQL parses the second to another expression, which prints otherwise, yet they
+    are one check, and the diff says nothing (it said drop and add)."""
+    spelled = """
+    CREATE DOMAIN code AS varchar(5) CHECK (VALUE IN ('a', 'b'));
+    CREATE TABLE t (v varchar(5) CHECK (v IN ('a', 'b', 'it''s')), w code);
+    """
+    conn = await connect(db_url)
+    try:
+        await conn.execute(spelled)
+        old = await introspect(conn)
+        domain = old.domains["public.code"].constraints[0].definition
+        check = old.tables["public.t"].constraints[0].definition
+        assert "(ARRAY['a'::character varying, 'b'::character varying, 'it''s'" in check
+        dumped = f"CREATE DOMAIN code AS varchar(5) {domain};\n"
+        dumped += f"CREATE TABLE t (v varchar(5), w code, CONSTRAINT t_v_check {check});"
+        async with database(pg, dumped) as again:
+            new = await introspect(again)
+        assert new.tables["public.t"].constraints[0].definition != check  # read back otherwise
+        assert diff(old, new) == [] and diff(new, old) == []
     finally:
         await conn.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from studio.diff import diff
 from studio.diff.order import order
-from studio.model import Column, Index, Schema, SequenceOptions, Table
+from studio.model import Column, Identity, Index, Schema, SequenceOptions, Table
 from studio.model import changes as ch
 from studio.model.changes.attributes import SetReplicaIdentity
 from studio.plan.locks.lint import lint_sql
@@ -142,3 +142,28 @@ def test_widened_or_restarted_sequences_need_no_guard() -> None:
         SequenceOptions(start=-1, increment=-1, min_value=-100, max_value=-1),
     )
     assert flipped.restarts and len(flipped.sql()) == 1
+
+
+def test_identity_bounds_narrowed_move_its_sequences_value_first() -> None:
+    old = Identity(False, SequenceOptions("integer", max_value=2147483647))
+    new = Identity(False, SequenceOptions("integer", max_value=20))
+    c = ch.AlterIdentity("public.t", "id", "integer", old, new, "public.t_ids")
+    assert c.narrows and c.sql() == (
+        "SELECT pg_catalog.setval('public.t_ids', 20, true) FROM public.t_ids WHERE last_value > 20",
+        "ALTER TABLE public.t ALTER COLUMN id SET MAXVALUE 20",
+    )
+    assert "sequence-value-moved" in _ids(c.sql()[0] + ";", 180000)
+    # without a known sequence: the name PostgreSQL gives an identity's sequence
+    unnamed = ch.AlterIdentity("public.t", "id", "integer", old, new)
+    assert unnamed.sql()[0].startswith("SELECT pg_catalog.setval('public.t_id_seq', 20, true)")
+
+
+def test_identity_direction_flipped_restarts_and_disjoint_ranges_join() -> None:
+    up = Identity(True, SequenceOptions("integer", max_value=100))
+    down = Identity(True, SequenceOptions("integer", -1, -1, -100, -1))
+    flipped = ch.AlterIdentity("public.t", "id", "integer", up, down)
+    assert flipped.restarts and flipped.sql()[0].endswith(" RESTART")
+    later = Identity(True, SequenceOptions("integer", 200, 1, 200, 300))
+    sql = ch.AlterIdentity("public.t", "id", "integer", up, later).sql()
+    assert sql[0] == "ALTER TABLE public.t ALTER COLUMN id SET MINVALUE 1 SET MAXVALUE 300"
+    assert len(sql) == 3

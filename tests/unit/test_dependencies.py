@@ -9,9 +9,22 @@ from types import SimpleNamespace
 from typing import Any
 
 from studio.catalog.depend import dependencies
-from studio.diff import diff
+from studio.diff import Rename, diff
 from studio.diff.order import order
-from studio.model import Column, Function, Namespace, Policy, Schema, Table, Trigger, View
+from studio.diff.renaming import apply_renames
+from studio.model import (
+    Column,
+    Function,
+    Identity,
+    Index,
+    Namespace,
+    Policy,
+    Schema,
+    Sequence,
+    Table,
+    Trigger,
+    View,
+)
 from studio.model import changes as ch
 
 PUBLIC = Namespace("public")
@@ -144,3 +157,27 @@ def test_what_depends_on_a_recreated_function_is_dropped_before_and_created_afte
     # without the edges nothing says the policy and the view call it
     plain = [c.describe() for c in diff(_side(old.functions["public.norm()"], {}), new)]
     assert "drop policy p on public.t" not in plain
+
+
+def test_a_table_moved_to_another_schema_takes_its_relations_keys_along() -> None:
+    ident = Column("n", "integer", identity=Identity(True, sequence="public.t_n_seq"))
+    t = Table(
+        "public", "t", (Column("id", "integer"), ident),
+        indexes=(Index("t_idx", "CREATE INDEX t_idx ON public.t USING btree (id)"),),
+    )  # fmt: skip
+    seq = Sequence("public", "t_id_seq", owned_by="public.t.id")
+    old = Schema(
+        tables={t.key: t},
+        sequences={seq.key: seq},
+        dependencies={
+            "rel:public.t_idx": ("obj:collation public.c",),
+            "fn:public.f()": ("rel:public.t_id_seq", "rel:public.t_n_seq", "rel:public.other"),
+            "rule:public.t.r": ("fn:public.f()",),
+        },
+    )
+    moved, _ = apply_renames(old, [Rename("table", "public.t", "archive.t")])
+    assert moved.dependencies == {
+        "rel:archive.t_idx": ("obj:collation public.c",),
+        "fn:public.f()": ("rel:archive.t_id_seq", "rel:archive.t_n_seq", "rel:public.other"),
+        "rule:archive.t.r": ("fn:public.f()",),
+    }

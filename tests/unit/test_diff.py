@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from studio.diff import Rename, diff, parse_rename, rename_candidates
-from studio.diff.order import order, render_script, steps
+from studio.diff import Rename, diff, diff_report, parse_rename, rename_candidates
+from studio.diff.expressions import check_shape
+from studio.diff.order import order, order_report, render_script, steps
 from studio.errors import UsageError
 from studio.model import (
     Column,
@@ -1098,6 +1099,45 @@ def test_order_breaks_cycles() -> None:
     assert len(order([cyc_b, cyc_a, a, b])) == 4
 
 
+def test_a_broken_cycle_is_reported_naming_its_changes() -> None:
+    cyc_a = ch.CreateView(View("public", "a", "SELECT 1", depends_on=("public.b",)))
+    cyc_b = ch.CreateView(View("public", "b", "SELECT 1", depends_on=("public.a",)))
+    # waits on the cycle without being in it, and would run first by its phase: it is
+    # not the change released to break the cycle, nor named as part of it
+    after_a = ch.CreateTable(
+        Table("public", "t", (col("id"),)), deps=ch.Deps(requires=frozenset({"rel:public.a"}))
+    )
+    free = ch.CreateSchema(Namespace("other"))
+    report = order_report([after_a, cyc_b, free, cyc_a])
+    assert report.changes[0] == free
+    assert report.cycles == ((cyc_a, cyc_b),)
+    assert report.changes.index(after_a) > report.changes.index(cyc_a)
+    (warning,) = report.warnings()
+    assert warning == (
+        "a dependency cycle among 2 changes was broken to order them, so their order may not"
+        " be one PostgreSQL accepts: create view public.a; create view public.b"
+    )
+    assert order_report([free, after_a]).cycles == ()
+
+
+def test_the_diff_reports_a_cycle_it_broke() -> None:
+    # hand-made catalog edges: each table depends on the other
+    a, b = Table("public", "a", (col("id"),)), Table("public", "b", (col("id"),))
+    new = schema(a, b)
+    new = replace(
+        new, dependencies={"rel:public.a": ("rel:public.b",), "rel:public.b": ("rel:public.a",)}
+    )
+    report = diff_report(schema(), new)
+    assert [c.describe() for c in report.changes] == [
+        "create table public.a",
+        "create table public.b",
+    ]
+    assert report.unreached == ()
+    assert report.warnings() == report.cycles
+    assert "create table public.a; create table public.b" in report.cycles[0]
+    assert diff_report(schema(), schema(a, b)).warnings() == ()
+
+
 def test_render_script_transactions() -> None:
     ix = Index("i", "CREATE INDEX i ON public.users USING btree (name)", keys=("name",))
     changes = [
@@ -1144,6 +1184,9 @@ def test_every_change_kind_is_well_formed() -> None:
         elif isinstance(c, (ch.AddConstraint, ch.CreateIndex)) and c.only:
             # undoing the drop of a partitioned key or index makes the partitions' ones too
             assert inv is not None and inv.inverse() == replace(c, only=False)
+        elif isinstance(c, ch.CreateTable) and c.table.partition_of:
+            # undoing the drop of a partition makes it attached, PARTITION OF its parent
+            assert inv is not None and inv.inverse() == replace(c, attached=True)
         elif inv is not None:
             assert inv.inverse() == c
     assert len(seen) >= 20
@@ -1304,3 +1347,18 @@ def test_created_objects_start_with_their_owners_defaults() -> None:
         s for s in sqls(diff(old, new, with_privileges=True)) if "GRANT" in s or "REVOKE" in s
     ]
     assert changes == ["GRANT SELECT ON TABLE public.users TO reader"]
+
+
+def test_generate_says_the_cycles_broken() -> None:
+    from studio.commands.generate import Generated
+
+    line = "a dependency cycle among 2 changes was broken to order them, ..."
+    assert Generated((), (), cycles=(line,)).warnings() == (line,)
+
+
+def test_check_shape_reads_a_cast_array_of_literals_as_postgresql_does() -> None:
+    dumped = "CHECK (((v)::text = ANY ((ARRAY['a'::character varying, 'b, c'::character varying])::text[])))"
+    read_back = "CHECK (((v)::text = ANY (ARRAY[('a'::character varying)::text, ('b, c'::character varying)::text])))"
+    assert check_shape(dumped) == check_shape(read_back) == read_back
+    for kept in ("CHECK ((x = ANY (ARRAY[1, 2])))", "CHECK ((x = ANY ((ARRAY[y, z])::integer[])))"):
+        assert check_shape(kept) == kept  # not literals: left as they are

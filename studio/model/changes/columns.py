@@ -101,12 +101,16 @@ class DropColumn(Change):
     table: str
     column: Column
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+    # ONLY: the INHERITS children keep their column, as their own (attislocal)
+    only: bool = False
 
     def sql(self) -> tuple[str, ...]:
-        return (alter_table(self.table, f"DROP COLUMN {quote_ident(self.column.name)}"),)
+        drop = f"DROP COLUMN {quote_ident(self.column.name)}"
+        return (alter_table(self.table, drop, only=self.only),)
 
     def describe(self) -> str:
-        return f"drop column {self.table}.{quote_ident(self.column.name)}"
+        note = " (its inheriting tables keep theirs)" if self.only else ""
+        return f"drop column {self.table}.{quote_ident(self.column.name)}{note}"
 
     @property
     def destructive(self) -> bool:

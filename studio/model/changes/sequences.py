@@ -43,6 +43,54 @@ def sequence_option_clauses(
     return out
 
 
+def flips(old: SequenceOptions, new: SequenceOptions) -> bool:
+    """True when the direction flips: the current value cannot stay, the sequence restarts."""
+    return (old.increment > 0) != (new.increment > 0)
+
+
+def narrows(old: SequenceOptions, new: SequenceOptions) -> bool:
+    """True when MINVALUE rises or MAXVALUE falls (and the direction stays): the current
+    value may fall outside the new bounds."""
+    return not flips(old, new) and (new.min_value > old.min_value or new.max_value < old.max_value)
+
+
+def joined_bounds(old: SequenceOptions, new: SequenceOptions) -> tuple[int, int] | None:
+    """(MINVALUE, MAXVALUE) spanning both ranges when they do not meet, else None.
+
+    setval only takes values inside the current bounds: when the old and the new
+    ranges do not meet, they are joined before the current value is moved.
+    """
+    if new.min_value > old.max_value or new.max_value < old.min_value:
+        return min(old.min_value, new.min_value), max(old.max_value, new.max_value)
+    return None
+
+
+def bound_guards(sequence: str, old: SequenceOptions, new: SequenceOptions) -> list[str]:
+    """Statements that move the current value of `sequence` inside the new bounds, whatever it is.
+
+    PostgreSQL refuses new bounds that leave out the current value (`RESTART
+    value (x) cannot be less than MINVALUE (y)`), and the value at apply time
+    is not the one the diff could see: each guard reads it when it runs. A
+    value behind the bound it moves towards gets the bound as its next value;
+    one past the bound it moves towards (values beyond it were handed out)
+    leaves the sequence exhausted there, as its new bounds say it is.
+    """
+    name = quote_literal(sequence)
+    up = new.increment > 0
+    out = []
+    if new.min_value > old.min_value:
+        out.append(
+            f"SELECT pg_catalog.setval({name}, {new.min_value}, {str(not up).lower()})"
+            f" FROM {sequence} WHERE last_value < {new.min_value}"
+        )
+    if new.max_value < old.max_value:
+        out.append(
+            f"SELECT pg_catalog.setval({name}, {new.max_value}, {str(up).lower()})"
+            f" FROM {sequence} WHERE last_value > {new.max_value}"
+        )
+    return out
+
+
 def _owner_sql(owned_by: str | None) -> str:
     return "NONE" if owned_by is None else owned_by
 
@@ -121,15 +169,12 @@ class AlterSequence(Change):
     @property
     def restarts(self) -> bool:
         """True when the direction flips: the current value cannot stay, the sequence restarts."""
-        return (self.old.increment > 0) != (self.new.increment > 0)
+        return flips(self.old, self.new)
 
     @property
     def narrows(self) -> bool:
         """True when MINVALUE rises or MAXVALUE falls: the current value may fall outside."""
-        old, new = self.old, self.new
-        return not self.restarts and (
-            new.min_value > old.min_value or new.max_value < old.max_value
-        )
+        return narrows(self.old, self.new)
 
     def sql(self) -> tuple[str, ...]:
         clauses = sequence_option_clauses(self.new, self.old)
@@ -139,36 +184,12 @@ class AlterSequence(Change):
         return (*self._into_new_bounds(), alter) if self.narrows else (alter,)
 
     def _into_new_bounds(self) -> list[str]:
-        """Statements that move the current value inside the new bounds, whatever it is.
-
-        PostgreSQL refuses new bounds that leave out the current value (`RESTART
-        value (x) cannot be less than MINVALUE (y)`), and the value at apply time
-        is not the one the diff could see: each guard reads it when it runs. A
-        value behind the bound it moves towards gets the bound as its next value;
-        one past the bound it moves towards (values beyond it were handed out)
-        leaves the sequence exhausted there, as its new bounds say it is.
-        setval only takes values inside the current bounds: when the old and the
-        new ranges do not meet, they are joined first.
-        """
         old, new, seq = self.old, self.new, self.sequence
         out = []
-        if new.min_value > old.max_value or new.max_value < old.min_value:
+        if (joined := joined_bounds(old, new)) is not None:
             wide = max(old.data_type, new.data_type, key=lambda t: _TYPE_MAX.get(t, 0))
-            lo, hi = min(old.min_value, new.min_value), max(old.max_value, new.max_value)
-            out.append(f"ALTER SEQUENCE {seq} AS {wide} MINVALUE {lo} MAXVALUE {hi}")
-        name = quote_literal(seq)
-        up = new.increment > 0
-        if new.min_value > old.min_value:
-            out.append(
-                f"SELECT pg_catalog.setval({name}, {new.min_value}, {str(not up).lower()})"
-                f" FROM {seq} WHERE last_value < {new.min_value}"
-            )
-        if new.max_value < old.max_value:
-            out.append(
-                f"SELECT pg_catalog.setval({name}, {new.max_value}, {str(up).lower()})"
-                f" FROM {seq} WHERE last_value > {new.max_value}"
-            )
-        return out
+            out.append(f"ALTER SEQUENCE {seq} AS {wide} MINVALUE {joined[0]} MAXVALUE {joined[1]}")
+        return out + bound_guards(seq, old, new)
 
     def describe(self) -> str:
         note = " (restarts it)" if self.restarts else ""

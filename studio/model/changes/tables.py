@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from studio.model import Column, ConstraintKind, Table, qualname, quote_ident, quote_literal
+from studio.model import (
+    Column,
+    ConstraintKind,
+    Table,
+    make_object_name,
+    qualname,
+    quote_ident,
+    quote_literal,
+)
 from studio.model.changes.base import (
     NO_DEPS,
     Change,
@@ -66,20 +74,14 @@ def _inherited_checks(parent: Table) -> list[str]:
 
 
 def _from_parent(c: Column, parents: tuple[Table, ...]) -> Column | None:
-    """The parent's column an INHERITS child's column only inherits (its default aside), if any."""
+    """The parent's column an INHERITS child's column only inherits (not attislocal), if any.
+
+    CREATE TABLE leaves such a column out (naming it would declare it, as pg_dump
+    would show); what the child sets on it itself follows (ALTER TABLE ONLY ...).
+    """
     if not c.inherited:
         return None
-    p = next((x for t in parents if (x := t.column(c.name)) is not None), None)
-    # (on 18 the child's NOT NULL carries the parent's constraint name)
-    return p if p is not None and _as_inherited(p) == _as_inherited(c) else None
-
-
-def _as_inherited(c: Column) -> Column:
-    # what a child sets on an inherited column itself, afterwards (ALTER TABLE ONLY ...)
-    return replace(
-        c, position=0, comment=None, not_null_name=None, inherited=False, default=None,
-        statistics=None, storage=None, type_storage=None, compression=None, options=(),
-    )  # fmt: skip
+    return next((x for t in parents if (x := t.column(c.name)) is not None), None)
 
 
 def _inherited_defaults(t: Table, parents: tuple[Table, ...]) -> list[str]:
@@ -95,6 +97,24 @@ def _inherited_defaults(t: Table, parents: tuple[Table, ...]) -> list[str]:
             out.append(
                 alter_table(t.key, f"ALTER COLUMN {quote_ident(c.name)} {action}", only=True)
             )
+    return out
+
+
+def _inherited_not_nulls(t: Table, parents: tuple[Table, ...]) -> list[str]:
+    """NOT NULL on inherited columns that the child has and no parent gives it."""
+    out = []
+    for c in t.columns:
+        if not c.not_null or _from_parent(c, parents) is None:
+            continue
+        if any((p := x.column(c.name)) is not None and p.not_null for x in parents):
+            continue
+        if c.not_null_name is None and c.not_null_valid:
+            out.append(alter_table(t.key, f"ALTER COLUMN {quote_ident(c.name)} SET NOT NULL"))
+            continue
+        name = c.not_null_name or make_object_name(t.name, c.name, "not_null")
+        tail = "" if c.not_null_valid else " NOT VALID"
+        action = f"ADD CONSTRAINT {quote_ident(name)} NOT NULL {quote_ident(c.name)}{tail}"
+        out.append(alter_table(t.key, action))
     return out
 
 
@@ -116,9 +136,14 @@ class CreateTable(Change):
     parent: Table | None = field(default=None, compare=False, repr=False)
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
     inherits_from: tuple[Table, ...] = field(default=(), compare=False, repr=False)
+    # a partition made attached (CREATE TABLE ... PARTITION OF): the inverse of its
+    # drop, where no AttachPartition follows and the parent is not at hand
+    attached: bool = False
 
     def sql(self) -> tuple[str, ...]:
         t = self.table
+        if self.attached and t.partition_of is not None:
+            return (_partition_of_sql(t),)
         head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE {t.key}"
         # in the catalog's order (the model keeps columns sorted by name)
         ordered = sorted(t.columns, key=lambda c: c.position)
@@ -134,13 +159,9 @@ class CreateTable(Change):
         text = f"{head} (\n    " + ",\n    ".join(cols) + "\n)" if cols else f"{head} ()"
         if t.inherits:
             text += f" INHERITS ({', '.join(t.inherits)})"
-        if t.partition_key:
-            text += f" PARTITION BY {t.partition_key}"
-        if t.access_method:
-            text += f" USING {quote_ident(t.access_method)}"
-        if t.options:
-            text += f" WITH ({', '.join(_option_sql(o) for o in t.options)})"
+        text += _table_tail(t)
         # PostgreSQL 18: a NOT VALID NOT NULL can only be added to an existing table
+        parents = self.inherits_from
         later = [
             alter_table(
                 t.key,
@@ -148,12 +169,19 @@ class CreateTable(Change):
                 f" NOT NULL {quote_ident(c.name)} NOT VALID",
             )
             for c in t.columns
-            if c.not_null and not c.not_null_valid and c.not_null_name and t.partition_of is None
+            if c.not_null
+            and not c.not_null_valid
+            and c.not_null_name
+            and t.partition_of is None
+            and _from_parent(c, parents) is None
         ]
-        return (text, *later, *_inherited_defaults(t, self.inherits_from))
+        later += _inherited_not_nulls(t, parents)
+        return (text, *later, *_inherited_defaults(t, parents))
 
     def describe(self) -> str:
         t = self.table
+        if t.partition_of and self.attached:
+            return f"create table {t.key} as a partition of {t.partition_of}"
         if t.partition_of:
             return f"create table {t.key}, to be attached to {t.partition_of}"
         return f"create table {t.key}"
@@ -163,13 +191,16 @@ class CreateTable(Change):
 
     @property
     def targets(self) -> tuple[str, ...]:
-        return (self.table.key,)
+        t = self.table
+        return (t.key, t.partition_of) if self.attached and t.partition_of else (t.key,)
 
     @property
     def provides(self) -> frozenset[str]:
         t = self.table
         keys = {rel_key(t.key)} | {col_key(t.key, c.name) for c in t.columns}
         keys |= {def_key(t.key, c.name) for c in t.columns if c.default is not None}
+        if self.attached and t.partition_of:
+            keys.add(attached_key(t.key))
         return frozenset(keys)
 
     def _structural_requires(self) -> frozenset[str]:
@@ -178,6 +209,35 @@ class CreateTable(Change):
         if t.partition_of:
             keys.add(rel_key(t.partition_of))
         return frozenset(keys)
+
+
+def _table_tail(t: Table) -> str:
+    """PARTITION BY, USING and WITH of a CREATE TABLE, as the table has them."""
+    text = f" PARTITION BY {t.partition_key}" if t.partition_key else ""
+    if t.access_method:
+        text += f" USING {quote_ident(t.access_method)}"
+    if t.options:
+        text += f" WITH ({', '.join(_option_sql(o) for o in t.options)})"
+    return text
+
+
+def _partition_of_sql(t: Table) -> str:
+    """CREATE TABLE ... PARTITION OF parent FOR VALUES ...: the parent's columns, keys,
+    indexes and CHECK constraints come with it; its own defaults and NOT NULLs follow."""
+    options = []
+    for c in sorted(t.columns, key=lambda c: c.position):
+        parts = []
+        if c.default is not None and c.generated is None and c.identity is None:
+            parts.append(f"DEFAULT {c.default}")
+        if c.not_null and c.not_null_valid:
+            named = f"CONSTRAINT {quote_ident(c.not_null_name)} " if c.not_null_name else ""
+            parts.append(f"{named}NOT NULL")
+        if parts:
+            options.append(f"{quote_ident(c.name)} WITH OPTIONS {' '.join(parts)}")
+    head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE {t.key} PARTITION OF {t.partition_of}"
+    if options:
+        head += " (\n    " + ",\n    ".join(options) + "\n)"
+    return f"{head} {t.partition_bound or 'DEFAULT'}{_table_tail(t)}"
 
 
 def partition_of(table: Table, parent: Table | None) -> tuple[CreateTable, AttachPartition]:
@@ -214,7 +274,8 @@ class DropTable(Change):
     _destructive = True
 
     def inverse(self) -> Change:
-        return CreateTable(self.table)
+        # a partition comes back attached, with what its parent gives its partitions
+        return CreateTable(self.table, attached=self.table.partition_of is not None)
 
     @property
     def targets(self) -> tuple[str, ...]:

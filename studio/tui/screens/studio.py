@@ -144,13 +144,7 @@ class MainScreen(StudioScreen):
             shown = "\n".join(warnings[:8]) + (
                 f"\n... and {len(warnings) - 8} more" if len(warnings) > 8 else ""
             )
-            self.notify(
-                shown,
-                title="not modelled, not migrated",
-                severity="warning",
-                timeout=30,
-                markup=False,
-            )
+            self.notify(shown, title="diff warnings", severity="warning", timeout=30, markup=False)
 
     def _show(self, c: Comparison) -> None:
         panes = self._panes()
