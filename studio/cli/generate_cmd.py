@@ -19,7 +19,8 @@ from studio.cli import (
     warn,
 )
 from studio.cli.diff_cmd import rename_option
-from studio.commands.generate import UnresolvedRenames, check, generate
+from studio.commands.check import check
+from studio.commands.generate import UnresolvedRenames, generate
 
 if TYPE_CHECKING:
     from studio.commands.generate import Generated
@@ -179,8 +180,8 @@ def generate_cmd(
 def _preview(settings: Settings, result: Generated) -> Preview | None:
     """Locks, sizes and estimates of the written steps on the configured target (never in the files)."""
     from studio.cli.preview_view import quietly
+    from studio.commands.preview import preview_steps
     from studio.migrations import files as migrations
-    from studio.plan.preview import step_estimates
 
     url = settings.database_url(required=False)
     written = [p for p in (result.path, result.contract_path) if p is not None]
@@ -188,7 +189,7 @@ def _preview(settings: Settings, result: Generated) -> Preview | None:
         return None
     ms = [migrations.parse_file(p) for p in written]
     return quietly(
-        step_estimates(settings, url, ms), "sizes and estimates not read from the target"
+        preview_steps(settings, url, ms), "sizes and estimates not read from the target"
     )
 
 
@@ -309,7 +310,7 @@ def push_cmd(
 ) -> int:
     """Development only: bring the database straight to the declared schema, writing no files."""
     from studio.cli.migrate_cmd import ProgressPrinter
-    from studio.commands.generate import push, push_plan
+    from studio.commands.push import push, push_plan
     from studio.config import mask_dsn
 
     settings = settings_from(db_url, schema_names, exclude_schema)

@@ -6,7 +6,7 @@ import click
 
 from studio.cli import cli, format_option, run, settings_from, target_options
 from studio.cli.render import schema_tree
-from studio.commands import diff as commands
+from studio.commands.inspect import inspect
 from studio.config import mask_dsn
 
 
@@ -18,7 +18,7 @@ def inspect_cmd(
 ) -> int:
     """Print the live database's schema."""
     settings = settings_from(db_url, schema_names, exclude_schema)
-    result = run(commands.inspect(settings))
+    result = run(inspect(settings))
     if fmt == "json":
         click.echo(result.schema.to_json())
     else:

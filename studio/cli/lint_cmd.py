@@ -11,9 +11,10 @@ import click
 
 from studio.cli import EXIT_ERROR, cli, format_option, run, settings_from, target_options
 from studio.cli.preview_view import echo_trace, pending_scope
+from studio.commands.lint import lint_project
 from studio.errors import UsageError
 from studio.plan.locks.hazards import Level
-from studio.plan.locks.lint import Finding, LintReport, lint_project
+from studio.plan.locks.lint import Finding, LintReport
 from studio.plan.locks.modes import summary
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def _trace(
     settings: Settings, paths: tuple[Path, ...], rows: int, version: int | None
 ) -> tuple[TraceReport, str]:
     """The lock trace of the files given, or of the pending migrations, and what it covered."""
-    from studio.run.trace import trace_paths, trace_pending
+    from studio.commands.trace import trace_paths, trace_pending
 
     major = version // 10000 if version else None
     if paths:

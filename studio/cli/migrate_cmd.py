@@ -25,7 +25,11 @@ from studio.cli import (
     warn,
 )
 from studio.cli.preview_view import echo_trace, pending_scope, quietly, step_lines
+from studio.commands import baseline as cb
+from studio.commands import files as cf
 from studio.commands import migrate as cm
+from studio.commands import rollback as cr
+from studio.commands import status as cs
 from studio.config import mask_dsn
 from studio.errors import UsageError
 from studio.migrations.format import Phase
@@ -232,12 +236,12 @@ def _print_plan(plan: Plan, preview: Preview | None = None) -> None:
 
 def _preview(settings: Any, plan: Plan) -> Preview | None:
     """Locks, sizes and estimates of the pending steps, read from the target (None: not readable)."""
-    from studio.plan.preview import step_estimates
+    from studio.commands.preview import preview_steps
 
     if not plan.migrations:
         return None
     return quietly(
-        step_estimates(settings, plan.url, plan.migrations), "sizes and estimates not read"
+        preview_steps(settings, plan.url, plan.migrations), "sizes and estimates not read"
     )
 
 
@@ -412,7 +416,7 @@ def migrate_cmd(
 
 
 def _trace(settings: Any, to: str | None, rows: int, fmt: str) -> int:
-    from studio.run.trace import trace_pending
+    from studio.commands.trace import trace_pending
 
     report, target = run(trace_pending(settings, rows=rows, to=to))
     if fmt == "json":
@@ -536,7 +540,7 @@ def status_cmd(
 ) -> int:
     """Show applied, pending, modified and missing migrations."""
     settings = settings_from(db_url, schema_names, exclude_schema)
-    report = run(cm.status(settings))
+    report = run(cs.status(settings))
     entries = report.status.entries
     if fmt == "json":
         _json_line(
@@ -628,7 +632,7 @@ def status_cmd(
 def new_cmd(name: str) -> int:
     """Write an empty migration NAME for hand-written SQL."""
     settings = settings_from()
-    path = cm.new(settings, name)
+    path = cf.new(settings, name)
     click.echo(str(path))
     click.echo("write the SQL, then run `schema-studio hash` to record it", err=True)
     return EXIT_OK
@@ -655,7 +659,7 @@ def baseline_cmd(
 ) -> int:
     """Record an existing database as being at VERSION, without running SQL."""
     settings = settings_from(db_url, schema_names, exclude_schema)
-    recorded = run(cm.baseline(settings, version, wait=wait))
+    recorded = run(cb.baseline(settings, version, wait=wait))
     if fmt == "json":
         _json_line({"baseline": version, "recorded": list(recorded)})
     else:
@@ -667,7 +671,7 @@ def baseline_cmd(
 def hash_cmd() -> int:
     """Rewrite schema-studio.sum from the migration files as they are."""
     settings = settings_from()
-    path = cm.rehash(settings)
+    path = cf.rehash(settings)
     click.echo(f"wrote {path}", err=True)
     return EXIT_OK
 
@@ -716,7 +720,7 @@ def rollback_cmd(
                 err=True,
             )
             return EXIT_DIFFERENCES
-        plan = run(cm.rollback_plan(settings, count=n, to=to))
+        plan = run(cr.rollback_plan(settings, count=n, to=to))
         if not plan.migrations:
             click.echo("nothing to roll back", err=True)
             return EXIT_OK
@@ -724,5 +728,5 @@ def rollback_cmd(
         if not click.confirm("Roll these back?", err=True):
             click.echo("nothing rolled back", err=True)
             return EXIT_ERROR
-    run(cm.rollback(settings, count=n, to=to, wait=wait, on_event=_sink(fmt)))
+    run(cr.rollback(settings, count=n, to=to, wait=wait, on_event=_sink(fmt)))
     return EXIT_OK

@@ -31,7 +31,7 @@ def pull_cmd(
     fmt: str,
 ) -> int:
     """Write SQLAlchemy 2.0 models of the live database (what they cannot express is listed)."""
-    from studio.codegen.models import pull
+    from studio.commands.pull import pull
 
     settings = settings_from(db_url, schema_names, exclude_schema)
     result = run(pull(settings, out, force=force))

@@ -261,12 +261,14 @@ async def apply(
     rng: random.Random | None = None,
     backfills: backfill.Options | None = None,
     confirm_contract: bool = False,
+    on_backend: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Apply pending migrations (resuming an interrupted one first), up to `to`.
 
     `target` is a database URL or an open connection (kept open). The
     migration lock is taken first; `wait` seconds is how long to queue
     behind another migrator. The checksum file is the caller's to verify.
+    `on_backend` is told the migrator session's backend pid before anything runs.
 
     Raises:
         ContractNotConfirmed: a contract migration came up without
@@ -282,6 +284,8 @@ async def apply(
             _queue_guard(target, settings) as guard,
             Stalls.ticking() as stalls,
         ):
+            if on_backend is not None:
+                on_backend(conn.get_server_pid())
             await session_limits(conn, settings)
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from textual.screen import Screen
 
-    from studio.commands.generate import CheckReport
+    from studio.commands.check import CheckReport
     from studio.tui.data import Comparison, Overview, Sides
     from studio.tui.options import StudioOptions
 

@@ -31,7 +31,7 @@ from studio.tui.objects import (
 )
 
 if TYPE_CHECKING:
-    from studio.commands.generate import CheckReport
+    from studio.commands.check import CheckReport
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.migrations.files import Migration
@@ -105,7 +105,7 @@ async def overview(settings: Settings) -> Overview:
 
 async def drift(settings: Settings) -> CheckReport:
     """`check` against the target: drift from the applied migrations, ungenerated changes."""
-    from studio.commands.generate import check
+    from studio.commands.check import check
 
     return await off_loop(check, settings, live=True)
 
@@ -268,7 +268,7 @@ async def plan_input(settings: Settings, hints: Sequence[str], major: int | None
 
 
 async def _plan_input(settings: Settings, hints: Sequence[str], major: int | None) -> PlanInput:
-    from studio.commands.generate import migrations_source
+    from studio.commands.files import migrations_source
     from studio.sources import declared_source, load
 
     directory = settings.migrations_dir
@@ -366,10 +366,10 @@ async def apply_pending(
     The pid lets the studio highlight its own migration in the lock tail and
     cancel the running step (`cancel_backend`) when the user aborts.
     """
-    from studio.commands.migrate import load
+    from studio.commands.files import load_migrations
     from studio.run import runner
 
-    ms = load(settings)
+    ms = load_migrations(settings)
     url = settings.database_url()
     assert url is not None
     conn = await db.connect(
@@ -403,10 +403,11 @@ async def history_status(settings: Settings) -> Status:
     The directory (checked against its sum) and the history table only: drift
     is the drift badge's worker, which is much slower.
     """
-    from studio.commands.migrate import load, read_history
+    from studio.commands.files import load_migrations
+    from studio.commands.target import read_history
     from studio.run import history
 
-    ms = load(settings)
+    ms = load_migrations(settings)
     url = settings.database_url()
     assert url is not None
     rows, _, exists = await read_history(settings, url)

@@ -12,7 +12,7 @@ from textual.widgets import Static
 if TYPE_CHECKING:
     from textual import events
 
-    from studio.commands.generate import CheckReport
+    from studio.commands.check import CheckReport
     from studio.tui.data import Overview
     from studio.tui.options import StudioOptions
 
