@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from studio.cli import cli, format_option, run, settings_from, target_options
+from studio.cli import cli, run, settings_from
+from studio.cli.options import format_option, target_options
 from studio.cli.render import schema_tree
 from studio.commands.inspect import inspect
 from studio.config import mask_dsn
@@ -23,8 +24,9 @@ def inspect_cmd(
         click.echo(result.schema.to_json())
     else:
         major = result.server_version // 10000
+        schemas = ", ".join(result.schemas) or "(none)"
         click.echo(
-            f"-- {mask_dsn(result.url)} (PostgreSQL {major}), schemas: {', '.join(result.schemas) or '(none)'}",
+            f"-- {mask_dsn(result.url)} (PostgreSQL {major}), schemas: {schemas}",
             err=True,
         )
         click.echo(schema_tree(result.schema))

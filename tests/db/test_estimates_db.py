@@ -213,7 +213,7 @@ def test_migrate_shows_estimates_before_asking(
     _project(tmp_path, db_url, pg)  # the dry run's throwaway database on the test server
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setattr(migrate_cmd, "_interactive", lambda: True)
+    monkeypatch.setattr(migrate_cmd, "interactive", lambda: True)
     runner = CliRunner()
     declined = runner.invoke(cli, ["migrate", "--to", "20250101000001"], input="y\n")
     assert declined.exit_code == 0, declined.stderr
