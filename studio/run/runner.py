@@ -101,7 +101,10 @@ DEFAULT_BACKOFF = Backoff()
 class OutOfOrder(StudioError):
     """A pending migration is older than the newest applied one."""
 
-    hint = "give it a new version (regenerate it, or rename the file and run `schema-studio hash`), or pass --allow-out-of-order"
+    hint = (
+        "give it a new version (regenerate it, or rename the file and run `schema-studio hash`),"
+        " or pass --allow-out-of-order"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +158,8 @@ def plan(
             continue
         if entry.out_of_order and not allow_out_of_order:
             raise OutOfOrder(
-                f"{entry.migration.filename} is older than the last applied migration ({status.last_applied}): "
+                f"{entry.migration.filename} is older than the last applied migration "
+                f"({status.last_applied}): "
                 "refusing to apply it out of order"
             )
         todo.append((entry.migration, None))
@@ -169,7 +173,7 @@ def plan(
 
 
 def changed_after_applied(status: history.Status) -> tuple[ChecksumMismatch, ...]:
-    """An error per applied migration whose file's checksum is no longer the one its history row recorded."""
+    """An error per applied migration whose file no longer has the checksum its history recorded."""
     return tuple(_modified(e.migration) for e in status.having(State.MODIFIED) if e.migration)
 
 
@@ -179,7 +183,10 @@ def _modified(m: Migration) -> ChecksumMismatch:
         f"{m.path} was changed after it was applied (its checksum differs from the history's)"
     )
     err.args = (err.message,)
-    err.hint = "an applied migration is immutable: restore the file, and write a new migration for the change"
+    err.hint = (
+        "an applied migration is immutable: "
+        "restore the file, and write a new migration for the change"
+    )
     return err
 
 
@@ -191,7 +198,8 @@ async def _session(
     target: Target, settings: Settings, *, read_only: bool = False
 ) -> AsyncIterator[asyncpg.Connection]:
     if not isinstance(target, str):
-        # the caller's connection: the idle limit set for the run (`session_limits`) is undone after it
+        # the caller's connection: the idle limit set for the run (`session_limits`) is undone
+        # after it
         before = await target.fetchval(
             "SELECT current_setting('idle_in_transaction_session_timeout')"
         )
@@ -235,7 +243,7 @@ _SET_IDLE = "SELECT set_config('idle_in_transaction_session_timeout', $1, false)
 
 
 async def session_limits(conn: asyncpg.Connection, settings: Settings) -> None:
-    """The migrator session's own limits: a dead client noticed, a frozen one's transaction ended."""
+    """The migrator session's own limits: a dead client noticed, a frozen one's transaction ends."""
     # PostgreSQL 14+; a dead migrator's session stops at the next check instead of running on
     if await db.server_version_num(conn) >= 140000:
         await conn.execute("SELECT set_config('client_connection_check_interval', '1s', false)")
@@ -244,7 +252,7 @@ async def session_limits(conn: asyncpg.Connection, settings: Settings) -> None:
     await conn.execute(_SET_IDLE, settings.idle_in_transaction_timeout)
 
 
-# --- apply ----------------------------------------------------------------------------------------------
+# --- apply ----------------------------------------------------------------------------------------
 
 
 async def apply(
@@ -440,7 +448,7 @@ async def _apply_one(
     return True
 
 
-# --- backfill alone --------------------------------------------------------------------------------------
+# --- backfill alone -------------------------------------------------------------------------------
 
 
 async def backfill_only(
@@ -490,8 +498,10 @@ async def backfill_only(
                 if row is None or nxt is None or not nxt.backfill:
                     first = next(s.index for s in m.steps if s.backfill)
                     raise StudioError(
-                        f"{m.filename}: {done} of {len(m.steps)} steps applied; its backfill is step {first}",
-                        "run `schema-studio migrate` (with --no-backfill to stop before the backfill)",
+                        f"{m.filename}: {done} of {len(m.steps)} steps applied; "
+                        f"its backfill is step {first}",
+                        "run `schema-studio migrate` "
+                        "(with --no-backfill to stop before the backfill)",
                     )
                 runner = Executor(
                     conn,
@@ -525,7 +535,7 @@ async def backfill_only(
                 await history.release(conn, table)
 
 
-# --- rollback ------------------------------------------------------------------------------------------
+# --- rollback -------------------------------------------------------------------------------------
 
 
 def rollback_plan(
@@ -567,8 +577,10 @@ def rollback_plan(
             raise _modified(m)
         if m.down_steps is None:
             raise StudioError(
-                f"{m.filename} has no down file ({m.version}_{m.name}.down.sql); nothing was rolled back",
-                "write the down file and run `schema-studio hash`, or write a new migration that undoes it",
+                f"{m.filename} has no down file ({m.version}_{m.name}.down.sql); "
+                "nothing was rolled back",
+                "write the down file and run `schema-studio hash`, "
+                "or write a new migration that undoes it",
             )
         assert entry.row is not None
         out.append((m, entry.row))
@@ -588,7 +600,7 @@ async def rollback(
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
 ) -> RunResult:
-    """Run the down files of the last `count` applied migrations (or of those after `to`), newest first."""
+    """Run the down files of the last `count` applied migrations (or after `to`), newest first."""
     table = HistoryTable.parse(settings.history_table)
     started = clock()
     with translate(_where(target)):
@@ -703,7 +715,7 @@ async def _rollback_one(runner: Executor, m: Migration, row: HistoryRow) -> None
     )
 
 
-# --- baseline and status ---------------------------------------------------------------------------
+# --- baseline and status --------------------------------------------------------------------------
 
 
 async def baseline(
@@ -735,7 +747,8 @@ async def baseline(
                 if rows:
                     raise StudioError(
                         f"the history table {table} already records {len(rows)} migration(s)",
-                        "baseline is for a database without history; use migrate (or rollback) instead",
+                        "baseline is for a database without history; "
+                        "use migrate (or rollback) instead",
                     )
                 host = await history.client_host(conn)
                 async with conn.transaction():

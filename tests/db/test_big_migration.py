@@ -1,4 +1,4 @@
-"""A migration of one long INSERT: `status` reads it without pglast's parser, `check` replays it once.
+"""A migration of one long INSERT: `status` reads it without pglast, `check` replays it once.
 
 The 45 MB case and its figures are bench/big_migration.py and docs/reliability.md;
 here the file is big enough to take the same paths (a VALUES list longer than
@@ -39,7 +39,8 @@ def project(
 ) -> Path:
     """Two migrations (a table, then 3,000 rows into it in one INSERT), both applied."""
     (tmp_path / "pyproject.toml").write_text(
-        f'[tool.schema-studio]\nschema = "schema.sql"\nmigrations = "migrations"\ndev_url = "{pg.url()}"\n'
+        '[tool.schema-studio]\nschema = "schema.sql"\nmigrations = "migrations"\ndev_url ='
+        f' "{pg.url()}"\n'
     )
     (tmp_path / "schema.sql").write_text(TABLE)
     mdir = tmp_path / "migrations"
@@ -83,7 +84,7 @@ def _states(result: Result) -> list[tuple[str, str, int]]:
 def test_status_reads_the_migrations_without_pglasts_parser(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Versions, checksums and step counts come from the lexer: a parser made to fail is never met."""
+    """Versions, checksums and step counts come from the lexer: a failing parser is never met."""
     monkeypatch.setattr(status, "_drift", _not_compared)
     _refuse_parsing(monkeypatch)
     assert _states(studio("status", "--format", "json")) == [(V1, "applied", 1), (V2, "applied", 1)]
@@ -106,7 +107,7 @@ def test_status_drift_check_never_parses_the_rows(
 def test_check_replays_the_migrations_once_when_all_are_applied(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The replay of every file and of the applied ones is one replay when they are the same files."""
+    """The replay of every file and of the applied ones is one when they are the same files."""
     sources: list[object] = []
     real = check.load
 

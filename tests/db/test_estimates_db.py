@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 BIG = """
 CREATE TABLE public.big (id bigint PRIMARY KEY, payload text NOT NULL);
-INSERT INTO public.big SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 120000) g;
+INSERT INTO public.big SELECT g, md5(g::text) || md5((g * 7)::text)
+FROM generate_series(1, 120000) g;
 ANALYZE public.big;
 """
 
@@ -58,7 +59,8 @@ async def test_sizes_and_rows_of_real_relations(db_url: str) -> None:
             conn, ["public.t", "public.t_note", "public.p", "public.fresh", "public.nowhere", "(x)"]
         )
         want = await conn.fetchrow(
-            "SELECT pg_relation_size('public.t') AS heap, pg_total_relation_size('public.t') AS total, "
+            "SELECT pg_relation_size('public.t') AS heap, pg_total_relation_size('public.t') AS"
+            " total, "
             "pg_indexes_size('public.t') AS idx"
         )
         parts = await conn.fetchval(
@@ -316,7 +318,8 @@ async def test_null_check_never_waits_on_a_lock(
 
 CONVERSIONS = """
 CREATE TABLE public.stock (id int PRIMARY KEY, qty bigint, code text, label text, n text);
-INSERT INTO public.stock SELECT g, g, 'c' || g, repeat('x', g % 12), g::text FROM generate_series(1, 100) g;
+INSERT INTO public.stock SELECT g, g, 'c' || g, repeat('x', g % 12), g::text
+FROM generate_series(1, 100) g;
 UPDATE public.stock SET qty = 100000, code = 'not a number' WHERE id = 7;
 """
 
@@ -356,7 +359,8 @@ def test_requirements_of_steps_are_parsed_from_their_sql() -> None:
         ["ALTER TABLE public.t ADD CONSTRAINT c CHECK ((a IS NOT NULL)) NOT VALID"],
         ["ALTER TABLE public.t VALIDATE CONSTRAINT c"],
         [
-            "ALTER TABLE public.t ALTER COLUMN b TYPE integer USING b::integer, ALTER COLUMN a SET NOT NULL"
+            "ALTER TABLE public.t ALTER COLUMN b TYPE integer USING b::integer, ALTER COLUMN a SET"
+            " NOT NULL"
         ],
         ["CREATE INDEX i ON public.t (a)"],
     ]

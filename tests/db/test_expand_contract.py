@@ -81,7 +81,8 @@ MODELS_V2 = (
     )
     .replace(
         "class Base(DeclarativeBase):",
-        "class OrderStatus(enum.Enum):\n    pending = 'pending'\n    paid = 'paid'\n    shipped = 'shipped'\n\n\n"
+        "class OrderStatus(enum.Enum):\n    pending = 'pending'\n    paid = 'paid'\n    shipped ="
+        " 'shipped'\n\n\n"
         "class Base(DeclarativeBase):",
     )
     .replace(
@@ -180,14 +181,18 @@ async def prepared(project: Path, db_url: str, rows: int = ROWS) -> None:
     """The database at the init migration, with `rows` orders."""
     init, _, _ = files(project)
     await runner.apply(
-        db_url, settings(project, db_url), load_migrations(settings(project, db_url)), to=version(init)
+        db_url,
+        settings(project, db_url),
+        load_migrations(settings(project, db_url)),
+        to=version(init),
     )
     conn = await asyncpg.connect(db_url)
     try:
         await conn.execute("INSERT INTO users (email) VALUES ('a@example.com')")
         await conn.execute(
             "INSERT INTO orders (user_id, total, status) "
-            "SELECT 1, g, (ARRAY['pending', 'paid', 'shipped'])[1 + g % 3] FROM generate_series(1, $1) g",
+            "SELECT 1, g, (ARRAY['pending', 'paid', 'shipped'])[1 + g % 3] FROM generate_series(1,"
+            " $1) g",
             rows,
         )
         await conn.execute("ANALYZE orders")
@@ -230,7 +235,7 @@ def test_generate_writes_the_expand_and_contract_files(generated: Path) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-# --- both application versions write through expand and backfill ------------------------------------
+# --- both application versions write through expand and backfill ----------------------------------
 
 
 @dataclass
@@ -272,13 +277,14 @@ async def old_app(url: str, stop: asyncio.Event, app: App, seed: int) -> None:
 
 
 async def new_app(url: str, stop: asyncio.Event, app: App, seed: int) -> None:
-    """Once the expand has added `order_status`, writes it only (inserts, updates, a default insert)."""
+    """Once the expand added `order_status`, writes only it (inserts, updates, a default insert)."""
     rng = random.Random(seed)
     conn = await asyncpg.connect(url)
     try:
         while not stop.is_set():
             found = await conn.fetchval(
-                "SELECT 1 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'order_status'"
+                "SELECT 1 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname ="
+                " 'order_status'"
             )
             if found:
                 break
@@ -368,7 +374,8 @@ async def test_old_and_new_app_write_through_expand_and_backfill(
     assert new_only.errors == [] and new_only.writes > 0
     assert not await fetchval(
         db_url,
-        "SELECT count(*) > 0 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'status'",
+        "SELECT count(*) > 0 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname ="
+        " 'status'",
     )
     assert await fetchval(db_url, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%sync%'") == 0
     r = studio(project, db_url, "diff")
@@ -378,7 +385,7 @@ async def test_old_and_new_app_write_through_expand_and_backfill(
     assert [p["state"] for p in pairs] == ["contracted"]
 
 
-# --- interrupted backfill -------------------------------------------------------------------------------
+# --- interrupted backfill -------------------------------------------------------------------------
 
 
 async def test_sigkill_during_backfill_then_rerun_resumes(project: Path, db_url: str) -> None:
@@ -421,7 +428,8 @@ async def test_sigkill_during_backfill_then_rerun_resumes(project: Path, db_url:
         assert history["finished_at"] is None and history["steps_done"] == 2
         assert (
             await conn.fetchval(
-                "SELECT count(*) FROM orders WHERE id <= $1 AND order_status IS DISTINCT FROM status::order_status",
+                "SELECT count(*) FROM orders WHERE id <= $1 AND order_status IS DISTINCT FROM"
+                " status::order_status",
                 last,
             )
             == 0
@@ -460,7 +468,8 @@ async def test_sigkill_during_backfill_then_rerun_resumes(project: Path, db_url:
     assert len(progress) == ROWS // 5000 - row["batches"]
     final = await fetchval(
         db_url,
-        "SELECT row(batches, rows_done, rows_updated, finished_at IS NOT NULL)::text FROM schema_studio.backfills",
+        "SELECT row(batches, rows_done, rows_updated, finished_at IS NOT NULL)::text FROM"
+        " schema_studio.backfills",
     )
     # every row updated exactly once over both runs: no batch was redone
     assert final == f"({ROWS // 5000},{ROWS},{ROWS},t)"
@@ -481,7 +490,7 @@ async def test_sigkill_during_backfill_then_rerun_resumes(project: Path, db_url:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-# --- a conversion that fails ------------------------------------------------------------------------------
+# --- a conversion that fails ----------------------------------------------------------------------
 
 
 async def test_failing_conversion_names_the_row_and_changes_nothing_more(
@@ -563,7 +572,7 @@ async def test_no_backfill_stops_before_it_and_rollback_forgets_progress(
     assert await fetchval(db_url, "SELECT to_regtype('order_status')") is None
 
 
-# --- int -> bigint under the same name, and a table rename (SQL-declared projects) -------------------------
+# --- int -> bigint under the same name, and a table rename (SQL-declared projects) ----------------
 
 ITEMS = """CREATE TABLE items (
   id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
@@ -647,8 +656,8 @@ async def test_int_to_bigint_keeps_its_name_through_a_temporary_column(
         )
         # the new column's CHECK is in place, not validated yet
         assert await fetchval(
-            db_url, "SELECT string_agg(conname || ':' || convalidated, ',' ORDER BY conname) FROM pg_constraint "
-            "WHERE conrelid = 'items'::regclass AND contype = 'c'",
+            db_url, "SELECT string_agg(conname || ':' || convalidated, ',' ORDER BY conname) "
+            "FROM pg_constraint WHERE conrelid = 'items'::regclass AND contype = 'c'",
         ) == "items_qty_check:true,items_qty_check__new:false"  # fmt: skip
         before = await fetchval(db_url, "SELECT sum(qty) FROM items")
         await runner.apply(db_url, s, ms, backoff=FAST, confirm_contract=True)
@@ -656,8 +665,10 @@ async def test_int_to_bigint_keeps_its_name_through_a_temporary_column(
         stop.set()
         await task
     assert app.errors == [] and app.writes > 0
-    assert await fetchval(db_url, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-                          "WHERE attrelid = 'items'::regclass AND attname = 'qty'") == "bigint"  # fmt: skip
+    assert await fetchval(
+        db_url, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = 'items'::regclass AND attname = 'qty'",
+    ) == "bigint"  # fmt: skip
     assert await fetchval(db_url, "SELECT count(*) FROM items WHERE qty IS NULL") == 0
     assert (
         await fetchval(db_url, "SELECT sum(qty) FROM items WHERE id <= $1", n) <= before * 2
@@ -669,7 +680,10 @@ async def test_int_to_bigint_keeps_its_name_through_a_temporary_column(
 async def test_table_rename_keeps_the_old_name_as_a_view_until_contract(
     tmp_path: Path, db_url: str, pg: devdb.Cluster
 ) -> None:
-    users = "CREATE TABLE users (\n  id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n  email text NOT NULL\n);\n"
+    users = (
+        "CREATE TABLE users (\n  id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"
+        "  email text NOT NULL\n);\n"
+    )
     project = sql_project(tmp_path / "p", users, pg)
     assert studio(project, None, "generate", "--name", "init").returncode == 0
     (project / "schema.sql").write_text(users.replace("TABLE users", "TABLE customers"))
@@ -773,7 +787,8 @@ async def test_an_indexed_column_gets_its_indexes_rebuilt_at_contract(
         await runner.apply(db_url, s, ms, backoff=FAST)
     # during expand the old column keeps its indexes; the new one has none yet
     assert await fetchval(
-        db_url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'items' AND indexdef LIKE '%qty__new%'"
+        db_url,
+        "SELECT count(*) FROM pg_indexes WHERE tablename = 'items' AND indexdef LIKE '%qty__new%'",
     ) == 0  # fmt: skip
     await runner.apply(db_url, s, ms, backoff=FAST, confirm_contract=True)
     defs = await fetchval(

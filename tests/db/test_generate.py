@@ -225,7 +225,7 @@ async def test_push_takes_the_migrators_lock(project: Path, db_url: str) -> None
 async def test_push_planned_before_a_migrate_refuses_under_the_lock(
     project: Path, db_url: str
 ) -> None:
-    """`migrate` ran between push's plan and its apply: push refuses instead of creating the tables again."""
+    """`migrate` ran between push's plan and its apply: push refuses to create the tables again."""
     assert studio(project, db_url, "generate", "--name", "init").returncode == 0
     settings = load(project, db_override=db_url)
     plan = await push_plan(settings)

@@ -93,7 +93,8 @@ def test_migrate_asks_on_a_terminal_unless_yes(
         project,
         V1,
         "a",
-        "CREATE TABLE a (x int);\n-- schema-studio:no-transaction\nCREATE INDEX CONCURRENTLY a_x ON a (x);\n",
+        "CREATE TABLE a (x int);\n-- schema-studio:no-transaction\nCREATE INDEX CONCURRENTLY a_x"
+        " ON a (x);\n",
     )
     monkeypatch.setattr(migrate_cmd, "interactive", lambda: True)
     declined = studio("migrate", input="n\n")
@@ -187,7 +188,8 @@ def test_dry_run_never_touches_the_target(project: Path, db_url: str) -> None:
         project,
         V2,
         "b",
-        "INSERT INTO a VALUES (1);\n-- schema-studio:no-transaction\nCREATE INDEX CONCURRENTLY a_x ON a (x);\n",
+        "INSERT INTO a VALUES (1);\n-- schema-studio:no-transaction\nCREATE INDEX CONCURRENTLY a_x"
+        " ON a (x);\n",
     )
     result = studio("migrate", "--dry-run", "--format", "json")
     assert result.exit_code == 0, result.stderr

@@ -270,7 +270,10 @@ async def test_reconnects_after_its_backend_is_terminated(sessions: Sessions) ->
     seen: list[Snapshot] = []
     async with watching(sessions.url, interval=0.1) as stream:
         await until(stream, lambda s: s.wait_of(ddl.get_server_pid()) is not None)
-        sql = "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()"
+        sql = (
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE application_name = $1 AND datname = current_database()"
+        )
         (old_pid,) = [r["pid"] for r in await admin.fetch(sql, monitor.APPLICATION_NAME)]
         assert await admin.fetchval("SELECT pg_terminate_backend($1)", old_pid)
         after = await until(stream, lambda s: seen.append(s) or (not s.gap and bool(s.waits)))

@@ -191,14 +191,15 @@ async def test_partitioned_table_without_partitions_keeps_the_plain_form(db_url:
     assert not p.items[0].has_safe_form
 
 
-# --- a primary key on a nullable column ------------------------------------------------------------
+# --- a primary key on a nullable column -----------------------------------------------------------
 
 
 async def test_primary_key_on_nullable_column_gets_not_null_first(db_url: str) -> None:
     conn = await asyncpg.connect(db_url)
     try:
         await conn.execute(
-            "CREATE TABLE acc (id bigint, name text); INSERT INTO acc SELECT g, 'a' || g FROM generate_series(1, 1000) g"
+            "CREATE TABLE acc (id bigint, name text); INSERT INTO acc SELECT g, 'a' || g FROM"
+            " generate_series(1, 1000) g"
         )
         before = await introspect(conn, ["public"])
         await conn.execute("ALTER TABLE acc ADD PRIMARY KEY (id)")
@@ -218,7 +219,8 @@ async def test_primary_key_on_nullable_column_gets_not_null_first(db_url: str) -
         (item,) = alone.items
         sql = [s for c in item.changes for s in c.sql()]
         assert sql == [
-            "ALTER TABLE public.acc ADD CONSTRAINT acc_id_not_null_check CHECK ((id IS NOT NULL)) NOT VALID",
+            "ALTER TABLE public.acc ADD CONSTRAINT acc_id_not_null_check CHECK ((id IS NOT NULL))"
+            " NOT VALID",
             "ALTER TABLE public.acc VALIDATE CONSTRAINT acc_id_not_null_check",
             "ALTER TABLE public.acc ALTER COLUMN id SET NOT NULL",
             "ALTER TABLE public.acc DROP CONSTRAINT acc_id_not_null_check",
@@ -232,7 +234,7 @@ async def test_primary_key_on_nullable_column_gets_not_null_first(db_url: str) -
         await conn.close()
 
 
-# --- a column with a volatile default ----------------------------------------------------------------
+# --- a column with a volatile default -------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -249,7 +251,8 @@ async def test_volatile_default_is_backfilled(
     conn = await asyncpg.connect(db_url)
     try:
         await conn.execute(
-            "CREATE TABLE items (id bigint PRIMARY KEY, v int); INSERT INTO items SELECT g, g FROM generate_series(1, 2500) g"
+            "CREATE TABLE items (id bigint PRIMARY KEY, v int); INSERT INTO items SELECT g, g FROM"
+            " generate_series(1, 2500) g"
         )
         before = await introspect(conn, ["public"])
         await conn.execute(f"ALTER TABLE items ADD COLUMN {column}")

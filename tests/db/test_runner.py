@@ -63,7 +63,7 @@ def write(directory: Path, version: str, slug: str, up: str, down: str | None = 
 
 @pytest.fixture
 def project(tmp_path: Path, db_url: str) -> Iterator[Settings]:
-    """A project folder with a pyproject.toml and an empty migrations directory, pointed at `db_url`."""
+    """A project folder: a pyproject.toml and an empty migrations directory, aimed at `db_url`."""
     (tmp_path / "pyproject.toml").write_text('[tool.schema-studio]\nmigrations = "migrations"\n')
     (tmp_path / "migrations").mkdir()
     yield Settings(root=tmp_path, db_override=db_url)
@@ -268,7 +268,8 @@ async def test_lock_timeout_retries_until_the_holder_lets_go(
     assert blocker.state == "idle in transaction"
     assert await fetch(
         db_url,
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'busy' AND column_name = 'b'",
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'busy' AND column_name"
+        " = 'b'",
     ) == [(1,)]
     assert [r["steps_done"] for r in await history_rows(db_url)] == [1]
 
@@ -356,10 +357,13 @@ async def test_timeouts_are_local_to_the_migration(project: Settings, db_url: st
         mdir(project),
         V1,
         "show",
-        "CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS lt, current_setting('statement_timeout') AS st;\n",
+        "CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS lt,"
+        " current_setting('statement_timeout') AS st;\n",
     )
     await runner.apply(
-        db_url, with_(project, lock_timeout="1234ms", statement_timeout="5min"), load_migrations(project)
+        db_url,
+        with_(project, lock_timeout="1234ms", statement_timeout="5min"),
+        load_migrations(project),
     )
     assert await fetch(db_url, "SELECT lt, st FROM seen") == [("1234ms", "5min")]
 
@@ -396,7 +400,7 @@ async def test_second_migrator_fails_at_once_naming_the_holder(
     assert isinstance(events[0], WaitingForMigrator) and events[0].holder is not None
 
 
-# --- checksums, order, status ------------------------------------------------------------------------
+# --- checksums, order, status ---------------------------------------------------------------------
 
 
 async def test_edited_applied_migration_is_refused_naming_the_file(
@@ -457,7 +461,7 @@ async def test_status_and_to(project: Settings, db_url: str) -> None:
         await apply(project, to="20990101000000")
 
 
-# --- rollback and baseline -----------------------------------------------------------------------------
+# --- rollback and baseline ------------------------------------------------------------------------
 
 
 async def test_rollback_runs_down_files_newest_first(project: Settings, db_url: str) -> None:
@@ -466,7 +470,8 @@ async def test_rollback_runs_down_files_newest_first(project: Settings, db_url: 
         mdir(project),
         V2,
         "b",
-        "CREATE TABLE b (x int);\n-- schema-studio:no-transaction\nCREATE INDEX CONCURRENTLY b_x ON b (x);\n",
+        "CREATE TABLE b (x int);\n-- schema-studio:no-transaction\nCREATE INDEX CONCURRENTLY b_x"
+        " ON b (x);\n",
         "-- schema-studio:no-transaction\nDROP INDEX CONCURRENTLY b_x;\nDROP TABLE b;\n",
     )
     write(mdir(project), V3, "c", "CREATE TABLE c (x int);\n")  # no down file
@@ -500,7 +505,8 @@ async def test_interrupted_rollback_resumes_and_rebuilds_an_invalid_index(
         mdir(project),
         V2,
         "drop_unique",
-        "-- schema-studio:no-transaction\nDROP INDEX CONCURRENTLY t_a;\nALTER TABLE t ADD COLUMN b int;\n",
+        "-- schema-studio:no-transaction\nDROP INDEX CONCURRENTLY t_a;\nALTER TABLE t ADD COLUMN b"
+        " int;\n",
         "ALTER TABLE t DROP COLUMN b;\n"
         "-- schema-studio:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY t_a ON t (a);\n"
         "SELECT 1;\n",
@@ -560,7 +566,7 @@ async def test_custom_history_table(project: Settings, db_url: str) -> None:
     assert await fetch(db_url, "SELECT to_regclass('schema_studio.migrations')") == [(None,)]
 
 
-# --- processes ------------------------------------------------------------------------------------------------
+# --- processes ------------------------------------------------------------------------------------
 
 
 async def spawn(db_url: str, cwd: Path | None, *args: str) -> asyncio.subprocess.Process:
@@ -722,5 +728,6 @@ async def test_sigkill_mid_migration_then_rerun_finishes_it(
     ) == [(True, True)]
     assert await fetch(
         db_url,
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'k' AND column_name = 'b'",
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'k' AND column_name ="
+        " 'b'",
     ) == [(1,)]

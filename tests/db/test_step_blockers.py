@@ -142,7 +142,10 @@ async def test_drop_trigger_names_the_open_write_not_the_application(
 
 
 BUILD = "-- schema-studio:no-transaction\nCREATE INDEX CONCURRENTLY busy_a ON busy (a);\n"
-BUSY = "CREATE TABLE busy (a int); INSERT INTO busy SELECT generate_series(1, 1000); CREATE TABLE other (x int);"
+BUSY = (
+    "CREATE TABLE busy (a int); INSERT INTO busy SELECT generate_series(1, 1000); "
+    "CREATE TABLE other (x int);"
+)
 INVALID = "SELECT count(*) FROM pg_index WHERE NOT indisvalid"
 
 
