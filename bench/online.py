@@ -57,10 +57,11 @@ import asyncpg
 
 from bench.backfill import USERS, Load, Stats, baseline_run, copy_of, mb, table_size, under_load
 from studio.commands.generate import generate
+from studio.commands.preview import preview_steps
 from studio.config import Settings
 from studio.migrations import files as migrations
 from studio.plan.estimates import human_range
-from studio.plan.preview import draft_migration, step_estimates
+from studio.plan.preview import draft_migration
 from studio.run import backfill, runner
 from studio.run.events import (
     BackfillProgress,
@@ -268,7 +269,7 @@ async def safe_migrations(
 
 async def estimate_of(settings: Settings, url: str, what: list[migrations.Migration]) -> str:
     """The tool's estimate for the migrations' steps, read from the copy before the run."""
-    preview = await step_estimates(settings, url, what, refresh=True)
+    preview = await preview_steps(settings, url, what, refresh=True)
     low = sum(s.estimate.low for s in preview.steps)
     high = sum(s.estimate.high for s in preview.steps)
     if high == 0:

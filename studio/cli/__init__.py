@@ -1,4 +1,4 @@
-"""The command line: thin click commands over `studio.commands.diff`.
+"""The command line: thin click commands over the use cases of `studio.commands`.
 
 stdout carries data (SQL, JSON, reports); stderr carries progress and
 diagnostics. Exit codes: 0 success / no differences, 1 error of any kind
@@ -11,10 +11,11 @@ import asyncio
 import functools
 import gc
 import importlib
+import json
 import os
 import re
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +32,6 @@ EXIT_DIFFERENCES = 2
 EXIT_INTERRUPTED = 130
 
 T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
@@ -57,29 +57,14 @@ def warn(message: str) -> None:
     click.echo(click.style("warning: ", fg="yellow") + message, err=True)
 
 
-def target_options(func: F) -> F:
-    """--db, --schema and --exclude-schema, shared by every command that reads a database."""
-    func = click.option(
-        "--exclude-schema",
-        "exclude_schema",
-        multiple=True,
-        metavar="NAME",
-        help="Leave this schema out (repeatable).",
-    )(func)
-    func = click.option(
-        "--schema",
-        "schema_names",
-        multiple=True,
-        metavar="NAME",
-        help="Manage only this schema (repeatable).",
-    )(func)
-    func = click.option(
-        "--db",
-        "db_url",
-        metavar="URL",
-        help="Target database URL (default: $DATABASE_URL or the configured variable).",
-    )(func)
-    return func
+def json_line(data: dict[str, Any]) -> None:
+    """One JSON object on one line of stdout (dates and other values as their text)."""
+    click.echo(json.dumps(data, default=str))
+
+
+def interactive() -> bool:
+    """Whether someone can be asked: stdin is a terminal."""
+    return sys.stdin.isatty()
 
 
 def settings_from(
@@ -91,21 +76,10 @@ def settings_from(
     """Config file merged with command-line options."""
     if db_url and has_password(db_url):
         warn(
-            "a password in --db is visible to other users of this machine (process list); prefer PGPASSWORD or ~/.pgpass"
+            "a password in --db is visible to other users of this machine (process list); "
+            "prefer PGPASSWORD or ~/.pgpass"
         )
     return load(db_override=db_url, schemas=schema_names, exclude_schemas=exclude_schema, **extra)
-
-
-def format_option(*choices: str) -> Callable[[F], F]:
-    """--format with the given choices, text first."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(choices),
-        default=choices[0],
-        show_default=True,
-        help="Output format.",
-    )
 
 
 class StudioGroup(click.Group):
@@ -156,7 +130,8 @@ class StudioGroup(click.Group):
                 err=True,
             )
             click.echo(
-                "  hint: this is a bug in schema-studio; rerun with STUDIO_DEBUG=1 for the traceback",
+                "  hint: this is a bug in schema-studio; "
+                "rerun with STUDIO_DEBUG=1 for the traceback",
                 err=True,
             )
             sys.exit(EXIT_ERROR)

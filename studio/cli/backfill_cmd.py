@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import click
 
-from studio.cli import EXIT_OK, cli, format_option, run, settings_from, target_options
-from studio.cli.migrate_cmd import _sink, backfill_options, backfill_settings
-from studio.commands import migrate as cm
+from studio.cli import EXIT_OK, cli, run, settings_from
+from studio.cli.options import (
+    backfill_options,
+    backfill_settings,
+    format_option,
+    target_options,
+    wait_option,
+)
+from studio.cli.progress import event_sink
+from studio.commands.migrate import run_backfill
 
 
 @cli.command("backfill")
 @target_options
 @click.argument("version")
 @backfill_options
-@click.option(
-    "--wait",
-    type=click.FloatRange(min=0),
-    default=0,
-    metavar="SECONDS",
-    help="How long to wait for another migrator.",
-)
+@wait_option()
 @format_option("text", "json")
 def backfill_cmd(
     db_url: str | None,
@@ -39,7 +40,7 @@ def backfill_cmd(
     """
     settings = settings_from(db_url, schema_names, exclude_schema)
     options = backfill_settings(settings, batch_size, pause)
-    ran = run(cm.run_backfill(settings, version, wait=wait, on_event=_sink(fmt), options=options))
+    ran = run(run_backfill(settings, version, wait=wait, on_event=event_sink(fmt), options=options))
     if fmt == "text":
         click.echo(
             f"backfill of {version} done"

@@ -7,31 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from studio.cli import (
-    EXIT_DIFFERENCES,
-    EXIT_OK,
-    cli,
-    format_option,
-    run,
-    settings_from,
-    target_options,
-    warn,
-)
+from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, run, settings_from, warn
+from studio.cli.options import format_option, rename_option, target_options
 from studio.commands import diff as commands
 
 if TYPE_CHECKING:
     from studio.commands.diff import DiffResult
-
-
-def rename_option(func):  # type: ignore[no-untyped-def]
-    """--rename A=B (repeatable)."""
-    return click.option(
-        "--rename",
-        "renames",
-        multiple=True,
-        metavar="A=B",
-        help="Treat A (old side, [schema.]table[.column]) and B (new name, same form) as one object renamed.",
-    )(func)
 
 
 @cli.command("diff")
@@ -40,7 +21,8 @@ def rename_option(func):  # type: ignore[no-untyped-def]
     "--from",
     "from_spec",
     metavar="SRC",
-    help="Old side: URL, module:attr, .sql file/folder or `migrations` (default: the live database).",
+    help="Old side: URL, module:attr, .sql file/folder or `migrations`"
+    " (default: the live database).",
 )
 @click.option(
     "--to", "to_spec", metavar="SRC", help="New side (default: the declared schema from config)."
@@ -123,7 +105,8 @@ def diff_text(result: DiffResult) -> str:
     head = f"{result.old.source.describe()} -> {result.new.source.describe()}"
     if not result.changes:
         if result.differs:  # named on stderr, one line each
-            return f"{head}: no differences schema-studio can migrate; {len(result.warnings())} it cannot (see above)"
+            cannot = f"{len(result.warnings())} it cannot (see above)"
+            return f"{head}: no differences schema-studio can migrate; {cannot}"
         return f"{head}: no differences"
     groups: dict[str, list[str]] = {}
     for change in result.changes:

@@ -8,18 +8,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from studio.cli import (
-    EXIT_DIFFERENCES,
-    EXIT_OK,
-    cli,
+from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, run, settings_from, warn
+from studio.cli.options import (
     format_option,
-    run,
-    settings_from,
+    no_rename_option,
+    rename_option,
     target_options,
-    warn,
+    wait_option,
 )
-from studio.cli.diff_cmd import rename_option
-from studio.commands.generate import UnresolvedRenames, check, generate
+from studio.cli.progress import ProgressPrinter
+from studio.commands.check import check
+from studio.commands.generate import UnresolvedRenames, generate
+from studio.commands.push import push, push_plan
+from studio.config import mask_dsn
+from studio.migrations import files as migrations
 
 if TYPE_CHECKING:
     from studio.commands.generate import Generated
@@ -31,7 +33,8 @@ if TYPE_CHECKING:
 
 def _ask(candidate: RenameCandidate) -> bool:
     return click.confirm(
-        f"Is {candidate.kind} {candidate.old} renamed to {candidate.new}? (no: drop it and add the new one)",
+        f"Is {candidate.kind} {candidate.old} renamed to {candidate.new}? "
+        "(no: drop it and add the new one)",
         default=False,
         err=True,
     )
@@ -47,9 +50,7 @@ def _ask(candidate: RenameCandidate) -> bool:
     help="What the migration does, e.g. add_orders_status.",
 )
 @rename_option
-@click.option(
-    "--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add."
-)
+@no_rename_option
 @click.option("--dry-run", is_flag=True, help="Print the migration instead of writing it.")
 @click.option(
     "--plain",
@@ -134,7 +135,8 @@ def generate_cmd(
     if not result.changes:
         if result.warnings():
             click.echo(
-                "nothing schema-studio can generate; what is named above needs a hand-written migration",
+                "nothing schema-studio can generate; "
+                "what is named above needs a hand-written migration",
                 err=True,
             )
         else:
@@ -178,24 +180,21 @@ def generate_cmd(
 
 
 def _preview(settings: Settings, result: Generated) -> Preview | None:
-    """Locks, sizes and estimates of the written steps on the configured target (never in the files)."""
+    """Locks, sizes and estimates of the written steps on the configured target (not in files)."""
+    # deferred: the preview loads pglast, which check, push and a plain generate do not need
     from studio.cli.preview_view import quietly
-    from studio.migrations import files as migrations
-    from studio.plan.preview import step_estimates
+    from studio.commands.preview import preview_steps
 
     url = settings.database_url(required=False)
     written = [p for p in (result.path, result.contract_path) if p is not None]
     if url is None or not written:
         return None
     ms = [migrations.parse_file(p) for p in written]
-    return quietly(
-        step_estimates(settings, url, ms), "sizes and estimates not read from the target"
-    )
+    return quietly(preview_steps(settings, url, ms), "sizes and estimates not read from the target")
 
 
 def _echo_preview(preview: Preview | None) -> None:
-    from studio.cli.preview_view import echo_preview
-    from studio.config import mask_dsn
+    from studio.cli.preview_view import echo_preview  # deferred: loads pglast (see `_preview`)
 
     if preview is not None:
         where = mask_dsn(preview.url)
@@ -217,7 +216,8 @@ def check_cmd(
     no_live: bool,
     fmt: str,
 ) -> int:
-    """CI gate: declared = migrations, live = applied migrations, checksums intact (exit 2 if not)."""
+    """CI gate: declared = migrations, live = applied migrations, checksums intact
+    (exit 2 if not)."""
     settings = settings_from(db_url, schema_names, exclude_schema)
     report = run(check(settings, live=False if no_live else None))
     for note in (*report.notes, *report.not_compared):
@@ -288,23 +288,14 @@ def check_cmd(
 @cli.command("push")
 @target_options
 @rename_option
-@click.option(
-    "--no-rename", is_flag=True, help="Treat every rename candidate as a drop and an add."
-)
+@no_rename_option
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
 @click.option(
     "--force",
     is_flag=True,
     help="Push even to a database with applied migrations or matching a production pattern.",
 )
-@click.option(
-    "--wait",
-    type=click.FloatRange(min=0),
-    default=0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for a migrator holding the migration lock.",
-)
+@wait_option("How long to wait for a migrator holding the migration lock.", show_default=True)
 def push_cmd(
     db_url: str | None,
     schema_names: tuple[str, ...],
@@ -316,10 +307,6 @@ def push_cmd(
     wait: float,
 ) -> int:
     """Development only: bring the database straight to the declared schema, writing no files."""
-    from studio.cli.migrate_cmd import ProgressPrinter
-    from studio.commands.generate import push, push_plan
-    from studio.config import mask_dsn
-
     settings = settings_from(db_url, schema_names, exclude_schema)
     interactive = sys.stdin.isatty()
     try:
@@ -352,6 +339,6 @@ def push_cmd(
         if not click.confirm("Apply these changes?", default=False, err=True):
             click.echo("nothing applied", err=True)
             return EXIT_OK
-    run(push(settings, plan, on_event=ProgressPrinter(), wait=wait))
+    run(push(settings, plan, on_event=ProgressPrinter().handle, wait=wait))
     click.echo(f"pushed {len(plan.changes)} change(s)", err=True)
     return EXIT_OK

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from studio.cli import cli, format_option, run, settings_from, target_options
+from studio.cli import cli, run, settings_from
+from studio.cli.options import format_option, target_options
 from studio.cli.render import schema_tree
-from studio.commands import diff as commands
+from studio.commands.inspect import inspect
 from studio.config import mask_dsn
 
 
@@ -18,13 +19,14 @@ def inspect_cmd(
 ) -> int:
     """Print the live database's schema."""
     settings = settings_from(db_url, schema_names, exclude_schema)
-    result = run(commands.inspect(settings))
+    result = run(inspect(settings))
     if fmt == "json":
         click.echo(result.schema.to_json())
     else:
         major = result.server_version // 10000
+        schemas = ", ".join(result.schemas) or "(none)"
         click.echo(
-            f"-- {mask_dsn(result.url)} (PostgreSQL {major}), schemas: {', '.join(result.schemas) or '(none)'}",
+            f"-- {mask_dsn(result.url)} (PostgreSQL {major}), schemas: {schemas}",
             err=True,
         )
         click.echo(schema_tree(result.schema))

@@ -1,4 +1,4 @@
-"""`schema-studio lint`: hazards of SQL files or of the pending migrations (thin over `studio.plan.locks.lint`)."""
+"""`lint`: hazards of SQL files or of the pending migrations (thin over `commands.lint`)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from studio.cli import EXIT_ERROR, cli, format_option, run, settings_from, target_options
+from studio.cli import EXIT_ERROR, cli, run, settings_from
+from studio.cli.options import format_option, target_options
 from studio.cli.preview_view import echo_trace, pending_scope
+from studio.commands.lint import lint_project
+from studio.commands.trace import trace_paths, trace_pending
 from studio.errors import UsageError
 from studio.plan.locks.hazards import Level
-from studio.plan.locks.lint import Finding, LintReport, lint_project
 from studio.plan.locks.modes import summary
 
 if TYPE_CHECKING:
     from studio.config import Settings
+    from studio.plan.locks.lint import Finding, LintReport
     from studio.run.trace import TraceReport
 
 _LEVEL_COLOUR = {Level.DANGER: "red", Level.WARNING: "yellow", Level.INFO: "cyan"}
@@ -48,7 +51,8 @@ def _pg_version(text: str | None) -> int | None:
 @click.option(
     "--external",
     is_flag=True,
-    help="The SQL is run by another tool, not schema-studio's runner: check lock_timeout, psql transactions.",
+    help="The SQL is run by another tool, not schema-studio's runner:"
+    " check lock_timeout, psql transactions.",
 )
 @click.option(
     "--pg-version",
@@ -117,8 +121,6 @@ def _trace(
     settings: Settings, paths: tuple[Path, ...], rows: int, version: int | None
 ) -> tuple[TraceReport, str]:
     """The lock trace of the files given, or of the pending migrations, and what it covered."""
-    from studio.run.trace import trace_paths, trace_pending
-
     major = version // 10000 if version else None
     if paths:
         return run(trace_paths(settings, paths, rows=rows, major=major)), "the files given"
@@ -138,7 +140,8 @@ def _finding(f: Finding) -> list[str]:
     for fact in f.facts:
         cond = f" ({'; '.join(fact.conditions)})" if fact.conditions else ""
         lines.append(
-            f"    locks: {fact.mode.label} on {fact.relation}, blocks {summary(fact.blocks)}; {fact.effect.label}{cond}"
+            f"    locks: {fact.mode.label} on {fact.relation}, blocks {summary(fact.blocks)}; "
+            f"{fact.effect.label}{cond}"
         )
     if f.ignored is not None:
         lines.append(f"    ignored: {f.ignored}")
@@ -157,7 +160,8 @@ def _text(report: LintReport, fail_on: Level) -> None:
     files = len(report.files)
     ignored = f", {c['ignored']} ignored" if c["ignored"] else ""
     line = (
-        f"{total} hazard(s) in {files} file(s): {c['danger']} danger, {c['warning']} warning, {c['info']} info"
+        f"{total} hazard(s) in {files} file(s): "
+        f"{c['danger']} danger, {c['warning']} warning, {c['info']} info"
         f"{ignored} (failing on {fail_on.label} and above)"
     )
     click.echo(line, err=True)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from studio.cli import cli, format_option, run, settings_from
+from studio.cli import cli, run, settings_from
+from studio.cli.options import format_option
 from studio.config import mask_dsn
 from studio.run import monitor
 

@@ -1,7 +1,9 @@
-"""Text for the terminal: per-step locks, sizes and estimates (`studio.plan.preview`), and lock traces (`studio.run.trace`).
+"""Text for the terminal: plans, their per-step locks, sizes and estimates, and lock traces.
 
-Shared by `migrate`, `generate` and `lint`; everything goes to stderr except
-what a command declares as its data.
+The preview is `studio.plan.preview`'s, read through `studio.commands.preview`;
+the traces are `studio.run.trace`'s. Shared by `migrate`, `rollback`,
+`generate` and `lint`; everything goes to stderr except what a command
+declares as its data.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from studio.cli import run, warn
+from studio.commands.preview import preview_steps
+from studio.config import mask_dsn
 from studio.errors import StudioError
 from studio.plan.locks.modes import LockMode
+from studio.run.events import Direction
 
 if TYPE_CHECKING:
+    from studio.commands.migrate import Plan
+    from studio.config import Settings
     from studio.plan.preview import Preview, StepEstimate
     from studio.run.trace import StatementTrace, TraceReport
 
@@ -60,6 +67,32 @@ def echo_preview(preview: Preview, title: str) -> None:
             click.echo(line, err=True)
 
 
+def plan_preview(settings: Settings, plan: Plan) -> Preview | None:
+    """Locks, sizes and estimates of a plan's steps, read from the target (None: not readable)."""
+    if not plan.migrations:
+        return None
+    return quietly(
+        preview_steps(settings, plan.url, plan.migrations), "sizes and estimates not read"
+    )
+
+
+def print_plan(plan: Plan, preview: Preview | None = None) -> None:
+    """What `migrate` or `rollback` would run, step by step (with the preview's estimates)."""
+    verb = "Roll back" if plan.direction is Direction.DOWN else "Apply"
+    click.echo(f"{verb} on {mask_dsn(plan.url)}:", err=True)
+    for m, done in zip(plan.migrations, plan.done, strict=True):
+        steps = m.steps if plan.direction is Direction.UP else (m.down_steps or ())
+        how = "one transaction" if all(s.transactional for s in steps) else "step by step"
+        resume = f", resuming after step {done}" if done else ""
+        click.echo(f"  {m.version}_{m.name}: {len(steps)} step(s), {how}{resume}", err=True)
+        for step in steps[done:]:
+            flags = "" if step.transactional else "  [no transaction]"
+            click.echo(f"    {step.index}. {step.title}{flags}", err=True)
+            estimate = preview.step(m.version, step.index) if preview else None
+            for line in step_lines(estimate) if estimate else ():
+                click.echo(line, err=True)
+
+
 # --- lock traces ---------------------------------------------------------------------------------
 
 _STATUS = {
@@ -98,8 +131,9 @@ def _statement(s: StatementTrace) -> list[str]:
 def echo_trace(report: TraceReport, scope: str) -> None:
     """A lock trace, statement by statement, then its summary (stdout: it is the command's data)."""
     rows = f", {report.rows:,} synthetic rows per table" if report.rows else ""
+    major = report.server_version // 10000
     click.echo(
-        f"lock trace of {scope} on a throwaway PostgreSQL {report.server_version // 10000} database "
+        f"lock trace of {scope} on a throwaway PostgreSQL {major} database "
         f"({len(report.replayed)} migration(s) replayed first{rows})",
         err=True,
     )
@@ -116,6 +150,7 @@ def echo_trace(report: TraceReport, scope: str) -> None:
     if c["defect"]:
         click.echo(
             "  a defect means schema-studio's lock knowledge base predicted something else than "
-            "PostgreSQL did: please report it (the locks shown by lint and migrate are wrong there)",
+            "PostgreSQL did: please report it "
+            "(the locks shown by lint and migrate are wrong there)",
             err=True,
         )

@@ -1,7 +1,9 @@
-"""The core of each command, callable from tests and the studio without click.
+"""`diff`: the ordered changes between two sources, and the managed schemas both sides share.
 
-Each function takes `Settings` and plain values and returns data; printing
-is the CLI's job (alembic's command.py shape).
+Each use case takes `Settings` and plain values and returns data; printing
+is the face's job (alembic's command.py shape). The schema helpers here
+(`managed_schemas`, `refuse_unknown_schemas`, `restrict`) are the one rule
+every comparing command (generate, check, push, status) applies.
 """
 
 from __future__ import annotations
@@ -9,11 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio.catalog import connect as db
-from studio.config import mask_dsn, split_table_name
 from studio.diff import diff_report, parse_rename, rename_candidates
 from studio.diff.unmodelled import unmodelled
-from studio.errors import UsageError, translate
+from studio.errors import UsageError
+from studio.sources import (
+    SourceKind,
+    concurrently,
+    declared_source,
+    live_connection,
+    load,
+    parse_source,
+    read_live,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -24,71 +33,6 @@ if TYPE_CHECKING:
     from studio.model import Schema
     from studio.model.changes import Change
     from studio.sources import Loaded
-
-
-@dataclass(frozen=True, slots=True)
-class Inspection:
-    """A live schema with where it came from."""
-
-    url: str
-    server_version: int
-    schemas: tuple[str, ...]
-    schema: Schema
-
-
-def history_schema(settings: Settings) -> str:
-    """The schema of the tool's history table (always left out of comparisons)."""
-    return split_table_name(settings.history_table)[0]
-
-
-async def resolve_schemas(
-    conn: object, settings: Settings, declared: tuple[str, ...] = ()
-) -> tuple[str, ...]:
-    """The one set of managed schemas for this command, checked against the database.
-
-    Order of precedence: --schema, else `schemas` from config, else the
-    schemas a declared SQLAlchemy source uses, else every user schema; minus
-    --exclude-schema and the tool's own history schema.
-    """
-    existing = await db.schema_names(conn)  # type: ignore[arg-type]
-    own = history_schema(settings)
-    chosen = settings.schemas or declared
-    if chosen:
-        unknown = [s for s in chosen if s not in existing]
-        if unknown and not declared:
-            raise UsageError(
-                f"unknown schema {unknown[0]!r}",
-                f"schemas in this database: {', '.join(existing) or '(none)'}",
-            )
-        names = tuple(chosen)
-    else:
-        names = tuple(existing)
-    for s in settings.exclude_schemas:
-        if s not in existing and s not in names:
-            raise UsageError(f"unknown schema {s!r} in --exclude-schema")
-    return tuple(s for s in names if s not in settings.exclude_schemas and s != own)
-
-
-async def inspect(settings: Settings) -> Inspection:
-    """Read the live schema of the target database."""
-    url = settings.database_url()
-    assert url is not None
-    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
-    from studio.catalog.introspect import introspect
-
-    try:
-        with translate(mask_dsn(url)):
-            version = await db.server_version_num(conn)
-            schemas = await resolve_schemas(conn, settings)
-            # a large schema is read on a second connection too (same snapshot)
-            schema = await introspect(
-                conn,
-                schemas,
-                connect=lambda: db.connect(url, timeout=settings.connect_timeout, read_only=True),
-            )
-    finally:
-        await conn.close()
-    return Inspection(url=url, server_version=version, schemas=schemas, schema=schema)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +81,11 @@ def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | Non
     return tuple(s for s in chosen if s not in settings.exclude_schemas)
 
 
+def restrict(schema: Schema, names: tuple[str, ...] | None) -> Schema:
+    """`schema` cut to the managed schemas `names` (None: every user schema, the whole of it)."""
+    return schema if names is None else schema.restrict(names)
+
+
 def schemas_in(*sides: Loaded) -> set[str]:
     """The schemas the loaded sides hold (a table's too, should its schema be left out)."""
     present = {ns.name for side in sides for ns in side.schema.namespaces.values()}
@@ -162,16 +111,6 @@ async def load_pair(
     A live side is read first so a declared side is materialized on a dev
     server of the same PostgreSQL major version.
     """
-    from studio.sources import (
-        SourceKind,
-        concurrently,
-        declared_source,
-        live_connection,
-        load,
-        parse_source,
-        read_live,
-    )
-
     old_src = (
         parse_source(from_spec, settings)
         if from_spec
@@ -209,8 +148,7 @@ async def diff_sources(
     """Compare two sources and return the ordered changes from the first to the second."""
     old, new = await load_pair(settings, from_spec, to_spec, with_privileges=with_privileges)
     schemas = managed_schemas(settings, old, new)
-    a = old.schema if schemas is None else old.schema.restrict(schemas)
-    b = new.schema if schemas is None else new.schema.restrict(schemas)
+    a, b = restrict(old.schema, schemas), restrict(new.schema, schemas)
     renames = [parse_rename(text, a, b) for text in rename_specs]
     report = diff_report(
         a,

@@ -1,11 +1,10 @@
-"""`generate` and `check`: the declared schema against the migrations directory.
+"""`generate`: the declared schema against the migrations directory, written as a new migration.
 
 `generate` diffs the replay of the migrations directory (materialized in a
 throwaway database) against the declared schema and writes the difference as
 a new migration, one step per change, each step annotated with facts that
-follow from its SQL. `check` is the CI gate: the declared schema must equal
-the replay of the migrations, the live database must equal the replay of its
-applied migrations, and the checksum file must match.
+follow from its SQL. The steps' rendering (`step_spec`, `annotated_steps`)
+and the rename questions (`resolve_renames`) serve `push` and the studio too.
 """
 
 from __future__ import annotations
@@ -21,21 +20,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from studio.catalog import connect as db
-from studio.commands.diff import load_pair, managed_schemas
+from studio.commands.diff import managed_schemas, restrict
+from studio.commands.files import migrations_source
+from studio.diff import parse_rename, rename_candidates
 from studio.diff.unmodelled import unmodelled
-from studio.errors import StudioError, UsageError
+from studio.errors import ConnectionFailed, StudioError, UsageError
 from studio.migrations import files as migrations
+from studio.migrations.files import Phase
+from studio.model.changes import (
+    Backfill,
+    CreateTable,
+    ValidateConstraint,
+    ValidateDomainConstraint,
+)
+from studio.plan import expand
 from studio.plan.planner import inverses, plan
-from studio.run import history
-from studio.run.runner import session_limits
-from studio.sources import Loaded, Source, SourceKind, concurrently, declared_source, load
+from studio.sources import _dev_major, concurrently, declared_source, load
 
 # the server version lock facts assume when the dev server's is not known
 DEFAULT_SERVER_VERSION = 180000
 
 if TYPE_CHECKING:
-    from asyncpg import Connection
-
     from studio.config import Settings
     from studio.diff import DiffReport, Rename, RenameCandidate
     from studio.diff.unmodelled import UnmodelledReport
@@ -43,6 +48,7 @@ if TYPE_CHECKING:
     from studio.model.changes import Change
     from studio.plan.expand import Phases
     from studio.plan.locks import Context
+    from studio.sources import Loaded
 
 # Asks whether a candidate is a rename (True) or a drop and an add (False).
 AskRename = Callable[["RenameCandidate"], bool]
@@ -69,16 +75,6 @@ def schema_hash(schema: Schema) -> str:
     """
     content = dataclasses.replace(schema, dependencies={}) if schema.dependencies else schema
     return hashlib.sha256(content.to_json().encode()).hexdigest()[:16]
-
-
-def migrations_source(settings: Settings, versions: Sequence[str] | None = None) -> Source:
-    """The migrations directory as a source; `versions` restricts the replay to those."""
-    return Source(
-        SourceKind.MIGRATIONS,
-        "migrations",
-        settings.migrations_dir,
-        None if versions is None else tuple(sorted(versions)),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +121,6 @@ def step_transactional(change: Change) -> bool:
     it: the foreign key's "safe" plan stalled writes as long as the plain one).
     A no-transaction step makes the runner commit each step on its own.
     """
-    from studio.model.changes import ValidateConstraint, ValidateDomainConstraint
-
     if isinstance(change, ValidateConstraint | ValidateDomainConstraint):
         return False
     return change.transactional and not change.commit_before_use
@@ -134,8 +128,6 @@ def step_transactional(change: Change) -> bool:
 
 def step_spec(change: Change) -> migrations.StepSpec:
     """A change's step, annotated with its description (a backfill is a backfill step)."""
-    from studio.model.changes import Backfill
-
     if isinstance(change, Backfill):
         # run in batches by the runner (`studio.run.backfill`), each its own short transaction
         return migrations.StepSpec(
@@ -143,7 +135,8 @@ def step_spec(change: Change) -> migrations.StepSpec:
             annotations=(
                 change.describe(),
                 change.annotation,
-                "each batch: its own short transaction under lock_timeout (ROW EXCLUSIVE, row locks of the batch)",
+                "each batch: its own short transaction under lock_timeout"
+                " (ROW EXCLUSIVE, row locks of the batch)",
             ),
             backfill=True,
         )
@@ -180,8 +173,9 @@ def annotated_steps(
 def _annotated_steps(
     changes: Sequence[Change], server_version: int, context: Context | None
 ) -> list[migrations.StepSpec]:
+    # deferred: lock analysis loads pglast, which push and the studio's step rendering skip
     from studio.plan.locks.hazards import Level
-    from studio.plan.locks.lint import lint_sources, migration_source
+    from studio.plan.locks.lint import lint_sources, migration_source  # deferred: pglast
 
     steps = [step_spec(c) for c in changes]
     version = server_version or DEFAULT_SERVER_VERSION
@@ -256,8 +250,7 @@ async def plan_changes(
         load(declared_source(settings), settings, major=major),
     )
     schemas = managed_schemas(settings, old, new)
-    a = old.schema if schemas is None else old.schema.restrict(schemas)
-    b = new.schema if schemas is None else new.schema.restrict(schemas)
+    a, b = restrict(old.schema, schemas), restrict(new.schema, schemas)
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
     version = old.server_version or new.server_version or None
     return old, new, diff_report(a, b, renames, server_version=version), tuple(renames)
@@ -267,8 +260,6 @@ def resolve_renames(
     a: Schema, b: Schema, rename_specs: Sequence[str], *, no_rename: bool, ask: AskRename | None
 ) -> list[Rename]:
     """The hints given, plus the candidates the user accepts; unanswered candidates raise."""
-    from studio.diff import parse_rename, rename_candidates
-
     renames = [parse_rename(text, a, b) for text in rename_specs]
     if no_rename:
         return renames
@@ -302,8 +293,6 @@ async def generate(
     whose row count in `sizes` (qualified name -> rows) reaches the
     `expand_contract_rows` setting.
     """
-    from studio.plan import expand
-
     if not name.strip():
         raise UsageError("a migration needs a name", "pass --name, e.g. --name add_orders_status")
     directory = settings.migrations_dir
@@ -316,7 +305,7 @@ async def generate(
     )
     diffed, unreached, cycles = diffed_report.changes, diffed_report.unreached, diffed_report.cycles
     schemas = managed_schemas(settings, old, new)
-    report = unmodelled(_restrict(old.schema, schemas), _restrict(new.schema, schemas))
+    report = unmodelled(restrict(old.schema, schemas), restrict(new.schema, schemas))
     if not diffed:
         return Generated((), renames, unmodelled=report, unreached=unreached, cycles=cycles)
     version = migrations.next_version(m.version for m in existing)
@@ -338,8 +327,8 @@ async def generate(
     forms = {id(item.plain[0]): item.changes for item in planned.items}
     phases = expand.plan(
         diffed,
-        _restrict(old.schema, schemas),
-        _restrict(new.schema, schemas),
+        restrict(old.schema, schemas),
+        restrict(new.schema, schemas),
         lambda c: annotated_steps(
             forms.get(id(c), (c,)), server_version, _context(old.schema, changes)
         ),
@@ -353,7 +342,13 @@ async def generate(
     planned_notes = tuple(item.note for item in planned.items if item.note)
     notes = (phases.notes if phases else ()) + planned_notes + _plain_notes(changes) + target_note
     steps = annotated_steps(changes, server_version, _context(old.schema, changes))
-    text = migrations.render_migration(version, steps, description=(name,), **header)
+    text = migrations.render_migration(
+        version,
+        steps,
+        description=(name,),
+        schema_before=header["schema_before"],
+        schema_after=header["schema_after"],
+    )
     undo = inverses(changes)
     down_text = None
     if all(inv is not None for inv in undo):
@@ -385,8 +380,6 @@ async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]
     Without a configured database the dev server's default is used; an
     unreachable one is noted, not fatal: generating needs no target.
     """
-    from studio.errors import ConnectionFailed
-
     url = settings.database_url(required=False)
     if not url:
         return None, ()
@@ -400,8 +393,6 @@ async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]
         major = await db.server_version_num(conn) // 10000
     finally:
         await conn.close()
-    from studio.sources import _dev_major
-
     dev = _dev_major(settings, major)
     if dev and dev != major:
         return major, (
@@ -414,9 +405,7 @@ async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]
 
 def _plain_notes(changes: Sequence[Change]) -> tuple[str, ...]:
     """A reminder, for renames and breaking type changes planned plain, that phases exist."""
-    from studio.plan.expand import wants_phases
-
-    breaking = [c for c in changes if wants_phases(c)]
+    breaking = [c for c in changes if expand.wants_phases(c)]
     if not breaking:
         return ()
     return tuple(
@@ -438,8 +427,6 @@ def _write_phases(
     write: bool,
 ) -> Generated:
     """The expand and contract migrations: two files, the contract one second later."""
-    from studio.migrations.files import Phase
-
     slug = migrations.slugify(name)
     expand_slug, contract_slug = f"{slug}_expand", f"{slug}_contract"
     contract_version = migrations.next_version([version])
@@ -462,7 +449,8 @@ def _write_phases(
             f"{name} (contract)",
             *moves,
             f"expand migration: {version}_{expand_slug}",
-            "apply once the expand's backfill is done and no instance of the old application version runs",
+            "apply once the expand's backfill is done and no instance of the old application"
+            " version runs",
         ),
         schema_after=header["schema_after"],
         phase=Phase.CONTRACT,
@@ -503,266 +491,8 @@ def _write_phases(
 
 def _context(before: Schema, changes: Sequence[Change]) -> Context:
     """What lock analysis knows: the schema before the migration and the tables it creates."""
-    from studio.model.changes import CreateTable
+    # deferred: plan.locks loads pglast (see `_annotated_steps`)
     from studio.plan.locks import Context
 
     new_tables = frozenset(c.table.key for c in changes if isinstance(c, CreateTable))
     return Context.of(before, new_tables=new_tables)
-
-
-@dataclass(frozen=True, slots=True)
-class CheckReport:
-    """`check`: what is out of sync (empty tuples and None when all is well)."""
-
-    # declared schema vs replay of every migration: a migration was not generated
-    ungenerated: tuple[Change, ...]
-    # live database vs replay of its applied migrations: someone changed it by hand
-    drift: tuple[Change, ...]
-    # a checksum problem, as the message of the error
-    checksum: str | None
-    checked_live: bool
-    applied: tuple[str, ...] = ()
-    # warnings about how it was checked (a dev server of another major than the database's)
-    notes: tuple[str, ...] = ()
-    # applied migrations whose file changed or went since, by the target's history
-    unlike_history: tuple[str, ...] = ()
-    # objects of kinds the model lacks on one side only (declared vs migrations,
-    # database vs applied migrations), one line each: never migrated, so out of sync
-    unmodelled: tuple[str, ...] = ()
-    # objects of those kinds on both sides, which were not compared
-    not_compared: tuple[str, ...] = ()
-    # differences (declared vs migrations, database vs applied migrations) that no
-    # change reaches, one line each: out of sync, and no migration can fix them
-    unreached: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """Whether everything is in sync."""
-        return (
-            not self.ungenerated
-            and not self.drift
-            and self.checksum is None
-            and not self.unlike_history
-            and not self.unmodelled
-            and not self.unreached
-        )
-
-
-async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
-    """Compare declared vs migrations, live vs applied migrations, and the checksums.
-
-    Read-only on the target. Without a database URL (or with `live=False`)
-    only the first and the last are checked.
-    """
-    from studio.commands.migrate import _history, unlike_history
-    from studio.diff import diff_report
-
-    checksum = None
-    try:
-        migrations.verify_sum(settings.migrations_dir)
-    except StudioError as e:
-        checksum = e.message
-    url = settings.database_url(required=bool(live))
-    major = None
-    drift: tuple[Change, ...] = ()
-    applied: tuple[str, ...] = ()
-    unlike: tuple[str, ...] = ()
-    live_loaded = None
-    if url and live is not False:
-        live_loaded = await load(Source(SourceKind.URL, url), settings)
-        major = live_loaded.server_version // 10000
-        rows, _, _ = await _history(settings, url)
-        applied = tuple(r.version for r in rows)
-        # the sum file only says the files are as last hashed; the history, as applied
-        unlike = unlike_history(settings, rows)
-    # the replays run on the dev server while the models import (one server, shared)
-    sides = [migrations_source(settings), declared_source(settings)]
-    if live_loaded is not None:
-        # every file applied: the same replay, made once (a 45 MB INSERT costs the dev server 11 s)
-        on_disk = set(migrations.taken_versions(settings.migrations_dir))
-        sides.append(migrations_source(settings, None if on_disk <= set(applied) else applied))
-    unique = list(dict.fromkeys(sides))
-    schemas_read = await concurrently(*(load(s, settings, major=major) for s in unique))
-    loaded = dict(zip(unique, schemas_read, strict=True))
-    replay, declared, *applied_replays = (loaded[s] for s in sides)
-    schemas = managed_schemas(settings, replay, declared)
-    version = replay.server_version or declared.server_version or None
-    replayed, wanted = _restrict(replay.schema, schemas), _restrict(declared.schema, schemas)
-    generated_report = diff_report(replayed, wanted, server_version=version)
-    ungenerated, unreached = generated_report.changes, generated_report.unreached
-    cycles = generated_report.cycles
-    reports = [(unmodelled(replayed, wanted), "the migrations", "the declared schema")]
-    if live_loaded is not None:
-        (applied_replay,) = applied_replays
-        applied_schema, live_schema = (
-            _restrict(applied_replay.schema, schemas),
-            _restrict(live_loaded.schema, schemas),
-        )
-        drift_report = diff_report(
-            applied_schema, live_schema, server_version=live_loaded.server_version
-        )
-        drift, unreached = drift_report.changes, unreached + drift_report.unreached
-        cycles += drift_report.cycles
-        reports.append(
-            (unmodelled(applied_schema, live_schema), "the applied migrations", "the database")
-        )
-    problems = tuple(line for r, old, new in reports for line in r.problems(old, new))
-    not_compared = tuple(note for r, _, _ in reports if (note := r.note()) is not None)
-    notes: tuple[str, ...] = ()
-    if live_loaded is not None:
-        from studio.sources import major_mismatch
-
-        (applied_replay,) = applied_replays
-        mismatch = major_mismatch(live_loaded.server_version, applied_replay.server_version)
-        notes = (mismatch,) if mismatch else ()
-    notes += cycles
-    return CheckReport(
-        ungenerated, drift, checksum, live_loaded is not None, applied, notes,
-        unlike_history=unlike, unmodelled=problems, not_compared=not_compared, unreached=unreached,
-    )  # fmt: skip
-
-
-def _restrict(schema: Schema, names: tuple[str, ...] | None) -> Schema:
-    return schema if names is None else schema.restrict(names)
-
-
-@dataclass(frozen=True, slots=True)
-class PushPlan:
-    """What `push` would run on the target: the changes and the in-memory migration."""
-
-    url: str
-    changes: tuple[Change, ...]
-    migration: migrations.Migration | None
-    # --force: a database with applied migrations is pushed to all the same
-    force: bool = False
-
-
-class PushRefused(StudioError):
-    """`push` refused a database it must not touch without --force."""
-
-    hint = (
-        "push is for development databases; use generate + migrate, or pass --force if you are sure"
-    )
-
-
-def _production_match(settings: Settings, url: str) -> str | None:
-    import re
-    from urllib.parse import urlsplit
-
-    from studio.config import database_name
-
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        host = ""
-    for pattern in settings.production_patterns:
-        for value in (database_name(url), host):
-            if value and re.search(pattern, value):
-                return f"{value!r} matches production pattern {pattern!r}"
-    return None
-
-
-async def push_plan(
-    settings: Settings,
-    rename_specs: Sequence[str] = (),
-    *,
-    no_rename: bool = False,
-    ask: AskRename | None = None,
-    force: bool = False,
-) -> PushPlan:
-    """The changes that bring the target straight to the declared schema (read-only)."""
-    from studio.commands.migrate import _history
-    from studio.diff import diff
-
-    url = settings.database_url()
-    assert url is not None
-    if not force and (why := _production_match(settings, url)):
-        raise PushRefused(f"refusing to push to a production database: {why}")
-    rows, _, _ = await _history(settings, url)
-    if rows and not force:
-        raise _migrated(settings, rows)
-    # the live side is read while the declared one materializes
-    live, declared = await load_pair(settings, url, None)
-    schemas = managed_schemas(settings, live, declared)
-    a, b = _restrict(live.schema, schemas), _restrict(declared.schema, schemas)
-    renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
-    changes = tuple(diff(a, b, renames, server_version=live.server_version))
-    if not changes:
-        return PushPlan(url, (), None, force)
-    steps = [step_spec(c) for c in changes]
-    text = migrations.render_migration("00000000000000", steps, description=("push",))
-    parsed = migrations.parse_text(text, "<push>")
-    migration = migrations.Migration(
-        version="00000000000000", name="push", path=Path("<push>"), steps=parsed.steps
-    )
-    return PushPlan(url, changes, migration, force)
-
-
-def _migrated(settings: Settings, rows: Sequence[object]) -> PushRefused:
-    return PushRefused(
-        f"the database has {len(rows)} applied migration(s) in {settings.history_table}; "
-        "push would bypass them"
-    )
-
-
-async def push(
-    settings: Settings, plan: PushPlan, *, on_event: object = None, wait: float = 0.0
-) -> None:
-    """Apply a push plan under the migration lock: lock_timeout and retries on every step, nothing recorded.
-
-    `wait` is how long to queue behind a migrator holding the lock, as `migrate --wait`.
-    """
-    from studio.config import mask_dsn
-    from studio.errors import translate
-
-    if plan.migration is None:
-        return
-    table = history.HistoryTable.parse(settings.history_table)
-    conn = await db.connect(
-        plan.url, timeout=settings.connect_timeout, application_name="schema-studio push"
-    )
-    try:
-        with translate(mask_dsn(plan.url)):
-            # a stopped push idle in its transaction must not hold its locks longer than a migrate would
-            await session_limits(conn, settings)
-            # the migrators' own lock: a push beside `migrate` would create the same objects
-            await history.acquire(conn, table, wait=wait, on_event=on_event)  # type: ignore[arg-type]
-            try:
-                await _push_steps(conn, settings, table, plan, on_event)
-            finally:
-                await history.release(conn, table)
-    finally:
-        await conn.close()
-
-
-async def _push_steps(
-    conn: Connection,
-    settings: Settings,
-    table: history.HistoryTable,
-    plan: PushPlan,
-    on_event: object,
-) -> None:
-    """Run the plan's steps, unless a migration was applied since it was made (read under the lock)."""
-    import random
-    import time
-
-    from studio.run.events import Direction
-    from studio.run.executor import Backoff, Executor
-
-    if not plan.force and (rows := await history.read(conn, table)):
-        raise _migrated(settings, rows)
-    m = plan.migration
-    assert m is not None
-    ex = Executor(
-        conn, settings, table, on_event,  # type: ignore[arg-type]
-        time.monotonic, Backoff(), random.Random(), "",
-    )  # fmt: skip
-
-    async def nothing(_ms: int) -> None:
-        return None
-
-    if m.transactional:
-        await ex.transactional(m, m.steps, Direction.UP, nothing)
-    else:
-        for step in m.steps:
-            await ex.step(m, step, len(m.steps), Direction.UP, nothing)

@@ -5,9 +5,9 @@ builds an index or only touches the catalog (the knowledge base,
 `studio.plan.locks`), the size and row count of the relations it works on, read
 from the target (`studio.plan.probe`), and an estimated duration range
 (`studio.plan.estimates`).
-Read-only on the target. `migrate` prints it before asking, `generate` after
-writing, and the studio shows it beside each step; none of it is ever
-written into a migration file.
+Read-only, on a connection the caller opens (`studio.commands.preview`).
+`migrate` prints it before asking, `generate` after writing, and the studio
+shows it beside each step; none of it is ever written into a migration file.
 """
 
 from __future__ import annotations
@@ -19,13 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 from studio.catalog import connect as db
 from studio.config import mask_dsn
-from studio.errors import translate
+from studio.errors import StudioError
 from studio.migrations import files as migrations
 from studio.plan import estimates, probe
 from studio.plan.estimates import Estimate, RelationSize, Throughput
+from studio.plan.locks import facts_for_change
+from studio.plan.locks.lint import lint_sources, sources_for_migrations
+from studio.plan.locks.parse import made_not_null, split, type_changes
 
 if TYPE_CHECKING:
-    from studio.config import Settings
+    import asyncpg
+
     from studio.migrations.files import Migration
     from studio.model.changes import Change
     from studio.plan.locks import Context
@@ -106,34 +110,31 @@ _Draft = tuple[str, int, str, bool, bool, tuple[tuple["LockFact", ...], ...], tu
 
 
 async def step_estimates(
-    settings: Settings,
-    url: str,
+    conn: asyncpg.Connection,
     migration_or_changes: Migration | Sequence[Migration] | Sequence[Change],
     *,
+    earlier: Sequence[Migration] = (),
     context: Context | None = None,
     refresh: bool = False,
+    url: str = "",
 ) -> Preview:
-    """Locks, sizes and duration estimates of every step, read from the target at `url` (read-only).
+    """Locks, sizes and duration estimates of every step, read on `conn` (read-only).
 
-    Migrations are analysed as the runner applies them, after the earlier
-    migrations of the directory (replayed for context, not read from the
+    Migrations are analysed as the runner applies them, after `earlier`
+    (the migrations before them, replayed for context, not read from the
     target). Changes are one step each, analysed against `context` (the
-    target's schema, when the caller has it).
+    target's schema, when the caller has it). `url` is where `conn` goes,
+    shown with the preview.
     """
-    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
-    try:
-        with translate(mask_dsn(url)):
-            version = await db.server_version_num(conn)
-            drafts = _drafts(settings, migration_or_changes, version, context)
-            facts = [f for d in drafts for stmt in d[5] for f in stmt]
-            sizes = await probe.read_sizes(conn, estimates.relations_of(facts))
-            throughput = None
-            if estimates.needs_throughput(facts, sizes):
-                throughput = await probe.throughput_for(conn, sizes, refresh=refresh)
-            wanted = data_requirements([d[6] for d in drafts])
-            found = await data_findings(conn, [r for rs in wanted for r in rs])
-    finally:
-        await conn.close()
+    version = await db.server_version_num(conn)
+    drafts = _drafts(migration_or_changes, earlier, version, context)
+    facts = [f for d in drafts for stmt in d[5] for f in stmt]
+    sizes = await probe.read_sizes(conn, estimates.relations_of(facts))
+    throughput = None
+    if estimates.needs_throughput(facts, sizes):
+        throughput = await probe.throughput_for(conn, sizes, refresh=refresh)
+    wanted = data_requirements([d[6] for d in drafts])
+    found = await data_findings(conn, [r for rs in wanted for r in rs])
     steps = (
         _step(d, sizes, throughput, tuple(dict.fromkeys(found[r] for r in rs if r in found)))
         for d, rs in zip(drafts, wanted, strict=True)
@@ -171,9 +172,6 @@ async def data_findings(conn: Any, wanted: Sequence[Requirement]) -> dict[Requir
 
 def conversion_targets(sqls: Sequence[str]) -> list[tuple[str, str, str, str]]:
     """The (table, column, type, conversion) of the statements' ALTER COLUMN ... TYPE."""
-    from studio.errors import StudioError
-    from studio.plan.locks.parse import split, type_changes
-
     out: list[tuple[str, str, str, str]] = []
     for sql in sqls:
         if " TYPE " not in sql.upper():
@@ -189,9 +187,6 @@ def not_null_targets(
     sqls: Sequence[str], named: dict[str, list[tuple[str, str]]]
 ) -> list[tuple[str, str]]:
     """The (table, column) pairs these statements require to hold no NULL (`made_not_null`)."""
-    from studio.errors import StudioError
-    from studio.plan.locks.parse import made_not_null, split
-
     out: list[tuple[str, str]] = []
     for sql in sqls:
         upper = sql.upper()
@@ -231,18 +226,16 @@ def _step(
 
 
 def _drafts(
-    settings: Settings,
     what: Migration | Sequence[Migration] | Sequence[Change],
+    earlier: Sequence[Migration],
     version: int,
     context: Context | None,
 ) -> list[_Draft]:
     if isinstance(what, migrations.Migration):
-        return _migration_drafts(settings, [what], version)
+        return _migration_drafts([what], earlier, version)
     items = list(what)
     if items and all(isinstance(m, migrations.Migration) for m in items):
-        return _migration_drafts(settings, items, version)  # type: ignore[arg-type]
-    from studio.plan.locks import facts_for_change
-
+        return _migration_drafts(items, earlier, version)  # type: ignore[arg-type]
     out: list[_Draft] = []
     for i, change in enumerate(items, 1):
         c: Change = change  # type: ignore[assignment]
@@ -251,15 +244,11 @@ def _drafts(
     return out
 
 
-def _migration_drafts(settings: Settings, ms: Sequence[Migration], version: int) -> list[_Draft]:
+def _migration_drafts(
+    ms: Sequence[Migration], earlier: Sequence[Migration], version: int
+) -> list[_Draft]:
     """Facts per step and statement, from lint's analysis of the migrations in runner order."""
-    from studio.plan.locks.lint import lint_sources, sources_for_migrations
-
     wanted = {m.version for m in ms}
-    directory = settings.migrations_dir
-    on_disk = migrations.load_directory(directory) if directory.is_dir() else ()
-    first = min(wanted)
-    earlier = [m for m in on_disk if m.version < first and m.version not in wanted]
     ordered = sorted(ms, key=lambda m: m.version)
     report = lint_sources(
         sources_for_migrations([*earlier, *ordered], wanted), server_version=version

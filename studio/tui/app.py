@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from textual.screen import Screen
 
-    from studio.commands.generate import CheckReport
+    from studio.commands.check import CheckReport
     from studio.tui.options import StudioOptions
     from studio.tui.services import Comparison, Overview, Sides
     from studio.tui.state import Studio

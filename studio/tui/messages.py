@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from studio.commands.check import CheckReport
     from studio.commands.draft import PlanInput
-    from studio.commands.generate import CheckReport
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event
     from studio.run.history import Status

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.commands import draft
 from studio.commands.diff import diff_schemas, load_pair, managed_schemas
-from studio.commands.generate import check
-from studio.commands.migrate import backfill_options, cancel_step, migrate, status
+from studio.commands.migrate import backfill_options, cancel_step, migrate
+from studio.commands.status import status
 from studio.config import database_name, mask_dsn
 from studio.diff.unmodelled import UnmodelledReport
 from studio.errors import ConnectionFailed, StudioError
@@ -34,8 +34,8 @@ from studio.tui.objects import (
 )
 
 if TYPE_CHECKING:
+    from studio.commands.check import CheckReport
     from studio.commands.draft import PlanInput
-    from studio.commands.generate import CheckReport
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.migrations.files import Migration
@@ -108,6 +108,8 @@ async def overview(settings: Settings) -> Overview:
 
 async def drift(settings: Settings) -> CheckReport:
     """`check` against the target: drift from the applied migrations, ungenerated changes."""
+    from studio.commands.check import check
+
     return await off_loop(check, settings, live=True)
 
 

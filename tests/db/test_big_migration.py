@@ -15,8 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from studio.cli import cli
-from studio.commands import generate
-from studio.commands import migrate as cm
+from studio.commands import check, status
 from studio.migrations import files as migrations
 from studio.plan.locks import parse
 from studio.sqltext import lexer
@@ -85,11 +84,8 @@ def _states(result: Result) -> list[tuple[str, str, int]]:
 def test_status_reads_the_migrations_without_pglasts_parser(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Versions, checksums and step counts come from the lexer.
-
-    A parser made to fail is never met.
-    """
-    monkeypatch.setattr(cm, "_drift", _not_compared)
+    """Versions, checksums and step counts come from the lexer: a failing parser is never met."""
+    monkeypatch.setattr(status, "_drift", _not_compared)
     _refuse_parsing(monkeypatch)
     assert _states(studio("status", "--format", "json")) == [(V1, "applied", 1), (V2, "applied", 1)]
 
@@ -113,13 +109,13 @@ def test_check_replays_the_migrations_once_when_all_are_applied(
 ) -> None:
     """Every file and the applied ones replay once when they are the same files."""
     sources: list[object] = []
-    real = generate.load
+    real = check.load
 
     async def recording(source: Any, *args: Any, **kwargs: Any) -> Any:
         sources.append((source.kind.value, source.versions))
         return await real(source, *args, **kwargs)
 
-    monkeypatch.setattr(generate, "load", recording)
+    monkeypatch.setattr(check, "load", recording)
     result = studio("check")
     assert result.exit_code == 0, result.stderr
     assert sources.count(("migrations", None)) == 1

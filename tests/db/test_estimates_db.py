@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from studio.cli import cli, migrate_cmd
+from studio.commands.preview import preview_steps
 from studio.config import Settings
 from studio.migrations import files as migrations
 from studio.plan import probe
 from studio.plan.estimates import Basis
-from studio.plan.preview import step_estimates
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -193,7 +193,7 @@ async def test_step_estimates_of_a_pending_migration(
         await conn.execute(BIG)  # the first migration, as if applied
     finally:
         await conn.close()
-    preview = await step_estimates(settings, db_url, ms[1])
+    preview = await preview_steps(settings, db_url, ms[1])
     index, column, retype = preview.steps
     assert [s.index for s in preview.steps] == [1, 2, 3]
     assert not index.transactional and index.facts[0].mode.label == "SHARE UPDATE EXCLUSIVE"
@@ -214,7 +214,7 @@ def test_migrate_shows_estimates_before_asking(
     _project(tmp_path, db_url, pg)  # the dry run's throwaway database on the test server
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setattr(migrate_cmd, "_interactive", lambda: True)
+    monkeypatch.setattr(migrate_cmd, "interactive", lambda: True)
     runner = CliRunner()
     declined = runner.invoke(cli, ["migrate", "--to", "20250101000001"], input="y\n")
     assert declined.exit_code == 0, declined.stderr
@@ -280,7 +280,7 @@ async def test_steps_refused_for_nulls_on_the_target_say_so(
         await conn.execute(NULLS)
     finally:
         await conn.close()
-    preview = await step_estimates(settings, db_url, migration)
+    preview = await preview_steps(settings, db_url, migration)
     checks = [s.checks for s in preview.steps]
     name = "public.people.name has NULLs on the target now"
     born = "public.people.born has NULLs on the target now"

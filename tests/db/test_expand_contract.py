@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 
-from studio.commands import migrate as cm
+from studio.commands.files import load_migrations
 from studio.config import Settings
 from studio.run import backfill, runner
 from studio.run.backfill import BackfillFailed
@@ -181,7 +181,10 @@ async def prepared(project: Path, db_url: str, rows: int = ROWS) -> None:
     """The database at the init migration, with `rows` orders."""
     init, _, _ = files(project)
     await runner.apply(
-        db_url, settings(project, db_url), cm.load(settings(project, db_url)), to=version(init)
+        db_url,
+        settings(project, db_url),
+        load_migrations(settings(project, db_url)),
+        to=version(init),
     )
     conn = await asyncpg.connect(db_url)
     try:
@@ -335,7 +338,7 @@ async def test_old_and_new_app_write_through_expand_and_backfill(
             await runner.apply(
                 db_url,
                 s,
-                cm.load(s),
+                load_migrations(s),
                 on_event=events.append,
                 backoff=FAST,
                 backfills=backfill.Options(batch_size=10_000, pause=0.05),
@@ -366,7 +369,7 @@ async def test_old_and_new_app_write_through_expand_and_backfill(
     task = asyncio.create_task(new_app(db_url, stop, new_only, 3))
     try:
         await asyncio.sleep(0.2)
-        await runner.apply(db_url, s, cm.load(s), backoff=FAST, confirm_contract=True)
+        await runner.apply(db_url, s, load_migrations(s), backoff=FAST, confirm_contract=True)
         await asyncio.sleep(0.2)
     finally:
         stop.set()
@@ -508,7 +511,7 @@ async def test_failing_conversion_names_the_row_and_changes_nothing_more(
         await runner.apply(
             db_url,
             s,
-            cm.load(s),
+            load_migrations(s),
             to=version(expand),
             backoff=FAST,
             backfills=backfill.Options(batch_size=5000),
@@ -534,7 +537,7 @@ async def test_failing_conversion_names_the_row_and_changes_nothing_more(
     await runner.apply(
         db_url,
         s,
-        cm.load(s),
+        load_migrations(s),
         to=version(expand),
         backoff=FAST,
         backfills=backfill.Options(batch_size=5000),
@@ -620,7 +623,7 @@ async def test_int_to_bigint_keeps_its_name_through_a_temporary_column(
     r = studio(project, None, "generate", "--name", "qty_bigint", "--expand-contract")
     assert r.returncode == 0, r.stderr
     s = settings(project, db_url)
-    ms = cm.load(s)
+    ms = load_migrations(s)
     await runner.apply(db_url, s, ms, to=ms[0].version)
     n = 30_000
     await fetchval(
@@ -698,7 +701,7 @@ async def test_table_rename_keeps_the_old_name_as_a_view_until_contract(
     )
     assert r.returncode == 0, r.stderr
     s = settings(project, db_url)
-    ms = cm.load(s)
+    ms = load_migrations(s)
     await runner.apply(db_url, s, ms, to=ms[0].version)
     await fetchval(
         db_url, "INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 1000) g"
@@ -777,7 +780,7 @@ async def test_an_indexed_column_gets_its_indexes_rebuilt_at_contract(
     assert "WHERE (qty__new > 100)" in contract
     assert "ALTER INDEX public.items_qty_idx__new RENAME TO items_qty_idx" in contract
     s = settings(project, db_url)
-    ms = cm.load(s)
+    ms = load_migrations(s)
     await runner.apply(db_url, s, ms, to=ms[0].version)
     await fetchval(
         db_url, "INSERT INTO items (qty, note) SELECT g, 'n' FROM generate_series(1, 5000) g"

@@ -10,8 +10,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from studio.commands import migrate as commands_migrations
-from studio.commands.generate import PushRefused, push, push_plan
+from studio.commands.migrate import migrate
+from studio.commands.push import PushRefused, push, push_plan
 from studio.config import load
 from studio.run.history import HistoryTable
 
@@ -233,7 +233,7 @@ async def test_push_planned_before_a_migrate_refuses_under_the_lock(
     settings = load(project, db_override=db_url)
     plan = await push_plan(settings)
     assert plan.changes
-    await commands_migrations.migrate(settings)
+    await migrate(settings)
     with pytest.raises(PushRefused, match="applied migration"):
         await push(settings, plan)
 

@@ -1154,10 +1154,10 @@ def test_change_kinds_with_a_case() -> None:
 
 
 async def test_lint_reports_only_pending_migrations(db_url: str, tmp_path: Path) -> None:
-    from studio.commands import migrate as commands_migrations
+    from studio.commands.lint import lint_project
+    from studio.commands.migrate import migrate
     from studio.config import Settings
     from studio.migrations import files as migrations
-    from studio.plan.locks.lint import lint_project
 
     mdir = tmp_path / "migrations"
     mdir.mkdir()
@@ -1169,7 +1169,7 @@ async def test_lint_reports_only_pending_migrations(db_url: str, tmp_path: Path)
     )
     migrations.write_sum(mdir)
     settings = Settings(root=tmp_path, db_override=db_url)
-    await commands_migrations.migrate(settings, to="20250101000000")
+    await migrate(settings, to="20250101000000")
     (mdir / "20250103000000_widen.sql").write_text(
         "ALTER TABLE orders ALTER COLUMN qty TYPE bigint;\nALTER TABLE orders DROP COLUMN qty;\n"
     )

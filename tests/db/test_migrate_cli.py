@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from click.testing import CliRunner, Result
 
-from studio.cli import cli, migrate_cmd
+from studio.cli import cli, migrate_cmd, rollback_cmd
 from studio.migrations import files as migrations
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def test_migrate_asks_on_a_terminal_unless_yes(
         "CREATE TABLE a (x int);\n-- schema-studio:no-transaction\n"
         "CREATE INDEX CONCURRENTLY a_x ON a (x);\n",
     )
-    monkeypatch.setattr(migrate_cmd, "_interactive", lambda: True)
+    monkeypatch.setattr(migrate_cmd, "interactive", lambda: True)
     declined = studio("migrate", input="n\n")
     assert declined.exit_code == 1
     assert f"{V1}_a: 2 step(s), step by step" in declined.stderr
@@ -166,7 +166,7 @@ def test_rollback_needs_yes_without_a_terminal(
     done = studio("rollback", "--yes")
     assert done.exit_code == 0 and "rolled back 1 migration(s)" in done.stderr
     assert query(db_url, "SELECT to_regclass('b'), to_regclass('a') IS NOT NULL") == [(None, True)]
-    monkeypatch.setattr(migrate_cmd, "_interactive", lambda: True)
+    monkeypatch.setattr(rollback_cmd, "interactive", lambda: True)
     asked = studio("rollback", input="y\n")
     assert asked.exit_code == 0 and f"{V1}_a: 1 step(s)" in asked.stderr
     assert query(db_url, "SELECT version FROM schema_studio.migrations") == []

@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 
 from studio.cli.locks_cmd import render_text
-from studio.commands import migrate as cm
+from studio.commands.files import load_migrations
 from studio.config import Settings
 from studio.errors import ConnectionFailed
 from studio.migrations import files as migrations
@@ -443,7 +443,7 @@ async def test_queue_guard_cancels_a_step_the_application_queues_behind(
             tripped.set()
 
     migration = asyncio.create_task(
-        runner.apply(sessions.url, settings, cm.load(settings), on_event=sink, backoff=FAST)
+        runner.apply(sessions.url, settings, load_migrations(settings), on_event=sink, backoff=FAST)
     )
     migrator = await migrator_waiting(sessions.url)
 
@@ -514,7 +514,7 @@ async def test_queue_guard_leaves_a_step_alone_while_nobody_queues(
     events: list[Event] = []
     migration = asyncio.create_task(
         runner.apply(
-            sessions.url, settings, cm.load(settings), on_event=events.append, backoff=FAST
+            sessions.url, settings, load_migrations(settings), on_event=events.append, backoff=FAST
         )
     )
     try:

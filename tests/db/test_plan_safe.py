@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from studio.catalog.introspect import introspect
-from studio.commands import migrate as cm
+from studio.commands.files import load_migrations
 from studio.commands.generate import annotated_steps, step_transactional
 from studio.config import Settings
 from studio.diff import diff
@@ -275,7 +275,7 @@ async def test_volatile_default_is_backfilled(
     settings = Settings(root=tmp_path, db_override=db_url)
     text = migrations.render_migration("20250101000000", steps, description=("volatile",))
     migrations.write_migration(settings.migrations_dir, "20250101000000", "volatile", text, None)
-    (m,) = cm.load(settings)
+    (m,) = load_migrations(settings)
     (spec,) = [backfill.parse_step(s) for s in m.steps if s.backfill]
     assert (spec.table, spec.key, spec.batch_size) == ("public.items", "id", 700)
     assert "IS NULL" in spec.statement

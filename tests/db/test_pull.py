@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
-from studio.codegen.models import PullResult, pull, render
-from studio.commands.diff import DiffResult, diff_sources, inspect
+from studio.codegen.models import render
+from studio.commands.diff import DiffResult, diff_sources
+from studio.commands.inspect import inspect
+from studio.commands.pull import PullResult, pull
 from studio.config import load
 
 if TYPE_CHECKING:

@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 
-from studio.commands import migrate as cm
+from studio.commands.baseline import baseline
+from studio.commands.files import load_migrations
+from studio.commands.migrate import migrate
+from studio.commands.rollback import rollback
+from studio.commands.status import status
 from studio.config import Settings
 from studio.errors import ChecksumMismatch, LockTimeoutExceeded, StudioError
 from studio.migrations import files as migrations
@@ -94,7 +98,7 @@ async def history_rows(url: str) -> list[dict[str, Any]]:
 async def apply(
     settings: Settings, events: list[Event] | None = None, **kw: Any
 ) -> runner.RunResult:
-    ms = cm.load(settings)
+    ms = load_migrations(settings)
     kw.setdefault("backoff", FAST)
     return await runner.apply(
         settings.db_override or "",
@@ -167,7 +171,7 @@ async def test_apply_records_history_and_events(project: Settings, db_url: str) 
 
 async def test_stream_yields_events_then_raises(project: Settings, db_url: str) -> None:
     write(mdir(project), V1, "broken", "CREATE TABLE a (x int);\nSELECT * FROM nope;\n")
-    ms = cm.load(project)
+    ms = load_migrations(project)
     seen: list[Event] = []
     with pytest.raises(StudioError, match="step 2"):
         async for event in stream(lambda sink: runner.apply(db_url, project, ms, on_event=sink)):
@@ -214,7 +218,7 @@ ALTER TABLE u ADD COLUMN b int;
     assert await fetch(
         db_url, "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('u_a')"
     ) == [(False,)]
-    status = await runner.status(db_url, project, cm.load(project))
+    status = await runner.status(db_url, project, load_migrations(project))
     assert [e.state for e in status.entries] == [State.PARTIAL]
 
     await fetch(db_url, "DELETE FROM u WHERE ctid = (SELECT max(ctid) FROM u WHERE a = 2)")
@@ -250,7 +254,7 @@ async def test_lock_timeout_retries_until_the_holder_lets_go(
         if isinstance(event, LockTimeoutRetry) and event.attempt >= 2:
             retried.set()
 
-    ms = cm.load(settings)
+    ms = load_migrations(settings)
     task = asyncio.create_task(runner.apply(db_url, settings, ms, on_event=sink, backoff=FAST))
     try:
         await asyncio.wait_for(retried.wait(), timeout=20)
@@ -284,7 +288,7 @@ async def test_lock_timeout_gives_up_after_the_retries(project: Settings, db_url
     try:
         with pytest.raises(LockTimeoutExceeded) as err:
             await runner.apply(
-                db_url, settings, cm.load(settings), on_event=events.append, backoff=FAST
+                db_url, settings, load_migrations(settings), on_event=events.append, backoff=FAST
             )
     finally:
         await holder.close()
@@ -319,7 +323,7 @@ async def test_lock_timeout_on_a_concurrent_index_step_is_retried(
             retried.set()
 
     task = asyncio.create_task(
-        runner.apply(db_url, settings, cm.load(settings), on_event=sink, backoff=FAST)
+        runner.apply(db_url, settings, load_migrations(settings), on_event=sink, backoff=FAST)
     )
     try:
         await asyncio.wait_for(retried.wait(), timeout=20)
@@ -344,7 +348,7 @@ async def test_statement_timeout_names_the_step_and_the_limit(
     settings = with_(project, statement_timeout="200ms")
     t0 = time.monotonic()
     with pytest.raises(StatementTimeout) as err:
-        await runner.apply(db_url, settings, cm.load(settings))
+        await runner.apply(db_url, settings, load_migrations(settings))
     assert time.monotonic() - t0 < 4
     assert "step 2" in err.value.message and "statement_timeout (200ms)" in err.value.message
     assert await fetch(db_url, "SELECT to_regclass('a')") == [(None,)]
@@ -360,7 +364,9 @@ async def test_timeouts_are_local_to_the_migration(project: Settings, db_url: st
         " current_setting('statement_timeout') AS st;\n",
     )
     await runner.apply(
-        db_url, with_(project, lock_timeout="1234ms", statement_timeout="5min"), cm.load(project)
+        db_url,
+        with_(project, lock_timeout="1234ms", statement_timeout="5min"),
+        load_migrations(project),
     )
     assert await fetch(db_url, "SELECT lt, st FROM seen") == [("1234ms", "5min")]
 
@@ -407,15 +413,15 @@ async def test_edited_applied_migration_is_refused_naming_the_file(
     await apply(project)
     path.write_text(TWO_STEPS.replace("100", "200"))
     with pytest.raises(ChecksumMismatch) as err:
-        await cm.migrate(project)
+        await migrate(project)
     assert path.name in str(err.value)
     with pytest.raises(ChecksumMismatch, match=path.name):
-        await cm.status(project)
+        await status(project)
     # blessing the edit with `hash` still does not get it past the history
     migrations.write_sum(mdir(project))
     with pytest.raises(ChecksumMismatch, match="changed after it was applied"):
-        await cm.migrate(project)
-    report = await cm.status(project)
+        await migrate(project)
+    report = await status(project)
     assert [e.state for e in report.status.entries] == [State.MODIFIED]
 
 
@@ -425,7 +431,7 @@ async def test_out_of_order_is_refused_unless_allowed(project: Settings, db_url:
     write(mdir(project), V1, "first", "CREATE TABLE first (a int);\n")
     with pytest.raises(OutOfOrder, match=f"{V1}_first.sql is older"):
         await apply(project)
-    report = await cm.status(project)
+    report = await status(project)
     assert [(e.version, e.state, e.out_of_order) for e in report.status.entries] == [
         (V1, State.PENDING, True),
         (V2, State.APPLIED, False),
@@ -437,7 +443,7 @@ async def test_out_of_order_is_refused_unless_allowed(project: Settings, db_url:
 async def test_status_and_to(project: Settings, db_url: str) -> None:
     for v, name in ((V1, "a"), (V2, "b"), (V3, "c")):
         write(mdir(project), v, name, f"CREATE TABLE {name} (x int);\n")
-    report = await cm.status(project)
+    report = await status(project)
     assert (
         not report.status.table_exists
         and [e.state for e in report.status.entries] == [State.PENDING] * 3
@@ -446,7 +452,7 @@ async def test_status_and_to(project: Settings, db_url: str) -> None:
     assert result.versions == (V1, V2)
     (mdir(project) / f"{V1}_a.sql").unlink()
     migrations.write_sum(mdir(project))
-    report = await cm.status(project)
+    report = await status(project)
     assert [(e.version, e.state) for e in report.status.entries] == [
         (V1, State.MISSING),
         (V2, State.APPLIED),
@@ -470,9 +476,9 @@ async def test_migrate_tells_its_backend_and_status_may_skip_drift(
         seen.append(event)
         assert pids, "the pid comes before any event"
 
-    result = await cm.migrate(project, on_event=sink, on_backend=pids.append)
+    result = await migrate(project, on_event=sink, on_backend=pids.append)
     assert result.versions == (V1,) and len(pids) == 1 and pids[0] > 0
-    report = await cm.status(project, drift=False)
+    report = await status(project, drift=False)
     assert report.drift is None and report.drift_note == ""
     assert [(e.version, e.state) for e in report.status.entries] == [(V1, State.APPLIED)]
 
@@ -494,12 +500,12 @@ async def test_rollback_runs_down_files_newest_first(project: Settings, db_url: 
     await apply(project)
 
     with pytest.raises(StudioError, match=f"{V3}_c.sql has no down file"):
-        await cm.rollback(project)
+        await rollback(project)
     assert len(await history_rows(db_url)) == 3
 
     (mdir(project) / f"{V3}_c.down.sql").write_text("DROP TABLE c;\n")
     migrations.write_sum(mdir(project))
-    result = await cm.rollback(project, count=2)
+    result = await rollback(project, count=2)
     assert result.versions == (V3, V2)
     assert [r["version"] for r in await history_rows(db_url)] == [V1]
     assert await fetch(
@@ -507,10 +513,10 @@ async def test_rollback_runs_down_files_newest_first(project: Settings, db_url: 
     ) == [(None, None, True)]
 
     await apply(project)
-    result = await cm.rollback(project, to=V1)
+    result = await rollback(project, to=V1)
     assert result.versions == (V3, V2)
     with pytest.raises(StudioError, match="not an applied migration"):
-        await cm.rollback(project, to=V3)
+        await rollback(project, to=V3)
 
 
 async def test_interrupted_rollback_resumes_and_rebuilds_an_invalid_index(
@@ -530,17 +536,17 @@ async def test_interrupted_rollback_resumes_and_rebuilds_an_invalid_index(
     await apply(project)
     await fetch(db_url, "INSERT INTO t VALUES (1), (1)")
     with pytest.raises(StudioError, match="step 2"):
-        await cm.rollback(project)
+        await rollback(project)
     rows = await history_rows(db_url)
     assert [(r["version"], r["down_steps_done"]) for r in rows] == [(V1, 0), (V2, 1)]
-    report = await cm.status(project)
+    report = await status(project)
     assert [e.state for e in report.status.entries] == [State.APPLIED, State.ROLLING_BACK]
     with pytest.raises(StudioError, match="half rolled back"):
         await apply(project)
 
     await fetch(db_url, "DELETE FROM t")
     events: list[Event] = []
-    result = await cm.rollback(project, on_event=events.append)
+    result = await rollback(project, on_event=events.append)
     assert result.versions == (V2,)
     assert [e.index for e in events if isinstance(e, StepStarted)] == [2, 3]
     assert any(isinstance(e, InvalidIndexDropped) for e in events)
@@ -554,16 +560,16 @@ async def test_baseline_records_without_running_sql(project: Settings, db_url: s
     await fetch(db_url, "CREATE TABLE a (x int)")  # the database already has v1's schema
     write(mdir(project), V1, "a", "CREATE TABLE a (x int);\n")
     write(mdir(project), V2, "b", "CREATE TABLE b (x int);\n")
-    recorded = await cm.baseline(project, V1)
+    recorded = await baseline(project, V1)
     assert recorded == (V1,)
     rows = await history_rows(db_url)
     assert [(r["version"], r["kind"], r["steps_done"]) for r in rows] == [(V1, "baseline", 1)]
     result = await apply(project)
     assert result.versions == (V2,)
     with pytest.raises(StudioError, match="already records"):
-        await cm.baseline(project, V2)
+        await baseline(project, V2)
     with pytest.raises(StudioError, match="no migration with version"):
-        await cm.baseline(project, "20990101000000")
+        await baseline(project, "20990101000000")
 
 
 async def test_history_table_altered_by_hand_is_refused(project: Settings, db_url: str) -> None:
@@ -571,13 +577,13 @@ async def test_history_table_altered_by_hand_is_refused(project: Settings, db_ur
     await apply(project)
     await fetch(db_url, "ALTER TABLE schema_studio.migrations DROP COLUMN steps_done")
     with pytest.raises(StudioError, match="lacks column"):
-        await cm.status(project)
+        await status(project)
 
 
 async def test_custom_history_table(project: Settings, db_url: str) -> None:
     write(mdir(project), V1, "a", "CREATE TABLE a (x int);\n")
     settings = with_(project, history_table="ops.Schema History")
-    await runner.apply(db_url, settings, cm.load(settings))
+    await runner.apply(db_url, settings, load_migrations(settings))
     assert await fetch(db_url, 'SELECT version FROM ops."Schema History"') == [(V1,)]
     assert await fetch(db_url, "SELECT to_regclass('schema_studio.migrations')") == [(None,)]
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 
-from studio.commands import migrate as cm
+from studio.commands.files import load_migrations
 from studio.config import Settings
 from studio.errors import LockTimeoutExceeded
 from studio.migrations import files as migrations
@@ -61,7 +61,7 @@ async def migrate(settings: Settings, events: list[Event]) -> runner.RunResult:
     return await runner.apply(
         settings.db_override or "",
         settings,
-        cm.load(settings),
+        load_migrations(settings),
         on_event=events.append,
         backoff=FAST,
     )

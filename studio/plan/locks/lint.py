@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pglast import ast
 
@@ -35,9 +35,6 @@ from studio.plan.locks.parse import SqlSyntaxError, Statement, comments, isa, li
 from studio.plan.locks.replay import Replay
 from studio.plan.locks.rules import Unit
 from studio.plan.locks.statements import classify, facts_of
-
-if TYPE_CHECKING:
-    from studio.config import Settings
 
 DEFAULT_SERVER_VERSION = 180000  # lint without a database assumes the newest server supported
 _MIGRATION_NAME = re.compile(r"^\d{14}_[A-Za-z0-9][A-Za-z0-9_-]*\.sql$")
@@ -306,9 +303,13 @@ def _first_line(text: str) -> str:
 
 
 def lint_sql(
-    text: str, path: str = "<sql>", *, server_version: int = DEFAULT_SERVER_VERSION, external: bool = False,
+    text: str,
+    path: str = "<sql>",
+    *,
+    server_version: int = DEFAULT_SERVER_VERSION,
+    external: bool = False,
     context: Context | None = None,
-) -> LintReport:  # fmt: skip
+) -> LintReport:
     """Lint one SQL script (psql semantics)."""
     return lint_sources(
         [script_source(text, path)],
@@ -324,7 +325,7 @@ def is_migration_file(path: Path) -> bool:
 
 
 def sources_for_paths(paths: Sequence[Path], *, external: bool = False) -> list[_Source]:
-    """Files and directories -> sources, in the order given (a directory's .sql files sorted by name)."""
+    """Files and directories -> sources, in the order given (a directory's .sql files by name)."""
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -352,7 +353,7 @@ def sources_for_paths(paths: Sequence[Path], *, external: bool = False) -> list[
 def sources_for_migrations(
     ms: Sequence[migrations.Migration], report: set[str] | None = None, *, external: bool = False
 ) -> list[_Source]:
-    """The migrations in order; only versions in `report` (all when None) are reported, the rest replayed."""
+    """The migrations in order; versions in `report` (all when None) reported, the rest replayed."""
     out: list[_Source] = []
     tx = 0
     for m in ms:
@@ -365,64 +366,3 @@ def sources_for_migrations(
         tx = max((t for t, _ in src.runs), default=tx) + 1
         out.append(src)
     return out
-
-
-# --- the command's core ------------------------------------------------------------------------
-
-
-async def _pending(
-    settings: Settings, ms: Sequence[migrations.Migration]
-) -> tuple[set[str] | None, int | None, str]:
-    """Versions not yet (fully) applied on the target, its server version, and how that was decided."""
-    from studio.commands.migrate import read_history
-    from studio.config import mask_dsn
-    from studio.errors import StudioError
-    from studio.run import history
-
-    url = settings.database_url(required=False)
-    if url is None:
-        return (
-            None,
-            None,
-            "no database given: linting every migration (with one, only the pending ones)",
-        )
-    try:
-        rows, version, exists = await read_history(settings, url)
-    except StudioError as e:
-        return None, None, f"history not read ({e.message}): linting every migration"
-    status = history.compare(ms, rows, table_exists=exists)
-    todo = {
-        e.version
-        for e in status.having(history.State.PENDING, history.State.PARTIAL, history.State.MODIFIED)
-    }
-    where = f"{mask_dsn(url)} (PostgreSQL {version // 10000})"
-    return todo, version, f"{len(todo)} of {len(ms)} migration(s) pending on {where}"
-
-
-async def lint_project(
-    settings: Settings,
-    paths: Sequence[Path] = (),
-    *,
-    external: bool = False,
-    server_version: int | None = None,
-) -> LintReport:
-    """`schema-studio lint`: the given files, or the migrations directory's pending migrations.
-
-    Earlier migrations are replayed (not reported) so that the pending ones
-    are analysed knowing the tables, columns and indexes those created.
-    """
-    notes: list[str] = []
-    if paths:
-        sources = sources_for_paths(paths, external=external)
-        version = server_version or DEFAULT_SERVER_VERSION
-    else:
-        ms = migrations.load_directory(settings.migrations_dir)
-        report, live_version, note = await _pending(settings, ms)
-        notes.append(note)
-        sources = sources_for_migrations(ms, report, external=external)
-        version = server_version or live_version or DEFAULT_SERVER_VERSION
-    if server_version is None and not paths and "PostgreSQL" not in notes[-1]:
-        notes.append(
-            f"server version not known: assuming PostgreSQL {version // 10000} (see --pg-version)"
-        )
-    return lint_sources(sources, server_version=version, external=external, notes=notes)

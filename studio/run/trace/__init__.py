@@ -1,31 +1,36 @@
-"""Lock trace: run each step in a disposable database and compare the locks it held with the knowledge base.
+"""Lock trace: each step run in a throwaway database, its locks compared with the knowledge base.
 
-`migrate --dry-run --trace` and `lint --trace` use it. The database is a
-throwaway one on the dev server (`studio.sources.dev_database_url`) where
-the migrations the target has applied are replayed by the tool's runner;
-with `rows`, every table the traced statements touch gets that many
-synthetic rows (`studio.run.trace.rows`). Then each traced statement runs, in
-order, and the relation locks its own backend held are read from pg_locks
-(`studio.run.trace.observe`) and compared with what `studio.plan.locks` predicted for
-it, in the same context (`studio.run.trace.compare`). A difference is reported
-as a defect of the knowledge base, never silently accepted. The target is
-only read (its history and server version).
+`migrate --dry-run --trace` and `lint --trace` use it (`studio.commands.trace`
+decides what is traced and what is replayed). The database is a throwaway
+one on the dev server (`studio.sources.dev_database_url`) where the
+migrations to replay (those the target has applied) are applied by the
+tool's runner; with `rows`, every table the traced statements touch gets
+that many synthetic rows (`studio.run.trace.rows`). Then each traced
+statement runs, in order, and the relation locks its own backend held are
+read from pg_locks (`studio.run.trace.observe`) and compared with what
+`studio.plan.locks` predicted for it, in the same context
+(`studio.run.trace.compare`). A difference is reported as a defect of the
+knowledge base, never silently accepted.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
+from pglast import ast, parse_sql
+from pglast.parser import ParseError
+from pglast.visitors import Visitor
 
 from studio.catalog import connect as db
 from studio.errors import translate
-from studio.migrations import files as migrations
 from studio.plan.locks.kb import Role
+from studio.plan.locks.lint import lint_sources, sources_for_migrations
 from studio.run import runner
+from studio.run.trace import observe
 from studio.run.trace.compare import (
     Defect,
     DefectKind,
@@ -36,6 +41,8 @@ from studio.run.trace.compare import (
     TraceReport,
     compare,
 )
+from studio.run.trace.rows import fill
+from studio.sources import dev_database_url
 from studio.sqltext.statements import non_transactional_statement
 
 if TYPE_CHECKING:
@@ -53,18 +60,13 @@ __all__ = [
     "TraceReport",
     "compare",
     "trace_migrations",
-    "trace_paths",
-    "trace_pending",
+    "trace_sources",
     "trace_statements",
 ]
 
 
 def skip_reason(sql: str) -> str | None:
     """Why a statement is not traced on its own: transaction control, or bind parameters."""
-    from pglast import ast, parse_sql
-    from pglast.parser import ParseError
-    from pglast.visitors import Visitor
-
     try:
         stmts = parse_sql(sql)
     except ParseError:
@@ -84,9 +86,7 @@ def skip_reason(sql: str) -> str | None:
 
 
 async def trace_statements(url: str, reports: Sequence[StatementReport]) -> list[StatementTrace]:
-    """Run each statement on the database at `url`, in order, and compare its locks; stop at an error."""
-    from studio.run.trace import observe
-
+    """Run each statement at `url`, in order, and compare its locks; stop at the first error."""
     out: list[StatementTrace] = []
     conn = await db.connect(url)
     try:
@@ -111,7 +111,8 @@ async def trace_statements(url: str, reports: Sequence[StatementReport]) -> list
                 out.append(
                     _replace(
                         base,
-                        skipped="it ran outside a transaction and finished before its locks could be seen",
+                        skipped="it ran outside a transaction and finished before its locks"
+                        " could be seen",
                         seconds=took,
                     )
                 )
@@ -125,8 +126,6 @@ async def trace_statements(url: str, reports: Sequence[StatementReport]) -> list
 
 
 def _replace(base: StatementTrace, **kw: Any) -> StatementTrace:
-    import dataclasses
-
     return dataclasses.replace(base, **kw)
 
 
@@ -144,83 +143,27 @@ async def trace_migrations(
     major: int | None = None,
 ) -> TraceReport:
     """Replay `replay` in a throwaway database, then trace every statement of `traced`."""
-    from studio.plan.locks.lint import sources_for_migrations
-
     wanted = {m.version for m in traced}
     sources = sources_for_migrations([*replay, *traced], wanted)
-    return await _trace(settings, replay, sources, rows, major)
+    return await trace_sources(settings, replay, sources, rows, major)
 
 
-async def trace_paths(
-    settings: Settings, paths: Sequence[Path], *, rows: int = 0, major: int | None = None
-) -> TraceReport:
-    """Trace SQL files (or migration files) in order; the project's earlier migrations are replayed first.
-
-    A migration file of the project's migrations directory is traced after
-    the migrations older than the oldest file given, so the tables it alters
-    exist; a plain SQL file runs on an empty database (after the files
-    before it).
-    """
-    from studio.plan.locks.lint import is_migration_file, sources_for_migrations, sources_for_paths
-
-    replay: list[Migration] = []
-    directory = settings.migrations_dir.resolve()
-    given = [p.resolve() for p in paths]
-    mine = [p for p in given if p.is_file() and p.parent == directory and is_migration_file(p)]
-    if mine and directory.is_dir():
-        first = min(p.name[:14] for p in mine)
-        replay = [
-            m
-            for m in migrations.load_directory(directory)
-            if m.version < first and m.path.resolve() not in given
-        ]
-    sources = [*sources_for_migrations(replay, set()), *sources_for_paths(paths)]
-    return await _trace(settings, replay, sources, rows, major)
-
-
-async def trace_pending(
-    settings: Settings, *, rows: int = 0, to: str | None = None
-) -> tuple[TraceReport, str | None]:
-    """Trace the migrations the target has not finished (all of them without a target).
-
-    Returns the report and the masked target it was compared with (None
-    without a database URL).
-    """
-    from studio.commands.migrate import load, read_history
-    from studio.config import mask_dsn
-
-    ms = load(settings)
-    url = settings.database_url(required=False)
-    finished: set[str] = set()
-    major = None
-    if url is not None:
-        history, version, _ = await read_history(settings, url)
-        finished = {r.version for r in history if r.finished}
-        major = version // 10000
-    replay = [m for m in ms if m.version in finished]
-    pending = [m for m in ms if m.version not in finished and (to is None or m.version <= to)]
-    report = await trace_migrations(settings, replay, pending, rows=rows, major=major)
-    return report, mask_dsn(url) if url else None
-
-
-async def _trace(
+async def trace_sources(
     settings: Settings,
     replay: Sequence[Migration],
     sources: Sequence[Any],
     rows: int,
     major: int | None,
 ) -> TraceReport:
-    from studio.plan.locks.lint import lint_sources
-    from studio.run.trace.rows import fill
-    from studio.sources import dev_database_url
-
+    """Replay `replay` in a throwaway database, then trace the statements of lint's `sources`."""
     notes: list[str] = []
     async with dev_database_url(settings, major) as url:
         conn = await db.connect(url, timeout=settings.connect_timeout)
         try:
             with translate("the trace's throwaway database"):
                 if replay:
-                    # a throwaway database has no old application version: contracts need no confirmation
+                    # a throwaway database has no old application version: contracts need no
+                    # confirmation
                     await runner.apply(conn, settings, replay, confirm_contract=True)
                 version = await db.server_version_num(conn)
                 report = lint_sources(sources, server_version=version)

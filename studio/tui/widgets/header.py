@@ -14,7 +14,7 @@ from studio.config import mask_dsn
 if TYPE_CHECKING:
     from textual import events
 
-    from studio.commands.generate import CheckReport
+    from studio.commands.check import CheckReport
     from studio.tui.options import StudioOptions
     from studio.tui.services import Overview
 

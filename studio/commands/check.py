@@ -1,0 +1,143 @@
+"""`check`: the CI gate, read-only: declared = migrations, live = applied ones, files intact.
+
+The declared schema must equal the replay of the migrations, the live
+database the replay of its applied migrations, the checksum file must match
+and the applied files must be as the target's history recorded them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from studio.commands.diff import managed_schemas, restrict
+from studio.commands.files import load_migrations, migrations_source
+from studio.commands.target import read_history
+from studio.diff import diff_report
+from studio.diff.unmodelled import unmodelled
+from studio.errors import StudioError
+from studio.migrations import files as migrations
+from studio.run import history, runner
+from studio.sources import Source, SourceKind, concurrently, declared_source, load, major_mismatch
+
+if TYPE_CHECKING:
+    from studio.config import Settings
+    from studio.model.changes import Change
+    from studio.run.history import HistoryRow
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """`check`: what is out of sync (empty tuples and None when all is well)."""
+
+    # declared schema vs replay of every migration: a migration was not generated
+    ungenerated: tuple[Change, ...]
+    # live database vs replay of its applied migrations: someone changed it by hand
+    drift: tuple[Change, ...]
+    # a checksum problem, as the message of the error
+    checksum: str | None
+    checked_live: bool
+    applied: tuple[str, ...] = ()
+    # warnings about how it was checked (a dev server of another major than the database's)
+    notes: tuple[str, ...] = ()
+    # applied migrations whose file changed or went since, by the target's history
+    unlike_history: tuple[str, ...] = ()
+    # objects of kinds the model lacks on one side only (declared vs migrations,
+    # database vs applied migrations), one line each: never migrated, so out of sync
+    unmodelled: tuple[str, ...] = ()
+    # objects of those kinds on both sides, which were not compared
+    not_compared: tuple[str, ...] = ()
+    # differences (declared vs migrations, database vs applied migrations) that no
+    # change reaches, one line each: out of sync, and no migration can fix them
+    unreached: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything is in sync."""
+        return (
+            not self.ungenerated
+            and not self.drift
+            and self.checksum is None
+            and not self.unlike_history
+            and not self.unmodelled
+            and not self.unreached
+        )
+
+
+def unlike_history(settings: Settings, rows: tuple[HistoryRow, ...]) -> tuple[str, ...]:
+    """Why the files no longer match the target's history: an applied migration changed, or gone."""
+    status = history.compare(load_migrations(settings, verify=False), rows)
+    # the very check `migrate` and `rollback` refuse on, so `check` cannot pass what they refuse
+    changed = tuple(e.message for e in runner.changed_after_applied(status))
+    gone = tuple(
+        f"{e.version}_{e.name} is applied but not in {settings.migrations_dir}"
+        for e in status.having(history.State.MISSING)
+    )
+    return changed + gone
+
+
+async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
+    """Compare declared vs migrations, live vs applied migrations, and the checksums.
+
+    Read-only on the target. Without a database URL (or with `live=False`)
+    only the first and the last are checked.
+    """
+    checksum = None
+    try:
+        migrations.verify_sum(settings.migrations_dir)
+    except StudioError as e:
+        checksum = e.message
+    url = settings.database_url(required=bool(live))
+    major = None
+    drift: tuple[Change, ...] = ()
+    applied: tuple[str, ...] = ()
+    unlike: tuple[str, ...] = ()
+    live_loaded = None
+    if url and live is not False:
+        live_loaded = await load(Source(SourceKind.URL, url), settings)
+        major = live_loaded.server_version // 10000
+        rows, _, _ = await read_history(settings, url)
+        applied = tuple(r.version for r in rows)
+        # the sum file only says the files are as last hashed; the history, as applied
+        unlike = unlike_history(settings, rows)
+    # the replays run on the dev server while the models import (one server, shared)
+    sides = [migrations_source(settings), declared_source(settings)]
+    if live_loaded is not None:
+        # every file applied: the same replay, made once (a 45 MB INSERT costs the dev server 11 s)
+        on_disk = set(migrations.taken_versions(settings.migrations_dir))
+        sides.append(migrations_source(settings, None if on_disk <= set(applied) else applied))
+    unique = list(dict.fromkeys(sides))
+    schemas_read = await concurrently(*(load(s, settings, major=major) for s in unique))
+    loaded = dict(zip(unique, schemas_read, strict=True))
+    replay, declared, *applied_replays = (loaded[s] for s in sides)
+    schemas = managed_schemas(settings, replay, declared)
+    version = replay.server_version or declared.server_version or None
+    replayed, wanted = restrict(replay.schema, schemas), restrict(declared.schema, schemas)
+    generated_report = diff_report(replayed, wanted, server_version=version)
+    ungenerated, unreached = generated_report.changes, generated_report.unreached
+    cycles = generated_report.cycles
+    reports = [(unmodelled(replayed, wanted), "the migrations", "the declared schema")]
+    notes: tuple[str, ...] = ()
+    if live_loaded is not None:
+        (applied_replay,) = applied_replays
+        applied_schema, live_schema = (
+            restrict(applied_replay.schema, schemas),
+            restrict(live_loaded.schema, schemas),
+        )
+        drift_report = diff_report(
+            applied_schema, live_schema, server_version=live_loaded.server_version
+        )
+        drift, unreached = drift_report.changes, unreached + drift_report.unreached
+        cycles += drift_report.cycles
+        reports.append(
+            (unmodelled(applied_schema, live_schema), "the applied migrations", "the database")
+        )
+        mismatch = major_mismatch(live_loaded.server_version, applied_replay.server_version)
+        notes = (mismatch,) if mismatch else ()
+    problems = tuple(line for r, old, new in reports for line in r.problems(old, new))
+    not_compared = tuple(note for r, _, _ in reports if (note := r.note()) is not None)
+    notes += cycles
+    return CheckReport(
+        ungenerated, drift, checksum, live_loaded is not None, applied, notes,
+        unlike_history=unlike, unmodelled=problems, not_compared=not_compared, unreached=unreached,
+    )  # fmt: skip

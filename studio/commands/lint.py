@@ -1,0 +1,83 @@
+"""`lint`: hazards of SQL files, or of the migrations the target has not finished.
+
+The analysis is `studio.plan.locks.lint` (pure); this use case decides
+what is linted: the files given, else the migrations directory with its
+pending migrations reported and the earlier ones replayed for context, the
+target's history and server version read when a database is configured.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from studio.commands.target import read_history
+from studio.config import mask_dsn
+from studio.errors import StudioError
+from studio.migrations import files as migrations
+from studio.plan.locks.lint import (
+    DEFAULT_SERVER_VERSION,
+    LintReport,
+    lint_sources,
+    sources_for_migrations,
+    sources_for_paths,
+)
+from studio.run import history
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from studio.config import Settings
+
+
+async def _pending(
+    settings: Settings, ms: Sequence[migrations.Migration]
+) -> tuple[set[str] | None, int | None, str]:
+    """Versions the target has not (fully) applied, its server version, and how that was decided."""
+    url = settings.database_url(required=False)
+    if url is None:
+        return (
+            None,
+            None,
+            "no database given: linting every migration (with one, only the pending ones)",
+        )
+    try:
+        rows, version, exists = await read_history(settings, url)
+    except StudioError as e:
+        return None, None, f"history not read ({e.message}): linting every migration"
+    status = history.compare(ms, rows, table_exists=exists)
+    todo = {
+        e.version
+        for e in status.having(history.State.PENDING, history.State.PARTIAL, history.State.MODIFIED)
+    }
+    where = f"{mask_dsn(url)} (PostgreSQL {version // 10000})"
+    return todo, version, f"{len(todo)} of {len(ms)} migration(s) pending on {where}"
+
+
+async def lint_project(
+    settings: Settings,
+    paths: Sequence[Path] = (),
+    *,
+    external: bool = False,
+    server_version: int | None = None,
+) -> LintReport:
+    """`schema-studio lint`: the given files, or the migrations directory's pending migrations.
+
+    Earlier migrations are replayed (not reported) so that the pending ones
+    are analysed knowing the tables, columns and indexes those created.
+    """
+    notes: list[str] = []
+    if paths:
+        sources = sources_for_paths(paths, external=external)
+        version = server_version or DEFAULT_SERVER_VERSION
+    else:
+        ms = migrations.load_directory(settings.migrations_dir)
+        report, live_version, note = await _pending(settings, ms)
+        notes.append(note)
+        sources = sources_for_migrations(ms, report, external=external)
+        version = server_version or live_version or DEFAULT_SERVER_VERSION
+    if server_version is None and not paths and "PostgreSQL" not in notes[-1]:
+        notes.append(
+            f"server version not known: assuming PostgreSQL {version // 10000} (see --pg-version)"
+        )
+    return lint_sources(sources, server_version=version, external=external, notes=notes)
