@@ -76,7 +76,7 @@ def schema_tree(schema: Schema) -> str:
                 schema.functions,
             )
             for o in m.values()
-        }  # type: ignore[attr-defined]
+        }
     )
     for ns in names:
         out.append(click.style(f"schema {ns}", fg="magenta", bold=True))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from studio.commands.generate import CheckReport
+    from studio.commands.check import CheckReport
     from studio.run import events as ev
     from studio.tui.options import StudioOptions
     from studio.tui.services import Comparison, Overview, Sides
