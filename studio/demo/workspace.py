@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from studio import config
 from studio.catalog import connect as db
+from studio.commands.migrate import migrate
 from studio.errors import translate
 from studio.migrations import files as migrations
 
@@ -85,12 +86,10 @@ def make_workspace(parent: Path | None = None) -> Path:
 
 async def create_database(cluster: Cluster, settings: config.Settings, name: str = DATABASE) -> str:
     """A fresh demo database at the first migration, filled with users and orders."""
-    from studio.run import runner
-
     await cluster.drop_database(name)
     url = await cluster.create_database(name)
-    first = first_migration()
-    await runner.apply(url, settings, [first])
+    # the migrate use case, up to the first migration: the rest is left for the studio to apply
+    await migrate(config.with_overrides(settings, db_override=url), to=first_migration().version)
     conn = await db.connect(url)
     try:
         with translate("demo database"):
