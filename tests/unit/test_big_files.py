@@ -1,4 +1,4 @@
-"""A 45 MB migration: hashing streams, splitting is linear, status and lint parse no more than they need.
+"""A 45 MB migration: hashing streams, splitting is linear, status and lint parse what they need.
 
 The figures live in docs/reliability.md (bench/big_migration.py); these tests
 pin the shapes that keep them, without a clock: chunked reads, work counted
@@ -40,7 +40,7 @@ def _outcome(fn: Any, *args: Any) -> tuple[str | None, str | None]:
 def test_the_streamed_hash_is_the_hash_of_the_whole_file(
     data: bytes, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """CRLF pairs and UTF-8 sequences cut by a chunk boundary change neither the hash nor the error's line."""
+    """CRLF pairs and UTF-8 sequences cut by a chunk boundary change neither hash nor error line."""
     path = tmp_path_factory.mktemp("sum") / "m.sql"
     path.write_bytes(data)
     whole = _outcome(lambda p: checksums.file_hash(checksums.read_file(p)[0]), path)
@@ -108,12 +108,11 @@ def _parse(text: str) -> object:
 
 def _one_pass(text: str) -> object:
     """The reference: one window over the whole text, no span skipped."""
-    from studio.migrations import format as migration_format
-    from studio.sqltext import lexer
+    from studio.sqltext import lexer, split
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(lexer, "WINDOW", 1 << 30)
-        mp.setattr(migration_format, "plain_span", lambda *a: None)
+        mp.setattr(split, "plain_span", lambda *a: None)
         return _parse(text)
 
 
@@ -131,8 +130,8 @@ def test_windows_and_plain_spans_split_as_one_lexer_pass(parts: list[str], windo
 
 
 _VALUES = ["1", "-2", "'a'", "'it''s'", "'x;y'", "'--'", "'a\nb'", "NULL", "'é'"]
-_ODD = ["(1)", "((", "))", "now()", "1e5", "1abc", "'q' -- c\n", "/* c */", "-- schema-studio:step\n",
-        "$$a$$", '"x"', "E'\\''", "'", "'\n'", ";"]  # fmt: skip
+_ODD = ["(1)", "((", "))", "now()", "1e5", "1abc", "'q' -- c\n", "/* c */",
+        "-- schema-studio:step\n", "$$a$$", '"x"', "E'\\''", "'", "'\n'", ";"]  # fmt: skip
 _ROW = st.lists(st.sampled_from(_VALUES) | st.sampled_from(_ODD), min_size=1, max_size=4).map(
     lambda vs: "(" + ", ".join(vs) + ")"
 )
@@ -212,7 +211,7 @@ def test_values_in_a_string_or_comment_is_not_a_values_list() -> None:
 
 
 def test_a_new_enum_value_in_a_dropped_row_is_still_seen() -> None:
-    """The dropped rows' strings are read for the enum hazard (the only rule that wants constants)."""
+    """The dropped rows' strings are read for the enum hazard (the one rule that needs them)."""
     from studio.plan.locks.lint import lint_sql
 
     rows = ",\n".join(f"({i}, 'pending')" for i in range(8_000)) + ",\n(8000, 'held')"
@@ -274,7 +273,7 @@ def test_lint_without_the_rows_of_constants_reports_what_the_whole_tree_does(
 def test_the_roles_a_script_names_are_read_without_its_rows_of_constants(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The replay asks every batch which roles it names: a long VALUES list is not turned into JSON."""
+    """The replay asks each batch which roles it names: no JSON of a long VALUES list."""
     import pglast.parser
 
     from studio.sqltext.statements import roles_named
