@@ -30,10 +30,13 @@ if TYPE_CHECKING:
 
 
 def _models(n: int, bad_at: int | None = None) -> str:
-    """`n` tables chained by foreign keys, an enum, indexes; `bad_at` with a failing default."""
+    """`n` tables chained by foreign keys, an enum, indexes.
+
+    Table `bad_at` has a default that fails.
+    """
     lines = [
-        "from sqlalchemy import BigInteger, Enum, ForeignKey, Identity, Index, Integer, String,"
-        " text",
+        "from sqlalchemy import BigInteger, Enum,"
+        " ForeignKey, Identity, Index, Integer, String, text",
         "from sqlalchemy.orm import DeclarativeBase, mapped_column",
         "",
         "class Base(DeclarativeBase):",
@@ -160,8 +163,8 @@ async def test_big_sql_file_runs_in_groups_and_names_the_line(tmp_path: Path, db
         sources.parse_source("schema.sql", settings), settings, use_cache=False
     )
     assert len(loaded.schema.tables) == 150
-    # table 140's comment is on line 1 + 139 * 6, its CREATE TABLE (no position for this error)
-    # below
+    # table 140's comment is on line 1 + 139 * 6,
+    # its CREATE TABLE (no position for this error) below
     (tmp_path / "schema.sql").write_text(_tables_sql(150, bad_at=140))
     with pytest.raises(SourceError) as e:
         await sources.load(sources.parse_source("schema.sql", settings), settings, use_cache=False)
