@@ -7,6 +7,7 @@ from pglast.parser import ParseError
 
 from studio.errors import MigrationFileError
 from studio.sqltext import lexer
+from studio.sqltext.scan import find_top, paren_end, paren_items, split_top
 from studio.sqltext.split import parse_statements, statement_spans
 from studio.sqltext.syntax_errors import (
     Lines,
@@ -162,3 +163,43 @@ def test_a_syntax_error_names_its_line(text: str, expected: str) -> None:
     with pytest.raises(SqlSyntaxError) as e:
         parse_statements(text, "f.sql")
     assert str(e.value) == expected
+
+
+# --- quotes and parentheses in printed SQL --------------------------------------------------
+
+_INDEX = (
+    'CREATE INDEX "i(" ON public."t,1" USING btree (a, lower((b)::text) DESC, "c,""d")'
+    " INCLUDE (e, \"f)\") WHERE ((s)::text <> 'x) WHERE (')"
+)
+
+
+def test_paren_end_skips_quotes_and_nested_parentheses() -> None:
+    start = _INDEX.index("(a,")
+    assert _INDEX[start : paren_end(_INDEX, start)] == '(a, lower((b)::text) DESC, "c,""d")'
+    with pytest.raises(ValueError, match="unbalanced parentheses"):
+        paren_end("f((a)", 1)
+
+
+def test_paren_items_are_the_first_lists_items_outside_quotes() -> None:
+    keys, end = paren_items(_INDEX, 0)
+    assert keys == ("a", "lower((b)::text) DESC", '"c,""d"')
+    assert _INDEX[end:].startswith(" INCLUDE (")
+    assert paren_items(_INDEX, end) == (("e", '"f)"'), _INDEX.index(" WHERE"))
+    assert paren_items("()", 0) == (("",), 2)
+    with pytest.raises(ValueError, match="unbalanced parentheses"):
+        paren_items("x 'a(b'", 0)
+
+
+def test_split_top_and_find_top_look_outside_quotes_and_parentheses() -> None:
+    assert split_top("a, f(b, c), 'd,e', \"g,h\" ,") == ["a", "f(b, c)", "'d,e'", '"g,h"', ""]
+    assert split_top("") == [""]
+    where = find_top(_INDEX, " WHERE ")
+    assert _INDEX[where:] == " WHERE ((s)::text <> 'x) WHERE (')"
+    assert find_top("(a WHERE b) 'x WHERE y'", " WHERE ") == -1
+    assert find_top("a\tWHERE b", " WHERE ") == -1
+
+
+def test_an_unterminated_quote_runs_to_the_end() -> None:
+    assert split_top("a, 'b, c") == ["a", "'b, c"]
+    assert find_top("'a WHERE b", " WHERE ") == -1
+    assert split_top("a, 'it''s, here', b") == ["a", "'it''s, here'", "b"]
