@@ -37,7 +37,10 @@ class Phase(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Ignore:
-    """`-- schema-studio:ignore <hazard-id> <reason>`: lint accepts this hazard on the next one."""
+    """An accepted hazard: `-- schema-studio:ignore <hazard-id> <reason>` before a statement.
+
+    Lint keeps the finding of that hazard on the statement, marked ignored, with the reason.
+    """
 
     hazard: str
     reason: str

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast
 
 from studio.migrations import files as migrations
+from studio.migrations.format import Ignore
 from studio.plan.locks.context import Context
 from studio.plan.locks.flow import detect
 from studio.plan.locks.hazards import Hazard, Level, hazard, known
@@ -44,15 +45,6 @@ if TYPE_CHECKING:
 DEFAULT_SERVER_VERSION = 180000  # lint without a database assumes the newest server supported
 _MIGRATION_NAME = re.compile(r"^\d{14}_[A-Za-z0-9][A-Za-z0-9_-]*\.sql$")
 _IGNORE = re.compile(r"^schema-studio:ignore(?:\s+(?P<id>\S+))?(?:\s+(?P<reason>.*?))?\s*$")
-
-
-@dataclass(frozen=True, slots=True)
-class Ignore:
-    """An accepted hazard: `-- schema-studio:ignore <hazard-id> <reason>`."""
-
-    hazard: str
-    reason: str
-    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +215,12 @@ def migration_source(m: migrations.Migration, tx0: int = 0, *, report: bool = Tr
             tx += 1
         for st in step.statements:
             parsed = parse_statements(st.sql, path)
-            ignores = tuple(Ignore(ig.hazard, ig.reason, ig.line) for ig in st.ignores)
             for i, p in enumerate(parsed):
                 line = st.line + p.line - 1
                 stmts.append(
                     (
                         ParsedStatement(p.node, p.text, p.start, line, p.dropped),
-                        ignores if i == 0 else (),
+                        st.ignores if i == 0 else (),
                     )
                 )
                 if step.transactional:
