@@ -17,8 +17,9 @@ template database:
 (a) the plain statement, on a plain connection without lock_timeout (what
     psql or a naive migration runs);
 (b) the tool's safe plan: a scratch project declares the schema in SQL,
-    `studio.commands.generate.generate` diffs it and plans it with `studio.plan.planner.plan`
-    (safe forms chosen by default; int -> bigint through expand/contract,
+    `studio.commands.generate.generate` diffs it and plans it with
+    `studio.plan.planner.plan_safe_forms` (safe forms chosen by default; int -> bigint through
+    expand/contract,
     `studio.plan.expand`), renders the migration, and `studio.run.runner.apply` runs
     it (lock_timeout, retries, queue guard, batched backfill). When the
     planner has no safe form for an operation, the row says so and shows
@@ -116,9 +117,10 @@ OPS = (
     Op(
         "fk",
         "ADD FOREIGN KEY (user_id → users)",
-        "ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id)",
-        SCHEMA
-        + "ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);\n",
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey"
+        " FOREIGN KEY (user_id) REFERENCES users (id)",
+        SCHEMA + "ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id)"
+        " REFERENCES users (id);\n",
     ),
     Op(
         "not_null",
@@ -207,7 +209,8 @@ async def template(cluster: devdb.Cluster, rows: int) -> str:
             await conn.execute(
                 "INSERT INTO orders (user_id, qty, amount, status, created_at, note) "
                 "SELECT 1 + g % $3, 1 + g % 100, (g % 10000) / 100.0, 'paid', "
-                "now() - make_interval(secs => g), 'note ' || g FROM generate_series($1::bigint, $2::bigint) g",
+                "now() - make_interval(secs => g),"
+                " 'note ' || g FROM generate_series($1::bigint, $2::bigint) g",
                 lo,
                 min(lo + step - 1, rows),
                 USERS,
@@ -254,8 +257,9 @@ async def safe_migrations(
         (settings.migrations_dir / f"{version}_volatile_safe.sql").write_text(text)
         migrations.write_sum(settings.migrations_dir)
         note = (
-            "studio.plan.planner has no safe form for a volatile default yet (generate writes the plain "
-            "statement): this is the form hand-written in the tool's format, run by its runner; "
+            "studio.plan.planner has no safe form for a volatile default yet (generate writes the"
+            " plain statement): this is the form hand-written in the tool's format, run by its"
+            " runner; "
         )
     return settings, init.version, list(migrations.load_directory(settings.migrations_dir)), note
 
@@ -323,7 +327,8 @@ def _steps_note(ms: list[migrations.Migration], events: list[Event]) -> str:
         extra = ""
         if progress and progress[-1].index == e.index and progress[-1].version == e.version:
             p = progress[-1]
-            extra = f", {p.rows_done:,} rows in {sum(1 for x in progress if x.version == e.version and x.index == e.index)} batches"
+            batches = sum(1 for x in progress if x.version == e.version and x.index == e.index)
+            extra = f", {p.rows_done:,} rows in {batches} batches"
         parts.append(f"{title}: {e.duration:.3f} s{extra}")
     return "; ".join(parts)
 
@@ -364,7 +369,8 @@ async def safe_run(
     if retries:
         size += f"; {len(retries)} lock-timeout retr{'y' if len(retries) == 1 else 'ies'}"
     if vacuums:
-        size += f"; waited for autovacuum before {len(vacuums)} step(s) (up to {max(e.limit for e in vacuums):g} s each)"
+        longest = max(e.limit for e in vacuums)
+        size += f"; waited for autovacuum before {len(vacuums)} step(s) (up to {longest:g} s each)"
     return Row(
         op.title,
         form,
@@ -478,8 +484,8 @@ def report(
         ),
         (
             f"orders = {args.rows:,} rows ({mb(size)} with indexes), users = {USERS:,}; "
-            f"pgbench {args.clients} clients at {args.rate:,} statements/s (50% select, 30% update, "
-            "20% insert, by primary key); latency from each statement's scheduled start."
+            f"pgbench {args.clients} clients at {args.rate:,} statements/s (50% select, 30% update,"
+            " 20% insert, by primary key); latency from each statement's scheduled start."
         ),
         "",
         (
@@ -487,7 +493,8 @@ def report(
             f"p99 {base.p99:.2f} ms, max {base.max:.1f} ms, {base.over_1s} over 1 s."
         ),
         "",
-        "| operation | form | own wall time | tool's estimate | app p99 | app max | app stmts > 1 s (of n) | steps |",
+        "| operation | form | own wall time | tool's estimate | app p99 | app max"
+        " | app stmts > 1 s (of n) | steps |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:

@@ -25,7 +25,7 @@ from studio.commands.diff import load_pair, managed_schemas
 from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError, UsageError
 from studio.migrations import files as migrations
-from studio.plan.planner import inverses, plan
+from studio.plan.planner import inverses, plan_safe_forms
 from studio.run import history
 from studio.run.runner import session_limits
 from studio.sources import Loaded, Source, SourceKind, concurrently, declared_source, load
@@ -315,7 +315,7 @@ async def generate(
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
     batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE
-    planned = plan(
+    planned = plan_safe_forms(
         diffed, old.schema, server_version=server_version, safe=safe, batch_size=batch_size
     )
     changes = planned.changes
@@ -329,7 +329,7 @@ async def generate(
     )
     # a change that stays out of the phases keeps its planned (safe) form
     forms = {id(item.plain[0]): item.changes for item in planned.items}
-    phases = expand.plan(
+    phases = expand.plan_phases(
         diffed,
         _restrict(old.schema, schemas),
         _restrict(new.schema, schemas),

@@ -116,7 +116,7 @@ __all__ = [
     "Phases",
     "TableMove",
     "breaking_type_change",
-    "plan",
+    "plan_phases",
     "wants_phases",
 ]
 
@@ -207,7 +207,7 @@ class _Unit:
     changes: list[Change] = field(default_factory=list)
 
 
-def plan(
+def plan_phases(
     changes: Sequence[Change],
     old: Schema,
     new: Schema,

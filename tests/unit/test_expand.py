@@ -56,7 +56,7 @@ def planned(
     old: Schema, new: Schema, renames: tuple[Rename, ...] = (), **kw: object
 ) -> expand.Phases | None:
     options = Options(**{"force": True, **kw})  # type: ignore[arg-type]
-    return expand.plan(diff(old, new, renames), old, new, steps_of, options)
+    return expand.plan_phases(diff(old, new, renames), old, new, steps_of, options)
 
 
 def sql_of(specs: tuple[StepSpec, ...]) -> list[str]:
@@ -84,7 +84,8 @@ def test_rename_to_an_enum_plans_expand_and_contract() -> None:
         "DROP TRIGGER orders_order_status_sync ON public.orders",
         "DROP FUNCTION public.orders_order_status_sync()",
         "ALTER TABLE public.orders DROP COLUMN status",
-        "ALTER TABLE public.orders ALTER COLUMN order_status SET DEFAULT 'pending'::public.order_status",
+        "ALTER TABLE public.orders ALTER COLUMN order_status"
+        " SET DEFAULT 'pending'::public.order_status",
     ]
     assert (
         p.expand_down is not None and sql_of(p.expand_down)[-1] == "DROP TYPE public.order_status"
@@ -104,13 +105,14 @@ def test_int_to_bigint_goes_through_a_temporary_column_renamed_at_contract() -> 
     assert up[0] == "ALTER TABLE public.orders ADD COLUMN qty__new bigint"
     # the declared CHECK on the new column, under a temporary name, NOT VALID
     assert (
-        up[3]
-        == "ALTER TABLE public.orders ADD CONSTRAINT orders_qty_check__new CHECK (qty__new >= 0) NOT VALID"
+        up[3] == "ALTER TABLE public.orders ADD CONSTRAINT orders_qty_check__new"
+        " CHECK (qty__new >= 0) NOT VALID"
     )
     assert "UPDATE public.orders SET qty__new = qty::bigint" in up[4]
     # NOT NULL at contract (a NOT VALID check would refuse updates of rows not backfilled yet)
     assert sql_of(p.contract) == [
-        "ALTER TABLE public.orders ADD CONSTRAINT orders_qty_nn_check CHECK (qty__new IS NOT NULL) NOT VALID",
+        "ALTER TABLE public.orders ADD CONSTRAINT orders_qty_nn_check"
+        " CHECK (qty__new IS NOT NULL) NOT VALID",
         "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_qty_check__new",
         "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_qty_nn_check",
         "DROP TRIGGER orders_qty_sync ON public.orders",
@@ -133,7 +135,8 @@ def test_not_null_on_a_nullable_column_is_checked_at_contract() -> None:
     assert p is not None
     assert not any("nn_check" in s for s in sql_of(p.expand))
     assert sql_of(p.contract)[:2] == [
-        "ALTER TABLE public.orders ADD CONSTRAINT orders_qty_nn_check CHECK (qty__new IS NOT NULL) NOT VALID",
+        "ALTER TABLE public.orders ADD CONSTRAINT orders_qty_nn_check"
+        " CHECK (qty__new IS NOT NULL) NOT VALID",
         "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_qty_nn_check",
     ]
 
@@ -142,16 +145,18 @@ def test_when_phases_apply() -> None:
     old = schema(table(QTY))
     new = schema(table(replace(QTY, type="bigint")))
     changes = diff(old, new)
-    assert expand.plan(changes, old, new, steps_of, Options()) is None
+    assert expand.plan_phases(changes, old, new, steps_of, Options()) is None
     small = Options(sizes={"public.orders": 10}, threshold=1000)
-    assert expand.plan(changes, old, new, steps_of, small) is None
+    assert expand.plan_phases(changes, old, new, steps_of, small) is None
     big = Options(sizes={"public.orders": 5000}, threshold=1000)
-    assert expand.plan(changes, old, new, steps_of, big) is not None
+    assert expand.plan_phases(changes, old, new, steps_of, big) is not None
     # a widening that does not rewrite stays plain
     wide_old = schema(table(Column("note", "character varying(20)")))
     wide_new = schema(table(Column("note", "character varying(40)")))
     assert (
-        expand.plan(diff(wide_old, wide_new), wide_old, wide_new, steps_of, Options(force=True))
+        expand.plan_phases(
+            diff(wide_old, wide_new), wide_old, wide_new, steps_of, Options(force=True)
+        )
         is None
     )
 
@@ -162,7 +167,9 @@ def test_unsupported_column_is_refused_when_asked_and_noted_otherwise() -> None:
     new = schema(table(replace(QTY, type="bigint"), constraints=(key,)))
     with pytest.raises(ExpandUnsupported, match="part of unique orders_qty_key"):
         planned(old, new)
-    p = expand.plan(diff(old, new), old, new, steps_of, Options(sizes={"public.orders": 10**9}))
+    p = expand.plan_phases(
+        diff(old, new), old, new, steps_of, Options(sizes={"public.orders": 10**9})
+    )
     assert p is not None and not p.moves and "orders_qty_key" in p.notes[0]
 
 
@@ -186,8 +193,10 @@ def test_indexes_of_the_column_are_rebuilt_concurrently_at_contract() -> None:
     built = [s for s in contract if s.startswith("CREATE")]
     assert built == [
         "CREATE INDEX CONCURRENTLY orders_qty_idx__new ON public.orders USING btree (qty__new)",
-        "CREATE INDEX CONCURRENTLY orders_qty_big__new ON public.orders USING btree (id) WHERE (qty__new > 10)",
-        "CREATE UNIQUE INDEX CONCURRENTLY orders_qty_key__new ON public.orders USING btree (((qty__new * 2)))",
+        "CREATE INDEX CONCURRENTLY orders_qty_big__new"
+        " ON public.orders USING btree (id) WHERE (qty__new > 10)",
+        "CREATE UNIQUE INDEX CONCURRENTLY orders_qty_key__new ON public.orders"
+        " USING btree (((qty__new * 2)))",
     ]
     assert [
         not s.transactional for s in p.contract if any("CREATE" in str(x) for x in s.statements)
@@ -265,7 +274,8 @@ def test_backfill_step_of_another_shape_is_refused(sql: str) -> None:
 
 def test_bounds_may_be_written_either_way_round() -> None:
     step = parse_text(
-        '-- schema-studio:step\n-- schema-studio:backfill\nUPDATE s."T" SET b = a::bigint WHERE $2 >= "Id" AND $1 <= "Id";\n'
+        "-- schema-studio:step\n-- schema-studio:backfill\n"
+        'UPDATE s."T" SET b = a::bigint WHERE $2 >= "Id" AND $1 <= "Id";\n'
     ).steps[0]
     spec = backfill.parse_step(step)
     assert (spec.table, spec.key, spec.batch_size) == ('s."T"', "Id", expand.DEFAULT_BATCH_SIZE)
@@ -277,10 +287,10 @@ def test_bounds_may_be_written_either_way_round() -> None:
 def migration(
     version: str, phase: Phase | None, description: tuple[str, ...] = (), backfill_at: int = 0
 ) -> Migration:
+    backfill = "-- schema-studio:backfill\nUPDATE t SET b = a WHERE id >= $1 AND id <= $2"
     steps = parse_text(
         "".join(
-            f"-- schema-studio:step\n{'-- schema-studio:backfill' + chr(10) if i == backfill_at else ''}"
-            f"{'UPDATE t SET b = a WHERE id >= $1 AND id <= $2' if i == backfill_at else 'SELECT 1'};\n"
+            f"-- schema-studio:step\n{backfill if i == backfill_at else 'SELECT 1'};\n"
             for i in (1, 2, 3)
         )
     ).steps

@@ -29,11 +29,11 @@ if TYPE_CHECKING:
 
 def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...]]:
     """Every relation any form of the plan locks, and what any form requires of the rows."""
-    from studio.plan.planner import plan
+    from studio.plan.planner import plan_safe_forms
     from studio.plan.preview import data_requirements
     from studio.tui.facts import relations
 
-    items = plan(source.changes, source.old, server_version=source.server_version).items
+    items = plan_safe_forms(source.changes, source.old, server_version=source.server_version).items
     every = [c for item in items for c in (*item.plain, *(item.safe or ()))]
     (wanted,) = data_requirements([[sql for c in every for sql in c.sql()]])
     return relations(every, source.server_version, source.old), tuple(dict.fromkeys(wanted))
