@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from studio.cli import EXIT_OK, cli, format_option, run, settings_from, target_options
+from studio.commands.pull import pull
 
 
 @cli.command("pull")
@@ -31,8 +32,6 @@ def pull_cmd(
     fmt: str,
 ) -> int:
     """Write SQLAlchemy 2.0 models of the live database (what they cannot express is listed)."""
-    from studio.codegen.models import pull
-
     settings = settings_from(db_url, schema_names, exclude_schema)
     result = run(pull(settings, out, force=force))
     if fmt == "json":
@@ -51,7 +50,8 @@ def pull_cmd(
     )
     if result.not_expressible:
         click.echo(
-            f"{len(result.not_expressible)} item(s) SQLAlchemy cannot express, listed at the top of the file:",
+            f"{len(result.not_expressible)} item(s) SQLAlchemy cannot express,"
+            " listed at the top of the file:",
             err=True,
         )
         for item in result.not_expressible:

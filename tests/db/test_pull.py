@@ -1,4 +1,4 @@
-"""`pull` against real PostgreSQL: the written models, materialized, diff empty against the database.
+"""`pull` on real PostgreSQL: the written models, materialized, diff empty against the database.
 
 Each test builds a database, pulls it into a module in a tmp project folder,
 then diffs the database (`--from` its URL) against the module (`--to
@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
-from studio.codegen.models import PullResult, pull, render
+from studio.codegen.render import render
 from studio.commands.diff import DiffResult, diff_sources, inspect
+from studio.commands.pull import PullResult, pull
 from studio.config import load
 
 if TYPE_CHECKING:
@@ -342,10 +343,12 @@ async def test_many_types_round_trip_exactly(project: Project) -> None:
         'a_bool: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))',
         "a_ts: Mapped[datetime | None] = mapped_column(DateTime)",
         "a_tstz: Mapped[datetime | None] = mapped_column(\n        DateTime(timezone=True),",
-        "a_ts3: Mapped[datetime | None] = mapped_column(\n        postgresql.TIMESTAMP(timezone=True, precision=3),",
+        "a_ts3: Mapped[datetime | None] = mapped_column(\n"
+        "        postgresql.TIMESTAMP(timezone=True, precision=3),",
         "a_date: Mapped[date | None] = mapped_column(Date)",
         "a_time: Mapped[time | None] = mapped_column(Time)",
-        'a_uuid: Mapped[uuid.UUID | None] = mapped_column(\n        Uuid,\n        server_default=text("gen_random_uuid()"),',
+        "a_uuid: Mapped[uuid.UUID | None] = mapped_column(\n        Uuid,\n"
+        '        server_default=text("gen_random_uuid()"),',
         "a_jsonb: Mapped[Any | None] = mapped_column(",
         "a_json: Mapped[Any | None] = mapped_column(JSON)",
         "a_bytea: Mapped[bytes | None] = mapped_column(LargeBinary)",
@@ -410,11 +413,13 @@ async def test_a_foreign_key_to_an_unpulled_schema_is_listed(project: Project) -
     await run_sql(
         project.db_url,
         "CREATE TABLE accounts (id int PRIMARY KEY);"
-        "CREATE SCHEMA app; CREATE TABLE app.notes (id int PRIMARY KEY, account int REFERENCES accounts);",
+        "CREATE SCHEMA app; CREATE TABLE app.notes"
+        " (id int PRIMARY KEY, account int REFERENCES accounts);",
     )
     result = await project.pull(schemas=("app",))
     assert [n.line() for n in result.not_expressible] == [
-        "constraint notes_account_fkey on app.notes: references public.accounts, which the models do not declare; left out"
+        "constraint notes_account_fkey on app.notes: references public.accounts,"
+        " which the models do not declare; left out"
     ]
     assert result.tables == ("app.notes",)
 
@@ -451,14 +456,14 @@ async def test_shapes_sqlalchemy_needs_help_with_round_trip(project: Project) ->
     assert 'registry_: Mapped[int | None] = mapped_column("registry", Integer)' in source
     # no primary key: a Table, not a class; inheritance: the child's own columns
     assert (
-        't_log_archive = Table(\n    "log_archive",\n    Base.metadata,\n    Column("archived_on", Date),'
-        in source
+        't_log_archive = Table(\n    "log_archive",\n    Base.metadata,\n'
+        '    Column("archived_on", Date),' in source
     )
     assert "t_log_archive.add_is_dependent_on(t_log)" in source
     # an inherited column the child's own primary key names is declared again (PostgreSQL merges it)
     assert (
-        "at: Mapped[datetime] = mapped_column(\n        DateTime(timezone=True),\n        primary_key=True,"
-        in source
+        "at: Mapped[datetime] = mapped_column(\n        DateTime(timezone=True),\n"
+        "        primary_key=True," in source
     )
     assert 'Base.metadata.tables["log_keyed"].add_is_dependent_on(t_log)' in source
     diff = await project.diff()
@@ -487,20 +492,24 @@ async def test_what_the_models_cannot_create_is_left_out_and_listed(project: Pro
     result = await project.pull()
     assert [n.line() for n in result.not_expressible] == [
         "schema palette: holds no table, so the models do not create it",
-        "enum palette.color: its schema holds no table, so it does not exist where the models are created",
+        "enum palette.color: its schema holds no table,"
+        " so it does not exist where the models are created",
         "domain public.amount: NOT NULL with a CHECK constraint not named amount_check",
         (
             "constraint items_code_check on public.items: CHECK ((code <> public.next_code()))"
             " uses public.next_code(); left out"
         ),
         "index items_code_idx on public.items: uses public.next_code(); left out",
-        "column public.items.code: DEFAULT public.next_code() uses public.next_code(); declared without it",
+        "column public.items.code: DEFAULT public.next_code()"
+        " uses public.next_code(); declared without it",
         (
             "column public.items.shout: GENERATED ALWAYS AS (public.next_code() || '!'::text)"
             " uses public.next_code(); declared as a plain column"
         ),
-        "column public.items.color: type palette.color is not created by the models; declared as text",
-        "column public.items.price: type public.amount is not created by the models; declared as numeric",
+        "column public.items.color: type palette.color"
+        " is not created by the models; declared as text",
+        "column public.items.price: type public.amount is"
+        " not created by the models; declared as numeric",
         "function public.next_code()",
     ]
     diff = await project.diff()
