@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from studio.catalog import connect as db
 from studio.config import mask_dsn
-from studio.errors import translate
+from studio.errors import StudioError, translate
 from studio.migrations import files as migrations
 from studio.plan import estimates, probe
 from studio.plan.estimates import Estimate, RelationSize, Throughput
+from studio.sqltext.split import parse_statements
 
 if TYPE_CHECKING:
     from studio.config import Settings
@@ -171,9 +172,7 @@ async def data_findings(conn: Any, wanted: Sequence[Requirement]) -> dict[Requir
 
 def conversion_targets(sqls: Sequence[str]) -> list[tuple[str, str, str, str]]:
     """The (table, column, type, conversion) of the statements' ALTER COLUMN ... TYPE."""
-    from studio.errors import StudioError
-    from studio.plan.locks.parse import type_changes
-    from studio.sqltext.split import parse_statements
+    from studio.plan.locks.parse import type_changes  # deferred: it loads pglast
 
     out: list[tuple[str, str, str, str]] = []
     for sql in sqls:
@@ -190,9 +189,7 @@ def not_null_targets(
     sqls: Sequence[str], named: dict[str, list[tuple[str, str]]]
 ) -> list[tuple[str, str]]:
     """The (table, column) pairs these statements require to hold no NULL (`made_not_null`)."""
-    from studio.errors import StudioError
-    from studio.plan.locks.parse import made_not_null
-    from studio.sqltext.split import parse_statements
+    from studio.plan.locks.parse import made_not_null  # deferred: it loads pglast
 
     out: list[tuple[str, str]] = []
     for sql in sqls:
