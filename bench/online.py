@@ -17,8 +17,9 @@ template database:
 (a) the plain statement, on a plain connection without lock_timeout (what
     psql or a naive migration runs);
 (b) the tool's safe plan: a scratch project declares the schema in SQL,
-    `studio.commands.generate.generate` diffs it and plans it with `studio.plan.planner.plan`
-    (safe forms chosen by default; int -> bigint through expand/contract,
+    `studio.commands.generate.generate` diffs it and plans it with
+    `studio.plan.planner.plan_safe_forms` (safe forms chosen by default; int -> bigint through
+    expand/contract,
     `studio.plan.expand`), renders the migration, and `studio.run.runner.apply` runs
     it (lock_timeout, retries, queue guard, batched backfill). When the
     planner has no safe form for an operation, the row says so and shows

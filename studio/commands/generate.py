@@ -34,7 +34,7 @@ from studio.model.changes import (
     ValidateDomainConstraint,
 )
 from studio.plan import expand
-from studio.plan.planner import inverses, plan
+from studio.plan.planner import inverses, plan_safe_forms
 from studio.sources import _dev_major, concurrently, declared_source, load
 
 # the server version lock facts assume when the dev server's is not known
@@ -311,7 +311,7 @@ async def generate(
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
     batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE
-    planned = plan(
+    planned = plan_safe_forms(
         diffed, old.schema, server_version=server_version, safe=safe, batch_size=batch_size
     )
     changes = planned.changes
@@ -325,7 +325,7 @@ async def generate(
     )
     # a change that stays out of the phases keeps its planned (safe) form
     forms = {id(item.plain[0]): item.changes for item in planned.items}
-    phases = expand.plan(
+    phases = expand.plan_phases(
         diffed,
         restrict(old.schema, schemas),
         restrict(new.schema, schemas),

@@ -50,7 +50,7 @@ async def migrate_plan(
     ms = load_migrations(settings)
     url = await checked_target(settings)
     rows, _, _ = await read_history(settings, url)
-    todo = runner.plan(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
+    todo = runner.migrations_to_run(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
     return Plan(
         url,
         Direction.UP,
@@ -181,7 +181,7 @@ async def dry_run(
     finished = {r.version for r in rows if r.finished}
     pending = [m for m in ms if m.version not in finished]
     # the same refusals (modified, out of order, unknown --to) as a real run
-    runner.plan(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
+    runner.migrations_to_run(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
     replay = [m for m in ms if m.version in finished]
     steps: list[DryRunStep] = []
 
@@ -247,7 +247,7 @@ async def dry_run_on_target(
     ms = load_migrations(settings)
     url = await checked_target(settings)
     rows, _, _ = await read_history(settings, url)
-    todo = runner.plan(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
+    todo = runner.migrations_to_run(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
     out: list[TargetTry] = []
     conn = await db.connect(
         url, timeout=settings.connect_timeout, application_name="schema-studio dry-run"

@@ -1,23 +1,23 @@
-"""`pull`: the live schema written as SQLAlchemy models, so a database can adopt the tool.
+"""`pull`: the live schema written out as SQLAlchemy models (`studio.codegen.render`), to a file.
 
-The rendering is `studio.codegen.models` (pure); this use case reads the
-live schema with the managed-schema rules (`studio.commands.inspect`) and
-writes the module atomically.
+Read the live schema with the managed-schema rules, render it, write the
+file atomically.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.codegen.models import NotExpressible, render, write_file
+from studio.codegen.render import NotExpressible, render
 from studio.commands.inspect import inspect
 from studio.config import mask_dsn
 from studio.errors import UsageError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from studio.config import Settings
 
 
@@ -52,3 +52,40 @@ async def pull(settings: Settings, out: Path, *, force: bool = False) -> PullRes
         tables=rendered.tables,
         not_expressible=rendered.not_expressible,
     )
+
+
+def write_file(path: Path, text: str, *, force: bool) -> None:
+    """Write `text` through a temporary file in the same folder, so `path` is never half-written.
+
+    Without `force`, the file appears only if no file of that name exists,
+    even one created meanwhile (a hard link fails on an existing name).
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror}", "") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        if force:
+            os.replace(tmp, path)
+            return
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise UsageError(f"{path} already exists; pass --force to overwrite it", "") from None
+        except OSError:  # no hard links on this file system
+            if path.exists():
+                raise UsageError(
+                    f"{path} already exists; pass --force to overwrite it", ""
+                ) from None
+            os.replace(tmp, path)
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror}", "") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -70,14 +70,14 @@ def qualname(schema: str, name: str) -> str:
 NAMEDATALEN = 64
 
 
-def make_object_name(name1: str, name2: str, label: str) -> str:
-    """The name PostgreSQL chooses for `<name1>_<name2>_<label>` (makeObjectName).
+def make_object_name(name1: str, name2: str | None, label: str) -> str:
+    """The name PostgreSQL chooses for `<name1>[_<name2>]_<label>` (makeObjectName).
 
     The longer part is cut, a byte at a time, until the whole fits in
     NAMEDATALEN - 1 bytes, without splitting a multibyte character.
     """
-    b1, b2 = name1.encode(), name2.encode()
-    avail = NAMEDATALEN - 1 - (len(label) + 2)
+    b1, b2 = name1.encode(), (name2 or "").encode()
+    avail = NAMEDATALEN - 1 - (len(label) + 1 + (name2 is not None))
     n1, n2 = len(b1), len(b2)
     while n1 + n2 > avail:
         if n1 > n2:
@@ -85,6 +85,8 @@ def make_object_name(name1: str, name2: str, label: str) -> str:
         else:
             n2 -= 1
     part1 = b1[:n1].decode(errors="ignore")
+    if name2 is None:
+        return f"{part1}_{label}"
     part2 = b2[:n2].decode(errors="ignore")
     return f"{part1}_{part2}_{label}"
 

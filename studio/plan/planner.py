@@ -95,7 +95,7 @@ class Plan:
         return dataclasses.replace(self, items=tuple(items))
 
 
-def plan(
+def plan_safe_forms(
     changes: Sequence[Change],
     old: Schema | None = None,
     *,
@@ -200,7 +200,8 @@ def _safe_constraint(
         cols = ", ".join(quote_ident(n) for n in c.columns)
         index = Index(
             name=c.name,
-            definition=f"CREATE UNIQUE INDEX {quote_ident(c.name)} ON {change.table} USING btree ({cols})",
+            definition=f"CREATE UNIQUE INDEX {quote_ident(c.name)} ON {change.table}"
+            f" USING btree ({cols})",
             unique=True,
             keys=c.columns,
         )
@@ -236,7 +237,7 @@ def _nullable(old: Schema | None, table: str, columns: Sequence[str]) -> list[st
 
 
 def _plain_key(c: Constraint) -> bool:
-    """A key whose definition is exactly `UNIQUE (cols)` / `PRIMARY KEY (cols)`: USING INDEX can make it."""
+    """A key defined exactly as `UNIQUE (cols)` / `PRIMARY KEY (cols)`: USING INDEX can make it."""
     head = "PRIMARY KEY" if c.kind is ConstraintKind.PRIMARY_KEY else "UNIQUE"
     plain = f"{head} ({', '.join(quote_ident(n) for n in c.columns)})"
     return bool(c.columns) and c.definition == plain and not c.deferrable
@@ -264,7 +265,8 @@ def _safe_not_null(change: SetNotNull, old: Schema | None) -> tuple[tuple[Change
             change,
             DropConstraint(change.table, valid_check),
         ),
-        "proves NOT NULL with a CHECK validated without blocking writes, so SET NOT NULL skips its scan",
+        "proves NOT NULL with a CHECK validated without blocking writes,"
+        " so SET NOT NULL skips its scan",
     )
 
 
@@ -417,8 +419,9 @@ def _safe_add_column(change: AddColumn, ctx: _Planning) -> Form:
             None,
             "",
             (
-                f"{change.describe()}: its volatile default rewrites the table; no safe form, since the "
-                "backfill walks a single-column integer primary key and the table has none"
+                f"{change.describe()}: its volatile default rewrites the table;"
+                " no safe form, since the backfill walks a single-column integer primary key"
+                " and the table has none"
             ),
         )
     if col.not_null and (col.not_null_name is not None or not col.not_null_valid):
@@ -426,8 +429,8 @@ def _safe_add_column(change: AddColumn, ctx: _Planning) -> Form:
             None,
             "",
             (
-                f"{change.describe()}: its volatile default rewrites the table; no safe form for a named "
-                "or NOT VALID NOT NULL constraint"
+                f"{change.describe()}: its volatile default rewrites the table;"
+                " no safe form for a named or NOT VALID NOT NULL constraint"
             ),
         )
     assert key is not None
@@ -437,7 +440,10 @@ def _safe_add_column(change: AddColumn, ctx: _Planning) -> Form:
         SetDefault(change.table, col.name, col.default, deps=change.deps),
         Backfill(change.table, col.name, col.default, key.name, ctx.batch_size),
     ]
-    why = "adds the column without a default (catalog only), sets the default for new rows, backfills existing rows in batches"
+    why = (
+        "adds the column without a default (catalog only), sets the default for new rows,"
+        " backfills existing rows in batches"
+    )
     if col.not_null:
         form, _ = _safe_not_null(SetNotNull(change.table, col.name), ctx.old)
         steps.extend(form or ())
@@ -456,7 +462,7 @@ def _rewrites(change: AddColumn, ctx: _Planning) -> bool:
 
 
 def inverses(changes: Sequence[Change]) -> list[Change | None]:
-    """The inverse of each change, last first; a backfill needs none (its column's own inverse undoes it)."""
+    """The inverse of each change, last first; a backfill needs none (its column's undoes it)."""
     return [c.inverse() for c in reversed(changes) if not isinstance(c, Backfill)]
 
 

@@ -25,7 +25,8 @@ from studio.plan import estimates, probe
 from studio.plan.estimates import Estimate, RelationSize, Throughput
 from studio.plan.locks import facts_for_change
 from studio.plan.locks.lint import lint_sources, sources_for_migrations
-from studio.plan.locks.parse import made_not_null, split, type_changes
+from studio.plan.locks.parse import made_not_null, type_changes
+from studio.sqltext.split import parse_statements
 
 if TYPE_CHECKING:
     import asyncpg
@@ -177,7 +178,7 @@ def conversion_targets(sqls: Sequence[str]) -> list[tuple[str, str, str, str]]:
         if " TYPE " not in sql.upper():
             continue  # most statements: no parse needed
         try:
-            out += [c for st in split(sql) for c in type_changes(st.node)]
+            out += [c for st in parse_statements(sql) for c in type_changes(st.node)]
         except StudioError:
             continue
     return out
@@ -193,7 +194,7 @@ def not_null_targets(
         if "NOT NULL" not in upper and "VALIDATE" not in upper:
             continue  # most statements: no parse needed
         try:
-            out += [p for st in split(sql) for p in made_not_null(st.node, named)]
+            out += [p for st in parse_statements(sql) for p in made_not_null(st.node, named)]
         except StudioError:
             continue  # what does not parse is lint's to report
     return out

@@ -88,7 +88,7 @@ __all__ = [
     "apply",
     "backfill_only",
     "baseline",
-    "plan",
+    "migrations_to_run",
     "rollback",
     "rollback_plan",
     "status",
@@ -122,7 +122,7 @@ class RunResult:
 # --- planning (pure) --------------------------------------------------------------------------
 
 
-def plan(
+def migrations_to_run(
     migrations: Sequence[Migration],
     rows: Sequence[HistoryRow],
     *,
@@ -306,7 +306,9 @@ async def apply(
             try:
                 await history.ensure(conn, table)
                 rows = await history.read(conn, table)
-                todo = plan(migrations, rows, to=to, allow_out_of_order=allow_out_of_order)
+                todo = migrations_to_run(
+                    migrations, rows, to=to, allow_out_of_order=allow_out_of_order
+                )
                 missing = tuple(
                     e.version for e in history.compare(migrations, rows).having(State.MISSING)
                 )

@@ -17,7 +17,7 @@ from studio.commands.generate import schema_hash
 from studio.migrations import files as migrations
 from studio.migrations.files import Phase
 from studio.plan import expand
-from studio.plan.planner import PlanItem, inverses, plan
+from studio.plan.planner import PlanItem, inverses, plan_safe_forms
 from studio.tui.facts import LEVELS, StepFacts, analyse, steps
 
 if TYPE_CHECKING:
@@ -78,7 +78,9 @@ class Review:
         self.throughput = throughput
         # what a step requires of the target's rows -> why they fail it (`preview.data_findings`)
         self.findings = findings or {}
-        p = plan(source.changes, source.old, server_version=source.server_version, safe=True)
+        p = plan_safe_forms(
+            source.changes, source.old, server_version=source.server_version, safe=True
+        )
         self.items: list[PlanItem] = list(p.items)
         self.decisions: list[Decision] = [Decision.PENDING] * len(self.items)
         # tables whose renames and breaking type changes go through expand/contract
@@ -269,7 +271,7 @@ class Review:
         diffed = [c for item in approved for c in item.plain]
         forms = {id(item.plain[0]): item.changes for item in approved}
         options = expand.Options(sizes=dict.fromkeys(self.split, 1), threshold=1, server_version=sv)
-        phases = expand.plan(
+        phases = expand.plan_phases(
             diffed,
             self.source.old,
             self.source.new,

@@ -17,7 +17,6 @@ from click.testing import CliRunner, Result
 from studio.cli import cli
 from studio.commands import check, status
 from studio.migrations import files as migrations
-from studio.plan.locks import parse
 from studio.sqltext import lexer
 
 if TYPE_CHECKING:
@@ -70,7 +69,6 @@ def _refuse_parsing(monkeypatch: pytest.MonkeyPatch, longer_than: int = -1) -> N
 
     for module, name in [
         (pglast, "parse_sql"), (pglast.parser, "parse_sql"), (pglast.parser, "parse_sql_json"),
-        (parse, "parse_sql"),
     ]:  # fmt: skip
         monkeypatch.setattr(module, name, guard(getattr(module, name)))
 

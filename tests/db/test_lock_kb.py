@@ -58,8 +58,8 @@ from studio.plan.locks.changes import entries_for_change, facts_for_change
 from studio.plan.locks.context import Context
 from studio.plan.locks.kb import Effect, LockFact, Role, blocked_on
 from studio.plan.locks.modes import Activity, LockMode, conflict_union
-from studio.plan.locks.parse import split
 from studio.plan.locks.statements import classify, facts_for_statement
+from studio.sqltext.split import parse_statements
 
 LOCK_TIMEOUT = "100ms"
 
@@ -671,7 +671,7 @@ async def _run_case(
         )
         facts = facts_for_change(case.change, version, ctx)
     else:
-        (stmt,) = split(case.sql)
+        (stmt,) = parse_statements(case.sql)
         matched = {mt.entry.id for mt in classify(stmt.node, version, ctx)}
         assert case.entry in matched, f"{case.sql!r} is classified as {matched}, not {case.entry}"
         facts = facts_for_statement(case.sql, version, ctx)

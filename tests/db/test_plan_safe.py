@@ -24,7 +24,7 @@ from studio.model.changes import (
     ValidateConstraint,
 )
 from studio.plan.locks import Context
-from studio.plan.planner import plan
+from studio.plan.planner import plan_safe_forms
 from studio.run import backfill, runner
 
 BEFORE = """
@@ -59,7 +59,7 @@ async def _schemas(db_url: str) -> tuple[object, object, asyncpg.Connection]:
 async def test_safe_plan_reaches_the_target(db_url: str) -> None:
     before, after, conn = await _schemas(db_url)
     try:
-        p = plan(diff(before, after), before, server_version=180000)  # type: ignore[arg-type]
+        p = plan_safe_forms(diff(before, after), before, server_version=180000)  # type: ignore[arg-type]
         kinds = [type(c) for c in p.changes]
         assert ValidateConstraint in kinds
         assert any(isinstance(c, CreateIndex) and c.concurrently for c in p.changes)
@@ -81,7 +81,7 @@ async def test_plain_plan_is_the_diff(db_url: str) -> None:
     before, after, conn = await _schemas(db_url)
     try:
         changes = diff(before, after)  # type: ignore[arg-type]
-        p = plan(changes, before, safe=False)
+        p = plan_safe_forms(changes, before, safe=False)
         assert p.changes == tuple(changes)
         assert all(item.has_safe_form for item in p.items if isinstance(item.plain[0], SetNotNull))
         toggled = p.with_item(0, p.items[0].toggled())
@@ -101,7 +101,7 @@ async def test_new_table_keeps_plain_forms(db_url: str, safe: bool) -> None:
         after = await introspect(conn, ["public"])
     finally:
         await conn.close()
-    p = plan(diff(before, after), before, safe=safe)
+    p = plan_safe_forms(diff(before, after), before, safe=safe)
     assert not any(item.has_safe_form for item in p.items)
 
 
@@ -127,7 +127,7 @@ async def test_partitioned_index_is_built_partition_by_partition(db_url: str) ->
         )
         after = await introspect(conn, ["public"])
         await conn.execute("DROP INDEX ev_note_idx, ev_id_at_key")
-        p = plan(diff(before, after), before, server_version=180000)
+        p = plan_safe_forms(diff(before, after), before, server_version=180000)
         changes = p.changes
         sql = [s for c in changes for s in c.sql()]
         assert "CREATE INDEX ev_note_idx ON ONLY public.ev USING btree (note)" in sql
@@ -187,7 +187,7 @@ async def test_partitioned_table_without_partitions_keeps_the_plain_form(db_url:
         after = await introspect(conn, ["public"])
     finally:
         await conn.close()
-    p = plan(diff(before, after), before)
+    p = plan_safe_forms(diff(before, after), before)
     assert not p.items[0].has_safe_form
 
 
@@ -209,11 +209,11 @@ async def test_primary_key_on_nullable_column_gets_not_null_first(db_url: str) -
         )
         changes = diff(before, after)
         # the diff sets NOT NULL in an item of its own: the key's item does not do it twice
-        p = plan(changes, before, server_version=180000)
+        p = plan_safe_forms(changes, before, server_version=180000)
         checks = [s for c in p.changes for s in c.sql() if "IS NOT NULL)) NOT VALID" in s]
         assert len(checks) == 1
         # without that item, the key's safe form proves NOT NULL itself, before USING INDEX
-        alone = plan(
+        alone = plan_safe_forms(
             [c for c in changes if not isinstance(c, SetNotNull)], before, server_version=180000
         )
         (item,) = alone.items
@@ -260,7 +260,7 @@ async def test_volatile_default_is_backfilled(
         await conn.execute(f"ALTER TABLE items DROP COLUMN {name}")
     finally:
         await conn.close()
-    p = plan(diff(before, after), before, server_version=180000, batch_size=700)
+    p = plan_safe_forms(diff(before, after), before, server_version=180000, batch_size=700)
     (item,) = p.items
     assert item.has_safe_form and not item.note
     kinds = [type(c) for c in item.changes]
@@ -300,7 +300,7 @@ async def test_volatile_default_without_integer_key_stays_plain(db_url: str) -> 
         after = await introspect(conn, ["public"])
     finally:
         await conn.close()
-    (item,) = plan(diff(before, after), before).items
+    (item,) = plan_safe_forms(diff(before, after), before).items
     assert not item.has_safe_form
     assert "single-column integer primary key" in item.note
 
@@ -314,7 +314,7 @@ async def test_stable_default_keeps_the_plain_form(db_url: str) -> None:
         after = await introspect(conn, ["public"])
     finally:
         await conn.close()
-    (item,) = plan(diff(before, after), before).items
+    (item,) = plan_safe_forms(diff(before, after), before).items
     assert not item.has_safe_form and not item.note
 
 
@@ -329,7 +329,7 @@ async def test_key_on_partitioned_table_keeps_plain_form(db_url: str) -> None:
         await conn.execute("ALTER TABLE ev ADD CONSTRAINT ev_pkey PRIMARY KEY (id, at)")
         after = await introspect(conn, ["public"])
         await conn.execute("ALTER TABLE ev DROP CONSTRAINT ev_pkey")
-        p = plan(diff(before, after), before)
+        p = plan_safe_forms(diff(before, after), before)
         # the parent's key is made ON ONLY (catalog only): no other form; the partition's own
         # key, attached to it, is built online like any table's (USING INDEX, CONCURRENTLY)
         parent = [i for i in p.items if any(c.targets == ("public.ev",) for c in i.plain)]

@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
-from studio.codegen.models import render
-from studio.commands.diff import DiffResult, diff_sources
-from studio.commands.inspect import inspect
+from studio.codegen.render import render
+from studio.commands.diff import DiffResult, diff_sources, inspect
 from studio.commands.pull import PullResult, pull
 from studio.config import load
 

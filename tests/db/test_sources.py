@@ -187,6 +187,22 @@ async def test_big_sql_file_with_transaction_control_runs_whole(
     assert len(loaded.schema.tables) == 150
 
 
+async def test_big_sql_file_keeps_a_begin_atomic_body_in_one_statement(
+    tmp_path: Path, db_url: str
+) -> None:
+    """Split the way psql splits: the `;` inside a SQL-standard body does not end the function."""
+    settings = _settings(tmp_path, db_url)
+    body = "BEGIN ATOMIC\n  SELECT 1;\n  SELECT count(*) FROM t0001;\nEND;\n"
+    script = _tables_sql(150) + f"CREATE FUNCTION n() RETURNS bigint LANGUAGE sql\n{body}"
+    batches = sources._sql_batches(script, "schema.sql")
+    assert batches[-1].script.endswith("END") and len(batches) == 301
+    (tmp_path / "schema.sql").write_text(script)
+    loaded = await sources.load(
+        sources.parse_source("schema.sql", settings), settings, use_cache=False
+    )
+    assert [f.name for f in loaded.schema.functions.values()] == ["n"]
+
+
 @pytest.fixture
 def private_dev_clusters(monkeypatch: pytest.MonkeyPatch, pg_major: int) -> Iterator[None]:
     """A clusters folder of the test's own, so no other test's dev server is involved.

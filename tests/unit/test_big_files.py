@@ -113,12 +113,11 @@ def _parse(text: str) -> object:
 
 def _one_pass(text: str) -> object:
     """The reference: one window over the whole text, no span skipped."""
-    from studio.migrations import format as migration_format
-    from studio.sqltext import lexer
+    from studio.sqltext import lexer, split
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(lexer, "WINDOW", 1 << 30)
-        mp.setattr(migration_format, "plain_span", lambda *a: None)
+        mp.setattr(split, "plain_span", lambda *a: None)
         return _parse(text)
 
 
@@ -173,7 +172,8 @@ def _insert(rows: int, last: str = "") -> str:
 
 def test_lint_parses_a_long_values_list_as_its_first_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """What pglast builds a tree of stays small, and the report is the one the whole tree gives."""
-    from studio.plan.locks import parse
+    import pglast
+
     from studio.plan.locks.lint import lint_sql
     from studio.sqltext import lexer
 
@@ -181,8 +181,8 @@ def test_lint_parses_a_long_values_list_as_its_first_row(monkeypatch: pytest.Mon
     sql += " ON CONFLICT (id) DO NOTHING;\n"
     assert len(sql) > lexer.LITERAL_ROWS_ABOVE
     parsed: list[int] = []
-    real = parse.parse_sql
-    monkeypatch.setattr(parse, "parse_sql", lambda text: parsed.append(len(text)) or real(text))
+    real = pglast.parse_sql
+    monkeypatch.setattr(pglast, "parse_sql", lambda text: parsed.append(len(text)) or real(text))
     reduced = lint_sql(sql, "m.sql").to_dict()
     assert parsed and max(parsed) < 1_000
     monkeypatch.setattr(lexer, "LITERAL_ROWS_ABOVE", 1 << 40)  # the whole tree
@@ -233,10 +233,10 @@ def test_a_new_enum_value_in_a_dropped_row_is_still_seen() -> None:
 
 def test_splitting_a_values_list_keeps_offsets_and_lines() -> None:
     """Statements after a dropped list start where they are written, on their own line."""
-    from studio.plan.locks.parse import split
+    from studio.sqltext.split import parse_statements
 
     sql = _insert(4_000, ";\n") + "\n-- after\nUPDATE public.t SET note = 'x' WHERE id = 1;\n"
-    first, second = split(sql)
+    first, second = parse_statements(sql)
     assert first.dropped and first.text == sql.split(";\n")[0]
     assert sql[second.start :].startswith("UPDATE") and second.line == sql.count("\n") - 0
     assert second.dropped == ()

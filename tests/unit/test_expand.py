@@ -56,7 +56,7 @@ def planned(
     old: Schema, new: Schema, renames: tuple[Rename, ...] = (), **kw: object
 ) -> expand.Phases | None:
     options = Options(**{"force": True, **kw})  # type: ignore[arg-type]
-    return expand.plan(diff(old, new, renames), old, new, steps_of, options)
+    return expand.plan_phases(diff(old, new, renames), old, new, steps_of, options)
 
 
 def sql_of(specs: tuple[StepSpec, ...]) -> list[str]:
@@ -145,16 +145,18 @@ def test_when_phases_apply() -> None:
     old = schema(table(QTY))
     new = schema(table(replace(QTY, type="bigint")))
     changes = diff(old, new)
-    assert expand.plan(changes, old, new, steps_of, Options()) is None
+    assert expand.plan_phases(changes, old, new, steps_of, Options()) is None
     small = Options(sizes={"public.orders": 10}, threshold=1000)
-    assert expand.plan(changes, old, new, steps_of, small) is None
+    assert expand.plan_phases(changes, old, new, steps_of, small) is None
     big = Options(sizes={"public.orders": 5000}, threshold=1000)
-    assert expand.plan(changes, old, new, steps_of, big) is not None
+    assert expand.plan_phases(changes, old, new, steps_of, big) is not None
     # a widening that does not rewrite stays plain
     wide_old = schema(table(Column("note", "character varying(20)")))
     wide_new = schema(table(Column("note", "character varying(40)")))
     assert (
-        expand.plan(diff(wide_old, wide_new), wide_old, wide_new, steps_of, Options(force=True))
+        expand.plan_phases(
+            diff(wide_old, wide_new), wide_old, wide_new, steps_of, Options(force=True)
+        )
         is None
     )
 
@@ -165,7 +167,9 @@ def test_unsupported_column_is_refused_when_asked_and_noted_otherwise() -> None:
     new = schema(table(replace(QTY, type="bigint"), constraints=(key,)))
     with pytest.raises(ExpandUnsupported, match="part of unique orders_qty_key"):
         planned(old, new)
-    p = expand.plan(diff(old, new), old, new, steps_of, Options(sizes={"public.orders": 10**9}))
+    p = expand.plan_phases(
+        diff(old, new), old, new, steps_of, Options(sizes={"public.orders": 10**9})
+    )
     assert p is not None and not p.moves and "orders_qty_key" in p.notes[0]
 
 

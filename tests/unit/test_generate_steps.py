@@ -9,7 +9,7 @@ from studio.migrations import files as migrations
 from studio.model import Column, Constraint, ConstraintKind, Schema, Table
 from studio.model.changes import AddColumn, AddConstraint, SetNotNull
 from studio.plan.locks.lint import lint_sources, migration_source
-from studio.plan.planner import plan
+from studio.plan.planner import plan_safe_forms
 
 ORDERS = Table(
     "public",
@@ -37,7 +37,7 @@ def _migration(changes: list) -> migrations.Migration:  # type: ignore[type-arg]
 
 def test_validate_runs_in_its_own_transaction() -> None:
     old = Schema(tables={ORDERS.key: ORDERS})
-    planned = plan([AddConstraint(ORDERS.key, FK), SetNotNull(ORDERS.key, "note")], old)
+    planned = plan_safe_forms([AddConstraint(ORDERS.key, FK), SetNotNull(ORDERS.key, "note")], old)
     changes = list(planned.changes)
     flags = [(type(c).__name__, step_transactional(c)) for c in changes]
     assert ("ValidateConstraint", False) in flags

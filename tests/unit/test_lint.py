@@ -17,7 +17,7 @@ from studio.cli import cli
 from studio.plan.locks import Activity, LockMode, facts_for_statement
 from studio.plan.locks.hazards import HAZARDS, Level, hazard
 from studio.plan.locks.lint import LintReport, lint_sources, lint_sql, sources_for_paths
-from studio.plan.locks.parse import SqlSyntaxError
+from studio.sqltext.syntax_errors import SqlSyntaxError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "hazards.md"
 

@@ -38,7 +38,7 @@ class Unit:
     tx: int  # units with the same tx run in one transaction
     in_block: bool  # inside a transaction block (explicit BEGIN, or the runner's transaction)
     runner: bool  # executed by schema-studio's runner (migration semantics)
-    # spans of `text` left out of `node`: rows of constants (`studio.plan.locks.parse.Statement`)
+    # spans of `text` left out of `node`: rows of constants (`studio.sqltext.split.ParsedStatement`)
     dropped: tuple[tuple[int, int], ...] = ()
 
     def analysed_text(self) -> str:

@@ -21,7 +21,8 @@ from studio.plan.locks.alter import Match, alter_table, m
 from studio.plan.locks.context import Context
 from studio.plan.locks.kb import Effect, LockFact, Role, entry, version_num
 from studio.plan.locks.modes import LockMode
-from studio.plan.locks.parse import def_names, names_key, range_vars, relkey, split
+from studio.plan.locks.parse import def_names, names_key, range_vars, relkey
+from studio.sqltext.split import parse_statements
 
 NO_CONTEXT = Context()
 
@@ -446,7 +447,9 @@ def facts_for_statement(
 ) -> tuple[LockFact, ...]:
     """The locks a statement takes (every statement of `sql_or_tree`, merged per relation)."""
     nodes: list[Any] = (
-        [s.node for s in split(sql_or_tree)] if isinstance(sql_or_tree, str) else [sql_or_tree]
+        [s.node for s in parse_statements(sql_or_tree)]
+        if isinstance(sql_or_tree, str)
+        else [sql_or_tree]
     )
     nodes = [n.stmt if isinstance(n, ast.RawStmt) else n for n in nodes]
     return facts_of(

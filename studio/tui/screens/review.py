@@ -13,7 +13,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
-from studio.plan.planner import plan
 from studio.tui import services
 from studio.tui.facts import relations
 from studio.tui.messages import PlanReady
@@ -33,9 +32,10 @@ if TYPE_CHECKING:
 def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...]]:
     """Every relation any form of the plan locks, and what any form requires of the rows."""
     # deferred: pglast, loaded when a plan is analysed, not when the studio opens
+    from studio.plan.planner import plan_safe_forms
     from studio.plan.preview import data_requirements
 
-    items = plan(source.changes, source.old, server_version=source.server_version).items
+    items = plan_safe_forms(source.changes, source.old, server_version=source.server_version).items
     every = [c for item in items for c in (*item.plain, *(item.safe or ()))]
     (wanted,) = data_requirements([[sql for c in every for sql in c.sql()]])
     return relations(every, source.server_version, source.old), tuple(dict.fromkeys(wanted))

@@ -1,4 +1,4 @@
-"""A live schema written out as SQLAlchemy 2.0 typed declarative models (behind `pull`).
+"""A live schema written out as SQLAlchemy 2.0 typed declarative models (what `pull` writes).
 
 `render(schema)` is pure: it turns a `Schema` into the text of a Python module
 (`class Base(DeclarativeBase)`, one class per table, `Mapped[...]` and
@@ -11,22 +11,29 @@ partitions, NOT VALID, extensions, some comments...) is returned as
 the top of the module. Every expression is PostgreSQL's own text (defaults,
 checks, index keys), so nothing is re-spelled and nothing drifts.
 
-`write_file` writes the module atomically; `studio.commands.pull` is the
-use case (read the live schema with the managed-schema rules, render, write).
+The layout of the Python written is `studio.codegen.layout`'s, the column
+types `studio.codegen.sa_types`'; `studio.commands.pull` writes the file.
 """
 
 from __future__ import annotations
 
 import keyword
-import os
 import re
-import tempfile
 import textwrap
 from collections import defaultdict
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from studio.errors import UsageError
+from studio.codegen.layout import INDENT, WIDTH, Call, Kw, Node, py_str, sql_str, stmt, text_call
+from studio.codegen.sa_types import (
+    COLLATABLE,
+    INT_MAX,
+    INT_TYPES,
+    PG_TYPE_CLASS,
+    SaType,
+    array_of,
+    as_pg_type,
+    builtin_type,
+)
 from studio.model import (
     Column,
     Constraint,
@@ -37,9 +44,11 @@ from studio.model import (
     Sequence,
     SequenceOptions,
     Table,
+    make_object_name,
     quote_ident,
 )
 from studio.model.changes.base import split_qualified
+from studio.sqltext.scan import paren_end, split_top
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,175 +77,6 @@ class Rendered:
     not_expressible: tuple[NotExpressible, ...]
 
 
-# --- layout: a tiny formatter for calls, black-like -------------------------------
-
-WIDTH = 88
-_INDENT = "    "
-
-
-@dataclass(slots=True)
-class _Call:
-    func: str
-    args: list[_Node] = field(default_factory=list)
-    opener: str = "("
-    closer: str = ")"
-    # a one-element tuple needs its trailing comma even when flat
-    tuple_: bool = False
-
-
-@dataclass(slots=True)
-class _Kw:
-    name: str
-    value: _Node
-    sep: str = "="
-
-
-_Node = str | _Call | _Kw
-
-
-def _flat(node: _Node) -> str:
-    if isinstance(node, str):
-        return node
-    if isinstance(node, _Kw):
-        return f"{node.name}{node.sep}{_flat(node.value)}"
-    inner = ", ".join(_flat(a) for a in node.args)
-    if node.tuple_ and len(node.args) == 1:
-        inner += ","
-    return f"{node.func}{node.opener}{inner}{node.closer}"
-
-
-def _fmt(node: _Node, indent: int, used: int, tail: int) -> str:
-    """`node` placed after `used` characters of a line indented by `indent`, `tail` after it."""
-    flat = _flat(node)
-    if isinstance(node, str) or indent + used + len(flat) + tail <= WIDTH:
-        return flat
-    if isinstance(node, _Kw):
-        head = f"{node.name}{node.sep}"
-        return head + _fmt(node.value, indent, used + len(head), tail)
-    pad = " " * (indent + 4)
-    lines = [f"{node.func}{node.opener}"]
-    for arg in node.args:
-        lines.append(pad + _fmt(arg, indent + 4, 0, 1) + ",")
-    lines.append(" " * indent + node.closer)
-    return "\n".join(lines)
-
-
-def _stmt(indent: int, head: str, node: _Node) -> str:
-    return " " * indent + head + _fmt(node, indent, len(head), 0)
-
-
-_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _q(value: str) -> str:
-    """A Python string literal, quoted as black would (double quotes unless that escapes more)."""
-    quote = "'" if value.count('"') > value.count("'") else '"'
-    out = []
-    for ch in value:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ch == quote:
-            out.append("\\" + ch)
-        elif not ch.isprintable():
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-        else:
-            out.append(ch)
-    return quote + "".join(out) + quote
-
-
-# SQLAlchemy's text() reads `:name` as a bind parameter; a backslash escapes it.
-_BIND = re.compile(r"(?<![:\w\\]):(?=\w)")
-
-
-def _sql(value: str) -> str:
-    """A Python literal of SQL text handed to text() (or a construct that wraps it)."""
-    return _q(_BIND.sub(r"\\:", value))
-
-
-def _text(value: str) -> _Call:
-    return _Call("text", [_sql(value)])
-
-
-# --- PostgreSQL naming --------------------------------------------------------------
-
-NAMEDATALEN = 64
-
-
-def default_name(table: str, column: str | None, label: str) -> str:
-    """The name PostgreSQL picks for `<table>[_<column>]_<label>` (makeObjectName)."""
-    b1 = table.encode()
-    b2 = column.encode() if column is not None else b""
-    sep = 1 if column is not None else 0
-    avail = NAMEDATALEN - 1 - (len(label) + 1 + sep)
-    n1, n2 = len(b1), len(b2)
-    while n1 + n2 > avail:
-        if n1 > n2:
-            n1 -= 1
-        else:
-            n2 -= 1
-    part1 = b1[:n1].decode(errors="ignore")
-    if column is None:
-        return f"{part1}_{label}"
-    return f"{part1}_{b2[:n2].decode(errors='ignore')}_{label}"
-
-
-# --- types -----------------------------------------------------------------------------
-
-_INT_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
-_INT_TYPES = {"smallint": "SmallInteger", "integer": "Integer", "bigint": "BigInteger"}
-
-# format_type() text -> (SQLAlchemy type expression, Python annotation)
-_SIMPLE_TYPES: dict[str, tuple[str, str]] = {
-    "integer": ("Integer", "int"),
-    "bigint": ("BigInteger", "int"),
-    "smallint": ("SmallInteger", "int"),
-    "numeric": ("Numeric", "Decimal"),
-    "real": ("REAL", "float"),
-    "double precision": ("Double", "float"),
-    "text": ("Text", "str"),
-    "character varying": ("String", "str"),
-    "boolean": ("Boolean", "bool"),
-    "timestamp without time zone": ("DateTime", "datetime"),
-    "timestamp with time zone": ("DateTime(timezone=True)", "datetime"),
-    "date": ("Date", "date"),
-    "time without time zone": ("Time", "time"),
-    "time with time zone": ("Time(timezone=True)", "time"),
-    "interval": ("Interval", "timedelta"),
-    "uuid": ("Uuid", "uuid.UUID"),
-    "jsonb": ("postgresql.JSONB", "Any"),
-    "json": ("JSON", "Any"),
-    "bytea": ("LargeBinary", "bytes"),
-    "inet": ("postgresql.INET", "str"),
-    "cidr": ("postgresql.CIDR", "str"),
-    "macaddr": ("postgresql.MACADDR", "str"),
-    "macaddr8": ("postgresql.MACADDR8", "str"),
-    "tsvector": ("postgresql.TSVECTOR", "str"),
-}
-_PATTERN_TYPES: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"numeric\((\d+),(-?\d+)\)"), "Numeric({0}, {1})", "Decimal"),
-    (re.compile(r"character varying\((\d+)\)"), "String({0})", "str"),
-    (re.compile(r"character\((\d+)\)"), "CHAR({0})", "str"),
-    (
-        re.compile(r"timestamp\((\d)\) with time zone"),
-        "postgresql.TIMESTAMP(timezone=True, precision={0})",
-        "datetime",
-    ),
-    (
-        re.compile(r"timestamp\((\d)\) without time zone"),
-        "postgresql.TIMESTAMP(precision={0})",
-        "datetime",
-    ),
-    (
-        re.compile(r"time\((\d)\) with time zone"),
-        "postgresql.TIME(timezone=True, precision={0})",
-        "time",
-    ),
-    (re.compile(r"time\((\d)\) without time zone"), "postgresql.TIME(precision={0})", "time"),
-)
-# the types that take `collation=` in their constructor
-_COLLATABLE = re.compile(r"^(Text|String|CHAR)(\((.*)\))?$")
-_QUALIFIED = re.compile(r'^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\.')
-
 # Names the module binds at top level (imports, Base, the type helper): a class
 # attribute of the same name would shadow it for the rest of the class body.
 _MODULE_NAMES = frozenset(
@@ -253,90 +93,28 @@ _NO_SCHEMA = "its schema holds no table, so it does not exist where the models a
 # attribute names declarative reserves for itself
 _DECLARATIVE_NAMES = frozenset({"metadata", "registry", "type_annotation_map"})
 
-_PG_TYPE_CLASS = '''\
-class PgType(UserDefinedType[Any]):
-    """A PostgreSQL type SQLAlchemy has no class for, as PostgreSQL prints it."""
-
-    cache_ok = True
-
-    def __init__(self, spec: str) -> None:
-        self.spec = spec
-
-    def get_col_spec(self, **kw: Any) -> str:
-        return self.spec'''
-
-
-@dataclass(frozen=True, slots=True)
-class _Type:
-    expr: str
-    py: str
-    # (module, name) imports the expression needs; "" module: `import name`
-    needs: tuple[tuple[str, str], ...] = ()
-    pg_type: bool = False
-
-
 # --- expressions ---------------------------------------------------------------------
 
 # What an expression may name besides pg_catalog: string literals are skipped
 # (except 'name'::regclass), quoted identifiers are consumed whole, and a
 # schema-qualified name is a function, operator or type of a user schema or
 # an extension (search_path is empty when PostgreSQL prints them).
+# an identifier as PostgreSQL prints it: double-quoted ("" inside) or plain
+_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _EXPR_TOKENS = re.compile(
-    r"""
+    rf"""
       (?P<lit>[Ee]?'(?:[^']|'')*')
     | OPERATOR\((?P<op>[^)]*)\)
-    | (?P<qual>(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)
-               \.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))
+    | (?P<qual>{_NAME}\.{_NAME})
     | "(?:[^"]|"")*"
     | [A-Za-z_][A-Za-z0-9_$]*
     """,
     re.VERBOSE,
 )
+# a schema-qualified type name: an enum or a domain the models may declare
+_QUALIFIED = re.compile(rf"^{_NAME}\.")
 _NEXTVAL = re.compile(r"nextval\('((?:[^']|'')*)'::regclass\)")
 _BUILTIN_INDEX_METHODS = frozenset({"btree", "hash", "gist", "gin", "spgist", "brin"})
-
-
-def _paren(text: str, start: int) -> int:
-    """Index just past the parenthesis that closes the one at text[start] (quotes skipped)."""
-    depth = 0
-    quote = ""
-    for i in range(start, len(text)):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    raise ValueError(f"unbalanced parentheses in {text!r}")
-
-
-def _split_top(text: str, sep: str = ",") -> list[str]:
-    """Split at `sep` outside quotes and parentheses."""
-    parts: list[str] = []
-    depth = 0
-    quote = ""
-    start = 0
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == sep and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    parts.append(text[start:].strip())
-    return parts
 
 
 def _cols(names: tuple[str, ...] | list[str]) -> str:
@@ -366,7 +144,7 @@ class _Renderer:
         # (table key, column) -> the SERIAL sequence PostgreSQL makes for it
         self.serial: dict[tuple[str, str], Sequence] = {}
         self.enum_vars: dict[str, str] = {}
-        self.domain_types: dict[str, _Type] = {}
+        self.domain_types: dict[str, SaType] = {}
         self.class_names: dict[str, str] = {}
         # relations the models create: what a 'name'::regclass may name
         self.relations: set[str] = set(self.table_keys)
@@ -427,8 +205,8 @@ class _Renderer:
 
     def _assemble(self, body: list[str], after: list[str]) -> str:
         head = [
-            "# Generated by `schema-studio pull`: "
-            "SQLAlchemy 2.0 models of a live PostgreSQL schema.",
+            "# Generated by `schema-studio pull`:"
+            " SQLAlchemy 2.0 models of a live PostgreSQL schema.",
             "#",
         ]
         if self.notes:
@@ -466,7 +244,7 @@ class _Renderer:
         lines += [self._import_line(module, names) for module, names in sorted(sa.items())]
         lines += ["", ""]
         if self.uses_pg_type:
-            lines += [_PG_TYPE_CLASS, "", ""]
+            lines += [PG_TYPE_CLASS, "", ""]
         lines += [
             "class Base(DeclarativeBase):",
             '    """Declarative base of the pulled models."""',
@@ -487,7 +265,7 @@ class _Renderer:
         flat = f"from {module} import {', '.join(ordered)}"
         if len(flat) <= WIDTH:
             return flat
-        inner = "".join(f"{_INDENT}{n},\n" for n in ordered)
+        inner = "".join(f"{INDENT}{n},\n" for n in ordered)
         return f"from {module} import (\n{inner})"
 
     # -- names --
@@ -540,7 +318,7 @@ class _Renderer:
 
     def _serial_sequence(self, table: Table, col: Column) -> Sequence | None:
         """The sequence of a column PostgreSQL would have made for `serial`, if it is one."""
-        if col.type not in _INT_TYPES or col.identity or col.generated or not col.default:
+        if col.type not in INT_TYPES or col.identity or col.generated or not col.default:
             return None
         m = _NEXTVAL.fullmatch(col.default)
         if m is None:
@@ -548,9 +326,9 @@ class _Renderer:
         seq = self.schema.sequences.get(m[1].replace("''", "'"))
         if seq is None or seq.owned_by != f"{table.key}.{quote_ident(col.name)}":
             return None
-        if seq.schema != table.schema or seq.name != default_name(table.name, col.name, "seq"):
+        if seq.schema != table.schema or seq.name != make_object_name(table.name, col.name, "seq"):
             return None
-        if seq.options != SequenceOptions(data_type=col.type, max_value=_INT_MAX[col.type]):
+        if seq.options != SequenceOptions(data_type=col.type, max_value=INT_MAX[col.type]):
             return None
         return seq
 
@@ -570,40 +348,43 @@ class _Renderer:
                 _snake(seq.name if seq.name.endswith("_seq") else f"{seq.name}_seq")
             )
             self.relations.add(key)
-            args: list[_Node] = [_q(seq.name), *self._sequence_options(seq.options, with_type=True)]
+            args: list[Node] = [
+                py_str(seq.name),
+                *self._sequence_options(seq.options, with_type=True),
+            ]
             if seq.schema != "public":
-                args.append(_Kw("schema", _q(seq.schema)))
-            args.append(_Kw("metadata", "Base.metadata"))
-            out.append(_stmt(0, f"{var} = ", _Call("Sequence", args)))
+                args.append(Kw("schema", py_str(seq.schema)))
+            args.append(Kw("metadata", "Base.metadata"))
+            out.append(stmt(0, f"{var} = ", Call("Sequence", args)))
             if seq.owned_by is not None:
                 self.note("sequence", key, f"OWNED BY {seq.owned_by}")
             if seq.comment is not None:
                 self.note("sequence", key, f"comment {seq.comment!r}")
         return out
 
-    def _sequence_options(self, o: SequenceOptions, *, with_type: bool) -> list[_Node]:
+    def _sequence_options(self, o: SequenceOptions, *, with_type: bool) -> list[Node]:
         """Keyword arguments for the options that differ from PostgreSQL's defaults."""
-        top = _INT_MAX.get(o.data_type, _INT_MAX["bigint"])
+        top = INT_MAX.get(o.data_type, INT_MAX["bigint"])
         ascending = o.increment > 0
         d_min = 1 if ascending else -top - 1
         d_max = top if ascending else -1
         d_start = o.min_value if ascending else o.max_value
-        out: list[_Node] = []
-        if with_type and o.data_type != "bigint" and o.data_type in _INT_TYPES:
-            self.imp("sqlalchemy", _INT_TYPES[o.data_type])
-            out.append(_Kw("data_type", _INT_TYPES[o.data_type]))
+        out: list[Node] = []
+        if with_type and o.data_type != "bigint" and o.data_type in INT_TYPES:
+            self.imp("sqlalchemy", INT_TYPES[o.data_type])
+            out.append(Kw("data_type", INT_TYPES[o.data_type]))
         if o.start != d_start:
-            out.append(_Kw("start", str(o.start)))
+            out.append(Kw("start", str(o.start)))
         if o.increment != 1:
-            out.append(_Kw("increment", str(o.increment)))
+            out.append(Kw("increment", str(o.increment)))
         if o.min_value != d_min:
-            out.append(_Kw("minvalue", str(o.min_value)))
+            out.append(Kw("minvalue", str(o.min_value)))
         if o.max_value != d_max:
-            out.append(_Kw("maxvalue", str(o.max_value)))
+            out.append(Kw("maxvalue", str(o.max_value)))
         if o.cache != 1:
-            out.append(_Kw("cache", str(o.cache)))
+            out.append(Kw("cache", str(o.cache)))
         if o.cycle:
-            out.append(_Kw("cycle", "True"))
+            out.append(Kw("cycle", "True"))
         return out
 
     # -- enums and domains --
@@ -617,13 +398,13 @@ class _Renderer:
             self.imp("sqlalchemy", "Enum")
             var = self._module_name(_snake(f"{e.name}_enum"))
             self.enum_vars[key] = var
-            args: list[_Node] = [_q(label) for label in e.labels]
-            args.append(_Kw("name", _q(e.name)))
+            args: list[Node] = [py_str(label) for label in e.labels]
+            args.append(Kw("name", py_str(e.name)))
             if e.schema != "public":
-                args.append(_Kw("schema", _q(e.schema)))
+                args.append(Kw("schema", py_str(e.schema)))
             # metadata: created by create_all even when no column uses it
-            args.append(_Kw("metadata", "Base.metadata"))
-            out.append(_stmt(0, f"{var} = ", _Call("Enum", args)))
+            args.append(Kw("metadata", "Base.metadata"))
+            out.append(stmt(0, f"{var} = ", Call("Enum", args)))
             if e.comment is not None:
                 self.note("enum", key, f"comment {e.comment!r}")
         return out
@@ -656,32 +437,32 @@ class _Renderer:
             return None
         base = self._use(self._type(dom.base_type))
         self.imp("sqlalchemy.dialects", "postgresql")
-        args: list[_Node] = [_q(dom.name), base.expr]
+        args: list[Node] = [py_str(dom.name), base.expr]
         if dom.collation is not None:
-            args.append(_Kw("collation", _q(split_qualified(dom.collation)[-1])))
+            args.append(Kw("collation", py_str(split_qualified(dom.collation)[-1])))
         if dom.default is not None:
             self.imp("sqlalchemy", "text")
-            args.append(_Kw("default", _text(dom.default)))
+            args.append(Kw("default", text_call(dom.default)))
         if dom.constraints:
             (check,) = dom.constraints
             # SQLAlchemy writes CONSTRAINT <name> before NOT NULL, naming that one instead
             if not dom.not_null:
-                args.append(_Kw("constraint_name", _q(check.name)))
+                args.append(Kw("constraint_name", py_str(check.name)))
         if dom.not_null:
-            args.append(_Kw("not_null", "True"))
+            args.append(Kw("not_null", "True"))
         if dom.constraints:
             self.imp("sqlalchemy", "text")
             args.append(
-                _Kw("check", _text(_check_expression(dom.constraints[0].definition)[0][1:-1]))
+                Kw("check", text_call(_check_expression(dom.constraints[0].definition)[0][1:-1]))
             )
         if dom.schema != "public":
-            args.append(_Kw("schema", _q(dom.schema)))
-        args.append(_Kw("metadata", "Base.metadata"))
+            args.append(Kw("schema", py_str(dom.schema)))
+        args.append(Kw("metadata", "Base.metadata"))
         var = self._module_name(_snake(f"{dom.name}_domain"))
-        self.domain_types[dom.key] = _Type(var, base.py)
+        self.domain_types[dom.key] = SaType(var, base.py)
         if dom.comment is not None:
             self.note("domain", dom.key, f"comment {dom.comment!r}")
-        return _stmt(0, f"{var} = ", _Call("postgresql.DOMAIN", args))
+        return stmt(0, f"{var} = ", Call("postgresql.DOMAIN", args))
 
     def _domain_problem(self, dom: Domain) -> str:
         """Why `dom` cannot be declared with postgresql.DOMAIN, or ''."""
@@ -699,8 +480,8 @@ class _Renderer:
             expr, rest = _check_expression(c.definition)
             if rest:
                 return f"CHECK constraint {quote_ident(c.name)}: {c.definition}"
-            if dom.not_null and c.name != default_name(dom.name, None, "check"):
-                named = default_name(dom.name, None, "check")
+            if dom.not_null and c.name != make_object_name(dom.name, None, "check"):
+                named = make_object_name(dom.name, None, "check")
                 return f"NOT NULL with a CHECK constraint not named {named}"
             if refs := self._unknown_refs(expr):
                 return f"its CHECK constraint uses {', '.join(refs)}"
@@ -710,38 +491,25 @@ class _Renderer:
 
     # -- column types --
 
-    def _type(self, text: str) -> _Type | None:
+    def _type(self, text: str) -> SaType | None:
         """The SQLAlchemy type of a format_type() text, or None when the models cannot create it."""
         array = text.endswith("[]")
         base = text[:-2] if array else text
         if _QUALIFIED.match(base):
             if base in self.enum_vars:
-                item = _Type(self.enum_vars[base], "str")
+                item = SaType(self.enum_vars[base], "str")
             elif base in self.domain_types:
                 item = self.domain_types[base]
             else:
                 return None
-        elif base in _SIMPLE_TYPES:
-            expr, py = _SIMPLE_TYPES[base]
-            item = _Type(expr, py, (_type_import(expr),))
         else:
-            for pattern, template, py in _PATTERN_TYPES:
-                if m := pattern.fullmatch(base):
-                    expr = template.format(*m.groups())
-                    item = _Type(expr, py, (_type_import(expr),))
-                    break
-            else:
-                return _pg_type(text)
-        if not array:
-            return item
-        return _Type(
-            f"ARRAY({item.expr})",
-            f"list[{item.py}]",
-            (*item.needs, ("sqlalchemy", "ARRAY")),
-            item.pg_type,
-        )
+            found = builtin_type(base)
+            if found is None:
+                return as_pg_type(text)
+            item = found
+        return array_of(item) if array else item
 
-    def _use(self, t: _Type | None) -> _Type:
+    def _use(self, t: SaType | None) -> SaType:
         """Record the imports a type needs (and the PgType helper)."""
         assert t is not None
         for module, name in t.needs:
@@ -752,8 +520,11 @@ class _Renderer:
             self.imp("typing", "Any")
         return t
 
-    def _fallback_type(self, text: str) -> tuple[_Type, str]:
-        """The type a column gets when its own cannot be created: the domain's base, else Text."""
+    def _fallback_type(self, text: str) -> tuple[SaType, str]:
+        """A type the models can create for a column whose own type they cannot.
+
+        Its domain's base type (through domains over domains), else text.
+        """
         array = text.endswith("[]")
         base = text.removesuffix("[]")
         dom = self.schema.domains.get(base)
@@ -785,9 +556,9 @@ class _Renderer:
         ]
         pk = table.primary_key
         pk_inline = pk is not None and self._pk_inline(table, pk)
-        single_fk: dict[str, list[_Node]] = defaultdict(list)
+        single_fk: dict[str, list[Node]] = defaultdict(list)
         unique_inline: set[str] = set()
-        table_args: list[_Node] = []
+        table_args: list[Node] = []
 
         if pk is not None and not pk_inline:
             table_args.append(self._pk_constraint(table, pk))
@@ -796,7 +567,7 @@ class _Renderer:
                 node = self._foreign_key(table, con, single=len(con.columns) == 1)
                 if node is None:
                     continue
-                if len(con.columns) == 1 and isinstance(node, _Call) and node.func == "ForeignKey":
+                if len(con.columns) == 1 and isinstance(node, Call) and node.func == "ForeignKey":
                     single_fk[con.columns[0]].append(node)
                 else:
                     table_args.append(node)
@@ -846,54 +617,54 @@ class _Renderer:
         if pk is None:
             return self._table_construct(table, name, column_nodes, table_args, options)
 
-        lines = [f"class {name}(Base):", f"{_INDENT}__tablename__ = {_q(table.name)}"]
-        entries: list[_Node] = [_Kw(_q(k), v, ": ") for k, v in options]
+        lines = [f"class {name}(Base):", f"{INDENT}__tablename__ = {py_str(table.name)}"]
+        entries: list[Node] = [Kw(py_str(k), v, ": ") for k, v in options]
         if table_args:
-            items: list[_Node] = list(table_args)
+            items: list[Node] = list(table_args)
             if options:
-                items.append(_Call("", entries, "{", "}"))
-            lines.append(_stmt(4, "__table_args__ = ", _Call("", items, tuple_=True)))
+                items.append(Call("", entries, "{", "}"))
+            lines.append(stmt(4, "__table_args__ = ", Call("", items, tuple_=True)))
         elif options:
-            lines.append(_stmt(4, "__table_args__ = ", _Call("", entries, "{", "}")))
+            lines.append(stmt(4, "__table_args__ = ", Call("", entries, "{", "}")))
         lines.append("")
         taken: set[str] = set()
         for col, (call, py) in column_nodes:
             attr = self._attr_name(_identifier(col.name), taken | _DECLARATIVE_NAMES)
             taken.add(attr)
             if attr != col.name:
-                call.args.insert(0, _q(col.name))
+                call.args.insert(0, py_str(col.name))
             self.imp_py(py)
-            lines.append(_stmt(4, f"{attr}: Mapped[{py}] = ", call))
+            lines.append(stmt(4, f"{attr}: Mapped[{py}] = ", call))
         return "\n".join(lines)
 
     def _table_construct(
         self,
         table: Table,
         name: str,
-        column_nodes: list[tuple[Column, tuple[_Call, str]]],
-        table_args: list[_Node],
-        options: list[tuple[str, _Node]],
+        column_nodes: list[tuple[Column, tuple[Call, str]]],
+        table_args: list[Node],
+        options: list[tuple[str, Node]],
     ) -> str:
         """A table without a primary key: a Table, since a mapped class needs one."""
         self.imp("sqlalchemy", "Table", "Column")
-        args: list[_Node] = [_q(table.name), "Base.metadata"]
+        args: list[Node] = [py_str(table.name), "Base.metadata"]
         for col, (call, _py) in column_nodes:
             call.func = "Column"
-            call.args.insert(0, _q(col.name))
+            call.args.insert(0, py_str(col.name))
             if col.not_null:
-                call.args.append(_Kw("nullable", "False"))
+                call.args.append(Kw("nullable", "False"))
             args.append(call)
         args += table_args
-        args += [_Kw(k, v) for k, v in options]
-        return _stmt(0, f"{name} = ", _Call("Table", args))
+        args += [Kw(k, v) for k, v in options]
+        return stmt(0, f"{name} = ", Call("Table", args))
 
-    def _table_options(self, table: Table, after: list[str]) -> list[tuple[str, _Node]]:
+    def _table_options(self, table: Table, after: list[str]) -> list[tuple[str, Node]]:
         """Keyword arguments of the Table (entries of the __table_args__ dict)."""
-        out: list[tuple[str, _Node]] = []
+        out: list[tuple[str, Node]] = []
         if table.schema != "public":
-            out.append(("schema", _q(table.schema)))
+            out.append(("schema", py_str(table.schema)))
         if table.comment is not None:
-            out.append(("comment", _q(table.comment)))
+            out.append(("comment", py_str(table.comment)))
         if table.unlogged:
             out.append(("prefixes", '["UNLOGGED"]'))
         if table.partition_key is not None:
@@ -903,11 +674,11 @@ class _Renderer:
                     "table", table.key, f"PARTITION BY {table.partition_key} uses {', '.join(refs)}"
                 )
             else:
-                out.append(("postgresql_partition_by", _sql(table.partition_key)))
+                out.append(("postgresql_partition_by", sql_str(table.partition_key)))
         if table.options:
             pairs = [opt.partition("=") for opt in table.options]
-            items: list[_Node] = [_Kw(_q(k), _option_value(v), ": ") for k, _, v in pairs]
-            out.append(("postgresql_with", _Call("", items, "{", "}")))
+            items: list[Node] = [Kw(py_str(k), _option_value(v), ": ") for k, _, v in pairs]
+            out.append(("postgresql_with", Call("", items, "{", "}")))
         if table.inherits:
             parents = [p for p in table.inherits if p in self.table_keys]
             if len(parents) != len(table.inherits):
@@ -919,8 +690,8 @@ class _Renderer:
             if parents:
                 self.imp("sqlalchemy.sql", "quoted_name")
                 # quote=False: the qualified name is already quoted as PostgreSQL needs
-                names = [_Call("quoted_name", [_sql(p), _Kw("quote", "False")]) for p in parents]
-                value: _Node = names[0] if len(names) == 1 else _Call("", list(names), tuple_=True)
+                names = [Call("quoted_name", [sql_str(p), Kw("quote", "False")]) for p in parents]
+                value: Node = names[0] if len(names) == 1 else Call("", list(names), tuple_=True)
                 out.append(("postgresql_inherits", value))
                 me = self._table_ref(table.key)
                 for p in parents:
@@ -933,7 +704,7 @@ class _Renderer:
             return self.class_names[key]
         # a class's __table__ is typed as a FromClause; the metadata's entry is a Table
         sa_key = table.name if table.schema == "public" else f"{table.schema}.{table.name}"
-        return f"Base.metadata.tables[{_q(sa_key)}]"
+        return f"Base.metadata.tables[{py_str(sa_key)}]"
 
     def _inherited_columns(self, table: Table) -> dict[str, Column]:
         """Columns a declared parent gives this table (the child does not declare them again)."""
@@ -951,8 +722,8 @@ class _Renderer:
     # -- columns --
 
     def _column(
-        self, table: Table, col: Column, pk_inline: bool, fks: list[_Node], unique: bool
-    ) -> tuple[_Call, str]:
+        self, table: Table, col: Column, pk_inline: bool, fks: list[Node], unique: bool
+    ) -> tuple[Call, str]:
         """mapped_column(...) of a column, and its Python type."""
         where = f"{table.key}.{quote_ident(col.name)}"
         found = self._type(col.type)
@@ -965,44 +736,44 @@ class _Renderer:
             )
         else:
             typ = self._use(found)
-        args: list[_Node] = [self._collated(typ.expr, col, where)]
+        args: list[Node] = [self._collated(typ.expr, col, where)]
         args += fks
         serial = (table.key, col.name) in self.serial
         if col.identity is not None:
             self.imp("sqlalchemy", "Identity")
             opts = self._sequence_options(col.identity.options, with_type=False)
-            args.append(_Call("Identity", [_Kw("always", str(col.identity.always)), *opts]))
+            args.append(Call("Identity", [Kw("always", str(col.identity.always)), *opts]))
         if col.generated is not None:
             refs = self._unknown_refs(col.generated)
             if refs:
                 self.note(
                     "column",
                     where,
-                    f"GENERATED ALWAYS AS {col.generated} uses {', '.join(refs)}; "
-                    "declared as a plain column",
+                    f"GENERATED ALWAYS AS {col.generated} uses {', '.join(refs)};"
+                    " declared as a plain column",
                 )
             else:
                 self.imp("sqlalchemy", "Computed")
                 persisted = "True" if col.generated_kind != "virtual" else "False"
-                args.append(_Call("Computed", [_sql(col.generated), _Kw("persisted", persisted)]))
+                args.append(Call("Computed", [sql_str(col.generated), Kw("persisted", persisted)]))
         pk = table.primary_key
         in_pk = pk is not None and col.name in pk.columns
         if pk_inline and in_pk:
-            args.append(_Kw("primary_key", "True"))
+            args.append(Kw("primary_key", "True"))
         if serial:
-            args.append(_Kw("autoincrement", "True"))
+            args.append(Kw("autoincrement", "True"))
         elif (
             in_pk
             and pk is not None
             and len(pk.columns) == 1
             and col.default is None
             and col.identity is None
-            and (col.type in _INT_TYPES or col.type.startswith("numeric"))
+            and (col.type in INT_TYPES or col.type.startswith("numeric"))
         ):
             # SQLAlchemy would make a lone integer primary key SERIAL
-            args.append(_Kw("autoincrement", "False"))
+            args.append(Kw("autoincrement", "False"))
         if unique:
-            args.append(_Kw("unique", "True"))
+            args.append(Kw("unique", "True"))
         if col.default is not None and not serial:
             refs = self._unknown_refs(col.default)
             if refs:
@@ -1013,9 +784,9 @@ class _Renderer:
                 )
             else:
                 self.imp("sqlalchemy", "text")
-                args.append(_Kw("server_default", _text(col.default)))
+                args.append(Kw("server_default", text_call(col.default)))
         if col.comment is not None:
-            args.append(_Kw("comment", _q(col.comment)))
+            args.append(Kw("comment", py_str(col.comment)))
         if col.not_null_name is not None:
             self.note(
                 "column", where, f"NOT NULL constraint named {quote_ident(col.not_null_name)}"
@@ -1023,7 +794,7 @@ class _Renderer:
         if not col.not_null_valid:
             self.note("column", where, "NOT NULL is NOT VALID; declared as valid")
         py = typ.py if col.not_null or in_pk else f"{typ.py} | None"
-        return _Call("mapped_column", args), py
+        return Call("mapped_column", args), py
 
     def imp_py(self, py: str) -> None:
         for name, module in (
@@ -1050,13 +821,13 @@ class _Renderer:
                 f"COLLATE {col.collation} is not created by the models; declared without it",
             )
             return expr
-        m = _COLLATABLE.match(expr)
+        m = COLLATABLE.match(expr)
         if m:
             inner = m[3]
             args = f"{inner}, " if inner else ""
-            return f"{m[1]}({args}collation={_q(parts[-1])})"
+            return f"{m[1]}({args}collation={py_str(parts[-1])})"
         # any other collatable type (arrays of text, ...): the type text with its COLLATE
-        return self._use(_pg_type(f"{col.type} COLLATE {col.collation}")).expr
+        return self._use(as_pg_type(f"{col.type} COLLATE {col.collation}")).expr
 
     # -- constraints --
 
@@ -1068,44 +839,44 @@ class _Renderer:
         # SQLAlchemy puts the autoincrement column first in a primary key it builds itself
         serial = [c for c in pk.columns if (table.key, c) in self.serial]
         return (
-            pk.name == default_name(table.name, None, "pkey")
+            pk.name == make_object_name(table.name, None, "pkey")
             and list(pk.columns) == order
             and (not serial or serial[0] == pk.columns[0])
             and pk.definition == f"PRIMARY KEY ({_cols(pk.columns)})"
         )
 
-    def _pk_constraint(self, table: Table, pk: Constraint) -> _Call:
+    def _pk_constraint(self, table: Table, pk: Constraint) -> Call:
         self.imp("sqlalchemy", "PrimaryKeyConstraint")
-        args: list[_Node] = [_q(c) for c in pk.columns]
-        if pk.name != default_name(table.name, None, "pkey"):
-            args.append(_Kw("name", _q(pk.name)))
+        args: list[Node] = [py_str(c) for c in pk.columns]
+        if pk.name != make_object_name(table.name, None, "pkey"):
+            args.append(Kw("name", py_str(pk.name)))
         include = _include(pk.definition)
         if include:
-            args.append(_Kw("postgresql_include", "[" + ", ".join(_q(c) for c in include) + "]"))
+            args.append(Kw("postgresql_include", "[" + ", ".join(py_str(c) for c in include) + "]"))
         args += _deferrable(pk)
         expected = (
             f"PRIMARY KEY ({_cols(pk.columns)})" + _include_sql(include) + _deferrable_sql(pk)
         )
         self._exact(table, pk, expected)
-        return _Call("PrimaryKeyConstraint", args)
+        return Call("PrimaryKeyConstraint", args)
 
     def _unique_inline(self, table: Table, con: Constraint) -> bool:
         return (
             len(con.columns) == 1
-            and con.name == default_name(table.name, con.columns[0], "key")
+            and con.name == make_object_name(table.name, con.columns[0], "key")
             and con.definition == f"UNIQUE ({_cols(con.columns)})"
         )
 
-    def _unique(self, table: Table, con: Constraint) -> _Call:
+    def _unique(self, table: Table, con: Constraint) -> Call:
         self.imp("sqlalchemy", "UniqueConstraint")
-        args: list[_Node] = [_q(c) for c in con.columns]
-        args.append(_Kw("name", _q(con.name)))
+        args: list[Node] = [py_str(c) for c in con.columns]
+        args.append(Kw("name", py_str(con.name)))
         nnd = con.definition.startswith("UNIQUE NULLS NOT DISTINCT ")
         if nnd:
-            args.append(_Kw("postgresql_nulls_not_distinct", "True"))
+            args.append(Kw("postgresql_nulls_not_distinct", "True"))
         include = _include(con.definition)
         if include:
-            args.append(_Kw("postgresql_include", "[" + ", ".join(_q(c) for c in include) + "]"))
+            args.append(Kw("postgresql_include", "[" + ", ".join(py_str(c) for c in include) + "]"))
         args += _deferrable(con)
         expected = (
             f"UNIQUE {'NULLS NOT DISTINCT ' if nnd else ''}({_cols(con.columns)})"
@@ -1113,9 +884,9 @@ class _Renderer:
             + _deferrable_sql(con)
         )
         self._exact(table, con, expected)
-        return _Call("UniqueConstraint", args)
+        return Call("UniqueConstraint", args)
 
-    def _foreign_key(self, table: Table, con: Constraint, *, single: bool) -> _Node | None:
+    def _foreign_key(self, table: Table, con: Constraint, *, single: bool) -> Node | None:
         where = f"{quote_ident(con.name)} on {table.key}"
         if con.ref_table not in self.table_keys:
             self.note(
@@ -1134,21 +905,21 @@ class _Renderer:
             )
             return None
         prefix = ref_name if ref_schema == "public" else f"{ref_schema}.{ref_name}"
-        targets = [_q(f"{prefix}.{c}") for c in con.ref_columns]
-        opts: list[_Node] = []
-        default = default_name(table.name, "_".join(con.columns), "fkey")
+        targets = [py_str(f"{prefix}.{c}") for c in con.ref_columns]
+        opts: list[Node] = []
+        default = make_object_name(table.name, "_".join(con.columns), "fkey")
         if con.name != default or not single:
-            opts.append(_Kw("name", _q(con.name)))
+            opts.append(Kw("name", py_str(con.name)))
         if con.on_update not in (None, "NO ACTION"):
-            opts.append(_Kw("onupdate", _q(con.on_update)))
+            opts.append(Kw("onupdate", py_str(con.on_update)))
         if con.on_delete not in (None, "NO ACTION"):
-            opts.append(_Kw("ondelete", _q(con.on_delete)))
+            opts.append(Kw("ondelete", py_str(con.on_delete)))
         if con.match == "FULL":
-            opts.append(_Kw("match", _q("FULL")))
+            opts.append(Kw("match", py_str("FULL")))
         opts += _deferrable(con)
         expected = (
-            f"FOREIGN KEY ({_cols(con.columns)}) "
-            f"REFERENCES {con.ref_table}({_cols(con.ref_columns)})"
+            f"FOREIGN KEY ({_cols(con.columns)})"
+            f" REFERENCES {con.ref_table}({_cols(con.ref_columns)})"
             + (" MATCH FULL" if con.match == "FULL" else "")
             + (f" ON UPDATE {con.on_update}" if con.on_update not in (None, "NO ACTION") else "")
             + (f" ON DELETE {con.on_delete}" if con.on_delete not in (None, "NO ACTION") else "")
@@ -1157,12 +928,12 @@ class _Renderer:
         self._exact(table, con, expected)
         if single:
             self.imp("sqlalchemy", "ForeignKey")
-            return _Call("ForeignKey", [targets[0], *opts])
+            return Call("ForeignKey", [targets[0], *opts])
         self.imp("sqlalchemy", "ForeignKeyConstraint")
-        local = "[" + ", ".join(_q(c) for c in con.columns) + "]"
-        return _Call("ForeignKeyConstraint", [local, "[" + ", ".join(targets) + "]", *opts])
+        local = "[" + ", ".join(py_str(c) for c in con.columns) + "]"
+        return Call("ForeignKeyConstraint", [local, "[" + ", ".join(targets) + "]", *opts])
 
-    def _check(self, table: Table, con: Constraint) -> _Call | None:
+    def _check(self, table: Table, con: Constraint) -> Call | None:
         where = f"{quote_ident(con.name)} on {table.key}"
         expr, _rest = _check_expression(con.definition)
         refs = self._unknown_refs(expr)
@@ -1171,19 +942,19 @@ class _Renderer:
             return None
         self._exact(table, con, f"CHECK {expr}")
         self.imp("sqlalchemy", "CheckConstraint")
-        return _Call("CheckConstraint", [_sql(expr[1:-1]), _Kw("name", _q(con.name))])
+        return Call("CheckConstraint", [sql_str(expr[1:-1]), Kw("name", py_str(con.name))])
 
-    def _exclusion(self, table: Table, con: Constraint, by_quoted: dict[str, str]) -> _Call | None:
+    def _exclusion(self, table: Table, con: Constraint, by_quoted: dict[str, str]) -> Call | None:
         where = f"{quote_ident(con.name)} on {table.key}"
         m = re.match(r"EXCLUDE USING (\w+) \(", con.definition)
         if m is None or m[1] not in _BUILTIN_INDEX_METHODS:
             self.note("constraint", where, f"{con.definition}; left out")
             return None
-        end = _paren(con.definition, m.end() - 1)
-        elements = _split_top(con.definition[m.end() : end - 1])
+        end = paren_end(con.definition, m.end() - 1)
+        elements = split_top(con.definition[m.end() : end - 1])
         rest = con.definition[end:]
-        args: list[_Node] = []
-        ops: list[_Node] = []
+        args: list[Node] = []
+        ops: list[Node] = []
         for element in elements:
             key, _, op = element.rpartition(" WITH ")
             target, opclass = self._index_key(key, by_quoted)
@@ -1191,22 +962,22 @@ class _Renderer:
                 self.note("constraint", where, f"{con.definition}; left out")
                 return None
             if opclass:
-                ops.append(_Kw(_q(by_quoted[key.split(" ")[0]]), _q(opclass), ": "))
-            args.append(_Call("", [target, _q(op)], tuple_=True))
-        args.append(_Kw("name", _q(con.name)))
-        args.append(_Kw("using", _q(m[1])))
+                ops.append(Kw(py_str(by_quoted[key.split(" ")[0]]), py_str(opclass), ": "))
+            args.append(Call("", [target, py_str(op)], tuple_=True))
+        args.append(Kw("name", py_str(con.name)))
+        args.append(Kw("using", py_str(m[1])))
         predicate = None
         wm = re.search(r" WHERE \(", rest)
         if wm:
-            stop = _paren(rest, wm.end() - 1)
+            stop = paren_end(rest, wm.end() - 1)
             predicate = rest[wm.end() : stop - 1]
             if self._unknown_refs(predicate):
                 self.note("constraint", where, f"{con.definition}; left out")
                 return None
             self.imp("sqlalchemy", "text")
-            args.append(_Kw("where", _text(predicate)))
+            args.append(Kw("where", text_call(predicate)))
         if ops:
-            args.append(_Kw("ops", _Call("", ops, "{", "}")))
+            args.append(Kw("ops", Call("", ops, "{", "}")))
         args += _deferrable(con)
         expected = (
             f"EXCLUDE USING {m[1]} ({', '.join(elements)})"
@@ -1215,7 +986,7 @@ class _Renderer:
         )
         self._exact(table, con, expected)
         self.imp("sqlalchemy.dialects", "postgresql")
-        return _Call("postgresql.ExcludeConstraint", args)
+        return Call("postgresql.ExcludeConstraint", args)
 
     def _exact(self, table: Table, con: Constraint, expected: str) -> None:
         """List what the written constraint cannot carry (NOT VALID, NO INHERIT, ...)."""
@@ -1229,17 +1000,17 @@ class _Renderer:
 
     # -- indexes --
 
-    def _index_key(self, key: str, by_quoted: dict[str, str]) -> tuple[_Node | None, str]:
+    def _index_key(self, key: str, by_quoted: dict[str, str]) -> tuple[Node | None, str]:
         """The argument for one index key (a column name or text()) and its operator class."""
         if key in by_quoted:
-            return _q(by_quoted[key]), ""
+            return py_str(by_quoted[key]), ""
         first, _, rest = key.partition(" ")
         if first in by_quoted and re.fullmatch(r"[a-z_][a-z0-9_$]*", rest) and rest.upper() != rest:
-            return _q(by_quoted[first]), rest
+            return py_str(by_quoted[first]), rest
         self.imp("sqlalchemy", "text")
-        return _text(key), ""
+        return text_call(key), ""
 
-    def _index(self, table: Table, index: Index, by_quoted: dict[str, str]) -> _Call | None:
+    def _index(self, table: Table, index: Index, by_quoted: dict[str, str]) -> Call | None:
         where = f"{quote_ident(index.name)} on {table.key}"
         if index.comment is not None:
             self.note("index", where, f"comment {index.comment!r}")
@@ -1258,43 +1029,43 @@ class _Renderer:
         if refs:
             self.note("index", where, f"uses {', '.join(refs)}; left out")
             return None
-        args: list[_Node] = [_q(index.name)]
-        ops: list[_Node] = []
+        args: list[Node] = [py_str(index.name)]
+        ops: list[Node] = []
         for key in index.keys:
             target, opclass = self._index_key(key, by_quoted)
             assert target is not None
             args.append(target)
             if opclass:
-                ops.append(_Kw(_q(by_quoted[key.split(" ")[0]]), _q(opclass), ": "))
+                ops.append(Kw(py_str(by_quoted[key.split(" ")[0]]), py_str(opclass), ": "))
         if index.unique:
-            args.append(_Kw("unique", "True"))
+            args.append(Kw("unique", "True"))
         if index.method != "btree":
-            args.append(_Kw("postgresql_using", _q(index.method)))
+            args.append(Kw("postgresql_using", py_str(index.method)))
         if ops:
-            args.append(_Kw("postgresql_ops", _Call("", ops, "{", "}")))
+            args.append(Kw("postgresql_ops", Call("", ops, "{", "}")))
         if index.include:
-            names = [_q(by_quoted.get(c, c)) for c in index.include]
-            args.append(_Kw("postgresql_include", "[" + ", ".join(names) + "]"))
+            names = [py_str(by_quoted.get(c, c)) for c in index.include]
+            args.append(Kw("postgresql_include", "[" + ", ".join(names) + "]"))
         if index.nulls_not_distinct:
-            args.append(_Kw("postgresql_nulls_not_distinct", "True"))
+            args.append(Kw("postgresql_nulls_not_distinct", "True"))
         with_ = re.search(r" WITH \(([^)]*)\)", index.definition)
         if with_:
-            items: list[_Node] = []
-            for opt in _split_top(with_[1]):
+            items: list[Node] = []
+            for opt in split_top(with_[1]):
                 k, _, v = opt.partition("=")
-                items.append(_Kw(_q(k.strip()), _option_value(v.strip().strip("'")), ": "))
-            args.append(_Kw("postgresql_with", _Call("", items, "{", "}")))
+                items.append(Kw(py_str(k.strip()), _option_value(v.strip().strip("'")), ": "))
+            args.append(Kw("postgresql_with", Call("", items, "{", "}")))
         if index.predicate is not None:
             self.imp("sqlalchemy", "text")
-            args.append(_Kw("postgresql_where", _text(index.predicate)))
+            args.append(Kw("postgresql_where", text_call(index.predicate)))
         if index.tablespace is not None:
             self.note(
                 "index", where, f"TABLESPACE {quote_ident(index.tablespace)}; declared without it"
             )
         expected = (
             f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {quote_ident(index.name)} ON "
-            f"{'ONLY ' if table.partition_key else ''}{table.key} "
-            f"USING {index.method} ({', '.join(index.keys)})"
+            f"{'ONLY ' if table.partition_key else ''}{table.key}"
+            f" USING {index.method} ({', '.join(index.keys)})"
             + (f" INCLUDE ({', '.join(index.include)})" if index.include else "")
             + (" NULLS NOT DISTINCT" if index.nulls_not_distinct else "")
             + (f" WITH ({with_[1]})" if with_ else "")
@@ -1303,7 +1074,7 @@ class _Renderer:
         if index.definition != expected:
             self.note("index", where, f"{index.definition}; declared as {expected}")
         self.imp("sqlalchemy", "Index")
-        return _Call("Index", args)
+        return Call("Index", args)
 
     # -- references --
 
@@ -1333,16 +1104,6 @@ class _Renderer:
 
 
 # --- small helpers -----------------------------------------------------------------------
-
-
-def _type_import(expr: str) -> tuple[str, str]:
-    if expr.startswith("postgresql."):
-        return ("sqlalchemy.dialects", "postgresql")
-    return ("sqlalchemy", expr.split("(", 1)[0])
-
-
-def _pg_type(text: str) -> _Type:
-    return _Type(f"PgType({_q(text)})", "Any", pg_type=True)
 
 
 def _identifier(name: str) -> str:
@@ -1384,13 +1145,13 @@ def _option_value(value: str) -> str:
         return value
     if value in ("true", "false"):
         return "True" if value == "true" else "False"
-    return _q(value)
+    return py_str(value)
 
 
 def _check_expression(definition: str) -> tuple[str, str]:
     """`CHECK (expr) NO INHERIT` -> ('(expr)', ' NO INHERIT')."""
     start = definition.index("(")
-    end = _paren(definition, start)
+    end = paren_end(definition, start)
     return definition[start:end], definition[end:]
 
 
@@ -1398,20 +1159,20 @@ def _include(definition: str) -> list[str]:
     m = re.search(r" INCLUDE \(", definition)
     if m is None:
         return []
-    end = _paren(definition, m.end() - 1)
-    return [split_qualified(c)[0] for c in _split_top(definition[m.end() : end - 1])]
+    end = paren_end(definition, m.end() - 1)
+    return [split_qualified(c)[0] for c in split_top(definition[m.end() : end - 1])]
 
 
 def _include_sql(include: list[str]) -> str:
     return f" INCLUDE ({_cols(include)})" if include else ""
 
 
-def _deferrable(con: Constraint) -> list[_Node]:
-    out: list[_Node] = []
+def _deferrable(con: Constraint) -> list[Node]:
+    out: list[Node] = []
     if con.deferrable:
-        out.append(_Kw("deferrable", "True"))
+        out.append(Kw("deferrable", "True"))
     if con.initially_deferred:
-        out.append(_Kw("initially", _q("DEFERRED")))
+        out.append(Kw("initially", py_str("DEFERRED")))
     return out
 
 
@@ -1419,40 +1180,3 @@ def _deferrable_sql(con: Constraint) -> str:
     return (" DEFERRABLE" if con.deferrable else "") + (
         " INITIALLY DEFERRED" if con.initially_deferred else ""
     )
-
-
-def write_file(path: Path, text: str, *, force: bool) -> None:
-    """Write `text` through a temporary file in the same folder, so `path` is never half-written.
-
-    Without `force`, the file appears only if no file of that name exists,
-    even one created meanwhile (a hard link fails on an existing name).
-    """
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as e:
-        raise UsageError(f"cannot write {path}: {e.strerror}", "") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        if force:
-            os.replace(tmp, path)
-            return
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise UsageError(f"{path} already exists; pass --force to overwrite it", "") from None
-        except OSError:  # no hard links on this file system
-            if path.exists():
-                raise UsageError(
-                    f"{path} already exists; pass --force to overwrite it", ""
-                ) from None
-            os.replace(tmp, path)
-    except OSError as e:
-        raise UsageError(f"cannot write {path}: {e.strerror}", "") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
