@@ -60,7 +60,7 @@ from studio.run.events import (
     WaitingForAutovacuum,
 )
 from studio.run.phases import ContractNotConfirmed
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

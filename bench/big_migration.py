@@ -37,7 +37,7 @@ from pathlib import Path
 
 from bench.measure import Figure, load_now, log, run_output, time_process
 from studio.migrations.checksums import write_sum
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 DEMO_MIGRATIONS = Path(__file__).resolve().parent.parent / "studio" / "demo" / "migrations"
 VERSION = "20261128060000"

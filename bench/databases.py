@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from bench.changes import ChangeSet
-    from studio.sources import devdb
+    from studio.sources.devdb import cluster as devdb
 
 CHANGED_VERSION = 1  # bumped when bench/changes.py changes what a label holds
 

@@ -33,7 +33,7 @@ import asyncpg
 from bench.schema import statements
 from studio.catalog.introspect import introspect
 from studio.model import quote_ident, quote_literal
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -35,7 +35,7 @@ import asyncpg
 
 from studio.errors import DevDbError
 from studio.run import monitor
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -70,7 +70,7 @@ from studio.run.events import (
     StepFinished,
     WaitingForAutovacuum,
 )
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 from studio.sqltext.statements import non_transactional_statement
 
 if TYPE_CHECKING:

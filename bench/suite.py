@@ -30,7 +30,7 @@ from bench.introspect import database_name, ensure_database, inspect_command
 from bench.measure import Figure, ProcessFailed, log, median_of, run_output, time_process
 from bench.models import sqlalchemy_module
 from bench.peers import SCRIPTS, peer_env
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     from bench.changes import ChangeSet

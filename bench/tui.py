@@ -36,7 +36,7 @@ from textual import events
 
 from bench.introspect import ensure_database
 from studio import config
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 from studio.tui.app import StudioApp
 from studio.tui.options import StudioOptions
 

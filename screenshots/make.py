@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO / "tests" / "tui"))
 
 from _workspace import Workspace, make_workspace, prepare_database
 
-from studio import devdb
+from studio.sources.devdb import cluster as devdb
 from studio.tui.app import StudioApp
 from studio.tui.options import StudioOptions
 from studio.tui.screens.apply import ApplyScreen

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from studio.errors import DevDbError
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator

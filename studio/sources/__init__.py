@@ -300,7 +300,7 @@ async def _load_declared(
 def _dev_major(settings: Settings, major: int | None) -> int:
     if settings.dev_url:
         return major or 0
-    from studio.sources.devdb import find_binaries
+    from studio.sources.devdb.cluster import find_binaries
 
     return find_binaries(major).major
 
@@ -360,14 +360,14 @@ class _DevLease:
         lease = leases.setdefault(major, cls(major))
         async with lease.lock:
             if lease.users == 0:
-                from studio.sources.devdb import use_dev_cluster
+                from studio.sources.devdb.cluster import use_dev_cluster
 
                 lease.cluster, lease.fd = await asyncio.to_thread(use_dev_cluster, major)
             lease.users += 1
         return lease
 
     async def give_back(self) -> None:
-        from studio.sources.devdb import sole_user
+        from studio.sources.devdb.cluster import sole_user
 
         async with self.lock:
             self.users -= 1
@@ -597,7 +597,7 @@ def _missing_extension(e: asyncpg.PostgresError) -> str | None:
 
 def _extension_problem(name: str, major: int) -> tuple[str, str]:
     """What to say when the dev server lacks extension `name`: message and hint."""
-    from studio.sources.devdb import servers_with_extension
+    from studio.sources.devdb.cluster import servers_with_extension
 
     version = f"PostgreSQL {major}" if major else "PostgreSQL"
     msg = f"extension {quote_ident(name)} is not available on the dev server ({version})"

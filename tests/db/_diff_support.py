@@ -19,14 +19,14 @@ import asyncpg
 from studio.catalog.introspect import introspect
 from studio.diff import diff, parse_rename
 from studio.diff.order import steps
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
 
     from studio.model import Schema
     from studio.model.changes import Change
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 
 async def connect(url: str) -> asyncpg.Connection:

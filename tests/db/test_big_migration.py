@@ -24,7 +24,7 @@ from studio.sqltext import lexer
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from studio.sources import devdb
+    from studio.sources.devdb import cluster as devdb
 
 V1, V2 = "20250101000001", "20250101000002"
 TABLE = "CREATE TABLE public.t (id int PRIMARY KEY, name text, score float8);\n"

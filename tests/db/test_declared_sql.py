@@ -27,13 +27,13 @@ from studio.config import Settings
 from studio.diff import diff
 from studio.diff.unmodelled import unmodelled
 from studio.errors import SourceError
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from studio.model import Schema
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "declared"
 

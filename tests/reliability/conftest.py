@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from studio.sources import devdb
+    from studio.sources.devdb import cluster as devdb
 
 
 @pytest.fixture(scope="session")

@@ -42,13 +42,13 @@ from _rel import (
 )
 
 from studio.migrations import files as migrations
-from studio.sources import devdb
+from studio.sources.devdb import cluster as devdb
 
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Iterator
 
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 DECLARED = """CREATE TABLE items (
     id integer PRIMARY KEY,

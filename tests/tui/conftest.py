@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from textual.pilot import Pilot
 
-    from studio.sources import devdb
+    from studio.sources.devdb import cluster as devdb
 
 # a fixed "now" for new migration versions in snapshots
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
