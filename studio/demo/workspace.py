@@ -114,7 +114,8 @@ async def ensure_database(cluster: Cluster, settings: config.Settings, name: str
 
 async def start(*, rows: bool = True) -> Demo:
     """Start the embedded cluster, write the scratch project and create the demo database."""
-    from studio.sources.devdb.cluster import Cluster, find_binaries
+    from studio.sources.devdb.binaries import find_binaries
+    from studio.sources.devdb.cluster import Cluster
 
     binaries = find_binaries(None)
     cluster = await asyncio.to_thread(Cluster.ensure, f"{CLUSTER}-pg{binaries.major}", binaries)

