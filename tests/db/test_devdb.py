@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -112,16 +113,17 @@ async def test_scram_cluster_checks_the_password(scram_cluster: Cluster) -> None
     assert c.password and c.password not in c.url() and c.password not in repr(c)
 
 
-def test_cluster_stops_restarts_and_is_destroyed(pg: Cluster) -> None:
+def test_cluster_stops_restarts_and_is_destroyed(pg: Cluster, _cluster_pool: Any) -> None:
     name = f"test-life-{os.getpid()}"
-    with Cluster.ensure(name, pg.binaries, root=pg.home.parent) as c:
-        assert c.started_by_us and _answers(c.host, c.port)
-        assert (c.datadir / "PG_VERSION").read_text().strip() == str(pg.major)
-    assert not (c.datadir / "postmaster.pid").exists()  # the context manager stopped it
-    assert not _answers(c.host, c.port)
-    again = Cluster.ensure(name, pg.binaries, root=pg.home.parent)  # no initdb this time
-    assert again.started_by_us
-    again.destroy()
+    with _cluster_pool.leased(name):  # test sessions running meanwhile sweep test-* clusters
+        with Cluster.ensure(name, pg.binaries, root=pg.home.parent) as c:
+            assert c.started_by_us and _answers(c.host, c.port)
+            assert (c.datadir / "PG_VERSION").read_text().strip() == str(pg.major)
+        assert not (c.datadir / "postmaster.pid").exists()  # the context manager stopped it
+        assert not _answers(c.host, c.port)
+        again = Cluster.ensure(name, pg.binaries, root=pg.home.parent)  # no initdb this time
+        assert again.started_by_us
+        again.destroy()
     assert not again.home.exists()
     assert not _answers(again.host, again.port)
 
@@ -171,19 +173,21 @@ def _tree(pid: int) -> list[int]:
 
 
 def test_server_processes_get_an_environment_built_from_nothing(
-    pg: Cluster, monkeypatch: pytest.MonkeyPatch
+    pg: Cluster, _cluster_pool: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Nothing of the caller's environment reaches the server (/proc/<pid>/environ of each process)."""
+    """Nothing of the caller's environment reaches the server (/proc/<pid>/environ of each)."""
     canary = f"Zq9canary{os.getpid()}"
     monkeypatch.setenv("DATABASE_URL", f"postgresql://app:{canary}@db.example/prod")
     monkeypatch.setenv("APP_TOKEN", canary)
     monkeypatch.setenv("PGOPTIONS", "-c work_mem=7MB")
     name = f"test-env-{os.getpid()}"
-    with Cluster.ensure(name, pg.binaries, root=pg.home.parent) as c:
-        postmaster = int((c.datadir / "postmaster.pid").read_text().split()[0])
-        pids = _tree(postmaster)
-        environs = {pid: Path(f"/proc/{pid}/environ").read_bytes() for pid in pids}
-    discard(name, pg.home.parent)
+    # test sessions running meanwhile sweep test-* clusters they find unleased
+    with _cluster_pool.leased(name):
+        with Cluster.ensure(name, pg.binaries, root=pg.home.parent) as c:
+            postmaster = int((c.datadir / "postmaster.pid").read_text().split()[0])
+            pids = _tree(postmaster)
+            environs = {pid: Path(f"/proc/{pid}/environ").read_bytes() for pid in pids}
+        discard(name, pg.home.parent)
     assert len(pids) >= 3  # the postmaster and its auxiliary processes
     for pid, data in environs.items():
         assert canary.encode() not in data and b"DATABASE_URL" not in data, pid
