@@ -7,7 +7,6 @@ skipped. Named parts are sorted by name so that `==` is canonical.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from studio.model import (
     qualname,
     quote_ident,
 )
+from studio.sqltext.scan import find_top, paren_items
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -171,7 +171,8 @@ class TableParts:
             return None
         oid = r["oid"]
         parents = tuple(
-            qualname(s, n) for s, n in zip(r["parent_schemas"] or (), r["parent_names"] or ())
+            qualname(s, n)
+            for s, n in zip(r["parent_schemas"] or (), r["parent_names"] or (), strict=True)
         )
         partition_of = parents[0] if r["is_partition"] and parents else None
         return Table(
@@ -203,7 +204,10 @@ class TableParts:
         oid = r["oid"]
         # a view's columns keep their order: it is the select list's
         names = tuple(c.name for c in sorted(self.columns.get(oid, ()), key=attrgetter("position")))
-        rels = [qualname(s, n) for s, n in zip(r["dep_schemas"] or (), r["dep_names"] or ())]
+        rels = [
+            qualname(s, n)
+            for s, n in zip(r["dep_schemas"] or (), r["dep_names"] or (), strict=True)
+        ]
         return View(
             schema=r["schema"],
             name=r["name"],
@@ -216,7 +220,7 @@ class TableParts:
                 sorted(
                     {
                         f"{rel}.{quote_ident(c)}"
-                        for rel, c in zip(rels, r["dep_columns"] or ())
+                        for rel, c in zip(rels, r["dep_columns"] or (), strict=True)
                         if c is not None
                     }
                 )
@@ -295,66 +299,14 @@ def split_index_definition(definition: str) -> tuple[tuple[str, ...], tuple[str,
     it are identifiers, double-quoted when they hold anything unusual), and
     each key already carries its opclass, order and NULLS placement.
     """
-    keys, end = _paren_list(definition, 0)
+    keys, end = paren_items(definition, 0)
     include: tuple[str, ...] = ()
     rest = definition[end:]
     if rest.startswith(" INCLUDE ("):
-        include, stop = _paren_list(definition, end + len(" INCLUDE "))
+        include, stop = paren_items(definition, end + len(" INCLUDE "))
         rest = definition[stop:]
     predicate = None
-    at = _top_level_find(rest, " WHERE ")
+    at = find_top(rest, " WHERE ")
     if at >= 0:
         predicate = rest[at + len(" WHERE ") :]
     return keys, include, predicate
-
-
-# the only characters that matter when cutting pg_get_indexdef()'s text apart
-_SPECIAL = re.compile(r"""[()'",]|\sWHERE\s""")
-
-
-def _paren_list(text: str, start: int) -> tuple[tuple[str, ...], int]:
-    """The items of the first parenthesized list at or after text[start] (outside quotes), and its end."""
-    items: list[str] = []
-    depth = 0
-    quote = ""
-    item_start = start
-    for m in _SPECIAL.finditer(text, start):
-        ch = m.group()
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-            if depth == 1:
-                item_start = m.end()
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                items.append(text[item_start : m.start()].strip())
-                return tuple(items), m.end()
-        elif ch == "," and depth == 1:
-            items.append(text[item_start : m.start()].strip())
-            item_start = m.end()
-    raise ValueError(f"unbalanced parentheses in {text!r}")
-
-
-def _top_level_find(text: str, needle: str) -> int:
-    """Index of ` WHERE ` in `text` outside quotes and parentheses, or -1."""
-    depth = 0
-    quote = ""
-    for m in _SPECIAL.finditer(text):
-        ch = m.group()
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif depth == 0 and ch == needle:
-            return m.start()
-    return -1

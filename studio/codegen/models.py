@@ -41,6 +41,7 @@ from studio.model import (
     quote_ident,
 )
 from studio.model.changes.base import split_qualified
+from studio.sqltext.scan import paren_end, split_top
 
 if TYPE_CHECKING:
     from studio.config import Settings
@@ -309,49 +310,6 @@ _EXPR_TOKENS = re.compile(
 )
 _NEXTVAL = re.compile(r"nextval\('((?:[^']|'')*)'::regclass\)")
 _BUILTIN_INDEX_METHODS = frozenset({"btree", "hash", "gist", "gin", "spgist", "brin"})
-
-
-def _paren(text: str, start: int) -> int:
-    """Index just past the parenthesis that closes the one at text[start] (quotes skipped)."""
-    depth = 0
-    quote = ""
-    for i in range(start, len(text)):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    raise ValueError(f"unbalanced parentheses in {text!r}")
-
-
-def _split_top(text: str, sep: str = ",") -> list[str]:
-    """Split at `sep` outside quotes and parentheses."""
-    parts: list[str] = []
-    depth = 0
-    quote = ""
-    start = 0
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == sep and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    parts.append(text[start:].strip())
-    return parts
 
 
 def _cols(names: tuple[str, ...] | list[str]) -> str:
@@ -1190,8 +1148,8 @@ class _Renderer:
         if m is None or m[1] not in _BUILTIN_INDEX_METHODS:
             self.note("constraint", where, f"{con.definition}; left out")
             return None
-        end = _paren(con.definition, m.end() - 1)
-        elements = _split_top(con.definition[m.end() : end - 1])
+        end = paren_end(con.definition, m.end() - 1)
+        elements = split_top(con.definition[m.end() : end - 1])
         rest = con.definition[end:]
         args: list[_Node] = []
         ops: list[_Node] = []
@@ -1209,7 +1167,7 @@ class _Renderer:
         predicate = None
         wm = re.search(r" WHERE \(", rest)
         if wm:
-            stop = _paren(rest, wm.end() - 1)
+            stop = paren_end(rest, wm.end() - 1)
             predicate = rest[wm.end() : stop - 1]
             if self._unknown_refs(predicate):
                 self.note("constraint", where, f"{con.definition}; left out")
@@ -1291,7 +1249,7 @@ class _Renderer:
         with_ = re.search(r" WITH \(([^)]*)\)", index.definition)
         if with_:
             items: list[_Node] = []
-            for opt in _split_top(with_[1]):
+            for opt in split_top(with_[1]):
                 k, _, v = opt.partition("=")
                 items.append(_Kw(_q(k.strip()), _option_value(v.strip().strip("'")), ": "))
             args.append(_Kw("postgresql_with", _Call("", items, "{", "}")))
@@ -1400,7 +1358,7 @@ def _option_value(value: str) -> str:
 def _check_expression(definition: str) -> tuple[str, str]:
     """`CHECK (expr) NO INHERIT` -> ('(expr)', ' NO INHERIT')."""
     start = definition.index("(")
-    end = _paren(definition, start)
+    end = paren_end(definition, start)
     return definition[start:end], definition[end:]
 
 
@@ -1408,8 +1366,8 @@ def _include(definition: str) -> list[str]:
     m = re.search(r" INCLUDE \(", definition)
     if m is None:
         return []
-    end = _paren(definition, m.end() - 1)
-    return [split_qualified(c)[0] for c in _split_top(definition[m.end() : end - 1])]
+    end = paren_end(definition, m.end() - 1)
+    return [split_qualified(c)[0] for c in split_top(definition[m.end() : end - 1])]
 
 
 def _include_sql(include: list[str]) -> str:

@@ -1,9 +1,9 @@
 """The migration file format: steps, directives and annotations, parsed with PostgreSQL's lexer.
 
-See `studio.migrations.files` for the format itself. Statements are split with
-pglast's `scan` (PostgreSQL's own lexer, a window at a time: `studio.sqltext.lexer`),
-so quotes, dollar quotes, comments and `BEGIN ATOMIC` bodies are respected,
-and an unterminated one is reported with its line. Parsing is pure: text in,
+See `studio.migrations.files` for the format itself. Statements are split the
+way psql does, with PostgreSQL's own lexer (`studio.sqltext.split`), so quotes,
+dollar quotes, comments and `BEGIN ATOMIC` bodies are respected, and an
+unterminated one is reported with its line. Parsing is pure: text in,
 steps out, in time and memory proportional to the text.
 """
 
@@ -14,15 +14,10 @@ import re
 from dataclasses import dataclass, field
 
 from studio.errors import MigrationFileError
-from studio.sqltext.lexer import (
-    Lines,
-    comment_tokens,
-    lex_window,
-    located,
-    plain_span,
-    refuse_nul,
-)
+from studio.sqltext.lexer import PlainSpan, comment_tokens
+from studio.sqltext.split import StatementEnds, statement_tokens
 from studio.sqltext.statements import non_transactional_statement
+from studio.sqltext.syntax_errors import Lines, located, refuse_nul
 
 DIRECTIVE_PREFIX = "schema-studio:"
 _DIRECTIVE = re.compile(r"^--\s*schema-studio:(?P<name>\S*)\s*(?P<arg>.*?)\s*$")
@@ -42,7 +37,10 @@ class Phase(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Ignore:
-    """`-- schema-studio:ignore <hazard-id> <reason>`: lint accepts this hazard on the next statement."""
+    """An accepted hazard: `-- schema-studio:ignore <hazard-id> <reason>` before a statement.
+
+    Lint keeps the finding of that hazard on the statement, marked ignored, with the reason.
+    """
 
     hazard: str
     reason: str
@@ -100,59 +98,6 @@ def _comment_text(token_text: str) -> str:
     return token_text[2:-2].strip()  # /* ... */
 
 
-# Words psql counts to recognise `CREATE [OR REPLACE] FUNCTION|PROCEDURE ... BEGIN ATOMIC`.
-_CREATE_ROUTINE = {("CREATE", "FUNCTION"), ("CREATE", "PROCEDURE")}
-
-
-class _StatementSplitter:
-    """Tracks parentheses and BEGIN ... END bodies the way psql does, to find statement ends."""
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.words: list[str] = []  # the first four: enough to tell a routine
-        self.parens = 0
-        self.begin_depth = 0
-
-    def _in_routine(self) -> bool:
-        w = self.words
-        if len(w) >= 2 and (w[0], w[1]) in _CREATE_ROUTINE:
-            return True
-        return (
-            len(w) >= 4
-            and w[0] == "CREATE"
-            and w[1] == "OR"
-            and w[2] == "REPLACE"
-            and w[3] in ("FUNCTION", "PROCEDURE")
-        )
-
-    def feed(self, name: str, kind: str) -> bool:
-        """Take one token; True when it is the semicolon that ends the statement."""
-        if name == "ASCII_40":
-            self.parens += 1
-        elif name == "ASCII_41":
-            self.parens = max(0, self.parens - 1)
-        elif name == "ASCII_59":
-            return self.parens == 0 and self.begin_depth == 0
-        elif kind != "NO_KEYWORD" or name == "IDENT":
-            word = name.removesuffix("_P")
-            if len(self.words) < 4:
-                self.words.append(word)
-            if self._in_routine() and self.parens == 0:
-                # CASE also ends with END: it only matters inside a BEGIN body
-                if word == "BEGIN" or (word == "CASE" and self.begin_depth > 0):
-                    self.begin_depth += 1
-                elif word == "END" and self.begin_depth > 0:
-                    self.begin_depth -= 1
-        return False
-
-    def plain(self) -> bool:
-        """Whether the statement is known not to be a routine: only `;` and parentheses matter in it now."""
-        w = self.words
-        return bool(w) and (w[0] != "CREATE" or (len(w) >= 4 and not self._in_routine()))
-
-
 def parse_text(text: str, where: str = "<text>") -> Parsed:
     """Parse a migration file's text into steps (see the module docstring for the format).
 
@@ -163,20 +108,17 @@ def parse_text(text: str, where: str = "<text>") -> Parsed:
     refuse_nul(text, where, lines)
     with located(text, where, lines):
         p = _Parser(text, where, lines, _explicit(text))
-        pos = 0
+        # the bulk of a huge statement (a 45 MB VALUES list) comes as plain spans, not lexed
+        items = statement_tokens(text, p.splitter)
         try:
-            while pos < len(text):
-                # the bulk of a huge statement (a 45 MB VALUES list) is skipped, not lexed
-                if p.in_plain_statement() and (span := plain_span(text, pos, p.splitter.parens)):
-                    p.skip(span.last, span.parens)
-                    pos = span.end
-                    continue
-                tokens, pos = lex_window(text, pos)
-                for start, end, name, kind in tokens:
-                    p.token(start, end, name, kind)
+            for item in items:
+                if isinstance(item, PlainSpan):
+                    p.skip(item.last)
+                else:
+                    p.token(*item)
         except MigrationFileError:
             # the lexer's complaint comes first wherever it is, as when files were lexed whole
-            for _ in comment_tokens(text, pos):
+            for _ in items:
                 pass
             raise
     return p.finish()
@@ -210,7 +152,7 @@ class _Parser:
         # implicit files: the top comment block, up to the first blank line, is the header
         self.header_open = not explicit
         self.prev_end = 0
-        self.splitter = _StatementSplitter()
+        self.splitter = StatementEnds()
         self._new_step(None)
 
     def error(self, offset: int, problem: str) -> MigrationFileError:
@@ -231,16 +173,11 @@ class _Parser:
         self.stmt_last_comment = False
         self.ignores: list[Ignore] = []
 
-    def in_plain_statement(self) -> bool:
-        """Whether a statement is open and no longer needs its words (see `plain_span`)."""
-        return self.stmt_start is not None and self.splitter.plain()
-
-    def skip(self, last: int, parens: int) -> None:
-        """Take a plain span of the open statement: its last token's end and the depth after it."""
+    def skip(self, last: int) -> None:
+        """Take a plain span of the open statement: its last token's end (-1: none)."""
         if last >= 0:
             self.stmt_end = self.prev_end = last
             self.stmt_last_comment = False
-        self.splitter.parens = parens
 
     def token(self, start: int, end: int, name: str, kind: str) -> None:
         prev_end, self.prev_end = self.prev_end, end
@@ -309,7 +246,8 @@ class _Parser:
             if self.statements:
                 raise self.error(
                     start,
-                    f"`-- schema-studio:{name}` must come right after the step marker, before the step's SQL",
+                    f"`-- schema-studio:{name}` must come right after the step marker,"
+                    " before the step's SQL",
                 )
             if name == "no-transaction":
                 self.transactional = False
@@ -324,7 +262,8 @@ class _Parser:
             if not allowed:
                 raise self.error(
                     start,
-                    "`-- schema-studio:phase` is file-level: put it in the header, before the first step",
+                    "`-- schema-studio:phase` is file-level:"
+                    " put it in the header, before the first step",
                 )
             try:
                 phase = Phase(arg)
@@ -340,7 +279,8 @@ class _Parser:
             if not _HAZARD_ID.match(hazard) or not reason.strip():
                 raise self.error(
                     start,
-                    "usage: `-- schema-studio:ignore <hazard-id> <reason>` (the reason is required)",
+                    "usage: `-- schema-studio:ignore <hazard-id> <reason>`"
+                    " (the reason is required)",
                 )
             if self.explicit and self.in_header:
                 raise self.error(
@@ -393,7 +333,8 @@ class _Parser:
             raise self.error(
                 self.sql_start,
                 f"step {index} runs outside a transaction and so must hold exactly one statement "
-                "(a crash between two statements could not be resumed): split it with `-- schema-studio:step`",
+                "(a crash between two statements could not be resumed):"
+                " split it with `-- schema-studio:step`",
             )
         if self.transactional:
             for stmt in self.statements:
@@ -407,7 +348,8 @@ class _Parser:
                     raise MigrationFileError(
                         self.where,
                         stmt.line,
-                        f"{what} cannot run inside a transaction: put `-- schema-studio:no-transaction` {where}",
+                        f"{what} cannot run inside a transaction:"
+                        f" put `-- schema-studio:no-transaction` {where}",
                     )
         sql = self.text[self.sql_start : self.sql_end].strip()
         if self.stmt_last_comment or not sql.endswith(";"):

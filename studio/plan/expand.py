@@ -9,8 +9,9 @@ ACCESS EXCLUSIVE for the whole copy. Planned in phases instead:
   that keeps old and new in sync in both directions while both application
   versions write; the declared CHECK/FOREIGN KEY constraints of the new column
   are added NOT VALID (checked on every write from then on: a row not yet
-  backfilled shows NULL in the new column, which a CHECK lets through); a backfill step (`-- schema-studio:backfill`, run in
-  batches by `studio.run.backfill`) fills the rows written before the trigger.
+  backfilled shows NULL in the new column, which a CHECK lets through); a
+  backfill step (`-- schema-studio:backfill`, run in batches by
+  `studio.run.backfill`) fills the rows written before the trigger.
 - **contract** (`-- schema-studio:phase contract`, its own file, applied once
   the old application version is gone): validate the constraints, drop the
   trigger and its function, drop the old column, rename the new one to its
@@ -57,7 +58,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studio.errors import StudioError
 from studio.migrations.files import StepSpec
@@ -99,6 +100,7 @@ from studio.plan.moves import (
     short_ident,
     undo_expand_steps,
 )
+from studio.sqltext.lexer import lex
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -164,7 +166,7 @@ def wants_phases(change: Change) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Phases:
-    """The expand and contract migrations' steps (and the expand's down steps, when every change has an inverse)."""
+    """The expand and contract migrations' steps (the expand's down steps: when all invert)."""
 
     expand: tuple[StepSpec, ...]
     contract: tuple[StepSpec, ...]
@@ -366,7 +368,8 @@ def _column_move(
     where = f"{table}.{quote_ident(old_name)}"
     if renamed:
         raise ExpandUnsupported(
-            f"{where}: its table is renamed in the same migration; rename the table in a migration of its own first"
+            f"{where}: its table is renamed in the same migration;"
+            " rename the table in a migration of its own first"
         )
     t_old, t_new = old.tables.get(table), new.tables.get(table)
     if t_old is None or t_new is None:
@@ -415,19 +418,16 @@ def _column_move(
 
 
 def _index_on(index: Index, temp: str, column: str, physical: str) -> str:
-    """`index`'s definition as CREATE INDEX CONCURRENTLY `temp`, on column `physical` for `column`."""
-    from pglast.parser import scan
-
+    """`index`'s definition as CREATE INDEX CONCURRENTLY `temp`, on `physical` for `column`."""
     text = index.definition
     head = f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {quote_ident(index.name)} "
     if not text.startswith(head):
         raise ExpandUnsupported(f"index {quote_ident(index.name)}: unexpected definition {text!r}")
     rest = text[len(head) :]
     if physical != column:
-        for token in reversed(scan(rest)):
-            word = rest[token.start : token.end + 1]
-            if _is_column(word, token, column):
-                rest = rest[: token.start] + quote_ident(physical) + rest[token.end + 1 :]
+        for start, end, name, kind in reversed(list(lex(rest))):
+            if _is_column(rest[start:end], name, kind, column):
+                rest = rest[:start] + quote_ident(physical) + rest[end:]
     unique = "UNIQUE " if index.unique else ""
     return f"CREATE {unique}INDEX CONCURRENTLY {quote_ident(temp)} {rest}"
 
@@ -455,7 +455,8 @@ def _check_supported(
                 and column in con.columns
             ):
                 raise no(
-                    f"it is part of {con.kind.name.lower().replace('_', ' ')} {quote_ident(con.name)}"
+                    f"it is part of {con.kind.name.lower().replace('_', ' ')}"
+                    f" {quote_ident(con.name)}"
                 )
     for other in old.tables.values():
         for con in other.constraints:
@@ -471,15 +472,13 @@ def _check_supported(
 
 def _mentions(definition: str, column: str) -> bool:
     """Whether an index definition names the column (by its identifier tokens)."""
-    from pglast.parser import scan
+    tokens = lex(definition)
+    return any(_is_column(definition[s:e], name, kind, column) for s, e, name, kind in tokens)
 
-    return any(_is_column(definition[t.start : t.end + 1], t, column) for t in scan(definition))
 
-
-def _is_column(word: str, token: object, column: str) -> bool:
-    """Whether a scanned token names `column` (an identifier, quoted or not, or an unreserved word)."""
-    t: Any = token
-    return word.strip('"') == column and (t.name == "IDENT" or t.kind != "NO_KEYWORD")
+def _is_column(word: str, name: str, kind: str, column: str) -> bool:
+    """Whether a token names `column` (an identifier, quoted or not, or an unreserved word)."""
+    return word.strip('"') == column and (name == "IDENT" or kind != "NO_KEYWORD")
 
 
 def _free_name(base: str, taken: Iterable[str]) -> str:

@@ -172,14 +172,15 @@ async def data_findings(conn: Any, wanted: Sequence[Requirement]) -> dict[Requir
 def conversion_targets(sqls: Sequence[str]) -> list[tuple[str, str, str, str]]:
     """The (table, column, type, conversion) of the statements' ALTER COLUMN ... TYPE."""
     from studio.errors import StudioError
-    from studio.plan.locks.parse import split, type_changes
+    from studio.plan.locks.parse import type_changes
+    from studio.sqltext.split import parse_statements
 
     out: list[tuple[str, str, str, str]] = []
     for sql in sqls:
         if " TYPE " not in sql.upper():
             continue  # most statements: no parse needed
         try:
-            out += [c for st in split(sql) for c in type_changes(st.node)]
+            out += [c for st in parse_statements(sql) for c in type_changes(st.node)]
         except StudioError:
             continue
     return out
@@ -190,7 +191,8 @@ def not_null_targets(
 ) -> list[tuple[str, str]]:
     """The (table, column) pairs these statements require to hold no NULL (`made_not_null`)."""
     from studio.errors import StudioError
-    from studio.plan.locks.parse import made_not_null, split
+    from studio.plan.locks.parse import made_not_null
+    from studio.sqltext.split import parse_statements
 
     out: list[tuple[str, str]] = []
     for sql in sqls:
@@ -198,7 +200,7 @@ def not_null_targets(
         if "NOT NULL" not in upper and "VALIDATE" not in upper:
             continue  # most statements: no parse needed
         try:
-            out += [p for st in split(sql) for p in made_not_null(st.node, named)]
+            out += [p for st in parse_statements(sql) for p in made_not_null(st.node, named)]
         except StudioError:
             continue  # what does not parse is lint's to report
     return out

@@ -39,6 +39,8 @@ from studio.catalog.introspect import introspect
 from studio.config import mask_dsn, split_table_name
 from studio.errors import SourceError, UsageError, translate
 from studio.model import Schema, quote_ident, quote_literal
+from studio.sqltext.split import statement_spans
+from studio.sqltext.syntax_errors import SyntaxProblem, line_of
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -541,22 +543,19 @@ def _has_statement(script: str) -> bool:
 
 
 def _split(script: str, where: str, first_line: int = 1) -> list[tuple[str, int]]:
-    """Statements of `script` with their character offsets (pglast's scanner)."""
-    from pglast import parser
+    """Statements of `script` with their character offsets (where psql would end them)."""
+    from pglast.parser import ParseError  # deferred: pglast loads libpg_query
 
     try:
-        spans = parser.split(script, with_parser=False, only_slices=True)
-    except Exception as e:  # pglast raises its own error kinds for scan errors
-        # ParseError(message, offset): an unterminated quote or comment, where it starts
-        args: tuple[object, ...] = e.args
-        message = str(args[0] if args else e).split(" at or near ", 1)[0].splitlines()[0]
-        offset = args[1] if len(args) > 1 and isinstance(args[1], int) else None
-        line = "" if offset is None else f":{script.count(chr(10), 0, offset) + first_line}"
+        spans = statement_spans(script)
+    except ParseError as e:  # an unterminated quote or comment, where it starts
+        problem = SyntaxProblem.of(e)
+        line = "" if problem.offset is None else f":{line_of(script, problem.offset, first_line)}"
         raise SourceError(
-            f"{where}{line}: {message} (starting here)",
+            f"{where}{line}: {problem.lexer_message()}",
             "fix the declared schema, then run the command again",
         ) from None
-    return [(script[s], s.start) for s in spans]
+    return [(script[start:end], start) for start, end in spans]
 
 
 def _source_error(

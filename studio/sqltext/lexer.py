@@ -21,12 +21,11 @@ and no comment, and its parentheses are the `(` and `)` outside the strings.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from studio.errors import MigrationFileError
+from studio.sqltext.syntax_errors import Lines, SyntaxProblem, located, refuse_nul
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -76,7 +75,7 @@ def _any_blank(text: str, at: int) -> int:
 
 
 def lex_window(text: str, pos: int, size: int | None = None) -> tuple[list[Token], int]:
-    """The tokens of about `size` characters of `text` from `pos` (a token boundary), and where to go on.
+    """The tokens of about `size` characters of `text` from `pos` (a token boundary); where next.
 
     A window that ends inside a quote, comment or dollar-quoted body is cut
     at a blank after the other count of quotes, then taken twice as long,
@@ -86,6 +85,7 @@ def lex_window(text: str, pos: int, size: int | None = None) -> tuple[list[Token
     Raises:
         pglast.parser.ParseError: as pglast's, with the problem's offset in `text`.
     """
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast.parser import ParseError, scan
 
     n, size, odd = len(text), size or WINDOW, False
@@ -97,9 +97,9 @@ def lex_window(text: str, pos: int, size: int | None = None) -> tuple[list[Token
             if end < n:
                 size, odd = (size, True) if not odd else (size * 2, False)
                 continue
-            message = str(e.args[0]) if e.args else str(e)
-            offset = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else None
-            raise ParseError(message, None if offset is None else pos + offset) from None
+            problem = SyntaxProblem.of(e)
+            offset = None if problem.offset is None else pos + problem.offset
+            raise ParseError(problem.message, offset) from None
         following = end
         if end < n and raw:
             following = pos + _unsettled(raw)
@@ -246,6 +246,7 @@ def _rows_end(text: str, pos: int) -> int:
 
 def _keyword_at(tokens: Iterator[Token], at: int) -> bool:
     """Whether the lexer reads the keyword VALUES at `at` (the tokens before are consumed)."""
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast.parser import ParseError
 
     try:
@@ -284,25 +285,7 @@ def string_constants(text: str, spans: list[tuple[int, int]]) -> set[str]:
     }
 
 
-# --- errors, located -------------------------------------------------------------------
-
-
-class Lines:
-    """Character offset -> 1-based line number, for statements and errors located in a file."""
-
-    def __init__(self, text: str) -> None:
-        # Newlines are counted from the last offset asked, as the parser asks in
-        # order: a list of every line's start took 0.5 s for a 400,000-line file,
-        # one count per statement from the top would be quadratic.
-        self.text = text
-        self.at, self.line = 0, 1
-
-    def __call__(self, offset: int) -> int:
-        if offset < self.at:
-            self.at, self.line = 0, 1
-        self.line += self.text.count("\n", self.at, offset)
-        self.at = max(self.at, offset)
-        return self.line
+# --- short texts ----------------------------------------------------------------------
 
 
 def tokens_of(text: str, where: str, lines: Lines | None = None) -> list[Token]:
@@ -311,25 +294,3 @@ def tokens_of(text: str, where: str, lines: Lines | None = None) -> list[Token]:
     refuse_nul(text, where, lines)
     with located(text, where, lines):
         return list(lex(text))
-
-
-def refuse_nul(text: str, where: str, lines: Lines) -> None:
-    """MigrationFileError at the first NUL character: PostgreSQL takes none."""
-    if "\x00" in text:
-        raise MigrationFileError(where, lines(text.index("\x00")), "the file contains a NUL byte")
-
-
-@contextmanager
-def located(text: str, where: str, lines: Lines) -> Iterator[None]:
-    """The lexer's error as a MigrationFileError at the line where the problem starts."""
-    from pglast.parser import ParseError
-
-    try:
-        yield
-    except ParseError as e:
-        message = str(e.args[0]) if e.args else str(e)
-        message = message.split(" at or near ", 1)[0]
-        offset = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
-        raise MigrationFileError(
-            where, lines(min(offset, len(text))), f"{message} (starting here)"
-        ) from None

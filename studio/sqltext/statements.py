@@ -9,6 +9,7 @@ server is the judge of its syntax.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,10 +17,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+from studio.model import qualname, quote_ident
 from studio.sqltext.lexer import lex, literal_rows, without
+from studio.sqltext.split import statement_spans
 
 
 def _parse_one(sql: str) -> Any:
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import parse_sql
     from pglast.parser import ParseError
 
@@ -48,6 +52,7 @@ _LEADS = frozenset({
 
 def _lead(sql: str) -> tuple[str, ...]:
     """The statement's first two words, comments skipped: read from its first few tokens only."""
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast.parser import ParseError
 
     words: list[str] = []
@@ -72,8 +77,7 @@ def _may_be_non_transactional(sql: str) -> bool:
     INSERT took 14 s and 2 GB, hence the words first: an INSERT is never one
     of these.
     """
-    import json
-
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast.parser import ParseError, parse_sql_json
 
     lead = _lead(sql)
@@ -92,9 +96,8 @@ def _may_be_non_transactional(sql: str) -> bool:
 
 
 def statement_node(sql: str) -> tuple[str, dict[str, Any]]:
-    """The parse-tree node kind of a single statement and its fields (JSON form); ("", {}) if unparsable."""
-    import json
-
+    """The parse-tree node kind of one statement and its fields (JSON); ("", {}) if unparsable."""
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast.parser import ParseError, parse_sql_json
 
     try:
@@ -109,6 +112,7 @@ def statement_node(sql: str) -> tuple[str, dict[str, Any]]:
 
 def non_transactional_statement(sql: str) -> str | None:
     """What in `sql` cannot run inside a transaction block, or None."""
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import ast
 
     if not _may_be_non_transactional(sql):
@@ -138,10 +142,9 @@ def non_transactional_statement(sql: str) -> str | None:
 
 
 def concurrent_index(sql: str) -> str | None:
-    """The index a `CREATE INDEX CONCURRENTLY` statement builds, as SQL (`schema.name` or `name`)."""
+    """The index a `CREATE INDEX CONCURRENTLY` builds, as SQL (`schema.name` or `name`)."""
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import ast
-
-    from studio.model import qualname, quote_ident
 
     node = _parse_one(sql)
     if not isinstance(node, ast.IndexStmt) or not node.concurrent or not node.idxname:
@@ -153,10 +156,9 @@ def concurrent_index(sql: str) -> str | None:
 
 def relations(sql: str) -> tuple[str, ...]:
     """The tables a statement names (as SQL), for reporting who holds locks on them."""
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import ast
     from pglast.visitors import Visitor
-
-    from studio.model import qualname, quote_ident
 
     found: list[str] = []
 
@@ -178,10 +180,9 @@ def relations(sql: str) -> tuple[str, ...]:
 
 def _dropped(node: Any) -> list[str]:
     """The relations a DROP names: its objects are name lists, not RangeVars."""
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import ast
     from pglast.enums import ObjectType
-
-    from studio.model import qualname, quote_ident
 
     kind = ObjectType
     # a trigger, rule or policy is named after its table: DROP TRIGGER t ON s.tab is (s, tab, t)
@@ -224,6 +225,7 @@ class MetaCommand:
 def meta_commands(script: str) -> tuple[MetaCommand, ...]:
     """The psql meta-command lines of `script`: a backslash that starts a line outside any
     string, quoted identifier or comment (pglast's scanner says where those are)."""
+    # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import parser
 
     found: list[MetaCommand] = []
@@ -263,9 +265,8 @@ def roles_named(script: str) -> RolesNamed:
     A script pglast cannot parse whole (syntax newer than its grammar) is
     parsed statement by statement; a statement it cannot parse names nothing.
     """
-    import json
-
-    from pglast.parser import ParseError, parse_sql_json, split
+    # deferred: pglast loads libpg_query, which the CLI does not always need
+    from pglast.parser import ParseError, parse_sql_json
 
     # rows of constants name no role: the JSON of a 45 MB INSERT took 2 s and 400 MB
     script = without(script, literal_rows(script))
@@ -274,9 +275,9 @@ def roles_named(script: str) -> RolesNamed:
     except ParseError:
         trees = []
         with contextlib.suppress(ParseError):
-            for part in split(script, with_parser=False, only_slices=True):
+            for start, end in statement_spans(script):
                 with contextlib.suppress(ParseError):
-                    trees.append(parse_sql_json(script[part]))
+                    trees.append(parse_sql_json(script[start:end]))
     named: set[str] = set()
     created: set[str] = set()
     for tree in trees:

@@ -33,9 +33,13 @@ if TYPE_CHECKING:
 
 
 def _models(n: int, bad_at: int | None = None) -> str:
-    """`n` tables chained by foreign keys, an enum, indexes; table `bad_at` with a default that fails."""
+    """`n` tables chained by foreign keys, an enum, indexes.
+
+    Table `bad_at` has a default that fails.
+    """
     lines = [
-        "from sqlalchemy import BigInteger, Enum, ForeignKey, Identity, Index, Integer, String, text",
+        "from sqlalchemy import BigInteger, Enum,"
+        " ForeignKey, Identity, Index, Integer, String, text",
         "from sqlalchemy.orm import DeclarativeBase, mapped_column",
         "",
         "class Base(DeclarativeBase):",
@@ -162,12 +166,14 @@ async def test_big_sql_file_runs_in_groups_and_names_the_line(tmp_path: Path, db
         sources.parse_source("schema.sql", settings), settings, use_cache=False
     )
     assert len(loaded.schema.tables) == 150
-    # table 140's comment is on line 1 + 139 * 6, its CREATE TABLE (no position for this error) below
+    # table 140's comment is on line 1 + 139 * 6,
+    # its CREATE TABLE (no position for this error) below
     (tmp_path / "schema.sql").write_text(_tables_sql(150, bad_at=140))
     with pytest.raises(SourceError) as e:
         await sources.load(sources.parse_source("schema.sql", settings), settings, use_cache=False)
     assert e.value.message.endswith(
-        f'schema.sql:{139 * 6 + 2}: relation "no_such_table" does not exist (in: CREATE TABLE t0140 ()'
+        f'schema.sql:{139 * 6 + 2}: relation "no_such_table" does not exist'
+        " (in: CREATE TABLE t0140 ()"
     )
 
 
@@ -182,6 +188,22 @@ async def test_big_sql_file_with_transaction_control_runs_whole(
         sources.parse_source("schema.sql", settings), settings, use_cache=False
     )
     assert len(loaded.schema.tables) == 150
+
+
+async def test_big_sql_file_keeps_a_begin_atomic_body_in_one_statement(
+    tmp_path: Path, db_url: str
+) -> None:
+    """Split the way psql splits: the `;` inside a SQL-standard body does not end the function."""
+    settings = _settings(tmp_path, db_url)
+    body = "BEGIN ATOMIC\n  SELECT 1;\n  SELECT count(*) FROM t0001;\nEND;\n"
+    script = _tables_sql(150) + f"CREATE FUNCTION n() RETURNS bigint LANGUAGE sql\n{body}"
+    batches = sources._sql_batches(script, "schema.sql")
+    assert batches[-1].script.endswith("END") and len(batches) == 301
+    (tmp_path / "schema.sql").write_text(script)
+    loaded = await sources.load(
+        sources.parse_source("schema.sql", settings), settings, use_cache=False
+    )
+    assert [f.name for f in loaded.schema.functions.values()] == ["n"]
 
 
 @pytest.fixture

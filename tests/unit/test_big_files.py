@@ -1,4 +1,6 @@
-"""A 45 MB migration: hashing streams, splitting is linear, status and lint parse no more than they need.
+"""A 45 MB migration: hashing streams, splitting is linear, parsing is minimal.
+
+status and lint parse no more than they need.
 
 The figures live in docs/reliability.md (bench/big_migration.py); these tests
 pin the shapes that keep them, without a clock: chunked reads, work counted
@@ -40,7 +42,10 @@ def _outcome(fn: Any, *args: Any) -> tuple[str | None, str | None]:
 def test_the_streamed_hash_is_the_hash_of_the_whole_file(
     data: bytes, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """CRLF pairs and UTF-8 sequences cut by a chunk boundary change neither the hash nor the error's line."""
+    """CRLF pairs and UTF-8 sequences cut by a chunk boundary.
+
+    They change neither the hash nor the error's line.
+    """
     path = tmp_path_factory.mktemp("sum") / "m.sql"
     path.write_bytes(data)
     whole = _outcome(lambda p: checksums.file_hash(checksums.read_file(p)[0]), path)
@@ -108,12 +113,11 @@ def _parse(text: str) -> object:
 
 def _one_pass(text: str) -> object:
     """The reference: one window over the whole text, no span skipped."""
-    from studio.migrations import format as migration_format
-    from studio.sqltext import lexer
+    from studio.sqltext import lexer, split
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(lexer, "WINDOW", 1 << 30)
-        mp.setattr(migration_format, "plain_span", lambda *a: None)
+        mp.setattr(split, "plain_span", lambda *a: None)
         return _parse(text)
 
 
@@ -131,8 +135,8 @@ def test_windows_and_plain_spans_split_as_one_lexer_pass(parts: list[str], windo
 
 
 _VALUES = ["1", "-2", "'a'", "'it''s'", "'x;y'", "'--'", "'a\nb'", "NULL", "'é'"]
-_ODD = ["(1)", "((", "))", "now()", "1e5", "1abc", "'q' -- c\n", "/* c */", "-- schema-studio:step\n",
-        "$$a$$", '"x"', "E'\\''", "'", "'\n'", ";"]  # fmt: skip
+_ODD = ["(1)", "((", "))", "now()", "1e5", "1abc", "'q' -- c\n", "/* c */",
+        "-- schema-studio:step\n", "$$a$$", '"x"', "E'\\''", "'", "'\n'", ";"]  # fmt: skip
 _ROW = st.lists(st.sampled_from(_VALUES) | st.sampled_from(_ODD), min_size=1, max_size=4).map(
     lambda vs: "(" + ", ".join(vs) + ")"
 )
@@ -168,7 +172,8 @@ def _insert(rows: int, last: str = "") -> str:
 
 def test_lint_parses_a_long_values_list_as_its_first_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """What pglast builds a tree of stays small, and the report is the one the whole tree gives."""
-    from studio.plan.locks import parse
+    import pglast
+
     from studio.plan.locks.lint import lint_sql
     from studio.sqltext import lexer
 
@@ -176,8 +181,8 @@ def test_lint_parses_a_long_values_list_as_its_first_row(monkeypatch: pytest.Mon
     sql += " ON CONFLICT (id) DO NOTHING;\n"
     assert len(sql) > lexer.LITERAL_ROWS_ABOVE
     parsed: list[int] = []
-    real = parse.parse_sql
-    monkeypatch.setattr(parse, "parse_sql", lambda text: parsed.append(len(text)) or real(text))
+    real = pglast.parse_sql
+    monkeypatch.setattr(pglast, "parse_sql", lambda text: parsed.append(len(text)) or real(text))
     reduced = lint_sql(sql, "m.sql").to_dict()
     assert parsed and max(parsed) < 1_000
     monkeypatch.setattr(lexer, "LITERAL_ROWS_ABOVE", 1 << 40)  # the whole tree
@@ -212,7 +217,10 @@ def test_values_in_a_string_or_comment_is_not_a_values_list() -> None:
 
 
 def test_a_new_enum_value_in_a_dropped_row_is_still_seen() -> None:
-    """The dropped rows' strings are read for the enum hazard (the only rule that wants constants)."""
+    """The dropped rows' strings are read for the enum hazard.
+
+    It is the only rule that wants constants.
+    """
     from studio.plan.locks.lint import lint_sql
 
     rows = ",\n".join(f"({i}, 'pending')" for i in range(8_000)) + ",\n(8000, 'held')"
@@ -225,10 +233,10 @@ def test_a_new_enum_value_in_a_dropped_row_is_still_seen() -> None:
 
 def test_splitting_a_values_list_keeps_offsets_and_lines() -> None:
     """Statements after a dropped list start where they are written, on their own line."""
-    from studio.plan.locks.parse import split
+    from studio.sqltext.split import parse_statements
 
     sql = _insert(4_000, ";\n") + "\n-- after\nUPDATE public.t SET note = 'x' WHERE id = 1;\n"
-    first, second = split(sql)
+    first, second = parse_statements(sql)
     assert first.dropped and first.text == sql.split(";\n")[0]
     assert sql[second.start :].startswith("UPDATE") and second.line == sql.count("\n") - 0
     assert second.dropped == ()
@@ -274,7 +282,10 @@ def test_lint_without_the_rows_of_constants_reports_what_the_whole_tree_does(
 def test_the_roles_a_script_names_are_read_without_its_rows_of_constants(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The replay asks every batch which roles it names: a long VALUES list is not turned into JSON."""
+    """The replay asks every batch which roles it names.
+
+    A long VALUES list is not turned into JSON.
+    """
     import pglast.parser
 
     from studio.sqltext.statements import roles_named

@@ -17,7 +17,7 @@ from studio.cli import cli
 from studio.plan.locks import Activity, LockMode, facts_for_statement
 from studio.plan.locks.hazards import HAZARDS, Level, hazard
 from studio.plan.locks.lint import LintReport, lint_sources, lint_sql, sources_for_paths
-from studio.plan.locks.parse import SqlSyntaxError
+from studio.sqltext.syntax_errors import SqlSyntaxError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "hazards.md"
 
@@ -93,7 +93,8 @@ def test_type_change_knows_the_old_type_from_earlier_files(tmp_path: Path) -> No
     files = _files(
         tmp_path,
         a_create="CREATE TABLE orders (id bigint PRIMARY KEY, label varchar(20), qty integer);",
-        b_widen="ALTER TABLE orders ALTER COLUMN label TYPE varchar(40);\nALTER TABLE orders ALTER COLUMN label TYPE text;",
+        b_widen="ALTER TABLE orders ALTER COLUMN label TYPE varchar(40);\n"
+        "ALTER TABLE orders ALTER COLUMN label TYPE text;",
         c_int="ALTER TABLE orders ALTER COLUMN qty TYPE bigint;",
     )
     report = lint_sources(sources_for_paths(files))
@@ -209,7 +210,10 @@ def test_lock_timeout_must_precede_the_statement() -> None:
     assert "missing-lock-timeout" in ids(
         lint_sql("ALTER TABLE t ADD COLUMN a text;\nSET lock_timeout = '1s';", external=True)
     )
-    local = "BEGIN;\nSET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a text;\nCOMMIT;\nALTER TABLE t ADD COLUMN b text;"
+    local = (
+        "BEGIN;\nSET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a text;\nCOMMIT;\n"
+        "ALTER TABLE t ADD COLUMN b text;"
+    )
     found = [
         f for f in lint_sql(local, external=True).active() if f.hazard.id == "missing-lock-timeout"
     ]
@@ -248,7 +252,8 @@ def test_ignore_suppresses_the_next_statement_only() -> None:
 
 def test_unused_and_unknown_ignores_are_reported() -> None:
     report = lint_sql(
-        "-- schema-studio:ignore drop-table not here\n-- schema-studio:ignore no-such-thing x\nSELECT 1;"
+        "-- schema-studio:ignore drop-table not here\n-- schema-studio:ignore no-such-thing x\n"
+        "SELECT 1;"
     )
     unused = [f for f in report.findings if f.hazard.id == "unused-ignore"]
     assert [f.line for f in unused] == [1, 2]
@@ -360,24 +365,30 @@ def test_pg_version_option(project: Path) -> None:
 
 PEER_RULES = {
     "squawk": """adding-field-with-default adding-foreign-key-constraint adding-not-nullable-field
-        adding-required-field adding-serial-primary-key-field ban-alter-domain-with-add-constraint ban-char-field
-        ban-concurrent-index-creation-in-transaction ban-create-domain-with-constraint ban-drop-column
-        ban-drop-database ban-drop-not-null ban-drop-table ban-duplicate-column-assignments ban-truncate-cascade
-        ban-uncommitted-transaction changing-column-type constraint-missing-not-valid disallowed-unique-constraint
-        identifier-too-long prefer-bigint-over-int prefer-bigint-over-smallint prefer-identity prefer-repack
-        prefer-robust-stmts prefer-text-field prefer-timestamptz renaming-column renaming-table
-        require-concurrent-index-creation require-concurrent-index-deletion require-concurrent-partition-detach
-        require-concurrent-reindex require-enum-value-ordering require-lock-timeout require-statement-timeout
-        require-table-schema transaction-nesting unused-ignore syntax-error require-timeout-settings""",
+        adding-required-field adding-serial-primary-key-field
+        ban-alter-domain-with-add-constraint ban-char-field
+        ban-concurrent-index-creation-in-transaction ban-create-domain-with-constraint
+        ban-drop-column ban-drop-database ban-drop-not-null ban-drop-table
+        ban-duplicate-column-assignments ban-truncate-cascade ban-uncommitted-transaction
+        changing-column-type constraint-missing-not-valid disallowed-unique-constraint
+        identifier-too-long prefer-bigint-over-int prefer-bigint-over-smallint prefer-identity
+        prefer-repack prefer-robust-stmts prefer-text-field prefer-timestamptz renaming-column
+        renaming-table require-concurrent-index-creation require-concurrent-index-deletion
+        require-concurrent-partition-detach require-concurrent-reindex
+        require-enum-value-ordering require-lock-timeout require-statement-timeout
+        require-table-schema transaction-nesting unused-ignore syntax-error
+        require-timeout-settings""",
     "strong_migrations": """remove_column change_column rename_column rename_table create_table
-        add_column_auto_incrementing add_column_generated_stored add_foreign_key validate_foreign_key
-        add_check_constraint validate_check_constraint execute backfill add_index add_reference
+        add_column_auto_incrementing add_column_generated_stored add_foreign_key
+        validate_foreign_key add_check_constraint validate_check_constraint execute backfill
+        add_index add_reference
         add_unique_constraint add_exclusion_constraint add_column_json add_column_default
         add_column_default_callable change_column_null_postgresql rename_enum_value rename_schema
         add_index_columns remove_index add_index_corruption change_column_default""",
-    "pg-schema-diff": """ACQUIRES_ACCESS_EXCLUSIVE_LOCK ACQUIRES_SHARE_LOCK ACQUIRES_SHARE_ROW_EXCLUSIVE_LOCK
-        CORRECTNESS DELETES_DATA HAS_UNTRACKABLE_DEPENDENCIES INDEX_BUILD INDEX_DROPPED
-        IMPACTS_DATABASE_PERFORMANCE IS_USER_GENERATED UPGRADING_EXTENSION_VERSION AUTHZ_UPDATE""",
+    "pg-schema-diff": """ACQUIRES_ACCESS_EXCLUSIVE_LOCK ACQUIRES_SHARE_LOCK
+        ACQUIRES_SHARE_ROW_EXCLUSIVE_LOCK CORRECTNESS DELETES_DATA HAS_UNTRACKABLE_DEPENDENCIES
+        INDEX_BUILD INDEX_DROPPED IMPACTS_DATABASE_PERFORMANCE IS_USER_GENERATED
+        UPGRADING_EXTENSION_VERSION AUTHZ_UPDATE""",
     "eugene": "E1 E2 E3 E4 E5 E6 E7 E8 E9 E10 E11 W12 W13 W14 E15",
     "atlas": "DS101 DS102 DS103 BC101 BC102 MF101 MF102 MF103 MF104 CD101",
 }
@@ -425,6 +436,6 @@ def test_lock_held_names_five_relations_then_counts_the_rest() -> None:
     details = [f.detail for f in report.findings if f.hazard.id == "lock-held-across-statements"]
     assert details
     assert (
-        details[-1]
-        == "public.t1, public.t2, public.t3, public.t4, public.t5 and 2 more held while this locks public.t8"
+        details[-1] == "public.t1, public.t2, public.t3, public.t4,"
+        " public.t5 and 2 more held while this locks public.t8"
     )

@@ -25,8 +25,8 @@ from studio.model.changes.base import split_qualified
 from studio.plan.locks.alter import Match
 from studio.plan.locks.context import Context
 from studio.plan.locks.kb import LockFact
-from studio.plan.locks.parse import split
 from studio.plan.locks.statements import classify, facts_of
+from studio.sqltext.split import parse_statements
 
 if TYPE_CHECKING:
     from studio.model.changes import Change
@@ -89,7 +89,7 @@ def entries_for_change(
     ctx = enrich(change, context)
     out: list[Match] = []
     for sql in change.sql():
-        for stmt in split(sql):
+        for stmt in parse_statements(sql):
             out.extend(classify(stmt.node, server_version, ctx))
     return tuple(out)
 
@@ -97,5 +97,5 @@ def entries_for_change(
 def facts_for_change(
     change: Change, server_version: int, context: Context | None = None
 ) -> tuple[LockFact, ...]:
-    """The locks `change` takes when applied to a server of `server_version`, merged per relation."""
+    """The locks `change` takes on a server of `server_version`, merged per relation."""
     return facts_of(entries_for_change(change, server_version, context), server_version)

@@ -27,14 +27,17 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast
 
 from studio.migrations import files as migrations
+from studio.migrations.format import Ignore
 from studio.plan.locks.context import Context
 from studio.plan.locks.flow import detect
 from studio.plan.locks.hazards import Hazard, Level, hazard, known
 from studio.plan.locks.kb import LockFact
-from studio.plan.locks.parse import SqlSyntaxError, Statement, comments, isa, line_of, split
+from studio.plan.locks.parse import comments, isa
 from studio.plan.locks.replay import Replay
 from studio.plan.locks.rules import Unit
 from studio.plan.locks.statements import classify, facts_of
+from studio.sqltext.split import ParsedStatement, parse_statements
+from studio.sqltext.syntax_errors import SqlSyntaxError, line_of
 
 if TYPE_CHECKING:
     from studio.config import Settings
@@ -42,15 +45,6 @@ if TYPE_CHECKING:
 DEFAULT_SERVER_VERSION = 180000  # lint without a database assumes the newest server supported
 _MIGRATION_NAME = re.compile(r"^\d{14}_[A-Za-z0-9][A-Za-z0-9_-]*\.sql$")
 _IGNORE = re.compile(r"^schema-studio:ignore(?:\s+(?P<id>\S+))?(?:\s+(?P<reason>.*?))?\s*$")
-
-
-@dataclass(frozen=True, slots=True)
-class Ignore:
-    """An accepted hazard: `-- schema-studio:ignore <hazard-id> <reason>`."""
-
-    hazard: str
-    reason: str
-    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,15 +141,15 @@ class LintReport:
 @dataclass(frozen=True, slots=True)
 class _Source:
     path: str
-    statements: tuple[tuple[Statement, tuple[Ignore, ...]], ...]
+    statements: tuple[tuple[ParsedStatement, tuple[Ignore, ...]], ...]
     # per statement: (transaction key, inside a transaction block)
     runs: tuple[tuple[int, bool], ...]
     runner: bool
     report: bool = True  # False: replayed for context only (an applied migration)
 
 
-def _script(text: str, path: str) -> tuple[tuple[Statement, tuple[Ignore, ...]], ...]:
-    stmts = split(text, path)
+def _script(text: str, path: str) -> tuple[tuple[ParsedStatement, tuple[Ignore, ...]], ...]:
+    stmts = parse_statements(text, path)
     pending: list[tuple[int, Ignore]] = []
     for offset, body in comments(text):
         m = _IGNORE.match(body)
@@ -182,7 +176,7 @@ def _script(text: str, path: str) -> tuple[tuple[Statement, tuple[Ignore, ...]],
     return tuple(out)
 
 
-def _script_runs(stmts: Sequence[Statement], tx0: int) -> tuple[tuple[int, bool], ...]:
+def _script_runs(stmts: Sequence[ParsedStatement], tx0: int) -> tuple[tuple[int, bool], ...]:
     """psql semantics: autocommit, except between BEGIN and COMMIT/ROLLBACK."""
     runs = []
     tx, in_block = tx0, False
@@ -211,7 +205,7 @@ def script_source(text: str, path: str, tx0: int = 0) -> _Source:
 
 def migration_source(m: migrations.Migration, tx0: int = 0, *, report: bool = True) -> _Source:
     """A migration file, as schema-studio's runner applies it."""
-    stmts: list[tuple[Statement, tuple[Ignore, ...]]] = []
+    stmts: list[tuple[ParsedStatement, tuple[Ignore, ...]]] = []
     runs: list[tuple[int, bool]] = []
     path = str(m.path)
     tx = tx0 + 1
@@ -220,12 +214,14 @@ def migration_source(m: migrations.Migration, tx0: int = 0, *, report: bool = Tr
         if not transactional:
             tx += 1
         for st in step.statements:
-            parsed = split(st.sql, path)
-            ignores = tuple(Ignore(ig.hazard, ig.reason, ig.line) for ig in st.ignores)
+            parsed = parse_statements(st.sql, path)
             for i, p in enumerate(parsed):
                 line = st.line + p.line - 1
                 stmts.append(
-                    (Statement(p.node, p.text, p.start, line, p.dropped), ignores if i == 0 else ())
+                    (
+                        ParsedStatement(p.node, p.text, p.start, line, p.dropped),
+                        st.ignores if i == 0 else (),
+                    )
                 )
                 if step.transactional:
                     runs.append((tx, True))
@@ -306,8 +302,8 @@ def _first_line(text: str) -> str:
 
 
 def lint_sql(
-    text: str, path: str = "<sql>", *, server_version: int = DEFAULT_SERVER_VERSION, external: bool = False,
-    context: Context | None = None,
+    text: str, path: str = "<sql>", *, server_version: int = DEFAULT_SERVER_VERSION,
+    external: bool = False, context: Context | None = None,
 ) -> LintReport:  # fmt: skip
     """Lint one SQL script (psql semantics)."""
     return lint_sources(
@@ -324,7 +320,7 @@ def is_migration_file(path: Path) -> bool:
 
 
 def sources_for_paths(paths: Sequence[Path], *, external: bool = False) -> list[_Source]:
-    """Files and directories -> sources, in the order given (a directory's .sql files sorted by name)."""
+    """Files and directories -> sources, in the order given (a directory's .sql files by name)."""
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -352,7 +348,7 @@ def sources_for_paths(paths: Sequence[Path], *, external: bool = False) -> list[
 def sources_for_migrations(
     ms: Sequence[migrations.Migration], report: set[str] | None = None, *, external: bool = False
 ) -> list[_Source]:
-    """The migrations in order; only versions in `report` (all when None) are reported, the rest replayed."""
+    """The migrations in order; versions in `report` (all when None) reported, the rest replayed."""
     out: list[_Source] = []
     tx = 0
     for m in ms:
@@ -373,7 +369,7 @@ def sources_for_migrations(
 async def _pending(
     settings: Settings, ms: Sequence[migrations.Migration]
 ) -> tuple[set[str] | None, int | None, str]:
-    """Versions not yet (fully) applied on the target, its server version, and how that was decided."""
+    """Versions not yet (fully) applied on the target, its server version, and how it was known."""
     from studio.commands.migrate import read_history
     from studio.config import mask_dsn
     from studio.errors import StudioError

@@ -1,4 +1,4 @@
-"""Hand-written SQL through pglast: statements with their positions, type names, volatility.
+"""Hand-written SQL through pglast: comments, names, type names, volatility.
 
 pglast parses with PostgreSQL's own grammar (libpg_query), so what it accepts
 is what the server accepts; these helpers turn its trees into the few facts
@@ -8,90 +8,13 @@ lock analysis needs.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from pglast import ast, parse_sql, parser
+from pglast import ast
 from pglast.stream import RawStream
 
-from studio.errors import StudioError
 from studio.model import qualname
-from studio.sqltext.lexer import comment_tokens, lex, literal_rows, offset_in, without
-
-
-class SqlSyntaxError(StudioError):
-    """SQL that PostgreSQL's grammar does not accept."""
-
-    hint = "fix the statement (it would fail on the server too)"
-
-    def __init__(self, path: str, line: int, problem: str) -> None:
-        super().__init__(f"{path}:{line}: {problem}")
-        self.path = path
-        self.line = line
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """One parsed statement: its tree, its text and where it starts."""
-
-    node: Any
-    text: str
-    start: int  # character offset of its first token in the source
-    line: int  # 1-based line of its first token
-    # spans of `text` left out of `node`: rows of constants of a VALUES list (`lexer.literal_rows`)
-    dropped: tuple[tuple[int, int], ...] = ()
-
-    def analysed_text(self) -> str:
-        """The text of what `node` holds: `text` without the dropped rows."""
-        return without(self.text, list(self.dropped))
-
-
-def line_of(source: str, offset: int) -> int:
-    """1-based line number of a character offset."""
-    return source.count("\n", 0, max(0, offset)) + 1
-
-
-def split(source: str, path: str = "<sql>") -> tuple[Statement, ...]:
-    """Parse `source` into statements; a syntax error raises `SqlSyntaxError` with its line.
-
-    The rows of constants of a long VALUES list after its first are left out
-    of the trees (they take no lock and call nothing); each statement says
-    which (`Statement.dropped`).
-    """
-    dropped = literal_rows(source)
-    try:
-        raw = parse_sql(without(source, dropped))
-    except parser.ParseError as e:
-        location = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
-        location = offset_in(dropped, location - 1) if location else -1
-        raise SqlSyntaxError(path, line_of(source, location), _one_line(str(e.args[0]))) from None
-    out = []
-    for r in raw:
-        start = first_token(source, offset_in(dropped, r.stmt_location or 0))
-        end = offset_in(dropped, (r.stmt_location or 0) + r.stmt_len) if r.stmt_len else len(source)
-        text = source[start:end].strip().rstrip(";").strip()
-        mine = tuple((a - start, b - start) for a, b in dropped if start <= a < end)
-        out.append(Statement(r.stmt, text, start, line_of(source, start), mine))
-    return tuple(out)
-
-
-def _one_line(message: str) -> str:
-    """PostgreSQL's message without the rest of the file: `at or near "<token>` is cut at its line end."""
-    first, _, rest = message.partition("\n")
-    if not rest:
-        return first
-    return first + ('…"' if ' at or near "' in first else "…")
-
-
-def first_token(source: str, offset: int) -> int:
-    """The offset of the first token at or after `offset` (comments and blanks skipped).
-
-    Only the first tokens are lexed, not the rest of the source.
-    """
-    for start, _, name, _ in lex(source, offset, size=4096):
-        if name not in ("SQL_COMMENT", "C_COMMENT"):
-            return start
-    return offset
+from studio.sqltext.lexer import comment_tokens
 
 
 def comments(source: str) -> Iterator[tuple[int, str]]:
@@ -107,7 +30,7 @@ def deparse(node: Any) -> str:
 
 
 def isa(node: object, cls: type) -> TypeGuard[Any]:
-    """isinstance() for pglast nodes, leaving the node untyped (pglast types every field Optional)."""
+    """isinstance() for pglast nodes, the node left untyped (pglast types each field Optional)."""
     return isinstance(node, cls)
 
 
@@ -115,7 +38,7 @@ def isa(node: object, cls: type) -> TypeGuard[Any]:
 
 
 def relkey(rv: Any, default_schema: str = "public") -> str:
-    """Qualified, quoted name of a RangeVar (unqualified names are taken to be in `default_schema`)."""
+    """Qualified, quoted name of a RangeVar (an unqualified one taken to be in `default_schema`)."""
     return qualname(rv.schemaname or default_schema, rv.relname)
 
 
@@ -169,8 +92,8 @@ _TYPE_NAMES = {
     "time": "time without time zone",
     "timetz": "time with time zone",
 }
-SERIAL_TYPES = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
-                "smallserial": "smallint", "serial2": "smallint"}  # fmt: skip
+SERIAL_TYPES = {"serial": "integer", "serial4": "integer", "bigserial": "bigint",
+                "serial8": "bigint", "smallserial": "smallint", "serial2": "smallint"}  # fmt: skip
 
 
 def type_parts(tn: Any) -> tuple[str, str | None]:
@@ -214,16 +137,18 @@ def format_type(tn: Any) -> str:
 # --- volatility ----------------------------------------------------------------
 
 VOLATILE_FUNCTIONS = frozenset({
-    "random", "random_normal", "clock_timestamp", "timeofday", "gen_random_uuid", "uuidv4", "uuidv7",
-    "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "nextval", "setval", "currval",
-    "lastval", "txid_current", "pg_current_xact_id", "gen_random_bytes", "gen_salt", "random_string",
+    "random", "random_normal", "clock_timestamp", "timeofday", "gen_random_uuid", "uuidv4",
+    "uuidv7", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "nextval", "setval",
+    "currval", "lastval", "txid_current", "pg_current_xact_id", "gen_random_bytes", "gen_salt",
+    "random_string",
 })  # fmt: skip
 NON_VOLATILE_FUNCTIONS = frozenset({
     "now", "transaction_timestamp", "statement_timestamp", "current_setting", "lower", "upper",
     "btrim", "ltrim", "rtrim", "trim", "concat", "concat_ws", "md5", "length", "char_length",
     "to_char", "to_timestamp", "to_date", "to_number", "date_trunc", "date_part", "make_date",
-    "make_timestamp", "make_timestamptz", "make_interval", "jsonb_build_object", "json_build_object",
-    "jsonb_build_array", "json_build_array", "to_jsonb", "to_json", "array_fill", "uuid_nil",
+    "make_timestamp", "make_timestamptz", "make_interval", "jsonb_build_object",
+    "json_build_object", "jsonb_build_array", "json_build_array", "to_jsonb", "to_json",
+    "array_fill", "uuid_nil",
     "abs", "round", "floor", "ceil", "greatest", "least", "replace", "substr", "substring",
     "left", "right", "format", "encode", "decode", "sha256", "inet", "current_database",
     "current_schema", "current_user", "session_user", "pg_backend_pid", "timezone", "age",

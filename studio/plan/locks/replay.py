@@ -34,6 +34,7 @@ from studio.model import (
     qualname,
 )
 from studio.model import quote_ident as qi
+from studio.model.keys import split_qualified
 from studio.plan.locks.context import Context, _volatility
 from studio.plan.locks.parse import deparse, format_type, is_serial, names_key, range_vars, relkey
 from studio.plan.locks.timeline import Timeline, TimelineView
@@ -60,13 +61,11 @@ _SUFFIX = {
 
 
 def _as_dict(view: TimelineView[str, V]) -> dict[str, V]:
-    """A view where a Schema says dict: only `Context` reads these schemas, through the Mapping API."""
+    """A view where a Schema says dict.
+
+    Only `Context` reads these schemas, through the Mapping API.
+    """
     return view  # type: ignore[return-value]
-
-
-def _split(key: str) -> tuple[str, str]:
-    schema, _, name = key.partition(".")
-    return schema.strip('"'), name.strip('"')
 
 
 class Replay:
@@ -161,7 +160,7 @@ class Replay:
 
     def _on_CreateStmt(self, node: Any) -> None:
         key = relkey(node.relation, self.context.default_schema)
-        schema, name = _split(key)
+        schema, name = split_qualified(key)
         cols: list[Column] = []
         cons: list[Constraint] = []
         for el in node.tableElts or ():
@@ -201,7 +200,7 @@ class Replay:
 
     def _on_CreateTableAsStmt(self, node: Any) -> None:
         key = relkey(node.into.rel, self.context.default_schema)
-        schema, name = _split(key)
+        schema, name = split_qualified(key)
         if node.objtype == OT.OBJECT_MATVIEW:
             deps = tuple(
                 dict.fromkeys(
@@ -219,7 +218,7 @@ class Replay:
 
     def _on_ViewStmt(self, node: Any) -> None:
         key = relkey(node.view, self.context.default_schema)
-        schema, name = _split(key)
+        schema, name = split_qualified(key)
         deps = tuple(
             dict.fromkeys(relkey(rv, self.context.default_schema) for rv in range_vars(node.query))
         )
@@ -227,8 +226,8 @@ class Replay:
 
     def _on_IndexStmt(self, node: Any) -> None:
         table = relkey(node.relation, self.context.default_schema)
-        schema, _ = _split(table)
-        name = node.idxname or f"{_split(table)[1]}_idx"
+        schema, _ = split_qualified(table)
+        name = node.idxname or f"{split_qualified(table)[1]}_idx"
         keys = tuple(qi(e.name) if e.name else deparse(e.expr) for e in node.indexParams or ())
         self._index(qualname(schema, name), table)
         t = self._known(table)
@@ -237,7 +236,8 @@ class Replay:
 
     def _on_DropStmt(self, node: Any) -> None:
         if node.removeType not in (OT.OBJECT_TABLE, OT.OBJECT_INDEX):
-            return  # a function's or type's name is not a list of strings (ObjectWithArgs, TypeName)
+            # a function's or type's name is not a list of strings (ObjectWithArgs, TypeName)
+            return
         for obj in node.objects or ():
             names = obj if isinstance(obj, tuple) else (obj,)
             key = names_key(names, self.context.default_schema)
@@ -247,7 +247,7 @@ class Replay:
                 table = self.context.index_table(key)
                 self._drop_index(key)
                 if table and (t := self.context.table(table)) is not None:
-                    name = _split(key)[1]
+                    name = split_qualified(key)[1]
                     self._put_table(
                         dataclasses.replace(
                             t, indexes=tuple(i for i in t.indexes if i.name != name)
@@ -277,13 +277,13 @@ class Replay:
 
     def _on_CreateEnumStmt(self, node: Any) -> None:
         key = names_key(node.typeName, self.context.default_schema)
-        schema, name = _split(key)
+        schema, name = split_qualified(key)
         labels = tuple(v.sval for v in node.vals or ())
         self._put("enums", key, EnumType(schema, name, labels))
 
     def _on_CreateDomainStmt(self, node: Any) -> None:
         key = names_key(node.domainname, self.context.default_schema)
-        schema, name = _split(key)
+        schema, name = split_qualified(key)
         cons = tuple(
             DomainConstraint(c.conname or f"{name}_check", deparse(c), not c.skip_validation)
             for c in node.constraints or ()
@@ -304,7 +304,7 @@ class Replay:
 
     def _on_CreateFunctionStmt(self, node: Any) -> None:
         key = names_key(node.funcname, self.context.default_schema)
-        schema, name = _split(key)
+        schema, name = split_qualified(key)
         text = deparse(node)
         self._volatility.put(name.lower(), _volatility(text))
         self._set(volatility=self._volatility.view())
@@ -318,10 +318,14 @@ class Replay:
             self._alter(key, self._known(key), cmd)
 
     def _known(self, key: str) -> Table:
-        """The table `key`, or a stub of it (a table of an earlier migration not seen: it exists)."""
+        """The table `key`, or a stub of it.
+
+        A table of an earlier migration not seen: it exists.
+        """
         t = self.context.table(key)
         if t is None:
-            t = Table(*_split(key))
+            schema, name = split_qualified(key)
+            t = Table(schema, name)
             self._put_table(t)
         return t
 
@@ -402,7 +406,7 @@ class Replay:
             or tuple(k.sval for k in c.fk_attrs or ())
             or columns
         )
-        tname = _split(table)[1]
+        tname = split_qualified(table)[1]
         name = c.conname or "_".join(
             (tname, *cols[:1], _SUFFIX[kind])
             if kind is not ConstraintKind.PRIMARY_KEY

@@ -38,7 +38,7 @@ class Unit:
     tx: int  # units with the same tx run in one transaction
     in_block: bool  # inside a transaction block (explicit BEGIN, or the runner's transaction)
     runner: bool  # executed by schema-studio's runner (migration semantics)
-    # spans of `text` left out of `node`: rows of constants (`studio.plan.locks.parse.Statement`)
+    # spans of `text` left out of `node`: rows of constants (`studio.sqltext.split.ParsedStatement`)
     dropped: tuple[tuple[int, int], ...] = ()
 
     def analysed_text(self) -> str:
@@ -137,8 +137,8 @@ _REWRITE_HAZARD = {
 }
 # entries whose rewrite another hazard already reports, or that rewrite no table
 _REWRITE_CLAIMED = frozenset({
-    *_REWRITE_HAZARD, "alter_table.alter_column_type", "vacuum_full", "cluster", "refresh_materialized_view",
-    "alter_sequence", "unknown",
+    *_REWRITE_HAZARD, "alter_table.alter_column_type", "vacuum_full", "cluster",
+    "refresh_materialized_view", "alter_sequence", "unknown",
 })  # fmt: skip
 
 
@@ -289,8 +289,8 @@ def _objects(u: Unit, version: int) -> Iterator[Hit]:
                 yield hit(u, "truncate", t)
         if node.behavior is not None and node.behavior.name == "DROP_CASCADE":
             yield hit(u, "truncate-cascade")
-    authz = {"alter_table.enable_rls", "alter_table.disable_rls", "alter_table.force_rls", "create_policy",
-             "alter_policy", "drop_policy", "grant"}  # fmt: skip
+    authz = {"alter_table.enable_rls", "alter_table.disable_rls", "alter_table.force_rls",
+             "create_policy", "alter_policy", "drop_policy", "grant"}  # fmt: skip
     if ids & authz:
         yield hit(u, "authz-change", ", ".join(sorted(ids & authz)))
 

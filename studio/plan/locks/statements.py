@@ -21,7 +21,8 @@ from studio.plan.locks.alter import Match, alter_table, m
 from studio.plan.locks.context import Context
 from studio.plan.locks.kb import Effect, LockFact, Role, entry, version_num
 from studio.plan.locks.modes import LockMode
-from studio.plan.locks.parse import def_names, names_key, range_vars, relkey, split
+from studio.plan.locks.parse import def_names, names_key, range_vars, relkey
+from studio.sqltext.split import parse_statements
 
 NO_CONTEXT = Context()
 
@@ -124,7 +125,8 @@ def _create(node: Any, v: int, ctx: Context) -> list[Match]:
             more.append((Role.DEFAULT_PARTITION, d))
         return [Match(entry("create_table.partition_of"), tuple(more), subject=table)]
     if parents:
-        return [Match(entry("create_table.inherits"), tuple((Role.PARENT, p) for p in parents), subject=table),
+        inherits = tuple((Role.PARENT, p) for p in parents)
+        return [Match(entry("create_table.inherits"), inherits, subject=table),
                 Match(entry("create_table"), tuple(refs), subject=table)]  # fmt: skip
     return [Match(entry("create_table"), tuple(refs), subject=table)]
 
@@ -409,7 +411,8 @@ def facts_of(matches: Iterable[Match], server_version: int) -> tuple[LockFact, .
 
 def _via(match: Match, role: Role) -> str | None:
     """The table whose queries also lock a relation in `role` (see `LockFact.via`)."""
-    # a partition being attached, or detached concurrently, is not part of the parent for new queries
+    # a partition being attached, or detached concurrently,
+    # is not part of the parent for new queries
     attached = role is Role.PARTITION and not match.entry.id.startswith(
         ("alter_table.attach_partition", "alter_table.detach_partition.concurrently")
     )
@@ -419,7 +422,10 @@ def _via(match: Match, role: Role) -> str | None:
 
 
 def merge(facts: Iterable[LockFact]) -> tuple[LockFact, ...]:
-    """One fact per relation: the strongest mode (as PostgreSQL's ALTER TABLE takes it) and costliest effect."""
+    """One fact per relation: the strongest mode and the costliest effect.
+
+    The strongest mode as PostgreSQL's ALTER TABLE takes it.
+    """
     out: dict[str, LockFact] = {}
     for f in facts:
         old = out.get(f.relation)
@@ -441,7 +447,9 @@ def facts_for_statement(
 ) -> tuple[LockFact, ...]:
     """The locks a statement takes (every statement of `sql_or_tree`, merged per relation)."""
     nodes: list[Any] = (
-        [s.node for s in split(sql_or_tree)] if isinstance(sql_or_tree, str) else [sql_or_tree]
+        [s.node for s in parse_statements(sql_or_tree)]
+        if isinstance(sql_or_tree, str)
+        else [sql_or_tree]
     )
     nodes = [n.stmt if isinstance(n, ast.RawStmt) else n for n in nodes]
     return facts_of(
