@@ -25,8 +25,9 @@ import sys
 import time
 from pathlib import Path
 
-from studio import config, sources
+from studio import config
 from studio.catalog.introspect import introspect
+from studio.sources import declared as sources
 
 
 async def parts(project: Path, spec: str) -> dict[str, float]:

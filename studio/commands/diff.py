@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from studio.diff.unmodelled import UnmodelledReport
     from studio.model import Schema
     from studio.model.changes import Change
-    from studio.sources import Loaded
+    from studio.sources.declared import Loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +149,7 @@ async def load_pair(
     A live side is read first so a declared side is materialized on a dev
     server of the same PostgreSQL major version.
     """
-    from studio.sources import (
+    from studio.sources.declared import (
         SourceKind,
         concurrently,
         declared_source,

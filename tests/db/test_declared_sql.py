@@ -20,13 +20,13 @@ import pytest
 from _diff_support import apply, database, differences
 from click.testing import CliRunner, Result
 
-from studio import sources
 from studio.catalog.introspect import introspect
 from studio.cli import cli
 from studio.config import Settings
 from studio.diff import diff
 from studio.diff.unmodelled import unmodelled
 from studio.errors import SourceError
+from studio.sources import declared as sources
 from studio.sources.devdb.binaries import has_extension, servers_with_extension
 
 if TYPE_CHECKING:

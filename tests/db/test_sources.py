@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from studio import sources
 from studio.config import Settings
 from studio.errors import SourceError
+from studio.sources import declared as sources
 from studio.sources.devdb import lease
 from studio.sources.devdb.cluster import Cluster, discard
 from studio.sources.devdb.lease import dev_cluster, use_dev_cluster
