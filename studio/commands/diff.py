@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from studio.diff.unmodelled import UnmodelledReport
     from studio.model import Schema
     from studio.model.changes import Change
-    from studio.sources.declared import Loaded
+    from studio.sources.spec import Loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,15 +149,9 @@ async def load_pair(
     A live side is read first so a declared side is materialized on a dev
     server of the same PostgreSQL major version.
     """
-    from studio.sources.declared import (
-        SourceKind,
-        concurrently,
-        declared_source,
-        live_connection,
-        load,
-        parse_source,
-        read_live,
-    )
+    from studio.sources.live import live_connection, read_live
+    from studio.sources.load import concurrently, load
+    from studio.sources.spec import SourceKind, declared_source, parse_source
 
     old_src = (
         parse_source(from_spec, settings)

@@ -28,7 +28,8 @@ from studio.migrations import files as migrations
 from studio.plan.planner import inverses, plan
 from studio.run import history
 from studio.run.runner import session_limits
-from studio.sources.declared import Loaded, Source, SourceKind, concurrently, declared_source, load
+from studio.sources.load import concurrently, load
+from studio.sources.spec import Loaded, Source, SourceKind, declared_source
 
 # the server version lock facts assume when the dev server's is not known
 DEFAULT_SERVER_VERSION = 180000
@@ -392,9 +393,9 @@ async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]
         major = await db.server_version_num(conn) // 10000
     finally:
         await conn.close()
-    from studio.sources.declared import _dev_major
+    from studio.sources.devdb.lease import dev_major
 
-    dev = _dev_major(settings, major)
+    dev = dev_major(settings, major)
     if dev and dev != major:
         return major, (
             f"the target runs PostgreSQL {major}, the migrations and declared schema are read on a"
@@ -592,7 +593,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     not_compared = tuple(note for r, _, _ in reports if (note := r.note()) is not None)
     notes: tuple[str, ...] = ()
     if live_loaded is not None:
-        from studio.sources.declared import major_mismatch
+        from studio.sources.spec import major_mismatch
 
         (applied_replay,) = applied_replays
         mismatch = major_mismatch(live_loaded.server_version, applied_replay.server_version)

@@ -74,7 +74,7 @@ async def _replayed_schemas(settings: Settings, major: int) -> set[str]:
     from studio.commands.generate import (
         migrations_source,
     )  # defers the planner and the dev server's modules
-    from studio.sources.declared import load as load_source
+    from studio.sources.load import load as load_source
 
     try:
         replay = await load_source(migrations_source(settings), settings, major=major)
@@ -272,7 +272,7 @@ async def dry_run(
     say nothing about the target's data sizes. An interrupted migration is
     tried from its first step.
     """
-    from studio.sources.declared import dev_database
+    from studio.sources.devdb.lease import dev_database
 
     ms = load(settings)
     url = await _target(settings)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from studio.run.events import EventSink
     from studio.run.history import Status
     from studio.run.runner import RunResult
-    from studio.sources.declared import Loaded
+    from studio.sources.spec import Loaded
 
 
 T = TypeVar("T")
@@ -269,7 +269,8 @@ async def plan_input(settings: Settings, hints: Sequence[str], major: int | None
 
 async def _plan_input(settings: Settings, hints: Sequence[str], major: int | None) -> PlanInput:
     from studio.commands.generate import migrations_source
-    from studio.sources.declared import declared_source, load
+    from studio.sources.load import load
+    from studio.sources.spec import declared_source
 
     directory = settings.migrations_dir
     existing = migrations.load_directory(directory) if directory.is_dir() else ()

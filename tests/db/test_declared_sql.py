@@ -26,8 +26,9 @@ from studio.config import Settings
 from studio.diff import diff
 from studio.diff.unmodelled import unmodelled
 from studio.errors import SourceError
-from studio.sources import declared as sources
 from studio.sources.devdb.binaries import has_extension, servers_with_extension
+from studio.sources.load import load
+from studio.sources.spec import Source, SourceKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -48,8 +49,8 @@ async def _load(tmp_path: Path, db_url: str, sql: str, *, with_privileges: bool 
     path = tmp_path / "structure.sql"
     path.write_text(sql)
     settings = Settings(root=tmp_path, dev_url=db_url)
-    source = sources.Source(sources.SourceKind.SQL, str(path), path)
-    loaded = await sources.load(source, settings, use_cache=False, with_privileges=with_privileges)
+    source = Source(SourceKind.SQL, str(path), path)
+    loaded = await load(source, settings, use_cache=False, with_privileges=with_privileges)
     return loaded.schema
 
 
@@ -221,8 +222,8 @@ async def test_a_migrations_replay_creates_the_roles_its_grants_name(
     )
     migrations.write_sum(folder)
     settings = Settings(root=tmp_path, dev_url=db_url)
-    source = sources.Source(sources.SourceKind.MIGRATIONS, "migrations", folder)
-    loaded = await sources.load(source, settings, use_cache=False, with_privileges=True)
+    source = Source(SourceKind.MIGRATIONS, "migrations", folder)
+    loaded = await load(source, settings, use_cache=False, with_privileges=True)
     assert role in {p.grantee for p in loaded.schema.privileges}
 
 

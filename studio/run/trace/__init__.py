@@ -1,7 +1,7 @@
 """Lock trace: run each step in a disposable database and compare the locks it held with the knowledge base.
 
 `migrate --dry-run --trace` and `lint --trace` use it. The database is a
-throwaway one on the dev server (`studio.sources.declared.dev_database_url`) where
+throwaway one on the dev server (`studio.sources.devdb.lease.dev_database_url`) where
 the migrations the target has applied are replayed by the tool's runner;
 with `rows`, every table the traced statements touch gets that many
 synthetic rows (`studio.run.trace.rows`). Then each traced statement runs, in
@@ -212,7 +212,7 @@ async def _trace(
 ) -> TraceReport:
     from studio.plan.locks.lint import lint_sources
     from studio.run.trace.rows import fill
-    from studio.sources.declared import dev_database_url
+    from studio.sources.devdb.lease import dev_database_url
 
     notes: list[str] = []
     async with dev_database_url(settings, major) as url:

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 from urllib.parse import quote
 
+import asyncpg
+
 from studio.errors import DevDbError
 from studio.model import quote_ident
 from studio.sources.devdb.osuser import chown, os_user, runnable_bindir
@@ -31,8 +33,6 @@ from studio.sources.devdb.process import flock, log_tail, run_tool, shutdown, wa
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from types import TracebackType
-
-    import asyncpg
 
     from studio.sources.devdb.binaries import PgBinaries
 
@@ -227,8 +227,6 @@ class Cluster:
 
     async def connect(self, database: str = "postgres") -> asyncpg.Connection:
         """An asyncpg connection to `database` as the superuser."""
-        import asyncpg  # deferred: 80 ms, for databases only; starting a cluster needs none
-
         try:
             return await asyncpg.connect(
                 host=self.host, port=self.port, user=self.user, password=self.password,
@@ -239,8 +237,6 @@ class Cluster:
 
     async def create_database(self, name: str, template: str | None = None) -> str:
         """Create database `name` (from `template`) and return its URL."""
-        import asyncpg  # deferred: 80 ms, for databases only; starting a cluster needs none
-
         sql = f"CREATE DATABASE {quote_ident(name)}"
         sql += f" TEMPLATE {quote_ident(template)}" if template else ""
         # Copying files beats WAL-logging every block (the PG15+ default) when
@@ -264,8 +260,6 @@ class Cluster:
 
     async def _admin(self, sql: str, what: str, *, in_use_ok: bool = False) -> None:
         """Run one statement on the `postgres` database; ObjectInUseError passes when asked."""
-        import asyncpg  # deferred: 80 ms, for databases only; starting a cluster needs none
-
         conn = await self.connect()
         try:
             await conn.execute(sql)
