@@ -60,7 +60,8 @@ from studio.run.events import (
     WaitingForAutovacuum,
 )
 from studio.run.phases import ContractNotConfirmed
-from studio.sources import devdb
+from studio.sources.devdb.binaries import find_binaries
+from studio.sources.devdb.cluster import Cluster
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -126,7 +127,7 @@ def scratch_project(root: Path) -> tuple[Settings, str]:
     return Settings(root=root), ms[0].version
 
 
-async def template(cluster: devdb.Cluster, settings: Settings, init: str, rows: int) -> str:
+async def template(cluster: Cluster, settings: Settings, init: str, rows: int) -> str:
     """The template database with `rows` orders (built once, kept)."""
     name = f"bench_backfill_{rows}"
     admin = await cluster.connect()
@@ -175,7 +176,7 @@ async def template(cluster: devdb.Cluster, settings: Settings, init: str, rows: 
 
 
 @contextlib.asynccontextmanager
-async def copy_of(cluster: devdb.Cluster, template_name: str, label: str) -> AsyncIterator[str]:
+async def copy_of(cluster: Cluster, template_name: str, label: str) -> AsyncIterator[str]:
     """A fresh copy of the template, dropped afterwards."""
     name = f"bench_backfill_{label}"
     await cluster.drop_database(name)
@@ -199,7 +200,7 @@ class Load:
     interrupted are lost: they fall in the settling time after the operation.
     """
 
-    cluster: devdb.Cluster
+    cluster: Cluster
     database: str
     rows: int
     rate: int
@@ -429,8 +430,8 @@ def report(rows: int, rate: int, base: Stats, results: list[Result]) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> str:
-    binaries = devdb.find_binaries(args.major)
-    cluster = devdb.Cluster.ensure(f"bench-backfill-pg{binaries.major}", binaries)
+    binaries = find_binaries(args.major)
+    cluster = Cluster.ensure(f"bench-backfill-pg{binaries.major}", binaries)
     work = Path(tempfile.mkdtemp(prefix="bench-backfill-"))
     try:
         settings, init = scratch_project(work)

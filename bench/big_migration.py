@@ -37,7 +37,10 @@ from pathlib import Path
 
 from bench.measure import Figure, load_now, log, run_output, time_process
 from studio.migrations.checksums import write_sum
-from studio.sources import devdb
+from studio.sources.devdb.binaries import find_binaries
+from studio.sources.devdb.cluster import Cluster
+from studio.sources.devdb.lease import sole_user, use_dev_cluster
+from studio.sources.devdb.placement import clusters_root
 
 DEMO_MIGRATIONS = Path(__file__).resolve().parent.parent / "studio" / "demo" / "migrations"
 VERSION = "20261128060000"
@@ -145,7 +148,7 @@ def report(rows: int, size: int, results: list[Row], load: float, migrate: float
     return "\n".join(lines)
 
 
-async def _target(cluster: devdb.Cluster) -> str:
+async def _target(cluster: Cluster) -> str:
     await cluster.drop_database("bigmig")
     return await cluster.create_database("bigmig")
 
@@ -179,12 +182,12 @@ def run(work: Path, args: argparse.Namespace) -> str:
     os.environ["STUDIO_DEVDB_DIR"] = str(devdir)  # for our own hold on the dev server
     root = make_project(work / "project", args.rows)
     size = (root / "migrations" / f"{VERSION}_import_users.sql").stat().st_size
-    binaries = devdb.find_binaries(args.major)
-    target = devdb.Cluster.ensure(
-        f"bench-bigmig-pg{binaries.major}", binaries, root=devdb.clusters_root(devdir)
+    binaries = find_binaries(args.major)
+    target = Cluster.ensure(
+        f"bench-bigmig-pg{binaries.major}", binaries, root=clusters_root(devdir)
     )
     try:
-        dev, fd = devdb.use_dev_cluster(binaries.major)
+        dev, fd = use_dev_cluster(binaries.major)
         try:
             url = asyncio.run(_target(target))
             started = time.perf_counter()
@@ -198,7 +201,7 @@ def run(work: Path, args: argparse.Namespace) -> str:
             load = load_now()
             results = measure(root, url, env, args.runs)
         finally:
-            if devdb.sole_user(fd):
+            if sole_user(fd):
                 dev.stop()
             os.close(fd)
     finally:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from bench.changes import ChangeSet
-    from studio.sources import devdb
+    from studio.sources.devdb.cluster import Cluster
 
 CHANGED_VERSION = 1  # bumped when bench/changes.py changes what a label holds
 
@@ -36,7 +36,7 @@ def changed_name(cs: ChangeSet) -> str:
     return f"{database_name(cs.n)}_{cs.label}"
 
 
-async def _note(cluster: devdb.Cluster, name: str) -> str | None:
+async def _note(cluster: Cluster, name: str) -> str | None:
     admin = await cluster.connect()
     try:
         return await admin.fetchval(
@@ -48,7 +48,7 @@ async def _note(cluster: devdb.Cluster, name: str) -> str | None:
         await admin.close()
 
 
-async def ensure_changed(cluster: devdb.Cluster, cs: ChangeSet) -> str:
+async def ensure_changed(cluster: Cluster, cs: ChangeSet) -> str:
     """The URL of `bench_n<N>_<label>`, created from `bench_n<N>` unless a previous run left it."""
     await ensure_database(cluster, cs.n)
     name = changed_name(cs)
@@ -69,7 +69,7 @@ async def ensure_changed(cluster: devdb.Cluster, cs: ChangeSet) -> str:
     return url
 
 
-async def _exists(cluster: devdb.Cluster, name: str) -> bool:
+async def _exists(cluster: Cluster, name: str) -> bool:
     admin = await cluster.connect()
     try:
         return bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
@@ -78,7 +78,7 @@ async def _exists(cluster: devdb.Cluster, name: str) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def copy_of(cluster: devdb.Cluster, n: int, label: str) -> AsyncIterator[str]:
+async def copy_of(cluster: Cluster, n: int, label: str) -> AsyncIterator[str]:
     """A throwaway copy of `bench_n<N>`."""
     async with cluster.throwaway(f"bench_apply_{label}", template=database_name(n)) as url:
         yield url

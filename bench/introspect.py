@@ -33,7 +33,8 @@ import asyncpg
 from bench.schema import statements
 from studio.catalog.introspect import introspect
 from studio.model import quote_ident, quote_literal
-from studio.sources import devdb
+from studio.sources.devdb.binaries import find_binaries
+from studio.sources.devdb.cluster import Cluster
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,7 +53,7 @@ def _marker(n: int) -> str:
     return f"schema-studio bench schema v{SCHEMA_VERSION}, {n} tables"
 
 
-async def ensure_database(cluster: devdb.Cluster, n: int) -> str:
+async def ensure_database(cluster: Cluster, n: int) -> str:
     """The URL of a database holding the N-table schema, created unless a previous run left it."""
     name = database_name(n)
     admin = await cluster.connect()
@@ -95,7 +96,7 @@ class ServerCpu:
     the other processes.
     """
 
-    def __init__(self, cluster: devdb.Cluster) -> None:
+    def __init__(self, cluster: Cluster) -> None:
         self.pid = int((cluster.datadir / "postmaster.pid").read_text().split()[0])
         self.tick = os.sysconf("SC_CLK_TCK")
 
@@ -190,8 +191,8 @@ def inspect_command() -> list[str]:
 
 
 async def run(sizes: Sequence[int], runs: int, major: int | None) -> None:
-    binaries = devdb.find_binaries(major)
-    cluster = devdb.Cluster.ensure(f"bench-pg{binaries.major}", binaries)
+    binaries = find_binaries(major)
+    cluster = Cluster.ensure(f"bench-pg{binaries.major}", binaries)
     with cluster:  # stopped at the end if this process started it
         pg_dump = str(binaries.bindir / "pg_dump")
         server = ServerCpu(cluster)

@@ -1,7 +1,7 @@
 """One materialization of a declared SQLAlchemy source, timed inside a fresh process.
 
     python -m bench.materialize_once PROJECT module:attr total
-        `sources.load()` as `diff` runs it (the cache in $XDG_CACHE_HOME is used
+        `load()` as `diff` runs it (the cache in $XDG_CACHE_HOME is used
         when it holds the schema): prints {"seconds", "cached"}
     python -m bench.materialize_once PROJECT module:attr parts
         the same work cut in parts, one after the other, the cache left out:
@@ -25,26 +25,31 @@ import sys
 import time
 from pathlib import Path
 
-from studio import config, sources
+from studio import config
 from studio.catalog.introspect import introspect
+from studio.sources import declared
+from studio.sources.devdb.lease import dev_database
+from studio.sources.load import load
+from studio.sources.materialize import Batch, run_batches
+from studio.sources.spec import parse_source
 
 
 async def parts(project: Path, spec: str) -> dict[str, float]:
     """The parts of a cold materialization, in seconds."""
     settings = config.load(project)
-    source = sources.parse_source(spec, settings)
+    source = parse_source(spec, settings)
     started = time.perf_counter()
     # as load() runs them: with the garbage collector paused
-    metadatas = sources._without_gc(sources.import_metadata, spec, project)
+    metadatas = declared.without_gc(declared.import_metadata, spec, project)
     imported = time.perf_counter()
     # compile from the metadata just imported, not from a second import
-    sources.import_metadata = lambda *_: metadatas  # type: ignore[assignment]
-    batches: list[sources.Batch] = []
-    sources._without_gc(sources._sqlalchemy_ddl, source, settings, batches.append)
+    declared.import_metadata = lambda *_: metadatas  # type: ignore[assignment]
+    batches: list[Batch] = []
+    declared.without_gc(declared._sqlalchemy_ddl, source, settings, batches.append)
     compiled = time.perf_counter()
-    async with sources.dev_database(settings) as conn:
+    async with dev_database(settings) as conn:
         created = time.perf_counter()
-        await sources.run_batches(conn, batches)
+        await run_batches(conn, batches)
         ran = time.perf_counter()
         await introspect(conn, None)
         read = time.perf_counter()
@@ -58,11 +63,11 @@ async def parts(project: Path, spec: str) -> dict[str, float]:
 
 
 async def total(project: Path, spec: str) -> dict[str, object]:
-    """One `sources.load()`, in seconds, and whether the cache answered."""
+    """One `load()`, in seconds, and whether the cache answered."""
     settings = config.load(project)
-    source = sources.parse_source(spec, settings)
+    source = parse_source(spec, settings)
     started = time.perf_counter()
-    loaded = await sources.load(source, settings)
+    loaded = await load(source, settings)
     return {"seconds": time.perf_counter() - started, "cached": loaded.cached}
 
 

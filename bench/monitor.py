@@ -36,7 +36,8 @@ import asyncpg
 
 from studio.errors import DevDbError
 from studio.run import monitor
-from studio.sources import devdb
+from studio.sources.devdb.binaries import find_binaries
+from studio.sources.devdb.cluster import Cluster
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -63,21 +64,21 @@ class Figures:
         return self.server_calls / self.seconds
 
 
-def cluster_for(major: int | None) -> devdb.Cluster:
+def cluster_for(major: int | None) -> Cluster:
     """The bench cluster, with pg_stat_statements loaded (restarted once to load it)."""
-    binaries = devdb.find_binaries(major)
+    binaries = find_binaries(major)
     name = f"bench-monitor-pg{binaries.major}"
-    cluster = devdb.Cluster.ensure(name, binaries)
+    cluster = Cluster.ensure(name, binaries)
     if not asyncio.run(_has_statements(cluster)):
         asyncio.run(
             _admin(cluster, "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
         )
         cluster.stop(force=True)
-        cluster = devdb.Cluster.ensure(name, binaries)
+        cluster = Cluster.ensure(name, binaries)
     return cluster
 
 
-async def _has_statements(cluster: devdb.Cluster) -> bool:
+async def _has_statements(cluster: Cluster) -> bool:
     conn = await cluster.connect()
     try:
         return "pg_stat_statements" in await conn.fetchval("SHOW shared_preload_libraries")
@@ -85,7 +86,7 @@ async def _has_statements(cluster: devdb.Cluster) -> bool:
         await conn.close()
 
 
-async def _admin(cluster: devdb.Cluster, sql: str, database: str = "postgres") -> None:
+async def _admin(cluster: Cluster, sql: str, database: str = "postgres") -> None:
     conn = await cluster.connect(database)
     try:
         await conn.execute(sql)
@@ -93,7 +94,7 @@ async def _admin(cluster: devdb.Cluster, sql: str, database: str = "postgres") -
         await conn.close()
 
 
-async def prepare(cluster: devdb.Cluster) -> str:
+async def prepare(cluster: Cluster) -> str:
     """A fresh bench database with its table and pg_stat_statements; its URL."""
     await cluster.drop_database(DATABASE)
     url = await cluster.create_database(DATABASE)
@@ -219,7 +220,7 @@ async def _round_trip(url: str, n: int = 200) -> float:
 
 
 async def run(
-    cluster: devdb.Cluster, idle: int, waiting: int, seconds: float, interval: float
+    cluster: Cluster, idle: int, waiting: int, seconds: float, interval: float
 ) -> list[Figures]:
     """Both phases on a fresh bench database."""
     url = await prepare(cluster)

@@ -72,7 +72,8 @@ from studio.run.events import (
     StepFinished,
     WaitingForAutovacuum,
 )
-from studio.sources import devdb
+from studio.sources.devdb.binaries import find_binaries
+from studio.sources.devdb.cluster import Cluster
 from studio.sqltext.statements import non_transactional_statement
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ class Row:
 # --- the cluster and the template ---------------------------------------------------------------
 
 
-async def template(cluster: devdb.Cluster, rows: int) -> str:
+async def template(cluster: Cluster, rows: int) -> str:
     """The template database: `rows` orders over USERS users, vacuumed (built once, kept)."""
     name = f"bench_online_{rows}"
     admin = await cluster.connect()
@@ -228,13 +229,13 @@ async def template(cluster: devdb.Cluster, rows: int) -> str:
     return name
 
 
-def project_settings(root: Path, cluster: devdb.Cluster) -> Settings:
+def project_settings(root: Path, cluster: Cluster) -> Settings:
     """A scratch project declaring `schema.sql`; its dev database is on the bench cluster itself."""
     return Settings(root=root, schema="schema.sql", dev_url=cluster.url("postgres"))
 
 
 async def safe_migrations(
-    op: Op, root: Path, cluster: devdb.Cluster, batch: int
+    op: Op, root: Path, cluster: Cluster, batch: int
 ) -> tuple[Settings, str, list[migrations.Migration], str]:
     """The tool's migrations for `op`: an init (recorded as a baseline) and the planned change.
 
@@ -286,12 +287,12 @@ def plain_migration(sql: str) -> migrations.Migration:
 # --- the runs ------------------------------------------------------------------------------------
 
 
-def _load(cluster: devdb.Cluster, url: str, args: argparse.Namespace, logs: Path) -> Load:
+def _load(cluster: Cluster, url: str, args: argparse.Namespace, logs: Path) -> Load:
     return Load(cluster, url.rsplit("/", 1)[1], args.rows, args.rate, args.clients, logs)
 
 
 async def plain_run(
-    cluster: devdb.Cluster, name: str, op: Op, args: argparse.Namespace, logs: Path, scratch: Path
+    cluster: Cluster, name: str, op: Op, args: argparse.Namespace, logs: Path, scratch: Path
 ) -> Row:
     async with copy_of(cluster, name, f"{op.key}_plain") as url:
         est = await estimate_of(
@@ -335,7 +336,7 @@ def _steps_note(ms: list[migrations.Migration], events: list[Event]) -> str:
 
 
 async def safe_run(
-    cluster: devdb.Cluster,
+    cluster: Cluster,
     name: str,
     op: Op,
     args: argparse.Namespace,
@@ -402,9 +403,7 @@ async def _reader(url: str, hold: float) -> AsyncIterator[asyncio.Task[None]]:
         await conn.close()
 
 
-async def queue_plain(
-    cluster: devdb.Cluster, name: str, args: argparse.Namespace, logs: Path
-) -> Row:
+async def queue_plain(cluster: Cluster, name: str, args: argparse.Namespace, logs: Path) -> Row:
     op = LOCK_QUEUE
     async with copy_of(cluster, name, "queue_plain") as url:
         load = _load(cluster, url, args, logs)
@@ -429,7 +428,7 @@ async def queue_plain(
 
 
 async def queue_tool(
-    cluster: devdb.Cluster,
+    cluster: Cluster,
     name: str,
     args: argparse.Namespace,
     logs: Path,
@@ -509,8 +508,8 @@ def report(
 
 async def main_async(args: argparse.Namespace) -> str:
     started = time.monotonic()
-    binaries = devdb.find_binaries(args.major)
-    cluster = devdb.Cluster.ensure(f"bench-online-pg{binaries.major}", binaries)
+    binaries = find_binaries(args.major)
+    cluster = Cluster.ensure(f"bench-online-pg{binaries.major}", binaries)
     work = Path(tempfile.mkdtemp(prefix="bench-online-"))
     os.environ["XDG_CACHE_HOME"] = str(work / ".cache")  # the scratch projects' caches
     only = set(args.only.split(",")) if args.only else None

@@ -30,7 +30,10 @@ from bench.introspect import database_name, ensure_database, inspect_command
 from bench.measure import Figure, ProcessFailed, log, median_of, run_output, time_process
 from bench.models import sqlalchemy_module
 from bench.peers import SCRIPTS, peer_env
-from studio.sources import devdb
+from studio.sources.devdb.binaries import PgBinaries, find_binaries
+from studio.sources.devdb.cluster import Cluster
+from studio.sources.devdb.lease import dev_cluster
+from studio.sources.devdb.placement import clusters_root, tmpfs_parent
 
 if TYPE_CHECKING:
     from bench.changes import ChangeSet
@@ -51,8 +54,8 @@ def psycopg2_url(url: str) -> str:
 class Context:
     """What every measure needs; figures and verdicts collected as they come."""
 
-    binaries: devdb.PgBinaries
-    cluster: devdb.Cluster
+    binaries: PgBinaries
+    cluster: Cluster
     peers: Peers
     work: Path
     runs: int
@@ -61,7 +64,7 @@ class Context:
     figures: dict[tuple[str, int], Figure] = field(default_factory=dict)
     verdicts: dict[tuple[str, int], str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
-    dev: devdb.Cluster | None = None
+    dev: Cluster | None = None
 
     # --- setup ---------------------------------------------------------------
 
@@ -98,17 +101,14 @@ class Context:
     def dev_up(self) -> None:
         """Start our dev cluster (kept up by this process until `dev_down(final=True)`)."""
         if self.dev is None:
-            self.dev = devdb.dev_cluster(self.binaries.major)
+            self.dev = dev_cluster(self.binaries.major)
 
     def dev_down(self) -> None:
         """Stop our dev cluster, whoever started it (a cold run starts it itself)."""
         name = f"dev-pg{self.binaries.major}"
-        if (
-            self.dev is None
-            and not (devdb.clusters_root() / name / "data" / "postmaster.pid").exists()
-        ):
+        if self.dev is None and not (clusters_root() / name / "data" / "postmaster.pid").exists():
             return
-        cluster = self.dev or devdb.Cluster.ensure(name, self.binaries)
+        cluster = self.dev or Cluster.ensure(name, self.binaries)
         cluster.stop(force=True)
         self.dev = None
 
@@ -462,16 +462,16 @@ def make_context(
 ) -> Context:
     """The bench cluster started (or reused), our tool's dev clusters under `work`."""
     # our processes (and in-process loads) find their dev cluster here, not in a developer's folder
-    # on tmpfs when there is room, as a user's dev cluster is (studio.sources.devdb.dev_cluster)
-    devdir = (devdb.tmpfs_parent() or work) / f"schema-studio-bench-devdb-{os.getpid()}"
+    # on tmpfs when there is room, as a user's dev cluster is (studio.sources.devdb.lease.dev_cluster)
+    devdir = (tmpfs_parent() or work) / f"schema-studio-bench-devdb-{os.getpid()}"
     os.environ["STUDIO_DEVDB_DIR"] = str(devdir)
     # as root, the dev server runs as another user, who must traverse the scratch folder
     work.chmod(0o711)
     devdir.mkdir(mode=0o711, parents=True, exist_ok=True)
-    binaries = devdb.find_binaries(major)
+    binaries = find_binaries(major)
     # a cluster of its own: other benches start and stop `bench-pg<major>` as they run
     name = f"bench-compare-pg{binaries.major}"
-    cluster = devdb.Cluster.ensure(name, binaries, root=_bench_root())
+    cluster = Cluster.ensure(name, binaries, root=_bench_root())
     return Context(binaries, cluster, peers, work, runs, drizzle_cap)
 
 
@@ -479,7 +479,7 @@ def _bench_root() -> Path:
     """The default clusters folder (where bench/introspect.py keeps its cluster too)."""
     saved = os.environ.pop("STUDIO_DEVDB_DIR", None)
     try:
-        return devdb.clusters_root()
+        return clusters_root()
     finally:
         if saved is not None:
             os.environ["STUDIO_DEVDB_DIR"] = saved

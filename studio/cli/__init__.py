@@ -192,7 +192,8 @@ def cli(ctx: click.Context) -> int | None:
         # a clone of this repository: its own config, on a persistent demo database
         # in the embedded cluster, kept at an older migration so there is work to review
         from studio.config import with_overrides
-        from studio.sources.devdb import Cluster, find_binaries
+        from studio.sources.devdb.binaries import find_binaries
+        from studio.sources.devdb.cluster import Cluster
         from studio.tui import run as open_studio
 
         binaries = find_binaries(None)

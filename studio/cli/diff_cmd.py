@@ -71,7 +71,7 @@ def diff_cmd(
 
 def _versions_note(result: DiffResult) -> str | None:
     """A database against a declared side normalized by a dev server of another major."""
-    from studio.sources import SourceKind, major_mismatch
+    from studio.sources.spec import SourceKind, major_mismatch
 
     sides = (result.old, result.new)
     live = [s for s in sides if s.source.kind is SourceKind.URL]

@@ -18,7 +18,8 @@ from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError
 from studio.migrations import files as migrations
 from studio.run import history, runner
-from studio.sources import Source, SourceKind, concurrently, declared_source, load, major_mismatch
+from studio.sources.load import concurrently, load
+from studio.sources.spec import Source, SourceKind, declared_source, major_mismatch
 
 if TYPE_CHECKING:
     from studio.config import Settings

@@ -14,15 +14,9 @@ from typing import TYPE_CHECKING
 from studio.diff import diff_report, parse_rename, rename_candidates
 from studio.diff.unmodelled import unmodelled
 from studio.errors import UsageError
-from studio.sources import (
-    SourceKind,
-    concurrently,
-    declared_source,
-    live_connection,
-    load,
-    parse_source,
-    read_live,
-)
+from studio.sources.live import live_connection, read_live
+from studio.sources.load import concurrently, load
+from studio.sources.spec import SourceKind, declared_source, parse_source
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -32,7 +26,7 @@ if TYPE_CHECKING:
     from studio.diff.unmodelled import UnmodelledReport
     from studio.model import Schema
     from studio.model.changes import Change
-    from studio.sources import Loaded
+    from studio.sources.spec import Loaded
 
 
 @dataclass(frozen=True, slots=True)

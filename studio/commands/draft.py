@@ -17,7 +17,8 @@ from studio.commands.files import migrations_source
 from studio.config import mask_dsn
 from studio.errors import translate
 from studio.migrations import files as migrations
-from studio.sources import declared_source, load
+from studio.sources.load import load
+from studio.sources.spec import declared_source
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from studio.errors import UsageError
 from studio.migrations import files as migrations
-from studio.sources import Source, SourceKind
+from studio.sources.spec import Source, SourceKind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

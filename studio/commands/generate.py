@@ -35,7 +35,9 @@ from studio.model.changes import (
 )
 from studio.plan import expand
 from studio.plan.planner import inverses, plan_safe_forms
-from studio.sources import _dev_major, concurrently, declared_source, load
+from studio.sources.devdb.lease import dev_major
+from studio.sources.load import concurrently, load
+from studio.sources.spec import declared_source
 
 # the server version lock facts assume when the dev server's is not known
 DEFAULT_SERVER_VERSION = 180000
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
     from studio.model.changes import Change
     from studio.plan.expand import Phases
     from studio.plan.locks import Context
-    from studio.sources import Loaded
+    from studio.sources.spec import Loaded
 
 # Asks whether a candidate is a rename (True) or a drop and an add (False).
 AskRename = Callable[["RenameCandidate"], bool]
@@ -393,7 +395,7 @@ async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]
         major = await db.server_version_num(conn) // 10000
     finally:
         await conn.close()
-    dev = _dev_major(settings, major)
+    dev = dev_major(settings, major)
     if dev and dev != major:
         return major, (
             f"the target runs PostgreSQL {major}, the migrations and declared schema are read on a"

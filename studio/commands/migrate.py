@@ -21,7 +21,7 @@ from studio.config import mask_dsn
 from studio.errors import StudioError, translate
 from studio.run import backfill, runner
 from studio.run.events import Direction, StepFinished, emit
-from studio.sources import dev_database
+from studio.sources.devdb.lease import dev_database
 
 if TYPE_CHECKING:
     from collections.abc import Callable

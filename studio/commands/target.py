@@ -15,7 +15,7 @@ from studio.config import mask_dsn
 from studio.errors import DevDbError, translate
 from studio.run import history
 from studio.run.history import HistoryTable
-from studio.sources import load
+from studio.sources.load import load
 
 if TYPE_CHECKING:
     from studio.config import Settings

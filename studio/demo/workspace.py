@@ -24,7 +24,7 @@ from studio.errors import translate
 from studio.migrations import files as migrations
 
 if TYPE_CHECKING:
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 DEMO_MIGRATIONS = Path(__file__).parent / "migrations"
 DEMO_SCHEMA = "studio.demo.models:metadata"
@@ -113,7 +113,8 @@ async def ensure_database(cluster: Cluster, settings: config.Settings, name: str
 
 async def start(*, rows: bool = True) -> Demo:
     """Start the embedded cluster, write the scratch project and create the demo database."""
-    from studio.sources.devdb import Cluster, find_binaries
+    from studio.sources.devdb.binaries import find_binaries
+    from studio.sources.devdb.cluster import Cluster
 
     binaries = find_binaries(None)
     cluster = await asyncio.to_thread(Cluster.ensure, f"{CLUSTER}-pg{binaries.major}", binaries)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from studio.run.events import EventSink
     from studio.run.history import Status
     from studio.run.runner import RunResult
-    from studio.sources import Loaded
+    from studio.sources.spec import Loaded
     from studio.tui.options import StudioOptions
 
 

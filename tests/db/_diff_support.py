@@ -19,14 +19,14 @@ import asyncpg
 from studio.catalog.introspect import introspect
 from studio.diff import diff, parse_rename
 from studio.diff.order import steps
-from studio.sources import devdb
+from studio.sources.devdb.binaries import available_servers
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
 
     from studio.model import Schema
     from studio.model.changes import Change
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 
 async def connect(url: str) -> asyncpg.Connection:
@@ -115,7 +115,7 @@ async def paired(
 
 def _pg_dump() -> str:
     """The newest pg_dump the machine has (the embedded server's): it dumps every older server."""
-    servers = [b for b in devdb.available_servers() if (b.bindir / "pg_dump").is_file()]
+    servers = [b for b in available_servers() if (b.bindir / "pg_dump").is_file()]
     return str(max(servers, key=lambda b: b.major).bindir / "pg_dump")
 
 

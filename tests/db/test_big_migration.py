@@ -22,7 +22,7 @@ from studio.sqltext import lexer
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from studio.sources import devdb
+    from studio.sources.devdb.cluster import Cluster
 
 V1, V2 = "20250101000001", "20250101000002"
 TABLE = "CREATE TABLE public.t (id int PRIMARY KEY, name text, score float8);\n"
@@ -33,9 +33,7 @@ def studio(*args: str) -> Result:
 
 
 @pytest.fixture
-def project(
-    tmp_path: Path, db_url: str, pg: devdb.Cluster, monkeypatch: pytest.MonkeyPatch
-) -> Path:
+def project(tmp_path: Path, db_url: str, pg: Cluster, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Two migrations (a table, then 3,000 rows into it in one INSERT), both applied."""
     (tmp_path / "pyproject.toml").write_text(
         '[tool.schema-studio]\nschema = "schema.sql"\nmigrations = "migrations"\n'

@@ -15,7 +15,7 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 
 def studio(

@@ -20,20 +20,21 @@ import pytest
 from _diff_support import apply, database, differences
 from click.testing import CliRunner, Result
 
-from studio import sources
 from studio.catalog.introspect import introspect
 from studio.cli import cli
 from studio.config import Settings
 from studio.diff import diff
 from studio.diff.unmodelled import unmodelled
 from studio.errors import SourceError
-from studio.sources import devdb
+from studio.sources.devdb.binaries import has_extension, servers_with_extension
+from studio.sources.load import load
+from studio.sources.spec import Source, SourceKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from studio.model import Schema
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "declared"
 
@@ -48,8 +49,8 @@ async def _load(tmp_path: Path, db_url: str, sql: str, *, with_privileges: bool 
     path = tmp_path / "structure.sql"
     path.write_text(sql)
     settings = Settings(root=tmp_path, dev_url=db_url)
-    source = sources.Source(sources.SourceKind.SQL, str(path), path)
-    loaded = await sources.load(source, settings, use_cache=False, with_privileges=with_privileges)
+    source = Source(SourceKind.SQL, str(path), path)
+    loaded = await load(source, settings, use_cache=False, with_privileges=with_privileges)
     return loaded.schema
 
 
@@ -78,13 +79,13 @@ def _without_pgcrypto(sql: str) -> str:
 
 async def test_rails_structure_sql(pg: Cluster, db_url: str, tmp_path: Path) -> None:
     sql = (FIXTURES / "rails_structure.sql").read_text()
-    if not devdb.has_extension(pg.binaries, "pgcrypto"):
+    if not has_extension(pg.binaries, "pgcrypto"):
         # the embedded 18 lacks pgcrypto: the error names it and where it is
         with pytest.raises(SourceError) as e:
             await _load(tmp_path, db_url, sql)
         assert "extension pgcrypto is not available on the dev server" in e.value.message
         assert "CREATE EXTENSION IF NOT EXISTS pgcrypto" in e.value.message
-        having = devdb.servers_with_extension("pgcrypto")
+        having = servers_with_extension("pgcrypto")
         assert all(str(b.bindir) in e.value.hint for b in having if b.major != pg.major)
         sql = _without_pgcrypto(sql)
     declared = await _load(tmp_path, db_url, sql)
@@ -232,8 +233,8 @@ async def test_a_migrations_replay_creates_the_roles_its_grants_name(
     )
     migrations.write_sum(folder)
     settings = Settings(root=tmp_path, dev_url=db_url)
-    source = sources.Source(sources.SourceKind.MIGRATIONS, "migrations", folder)
-    loaded = await sources.load(source, settings, use_cache=False, with_privileges=True)
+    source = Source(SourceKind.MIGRATIONS, "migrations", folder)
+    loaded = await load(source, settings, use_cache=False, with_privileges=True)
     assert role in {p.grantee for p in loaded.schema.privileges}
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
 from studio.errors import DevDbError
-from studio.sources import devdb
+from studio.sources.devdb.binaries import DEBIAN_ROOT, available_servers, binaries_at, find_binaries
+from studio.sources.devdb.cluster import Cluster, discard
+from studio.sources.devdb.process import _answers, server_env
 
 
-async def test_server_is_the_expected_major(pg: devdb.Cluster, pg_major: int) -> None:
+async def test_server_is_the_expected_major(pg: Cluster, pg_major: int) -> None:
     conn = await asyncpg.connect(pg.url())
     try:
         version = await conn.fetchval("SELECT version()")
@@ -24,7 +27,7 @@ async def test_server_is_the_expected_major(pg: devdb.Cluster, pg_major: int) ->
     assert num // 10000 == pg_major
 
 
-async def test_durability_is_off_and_only_loopback_listens(pg: devdb.Cluster) -> None:
+async def test_durability_is_off_and_only_loopback_listens(pg: Cluster) -> None:
     conn = await pg.connect()
     try:
         settings = {
@@ -41,7 +44,7 @@ async def test_durability_is_off_and_only_loopback_listens(pg: devdb.Cluster) ->
     }
 
 
-async def test_create_and_drop_database(pg: devdb.Cluster) -> None:
+async def test_create_and_drop_database(pg: Cluster) -> None:
     url = await pg.create_database('odd "name"')
     assert url == pg.url('odd "name"')
     conn = await asyncpg.connect(url)
@@ -53,7 +56,7 @@ async def test_create_and_drop_database(pg: devdb.Cluster) -> None:
     await pg.drop_database('odd "name"')  # IF EXISTS: no error
 
 
-async def test_create_database_from_template(pg: devdb.Cluster) -> None:
+async def test_create_database_from_template(pg: Cluster) -> None:
     async with pg.throwaway("tpl") as tpl_url:
         conn = await asyncpg.connect(tpl_url)
         await conn.execute("CREATE TABLE kept (id int PRIMARY KEY)")
@@ -65,7 +68,7 @@ async def test_create_database_from_template(pg: devdb.Cluster) -> None:
             await conn.close()
 
 
-async def test_throwaway_database_is_dropped(pg: devdb.Cluster) -> None:
+async def test_throwaway_database_is_dropped(pg: Cluster) -> None:
     async with pg.throwaway("scratch") as url:
         name = url.rsplit("/", 1)[1]
         assert name.startswith("scratch_")
@@ -84,23 +87,23 @@ async def test_db_url_is_a_fresh_empty_database(db_url: str) -> None:
     assert tables == 0
 
 
-def test_ensure_reuses_a_running_cluster(pg: devdb.Cluster) -> None:
+def test_ensure_reuses_a_running_cluster(pg: Cluster) -> None:
     assert pg.started_by_us
-    again = devdb.Cluster.ensure(pg.name, pg.binaries, root=pg.home.parent)
+    again = Cluster.ensure(pg.name, pg.binaries, root=pg.home.parent)
     assert not again.started_by_us
     assert (again.port, again.datadir) == (pg.port, pg.datadir)
     again.stop()  # not ours: a no-op
-    assert devdb._answers(pg.host, pg.port)
+    assert _answers(pg.host, pg.port)
 
 
-def test_ensure_refuses_another_auth_on_an_existing_cluster(pg: devdb.Cluster) -> None:
+def test_ensure_refuses_another_auth_on_an_existing_cluster(pg: Cluster) -> None:
     with pytest.raises(DevDbError, match="destroy it first"):
-        devdb.Cluster.ensure(
+        Cluster.ensure(
             pg.name, pg.binaries, auth="scram-sha-256", password="x", root=pg.home.parent
         )
 
 
-async def test_scram_cluster_checks_the_password(scram_cluster: devdb.Cluster) -> None:
+async def test_scram_cluster_checks_the_password(scram_cluster: Cluster) -> None:
     c = scram_cluster
     with pytest.raises(asyncpg.InvalidPasswordError):
         await asyncpg.connect(host=c.host, port=c.port, user=c.user, password="wrong", ssl=False)
@@ -110,41 +113,42 @@ async def test_scram_cluster_checks_the_password(scram_cluster: devdb.Cluster) -
     assert c.password and c.password not in c.url() and c.password not in repr(c)
 
 
-def test_cluster_stops_restarts_and_is_destroyed(pg: devdb.Cluster) -> None:
+def test_cluster_stops_restarts_and_is_destroyed(pg: Cluster, _cluster_pool: Any) -> None:
     name = f"test-life-{os.getpid()}"
-    with devdb.Cluster.ensure(name, pg.binaries, root=pg.home.parent) as c:
-        assert c.started_by_us and devdb._answers(c.host, c.port)
-        assert (c.datadir / "PG_VERSION").read_text().strip() == str(pg.major)
-    assert not (c.datadir / "postmaster.pid").exists()  # the context manager stopped it
-    assert not devdb._answers(c.host, c.port)
-    again = devdb.Cluster.ensure(name, pg.binaries, root=pg.home.parent)  # no initdb this time
-    assert again.started_by_us
-    again.destroy()
+    with _cluster_pool.leased(name):  # test sessions running meanwhile sweep test-* clusters
+        with Cluster.ensure(name, pg.binaries, root=pg.home.parent) as c:
+            assert c.started_by_us and _answers(c.host, c.port)
+            assert (c.datadir / "PG_VERSION").read_text().strip() == str(pg.major)
+        assert not (c.datadir / "postmaster.pid").exists()  # the context manager stopped it
+        assert not _answers(c.host, c.port)
+        again = Cluster.ensure(name, pg.binaries, root=pg.home.parent)  # no initdb this time
+        assert again.started_by_us
+        again.destroy()
     assert not again.home.exists()
-    assert not devdb._answers(again.host, again.port)
+    assert not _answers(again.host, again.port)
 
 
-def test_find_binaries(monkeypatch: pytest.MonkeyPatch, pg: devdb.Cluster) -> None:
+def test_find_binaries(monkeypatch: pytest.MonkeyPatch, pg: Cluster) -> None:
     monkeypatch.delenv("STUDIO_PG_BIN", raising=False)
-    embedded = devdb.find_binaries()
+    embedded = find_binaries()
     assert embedded.source == "embedded" and embedded.major >= 17
-    assert embedded in devdb.available_servers()
-    assert devdb.find_binaries(99) == embedded  # no such server: the embedded one
-    if pg.binaries.source == "embedded" or (devdb.DEBIAN_ROOT / str(pg.major)).is_dir():
-        assert devdb.find_binaries(pg.major).major == pg.major  # found where it looks
+    assert embedded in available_servers()
+    assert find_binaries(99) == embedded  # no such server: the embedded one
+    if pg.binaries.source == "embedded" or (DEBIAN_ROOT / str(pg.major)).is_dir():
+        assert find_binaries(pg.major).major == pg.major  # found where it looks
     if pg.binaries.source == "system":
         monkeypatch.setenv("STUDIO_PG_BIN", str(pg.binaries.bindir))
-        assert devdb.find_binaries() == pg.binaries
+        assert find_binaries() == pg.binaries
 
 
 def test_invalid_names_and_missing_binaries_are_devdb_errors(tmp_path: Path) -> None:
     with pytest.raises(DevDbError, match="invalid cluster name"):
-        devdb.Cluster.ensure("../escape", devdb.find_binaries())
+        Cluster.ensure("../escape", find_binaries())
     with pytest.raises(DevDbError, match="no postgres executable"):
-        devdb.binaries_at(tmp_path)
+        binaries_at(tmp_path)
 
 
-async def _exists(pg: devdb.Cluster, name: str) -> bool:
+async def _exists(pg: Cluster, name: str) -> bool:
     conn = await pg.connect()
     try:
         return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
@@ -169,7 +173,7 @@ def _tree(pid: int) -> list[int]:
 
 
 def test_server_processes_get_an_environment_built_from_nothing(
-    pg: devdb.Cluster, monkeypatch: pytest.MonkeyPatch
+    pg: Cluster, _cluster_pool: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Nothing of the caller's environment reaches the server.
 
@@ -180,13 +184,15 @@ def test_server_processes_get_an_environment_built_from_nothing(
     monkeypatch.setenv("APP_TOKEN", canary)
     monkeypatch.setenv("PGOPTIONS", "-c work_mem=7MB")
     name = f"test-env-{os.getpid()}"
-    with devdb.Cluster.ensure(name, pg.binaries, root=pg.home.parent) as c:
-        postmaster = int((c.datadir / "postmaster.pid").read_text().split()[0])
-        pids = _tree(postmaster)
-        environs = {pid: Path(f"/proc/{pid}/environ").read_bytes() for pid in pids}
-    devdb.discard(name, pg.home.parent)
+    # test sessions running meanwhile sweep test-* clusters they find unleased
+    with _cluster_pool.leased(name):
+        with Cluster.ensure(name, pg.binaries, root=pg.home.parent) as c:
+            postmaster = int((c.datadir / "postmaster.pid").read_text().split()[0])
+            pids = _tree(postmaster)
+            environs = {pid: Path(f"/proc/{pid}/environ").read_bytes() for pid in pids}
+        discard(name, pg.home.parent)
     assert len(pids) >= 3  # the postmaster and its auxiliary processes
     for pid, data in environs.items():
         assert canary.encode() not in data and b"DATABASE_URL" not in data, pid
         assert b"PGOPTIONS" not in data and b"APP_TOKEN" not in data, pid
-    assert devdb.server_env().keys() <= {"PATH", "LC_ALL", "LANG", "TZ"}
+    assert server_env().keys() <= {"PATH", "LC_ALL", "LANG", "TZ"}

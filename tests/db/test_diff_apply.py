@@ -35,12 +35,12 @@ from studio.diff.order import render_script
 from studio.model import Schema
 from studio.model import changes as ch
 from studio.plan.planner import inverses
-from studio.sources import devdb
+from studio.sources.devdb.binaries import find_binaries
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 CASES = Path(__file__).parent.parent / "cases"
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -259,7 +259,7 @@ async def test_rendered_script_runs_in_psql(pg: Cluster, db_url: str) -> None:
     # without one, e.g. binaries of the server alone, is driven by the embedded psql)
     psql = pg.bindir / "psql"
     if not psql.is_file():
-        psql = devdb.find_binaries().bindir / "psql"
+        psql = find_binaries().bindir / "psql"
     before = QUICKSTART + SEED + "CREATE TYPE mood AS ENUM ('ok');"
     after = (
         QUICKSTART + "CREATE TYPE mood AS ENUM ('ok', 'great');"

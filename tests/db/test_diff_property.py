@@ -29,7 +29,7 @@ from studio.catalog.introspect import introspect
 from studio.diff import diff, parse_rename
 
 if TYPE_CHECKING:
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 
 # --- column types: SQL name, default, value of row i, whether btree-unique is fine ---------

@@ -22,7 +22,7 @@ from studio.plan.estimates import Basis
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 BIG = """
 CREATE TABLE public.big (id bigint PRIMARY KEY, payload text NOT NULL);

@@ -20,7 +20,7 @@ from studio.run.trace import DefectKind, How, trace_migrations, trace_statements
 from studio.run.trace.rows import fill
 
 if TYPE_CHECKING:
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 INIT = """
 CREATE TABLE public.users (id int PRIMARY KEY, email text NOT NULL);

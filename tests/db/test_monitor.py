@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from studio.run.monitor import Snapshot
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 
 class Sessions:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from studio.config import Settings
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

@@ -20,10 +20,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from studio import sources
 from studio.config import Settings
 from studio.errors import SourceError
-from studio.sources import devdb
+from studio.sources import declared, materialize
+from studio.sources.devdb import lease
+from studio.sources.devdb.cluster import Cluster, discard
+from studio.sources.devdb.lease import dev_cluster, use_dev_cluster
+from studio.sources.devdb.placement import clusters_root, tmpfs_parent
+from studio.sources.load import load
+from studio.sources.materialize import Batch
+from studio.sources.spec import Source, parse_source
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -72,10 +78,10 @@ def _settings(tmp_path: Path, dev_url: str) -> Settings:
     return Settings(root=tmp_path, dev_url=dev_url)
 
 
-def _ddl(source: sources.Source, settings: Settings) -> list[str]:
+def _ddl(source: Source, settings: Settings) -> list[str]:
     """The statements the SQLAlchemy producer emits, in order."""
-    emitted: list[sources.Batch] = []
-    sources._sqlalchemy_ddl(source, settings, emitted.append)
+    emitted: list[Batch] = []
+    declared._sqlalchemy_ddl(source, settings, emitted.append)
     return [batch.script for batch in emitted]
 
 
@@ -83,12 +89,12 @@ async def test_streamed_groups_give_what_one_script_gives(tmp_path: Path, db_url
     # 150 tables: 1 enum + 150 tables + 150 indexes = 301 statements, two round trips and a bit
     project = _project(tmp_path, _models(150), "streamapp")
     settings = _settings(project, db_url)
-    source = sources.parse_source("streamapp.models:Base", settings)
+    source = parse_source("streamapp.models:Base", settings)
     statements = _ddl(source, settings)
-    assert len(statements) > sources._GROUP
-    streamed = await sources.load(source, settings, use_cache=False)
+    assert len(statements) > materialize._GROUP
+    streamed = await load(source, settings, use_cache=False)
     (project / "one.sql").write_text(";\n".join(statements) + ";\n")
-    whole = await sources.load(sources.parse_source("one.sql", settings), settings, use_cache=False)
+    whole = await load(parse_source("one.sql", settings), settings, use_cache=False)
     assert streamed.schema == whole.schema
     assert len(streamed.schema.tables) == 150
     assert streamed.declared_schemas == ("public",)
@@ -97,9 +103,9 @@ async def test_streamed_groups_give_what_one_script_gives(tmp_path: Path, db_url
 async def test_failure_in_a_later_group_names_its_statement(tmp_path: Path, db_url: str) -> None:
     project = _project(tmp_path, _models(150, bad_at=120), "badapp")
     settings = _settings(project, db_url)
-    source = sources.parse_source("badapp.models:Base", settings)
+    source = parse_source("badapp.models:Base", settings)
     with pytest.raises(SourceError) as e:
-        await sources.load(source, settings, use_cache=False)
+        await load(source, settings, use_cache=False)
     assert "function no_such_function() does not exist" in e.value.message
     assert "(in: CREATE TABLE t0120 (" in e.value.message
     assert e.value.message.startswith("badapp.models:Base")
@@ -115,9 +121,7 @@ async def test_statement_outside_a_transaction_among_others(tmp_path: Path, db_u
         "CREATE TABLE c (id int REFERENCES a);\nCREATE INDEX c_id_idx ON c (id);\n"
     )
     settings = _settings(tmp_path, db_url)
-    loaded = await sources.load(
-        sources.parse_source(str(folder), settings), settings, use_cache=False
-    )
+    loaded = await load(parse_source(str(folder), settings), settings, use_cache=False)
     tables = {t.name: t for t in loaded.schema.tables.values()}
     assert set(tables) == {"a", "c"}
     assert {i.name for i in tables["a"].indexes} >= {"a_v_idx"}
@@ -130,11 +134,11 @@ async def test_collector_is_as_it_was_after_a_load(
 ) -> None:
     project = _project(tmp_path, _models(3), f"gcapp{int(enabled)}")
     settings = _settings(project, db_url)
-    source = sources.parse_source(f"gcapp{int(enabled)}.models:Base", settings)
+    source = parse_source(f"gcapp{int(enabled)}.models:Base", settings)
     was = gc.isenabled()
     (gc.enable if enabled else gc.disable)()
     try:
-        await sources.load(source, settings, use_cache=False)
+        await load(source, settings, use_cache=False)
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
@@ -157,17 +161,15 @@ def _tables_sql(n: int, bad_at: int | None = None) -> str:
 async def test_big_sql_file_runs_in_groups_and_names_the_line(tmp_path: Path, db_url: str) -> None:
     settings = _settings(tmp_path, db_url)
     (tmp_path / "schema.sql").write_text(_tables_sql(150))
-    batches = sources._sql_batches((tmp_path / "schema.sql").read_text(), "schema.sql")
+    batches = declared._sql_batches((tmp_path / "schema.sql").read_text(), "schema.sql")
     assert len(batches) == 300  # split: one batch per statement
-    loaded = await sources.load(
-        sources.parse_source("schema.sql", settings), settings, use_cache=False
-    )
+    loaded = await load(parse_source("schema.sql", settings), settings, use_cache=False)
     assert len(loaded.schema.tables) == 150
     # table 140's comment is on line 1 + 139 * 6,
     # its CREATE TABLE (no position for this error) below
     (tmp_path / "schema.sql").write_text(_tables_sql(150, bad_at=140))
     with pytest.raises(SourceError) as e:
-        await sources.load(sources.parse_source("schema.sql", settings), settings, use_cache=False)
+        await load(parse_source("schema.sql", settings), settings, use_cache=False)
     assert e.value.message.endswith(
         f'schema.sql:{139 * 6 + 2}: relation "no_such_table" does not exist'
         " (in: CREATE TABLE t0140 ()"
@@ -180,10 +182,8 @@ async def test_big_sql_file_with_transaction_control_runs_whole(
     settings = _settings(tmp_path, db_url)
     script = "BEGIN;\nSET LOCAL lock_timeout = '1s';\n" + _tables_sql(150) + "COMMIT;\n"
     (tmp_path / "schema.sql").write_text(script)
-    assert len(sources._sql_batches(script, "schema.sql")) == 1
-    loaded = await sources.load(
-        sources.parse_source("schema.sql", settings), settings, use_cache=False
-    )
+    assert len(declared._sql_batches(script, "schema.sql")) == 1
+    loaded = await load(parse_source("schema.sql", settings), settings, use_cache=False)
     assert len(loaded.schema.tables) == 150
 
 
@@ -194,12 +194,10 @@ async def test_big_sql_file_keeps_a_begin_atomic_body_in_one_statement(
     settings = _settings(tmp_path, db_url)
     body = "BEGIN ATOMIC\n  SELECT 1;\n  SELECT count(*) FROM t0001;\nEND;\n"
     script = _tables_sql(150) + f"CREATE FUNCTION n() RETURNS bigint LANGUAGE sql\n{body}"
-    batches = sources._sql_batches(script, "schema.sql")
+    batches = declared._sql_batches(script, "schema.sql")
     assert batches[-1].script.endswith("END") and len(batches) == 301
     (tmp_path / "schema.sql").write_text(script)
-    loaded = await sources.load(
-        sources.parse_source("schema.sql", settings), settings, use_cache=False
-    )
+    loaded = await load(parse_source("schema.sql", settings), settings, use_cache=False)
     assert [f.name for f in loaded.schema.functions.values()] == ["n"]
 
 
@@ -210,13 +208,13 @@ def private_dev_clusters(monkeypatch: pytest.MonkeyPatch, pg_major: int) -> Iter
     On tmpfs when it has room, traversable by the server's user when we are root; the dev
     server left in it, if any, is destroyed afterwards.
     """
-    parent = Path(tempfile.mkdtemp(prefix="ss-devdb-", dir=devdb.tmpfs_parent()))
+    parent = Path(tempfile.mkdtemp(prefix="ss-devdb-", dir=tmpfs_parent()))
     parent.chmod(0o711)
     monkeypatch.setenv("STUDIO_DEVDB_DIR", str(parent))
     try:
         yield
     finally:
-        devdb.discard(f"dev-pg{pg_major}", devdb.clusters_root())
+        discard(f"dev-pg{pg_major}", clusters_root())
         shutil.rmtree(parent, ignore_errors=True)
 
 
@@ -224,27 +222,27 @@ def private_dev_clusters(monkeypatch: pytest.MonkeyPatch, pg_major: int) -> Iter
 async def test_loads_side_by_side_share_one_dev_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_major: int
 ) -> None:
-    started: list[devdb.Cluster] = []
-    real = devdb.use_dev_cluster
+    started: list[Cluster] = []
+    real = use_dev_cluster
 
-    def counting(major: int | None = None) -> tuple[devdb.Cluster, int]:
+    def counting(major: int | None = None) -> tuple[Cluster, int]:
         cluster, fd = real(major)
         started.append(cluster)
         return cluster, fd
 
-    monkeypatch.setattr(devdb, "use_dev_cluster", counting)
+    monkeypatch.setattr(lease, "use_dev_cluster", counting)
     project = _project(tmp_path, _models(20), "leaseapp")
     (project / "schema.sql").write_text(_tables_sql(20))
     settings = Settings(root=project)
     a, b = await asyncio.gather(
-        sources.load(
-            sources.parse_source("leaseapp.models:Base", settings),
+        load(
+            parse_source("leaseapp.models:Base", settings),
             settings,
             major=pg_major,
             use_cache=False,
         ),
-        sources.load(
-            sources.parse_source("schema.sql", settings),
+        load(
+            parse_source("schema.sql", settings),
             settings,
             major=pg_major,
             use_cache=False,
@@ -263,28 +261,29 @@ async def test_a_server_whose_starter_exited_is_stopped_by_its_last_user(
 ) -> None:
     # another process starts the dev server and exits without stopping it (another
     # schema-studio command was still connected then, say)
+    code = f"from studio.sources.devdb.lease import dev_cluster; dev_cluster({pg_major})"
     started = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-c", f"from studio import devdb; devdb.dev_cluster({pg_major})"],
+        [sys.executable, "-c", code],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert started.returncode == 0, started.stderr
-    cluster = devdb.dev_cluster(pg_major)
+    cluster = dev_cluster(pg_major)
     assert not cluster.started_by_us and cluster.orphaned
     assert (cluster.datadir / "postmaster.pid").exists()
     (tmp_path / "schema.sql").write_text(_tables_sql(3))
     settings = Settings(root=tmp_path)
-    loaded = await sources.load(
-        sources.parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False
+    loaded = await load(
+        parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False
     )
     assert len(loaded.schema.tables) == 3
     # this process used it last: it stopped the server the exited one had left
     assert not (cluster.datadir / "postmaster.pid").exists()
     # a server whose starter is alive is not orphaned (this process's parent, here)
-    again = devdb.dev_cluster(pg_major)
+    again = dev_cluster(pg_major)
     assert again.started_by_us and not again.orphaned
     (again.home / "starter").write_text(f"{os.getppid()}\n")
-    assert not devdb.Cluster.ensure(again.name, again.binaries, root=again.home.parent).orphaned
+    assert not Cluster.ensure(again.name, again.binaries, root=again.home.parent).orphaned
 
 
 @pytest.mark.usefixtures("private_dev_clusters")
@@ -295,8 +294,8 @@ async def test_a_server_in_use_by_another_process_is_not_stopped(
     # the other process: takes the server as a load does, says so, waits to be told to finish
     other = await asyncio.create_subprocess_exec(
         sys.executable, "-c",
-        "import sys; from studio import devdb\n"
-        f"cluster, fd = devdb.use_dev_cluster({pg_major})\n"
+        "import sys; from studio.sources.devdb.lease import use_dev_cluster\n"
+        f"cluster, fd = use_dev_cluster({pg_major})\n"
         "print(cluster.port, flush=True); sys.stdin.readline()\n"
         "import os; os.close(fd)\n",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -307,18 +306,18 @@ async def test_a_server_in_use_by_another_process_is_not_stopped(
         # the server's starter on record has exited: its last user is to stop it
         gone = await asyncio.create_subprocess_exec("true")
         await gone.wait()
-        cluster = devdb.dev_cluster(pg_major)
+        cluster = dev_cluster(pg_major)
         (cluster.home / "starter").write_text(f"{gone.pid}\n")
-        assert devdb.dev_cluster(pg_major).orphaned
+        assert dev_cluster(pg_major).orphaned
         (tmp_path / "schema.sql").write_text(_tables_sql(3))
         settings = Settings(root=tmp_path)
-        loaded = await sources.load(
-            sources.parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False
+        loaded = await load(
+            parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False
         )
         assert len(loaded.schema.tables) == 3
         # ... but the other one still uses it: it runs, on the same port
         assert (cluster.datadir / "postmaster.pid").exists()
-        assert devdb.dev_cluster(pg_major).port == port
+        assert dev_cluster(pg_major).port == port
         other.stdin.write(b"done\n")
         await other.stdin.drain()
         assert await asyncio.wait_for(other.wait(), 60) == 0
@@ -327,7 +326,5 @@ async def test_a_server_in_use_by_another_process_is_not_stopped(
             other.kill()
             await other.wait()
     # alone now, a load of this process stops it when done
-    await sources.load(
-        sources.parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False
-    )
+    await load(parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False)
     assert not (cluster.datadir / "postmaster.pid").exists()

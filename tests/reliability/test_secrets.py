@@ -42,13 +42,13 @@ from _rel import (
 )
 
 from studio.migrations import files as migrations
-from studio.sources import devdb
+from studio.sources.devdb.cluster import discard
 
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Iterator
 
-    from studio.sources.devdb import Cluster
+    from studio.sources.devdb.cluster import Cluster
 
 DECLARED = """CREATE TABLE items (
     id integer PRIMARY KEY,
@@ -575,7 +575,7 @@ def own_devdb_dir() -> Iterator[Path]:
         for cluster in root.iterdir():
             if cluster.is_dir():
                 with contextlib.suppress(Exception):
-                    devdb.discard(cluster.name, root)
+                    discard(cluster.name, root)
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from textual.pilot import Pilot
 
-    from studio.sources import devdb
+    from studio.sources.devdb.cluster import Cluster
 
 # a fixed "now" for new migration versions in snapshots
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
@@ -49,7 +49,7 @@ def _cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, db_url: str, pg: devdb.Cluster) -> Workspace:
+def workspace(tmp_path: Path, db_url: str, pg: Cluster) -> Workspace:
     """The quick-start project at its first migration, with rows; declared one step ahead."""
     ws = make_workspace(tmp_path / "project", db_url, dev_url=pg.url(), lock_timeout="200ms")
     run(prepare_database(ws))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.sources import major_mismatch
+from studio.sources.spec import major_mismatch
 
 
 def test_same_major_or_unknown_says_nothing() -> None:

@@ -2,7 +2,7 @@
 
 `migrate --dry-run --trace` and `lint --trace` use it (`studio.commands.trace`
 decides what is traced and what is replayed). The database is a throwaway
-one on the dev server (`studio.sources.dev_database_url`) where the
+one on the dev server (`studio.sources.devdb.lease.dev_database_url`) where the
 migrations to replay (those the target has applied) are applied by the
 tool's runner; with `rows`, every table the traced statements touch gets
 that many synthetic rows (`studio.run.trace.rows`). Then each traced
@@ -42,7 +42,7 @@ from studio.run.trace.compare import (
     compare,
 )
 from studio.run.trace.rows import fill
-from studio.sources import dev_database_url
+from studio.sources.devdb.lease import dev_database_url
 from studio.sqltext.statements import non_transactional_statement
 
 if TYPE_CHECKING:
