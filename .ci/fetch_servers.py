@@ -70,7 +70,10 @@ def main() -> int:
         try:
             fetch(name, spec, root)
         except (OSError, subprocess.SubprocessError, tarfile.TarError, ValueError) as e:
-            print(f"fetch_servers: {name} not fetched ({e}): the tests run without it", file=sys.stderr)
+            print(
+                f"fetch_servers: {name} not fetched ({e}): the tests run without it",
+                file=sys.stderr,
+            )
     return 0
 
 

@@ -462,7 +462,8 @@ def make_context(
 ) -> Context:
     """The bench cluster started (or reused), our tool's dev clusters under `work`."""
     # our processes (and in-process loads) find their dev cluster here, not in a developer's folder
-    # on tmpfs when there is room, as a user's dev cluster is (studio.sources.devdb.lease.dev_cluster)
+    # on tmpfs when there is room, as a user's dev cluster is
+    # (studio.sources.devdb.lease.dev_cluster)
     devdir = (tmpfs_parent() or work) / f"schema-studio-bench-devdb-{os.getpid()}"
     os.environ["STUDIO_DEVDB_DIR"] = str(devdir)
     # as root, the dev server runs as another user, who must traverse the scratch folder

@@ -29,13 +29,13 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests" / "tui"))
 
-from _workspace import Workspace, make_workspace, prepare_database
+from _workspace import Workspace, make_workspace, prepare_database  # noqa: E402 (tests/tui on the path)
 
-from studio.sources.devdb.binaries import available_servers
-from studio.sources.devdb.cluster import Cluster
-from studio.tui.app import StudioApp
-from studio.tui.options import StudioOptions
-from studio.tui.screens.apply import ApplyScreen
+from studio.sources.devdb.binaries import available_servers  # noqa: E402
+from studio.sources.devdb.cluster import Cluster  # noqa: E402
+from studio.tui.app import StudioApp  # noqa: E402
+from studio.tui.options import StudioOptions  # noqa: E402
+from studio.tui.screens.apply import ApplyScreen  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -82,7 +82,7 @@ def options(ws: Workspace, **kw: Any) -> StudioOptions:
 
 @contextlib.asynccontextmanager
 async def application_traffic(url: str, *, hold: str | None) -> AsyncIterator[None]:
-    """`psql` idle in a transaction holding a lock (`hold`), and two `shop-api` sessions reading orders."""
+    """`psql` idle in a transaction holding a lock (`hold`); two `shop-api` sessions read orders."""
     holder = await asyncpg.connect(url, server_settings={"application_name": "psql"})
     apps = [
         await asyncpg.connect(url, server_settings={"application_name": "shop-api"})

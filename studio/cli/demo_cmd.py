@@ -25,7 +25,8 @@ def demo_cmd(keep: bool, no_studio: bool) -> int:
     demo = asyncio.run(workspace.start())
     try:
         click.echo(
-            f"demo database {mask_dsn(demo.url)} ({workspace.ORDERS:,} orders); project in {demo.workspace}",
+            f"demo database {mask_dsn(demo.url)} ({workspace.ORDERS:,} orders); "
+            f"project in {demo.workspace}",
             err=True,
         )
         if no_studio or not sys.stdout.isatty():

@@ -63,7 +63,7 @@ def diff(
     with_privileges: bool = False,
     server_version: int | None = None,
 ) -> list[Change]:
-    """The changes that turn `old` into `new`, in an order PostgreSQL accepts (see `diff_report`)."""
+    """The changes that turn `old` into `new`, in an order PostgreSQL accepts (`diff_report`)."""
     report = diff_report(
         old, new, renames, with_privileges=with_privileges, server_version=server_version
     )

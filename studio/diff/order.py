@@ -263,7 +263,7 @@ class OrderReport:
 def order(
     changes: Iterable[Change], old_edges: Edges | None = None, new_edges: Edges | None = None
 ) -> list[Change]:
-    """The changes in an order PostgreSQL accepts, deterministic for a given set (see `order_report`)."""
+    """The changes in an order PostgreSQL accepts, the same for a given set (`order_report`)."""
     return list(order_report(changes, old_edges, new_edges).changes)
 
 

@@ -145,7 +145,7 @@ def _map_statistics(
 
 
 def _move_identities(t: Table, schema: str) -> tuple[Column, ...]:
-    """The table's columns with their identity sequences in `schema`: SET SCHEMA takes them along."""
+    """The table's columns, their identity sequences in `schema` (SET SCHEMA takes them along)."""
     return tuple(
         replace(c, identity=replace(c.identity, sequence=qualname(schema, seq[-1])))
         if c.identity and c.identity.sequence and (seq := split_qualified(c.identity.sequence))

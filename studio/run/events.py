@@ -50,7 +50,11 @@ class Blocker:
     snapshot: bool = False
 
     def describe(self) -> str:
-        """One line: `pid 123 (psql, alice@10.0.0.5) idle in transaction for 12s, holds AccessShareLock on public.t`."""
+        """One line.
+
+        E.g. `pid 123 (psql, alice@10.0.0.5) idle in transaction for 12s, holds
+        AccessShareLock on public.t`.
+        """
         who = ", ".join(
             x
             for x in (
@@ -128,7 +132,7 @@ class StepStarted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepFinished(Event):
-    """A step is done (committed, for a step-by-step migration). `skipped` when found done on resume."""
+    """A step is done (committed, step by step). `skipped`: found done on resume."""
 
     version: str
     index: int
@@ -140,7 +144,7 @@ class StepFinished(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InvalidIndexDropped(Event):
-    """An invalid index left by an interrupted CREATE INDEX CONCURRENTLY was dropped, to be rebuilt."""
+    """An invalid index an interrupted CREATE INDEX CONCURRENTLY left was dropped, to be rebuilt."""
 
     version: str
     index: int
@@ -149,7 +153,7 @@ class InvalidIndexDropped(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LockTimeoutRetry(Event):
-    """A step hit lock_timeout; it (or its whole transactional migration) was rolled back and will retry."""
+    """A step hit lock_timeout; it (or its transactional migration) was rolled back, to retry."""
 
     version: str
     index: int
@@ -165,7 +169,7 @@ class LockTimeoutRetry(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueGuardTripped(Event):
-    """A step waited for its lock longer than queue_guard while sessions queued behind it: cancelled.
+    """A step waited for its lock past queue_guard while sessions queued behind it: cancelled.
 
     A `LockTimeoutRetry` (cause "queue_guard") follows. `blockers` are the
     sessions the step waited for: the ones to stop.
@@ -250,7 +254,7 @@ class BackfillProgress(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BackfillDeferred(Event):
-    """`migrate --no-backfill` stopped before a backfill step; `schema-studio backfill VERSION` runs it."""
+    """`migrate --no-backfill` stopped before a backfill step (`schema-studio backfill` runs it)."""
 
     version: str
     name: str

@@ -100,7 +100,8 @@ async def test_kept_columns_whose_attislocal_differs_are_named(pg: Cluster, db_u
     assert report.changes == ()
     assert report.unreached == (
         "column public.q_inh.a stays only inherited where the target declares it too (attislocal)",
-        "column public.q_own.a stays the table's own (attislocal) where the target only inherits it",
+        "column public.q_own.a stays the table's own (attislocal)"
+        " where the target only inherits it",
     )
     assert old != new  # the model compares it: `check` and `diff` say the sides differ
 
@@ -108,7 +109,8 @@ async def test_kept_columns_whose_attislocal_differs_are_named(pg: Cluster, db_u
 @pytest.fixture
 def project(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     (tmp_path / "pyproject.toml").write_text(
-        f'[tool.schema-studio]\nschema = "schema.sql"\nmigrations = "migrations"\ndev_url = "{db_url}"\n'
+        '[tool.schema-studio]\nschema = "schema.sql"\nmigrations = "migrations"\n'
+        f'dev_url = "{db_url}"\n'
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DATABASE_URL", raising=False)

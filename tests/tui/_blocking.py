@@ -1,4 +1,4 @@
-"""A lock situation on demand: one session holds a lock, another (the "application") waits behind it.
+"""A lock situation on demand: a session holds a lock, another (the "application") waits behind.
 
 Runs on its own thread and event loop, so it works beside a Textual app run
 by `snap_compare` (which owns the main loop) or a Pilot test.
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @contextlib.contextmanager
 def lock_queue(url: str, *, table: str = "orders", waiters: int = 1) -> Iterator[dict[str, int]]:
-    """`psql` holds ACCESS EXCLUSIVE on `table`; `shop-api` sessions wait to read it. Yields pids."""
+    """`psql` holds ACCESS EXCLUSIVE on `table`; `shop-api` sessions wait to read. Yields pids."""
     ready = threading.Event()
     stop = threading.Event()
     pids: dict[str, int] = {}

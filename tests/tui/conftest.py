@@ -28,7 +28,7 @@ NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine on a private loop (fixtures are synchronous; snapshots run their own loop)."""
+    """Run a coroutine on a private loop (fixtures are synchronous; snapshots have their own)."""
     loop = asyncio.new_event_loop()
     try:
         return loop.run_until_complete(coro)

@@ -149,7 +149,8 @@ def test_identity_bounds_narrowed_move_its_sequences_value_first() -> None:
     new = Identity(False, SequenceOptions("integer", max_value=20))
     c = ch.AlterIdentity("public.t", "id", "integer", old, new, "public.t_ids")
     assert c.narrows and c.sql() == (
-        "SELECT pg_catalog.setval('public.t_ids', 20, true) FROM public.t_ids WHERE last_value > 20",
+        "SELECT pg_catalog.setval('public.t_ids', 20, true) FROM public.t_ids"
+        " WHERE last_value > 20",
         "ALTER TABLE public.t ALTER COLUMN id SET MAXVALUE 20",
     )
     assert "sequence-value-moved" in _ids(c.sql()[0] + ";", 180000)

@@ -1357,8 +1357,14 @@ def test_generate_says_the_cycles_broken() -> None:
 
 
 def test_check_shape_reads_a_cast_array_of_literals_as_postgresql_does() -> None:
-    dumped = "CHECK (((v)::text = ANY ((ARRAY['a'::character varying, 'b, c'::character varying])::text[])))"
-    read_back = "CHECK (((v)::text = ANY (ARRAY[('a'::character varying)::text, ('b, c'::character varying)::text])))"
+    dumped = (
+        "CHECK (((v)::text = ANY ((ARRAY['a'::character varying,"
+        " 'b, c'::character varying])::text[])))"
+    )
+    read_back = (
+        "CHECK (((v)::text = ANY (ARRAY[('a'::character varying)::text,"
+        " ('b, c'::character varying)::text])))"
+    )
     assert check_shape(dumped) == check_shape(read_back) == read_back
     for kept in ("CHECK ((x = ANY (ARRAY[1, 2])))", "CHECK ((x = ANY ((ARRAY[y, z])::integer[])))"):
         assert check_shape(kept) == kept  # not literals: left as they are

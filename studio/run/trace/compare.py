@@ -56,7 +56,8 @@ class Observation:
     before: Mapping[str, Relation]
     # tables whose storage was replaced by the statement (relfilenode changed)
     rewritten: frozenset[str] = frozenset()
-    # after the statement, the names that still exist (a dropped relation has no filenode to compare)
+    # after the statement, the names that still exist (a dropped relation has no filenode
+    # to compare)
     after: frozenset[str] = frozenset()
 
     @property

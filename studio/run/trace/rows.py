@@ -66,7 +66,7 @@ _MODS = re.compile(r"\(([0-9, ]+)\)")
 
 
 def value_sql(col: Column) -> str | None:
-    """An expression of `g` giving this column a valid, distinct value, or None when there is none."""
+    """An expression of `g` giving this column a valid, distinct value, or None if none does."""
     if col.typtype == "e":
         return f"(enum_range(NULL::{col.type}))[1]"
     if col.category == "A":
@@ -108,7 +108,7 @@ def insert_sql(table: str, columns: Sequence[Column]) -> tuple[str, str | None]:
 
 
 async def fill(conn: asyncpg.Connection, tables: Sequence[str], rows: int) -> list[str]:
-    """Put `rows` synthetic rows in each of `tables` (and the tables they reference); notes on what was done."""
+    """Put `rows` synthetic rows in each of `tables` (and those they reference); notes on it."""
     oids = [o for o in [await conn.fetchval("SELECT to_regclass($1)::oid", t) for t in tables] if o]
     if not oids or rows <= 0:
         return []

@@ -46,7 +46,9 @@ class LockTable(StyledTable):
         self.clear()
         if snap.gap:
             self.add_row(
-                self.cell("—", "muted"), self.cell("", ""), self.cell(snap.error or "monitor reconnecting", "warning"),
+                self.cell("—", "muted"),
+                self.cell("", ""),
+                self.cell(snap.error or "monitor reconnecting", "warning"),
                 self.cell("", ""), self.cell("", ""), self.cell("", ""),
             )  # fmt: skip
             return

@@ -116,7 +116,7 @@ class ObjectPane(Tree[Node]):
     def reveal(
         self, node_id: str, *, notify: bool = True, fallbacks: tuple[str, ...] = ()
     ) -> str | None:
-        """Move the cursor to `node_id`, else to its nearest ancestor or the first of `fallbacks` shown.
+        """Move the cursor to `node_id`, else its nearest ancestor, else the first of `fallbacks`.
 
         Returns the id the cursor went to (None: nothing of it is shown here).
         """

@@ -1,4 +1,4 @@
-"""The facts of one review step, as lines: lock, what it blocks, effect, sizes, estimate, hazards."""
+"""The facts of one review step as lines: lock, what it blocks, effect, sizes, estimate, hazards."""
 
 from __future__ import annotations
 
