@@ -142,7 +142,7 @@ def translate(where: str = "") -> Iterator[None]:
 
     `where` names the database (masked DSN) or step for the message.
     """
-    import asyncpg  # local: keeps `studio.errors` importable without asyncpg loaded
+    import asyncpg  # deferred: keeps studio.errors importable without asyncpg loaded
 
     at = f" ({where})" if where else ""
     try:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import click
 
 from studio import __version__
-from studio.config import Settings, has_password, load, scrub_secrets, secrets_in
+from studio.config import Settings, has_password, load, scrub_secrets, secrets_in, with_overrides
 from studio.errors import StudioError
 
 EXIT_OK = 0
@@ -176,10 +176,12 @@ def cli(ctx: click.Context) -> int | None:
             return None
         settings = settings_from()
         if settings.database_url(required=False) is not None:
-            from studio.tui import run as open_studio  # the CLI pays for Textual only here
+            # deferred: Textual, loaded only when the studio opens
+            from studio.tui import run as open_studio
 
             open_studio(settings)
             return None
+        # deferred: the demo's modules only when no database is configured
         from studio.demo import workspace
 
         if settings.schema != workspace.DEMO_SCHEMA or settings.root is None:
@@ -191,9 +193,13 @@ def cli(ctx: click.Context) -> int | None:
             return None
         # a clone of this repository: its own config, on a persistent demo database
         # in the embedded cluster, kept at an older migration so there is work to review
-        from studio.config import with_overrides
+        # deferred: the demo cluster's modules, on this path only
         from studio.sources.devdb.binaries import find_binaries
+
+        # deferred: the demo cluster's modules, on this path only
         from studio.sources.devdb.cluster import Cluster
+
+        # deferred: Textual, loaded only when the studio opens
         from studio.tui import run as open_studio
 
         binaries = find_binaries(None)

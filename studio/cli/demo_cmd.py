@@ -8,7 +8,11 @@ import sys
 import click
 
 from studio.cli import EXIT_OK, cli
+from studio.cli.diff_cmd import diff_text
+from studio.commands import diff as commands
 from studio.config import mask_dsn
+from studio.demo import workspace
+from studio.demo.writer import BackgroundWriter
 
 
 @cli.command("demo")
@@ -18,8 +22,6 @@ from studio.config import mask_dsn
 )
 def demo_cmd(keep: bool, no_studio: bool) -> int:
     """Open the studio on a demo database (embedded PostgreSQL, users/orders with data)."""
-    from studio.demo import workspace
-    from studio.demo.writer import BackgroundWriter
 
     click.echo("starting the embedded PostgreSQL and a demo database ...", err=True)
     demo = asyncio.run(workspace.start())
@@ -30,15 +32,13 @@ def demo_cmd(keep: bool, no_studio: bool) -> int:
             err=True,
         )
         if no_studio or not sys.stdout.isatty():
-            from studio.cli.diff_cmd import diff_text
-            from studio.commands import diff as commands
-
             result = asyncio.run(commands.diff_sources(demo.settings))
             click.echo(diff_text(result))
         else:
             writer = BackgroundWriter(demo.url).start()
             try:
-                from studio.tui import open_demo  # the one place that imports textual
+                # deferred: Textual, loaded only when the studio opens
+                from studio.tui import open_demo
 
                 open_demo(demo)
             finally:

@@ -10,6 +10,8 @@ import click
 from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, run, settings_from, warn
 from studio.cli.options import format_option, rename_option, target_options
 from studio.commands import diff as commands
+from studio.diff.order import render_script
+from studio.sources.spec import SourceKind, major_mismatch
 
 if TYPE_CHECKING:
     from studio.commands.diff import DiffResult
@@ -60,8 +62,6 @@ def diff_cmd(
     if fmt == "json":
         click.echo(json.dumps(diff_json(result), indent=2))
     elif fmt == "sql":
-        from studio.diff.order import render_script
-
         if result.changes:
             click.echo(render_script(list(result.changes)))
     else:
@@ -71,7 +71,6 @@ def diff_cmd(
 
 def _versions_note(result: DiffResult) -> str | None:
     """A database against a declared side normalized by a dev server of another major."""
-    from studio.sources.spec import SourceKind, major_mismatch
 
     sides = (result.old, result.new)
     live = [s for s in sides if s.source.kind is SourceKind.URL]

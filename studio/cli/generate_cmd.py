@@ -19,6 +19,7 @@ from studio.cli.options import (
 from studio.cli.progress import ProgressPrinter
 from studio.commands.check import check
 from studio.commands.generate import UnresolvedRenames, generate
+from studio.commands.preview import preview_steps
 from studio.commands.push import push, push_plan
 from studio.config import mask_dsn
 from studio.migrations import files as migrations
@@ -183,7 +184,6 @@ def _preview(settings: Settings, result: Generated) -> Preview | None:
     """Locks, sizes and estimates of the written steps on the configured target (not in files)."""
     # deferred: the preview loads pglast, which check, push and a plain generate do not need
     from studio.cli.preview_view import quietly
-    from studio.commands.preview import preview_steps
 
     url = settings.database_url(required=False)
     written = [p for p in (result.path, result.contract_path) if p is not None]

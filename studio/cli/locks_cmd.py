@@ -8,6 +8,7 @@ poll), flushed, for scripts. Ctrl-C stops it with exit status 0.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from typing import TYPE_CHECKING, TextIO
@@ -106,7 +107,6 @@ async def tail(
 
 def snapshot_json(snap: Snapshot) -> str:
     """One snapshot as one line of JSON."""
-    import json
 
     return json.dumps(snap.as_dict(), ensure_ascii=False, separators=(",", ":"))
 

@@ -17,6 +17,7 @@ from studio.commands.files import migrations_source
 from studio.config import mask_dsn
 from studio.errors import translate
 from studio.migrations import files as migrations
+from studio.plan.preview import data_findings
 from studio.sources.load import load
 from studio.sources.spec import declared_source
 
@@ -76,7 +77,6 @@ async def plan_sizes(
     rows say of the plan's requirements (`preview.data_findings`); read-only."""
     # deferred: pglast (the probe and the preview parse SQL), loaded when a plan is read
     from studio.plan import probe
-    from studio.plan.preview import data_findings
 
     url = settings.database_url()
     assert url is not None

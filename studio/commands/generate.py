@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from studio.catalog import connect as db
 from studio.commands.diff import managed_schemas, restrict
 from studio.commands.files import migrations_source
-from studio.diff import parse_rename, rename_candidates
+from studio.diff import diff_report, parse_rename, rename_candidates
 from studio.diff.unmodelled import unmodelled
 from studio.errors import ConnectionFailed, StudioError, UsageError
 from studio.migrations import files as migrations
@@ -244,7 +244,6 @@ async def plan_changes(
     major: int | None = None,
 ) -> tuple[Loaded, Loaded, DiffReport, tuple[Rename, ...]]:
     """Replay of the migrations -> declared schema: the diff's report and the renames used."""
-    from studio.diff import diff_report
 
     # the replay runs on the dev server while the models import (one server, shared)
     old, new = await concurrently(

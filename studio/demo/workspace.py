@@ -22,6 +22,8 @@ from studio.catalog import connect as db
 from studio.commands.migrate import migrate
 from studio.errors import translate
 from studio.migrations import files as migrations
+from studio.sources.devdb.binaries import find_binaries
+from studio.sources.devdb.cluster import Cluster
 
 if TYPE_CHECKING:
     from studio.sources.devdb.cluster import Cluster
@@ -113,8 +115,6 @@ async def ensure_database(cluster: Cluster, settings: config.Settings, name: str
 
 async def start(*, rows: bool = True) -> Demo:
     """Start the embedded cluster, write the scratch project and create the demo database."""
-    from studio.sources.devdb.binaries import find_binaries
-    from studio.sources.devdb.cluster import Cluster
 
     binaries = find_binaries(None)
     cluster = await asyncio.to_thread(Cluster.ensure, f"{CLUSTER}-pg{binaries.major}", binaries)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import threading
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -102,8 +103,6 @@ class BackgroundWriter:
     """
 
     def __init__(self, url: str, *, rate: float = 5.0) -> None:
-        import threading
-
         self.stats = WriterStats()
         self._url, self._rate = url, rate
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from studio.diff.renaming import apply_renames
 from studio.errors import UsageError
 from studio.model import Column, Schema, Table, qualname, quote_ident
 from studio.model.changes.base import split_qualified
@@ -218,7 +219,6 @@ def rename_candidates(
 
     Tables sharing most columns, columns of compatible type.
     """
-    from studio.diff.renaming import apply_renames  # it needs Rename from here
 
     base, _ = apply_renames(old, renames)
     out: list[RenameCandidate] = []

@@ -88,7 +88,8 @@ from studio.model.changes import (
     SetNotNull,
     ValidateConstraint,
 )
-from studio.model.changes.casts import is_lossless, is_widening
+from studio.model.changes.casts import is_lossless
+from studio.plan.locks.types import rewrites
 from studio.plan.moves import (
     BACKFILL_SETTING,
     DEFAULT_BATCH_SIZE,
@@ -134,10 +135,6 @@ class ExpandUnsupported(StudioError):
 
 
 def _rewrites(old: str, new: str) -> bool:
-    try:
-        from studio.plan.locks.types import rewrites
-    except ImportError:  # the lock knowledge base is optional here
-        return not (is_widening(old, new) and not _integer_widening(old, new))
     return rewrites(old, new)
 
 

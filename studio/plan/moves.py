@@ -18,6 +18,7 @@ from studio.migrations.files import StepSpec
 from studio.model import Column, Constraint, quote_ident, quote_literal
 from studio.model.changes import RenameTable
 from studio.model.changes.base import split_qualified
+from studio.model.changes.columns import collation_sql
 
 DEFAULT_BATCH_SIZE = 10_000
 # The setting the backfill turns on in its own transactions: the sync trigger steps aside.
@@ -195,9 +196,9 @@ def _constraint_sql(m: ColumnMove, con: Constraint, name: str) -> str:
 
 def _rename_column_refs(statement: str, old: str, new: str) -> str:
     """The statement with column references to `old` pointing at `new` (parsed, not regex)."""
-    from pglast import ast, parse_sql
-    from pglast.stream import RawStream
-    from pglast.visitors import Visitor
+    from pglast import ast, parse_sql  # deferred: pglast loads its parser only when SQL is parsed
+    from pglast.stream import RawStream  # deferred: pglast loads its parser only when SQL is parsed
+    from pglast.visitors import Visitor  # deferred: pglast loads its parser only when SQL is parsed
 
     class Renamer(Visitor):
         def visit_ColumnRef(self, ancestors: object, node: ast.ColumnRef) -> ast.ColumnRef | None:
@@ -235,8 +236,6 @@ def expand_steps(move: Move, batch_size: int) -> list[StepSpec]:
     m = move
     column = f"{quote_ident(m.physical)} {m.new.type}"
     if m.new.collation:
-        from studio.model.changes.columns import collation_sql
-
         column += f" COLLATE {collation_sql(m.new.collation)}"
     steps = [
         StepSpec(

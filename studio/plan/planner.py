@@ -33,6 +33,8 @@ from studio.model.changes import (
     ValidateConstraint,
 )
 from studio.model.changes.base import split_qualified
+from studio.plan.locks import Context
+from studio.plan.locks.changes import entries_for_change
 
 # the backfill's batch size when the caller gives none (as `studio.plan.moves.DEFAULT_BATCH_SIZE`)
 DEFAULT_BATCH_SIZE = 10_000
@@ -329,8 +331,8 @@ def _partitions(old: Schema, table: str) -> list[Table]:
 
 def _index_on(definition: str, name: str, table: Table) -> str:
     """The definition `CREATE [UNIQUE] INDEX ... ON ONLY parent ...` made for `name` on `table`."""
-    from pglast import ast, parse_sql
-    from pglast.stream import RawStream
+    from pglast import ast, parse_sql  # deferred: pglast loads its parser only when SQL is parsed
+    from pglast.stream import RawStream  # deferred: pglast loads its parser only when SQL is parsed
 
     stmt = parse_sql(definition)[0].stmt
     assert isinstance(stmt, ast.IndexStmt)
@@ -453,8 +455,6 @@ def _safe_add_column(change: AddColumn, ctx: _Planning) -> Form:
 
 def _rewrites(change: AddColumn, ctx: _Planning) -> bool:
     """Whether the lock knowledge base says the ADD COLUMN's default is volatile (a rewrite)."""
-    from studio.plan.locks import Context
-    from studio.plan.locks.changes import entries_for_change
 
     context = Context.of(ctx.old) if ctx.old is not None else None
     entries = entries_for_change(change, ctx.server_version or 180000, context)

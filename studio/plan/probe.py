@@ -26,6 +26,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import asyncpg
+
+from studio.catalog import queries
+from studio.model import quote_ident
+from studio.model.changes.casts import is_lossless
 from studio.plan.estimates import (
     MB,
     Basis,
@@ -47,7 +52,6 @@ CACHE_MAX_AGE = timedelta(days=7)
 
 async def read_sizes(conn: asyncpg.Connection, relations: Iterable[str]) -> dict[str, RelationSize]:
     """Sizes and row estimates of the named relations that exist (one query for all of them)."""
-    from studio.catalog import queries
 
     names = [r for r in dict.fromkeys(relations) if r and not r.startswith("(")]
     if not names:
@@ -83,9 +87,6 @@ async def null_rows(
     last ANALYZE, and the note says so. A column not on the target yet (made
     by an earlier step) has no rows to check.
     """
-    import asyncpg
-
-    from studio.model import quote_ident
 
     out: dict[tuple[str, str], str] = {}
     for table, column in dict.fromkeys(pairs):
@@ -141,10 +142,6 @@ async def conversion_problems(
     statement_timeout and lock_timeout of the NULL check; a table too large to
     read in that time is not reported on.
     """
-    import asyncpg
-
-    from studio.model import quote_ident
-    from studio.model.changes.casts import is_lossless
 
     out: dict[tuple[str, str, str, str], str] = {}
     ms = int(NULL_CHECK_TIMEOUT * 1000)
@@ -203,9 +200,6 @@ WHERE c.oid = pg_catalog.to_regclass($1) AND s.attname = $2 AND NOT s.inherited
 
 async def target_identity(conn: asyncpg.Connection) -> str:
     """A stable, password-free key for the target: cluster, database and its oid, hashed."""
-    import asyncpg
-
-    from studio.catalog import queries
 
     row = await conn.fetchrow(queries.get("estimate_identity"))
     try:
@@ -234,7 +228,6 @@ async def measure_throughput(
     behind DDL). Returns the default, with the reason, when no table is large
     enough or the probe fails.
     """
-    import asyncpg
 
     tables = [s for s in sizes.values() if s.kind in ("r", "m", "t")]
     if not tables:

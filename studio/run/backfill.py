@@ -41,7 +41,7 @@ import asyncpg
 from studio.errors import MigrationFileError, StudioError, translate
 from studio.model import quote_ident
 from studio.plan.expand import BACKFILL_SETTING, DEFAULT_BATCH_SIZE
-from studio.run.events import BackfillProgress, BackfillStarted
+from studio.run.events import BackfillProgress, BackfillStarted, StepFinished, StepStarted
 from studio.run.executor import LockTimeout
 
 if TYPE_CHECKING:
@@ -111,7 +111,9 @@ def parse_step(step: Step, where: str = "<step>") -> Spec:
     Raises:
         MigrationFileError: the step is not of that shape.
     """
-    from pglast import ast, parse_sql
+    from pglast import ast, parse_sql  # deferred: pglast loads its parser only when SQL is parsed
+
+    # deferred: pglast loads its parser only when SQL is parsed
     from pglast.parser import ParseError
 
     def bad(problem: str) -> MigrationFileError:
@@ -153,7 +155,9 @@ def parse_step(step: Step, where: str = "<step>") -> Spec:
 
 
 def _conjuncts(node: Any) -> list[Any]:
-    from pglast import ast
+    from pglast import ast  # deferred: pglast loads its parser only when SQL is parsed
+
+    # deferred: pglast loads its parser only when SQL is parsed
     from pglast.enums import BoolExprType
 
     if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
@@ -163,7 +167,9 @@ def _conjuncts(node: Any) -> list[Any]:
 
 def _bound(node: Any) -> tuple[str, str, int] | None:
     """`column OP $n` (or `$n OP column`, flipped) as (column, op, n)."""
-    from pglast import ast
+    from pglast import ast  # deferred: pglast loads its parser only when SQL is parsed
+
+    # deferred: pglast loads its parser only when SQL is parsed
     from pglast.enums import A_Expr_Kind
 
     if not isinstance(node, ast.A_Expr) or node.kind != A_Expr_Kind.AEXPR_OP:
@@ -184,8 +190,8 @@ def _bound(node: Any) -> tuple[str, str, int] | None:
 
 
 def _columns(node: Any) -> set[str]:
-    from pglast import ast
-    from pglast.visitors import Visitor
+    from pglast import ast  # deferred: pglast loads its parser only when SQL is parsed
+    from pglast.visitors import Visitor  # deferred: pglast loads its parser only when SQL is parsed
 
     found: set[str] = set()
 
@@ -318,7 +324,6 @@ async def run(
     The last transaction marks the progress row finished and records the
     step, so the history says the step is done exactly when every batch is.
     """
-    from studio.run.events import StepFinished, StepStarted
 
     conn, history = ex.conn, ex.table
     spec = parse_step(step, m.filename)

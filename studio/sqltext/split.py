@@ -173,6 +173,8 @@ def parse_statements(source: str, path: str = "<sql>") -> tuple[ParsedStatement,
     """
     # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import parse_sql
+
+    # deferred: pglast loads its parser only when SQL is parsed
     from pglast.parser import ParseError
 
     dropped = literal_rows(source)

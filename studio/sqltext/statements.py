@@ -25,6 +25,8 @@ from studio.sqltext.split import statement_spans
 def _parse_one(sql: str) -> Any:
     # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import parse_sql
+
+    # deferred: pglast loads its parser only when SQL is parsed
     from pglast.parser import ParseError
 
     try:
@@ -158,7 +160,7 @@ def relations(sql: str) -> tuple[str, ...]:
     """The tables a statement names (as SQL), for reporting who holds locks on them."""
     # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import ast
-    from pglast.visitors import Visitor
+    from pglast.visitors import Visitor  # deferred: pglast loads its parser only when SQL is parsed
 
     found: list[str] = []
 
@@ -182,7 +184,7 @@ def _dropped(node: Any) -> list[str]:
     """The relations a DROP names: its objects are name lists, not RangeVars."""
     # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import ast
-    from pglast.enums import ObjectType
+    from pglast.enums import ObjectType  # deferred: pglast loads its parser only when SQL is parsed
 
     kind = ObjectType
     # a trigger, rule or policy is named after its table: DROP TRIGGER t ON s.tab is (s, tab, t)

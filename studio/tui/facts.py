@@ -135,7 +135,11 @@ def analyse(
         return ()
     # deferred: pglast (the lock analysis and estimates), loaded when a plan is analysed
     from studio.plan import estimates
+
+    # deferred: pglast loads its parser only when SQL is parsed
     from studio.plan.locks.hazards import Level
+
+    # deferred: pglast loads its parser only when SQL is parsed
     from studio.plan.locks.lint import lint_sources, migration_source
 
     version = server_version or DEFAULT_SERVER_VERSION
@@ -222,6 +226,8 @@ def relations(changes: Sequence[Change], server_version: int, before: Schema) ->
     """Every relation the changes lock (for reading their sizes on the target)."""
     # deferred: pglast (the lock analysis and estimates), loaded when a plan is analysed
     from studio.plan import estimates
+
+    # deferred: pglast loads its parser only when SQL is parsed
     from studio.plan.locks import facts_for_change
 
     ctx = context(before, changes)

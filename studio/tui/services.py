@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.commands import draft
+from studio.commands.check import check
 from studio.commands.diff import diff_schemas, load_pair, managed_schemas
 from studio.commands.migrate import backfill_options, cancel_step, migrate
 from studio.commands.status import status
@@ -108,7 +109,6 @@ async def overview(settings: Settings) -> Overview:
 
 async def drift(settings: Settings) -> CheckReport:
     """`check` against the target: drift from the applied migrations, ungenerated changes."""
-    from studio.commands.check import check
 
     return await off_loop(check, settings, live=True)
 

@@ -44,8 +44,7 @@ def facts_for_change(
     change: Change, server_version: int, context: Context | None = None
 ) -> tuple[LockFact, ...]:
     """The locks a typed `Change` takes when applied (see `studio.plan.locks.changes`)."""
-    from studio.plan.locks.changes import (
-        facts_for_change as impl,
-    )  # the change vocabulary loads on first use
+    # deferred: the change vocabulary loads on first use, not with every lint
+    from studio.plan.locks.changes import facts_for_change as impl
 
     return impl(change, server_version, context)

@@ -13,7 +13,8 @@ from typing import Any, TypeGuard
 from pglast import ast
 from pglast.stream import RawStream
 
-from studio.model import qualname
+from studio.model import qualname, quote_ident
+from studio.plan.locks.context import proven_not_null
 from studio.sqltext.lexer import comment_tokens
 
 
@@ -219,7 +220,6 @@ def made_not_null(
     fail. `checks` maps the names of the NOT VALID ones seen so far to their
     pairs: pass the same dict through a migration's statements in order.
     """
-    from studio.plan.locks.context import proven_not_null
 
     stmt: Any = node
     if type(node).__name__ != "AlterTableStmt" or stmt.relation is None:
@@ -252,7 +252,6 @@ def type_changes(node: object, default_schema: str = "public") -> list[tuple[str
     expression, or the column itself when there is none (an implicit or
     assignment cast), as SQL.
     """
-    from studio.model import quote_ident
 
     stmt: Any = node
     if type(node).__name__ != "AlterTableStmt" or stmt.relation is None:

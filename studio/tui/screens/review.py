@@ -33,6 +33,8 @@ def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...
     """Every relation any form of the plan locks, and what any form requires of the rows."""
     # deferred: pglast, loaded when a plan is analysed, not when the studio opens
     from studio.plan.planner import plan_safe_forms
+
+    # deferred: pglast loads its parser only when SQL is parsed
     from studio.plan.preview import data_requirements
 
     items = plan_safe_forms(source.changes, source.old, server_version=source.server_version).items
