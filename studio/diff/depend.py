@@ -26,6 +26,7 @@ from studio.changes.base import (
     type_key,
 )
 from studio.diff.refs import mentions
+from studio.keys import catalog_key
 from studio.model import qualname
 
 if TYPE_CHECKING:
@@ -34,11 +35,11 @@ if TYPE_CHECKING:
 
 # what can be dropped and created again without losing data
 _REBUILDABLE = frozenset(
-    {"view", "index", "constraint", "trigger", "policy", "function", "default", "generated"}
+    {"view", "index", "constraint", "trigger", "policy", "function", "default", "generated", "rule"}
 )
 # what PostgreSQL refuses to keep over a column or type changed in place (ALTER
 # COLUMN TYPE rebuilds the indexes and constraints of the table itself)
-_REFUSES_RETYPE = frozenset({"view", "trigger", "policy", "function", "generated"})
+_REFUSES_RETYPE = frozenset({"view", "trigger", "policy", "function", "generated", "rule"})
 
 
 def rebuilds(ctx: Context) -> frozenset[str]:
@@ -127,6 +128,12 @@ def kinds(schema: Schema) -> dict[str, str]:
         out.update((rel_key(qualname(v.schema, i.name)), "index") for i in v.indexes)
     out.update((rel_key(k), "sequence") for k in schema.sequences)
     out.update((fn_key(k), "function") for k in schema.functions)
+    # a rule is kept as its statement (studio.diff.catalog drops and creates it again)
+    out.update(
+        (catalog_key(o.kind, o.identity), "rule")
+        for o in schema.objects.values()
+        if o.kind == "rule"
+    )
     out.update((type_key(k), "type") for k in schema.enums)
     for k, d in schema.domains.items():
         out[type_key(k)] = "type"
