@@ -365,6 +365,7 @@ class SetInherit(Change):
     table: str
     parent: str
     inherit: bool
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
         return (alter_table(self.table, f"{'' if self.inherit else 'NO '}INHERIT {self.parent}"),)

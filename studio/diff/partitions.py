@@ -201,14 +201,22 @@ def as_attachable(ctx: Context, b: Table) -> Table:
     return replace(b, constraints=tuple(sorted(b.constraints + checks, key=lambda c: c.name)))
 
 
-def as_detached(ctx: Context, a: Table) -> Table:
-    """A partition as DETACH PARTITION leaves it: its parent's CHECK constraints now its own."""
-    parent = ctx.old.tables.get(a.partition_of or "")
+def as_detached(ctx: Context, a: Table, inherited: str | None = None) -> Table:
+    """A partition as DETACH PARTITION leaves it, or a child as NO INHERIT `inherited` does:
+    its parent's CHECK constraints now its own."""
+    parent = ctx.old.tables.get(inherited or a.partition_of or "")
     if parent is None:
         return a
     mine = {c.name for c in a.constraints}
     checks = tuple(c for c in _inherited_checks(parent) if c.name not in mine)
     return replace(a, constraints=tuple(sorted(a.constraints + checks, key=lambda c: c.name)))
+
+
+def uses_checks(ctx: Context, parent: str) -> Deps:
+    """What leaving `parent` runs before: the drop of a CHECK the child keeps as its own."""
+    t = ctx.old.tables.get(parent)
+    keys = frozenset(con_key(parent, c.name) for c in _inherited_checks(t)) if t else frozenset()
+    return Deps(uses=keys)
 
 
 def _inherited_checks(t: Table) -> tuple[Constraint, ...]:

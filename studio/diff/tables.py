@@ -284,7 +284,9 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
             ctx.add(SetInherit(key, p, True))
     for p in a.inherits:
         if p not in b.inherits:
-            ctx.add(SetInherit(key, p, False))
+            # before the parent's CHECKs it keeps go (dropped on the parent, they go from it too)
+            ctx.add(SetInherit(key, p, False, partitions.uses_checks(ctx, p)))
+            a = partitions.as_detached(ctx, a, p)
     recreated = compare_columns(ctx, a, b)
     _constraints(ctx, a, b, recreated)
     _indexes(ctx, a, b, recreated)
