@@ -377,6 +377,11 @@ class SetInherit(Change):
         return SetInherit(self.table, self.parent, not self.inherit)
 
     @property
+    def provides(self) -> frozenset[str]:
+        # what the child drops of its parent's waits for NO INHERIT (until then it is inherited)
+        return frozenset() if self.inherit else frozenset({detached_key(self.table)})
+
+    @property
     def targets(self) -> tuple[str, ...]:
         return (self.table, self.parent)
 

@@ -252,8 +252,10 @@ def attach_partition(ctx: Context, b: Table) -> None:
 
 
 def after_detach(ctx: Context, t: Table) -> Deps:
-    """A drop on a table leaving its parent waits for DETACH PARTITION (until then the
-    CHECK or index is the parent's, and PostgreSQL refuses to drop it)."""
-    if t.key in ctx.detaching:
+    """A drop on a table leaving its parent waits for DETACH PARTITION or NO INHERIT (until
+    then the CHECK or index is the parent's, and PostgreSQL refuses to drop it)."""
+    now = ctx.new.tables.get(t.key)
+    leaves = now is not None and not set(t.inherits) <= set(now.inherits)  # NO INHERIT
+    if t.key in ctx.detaching or leaves:
         return Deps(requires=frozenset({detached_key(t.key)}))
     return Deps()

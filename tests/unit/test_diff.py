@@ -821,6 +821,12 @@ def test_no_inherit_keeps_the_parents_checks() -> None:
         "ALTER TABLE public.c NO INHERIT public.h",
         "ALTER TABLE public.h DROP CONSTRAINT h_check",
     ]
+    # and dropped from the child once it is its own (before, it is the parent's to drop)
+    assert sqls(diff(a, replace(b, tables={**b.tables, "public.c": child}))) == [
+        "ALTER TABLE public.c NO INHERIT public.h",
+        "ALTER TABLE public.c DROP CONSTRAINT h_check",
+        "ALTER TABLE public.h DROP CONSTRAINT h_check",
+    ]
 
 
 def test_schemas_and_extensions() -> None:
