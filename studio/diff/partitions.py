@@ -61,7 +61,10 @@ def prepare(ctx: Context) -> None:
         if a.partition_of and now is not None and _reparented(ctx, a, now):
             ctx.detaching.add(k)
         if now is not None and k not in ctx.recreated:
-            ctx.kept_not_null_names.update(c.not_null_name for c in a.columns if c.not_null_name)
+            # and those it is renamed to (a table to be attached takes its parent's)
+            ctx.kept_not_null_names.update(
+                c.not_null_name for t in (a, now) for c in t.columns if c.not_null_name
+            )
         for i in a.indexes:
             if i.attached_to:
                 ctx.old_attached.setdefault(i.attached_to, []).append(qualname(a.schema, i.name))
