@@ -30,6 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from _diff_support import apply, connect, differences
+from _property_families import (
+    Families,
+    families,
+    families_sql,
+    mutated_families,
+    without_gaps,
+)
 from _property_objects import (
     Objects,
     calls_sql,
@@ -197,6 +204,7 @@ class Spec:
     # rename hints (`t.a=t.b`) B was made with
     renames: list[str] = field(default_factory=list)
     objects: Objects = field(default_factory=Objects)
+    families: Families = field(default_factory=Families)
 
     def table(self, name: str) -> Table | None:
         return next((t for t in self.tables if t.name == name), None)
@@ -305,6 +313,7 @@ def to_sql(spec: Spec) -> str:
                 f"ALTER TABLE {t.name} ADD CONSTRAINT {t.name}_{col}_fk FOREIGN KEY ({col})"
                 f" REFERENCES {ref} (id) ON DELETE {action};"
             )
+    out += families_sql(spec.families)
     out += objects_after_tables_sql(spec.objects)
     return "\n".join(out)
 
@@ -509,6 +518,7 @@ def schemas(draw: Any, *, rows: bool = True, fresh: bool = False) -> Spec:
     labels = tuple(draw(st.lists(st.sampled_from(LABELS), min_size=1, max_size=4, unique=True)))
     count = draw(st.integers(1, 3))
     spec = Spec(labels, [], rows, objects=draw(objects([f"t{n}" for n in range(count)])))
+    spec.families = draw(families())
     for n in range(count):
         t = Table(f"t{n}", draw(st.sampled_from(INTS)), draw(st.booleans()), fresh=fresh)
         t = draw(table_attributes(t))
@@ -550,7 +560,7 @@ def mutations(draw: Any, a: Spec) -> Spec:
     kept = [t for t in a.tables if draw(st.integers(0, 5))]  # the others are dropped
     added = [f"t{n}" for n in range(len(a.tables), len(a.tables) + draw(st.integers(0, 1)))]
     objs = _known_gaps(a, draw(mutated(a.objects, [t.name for t in kept] + added)))
-    b = Spec(tuple(labels), [], a.rows, objects=objs)
+    b = Spec(tuple(labels), [], a.rows, objects=objs, families=draw(mutated_families(a.families)))
     for t in kept:
         cols = []
         taken = {c.name for c in t.columns}
@@ -622,9 +632,14 @@ def mutations(draw: Any, a: Spec) -> Spec:
 def pairs(draw: Any) -> tuple[Spec, Spec]:
     """Mostly B = A mutated; sometimes an unrelated B (then no rows: its keys know nothing of them)."""
     if draw(st.integers(0, 4)) == 0:
-        return draw(schemas(rows=False)), draw(schemas(rows=False, fresh=True))
-    a = draw(schemas())
-    return a, draw(mutations(a))
+        a, b = draw(schemas(rows=False)), draw(schemas(rows=False, fresh=True))
+        b.objects = _known_gaps(a, b.objects)
+    else:
+        a = draw(schemas())
+        b = draw(mutations(a))
+    if not GAPS:
+        b.families = without_gaps(a.families, b.families)
+    return a, b
 
 
 # --- the property -------------------------------------------------------------------------------
