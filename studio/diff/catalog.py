@@ -125,6 +125,12 @@ def _rebuilt(ctx: Context) -> set[str]:
     # a function dropped (its key changes with its argument names too) or recreated
     gone_fns = ctx.recreated_functions | (ctx.old.functions.keys() - ctx.new.functions.keys())
     rebuilt |= {k for k in kept if any(f in gone_fns for f in old[k].functions)}
+    # a rule over a column re-typed (studio.diff.depend)
+    rebuilt |= {k for k in kept if object_key(old[k]) in ctx.forced}
+    # a cast or operator over an enum recreated (renamed away, then dropped)
+    rebuilt |= {
+        k for k in kept if any(t.removesuffix("[]") in ctx.recast_enums for t in old[k].types)
+    }
     while True:
         gone = {g for k in rebuilt | (old.keys() - new.keys()) for g in object_keys(old[k])}
         more = {

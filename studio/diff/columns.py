@@ -178,6 +178,8 @@ def compare_columns(ctx: Context, a: Table, b: Table) -> set[str]:
     """Compare columns; returns the names of columns dropped and added again."""
     key = b.key
     kept = _kept_parents(a, b)
+    if key in ctx.detaching:  # detached first (to be attached again): the parent's ALTERs miss it
+        kept = [p for p in kept if p != a.partition_of]
     old_parent, new_parent = _parent_columns(ctx.old, kept), _parent_columns(ctx.new, kept)
     recreated: set[str] = set()
     for c in b.columns:

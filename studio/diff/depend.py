@@ -29,6 +29,7 @@ from studio.model.changes.base import (
     type_key,
 )
 from studio.model.changes.catalog import object_key
+from studio.model.keys import catalog_key
 
 if TYPE_CHECKING:
     from studio.diff.context import Context
@@ -46,11 +47,12 @@ _REBUILDABLE = frozenset(
         "default",
         "generated",
         "statistics",
+        "rule",
     }
 )
 # what PostgreSQL refuses to keep over a column or type changed in place (ALTER
 # COLUMN TYPE rebuilds the indexes and constraints of the table itself)
-_REFUSES_RETYPE = frozenset({"view", "trigger", "policy", "function", "generated"})
+_REFUSES_RETYPE = frozenset({"view", "trigger", "policy", "function", "generated", "rule"})
 
 
 def rebuilds(ctx: Context) -> frozenset[str]:
@@ -139,6 +141,12 @@ def kinds(schema: Schema) -> dict[str, str]:
         out.update((rel_key(qualname(v.schema, i.name)), "index") for i in v.indexes)
     out.update((rel_key(k), "sequence") for k in schema.sequences)
     out.update((fn_key(k), "function") for k in schema.functions)
+    # a rule is kept as its statement (studio.diff.catalog drops and creates it again)
+    out.update(
+        (catalog_key(o.kind, o.identity), "rule")
+        for o in schema.objects.values()
+        if o.kind == "rule"
+    )
     out.update((type_key(k), "type") for k in schema.enums)
     for k, d in schema.domains.items():
         out[type_key(k)] = "type"

@@ -64,7 +64,10 @@ def prepare(ctx: Context) -> None:
         if a.partition_of and now is not None and _reparented(ctx, a, now):
             ctx.detaching.add(k)
         if now is not None and k not in ctx.recreated:
-            ctx.kept_not_null_names.update(c.not_null_name for c in a.columns if c.not_null_name)
+            # and those it is renamed to (a table to be attached takes its parent's)
+            ctx.kept_not_null_names.update(
+                c.not_null_name for t in (a, now) for c in t.columns if c.not_null_name
+            )
         for i in a.indexes:
             if i.attached_to:
                 ctx.old_attached.setdefault(i.attached_to, []).append(qualname(a.schema, i.name))
@@ -204,14 +207,22 @@ def as_attachable(ctx: Context, b: Table) -> Table:
     return replace(b, constraints=tuple(sorted(b.constraints + checks, key=lambda c: c.name)))
 
 
-def as_detached(ctx: Context, a: Table) -> Table:
-    """A partition as DETACH PARTITION leaves it: its parent's CHECK constraints now its own."""
-    parent = ctx.old.tables.get(a.partition_of or "")
+def as_detached(ctx: Context, a: Table, inherited: str | None = None) -> Table:
+    """A partition as DETACH PARTITION leaves it, or a child as NO INHERIT `inherited` does:
+    its parent's CHECK constraints now its own."""
+    parent = ctx.old.tables.get(inherited or a.partition_of or "")
     if parent is None:
         return a
     mine = {c.name for c in a.constraints}
     checks = tuple(c for c in _inherited_checks(parent) if c.name not in mine)
     return replace(a, constraints=tuple(sorted(a.constraints + checks, key=lambda c: c.name)))
+
+
+def uses_checks(ctx: Context, parent: str) -> Deps:
+    """What leaving `parent` runs before: the drop of a CHECK the child keeps as its own."""
+    t = ctx.old.tables.get(parent)
+    keys = frozenset(con_key(parent, c.name) for c in _inherited_checks(t)) if t else frozenset()
+    return Deps(uses=keys)
 
 
 def _inherited_checks(t: Table) -> tuple[Constraint, ...]:
@@ -247,8 +258,10 @@ def attach_partition(ctx: Context, b: Table) -> None:
 
 
 def after_detach(ctx: Context, t: Table) -> Deps:
-    """A drop on a table leaving its parent waits for DETACH PARTITION (until then the
-    CHECK or index is the parent's, and PostgreSQL refuses to drop it)."""
-    if t.key in ctx.detaching:
+    """A drop on a table leaving its parent waits for DETACH PARTITION or NO INHERIT (until
+    then the CHECK or index is the parent's, and PostgreSQL refuses to drop it)."""
+    now = ctx.new.tables.get(t.key)
+    leaves = now is not None and not set(t.inherits) <= set(now.inherits)  # NO INHERIT
+    if t.key in ctx.detaching or leaves:
         return Deps(requires=frozenset({detached_key(t.key)}))
     return Deps()

@@ -284,7 +284,9 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
             ctx.add(SetInherit(key, p, True))
     for p in a.inherits:
         if p not in b.inherits:
-            ctx.add(SetInherit(key, p, False))
+            # before the parent's CHECKs it keeps go (dropped on the parent, they go from it too)
+            ctx.add(SetInherit(key, p, False, partitions.uses_checks(ctx, p)))
+            a = partitions.as_detached(ctx, a, p)
     recreated = compare_columns(ctx, a, b)
     _constraints(ctx, a, b, recreated)
     _indexes(ctx, a, b, recreated)
@@ -356,8 +358,16 @@ def _constraints(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
         _add_constraint(ctx, b, y)
 
 
+def _read_columns(t: Table, names: set[str]) -> Deps:
+    """An index or constraint is dropped before the columns it reads: a column's drop takes
+    it along, and a DROP held back (by a replica identity moving off the index) then fails."""
+    keys = frozenset(col_key(t.key, n) for n in names if t.column(n) is not None)
+    return Deps(uses=keys) if keys else Deps()
+
+
 def _drop_constraint(ctx: Context, a: Table, c: Constraint) -> None:
     deps = ctx.old_deps(c.definition) | partitions.after_detach(ctx, a)
+    deps |= _read_columns(a, set(c.columns))
     below = partitions.below(ctx, partitions.key_index(a, c)) if c.kind in partitions.KEYS else ()
     ctx.add(DropConstraint(a.key, c, deps, attached=below))
 
@@ -408,6 +418,8 @@ def _indexes(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
 
 def _drop_index(ctx: Context, a: Table, i: Index) -> None:
     deps = ctx.old_deps(i.definition) | partitions.after_detach(ctx, a)
+    text = " ".join((*i.keys, *i.include, i.predicate or ""))
+    deps |= _read_columns(a, {c.name for c in a.columns if mentions(text, [c.name])})
     below = partitions.below(ctx, qualname(a.schema, i.name))
     ctx.add(DropIndex(a.key, i, deps=deps, attached=below))
 

@@ -813,6 +813,28 @@ def test_partitions_create_attach_detach() -> None:
     assert sqls(diff(b, c)) == ["ALTER TABLE public.events ADD COLUMN kind text"]
 
 
+def test_no_inherit_keeps_the_parents_checks() -> None:
+    """NO INHERIT leaves the parent's CHECK on the child as its own: not added again, and the
+    child leaves before the parent drops it (the drop would take it from the child too).
+    No golden case: the way back, INHERIT of a table of its own, cannot give what CREATE
+    TABLE ... INHERITS does (pg_dump writes its columns and CHECK as the child's own)."""
+    check = Constraint("h_check", ConstraintKind.CHECK, "CHECK ((id > 0))", ("id",))
+    parent = table("h", col("id", "integer", not_null=True), constraints=(check,))
+    child = table("c", col("id", "integer", not_null=True), col("x", "integer"))
+    a = schema(parent, replace(child, inherits=("public.h",)))
+    b = schema(replace(parent, constraints=()), replace(child, constraints=(check,)))
+    assert sqls(diff(a, b)) == [
+        "ALTER TABLE public.c NO INHERIT public.h",
+        "ALTER TABLE public.h DROP CONSTRAINT h_check",
+    ]
+    # and dropped from the child once it is its own (before, it is the parent's to drop)
+    assert sqls(diff(a, replace(b, tables={**b.tables, "public.c": child}))) == [
+        "ALTER TABLE public.c NO INHERIT public.h",
+        "ALTER TABLE public.c DROP CONSTRAINT h_check",
+        "ALTER TABLE public.h DROP CONSTRAINT h_check",
+    ]
+
+
 def test_schemas_and_extensions() -> None:
     shop = Namespace("shop", "Storefront")
     citext = Extension("citext", "public", "1.6")

@@ -194,9 +194,12 @@ class AlterColumnType(Change):
     def sql(self) -> tuple[str, ...]:
         col = quote_ident(self.new.name)
         action = f"ALTER COLUMN {col} TYPE {self.new.type}"
-        if self.new.collation and self.new.collation != self.old.collation:
+        # without COLLATE the column takes its new type's default collation: said when the
+        # type changes and the collation stays, and left out for a type that has none
+        retyped = self.new.type != self.old.type
+        if self.new.collation and (retyped or self.new.collation != self.old.collation):
             action += f" COLLATE {collation_sql(self.new.collation)}"
-        elif self.old.collation and not self.new.collation:
+        elif self.old.collation and not self.new.collation and not retyped:
             action += ' COLLATE "default"'
         if self.needs_using:
             action += f" USING {using_expression(col, self.old.type, self.new.type)}"

@@ -430,6 +430,7 @@ class SetInherit(Change):
     table: str
     parent: str
     inherit: bool
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
 
     def sql(self) -> tuple[str, ...]:
         return (alter_table(self.table, f"{'' if self.inherit else 'NO '}INHERIT {self.parent}"),)
@@ -439,6 +440,11 @@ class SetInherit(Change):
 
     def inverse(self) -> Change:
         return SetInherit(self.table, self.parent, not self.inherit)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        # what the child drops of its parent's waits for NO INHERIT (until then it is inherited)
+        return frozenset() if self.inherit else frozenset({detached_key(self.table)})
 
     @property
     def targets(self) -> tuple[str, ...]:

@@ -1,0 +1,4 @@
+CREATE TABLE p (id integer NOT NULL, k integer NOT NULL, v0 character varying(20), v1 text) PARTITION BY RANGE (k);
+CREATE TABLE p_0 PARTITION OF p FOR VALUES FROM (0) TO (10);
+CREATE TABLE p_1 PARTITION OF p FOR VALUES FROM (10) TO (20);
+INSERT INTO p VALUES (1, 5, 'a', 'b'), (2, 15, 'c', 'd');
