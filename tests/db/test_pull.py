@@ -21,7 +21,8 @@ import asyncpg
 import pytest
 
 from studio.codegen.render import render
-from studio.commands.diff import DiffResult, diff_sources, inspect
+from studio.commands.diff import DiffResult, diff_sources
+from studio.commands.inspect import inspect
 from studio.commands.pull import PullResult, pull
 from studio.config import load
 
