@@ -20,7 +20,6 @@ from studio.commands.target import checked_target, read_history
 from studio.errors import StudioError
 from studio.run import backfill, runner
 from studio.run.events import Direction, StepFinished, emit
-from studio.sources import dev_database
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,6 +39,19 @@ class Plan:
     migrations: tuple[Migration, ...]
     # per migration: steps already done (resuming) — 0 for a fresh one
     done: tuple[int, ...]
+
+
+def configured_backfill(
+    settings: Settings,
+    batch_size: int | None = None,
+    pause: float | None = None,
+    *,
+    run: bool = True,
+) -> backfill.Options:
+    """Backfill options: the values given, else the config (backfill_batch_size, backfill_pause)."""
+    size = batch_size or settings.backfill_batch_size
+    wait = pause if pause is not None else settings.backfill_pause
+    return backfill.Options(batch_size=size, pause=float(wait or 0.0), run=run)
 
 
 async def migrate_plan(
@@ -144,6 +156,9 @@ async def dry_run(
     say nothing about the target's data sizes. An interrupted migration is
     tried from its first step.
     """
+    # deferred: the dev server's modules load only for a dry run, not for `migrate` itself
+    from studio.sources import dev_database
+
     ms = load_migrations(settings)
     url = await checked_target(settings)
     rows, version, _ = await read_history(settings, url)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.catalog import connect as db
-from studio.commands.diff import load_pair, managed_schemas
+from studio.commands.diff import load_pair
+from studio.commands.schemas import managed_schemas
 from studio.config import database_name, mask_dsn
 from studio.diff.unmodelled import UnmodelledReport, unmodelled
 from studio.errors import ConnectionFailed, StudioError, translate
@@ -268,7 +269,7 @@ async def plan_input(settings: Settings, hints: Sequence[str], major: int | None
 
 
 async def _plan_input(settings: Settings, hints: Sequence[str], major: int | None) -> PlanInput:
-    from studio.commands.files import migrations_source
+    from studio.commands.diff import migrations_source
     from studio.sources import declared_source, load
 
     directory = settings.migrations_dir
