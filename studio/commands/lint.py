@@ -34,7 +34,7 @@ async def _pending(
     """Versions the target has not (fully) applied, its server version, and how that was decided."""
     # deferred: asyncpg and the history table load only when there is a target to read
     from studio.commands.target import read_history
-    from studio.run import history
+    from studio.run import history  # deferred: asyncpg (see above)
 
     url = settings.database_url(required=False)
     if url is None:
