@@ -7,13 +7,12 @@ import click
 from studio.cli import EXIT_OK, cli, run, settings_from
 from studio.cli.options import (
     backfill_options,
-    backfill_settings,
     format_option,
     target_options,
     wait_option,
 )
 from studio.cli.progress import event_sink
-from studio.commands.migrate import run_backfill
+from studio.commands.migrate import configured_backfill, run_backfill
 
 
 @cli.command("backfill")
@@ -39,7 +38,7 @@ def backfill_cmd(
     The steps before the backfill must be applied (`migrate --no-backfill`).
     """
     settings = settings_from(db_url, schema_names, exclude_schema)
-    options = backfill_settings(settings, batch_size, pause)
+    options = configured_backfill(settings, batch_size, pause)
     ran = run(run_backfill(settings, version, wait=wait, on_event=event_sink(fmt), options=options))
     if fmt == "text":
         click.echo(

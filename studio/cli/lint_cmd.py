@@ -13,7 +13,6 @@ from studio.cli import EXIT_ERROR, cli, run, settings_from
 from studio.cli.options import format_option, target_options
 from studio.cli.preview_view import echo_trace, pending_scope
 from studio.commands.lint import lint_project
-from studio.commands.trace import trace_paths, trace_pending
 from studio.errors import UsageError
 from studio.plan.locks.hazards import Level
 from studio.plan.locks.modes import summary
@@ -121,6 +120,9 @@ def _trace(
     settings: Settings, paths: tuple[Path, ...], rows: int, version: int | None
 ) -> tuple[TraceReport, str]:
     """The lock trace of the files given, or of the pending migrations, and what it covered."""
+    # deferred: the tracer (its throwaway database, pg_locks) loads for --trace only
+    from studio.commands.trace import trace_paths, trace_pending
+
     major = version // 10000 if version else None
     if paths:
         return run(trace_paths(settings, paths, rows=rows, major=major)), "the files given"

@@ -24,7 +24,6 @@ from studio.cli import (
 )
 from studio.cli.options import (
     backfill_options,
-    backfill_settings,
     format_option,
     target_options,
     wait_option,
@@ -33,7 +32,6 @@ from studio.cli.preview_view import echo_trace, pending_scope, plan_preview, pri
 from studio.cli.progress import ProgressPrinter, event_sink, ms
 from studio.commands import migrate as cm
 from studio.commands.target import target_url
-from studio.commands.trace import trace_pending
 from studio.config import mask_dsn
 from studio.errors import UsageError
 from studio.migrations.format import Phase
@@ -141,7 +139,7 @@ def migrate_cmd(
         if not yes and not _confirm_plan(settings, plan):
             return EXIT_ERROR
         confirm_contract = confirm_contract or _confirm_contracts(plan)
-    options = backfill_settings(settings, batch_size, pause, run=not no_backfill)
+    options = cm.configured_backfill(settings, batch_size, pause, run=not no_backfill)
     try:
         result = run(
             cm.migrate(
@@ -190,6 +188,8 @@ def _confirm_contracts(plan: cm.Plan) -> bool:
 
 
 def _trace(settings: Settings, to: str | None, rows: int, fmt: str) -> int:
+    from studio.commands.trace import trace_pending  # deferred: the tracer, for --trace only
+
     report, target = run(trace_pending(settings, rows=rows, to=to))
     if fmt == "json":
         json_line({"database": target, **report.to_dict()})

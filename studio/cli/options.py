@@ -9,14 +9,9 @@ backfill runs, `--rename`/`--no-rename` where renames are asked about.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
-
-from studio.run import backfill
-
-if TYPE_CHECKING:
-    from studio.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,15 +84,6 @@ def backfill_options(func: F) -> F:
         metavar="ROWS",
         help="Rows per backfill batch (default: backfill_batch_size, else the step's own).",
     )(func)
-
-
-def backfill_settings(
-    settings: Settings, batch_size: int | None, pause: float | None, *, run: bool = True
-) -> backfill.Options:
-    """Backfill options: the command line, else the config (backfill_batch_size, backfill_pause)."""
-    size = batch_size or settings.backfill_batch_size
-    wait = pause if pause is not None else settings.backfill_pause
-    return backfill.Options(batch_size=size, pause=float(wait or 0.0), run=run)
 
 
 def rename_option(func: F) -> F:

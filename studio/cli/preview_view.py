@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from studio.cli import run, warn
-from studio.commands.preview import preview_steps
 from studio.config import mask_dsn
 from studio.errors import StudioError
 from studio.plan.locks.modes import LockMode
@@ -69,6 +68,9 @@ def echo_preview(preview: Preview, title: str) -> None:
 
 def plan_preview(settings: Settings, plan: Plan) -> Preview | None:
     """Locks, sizes and estimates of a plan's steps, read from the target (None: not readable)."""
+    # deferred: the analysis (lint, estimates, probes) loads only when a plan is shown
+    from studio.commands.preview import preview_steps
+
     if not plan.migrations:
         return None
     return quietly(

@@ -9,5 +9,6 @@ asking and drawing are the faces' job (alembic's command.py shape).
 - status: the files against the history; files: the migrations directory
 - lint: hazards of SQL or of pending migrations; trace: the locks statements really take
 - preview: the steps' locks, sizes and estimates on the target
-- target: the target's URL, checked, and its history (shared by the use cases above)
+- shared by the use cases above: target (the target's URL, checked, and its history),
+  schemas (the managed schemas of both sides)
 """

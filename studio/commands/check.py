@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio.commands.diff import managed_schemas, restrict
-from studio.commands.files import load_migrations, migrations_source
+from studio.commands.diff import migrations_source
+from studio.commands.files import load_migrations
+from studio.commands.schemas import managed_schemas, restrict
 from studio.commands.target import read_history
 from studio.diff import diff_report
 from studio.diff.unmodelled import unmodelled

@@ -1,9 +1,8 @@
-"""`diff`: the ordered changes between two sources, and the managed schemas both sides share.
+"""`diff`: the ordered changes between two sources; the sides a comparison loads.
 
-Each use case takes `Settings` and plain values and returns data; printing
-is the face's job (alembic's command.py shape). The schema helpers here
-(`managed_schemas`, `refuse_unknown_schemas`, `restrict`) are the one rule
-every comparing command (generate, check, push, status) applies.
+`load_pair` reads a live side while the declared one materializes;
+`migrations_source` is the migrations directory as a side, and
+`replayed_schemas` what its replay holds.
 """
 
 from __future__ import annotations
@@ -11,15 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from studio.commands.schemas import managed_schemas, restrict, schemas_in
 from studio.diff import diff_report, parse_rename, rename_candidates
 from studio.diff.unmodelled import unmodelled
-from studio.errors import UsageError
+from studio.errors import DevDbError, UsageError
 from studio.sources.live import live_connection, read_live
 from studio.sources.load import concurrently, load
-from studio.sources.spec import SourceKind, declared_source, parse_source
+from studio.sources.spec import Source, SourceKind, declared_source, parse_source
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Sequence
 
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
@@ -57,44 +57,23 @@ class DiffResult:
         return problems + self.unreached + self.cycles
 
 
-def managed_schemas(settings: Settings, *sides: Loaded) -> tuple[str, ...] | None:
-    """The one set of managed schemas applied to both sides (None: every user schema).
-
-    --schema (or `schemas` in config), else the schemas a declared SQLAlchemy
-    source uses, else every user schema; minus --exclude-schema.
-    """
-    present = schemas_in(*sides)
-    refuse_unknown_schemas(settings, present)
-    chosen: tuple[str, ...] = settings.schemas or tuple(
-        sorted({s for side in sides for s in side.declared_schemas})
+def migrations_source(settings: Settings, versions: Sequence[str] | None = None) -> Source:
+    """The migrations directory as a source; `versions` restricts the replay to those."""
+    return Source(
+        SourceKind.MIGRATIONS,
+        "migrations",
+        settings.migrations_dir,
+        None if versions is None else tuple(sorted(versions)),
     )
-    if not chosen:
-        if not settings.exclude_schemas:
-            return None
-        chosen = tuple(sorted(present))
-    return tuple(s for s in chosen if s not in settings.exclude_schemas)
 
 
-def restrict(schema: Schema, names: tuple[str, ...] | None) -> Schema:
-    """`schema` cut to the managed schemas `names` (None: every user schema, the whole of it)."""
-    return schema if names is None else schema.restrict(names)
-
-
-def schemas_in(*sides: Loaded) -> set[str]:
-    """The schemas the loaded sides hold (a table's too, should its schema be left out)."""
-    present = {ns.name for side in sides for ns in side.schema.namespaces.values()}
-    return present | {t.schema for side in sides for t in side.schema.tables.values()}
-
-
-def refuse_unknown_schemas(settings: Settings, present: Collection[str]) -> None:
-    """UsageError naming a --schema or --exclude-schema (or `schemas`) that is not in `present`."""
-    found = f"schemas found: {', '.join(sorted(present)) or '(none)'}"
-    for name in settings.schemas:
-        if name not in present:
-            raise UsageError(f"unknown schema {name!r}", found)
-    for name in settings.exclude_schemas:
-        if name not in present:
-            raise UsageError(f"unknown schema {name!r} in --exclude-schema", found)
+async def replayed_schemas(settings: Settings, major: int) -> set[str]:
+    """The schemas the migrations' replay holds (none when no dev server can run it here)."""
+    try:
+        replay = await load(migrations_source(settings), settings, major=major)
+    except DevDbError:
+        return set()  # a deploy host without a dev server: the target alone decides
+    return schemas_in(replay)
 
 
 async def load_pair(

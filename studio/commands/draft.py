@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio.catalog import connect as db
-from studio.commands.diff import diff_schemas, managed_schemas
-from studio.commands.files import migrations_source
+from studio.commands.diff import diff_schemas, migrations_source
+from studio.commands.schemas import managed_schemas
 from studio.config import mask_dsn
 from studio.errors import translate
 from studio.migrations import files as migrations

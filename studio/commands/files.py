@@ -11,10 +11,8 @@ from typing import TYPE_CHECKING
 
 from studio.errors import UsageError
 from studio.migrations import files as migrations
-from studio.sources.spec import Source, SourceKind
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from datetime import datetime
     from pathlib import Path
 
@@ -28,16 +26,6 @@ def load_migrations(settings: Settings, *, verify: bool = True) -> tuple[Migrati
     if verify:
         migrations.verify_sum(directory)
     return migrations.load_directory(directory)
-
-
-def migrations_source(settings: Settings, versions: Sequence[str] | None = None) -> Source:
-    """The migrations directory as a source; `versions` restricts the replay to those."""
-    return Source(
-        SourceKind.MIGRATIONS,
-        "migrations",
-        settings.migrations_dir,
-        None if versions is None else tuple(sorted(versions)),
-    )
 
 
 def new(settings: Settings, name: str, *, now: datetime | None = None) -> Path:

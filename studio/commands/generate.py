@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from studio.catalog import connect as db
-from studio.commands.diff import managed_schemas, restrict
-from studio.commands.files import migrations_source
+from studio.commands.diff import migrations_source
+from studio.commands.schemas import managed_schemas, restrict
 from studio.diff import diff_report, parse_rename, rename_candidates
 from studio.diff.unmodelled import unmodelled
 from studio.errors import ConnectionFailed, StudioError, UsageError

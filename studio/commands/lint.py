@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from studio.commands.target import read_history
 from studio.config import mask_dsn
 from studio.errors import StudioError
 from studio.migrations import files as migrations
@@ -21,7 +20,6 @@ from studio.plan.locks.lint import (
     sources_for_migrations,
     sources_for_paths,
 )
-from studio.run import history
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,6 +32,10 @@ async def _pending(
     settings: Settings, ms: Sequence[migrations.Migration]
 ) -> tuple[set[str] | None, int | None, str]:
     """Versions the target has not (fully) applied, its server version, and how that was decided."""
+    # deferred: asyncpg and the history table load only when there is a target to read
+    from studio.commands.target import read_history
+    from studio.run import history  # deferred: asyncpg (see above)
+
     url = settings.database_url(required=False)
     if url is None:
         return (

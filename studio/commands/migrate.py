@@ -21,7 +21,6 @@ from studio.config import mask_dsn
 from studio.errors import StudioError, translate
 from studio.run import backfill, runner
 from studio.run.events import Direction, StepFinished, emit
-from studio.sources.devdb.lease import dev_database
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,6 +40,19 @@ class Plan:
     migrations: tuple[Migration, ...]
     # per migration: steps already done (resuming) — 0 for a fresh one
     done: tuple[int, ...]
+
+
+def configured_backfill(
+    settings: Settings,
+    batch_size: int | None = None,
+    pause: float | None = None,
+    *,
+    run: bool = True,
+) -> backfill.Options:
+    """Backfill options: the values given, else the config (backfill_batch_size, backfill_pause)."""
+    size = batch_size or settings.backfill_batch_size
+    wait = pause if pause is not None else settings.backfill_pause
+    return backfill.Options(batch_size=size, pause=float(wait or 0.0), run=run)
 
 
 async def migrate_plan(
@@ -175,6 +187,9 @@ async def dry_run(
     say nothing about the target's data sizes. An interrupted migration is
     tried from its first step.
     """
+    # deferred: the dev server's modules load only for a dry run, not for `migrate` itself
+    from studio.sources.devdb.lease import dev_database
+
     ms = load_migrations(settings)
     url = await checked_target(settings)
     rows, version, _ = await read_history(settings, url)

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from studio.commands.diff import load_pair, managed_schemas, restrict
+from studio.commands.diff import load_pair
 from studio.commands.generate import resolve_renames, step_spec
+from studio.commands.schemas import managed_schemas, restrict
 from studio.commands.target import read_history, target_url
 from studio.config import database_name
 from studio.diff import diff

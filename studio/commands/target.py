@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from studio.catalog import connect as db
-from studio.commands.diff import refuse_unknown_schemas, schemas_in
-from studio.commands.files import migrations_source
+from studio.commands.schemas import refuse_unknown_schemas
 from studio.config import mask_dsn
-from studio.errors import DevDbError, translate
+from studio.errors import translate
 from studio.run import history
 from studio.run.history import HistoryTable
-from studio.sources.load import load
 
 if TYPE_CHECKING:
     from studio.config import Settings
@@ -36,8 +34,11 @@ async def checked_target(settings: Settings) -> str:
     if named:
         present, major = await _schema_names(settings, url)
         if not named <= present:
+            # deferred: the sources and the dev server load only when a named schema is missing
+            from studio.commands.diff import replayed_schemas
+
             # a schema the migrations create is known too: the replay is looked at only now
-            present |= await _replayed_schemas(settings, major)
+            present |= await replayed_schemas(settings, major)
         refuse_unknown_schemas(settings, present)
     return url
 
@@ -50,15 +51,6 @@ async def _schema_names(settings: Settings, url: str) -> tuple[set[str], int]:
             return set(await db.schema_names(conn)), await db.server_version_num(conn) // 10000
     finally:
         await conn.close()
-
-
-async def _replayed_schemas(settings: Settings, major: int) -> set[str]:
-    """The schemas the migrations' replay holds (none when no dev server can run it here)."""
-    try:
-        replay = await load(migrations_source(settings), settings, major=major)
-    except DevDbError:
-        return set()  # a deploy host without a dev server: the target alone decides
-    return schemas_in(replay)
 
 
 async def read_history(settings: Settings, url: str) -> tuple[tuple[HistoryRow, ...], int, bool]:

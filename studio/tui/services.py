@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.commands import draft
 from studio.commands.check import check
-from studio.commands.diff import diff_schemas, load_pair, managed_schemas
+from studio.commands.diff import diff_schemas, load_pair
 from studio.commands.migrate import backfill_options, cancel_step, migrate
+from studio.commands.schemas import managed_schemas
 from studio.commands.status import status
 from studio.config import database_name, mask_dsn
 from studio.diff.unmodelled import UnmodelledReport
