@@ -81,9 +81,14 @@ class Context:
     def ours_env(self, cache: Path) -> dict[str, str]:
         """Our processes' environment.
 
-        The materialization cache at `cache`, the bench's dev cluster.
+        The materialization cache at `cache`, the bench's dev cluster. Our
+        imports use .pyc like a user's (pip compiles them at install) and like
+        the peers' (bench/peers.py): the package is compiled once in
+        make_context, and PYTHONDONTWRITEBYTECODE, which this workplace sets,
+        does not leave us compiling every module from source on every run.
         """
         env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["XDG_CACHE_HOME"] = str(cache)
         return env
 
@@ -470,6 +475,8 @@ def make_context(
     work.chmod(0o711)
     devdir.mkdir(mode=0o711, parents=True, exist_ok=True)
     binaries = find_binaries(major)
+    # our package's .pyc, as pip writes them at install (see Context.ours_env)
+    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "studio"), quiet=1)
     # a cluster of its own: other benches start and stop `bench-pg<major>` as they run
     name = f"bench-compare-pg{binaries.major}"
     cluster = Cluster.ensure(name, binaries, root=_bench_root())
