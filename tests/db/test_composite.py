@@ -9,6 +9,7 @@ one schema; `exclude` leaves objects out of both sides.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -186,3 +187,93 @@ async def _run(url: str, sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+def _config(project: Path, db_url: str, schema: str, extra: str = "") -> None:
+    (project / "pyproject.toml").write_text(
+        f'[tool.schema-studio]\nschema = {schema}\ndev_url = "{db_url}"\n{extra}'
+    )
+
+
+VIEW = """
+CREATE VIEW public.item_names AS
+  SELECT i.id, i.title, u.name AS owner
+  FROM public.items i JOIN public.users u ON u.id = i.owner_id;
+"""
+
+
+def test_a_hand_written_view_survives_generate_when_declared(project: Path, db_url: str) -> None:
+    _config(project, db_url, '"app.models:Base"')
+    assert _studio("generate", "--name", "init").exit_code == 0
+    # the view, written by hand in a migration of its own, and applied
+    r = _studio("new", "item_names")
+    assert r.exit_code == 0, r.output
+    path = Path(r.stdout.strip())
+    path.write_text(path.read_text() + VIEW)
+    assert _studio("hash").exit_code == 0
+    r = _studio("migrate", "--db", db_url)
+    assert r.exit_code == 0, r.output
+    written = sorted(p.name for p in (project / "migrations").iterdir())
+    # declared in SQL beside the models: generate has nothing to write
+    (project / "db" / "schema" / "10_functions.sql").unlink()
+    (project / "db" / "schema" / "20_views.sql").write_text(VIEW)
+    _config(project, db_url, '["app.models:Base", "db/schema/"]')
+    r = _studio("generate", "--name", "again")
+    assert r.exit_code == 0, r.output
+    assert "nothing to generate" in r.output
+    assert sorted(p.name for p in (project / "migrations").iterdir()) == written
+    r = _studio("check", "--db", db_url)
+    assert r.exit_code == 0, r.output
+    # in no declared source: a drop like any other, with its hazard
+    _config(project, db_url, '"app.models:Base"')
+    r = _studio("generate", "--name", "drop_view", "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "DROP VIEW public.item_names" in r.stdout
+    assert "-- hazard drop-view (warning): dropping a view breaks" in r.stdout
+    r = _studio("diff", "--db", db_url)
+    assert r.exit_code == 2, r.output
+    assert "drop view public.item_names" in r.stdout
+
+
+LEGACY = """
+CREATE TABLE public.legacy_orders (id integer PRIMARY KEY, note text);
+CREATE INDEX legacy_orders_note_idx ON public.legacy_orders (note);
+CREATE FUNCTION public.legacy_touch() RETURNS trigger LANGUAGE plpgsql
+  AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER legacy_orders_touch BEFORE UPDATE ON public.legacy_orders
+  FOR EACH ROW EXECUTE FUNCTION public.legacy_touch();
+CREATE VIEW public.report_daily AS SELECT 1 AS n;
+"""
+
+
+def test_exclude_leaves_objects_out_of_both_sides(project: Path, db_url: str) -> None:
+    assert _studio("push", "--db", db_url, "--yes").exit_code == 0
+    asyncio.run(_run(db_url, LEGACY))
+    r = _studio("diff", "--db", db_url, "--format", "sql")
+    assert r.exit_code == 2
+    assert "DROP TABLE public.legacy_orders" in r.stdout
+    patterns = ("--exclude", "public.legacy_*", "--exclude", "view:public.report_*")
+    r = _studio("diff", "--db", db_url, *patterns)
+    assert r.exit_code == 0, r.output
+    # the table, its function, the view; the table's index and trigger go with it, uncounted
+    assert "3 objects excluded by `exclude`" in r.stderr
+    # a `view:` pattern leaves the table of that name alone
+    r = _studio("diff", "--db", db_url, "--exclude", "view:public.legacy_*", "--format", "sql")
+    assert r.exit_code == 2 and "DROP TABLE public.legacy_orders" in r.stdout
+    # the config's patterns, and the count in JSON
+    extra = 'exclude = ["public.legacy_*", "view:public.report_*"]\n'
+    _config(project, db_url, '["app.models:Base", "db/schema/"]', extra)
+    r = _studio("diff", "--db", db_url, "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["excluded"] == 3
+    # generate: the declared side's view left out of the migration it writes
+    r = _studio("generate", "--name", "init", "--dry-run", "--exclude", "view:public.item_*")
+    assert r.exit_code == 0, r.output
+    assert "1 object excluded by `exclude`" in r.stderr
+    assert "CREATE TABLE public.items" in r.stdout and "item_names" not in r.stdout
+    # a kind the model does not have: one line, exit 1 (the CLI's usage errors), nothing loaded
+    r = _studio("diff", "--db", db_url, "--exclude", "tabel:public.x")
+    assert r.exit_code == 1
+    assert [ln for ln in r.stderr.splitlines() if ln.startswith("error:")] == [
+        "error: exclude pattern 'tabel:public.x': no object kind 'tabel'"
+    ]
