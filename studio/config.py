@@ -34,13 +34,17 @@ class Settings:
 
     # project root: the folder holding the pyproject.toml (None when there is none)
     root: Path | None = None
-    # declared schema: `package.module:attr`, a .sql file or folder, or "migrations"
-    schema: str | None = None
+    # declared schema: `package.module:attr`, a .sql file or folder, or "migrations"; or a
+    # list of targets and .sql files or folders, materialized in order as one schema
+    schema: str | tuple[str, ...] | None = None
     migrations: str = "migrations"
     database_url_env: str = "DATABASE_URL"
     dev_url: str | None = None
     schemas: tuple[str, ...] = ()
     exclude_schemas: tuple[str, ...] = ()
+    # objects left out of both sides before diffing: `[kind:]glob` over schema.name
+    # (studio.model.exclude)
+    exclude: tuple[str, ...] = ()
     history_table: str = "schema_studio.migrations"
     lock_timeout: str = "500ms"
     statement_timeout: str = "0"
@@ -80,12 +84,13 @@ class Settings:
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
-    "schema": str,
+    "schema": (str, list),
     "migrations": str,
     "database_url_env": str,
     "dev_url": str,
     "schemas": list,
     "exclude_schemas": list,
+    "exclude": list,
     "history_table": str,
     "lock_timeout": (str, int),
     "statement_timeout": (str, int),
@@ -132,6 +137,10 @@ def load(start: Path | None = None, **overrides: Any) -> Settings:
         values["schemas"] = tuple(values["schemas"])
     if "exclude_schemas" in values:
         values["exclude_schemas"] = tuple(values["exclude_schemas"])
+    if isinstance(values.get("schema"), list):
+        values["schema"] = tuple(values["schema"])
+    if "exclude" in values:
+        values["exclude"] = tuple(values["exclude"])
     if "production_patterns" in values:
         values["production_patterns"] = tuple(values["production_patterns"])
     for key in ("lock_timeout", "statement_timeout", "idle_in_transaction_timeout"):
@@ -157,7 +166,8 @@ def _validate(section: dict[str, Any], path: Path) -> dict[str, Any]:
             )
         if not isinstance(value, _KEYS[key_]):
             raise ConfigError(f"{path}: {key} has the wrong type ({type(value).__name__})")
-        if isinstance(value, str) and has_password(value):
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and has_password(v) for v in texts):
             raise ConfigError(
                 f"{path}: {key} holds a password; the config file is committed and must not",
                 "remove the password from the URL and export it as"
@@ -198,6 +208,19 @@ def _check_value(key: str, value: Any, path: Path) -> None:
     elif key == "production_patterns":
         for pattern in value:
             _regex(pattern, path)
+    elif key in ("schema", "exclude") and isinstance(value, list):
+        _strings(key, value, path)
+
+
+def _strings(key: str, value: list[Any], path: Path) -> None:
+    """A list of non-empty strings (`schema` must name at least one source)."""
+    if not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{path}: {key} must be a list of non-empty strings")
+    if key == "schema" and not value:
+        raise ConfigError(
+            f"{path}: schema = [] names no source",
+            'e.g. schema = ["app.models:Base", "db/schema/"]',
+        )
 
 
 def _number(key: str, value: float, path: Path) -> None:

@@ -8,6 +8,7 @@ diagnostics. Exit codes: 0 success / no differences, 1 error of any kind
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import gc
 import importlib
@@ -71,15 +72,27 @@ def settings_from(
     db_url: str | None = None,
     schema_names: tuple[str, ...] = (),
     exclude_schema: tuple[str, ...] = (),
+    *,
+    exclude: tuple[str, ...] = (),
     **extra: Any,
 ) -> Settings:
-    """Config file merged with command-line options."""
+    """Config file merged with command-line options (--exclude adds to the config's)."""
     if db_url and has_password(db_url):
         warn(
             "a password in --db is visible to other users of this machine (process list); "
             "prefer PGPASSWORD or ~/.pgpass"
         )
-    return load(db_override=db_url, schemas=schema_names, exclude_schemas=exclude_schema, **extra)
+    settings = load(
+        db_override=db_url, schemas=schema_names, exclude_schemas=exclude_schema, **extra
+    )
+    if exclude:
+        settings = dataclasses.replace(settings, exclude=settings.exclude + exclude)
+    return settings
+
+
+def note(message: str) -> None:
+    """An informational line on stderr (not a warning)."""
+    click.echo(message, err=True)
 
 
 class StudioGroup(click.Group):

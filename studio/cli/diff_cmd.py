@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, run, settings_from, warn
-from studio.cli.options import format_option, rename_option, target_options
+from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, note, run, settings_from, warn
+from studio.cli.options import exclude_option, format_option, rename_option, target_options
 from studio.commands import diff as commands
+from studio.commands.schemas import excluded_note
 from studio.diff.order import render_script
 from studio.sources.spec import SourceKind, major_mismatch
 
@@ -23,13 +24,20 @@ if TYPE_CHECKING:
     "--from",
     "from_spec",
     metavar="SRC",
+    multiple=True,
     help="Old side: URL, module:attr, .sql file/folder or `migrations`"
-    " (default: the live database).",
+    " (default: the live database); repeat it to combine models and SQL as one schema.",
 )
 @click.option(
-    "--to", "to_spec", metavar="SRC", help="New side (default: the declared schema from config)."
+    "--to",
+    "to_spec",
+    metavar="SRC",
+    multiple=True,
+    help="New side (default: the declared schema from config); repeat it to combine"
+    " models and SQL, in order, as one schema.",
 )
 @rename_option
+@exclude_option
 @click.option(
     "--with-privileges",
     is_flag=True,
@@ -40,25 +48,28 @@ def diff_cmd(
     db_url: str | None,
     schema_names: tuple[str, ...],
     exclude_schema: tuple[str, ...],
-    from_spec: str | None,
-    to_spec: str | None,
+    from_spec: tuple[str, ...],
+    to_spec: tuple[str, ...],
     renames: tuple[str, ...],
+    exclude: tuple[str, ...],
     with_privileges: bool,
     fmt: str,
 ) -> int:
     """Show what it takes to go from one schema to another (exit 2 when they differ)."""
-    settings = settings_from(db_url, schema_names, exclude_schema)
+    settings = settings_from(db_url, schema_names, exclude_schema, exclude=exclude)
     result = run(
         commands.diff_sources(
             settings, from_spec, to_spec, renames, with_privileges=with_privileges
         )
     )
-    if (note := _versions_note(result)) is not None:
-        warn(note)
+    if (versions := _versions_note(result)) is not None:
+        warn(versions)
     for line in result.warnings():
         warn(line)
-    if (note := result.unmodelled.note()) is not None:
-        warn(note)
+    if (unmodelled := result.unmodelled.note()) is not None:
+        warn(unmodelled)
+    if result.excluded is not None and fmt != "json":
+        note(excluded_note(result.excluded))
     if fmt == "json":
         click.echo(json.dumps(diff_json(result), indent=2))
     elif fmt == "sql":
@@ -82,7 +93,7 @@ def _versions_note(result: DiffResult) -> str | None:
 
 def diff_json(result: DiffResult) -> dict[str, object]:
     """The change list and rename candidates as JSON."""
-    return {
+    out: dict[str, object] = {
         "from": result.old.source.describe(),
         "to": result.new.source.describe(),
         "schemas": list(result.schemas) if result.schemas is not None else None,
@@ -97,6 +108,10 @@ def diff_json(result: DiffResult) -> dict[str, object]:
             for c in result.candidates
         ],
     }
+    if result.excluded is not None:
+        # objects the `exclude` patterns left out of both sides (only when patterns are given)
+        out["excluded"] = result.excluded
+    return out
 
 
 def diff_text(result: DiffResult) -> str:

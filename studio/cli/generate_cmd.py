@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, run, settings_from, warn
+from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, note, run, settings_from, warn
 from studio.cli.options import (
+    exclude_option,
     format_option,
     no_rename_option,
     rename_option,
@@ -21,6 +22,7 @@ from studio.commands.check import check
 from studio.commands.generate import UnresolvedRenames, generate
 from studio.commands.preview import preview_steps
 from studio.commands.push import push, push_plan
+from studio.commands.schemas import excluded_note
 from studio.config import mask_dsn
 from studio.migrations import files as migrations
 
@@ -64,6 +66,7 @@ def _ask(candidate: RenameCandidate) -> bool:
     help="Plan renames and rewriting type changes as an expand and a contract migration "
     "(new column, sync trigger, batched backfill; then drop the old one).",
 )
+@exclude_option
 @format_option("text", "json")
 def generate_cmd(
     db_url: str | None,
@@ -75,10 +78,11 @@ def generate_cmd(
     dry_run: bool,
     plain: bool,
     expand_contract: bool,
+    exclude: tuple[str, ...],
     fmt: str,
 ) -> int:
     """Write the difference between the migrations and the declared schema as a new migration."""
-    settings = settings_from(db_url, schema_names, exclude_schema)
+    settings = settings_from(db_url, schema_names, exclude_schema, exclude=exclude)
     ask = _ask if sys.stdin.isatty() and fmt == "text" else None
     try:
         result = run(
@@ -104,6 +108,7 @@ def generate_cmd(
         return EXIT_DIFFERENCES
     preview = _preview(settings, result)
     if fmt == "json":
+        excluded = {} if result.excluded is None else {"excluded": result.excluded}
         click.echo(
             json.dumps(
                 {
@@ -126,6 +131,8 @@ def generate_cmd(
                     # objects of kinds schema-studio does not model: never in the migration
                     "unmodelled": result.unmodelled.to_dict() if result.unmodelled else None,
                     "unreached": list(result.unreached),
+                    # objects `exclude` left out of both sides (when patterns are given)
+                    **excluded,
                 },
                 indent=2,
             )
@@ -133,6 +140,8 @@ def generate_cmd(
         return EXIT_OK
     for line in result.warnings():
         warn(line)
+    if result.excluded is not None:
+        note(excluded_note(result.excluded))
     if not result.changes:
         if result.warnings():
             click.echo(
@@ -145,8 +154,8 @@ def generate_cmd(
                 "nothing to generate: the migrations already produce the declared schema", err=True
             )
         return EXIT_OK
-    for note in result.notes:
-        warn(note)
+    for planned in result.notes:
+        warn(planned)
     if dry_run:
         click.echo(result.text)
         if result.contract_text:
@@ -208,20 +217,24 @@ def _changes_lines(changes: tuple[Change, ...]) -> list[str]:
 @cli.command("check")
 @target_options
 @click.option("--no-live", is_flag=True, help="Do not look at the database: check only the files.")
+@exclude_option
 @format_option("text", "json")
 def check_cmd(
     db_url: str | None,
     schema_names: tuple[str, ...],
     exclude_schema: tuple[str, ...],
     no_live: bool,
+    exclude: tuple[str, ...],
     fmt: str,
 ) -> int:
     """CI gate: declared = migrations, live = applied migrations, checksums intact
     (exit 2 if not)."""
-    settings = settings_from(db_url, schema_names, exclude_schema)
+    settings = settings_from(db_url, schema_names, exclude_schema, exclude=exclude)
     report = run(check(settings, live=False if no_live else None))
-    for note in (*report.notes, *report.not_compared):
-        warn(note)
+    for line in (*report.notes, *report.not_compared):
+        warn(line)
+    if report.excluded is not None and fmt != "json":
+        note(excluded_note(report.excluded))
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -234,6 +247,8 @@ def check_cmd(
                     "applied": list(report.applied),
                     "unmodelled": list(report.unmodelled),
                     "unreached": list(report.unreached),
+                    # objects `exclude` left out of every side (when patterns are given)
+                    **({} if report.excluded is None else {"excluded": report.excluded}),
                 },
                 indent=2,
             )
@@ -296,6 +311,7 @@ def check_cmd(
     help="Push even to a database with applied migrations or matching a production pattern.",
 )
 @wait_option("How long to wait for a migrator holding the migration lock.", show_default=True)
+@exclude_option
 def push_cmd(
     db_url: str | None,
     schema_names: tuple[str, ...],
@@ -305,9 +321,10 @@ def push_cmd(
     yes: bool,
     force: bool,
     wait: float,
+    exclude: tuple[str, ...],
 ) -> int:
     """Development only: bring the database straight to the declared schema, writing no files."""
-    settings = settings_from(db_url, schema_names, exclude_schema)
+    settings = settings_from(db_url, schema_names, exclude_schema, exclude=exclude)
     interactive = sys.stdin.isatty()
     try:
         plan = run(
@@ -322,6 +339,8 @@ def push_cmd(
     except UnresolvedRenames as e:
         click.echo(f"error: {e.message}\n  hint: {e.hint}", err=True)
         return EXIT_DIFFERENCES
+    if plan.excluded is not None:
+        note(excluded_note(plan.excluded))
     if not plan.changes:
         click.echo(f"{mask_dsn(plan.url)} already matches the declared schema", err=True)
         return EXIT_OK

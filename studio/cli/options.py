@@ -1,7 +1,8 @@
 """The options several commands share, each defined once as a click decorator.
 
 `--db`/`--schema`/`--exclude-schema` on every command that reads a
-database, `--format` on every command that reports, `--wait` on every
+database, `--exclude` on every command that compares schemas, `--format` on
+every command that reports, `--wait` on every
 command that takes the migration lock, `--batch-size`/`--pause` where a
 backfill runs, `--rename`/`--no-rename` where renames are asked about.
 """
@@ -42,6 +43,18 @@ def target_options(func: F) -> F:
         help="Target database URL (default: $DATABASE_URL or the configured variable).",
     )(func)
     return func
+
+
+def exclude_option(func: F) -> F:
+    """--exclude PATTERN (repeatable), added to the config's `exclude`."""
+    return click.option(
+        "--exclude",
+        "exclude",
+        multiple=True,
+        metavar="PATTERN",
+        help="Leave matching objects out of both sides: [kind:]glob over schema.name,"
+        " e.g. 'public.legacy_*' or 'view:reporting.*' (repeatable; added to `exclude`).",
+    )(func)
 
 
 def format_option(*choices: str) -> Callable[[F], F]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from studio.commands.diff import migrations_source
 from studio.commands.files import load_migrations
-from studio.commands.schemas import managed_schemas, restrict
+from studio.commands.schemas import exclusions, in_scope, managed_schemas
 from studio.commands.target import read_history
 from studio.diff import diff_report
 from studio.diff.unmodelled import unmodelled
@@ -52,6 +52,8 @@ class CheckReport:
     # differences (declared vs migrations, database vs applied migrations) that no
     # change reaches, one line each: out of sync, and no migration can fix them
     unreached: tuple[str, ...] = ()
+    # objects the `exclude` patterns left out of every side (None: no pattern given)
+    excluded: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -84,6 +86,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     Read-only on the target. Without a database URL (or with `live=False`)
     only the first and the last are checked.
     """
+    exclusions(settings)
     checksum = None
     try:
         migrations.verify_sum(settings.migrations_dir)
@@ -114,7 +117,11 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     replay, declared, *applied_replays = (loaded[s] for s in sides)
     schemas = managed_schemas(settings, replay, declared)
     version = replay.server_version or declared.server_version or None
-    replayed, wanted = restrict(replay.schema, schemas), restrict(declared.schema, schemas)
+    compared = [replay.schema, declared.schema]
+    if live_loaded is not None:
+        compared += [applied_replays[0].schema, live_loaded.schema]
+    scoped = in_scope(settings, schemas, *compared)
+    replayed, wanted = scoped.sides[:2]
     generated_report = diff_report(replayed, wanted, server_version=version)
     ungenerated, unreached = generated_report.changes, generated_report.unreached
     cycles = generated_report.cycles
@@ -122,10 +129,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     notes: tuple[str, ...] = ()
     if live_loaded is not None:
         (applied_replay,) = applied_replays
-        applied_schema, live_schema = (
-            restrict(applied_replay.schema, schemas),
-            restrict(live_loaded.schema, schemas),
-        )
+        applied_schema, live_schema = scoped.sides[2:]
         drift_report = diff_report(
             applied_schema, live_schema, server_version=live_loaded.server_version
         )
@@ -142,4 +146,5 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     return CheckReport(
         ungenerated, drift, checksum, live_loaded is not None, applied, notes,
         unlike_history=unlike, unmodelled=problems, not_compared=not_compared, unreached=unreached,
+        excluded=scoped.excluded if settings.exclude else None,
     )  # fmt: skip

@@ -7,20 +7,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio.commands.schemas import managed_schemas, restrict, schemas_in
+from studio.commands.schemas import exclusions, in_scope, managed_schemas, schemas_in
 from studio.diff import diff_report, parse_rename, rename_candidates
 from studio.diff.unmodelled import unmodelled
 from studio.errors import DevDbError, UsageError
 from studio.sources.live import live_connection, read_live
 from studio.sources.load import concurrently, load
-from studio.sources.spec import Source, SourceKind, declared_source, parse_source
+from studio.sources.spec import (
+    Source,
+    SourceKind,
+    declared_source,
+    parse_source,
+    parse_sources,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.diff.unmodelled import UnmodelledReport
@@ -44,6 +49,8 @@ class DiffResult:
     # reaches, and dependency cycles broken to order the changes
     unreached: tuple[str, ...] = ()
     cycles: tuple[str, ...] = ()
+    # objects the `exclude` patterns left out of the sides (None: no pattern given)
+    excluded: int | None = None
 
     @property
     def differs(self) -> bool:
@@ -76,8 +83,12 @@ async def replayed_schemas(settings: Settings, major: int) -> set[str]:
     return schemas_in(replay)
 
 
+# a side as given: one source, or several (a composite declared schema); None or empty: the default
+SideSpec = str | Sequence[str] | None
+
+
 async def load_pair(
-    settings: Settings, from_spec: str | None, to_spec: str | None, *, with_privileges: bool = False
+    settings: Settings, from_spec: SideSpec, to_spec: SideSpec, *, with_privileges: bool = False
 ) -> tuple[Loaded, Loaded]:
     """Load the two sides of a comparison: default live database -> declared schema.
 
@@ -85,11 +96,11 @@ async def load_pair(
     server of the same PostgreSQL major version.
     """
     old_src = (
-        parse_source(from_spec, settings)
+        parse_sources(from_spec, settings)
         if from_spec
         else parse_source(settings.database_url() or "", settings)
     )
-    new_src = parse_source(to_spec, settings) if to_spec else declared_source(settings)
+    new_src = parse_sources(to_spec, settings) if to_spec else declared_source(settings)
     if old_src.kind is SourceKind.URL and new_src.kind is SourceKind.URL:
         old, new = await concurrently(
             load(old_src, settings, with_privileges=with_privileges),
@@ -112,16 +123,18 @@ async def load_pair(
 
 async def diff_sources(
     settings: Settings,
-    from_spec: str | None = None,
-    to_spec: str | None = None,
+    from_spec: SideSpec = None,
+    to_spec: SideSpec = None,
     rename_specs: Sequence[str] = (),
     *,
     with_privileges: bool = False,
 ) -> DiffResult:
     """Compare two sources and return the ordered changes from the first to the second."""
+    exclusions(settings)
     old, new = await load_pair(settings, from_spec, to_spec, with_privileges=with_privileges)
     schemas = managed_schemas(settings, old, new)
-    a, b = restrict(old.schema, schemas), restrict(new.schema, schemas)
+    scoped = in_scope(settings, schemas, old.schema, new.schema)
+    a, b = scoped.sides
     renames = [parse_rename(text, a, b) for text in rename_specs]
     report = diff_report(
         a,
@@ -133,7 +146,7 @@ async def diff_sources(
     candidates = rename_candidates(a, b, renames)
     return DiffResult(
         old, new, schemas, report.changes, tuple(candidates), unmodelled(a, b),
-        report.unreached, report.cycles,
+        report.unreached, report.cycles, scoped.excluded if settings.exclude else None,
     )  # fmt: skip
 
 

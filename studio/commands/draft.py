@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from studio.catalog import connect as db
 from studio.commands.diff import diff_schemas, migrations_source
-from studio.commands.schemas import managed_schemas
+from studio.commands.schemas import in_scope, managed_schemas
 from studio.config import mask_dsn
 from studio.errors import translate
 from studio.migrations import files as migrations
@@ -56,8 +56,7 @@ async def plan_input(settings: Settings, hints: Sequence[str], major: int | None
     replay = await load(migrations_source(settings), settings, major=major)
     declared = await load(declared_source(settings), settings, major=major)
     schemas = managed_schemas(settings, replay, declared)
-    a = replay.schema if schemas is None else replay.schema.restrict(schemas)
-    b = declared.schema if schemas is None else declared.schema.restrict(schemas)
+    a, b = in_scope(settings, schemas, replay.schema, declared.schema).sides
     version = declared.server_version or replay.server_version or (major or 0) * 10000
     return replan(a, b, tuple(hints), version, tuple(m.version for m in existing))
 

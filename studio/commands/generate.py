@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from studio.catalog import connect as db
 from studio.commands.diff import migrations_source
-from studio.commands.schemas import managed_schemas, restrict
+from studio.commands.schemas import Scoped, exclusions, in_scope, managed_schemas
 from studio.diff import diff_report, parse_rename, rename_candidates
 from studio.diff.unmodelled import unmodelled
 from studio.errors import ConnectionFailed, StudioError, UsageError
@@ -103,6 +103,8 @@ class Generated:
     # broken to order the changes (see DiffReport)
     unreached: tuple[str, ...] = ()
     cycles: tuple[str, ...] = ()
+    # objects the `exclude` patterns left out of both sides (None: no pattern given)
+    excluded: int | None = None
 
     def warnings(self) -> tuple[str, ...]:
         """What the migration leaves undone (unmodelled objects on one side only, differences
@@ -242,19 +244,21 @@ async def plan_changes(
     no_rename: bool = False,
     ask: AskRename | None = None,
     major: int | None = None,
-) -> tuple[Loaded, Loaded, DiffReport, tuple[Rename, ...]]:
-    """Replay of the migrations -> declared schema: the diff's report and the renames used."""
+) -> tuple[Loaded, Loaded, DiffReport, tuple[Rename, ...], Scoped]:
+    """Replay of the migrations -> declared schema: the diff's report, the renames used, and
+    the two sides as compared (managed schemas, `exclude` applied)."""
 
     # the replay runs on the dev server while the models import (one server, shared)
     old, new = await concurrently(
         load(migrations_source(settings), settings, major=major),
         load(declared_source(settings), settings, major=major),
     )
-    schemas = managed_schemas(settings, old, new)
-    a, b = restrict(old.schema, schemas), restrict(new.schema, schemas)
+    scoped = in_scope(settings, managed_schemas(settings, old, new), old.schema, new.schema)
+    a, b = scoped.sides
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
     version = old.server_version or new.server_version or None
-    return old, new, diff_report(a, b, renames, server_version=version), tuple(renames)
+    report = diff_report(a, b, renames, server_version=version)
+    return old, new, report, tuple(renames), scoped
 
 
 def resolve_renames(
@@ -296,19 +300,23 @@ async def generate(
     """
     if not name.strip():
         raise UsageError("a migration needs a name", "pass --name, e.g. --name add_orders_status")
+    exclusions(settings)
     directory = settings.migrations_dir
     existing = migrations.load_directory(directory) if directory.is_dir() else ()
     if existing:
         migrations.verify_sum(directory)
     major, target_note = await target_major(settings)
-    old, new, diffed_report, renames = await plan_changes(
+    old, new, diffed_report, renames, scoped = await plan_changes(
         settings, rename_specs, no_rename=no_rename, ask=ask, major=major
     )
     diffed, unreached, cycles = diffed_report.changes, diffed_report.unreached, diffed_report.cycles
-    schemas = managed_schemas(settings, old, new)
-    report = unmodelled(restrict(old.schema, schemas), restrict(new.schema, schemas))
+    compared_old, compared_new = scoped.sides
+    report = unmodelled(compared_old, compared_new)
+    excluded = scoped.excluded if settings.exclude else None
     if not diffed:
-        return Generated((), renames, unmodelled=report, unreached=unreached, cycles=cycles)
+        return Generated(
+            (), renames, unmodelled=report, unreached=unreached, cycles=cycles, excluded=excluded
+        )
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
     batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE
@@ -328,8 +336,8 @@ async def generate(
     forms = {id(item.plain[0]): item.changes for item in planned.items}
     phases = expand.plan_phases(
         diffed,
-        restrict(old.schema, schemas),
-        restrict(new.schema, schemas),
+        compared_old,
+        compared_new,
         lambda c: annotated_steps(
             forms.get(id(c), (c,)), server_version, _context(old.schema, changes)
         ),
@@ -339,7 +347,9 @@ async def generate(
         written = _write_phases(
             directory, name, version, diffed, renames, phases, header, write=write
         )
-        return replace(written, unmodelled=report, unreached=unreached, cycles=cycles)
+        return replace(
+            written, unmodelled=report, unreached=unreached, cycles=cycles, excluded=excluded
+        )
     planned_notes = tuple(item.note for item in planned.items if item.note)
     notes = (phases.notes if phases else ()) + planned_notes + _plain_notes(changes) + target_note
     steps = annotated_steps(changes, server_version, _context(old.schema, changes))
@@ -366,7 +376,7 @@ async def generate(
         )
     generated = Generated(
         changes, renames, text, down_text, version=version, notes=notes, unmodelled=report,
-        unreached=unreached, cycles=cycles,
+        unreached=unreached, cycles=cycles, excluded=excluded,
     )  # fmt: skip
     if not write:
         return generated

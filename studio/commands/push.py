@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from studio.commands.diff import load_pair
 from studio.commands.generate import resolve_renames, step_spec
-from studio.commands.schemas import managed_schemas, restrict
+from studio.commands.schemas import exclusions, in_scope, managed_schemas
 from studio.commands.target import read_history, target_url
 from studio.config import database_name
 from studio.diff import diff
@@ -36,6 +36,8 @@ class PushPlan:
     migration: migrations.Migration | None
     # --force: a database with applied migrations is pushed to all the same
     force: bool = False
+    # objects the `exclude` patterns left out of both sides (None: no pattern given)
+    excluded: int | None = None
 
 
 def _production_match(settings: Settings, url: str) -> str | None:
@@ -60,6 +62,7 @@ async def push_plan(
 ) -> PushPlan:
     """The changes that bring the target straight to the declared schema (read-only)."""
     url = target_url(settings)
+    exclusions(settings)
     if not force and (why := _production_match(settings, url)):
         raise PushRefused(f"refusing to push to a production database: {why}")
     rows, _, _ = await read_history(settings, url)
@@ -67,19 +70,22 @@ async def push_plan(
         raise migrated(settings, len(rows))
     # the live side is read while the declared one materializes
     live, declared = await load_pair(settings, url, None)
-    schemas = managed_schemas(settings, live, declared)
-    a, b = restrict(live.schema, schemas), restrict(declared.schema, schemas)
+    scoped = in_scope(
+        settings, managed_schemas(settings, live, declared), live.schema, declared.schema
+    )
+    a, b = scoped.sides
+    excluded = scoped.excluded if settings.exclude else None
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
     changes = tuple(diff(a, b, renames, server_version=live.server_version))
     if not changes:
-        return PushPlan(url, (), None, force)
+        return PushPlan(url, (), None, force, excluded)
     steps = [step_spec(c) for c in changes]
     text = migrations.render_migration("00000000000000", steps, description=("push",))
     parsed = migrations.parse_text(text, "<push>")
     migration = migrations.Migration(
         version="00000000000000", name="push", path=Path("<push>"), steps=parsed.steps
     )
-    return PushPlan(url, changes, migration, force)
+    return PushPlan(url, changes, migration, force, excluded)
 
 
 async def push(

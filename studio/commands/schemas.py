@@ -2,14 +2,18 @@
 
 --schema (or `schemas` in config), else the schemas a declared SQLAlchemy
 source uses, else every user schema; minus --exclude-schema. A name given
-that the sides do not hold is refused, as `diff` refuses it.
+that the sides do not hold is refused, as `diff` refuses it. Then the
+`exclude` patterns (and --exclude) leave objects out of every side
+(`in_scope`), and say how many they matched.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio.errors import UsageError
+from studio.model.exclude import ExcludePattern, exclude, parse_patterns
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -57,3 +61,36 @@ def refuse_unknown_schemas(settings: Settings, present: Collection[str]) -> None
     for name in settings.exclude_schemas:
         if name not in present:
             raise UsageError(f"unknown schema {name!r} in --exclude-schema", found)
+
+
+def exclusions(settings: Settings) -> tuple[ExcludePattern, ...]:
+    """The `exclude` patterns (the config's, then --exclude's); a malformed one is a UsageError.
+
+    Commands read them before loading anything, so a typo costs no dev database.
+    """
+    return parse_patterns(settings.exclude)
+
+
+@dataclass(frozen=True, slots=True)
+class Scoped:
+    """Sides cut to the managed schemas, the excluded objects left out."""
+
+    sides: tuple[Schema, ...]
+    # objects the `exclude` patterns matched, on any side, each counted once
+    excluded: int = 0
+
+
+def in_scope(settings: Settings, names: tuple[str, ...] | None, *sides: Schema) -> Scoped:
+    """`sides` restricted to the managed schemas `names`, without what `exclude` matches."""
+    patterns = exclusions(settings)
+    restricted = [restrict(side, names) for side in sides]
+    if not patterns:
+        return Scoped(tuple(restricted))
+    cut = [exclude(side, patterns) for side in restricted]
+    matched = frozenset[str]().union(*(c.matched for c in cut))
+    return Scoped(tuple(c.schema for c in cut), len(matched))
+
+
+def excluded_note(count: int) -> str:
+    """What the commands say of `exclude`: `3 objects excluded by `exclude``."""
+    return f"{count} object{'' if count == 1 else 's'} excluded by `exclude`"

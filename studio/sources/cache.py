@@ -1,8 +1,9 @@
 """The cache of materialized schemas: one file per key, written whole or not at all.
 
-The key hashes the files a declared schema is loaded from, the tool's version,
-the dev server's major version and SQLAlchemy's: an unchanged schema costs
-neither an import of the user's models nor a dev database.
+The key hashes the files a declared schema is loaded from (every part's, in
+order, for a composite one), the tool's version, the dev server's major
+version and SQLAlchemy's: an unchanged schema costs neither an import of the
+user's models nor a dev database.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def cache_key(source: Source, paths: list[Path], major: int, with_privileges: bo
         versions,
         str(major),
         _sqlalchemy_version(),
+        # a composite schema: each part, in order (the files below follow that order)
+        *(f"{p.kind.value}:{p.spec}" for p in source.parts),
     ):
         h.update(part.encode() + b"\0")
     for path in paths:
@@ -61,13 +64,23 @@ def read_cached(source: Source, key: str) -> Loaded | None:
     head, _, body = path.read_text(encoding="utf-8").partition("\n")
     meta = json.loads(head)
     return Loaded(
-        source, Schema.from_json(body), tuple(meta["declared"]), True, meta["server_version"]
+        source,
+        Schema.from_json(body),
+        tuple(meta["declared"]),
+        True,
+        meta["server_version"],
+        meta.get("origins", {}),
     )
 
 
 def write_cached(key: str, loaded: Loaded) -> None:
     """Cache `loaded` under `key` (a failure to write is ignored)."""
-    meta = {"declared": list(loaded.declared_schemas), "server_version": loaded.server_version}
+    meta: dict[str, object] = {
+        "declared": list(loaded.declared_schemas),
+        "server_version": loaded.server_version,
+    }
+    if loaded.origins:
+        meta["origins"] = dict(loaded.origins)
     _write_atomic(cache_dir() / f"{key}.json", json.dumps(meta) + "\n" + loaded.schema.to_json())
 
 

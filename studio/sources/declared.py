@@ -2,8 +2,9 @@
 
 The user's SQLAlchemy models are imported (with the garbage collector paused)
 and their DDL compiled; SQL files are run as written, with the roles they name
-created first; the migrations directory is replayed step by step. Each kind's
-files key the cache; its DDL goes, batch by batch, to `materialize`.
+created first; the migrations directory is replayed step by step; a composite
+schema runs its parts' DDL one after the other. Each kind's files key the
+cache; its DDL goes, batch by batch, to `materialize`.
 """
 
 from __future__ import annotations
@@ -350,8 +351,36 @@ def _migration_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
     return []
 
 
+# --- a composite declared schema ---------------------------------------------------
+
+
+def _composite_files(source: Source, settings: Settings) -> list[Path]:
+    """Each part's files, in the parts' order."""
+    return [p for part in source.parts for p in DECLARED_KINDS[part.kind].files(part, settings)]
+
+
+def _composite_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
+    """Each part's DDL in the list's order, into one database; the SQLAlchemy parts' schemas."""
+    schemas: set[str] = set()
+    for part in source.parts:
+        schemas.update(DECLARED_KINDS[part.kind].ddl(part, settings, emit))
+    return sorted(schemas)
+
+
+def origin_label(where: str, settings: Settings) -> str:
+    """How a batch's `where` is shown as an object's origin: a SQL file relative to the project."""
+    path = Path(where)
+    if not path.is_absolute():
+        return where  # a SQLAlchemy target, as written
+    try:
+        return str(path.relative_to(_project_root(settings)))
+    except ValueError:
+        return where
+
+
 DECLARED_KINDS = {
     SourceKind.SQLALCHEMY: DeclaredKind(_sqlalchemy_files, _sqlalchemy_ddl),
     SourceKind.SQL: DeclaredKind(_sql_files, _sql_ddl),
     SourceKind.MIGRATIONS: DeclaredKind(_migration_files, _migration_ddl),
+    SourceKind.COMPOSITE: DeclaredKind(_composite_files, _composite_ddl),
 }

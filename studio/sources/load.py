@@ -10,19 +10,23 @@ Materializations are cached (see `cache`).
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.catalog import connect as db
 from studio.catalog.introspect import introspect
+from studio.catalog.origins import last_oid, object_oids
 from studio.sources.cache import cache_key, read_cached, write_cached
-from studio.sources.declared import DECLARED_KINDS, without_gc
+from studio.sources.declared import DECLARED_KINDS, origin_label, without_gc
 from studio.sources.devdb.lease import dev_database, dev_major
 from studio.sources.live import load_url
 from studio.sources.materialize import Batch, drain, run_batches
 from studio.sources.spec import Loaded, SourceKind
 
 if TYPE_CHECKING:
+    import asyncpg
+
     from studio.config import Settings
     from studio.sources.declared import DeclaredKind
     from studio.sources.spec import Source
@@ -94,18 +98,72 @@ async def _load_declared(
     compiled.add_done_callback(
         lambda f: f.cancelled() or f.exception()
     )  # read, even when we fail first
+    parts = _Parts(settings) if source.kind is SourceKind.COMPOSITE else None
     try:
         async with dev_database(settings, server_major) as conn:
-            await run_batches(conn, drain(ready))
+            if parts is not None:
+                await parts.start(conn)
+            await run_batches(conn, drain(ready), parts.mark if parts is not None else None)
             declared = await compiled
             version = await db.server_version_num(conn)
             schema = await introspect(conn, None, with_privileges=with_privileges)
+            if parts is not None:
+                declared = await parts.finish(conn, declared)
     except BaseException:
         failed = compiled.exception() if compiled.done() and not compiled.cancelled() else None
         if failed is not None:
             raise failed from None  # the user's code failing says more than what it interrupted
         raise
-    loaded = Loaded(source, schema, tuple(declared), False, version)
+    origins = parts.origins if parts is not None else {}
+    loaded = Loaded(source, schema, tuple(declared), False, version, origins)
     if use_cache:
         write_cached(key, loaded)
     return loaded
+
+
+class _Parts:
+    """Where each object of a composite schema came from, told by oids (`catalog.origins`).
+
+    The oid counter only grows: after each part (each SQL file, each
+    SQLAlchemy target) the highest oid so far is marked, and at the end every
+    object goes to the first part whose mark its oid does not pass. One index
+    lookup per part, one catalog scan at the end.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.conn: asyncpg.Connection | None = None
+        self.start_oid = 0
+        self.marks: list[int] = []
+        self.labels: list[str] = []
+        self.origins: dict[str, str] = {}
+
+    async def start(self, conn: asyncpg.Connection) -> None:
+        """Mark what the new database holds from its template: no part's."""
+        self.conn = conn
+        self.start_oid = await last_oid(conn)
+
+    async def mark(self, where: str) -> None:
+        """The batches of `where` have run."""
+        assert self.conn is not None
+        self.marks.append(await last_oid(self.conn))
+        self.labels.append(origin_label(where, self.settings))
+
+    async def finish(self, conn: asyncpg.Connection, declared: list[str]) -> list[str]:
+        """Sort the objects into parts; the managed schemas, when a SQLAlchemy part set them.
+
+        SQLAlchemy metadata names the schemas it manages; the SQL run after it
+        adds the schemas its own objects live in (views in `reporting` over
+        tables in `app`), so they are compared too.
+        """
+        made = await object_oids(conn)
+        schemas = set(declared)
+        for obj in made:
+            if obj.oid <= self.start_oid:
+                continue
+            at = bisect.bisect_left(self.marks, obj.oid)
+            if at < len(self.labels):
+                self.origins[obj.key] = self.labels[at]
+            if obj.schema is not None:
+                schemas.add(obj.schema)
+        return sorted(schemas) if declared else []

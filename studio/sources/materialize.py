@@ -7,8 +7,9 @@ statement when a group fails, and names a failing statement by file and line.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import asyncpg
@@ -57,8 +58,14 @@ async def drain(ready: asyncio.Queue[Batch | None]) -> AsyncIterator[list[Batch]
         yield chunk
 
 
+# told the `where` of the batches that just ran, once the next ones come from elsewhere
+UnitEnd = Callable[[str], Awaitable[None]]
+
+
 async def run_batches(
-    conn: asyncpg.Connection, batches: Sequence[Batch] | AsyncIterator[list[Batch]]
+    conn: asyncpg.Connection,
+    batches: Sequence[Batch] | AsyncIterator[list[Batch]],
+    on_unit_end: UnitEnd | None = None,
 ) -> None:
     """Run DDL batches in as few round trips as the statements allow.
 
@@ -67,15 +74,45 @@ async def run_batches(
     by PostgreSQL and its batches run one by one; a batch that cannot run in a
     transaction (CONCURRENTLY, a new enum value used at once) runs statement by
     statement, each committed on its own, and a failing one names its statement
-    and line.
+    and line. With `on_unit_end`, batches of different `where`s never share a
+    round trip, and it is awaited after the last batch of each `where` (a file,
+    a SQLAlchemy target), before the next one runs.
     """
+    units = _Units(on_unit_end)
     if isinstance(batches, Sequence):
-        for group in _groups(batches):
+        await _run_chunk(conn, list(batches), units)
+    else:
+        # streamed: whatever is ready when the server is free goes next, so it waits for no one
+        async for chunk in batches:
+            await _run_chunk(conn, chunk, units)
+    await units.end()
+
+
+class _Units:
+    """Tells `on_unit_end` when the batches move on from one `where` to the next."""
+
+    def __init__(self, on_unit_end: UnitEnd | None) -> None:
+        self.on_unit_end = on_unit_end
+        self.current: str | None = None
+
+    async def enter(self, where: str) -> None:
+        if self.on_unit_end is not None and self.current not in (None, where):
+            await self.on_unit_end(self.current)
+        self.current = where
+
+    async def end(self) -> None:
+        if self.on_unit_end is not None and self.current is not None:
+            await self.on_unit_end(self.current)
+
+
+async def _run_chunk(conn: asyncpg.Connection, chunk: list[Batch], units: _Units) -> None:
+    if units.on_unit_end is None:
+        for group in _groups(chunk):
             await _run_group(conn, group)
         return
-    # streamed: whatever is ready when the server is free goes next, so it waits for no one
-    async for chunk in batches:
-        for group in _groups(chunk):
+    for where, same in itertools.groupby(chunk, key=lambda b: b.where):
+        await units.enter(where)
+        for group in _groups(list(same)):
             await _run_group(conn, group)
 
 

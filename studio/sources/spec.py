@@ -1,13 +1,17 @@
 """What a schema source is: a database URL or a declared schema, and what reading one gives.
 
 A declared schema is SQLAlchemy metadata (`package.module:attr`), a SQL file or
-folder, or the migrations directory; `parse_source` tells them apart.
+folder, or the migrations directory; `parse_source` tells them apart. A list
+of SQLAlchemy targets and SQL files or folders is one composite declared
+schema (`parse_sources`): its parts are materialized in order into one
+database, so hand-written SQL can build on the models' tables.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +30,8 @@ class SourceKind(enum.StrEnum):
     SQLALCHEMY = "sqlalchemy"
     SQL = "sql"
     MIGRATIONS = "migrations"
+    # several SQLAlchemy targets and SQL files or folders, in order, as one declared schema
+    COMPOSITE = "composite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +44,8 @@ class Source:
     path: Path | None = None
     # migrations: replay only these versions (None: all of them)
     versions: tuple[str, ...] | None = None
+    # composite: the sources it is made of, in the order they are materialized
+    parts: tuple[Source, ...] = ()
 
     def describe(self) -> str:
         """How the source is shown to the user (URLs masked)."""
@@ -58,6 +66,9 @@ class Loaded:
     declared_schemas: tuple[str, ...] = ()
     cached: bool = False
     server_version: int = 0
+    # composite: dependency key (studio.model.keys) -> the part (or SQL file) that made
+    # the object, e.g. `rel:public.orders` -> `app.models:Base`; empty for one source
+    origins: Mapping[str, str] = field(default_factory=dict)
 
 
 def major_mismatch(live: int, declared: int) -> str | None:
@@ -105,10 +116,35 @@ def parse_source(spec: str, settings: Settings) -> Source:
     )
 
 
+def parse_sources(specs: str | Sequence[str], settings: Settings) -> Source:
+    """One source, or a composite declared schema of several (given in materialization order).
+
+    A list of one is that source. In a list, each entry must be SQLAlchemy
+    metadata or a SQL file or folder: a database URL or the migrations
+    directory is a whole schema of its own, not a part of one.
+    """
+    if isinstance(specs, str):
+        return parse_source(specs, settings)
+    if not specs:
+        raise UsageError("an empty list of schema sources", "name at least one source")
+    if len(specs) == 1:
+        return parse_source(specs[0], settings)
+    parts = tuple(parse_source(spec, settings) for spec in specs)
+    for spec, part in zip(specs, parts, strict=True):
+        if part.kind not in (SourceKind.SQLALCHEMY, SourceKind.SQL):
+            shown = part.describe() if part.kind is SourceKind.URL else spec
+            raise UsageError(
+                f"{shown} cannot be part of a list of schema sources",
+                "a list combines package.module:attr targets and .sql files or folders;"
+                " a database URL or `migrations` is a schema on its own",
+            )
+    return Source(SourceKind.COMPOSITE, " + ".join(p.spec for p in parts), parts=parts)
+
+
 def declared_source(settings: Settings) -> Source:
-    """The declared schema from config (`schema`), or the migrations directory."""
+    """The declared schema from config (`schema`: one source or a list of them)."""
     if settings.schema:
-        return parse_source(settings.schema, settings)
+        return parse_sources(settings.schema, settings)
     raise UsageError(
         "no declared schema configured",
         'set schema = "package.module:metadata" (or a .sql path) in [tool.schema-studio],'

@@ -319,6 +319,13 @@ HAZARDS: tuple[Hazard, ...] = (
        "DROP SEQUENCE invoice_number_seq;",
        "ALTER SEQUENCE invoice_number_seq OWNED BY NONE;",
        "pg-schema-diff:DELETES_DATA"),
+    _h("drop-view", WARNING,
+       "dropping a view breaks the clients, views and functions that read it (a materialized "
+       "view's rows go with it)",
+       "if it was written by hand, declare it beside the models (schema = [\"app.models:Base\", "
+       "\"db/schema/\"]) or leave it out with `exclude`; else make sure nothing reads it",
+       "DROP VIEW item_names;",
+       "CREATE OR REPLACE VIEW item_names AS SELECT 1 AS id;"),
     _h("drop-not-null", WARNING,
        "dropping NOT NULL lets NULLs in, which clients that assume a value may not handle",
        "make sure every reader handles NULL before dropping the constraint",

@@ -277,6 +277,8 @@ def _objects(u: Unit, version: int) -> Iterator[Hit]:
             yield hit(u, "drop-schema")
         elif node.removeType == OT.OBJECT_SEQUENCE:
             yield hit(u, "drop-sequence")
+        elif node.removeType in (OT.OBJECT_VIEW, OT.OBJECT_MATVIEW):
+            yield hit(u, "drop-view")
         elif node.removeType == OT.OBJECT_EXTENSION:
             yield hit(u, "extension-change", "DROP EXTENSION")
     if isa(node, ast.DropdbStmt):
