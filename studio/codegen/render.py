@@ -240,35 +240,35 @@ class _Renderer:
             " SQLAlchemy 2.0 models of a live PostgreSQL schema.",
             "#",
         ]
-        if self.notes and self.sql_file is not None:
+        if not self.notes:
             head += [
-                "# Materialized (metadata.create_all), then followed by the SQL of",
-                f"# {self.sql_file}, these models introspect equal to that database. That file",
-                "# holds what SQLAlchemy cannot express, listed here object by object:",
-                "#",
+                "# Materialized (metadata.create_all), these models introspect equal to that",
+                "# database: SQLAlchemy expresses every object of it.",
             ]
-        elif self.notes:
+        elif self.sql_file is not None:
+            said = (
+                "Materialized (metadata.create_all), then followed by the SQL of"
+                f" {self.sql_file}, these models introspect equal to that database. That"
+                " file holds what SQLAlchemy cannot express, listed here object by object:"
+            )
+            head += [f"# {line}" for line in textwrap.wrap(said, WIDTH - 2)] + ["#"]
+        else:
             head += [
                 "# Materialized (metadata.create_all), these models introspect equal to that",
                 "# database, except for what SQLAlchemy cannot express, listed here object by",
                 "# object (keep those in hand-written migrations):",
                 "#",
             ]
-            for n in self.notes:
-                text = n.line().replace("\n", "\\n")
-                wrapped = textwrap.wrap(
-                    text,
-                    WIDTH - 4,
-                    subsequent_indent="    ",
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
-                head += [f"#   {part}" for part in wrapped]
-        else:
-            head += [
-                "# Materialized (metadata.create_all), these models introspect equal to that",
-                "# database: SQLAlchemy expresses every object of it.",
-            ]
+        for n in self.notes:
+            text = n.line().replace("\n", "\\n")
+            wrapped = textwrap.wrap(
+                text,
+                WIDTH - 4,
+                subsequent_indent="    ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            head += [f"#   {part}" for part in wrapped]
         self.imp("sqlalchemy.orm", "DeclarativeBase", "Mapped", "mapped_column")
         if self.extensions:
             self.imp("sqlalchemy", "DDL", "event")
