@@ -25,6 +25,11 @@ from studio.commands.pull import pull
     help="The models file to write; the SQL file beside it takes its name with .sql.",
 )
 @click.option("--force", is_flag=True, help="Overwrite the files if they exist.")
+@click.option(
+    "--with-privileges",
+    is_flag=True,
+    help="Also write the grants and owners to the SQL file (what diff --with-privileges compares).",
+)
 @format_option("text", "json")
 def pull_cmd(
     db_url: str | None,
@@ -32,12 +37,13 @@ def pull_cmd(
     exclude_schema: tuple[str, ...],
     out: Path,
     force: bool,
+    with_privileges: bool,
     fmt: str,
 ) -> int:
     """Write SQLAlchemy 2.0 models of the live database, and beside them (OUT with .sql) the SQL
     of what they cannot express; print the declared schema the two make."""
     settings = settings_from(db_url, schema_names, exclude_schema)
-    result = run(pull(settings, out, force=force))
+    result = run(pull(settings, out, force=force, with_privileges=with_privileges))
     for line in result.warnings:
         warn(line)
     if fmt == "json":

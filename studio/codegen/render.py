@@ -171,6 +171,7 @@ class _Renderer:
             t: ext for t, ext in extension_types(schema, self.tables).items() if ext in created
         }
         self.ext_schemas = {e.schema for e in self.extensions}
+        self.schemas |= self.ext_schemas  # created before the tables, with the extensions
         self.type_classes: dict[str, TypeClass] = {}
         self.used_type_classes: set[str] = set()
         # what the schema defines itself: such a name in an extension's schema is its own
@@ -200,7 +201,7 @@ class _Renderer:
                 if ns.comment not in (None, "standard public schema"):
                     self.note("schema", "public", f"comment {ns.comment!r}")
                 continue
-            if ns.name not in used_schemas:
+            if ns.name not in used_schemas and ns.name not in self.ext_schemas:
                 self.note(
                     "schema", quote_ident(ns.name), "holds no table, so the models do not create it"
                 )

@@ -63,8 +63,13 @@ def sql_path_for(out: Path) -> Path:
     return out.with_suffix(".sql")
 
 
-async def pull(settings: Settings, out: Path, *, force: bool = False) -> PullResult:
+async def pull(
+    settings: Settings, out: Path, *, force: bool = False, with_privileges: bool = False
+) -> PullResult:
     """Read the live schema, write it as models to `out` and the rest as SQL beside it.
+
+    `with_privileges`: the SQL file also grants and hands over objects as the
+    database does (what `diff --with-privileges` compares).
 
     Raises:
         UsageError: `out` is not a .py file of a module name, it or the SQL file
@@ -81,11 +86,18 @@ async def pull(settings: Settings, out: Path, *, force: bool = False) -> PullRes
             raise UsageError(f"{path} already exists; pass --force to overwrite it", "")
     root = settings.root or Path.cwd()
     sources = (f"{module_name(out, root)}:Base", _shown(sql_path, root))
-    inspection = await inspect(settings)
+    inspection = await inspect(settings, with_privileges=with_privileges)
     rendered = render(inspection.schema, sql_file=_shown(sql_path, root))
-    models = await _materialize(settings, rendered.source, inspection.server_version)
+    models = await _materialize(
+        settings, rendered.source, inspection.server_version, with_privileges
+    )
     live, declared = inspection.schema, models.restrict(inspection.schemas)
-    report = diff_report(declared, live, server_version=inspection.server_version)
+    report = diff_report(
+        declared,
+        live,
+        with_privileges=with_privileges,
+        server_version=inspection.server_version,
+    )
     missing = unmodelled(declared, live).only_new
     warnings = report.warnings() + tuple(
         f"{u.kind} {u.identity}: of a kind schema-studio does not model, so"
@@ -133,7 +145,9 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-async def _materialize(settings: Settings, source: str, server_version: int) -> Schema:
+async def _materialize(
+    settings: Settings, source: str, server_version: int, with_privileges: bool
+) -> Schema:
     """The schema the models' text builds on the dev server (a private copy of the module).
 
     The rendered module imports nothing but SQLAlchemy, so a copy under a
@@ -145,6 +159,7 @@ async def _materialize(settings: Settings, source: str, server_version: int) -> 
             dataclasses.replace(settings, root=folder),
             major=server_version // 10000,
             use_cache=False,
+            with_privileges=with_privileges,
         )
     return loaded.schema
 

@@ -70,8 +70,22 @@ SQL = {
         "ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;",
         "CREATE POLICY tenant_isolation ON public.orders",
         "CREATE TRIGGER oban_notify AFTER INSERT ON public.oban_jobs",
+        "GRANT SELECT ON TABLE public.users TO shop_reader;",
+        "REVOKE EXECUTE ON FUNCTION public.current_tenant_id() FROM PUBLIC;",
     ],
 }
+# Ecto's dump leaves grants out (--no-acl), the database has them: pulled --with-privileges
+GRANTS = """
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'shop_reader') THEN
+    CREATE ROLE shop_reader NOLOGIN;
+  END IF;
+END $$;
+GRANT SELECT ON public.orders, public.users TO shop_reader;
+REVOKE EXECUTE ON FUNCTION public.current_tenant_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.current_tenant_id() TO shop_reader;
+"""
+PRIVILEGES = {"rails": [], "ecto": ["--with-privileges"]}
 # PostgreSQL 18 keeps the NOT NULL's own name: the SQL file renames SQLAlchemy's
 SQL_18 = {
     "rails": [
@@ -114,11 +128,12 @@ def test_pull_round_trips_an_application_schema(
     app: str, project: tuple[Path, Cluster], db_url: str
 ) -> None:
     root, pg = project
-    asyncio.run(_load(db_url, (APPS / f"{app}_structure.sql").read_text()))
+    extra = GRANTS if PRIVILEGES[app] else ""
+    asyncio.run(_load(db_url, (APPS / f"{app}_structure.sql").read_text() + extra))
     config = f'[tool.schema-studio]\ndev_url = "{pg.url()}"\n'
     (root / "pyproject.toml").write_text(config)
 
-    r = _studio("pull", "--db", db_url, "--out", "app/models.py")
+    r = _studio("pull", "--db", db_url, "--out", "app/models.py", *PRIVILEGES[app])
     assert r.exit_code == 0, r.output
     schema_line, to_line = r.stdout.splitlines()
     assert schema_line == 'schema = ["app.models:Base", "app/models.sql"]'
@@ -129,8 +144,8 @@ def test_pull_round_trips_an_application_schema(
     for statement in SQL[app] + (SQL_18[app] if pg.major >= 18 else []):
         assert statement in sql, statement
 
-    # the printed sources are the database
-    r = _studio("diff", "--db", db_url, *shlex.split(to_line))
+    # the printed sources are the database (its grants too, for Ecto's)
+    r = _studio("diff", "--db", db_url, *shlex.split(to_line), *PRIVILEGES[app])
     assert r.exit_code == 0, r.output
     assert r.stdout.strip().endswith("app.models:Base + app/models.sql: no differences")
 
