@@ -3,7 +3,8 @@
 A Rails `structure.sql` and an Ecto one are loaded into a database; `pull`
 writes the models and the SQL file beside them and prints the declared
 schema they make. Diffed against those sources the database is the same
-(exit 0); set as the declared schema, `generate` writes the whole schema as a
+(exit 0; the Ecto database's grants too, pulled and diffed with
+--with-privileges); set as the declared schema, `generate` writes the whole schema as a
 first migration, `baseline` records the database at it, and `generate` then
 has nothing to write. On PostgreSQL 15 and 18: 18 names NOT NULL
 constraints, and the Rails schema names one.
