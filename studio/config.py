@@ -215,7 +215,10 @@ def _check_value(key: str, value: Any, path: Path) -> None:
 def _strings(key: str, value: list[Any], path: Path) -> None:
     """A list of non-empty strings (`schema` must name at least one source)."""
     if not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"{path}: {key} must be a list of non-empty strings")
+        raise ConfigError(
+            f"{path}: {key} must be a list of non-empty strings",
+            'e.g. schema = ["app.models:Base", "db/schema/"], exclude = ["public.legacy_*"]',
+        )
     if key == "schema" and not value:
         raise ConfigError(
             f"{path}: schema = [] names no source",

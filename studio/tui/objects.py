@@ -16,13 +16,28 @@ be one object renamed are RENAME candidates until the user answers.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from studio.model import CatalogObject, ConstraintKind, Schema, Table, qualname, quote_ident
+from studio.model import (
+    CatalogObject,
+    CompositeType,
+    ConstraintKind,
+    Domain,
+    EnumType,
+    Function,
+    Schema,
+    Sequence,
+    Table,
+    View,
+    qualname,
+    quote_ident,
+)
 from studio.model.changes.base import split_qualified
+from studio.model.keys import catalog_key, con_key, fn_key, pol_key, rel_key, trg_key, type_key
 
 if TYPE_CHECKING:
     from studio.diff import Rename, RenameCandidate
@@ -75,6 +90,8 @@ class Node:
     children: tuple[str, ...] = ()
     # the qualified name, for filtering and messages
     qualified: str = ""
+    # the declared source that made it (a part of a composite schema), shown dim after the tag
+    origin: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +132,11 @@ class ObjectTree:
             return None
         keep: set[str] = set()
         for node in self.nodes.values():
-            if needle in node.name.lower() or needle in node.qualified.lower():
+            if (
+                needle in node.name.lower()
+                or needle in node.qualified.lower()
+                or needle in node.origin.lower()
+            ):
                 keep.add(node.id)
                 keep.update(self.ancestors(node.id))
         return frozenset(keep)
@@ -223,9 +244,7 @@ class Builder:
 def _with_children(node: Node, children: tuple[str, ...]) -> Node:
     if not children:
         return node
-    return Node(
-        node.id, node.kind, node.name, node.status, node.tag, node.parent, children, node.qualified
-    )
+    return dataclasses.replace(node, children=children)
 
 
 def _members(t: Table) -> Iterator[tuple[str, str, str, object]]:
@@ -290,8 +309,35 @@ def index_side(s: Schema) -> dict[str, object]:
     return out
 
 
-def build_side(pair: Pair, side: str) -> ObjectTree:
-    """The tree of one side ("old": live, "new": declared), each node with its status."""
+def origin_key(value: object) -> str | None:
+    """The dependency key (studio.model.keys) a top-level object's origin is recorded under."""
+    if isinstance(value, Table | View | Sequence):
+        return rel_key(value.key)
+    if isinstance(value, Function):
+        return fn_key(value.key)
+    if isinstance(value, EnumType | Domain | CompositeType):
+        return type_key(value.key)
+    if isinstance(value, CatalogObject):
+        return catalog_key(value.kind, value.identity)
+    return None
+
+
+def member_origin_key(kind: str, table: Table, name: str) -> str | None:
+    """The dependency key of a table's index, constraint, trigger or policy (a column: None)."""
+    if kind == "index":
+        return rel_key(qualname(table.schema, name))
+    keys = {"constraint": con_key, "trigger": trg_key, "policy": pol_key}
+    return keys[kind](table.key, name) if kind in keys else None
+
+
+def build_side(pair: Pair, side: str, origins: Mapping[str, str] | None = None) -> ObjectTree:
+    """The tree of one side ("old": live, "new": declared), each node with its status.
+
+    `origins` (dependency key -> source, for a composite declared schema) names
+    where each top-level object came from, and a table's member when it came
+    from elsewhere than its table (a trigger a SQL file adds to a model's table).
+    """
+    origins = origins or {}
     schema = pair.old if side == "old" else pair.new
     other = pair.new if side == "old" else pair.old
     direct = rename_map(pair.renames)
@@ -354,11 +400,15 @@ def build_side(pair: Pair, side: str) -> ObjectTree:
     for kind, oid, sname, name, tag, value in _top_level(schema):
         parent = schema_nodes[sname]
         nid = display_id(oid)
-        b.add(Node(nid, kind, name, status(oid), tag, parent, (), qualname(sname, name)))
+        key = origin_key(value)
+        origin = origins.get(key, "") if key is not None else ""
+        b.add(Node(nid, kind, name, status(oid), tag, parent, (), qualname(sname, name), origin))
         if kind == "table":
             assert isinstance(value, Table)
             for mkind, mname, mtag, _ in _members(value):
                 mid = member_id(mkind, value.key, mname)
+                mkey = member_origin_key(mkind, value, mname)
+                morigin = origins.get(mkey, "") if mkey is not None else ""
                 b.add(
                     Node(
                         display_id(mid),
@@ -369,6 +419,7 @@ def build_side(pair: Pair, side: str) -> ObjectTree:
                         nid,
                         (),
                         f"{value.key}.{quote_ident(mname)}",
+                        morigin if morigin != origin else "",
                     )
                 )
     for ext in sorted(schema.extensions.values(), key=lambda e: e.name):
@@ -386,16 +437,7 @@ def _propagate(tree: ObjectTree) -> ObjectTree:
         node = nodes[nid]
         child_states = [visit(c) for c in node.children]
         if node.status is Status.SAME and any(s is not Status.SAME for s in child_states):
-            node = Node(
-                node.id,
-                node.kind,
-                node.name,
-                Status.CHANGED,
-                node.tag,
-                node.parent,
-                node.children,
-                node.qualified,
-            )
+            node = dataclasses.replace(node, status=Status.CHANGED)
             nodes[nid] = node
         return node.status
 

@@ -11,7 +11,7 @@ in a thread so the event loop keeps drawing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,7 +19,7 @@ from studio.commands import draft
 from studio.commands.check import check
 from studio.commands.diff import diff_schemas, load_pair
 from studio.commands.migrate import backfill_options, cancel_step, migrate
-from studio.commands.schemas import managed_schemas
+from studio.commands.schemas import exclusions, in_scope, managed_schemas
 from studio.commands.status import status
 from studio.config import database_name, mask_dsn
 from studio.diff.unmodelled import UnmodelledReport
@@ -140,6 +140,8 @@ class Comparison:
     unmodelled: UnmodelledReport = field(default_factory=UnmodelledReport)
     # what the diff says beside its changes (differences no change reaches), one line each
     diff_warnings: tuple[str, ...] = ()
+    # objects the `exclude` patterns left out of both sides (None: no pattern given)
+    excluded: int | None = None
 
     def warnings(self) -> tuple[str, ...]:
         """What the changes leave undone: unmodelled objects on one side only, and what the
@@ -163,8 +165,13 @@ def compare_schemas(
     old_source: str = "",
     new_source: str = "",
     schemas: tuple[str, ...] | None = None,
+    origins: Mapping[str, str] | None = None,
+    excluded: int | None = None,
 ) -> Comparison:
-    """Diff two schemas and build the panes (pure; heavy for large schemas)."""
+    """Diff two schemas and build the panes (pure; heavy for large schemas).
+
+    `origins`: where the declared side's objects came from (a composite schema's parts).
+    """
     d = diff_schemas(old, new, hints)
     renames = list(d.renames)
     pair = Pair(old, new, d.renames, d.candidates)
@@ -186,12 +193,13 @@ def compare_schemas(
         d.renames,
         d.changes,
         d.candidates,
-        build_side(pair, "new"),
+        build_side(pair, "new", origins),
         build_side(pair, "old"),
         build_diff(d.changes, d.candidates, old, new),
         back,
         d.unmodelled,
         d.warnings,
+        excluded,
     )
 
 
@@ -202,19 +210,24 @@ class Sides:
     live: Loaded
     declared: Loaded
     schemas: tuple[str, ...] | None
+    # both schemas as compared: cut to the managed schemas, `exclude` applied
+    compared: tuple[Schema, Schema]
+    # objects the `exclude` patterns left out (None: no pattern given)
+    excluded: int | None = None
 
     def restricted(self) -> tuple[Schema, Schema]:
-        """Both schemas, restricted to the managed schemas."""
-        a, b = self.live.schema, self.declared.schema
-        if self.schemas is None:
-            return a, b
-        return a.restrict(self.schemas), b.restrict(self.schemas)
+        """Both schemas, restricted to the managed schemas, the excluded objects left out."""
+        return self.compared
 
 
 async def load_sides(settings: Settings) -> Sides:
     """Read the live database and materialize the declared schema (same major version)."""
+    exclusions(settings)
     live, declared = await off_loop(load_pair, settings, None, None)
-    return Sides(live, declared, managed_schemas(settings, live, declared))
+    schemas = managed_schemas(settings, live, declared)
+    scoped = in_scope(settings, schemas, live.schema, declared.schema)
+    a, b = scoped.sides
+    return Sides(live, declared, schemas, (a, b), scoped.excluded if settings.exclude else None)
 
 
 async def compare(sides: Sides, hints: Sequence[str] = ()) -> Comparison:
@@ -229,6 +242,8 @@ async def compare(sides: Sides, hints: Sequence[str] = ()) -> Comparison:
         old_source=sides.live.source.describe(),
         new_source=sides.declared.source.describe(),
         schemas=sides.schemas,
+        origins=sides.declared.origins,
+        excluded=sides.excluded,
     )
 
 

@@ -135,7 +135,10 @@ async def test_each_object_names_the_part_it_came_from(project: Path, db_url: st
     settings = Settings(root=project, dev_url=db_url, schema=("app.models:Base", "db/schema/"))
     source = parse_sources(("app.models:Base", "db/schema/"), settings)
     assert source.kind is SourceKind.COMPOSITE
-    loaded = await load(source, settings, use_cache=False)
+    loaded = await load(source, settings)
+    # read back from the cache with the same origins
+    again = await load(source, settings)
+    assert again.cached and again.origins == loaded.origins
     views, functions = "db/schema/20_views.sql", "db/schema/10_functions.sql"
     assert {k: v for k, v in loaded.origins.items() if not k.startswith("con:")} == {
         **{

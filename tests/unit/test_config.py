@@ -54,6 +54,13 @@ def test_config_values_and_overrides(tmp_path: Path) -> None:
     assert s.migrations_dir == tmp_path / "migrations"
 
 
+def test_schema_as_a_list_and_exclude(tmp_path: Path) -> None:
+    write(tmp_path, 'schema = ["app.models:Base", "db/schema/"]\nexclude = ["public.legacy_*"]')
+    s = load(tmp_path)
+    assert s.schema == ("app.models:Base", "db/schema/")
+    assert s.exclude == ("public.legacy_*",)
+
+
 def test_unknown_key_refused(tmp_path: Path) -> None:
     write(tmp_path, 'shema = "x:y"')
     with pytest.raises(ConfigError, match="unknown key 'shema'"):
@@ -101,6 +108,9 @@ def test_bad_duration_and_type(tmp_path: Path) -> None:
         ('history_table = "a.b.c"', "history_table = 'a.b.c' is not a table name"),
         ('history_table = "ops."', "history_table = 'ops.' is not a table name"),
         ('history_table = ""', "history_table = '' is not a table name"),
+        ("schema = []", "schema = [] names no source"),
+        ('schema = ["app.models:Base", 3]', "schema must be a list of non-empty strings"),
+        ('exclude = [""]', "exclude must be a list of non-empty strings"),
     ],
 )
 def test_values_that_cannot_work_refused(tmp_path: Path, body: str, words: str) -> None:

@@ -151,7 +151,7 @@ class MainScreen(StudioScreen):
         for name, model in (("declared", c.left), ("live", c.right), ("diff", c.diff.tree)):
             pane = panes[name]
             pane.loading = False
-            pane.show(model, model.matching(self._filter))
+            pane.show(model, model.matching(self._filter), _note(name, c))
         self._sync_from(panes[self._active])
 
     def _panes(self) -> dict[str, ObjectPane]:
@@ -320,7 +320,7 @@ class MainScreen(StudioScreen):
         if c is None:
             return
         for name, model in (("declared", c.left), ("live", c.right), ("diff", c.diff.tree)):
-            self._panes()[name].show(model, model.matching(self._filter))
+            self._panes()[name].show(model, model.matching(self._filter), _note(name, c))
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -419,3 +419,8 @@ def _candidate_objects(c: RenameCandidate) -> tuple[str, str]:
         member_id("column", qualname(a[0], a[1]), a[2]),
         member_id("column", qualname(b[0], b[1]), b[2]),
     )
+
+
+def _note(pane: str, c: Comparison) -> str:
+    """What `exclude` left out of both sides: said once, under the declared schema's pane."""
+    return f"{c.excluded} excluded" if pane == "declared" and c.excluded is not None else ""

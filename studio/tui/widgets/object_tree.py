@@ -33,6 +33,7 @@ class ObjectPane(Tree[Node]):
         "object-pane--same",
         "object-pane--rename",
         "object-pane--tag",
+        "object-pane--origin",
     }
 
     ICON_NODE = "▸ "
@@ -51,8 +52,11 @@ class ObjectPane(Tree[Node]):
 
     # --- content -----------------------------------------------------------------------
 
-    def show(self, model: ObjectTree, keep: frozenset[str] | None = None) -> None:
-        """Replace the pane's content (`keep`: the ids a filter leaves, None for all)."""
+    def show(self, model: ObjectTree, keep: frozenset[str] | None = None, note: str = "") -> None:
+        """Replace the pane's content (`keep`: the ids a filter leaves, None for all).
+
+        `note` follows the count of differences under the border (`3 excluded`).
+        """
         current = self.cursor_node.data.id if self.cursor_node and self.cursor_node.data else None
         self.model = model
         self._keep = keep
@@ -63,7 +67,9 @@ class ObjectPane(Tree[Node]):
         self._populated.add("")
         counts = model.counts()
         changed = sum(v for k, v in counts.items() if k is not Status.SAME)
-        self.border_subtitle = f"{changed} differ" if changed else "in sync"
+        self.border_subtitle = (f"{changed} differ" if changed else "in sync") + (
+            f" · {note}" if note else ""
+        )
         placed = self.reveal(current, notify=False) if current is not None else None
         if placed is None and self.root.children:
             self._tree_lines  # noqa: B018
@@ -159,4 +165,8 @@ class ObjectPane(Tree[Node]):
         )
         if data.tag:
             text.append(f" {data.tag}", tag_style + style)
+        if data.origin:
+            # which part of a composite declared schema made it: models, or a SQL file
+            origin_style = self.get_component_rich_style("object-pane--origin")
+            text.append(f" · {data.origin}", origin_style + style)
         return text
