@@ -9,26 +9,28 @@ same server as the test database (`dev_url`), with a private cache folder.
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
-import os
 import secrets
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
+from click.testing import CliRunner
 
+from studio.cli import cli
 from studio.codegen.render import render
 from studio.commands.diff import DiffResult, diff_sources
 from studio.commands.inspect import inspect
 from studio.commands.pull import PullResult, pull
 from studio.config import load
-from studio.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from click.testing import Result
 
     from studio.config import Settings
     from studio.sources.devdb.cluster import Cluster
@@ -531,27 +533,23 @@ async def test_what_the_models_cannot_create_is_left_out_and_listed(project: Pro
 # --- the command ----------------------------------------------------------------------------
 
 
-def studio(*args: str, cwd: Path, db_url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
-    env["DATABASE_URL"] = db_url
-    return subprocess.run(
-        [sys.executable, "-m", "studio", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def studio(*args: str) -> Result:
+    """The CLI in this process (what a subprocess costs, SQLAlchemy's import, is paid once)."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-async def test_cli_writes_models_and_sql_and_refuses_to_overwrite(
-    tmp_path: Path, pg: Cluster, db_url: str
+def test_cli_writes_models_and_sql_and_refuses_to_overwrite(
+    tmp_path: Path, pg: Cluster, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await run_sql(db_url, QUICKSTART + "CREATE VIEW big AS SELECT * FROM orders WHERE total > 100;")
+    asyncio.run(
+        run_sql(db_url, QUICKSTART + "CREATE VIEW big AS SELECT * FROM orders WHERE total > 100;")
+    )
     (tmp_path / "pyproject.toml").write_text(f'[tool.schema-studio]\ndev_url = "{pg.url()}"\n')
-    r = studio("pull", cwd=tmp_path, db_url=db_url)
-    assert r.returncode == 0, r.stderr
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".cache"))
+    r = studio("pull")
+    assert r.exit_code == 0, r.stderr
     # stdout: the declared schema the two files make, as config and as --to
     assert r.stdout.splitlines() == [
         'schema = ["models:Base", "models.sql"]',
@@ -574,18 +572,16 @@ async def test_cli_writes_models_and_sql_and_refuses_to_overwrite(
     # the SQL file is never overwritten either, and nothing is written then
     (tmp_path / "models.py").unlink()
     (tmp_path / "models.sql").write_text("-- mine\n")
-    r = studio("pull", cwd=tmp_path, db_url=db_url)
-    assert r.returncode == 1
+    r = studio("pull")
+    assert r.exit_code == 1
     assert r.stderr.splitlines() == [
         "error: models.sql already exists; pass --force to overwrite it"
     ]
     assert not (tmp_path / "models.py").exists()
     assert (tmp_path / "models.sql").read_text() == "-- mine\n"
 
-    r = studio(
-        "pull", "--force", "--format", "json", "--out", "models.py", cwd=tmp_path, db_url=db_url
-    )
-    assert r.returncode == 0, r.stderr
+    r = studio("pull", "--force", "--format", "json", "--out", "models.py")
+    assert r.exit_code == 0, r.stderr
     summary = json.loads(r.stdout)
     assert (summary["path"], summary["sql_path"]) == ("models.py", "models.sql")
     assert summary["tables"] == ["public.orders", "public.users"]
@@ -597,5 +593,6 @@ async def test_cli_writes_models_and_sql_and_refuses_to_overwrite(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
 
     # --out must name a module the declared schema can import
-    with pytest.raises(UsageError, match="not a Python module file"):
-        await pull(load(tmp_path, db_override=db_url), tmp_path / "my-models.py")
+    r = studio("pull", "--out", "my-models.py")
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[0] == "error: --out my-models.py: not a Python module file"
