@@ -27,7 +27,7 @@ from studio.commands.inspect import inspect
 from studio.config import mask_dsn
 from studio.diff import diff_report
 from studio.diff.unmodelled import unmodelled
-from studio.errors import UsageError
+from studio.errors import SourceError, UsageError
 from studio.sources.load import load
 from studio.sources.spec import Source, SourceKind
 
@@ -89,7 +89,7 @@ async def pull(
     inspection = await inspect(settings, with_privileges=with_privileges)
     rendered = render(inspection.schema, sql_file=_shown(sql_path, root))
     models = await _materialize(
-        settings, rendered.source, inspection.server_version, with_privileges
+        settings, rendered.source, inspection.server_version, with_privileges, sources[0]
     )
     live, declared = inspection.schema, models.restrict(inspection.schemas)
     report = diff_report(
@@ -146,21 +146,31 @@ def _shown(path: Path, root: Path) -> str:
 
 
 async def _materialize(
-    settings: Settings, source: str, server_version: int, with_privileges: bool
+    settings: Settings, source: str, server_version: int, with_privileges: bool, shown: str
 ) -> Schema:
     """The schema the models' text builds on the dev server (a private copy of the module).
 
     The rendered module imports nothing but SQLAlchemy, so a copy under a
     name of its own in a private folder builds what the written file will.
+    `shown`: the target the written models will be, named in an error.
+
+    Raises:
+        SourceError: the models do not build there (nothing is written then).
     """
     with _private_module(source) as (folder, name):
-        loaded = await load(
-            Source(SourceKind.SQLALCHEMY, f"{name}:Base"),
-            dataclasses.replace(settings, root=folder),
-            major=server_version // 10000,
-            use_cache=False,
-            with_privileges=with_privileges,
-        )
+        try:
+            loaded = await load(
+                Source(SourceKind.SQLALCHEMY, f"{name}:Base"),
+                dataclasses.replace(settings, root=folder),
+                major=server_version // 10000,
+                use_cache=False,
+                with_privileges=with_privileges,
+            )
+        except SourceError as e:
+            raise SourceError(
+                f"the pulled models do not build: {e.message.replace(f'{name}:Base', shown)}",
+                f"nothing was written; {e.hint}",
+            ) from None
     return loaded.schema
 
 
