@@ -34,6 +34,7 @@ from studio.sources.spec import Source, SourceKind
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from studio.commands.inspect import Inspection
     from studio.config import Settings
     from studio.model import Schema
     from studio.model.changes import Change
@@ -91,20 +92,7 @@ async def pull(
     models = await _materialize(
         settings, rendered.source, inspection.server_version, with_privileges, sources[0]
     )
-    live, declared = inspection.schema, models.restrict(inspection.schemas)
-    report = diff_report(
-        declared,
-        live,
-        with_privileges=with_privileges,
-        server_version=inspection.server_version,
-    )
-    missing = unmodelled(declared, live).only_new
-    warnings = report.warnings() + tuple(
-        f"{u.kind} {u.identity}: of a kind schema-studio does not model, so"
-        f" {sources[1]} does not create it"
-        for u in missing
-    )
-    changes = tuple(partitions_of(report.changes, live, inspection.server_version))
+    changes, warnings = _the_rest(inspection, models, sources[1], with_privileges)
     sql = render_sql_file(changes, _shown(out, root), sources)
     write_file(out, rendered.source, force=force)
     write_file(sql_path, sql, force=force)
@@ -120,6 +108,21 @@ async def pull(
         sources=sources,
         warnings=warnings,
     )
+
+
+def _the_rest(
+    inspection: Inspection, models: Schema, sql_file: str, with_privileges: bool
+) -> tuple[tuple[Change, ...], tuple[str, ...]]:
+    """What turns the models' schema into the live one, and what no SQL of it makes."""
+    live, declared = inspection.schema, models.restrict(inspection.schemas)
+    version = inspection.server_version
+    report = diff_report(declared, live, with_privileges=with_privileges, server_version=version)
+    warnings = report.warnings() + tuple(
+        f"{u.kind} {u.identity}: of a kind schema-studio does not model, so"
+        f" {sql_file} does not create it"
+        for u in unmodelled(declared, live).only_new
+    )
+    return tuple(partitions_of(report.changes, live, version)), warnings
 
 
 def module_name(out: Path, root: Path) -> str:
