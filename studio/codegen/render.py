@@ -23,6 +23,16 @@ import textwrap
 from collections import defaultdict
 from dataclasses import dataclass
 
+from studio.codegen.extensions import (
+    DIALECT_TYPES,
+    TypeClass,
+    class_base_name,
+    create_statements,
+    created_by_models,
+    extension_types,
+    modifier_args,
+    split_type,
+)
 from studio.codegen.layout import INDENT, WIDTH, Call, Kw, Node, py_str, sql_str, stmt, text_call
 from studio.codegen.sa_types import (
     COLLATABLE,
@@ -85,10 +95,11 @@ _MODULE_NAMES = frozenset(
     CheckConstraint Column Computed Date DateTime Double Enum ForeignKey ForeignKeyConstraint
     Identity Index Integer Interval JSON LargeBinary Numeric PrimaryKeyConstraint REAL Sequence
     SmallInteger String Table Text Time UniqueConstraint UserDefinedType Uuid quoted_name text
-    postgresql DeclarativeBase Mapped mapped_column Base PgType
+    postgresql DeclarativeBase Mapped mapped_column Base PgType DDL event
     """.split()  # noqa: SIM905 -- a word list reads better than 47 quoted names
 )
 _NO_SCHEMA = "its schema holds no table, so it does not exist where the models are created"
+_UNUSED = "no column of the models uses it"
 
 # attribute names declarative reserves for itself
 _DECLARATIVE_NAMES = frozenset({"metadata", "registry", "type_annotation_map"})
@@ -124,14 +135,19 @@ def _cols(names: tuple[str, ...] | list[str]) -> str:
 # --- the renderer -----------------------------------------------------------------------
 
 
-def render(schema: Schema) -> Rendered:
-    """The models module for `schema`, and what it could not declare."""
-    return _Renderer(schema).render()
+def render(schema: Schema, *, sql_file: str | None = None) -> Rendered:
+    """The models module for `schema`, and what it could not declare.
+
+    `sql_file`: the file `pull` writes what the models cannot declare to, as
+    the module's header names it.
+    """
+    return _Renderer(schema, sql_file).render()
 
 
 class _Renderer:
-    def __init__(self, schema: Schema) -> None:
+    def __init__(self, schema: Schema, sql_file: str | None = None) -> None:
         self.schema = schema
+        self.sql_file = sql_file
         self.notes: list[NotExpressible] = []
         self.imports: defaultdict[str, set[str]] = defaultdict(set)
         self.uses_pg_type = False
@@ -148,6 +164,19 @@ class _Renderer:
         self.class_names: dict[str, str] = {}
         # relations the models create: what a 'name'::regclass may name
         self.relations: set[str] = set(self.table_keys)
+        # the extensions the models create before their tables, and the types of theirs they use
+        self.extensions = created_by_models(schema, self.tables)
+        created = {e.name for e in self.extensions}
+        self.ext_types = {
+            t: ext for t, ext in extension_types(schema, self.tables).items() if ext in created
+        }
+        self.ext_schemas = {e.schema for e in self.extensions}
+        self.schemas |= self.ext_schemas  # created before the tables, with the extensions
+        self.type_classes: dict[str, TypeClass] = {}
+        self.used_type_classes: set[str] = set()
+        # what the schema defines itself: such a name in an extension's schema is its own
+        self.own_names = _own_names(schema)
+        self.used_types = self._used_types()
 
     # -- notes --
 
@@ -162,14 +191,17 @@ class _Renderer:
     def render(self) -> Rendered:
         s = self.schema
         for ext in sorted(s.extensions.values(), key=lambda e: e.name):
-            self.note("extension", quote_ident(ext.name), f"in schema {quote_ident(ext.schema)}")
+            if ext not in self.extensions:
+                where = f"in schema {quote_ident(ext.schema)}"
+                self.note("extension", quote_ident(ext.name), where)
+        self._name_type_classes()
         used_schemas = {t.schema for t in self.tables}
         for ns in sorted(s.namespaces.values(), key=lambda n: n.name):
             if ns.name == "public":
                 if ns.comment not in (None, "standard public schema"):
                     self.note("schema", "public", f"comment {ns.comment!r}")
                 continue
-            if ns.name not in used_schemas:
+            if ns.name not in used_schemas and ns.name not in self.ext_schemas:
                 self.note(
                     "schema", quote_ident(ns.name), "holds no table, so the models do not create it"
                 )
@@ -209,29 +241,38 @@ class _Renderer:
             " SQLAlchemy 2.0 models of a live PostgreSQL schema.",
             "#",
         ]
-        if self.notes:
+        if not self.notes:
+            head += [
+                "# Materialized (metadata.create_all), these models introspect equal to that",
+                "# database: SQLAlchemy expresses every object of it.",
+            ]
+        elif self.sql_file is not None:
+            said = (
+                "Materialized (metadata.create_all), then followed by the SQL of"
+                f" {self.sql_file}, these models introspect equal to that database. That"
+                " file holds what SQLAlchemy cannot express, listed here object by object:"
+            )
+            head += [f"# {line}" for line in textwrap.wrap(said, WIDTH - 2)] + ["#"]
+        else:
             head += [
                 "# Materialized (metadata.create_all), these models introspect equal to that",
                 "# database, except for what SQLAlchemy cannot express, listed here object by",
                 "# object (keep those in hand-written migrations):",
                 "#",
             ]
-            for n in self.notes:
-                text = n.line().replace("\n", "\\n")
-                wrapped = textwrap.wrap(
-                    text,
-                    WIDTH - 4,
-                    subsequent_indent="    ",
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
-                head += [f"#   {part}" for part in wrapped]
-        else:
-            head += [
-                "# Materialized (metadata.create_all), these models introspect equal to that",
-                "# database: SQLAlchemy expresses every object of it.",
-            ]
+        for n in self.notes:
+            text = n.line().replace("\n", "\\n")
+            wrapped = textwrap.wrap(
+                text,
+                WIDTH - 4,
+                subsequent_indent="    ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            head += [f"#   {part}" for part in wrapped]
         self.imp("sqlalchemy.orm", "DeclarativeBase", "Mapped", "mapped_column")
+        if self.extensions:
+            self.imp("sqlalchemy", "DDL", "event")
         lines = [*head, "", "from __future__ import annotations", ""]
         plain = sorted(n for n in self.imports.pop("", set()))
         froms = {m: n for m, n in self.imports.items() if not m.startswith("sqlalchemy")}
@@ -245,10 +286,25 @@ class _Renderer:
         lines += ["", ""]
         if self.uses_pg_type:
             lines += [PG_TYPE_CLASS, "", ""]
+        for name in sorted(self.used_type_classes):
+            lines += [self.type_classes[name].source(), "", ""]
         lines += [
             "class Base(DeclarativeBase):",
             '    """Declarative base of the pulled models."""',
         ]
+        if self.extensions:
+            lines += [
+                "",
+                "",
+                "# The extensions whose types, operator classes or functions the models use,",
+                "# created before the tables.",
+            ]
+            for statement in create_statements(self.extensions):
+                # DDL() formats its text with %: a literal one is doubled
+                call = Call("DDL", [py_str(statement.replace("%", "%%"))])
+                lines.append(
+                    stmt(0, "", Call("event.listen", ["Base.metadata", '"before_create"', call]))
+                )
         for block in body:
             lines += ["", "", block]
         if after:
@@ -395,6 +451,9 @@ class _Renderer:
             if e.schema not in self.schemas:
                 self.note("enum", key, _NO_SCHEMA)
                 continue
+            if key not in self.used_types:
+                self.note("enum", key, _UNUSED)
+                continue
             self.imp("sqlalchemy", "Enum")
             var = self._module_name(_snake(f"{e.name}_enum"))
             self.enum_vars[key] = var
@@ -468,6 +527,8 @@ class _Renderer:
         """Why `dom` cannot be declared with postgresql.DOMAIN, or ''."""
         if dom.schema not in self.schemas:
             return _NO_SCHEMA
+        if dom.key not in self.used_types:
+            return _UNUSED
         if self._type(dom.base_type) is None:
             return f"its base type {dom.base_type} is not created by the models"
         if len(dom.constraints) > 1:
@@ -500,6 +561,8 @@ class _Renderer:
                 item = SaType(self.enum_vars[base], "str")
             elif base in self.domain_types:
                 item = self.domain_types[base]
+            elif (ext := self._extension_type(base)) is not None:
+                item = ext
             else:
                 return None
         else:
@@ -509,11 +572,44 @@ class _Renderer:
             item = found
         return array_of(item) if array else item
 
+    def _extension_type(self, text: str) -> SaType | None:
+        """An extension's type the models create: its dialect class, else the module's own class."""
+        found = split_type(text)
+        if found is None or found[0] not in self.ext_types:
+            return None
+        name, mods = found
+        schema, bare = split_qualified(name)
+        if bare in DIALECT_TYPES and schema == "public" and mods is None:
+            expr, py = DIALECT_TYPES[bare]
+            return SaType(expr, py, (("sqlalchemy.dialects", "postgresql"),))
+        cls = self.type_classes[name]
+        args = ", ".join(modifier_args(mods)) if mods is not None else ""
+        return SaType(f"{cls.name}({args})", "Any", defines=name)
+
+    def _name_type_classes(self) -> None:
+        """Name the classes of the extensions' types (before the tables' classes take names)."""
+        with_mods: set[str] = set()
+        for t in self.tables:
+            for c in t.columns:
+                found = split_type(c.type.removesuffix("[]"))
+                if found is not None and found[1] is not None:
+                    with_mods.add(found[0])
+        for name, ext in sorted(self.ext_types.items()):
+            schema, bare = split_qualified(name)
+            if bare in DIALECT_TYPES and schema == "public" and name not in with_mods:
+                continue
+            cls = self._module_name(class_base_name(name), suffix="Type")
+            self.type_classes[name] = TypeClass(cls, name, ext, name in with_mods)
+
     def _use(self, t: SaType | None) -> SaType:
         """Record the imports a type needs (and the PgType helper)."""
         assert t is not None
         for module, name in t.needs:
             self.imp(module, name)
+        if t.defines:
+            self.used_type_classes.add(t.defines)
+            self.imp("sqlalchemy.types", "UserDefinedType")
+            self.imp("typing", "Any")
         if t.pg_type:
             self.uses_pg_type = True
             self.imp("sqlalchemy.types", "UserDefinedType")
@@ -651,7 +747,7 @@ class _Renderer:
         for col, (call, _py) in column_nodes:
             call.func = "Column"
             call.args.insert(0, py_str(col.name))
-            if col.not_null:
+            if col.not_null and col.not_null_valid:
                 call.args.append(Kw("nullable", "False"))
             args.append(call)
         args += table_args
@@ -792,8 +888,9 @@ class _Renderer:
                 "column", where, f"NOT NULL constraint named {quote_ident(col.not_null_name)}"
             )
         if not col.not_null_valid:
-            self.note("column", where, "NOT NULL is NOT VALID; declared as valid")
-        py = typ.py if col.not_null or in_pk else f"{typ.py} | None"
+            # rows may hold NULLs: nullable in the models, NOT VALID in the SQL file
+            self.note("column", where, "NOT NULL is NOT VALID; declared nullable")
+        py = typ.py if (col.not_null and col.not_null_valid) or in_pk else f"{typ.py} | None"
         return Call("mapped_column", args), py
 
     def imp_py(self, py: str) -> None:
@@ -935,10 +1032,13 @@ class _Renderer:
 
     def _check(self, table: Table, con: Constraint) -> Call | None:
         where = f"{quote_ident(con.name)} on {table.key}"
-        expr, _rest = _check_expression(con.definition)
+        expr, rest = _check_expression(con.definition)
         refs = self._unknown_refs(expr)
         if refs:
             self.note("constraint", where, f"CHECK {expr} uses {', '.join(refs)}; left out")
+            return None
+        if rest:  # NO INHERIT, NOT VALID: CheckConstraint writes neither
+            self.note("constraint", where, f"{con.definition}; left out")
             return None
         self._exact(table, con, f"CHECK {expr}")
         self.imp("sqlalchemy", "CheckConstraint")
@@ -1088,10 +1188,10 @@ class _Renderer:
                     if name not in self.relations:
                         out.append(name)
             elif m["op"] is not None:
-                if not m["op"].startswith("pg_catalog."):
+                if not m["op"].startswith("pg_catalog.") and not self._extensions_own(m["op"]):
                     out.append(f"OPERATOR({m['op']})")
             elif (q := m["qual"]) is not None:
-                if q.startswith("pg_catalog."):
+                if q.startswith("pg_catalog.") or self._extensions_own(q):
                     continue
                 if expr[m.end() :].lstrip().startswith("("):
                     out.append(f"{q}()")
@@ -1102,8 +1202,41 @@ class _Renderer:
                     out.append(q)
         return sorted(set(out))
 
+    def _extensions_own(self, name: str) -> bool:
+        """Whether a qualified name is an extension's the models create (not the schema's own).
+
+        The introspected schema holds no extension member, so a name in an
+        extension's schema that the schema does not define is an extension's.
+        """
+        schema = split_qualified(name)[0]
+        return schema in self.ext_schemas and name not in self.own_names
+
+    def _used_types(self) -> set[str]:
+        """The enums and domains the declared columns use, through domains over them too."""
+        used: set[str] = set()
+        todo = [c.type.removesuffix("[]") for t in self.tables for c in t.columns]
+        while todo:
+            name = todo.pop()
+            if name in used:
+                continue
+            used.add(name)
+            if (dom := self.schema.domains.get(name)) is not None:
+                todo.append(dom.base_type.removesuffix("[]"))
+        return used
+
 
 # --- small helpers -----------------------------------------------------------------------
+
+
+def _own_names(schema: Schema) -> set[str]:
+    """The qualified names the schema defines: relations, types, routines and operators."""
+    names = set(schema.tables) | set(schema.views) | set(schema.sequences)
+    names |= set(schema.enums) | set(schema.domains) | set(schema.composites)
+    names |= {f.key.split("(", 1)[0] for f in schema.functions.values()}
+    identities = [o.identity for o in schema.objects.values()]
+    identities += [o.identity for o in schema.unmodelled.values()]
+    names |= {i.split("(", 1)[0] for i in identities}
+    return names
 
 
 def _identifier(name: str) -> str:

@@ -89,6 +89,8 @@ class SaType:
     # (module, name) imports the expression needs; "" module: `import name`
     needs: tuple[tuple[str, str], ...] = ()
     pg_type: bool = False  # written through the PgType helper
+    # the UserDefinedType subclass of an extension's type it is written through, if any
+    defines: str = ""
 
 
 def builtin_type(text: str) -> SaType | None:
@@ -110,6 +112,7 @@ def array_of(item: SaType) -> SaType:
         f"list[{item.py}]",
         (*item.needs, ("sqlalchemy", "ARRAY")),
         item.pg_type,
+        item.defines,
     )
 
 

@@ -64,8 +64,8 @@ async def resolve_schemas(
     return tuple(s for s in names if s not in settings.exclude_schemas and s != own)
 
 
-async def inspect(settings: Settings) -> Inspection:
-    """Read the live schema of the target database."""
+async def inspect(settings: Settings, *, with_privileges: bool = False) -> Inspection:
+    """Read the live schema of the target database (its grants and owners too, if asked)."""
     url = settings.database_url()
     assert url is not None
     conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
@@ -77,6 +77,7 @@ async def inspect(settings: Settings) -> Inspection:
             schema = await introspect(
                 conn,
                 schemas,
+                with_privileges=with_privileges,
                 connect=lambda: db.connect(url, timeout=settings.connect_timeout, read_only=True),
             )
     finally:

@@ -9,17 +9,18 @@ same server as the test database (`dev_url`), with a private cache folder.
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
-import os
 import secrets
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
+from click.testing import CliRunner
 
+from studio.cli import cli
 from studio.codegen.render import render
 from studio.commands.diff import DiffResult, diff_sources
 from studio.commands.inspect import inspect
@@ -28,6 +29,8 @@ from studio.config import load
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from click.testing import Result
 
     from studio.config import Settings
     from studio.sources.devdb.cluster import Cluster
@@ -68,8 +71,13 @@ class Project:
     async def pull(self, **overrides: object) -> PullResult:
         return await pull(self.settings(**overrides), self.path)
 
-    async def diff(self) -> DiffResult:
-        return await diff_sources(self.settings(), self.db_url, f"{self.module}:Base")
+    @property
+    def module_target(self) -> str:
+        return f"{self.module}:Base"
+
+    async def diff(self, *to: str) -> DiffResult:
+        """The database against the models alone, or against the declared sources `to`."""
+        return await diff_sources(self.settings(), self.db_url, list(to) or self.module_target)
 
 
 @pytest.fixture
@@ -142,7 +150,6 @@ async def test_output_is_deterministic_and_matches_render(project: Project) -> N
 # Every item the file lists, and the remaining changes of `diff` it accounts for:
 # nothing else may differ, and every listed item shows up in the diff.
 ALL_OBJECTS: dict[str, list[str]] = {
-    "extension citext: in schema public": ["drop extension citext"],
     "schema shop: comment 'Storefront'": ["remove comment on schema shop"],
     "sequence shop.invoice_no: comment 'Invoice numbers'": [
         "remove comment on sequence shop.invoice_no"
@@ -150,11 +157,8 @@ ALL_OBJECTS: dict[str, list[str]] = {
     "enum shop.order_status: comment 'Lifecycle of an order'": [
         "remove comment on type shop.order_status"
     ],
-    "domain shop.email: its base type public.citext is not created by the models": [
-        "drop domain shop.email"
-    ],
-    "column shop.customers.email: type shop.email is not created by the models; declared as text": [
-        "alter column shop.customers.email type shop.email -> text"
+    "domain shop.email: comment 'An e-mail address, compared case-insensitively'": [
+        "remove comment on domain shop.email"
     ],
     "trigger events_log on audit.events": ["drop trigger events_log on audit.events"],
     "trigger customers_log on shop.customers": ["drop trigger customers_log on shop.customers"],
@@ -166,12 +170,10 @@ ALL_OBJECTS: dict[str, list[str]] = {
         "remove comment on constraint customers_tenant_email_key ON shop.customers"
     ],
     "constraint orders_note_length on shop.orders: CHECK ((char_length(note) < 1000)) NO INHERIT;"
-    " declared as CHECK ((char_length(note) < 1000))": [
-        "drop check orders_note_length on shop.orders",
-        "add check orders_note_length on shop.orders",
-    ],
-    "constraint orders_total_cap on shop.orders: NOT VALID; declared as valid": [
-        "validate constraint orders_total_cap on shop.orders"
+    " left out": ["drop check orders_note_length on shop.orders"],
+    "constraint orders_total_cap on shop.orders:"
+    " CHECK (((total)::numeric < (1000000)::numeric)) NOT VALID; left out": [
+        "drop check orders_total_cap on shop.orders"
     ],
     "constraint shipments_item_fk on shop.shipments: NOT VALID; declared as valid": [
         "validate constraint shipments_item_fk on shop.shipments"
@@ -215,11 +217,10 @@ ALL_OBJECTS_18: dict[str, list[str]] = {
     "column shop.reviews.body: NOT NULL constraint named reviews_body_required": [
         "rename constraint reviews_body_required on shop.reviews to reviews_body_not_null"
     ],
-    "column shop.reviews.rating: NOT NULL constraint named reviews_rating_nn": [
-        "rename constraint reviews_rating_nn on shop.reviews to reviews_rating_not_null"
-    ],
-    "column shop.reviews.rating: NOT NULL is NOT VALID; declared as valid": [
-        "validate constraint reviews_rating_not_null on shop.reviews"
+    # declared nullable: the SQL file adds it, NOT VALID and named
+    "column shop.reviews.rating: NOT NULL constraint named reviews_rating_nn": [],
+    "column shop.reviews.rating: NOT NULL is NOT VALID; declared nullable": [
+        "drop not null on shop.reviews.rating"
     ],
 }
 
@@ -244,6 +245,9 @@ async def test_all_objects_leaves_only_what_is_listed(project: Project, pg_major
 
     diff = await project.diff()
     assert descriptions(diff) == sorted(c for changes in expected.values() for c in changes)
+    # the SQL file written beside the models holds the rest: together they are the database
+    both = await project.diff(project.module_target, str(result.sql_path))
+    assert (both.changes, both.unreached, both.warnings()) == ((), (), ()), descriptions(both)
 
 
 async def test_all_objects_declares_what_sqlalchemy_can(project: Project, pg_major: int) -> None:
@@ -529,48 +533,66 @@ async def test_what_the_models_cannot_create_is_left_out_and_listed(project: Pro
 # --- the command ----------------------------------------------------------------------------
 
 
-def studio(*args: str, cwd: Path, db_url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
-    env["DATABASE_URL"] = db_url
-    return subprocess.run(
-        [sys.executable, "-m", "studio", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def studio(*args: str) -> Result:
+    """The CLI in this process (what a subprocess costs, SQLAlchemy's import, is paid once)."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_cli_writes_models_and_sql_and_refuses_to_overwrite(
+    tmp_path: Path, pg: Cluster, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asyncio.run(
+        run_sql(db_url, QUICKSTART + "CREATE VIEW big AS SELECT * FROM orders WHERE total > 100;")
     )
-
-
-async def test_cli_writes_models_py_and_refuses_to_overwrite(tmp_path: Path, db_url: str) -> None:
-    await run_sql(db_url, QUICKSTART + "CREATE VIEW big AS SELECT * FROM orders WHERE total > 100;")
-    r = studio("pull", cwd=tmp_path, db_url=db_url)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == ""
+    (tmp_path / "pyproject.toml").write_text(f'[tool.schema-studio]\ndev_url = "{pg.url()}"\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".cache"))
+    r = studio("pull")
+    assert r.exit_code == 0, r.stderr
+    # stdout: the declared schema the two files make, as config and as --to
+    assert r.stdout.splitlines() == [
+        'schema = ["models:Base", "models.sql"]',
+        "--to models:Base --to models.sql",
+    ]
     written = (tmp_path / "models.py").read_text()
     assert listed_in_file(written) == ["view public.big"]
+    sql = (tmp_path / "models.sql").read_text()
+    assert "-- create view public.big\nCREATE VIEW public.big AS\nSELECT " in sql
     assert r.stderr.splitlines() == [
         f"wrote models.py: 2 table(s) from {db_url}",
-        "1 item(s) SQLAlchemy cannot express, listed at the top of the file:",
+        "wrote models.sql: 1 statement(s) of what SQLAlchemy cannot express,"
+        " to run after the models",
+        "1 item(s) SQLAlchemy cannot express, listed at the top of the models:",
         "  view public.big",
+        "the declared schema is both, models first ([tool.schema-studio],"
+        " or --to on the command line):",
     ]
 
-    (tmp_path / "models.py").write_text("# mine\n")
-    r = studio("pull", cwd=tmp_path, db_url=db_url)
-    assert r.returncode == 1
+    # the SQL file is never overwritten either, and nothing is written then
+    (tmp_path / "models.py").unlink()
+    (tmp_path / "models.sql").write_text("-- mine\n")
+    r = studio("pull")
+    assert r.exit_code == 1
     assert r.stderr.splitlines() == [
-        "error: models.py already exists; pass --force to overwrite it"
+        "error: models.sql already exists; pass --force to overwrite it"
     ]
-    assert (tmp_path / "models.py").read_text() == "# mine\n"
+    assert not (tmp_path / "models.py").exists()
+    assert (tmp_path / "models.sql").read_text() == "-- mine\n"
 
-    r = studio(
-        "pull", "--force", "--format", "json", "--out", "models.py", cwd=tmp_path, db_url=db_url
-    )
-    assert r.returncode == 0, r.stderr
+    r = studio("pull", "--force", "--format", "json", "--out", "models.py")
+    assert r.exit_code == 0, r.stderr
     summary = json.loads(r.stdout)
-    assert summary["path"] == "models.py"
+    assert (summary["path"], summary["sql_path"]) == ("models.py", "models.sql")
     assert summary["tables"] == ["public.orders", "public.users"]
     assert summary["not_expressible"] == [{"kind": "view", "name": "public.big", "detail": ""}]
+    assert [c["kind"] for c in summary["sql_changes"]] == ["create_view"]
+    assert summary["schema_line"] == 'schema = ["models:Base", "models.sql"]'
     assert (tmp_path / "models.py").read_text() == written
+    assert (tmp_path / "models.sql").read_text() == sql
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
+
+    # --out must name a module the declared schema can import
+    r = studio("pull", "--out", "my-models.py")
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[0] == "error: --out my-models.py: not a Python module file"
