@@ -7,15 +7,15 @@ so a screen opened later starts from it.
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding, BindingType
 
 from studio.tui.messages import DriftChecked, MigrationsChanged, OverviewLoaded
+from studio.tui.palette import StudioCommands
 from studio.tui.screens.apply import ApplyScreen
 from studio.tui.screens.base import StudioScreen, describe_error
 from studio.tui.screens.finish import FinishScreen
@@ -26,10 +26,6 @@ from studio.tui.screens.review import ReviewScreen
 from studio.tui.screens.studio import MainScreen
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from textual.screen import Screen
-
     from studio.commands.check import CheckReport
     from studio.tui.options import StudioOptions
     from studio.tui.services import Comparison, Overview, Sides
@@ -41,6 +37,8 @@ class StudioApp(App[None]):
 
     CSS_PATH = Path(__file__).with_name("studio.tcss")
     TITLE = "schema-studio"
+    # the palette lists the studio's actions, not Textual's generic commands sorted among them
+    COMMANDS = {StudioCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -57,6 +55,8 @@ class StudioApp(App[None]):
         self.comparison: Comparison | None = None
         # rename hints the user accepted (`old=new`), used by the comparison and the plan
         self.hints: tuple[str, ...] = ()
+        # the error of the last dialog shown: the studio then exits 1, as the CLI does
+        self.failure: BaseException | None = None
 
     def on_mount(self) -> None:
         """Open the main screen."""
@@ -128,6 +128,7 @@ class StudioApp(App[None]):
         """A notification for what can be recovered from, a modal otherwise."""
         message, hint = describe_error(error)
         if fatal:
+            self.failure = error
             self.push_screen(ErrorScreen(message, hint))
         else:
             self.notify(
@@ -136,25 +137,6 @@ class StudioApp(App[None]):
                 timeout=8,
                 markup=False,
             )
-
-    # --- command palette ------------------------------------------------------------------
-
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every key of the current screen, in the palette too (with its key)."""
-        seen: set[str] = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not binding.description or not active.enabled or binding.action in seen:
-                continue
-            if binding.action in ("quit", "command_palette"):
-                continue
-            seen.add(binding.action)
-            yield SystemCommand(
-                binding.description,
-                f"key: {self.get_key_display(binding)}",
-                partial(self.run_action, binding.action, active.node),
-            )
-        yield from super().get_system_commands(screen)
 
 
 if TYPE_CHECKING:

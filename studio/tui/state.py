@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from studio.tui.keys import shown
+
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
     from studio.run import events as ev
@@ -100,7 +102,7 @@ def failure_state(
     if p.finished:
         head.append(f"; applied before it: {', '.join(p.finished)}")
     if p.transactional:
-        head.append(" — press a to apply it again")
+        head.append(f" — press {shown('apply')} to apply it again")
     else:
-        head.append(f" — press a to resume at step {e.index}")
+        head.append(f" — press {shown('apply')} to resume at step {e.index}")
     return head

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import asyncpg
+import pytest
 from conftest import make_app, settle, wait_until
 from textual.widgets import Input, Static
 
@@ -156,7 +157,7 @@ async def test_accept_a_rename_candidate(workspace: Workspace) -> None:
         diff.reveal("candidate:0")
         await settle(pilot)
         assert "possible rename" in detail_text(app)
-        await pilot.press("a")
+        await pilot.press("R")
         await settle(pilot)
         c = app.comparison
         assert c is not None
@@ -223,7 +224,7 @@ async def test_generate_review_write_apply_history(workspace: Workspace) -> None
         assert "orders_user_id_created_at_idx" not in up  # skipped
         assert "version: 20261201093000" in up
 
-        await pilot.press("x")  # write and apply: asks for a name first
+        await pilot.press("m")  # write and apply: asks for a name first
         await settle(pilot)
         assert isinstance(app.screen, NameScreen)
         name_box = app.screen.query_one(Input)
@@ -296,7 +297,7 @@ async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
             assert isinstance(apply, ApplyScreen)
             assert [m.version for m in apply.pending] == ["20261130090000"]
             app_task = asyncio.ensure_future(application())
-            await pilot.press("a")
+            await pilot.press("m")
             table = apply.query_one("#tail-table", LockTable)
 
             def rows() -> list[str]:
@@ -378,22 +379,84 @@ async def test_event_loop_stays_responsive_while_a_query_runs(workspace: Workspa
         await worker.wait()
 
 
-async def test_command_palette_lists_every_key(workspace: Workspace) -> None:
+async def test_command_palette_lists_the_studio_actions_first(workspace: Workspace) -> None:
+    """ctrl+p: the screen's actions in footer order with their keys, no cursor keys; Theme last."""
+    from textual.command import CommandList
+
     app = make_app(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
-        for title in (
-            "Generate",
-            "Apply",
-            "History",
-            "Locks",
-            "Refresh",
-            "Accept rename",
-            "Filter",
-        ):
-            assert title in titles, title
-        assert titles["Generate"] == "key: g"
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.pause(0.3)  # the palette gathers its commands in a worker of its own
+        commands = app.screen.query_one(CommandList)
+        hits = [commands.get_option_at_index(i) for i in range(commands.option_count)]
+        titles = [str(h.hit.text) for h in hits]  # type: ignore[attr-defined]
+        helps = {str(h.hit.text): h.hit.help for h in hits}  # type: ignore[attr-defined]
+        own = ["Generate", "Apply", "History", "Locks", "Refresh", "Rename", "Filter"]
+        assert titles[: len(own)] == own, titles
+        assert helps["Generate"] == "key: g" and helps["Rename"] == "key: R"
+        assert "Cursor Down" not in titles and "Scroll Home" not in titles, titles
+        assert titles.index("Theme") > titles.index("Declared")  # the studio's, hidden keys too
+
+
+async def test_locks_pause_shows_it_is_paused(workspace: Workspace) -> None:
+    """`p` freezes the picture: the summary and the title say paused, the footer offers Resume."""
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.samples > 0)  # type: ignore[attr-defined]
+
+        def shown() -> tuple[str, str, str]:
+            summary = text_of(screen.query_one("#locks-summary", Static))
+            title = text_of(screen.query_one("#header-title", Static))
+            return summary, title, screen.active_bindings["p"].binding.description
+
+        summary, title, label = shown()
+        assert "paused" not in summary and title == "locks" and label == "Pause"
+        await pilot.press("p")
+        await pilot.pause()
+        summary, title, label = shown()
+        assert summary.startswith("paused") and "waiting" in summary, summary
+        assert title == "locks · paused" and label == "Resume"
+        before = screen.samples  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: screen.query_one("#locks-summary").has_class("-paused"))
+        await pilot.press("p")
+        await wait_until(pilot, lambda: screen.samples > before)  # type: ignore[attr-defined]
+        summary, title, label = shown()
+        assert "paused" not in summary and title == "locks" and label == "Pause"
+
+
+def test_the_studio_exits_1_after_an_error_dialog(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong DATABASE_URL: the dialog, then `run()` raises it; the CLI prints it and exits 1."""
+    import dataclasses
+
+    from studio import tui
+    from studio.errors import ConnectionFailed
+    from studio.tui.app import StudioApp
+
+    settings = dataclasses.replace(
+        workspace.settings,
+        db_override="postgresql://nobody:secret@127.0.0.1:1/nowhere",
+        connect_timeout=2,
+    )
+    real_run = StudioApp.run
+
+    async def close_the_dialog(pilot: Pilot[None]) -> None:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ErrorScreen))
+        await pilot.press("escape", "q")
+
+    def headless(self: StudioApp) -> None:
+        real_run(self, headless=True, size=(100, 30), auto_pilot=close_the_dialog)
+
+    monkeypatch.setattr(StudioApp, "run", headless)
+    with pytest.raises(ConnectionFailed) as raised:
+        tui.run(settings)
+    assert "cannot connect" in raised.value.message and "secret" not in raised.value.message
 
 
 async def test_unreachable_database_is_one_line_in_a_modal(workspace: Workspace) -> None:
@@ -427,7 +490,7 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_review(app, pilot)
-        await pilot.press("r")  # the candidate, planned as a rename
+        await pilot.press("R")  # the candidate, planned as a rename
         await settle(pilot)
         review = screen.review
         assert review is not None
@@ -445,7 +508,7 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
         assert finish.rendered is not None and finish.rendered.contract_text is not None
         assert "schema-studio:phase contract" in finish.rendered.contract_text
         assert "schema-studio:backfill" in finish.rendered.text
-        await pilot.press("x")
+        await pilot.press("m")
         await settle(pilot)
         app.screen.query_one(Input).value = "order status"
         await pilot.press("enter")

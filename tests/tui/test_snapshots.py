@@ -96,7 +96,7 @@ def test_apply_screen_after_a_run(workspace: Workspace, snap_compare: Any) -> No
     async def run(pilot: Pilot[None]) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, ApplyScreen)
-        await pilot.press("a")
+        await pilot.press("m")
         await wait_until(pilot, lambda: bool(screen.progress.finished) and not screen.running)
         await settle(pilot)
 

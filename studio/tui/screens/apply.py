@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Footer, Static
@@ -22,6 +22,7 @@ from studio.run import events as ev
 from studio.run import monitor
 from studio.run.history import State
 from studio.tui import services
+from studio.tui.keys import bind, shown
 from studio.tui.messages import (
     BackendKnown,
     HistoryLoaded,
@@ -57,10 +58,10 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
     AUTO_FOCUS = "#apply-steps"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "apply", "Apply pending"),
-        Binding("c", "contract", "Apply contract"),
-        Binding("x", "abort", "Abort"),
-        Binding("escape", "back", "Back"),
+        bind("apply"),
+        bind("contract"),
+        bind("abort"),
+        bind("back"),
     ]
 
     def __init__(self, *, start: bool = False) -> None:
@@ -212,9 +213,9 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             status_line.update(
                 Content.assemble(
                     f"{len(todo)} migration(s) to apply — press ",
-                    ("a", "bold"),
+                    (shown("apply"), "bold"),
                     " to apply, ",
-                    ("x", "bold"),
+                    (shown("abort"), "bold"),
                     " aborts a run safely",
                 )
             )
@@ -408,13 +409,15 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         first = self._first_contract()
         if first == 0:
             self.notify(
-                "the next migration is a contract: press c to confirm it", severity="warning"
+                f"the next migration is a contract: press {shown('contract')} to confirm it",
+                severity="warning",
             )
             return
         if first is not None:
             # a contract waits for the user's word: apply what comes before it
             self.notify(
-                f"applying up to {self.pending[first].filename} (a contract: press c for it)",
+                f"applying up to {self.pending[first].filename}"
+                f" (a contract: press {shown('contract')} for it)",
                 markup=False,
             )
             self.run_apply(to=self.pending[first - 1].version)

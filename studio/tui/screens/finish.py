@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 
 from studio.migrations.files import slugify
 from studio.tui import services
+from studio.tui.keys import bind
 from studio.tui.messages import MigrationsChanged
 from studio.tui.review import suggested_name
 from studio.tui.screens.base import StudioScreen
@@ -33,10 +34,10 @@ class FinishScreen(StudioScreen):
     AUTO_FOCUS = "#file-up"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("w", "write", "Write file"),
-        Binding("x", "write_and_apply", "Write and apply"),
+        bind("write"),
+        bind("apply", "Write+apply"),
         Binding("tab", "focus_next", "Other file", show=False),
-        Binding("escape", "back", "Back to review"),
+        bind("back"),
     ]
 
     def __init__(self, review: Review) -> None:
@@ -98,7 +99,7 @@ class FinishScreen(StudioScreen):
         """Ask for a name, then write the file (and its down file) and the sum."""
         self._ask(apply=False)
 
-    def action_write_and_apply(self) -> None:
+    def action_apply(self) -> None:
         """Ask for a name, write the file, then apply it at once."""
         self._ask(apply=True)
 

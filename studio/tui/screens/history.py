@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.content import Content
 from textual.widgets import Footer, Static
 
 from studio.tui import services
+from studio.tui.keys import bind
 from studio.tui.messages import HistoryLoaded
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import SqlScreen
@@ -42,9 +43,9 @@ class HistoryScreen(StudioScreen):
     AUTO_FOCUS = "#history-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open SQL", priority=True),
-        Binding("r", "refresh", "Refresh"),
-        Binding("escape", "back", "Back"),
+        bind("open", "Open SQL", priority=True),
+        bind("refresh"),
+        bind("back"),
     ]
 
     def __init__(self) -> None:

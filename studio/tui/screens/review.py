@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
 from studio.tui import services
 from studio.tui.facts import relations
+from studio.tui.keys import bind, shown
 from studio.tui.messages import PlanReady
 from studio.tui.review import Decision, Review
 from studio.tui.screens.base import StudioScreen
@@ -50,16 +51,16 @@ class ReviewScreen(StudioScreen):
     AUTO_FOCUS = "#steps"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "approve", "Approve"),
-        Binding("s", "skip", "Skip"),
-        Binding("f", "toggle_form", "Safe/plain"),
-        Binding("e", "split", "Expand/contract"),
-        Binding("A", "approve_all", "Approve all"),
-        Binding("n,j", "next", "Next", show=False),
-        Binding("p,k", "previous", "Previous", show=False),
-        Binding("w", "finish", "Finish"),
-        Binding("r", "accept_rename", "Accept rename"),
-        Binding("escape", "back", "Back"),
+        bind("approve"),
+        bind("skip"),
+        bind("toggle_form"),
+        bind("split"),
+        bind("approve_all"),
+        bind("next", show=False),
+        bind("previous", show=False),
+        bind("write"),
+        bind("accept_rename"),
+        bind("back"),
     ]
 
     def __init__(self) -> None:
@@ -185,7 +186,7 @@ class ReviewScreen(StudioScreen):
             Content.assemble(
                 ("? ", "bold"),
                 f"{len(cands)} possible rename(s), planned as drop + add: {text} — press ",
-                ("r", "bold"),
+                (shown("accept_rename"), "bold"),
                 " to plan it as a rename",
             )
         )
@@ -264,7 +265,7 @@ class ReviewScreen(StudioScreen):
             "approve_all",
             "next",
             "previous",
-            "finish",
+            "write",
         ):
             if self.review is None or not len(self.review):
                 return None
@@ -357,7 +358,7 @@ class ReviewScreen(StudioScreen):
         self.notify(f"{cand.old} will be renamed to {cand.new}", markup=False)
         self.replan()
 
-    def action_finish(self) -> None:
+    def action_write(self) -> None:
         """See the whole migration file as it will be written; then write it or apply it."""
         r = self.review
         if r is None or not len(r):

@@ -18,6 +18,7 @@ from studio.model import qualname
 from studio.model.changes.base import split_qualified
 from studio.tui import services
 from studio.tui.definitions import definition
+from studio.tui.keys import bind
 from studio.tui.messages import DiffComputed, DriftChecked, OverviewLoaded
 from studio.tui.objects import member_id, table_id
 from studio.tui.screens.base import StudioScreen, describe_error
@@ -47,13 +48,13 @@ class MainScreen(StudioScreen):
     AUTO_FOCUS = "#declared"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g", "review", "Generate"),
-        Binding("m", "apply", "Apply"),
-        Binding("h", "history", "History"),
-        Binding("l", "locks", "Locks"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("a", "accept_rename", "Accept rename"),
-        Binding("slash", "filter", "Filter"),
+        bind("review"),
+        bind("apply"),
+        bind("history"),
+        bind("locks"),
+        bind("refresh"),
+        bind("accept_rename"),
+        bind("filter"),
         Binding("1", "pane('declared')", "Declared", show=False),
         Binding("2", "pane('live')", "Live", show=False),
         Binding("3", "pane('diff')", "Diff", show=False),

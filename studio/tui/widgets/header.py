@@ -37,8 +37,16 @@ class StudioHeader(Vertical):
 
     def on_resize(self, event: events.Resize) -> None:
         """On a narrow terminal the title gives its room to the target."""
+        self._draw_title()
+
+    def set_title(self, title: str) -> None:
+        """Change the screen's title (a state the screen is in: `locks · paused`)."""
+        self.screen_title = title
+        self._draw_title()
+
+    def _draw_title(self) -> None:
         short = self.screen_title.removeprefix("schema-")
-        title = self.screen_title if event.size.width >= 100 else short
+        title = self.screen_title if self.size.width >= 100 else short
         self.query_one("#header-title", Static).update(Content(title))
 
     def show(
