@@ -164,6 +164,11 @@ async def test_accept_a_rename_candidate(workspace: Workspace) -> None:
         assert app.hints == ("public.orders.status=public.orders.order_status",)
         assert not c.candidates
         assert any(ch.kind == "rename_column" for ch in c.changes)
+        # the type change that follows the rename changes the column: `~`, not `-`
+        typed = next(i for i, ch in enumerate(c.changes) if ch.kind == "alter_column_type")
+        assert c.changes[typed].destructive
+        leaf = diff.model.get(f"change:{typed}")
+        assert leaf.status is Status.CHANGED and leaf.tag == "destructive"
         live, declared = pane(app, "live"), pane(app, "declared")
         # the live column now stands for the renamed one: changed, selected together
         assert live.model.get("column:public.orders.order_status").status is Status.CHANGED

@@ -46,7 +46,12 @@ def facts_content(r: Review, i: int, opts: StudioOptions, width: int) -> Content
         if size is None:
             row("table", f"{table}: not on the target yet (empty)")
         else:
-            row("table", f"{table}: {opts.size(size.total_bytes)}, {opts.rows(size.rows)}")
+            # both sizes: the estimate and its basis speak of the rows, not of the indexes
+            row(
+                "table",
+                f"{table}: {opts.size(size.table_bytes)} of rows,"
+                f" {opts.size(size.total_bytes)} with indexes; {opts.rows(size.rows)}",
+            )
     if facts and all(f.instant for f in facts):
         row("estimate", "instant once the locks are granted (catalog only)")
     else:
