@@ -50,6 +50,9 @@ class StudioApp(App[None]):
         self.overview: Overview | None = None
         self.drift_report: CheckReport | None = None
         self.drift_error: str | None = None
+        # migrations half-applied when drift was checked, and the studio's own run (`version k/n`)
+        self.drift_running: tuple[str, ...] = ()
+        self.applying: str | None = None
         self.server_version = 0
         self.sides: Sides | None = None
         self.comparison: Comparison | None = None
@@ -75,6 +78,7 @@ class StudioApp(App[None]):
     def _drift(self, message: DriftChecked) -> None:
         self.drift_report = message.report
         self.drift_error = message.error
+        self.drift_running = message.running
         self.refresh_headers()
 
     @on(MigrationsChanged)
@@ -91,6 +95,11 @@ class StudioApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, StudioScreen):
                 screen.refresh_header()
+
+    def set_applying(self, what: str | None) -> None:
+        """Say in every header that the studio applies `what` now (None: it stopped)."""
+        self.applying = what
+        self.refresh_headers()
 
     def accept_rename(self, hint: str) -> None:
         """Remember an accepted rename; the main screen diffs again (the plan is the review's)."""

@@ -27,10 +27,14 @@ class OverviewLoaded(Message):
 class DriftChecked(Message):
     """`check` ran against the target (for the drift badge)."""
 
-    def __init__(self, report: CheckReport | None, error: str | None = None) -> None:
+    def __init__(
+        self, report: CheckReport | None, error: str | None = None, running: tuple[str, ...] = ()
+    ) -> None:
         super().__init__()
         self.report = report
         self.error = error
+        # migrations the history shows half-applied as it was checked (`services.in_progress`)
+        self.running = running
 
 
 class DiffComputed(Message):

@@ -114,6 +114,20 @@ async def drift(settings: Settings) -> CheckReport:
     return await off_loop(check, settings, live=True)
 
 
+async def in_progress(settings: Settings) -> tuple[str, ...]:
+    """The migrations the history shows started and not finished, as `version k/n` (read-only).
+
+    While a migration applies step by step, the steps it committed are in the
+    database and its history row says so; `check` then finds the database
+    unlike the applied migrations, which is a run in progress, not drift.
+    """
+    st = await history_status(settings)
+    return tuple(
+        f"{e.version} {e.row.steps_done}/{e.row.steps_total}" if e.row is not None else e.version
+        for e in st.having(State.PARTIAL, State.ROLLING_BACK)
+    )
+
+
 # --- the comparison: live database -> declared schema ------------------------------------------
 
 

@@ -26,6 +26,9 @@ class Studio(Protocol):
     overview: Overview | None
     drift_report: CheckReport | None
     drift_error: str | None
+    # half-applied migrations as drift was checked, and the studio's own run now
+    drift_running: tuple[str, ...]
+    applying: str | None
     server_version: int
     # both sides as loaded, their comparison, and the renames the user accepted
     sides: Sides | None
@@ -34,6 +37,9 @@ class Studio(Protocol):
 
     def refresh_headers(self) -> None:
         """Redraw the header of every open screen."""
+
+    def set_applying(self, what: str | None) -> None:
+        """Say in every header that the studio applies `what` now (None: it stopped)."""
 
     def accept_rename(self, hint: str) -> None:
         """Remember an accepted rename (`old=new`)."""

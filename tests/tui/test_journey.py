@@ -384,6 +384,58 @@ async def test_event_loop_stays_responsive_while_a_query_runs(workspace: Workspa
         await worker.wait()
 
 
+async def test_a_migration_half_applied_is_applying_not_drift(workspace: Workspace) -> None:
+    """Step 1 of a step-by-step migration committed, step 2 waits on a lock: no red drift."""
+    import asyncio
+
+    from studio.run import runner
+
+    third = "20261130100000"
+    (workspace.settings.migrations_dir / f"{third}_notes.sql").write_text(
+        migrations.render_migration(
+            third,
+            [
+                migrations.StepSpec(
+                    ("ALTER TABLE public.orders ADD COLUMN note text",), ("note",), False
+                ),
+                migrations.StepSpec(
+                    ("ALTER TABLE public.users ADD COLUMN nickname text",), ("nick",), False
+                ),
+            ],
+            description=("notes",),
+        )
+    )
+    migrations.write_sum(workspace.settings.migrations_dir)
+    (workspace.root / "declared.sql").write_text(
+        (workspace.root / "declared.sql").read_text()
+        + "ALTER TABLE public.orders ADD COLUMN note text;\n"
+        + "ALTER TABLE public.users ADD COLUMN nickname text;\n"
+    )
+    blocker = await asyncpg.connect(workspace.url)
+    await blocker.execute("BEGIN; SELECT count(*) FROM users")  # step 2 waits behind it
+    ms = migrations.load_directory(workspace.settings.migrations_dir)
+    run = asyncio.ensure_future(runner.apply(workspace.url, workspace.settings, ms))
+    try:
+        while True:  # until step 1 of the third migration is committed and recorded
+            st = await services.history_status(workspace.settings)
+            row = next((e.row for e in st.entries if e.version == third and e.row), None)
+            if row is not None and row.steps_done == 1:
+                break
+            assert not run.done(), run
+            await asyncio.sleep(0.05)
+        app = make_app(workspace)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.drift_report is not None and app.drift_report.drift  # what check sees
+            badge = text_of(app.screen.query_one("#header-drift", Static))
+            assert badge == f"⟳ applying {third} 1/2", badge
+            assert "drift" not in badge
+    finally:
+        await blocker.execute("COMMIT")
+        await blocker.close()
+        await run
+
+
 async def test_command_palette_lists_the_studio_actions_first(workspace: Workspace) -> None:
     """ctrl+p: the screen's actions in footer order with their keys, no cursor keys; Theme last."""
     from textual.command import CommandList

@@ -153,6 +153,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             )
         finally:
             self.running = False
+            self.studio.set_applying(None)
             self.refresh_bindings()
             self.app.post_message(MigrationsChanged())
             self.load_pending_after()
@@ -283,6 +284,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         p.current, p.current_transactional, p.current_title = e.index, e.transactional, e.title
         key = f"{e.version}:{e.index}"
         p.started[key] = e.at
+        self.studio.set_applying(f"{e.version} {e.index}/{e.steps_total}")
         self._set(key, "running" if e.attempt == 1 else f"retry {e.attempt}")
         self._status(
             ("running ", "bold"), f"step {e.index}/{e.steps_total} of {e.version}: {e.title}"

@@ -51,6 +51,7 @@ class StudioScreen(Screen[None]):
                 app.server_version,
                 app.drift_report,
                 app.drift_error,
+                (app.applying,) if app.applying else app.drift_running,
             )
 
     def has_data(self) -> bool:

@@ -125,12 +125,15 @@ class MainScreen(StudioScreen):
     @work(exclusive=True, group="drift", exit_on_error=False)
     async def check_drift(self) -> None:
         """Compare the live database with its applied migrations (drift badge)."""
+        settings = self.studio.options.settings
         try:
-            report = await services.drift(self.studio.options.settings)
+            report = await services.drift(settings)
+            # read after the check: a run that committed steps while it ran still shows
+            running = await services.in_progress(settings)
         except Exception as e:  # noqa: BLE001  # the badge says "drift ?"; the rest of the screen is fine
             self.app.post_message(DriftChecked(None, describe_error(e)[0]))
             return
-        self.app.post_message(DriftChecked(report))
+        self.app.post_message(DriftChecked(report, running=running))
 
     # --- drawing ------------------------------------------------------------------------
 
