@@ -556,8 +556,23 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
         i = kinds.index("rename_column")
         screen.query_one("#steps").move_cursor(row=i)
         await settle(pilot)
+        sql = text_of(screen.query_one("#step-sql", Static))
+        assert "RENAME COLUMN" in sql and review.worst_hazard(i) == "danger"
         await pilot.press("e")
+        await settle(pilot)
         assert review.is_split(i)
+        # the step shows the expand migration's steps, each with its own locks and hazards
+        sql = text_of(screen.query_one("#step-sql", Static))
+        assert "RENAME COLUMN" not in sql and "ALTER TYPE" not in sql, sql
+        assert "ADD COLUMN order_status public.order_status" in sql
+        assert "CREATE TRIGGER" in sql and "-- expand 2: backfill" in sql, sql
+        assert "later, in the contract migration" in sql
+        facts = text_of(screen.query_one("#step-facts", Static))
+        assert facts.count("expand    ") == 2, facts
+        assert "ACCESS EXCLUSIVE on public.orders" in facts and "danger" not in facts, facts
+        assert review.worst_hazard(i) != "danger"
+        typed = kinds.index("alter_column_type")
+        assert review.done_by(typed) == i and review.sql(typed).startswith("-- done by step")
         await pilot.press("A", "w")
         await settle(pilot)
         finish = app.screen
