@@ -22,6 +22,7 @@ from studio.tui.screens.finish import FinishScreen
 from studio.tui.screens.history import HistoryScreen
 from studio.tui.screens.locks import LocksScreen
 from studio.tui.screens.modals import ErrorScreen
+from studio.tui.screens.pending import PendingScreen
 from studio.tui.screens.review import ReviewScreen
 from studio.tui.screens.studio import MainScreen
 
@@ -121,9 +122,13 @@ class StudioApp(App[None]):
         while isinstance(self.screen, (FinishScreen, ReviewScreen)):
             self.pop_screen()
 
-    def open_apply(self, *, start: bool = False) -> None:
-        """The apply screen; `start` applies at once."""
-        self.push_screen(ApplyScreen(start=start))
+    def open_apply(self, *, start: bool = False, to: str | None = None) -> None:
+        """The apply screen; `start` applies at once (up to `to`, when given)."""
+        self.push_screen(ApplyScreen(start=start, to=to))
+
+    def open_pending(self, version: str) -> None:
+        """The review of pending migration `version`."""
+        self.push_screen(PendingScreen(version))
 
     def open_history(self) -> None:
         """The history screen."""

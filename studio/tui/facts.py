@@ -19,6 +19,7 @@ from studio.model.changes import CreateTable
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from studio.commands.pending import PendingStep
     from studio.model import Schema
     from studio.model.changes import Change
     from studio.plan.estimates import Estimate, RelationSize, Throughput
@@ -109,7 +110,7 @@ def steps(
         return plain_steps(changes)
 
 
-def _line(f: LockFact) -> LockLine:
+def lock_line(f: LockFact) -> LockLine:
     from studio.plan.locks.modes import Activity, summary  # deferred: pglast, as in `context`
 
     blocked = f.blocks
@@ -230,7 +231,7 @@ def _step_facts(
         estimates.table_facts(facts), sizes or {}, rate, every_row=step.backfill
     )
     return StepFacts(
-        tuple(dict.fromkeys(_line(f) for f in facts)),
+        tuple(dict.fromkeys(lock_line(f) for f in facts)),
         tuple(sorted(hazards, key=lambda h: LEVELS.index(h.level) if h.level in LEVELS else 9)),
         est.describe(),
         est.instant,
@@ -269,3 +270,28 @@ def relations(changes: Sequence[Change], server_version: int, before: Schema) ->
         except Exception:  # noqa: BLE001  # a change the analysis cannot place: its tables still have sizes
             out += list(c.targets)
     return tuple(dict.fromkeys(out))
+
+
+def pending_facts(step: PendingStep) -> StepFacts:
+    """What the review shows of a step of a pending migration (`commands.pending`)."""
+    p = step.preview
+    facts = tuple(f for f in p.facts if not f.placeholder)
+    hazards = tuple(
+        Hazard(
+            f.level.label,
+            f.hazard.id,
+            f.hazard.message + (f" ({f.detail})" if f.detail else ""),
+            f.hazard.fix,
+        )
+        for f in step.findings
+    )
+    estimate = p.estimate.describe()
+    if p.backfill and not p.estimate.instant:
+        estimate += ", in short batches"
+    return StepFacts(
+        tuple(dict.fromkeys(lock_line(f) for f in facts)),
+        tuple(sorted(hazards, key=lambda h: LEVELS.index(h.level) if h.level in LEVELS else 9)),
+        estimate,
+        p.estimate.instant,
+        facts,
+    )

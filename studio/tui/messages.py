@@ -9,6 +9,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
     from studio.commands.draft import PlanInput
+    from studio.commands.pending import PendingReview
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event
     from studio.run.history import Status
@@ -64,6 +65,14 @@ class PlanReady(Message):
         self.throughput = throughput
         # what a step requires of the target's rows -> why the rows there now fail it
         self.findings = findings or {}
+
+
+class PendingReviewed(Message):
+    """A pending migration was analysed against the target (`commands.pending`)."""
+
+    def __init__(self, review: PendingReview) -> None:
+        super().__init__()
+        self.review = review
 
 
 class StepEvent(Message):

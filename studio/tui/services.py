@@ -38,6 +38,7 @@ from studio.tui.objects import (
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
     from studio.commands.draft import PlanInput
+    from studio.commands.pending import PendingReview
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.migrations.files import Migration
@@ -348,6 +349,14 @@ async def history_status(settings: Settings) -> Status:
     is the drift badge's worker, which is much slower.
     """
     return (await status(settings, drift=False)).status
+
+
+async def pending_review(settings: Settings, version: str) -> PendingReview:
+    """A pending migration, analysed as `migrate` previews it and `lint` reports it (read-only)."""
+    # deferred: pglast (the lock analysis), loaded when a pending migration is reviewed
+    from studio.commands.pending import review_pending
+
+    return await off_loop(review_pending, settings, version)
 
 
 def migration_text(m: Migration) -> tuple[str, str | None]:

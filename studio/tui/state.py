@@ -50,8 +50,11 @@ class Studio(Protocol):
     def close_review(self) -> None:
         """Back past the review (and its finish screen)."""
 
-    def open_apply(self, *, start: bool = False) -> None:
-        """The apply screen; `start` applies at once."""
+    def open_apply(self, *, start: bool = False, to: str | None = None) -> None:
+        """The apply screen; `start` applies at once (up to `to`, when given)."""
+
+    def open_pending(self, version: str) -> None:
+        """The review of pending migration `version`."""
 
     def open_history(self) -> None:
         """The history screen."""

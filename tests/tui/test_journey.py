@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
-from conftest import make_app, settle, wait_until
+from conftest import NOW, make_app, settle, wait_until
 from textual.widgets import Input, Static
 
 from studio.migrations import files as migrations
@@ -646,3 +646,63 @@ async def test_review_names_nulls_a_not_null_step_would_meet(workspace: Workspac
         await pilot.press("f")  # the plain SET NOT NULL fails the same way
         await settle(pilot)
         assert review.form(step) == "plain" and review.checks(step)
+
+
+def hand_written(workspace: Workspace) -> str:
+    """A migration written by hand (`schema-studio new`, then `hash`): its version."""
+    from studio.commands.files import new, rehash
+
+    path = new(workspace.settings, "orders by total", now=NOW)
+    path.write_text(
+        path.read_text()
+        + "-- schema-studio:step\n"
+        + "ALTER TABLE public.orders ADD COLUMN note text;\n"
+        + "-- schema-studio:step\n"
+        + "CREATE INDEX orders_total_idx ON public.orders (total);\n"
+    )
+    rehash(workspace.settings)
+    return path.name.split("_", 1)[0]
+
+
+async def test_review_a_hand_written_pending_migration_and_apply_it(workspace: Workspace) -> None:
+    """Enter on a hand-written pending file in the history: locks, sizes, hazards; m applies."""
+    from studio.tui.screens.pending import PendingScreen
+
+    version = hand_written(workspace)
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        history = app.screen
+        assert isinstance(history, HistoryScreen) and history.status is not None
+        rows = [e.version for e in history.status.entries]
+        history.query_one("#history-table").move_cursor(row=rows.index(version))
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PendingScreen) and screen.review is not None
+        assert [s.step.title for s in screen.review.steps] == [
+            "ALTER TABLE public.orders ADD COLUMN note text;",
+            "CREATE INDEX orders_total_idx ON public.orders (total);",
+        ]
+        assert screen.review.before == ("20261130090000",)  # applied first
+        await pilot.press("j")
+        await settle(pilot)
+        facts = text_of(screen.query_one("#step-facts", Static))
+        assert "SHARE on public.orders" in facts and "blocks" in facts, facts
+        assert "public.orders: ·· MB of rows" in facts and "estimate" in facts, facts
+        assert "CONCURRENTLY" in facts and "hazard" in facts, facts  # lint's finding
+        assert "CREATE INDEX orders_total_idx" in text_of(screen.query_one("#step-sql", Static))
+        summary = text_of(screen.query_one("#summary-bar", Static))
+        assert f"{version}_orders_by_total.sql" in summary and "press m to apply" in summary
+        assert screen.query_one("#steps").get_row_at(1)[2].plain in ("!", "▲")
+
+        await pilot.press("m")  # applies the one before it, then this one
+        await settle(pilot)
+        apply = app.screen
+        assert isinstance(apply, ApplyScreen)
+        await wait_until(pilot, lambda: len(apply.progress.finished) == 2 and not apply.running)
+        await settle(pilot, groups=("apply", "after", "pending"))
+    st = await services.history_status(workspace.settings)
+    assert all(e.state is State.APPLIED for e in st.entries), st.entries

@@ -64,9 +64,11 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         bind("back"),
     ]
 
-    def __init__(self, *, start: bool = False) -> None:
+    def __init__(self, *, start: bool = False, to: str | None = None) -> None:
         super().__init__(id="apply")
         self.start = start
+        # apply up to this version only (a migration reviewed on its own), else every pending one
+        self.to = to
         self.running = False
         self.aborting = False
         self.own_pid: int | None = None
@@ -409,6 +411,9 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             self.notify("nothing to apply", severity="warning")
             return
         first = self._first_contract()
+        to, self.to = self.to, None  # once: a later press applies every pending migration
+        if first is not None and to is not None and self.pending[first].version > to:
+            first = None  # the contract comes after the migration asked for
         if first == 0:
             self.notify(
                 f"the next migration is a contract: press {shown('contract')} to confirm it",
@@ -424,7 +429,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             )
             self.run_apply(to=self.pending[first - 1].version)
             return
-        self.run_apply()
+        self.run_apply(to=to)
 
     def action_contract(self) -> None:
         """Apply the next contract migration, once the user says the old application is gone."""

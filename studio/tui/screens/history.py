@@ -14,8 +14,9 @@ from textual.binding import BindingType
 from textual.content import Content
 from textual.widgets import Footer, Static
 
+from studio.run.history import State
 from studio.tui import services
-from studio.tui.keys import bind
+from studio.tui.keys import bind, shown
 from studio.tui.messages import HistoryLoaded
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import SqlScreen
@@ -43,7 +44,7 @@ class HistoryScreen(StudioScreen):
     AUTO_FOCUS = "#history-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        bind("open", "Open SQL", priority=True),
+        bind("open", priority=True),
         bind("refresh"),
         bind("back"),
     ]
@@ -137,7 +138,12 @@ class HistoryScreen(StudioScreen):
         if not message.status.table_exists:
             summary += " · the history table does not exist yet (nothing applied)"
         self.query_one("#history-status", Static).update(
-            Content.assemble(summary, "  —  ", ("enter", "bold"), " opens a migration's SQL")
+            Content.assemble(
+                summary,
+                "  —  ",
+                (shown("open"), "bold"),
+                " reviews a pending migration, or shows an applied one's SQL",
+            )
         )
 
     def _entry(self) -> Entry | None:
@@ -150,9 +156,12 @@ class HistoryScreen(StudioScreen):
         return self.status.entries[row]
 
     def action_open(self) -> None:
-        """Show the selected migration's SQL (and its down file)."""
+        """Review the selected migration when pending (then apply it), else show its SQL."""
         entry = self._entry()
         if entry is None:
+            return
+        if entry.state in (State.PENDING, State.PARTIAL) and entry.migration is not None:
+            self.studio.open_pending(entry.version)
             return
         if entry.migration is None:
             self.notify(

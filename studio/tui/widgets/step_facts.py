@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING
 
 from textual.content import Content
 
+from studio.tui.facts import pending_facts
 from studio.tui.keys import shown
 from studio.tui.review import Decision, step_title
 
 if TYPE_CHECKING:
+    from studio.commands.pending import PendingStep
+    from studio.plan.estimates import RelationSize
     from studio.tui.facts import Hazard, StepFacts
     from studio.tui.options import StudioOptions
     from studio.tui.review import Review
@@ -19,8 +22,8 @@ if TYPE_CHECKING:
 Row = Callable[[str, "str | Content", str], None]
 
 
-def facts_content(r: Review, i: int, opts: StudioOptions, width: int) -> Content:
-    """Step `i`'s facts, a label column and values wrapped to `width` (a hanging indent)."""
+def _rows(width: int) -> tuple[list[Content], Row]:
+    """Lines and the function that adds one: a label column, values wrapped to `width`."""
     lines: list[Content] = []
 
     def row(label: str, value: str | Content, style: str = "") -> None:
@@ -29,6 +32,35 @@ def facts_content(r: Review, i: int, opts: StudioOptions, width: int) -> Content
         for n, part in enumerate(wrapped):
             lines.append(Content.assemble((f"{label if n == 0 else '':<10}", "$text-muted"), part))
 
+    return lines, row
+
+
+def pending_content(step: PendingStep, opts: StudioOptions, width: int) -> Content:
+    """A pending migration's step: the facts a generated step shows, from its preview and lint."""
+    lines, row = _rows(width)
+    facts = pending_facts(step)
+    if step.done:
+        row("done", "committed by an earlier, interrupted run: applying resumes after it", "")
+    _locks(row, (facts,))
+    for size in step.preview.sizes:
+        _size(row, size.relation, size, opts)
+    _estimate(row, (facts,), opts)
+    for check in step.preview.checks:
+        row("check", check, "$text-error")
+    _hazards(row, facts.hazards, none="none found")
+    row(
+        "runs",
+        "in the migration's transaction"
+        if step.step.transactional
+        else "on its own, committed when it ends (no transaction around it)",
+        "",
+    )
+    return Content("\n").join(lines)
+
+
+def facts_content(r: Review, i: int, opts: StudioOptions, width: int) -> Content:
+    """Step `i`'s facts, a label column and values wrapped to `width` (a hanging indent)."""
+    lines, row = _rows(width)
     facts = r.facts(i)
     if (by := r.done_by(i)) is not None:
         row("phases", f"done by step {by + 1}'s expand/contract migrations", "$text-success")
@@ -77,17 +109,20 @@ def _locks(row: Row, facts: Sequence[StepFacts]) -> None:
 
 def _tables(row: Row, r: Review, i: int, opts: StudioOptions) -> None:
     for table in r.tables(i):
-        size = r.sizes.get(table)
-        if size is None:
-            row("table", f"{table}: not on the target yet (empty)", "")
-        else:
-            # both sizes: the estimate and its basis speak of the rows, not of the indexes
-            row(
-                "table",
-                f"{table}: {opts.size(size.table_bytes)} of rows,"
-                f" {opts.size(size.total_bytes)} with indexes; {opts.rows(size.rows)}",
-                "",
-            )
+        _size(row, table, r.sizes.get(table), opts)
+
+
+def _size(row: Row, table: str, size: RelationSize | None, opts: StudioOptions) -> None:
+    if size is None:
+        row("table", f"{table}: not on the target yet (empty)", "")
+    else:
+        # both sizes: the estimate and its basis speak of the rows, not of the indexes
+        row(
+            "table",
+            f"{table}: {opts.size(size.table_bytes)} of rows,"
+            f" {opts.size(size.total_bytes)} with indexes; {opts.rows(size.rows)}",
+            "",
+        )
 
 
 def _estimate(row: Row, facts: Sequence[StepFacts], opts: StudioOptions) -> None:
