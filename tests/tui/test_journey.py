@@ -306,9 +306,7 @@ async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
             table = apply.query_one("#tail-table", LockTable)
 
             def rows() -> list[str]:
-                return [
-                    " ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)
-                ]
+                return list(table.rows_text())
 
             def tail_shows_the_queue() -> bool:
                 r = rows()
@@ -476,7 +474,7 @@ async def test_locks_pause_shows_it_is_paused(workspace: Workspace) -> None:
         await pilot.press("p")
         await pilot.pause()
         summary, title, label = shown()
-        assert summary.startswith("paused") and "waiting" in summary, summary
+        assert summary.startswith("paused ·") and "waiting" in summary, summary
         assert title == "locks · paused" and label == "Resume"
         before = screen.samples  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: screen.query_one("#locks-summary").has_class("-paused"))

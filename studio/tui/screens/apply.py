@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from studio.errors import StudioError
 from studio.migrations.files import Phase
@@ -35,9 +35,10 @@ from studio.tui.options import MASK
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import ChoiceScreen
 from studio.tui.state import RunProgress, failure_state
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
-from studio.tui.widgets.steps import StyledTable
+from studio.tui.widgets.steps import Col, StyledTable
 
 if TYPE_CHECKING:
     from studio.migrations.files import Migration
@@ -85,16 +86,20 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             yield Static(Content("Lock waits"), id="tail-title")
             yield LockTable(id="tail-table")
             yield LockLog(id="tail-log")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         self._opened = self.studio.options.clock()
         table = self.query_one("#apply-steps", StyledTable)
-        table.add_column("state", key="state", width=10)
-        table.add_column("migration / step", key="what")
-        table.add_column("elapsed", key="elapsed", width=9)
-        table.add_column("progress", key="progress", width=12)
+        retries = self.studio.options.settings.retries
+        states = ("waiting", "running", f"retry {retries + 1}", f"retried {retries}/{retries}")
+        table.define(
+            Col("state", "state", least=max(len(s) for s in states)),
+            Col("what", "migration / step", flex=True),
+            Col("elapsed", "elapsed", drop=2),
+            Col("progress", "progress", drop=1, least=len("backfill 100%")),
+        )
         self.load_pending()
         self.watch_locks()
         self.set_interval(0.25, self._tick)
@@ -188,7 +193,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
     def _fill(self, status: Status) -> None:
         table = self.query_one("#apply-steps", StyledTable)
-        table.clear()
+        table.clear_rows()
         self._rows.clear()
         todo = [e for e in status.entries if e.state in (State.PENDING, State.PARTIAL)]
         self.pending = tuple(e.migration for e in todo if e.migration is not None)
@@ -225,12 +230,12 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
     def _add(self, key: str, state: str, what: str, kind: str, progress: str = "") -> None:
         table = self.query_one("#apply-steps", StyledTable)
-        table.add_row(
+        table.put_row(
+            key,
             table.cell(state, state),
             table.cell(what, kind),
             table.cell("", "muted"),
             table.cell(progress, "muted"),
-            key=key,
         )
         self._rows.add(key)
 
@@ -239,16 +244,16 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             return
         table = self.query_one("#apply-steps", StyledTable)
         if state is not None:
-            table.update_cell(key, "state", table.cell(state, state.split()[0]))
+            table.put_cell(key, "state", table.cell(state, state.split()[0]))
         if elapsed is not None:
-            table.update_cell(key, "elapsed", table.cell(elapsed, "muted"))
+            table.put_cell(key, "elapsed", table.cell(elapsed, "muted"))
 
     def _set_progress(self, key: str, done: int, total: int) -> None:
         if key not in self._rows:
             return
         table = self.query_one("#apply-steps", StyledTable)
         text = f"{100 * done // total}%" if total else "—"
-        table.update_cell(key, "progress", table.cell(f"backfill {text}", "running"))
+        table.put_cell(key, "progress", table.cell(f"backfill {text}", "running"))
 
     def _status(self, *parts: str | tuple[str, str]) -> None:
         self.query_one("#apply-status", Static).update(Content.assemble(*parts))

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from studio.migrations.files import slugify
 from studio.tui import services
@@ -22,6 +22,7 @@ from studio.tui.review import suggested_name
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import NameScreen
 from studio.tui.widgets.detail import sql_content
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class FinishScreen(StudioScreen):
                 yield Static(Content(""), id="file-down-sql", classes="file-sql")
             with VerticalScroll(id="file-contract", classes="file-pane"):
                 yield Static(Content(""), id="file-contract-sql", classes="file-sql")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -9,12 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from studio.run import monitor
-from studio.tui.keys import KEYS, bind, shown
+from studio.tui.keys import KEYS, bind
 from studio.tui.messages import LocksSampled
 from studio.tui.screens.base import StudioScreen
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
 
@@ -45,7 +46,7 @@ class LocksScreen(StudioScreen):
         yield LockTable(id="locks-table")
         yield Static(Content("What changed"), id="locks-log-title")
         yield LockLog(id="locks-log")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -89,13 +90,7 @@ class LocksScreen(StudioScreen):
         """The summary line: what the picture shows, and that it is frozen when paused."""
         summary = self.query_one("#locks-summary", Static)
         if self.paused:
-            summary.update(
-                Content.assemble(
-                    ("paused", "bold reverse"),
-                    f" (press {shown('pause')} to resume) · ",
-                    self._summary,
-                )
-            )
+            summary.update(Content.assemble(("paused", "bold reverse"), " · ", self._summary))
         else:
             summary.update(self._summary)
         summary.set_class(self.paused, "-paused")

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from studio.run.history import State
 from studio.tui import services
@@ -23,9 +23,10 @@ from studio.tui.keys import bind, shown
 from studio.tui.messages import PendingReviewed
 from studio.tui.screens.base import StudioScreen
 from studio.tui.widgets.detail import sql_content
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.step_facts import pending_content
-from studio.tui.widgets.steps import StyledTable
+from studio.tui.widgets.steps import Col, StyledTable
 
 if TYPE_CHECKING:
     from textual.binding import BindingType
@@ -61,16 +62,15 @@ class PendingScreen(StudioScreen):
                 yield Static(Content(""), id="step-sql")
                 yield Static(Content(""), id="step-facts")
         yield Static(Content(""), id="summary-bar")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#review-banner").display = False
         table = self.query_one("#steps", StyledTable)
-        table.add_column("", key="done", width=1)
-        table.add_column("#", key="n", width=3)
-        table.add_column("", key="hazard", width=1)
-        table.add_column("step", key="step")
+        table.define(
+            Col("done", ""), Col("n", "#"), Col("hazard", ""), Col("step", "step", flex=True)
+        )
         table.loading = True
         self.load()
 
@@ -95,18 +95,18 @@ class PendingScreen(StudioScreen):
         r = self.review = message.review
         table = self.query_one("#steps", StyledTable)
         table.loading = False
-        table.clear()
+        table.clear_rows()
         for i, step in enumerate(r.steps):
             worst = next(
                 (lv for lv in LEVELS if any(f.level.label == lv for f in step.findings)), ""
             )
             mark = {"danger": "!", "warning": "▲", "info": "i"}.get(worst, "")
-            table.add_row(
+            table.put_row(
+                str(i),
                 table.cell("✓" if step.done else "·", "done" if step.done else "pending"),
                 table.cell(str(step.step.index), "muted"),
                 table.cell(mark, worst),
                 table.cell(step.step.title or f"step {step.step.index}", ""),
-                key=str(i),
             )
         table.focus()
         if r.steps:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from studio.tui import services
 from studio.tui.facts import relations
@@ -21,13 +21,17 @@ from studio.tui.review import Decision, Review
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.finish import FinishScreen
 from studio.tui.widgets.detail import sql_content
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.step_facts import facts_content
-from studio.tui.widgets.steps import StyledTable
+from studio.tui.widgets.steps import Col, StyledTable
 
 if TYPE_CHECKING:
+    from textual import events
+
     from studio.commands.draft import PlanInput
     from studio.plan.preview import Requirement
+    from studio.tui.review import Summary
 
 
 def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...]]:
@@ -77,15 +81,14 @@ class ReviewScreen(StudioScreen):
                 yield Static(Content(""), id="step-sql")
                 yield Static(Content(""), id="step-facts")
         yield Static(Content(""), id="summary-bar")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#steps", StyledTable)
-        table.add_column("", key="decision", width=1)
-        table.add_column("#", key="n", width=3)
-        table.add_column("", key="hazard", width=1)
-        table.add_column("step", key="step")
+        table.define(
+            Col("decision", ""), Col("n", "#"), Col("hazard", ""), Col("step", "step", flex=True)
+        )
         table.loading = True
         self.load_plan()
 
@@ -139,11 +142,11 @@ class ReviewScreen(StudioScreen):
 
     def _fill(self) -> None:
         table = self.query_one("#steps", StyledTable)
-        table.clear()
+        table.clear_rows()
         r = self.review
         assert r is not None
         for i in range(len(r)):
-            table.add_row(*self._row(i), key=str(i))
+            table.put_row(str(i), *self._row(i))
         self._banner()
         self._summary()
 
@@ -170,7 +173,7 @@ class ReviewScreen(StudioScreen):
     def _refresh_row(self, i: int) -> None:
         table = self.query_one("#steps", StyledTable)
         for key, value in zip(("decision", "n", "hazard", "step"), self._row(i), strict=True):
-            table.update_cell(str(i), key, value)
+            table.put_cell(str(i), key, value)
         self._summary()
 
     def _banner(self) -> None:
@@ -196,6 +199,9 @@ class ReviewScreen(StudioScreen):
         if r is None:
             return
         s = r.summary()
+        if self.has_class("-narrow"):
+            self._summary_short(s)
+            return
         parts = [
             (f"{s.total} steps", ""),
             ("  ✓ ", "bold"),
@@ -214,6 +220,24 @@ class ReviewScreen(StudioScreen):
         bar = self.query_one("#summary-bar", Static)
         bar.update(Content.assemble(*parts))
         bar.set_class(s.pending == 0 and s.approved > 0, "-ready")
+
+    def _summary_short(self, s: Summary) -> None:
+        """The summary in a few words (80 columns)."""
+        bar = self.query_one("#summary-bar", Static)
+        bar.update(
+            Content.assemble(
+                f"{s.total} steps ✓{s.approved} ✗{s.skipped} ·{s.pending}  hazards ",
+                (f"{s.hazards['danger']}!", "$text-error" if s.hazards["danger"] else ""),
+                " ",
+                (f"{s.hazards['warning']}▲", "$text-warning" if s.hazards["warning"] else ""),
+                f" {s.hazards['info']}i",
+            )
+        )
+        bar.set_class(s.pending == 0 and s.approved > 0, "-ready")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The summary's words follow the width (once `StudioScreen` set `-narrow`)."""
+        self.call_after_refresh(self._summary)
 
     @on(DataTable.RowHighlighted, "#steps")
     def _row_highlighted(self) -> None:

@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
-from textual.widgets import Footer, Input, Tree
+from textual.widgets import Input, Tree
 
 from studio.model import qualname
 from studio.model.changes.base import split_qualified
@@ -24,6 +24,7 @@ from studio.tui.objects import member_id, table_id
 from studio.tui.screens.base import StudioScreen, describe_error
 from studio.tui.screens.modals import ChoiceScreen
 from studio.tui.widgets.detail import DetailPanel
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.object_tree import ObjectPane
 
@@ -78,7 +79,7 @@ class MainScreen(StudioScreen):
                 yield ObjectPane("Live", id="live")
                 yield ObjectPane("Diff", id="diff")
             yield DetailPanel(id="detail")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.widgets import Tree
 
+from studio.tui.fit import ELLIPSIS, fit
 from studio.tui.objects import Node, ObjectTree, Status
 
 if TYPE_CHECKING:
@@ -152,11 +154,25 @@ class ObjectPane(Tree[Node]):
             toggle = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
         else:
             toggle = "  "
+        # the room the label has on its line (after the guides): cut at a word boundary, the
+        # name before its tag, so no label is cut mid-word by the pane's edge
+        room = self.scrollable_content_region.width - _depth(node) * self.guide_depth
+        room -= cell_len(toggle) + 2
+        name = fit(data.name, max(room, 1))
+        tag = fit(data.tag, room - cell_len(name) - 1) if data.tag else ""
         text = Text.assemble(
             (toggle, base_style),
             (f"{data.status.symbol} ", status_style),
-            (data.name, status_style + style),
+            (name, status_style + style),
         )
-        if data.tag:
-            text.append(f" {data.tag}", tag_style + style)
+        if tag and tag != ELLIPSIS:
+            text.append(f" {tag}", tag_style + style)
         return text
+
+
+def _depth(node: TreeNode[Node]) -> int:
+    """How many ancestors the node has (the hidden root included): its guides' count."""
+    depth, parent = 0, node.parent
+    while parent is not None:
+        depth, parent = depth + 1, parent.parent
+    return depth
