@@ -124,6 +124,7 @@ class StyledTable(DataTable[Text]):
             )
             for c in self._cols
         }
+        labels = {c.key: c.label for c in self._cols}
         shown = list(self._cols)
         while True:
             fixed = sum(natural[c.key] + pad for c in shown if not c.flex)
@@ -133,8 +134,19 @@ class StyledTable(DataTable[Text]):
             if (room >= MIN_FLEX * len(flex) and (flex or room >= 0)) or not droppable:
                 break
             shown.remove(max(droppable, key=lambda c: c.drop))
-        each = max(MIN_FLEX, room // len(flex)) if flex else 0
-        return tuple((c.key, each if c.flex else natural[c.key]) for c in shown)
+        widths = {c.key: natural[c.key] for c in shown if not c.flex}
+        # still too wide: the widest other columns give room too (cut at a word boundary)
+        over = MIN_FLEX * len(flex) - room if flex else -room
+        while over > 0:
+            widest = max(widths, key=lambda k: widths[k], default=None)
+            floor = min(natural[widest], max(cell_len(labels[widest]), MIN_FLEX)) if widest else 0
+            if widest is None or widths[widest] <= floor:
+                break
+            widths[widest] -= 1
+            over -= 1
+        freed = sum(natural[k] - w for k, w in widths.items())
+        each = max(MIN_FLEX, (room + freed) // len(flex)) if flex else 0
+        return tuple((c.key, each if c.flex else widths[c.key]) for c in shown)
 
     def _relayout(self) -> bool:
         """Size the columns for the width and content now; True when the table was rebuilt."""
