@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
-from conftest import NOW, make_app, settle, wait_until
+from conftest import EMBEDDED_ONLY, NOW, make_app, settle, wait_until
 from textual.widgets import Input, Static
 
 from studio.migrations import files as migrations
@@ -382,6 +382,7 @@ async def test_event_loop_stays_responsive_while_a_query_runs(workspace: Workspa
         await worker.wait()
 
 
+@EMBEDDED_ONLY
 async def test_a_migration_half_applied_is_applying_not_drift(workspace: Workspace) -> None:
     """Step 1 of a step-by-step migration committed, step 2 waits on a lock: no red drift."""
     import asyncio
@@ -434,6 +435,7 @@ async def test_a_migration_half_applied_is_applying_not_drift(workspace: Workspa
         await run
 
 
+@EMBEDDED_ONLY
 async def test_command_palette_lists_the_studio_actions_first(workspace: Workspace) -> None:
     """ctrl+p: the screen's actions in footer order with their keys, no cursor keys; Theme last."""
     from textual.command import CommandList
@@ -455,6 +457,7 @@ async def test_command_palette_lists_the_studio_actions_first(workspace: Workspa
         assert titles.index("Theme") > titles.index("Declared")  # the studio's, hidden keys too
 
 
+@EMBEDDED_ONLY
 async def test_locks_pause_shows_it_is_paused(workspace: Workspace) -> None:
     """`p` freezes the picture: the summary and the title say paused, the footer offers Resume."""
     app = make_app(workspace)
@@ -484,6 +487,7 @@ async def test_locks_pause_shows_it_is_paused(workspace: Workspace) -> None:
         assert "paused" not in summary and title == "locks" and label == "Pause"
 
 
+@EMBEDDED_ONLY
 def test_the_studio_exits_1_after_an_error_dialog(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -662,6 +666,7 @@ def hand_written(workspace: Workspace) -> str:
     return path.name.split("_", 1)[0]
 
 
+@EMBEDDED_ONLY
 async def test_review_a_hand_written_pending_migration_and_apply_it(workspace: Workspace) -> None:
     """Enter on a hand-written pending file in the history: locks, sizes, hazards; m applies."""
     from studio.tui.screens.pending import PendingScreen

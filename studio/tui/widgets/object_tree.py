@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.widgets import Tree
 
-from studio.tui.fit import ELLIPSIS, fit
+from studio.tui.fit import fit
 from studio.tui.objects import Node, ObjectTree, Status
 
 if TYPE_CHECKING:
@@ -159,13 +159,14 @@ class ObjectPane(Tree[Node]):
         room = self.scrollable_content_region.width - _depth(node) * self.guide_depth
         room -= cell_len(toggle) + 2
         name = fit(data.name, max(room, 1))
-        tag = fit(data.tag, room - cell_len(name) - 1) if data.tag else ""
+        # a tag is one word (`table`, `destructive`): whole, or left out
+        tag = data.tag if cell_len(data.tag) <= room - cell_len(name) - 1 else ""
         text = Text.assemble(
             (toggle, base_style),
             (f"{data.status.symbol} ", status_style),
             (name, status_style + style),
         )
-        if tag and tag != ELLIPSIS:
+        if tag:
             text.append(f" {tag}", tag_style + style)
         return text
 
