@@ -188,7 +188,7 @@ async def shoot(ws: Workspace, out: Path) -> list[Path]:
             await settle(pilot)
             apply = app.screen
             assert isinstance(apply, ApplyScreen)
-            await pilot.press("a")
+            await pilot.press("m")
 
             def queued() -> bool:
                 table = apply.query_one("#tail-table")
@@ -216,7 +216,7 @@ async def shoot(ws: Workspace, out: Path) -> list[Path]:
             await pilot.press("m")
             await settle(pilot)
             apply = app.screen
-            await pilot.press("a")
+            await pilot.press("m")
             await until(pilot, lambda: not apply.running and bool(apply.progress.finished))  # type: ignore[attr-defined]
             await settle(pilot)
             save(app, "apply-done", out, shots)

@@ -234,7 +234,13 @@ async def measure_throughput(
         return default_throughput("no table to sample")
     target = max(tables, key=lambda s: s.table_bytes)
     if target.table_bytes < min_bytes:
-        return default_throughput(f"tables under {human_bytes(min_bytes)}")
+        # the size a step shows is the whole relation's, indexes and TOAST included: say what
+        # was compared, or "9.6 MB" beside "tables under 8.0 MB" reads as a contradiction
+        return default_throughput(
+            f"the largest table, {target.relation}, has {human_bytes(target.table_bytes)}"
+            f" of rows (indexes and TOAST aside), under the {human_bytes(min_bytes)}"
+            " a sample scan needs"
+        )
     percent = min(100.0, 100.0 * sample_bytes / target.table_bytes)
     # the relation name comes from the KB's facts (already quoted); the percentage is ours
     sql = (

@@ -20,10 +20,17 @@ def run(settings: Settings, *, demo: bool = False, demo_note: str = "") -> None:
 
     `demo` shows a banner saying this is the embedded demo database;
     `demo_note` is a line shown in it (for example how to reopen the demo).
+
+    Raises:
+        BaseException: the error of the last error dialog the studio showed, once it is
+            closed: the CLI prints it as one line and exits 1, as after any command.
     """
     from studio.tui.app import StudioApp  # deferred: textual, paid only when the studio opens
 
-    StudioApp(StudioOptions(settings=settings, demo=demo, demo_note=demo_note)).run()
+    app = StudioApp(StudioOptions(settings=settings, demo=demo, demo_note=demo_note))
+    app.run()
+    if app.failure is not None:
+        raise app.failure
 
 
 def open_demo(demo: Demo) -> None:

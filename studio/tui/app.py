@@ -7,29 +7,26 @@ so a screen opened later starts from it.
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding, BindingType
 
 from studio.tui.messages import DriftChecked, MigrationsChanged, OverviewLoaded
+from studio.tui.palette import StudioCommands
 from studio.tui.screens.apply import ApplyScreen
 from studio.tui.screens.base import StudioScreen, describe_error
 from studio.tui.screens.finish import FinishScreen
 from studio.tui.screens.history import HistoryScreen
 from studio.tui.screens.locks import LocksScreen
 from studio.tui.screens.modals import ErrorScreen
+from studio.tui.screens.pending import PendingScreen
 from studio.tui.screens.review import ReviewScreen
 from studio.tui.screens.studio import MainScreen
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from textual.screen import Screen
-
     from studio.commands.check import CheckReport
     from studio.tui.options import StudioOptions
     from studio.tui.services import Comparison, Overview, Sides
@@ -41,6 +38,8 @@ class StudioApp(App[None]):
 
     CSS_PATH = Path(__file__).with_name("studio.tcss")
     TITLE = "schema-studio"
+    # the palette lists the studio's actions, not Textual's generic commands sorted among them
+    COMMANDS = {StudioCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -52,11 +51,16 @@ class StudioApp(App[None]):
         self.overview: Overview | None = None
         self.drift_report: CheckReport | None = None
         self.drift_error: str | None = None
+        # migrations half-applied when drift was checked, and the studio's own run (`version k/n`)
+        self.drift_running: tuple[str, ...] = ()
+        self.applying: str | None = None
         self.server_version = 0
         self.sides: Sides | None = None
         self.comparison: Comparison | None = None
         # rename hints the user accepted (`old=new`), used by the comparison and the plan
         self.hints: tuple[str, ...] = ()
+        # the error of the last dialog shown: the studio then exits 1, as the CLI does
+        self.failure: BaseException | None = None
 
     def on_mount(self) -> None:
         """Open the main screen."""
@@ -75,6 +79,7 @@ class StudioApp(App[None]):
     def _drift(self, message: DriftChecked) -> None:
         self.drift_report = message.report
         self.drift_error = message.error
+        self.drift_running = message.running
         self.refresh_headers()
 
     @on(MigrationsChanged)
@@ -91,6 +96,11 @@ class StudioApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, StudioScreen):
                 screen.refresh_header()
+
+    def set_applying(self, what: str | None) -> None:
+        """Say in every header that the studio applies `what` now (None: it stopped)."""
+        self.applying = what
+        self.refresh_headers()
 
     def accept_rename(self, hint: str) -> None:
         """Remember an accepted rename; the main screen diffs again (the plan is the review's)."""
@@ -112,9 +122,13 @@ class StudioApp(App[None]):
         while isinstance(self.screen, (FinishScreen, ReviewScreen)):
             self.pop_screen()
 
-    def open_apply(self, *, start: bool = False) -> None:
-        """The apply screen; `start` applies at once."""
-        self.push_screen(ApplyScreen(start=start))
+    def open_apply(self, *, start: bool = False, to: str | None = None) -> None:
+        """The apply screen; `start` applies at once (up to `to`, when given)."""
+        self.push_screen(ApplyScreen(start=start, to=to))
+
+    def open_pending(self, version: str) -> None:
+        """The review of pending migration `version`."""
+        self.push_screen(PendingScreen(version))
 
     def open_history(self) -> None:
         """The history screen."""
@@ -128,6 +142,7 @@ class StudioApp(App[None]):
         """A notification for what can be recovered from, a modal otherwise."""
         message, hint = describe_error(error)
         if fatal:
+            self.failure = error
             self.push_screen(ErrorScreen(message, hint))
         else:
             self.notify(
@@ -136,25 +151,6 @@ class StudioApp(App[None]):
                 timeout=8,
                 markup=False,
             )
-
-    # --- command palette ------------------------------------------------------------------
-
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every key of the current screen, in the palette too (with its key)."""
-        seen: set[str] = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not binding.description or not active.enabled or binding.action in seen:
-                continue
-            if binding.action in ("quit", "command_palette"):
-                continue
-            seen.add(binding.action)
-            yield SystemCommand(
-                binding.description,
-                f"key: {self.get_key_display(binding)}",
-                partial(self.run_action, binding.action, active.node),
-            )
-        yield from super().get_system_commands(screen)
 
 
 if TYPE_CHECKING:

@@ -198,9 +198,14 @@ def _short(text: str, qualified: str) -> str:
 
 
 def _change_status(change: Change) -> Status:
+    """What a change does to its object: adds, removes or changes it.
+
+    A change that may lose data without dropping its object (a type change)
+    changes it: the leaf says so with its `destructive` tag, not a `-`.
+    """
     kind = change.kind
     if kind.startswith(("create_", "add_")):
         return Status.ADDED
-    if kind.startswith("drop_") or change.destructive:
+    if kind.startswith("drop_"):
         return Status.REMOVED
     return Status.CHANGED

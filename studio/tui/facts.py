@@ -19,10 +19,12 @@ from studio.model.changes import CreateTable
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from studio.commands.pending import PendingStep
     from studio.model import Schema
     from studio.model.changes import Change
     from studio.plan.estimates import Estimate, RelationSize, Throughput
     from studio.plan.locks import Context, LockFact
+    from studio.plan.locks.lint import LintReport
 
 LEVELS = ("danger", "warning", "info")
 DEFAULT_SERVER_VERSION = 180000
@@ -108,7 +110,7 @@ def steps(
         return plain_steps(changes)
 
 
-def _line(f: LockFact) -> LockLine:
+def lock_line(f: LockFact) -> LockLine:
     from studio.plan.locks.modes import Activity, summary  # deferred: pglast, as in `context`
 
     blocked = f.blocks
@@ -131,20 +133,34 @@ def analyse(
     throughput: Throughput | None = None,
 ) -> tuple[StepFacts, ...]:
     """Facts of each change of a migration, analysed in order as one migration."""
-    if not changes:
+    return analyse_steps(
+        plain_steps(changes), list(changes), server_version, before, sizes, throughput
+    )
+
+
+def analyse_steps(
+    specs: Sequence[migrations.StepSpec],
+    changes: Sequence[Change | None],
+    server_version: int,
+    before: Schema,
+    sizes: Mapping[str, RelationSize] | None = None,
+    throughput: Throughput | None = None,
+) -> tuple[StepFacts, ...]:
+    """Facts of each step of a migration, analysed in order as one migration.
+
+    `changes[i]` is the change step `i` runs, when it is one (its own
+    hazards count too); None for a step of an expand/contract phase.
+    """
+    if not specs:
         return ()
     # deferred: pglast (the lock analysis and estimates), loaded when a plan is analysed
     from studio.plan import estimates
 
     # deferred: pglast loads its parser only when SQL is parsed
-    from studio.plan.locks.hazards import Level
-
-    # deferred: pglast loads its parser only when SQL is parsed
     from studio.plan.locks.lint import lint_sources, migration_source
 
     version = server_version or DEFAULT_SERVER_VERSION
-    ctx = context(before, changes)
-    specs = plain_steps(changes)
+    ctx = context(before, [c for c in changes if c is not None])
     draft = migrations.parse_text(migrations.render_migration("00000000000000", specs), "<review>")
     m = migrations.Migration(
         version="00000000000000", name="review", path=Path("<review>"), steps=draft.steps
@@ -154,63 +170,78 @@ def analyse(
     except Exception:  # noqa: BLE001  # the analysis cannot read a statement: say nothing rather than guess
         return tuple(StepFacts(None, _own_hazards(c), None) for c in changes)
     rate = throughput or estimates.default_throughput("not measured yet")
-    out: list[StepFacts] = []
-    for change, step in zip(changes, draft.steps, strict=True):
-        lines = {st.line for st in step.statements}
-        first = min(lines) if lines else 0
-        last = max(lines) + step.sql.count("\n") if lines else 0
-        facts = tuple(
-            f
-            for r in report.statements
-            if first <= r.line <= last
-            for f in r.facts
-            if not f.placeholder
-        )
-        seen: set[str] = set()
-        hazards: list[Hazard] = []
-        for finding in report.active():
-            if first <= finding.line <= last and finding.hazard.id not in seen:
-                seen.add(finding.hazard.id)
-                hazards.append(
-                    Hazard(
-                        finding.level.label,
-                        finding.hazard.id,
-                        finding.hazard.message + (f" ({finding.detail})" if finding.detail else ""),
-                        finding.hazard.fix,
-                    )
-                )
-        if (
-            change.destructive
-            and "destroys-data" not in seen
-            and not any(h.level == Level.DANGER.label for h in hazards)
-        ):
+    return tuple(
+        _step_facts(step, change, report, sizes, rate)
+        for step, change in zip(draft.steps, changes, strict=True)
+    )
+
+
+def _step_facts(
+    step: migrations.Step,
+    change: Change | None,
+    report: LintReport,
+    sizes: Mapping[str, RelationSize] | None,
+    rate: Throughput,
+) -> StepFacts:
+    """The facts of one step of an analysed draft (its lines in the lint report)."""
+    # deferred: pglast (the lock analysis and estimates), loaded when a plan is analysed
+    from studio.plan import estimates
+
+    # deferred: pglast loads its parser only when SQL is parsed
+    from studio.plan.locks.hazards import Level
+
+    lines = {st.line for st in step.statements}
+    first = min(lines) if lines else 0
+    last = max(lines) + step.sql.count("\n") if lines else 0
+    facts = tuple(
+        f
+        for r in report.statements
+        if first <= r.line <= last
+        for f in r.facts
+        if not f.placeholder
+    )
+    seen: set[str] = set()
+    hazards: list[Hazard] = []
+    for finding in report.active():
+        if first <= finding.line <= last and finding.hazard.id not in seen:
+            seen.add(finding.hazard.id)
             hazards.append(
                 Hazard(
-                    "danger",
-                    "destroys-data",
-                    f"{change.describe()}: the data it removes cannot be restored by the down file",
-                    "back the data up first, or keep the old object until nothing reads it",
+                    finding.level.label,
+                    finding.hazard.id,
+                    finding.hazard.message + (f" ({finding.detail})" if finding.detail else ""),
+                    finding.hazard.fix,
                 )
             )
-        est: Estimate = estimates.estimate(estimates.table_facts(facts), sizes or {}, rate)
-        lines_ = tuple(dict.fromkeys(_line(f) for f in facts))
-        out.append(
-            StepFacts(
-                lines_,
-                tuple(
-                    sorted(hazards, key=lambda h: LEVELS.index(h.level) if h.level in LEVELS else 9)
-                ),
-                est.describe(),
-                est.instant,
-                facts,
+    if (
+        change is not None
+        and change.destructive
+        and "destroys-data" not in seen
+        and not any(h.level == Level.DANGER.label for h in hazards)
+    ):
+        hazards.append(
+            Hazard(
+                "danger",
+                "destroys-data",
+                f"{change.describe()}: the data it removes cannot be restored by the down file",
+                "back the data up first, or keep the old object until nothing reads it",
             )
         )
-    return tuple(out)
+    est: Estimate = estimates.estimate(
+        estimates.table_facts(facts), sizes or {}, rate, every_row=step.backfill
+    )
+    return StepFacts(
+        tuple(dict.fromkeys(lock_line(f) for f in facts)),
+        tuple(sorted(hazards, key=lambda h: LEVELS.index(h.level) if h.level in LEVELS else 9)),
+        est.describe(),
+        est.instant,
+        facts,
+    )
 
 
-def _own_hazards(change: Change) -> tuple[Hazard, ...]:
+def _own_hazards(change: Change | None) -> tuple[Hazard, ...]:
     """What the change vocabulary itself knows (a destructive change)."""
-    if not change.destructive:
+    if change is None or not change.destructive:
         return ()
     return (
         Hazard(
@@ -239,3 +270,28 @@ def relations(changes: Sequence[Change], server_version: int, before: Schema) ->
         except Exception:  # noqa: BLE001  # a change the analysis cannot place: its tables still have sizes
             out += list(c.targets)
     return tuple(dict.fromkeys(out))
+
+
+def pending_facts(step: PendingStep) -> StepFacts:
+    """What the review shows of a step of a pending migration (`commands.pending`)."""
+    p = step.preview
+    facts = tuple(f for f in p.facts if not f.placeholder)
+    hazards = tuple(
+        Hazard(
+            f.level.label,
+            f.hazard.id,
+            f.hazard.message + (f" ({f.detail})" if f.detail else ""),
+            f.hazard.fix,
+        )
+        for f in step.findings
+    )
+    estimate = p.estimate.describe()
+    if p.backfill and not p.estimate.instant:
+        estimate += ", in short batches"
+    return StepFacts(
+        tuple(dict.fromkeys(lock_line(f) for f in facts)),
+        tuple(sorted(hazards, key=lambda h: LEVELS.index(h.level) if h.level in LEVELS else 9)),
+        estimate,
+        p.estimate.instant,
+        facts,
+    )

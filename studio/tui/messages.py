@@ -9,6 +9,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
     from studio.commands.draft import PlanInput
+    from studio.commands.pending import PendingReview
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event
     from studio.run.history import Status
@@ -27,10 +28,14 @@ class OverviewLoaded(Message):
 class DriftChecked(Message):
     """`check` ran against the target (for the drift badge)."""
 
-    def __init__(self, report: CheckReport | None, error: str | None = None) -> None:
+    def __init__(
+        self, report: CheckReport | None, error: str | None = None, running: tuple[str, ...] = ()
+    ) -> None:
         super().__init__()
         self.report = report
         self.error = error
+        # migrations the history shows half-applied as it was checked (`services.in_progress`)
+        self.running = running
 
 
 class DiffComputed(Message):
@@ -60,6 +65,14 @@ class PlanReady(Message):
         self.throughput = throughput
         # what a step requires of the target's rows -> why the rows there now fail it
         self.findings = findings or {}
+
+
+class PendingReviewed(Message):
+    """A pending migration was analysed against the target (`commands.pending`)."""
+
+    def __init__(self, review: PendingReview) -> None:
+        super().__init__()
+        self.review = review
 
 
 class StepEvent(Message):

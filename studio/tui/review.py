@@ -15,15 +15,19 @@ from typing import TYPE_CHECKING
 
 from studio.commands.generate import schema_hash
 from studio.migrations import files as migrations
-from studio.migrations.files import Phase
+from studio.migrations.files import Phase, Statement
+from studio.model.changes import RenameColumn
 from studio.plan import expand
+from studio.plan.moves import ColumnMove, TableMove, contract_steps, expand_steps
 from studio.plan.planner import PlanItem, inverses, plan_safe_forms
-from studio.tui.facts import LEVELS, StepFacts, analyse, steps
+from studio.tui.facts import LEVELS, StepFacts, analyse_steps, plain_steps, steps
 
 if TYPE_CHECKING:
     from studio.commands.draft import PlanInput
+    from studio.migrations.files import StepSpec
     from studio.model.changes import Change
     from studio.plan.estimates import RelationSize, Throughput
+    from studio.plan.moves import Move
 
 
 class Decision(enum.StrEnum):
@@ -85,7 +89,10 @@ class Review:
         self.decisions: list[Decision] = [Decision.PENDING] * len(self.items)
         # tables whose renames and breaking type changes go through expand/contract
         self.split: set[str] = set()
-        self._analysis: dict[tuple[bool, ...], tuple[tuple[StepFacts, ...], ...]] = {}
+        self._analysis: dict[object, tuple[tuple[StepFacts, ...], ...]] = {}
+        # per set of split tables: item -> its expand/contract move (the first item of a move;
+        # a later one, a type change after its rename, is done by it), why items stay plain
+        self._moves: dict[frozenset[str], _Moves] = {}
 
     def __len__(self) -> int:
         return len(self.items)
@@ -135,6 +142,60 @@ class Review:
         """Whether step `i` goes through expand/contract."""
         return self.can_split(i) and any(t in self.split for t in self.items[i].plain[0].targets)
 
+    def move(self, i: int) -> Move | None:
+        """The expand/contract move of step `i`, when it is split and can be phased."""
+        return self._planned_moves().first.get(i) if self.is_split(i) else None
+
+    def done_by(self, i: int) -> int | None:
+        """The step whose expand/contract does step `i` too (a type change after its rename)."""
+        return self._planned_moves().later.get(i) if self.is_split(i) else None
+
+    def unphased(self) -> tuple[str, ...]:
+        """Why steps marked for expand/contract stay one migration (the planner's notes)."""
+        return self._planned_moves().notes
+
+    def phase_steps(self, i: int) -> tuple[tuple[StepSpec, ...], tuple[StepSpec, ...]]:
+        """The expand steps step `i` becomes and its contract steps (empty when not phased)."""
+        m = self.move(i)
+        if m is None:
+            return (), ()
+        return tuple(expand_steps(m, expand.DEFAULT_BATCH_SIZE)), tuple(contract_steps(m))
+
+    def _planned_moves(self) -> _Moves:
+        """The planner's moves for the split tables, found back by the steps they come from."""
+        key = frozenset(self.split)
+        if key not in self._moves:
+            found: dict[int, Move] = {}
+            later: dict[int, int] = {}
+            notes: tuple[str, ...] = ()
+            if key:
+                options = expand.Options(
+                    sizes=dict.fromkeys(key, 1),
+                    threshold=1,
+                    server_version=self.source.server_version,
+                )
+                phases = expand.plan_phases(
+                    [c for item in self.items for c in item.plain],
+                    self.source.old,
+                    self.source.new,
+                    plain_steps_of,
+                    options,
+                )
+                moves = phases.moves if phases is not None else ()
+                notes = phases.notes if phases is not None else ()
+                first: dict[int, int] = {}  # id of a move -> its first step
+                for i, item in enumerate(self.items):
+                    owner = next((m for m in moves if _moves(m, item.plain[0])), None)
+                    if owner is None or not self.is_split(i):
+                        continue
+                    if id(owner) in first:
+                        later[i] = first[id(owner)]
+                    else:
+                        first[id(owner)] = i
+                        found[i] = owner
+            self._moves[key] = _Moves(found, later, notes)
+        return self._moves[key]
+
     # --- what a step is -----------------------------------------------------------------
 
     def changes(self, i: int) -> tuple[Change, ...]:
@@ -142,8 +203,31 @@ class Review:
         return self.items[i].changes
 
     def sql(self, i: int) -> str:
-        """Step `i`'s SQL in its chosen form, one statement per line."""
-        return "\n".join(s.rstrip() + ";" for c in self.changes(i) for s in c.sql())
+        """Step `i`'s SQL in its chosen form, one statement per line.
+
+        A step split into expand/contract shows the expand migration's steps,
+        each under its description, then what the contract migration does.
+        """
+        expands, contracts = self.phase_steps(i)
+        if (by := self.done_by(i)) is not None:
+            return f"-- done by step {by + 1}'s expand/contract migrations"
+        if not expands:
+            return "\n".join(s.rstrip() + ";" for c in self.changes(i) for s in c.sql())
+        out: list[str] = []
+        for n, spec in enumerate(expands, 1):
+            out.append(f"-- expand {n}: {step_title(spec)}")
+            out += [_text(s).rstrip() + ";" for s in spec.statements]
+        steps_ = f"{len(contracts)} step" + ("s" if len(contracts) != 1 else "")
+        out.append(f"-- later, in the contract migration ({steps_}):")
+        out += [f"--   {step_title(spec)}" for spec in contracts]
+        return "\n".join(out)
+
+    def specs(self, i: int) -> tuple[StepSpec, ...]:
+        """The migration steps step `i` writes now: its changes, or its expand steps."""
+        expands, _ = self.phase_steps(i)
+        if self.done_by(i) is not None:
+            return ()
+        return expands or tuple(plain_steps(self.changes(i)))
 
     def facts(self, i: int) -> tuple[StepFacts, ...]:
         """Lock facts, hazards and estimate of each change of step `i`.
@@ -151,10 +235,20 @@ class Review:
         The whole plan, in the forms chosen now, is analysed as one migration
         (cached per choice of forms): a step's facts depend on the steps before it.
         """
-        key = tuple(item.use_safe for item in self.items)
+        key = (tuple(item.use_safe for item in self.items), frozenset(self.split))
         if key not in self._analysis:
-            flat = analyse(
-                [c for item in self.items for c in item.changes],
+            specs: list[StepSpec] = []
+            changes: list[Change | None] = []
+            counts: list[int] = []
+            for j, item in enumerate(self.items):
+                own = self.specs(j)
+                specs += own
+                split = self.move(j) is not None or self.done_by(j) is not None
+                changes += [None] * len(own) if split else list(item.changes)
+                counts.append(len(own))
+            flat = analyse_steps(
+                specs,
+                changes,
                 self.source.server_version,
                 self.source.old,
                 self.sizes,
@@ -162,9 +256,9 @@ class Review:
             )
             per_item: list[tuple[StepFacts, ...]] = []
             n = 0
-            for item in self.items:
-                per_item.append(flat[n : n + len(item.changes)])
-                n += len(item.changes)
+            for count in counts:
+                per_item.append(flat[n : n + count])
+                n += count
             self._analysis[key] = tuple(per_item)
         return self._analysis[key][i]
 
@@ -318,6 +412,42 @@ class Review:
                 schema_after=before,
             )
         return Rendered(version, text, down, len(phases.expand), contract_version, contract, moves)
+
+
+@dataclass(frozen=True, slots=True)
+class _Moves:
+    """The expand/contract moves of a review's split steps."""
+
+    first: dict[int, Move]  # the step a move is shown with -> the move
+    later: dict[int, int]  # a step the move does too -> the step it is shown with
+    notes: tuple[str, ...]  # why steps marked split stay one migration
+
+
+def step_title(spec: StepSpec) -> str:
+    """A phase step's description, without the phase it is in (`expand: add column ...`)."""
+    title = spec.annotations[0] if spec.annotations else "step"
+    return title.removeprefix("expand: ").removeprefix("contract: ")
+
+
+def _text(statement: str | Statement) -> str:
+    return statement if isinstance(statement, str) else statement.sql
+
+
+def plain_steps_of(change: Change) -> list[StepSpec]:
+    """A change's step, described only (the moves are what `Review` looks at)."""
+    return plain_steps([change])
+
+
+def _moves(move: Move, change: Change) -> bool:
+    """Whether `move` is the expand/contract of `change` (a rename or a type change)."""
+    if isinstance(move, TableMove):
+        return getattr(change, "old", None) == move.old and getattr(change, "new", None) == move.new
+    if getattr(change, "table", None) != move.table:
+        return False
+    if isinstance(change, RenameColumn):
+        return (change.old_name, change.new_name) == (move.old.name, move.new.name)
+    new = getattr(change, "new", None)
+    return isinstance(move, ColumnMove) and getattr(new, "name", None) == move.new.name
 
 
 def suggested_name(changes: tuple[Change, ...]) -> str:

@@ -38,6 +38,7 @@ from studio.tui.objects import (
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
     from studio.commands.draft import PlanInput
+    from studio.commands.pending import PendingReview
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.migrations.files import Migration
@@ -112,6 +113,20 @@ async def drift(settings: Settings) -> CheckReport:
     """`check` against the target: drift from the applied migrations, ungenerated changes."""
 
     return await off_loop(check, settings, live=True)
+
+
+async def in_progress(settings: Settings) -> tuple[str, ...]:
+    """The migrations the history shows started and not finished, as `version k/n` (read-only).
+
+    While a migration applies step by step, the steps it committed are in the
+    database and its history row says so; `check` then finds the database
+    unlike the applied migrations, which is a run in progress, not drift.
+    """
+    st = await history_status(settings)
+    return tuple(
+        f"{e.version} {e.row.steps_done}/{e.row.steps_total}" if e.row is not None else e.version
+        for e in st.having(State.PARTIAL, State.ROLLING_BACK)
+    )
 
 
 # --- the comparison: live database -> declared schema ------------------------------------------
@@ -349,6 +364,14 @@ async def history_status(settings: Settings) -> Status:
     is the drift badge's worker, which is much slower.
     """
     return (await status(settings, drift=False)).status
+
+
+async def pending_review(settings: Settings, version: str) -> PendingReview:
+    """A pending migration, analysed as `migrate` previews it and `lint` reports it (read-only)."""
+    # deferred: pglast (the lock analysis), loaded when a pending migration is reviewed
+    from studio.commands.pending import review_pending
+
+    return await off_loop(review_pending, settings, version)
 
 
 def migration_text(m: Migration) -> tuple[str, str | None]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from studio.tui.keys import shown
+
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
     from studio.run import events as ev
@@ -24,6 +26,9 @@ class Studio(Protocol):
     overview: Overview | None
     drift_report: CheckReport | None
     drift_error: str | None
+    # half-applied migrations as drift was checked, and the studio's own run now
+    drift_running: tuple[str, ...]
+    applying: str | None
     server_version: int
     # both sides as loaded, their comparison, and the renames the user accepted
     sides: Sides | None
@@ -32,6 +37,9 @@ class Studio(Protocol):
 
     def refresh_headers(self) -> None:
         """Redraw the header of every open screen."""
+
+    def set_applying(self, what: str | None) -> None:
+        """Say in every header that the studio applies `what` now (None: it stopped)."""
 
     def accept_rename(self, hint: str) -> None:
         """Remember an accepted rename (`old=new`)."""
@@ -42,8 +50,11 @@ class Studio(Protocol):
     def close_review(self) -> None:
         """Back past the review (and its finish screen)."""
 
-    def open_apply(self, *, start: bool = False) -> None:
-        """The apply screen; `start` applies at once."""
+    def open_apply(self, *, start: bool = False, to: str | None = None) -> None:
+        """The apply screen; `start` applies at once (up to `to`, when given)."""
+
+    def open_pending(self, version: str) -> None:
+        """The review of pending migration `version`."""
 
     def open_history(self) -> None:
         """The history screen."""
@@ -100,7 +111,7 @@ def failure_state(
     if p.finished:
         head.append(f"; applied before it: {', '.join(p.finished)}")
     if p.transactional:
-        head.append(" — press a to apply it again")
+        head.append(f" — press {shown('apply')} to apply it again")
     else:
-        head.append(f" — press a to resume at step {e.index}")
+        head.append(f" — press {shown('apply')} to resume at step {e.index}")
     return head

@@ -12,6 +12,7 @@ import pytest
 from _workspace import Workspace, make_workspace, prepare_database
 from textual.worker import WorkerCancelled, WorkerFailed
 
+from studio.sources.devdb.binaries import available_servers
 from studio.tui.app import StudioApp
 from studio.tui.options import StudioOptions, frozen_clock
 
@@ -25,6 +26,18 @@ if TYPE_CHECKING:
 
 # a fixed "now" for new migration versions in snapshots
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def _embedded_server() -> list[Any]:
+    """The `pg` param of the embedded server only (the root conftest's key, so its cluster)."""
+    found = [b for b in available_servers() if b.source == "embedded"]
+    if not found:
+        return [pytest.param(("pg-embedded", None), id="pg-embedded")]  # fails in the fixture
+    return [pytest.param((f"pg{b.major}", b), id=f"pg{b.major}") for b in found[:1]]
+
+
+# a test on the embedded server only: what it shows does not differ between servers
+EMBEDDED_ONLY = pytest.mark.parametrize("pg", _embedded_server(), indirect=True)
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import asyncpg
-from conftest import make_app, settle, wait_until
+import pytest
+from conftest import EMBEDDED_ONLY, NOW, make_app, settle, wait_until
 from textual.widgets import Input, Static
 
 from studio.migrations import files as migrations
@@ -156,13 +157,18 @@ async def test_accept_a_rename_candidate(workspace: Workspace) -> None:
         diff.reveal("candidate:0")
         await settle(pilot)
         assert "possible rename" in detail_text(app)
-        await pilot.press("a")
+        await pilot.press("R")
         await settle(pilot)
         c = app.comparison
         assert c is not None
         assert app.hints == ("public.orders.status=public.orders.order_status",)
         assert not c.candidates
         assert any(ch.kind == "rename_column" for ch in c.changes)
+        # the type change that follows the rename changes the column: `~`, not `-`
+        typed = next(i for i, ch in enumerate(c.changes) if ch.kind == "alter_column_type")
+        assert c.changes[typed].destructive
+        leaf = diff.model.get(f"change:{typed}")
+        assert leaf.status is Status.CHANGED and leaf.tag == "destructive"
         live, declared = pane(app, "live"), pane(app, "declared")
         # the live column now stands for the renamed one: changed, selected together
         assert live.model.get("column:public.orders.order_status").status is Status.CHANGED
@@ -223,7 +229,7 @@ async def test_generate_review_write_apply_history(workspace: Workspace) -> None
         assert "orders_user_id_created_at_idx" not in up  # skipped
         assert "version: 20261201093000" in up
 
-        await pilot.press("x")  # write and apply: asks for a name first
+        await pilot.press("m")  # write and apply: asks for a name first
         await settle(pilot)
         assert isinstance(app.screen, NameScreen)
         name_box = app.screen.query_one(Input)
@@ -296,13 +302,11 @@ async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
             assert isinstance(apply, ApplyScreen)
             assert [m.version for m in apply.pending] == ["20261130090000"]
             app_task = asyncio.ensure_future(application())
-            await pilot.press("a")
+            await pilot.press("m")
             table = apply.query_one("#tail-table", LockTable)
 
             def rows() -> list[str]:
-                return [
-                    " ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)
-                ]
+                return list(table.rows_text())
 
             def tail_shows_the_queue() -> bool:
                 r = rows()
@@ -378,22 +382,140 @@ async def test_event_loop_stays_responsive_while_a_query_runs(workspace: Workspa
         await worker.wait()
 
 
-async def test_command_palette_lists_every_key(workspace: Workspace) -> None:
+@EMBEDDED_ONLY
+async def test_a_migration_half_applied_is_applying_not_drift(workspace: Workspace) -> None:
+    """Step 1 of a step-by-step migration committed, step 2 waits on a lock: no red drift."""
+    import asyncio
+
+    from studio.run import runner
+
+    third = "20261130100000"
+    (workspace.settings.migrations_dir / f"{third}_notes.sql").write_text(
+        migrations.render_migration(
+            third,
+            [
+                migrations.StepSpec(
+                    ("ALTER TABLE public.orders ADD COLUMN note text",), ("note",), False
+                ),
+                migrations.StepSpec(
+                    ("ALTER TABLE public.users ADD COLUMN nickname text",), ("nick",), False
+                ),
+            ],
+            description=("notes",),
+        )
+    )
+    migrations.write_sum(workspace.settings.migrations_dir)
+    (workspace.root / "declared.sql").write_text(
+        (workspace.root / "declared.sql").read_text()
+        + "ALTER TABLE public.orders ADD COLUMN note text;\n"
+        + "ALTER TABLE public.users ADD COLUMN nickname text;\n"
+    )
+    blocker = await asyncpg.connect(workspace.url)
+    await blocker.execute("BEGIN; SELECT count(*) FROM users")  # step 2 waits behind it
+    ms = migrations.load_directory(workspace.settings.migrations_dir)
+    run = asyncio.ensure_future(runner.apply(workspace.url, workspace.settings, ms))
+    try:
+        while True:  # until step 1 of the third migration is committed and recorded
+            st = await services.history_status(workspace.settings)
+            row = next((e.row for e in st.entries if e.version == third and e.row), None)
+            if row is not None and row.steps_done == 1:
+                break
+            assert not run.done(), run
+            await asyncio.sleep(0.05)
+        app = make_app(workspace)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.drift_report is not None and app.drift_report.drift  # what check sees
+            badge = text_of(app.screen.query_one("#header-drift", Static))
+            assert badge == f"⟳ applying {third} 1/2", badge
+            assert "drift" not in badge
+    finally:
+        await blocker.execute("COMMIT")
+        await blocker.close()
+        await run
+
+
+@EMBEDDED_ONLY
+async def test_command_palette_lists_the_studio_actions_first(workspace: Workspace) -> None:
+    """ctrl+p: the screen's actions in footer order with their keys, no cursor keys; Theme last."""
+    from textual.command import CommandList
+
     app = make_app(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
-        for title in (
-            "Generate",
-            "Apply",
-            "History",
-            "Locks",
-            "Refresh",
-            "Accept rename",
-            "Filter",
-        ):
-            assert title in titles, title
-        assert titles["Generate"] == "key: g"
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.pause(0.3)  # the palette gathers its commands in a worker of its own
+        commands = app.screen.query_one(CommandList)
+        hits = [commands.get_option_at_index(i) for i in range(commands.option_count)]
+        titles = [str(h.hit.text) for h in hits]  # type: ignore[attr-defined]
+        helps = {str(h.hit.text): h.hit.help for h in hits}  # type: ignore[attr-defined]
+        own = ["Generate", "Apply", "History", "Locks", "Refresh", "Rename", "Filter"]
+        assert titles[: len(own)] == own, titles
+        assert helps["Generate"] == "key: g" and helps["Rename"] == "key: R"
+        assert "Cursor Down" not in titles and "Scroll Home" not in titles, titles
+        assert titles.index("Theme") > titles.index("Declared")  # the studio's, hidden keys too
+
+
+@EMBEDDED_ONLY
+async def test_locks_pause_shows_it_is_paused(workspace: Workspace) -> None:
+    """`p` freezes the picture: the summary and the title say paused, the footer offers Resume."""
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.samples > 0)  # type: ignore[attr-defined]
+
+        def shown() -> tuple[str, str, str]:
+            summary = text_of(screen.query_one("#locks-summary", Static))
+            title = text_of(screen.query_one("#header-title", Static))
+            return summary, title, screen.active_bindings["p"].binding.description
+
+        summary, title, label = shown()
+        assert "paused" not in summary and title == "locks" and label == "Pause"
+        await pilot.press("p")
+        await pilot.pause()
+        summary, title, label = shown()
+        assert summary.startswith("paused ·") and "waiting" in summary, summary
+        assert title == "locks · paused" and label == "Resume"
+        before = screen.samples  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: screen.query_one("#locks-summary").has_class("-paused"))
+        await pilot.press("p")
+        await wait_until(pilot, lambda: screen.samples > before)  # type: ignore[attr-defined]
+        summary, title, label = shown()
+        assert "paused" not in summary and title == "locks" and label == "Pause"
+
+
+@EMBEDDED_ONLY
+def test_the_studio_exits_1_after_an_error_dialog(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong DATABASE_URL: the dialog, then `run()` raises it; the CLI prints it and exits 1."""
+    import dataclasses
+
+    from studio import tui
+    from studio.errors import ConnectionFailed
+    from studio.tui.app import StudioApp
+
+    settings = dataclasses.replace(
+        workspace.settings,
+        db_override="postgresql://nobody:secret@127.0.0.1:1/nowhere",
+        connect_timeout=2,
+    )
+    real_run = StudioApp.run
+
+    async def close_the_dialog(pilot: Pilot[None]) -> None:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ErrorScreen))
+        await pilot.press("escape", "q")
+
+    def headless(self: StudioApp) -> None:
+        real_run(self, headless=True, size=(100, 30), auto_pilot=close_the_dialog)
+
+    monkeypatch.setattr(StudioApp, "run", headless)
+    with pytest.raises(ConnectionFailed) as raised:
+        tui.run(settings)
+    assert "cannot connect" in raised.value.message and "secret" not in raised.value.message
 
 
 async def test_unreachable_database_is_one_line_in_a_modal(workspace: Workspace) -> None:
@@ -427,7 +549,7 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
     app = make_app(workspace)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_review(app, pilot)
-        await pilot.press("r")  # the candidate, planned as a rename
+        await pilot.press("R")  # the candidate, planned as a rename
         await settle(pilot)
         review = screen.review
         assert review is not None
@@ -436,8 +558,23 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
         i = kinds.index("rename_column")
         screen.query_one("#steps").move_cursor(row=i)
         await settle(pilot)
+        sql = text_of(screen.query_one("#step-sql", Static))
+        assert "RENAME COLUMN" in sql and review.worst_hazard(i) == "danger"
         await pilot.press("e")
+        await settle(pilot)
         assert review.is_split(i)
+        # the step shows the expand migration's steps, each with its own locks and hazards
+        sql = text_of(screen.query_one("#step-sql", Static))
+        assert "RENAME COLUMN" not in sql and "ALTER TYPE" not in sql, sql
+        assert "ADD COLUMN order_status public.order_status" in sql
+        assert "CREATE TRIGGER" in sql and "-- expand 2: backfill" in sql, sql
+        assert "later, in the contract migration" in sql
+        facts = text_of(screen.query_one("#step-facts", Static))
+        assert facts.count("expand    ") == 2, facts
+        assert "ACCESS EXCLUSIVE on public.orders" in facts and "danger" not in facts, facts
+        assert review.worst_hazard(i) != "danger"
+        typed = kinds.index("alter_column_type")
+        assert review.done_by(typed) == i and review.sql(typed).startswith("-- done by step")
         await pilot.press("A", "w")
         await settle(pilot)
         finish = app.screen
@@ -445,7 +582,7 @@ async def test_expand_contract_from_the_review(workspace: Workspace) -> None:
         assert finish.rendered is not None and finish.rendered.contract_text is not None
         assert "schema-studio:phase contract" in finish.rendered.contract_text
         assert "schema-studio:backfill" in finish.rendered.text
-        await pilot.press("x")
+        await pilot.press("m")
         await settle(pilot)
         app.screen.query_one(Input).value = "order status"
         await pilot.press("enter")
@@ -511,3 +648,64 @@ async def test_review_names_nulls_a_not_null_step_would_meet(workspace: Workspac
         await pilot.press("f")  # the plain SET NOT NULL fails the same way
         await settle(pilot)
         assert review.form(step) == "plain" and review.checks(step)
+
+
+def hand_written(workspace: Workspace) -> str:
+    """A migration written by hand (`schema-studio new`, then `hash`): its version."""
+    from studio.commands.files import new, rehash
+
+    path = new(workspace.settings, "orders by total", now=NOW)
+    path.write_text(
+        path.read_text()
+        + "-- schema-studio:step\n"
+        + "ALTER TABLE public.orders ADD COLUMN note text;\n"
+        + "-- schema-studio:step\n"
+        + "CREATE INDEX orders_total_idx ON public.orders (total);\n"
+    )
+    rehash(workspace.settings)
+    return path.name.split("_", 1)[0]
+
+
+@EMBEDDED_ONLY
+async def test_review_a_hand_written_pending_migration_and_apply_it(workspace: Workspace) -> None:
+    """Enter on a hand-written pending file in the history: locks, sizes, hazards; m applies."""
+    from studio.tui.screens.pending import PendingScreen
+
+    version = hand_written(workspace)
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        history = app.screen
+        assert isinstance(history, HistoryScreen) and history.status is not None
+        rows = [e.version for e in history.status.entries]
+        history.query_one("#history-table").move_cursor(row=rows.index(version))
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PendingScreen) and screen.review is not None
+        assert [s.step.title for s in screen.review.steps] == [
+            "ALTER TABLE public.orders ADD COLUMN note text;",
+            "CREATE INDEX orders_total_idx ON public.orders (total);",
+        ]
+        assert screen.review.before == ("20261130090000",)  # applied first
+        await pilot.press("j")
+        await settle(pilot)
+        facts = text_of(screen.query_one("#step-facts", Static))
+        assert "SHARE on public.orders" in facts and "blocks" in facts, facts
+        assert "public.orders: ·· MB of rows" in facts and "estimate" in facts, facts
+        assert "CONCURRENTLY" in facts and "hazard" in facts, facts  # lint's finding
+        assert "CREATE INDEX orders_total_idx" in text_of(screen.query_one("#step-sql", Static))
+        summary = text_of(screen.query_one("#summary-bar", Static))
+        assert f"{version}_orders_by_total.sql" in summary and "press m to apply" in summary
+        assert screen.query_one("#steps").get_row_at(1)[2].plain in ("!", "▲")
+
+        await pilot.press("m")  # applies the one before it, then this one
+        await settle(pilot)
+        apply = app.screen
+        assert isinstance(apply, ApplyScreen)
+        await wait_until(pilot, lambda: len(apply.progress.finished) == 2 and not apply.running)
+        await settle(pilot, groups=("apply", "after", "pending"))
+    st = await services.history_status(workspace.settings)
+    assert all(e.state is State.APPLIED for e in st.entries), st.entries

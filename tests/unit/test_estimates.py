@@ -164,3 +164,14 @@ def test_unreadable_cache_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert probe.cached("target-a", now=NOW) is None
     probe.remember("target-a", RATE)  # overwrites the broken file
     assert probe.cached("target-a", now=NOW) is not None
+
+
+async def test_a_table_too_small_to_sample_is_named_with_the_size_compared() -> None:
+    """9.6 MB in all but 6 MB of rows: the reason names the table and the 6 MB, never "under 8"."""
+    orders = RelationSize("public.orders", "r", 120_000, 6 * MB, 9_830_000, 3 * MB)
+    rate = await probe.measure_throughput(None, {"public.orders": orders})  # type: ignore[arg-type]
+    assert rate.basis is Basis.DEFAULT
+    assert rate.reason == (
+        "the largest table, public.orders, has 6.0 MB of rows (indexes and TOAST aside),"
+        " under the 8.0 MB a sample scan needs"
+    )

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from studio.errors import StudioError
 from studio.migrations.files import Phase
@@ -22,6 +22,7 @@ from studio.run import events as ev
 from studio.run import monitor
 from studio.run.history import State
 from studio.tui import services
+from studio.tui.keys import bind, shown
 from studio.tui.messages import (
     BackendKnown,
     HistoryLoaded,
@@ -34,9 +35,10 @@ from studio.tui.options import MASK
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import ChoiceScreen
 from studio.tui.state import RunProgress, failure_state
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
-from studio.tui.widgets.steps import StyledTable
+from studio.tui.widgets.steps import Col, StyledTable
 
 if TYPE_CHECKING:
     from studio.migrations.files import Migration
@@ -57,15 +59,17 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
     AUTO_FOCUS = "#apply-steps"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "apply", "Apply pending"),
-        Binding("c", "contract", "Apply contract"),
-        Binding("x", "abort", "Abort"),
-        Binding("escape", "back", "Back"),
+        bind("apply"),
+        bind("contract"),
+        bind("abort"),
+        bind("back"),
     ]
 
-    def __init__(self, *, start: bool = False) -> None:
+    def __init__(self, *, start: bool = False, to: str | None = None) -> None:
         super().__init__(id="apply")
         self.start = start
+        # apply up to this version only (a migration reviewed on its own), else every pending one
+        self.to = to
         self.running = False
         self.aborting = False
         self.own_pid: int | None = None
@@ -82,16 +86,20 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             yield Static(Content("Lock waits"), id="tail-title")
             yield LockTable(id="tail-table")
             yield LockLog(id="tail-log")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         self._opened = self.studio.options.clock()
         table = self.query_one("#apply-steps", StyledTable)
-        table.add_column("state", key="state", width=10)
-        table.add_column("migration / step", key="what")
-        table.add_column("elapsed", key="elapsed", width=9)
-        table.add_column("progress", key="progress", width=12)
+        retries = self.studio.options.settings.retries
+        states = ("waiting", "running", f"retry {retries + 1}", f"retried {retries}/{retries}")
+        table.define(
+            Col("state", "state", least=max(len(s) for s in states)),
+            Col("what", "migration / step", flex=True),
+            Col("elapsed", "elapsed", drop=2),
+            Col("progress", "progress", drop=1, least=len("backfill 100%")),
+        )
         self.load_pending()
         self.watch_locks()
         self.set_interval(0.25, self._tick)
@@ -152,6 +160,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             )
         finally:
             self.running = False
+            self.studio.set_applying(None)
             self.refresh_bindings()
             self.app.post_message(MigrationsChanged())
             self.load_pending_after()
@@ -184,7 +193,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
     def _fill(self, status: Status) -> None:
         table = self.query_one("#apply-steps", StyledTable)
-        table.clear()
+        table.clear_rows()
         self._rows.clear()
         todo = [e for e in status.entries if e.state in (State.PENDING, State.PARTIAL)]
         self.pending = tuple(e.migration for e in todo if e.migration is not None)
@@ -212,21 +221,21 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             status_line.update(
                 Content.assemble(
                     f"{len(todo)} migration(s) to apply — press ",
-                    ("a", "bold"),
+                    (shown("apply"), "bold"),
                     " to apply, ",
-                    ("x", "bold"),
+                    (shown("abort"), "bold"),
                     " aborts a run safely",
                 )
             )
 
     def _add(self, key: str, state: str, what: str, kind: str, progress: str = "") -> None:
         table = self.query_one("#apply-steps", StyledTable)
-        table.add_row(
+        table.put_row(
+            key,
             table.cell(state, state),
             table.cell(what, kind),
             table.cell("", "muted"),
             table.cell(progress, "muted"),
-            key=key,
         )
         self._rows.add(key)
 
@@ -235,16 +244,16 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             return
         table = self.query_one("#apply-steps", StyledTable)
         if state is not None:
-            table.update_cell(key, "state", table.cell(state, state.split()[0]))
+            table.put_cell(key, "state", table.cell(state, state.split()[0]))
         if elapsed is not None:
-            table.update_cell(key, "elapsed", table.cell(elapsed, "muted"))
+            table.put_cell(key, "elapsed", table.cell(elapsed, "muted"))
 
     def _set_progress(self, key: str, done: int, total: int) -> None:
         if key not in self._rows:
             return
         table = self.query_one("#apply-steps", StyledTable)
         text = f"{100 * done // total}%" if total else "—"
-        table.update_cell(key, "progress", table.cell(f"backfill {text}", "running"))
+        table.put_cell(key, "progress", table.cell(f"backfill {text}", "running"))
 
     def _status(self, *parts: str | tuple[str, str]) -> None:
         self.query_one("#apply-status", Static).update(Content.assemble(*parts))
@@ -282,6 +291,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         p.current, p.current_transactional, p.current_title = e.index, e.transactional, e.title
         key = f"{e.version}:{e.index}"
         p.started[key] = e.at
+        self.studio.set_applying(f"{e.version} {e.index}/{e.steps_total}")
         self._set(key, "running" if e.attempt == 1 else f"retry {e.attempt}")
         self._status(
             ("running ", "bold"), f"step {e.index}/{e.steps_total} of {e.version}: {e.title}"
@@ -406,20 +416,25 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             self.notify("nothing to apply", severity="warning")
             return
         first = self._first_contract()
+        to, self.to = self.to, None  # once: a later press applies every pending migration
+        if first is not None and to is not None and self.pending[first].version > to:
+            first = None  # the contract comes after the migration asked for
         if first == 0:
             self.notify(
-                "the next migration is a contract: press c to confirm it", severity="warning"
+                f"the next migration is a contract: press {shown('contract')} to confirm it",
+                severity="warning",
             )
             return
         if first is not None:
             # a contract waits for the user's word: apply what comes before it
             self.notify(
-                f"applying up to {self.pending[first].filename} (a contract: press c for it)",
+                f"applying up to {self.pending[first].filename}"
+                f" (a contract: press {shown('contract')} for it)",
                 markup=False,
             )
             self.run_apply(to=self.pending[first - 1].version)
             return
-        self.run_apply()
+        self.run_apply(to=to)
 
     def action_contract(self) -> None:
         """Apply the next contract migration, once the user says the old application is gone."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on
+from textual import events, on
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -13,6 +13,10 @@ from studio.tui.widgets.header import StudioHeader
 
 if TYPE_CHECKING:
     from studio.tui.state import Studio
+
+# under these sizes (an 80x24 terminal) the screens tighten their layout and their words
+NARROW = 100
+SHORT = 30
 
 
 def describe_error(error: BaseException) -> tuple[str, str]:
@@ -41,6 +45,12 @@ class StudioScreen(Screen[None]):
         """Draw the header from what the app knows."""
         self.refresh_header()
 
+    @on(events.Resize)
+    def _fit_to_size(self, event: events.Resize) -> None:
+        """`-narrow` under 100 columns, `-short` under 30 lines: studio.tcss tightens the layout."""
+        self.set_class(event.size.width < NARROW, "-narrow")
+        self.set_class(event.size.height < SHORT, "-short")
+
     def refresh_header(self) -> None:
         """Redraw this screen's header (the app calls it when what it shows changes)."""
         for header in self.query(StudioHeader):
@@ -51,6 +61,7 @@ class StudioScreen(Screen[None]):
                 app.server_version,
                 app.drift_report,
                 app.drift_error,
+                (app.applying,) if app.applying else app.drift_running,
             )
 
     def has_data(self) -> bool:

@@ -12,15 +12,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from studio.migrations.files import slugify
 from studio.tui import services
+from studio.tui.keys import bind
 from studio.tui.messages import MigrationsChanged
 from studio.tui.review import suggested_name
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import NameScreen
 from studio.tui.widgets.detail import sql_content
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 
 if TYPE_CHECKING:
@@ -33,10 +35,10 @@ class FinishScreen(StudioScreen):
     AUTO_FOCUS = "#file-up"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("w", "write", "Write file"),
-        Binding("x", "write_and_apply", "Write and apply"),
+        bind("write"),
+        bind("apply", "Write+apply"),
         Binding("tab", "focus_next", "Other file", show=False),
-        Binding("escape", "back", "Back to review"),
+        bind("back"),
     ]
 
     def __init__(self, review: Review) -> None:
@@ -57,7 +59,7 @@ class FinishScreen(StudioScreen):
                 yield Static(Content(""), id="file-down-sql", classes="file-sql")
             with VerticalScroll(id="file-contract", classes="file-pane"):
                 yield Static(Content(""), id="file-contract-sql", classes="file-sql")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -98,7 +100,7 @@ class FinishScreen(StudioScreen):
         """Ask for a name, then write the file (and its down file) and the sum."""
         self._ask(apply=False)
 
-    def action_write_and_apply(self) -> None:
+    def action_apply(self) -> None:
         """Ask for a name, write the file, then apply it at once."""
         self._ask(apply=True)
 

@@ -10,16 +10,19 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from studio.run.history import State
 from studio.tui import services
+from studio.tui.keys import bind, shown
 from studio.tui.messages import HistoryLoaded
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import SqlScreen
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
-from studio.tui.widgets.steps import StyledTable
+from studio.tui.widgets.steps import Col, StyledTable
 
 if TYPE_CHECKING:
     from studio.run.history import Entry, Status
@@ -42,9 +45,9 @@ class HistoryScreen(StudioScreen):
     AUTO_FOCUS = "#history-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open SQL", priority=True),
-        Binding("r", "refresh", "Refresh"),
-        Binding("escape", "back", "Back"),
+        bind("open", priority=True),
+        bind("refresh"),
+        bind("back"),
     ]
 
     def __init__(self) -> None:
@@ -55,22 +58,22 @@ class HistoryScreen(StudioScreen):
         yield StudioHeader("history")
         yield StyledTable(id="history-table")
         yield Static(Content("Reading the history…"), id="history-status")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#history-table", StyledTable)
-        for label, key, width in (
-            ("state", "state", 12),
-            ("version", "version", 14),
-            ("name", "name", None),
-            ("checksum", "checksum", 14),
-            ("steps", "steps", 7),
-            ("applied at", "at", 19),
-            ("took", "took", 9),
-            ("by", "by", 18),
-        ):
-            table.add_column(label, key=key, width=width)
+        # at 80 columns: state, version, name, steps and when; the rest as the width allows
+        table.define(
+            Col("state", "state"),
+            Col("version", "version"),
+            Col("name", "name", flex=True),
+            Col("checksum", "checksum", drop=5),
+            Col("steps", "steps"),
+            Col("at", "applied at", drop=2),
+            Col("took", "took", drop=4),
+            Col("by", "by", drop=3),
+        )
         table.loading = True
         self.load()
 
@@ -93,7 +96,7 @@ class HistoryScreen(StudioScreen):
         opts = self.studio.options
         table = self.query_one("#history-table", StyledTable)
         table.loading = False
-        table.clear()
+        table.clear_rows()
         table.focus()
         for e in message.status.entries:
             row = e.row
@@ -111,7 +114,8 @@ class HistoryScreen(StudioScreen):
                 by = row.applied_by + (f"@{host}" if host else "")
             state = e.state.value + (" (out of order)" if e.out_of_order else "")
             tone = _TONE.get(e.state.value, "")
-            table.add_row(
+            table.put_row(
+                e.version,
                 table.cell(state, tone),
                 table.cell(e.version, ""),
                 table.cell(e.name, ""),
@@ -127,7 +131,6 @@ class HistoryScreen(StudioScreen):
                     "muted",
                 ),
                 table.cell(by, "muted"),
-                key=e.version,
             )
         counts: dict[str, int] = {}
         for e in message.status.entries:
@@ -136,7 +139,12 @@ class HistoryScreen(StudioScreen):
         if not message.status.table_exists:
             summary += " · the history table does not exist yet (nothing applied)"
         self.query_one("#history-status", Static).update(
-            Content.assemble(summary, "  —  ", ("enter", "bold"), " opens a migration's SQL")
+            Content.assemble(
+                summary,
+                " — ",
+                (shown("open"), "bold"),
+                ": review a pending one, see an applied one's SQL",
+            )
         )
 
     def _entry(self) -> Entry | None:
@@ -149,9 +157,12 @@ class HistoryScreen(StudioScreen):
         return self.status.entries[row]
 
     def action_open(self) -> None:
-        """Show the selected migration's SQL (and its down file)."""
+        """Review the selected migration when pending (then apply it), else show its SQL."""
         entry = self._entry()
         if entry is None:
+            return
+        if entry.state in (State.PENDING, State.PARTIAL) and entry.migration is not None:
+            self.studio.open_pending(entry.version)
             return
         if entry.migration is None:
             self.notify(

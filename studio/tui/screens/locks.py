@@ -9,11 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from studio.run import monitor
+from studio.tui.keys import KEYS, bind
 from studio.tui.messages import LocksSampled
 from studio.tui.screens.base import StudioScreen
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
 
@@ -24,8 +26,10 @@ class LocksScreen(StudioScreen):
     AUTO_FOCUS = "#locks-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "pause", "Pause"),
-        Binding("escape", "back", "Back"),
+        # one key, its footer label saying what it does now: pause when live, resume when paused
+        Binding(KEYS["pause"][0], "pause(True)", "Pause"),
+        Binding(KEYS["pause"][0], "pause(False)", "Resume"),
+        bind("back"),
     ]
 
     def __init__(self) -> None:
@@ -33,6 +37,8 @@ class LocksScreen(StudioScreen):
         self.paused = False
         self.samples = 0
         self._opened = 0.0
+        # the summary of the picture shown (kept while paused, to say what is frozen)
+        self._summary: Content = Content("")
 
     def compose(self) -> ComposeResult:
         yield StudioHeader("locks")
@@ -40,7 +46,7 @@ class LocksScreen(StudioScreen):
         yield LockTable(id="locks-table")
         yield Static(Content("What changed"), id="locks-log-title")
         yield LockLog(id="locks-log")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -68,25 +74,40 @@ class LocksScreen(StudioScreen):
         line = describe_snapshot(snap, opts, None)
         chains = len(snap.chains)
         summary = self.query_one("#locks-summary", Static)
-        summary.update(
-            Content.assemble(
-                (f"{len(snap.waits)} waiting", "bold"),
-                f" in {chains} chain(s)" if chains else "",
-                f" · deepest {max((c.depth for c in snap.chains), default=0)} levels"
-                if chains
-                else "",
-                f" · polling every {opts.monitor_interval:g} s",
-            )
+        self._summary = Content.assemble(
+            (f"{len(snap.waits)} waiting", "bold"),
+            f" in {chains} chain(s)" if chains else "",
+            f" · deepest {max((c.depth for c in snap.chains), default=0)} levels" if chains else "",
+            f" · polling every {opts.monitor_interval:g} s",
         )
+        self._show_summary()
         summary.set_class(bool(snap.waits), "-waits")
         summary.set_class(snap.gap, "-gap")
         stamp = opts.duration(opts.clock() - self._opened) if not opts.snapshot else "··"
         self.query_one("#locks-log", LockLog).record(snap, line, f"+{stamp}")
 
-    def action_pause(self) -> None:
-        """Freeze the picture (the monitor keeps polling)."""
-        self.paused = not self.paused
-        self.notify("paused" if self.paused else "live", timeout=1.5)
+    def _show_summary(self) -> None:
+        """The summary line: what the picture shows, and that it is frozen when paused."""
+        summary = self.query_one("#locks-summary", Static)
+        if self.paused:
+            summary.update(Content.assemble(("paused", "bold reverse"), " · ", self._summary))
+        else:
+            summary.update(self._summary)
+        summary.set_class(self.paused, "-paused")
+        for header in self.query(StudioHeader):
+            header.set_title("locks · paused" if self.paused else "locks")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`p` pauses when live and resumes when paused (the footer shows the one that applies)."""
+        if action == "pause":
+            return parameters[0] is not self.paused
+        return True
+
+    def action_pause(self, pause: bool) -> None:
+        """Freeze the picture, or let it follow the monitor again (which keeps polling)."""
+        self.paused = pause
+        self._show_summary()
+        self.refresh_bindings()
 
     def action_back(self) -> None:
         """Back to the studio."""

@@ -8,25 +8,30 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from studio.tui import services
 from studio.tui.facts import relations
+from studio.tui.keys import bind, shown
 from studio.tui.messages import PlanReady
 from studio.tui.review import Decision, Review
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.finish import FinishScreen
 from studio.tui.widgets.detail import sql_content
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.step_facts import facts_content
-from studio.tui.widgets.steps import StyledTable
+from studio.tui.widgets.steps import Col, StyledTable
 
 if TYPE_CHECKING:
+    from textual import events
+
     from studio.commands.draft import PlanInput
     from studio.plan.preview import Requirement
+    from studio.tui.review import Summary
 
 
 def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...]]:
@@ -50,16 +55,16 @@ class ReviewScreen(StudioScreen):
     AUTO_FOCUS = "#steps"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "approve", "Approve"),
-        Binding("s", "skip", "Skip"),
-        Binding("f", "toggle_form", "Safe/plain"),
-        Binding("e", "split", "Expand/contract"),
-        Binding("A", "approve_all", "Approve all"),
-        Binding("n,j", "next", "Next", show=False),
-        Binding("p,k", "previous", "Previous", show=False),
-        Binding("w", "finish", "Finish"),
-        Binding("r", "accept_rename", "Accept rename"),
-        Binding("escape", "back", "Back"),
+        bind("approve"),
+        bind("skip"),
+        bind("toggle_form"),
+        bind("split"),
+        bind("approve_all"),
+        bind("next", show=False),
+        bind("previous", show=False),
+        bind("write"),
+        bind("accept_rename"),
+        bind("back"),
     ]
 
     def __init__(self) -> None:
@@ -76,15 +81,14 @@ class ReviewScreen(StudioScreen):
                 yield Static(Content(""), id="step-sql")
                 yield Static(Content(""), id="step-facts")
         yield Static(Content(""), id="summary-bar")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#steps", StyledTable)
-        table.add_column("", key="decision", width=1)
-        table.add_column("#", key="n", width=3)
-        table.add_column("", key="hazard", width=1)
-        table.add_column("step", key="step")
+        table.define(
+            Col("decision", ""), Col("n", "#"), Col("hazard", ""), Col("step", "step", flex=True)
+        )
         table.loading = True
         self.load_plan()
 
@@ -138,11 +142,11 @@ class ReviewScreen(StudioScreen):
 
     def _fill(self) -> None:
         table = self.query_one("#steps", StyledTable)
-        table.clear()
+        table.clear_rows()
         r = self.review
         assert r is not None
         for i in range(len(r)):
-            table.add_row(*self._row(i), key=str(i))
+            table.put_row(str(i), *self._row(i))
         self._banner()
         self._summary()
 
@@ -169,7 +173,7 @@ class ReviewScreen(StudioScreen):
     def _refresh_row(self, i: int) -> None:
         table = self.query_one("#steps", StyledTable)
         for key, value in zip(("decision", "n", "hazard", "step"), self._row(i), strict=True):
-            table.update_cell(str(i), key, value)
+            table.put_cell(str(i), key, value)
         self._summary()
 
     def _banner(self) -> None:
@@ -185,7 +189,7 @@ class ReviewScreen(StudioScreen):
             Content.assemble(
                 ("? ", "bold"),
                 f"{len(cands)} possible rename(s), planned as drop + add: {text} — press ",
-                ("r", "bold"),
+                (shown("accept_rename"), "bold"),
                 " to plan it as a rename",
             )
         )
@@ -195,6 +199,9 @@ class ReviewScreen(StudioScreen):
         if r is None:
             return
         s = r.summary()
+        if self.has_class("-narrow"):
+            self._summary_short(s)
+            return
         parts = [
             (f"{s.total} steps", ""),
             ("  ✓ ", "bold"),
@@ -213,6 +220,24 @@ class ReviewScreen(StudioScreen):
         bar = self.query_one("#summary-bar", Static)
         bar.update(Content.assemble(*parts))
         bar.set_class(s.pending == 0 and s.approved > 0, "-ready")
+
+    def _summary_short(self, s: Summary) -> None:
+        """The summary in a few words (80 columns)."""
+        bar = self.query_one("#summary-bar", Static)
+        bar.update(
+            Content.assemble(
+                f"{s.total} steps ✓{s.approved} ✗{s.skipped} ·{s.pending}  hazards ",
+                (f"{s.hazards['danger']}!", "$text-error" if s.hazards["danger"] else ""),
+                " ",
+                (f"{s.hazards['warning']}▲", "$text-warning" if s.hazards["warning"] else ""),
+                f" {s.hazards['info']}i",
+            )
+        )
+        bar.set_class(s.pending == 0 and s.approved > 0, "-ready")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The summary's words follow the width (once `StudioScreen` set `-narrow`)."""
+        self.call_after_refresh(self._summary)
 
     @on(DataTable.RowHighlighted, "#steps")
     def _row_highlighted(self) -> None:
@@ -264,7 +289,7 @@ class ReviewScreen(StudioScreen):
             "approve_all",
             "next",
             "previous",
-            "finish",
+            "write",
         ):
             if self.review is None or not len(self.review):
                 return None
@@ -357,7 +382,7 @@ class ReviewScreen(StudioScreen):
         self.notify(f"{cand.old} will be renamed to {cand.new}", markup=False)
         self.replan()
 
-    def action_finish(self) -> None:
+    def action_write(self) -> None:
         """See the whole migration file as it will be written; then write it or apply it."""
         r = self.review
         if r is None or not len(r):

@@ -12,17 +12,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
-from textual.widgets import Footer, Input, Tree
+from textual.widgets import Input, Tree
 
 from studio.model import qualname
 from studio.model.changes.base import split_qualified
 from studio.tui import services
 from studio.tui.definitions import definition
+from studio.tui.keys import bind
 from studio.tui.messages import DiffComputed, DriftChecked, OverviewLoaded
 from studio.tui.objects import member_id, table_id
 from studio.tui.screens.base import StudioScreen, describe_error
 from studio.tui.screens.modals import ChoiceScreen
 from studio.tui.widgets.detail import DetailPanel
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.object_tree import ObjectPane
 
@@ -47,13 +49,13 @@ class MainScreen(StudioScreen):
     AUTO_FOCUS = "#declared"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g", "review", "Generate"),
-        Binding("m", "apply", "Apply"),
-        Binding("h", "history", "History"),
-        Binding("l", "locks", "Locks"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("a", "accept_rename", "Accept rename"),
-        Binding("slash", "filter", "Filter"),
+        bind("review"),
+        bind("apply"),
+        bind("history"),
+        bind("locks"),
+        bind("refresh"),
+        bind("accept_rename"),
+        bind("filter"),
         Binding("1", "pane('declared')", "Declared", show=False),
         Binding("2", "pane('live')", "Live", show=False),
         Binding("3", "pane('diff')", "Diff", show=False),
@@ -77,7 +79,7 @@ class MainScreen(StudioScreen):
                 yield ObjectPane("Live", id="live")
                 yield ObjectPane("Diff", id="diff")
             yield DetailPanel(id="detail")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -124,12 +126,15 @@ class MainScreen(StudioScreen):
     @work(exclusive=True, group="drift", exit_on_error=False)
     async def check_drift(self) -> None:
         """Compare the live database with its applied migrations (drift badge)."""
+        settings = self.studio.options.settings
         try:
-            report = await services.drift(self.studio.options.settings)
+            report = await services.drift(settings)
+            # read after the check: a run that committed steps while it ran still shows
+            running = await services.in_progress(settings)
         except Exception as e:  # noqa: BLE001  # the badge says "drift ?"; the rest of the screen is fine
             self.app.post_message(DriftChecked(None, describe_error(e)[0]))
             return
-        self.app.post_message(DriftChecked(report))
+        self.app.post_message(DriftChecked(report, running=running))
 
     # --- drawing ------------------------------------------------------------------------
 

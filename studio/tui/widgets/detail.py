@@ -10,6 +10,8 @@ from textual.content import Content
 from textual.highlight import highlight
 from textual.widgets import Static
 
+from studio.tui.keys import shown
+
 if TYPE_CHECKING:
     from studio.diff import RenameCandidate
     from studio.model.changes import Change
@@ -95,7 +97,7 @@ class DetailPanel(VerticalScroll):
                 Content.assemble(
                     ("? ", "$text-secondary"),
                     f"{candidate.kind} {candidate.old} may be {candidate.new} renamed — press ",
-                    ("a", "bold"),
+                    (shown("accept_rename"), "bold"),
                     " to accept it as a rename",
                 )
             )

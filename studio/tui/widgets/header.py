@@ -37,8 +37,16 @@ class StudioHeader(Vertical):
 
     def on_resize(self, event: events.Resize) -> None:
         """On a narrow terminal the title gives its room to the target."""
+        self._draw_title()
+
+    def set_title(self, title: str) -> None:
+        """Change the screen's title (a state the screen is in: `locks · paused`)."""
+        self.screen_title = title
+        self._draw_title()
+
+    def _draw_title(self) -> None:
         short = self.screen_title.removeprefix("schema-")
-        title = self.screen_title if event.size.width >= 100 else short
+        title = self.screen_title if self.size.width >= 100 else short
         self.query_one("#header-title", Static).update(Content(title))
 
     def show(
@@ -48,8 +56,13 @@ class StudioHeader(Vertical):
         server_version: int,
         drift: CheckReport | None,
         drift_error: str | None,
+        running: tuple[str, ...] = (),
     ) -> None:
-        """Draw the header from what the app knows now."""
+        """Draw the header from what the app knows now.
+
+        `running`: migrations being applied (`version k/n`): the database is
+        between two migrations, which the drift badge must not call drift.
+        """
         target = options.target_label or (overview.target if overview else _target(options))
         self.query_one("#header-target", Static).update(Content(target))
         self.query_one("#header-server", Static).update(
@@ -57,7 +70,7 @@ class StudioHeader(Vertical):
         )
         self.query_one("#header-migrations", Static).update(Content(_migrations(overview)))
         badge = self.query_one("#header-drift", Static)
-        text, cls = _drift(drift, drift_error)
+        text, cls = _drift(drift, drift_error, running)
         badge.update(Content(text))
         badge.set_classes(cls)
         demo = self.query_one("#header-demo", Static)
@@ -83,7 +96,12 @@ def _migrations(overview: Overview | None) -> str:
     return text
 
 
-def _drift(report: CheckReport | None, error: str | None) -> tuple[str, str]:
+def _drift(
+    report: CheckReport | None, error: str | None, running: tuple[str, ...]
+) -> tuple[str, str]:
+    if running:
+        more = f" +{len(running) - 1}" if len(running) > 1 else ""
+        return f"⟳ applying {running[0]}{more}", "-applying"
     if error is not None:
         return "drift ?", "-unknown"
     if report is None:

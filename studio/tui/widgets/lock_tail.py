@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Log
 
-from studio.tui.widgets.steps import StyledTable
+from studio.tui.widgets.steps import Col, StyledTable
 
 if TYPE_CHECKING:
     from studio.run.monitor import Session, Snapshot, Wait
@@ -33,19 +33,22 @@ class LockTable(StyledTable):
     """The waits of one snapshot, roots first."""
 
     def on_mount(self) -> None:
-        self.add_column("waited", key="waited", width=7)
-        self.add_column("pid", key="pid", width=7)
-        self.add_column("session", key="session", width=34)
-        self.add_column("lock held / wanted", key="lock", width=20)
-        self.add_column("on", key="on", width=16)
-        self.add_column("blocked by", key="by", width=20)
+        self.define(
+            Col("waited", "waited", drop=1),
+            Col("pid", "pid"),
+            Col("session", "session", flex=True),
+            Col("lock", "lock mode", least=len("ACCESS EXCLUSIVE")),
+            Col("on", "on"),
+            Col("by", "blocked by"),
+        )
         self.show_cursor = False
 
     def show(self, snap: Snapshot, options: StudioOptions, own_pid: int | None = None) -> None:
         """Redraw from a snapshot."""
-        self.clear()
+        self.clear_rows()
         if snap.gap:
-            self.add_row(
+            self.put_row(
+                "gap",
                 self.cell("—", "muted"),
                 self.cell("", ""),
                 self.cell(snap.error or "monitor reconnecting", "warning"),
@@ -68,7 +71,8 @@ class LockTable(StyledTable):
                 target = next(
                     (str(w.target) for w in chain.waits if root.pid in w.blocker_pids), ""
                 )
-                self.add_row(
+                self.put_row(
+                    self.next_key(),
                     self.cell("holds", style),
                     self.cell(options.pid(root.pid), style),
                     self.cell(_who(root, own_pid) + _age(root, options), style),
@@ -83,7 +87,7 @@ class LockTable(StyledTable):
                     style = "queued"
                 else:
                     style = ""
-                self.add_row(*self._wait_row(wait, options, own_pid, style))
+                self.put_row(self.next_key(), *self._wait_row(wait, options, own_pid, style))
 
     def _wait_row(
         self, wait: Wait, options: StudioOptions, own_pid: int | None, style: str

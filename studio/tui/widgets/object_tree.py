@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.widgets import Tree
 
+from studio.tui.fit import fit
 from studio.tui.objects import Node, ObjectTree, Status
 
 if TYPE_CHECKING:
@@ -158,15 +160,32 @@ class ObjectPane(Tree[Node]):
             toggle = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
         else:
             toggle = "  "
+        # the room the label has on its line (after the guides): cut at a word boundary, the
+        # name before its tag, so no label is cut mid-word by the pane's edge
+        room = self.scrollable_content_region.width - _depth(node) * self.guide_depth
+        room -= cell_len(toggle) + 2
+        name = fit(data.name, max(room, 1))
+        # a tag is one word (`table`, `destructive`): whole, or left out
+        tag = data.tag if cell_len(data.tag) <= room - cell_len(name) - 1 else ""
         text = Text.assemble(
             (toggle, base_style),
             (f"{data.status.symbol} ", status_style),
-            (data.name, status_style + style),
+            (name, status_style + style),
         )
-        if data.tag:
-            text.append(f" {data.tag}", tag_style + style)
-        if data.origin:
-            # which part of a composite declared schema made it: models, or a SQL file
+        if tag:
+            text.append(f" {tag}", tag_style + style)
+        # which part of a composite declared schema made it (models, or a SQL file): when the
+        # line has room for it whole
+        origin = f" · {data.origin}" if data.origin else ""
+        if origin and cell_len(origin) <= room - (text.cell_len - cell_len(toggle) - 2):
             origin_style = self.get_component_rich_style("object-pane--origin")
-            text.append(f" · {data.origin}", origin_style + style)
+            text.append(origin, origin_style + style)
         return text
+
+
+def _depth(node: TreeNode[Node]) -> int:
+    """How many ancestors the node has (the hidden root included): its guides' count."""
+    depth, parent = 0, node.parent
+    while parent is not None:
+        depth, parent = depth + 1, parent.parent
+    return depth
