@@ -65,7 +65,14 @@ async def test_declared_pane_names_each_objects_source(workspace: Workspace) -> 
         node = declared.node_for("view:public.order_totals")
         assert node is not None
         label = declared.render_label(node, Style(), Style()).plain
-        assert label.endswith("order_totals view · db/schema/views.sql"), label
+        # the whole source when the pane has room for it, else its file's name; never cut
+        room = declared.scrollable_content_region.width
+        whole = "order_totals view · db/schema/views.sql"
+        assert label.endswith(
+            whole
+            if len(label) - len("order_totals view") + len(whole) <= room
+            else "order_totals view · views.sql"
+        ), (label, room)
         assert declared.border_subtitle is not None
         assert declared.border_subtitle.endswith(" · 1 excluded")
         assert declared.model.get("index:public.users.users_created_at_idx") is None

@@ -176,10 +176,13 @@ class ObjectPane(Tree[Node]):
             text.append(f" {tag}", tag_style + style)
         # which part of a composite declared schema made it (models, or a SQL file): when the
         # line has room for it whole
-        origin = f" · {data.origin}" if data.origin else ""
-        if origin and cell_len(origin) <= room - (text.cell_len - cell_len(toggle) - 2):
-            origin_style = self.get_component_rich_style("object-pane--origin")
-            text.append(origin, origin_style + style)
+        left = room - (text.cell_len - cell_len(toggle) - 2)
+        # the whole source when it fits, else its last part (`views.sql` of `db/schema/views.sql`)
+        for origin in (data.origin, data.origin.rstrip("/").rpartition("/")[2]):
+            if origin and cell_len(origin) + 3 <= left:
+                origin_style = self.get_component_rich_style("object-pane--origin")
+                text.append(f" · {origin}", origin_style + style)
+                break
         return text
 
 
