@@ -235,8 +235,12 @@ def rename_candidates(
     enums = set(base.enums) | set(new.enums)
     for key in sorted(set(base.tables) & set(new.tables)):
         t_old, t_new = base.tables[key], new.tables[key]
-        gone = [c for c in t_old.columns if t_new.column(c.name) is None]
-        came = [c for c in t_new.columns if t_old.column(c.name) is None]
+        old_names = {c.name for c in t_old.columns}
+        new_names = {c.name for c in t_new.columns}
+        if old_names == new_names:
+            continue  # no column dropped or added: the common case, kept to set lookups
+        gone = [c for c in t_old.columns if c.name not in new_names]
+        came = [c for c in t_new.columns if c.name not in old_names]
         for g in gone:
             found = [
                 RenameCandidate(
