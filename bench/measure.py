@@ -159,6 +159,33 @@ def time_process(
     return Figure(statistics.median(walls), load, len(walls), peak, note=note, walls=walls)
 
 
+def wall_and_cpu(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    ok: Sequence[int] = (0,),
+) -> tuple[float, float]:
+    """Run once (stdout to /dev/null): wall seconds, and the CPU seconds (user + system) of the
+    process and the children it waited for, which the machine's load inflates less."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            list(argv), env=dict(env) if env is not None else None, cwd=cwd,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+        )  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in ok:
+            err.seek(0)
+            tail = err.read().decode(errors="replace").strip().splitlines()[-3:]
+            raise ProcessFailed(
+                f"{' '.join(argv[:4])} … exited {proc.returncode}: {' | '.join(tail)}"
+            )
+    return wall, usage.ru_utime + usage.ru_stime
+
+
 def run_output(
     argv: Sequence[str],
     *,

@@ -44,9 +44,10 @@ def _look(root: Path, name: str, mine: int) -> float | None:
     """Seconds to sleep before looking again; None when done (the server is stopped, `mine`
     closed)."""
     idle = read_idle(root, name)
-    if idle is not None and (left := idle.until - time.time()) > 0:
+    running = server_of(root, name) is not None
+    if running and idle is not None and (left := idle.until - time.time()) > 0:
         return min(left, _POLL)
-    # past the deadline: take the server, once no command uses it
+    # past the deadline, or stopped by someone else: take the server once no command uses it
     users = os.open(root / f"{name}.users", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(users, fcntl.LOCK_EX)
