@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any
 from bench import databases, drizzle
 from bench.changes import Item, Verdict, five, items_from_sql, judge, share
 from bench.introspect import database_name, ensure_database, inspect_command
-from bench.measure import Figure, ProcessFailed, log, median_of, run_output, time_process
+from bench.measure import (
+    Figure,
+    ProcessFailed,
+    log,
+    median_of,
+    run_output,
+    time_process,
+    with_bytecode,
+)
 from bench.models import sqlalchemy_module
 from bench.peers import SCRIPTS, peer_env
 from studio.sources.devdb.binaries import PgBinaries, find_binaries
@@ -87,7 +95,7 @@ class Context:
         idle timeout: 0 (each process stops the server it is the last to use, as before warm
         servers) unless said.
         """
-        env = dict(os.environ)
+        env = with_bytecode(os.environ)
         env["XDG_CACHE_HOME"] = str(cache)
         env["STUDIO_DEV_IDLE_TIMEOUT"] = f"{idle:g}"
         return env

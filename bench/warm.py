@@ -18,8 +18,10 @@ dev server's start behind):
   process starts it and stops it (`STUDIO_DEV_IDLE_TIMEOUT=0`), as every
   command did before the server stayed warm.
 
-The rounds interleave the three, so a change of the machine's load falls on
-all of them; the first round is not timed. Figures: the medians of the
+The tool's modules are byte-compiled first and every process may write
+bytecode (a sandbox's PYTHONDONTWRITEBYTECODE is dropped), as on a user's
+machine. The rounds interleave the three, so a change of the machine's load
+falls on all of them; the first round is not timed. Figures: the medians of the
 rounds' wall seconds and CPU seconds (user + system of the process and the
 children it waited for: the server's own work is in neither), the median of
 the rounds' warm / cached ratios, and the 1-minute load average at each round.
@@ -35,10 +37,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import compileall
+import json
 import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -46,7 +50,7 @@ from pathlib import Path
 
 from bench.changes import five
 from bench.introspect import ensure_database, inspect_command
-from bench.measure import load_now, log, wall_and_cpu
+from bench.measure import load_now, log, run_output, wall_and_cpu, with_bytecode
 from bench.models import sqlalchemy_module
 from bench.schema import sql
 from studio.sources.devdb.binaries import find_binaries
@@ -85,6 +89,7 @@ class Result:
     rounds: list[Round]
     started_at: str
     commit: str
+    parts: dict[str, float] = field(default_factory=dict)  # of a warm miss (models only)
 
     def median(self, mode: str, which: int) -> float:
         """The median wall (0) or CPU (1) seconds of `mode`."""
@@ -114,6 +119,7 @@ def measure(cluster: Cluster, work: Path, n: int, runs: int, kind: str = "models
     argv = [*inspect_command(), "diff", "--db", url, "--to", to, "--format", "json"]
     rounds: list[Round] = []
     edits = 0
+    base = with_bytecode(os.environ)
 
     def edited() -> None:
         nonlocal edits
@@ -125,10 +131,10 @@ def measure(cluster: Cluster, work: Path, n: int, runs: int, kind: str = "models
         if fresh:
             shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir(exist_ok=True)
-        env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-        env["STUDIO_DEV_IDLE_TIMEOUT"] = f"{idle:g}"
+        env = {**base, "XDG_CACHE_HOME": str(cache), "STUDIO_DEV_IDLE_TIMEOUT": f"{idle:g}"}
         return wall_and_cpu(argv, env=env, cwd=project, ok=DIFF_OK)
 
+    parts: dict[str, float] = {}
     try:
         for i in range(runs + 1):
             this = Round(load_now())
@@ -146,10 +152,32 @@ def measure(cluster: Cluster, work: Path, n: int, runs: int, kind: str = "models
                     + ", ".join(f"{m} {this.times[m][0]:.3f} s" for m in MODES)
                     + f", warm/cached {this.ratio:.2f}x (load {this.load:.2f})"
                 )
+        if kind == "models":
+            _warm_up()
+            parts = breakdown(project, to, runs)
     finally:
         stop_dev_servers()
     version = find_binaries(cluster.major).version
-    return Result(n, kind, version, rounds, started_at, _commit())
+    return Result(n, kind, version, rounds, started_at, _commit(), parts)
+
+
+def breakdown(project: Path, spec: str, runs: int) -> dict[str, float]:
+    """Medians of the parts of a warm miss's materialization, each in a fresh process.
+
+    `bench.materialize_once parts` with the dev server warm (import, compile, createdb, ddl,
+    introspect), and SQLAlchemy's own import (`import sqlalchemy.orm` against `pass`).
+    """
+    env = {**with_bytecode(os.environ), "STUDIO_DEV_IDLE_TIMEOUT": f"{WARM_TIMEOUT:g}"}
+    argv = [sys.executable, "-m", "bench.materialize_once", str(project), spec, "parts"]
+    parts = [json.loads(run_output(argv, env=env, cwd=HERE.parent)) for _ in range(runs)]
+    out = {key: statistics.median(p[key] for p in parts) for key in parts[0]}
+    sa = [
+        wall_and_cpu([sys.executable, "-c", "import sqlalchemy.orm"], env=env)[0]
+        - wall_and_cpu([sys.executable, "-c", "pass"], env=env)[0]
+        for _ in range(runs)
+    ]
+    out["sqlalchemy"] = statistics.median(sa)
+    return out
 
 
 def _warm_up() -> None:
@@ -224,6 +252,17 @@ def _table(result: Result) -> list[str]:
     for i, r in enumerate(result.rounds, 1):
         cells = " | ".join(f"{r.times[m][0]:.3f} s" for m in MODES)
         lines.append(f"| {i} | {r.load:.2f} | {cells} | {r.ratio:.2f}x |")
+    if p := result.parts:
+        lines += [
+            "",
+            "What a warm miss does that the cached run does not, part by part (each part timed"
+            " alone in a fresh process, `bench.materialize_once parts` with the dev server warm;"
+            f" medians of {len(result.rounds)}): importing SQLAlchemy {p['sqlalchemy']:.3f} s"
+            f" and the rest of the models module (declaring the classes)"
+            f" {p['import'] - p['sqlalchemy']:.3f} s, compiling the DDL {p['compile']:.3f} s,"
+            f" taking the warm server and creating the throwaway database {p['createdb']:.3f} s,"
+            f" running the DDL {p['ddl']:.3f} s, reading it back {p['introspect']:.3f} s.",
+        ]
     return [*lines, ""]
 
 

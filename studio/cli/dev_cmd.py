@@ -16,13 +16,17 @@ if TYPE_CHECKING:
     from studio.sources.devdb.servers import DevServer
 
 
-@cli.group("dev")
-def dev_group() -> None:
+@cli.group("dev", invoke_without_command=True)
+@click.pass_context
+def dev_group(ctx: click.Context) -> int:
     """The dev server declared schemas are materialized on: status, stop.
 
     It stays up `dev_idle_timeout` seconds (default 900) after the last
     command that used it, so the next one does not wait for it to start.
     """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+    return EXIT_OK
 
 
 @dev_group.command("status")

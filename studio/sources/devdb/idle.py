@@ -44,8 +44,9 @@ _BOOT = (
 )
 # where `studio` is imported from: the reaper runs the same code as the command that starts it
 _SOURCE = Path(__file__).resolve().parents[3]
-# reapers this process spawned and has not waited for yet (each is reaped once it exits)
-_spawned: set[int] = set()
+# reapers this process spawned and has not waited for yet (each is reaped once it exits):
+# pid -> (clusters folder, cluster name)
+_spawned: dict[int, tuple[Path, str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ def ensure_reaper(root: Path, name: str) -> None:
     seen here stays until after the caller's lock is released, and then reads
     the caller's idle deadline.
     """
-    if _reap_spawned() or reaper_pid(root, name) is not None:
+    if _reap_spawned(root, name) or reaper_pid(root, name) is not None:
         return  # one of ours is starting (it claims the lock in a moment), or one runs
     argv = [sys.executable, "-I", "-c", _BOOT, str(_SOURCE), str(root), name, REAPER_MARK]
     log = root / f"{name}.reaper.log"
@@ -126,30 +127,33 @@ def ensure_reaper(root: Path, name: str) -> None:
     # its own session: a Ctrl-C at the terminal or the end of the shell does not reach it;
     # every descriptor of ours is close-on-exec (PEP 446), so it holds none of our locks
     pid = os.posix_spawn(sys.executable, argv, server_env(), file_actions=actions, setsid=True)
-    _spawned.add(pid)
+    _spawned[pid] = (root, name)
 
 
-def _reap_spawned() -> bool:
-    """Wait for the reapers this process spawned that have exited (no zombie is left);
-    whether one still runs."""
-    for pid in list(_spawned):
+def _reap_spawned(root: Path, name: str) -> list[int]:
+    """Wait for the reapers this process spawned that have exited (no zombie is left); the
+    pids of those of `name` still running."""
+    running = []
+    for pid, of in list(_spawned.items()):
         with contextlib.suppress(ChildProcessError):
             if os.waitpid(pid, os.WNOHANG)[0] == 0:
-                continue  # still running
-        _spawned.discard(pid)
-    return bool(_spawned)
+                if of == (root, name):
+                    running.append(pid)
+                continue
+        del _spawned[pid]
+    return running
 
 
 def end_reaper(root: Path, name: str, wait: float = 5.0) -> None:
     """Stop the reaper of `name`, if one runs (or one of ours starts), and wait for it to go."""
-    pids = set(_spawned)
+    pids = set(_reap_spawned(root, name))
     if (pid := reaper_pid(root, name)) is not None:
         pids.add(pid)
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
-    while (_reap_spawned() or any(_is_reaper(p, root, name) for p in pids)) and (
+    while (_reap_spawned(root, name) or any(_is_reaper(p, root, name) for p in pids)) and (
         time.monotonic() < deadline
     ):
         time.sleep(0.01)

@@ -71,6 +71,7 @@ def use_dev_cluster(major: int | None = None) -> tuple[Cluster, int]:
     using it; a process that comes while it stops waits, then starts it again.
     A warm server started from other binaries (another build of the same
     major) is stopped and started again from these, once no one uses it.
+    Blocking (it may start or stop a server): async code runs it in a thread.
     """
     b = find_binaries(major)
     root, name = dev_root(), f"dev-pg{b.major}"
@@ -135,7 +136,7 @@ def release(cluster: Cluster, fd: int, timeout: float) -> None:
 
     It stays up `timeout` seconds from now unless a command uses it again
     (its reaper stops it then); with a timeout of 0 it is stopped now, when no
-    other process uses it.
+    other process uses it. Blocking, as `use_dev_cluster`.
     """
     root, name = cluster.home.parent, cluster.name
     # written under our shared lock: the reaper reads it once it has the exclusive one

@@ -35,6 +35,8 @@ def main(root: str, name: str) -> None:
     try:
         while (wait := _look(folder, name, mine)) is not None:
             time.sleep(wait)
+    except FileNotFoundError:
+        os.close(mine)  # the clusters folder was deleted, and the server with it
     except BaseException:
         os.close(mine)
         raise
