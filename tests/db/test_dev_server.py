@@ -129,6 +129,10 @@ def test_reuse_is_quick_other_binaries_restart_and_a_stop_in_progress_is_waited_
     os.close(fd)
     reaper = _reaper(dev_root, cold.name)
     assert _alive(reaper)
+    # detached, with an environment built from nothing (never the caller's DATABASE_URL)
+    environ = Path(f"/proc/{reaper}/environ").read_bytes().split(b"\0")
+    assert {e.partition(b"=")[0] for e in environ if e} <= {b"PATH", b"LC_ALL", b"LANG", b"TZ"}
+    assert os.getsid(reaper) == reaper
     started = time.perf_counter()
     warm, fd = use_dev_cluster()
     warm_s = time.perf_counter() - started
