@@ -164,20 +164,13 @@ def measure(cluster: Cluster, work: Path, n: int, runs: int, kind: str = "models
 def breakdown(project: Path, spec: str, runs: int) -> dict[str, float]:
     """Medians of the parts of a warm miss's materialization, each in a fresh process.
 
-    `bench.materialize_once parts` with the dev server warm (import, compile, createdb, ddl,
-    introspect), and SQLAlchemy's own import (`import sqlalchemy.orm` against `pass`).
+    `bench.materialize_once parts` with the dev server warm: import (sqlalchemy, its own
+    import, among it), compile, createdb, ddl, introspect.
     """
     env = {**with_bytecode(os.environ), "STUDIO_DEV_IDLE_TIMEOUT": f"{WARM_TIMEOUT:g}"}
     argv = [sys.executable, "-m", "bench.materialize_once", str(project), spec, "parts"]
     parts = [json.loads(run_output(argv, env=env, cwd=HERE.parent)) for _ in range(runs)]
-    out = {key: statistics.median(p[key] for p in parts) for key in parts[0]}
-    sa = [
-        wall_and_cpu([sys.executable, "-c", "import sqlalchemy.orm"], env=env)[0]
-        - wall_and_cpu([sys.executable, "-c", "pass"], env=env)[0]
-        for _ in range(runs)
-    ]
-    out["sqlalchemy"] = statistics.median(sa)
-    return out
+    return {key: statistics.median(p[key] for p in parts) for key in parts[0]}
 
 
 def _warm_up() -> None:

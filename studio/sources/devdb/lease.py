@@ -291,10 +291,16 @@ class _DevLease:
             if self.users:
                 return
             fd, self.fd = self.fd, -1
-            try:
-                await asyncio.to_thread(release, self.cluster, fd, timeout)
-            finally:
-                os.close(fd)
+            # the thread closes `fd` when done: if this task is cancelled meanwhile (Ctrl-C),
+            # the thread still gives the server back, and no one closes `fd` under it
+            await asyncio.to_thread(_release_and_close, self.cluster, fd, timeout)
+
+
+def _release_and_close(cluster: Cluster, fd: int, timeout: float) -> None:
+    try:
+        release(cluster, fd, timeout)
+    finally:
+        os.close(fd)
 
 
 @contextlib.asynccontextmanager
