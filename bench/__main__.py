@@ -16,9 +16,11 @@ at each size:
   drizzle-kit `pull`, capped at `--drizzle-cap` seconds;
 
 then `diff()` on two schemas differing in 1% of their tables (the largest
-size), and writes bench/RESULTS.md (figures, ratios of this run, exponents,
-memory peaks, machine, versions, plus bench/results/online.md and
-bench/results/backfill.md when present) and bench/scaling.svg.
+size), then our `diff` of a 100-table project cold, with the dev server warm
+(cache miss) and cached (bench/warm.py, into bench/results/warm.md), and
+writes bench/RESULTS.md (figures, ratios of this run, exponents, memory
+peaks, machine, versions, plus bench/results/warm.md, online.md and
+backfill.md when present) and bench/scaling.svg.
 
     python -m bench [--quick] [--runs 3] [--sizes 100,1000,3000] [--drizzle-cap 90]
                     [--generate-cap 240] [--major 18]
@@ -40,7 +42,7 @@ from pathlib import Path
 
 from bench import diff as diff_bench
 from bench import peers as peers_mod
-from bench import report
+from bench import report, warm
 from bench.changes import five
 from bench.measure import log
 from bench.suite import Context, make_context
@@ -59,6 +61,13 @@ def measure_size(ctx: Context, n: int, pull: bool) -> None:
     guarded(ctx, f"db-to-db N={n}", ctx.ours_db_to_db, n, base, changed, cs)
     guarded(ctx, f"generate N={n}", ctx.ours_generate, n, cs)
     guarded(ctx, f"drizzle-kit N={n}", ctx.drizzle, n, base, cs, pull=pull)
+
+
+def warm_into_results(ctx: Context, runs: int, raw: list[str]) -> None:
+    """`diff` of a 100-table project cold, warm and cached, into bench/results/warm.md."""
+    results = [warm.measure(ctx.cluster, ctx.work, 100, runs, kind) for kind in ("models", "sql")]
+    command = "python -m bench " + " ".join(raw) if raw else "python -m bench"
+    (report.HERE / "results" / "warm.md").write_text(warm.report(results, command))
 
 
 def guarded(ctx: Context, what: str, fn: object, *args: object, **kw: object) -> None:
@@ -140,6 +149,8 @@ def main(argv: list[str] | None = None) -> None:
         big = max(sizes)
         guarded(ctx, "1% diff", diff_bench.one_percent, ctx, big)
         extra = diff_bench.section(ctx, 1000 if 1000 in sizes else big, big)
+        ctx.dev_down()  # the warm-server rounds start and stop it themselves
+        guarded(ctx, "warm dev server", warm_into_results, ctx, max(args.runs, 9), raw)
     finally:
         ctx.dev_down()
         ctx.cluster.stop()

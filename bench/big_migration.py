@@ -39,7 +39,7 @@ from bench.measure import Figure, load_now, log, run_output, time_process
 from studio.migrations.checksums import write_sum
 from studio.sources.devdb.binaries import find_binaries
 from studio.sources.devdb.cluster import Cluster
-from studio.sources.devdb.lease import sole_user, use_dev_cluster
+from studio.sources.devdb.lease import release, use_dev_cluster
 from studio.sources.devdb.placement import clusters_root
 
 DEMO_MIGRATIONS = Path(__file__).resolve().parent.parent / "studio" / "demo" / "migrations"
@@ -178,6 +178,7 @@ def run(work: Path, args: argparse.Namespace) -> str:
     devdir = work / "devdb"
     devdir.mkdir(mode=0o711)
     env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache"), "STUDIO_DEVDB_DIR": str(devdir)}
+    env["STUDIO_DEV_IDLE_TIMEOUT"] = "0"  # held up by this process: no reaper needed
     env.pop("DATABASE_URL", None)
     os.environ["STUDIO_DEVDB_DIR"] = str(devdir)  # for our own hold on the dev server
     root = make_project(work / "project", args.rows)
@@ -201,8 +202,7 @@ def run(work: Path, args: argparse.Namespace) -> str:
             load = load_now()
             results = measure(root, url, env, args.runs)
         finally:
-            if sole_user(fd):
-                dev.stop()
+            release(dev, fd, 0)
             os.close(fd)
     finally:
         target.stop()

@@ -263,7 +263,12 @@ def verdicts(ctx: Context, sizes: list[int]) -> list[str]:
     return lines
 
 
-def section_file(path: Path, title: str, missing: str) -> list[str]:
+def section_file(
+    path: Path,
+    title: str,
+    missing: str,
+    source: str = "written by its own bench run, not re-run here",
+) -> list[str]:
     """An earlier bench's own report, included as it is (its headings pushed below `title`)."""
     if not path.is_file():
         return [f"## {title}", "", missing, ""]
@@ -273,7 +278,7 @@ def section_file(path: Path, title: str, missing: str) -> list[str]:
     return [
         f"## {title}",
         "",
-        f"(from `{path.relative_to(HERE.parent)}`, written by its own bench run, not re-run here)",
+        f"(from `{path.relative_to(HERE.parent)}`, {source})",
         "",
         *body,
         "",
@@ -352,6 +357,13 @@ def write(
         out += ["## What could not be measured", ""]
         out += [f"- {k}: {v}" for k, v in ctx.notes.items()]
         out += [""]
+    out += section_file(
+        HERE / "results" / "warm.md",
+        "Warm dev server: `diff` cold, warm and cached",
+        "No `bench/results/warm.md` yet: run `python -m bench.warm` (it writes that file) and"
+        " rerun this report.",
+        "written by bench/warm.py, in this run or on its own",
+    )
     out += section_file(
         HERE / "results" / "online.md",
         "Online safety under load",

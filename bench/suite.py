@@ -27,13 +27,22 @@ from typing import TYPE_CHECKING, Any
 from bench import databases, drizzle
 from bench.changes import Item, Verdict, five, items_from_sql, judge, share
 from bench.introspect import database_name, ensure_database, inspect_command
-from bench.measure import Figure, ProcessFailed, log, median_of, run_output, time_process
+from bench.measure import (
+    Figure,
+    ProcessFailed,
+    log,
+    median_of,
+    run_output,
+    time_process,
+    with_bytecode,
+)
 from bench.models import sqlalchemy_module
 from bench.peers import SCRIPTS, peer_env
 from studio.sources.devdb.binaries import PgBinaries, find_binaries
 from studio.sources.devdb.cluster import Cluster
-from studio.sources.devdb.lease import dev_cluster
+from studio.sources.devdb.lease import release, use_dev_cluster
 from studio.sources.devdb.placement import clusters_root, tmpfs_parent
+from studio.sources.devdb.servers import stop_dev_servers
 
 if TYPE_CHECKING:
     from bench.changes import ChangeSet
@@ -65,6 +74,7 @@ class Context:
     verdicts: dict[tuple[str, int], str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     dev: Cluster | None = None
+    dev_fd: int = -1  # use_dev_cluster's: this process uses the dev server (it stays up)
 
     # --- setup ---------------------------------------------------------------
 
@@ -78,18 +88,16 @@ class Context:
         """The PostgreSQL client binaries (pg_dump, psql)."""
         return self.binaries.bindir
 
-    def ours_env(self, cache: Path) -> dict[str, str]:
+    def ours_env(self, cache: Path, idle: float = 0.0) -> dict[str, str]:
         """Our processes' environment.
 
-        The materialization cache at `cache`, the bench's dev cluster. Our
-        imports use .pyc like a user's (pip compiles them at install) and like
-        the peers' (bench/peers.py): the package is compiled once in
-        make_context, and PYTHONDONTWRITEBYTECODE, which this workplace sets,
-        does not leave us compiling every module from source on every run.
+        The materialization cache at `cache`, the bench's dev cluster, and the dev server's
+        idle timeout: 0 (each process stops the server it is the last to use, as before warm
+        servers) unless said.
         """
-        env = dict(os.environ)
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = with_bytecode(os.environ)
         env["XDG_CACHE_HOME"] = str(cache)
+        env["STUDIO_DEV_IDLE_TIMEOUT"] = f"{idle:g}"
         return env
 
     def models(self, n: int, cs: ChangeSet | None, name: str) -> str:
@@ -104,18 +112,17 @@ class Context:
         return f"{name}:metadata"
 
     def dev_up(self) -> None:
-        """Start our dev cluster (kept up by this process until `dev_down(final=True)`)."""
+        """Start our dev cluster, held up by this process (as a user) until `dev_down`."""
         if self.dev is None:
-            self.dev = dev_cluster(self.binaries.major)
+            self.dev, self.dev_fd = use_dev_cluster(self.binaries.major)
 
     def dev_down(self) -> None:
-        """Stop our dev cluster, whoever started it (a cold run starts it itself)."""
-        name = f"dev-pg{self.binaries.major}"
-        if self.dev is None and not (clusters_root() / name / "data" / "postmaster.pid").exists():
-            return
-        cluster = self.dev or Cluster.ensure(name, self.binaries)
-        cluster.stop(force=True)
-        self.dev = None
+        """Stop our dev cluster and its reaper, whoever started it (a cold run starts it)."""
+        if self.dev is not None:
+            release(self.dev, self.dev_fd, 0)
+            os.close(self.dev_fd)
+            self.dev, self.dev_fd = None, -1
+        stop_dev_servers()
 
     def fresh_cache(self) -> Path:
         """An empty cache folder: the next run of ours is cold."""
@@ -475,8 +482,6 @@ def make_context(
     work.chmod(0o711)
     devdir.mkdir(mode=0o711, parents=True, exist_ok=True)
     binaries = find_binaries(major)
-    # our package's .pyc, as pip writes them at install (see Context.ours_env)
-    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "studio"), quiet=1)
     # a cluster of its own: other benches start and stop `bench-pg<major>` as they run
     name = f"bench-compare-pg{binaries.major}"
     cluster = Cluster.ensure(name, binaries, root=_bench_root())

@@ -26,6 +26,32 @@ if TYPE_CHECKING:
 
 PYPROJECT = "pyproject.toml"
 SECTION = "schema-studio"
+# seconds the dev server stays up after the last command that used it (15 minutes)
+DEV_IDLE_TIMEOUT = 900.0
+# overrides dev_idle_timeout of every project (the tests and CI set it to 0)
+DEV_IDLE_TIMEOUT_ENV = "STUDIO_DEV_IDLE_TIMEOUT"
+
+
+def env_idle_timeout() -> float | None:
+    """`STUDIO_DEV_IDLE_TIMEOUT` in seconds, when it is set; ConfigError when it is no number."""
+    text = os.environ.get(DEV_IDLE_TIMEOUT_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(
+            f"{DEV_IDLE_TIMEOUT_ENV}={text!r} is not a number of seconds",
+            _LIMITS["dev_idle_timeout"][2],
+        )
+    return value
+
+
+def _default_idle_timeout() -> float:
+    env = env_idle_timeout()
+    return DEV_IDLE_TIMEOUT if env is None else env
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +89,9 @@ class Settings:
     backfill_batch_size: int | None = None
     # seconds to pause between backfill batches
     backfill_pause: float = 0.0
+    # seconds the dev server stays up after the last command that used it (0: stopped at once);
+    # STUDIO_DEV_IDLE_TIMEOUT wins over the config file
+    dev_idle_timeout: float = field(default_factory=_default_idle_timeout)
     # the URL given with --db, if any (wins over the environment)
     db_override: str | None = field(default=None, repr=False)
 
@@ -102,6 +131,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "expand_contract_rows": int,
     "backfill_batch_size": int,
     "backfill_pause": (int, float),
+    "dev_idle_timeout": (int, float),
 }
 
 
@@ -129,6 +159,8 @@ def load(start: Path | None = None, **overrides: Any) -> Settings:
         if section is not None:
             root = path.parent
             values = _validate(section, path)
+    if (idle := env_idle_timeout()) is not None:
+        values["dev_idle_timeout"] = idle
     for key, value in overrides.items():
         if value is None or value == ():
             continue
@@ -194,6 +226,11 @@ _LIMITS: dict[str, tuple[float, bool, str]] = {
     ),
     "backfill_batch_size": (1, True, "rows per backfill batch, e.g. 10000"),
     "backfill_pause": (0, True, "seconds between backfill batches (default 0)"),
+    "dev_idle_timeout": (
+        0,
+        True,
+        "seconds the dev server stays up after the last command: 0 stops it at once (default 900)",
+    ),
 }
 
 

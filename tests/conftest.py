@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from studio.config import DEV_IDLE_TIMEOUT_ENV
 from studio.errors import DevDbError
 from studio.sources.devdb.binaries import PgBinaries, available_servers, binaries_at
 from studio.sources.devdb.cluster import Cluster, discard
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterator
 
 SCRAM_PASSWORD = "studio-test-secret"  # the scram cluster's superuser password
+
+# Every dev server a test starts is stopped by the last command or load using it, as with
+# a timeout of 0: no test leaves a warm server or its reaper behind (the commands the tests
+# run inherit it). The tests of the warm server set their own timeout, in a folder of their own.
+os.environ[DEV_IDLE_TIMEOUT_ENV] = "0"
 
 
 def _run(coro: Coroutine[Any, Any, Any]) -> Any:

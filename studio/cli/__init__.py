@@ -242,7 +242,7 @@ def main() -> None:
         gc.freeze()
 
 
-_COMMAND = re.compile(r'^@cli\.command\(\s*"([a-z][a-z0-9-]*)"', re.MULTILINE)
+_COMMAND = re.compile(r'^@cli\.(?:command|group)\(\s*"([a-z][a-z0-9-]*)"', re.MULTILINE)
 
 
 @functools.cache

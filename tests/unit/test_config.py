@@ -105,6 +105,8 @@ def test_bad_duration_and_type(tmp_path: Path) -> None:
         ("backfill_batch_size = 0", "backfill_batch_size = 0 must be at least 1"),
         ("backfill_pause = -0.5", "backfill_pause = -0.5 must be at least 0"),
         ("backfill_pause = nan", "backfill_pause = nan is not a finite number"),
+        ("dev_idle_timeout = -1", "dev_idle_timeout = -1 must be at least 0"),
+        ('dev_idle_timeout = "15min"', "dev_idle_timeout has the wrong type (str)"),
         ('history_table = "a.b.c"', "history_table = 'a.b.c' is not a table name"),
         ('history_table = "ops."', "history_table = 'ops.' is not a table name"),
         ('history_table = ""', "history_table = '' is not a table name"),
@@ -133,6 +135,23 @@ def test_values_that_cannot_work_refused(tmp_path: Path, body: str, words: str) 
 def test_boundary_values_accepted(tmp_path: Path, body: str) -> None:
     write(tmp_path, body)
     load(tmp_path)
+
+
+def test_dev_idle_timeout_from_config_then_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seconds, fractions allowed; STUDIO_DEV_IDLE_TIMEOUT wins over the file, and is checked."""
+    monkeypatch.delenv("STUDIO_DEV_IDLE_TIMEOUT")  # the test session sets it to 0
+    assert load(tmp_path).dev_idle_timeout == Settings().dev_idle_timeout == 900
+    write(tmp_path, "dev_idle_timeout = 1.5")
+    assert load(tmp_path).dev_idle_timeout == 1.5
+    monkeypatch.setenv("STUDIO_DEV_IDLE_TIMEOUT", "0")
+    assert load(tmp_path).dev_idle_timeout == Settings().dev_idle_timeout == 0
+    for bad in ("soon", "-2", "nan"):
+        monkeypatch.setenv("STUDIO_DEV_IDLE_TIMEOUT", bad)
+        with pytest.raises(ConfigError, match="STUDIO_DEV_IDLE_TIMEOUT") as e:
+            load(tmp_path)
+        assert "0 stops it at once" in e.value.hint
 
 
 def test_backfill_options_fall_back_to_the_config() -> None:

@@ -26,6 +26,7 @@ import asyncpg
 
 from studio.errors import DevDbError
 from studio.model import quote_ident
+from studio.sources.devdb.idle import end_reaper
 from studio.sources.devdb.osuser import chown, os_user, runnable_bindir
 from studio.sources.devdb.placement import clusters_root
 from studio.sources.devdb.process import flock, log_tail, run_tool, shutdown, wait_running
@@ -67,6 +68,8 @@ class Cluster:
     starter_pid: int | None = None  # the process that started the server, if one of ours
     # the process that started the running server, as its cluster folder records it
     started_by: int | None = None
+    # the (bindir, version) the running server was started from, as its folder records it
+    server_binaries: tuple[str, str] | None = None
 
     @property
     def major(self) -> int:
@@ -97,6 +100,11 @@ class Cluster:
         except PermissionError:
             return False  # alive, another user's
         return False
+
+    @property
+    def other_binaries(self) -> bool:
+        """Whether the running server was started from other binaries than this cluster's."""
+        return self.server_binaries != (str(self.bindir), self.binaries.version)
 
     @property
     def home(self) -> Path:
@@ -134,7 +142,11 @@ class Cluster:
             if (running := wait_running(c.datadir, c.host)) is not None:
                 socket_dir = Path(running.socket_dir or home)
                 return replace(
-                    c, port=running.port, socket_dir=socket_dir, started_by=_read_starter(home)
+                    c,
+                    port=running.port,
+                    socket_dir=socket_dir,
+                    started_by=_read_starter(home),
+                    server_binaries=_read_binaries(home),
                 )
             return c._start()
 
@@ -193,8 +205,17 @@ class Cluster:
                     f"PostgreSQL {self.major} did not start: {tail or e} (see {log})"
                 ) from None
             (self.home / "starter").write_text(f"{os.getpid()}\n")
+            binaries = (str(self.bindir), self.binaries.version)
+            (self.home / "server.json").write_text(
+                json.dumps({"bindir": binaries[0], "version": binaries[1]})
+            )
             return replace(
-                self, port=port, socket_dir=sockdir, starter_pid=os.getpid(), started_by=os.getpid()
+                self,
+                port=port,
+                socket_dir=sockdir,
+                starter_pid=os.getpid(),
+                started_by=os.getpid(),
+                server_binaries=binaries,
             )
         raise DevDbError(f"PostgreSQL {self.major} found no free port (see {log})")
 
@@ -291,9 +312,19 @@ def _read_starter(home: Path) -> int | None:
         return None
 
 
+def _read_binaries(home: Path) -> tuple[str, str] | None:
+    """The (bindir, version) the running server was started from, if its starter wrote them."""
+    try:
+        data = json.loads((home / "server.json").read_text())
+        return str(data["bindir"]), str(data["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # started by a version of the tool that did not say: not to be reused
+
+
 def discard(name: str, root: Path | None = None) -> None:
-    """Stop cluster `name` if it runs, whoever started it, and delete its folder."""
+    """Stop cluster `name` (and its reaper) if it runs, whoever started it; delete its folder."""
     root = root or clusters_root()
+    end_reaper(root, name)
     lock = root / f"{name}.lock"
     with flock(lock):
         shutdown(root / name / "data")

@@ -79,6 +79,8 @@ def flock(path: Path) -> Iterator[None]:
 
 @dataclass(frozen=True, slots=True)
 class PidFile:
+    """What a running server's postmaster.pid says."""
+
     pid: int
     port: int
     socket_dir: str
@@ -105,6 +107,13 @@ def _is_postgres(pid: int) -> bool:
     except OSError:
         return True
     return os.path.basename(argv0) in (b"postgres", b"postmaster") or argv0.startswith(b"postgres:")
+
+
+def running_server(datadir: Path) -> PidFile | None:
+    """The pid file of the server running on `datadir` (ready or not), without waiting."""
+    if (info := _read_pidfile(datadir)) is None or not _is_postgres(info.pid):
+        return None
+    return info
 
 
 def _answers(host: str, port: int) -> bool:
