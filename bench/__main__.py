@@ -18,8 +18,10 @@ at each size:
 then `diff()` on two schemas differing in 1% of their tables (the largest
 size), then our `diff` of a 100-table project cold, with the dev server warm
 (cache miss) and cached (bench/warm.py, into bench/results/warm.md), and
-writes bench/RESULTS.md (figures, ratios of this run, exponents, memory
-peaks, machine, versions, plus bench/results/warm.md, online.md and
+compares `lint` with squawk on the golden lint cases and the demo's
+migrations (bench/lint.py, into bench/results/lint.md), and writes
+bench/RESULTS.md (figures, ratios of this run, exponents, memory peaks,
+machine, versions, plus bench/results/warm.md, lint.md, online.md and
 backfill.md when present) and bench/scaling.svg.
 
     python -m bench [--quick] [--runs 3] [--sizes 100,1000,3000] [--drizzle-cap 90]
@@ -41,6 +43,7 @@ import traceback
 from pathlib import Path
 
 from bench import diff as diff_bench
+from bench import lint as lint_bench
 from bench import peers as peers_mod
 from bench import report, warm
 from bench.changes import five
@@ -151,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         extra = diff_bench.section(ctx, 1000 if 1000 in sizes else big, big)
         ctx.dev_down()  # the warm-server rounds start and stop it themselves
         guarded(ctx, "warm dev server", warm_into_results, ctx, max(args.runs, 9), raw)
+        guarded(ctx, "lint against squawk", lint_bench.main, [])
     finally:
         ctx.dev_down()
         ctx.cluster.stop()

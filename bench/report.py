@@ -365,6 +365,12 @@ def write(
         "written by bench/warm.py, in this run or on its own",
     )
     out += section_file(
+        HERE / "results" / "lint.md",
+        "lint against squawk",
+        "No `bench/results/lint.md` yet: run `python -m bench.lint` (it writes that file) and"
+        " rerun this report.",
+    )
+    out += section_file(
         HERE / "results" / "online.md",
         "Online safety under load",
         "No `bench/results/online.md` yet:"

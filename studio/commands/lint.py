@@ -8,11 +8,13 @@ target's history and server version read when a database is configured.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from studio.config import mask_dsn
-from studio.errors import StudioError
+from studio.errors import StudioError, translate
 from studio.migrations import files as migrations
+from studio.plan.locks.context import Context
 from studio.plan.locks.lint import (
     DEFAULT_SERVER_VERSION,
     LintReport,
@@ -26,6 +28,24 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from studio.config import Settings
+
+
+async def _volatility(settings: Settings, url: str) -> dict[str, str]:
+    """The target's functions by name -> pg_proc.provolatile ({} when it cannot be read)."""
+    # deferred: asyncpg loads only when there is a target to read
+    from studio.catalog import connect as db
+    from studio.catalog.queries import get
+
+    try:
+        conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
+        try:
+            with translate(mask_dsn(url)):
+                rows = await conn.fetch(get("function_volatility"))
+        finally:
+            await conn.close()
+    except StudioError:
+        return {}  # lint goes on without: unknown functions are taken to be volatile
+    return {r["name"].lower(): r["volatility"] for r in rows}
 
 
 async def _pending(
@@ -69,6 +89,7 @@ async def lint_project(
     are analysed knowing the tables, columns and indexes those created.
     """
     notes: list[str] = []
+    context = None
     if paths:
         sources = sources_for_paths(paths, external=external)
         version = server_version or DEFAULT_SERVER_VERSION
@@ -78,8 +99,14 @@ async def lint_project(
         notes.append(note)
         sources = sources_for_migrations(ms, report, external=external)
         version = server_version or live_version or DEFAULT_SERVER_VERSION
+        if live_version is not None:  # the target was read: its functions say how volatile
+            url = settings.database_url(required=False)
+            if url is not None and (known := await _volatility(settings, url)):
+                context = Context(volatility=MappingProxyType(known))
     if server_version is None and not paths and "PostgreSQL" not in notes[-1]:
         notes.append(
             f"server version not known: assuming PostgreSQL {version // 10000} (see --pg-version)"
         )
-    return lint_sources(sources, server_version=version, external=external, notes=notes)
+    return lint_sources(
+        sources, server_version=version, external=external, context=context, notes=notes
+    )

@@ -37,6 +37,28 @@ def _parse_one(sql: str) -> Any:
     return stmts[0].stmt if len(stmts) == 1 else None
 
 
+def option_on(options: Sequence[Any] | None, name: str) -> bool:
+    """Whether a parenthesized option list (`REINDEX (CONCURRENTLY false)`) turns `name` on.
+
+    PostgreSQL reads a boolean option as defGetBoolean does: given alone it is
+    on; with a value, TRUE/ON/1 turn it on and FALSE/OFF/0 off.
+    """
+    on = False
+    for d in options or ():
+        if str(getattr(d, "defname", "")).lower() != name:
+            continue
+        arg = getattr(d, "arg", None)
+        if arg is None:
+            on = True
+        elif hasattr(arg, "boolval"):
+            on = bool(arg.boolval)
+        elif hasattr(arg, "ival"):
+            on = arg.ival != 0
+        else:
+            on = str(getattr(arg, "sval", "")).lower() in ("true", "on", "1")
+    return on
+
+
 # statement kinds that can be refused inside a transaction block, by their parse-tree node name
 _MAYBE_NON_TRANSACTIONAL = frozenset({
     "IndexStmt", "DropStmt", "ReindexStmt", "VacuumStmt", "CreatedbStmt", "DropdbStmt",
@@ -124,9 +146,7 @@ def non_transactional_statement(sql: str) -> str | None:
         return "CREATE INDEX CONCURRENTLY"
     if isinstance(node, ast.DropStmt) and node.concurrent:
         return "DROP INDEX CONCURRENTLY"
-    if isinstance(node, ast.ReindexStmt) and any(
-        getattr(p, "defname", None) == "concurrently" for p in (node.params or ())
-    ):
+    if isinstance(node, ast.ReindexStmt) and option_on(node.params, "concurrently"):
         return "REINDEX CONCURRENTLY"
     if isinstance(node, ast.VacuumStmt):
         return "VACUUM" if node.is_vacuumcmd else None

@@ -163,6 +163,18 @@ CASES: tuple[Case, ...] = (
         "alter_table.add_column.references",
         "ALTER TABLE t ADD COLUMN p bigint REFERENCES parent (id)",
     ),
+    C(
+        "alter_table.add_column.references_validated",
+        "ALTER TABLE t ADD COLUMN p bigint DEFAULT 1 REFERENCES parent (id)",
+    ),
+    C(
+        "alter_table.add_column.references_validated_null",
+        "ALTER TABLE t ADD COLUMN p bigint DEFAULT NULL REFERENCES parent (id)",
+    ),
+    C(  # a sibling column's default does not make PostgreSQL validate this one
+        "alter_table.add_column.references",
+        "ALTER TABLE t ADD COLUMN a int DEFAULT 0, ADD COLUMN p bigint REFERENCES parent (id)",
+    ),
     # other column changes
     C("alter_table.drop_column", "ALTER TABLE t DROP COLUMN note"),
     C("alter_table.alter_column_type", "ALTER TABLE t ALTER COLUMN n TYPE bigint"),
@@ -438,6 +450,11 @@ CASES: tuple[Case, ...] = (
     ),
     C("drop_materialized_view", "DROP MATERIALIZED VIEW mv", MV, probe="mv"),
     C("create_sequence", "CREATE SEQUENCE s"),
+    C(
+        "create_foreign_table",
+        "CREATE FOREIGN TABLE f (a int, b text) SERVER s",
+        "CREATE FOREIGN DATA WRAPPER w; CREATE SERVER s FOREIGN DATA WRAPPER w;",
+    ),
     C("alter_sequence", "ALTER SEQUENCE s INCREMENT BY 2", "CREATE SEQUENCE s;", probe=""),
     C("alter_sequence.owned_by", "ALTER SEQUENCE s OWNED BY t.n", "CREATE SEQUENCE s;", probe=""),
     C("drop_sequence", "DROP SEQUENCE s", "CREATE SEQUENCE s;", probe=""),
@@ -512,6 +529,10 @@ CASES: tuple[Case, ...] = (
     C("select", "SELECT count(*) FROM t"),
     C("insert", "INSERT INTO t (id, n) SELECT id + 10000, 1 FROM parent"),
     C("update", "UPDATE t SET note = 'x'"),
+    C(
+        "merge",
+        "MERGE INTO t USING parent p ON t.id = p.id WHEN MATCHED THEN UPDATE SET note = 'x'",
+    ),
     C("delete", "DELETE FROM t"),
     # explicit locks: prove the conflict matrix itself
     *(C(f"lock_table.{m.name.lower()}", f"LOCK TABLE t IN {m.label} MODE") for m in LockMode),

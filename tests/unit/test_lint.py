@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lint_cases import CASES, LintCase
 
 from studio.cli import cli
 from studio.plan.locks import Activity, LockMode, facts_for_statement
@@ -52,6 +53,35 @@ def test_catalogue_is_well_formed() -> None:
         seen.add(h.id)
         assert h.message and "\n" not in h.message and h.fix and "\n" not in h.fix
         assert h.example != h.safe or h.id in _VERSION
+
+
+# --- the golden cases (tests/unit/lint_cases.py) ------------------------------------------------
+
+_RUNS = [(c, v) for c in CASES for v in c.versions]
+
+
+@pytest.mark.parametrize(
+    ("case", "version"),
+    _RUNS,
+    ids=[f"{c.rule.split(':')[1]}-{i}-pg{v // 10000}" for i, (c, v) in enumerate(_RUNS)],
+)
+def test_golden_case(case: LintCase, version: int) -> None:
+    found = {(f.hazard.id, f.level) for f in case.run(version).active()}
+    raised = {(h, lv) for h, lv in found if lv >= Level.WARNING}
+    expected = set(case.expect)
+    assert raised == {(h, lv) for h, lv in expected if lv >= Level.WARNING}, case.sql
+    assert expected <= found, case.sql
+    if not case.must_flag:  # a near miss: nothing of its rule, at any level
+        assert not {h for h, _ in found} & case.mapped, case.sql
+
+
+def test_golden_cases_cover_every_squawk_rule() -> None:
+    rules = {c.rule for c in CASES}
+    for name in PEER_RULES["squawk"].split():
+        if name not in ("syntax-error", "require-timeout-settings"):
+            assert f"squawk:{name}" in rules, name
+            assert any(c.must_flag for c in CASES if c.rule == f"squawk:{name}"), name
+            assert any(not c.must_flag for c in CASES if c.rule == f"squawk:{name}"), name
 
 
 # --- knowledge that makes the difference ------------------------------------------------------

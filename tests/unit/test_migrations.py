@@ -220,6 +220,10 @@ def test_statement_facts_come_from_the_parse_tree() -> None:
     assert non_transactional_statement("create index i on t (a)") is None
     assert non_transactional_statement("drop index i") is None
     assert non_transactional_statement("reindex index i") is None
+    # a boolean option set false is off (defGetBoolean): this REINDEX runs in a transaction
+    assert non_transactional_statement("reindex (concurrently false) index i") is None
+    assert non_transactional_statement("reindex (concurrently off) table t") is None
+    assert non_transactional_statement("reindex (concurrently 1) index i") == "REINDEX CONCURRENTLY"
     assert non_transactional_statement("vacuum t") == "VACUUM"
     assert non_transactional_statement("create database d") == "CREATE DATABASE"
     assert non_transactional_statement("vacuum t; vacuum u") is None  # one statement at a time

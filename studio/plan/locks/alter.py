@@ -20,7 +20,8 @@ from studio.model import quote_ident
 from studio.plan.locks import types
 from studio.plan.locks.context import Context
 from studio.plan.locks.kb import Entry, Role, entry
-from studio.plan.locks.parse import format_type, is_serial, names_key, relkey, volatile_calls
+from studio.plan.locks.parse import format_type, is_serial, names_key, relkey
+from studio.plan.locks.volatility import volatile_calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,7 @@ def add_column(table: str, cmd: Any, version: int, ctx: Context, node: Any = Non
     elif ctx.domain_constraints(typ):
         id = "alter_table.add_column.domain_check"
     elif default is not None:
-        volatile, unknown = volatile_calls(default, dict(ctx.volatility))
+        volatile, unknown = volatile_calls(default, ctx.volatility)
         if volatile:
             id, cond = (
                 "alter_table.add_column.volatile_default",
@@ -119,8 +120,12 @@ def add_column(table: str, cmd: Any, version: int, ctx: Context, node: Any = Non
     for c in cons:
         if c.contype == CT.CONSTR_FOREIGN:
             referenced = relkey(c.pktable, ctx.default_schema)
-            out.append(m("alter_table.add_column.references", table,
-                         (Role.REFERENCED, referenced), subject=subject))  # fmt: skip
+            # all NULL, the new column has nothing to validate; with a DEFAULT (even NULL)
+            # PostgreSQL checks every row (transformAlterTableStmt)
+            fk = "alter_table.add_column.references"
+            if default is not None:
+                fk += "_validated" if _has_value(default) else "_validated_null"
+            out.append(m(fk, table, (Role.REFERENCED, referenced), subject=subject))
         elif c.contype == CT.CONSTR_UNIQUE:
             out.append(m("alter_table.add_unique", table, subject=subject))
         elif c.contype == CT.CONSTR_PRIMARY:
@@ -128,6 +133,15 @@ def add_column(table: str, cmd: Any, version: int, ctx: Context, node: Any = Non
         elif c.contype == CT.CONSTR_CHECK:
             out.append(m("alter_table.add_check", table, subject=subject))
     return out
+
+
+def _has_value(default: Any) -> bool:
+    """Whether a column's default gives its rows a value (not absent, not a NULL constant)."""
+    if default is None:
+        return False
+    while isinstance(default, ast.TypeCast):
+        default = default.arg
+    return not (isinstance(default, ast.A_Const) and default.isnull)
 
 
 def add_constraint(

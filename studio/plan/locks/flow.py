@@ -19,6 +19,7 @@ from studio.plan.locks.context import Context
 from studio.plan.locks.facts import Effect
 from studio.plan.locks.modes import Activity
 from studio.plan.locks.parse import isa, relkey
+from studio.plan.locks.robust import dropped_constraints, rerun_failures
 from studio.plan.locks.rules import RULES, Hit, Unit, hit
 
 # --- sequences of statements --------------------------------------------------------------
@@ -89,6 +90,7 @@ def _sequence(units: Sequence[Unit], version: int, external: bool) -> Iterator[H
         if u.in_block:
             earlier.add(u, strong)
     yield from _transactions(units)
+    yield from _robustness(units)
     if external:
         yield from _timeouts(units)
 
@@ -232,9 +234,35 @@ def _transactions(units: Sequence[Unit]) -> Iterator[Hit]:
                 yield hit(u, "transaction-nesting", "BEGIN inside BEGIN")
             open_begin = u
         elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"):
+            if open_begin is None:  # the server only warns: the COMMIT or ROLLBACK meant nothing
+                yield hit(u, "transaction-nesting", f"{kind[11:]} with no transaction open")
             open_begin = None
     if open_begin is not None:
         yield hit(open_begin, "uncommitted-transaction")
+
+
+def _robustness(units: Sequence[Unit]) -> Iterator[Hit]:
+    """Scripts: statements outside a transaction that fail when the file is run again.
+
+    A file of several statements can stop part way; a single statement is its
+    own transaction, except a concurrent index build or drop, which can fail
+    half done (an INVALID index left behind). The runner resumes a migration
+    where it stopped, so migrations are not concerned.
+    """
+    per_file: dict[str, int] = {}
+    for u in units:
+        per_file[u.path] = per_file.get(u.path, 0) + 1
+    dropped: dict[str, set[str]] = {}
+    for u in units:
+        mine = dropped.setdefault(u.path, set())
+        if not u.runner and not u.in_block:
+            concurrent = (
+                isa(u.node, ast.IndexStmt) or isa(u.node, ast.DropStmt)
+            ) and u.node.concurrent
+            if per_file[u.path] > 1 or concurrent:
+                for why in dict.fromkeys(rerun_failures(u.node, mine)):
+                    yield hit(u, "non-robust-statement", why)
+        mine.update(dropped_constraints(u.node))
 
 
 def _timeouts(units: Sequence[Unit]) -> Iterator[Hit]:

@@ -158,7 +158,8 @@ HAZARDS: tuple[Hazard, ...] = (
        "(PostgreSQL 18)",
        "ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (total * 100) STORED;",
        "ALTER TABLE orders ADD COLUMN total_cents bigint;",
-       "strong_migrations:add_column_generated_stored", "eugene:E11"),
+       "strong_migrations:add_column_generated_stored", "squawk:adding-field-with-default",
+       "eugene:E11"),
     _h("required-column", DANGER,
        "ADD COLUMN ... NOT NULL without a default fails on a table with rows, and breaks writers "
        "that do not set it",
@@ -187,8 +188,8 @@ HAZARDS: tuple[Hazard, ...] = (
        "squawk:constraint-missing-not-valid", "strong_migrations:add_check_constraint",
        "strong_migrations:change_column_constraint", "eugene:E1"),
     _h("validating-foreign-key", DANGER,
-       "ADD FOREIGN KEY validates every row holding SHARE ROW EXCLUSIVE on both tables: writes to "
-       "both wait",
+       "ADD FOREIGN KEY (or ADD COLUMN ... DEFAULT ... REFERENCES) validates every row holding "
+       "SHARE ROW EXCLUSIVE on both tables: writes to both wait",
        "add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction",
        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users "
        "(id);",
@@ -476,7 +477,7 @@ HAZARDS: tuple[Hazard, ...] = (
        "CREATE TABLE events (at timestamptz);",
        "squawk:prefer-timestamptz"),
     _h("char-type", WARNING,
-       "character(n) pads with spaces and compares surprisingly",
+       "character(n) (bpchar) pads with spaces and compares surprisingly; \"char\" holds one byte",
        "text (or varchar)",
        "CREATE TABLE events (code char(3));",
        "CREATE TABLE events (code text);",
@@ -517,9 +518,10 @@ HAZARDS: tuple[Hazard, ...] = (
        "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",
        "squawk:transaction-nesting"),
     _h("non-robust-statement", INFO,
-       "a statement outside a transaction without IF [NOT] EXISTS fails when retried after a "
-       "partial run",
-       "add IF NOT EXISTS / IF EXISTS",
+       "this statement runs outside a transaction and fails when run again: a script stopped part "
+       "way cannot simply be rerun",
+       "add IF [NOT] EXISTS (OR REPLACE for views, functions and triggers), or put the statements "
+       "in one transaction",
        "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);",
        "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_note_idx ON orders (note);",
        "squawk:prefer-robust-stmts"),
@@ -567,8 +569,9 @@ HAZARDS: tuple[Hazard, ...] = (
        "SET lock_timeout = '500ms';\nALTER TABLE orders ADD COLUMN note text;",
        "squawk:require-lock-timeout", "squawk:require-timeout-settings", "eugene:E9",
        external_only=True),
-    _h("missing-statement-timeout", INFO,
-       "no statement_timeout bounds how long the migration may run",
+    _h("missing-statement-timeout", WARNING,
+       "no statement_timeout bounds how long this statement may hold a lock that blocks reads or "
+       "writes",
        "SET statement_timeout (long enough for the slowest statement)",
        "ALTER TABLE orders ADD COLUMN note text;",
        "SET statement_timeout = '5min';\nALTER TABLE orders ADD COLUMN note text;",

@@ -122,9 +122,21 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     _e(
         "alter_table.add_column.references",
-        "ADD COLUMN ... REFERENCES (the new column is all NULL: nothing to validate)",
+        "ADD COLUMN ... REFERENCES without a default (all NULL: not validated)",
         R(T, AE, CAT),
         R(REF, SRE, CAT),
+    ),
+    _e(
+        "alter_table.add_column.references_validated",
+        "ADD COLUMN ... DEFAULT ... REFERENCES (every row gets the default: validated)",
+        R(T, AE, SCAN, note="every row is checked against the referenced table"),
+        R(REF, SRE, SCAN, note="the referenced table is read to validate every row"),
+    ),
+    _e(
+        "alter_table.add_column.references_validated_null",
+        "ADD COLUMN ... DEFAULT NULL REFERENCES (validated, though every row is NULL)",
+        R(T, AE, SCAN, note="every row is checked; the new column is NULL in all of them"),
+        R(REF, SRE, CAT, note="held while the table is scanned; not read: no row has a value"),
     ),
     # --- other column changes --------------------------------------------------
     _e("alter_table.drop_column", "DROP COLUMN (the column is only marked dropped)", R(T, AE, CAT)),
@@ -408,6 +420,7 @@ ENTRIES: tuple[Entry, ...] = (
         R(DEF, AE, SCAN, note="the default partition is scanned for rows of the new bound"),
     ),
     _e("create_table.inherits", "CREATE TABLE ... INHERITS", R(PAR, SUE, CAT)),
+    _e("create_foreign_table", "CREATE FOREIGN TABLE (locks no existing table)"),
     _e("create_table_as", "CREATE TABLE ... AS / SELECT INTO", R(SRC, AS, SCAN)),
     _e(
         "drop_table",
@@ -509,6 +522,7 @@ ENTRIES: tuple[Entry, ...] = (
     _e("insert", "INSERT", R(T, RE, DATA), R(SRC, AS, SCAN)),
     _e("update", "UPDATE", R(T, RE, DATA), R(SRC, AS, SCAN), locks_rows=True),
     _e("delete", "DELETE", R(T, RE, DATA), R(SRC, AS, SCAN), locks_rows=True),
+    _e("merge", "MERGE", R(T, RE, DATA), R(SRC, AS, SCAN), locks_rows=True, since=pg(15)),
     # --- explicit locks ------------------------------------------------------------------
     *(
         _e(f"lock_table.{m.name.lower()}", f"LOCK TABLE ... IN {m.label} MODE", R(T, m, CAT))

@@ -1,4 +1,4 @@
-"""Hand-written SQL through pglast: comments, names, type names, volatility.
+"""Hand-written SQL through pglast: comments, names, type names.
 
 pglast parses with PostgreSQL's own grammar (libpg_query), so what it accepts
 is what the server accepts; these helpers turn its trees into the few facts
@@ -135,64 +135,6 @@ def format_type(tn: Any) -> str:
     return base + "[]" * len(tn.arrayBounds or ())
 
 
-# --- volatility ----------------------------------------------------------------
-
-VOLATILE_FUNCTIONS = frozenset({
-    "random", "random_normal", "clock_timestamp", "timeofday", "gen_random_uuid", "uuidv4",
-    "uuidv7", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "nextval", "setval",
-    "currval", "lastval", "txid_current", "pg_current_xact_id", "gen_random_bytes", "gen_salt",
-    "random_string",
-})  # fmt: skip
-NON_VOLATILE_FUNCTIONS = frozenset({
-    "now", "transaction_timestamp", "statement_timestamp", "current_setting", "lower", "upper",
-    "btrim", "ltrim", "rtrim", "trim", "concat", "concat_ws", "md5", "length", "char_length",
-    "to_char", "to_timestamp", "to_date", "to_number", "date_trunc", "date_part", "make_date",
-    "make_timestamp", "make_timestamptz", "make_interval", "jsonb_build_object",
-    "json_build_object", "jsonb_build_array", "json_build_array", "to_jsonb", "to_json",
-    "array_fill", "uuid_nil",
-    "abs", "round", "floor", "ceil", "greatest", "least", "replace", "substr", "substring",
-    "left", "right", "format", "encode", "decode", "sha256", "inet", "current_database",
-    "current_schema", "current_user", "session_user", "pg_backend_pid", "timezone", "age",
-})  # fmt: skip
-
-
-def volatile_calls(expr: Any, known: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
-    """(volatile functions, functions of unknown volatility) an expression calls.
-
-    `known` maps a function name to 'i', 's' or 'v' (pg_proc.provolatile), for
-    functions the context knows (user functions).
-    """
-    volatile: list[str] = []
-    unknown: list[str] = []
-
-    def walk(n: Any) -> None:
-        if isinstance(n, ast.FuncCall):
-            fn: Any = n.funcname
-            name = str(fn[-1].sval).lower()
-            kind = (known or {}).get(name)
-            if kind is None:
-                kind = (
-                    "v"
-                    if name in VOLATILE_FUNCTIONS
-                    else "s"
-                    if name in NON_VOLATILE_FUNCTIONS
-                    else None
-                )
-            if kind == "v":
-                volatile.append(name)
-            elif kind is None:
-                unknown.append(name)
-        if isinstance(n, ast.Node):
-            for attr in n:
-                walk(getattr(n, attr))
-        elif isinstance(n, tuple):
-            for x in n:
-                walk(x)
-
-    walk(expr)
-    return volatile, unknown
-
-
 def string_literals(node: Any) -> Iterator[str]:
     """Every string constant under `node`."""
     if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
@@ -203,11 +145,6 @@ def string_literals(node: Any) -> Iterator[str]:
     elif isinstance(node, tuple):
         for x in node:
             yield from string_literals(x)
-
-
-def def_names(options: tuple[Any, ...] | None) -> list[str]:
-    """The option names of a DefElem list (`concurrently`, `full`)."""
-    return [str(d.defname).lower() for d in options or () if isinstance(d, ast.DefElem)]
 
 
 def made_not_null(

@@ -17,9 +17,17 @@ from pglast.enums import ObjectType as OT
 
 from studio.plan.locks.alter import Match
 from studio.plan.locks.context import Context
+from studio.plan.locks.duplicates import duplicate_columns
 from studio.plan.locks.hazards import Hazard, hazard
-from studio.plan.locks.kb import Effect, LockFact, Role
-from studio.plan.locks.parse import format_type, is_serial, isa, relkey, string_literals
+from studio.plan.locks.kb import Effect, LockFact, Role, version_num
+from studio.plan.locks.parse import (
+    format_type,
+    is_serial,
+    isa,
+    relkey,
+    string_literals,
+    type_parts,
+)
 from studio.sqltext.lexer import lex, string_constants, without
 
 
@@ -113,7 +121,14 @@ _BY_ENTRY: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("prefer-repack", ("vacuum_full", "cluster")),
     ("required-column", ("alter_table.add_column.not_null",)),
     ("validating-check-constraint", ("alter_table.add_check",)),
-    ("validating-foreign-key", ("alter_table.add_foreign_key",)),
+    (
+        "validating-foreign-key",
+        (
+            "alter_table.add_foreign_key",
+            "alter_table.add_column.references_validated",
+            "alter_table.add_column.references_validated_null",
+        ),
+    ),
     ("constraint-index-build", ("alter_table.add_unique", "alter_table.add_primary_key")),
     ("exclusion-constraint", ("alter_table.add_exclusion",)),
     ("primary-key-scan", ("alter_table.add_primary_key.using_index_nullable",)),
@@ -178,10 +193,11 @@ def _set_not_null(u: Unit, version: int) -> Iterator[Hit]:
 def _rewrites(u: Unit, version: int) -> Iterator[Hit]:
     for m in u.matches:
         tables = [r for role, r in m.relations if role is Role.TABLE and u.existing(r)]
+        # this subcommand's own rule, not the merged fact: ADD COLUMN a, ADD COLUMN b DEFAULT
+        # random() rewrites the table once, because of b
         rewrites = any(
-            f.effect is Effect.REWRITE and f.relation in tables
-            for f in u.facts
-            if m.entry.id in f.entry.split("+")
+            r.effect is Effect.REWRITE and r.role is Role.TABLE
+            for r in m.entry.rules_for(version_num(version))
         )
         if not tables or not rewrites:
             continue
@@ -196,14 +212,6 @@ def _concurrently(u: Unit, version: int) -> Iterator[Hit]:
     for m in u.matches:
         if not m.entry.transactional and u.in_block:
             yield hit(u, "concurrently-in-transaction", m.entry.title)
-    node = u.node
-    # the runner cleans up what a failed concurrent step leaves and resumes there: scripts only
-    if u.runner:
-        pass
-    elif isa(node, ast.IndexStmt) and node.concurrent and not node.if_not_exists:
-        yield hit(u, "non-robust-statement", "CREATE INDEX CONCURRENTLY without IF NOT EXISTS")
-    elif isa(node, ast.DropStmt) and node.concurrent and not node.missing_ok:
-        yield hit(u, "non-robust-statement", "DROP INDEX CONCURRENTLY without IF EXISTS")
     concurrent_build = "create_index.concurrently" in u.ids() or "reindex.concurrently" in u.ids()
     if concurrent_build and 140000 <= version < 140004:
         yield hit(u, "concurrent-index-corruption", f"server {version // 10000}.{version % 100}")
@@ -331,9 +339,15 @@ _TYPE_HAZARDS: tuple[tuple[str, Callable[[Any, str], bool]], ...] = (
     ("prefer-identity", lambda tn, t: is_serial(tn)),
     ("prefer-text", lambda tn, t: t.startswith("character varying(")),
     ("prefer-timestamptz", lambda tn, t: t.startswith("timestamp") and "without time zone" in t),
-    ("char-type", lambda tn, t: t.startswith("character(")),
+    ("char-type", lambda tn, t: _is_char(tn)),
     ("json-column", lambda tn, t: t == "json"),
 )
+
+
+def _is_char(tn: Any) -> bool:
+    """character(n) (`bpchar` inside, with or without a length), or the one-byte `"char"`."""
+    name, schema = type_parts(tn)
+    return schema in (None, "pg_catalog") and name in ("bpchar", "char")
 
 
 @rule
@@ -364,26 +378,26 @@ def _hygiene(u: Unit, version: int) -> Iterator[Hit]:
     for name in dict.fromkeys(_long_identifiers(u.analysed_text())):
         if name:
             yield hit(u, "identifier-too-long", f"{name[:20]}... ({len(name.encode())} bytes)")
-    cols: list[str] = []
-    if isa(node, ast.CreateStmt):
-        cols = [el.colname for el in node.tableElts or () if isa(el, ast.ColumnDef)]
-    elif isa(node, ast.UpdateStmt):
-        cols = [t.name for t in node.targetList or ()]
-    elif isa(node, ast.InsertStmt):
-        cols = [t.name for t in node.cols or ()]
-    dupes = sorted({c for c in cols if cols.count(c) > 1})
-    if dupes:
+    if dupes := duplicate_columns(node):
         yield hit(u, "duplicate-column", ", ".join(dupes))
     if (isa(node, ast.UpdateStmt) or isa(node, ast.DeleteStmt)) and node.whereClause is None:
         t = relkey(node.relation, u.context.default_schema)
         if u.existing(t):
             yield hit(u, "unbatched-update", t)
+    if unqualified := _unqualified(node):
+        yield hit(u, "unqualified-name", ", ".join(unqualified))
+
+
+def _unqualified(node: Any) -> list[str]:
+    """Tables a DDL statement names without a schema (a temporary table cannot have one)."""
     rels: list[Any] = []
     ddl = (ast.CreateStmt, ast.AlterTableStmt, ast.IndexStmt, ast.RenameStmt)
     if any(isa(node, cls) for cls in ddl) and node.relation:
         rels = [node.relation]
+    elif isa(node, ast.CreateTableAsStmt):
+        rels = [node.into.rel]
     elif isa(node, ast.TruncateStmt):
         rels = list(node.relations)
-    unqualified = [rv.relname for rv in rels if not rv.schemaname]
-    if unqualified:
-        yield hit(u, "unqualified-name", ", ".join(unqualified))
+    elif isa(node, ast.DropStmt) and node.removeType == OT.OBJECT_TABLE:
+        return [names[-1].sval for names in node.objects or () if len(names) == 1]
+    return [rv.relname for rv in rels if not rv.schemaname and rv.relpersistence != "t"]

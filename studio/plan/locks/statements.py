@@ -21,8 +21,9 @@ from studio.plan.locks.alter import Match, alter_table, m
 from studio.plan.locks.context import Context
 from studio.plan.locks.kb import Effect, LockFact, Role, entry, version_num
 from studio.plan.locks.modes import LockMode
-from studio.plan.locks.parse import def_names, names_key, range_vars, relkey
+from studio.plan.locks.parse import names_key, range_vars, relkey
 from studio.sqltext.split import parse_statements
+from studio.sqltext.statements import option_on
 
 NO_CONTEXT = Context()
 
@@ -207,14 +208,14 @@ def _comment(node: Any, v: int, ctx: Context) -> list[Match]:
 
 
 def _vacuum(node: Any, v: int, ctx: Context) -> list[Match]:
-    opts = def_names(node.options)
-    id = "analyze" if not node.is_vacuumcmd else "vacuum_full" if "full" in opts else "vacuum"
+    full = option_on(node.options, "full")
+    id = "analyze" if not node.is_vacuumcmd else "vacuum_full" if full else "vacuum"
     rels = [relkey(r.relation, ctx.default_schema) for r in node.rels or ()] or ["(every table)"]
     return [m(id, r) for r in rels]
 
 
 def _reindex(node: Any, v: int, ctx: Context) -> list[Match]:
-    id = "reindex.concurrently" if "concurrently" in def_names(node.params) else "reindex"
+    id = "reindex.concurrently" if option_on(node.params, "concurrently") else "reindex"
     kind = node.kind.name
     if kind == "REINDEX_OBJECT_INDEX":
         idx = relkey(node.relation, ctx.default_schema)
@@ -236,6 +237,12 @@ def _dml(id: str) -> Callable[[Any, int, Context], list[Match]]:
         return [m(id, t, *_sources(parts, ctx, exclude=t))]
 
     return handler
+
+
+def _merge(node: Any, v: int, ctx: Context) -> list[Match]:
+    t = relkey(node.relation, ctx.default_schema)
+    parts = (node.sourceRelation, node.joinCondition, node.mergeWhenClauses)
+    return [m("merge", t, *_sources(parts, ctx, exclude=t))]
 
 
 def _lock(node: Any, v: int, ctx: Context) -> list[Match]:
@@ -325,6 +332,10 @@ _HANDLERS: dict[type, Callable[[Any, int, Context], Iterable[Match]]] = {
     ast.InsertStmt: _dml("insert"),
     ast.UpdateStmt: _dml("update"),
     ast.DeleteStmt: _dml("delete"),
+    ast.MergeStmt: _merge,
+    ast.CreateForeignTableStmt: lambda n, v, c: [
+        Match(entry("create_foreign_table"), subject=relkey(n.base.relation, c.default_schema))
+    ],
     ast.LockStmt: _lock,
     ast.CreateTrigStmt: _on_relation("create_trigger"),
     ast.RuleStmt: _on_relation("create_rule"),
