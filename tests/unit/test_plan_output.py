@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from studio.cli import cli
 from studio.cli.annotations import escape_data, escape_property, workflow_command
 from studio.cli.plan_markdown import COMMENT_LIMIT, MARKER, code, markdown, text
-from studio.commands.plan_report import PlanReport, PlannedMigration, PlannedStep, Source
+from studio.commands.plan_report import PlannedMigration, PlannedStep, PlanReport, Source
 from studio.migrations import files as migrations
 from studio.plan.locks.lint import lint_sources, sources_for_paths
 
@@ -81,10 +81,12 @@ def test_lint_runs_an_expand_migration_step_by_step_as_the_runner_does(tmp_path:
 def test_markdown_escapes_and_stays_under_the_comment_limit(tmp_path: Path) -> None:
     assert text("a | b *c* <x> `y`") == "a \\| b \\*c\\* &lt;x&gt; \\`y\\`"
     assert code("a`b") == "``a`b``" and code("x|y") == "`x\\|y`"
-    big = "-- schema-studio:step\n" + "".join(f"INSERT INTO t VALUES ({i}, '{'x' * 200}');\n" for i in range(300))
+    big = "-- schema-studio:step\n" + "".join(
+        f"INSERT INTO t VALUES ({i}, '{'x' * 200}');\n" for i in range(300)
+    )
     path = tmp_path / "20250101000000_big.sql"
     ms = []
-    for i in range(40):
+    for _ in range(40):
         path.write_text(big)
         m = migrations.parse_file(path)
         step = m.steps[0]
