@@ -16,13 +16,14 @@ from studio.cli.options import format_option, no_rename_option, rename_option, t
 from studio.cli.plan_markdown import markdown, seconds
 from studio.cli.preview_view import step_lines
 from studio.commands.generate import UnresolvedRenames
-from studio.commands.plan_report import Source, plan_report
+from studio.commands.plan_report import plan_report
 from studio.plan.locks.hazards import Level
 from studio.plan.locks.modes import summary
+from studio.plan.report import Source
 from studio.words import counted
 
 if TYPE_CHECKING:
-    from studio.commands.plan_report import PlannedMigration, PlannedStep, PlanReport
+    from studio.plan.report import PlannedMigration, PlannedStep, PlanReport
 
 _LEVEL_COLOUR = {Level.DANGER: "red", Level.WARNING: "yellow", Level.INFO: "cyan"}
 # SQL lines shown per step in a terminal (the JSON has all of it)

@@ -14,16 +14,16 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from studio.commands.plan_report import Source
 from studio.plan.estimates import human_range
 from studio.plan.locks.hazards import Level
 from studio.plan.locks.modes import summary
+from studio.plan.report import Source
 from studio.words import counted
 
 if TYPE_CHECKING:
-    from studio.commands.plan_report import PlannedMigration, PlannedStep, PlanReport
     from studio.plan.locks.kb import LockFact
     from studio.plan.locks.lint import Finding
+    from studio.plan.report import PlannedMigration, PlannedStep, PlanReport
 
 # the first line: a workflow finds the comment it posted before by it, to edit it
 MARKER = "<!-- schema-studio plan -->"

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from studio.cli import cli
 from studio.cli.annotations import escape_data, escape_property, workflow_command
 from studio.cli.plan_markdown import COMMENT_LIMIT, MARKER, code, markdown, text
-from studio.commands.plan_report import PlannedMigration, PlannedStep, PlanReport, Source
 from studio.migrations import files as migrations
 from studio.plan.locks.lint import lint_sources, sources_for_paths
+from studio.plan.report import PlannedMigration, PlannedStep, PlanReport, Source
 
 EXPAND = """\
 -- schema-studio:phase expand
