@@ -85,13 +85,10 @@ def test_markdown_escapes_and_stays_under_the_comment_limit(tmp_path: Path) -> N
         f"INSERT INTO t VALUES ({i}, '{'x' * 200}');\n" for i in range(300)
     )
     path = tmp_path / "20250101000000_big.sql"
-    ms = []
-    for _ in range(40):
-        path.write_text(big)
-        m = migrations.parse_file(path)
-        step = m.steps[0]
-        ms.append(PlannedMigration(m, (PlannedStep(step, (), ()),), "file"))
-    report = PlanReport(Source.FILES, tuple(ms), 180000, lock_timeout="500ms", retries=10)
+    path.write_text(big)
+    m = migrations.parse_file(path)
+    ms = (PlannedMigration(m, (PlannedStep(m.steps[0], (), ()),), "file"),) * 40
+    report = PlanReport(Source.FILES, ms, 180000, lock_timeout="500ms", retries=10)
     body = markdown(report)
     assert body.startswith(MARKER + "\n### Migration plan: 40 migrations (40 steps)")
     assert len(body) <= COMMENT_LIMIT
