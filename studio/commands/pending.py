@@ -5,6 +5,7 @@ not applied (or not finished) is analysed the way `migrate` previews it
 (`commands.preview.preview_steps`: locks, sizes and estimates read from the
 target, what its rows say) and `lint` reports it (hazards, with the
 directory's earlier migrations replayed for context). Read-only.
+`pending_steps` analyses several at once, for `plan` (`commands.plan_report`).
 """
 
 from __future__ import annotations
