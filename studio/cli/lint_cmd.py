@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from studio.cli import EXIT_ERROR, cli, run, settings_from
+from studio.cli.annotations import echo_annotations
 from studio.cli.options import format_option, target_options
 from studio.cli.preview_view import echo_trace, pending_scope
 from studio.commands.lint import lint_project
@@ -72,7 +73,7 @@ def _pg_version(text: str | None) -> int | None:
     help="With --trace: first put N synthetic rows in each table the statements touch.",
 )
 @target_options
-@format_option("text", "json")
+@format_option("text", "json", "github")
 def lint_cmd(
     paths: tuple[Path, ...],
     fail_on: str,
@@ -90,7 +91,9 @@ def lint_cmd(
     Each statement is analysed with the lock knowledge base: the locks it takes,
     what they block, whether it rewrites or scans, and the hazards that follow.
     `-- schema-studio:ignore <hazard-id> <reason>` before a statement accepts a
-    hazard there. Exit codes: 0 clean, 2 hazards at or above --fail-on, 1 error.
+    hazard there. `--format github` writes the findings as GitHub workflow
+    annotations on their files and lines. Exit codes: 0 clean, 2 hazards at or
+    above --fail-on, 1 error.
     """
     if rows and not trace:
         raise UsageError("--rows goes with --trace", "e.g. lint --trace --rows 10000")
@@ -109,6 +112,10 @@ def lint_cmd(
         if traced is not None:
             data["trace"] = {"scope": traced[1], **traced[0].to_dict()}
         click.echo(json.dumps(data, indent=2))
+    elif fmt == "github":
+        echo_annotations(report, level)
+        if traced is not None:
+            echo_trace(*traced)
     else:
         _text(report, level)
         if traced is not None:

@@ -131,6 +131,15 @@ class Migration:
         """Whether every step can run inside one transaction."""
         return all(step.transactional for step in self.steps)
 
+    @property
+    def one_transaction(self) -> bool:
+        """Whether the runner applies it whole in one transaction, else step by step.
+
+        Every step must be able to run in a transaction, and an expand/contract
+        phase or a backfill (committed batch by batch) always runs step by step.
+        """
+        return self.transactional and self.phase is None and not any(s.backfill for s in self.steps)
+
 
 @dataclass(frozen=True, slots=True)
 class StepSpec:

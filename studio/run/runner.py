@@ -355,7 +355,7 @@ async def apply(
 
 def _one_transaction(m: Migration) -> bool:
     """Whether a migration runs whole in one transaction (phased and backfilling ones never do)."""
-    return m.transactional and m.phase is None and not any(s.backfill for s in m.steps)
+    return m.one_transaction
 
 
 async def _apply_one(

@@ -4,7 +4,8 @@ Two ways a file runs, and lint follows the one that applies:
 
 - a migration (`<version>_<slug>.sql`, parsed by `studio.migrations.files`) runs
   under schema-studio's runner: a transactional migration is one
-  transaction; a migration with non-transactional steps runs step by step.
+  transaction; a migration with non-transactional steps, an expand/contract
+  phase or a backfill runs step by step (`Migration.one_transaction`).
   The runner sets lock_timeout itself, so `missing-lock-timeout` is not
   reported for it.
 - any other .sql file, or any file with `--external`, is a script someone
@@ -206,7 +207,8 @@ def migration_source(m: migrations.Migration, tx0: int = 0, *, report: bool = Tr
     runs: list[tuple[int, bool]] = []
     path = str(m.path)
     tx = tx0 + 1
-    transactional = m.transactional  # a walk over every step: once, not once per step
+    # as the runner applies it; a walk over every step: once, not once per step
+    transactional = m.one_transaction
     for step in m.steps:
         if not transactional:
             tx += 1
