@@ -114,6 +114,7 @@ def generate_cmd(
                     "version": result.version or None,
                     "path": str(result.path) if result.path else None,
                     "down_path": str(result.down_path) if result.down_path else None,
+                    "no_down": result.no_down or None,
                     "renames": [str(r) for r in result.renames],
                     "changes": [c.to_dict() for c in result.changes],
                     "phase": "expand" if result.phases else None,
@@ -167,15 +168,15 @@ def generate_cmd(
         )
         if result.down_path:
             click.echo(f"wrote {result.down_path}", err=True)
+        elif result.no_down:
+            click.echo(f"no down file for the expand migration: {result.no_down}", err=True)
         _echo_preview(preview)
         return EXIT_OK
     click.echo(f"wrote {result.path} ({len(result.changes)} step(s))", err=True)
     if result.down_path:
         click.echo(f"wrote {result.down_path}", err=True)
     else:
-        click.echo(
-            "no down file: some changes cannot be undone (e.g. a dropped column's data)", err=True
-        )
+        click.echo(f"no down file: {result.no_down}", err=True)
     _echo_preview(preview)
     return EXIT_OK
 

@@ -34,7 +34,7 @@ from studio.model.changes import (
     ValidateDomainConstraint,
 )
 from studio.plan import expand
-from studio.plan.planner import inverses, plan_safe_forms
+from studio.plan.planner import no_inverse, plan_safe_forms, undo
 from studio.sources.devdb.lease import dev_major
 from studio.sources.load import concurrently, load
 from studio.sources.spec import declared_source
@@ -89,6 +89,8 @@ class Generated:
     down_text: str | None = None
     path: Path | None = None
     down_path: Path | None = None
+    # why there is no down file (naming the changes with no inverse); "" when there is one
+    no_down: str = ""
     version: str = ""
     # expand/contract: `text` is the expand migration, these the contract one
     phases: Phases | None = None
@@ -350,10 +352,10 @@ async def generate(
         schema_before=header["schema_before"],
         schema_after=header["schema_after"],
     )
-    undo = inverses(changes)
+    undone = undo(planned.items, new.schema, server_version=server_version, safe=safe)
     down_text = None
-    if all(inv is not None for inv in undo):
-        down_changes = [inv for inv in undo if inv is not None]
+    if undone.complete:
+        down_changes = undone.changes
         down_steps = annotated_steps(
             down_changes, server_version, _context(new.schema, down_changes)
         )
@@ -365,8 +367,8 @@ async def generate(
             schema_after=header["schema_before"],
         )
     generated = Generated(
-        changes, renames, text, down_text, version=version, notes=notes, unmodelled=report,
-        unreached=unreached, cycles=cycles,
+        changes, renames, text, down_text, no_down=undone.why_none(), version=version,
+        notes=notes, unmodelled=report, unreached=unreached, cycles=cycles,
     )  # fmt: skip
     if not write:
         return generated
@@ -474,6 +476,7 @@ def _write_phases(
         contract_text=contract_text,
         contract_version=contract_version,
         notes=phases.notes,
+        no_down=no_inverse(phases.irreversible) if phases.irreversible else "",
     )
     if not write:
         return generated

@@ -85,13 +85,13 @@ class FinishScreen(StudioScreen):
                 ("migrations/", "$text-muted"),
                 (f"{r.version}_{slug}.sql", "bold"),
                 f"  ·  {r.steps} step(s)",
-                "  ·  down file: " + ("yes" if r.down_text else "none (a change has no inverse)"),
+                "  ·  down file: " + ("yes" if r.down_text else f"none ({r.no_down})"),
                 "  ·  then a contract migration" if r.contract_text else "",
             )
         )
         self.query_one("#file-up-sql", Static).update(sql_content(r.text))
         self.query_one("#file-down-sql", Static).update(
-            sql_content(r.down_text) if r.down_text else Content("— no down file")
+            sql_content(r.down_text) if r.down_text else Content(f"— no down file: {r.no_down}")
         )
 
     def action_write(self) -> None:
