@@ -23,6 +23,7 @@ from studio.commands.preview import preview_steps
 from studio.commands.push import push, push_plan
 from studio.config import mask_dsn
 from studio.migrations import files as migrations
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.commands.generate import Generated
@@ -233,6 +234,7 @@ def check_cmd(
                     "ungenerated": [c.to_dict() for c in report.ungenerated],
                     "drift": [c.to_dict() for c in report.drift] if report.checked_live else None,
                     "applied": list(report.applied),
+                    "not_applied": list(report.not_applied),
                     "unmodelled": list(report.unmodelled),
                     "unreached": list(report.unreached),
                 },
@@ -245,6 +247,13 @@ def check_cmd(
         lines.append(click.style("checksums: ", fg="red", bold=True) + report.checksum)
     for problem in report.unlike_history:
         lines.append(click.style("history: ", fg="red", bold=True) + problem)
+    if report.not_applied:
+        lines.append(
+            click.style("the database is behind its migrations", fg="red", bold=True)
+            + f": {counted(len(report.not_applied), 'migration')} not applied"
+            + " (run `schema-studio migrate`):"
+        )
+        lines += [f"    {name}" for name in report.not_applied]
     if report.ungenerated:
         lines.append(
             click.style("declared schema differs from the migrations", fg="red", bold=True)

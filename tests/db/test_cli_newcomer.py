@@ -1,0 +1,99 @@
+"""The CLI as a newcomer meets it (issue 17), on one server: the embedded PostgreSQL.
+
+None of these behaviours differs between server versions, so they run once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import pytest
+from click.testing import CliRunner, Result
+
+from studio.cli import cli
+from studio.migrations import files as migrations
+from studio.sources.devdb.binaries import available_servers
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from studio.sources.devdb.cluster import Cluster
+
+V1, V2 = "20250101000001", "20250101000002"
+
+
+@pytest.fixture(scope="module")
+def one_pg(_cluster_pool: Any) -> Cluster:
+    """The embedded server's cluster (the `pg` fixture's, when it runs too)."""
+    (b,) = [b for b in available_servers() if b.source == "embedded"][:1]
+    return _cluster_pool.get(f"pg{b.major}", b)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def one_url(one_pg: Cluster) -> Iterator[str]:
+    """A fresh database on the embedded server."""
+    name = f"t_{secrets.token_hex(6)}"
+    url: str = asyncio.run(one_pg.create_database(name))
+    yield url
+    asyncio.run(one_pg.drop_database(name))
+
+
+@pytest.fixture
+def project(tmp_path: Path, one_url: str, one_pg: Cluster, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project declared in `schema.sql`, its dev databases on the test server."""
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.schema-studio]\nschema = "schema.sql"\ndev_url = "{one_pg.url()}"\n'
+    )
+    (tmp_path / "schema.sql").write_text("")
+    (tmp_path / "migrations").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", one_url)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".cache"))
+    return tmp_path
+
+
+def write(d: Path, version: str, slug: str, up: str, down: str | None = None) -> Path:
+    path = d / f"{version}_{slug}.sql"
+    path.write_text(up)
+    if down is not None:
+        (d / f"{version}_{slug}.down.sql").write_text(down)
+    migrations.write_sum(d)
+    return path
+
+
+def studio(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    async def go() -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(url)
+        try:
+            return [tuple(r) for r in await conn.fetch(sql)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
+def test_check_fails_on_a_database_behind_its_migrations(project: Path) -> None:
+    """After a rollback the database is behind: not in sync, exit 2, the pending one named."""
+    mdir = project / "migrations"
+    write(mdir, V1, "a", "CREATE TABLE a (x int);\n", "DROP TABLE a;\n")
+    write(mdir, V2, "b", "CREATE TABLE b (x int);\n", "DROP TABLE b;\n")
+    (project / "schema.sql").write_text("CREATE TABLE a (x int);\nCREATE TABLE b (x int);\n")
+    assert studio("migrate").exit_code == 0
+    synced = studio("check")
+    assert synced.exit_code == 0, synced.output
+    assert studio("rollback", "--yes").exit_code == 0
+    behind = studio("check")
+    assert behind.exit_code == 2, behind.output
+    assert "in sync" not in behind.stdout
+    assert "the database is behind its migrations: 1 migration not applied" in behind.stdout
+    assert f"{V2}_b" in behind.stdout
+    data = studio("check", "--format", "json")
+    assert data.exit_code == 2 and f'"{V2}_b"' in data.stdout
