@@ -16,6 +16,7 @@ from studio.codegen.render import NotExpressible, render
 from studio.commands.inspect import inspect
 from studio.config import mask_dsn
 from studio.errors import UsageError
+from studio.migrations.checksums import source_mode
 
 if TYPE_CHECKING:
     from studio.config import Settings
@@ -68,9 +69,7 @@ def write_file(path: Path, text: str, *, force: bool) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, source_mode())
         if force:
             os.replace(tmp, path)
             return

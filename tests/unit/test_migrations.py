@@ -544,3 +544,21 @@ def test_parser_fails_only_with_migration_file_errors(parts: list[str]) -> None:
         return
     for step in parsed.steps:
         assert step.statements and step.index >= 1
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """A migration, its down file and the sum are source files: 0o666 less the umask, as any
+    editor writes them (they were 0o600, the temp file's mode)."""
+    old = os.umask(umask)
+    try:
+        path = migrations.write_migration(tmp_path, "20250101000001", "a", "SELECT 1;\n", "--\n")
+        written = [
+            path,
+            path.with_name("20250101000001_a.down.sql"),
+            tmp_path / migrations.SUM_FILE,
+        ]
+        assert [oct(p.stat().st_mode & 0o777) for p in written] == [oct(mode)] * 3
+        assert not list(tmp_path.glob(".*.tmp"))  # still through a temp file and a rename
+    finally:
+        os.umask(old)
