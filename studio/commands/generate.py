@@ -247,11 +247,10 @@ async def plan_changes(
 ) -> tuple[Loaded, Loaded, DiffReport, tuple[Rename, ...]]:
     """Replay of the migrations -> declared schema: the diff's report and the renames used."""
 
+    # both sources first: one that raises would leave the other's coroutine never awaited
+    sources = migrations_source(settings), declared_source(settings)
     # the replay runs on the dev server while the models import (one server, shared)
-    old, new = await concurrently(
-        load(migrations_source(settings), settings, major=major),
-        load(declared_source(settings), settings, major=major),
-    )
+    old, new = await concurrently(*(load(s, settings, major=major) for s in sources))
     schemas = managed_schemas(settings, old, new)
     a, b = restrict(old.schema, schemas), restrict(new.schema, schemas)
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
