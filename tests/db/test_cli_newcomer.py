@@ -6,7 +6,12 @@ None of these behaviours differs between server versions, so they run once.
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import secrets
+import shutil
+import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +20,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from studio.cli import cli
+from studio.demo import workspace
+from studio.demo.writer import BackgroundWriter
 from studio.migrations import files as migrations
+from studio.sources.devdb import lease
 from studio.sources.devdb.binaries import available_servers
+from studio.sources.devdb.placement import clusters_root
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -97,3 +106,42 @@ def test_check_fails_on_a_database_behind_its_migrations(project: Path) -> None:
     assert f"{V2}_b" in behind.stdout
     data = studio("check", "--format", "json")
     assert data.exit_code == 2 and f'"{V2}_b"' in data.stdout
+
+
+def test_demo_deletes_what_it_made_and_says_why_a_write_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The demo's cleanup path: its scratch project, its own cluster (73 MB after a headless
+    run, 136 MB after a session, left behind before) and the dev cluster when the demo made
+    it; the writer's line names why a write failed."""
+    tmp = Path(tempfile.mkdtemp(prefix="ss-demo-", dir="/tmp"))
+    tmp.chmod(0o711)  # the server user (when run as root) reaches the clusters under it
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    monkeypatch.setenv("STUDIO_DEVDB_DIR", str(tmp))
+    try:
+        demo = asyncio.run(workspace.start(rows=False))
+        assert demo.made_dev_cluster is not None  # none there yet: the demo's to delete
+        writer = BackgroundWriter(demo.url, rate=100).start()
+        query(demo.url, "ALTER TABLE public.orders RENAME COLUMN status TO state")
+        for _ in range(200):
+            if writer.stats.errors:
+                break
+            time.sleep(0.01)
+        summary = writer.stop().summary()
+        assert re.match(r"made [\d,]+ writes? \([\d,]+ failed: column \"status\"", summary), summary
+        # what the headless demo's diff does: materialize on the dev cluster, started for it
+        cluster, fd = lease.use_dev_cluster(demo.cluster.major)
+        os.close(fd)
+        assert cluster.home == demo.made_dev_cluster and cluster.home.is_dir()
+        cleanup = workspace.stop(demo, keep=False)
+        assert [label for label, _ in cleanup.deleted] == [
+            "the scratch project",
+            "the demo's PostgreSQL cluster",
+            "the dev cluster it started",
+        ]
+        assert cleanup.left == ()
+        left = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*"))
+        # only the clusters' folder and the dev cluster's (empty) users file, kept on purpose
+        assert left == [clusters_root().name, f"{clusters_root().name}/{cluster.name}.users"]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

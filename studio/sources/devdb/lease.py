@@ -22,7 +22,7 @@ from studio.config import mask_dsn
 from studio.errors import translate
 from studio.model import quote_ident
 from studio.sources.devdb.binaries import find_binaries
-from studio.sources.devdb.cluster import Cluster
+from studio.sources.devdb.cluster import Cluster, discard
 from studio.sources.devdb.placement import clusters_root, tmpfs_parent
 
 if TYPE_CHECKING:
@@ -80,6 +80,30 @@ def sole_user(fd: int) -> bool:
     except BlockingIOError:
         return False
     return True
+
+
+def dev_cluster_home(major: int | None = None) -> Path:
+    """The folder the dev cluster for `major` lives in (whether or not it exists yet)."""
+    return _dev_root() / f"dev-pg{find_binaries(major).major}"
+
+
+def discard_dev_cluster(major: int | None = None) -> bool:
+    """Stop and delete the dev cluster for `major` unless a process uses it; whether it did.
+
+    Under the `.users` file's exclusive lock, as `sole_user` takes it: no
+    process is using the cluster, and none starts to until it is gone. (The
+    `.users` file itself stays: a process waiting on it must lock the file
+    the next one will.)
+    """
+    home = dev_cluster_home(major)
+    fd = os.open(home.parent / f"{home.name}.users", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if not sole_user(fd):
+            return False
+        discard(home.name, home.parent)
+        return True
+    finally:
+        os.close(fd)
 
 
 def dev_major(settings: Settings, major: int | None) -> int:
