@@ -12,6 +12,7 @@ from studio.cli.options import format_option, rename_option, target_options
 from studio.commands import diff as commands
 from studio.diff.order import render_script
 from studio.sources.spec import SourceKind, major_mismatch
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.commands.diff import DiffResult
@@ -116,7 +117,7 @@ def diff_text(result: DiffResult) -> str:
         groups.setdefault(group, []).append(
             click.style(f"  {sign} ", fg=colour) + change.describe() + mark
         )
-    lines = [f"{head}: {len(result.changes)} change(s)"]
+    lines = [f"{head}: {counted(len(result.changes), 'change')}"]
     for group, items in groups.items():
         lines.append(click.style(group, bold=True))
         lines.extend(items)

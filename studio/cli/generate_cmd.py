@@ -22,6 +22,7 @@ from studio.commands.generate import UnresolvedRenames, generate
 from studio.commands.preview import preview_steps
 from studio.commands.push import push, push_plan
 from studio.config import mask_dsn
+from studio.diff.sides import sided
 from studio.migrations import files as migrations
 from studio.words import counted
 
@@ -155,11 +156,10 @@ def generate_cmd(
             click.echo(result.contract_text)
         return EXIT_OK
     if result.phases is not None:
-        click.echo(f"wrote {result.path} (expand: {len(result.phases.expand)} step(s))", err=True)
-        click.echo(
-            f"wrote {result.contract_path} (contract: {len(result.phases.contract)} step(s))",
-            err=True,
-        )
+        expand_steps = counted(len(result.phases.expand), "step")
+        click.echo(f"wrote {result.path} (expand: {expand_steps})", err=True)
+        contract_steps = counted(len(result.phases.contract), "step")
+        click.echo(f"wrote {result.contract_path} (contract: {contract_steps})", err=True)
         for move in result.phases.moves:
             click.echo(f"  expand/contract: {move.describe()}", err=True)
         click.echo(
@@ -173,7 +173,7 @@ def generate_cmd(
             click.echo(f"no down file for the expand migration: {result.no_down}", err=True)
         _echo_preview(preview)
         return EXIT_OK
-    click.echo(f"wrote {result.path} ({len(result.changes)} step(s))", err=True)
+    click.echo(f"wrote {result.path} ({counted(len(result.changes), 'step')})", err=True)
     if result.down_path:
         click.echo(f"wrote {result.down_path}", err=True)
     else:
@@ -267,7 +267,10 @@ def check_cmd(
             )
             + ":"
         )
-        lines += _changes_lines(report.drift)
+        lines += [
+            f"    {sided(c, new='the database', old='the applied migrations')}"
+            for c in report.drift
+        ]
     if report.unmodelled:
         lines.append(
             click.style("objects schema-studio does not model differ", fg="red", bold=True)
@@ -335,7 +338,7 @@ def push_cmd(
     if not plan.changes:
         click.echo(f"{mask_dsn(plan.url)} already matches the declared schema", err=True)
         return EXIT_OK
-    click.echo(f"push to {mask_dsn(plan.url)}: {len(plan.changes)} change(s)", err=True)
+    click.echo(f"push to {mask_dsn(plan.url)}: {counted(len(plan.changes), 'change')}", err=True)
     for change in plan.changes:
         mark = click.style(" [data loss]", fg="red", bold=True) if change.destructive else ""
         click.echo(f"  {change.describe()}{mark}", err=True)
@@ -350,5 +353,5 @@ def push_cmd(
             click.echo("nothing applied", err=True)
             return EXIT_OK
     run(push(settings, plan, on_event=ProgressPrinter().handle, wait=wait))
-    click.echo(f"pushed {len(plan.changes)} change(s)", err=True)
+    click.echo(f"pushed {counted(len(plan.changes), 'change')}", err=True)
     return EXIT_OK

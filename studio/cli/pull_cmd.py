@@ -10,6 +10,7 @@ import click
 from studio.cli import EXIT_OK, cli, run, settings_from
 from studio.cli.options import format_option, target_options
 from studio.commands.pull import pull
+from studio.words import counted
 
 
 @cli.command("pull")
@@ -47,11 +48,12 @@ def pull_cmd(
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
         return EXIT_OK
     click.echo(
-        f"wrote {result.path}: {len(result.tables)} table(s) from {result.database}", err=True
+        f"wrote {result.path}: {counted(len(result.tables), 'table')} from {result.database}",
+        err=True,
     )
     if result.not_expressible:
         click.echo(
-            f"{len(result.not_expressible)} item(s) SQLAlchemy cannot express, "
+            f"{counted(len(result.not_expressible), 'item')} SQLAlchemy cannot express, "
             "listed at the top of the file:",
             err=True,
         )

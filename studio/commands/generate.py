@@ -38,6 +38,7 @@ from studio.plan.planner import no_inverse, plan_safe_forms, undo
 from studio.sources.devdb.lease import dev_major
 from studio.sources.load import concurrently, load
 from studio.sources.spec import declared_source
+from studio.words import counted, plural
 
 # the server version lock facts assume when the dev server's is not known
 DEFAULT_SERVER_VERSION = 180000
@@ -63,7 +64,8 @@ class UnresolvedRenames(StudioError):
         self.candidates = tuple(candidates)
         hints = " ".join(f"--rename {c.hint}" for c in self.candidates)
         super().__init__(
-            f"{len(self.candidates)} possible rename(s) need an answer: "
+            f"{counted(len(self.candidates), 'possible rename')}"
+            f" {plural(len(self.candidates), 'needs', 'need')} an answer: "
             + ", ".join(f"{c.old} -> {c.new}" for c in self.candidates),
             f"pass {hints} to rename, or --no-rename to drop and add",
         )

@@ -145,3 +145,24 @@ def test_demo_deletes_what_it_made_and_says_why_a_write_failed(
         assert left == [clusters_root().name, f"{clusters_root().name}/{cluster.name}.users"]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_status_after_push_says_pushed_and_which_side_has_what(project: Path) -> None:
+    """`push` records itself beside the history: `status` says the database was pushed, ahead
+    of its migrations, not "drift, 4 differences"; each difference says which side has it."""
+    (project / "schema.sql").write_text(
+        "CREATE TABLE public.tags (id bigint PRIMARY KEY, color text);\n"
+        "CREATE TABLE public.notes (id bigint PRIMARY KEY);\n"
+    )
+    pushed = studio("push", "--yes")
+    assert pushed.exit_code == 0, pushed.output
+    assert "pushed 4 changes" in pushed.stderr
+    status = studio("status")
+    assert status.exit_code == 0, status.output
+    out = " ".join(status.stdout.split())
+    assert "drift" not in out
+    assert "live schema: pushed " in out and "so ahead of its migrations: 4 differences" in out
+    assert "table public.tags: in the database, not in the migrations" in out
+    checked = studio("check")
+    assert checked.exit_code == 2
+    assert "table public.notes: in the database, not in the applied migrations" in checked.stdout

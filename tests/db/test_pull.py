@@ -551,8 +551,8 @@ async def test_cli_writes_models_py_and_refuses_to_overwrite(tmp_path: Path, db_
     written = (tmp_path / "models.py").read_text()
     assert listed_in_file(written) == ["view public.big"]
     assert r.stderr.splitlines() == [
-        f"wrote models.py: 2 table(s) from {db_url}",
-        "1 item(s) SQLAlchemy cannot express, listed at the top of the file:",
+        f"wrote models.py: 2 tables from {db_url}",
+        "1 item SQLAlchemy cannot express, listed at the top of the file:",
         "  view public.big",
     ]
 

@@ -147,7 +147,7 @@ def test_role_without_privileges(project: Path, db_url: str) -> None:
         )
         _refused(
             project, db_url, ("migrate", "--yes"),
-            "lacks the INSERT, UPDATE, DELETE privilege(s) on the history table ops.history",
+            "lacks the INSERT, UPDATE, DELETE privileges on the history table ops.history",
             hint=f"GRANT INSERT, UPDATE, DELETE ON ops.history TO {role}", env=env,
         )  # fmt: skip
         # history writable, but no CREATE in public: the step fails, named, rolled back
@@ -355,7 +355,7 @@ HISTORY_EDITS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "steps-out-of-range": (
         "UPDATE schema_studio.migrations SET steps_done = -1, finished_at = NULL",
-        (f"row {V1} records -1 of 1 step(s) done",),
+        (f"row {V1} records -1 of 1 step done",),
     ),
     "unknown-kind": (
         "UPDATE schema_studio.migrations SET kind = 'manual'",

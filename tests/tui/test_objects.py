@@ -208,3 +208,6 @@ def test_failure_state_says_what_the_database_holds() -> None:
     assert out.startswith("failed: ")
     assert "steps 1-2 of 20260101000002 are committed and recorded; step 3 was rolled back" in out
     assert "invalid index" in out and "resume at step 3" in out
+    one = RunProgress(version="20260101000002", transactional=False, done_steps=[1])
+    out = text(failure_state(one, failed, aborted=True))
+    assert "step 1 of 20260101000002 is committed and recorded" in out  # not "steps 1-1 ... are"

@@ -22,6 +22,7 @@ from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import NameScreen
 from studio.tui.widgets.detail import sql_content
 from studio.tui.widgets.header import StudioHeader
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.tui.review import Rendered, Review
@@ -84,7 +85,7 @@ class FinishScreen(StudioScreen):
             Content.assemble(
                 ("migrations/", "$text-muted"),
                 (f"{r.version}_{slug}.sql", "bold"),
-                f"  ·  {r.steps} step(s)",
+                f"  ·  {counted(r.steps, 'step')}",
                 "  ·  down file: " + ("yes" if r.down_text else f"none ({r.no_down})"),
                 "  ·  then a contract migration" if r.contract_text else "",
             )

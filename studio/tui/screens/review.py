@@ -23,6 +23,7 @@ from studio.tui.widgets.detail import sql_content
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.step_facts import facts_content
 from studio.tui.widgets.steps import StyledTable
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.commands.draft import PlanInput
@@ -184,7 +185,7 @@ class ReviewScreen(StudioScreen):
         banner.update(
             Content.assemble(
                 ("? ", "bold"),
-                f"{len(cands)} possible rename(s), planned as drop + add: {text} — press ",
+                f"{counted(len(cands), 'possible rename')}, planned as drop + add: {text} — press ",
                 ("r", "bold"),
                 " to plan it as a rename",
             )
@@ -196,7 +197,7 @@ class ReviewScreen(StudioScreen):
             return
         s = r.summary()
         parts = [
-            (f"{s.total} steps", ""),
+            (counted(s.total, "step"), ""),
             ("  ✓ ", "bold"),
             (f"{s.approved} approved", ""),
             ("  ✗ ", "bold"),
@@ -365,7 +366,7 @@ class ReviewScreen(StudioScreen):
         s = r.summary()
         if s.pending:
             self.notify(
-                f"{s.pending} step(s) still pending:"
+                f"{counted(s.pending, 'step')} still pending:"
                 " approve (a) or skip (s) each, or approve all (A)",
                 severity="warning",
             )

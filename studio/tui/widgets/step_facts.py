@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 
 from studio.tui.review import Decision
+from studio.words import plural
 
 if TYPE_CHECKING:
     from studio.tui.options import StudioOptions
@@ -91,7 +92,8 @@ def facts_content(r: Review, i: int, opts: StudioOptions, width: int) -> Content
     if needs and r.decisions[i] is not Decision.SKIPPED:
         row(
             "needs",
-            f"step(s) {', '.join(str(j + 1) for j in needs)}, skipped: the file would fail",
+            f"{plural(len(needs), 'step')} {', '.join(str(j + 1) for j in needs)}, skipped:"
+            " the file would fail",
             "$text-error",
         )
     return Content("\n").join(lines)
