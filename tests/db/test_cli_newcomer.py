@@ -166,3 +166,39 @@ def test_status_after_push_says_pushed_and_which_side_has_what(project: Path) ->
     checked = studio("check")
     assert checked.exit_code == 2
     assert "table public.notes: in the database, not in the applied migrations" in checked.stdout
+
+
+def test_init_adopts_an_existing_database(
+    tmp_path: Path, one_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`init --db URL --pull`: models of the database, a baseline migration recorded there as
+    applied (no SQL run), and `check` in sync at once; a database with a history is refused
+    before anything is written."""
+    query(one_url, "CREATE TABLE public.tags (id bigint PRIMARY KEY, name text NOT NULL)")
+    query(one_url, "INSERT INTO public.tags VALUES (1, 'a')")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".cache"))
+    r = studio("init", "--db", one_url, "--pull")
+    assert r.exit_code == 0, r.output
+    section = (tmp_path / "pyproject.toml").read_text()
+    assert 'schema = "models:Base"' in section and "postgresql://" not in section
+    assert "class Tags(Base)" in (tmp_path / "models.py").read_text()
+    (baseline,) = (tmp_path / "migrations").glob("*_baseline.sql")
+    assert "CREATE TABLE public.tags" in baseline.read_text()
+    assert query(one_url, "SELECT version, kind FROM schema_studio.migrations") == [
+        (baseline.name[:14], "baseline")
+    ]
+    assert query(one_url, "SELECT count(*) FROM public.tags") == [(1,)]  # no SQL ran
+    assert "next: schema-studio check" in r.stderr
+    monkeypatch.setenv("DATABASE_URL", one_url)
+    checked = studio("check")
+    assert checked.exit_code == 0, checked.output
+    assert "in sync: declared schema, migrations and database (1 applied)" in checked.stdout
+    # a database that has a history already is refused, and nothing is written
+    other = tmp_path.parent / f"{tmp_path.name}-other"  # no pyproject.toml above it
+    other.mkdir()
+    monkeypatch.chdir(other)
+    refused = studio("init", "--db", one_url, "--schema", "migrations")
+    assert refused.exit_code == 1 and "already records 1 migration" in refused.stderr
+    assert list(other.iterdir()) == []
