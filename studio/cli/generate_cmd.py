@@ -48,9 +48,9 @@ def _ask(candidate: RenameCandidate) -> bool:
 @click.option(
     "--name",
     "-n",
-    required=True,
     metavar="NAME",
-    help="What the migration does, e.g. add_orders_status.",
+    help="What the migration does, e.g. add_orders_status (default: named from its changes, "
+    "e.g. add_orders_status_and_2_more).",
 )
 @rename_option
 @no_rename_option
@@ -71,7 +71,7 @@ def generate_cmd(
     db_url: str | None,
     schema_names: tuple[str, ...],
     exclude_schema: tuple[str, ...],
-    name: str,
+    name: str | None,
     renames: tuple[str, ...],
     no_rename: bool,
     dry_run: bool,

@@ -27,6 +27,7 @@ from studio.diff.unmodelled import unmodelled
 from studio.errors import ConnectionFailed, StudioError, UsageError
 from studio.migrations import files as migrations
 from studio.migrations.files import Phase
+from studio.migrations.naming import name_from
 from studio.model.changes import (
     Backfill,
     CreateTable,
@@ -280,7 +281,7 @@ def resolve_renames(
 
 async def generate(
     settings: Settings,
-    name: str,
+    name: str | None,
     rename_specs: Sequence[str] = (),
     *,
     no_rename: bool = False,
@@ -295,9 +296,10 @@ async def generate(
     Renames and breaking type changes become an expand and a contract
     migration (`studio.plan.expand`) when `expand_contract` is set, or for tables
     whose row count in `sizes` (qualified name -> rows) reaches the
-    `expand_contract_rows` setting.
+    `expand_contract_rows` setting. Without a `name`, the migration is named from its
+    changes (`add_orders_status_and_2_more`).
     """
-    if not name.strip():
+    if name is not None and not name.strip():
         raise UsageError("a migration needs a name", "pass --name, e.g. --name add_orders_status")
     directory = settings.migrations_dir
     existing = migrations.load_directory(directory) if directory.is_dir() else ()
@@ -312,6 +314,7 @@ async def generate(
     report = unmodelled(restrict(old.schema, schemas), restrict(new.schema, schemas))
     if not diffed:
         return Generated((), renames, unmodelled=report, unreached=unreached, cycles=cycles)
+    name = name or name_from(diffed)
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
     batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE

@@ -149,8 +149,14 @@ class StepSpec:
 
 
 def slugify(name: str) -> str:
-    """A file-name slug: lowercase letters, digits and underscores, at most 60 characters."""
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:60].strip("_")
+    """A file-name slug: lowercase letters, digits and underscores, at most 60 characters.
+
+    A longer name is cut between words (a word longer than that alone, inside it).
+    """
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    if len(slug) > 60:
+        head = slug[:61]
+        slug = head[: head.rfind("_")] if "_" in head else slug[:60]
     if not slug:
         raise StudioError(
             f"{name!r} makes an empty migration name", "use letters or digits, e.g. add_orders_note"

@@ -202,3 +202,25 @@ def test_init_adopts_an_existing_database(
     refused = studio("init", "--db", one_url, "--schema", "migrations")
     assert refused.exit_code == 1 and "already records 1 migration" in refused.stderr
     assert list(other.iterdir()) == []
+
+
+def test_generate_names_the_migration_and_why_it_has_no_down_file(project: Path) -> None:
+    """No --name: named from its changes, whole words; no down file: the change named."""
+    mdir = project / "migrations"
+    write(
+        mdir,
+        V1,
+        "mood",
+        "CREATE TYPE public.mood AS ENUM ('ok');\n"
+        "CREATE TABLE public.tags (id bigint PRIMARY KEY);\n",
+    )
+    (project / "schema.sql").write_text(
+        "CREATE TYPE public.mood AS ENUM ('ok', 'meh');\n"
+        "CREATE TABLE public.tags (id bigint PRIMARY KEY, color text, m public.mood);\n"
+    )
+    r = studio("generate")
+    assert r.exit_code == 0, r.output
+    (written,) = [p for p in mdir.glob("*.sql") if not p.name.startswith(V1)]
+    assert written.name[15:] == "add_value_mood_and_2_more.sql", written.name
+    assert "no down file: no inverse for add value 'meh' to enum public.mood" in r.stderr
+    assert not list(mdir.glob("*.down.sql"))
