@@ -23,6 +23,7 @@ from studio.cli import cli
 from studio.demo import workspace
 from studio.demo.writer import BackgroundWriter
 from studio.migrations import files as migrations
+from studio.migrations.files import Phase
 from studio.sources.devdb import lease
 from studio.sources.devdb.binaries import available_servers
 from studio.sources.devdb.placement import clusters_root
@@ -224,3 +225,48 @@ def test_generate_names_the_migration_and_why_it_has_no_down_file(project: Path)
     assert written.name[15:] == "add_value_mood_and_2_more.sql", written.name
     assert "no down file: no inverse for add value 'meh' to enum public.mood" in r.stderr
     assert not list(mdir.glob("*.down.sql"))
+
+
+def test_drop_removes_the_newest_unapplied_migration(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its down file goes too, a contract takes its expand with it, the sum is rewritten; an
+    applied one is refused, and so is one no database can vouch for, unless --force."""
+    mdir = project / "migrations"
+    write(mdir, V1, "a", "CREATE TABLE a (x int);\n", "DROP TABLE a;\n")
+    assert studio("migrate").exit_code == 0
+    write(mdir, V2, "b", "CREATE TABLE b (x int);\n", "DROP TABLE b;\n")
+    assert studio("drop").exit_code == 2  # no terminal: --yes is required
+    r = studio("drop", "--yes")
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in mdir.iterdir()) == [
+        f"{V1}_a.down.sql",
+        f"{V1}_a.sql",
+        "schema-studio.sum",
+    ]
+    migrations.verify_sum(mdir)
+    assert "has not applied it" in r.stderr
+    refused = studio("drop", "--yes")
+    assert refused.exit_code == 1 and f"{V1}_a.sql is applied on" in refused.stderr
+    assert (mdir / f"{V1}_a.sql").exists()
+    # an expand/contract pair goes together; another edit in the folder is never blessed
+    step = [migrations.StepSpec(("SELECT 1",))]
+    v3, v4 = "20250101000003", "20250101000004"
+    for version, slug, phase in (
+        (v3, "x_expand", Phase.EXPAND),
+        (v4, "x_contract", Phase.CONTRACT),
+    ):
+        text = migrations.render_migration(version, step, phase=phase)
+        migrations.write_migration(mdir, version, slug, text)
+    (mdir / f"{V1}_a.down.sql").write_text("DROP TABLE a CASCADE;\n")
+    edited = studio("drop", "--yes")
+    assert edited.exit_code == 1 and f"{V1}_a.down.sql was modified" in edited.stderr
+    assert studio("hash").exit_code == 0
+    monkeypatch.delenv("DATABASE_URL")
+    unknown = studio("drop", "--yes")
+    assert unknown.exit_code == 1 and "no database to tell whether" in unknown.stderr
+    forced = studio("drop", "--yes", "--force", "--format", "json")
+    assert forced.exit_code == 0, forced.output
+    assert f'"dropped": ["{v3}", "{v4}"]' in forced.stdout
+    assert not list(mdir.glob("2025010100000[34]*"))
+    migrations.verify_sum(mdir)
