@@ -122,6 +122,13 @@ def test_demo_deletes_what_it_made_and_says_why_a_write_failed(
     try:
         demo = asyncio.run(workspace.start(rows=False))
         assert demo.made_dev_cluster is not None  # none there yet: the demo's to delete
+        # the users its orders reference (start(rows=False) made none): no write fails but by
+        # the column renamed under it
+        query(
+            demo.url,
+            "INSERT INTO public.users (email, name, created_at)"
+            " SELECT 'u' || g, 'U', now() FROM generate_series(1, 1000) g",
+        )
         writer = BackgroundWriter(demo.url, rate=100).start()
         query(demo.url, "ALTER TABLE public.orders RENAME COLUMN status TO state")
         for _ in range(200):
