@@ -10,6 +10,8 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from studio.words import counted
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -127,7 +129,7 @@ class DriftDetected(StudioError):
 
     def __init__(self, changes: Iterable[object]) -> None:
         self.changes = tuple(changes)
-        super().__init__(f"{len(self.changes)} difference(s) found")
+        super().__init__(f"{counted(len(self.changes), 'difference')} found")
 
 
 class DatabaseError(StudioError):

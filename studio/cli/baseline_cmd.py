@@ -7,6 +7,7 @@ import click
 from studio.cli import EXIT_OK, cli, json_line, run, settings_from
 from studio.cli.options import format_option, target_options, wait_option
 from studio.commands.baseline import baseline
+from studio.words import counted
 
 
 @cli.command("baseline")
@@ -28,5 +29,5 @@ def baseline_cmd(
     if fmt == "json":
         json_line({"baseline": version, "recorded": list(recorded)})
     else:
-        click.echo(f"recorded {len(recorded)} migration(s) as applied, up to {version}")
+        click.echo(f"recorded {counted(len(recorded), 'migration')} as applied, up to {version}")
     return EXIT_OK

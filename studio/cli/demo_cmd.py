@@ -43,13 +43,16 @@ def demo_cmd(keep: bool, no_studio: bool) -> int:
                 open_demo(demo)
             finally:
                 stats = writer.stop()
-                click.echo(
-                    f"the demo application made {stats.writes} writes ({stats.errors} failed)",
-                    err=True,
-                )
+                click.echo(f"the demo application {stats.summary()}", err=True)
     finally:
-        workspace.stop(demo, keep=keep)
+        cleanup = workspace.stop(demo, keep=keep)
     if keep:
         click.echo(f"the demo cluster is still running (--keep): {mask_dsn(demo.url)}", err=True)
-    click.echo("demo stopped and cleaned up; run `schema-studio demo` to open it again", err=True)
+    for line in cleanup.left:
+        click.echo(f"left: {line}", err=True)
+    what = ", ".join(label for label, _ in cleanup.deleted)
+    click.echo(
+        f"demo stopped and cleaned up (deleted {what}); run `schema-studio demo` to open it again",
+        err=True,
+    )
     return EXIT_OK

@@ -13,6 +13,7 @@ from studio.commands import diff as commands
 from studio.commands.schemas import excluded_note
 from studio.diff.order import render_script
 from studio.sources.spec import SourceKind, major_mismatch
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.commands.diff import DiffResult
@@ -131,7 +132,7 @@ def diff_text(result: DiffResult) -> str:
         groups.setdefault(group, []).append(
             click.style(f"  {sign} ", fg=colour) + change.describe() + mark
         )
-    lines = [f"{head}: {len(result.changes)} change(s)"]
+    lines = [f"{head}: {counted(len(result.changes), 'change')}"]
     for group, items in groups.items():
         lines.append(click.style(group, bold=True))
         lines.extend(items)

@@ -24,7 +24,9 @@ from studio.commands.preview import preview_steps
 from studio.commands.push import push, push_plan
 from studio.commands.schemas import excluded_note
 from studio.config import mask_dsn
+from studio.diff.sides import sided
 from studio.migrations import files as migrations
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.commands.generate import Generated
@@ -48,9 +50,9 @@ def _ask(candidate: RenameCandidate) -> bool:
 @click.option(
     "--name",
     "-n",
-    required=True,
     metavar="NAME",
-    help="What the migration does, e.g. add_orders_status.",
+    help="What the migration does, e.g. add_orders_status (default: named from its changes, "
+    "e.g. add_orders_status_and_2_more).",
 )
 @rename_option
 @no_rename_option
@@ -72,7 +74,7 @@ def generate_cmd(
     db_url: str | None,
     schema_names: tuple[str, ...],
     exclude_schema: tuple[str, ...],
-    name: str,
+    name: str | None,
     renames: tuple[str, ...],
     no_rename: bool,
     dry_run: bool,
@@ -119,6 +121,7 @@ def generate_cmd(
                     "version": result.version or None,
                     "path": str(result.path) if result.path else None,
                     "down_path": str(result.down_path) if result.down_path else None,
+                    "no_down": result.no_down or None,
                     "renames": [str(r) for r in result.renames],
                     "changes": [c.to_dict() for c in result.changes],
                     "phase": "expand" if result.phases else None,
@@ -162,11 +165,10 @@ def generate_cmd(
             click.echo(result.contract_text)
         return EXIT_OK
     if result.phases is not None:
-        click.echo(f"wrote {result.path} (expand: {len(result.phases.expand)} step(s))", err=True)
-        click.echo(
-            f"wrote {result.contract_path} (contract: {len(result.phases.contract)} step(s))",
-            err=True,
-        )
+        expand_steps = counted(len(result.phases.expand), "step")
+        click.echo(f"wrote {result.path} (expand: {expand_steps})", err=True)
+        contract_steps = counted(len(result.phases.contract), "step")
+        click.echo(f"wrote {result.contract_path} (contract: {contract_steps})", err=True)
         for move in result.phases.moves:
             click.echo(f"  expand/contract: {move.describe()}", err=True)
         click.echo(
@@ -176,15 +178,15 @@ def generate_cmd(
         )
         if result.down_path:
             click.echo(f"wrote {result.down_path}", err=True)
+        elif result.no_down:
+            click.echo(f"no down file for the expand migration: {result.no_down}", err=True)
         _echo_preview(preview)
         return EXIT_OK
-    click.echo(f"wrote {result.path} ({len(result.changes)} step(s))", err=True)
+    click.echo(f"wrote {result.path} ({counted(len(result.changes), 'step')})", err=True)
     if result.down_path:
         click.echo(f"wrote {result.down_path}", err=True)
     else:
-        click.echo(
-            "no down file: some changes cannot be undone (e.g. a dropped column's data)", err=True
-        )
+        click.echo(f"no down file: {result.no_down}", err=True)
     _echo_preview(preview)
     return EXIT_OK
 
@@ -245,6 +247,7 @@ def check_cmd(
                     "ungenerated": [c.to_dict() for c in report.ungenerated],
                     "drift": [c.to_dict() for c in report.drift] if report.checked_live else None,
                     "applied": list(report.applied),
+                    "not_applied": list(report.not_applied),
                     "unmodelled": list(report.unmodelled),
                     "unreached": list(report.unreached),
                     # objects `exclude` left out of every side (when patterns are given)
@@ -259,6 +262,13 @@ def check_cmd(
         lines.append(click.style("checksums: ", fg="red", bold=True) + report.checksum)
     for problem in report.unlike_history:
         lines.append(click.style("history: ", fg="red", bold=True) + problem)
+    if report.not_applied:
+        lines.append(
+            click.style("the database is behind its migrations", fg="red", bold=True)
+            + f": {counted(len(report.not_applied), 'migration')} not applied"
+            + " (run `schema-studio migrate`):"
+        )
+        lines += [f"    {name}" for name in report.not_applied]
     if report.ungenerated:
         lines.append(
             click.style("declared schema differs from the migrations", fg="red", bold=True)
@@ -272,7 +282,10 @@ def check_cmd(
             )
             + ":"
         )
-        lines += _changes_lines(report.drift)
+        lines += [
+            f"    {sided(c, new='the database', old='the applied migrations')}"
+            for c in report.drift
+        ]
     if report.unmodelled:
         lines.append(
             click.style("objects schema-studio does not model differ", fg="red", bold=True)
@@ -344,7 +357,7 @@ def push_cmd(
     if not plan.changes:
         click.echo(f"{mask_dsn(plan.url)} already matches the declared schema", err=True)
         return EXIT_OK
-    click.echo(f"push to {mask_dsn(plan.url)}: {len(plan.changes)} change(s)", err=True)
+    click.echo(f"push to {mask_dsn(plan.url)}: {counted(len(plan.changes), 'change')}", err=True)
     for change in plan.changes:
         mark = click.style(" [data loss]", fg="red", bold=True) if change.destructive else ""
         click.echo(f"  {change.describe()}{mark}", err=True)
@@ -359,5 +372,5 @@ def push_cmd(
             click.echo("nothing applied", err=True)
             return EXIT_OK
     run(push(settings, plan, on_event=ProgressPrinter().handle, wait=wait))
-    click.echo(f"pushed {len(plan.changes)} change(s)", err=True)
+    click.echo(f"pushed {counted(len(plan.changes), 'change')}", err=True)
     return EXIT_OK

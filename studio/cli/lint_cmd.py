@@ -16,11 +16,13 @@ from studio.cli.preview_view import echo_trace, pending_scope
 from studio.commands.lint import lint_project
 from studio.errors import UsageError
 from studio.plan.locks.hazards import Level
+from studio.plan.locks.lint import grouped
 from studio.plan.locks.modes import summary
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.config import Settings
-    from studio.plan.locks.lint import Finding, LintReport
+    from studio.plan.locks.lint import Finding, LintReport, RepeatedFinding, StatementFindings
     from studio.run.trace import TraceReport
 
 _LEVEL_COLOUR = {Level.DANGER: "red", Level.WARNING: "yellow", Level.INFO: "cyan"}
@@ -137,39 +139,69 @@ def _trace(
     return report, pending_scope(target)
 
 
-def _finding(f: Finding) -> list[str]:
-    colour = _LEVEL_COLOUR[f.level]
-    head = click.style(
-        f"{f.level.label} {f.hazard.id}", fg=None if f.ignored else colour, bold=not f.ignored
-    )
-    lines = [f"{f.path}:{f.line}: {head}: {f.hazard.message}"]
-    if f.detail:
-        lines.append(f"    on: {f.detail}")
-    lines.append(f"    statement: {f.statement}")
-    for fact in f.facts:
+def _statement(group: StatementFindings, said: dict[tuple[str, str], int]) -> list[str]:
+    """The statement and its locks once, then each of its findings.
+
+    A hazard's message and fix are said at its first statement of the file;
+    later ones point there (`said`: (path, hazard id) -> that line).
+    """
+    lines = [f"{group.path}:{group.line}: {group.statement}"]
+    for fact in group.facts:
         cond = f" ({'; '.join(fact.conditions)})" if fact.conditions else ""
         lines.append(
             f"    locks: {fact.mode.label} on {fact.relation}, blocks {summary(fact.blocks)}; "
             f"{fact.effect.label}{cond}"
         )
-    if f.ignored is not None:
-        lines.append(f"    ignored: {f.ignored}")
-    else:
-        lines.append(f"    fix: {f.hazard.fix}")
+    for f in group.findings:
+        lines += _finding(f, said.get((f.path, f.hazard.id)))
+        said.setdefault((f.path, f.hazard.id), f.line)
     return lines
+
+
+def _finding(f: Finding, said_at: int | None) -> list[str]:
+    colour = _LEVEL_COLOUR[f.level]
+    head = click.style(
+        f"{f.level.label} {f.hazard.id}", fg=None if f.ignored else colour, bold=not f.ignored
+    )
+    if said_at is not None:
+        lines = [f"  {head}: as at line {said_at}"]
+    else:
+        lines = [f"  {head}: {f.hazard.message}"]
+    if f.detail:
+        lines.append(f"      on: {f.detail}")
+    if f.ignored is not None:
+        lines.append(f"      ignored: {f.ignored}")
+    elif said_at is None:
+        lines.append(f"      fix: {f.hazard.fix}")
+    return lines
+
+
+def _repeated(r: RepeatedFinding) -> list[str]:
+    """A style finding said once for its file, naming the statements it is on."""
+    head = click.style(f"{r.hazard.level.label} {r.hazard.id}", fg=_LEVEL_COLOUR[r.hazard.level])
+    on = ", ".join(f"{line} ({detail})" if detail else str(line) for line, detail in r.where)
+    return [
+        f"{r.path}: {head} on {counted(len(r.where), 'statement')}: {r.hazard.message}",
+        f"      lines: {on}",
+        f"      fix: {r.hazard.fix}",
+    ]
 
 
 def _text(report: LintReport, fail_on: Level) -> None:
     for note in report.notes:
         click.echo(f"-- {note}", err=True)
-    for f in report.findings:
-        click.echo("\n".join(_finding(f)))
+    statements, repeated = grouped(report.findings)
+    said: dict[tuple[str, str], int] = {}
+    for group in statements:
+        click.echo("\n".join(_statement(group, said)))
+    for r in repeated:
+        click.echo("\n".join(_repeated(r)))
     c = report.counts()
     total = c["danger"] + c["warning"] + c["info"]
     files = len(report.files)
     ignored = f", {c['ignored']} ignored" if c["ignored"] else ""
     line = (
-        f"{total} hazard(s) in {files} file(s): "
+        f"{counted(total, 'hazard')} in {counted(files, 'file')}: "
         f"{c['danger']} danger, {c['warning']} warning, {c['info']} info"
         f"{ignored} (failing on {fail_on.label} and above)"
     )

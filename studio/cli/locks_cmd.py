@@ -2,7 +2,8 @@
 
 Text on a terminal redraws one frame in place every poll; piped, it prints a
 block per change. JSON prints one object per line per change (not per
-poll), flushed, for scripts. Ctrl-C stops it with exit status 0.
+poll), flushed, for scripts. `--count` counts polls, changed or not. Ctrl-C
+stops it with exit status 0.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from studio.cli import cli, run, settings_from
 from studio.cli.options import format_option
 from studio.config import mask_dsn
 from studio.run import monitor
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.run.monitor import Blocker, Chain, Session, Snapshot, Wait
@@ -45,7 +47,11 @@ _CLEAR = "\x1b[H\x1b[2J"
     "--all-databases", is_flag=True, help="Watch the whole server, not only the target database."
 )
 @click.option(
-    "--count", type=click.IntRange(min=1), metavar="N", help="Stop after writing N snapshots."
+    "--count",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Stop after N snapshots (polls), whether or not they changed: piped, only the ones "
+    "that changed are printed, so a quiet database prints one and stops after N x --interval.",
 )
 @format_option("text", "json")
 def locks_cmd(
@@ -81,16 +87,24 @@ def locks_cmd(
 async def tail(
     url: str, *, interval: float, all_databases: bool, fmt: str, count: int | None, out: TextIO
 ) -> None:
-    """Write snapshots of `url`'s lock waits to `out` until `count` are written (or forever)."""
+    """Write snapshots of `url`'s lock waits to `out`, until `count` are taken (or forever).
+
+    Every poll counts, written or not: counting written ones only, a quiet
+    database (no change after the first) never reached the count.
+    """
     redraw = fmt == "text" and out.isatty()
-    written = 0
+    taken = 0
     last: tuple[object, ...] | None = None
     title = mask_dsn(url) + (" (all databases)" if all_databases else "")
     stream = monitor.watch(url, interval=interval, all_databases=all_databases)
     async with contextlib.aclosing(stream):
         async for snap in stream:
+            taken += 1
+            done = count is not None and taken >= count
             # a terminal shows the durations growing; a pipe only gets changes
             if snap.shape == last and not redraw:
+                if done:
+                    return
                 continue
             last = snap.shape
             if fmt == "json":
@@ -100,8 +114,7 @@ async def tail(
             else:
                 out.write(render_text(snap, title) + "\n\n")
             out.flush()
-            written += 1
-            if count is not None and written >= count:
+            if done:
                 return
 
 
@@ -122,8 +135,7 @@ def render_text(snap: Snapshot, title: str) -> str:
     n = len(snap.waits)
     if not n:
         return f"{stamp}  {title}: no lock waits"
-    chains = f"{len(snap.chains)} chain" + ("s" if len(snap.chains) != 1 else "")
-    lines = [f"{stamp}  {title}: {n} waiting, {chains}"]
+    lines = [f"{stamp}  {title}: {n} waiting, {counted(len(snap.chains), 'chain')}"]
     for chain in snap.chains:
         lines.append("")
         lines += _chain_lines(chain)

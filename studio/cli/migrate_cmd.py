@@ -36,6 +36,7 @@ from studio.config import mask_dsn
 from studio.errors import UsageError
 from studio.migrations.format import Phase
 from studio.run.phases import ContractNotConfirmed
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.config import Settings
@@ -242,7 +243,7 @@ def _dry_run_on_target(
             click.echo(f"{head}: ok in {ms(t.duration or 0)} (rolled back)")
     click.echo(
         f"tried on {where}, everything rolled back: "
-        f"{len(tries) - len(failed)} step(s) listed, {len(failed)} failed",
+        f"{counted(len(tries) - len(failed), 'step')} listed, {len(failed)} failed",
         err=True,
     )
     return EXIT_ERROR if failed else EXIT_OK
@@ -286,7 +287,7 @@ def _dry_run(settings: Settings, to: str | None, allow_out_of_order: bool, fmt: 
         )
     else:
         click.echo(
-            f"{len(result.replayed)} applied migration(s) replayed; "
+            f"{counted(len(result.replayed), 'applied migration')} replayed; "
             f"{mask_dsn(result.url)} was not changed. "
             "Timings are without the target's data: expect longer on a large table.",
             err=True,

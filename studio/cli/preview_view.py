@@ -18,6 +18,7 @@ from studio.config import mask_dsn
 from studio.errors import StudioError
 from studio.plan.locks.modes import LockMode
 from studio.run.events import Direction
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.commands.migrate import Plan
@@ -86,7 +87,9 @@ def print_plan(plan: Plan, preview: Preview | None = None) -> None:
         steps = m.steps if plan.direction is Direction.UP else (m.down_steps or ())
         how = "one transaction" if all(s.transactional for s in steps) else "step by step"
         resume = f", resuming after step {done}" if done else ""
-        click.echo(f"  {m.version}_{m.name}: {len(steps)} step(s), {how}{resume}", err=True)
+        click.echo(
+            f"  {m.version}_{m.name}: {counted(len(steps), 'step')}, {how}{resume}", err=True
+        )
         for step in steps[done:]:
             flags = "" if step.transactional else "  [no transaction]"
             click.echo(f"    {step.index}. {step.title}{flags}", err=True)
@@ -116,7 +119,7 @@ def _statement(s: StatementTrace) -> list[str]:
         pairs = [(rel, m) for rel, m in seen.held() if rel in shown or m > LockMode.ACCESS_SHARE]
         held = [f"{m.label} on {rel}" for rel, m in pairs]
         if reads := len(seen.held()) - len(pairs):
-            held.append(f"ACCESS SHARE on {reads} other relation(s)")
+            held.append(f"ACCESS SHARE on {counted(reads, 'other relation')}")
         rewritten = f"; rewrote {', '.join(sorted(seen.rewritten))}" if seen.rewritten else ""
         lines.append(f"    observed:  {', '.join(held) or 'no lock'}{rewritten}")
         lines.append(f"               ({seen.how.value})")
@@ -136,7 +139,7 @@ def echo_trace(report: TraceReport, scope: str) -> None:
     major = report.server_version // 10000
     click.echo(
         f"lock trace of {scope} on a throwaway PostgreSQL {major} database "
-        f"({len(report.replayed)} migration(s) replayed first{rows})",
+        f"({counted(len(report.replayed), 'migration')} replayed first{rows})",
         err=True,
     )
     for note in report.notes:
@@ -145,7 +148,8 @@ def echo_trace(report: TraceReport, scope: str) -> None:
         click.echo("\n".join(_statement(s)))
     c = report.counts()
     summary = (
-        f"{len(report.statements)} statement(s): {c['agrees']} agree, {c['defect']} with a "
+        f"{counted(len(report.statements), 'statement')}: {c['agrees']} agree,"
+        f" {c['defect']} with a "
         f"knowledge-base defect, {c['not traced']} not traced, {c['failed']} failed"
     )
     click.echo(summary, err=True)

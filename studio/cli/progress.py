@@ -36,6 +36,7 @@ from studio.run.events import (
     on,
     to_dict,
 )
+from studio.words import counted
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -88,13 +89,15 @@ class ProgressPrinter(EventHandler):
     def run_started(self, event: RunStarted) -> None:
         if event.migrations:
             verb = "rolling back" if event.direction is Direction.DOWN else "applying"
-            self._line(f"{verb} {len(event.migrations)} migration(s)")
+            self._line(f"{verb} {counted(len(event.migrations), 'migration')}")
 
     @on(MigrationStarted)
     def migration_started(self, event: MigrationStarted) -> None:
         how = "one transaction" if event.transactional else "step by step"
         resume = f", resuming after step {event.steps_done}" if event.steps_done else ""
-        self._line(f"{event.version}_{event.name}: {event.steps_total} step(s), {how}{resume}")
+        self._line(
+            f"{event.version}_{event.name}: {counted(event.steps_total, 'step')}, {how}{resume}"
+        )
 
     @on(StepStarted)
     def step_started(self, event: StepStarted) -> None:
@@ -122,7 +125,7 @@ class ProgressPrinter(EventHandler):
         by = "; ".join(b.describe() for b in event.blockers) or _UNSEEN
         self._line(
             f"  step {event.index} waited {event.waited:.1f}s for {event.mode} on {event.target} "
-            f"while {event.queued} session(s) queued behind it: cancelled; blocked by {by}"
+            f"while {counted(event.queued, 'session')} queued behind it: cancelled; blocked by {by}"
         )
 
     @on(LockTimeoutRetry)
@@ -144,12 +147,13 @@ class ProgressPrinter(EventHandler):
             self._line(self.pending)  # the step's line first, its time when it ends
             self.pending = ""
         resume = (
-            f", resuming after {event.batches} batch(es) ({event.rows_done:,} rows)"
+            f", resuming after {counted(event.batches, 'batch')}"
+            f" ({counted(event.rows_done, 'row')})"
             if event.batches
             else ""
         )
         self._line(
-            f"    backfill {event.table} by {event.key}: {event.rows_total:,} rows "
+            f"    backfill {event.table} by {event.key}: {counted(event.rows_total, 'row')} "
             f"in batches of {event.batch_size:,}{resume}"
         )
         self.progress_mark = (-1, event.at)
@@ -158,7 +162,7 @@ class ProgressPrinter(EventHandler):
     def backfill_progress(self, event: BackfillProgress) -> None:
         eta = f", {event.eta:.0f}s left" if event.eta is not None else ""
         text = (
-            f"    batch {event.batch}: {event.rows_done:,}/{event.rows_total:,} rows "
+            f"    batch {event.batch}: {event.rows_done:,}/{counted(event.rows_total, 'row')} "
             f"({event.percent:.0f}%), {event.rows_per_second:,.0f} rows/s{eta}"
         )
         if self.tty:
@@ -213,4 +217,4 @@ class ProgressPrinter(EventHandler):
             return
         done = "rolled back" if event.direction is Direction.DOWN else "applied"
         done = f"dry run: {done} (on the throwaway database)" if self.dry_run else done
-        self._line(f"{done} {len(event.versions)} migration(s) in {ms(event.duration)}")
+        self._line(f"{done} {counted(len(event.versions), 'migration')} in {ms(event.duration)}")

@@ -12,6 +12,7 @@ from studio.cli import EXIT_OK, cli, run, settings_from, warn
 from studio.cli.options import format_option, target_options
 from studio.codegen.sql_file import sources_line
 from studio.commands.pull import pull
+from studio.words import counted
 
 
 @cli.command("pull")
@@ -62,16 +63,17 @@ def pull_cmd(
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
         return EXIT_OK
     click.echo(
-        f"wrote {result.path}: {len(result.tables)} table(s) from {result.database}", err=True
+        f"wrote {result.path}: {counted(len(result.tables), 'table')} from {result.database}",
+        err=True,
     )
     click.echo(
-        f"wrote {result.sql_path}: {len(result.sql_changes)} statement(s) of what SQLAlchemy"
-        " cannot express, to run after the models",
+        f"wrote {result.sql_path}: {counted(len(result.sql_changes), 'statement')} of what"
+        " SQLAlchemy cannot express, to run after the models",
         err=True,
     )
     if result.not_expressible:
         click.echo(
-            f"{len(result.not_expressible)} item(s) SQLAlchemy cannot express,"
+            f"{counted(len(result.not_expressible), 'item')} SQLAlchemy cannot express,"
             " listed at the top of the models:",
             err=True,
         )

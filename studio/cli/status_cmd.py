@@ -10,7 +10,9 @@ from studio.cli import EXIT_OK, cli, json_line, run, settings_from
 from studio.cli.options import format_option, target_options
 from studio.commands.status import status
 from studio.config import mask_dsn
+from studio.diff.sides import sided
 from studio.run.history import State
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.commands.status import StatusReport
@@ -95,15 +97,28 @@ def _text(report: StatusReport) -> None:
     if report.drift is None:
         click.echo(f"live schema: {report.drift_note}")
     elif report.drift:
-        drift = f"live schema: drift, {len(report.drift)} difference(s) from the applied migrations"
-        click.echo(click.style(drift, fg="red") + " (see `schema-studio check`)")
+        click.echo(_drift_head(report, len(report.drift)))
         for change in report.drift:
-            click.echo(f"  {change.describe()}")
+            click.echo(f"  {sided(change, new='the database', old='the migrations')}")
     else:
         click.echo("live schema: matches the applied migrations")
     counts = {s: len(report.status.having(s)) for s in State}
     summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
     click.echo(summary or "nothing applied, nothing pending", err=True)
+
+
+def _drift_head(report: StatusReport, n: int) -> str:
+    """Why the live schema differs from its applied migrations, when the database says."""
+    differences = counted(n, "difference")
+    if report.pushed is not None:
+        p = report.pushed
+        return (
+            f"live schema: pushed {p.pushed_at:%Y-%m-%d %H:%M:%S} by {p.pushed_by}, so ahead of"
+            f" its migrations: {differences} from the applied ones (`push` changes the database"
+            " without a migration; `schema-studio generate` writes them as one)"
+        )
+    drift = f"live schema: drift, {differences} from the applied migrations"
+    return click.style(drift, fg="red") + " (see `schema-studio check`)"
 
 
 def _entry_line(e: Entry) -> str:
@@ -114,7 +129,7 @@ def _entry_line(e: Entry) -> str:
         if e.row.kind.value == "baseline":
             line += " (baseline)"
     if e.state is State.PARTIAL and e.row:
-        line += f"  ({e.row.steps_done}/{e.row.steps_total} steps: `migrate` resumes it)"
+        line += f"  ({e.row.steps_done}/{counted(e.row.steps_total, 'step')}: `migrate` resumes it)"
     if e.state is State.MODIFIED:
         line += "  (file changed after it was applied)"
     if e.state is State.MISSING:

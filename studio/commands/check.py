@@ -1,8 +1,9 @@
 """`check`: the CI gate, read-only: declared = migrations, live = applied ones, files intact.
 
 The declared schema must equal the replay of the migrations, the live
-database the replay of its applied migrations, the checksum file must match
-and the applied files must be as the target's history recorded them.
+database the replay of its applied migrations, every migration must be
+applied (a database behind its migrations is not in sync), the checksum file
+must match and the applied files must be as the target's history recorded them.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class CheckReport:
     unreached: tuple[str, ...] = ()
     # objects the `exclude` patterns left out of every side (None: no pattern given)
     excluded: int | None = None
+    # migrations on disk the database has not (wholly) applied, `version_name` each:
+    # the database is behind its migrations, which is not in sync
+    not_applied: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -65,12 +69,23 @@ class CheckReport:
             and not self.unlike_history
             and not self.unmodelled
             and not self.unreached
+            and not self.not_applied
         )
 
 
 def unlike_history(settings: Settings, rows: tuple[HistoryRow, ...]) -> tuple[str, ...]:
     """Why the files no longer match the target's history: an applied migration changed, or gone."""
     status = history.compare(load_migrations(settings, verify=False), rows)
+    return _unlike(settings, status)
+
+
+def not_applied(status: history.Status) -> tuple[str, ...]:
+    """`version_name` of each migration on disk the database has not applied, or only in part."""
+    behind = (history.State.PENDING, history.State.PARTIAL, history.State.ROLLING_BACK)
+    return tuple(f"{e.version}_{e.name}" for e in status.having(*behind))
+
+
+def _unlike(settings: Settings, status: history.Status) -> tuple[str, ...]:
     # the very check `migrate` and `rollback` refuse on, so `check` cannot pass what they refuse
     changed = tuple(e.message for e in runner.changed_after_applied(status))
     gone = tuple(
@@ -97,6 +112,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     drift: tuple[Change, ...] = ()
     applied: tuple[str, ...] = ()
     unlike: tuple[str, ...] = ()
+    behind: tuple[str, ...] = ()
     live_loaded = None
     if url and live is not False:
         live_loaded = await load(Source(SourceKind.URL, url), settings)
@@ -104,7 +120,8 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         rows, _, _ = await read_history(settings, url)
         applied = tuple(r.version for r in rows)
         # the sum file only says the files are as last hashed; the history, as applied
-        unlike = unlike_history(settings, rows)
+        status = history.compare(load_migrations(settings, verify=False), rows)
+        unlike, behind = _unlike(settings, status), not_applied(status)
     # the replays run on the dev server while the models import (one server, shared)
     sides = [migrations_source(settings), declared_source(settings)]
     if live_loaded is not None:
@@ -147,4 +164,5 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         ungenerated, drift, checksum, live_loaded is not None, applied, notes,
         unlike_history=unlike, unmodelled=problems, not_compared=not_compared, unreached=unreached,
         excluded=scoped.excluded if settings.exclude else None,
+        not_applied=behind,
     )  # fmt: skip

@@ -100,7 +100,11 @@ async def load_pair(
         if from_spec
         else parse_source(settings.database_url() or "", settings)
     )
-    new_src = parse_sources(to_spec, settings) if to_spec else declared_source(settings)
+    new_src = (
+        parse_sources(to_spec, settings)
+        if to_spec
+        else declared_source(settings, instead="--to SRC")
+    )
     if old_src.kind is SourceKind.URL and new_src.kind is SourceKind.URL:
         old, new = await concurrently(
             load(old_src, settings, with_privileges=with_privileges),

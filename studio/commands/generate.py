@@ -27,6 +27,7 @@ from studio.diff.unmodelled import unmodelled
 from studio.errors import ConnectionFailed, StudioError, UsageError
 from studio.migrations import files as migrations
 from studio.migrations.files import Phase
+from studio.migrations.naming import name_from
 from studio.model.changes import (
     Backfill,
     CreateTable,
@@ -34,10 +35,11 @@ from studio.model.changes import (
     ValidateDomainConstraint,
 )
 from studio.plan import expand
-from studio.plan.planner import inverses, plan_safe_forms
+from studio.plan.planner import no_inverse, plan_safe_forms, undo
 from studio.sources.devdb.lease import dev_major
 from studio.sources.load import concurrently, load
 from studio.sources.spec import declared_source
+from studio.words import counted, plural
 
 # the server version lock facts assume when the dev server's is not known
 DEFAULT_SERVER_VERSION = 180000
@@ -63,7 +65,8 @@ class UnresolvedRenames(StudioError):
         self.candidates = tuple(candidates)
         hints = " ".join(f"--rename {c.hint}" for c in self.candidates)
         super().__init__(
-            f"{len(self.candidates)} possible rename(s) need an answer: "
+            f"{counted(len(self.candidates), 'possible rename')}"
+            f" {plural(len(self.candidates), 'needs', 'need')} an answer: "
             + ", ".join(f"{c.old} -> {c.new}" for c in self.candidates),
             f"pass {hints} to rename, or --no-rename to drop and add",
         )
@@ -89,6 +92,8 @@ class Generated:
     down_text: str | None = None
     path: Path | None = None
     down_path: Path | None = None
+    # why there is no down file (naming the changes with no inverse); "" when there is one
+    no_down: str = ""
     version: str = ""
     # expand/contract: `text` is the expand migration, these the contract one
     phases: Phases | None = None
@@ -248,11 +253,10 @@ async def plan_changes(
     """Replay of the migrations -> declared schema: the diff's report, the renames used, and
     the two sides as compared (managed schemas, `exclude` applied)."""
 
+    # both sources first: one that raises would leave the other's coroutine never awaited
+    sources = migrations_source(settings), declared_source(settings)
     # the replay runs on the dev server while the models import (one server, shared)
-    old, new = await concurrently(
-        load(migrations_source(settings), settings, major=major),
-        load(declared_source(settings), settings, major=major),
-    )
+    old, new = await concurrently(*(load(s, settings, major=major) for s in sources))
     scoped = in_scope(settings, managed_schemas(settings, old, new), old.schema, new.schema)
     a, b = scoped.sides
     renames = resolve_renames(a, b, rename_specs, no_rename=no_rename, ask=ask)
@@ -281,7 +285,7 @@ def resolve_renames(
 
 async def generate(
     settings: Settings,
-    name: str,
+    name: str | None,
     rename_specs: Sequence[str] = (),
     *,
     no_rename: bool = False,
@@ -296,9 +300,10 @@ async def generate(
     Renames and breaking type changes become an expand and a contract
     migration (`studio.plan.expand`) when `expand_contract` is set, or for tables
     whose row count in `sizes` (qualified name -> rows) reaches the
-    `expand_contract_rows` setting.
+    `expand_contract_rows` setting. Without a `name`, the migration is named from its
+    changes (`add_orders_status_and_2_more`).
     """
-    if not name.strip():
+    if name is not None and not name.strip():
         raise UsageError("a migration needs a name", "pass --name, e.g. --name add_orders_status")
     exclusions(settings)
     directory = settings.migrations_dir
@@ -317,6 +322,7 @@ async def generate(
         return Generated(
             (), renames, unmodelled=report, unreached=unreached, cycles=cycles, excluded=excluded
         )
+    name = name or name_from(diffed)
     version = migrations.next_version(m.version for m in existing)
     server_version = new.server_version or old.server_version
     batch_size = settings.backfill_batch_size or expand.DEFAULT_BATCH_SIZE
@@ -360,10 +366,10 @@ async def generate(
         schema_before=header["schema_before"],
         schema_after=header["schema_after"],
     )
-    undo = inverses(changes)
+    undone = undo(planned.items, new.schema, server_version=server_version, safe=safe)
     down_text = None
-    if all(inv is not None for inv in undo):
-        down_changes = [inv for inv in undo if inv is not None]
+    if undone.complete:
+        down_changes = undone.changes
         down_steps = annotated_steps(
             down_changes, server_version, _context(new.schema, down_changes)
         )
@@ -375,8 +381,8 @@ async def generate(
             schema_after=header["schema_before"],
         )
     generated = Generated(
-        changes, renames, text, down_text, version=version, notes=notes, unmodelled=report,
-        unreached=unreached, cycles=cycles, excluded=excluded,
+        changes, renames, text, down_text, no_down=undone.why_none(), version=version,
+        notes=notes, unmodelled=report, unreached=unreached, cycles=cycles, excluded=excluded,
     )  # fmt: skip
     if not write:
         return generated
@@ -484,6 +490,7 @@ def _write_phases(
         contract_text=contract_text,
         contract_version=contract_version,
         notes=phases.notes,
+        no_down=no_inverse(phases.irreversible) if phases.irreversible else "",
     )
     if not write:
         return generated

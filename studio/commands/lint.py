@@ -22,6 +22,7 @@ from studio.plan.locks.lint import (
     sources_for_migrations,
     sources_for_paths,
 )
+from studio.words import counted
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -73,7 +74,7 @@ async def _pending(
         for e in status.having(history.State.PENDING, history.State.PARTIAL, history.State.MODIFIED)
     }
     where = f"{mask_dsn(url)} (PostgreSQL {version // 10000})"
-    return todo, version, f"{len(todo)} of {len(ms)} migration(s) pending on {where}"
+    return todo, version, f"{len(todo)} of {counted(len(ms), 'migration')} pending on {where}"
 
 
 async def lint_project(

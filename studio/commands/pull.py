@@ -28,6 +28,7 @@ from studio.config import mask_dsn
 from studio.diff import diff_report
 from studio.diff.unmodelled import unmodelled
 from studio.errors import SourceError, UsageError
+from studio.migrations.checksums import source_mode
 from studio.sources.load import load
 from studio.sources.spec import Source, SourceKind
 
@@ -203,9 +204,7 @@ def write_file(path: Path, text: str, *, force: bool) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, source_mode())
         if force:
             os.replace(tmp, path)
             return

@@ -98,5 +98,11 @@ async def push(
     if plan.migration is None:
         return
     await run_push.push(
-        plan.url, settings, plan.migration, force=plan.force, wait=wait, on_event=on_event
+        plan.url,
+        settings,
+        plan.migration,
+        changes=len(plan.changes),
+        force=plan.force,
+        wait=wait,
+        on_event=on_event,
     )

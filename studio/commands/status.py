@@ -34,6 +34,8 @@ class StatusReport:
     # the live schema against the replay of its applied migrations (None: not compared)
     drift: tuple[Change, ...] | None = None
     drift_note: str = ""
+    # the last `push` to the database: what made it differ from its migrations, if anything
+    pushed: history.PushRow | None = None
 
 
 async def status(settings: Settings, *, drift: bool = True) -> StatusReport:
@@ -54,7 +56,19 @@ async def status(settings: Settings, *, drift: bool = True) -> StatusReport:
         phases.pairs(ms, rows, progress),
         changes,
         note,
+        await read_last_push(settings, url) if changes else None,
     )
+
+
+async def read_last_push(settings: Settings, url: str) -> history.PushRow | None:
+    """The last `push` to the database, read in a read-only session."""
+    table = HistoryTable.parse(settings.history_table)
+    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
+    try:
+        with translate(mask_dsn(url)):
+            return await history.last_push(conn, table)
+    finally:
+        await conn.close()
 
 
 async def _drift(settings: Settings) -> tuple[tuple[Change, ...] | None, str]:

@@ -11,6 +11,9 @@ something, and starts a small writer that plays the application.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -20,10 +23,12 @@ from typing import TYPE_CHECKING
 from studio import config
 from studio.catalog import connect as db
 from studio.commands.migrate import migrate
-from studio.errors import translate
+from studio.errors import DevDbError, translate
 from studio.migrations import files as migrations
 from studio.sources.devdb.binaries import find_binaries
-from studio.sources.devdb.cluster import Cluster
+from studio.sources.devdb.cluster import Cluster, discard
+from studio.sources.devdb.lease import dev_cluster_home, discard_dev_cluster
+from studio.sources.devdb.placement import clusters_root
 
 if TYPE_CHECKING:
     from studio.sources.devdb.cluster import Cluster
@@ -65,6 +70,17 @@ class Demo:
     url: str
     settings: config.Settings
     cluster: Cluster
+    # the dev cluster's folder when the demo made it (it was not there before): the demo's
+    # to delete when it ends
+    made_dev_cluster: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cleanup:
+    """What `stop` deleted (what each was, and where), and what it left and why (one line each)."""
+
+    deleted: tuple[tuple[str, Path], ...]
+    left: tuple[str, ...] = ()
 
 
 def first_migration() -> migrations.Migration:
@@ -86,12 +102,16 @@ def make_workspace(parent: Path | None = None) -> Path:
     return workspace
 
 
-async def create_database(cluster: Cluster, settings: config.Settings, name: str = DATABASE) -> str:
-    """A fresh demo database at the first migration, filled with users and orders."""
+async def create_database(
+    cluster: Cluster, settings: config.Settings, name: str = DATABASE, *, rows: bool = True
+) -> str:
+    """A fresh demo database at the first migration, filled with users and orders (`rows`)."""
     await cluster.drop_database(name)
     url = await cluster.create_database(name)
     # the migrate use case, up to the first migration: the rest is left for the studio to apply
     await migrate(config.with_overrides(settings, db_override=url), to=first_migration().version)
+    if not rows:
+        return url
     conn = await db.connect(url)
     try:
         with translate("demo database"):
@@ -113,23 +133,78 @@ async def ensure_database(cluster: Cluster, settings: config.Settings, name: str
     return await create_database(cluster, settings, name)
 
 
-async def start(*, rows: bool = True) -> Demo:
-    """Start the embedded cluster, write the scratch project and create the demo database."""
+def run_cluster_name(major: int, pid: int | None = None) -> str:
+    """The cluster of one `schema-studio demo` run: its own, so it can be deleted at the end.
 
+    (`demo-pg<major>` is the persistent one a repository clone's studio opens.)
+    """
+    return f"{CLUSTER}-run{pid or os.getpid()}-pg{major}"
+
+
+_RUN_CLUSTER = re.compile(rf"^{CLUSTER}-run(?P<pid>\d+)-pg\d+$")
+
+
+def _sweep_abandoned() -> None:
+    """Delete the clusters of demo runs whose process is gone (killed before cleaning up)."""
+    for home in clusters_root().glob(f"{CLUSTER}-run*-pg*"):
+        m = _RUN_CLUSTER.match(home.name)
+        if m is None or not home.is_dir() or _alive(int(m["pid"])):
+            continue
+        with contextlib.suppress(DevDbError):
+            discard(home.name, home.parent)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's
+    return True
+
+
+async def start(*, rows: bool = True) -> Demo:
+    """Start the demo's own embedded cluster, write the scratch project, create the database.
+
+    `rows`: fill it with users and orders (tests of the demo's setup go without).
+    """
     binaries = find_binaries(None)
-    cluster = await asyncio.to_thread(Cluster.ensure, f"{CLUSTER}-pg{binaries.major}", binaries)
+    await asyncio.to_thread(_sweep_abandoned)
+    dev_home = dev_cluster_home(binaries.major)
+    made_dev = None if (dev_home / "cluster.json").exists() else dev_home
+    name = run_cluster_name(binaries.major)
+    cluster = await asyncio.to_thread(Cluster.ensure, name, binaries)
     workspace = make_workspace()
     try:
         settings = config.load(workspace)
-        url = await create_database(cluster, settings)
+        url = await create_database(cluster, settings, rows=rows)
     except BaseException:
-        stop(Demo(workspace, "", config.Settings(), cluster), keep=False)
+        stop(Demo(workspace, "", config.Settings(), cluster, made_dev), keep=False)
         raise
-    return Demo(workspace, url, config.with_overrides(settings, db_override=url), cluster)
+    settings = config.with_overrides(settings, db_override=url)
+    return Demo(workspace, url, settings, cluster, made_dev)
 
 
-def stop(demo: Demo, *, keep: bool) -> None:
-    """Delete the scratch project and stop the cluster (unless `keep`)."""
+def stop(demo: Demo, *, keep: bool) -> Cleanup:
+    """Delete what the demo made: the scratch project, and unless `keep` its cluster (stopped
+    and deleted) and the dev cluster when the demo made it and no other process uses it."""
+    deleted = [("the scratch project", demo.workspace)]
+    left: list[str] = []
     shutil.rmtree(demo.workspace, ignore_errors=True)
-    if not keep:
-        demo.cluster.stop()
+    if keep:
+        left.append(f"the demo cluster (--keep): {demo.cluster.home}")
+        if demo.made_dev_cluster is not None:
+            left.append(f"the dev cluster (--keep): {demo.made_dev_cluster}")
+        return Cleanup(tuple(deleted), tuple(left))
+    demo.cluster.destroy()
+    deleted.append(("the demo's PostgreSQL cluster", demo.cluster.home))
+    if demo.cluster.socket_dir != demo.cluster.home:
+        with contextlib.suppress(OSError):  # a socket folder of its own (a long home path)
+            demo.cluster.socket_dir.rmdir()
+    if demo.made_dev_cluster is not None:
+        if discard_dev_cluster(demo.cluster.major):
+            deleted.append(("the dev cluster it started", demo.made_dev_cluster))
+        else:
+            left.append(f"the dev cluster, in use by another process: {demo.made_dev_cluster}")
+    return Cleanup(tuple(deleted), tuple(left))

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from studio.words import counted
+
 APPLICATION_NAME = "demo-app"
 _STATUSES = ("pending", "paid", "shipped", "cancelled")
 
@@ -26,8 +28,24 @@ class WriterStats:
 
     writes: int = 0
     errors: int = 0
+    first_error: str = ""
     last_error: str = ""
     columns: list[str] = field(default_factory=list)
+
+    def failed(self, error: BaseException) -> None:
+        """Count a failed write, keeping the first reason and the last."""
+        self.errors += 1
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        self.first_error = self.first_error or reason
+        self.last_error = reason
+
+    def summary(self) -> str:
+        """`made 2,742 writes (1 failed: <why the first did>)`."""
+        made = f"made {counted(self.writes, 'write')}"
+        if not self.errors:
+            return made
+        also = f"; the last: {self.last_error}" if self.last_error != self.first_error else ""
+        return f"{made} ({self.errors:,} failed: {self.first_error}{also})"
 
 
 async def _status_column(conn: asyncpg.Connection) -> str:
@@ -77,13 +95,11 @@ async def run_writer(url: str, stats: WriterStats, *, rate: float = 5.0, seed: i
                 asyncpg.InvalidTextRepresentationError,
                 asyncpg.DatatypeMismatchError,
             ) as e:
-                stats.errors += 1
-                stats.last_error = str(e)
+                stats.failed(e)
                 if conn is not None:
                     column = await _status_column(conn)
             except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError) as e:
-                stats.errors += 1
-                stats.last_error = str(e)
+                stats.failed(e)
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close()

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from studio.words import counted, plural
+
 if TYPE_CHECKING:
     from studio.model import Schema, Unmodelled
 
@@ -61,7 +63,8 @@ class UnmodelledReport:
         names = ", ".join(f"{u.kind} {u.identity}" for u in self.both[:_SHOWN])
         more = f" and {len(self.both) - _SHOWN} more" if len(self.both) > _SHOWN else ""
         return (
-            f"{len(self.both)} object(s) of kinds schema-studio does not model are on both sides"
+            f"{counted(len(self.both), 'object')} of kinds schema-studio does not model"
+            f" {plural(len(self.both), 'is')} on both sides"
             f" and were not compared: {names}{more}"
         )
 

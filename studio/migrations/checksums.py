@@ -29,10 +29,30 @@ def _normalized(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n")
 
 
+def source_mode() -> int:
+    """The mode a file the user writes gets: 0o666 less the process's umask (0o644 under 022).
+
+    Read from /proc where there is one: setting the umask to read it back
+    would, for that instant, apply 0 to a file another thread creates.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temp file in the same folder and a rename.
 
-    The file is never half-written.
+    The file is never half-written. It gets the mode any file the user writes
+    gets (`source_mode`): a temp file is made 0o600, and migrations are source
+    files, read by the team and CI.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -40,6 +60,7 @@ def write_atomic(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, source_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

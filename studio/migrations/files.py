@@ -33,7 +33,10 @@ comments right before a statement are that step's annotations and directives,
 so `-- schema-studio:no-transaction` goes on the line before a
 `CREATE INDEX CONCURRENTLY`. (One step per statement, rather than one step for
 the whole file, is what lets such a statement run outside a transaction and a
-crashed run resume at the statement where it stopped.)
+crashed run resume at the statement where it stopped.) Steps are not
+transactions: a migration whose steps can all run in a transaction runs in one
+(what lint's `lock-held-across-statements` warns of); one with a
+`no-transaction` step runs step by step, each step committed on its own.
 
 The parser is `studio.migrations.format`; the checksum file
 `schema-studio.sum` is `studio.migrations.checksums`. Both are re-exported here, so
@@ -155,8 +158,14 @@ class StepSpec:
 
 
 def slugify(name: str) -> str:
-    """A file-name slug: lowercase letters, digits and underscores, at most 60 characters."""
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:60].strip("_")
+    """A file-name slug: lowercase letters, digits and underscores, at most 60 characters.
+
+    A longer name is cut between words (a word longer than that alone, inside it).
+    """
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    if len(slug) > 60:
+        head = slug[:61]
+        slug = head[: head.rfind("_")] if "_" in head else slug[:60]
     if not slug:
         raise StudioError(
             f"{name!r} makes an empty migration name", "use letters or digits, e.g. add_orders_note"
@@ -355,10 +364,12 @@ def render_new(version: str, name: str) -> str:
             f"-- version: {version}",
             f"-- tool: schema-studio {__version__}",
             "--",
-            "-- Write the SQL below. Each statement is one step; or separate steps with",
-            f"-- `-- {DIRECTIVE_PREFIX}step` lines. Put `--"
-            f" {DIRECTIVE_PREFIX}no-transaction` before a",
-            "-- statement that cannot run in a transaction (CREATE INDEX CONCURRENTLY).",
+            "-- Write the SQL below. Each statement is one step (or group statements into",
+            f"-- steps with `-- {DIRECTIVE_PREFIX}step` lines). The steps share one transaction:",
+            "-- a lock a step takes is held until the last step commits. Put",
+            f"-- `-- {DIRECTIVE_PREFIX}no-transaction` before a statement that cannot run in a",
+            "-- transaction (CREATE INDEX CONCURRENTLY): the migration then runs step by step,",
+            "-- each step committed on its own.",
             "-- After editing, run `schema-studio hash` to record the file in the sum.",
             "",
         ]

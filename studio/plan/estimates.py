@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from studio.plan.locks.kb import Effect, LockFact, Role
+from studio.words import counted
 
 MB = 1 << 20
 # a slow disk: what we assume when nothing was measured (overestimates on a warm cache)
@@ -294,7 +295,7 @@ def human_rows(rows: int | None) -> str:
         return f"≈{rows / 1e6:,.1f} M rows"
     if rows >= 10_000:
         return f"≈{rows / 1e3:,.0f} k rows"
-    return f"≈{rows:,} rows"
+    return f"≈{counted(rows, 'row')}"
 
 
 def human_seconds(s: float) -> str:

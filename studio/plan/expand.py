@@ -171,6 +171,8 @@ class Phases:
     moves: tuple[Move, ...]
     # changes that could have been phased but were left plain, and why
     notes: tuple[str, ...] = ()
+    # the expand's changes with no inverse (why `expand_down` is None)
+    irreversible: tuple[Change, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,15 +258,13 @@ def plan_phases(
         expand += expand_steps(unit.move, options.batch_size)
         emitted.add(id(c))
     contract = [s for unit in units for s in contract_steps(unit.move)]
-    down: list[StepSpec] | None = []
-    for c in reversed(plain):
-        inverse = c.inverse()
-        if inverse is None:
-            down = None
-            break
-        assert down is not None
-        down.extend(step(inverse))
+    irreversible = tuple(c for c in plain if c.inverse() is None)
+    down: list[StepSpec] | None = None if irreversible else []
     if down is not None:
+        for c in reversed(plain):
+            inverse = c.inverse()
+            assert inverse is not None
+            down.extend(step(inverse))
         undo = [s for unit in reversed(units) for s in undo_expand_steps(unit.move)]
         down = undo + down
     return Phases(
@@ -273,6 +273,7 @@ def plan_phases(
         None if down is None else tuple(down),
         tuple(u.move for u in units),
         tuple(notes),
+        irreversible,
     )
 
 

@@ -466,6 +466,75 @@ def inverses(changes: Sequence[Change]) -> list[Change | None]:
     return [c.inverse() for c in reversed(changes) if not isinstance(c, Backfill)]
 
 
+@dataclass(frozen=True, slots=True)
+class Undo:
+    """A plan's down side: the changes that undo it, last first, or those that have no inverse."""
+
+    changes: tuple[Change, ...]
+    # the (plain) changes with no inverse: when any, there is no down file
+    irreversible: tuple[Change, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether the down file can be written: something to undo and every change invertible."""
+        return bool(self.changes) and not self.irreversible
+
+    def why_none(self) -> str:
+        """Why there is no down file, naming the changes that cannot be undone ("" if there is)."""
+        if not self.irreversible:
+            return "nothing to undo" if not self.changes else ""
+        return no_inverse(self.irreversible)
+
+
+def no_inverse(irreversible: Sequence[Change], shown: int = 3) -> str:
+    """`no inverse for <change>; <change>; and N more`: why a migration has no down file."""
+    names = [c.describe() for c in irreversible]
+    more = len(names) - shown
+    return "no inverse for " + "; ".join(names[:shown]) + (f"; and {more} more" if more > 0 else "")
+
+
+def undo(
+    items: Sequence[PlanItem],
+    after: Schema | None = None,
+    *,
+    server_version: int = 0,
+    safe: bool = True,
+) -> Undo:
+    """What undoes `items` once applied: the inverse of each item's plain change, last first.
+
+    An item is undone through its plain change, whatever form ran: a safe form's
+    steps (NOT VALID + VALIDATE, an index built CONCURRENTLY and attached, NOT
+    NULL proven by a CHECK) reach the plain change's schema, so its inverse undoes
+    them, where the steps' own inverses would not (VALIDATE has none). The down
+    changes get their own safe forms (`after` is the schema they run on), unless
+    `safe` is off or the up item was switched to its plain form; a form with a
+    backfill stays plain, since a rollback runs its steps as plain SQL.
+    """
+    down: list[Change] = []
+    missing: list[Change] = []
+    plain_wanted: list[bool] = []
+    for item in reversed(items):
+        inverted = [c.inverse() for c in reversed(item.plain)]
+        if any(i is None for i in inverted):
+            missing.extend(c for c in reversed(item.plain) if c.inverse() is None)
+            continue
+        down.extend(i for i in inverted if i is not None)
+        plain_wanted.extend([item.has_safe_form and not item.use_safe] * len(inverted))
+    if missing:
+        return Undo((), tuple(reversed(missing)))
+    planned = plan_safe_forms(down, after, server_version=server_version, safe=safe)
+    chosen = tuple(
+        c
+        for item, plain in zip(planned.items, plain_wanted, strict=True)
+        for c in (
+            item.plain
+            if plain or any(isinstance(s, Backfill) for s in item.changes)
+            else item.changes
+        )
+    )
+    return Undo(chosen)
+
+
 def toggle_all(p: Plan, *, safe: bool) -> Plan:
     """Every item switched to its safe (or plain) form."""
     return dataclasses.replace(

@@ -39,6 +39,7 @@ from studio.plan.estimates import (
     default_throughput,
     human_bytes,
 )
+from studio.words import counted, plural
 
 if TYPE_CHECKING:
     import asyncpg
@@ -168,7 +169,8 @@ async def conversion_problems(
                     )
                     if longer:
                         out[change] = (
-                            f"{longer:,} value(s) of {where} are longer than {n} characters on the"
+                            f"{counted(longer, 'value')} of {where} {plural(longer, 'is')}"
+                            f" longer than {n} characters on the"
                             f" target now: converting to {type_} cuts them"
                         )
                         continue

@@ -43,6 +43,7 @@ from studio.model import quote_ident
 from studio.plan.expand import BACKFILL_SETTING, DEFAULT_BATCH_SIZE
 from studio.run.events import BackfillProgress, BackfillStarted, StepFinished, StepStarted
 from studio.run.executor import LockTimeout
+from studio.words import counted
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -600,7 +601,8 @@ class _Walker:
         finally:
             await tx.rollback()
         done = (
-            f"{self.rows_done} of {self.progress.rows_total} rows done in {self.batches} batch(es)"
+            f"{self.rows_done:,} of {counted(self.progress.rows_total, 'row')}"
+            f" done in {counted(self.batches, 'batch')}"
         )
         hint = (
             "fix the row (or the conversion), then run `schema-studio migrate` again (or "

@@ -33,6 +33,7 @@ from studio.config import split_table_name
 from studio.errors import StudioError
 from studio.model import quote_ident
 from studio.run.events import Blocker, WaitingForMigrator, emit
+from studio.words import counted, plural
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -219,7 +220,8 @@ async def _check_can_write(conn: asyncpg.Connection, table: HistoryTable) -> Non
     if missing:
         role = quote_ident(await conn.fetchval("SELECT current_user"))
         raise MissingPrivilege(
-            f"role {role} lacks the {', '.join(missing)} privilege(s) on the history table {table}",
+            f"role {role} lacks the {', '.join(missing)} {plural(len(missing), 'privilege')}"
+            f" on the history table {table}",
             f"GRANT {', '.join(missing)} ON {table.sql} TO {role}",
         )
 
@@ -266,7 +268,9 @@ async def _check_columns(conn: asyncpg.Connection, table: HistoryTable) -> None:
     }
     missing = [c for c in COLUMNS if c not in present]
     if missing:
-        raise HistoryCorrupted(f"the history table {table} lacks column(s) {', '.join(missing)}")
+        raise HistoryCorrupted(
+            f"the history table {table} lacks {plural(len(missing), 'column')} {', '.join(missing)}"
+        )
     for column in COLUMNS:
         if present[column] not in COLUMN_TYPES[column]:
             raise HistoryCorrupted(
@@ -301,7 +305,8 @@ def _row(table: HistoryTable, r: dict[str, object]) -> HistoryRow:
     assert isinstance(done, int) and isinstance(total, int) and isinstance(down, int)
     if not 0 <= done <= total or down < 0 or (r["finished_at"] is not None and done != total):
         raise HistoryCorrupted(
-            f"the history table {table}: row {version} records {done} of {total} step(s) done"
+            f"the history table {table}: row {version} records {done} of"
+            f" {counted(total, 'step')} done"
             f"{' and finished' if r['finished_at'] is not None else ''}, which no run writes"
         )
     return HistoryRow(**{**r, "kind": Kind(kind)})  # type: ignore[arg-type]
@@ -524,3 +529,56 @@ def compare(
             state = State.APPLIED
         entries.append(Entry(version, row.name, state, m, row))
     return Status(tuple(entries), table_exists)
+
+
+# --- pushes -------------------------------------------------------------------------------------
+#
+# `push` changes a development database without a migration. It records when, by whom and how
+# many changes in a table beside the history (`<history>_pushes`), so `status` can say why such
+# a database differs from its applied migrations rather than call it unexplained drift.
+
+
+@dataclass(frozen=True, slots=True)
+class PushRow:
+    """The last `push` to a database."""
+
+    pushed_at: datetime
+    pushed_by: str
+    changes: int
+    tool_version: str
+
+
+def pushes_table(table: HistoryTable) -> HistoryTable:
+    """The table of pushes, beside the history table (in the schema the diff never reads)."""
+    return HistoryTable(table.schema, f"{table.name}_pushes")
+
+
+async def record_push(conn: asyncpg.Connection, table: HistoryTable, changes: int) -> None:
+    """Record a push of `changes` changes (creating the table on first use)."""
+    pushes = pushes_table(table)
+    async with conn.transaction():
+        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(pushes.schema)}")
+        await conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {pushes.sql} ("
+            " pushed_at timestamptz NOT NULL DEFAULT clock_timestamp(),"
+            " pushed_by text NOT NULL DEFAULT current_user,"
+            " changes integer NOT NULL,"
+            " tool_version text NOT NULL)"
+        )
+        await conn.execute(
+            f"INSERT INTO {pushes.sql} (changes, tool_version) VALUES ($1, $2)",
+            changes,
+            __version__,
+        )
+
+
+async def last_push(conn: asyncpg.Connection, table: HistoryTable) -> PushRow | None:
+    """The last recorded push, if any (None too when the table is not there)."""
+    pushes = pushes_table(table)
+    if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", pushes.sql):
+        return None
+    row = await conn.fetchrow(
+        f"SELECT pushed_at, pushed_by, changes, tool_version FROM {pushes.sql}"
+        " ORDER BY pushed_at DESC LIMIT 1"
+    )
+    return None if row is None else PushRow(**dict(row))

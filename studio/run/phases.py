@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from studio.errors import StudioError
 from studio.migrations.format import Phase
+from studio.words import counted
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -119,8 +120,8 @@ class Pair:
     def describe(self) -> str:
         """One line: `backfilling 42% (84,000/200,000 rows)`."""
         if self.state is PairState.BACKFILLING:
-            done = f"{self.rows_done:,}/{self.rows_total:,}"
-            return f"backfilling {self.percent or 0:.0f}% ({done} rows)"
+            done = f"{self.rows_done:,}/{counted(self.rows_total, 'row')}"
+            return f"backfilling {self.percent or 0:.0f}% ({done})"
         if self.state is PairState.BACKFILLED and self.contract is not None:
             return f"backfilled: contract {self.contract.filename} waits for --confirm-contract"
         return self.state.value

@@ -19,6 +19,7 @@ from studio.run import history
 from studio.run.events import Direction
 from studio.run.executor import Backoff, Executor
 from studio.run.runner import session_limits
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.config import Settings
@@ -37,7 +38,7 @@ class PushRefused(StudioError):
 def migrated(settings: Settings, applied: int) -> PushRefused:
     """The refusal of a database with `applied` migrations in its history."""
     return PushRefused(
-        f"the database has {applied} applied migration(s) in {settings.history_table}; "
+        f"the database has {counted(applied, 'applied migration')} in {settings.history_table}; "
         "push would bypass them"
     )
 
@@ -47,6 +48,7 @@ async def push(
     settings: Settings,
     migration: Migration,
     *,
+    changes: int = 0,
     force: bool = False,
     wait: float = 0.0,
     on_event: EventSink | None = None,
@@ -55,7 +57,8 @@ async def push(
 
     `wait` is how long to queue behind a migrator holding the lock, as
     `migrate --wait`. Unless `force`, a migration applied since the push was
-    planned (read under the lock) refuses it.
+    planned (read under the lock) refuses it. The push is recorded (when, who,
+    `changes`) beside the history table.
     """
     table = history.HistoryTable.parse(settings.history_table)
     conn = await db.connect(
@@ -76,6 +79,8 @@ async def push(
                     time.monotonic, Backoff(), random.Random(), "",
                 )  # fmt: skip
                 await _run_steps(ex, migration)
+                # so `status` says the database was pushed, not that it drifted
+                await history.record_push(conn, table, changes)
             finally:
                 await history.release(conn, table)
     finally:

@@ -69,6 +69,7 @@ from studio.run.executor import Backoff, Executor, StatementTimeout
 from studio.run.history import HistoryRow, HistoryTable, State
 from studio.run.queue_guard import QueueGuard
 from studio.run.stalls import Stalls
+from studio.words import counted
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -507,7 +508,7 @@ async def backfill_only(
                 if row is None or nxt is None or not nxt.backfill:
                     first = next(s.index for s in m.steps if s.backfill)
                     raise StudioError(
-                        f"{m.filename}: {done} of {len(m.steps)} steps applied;"
+                        f"{m.filename}: {done} of {counted(len(m.steps), 'step')} applied;"
                         f" its backfill is step {first}",
                         "run `schema-studio migrate`"
                         " (with --no-backfill to stop before the backfill)",
@@ -758,7 +759,8 @@ async def baseline(
                 rows = await history.read(conn, table)
                 if rows:
                     raise StudioError(
-                        f"the history table {table} already records {len(rows)} migration(s)",
+                        f"the history table {table} already records"
+                        f" {counted(len(rows), 'migration')}",
                         "baseline is for a database without history;"
                         " use migrate (or rollback) instead",
                     )

@@ -141,12 +141,21 @@ def parse_sources(specs: str | Sequence[str], settings: Settings) -> Source:
     return Source(SourceKind.COMPOSITE, " + ".join(p.spec for p in parts), parts=parts)
 
 
-def declared_source(settings: Settings) -> Source:
-    """The declared schema from config (`schema`: one source or a list of them)."""
+def declared_source(settings: Settings, *, instead: str = "") -> Source:
+    """The declared schema from config (`schema`: one source or a list of them).
+
+    `instead` names the command's own option that gives one (diff's `--to SRC`).
+    """
     if settings.schema:
         return parse_sources(settings.schema, settings)
+    where = (
+        f"[tool.schema-studio] of {settings.root / 'pyproject.toml'}"
+        if settings.root is not None
+        else "[tool.schema-studio] of pyproject.toml (none here or above)"
+    )
     raise UsageError(
         "no declared schema configured",
-        'set schema = "package.module:metadata" (or a .sql path) in [tool.schema-studio],'
-        " or pass --to",
+        f'run `schema-studio init`, or set schema = "package.module:Base" (a SQLAlchemy'
+        f' MetaData or DeclarativeBase), a .sql file or folder, or "migrations" in {where}'
+        + (f", or pass {instead}" if instead else ""),
     )

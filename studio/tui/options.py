@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from studio.words import plural
+
 if TYPE_CHECKING:
     from studio.config import Settings
 
@@ -88,7 +90,7 @@ class StudioOptions:
             return "—"
         if self.snapshot:
             return f"{MASK} rows"
-        return f"{format_count(n)} rows"
+        return f"{format_count(n)} {plural(n, 'row')}"
 
     def estimate(self, text: str | None) -> str:
         """An estimate from the lock analysis (already formatted)."""

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from studio.commands.generate import schema_hash
 from studio.migrations import files as migrations
 from studio.migrations.files import Phase, Statement
+from studio.migrations.naming import name_from
 from studio.model.changes import RenameColumn
 from studio.plan import expand
 from studio.plan.moves import ColumnMove, TableMove, contract_steps, expand_steps
-from studio.plan.planner import PlanItem, inverses, plan_safe_forms
+from studio.plan.planner import PlanItem, no_inverse, plan_safe_forms, undo
 from studio.tui.facts import LEVELS, StepFacts, analyse_steps, plain_steps, steps
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class Rendered:
     contract_version: str | None = None
     contract_text: str | None = None
     moves: tuple[str, ...] = ()
+    # why there is no down file, naming the changes with no inverse ("" when there is one)
+    no_down: str = ""
 
 
 class Review:
@@ -342,17 +345,22 @@ class Review:
         text = migrations.render_migration(
             version, file_steps, description=(name,), schema_before=before, schema_after=after
         )
-        undo = inverses(changes)
+        approved = [
+            item
+            for item, d in zip(self.items, self.decisions, strict=True)
+            if d is Decision.APPROVED
+        ]
+        undone = undo(approved, self.source.new, server_version=sv)
         down = None
-        if changes and all(inv is not None for inv in undo):
+        if undone.complete:
             down = migrations.render_migration(
                 version,
-                steps([inv for inv in undo if inv is not None], sv, self.source.new),
+                steps(undone.changes, sv, self.source.new),
                 description=(f"{name} (down)",),
                 schema_before=after,
                 schema_after=before,
             )
-        return Rendered(version, text, down, len(file_steps))
+        return Rendered(version, text, down, len(file_steps), no_down=undone.why_none())
 
     def _render_phases(self, version: str, name: str) -> Rendered | None:
         """The expand and contract migrations for the approved steps (None: nothing to phase)."""
@@ -411,7 +419,10 @@ class Review:
                 description=(f"{name} (expand, down)",),
                 schema_after=before,
             )
-        return Rendered(version, text, down, len(phases.expand), contract_version, contract, moves)
+        no_down = no_inverse(phases.irreversible) if phases.irreversible else ""
+        return Rendered(
+            version, text, down, len(phases.expand), contract_version, contract, moves, no_down
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,17 +462,8 @@ def _moves(move: Move, change: Change) -> bool:
 
 
 def suggested_name(changes: tuple[Change, ...]) -> str:
-    """A default migration name from the first change or two (short object names, 50 characters)."""
-    if not changes:
-        return "schema change"
-    text = " and ".join(c.describe().split(" (")[0] for c in changes[:2])
-    words = [w.rsplit(".", 1)[-1] for w in text.split()]
-    out: list[str] = []
-    for w in words:
-        if out and len(" ".join([*out, w])) > 50:
-            break
-        out.append(w)
-    return " ".join(out).removesuffix(" and")
+    """A default migration name, as `generate` names one without `--name` (`name_from`)."""
+    return name_from(changes) if changes else "schema_change"
 
 
 __all__ = ["Decision", "Rendered", "Review", "Summary", "suggested_name"]

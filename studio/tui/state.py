@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from studio.tui.keys import shown
+from studio.words import plural
 
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
@@ -98,8 +99,9 @@ def failure_state(
     else:
         done = sorted(set(p.done_steps))
         if done:
+            steps = f"step {done[0]}" if len(done) == 1 else f"steps {done[0]}-{done[-1]}"
             head.append(
-                f"steps {done[0]}-{done[-1]} of {e.version} are committed and recorded; "
+                f"{steps} of {e.version} {plural(len(done), 'is')} committed and recorded; "
                 f"step {e.index} was rolled back"
             )
         else:

@@ -140,3 +140,14 @@ def test_version(project: Path) -> None:
     r = studio("--version", cwd=project)
     assert r.returncode == 0
     assert r.stdout.startswith("schema-studio ")
+
+
+def test_no_config_names_the_key_and_init_without_a_python_warning(tmp_path: Path) -> None:
+    """`generate` where no pyproject.toml is: one line, a hint naming the config key and
+    `init`, no `--to` (generate has none), no `coroutine 'load' was never awaited`."""
+    r = studio("generate", "--name", "first", cwd=tmp_path, env={"PYTHONWARNINGS": "default"})
+    assert_one_line_error(r, "no declared schema configured")
+    assert "Warning" not in r.stderr and "never awaited" not in r.stderr, r.stderr
+    (hint,) = [ln for ln in r.stderr.splitlines() if ln.startswith("  hint:")]
+    assert "schema-studio init" in hint and 'schema = "package.module:Base"' in hint
+    assert "[tool.schema-studio]" in hint and "--to" not in hint

@@ -310,7 +310,7 @@ def test_diff_names_unmodelled_objects_on_one_side(project: Path) -> None:
     same = _studio("diff", "--from", "new.sql", "--to", "new.sql", "--format", "json")
     assert same.exit_code == 0
     assert (
-        "2 object(s) of kinds schema-studio does not model are on both sides and were not compared"
+        "2 objects of kinds schema-studio does not model are on both sides and were not compared"
         in same.stderr
     )
     assert [u["identity"] for u in json.loads(same.stdout)["unmodelled"]["not_compared"]][:1] == [

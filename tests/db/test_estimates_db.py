@@ -346,7 +346,7 @@ async def test_conversions_the_rows_would_fail_or_cut_are_named(db_url: str) -> 
     )
     assert "invalid input syntax for type integer" in found[changes[1]]
     assert found[changes[2]] == (
-        "8 value(s) of public.stock.label are longer than 10 characters on the target now:"
+        "8 values of public.stock.label are longer than 10 characters on the target now:"
         " converting to varchar(10) cuts them"
     )
 

@@ -289,7 +289,7 @@ async def test_status_reports_drift(project: Path, db_url: str) -> None:
         await conn.close()
     r = studio(project, db_url, "status")
     assert r.returncode == 0
-    assert "drift, 1 difference(s)" in r.stdout and "orders_total_idx" in r.stdout
+    assert "drift, 1 difference" in r.stdout and "orders_total_idx" in r.stdout
 
 
 async def test_dry_run_on_target_rolls_back(project: Path, db_url: str) -> None:

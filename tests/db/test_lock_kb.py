@@ -1207,4 +1207,4 @@ async def test_lint_reports_only_pending_migrations(db_url: str, tmp_path: Path)
     assert ("20250103000000_widen.sql", "drop-column") in found
     assert ("20250102000000_index.sql", "concurrent-index-build") in found
     assert report.server_version // 10000 >= 13
-    assert "2 of 3 migration(s) pending" in report.notes[0]
+    assert "2 of 3 migrations pending" in report.notes[0]

@@ -197,9 +197,9 @@ def test_migrate_dry_run_trace_cli(
     text = runner.invoke(cli, ["migrate", "--dry-run", "--trace", "--rows", "100"])
     assert text.exit_code == 0, text.stderr
     assert "lock trace of the migrations pending on" in text.stderr
-    assert "1 migration(s) replayed first, 100 synthetic rows per table" in text.stderr
+    assert "1 migration replayed first, 100 synthetic rows per table" in text.stderr
     assert text.stdout.count("agrees with the knowledge base") == 8
-    assert "8 statement(s): 8 agree, 0 with a knowledge-base defect" in text.stderr
+    assert "8 statements: 8 agree, 0 with a knowledge-base defect" in text.stderr
     data = json.loads(
         runner.invoke(cli, ["migrate", "--dry-run", "--trace", "--format", "json"]).stdout
     )
@@ -239,5 +239,5 @@ def test_lint_trace_skips_what_it_cannot_run_and_stops_at_an_error(
     change = tmp_path / "migrations" / "20250101000002_change.sql"
     text = CliRunner().invoke(cli, ["lint", "--trace", str(change)])
     assert "lock trace of the files given" in text.stderr
-    assert "1 migration(s) replayed first" in text.stderr
-    assert "8 statement(s): 8 agree" in text.stderr
+    assert "1 migration replayed first" in text.stderr
+    assert "8 statements: 8 agree" in text.stderr

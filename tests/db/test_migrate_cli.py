@@ -58,9 +58,9 @@ def test_migrate_text_progress_on_stderr(project: Path, db_url: str) -> None:
     result = studio("migrate")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
-    assert f"{V1}_a: 1 step(s), one transaction" in result.stderr
+    assert f"{V1}_a: 1 step, one transaction" in result.stderr
     assert "[1/1] make a ..." in result.stderr
-    assert "applied 1 migration(s)" in result.stderr
+    assert "applied 1 migration" in result.stderr
     again = studio("migrate")
     assert "nothing to do: the database is up to date" in again.stderr
 
@@ -99,12 +99,12 @@ def test_migrate_asks_on_a_terminal_unless_yes(
     monkeypatch.setattr(migrate_cmd, "interactive", lambda: True)
     declined = studio("migrate", input="n\n")
     assert declined.exit_code == 1
-    assert f"{V1}_a: 2 step(s), step by step" in declined.stderr
+    assert f"{V1}_a: 2 steps, step by step" in declined.stderr
     assert "2. CREATE INDEX CONCURRENTLY a_x ON a (x);  [no transaction]" in declined.stderr
     assert "nothing applied" in declined.stderr
     assert query(db_url, "SELECT to_regclass('a')") == [(None,)]
     accepted = studio("migrate", input="y\n")
-    assert accepted.exit_code == 0 and "applied 1 migration(s)" in accepted.stderr
+    assert accepted.exit_code == 0 and "applied 1 migration" in accepted.stderr
     write(project, V2, "b", "CREATE TABLE b (x int);\n")
     assert studio("migrate", "--yes").exit_code == 0  # --yes never asks
     assert query(db_url, "SELECT to_regclass('b') IS NOT NULL") == [(True,)]
@@ -164,11 +164,11 @@ def test_rollback_needs_yes_without_a_terminal(
     assert unanswered.exit_code == 2 and "--yes" in unanswered.stderr
     assert studio("rollback", "--count", "1", "--to", V1).exit_code == 1
     done = studio("rollback", "--yes")
-    assert done.exit_code == 0 and "rolled back 1 migration(s)" in done.stderr
+    assert done.exit_code == 0 and "rolled back 1 migration" in done.stderr
     assert query(db_url, "SELECT to_regclass('b'), to_regclass('a') IS NOT NULL") == [(None, True)]
     monkeypatch.setattr(rollback_cmd, "interactive", lambda: True)
     asked = studio("rollback", input="y\n")
-    assert asked.exit_code == 0 and f"{V1}_a: 1 step(s)" in asked.stderr
+    assert asked.exit_code == 0 and f"{V1}_a: 1 step" in asked.stderr
     assert query(db_url, "SELECT version FROM schema_studio.migrations") == []
 
 

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import pytest
+from click.testing import CliRunner
 
+from studio.cli import cli, locks_cmd
 from studio.cli.locks_cmd import render_text
 from studio.commands.files import load_migrations
 from studio.config import Settings
@@ -316,7 +320,7 @@ async def test_locks_json_is_one_object_per_line_per_change(sessions: Sessions) 
     ddl = await sessions.wait_in("ddl", f"ALTER TABLE {TABLE} ADD COLUMN y int")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "studio", "locks", "--db", sessions.url, "--format", "json",
-        "--interval", "0.1", "--count", "3",
+        "--interval", "0.1",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -350,16 +354,32 @@ async def test_locks_json_is_one_object_per_line_per_change(sessions: Sessions) 
             await holder.execute("ROLLBACK")
             third = await line()
             assert third["waits"] == [] and third["gap"] is False
+        await asyncio.sleep(0.3)  # three polls with no change: no line for them
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: exit status 0
         rest, err = await asyncio.wait_for(proc.communicate(), 15)
     finally:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
     assert proc.returncode == 0
-    assert rest == b""  # --count 3: exactly three lines
+    assert rest == b""  # exactly three lines: one per change
     assert len(objects) == 3
     assert {"taken_at", "waits", "chains", "gap", "error"} <= set(objects[0])
     assert b"lock waits on" in err
+
+
+async def test_locks_count_counts_polls_on_a_quiet_database(db_url: str) -> None:
+    """--count N stops after N polls, changed or not (it waited forever for a change)."""
+    for fmt in ("json", "text"):
+        out = io.StringIO()
+        await asyncio.wait_for(
+            locks_cmd.tail(db_url, interval=0.01, all_databases=False, fmt=fmt, count=3, out=out),
+            10,
+        )
+        assert ("no lock waits" in out.getvalue()) == (fmt == "text")
+        assert len(out.getvalue().strip().splitlines()) == 1  # one poll printed, two unchanged
+    help_text = " ".join(CliRunner().invoke(cli, ["locks", "--help"]).output.split())
+    assert "Stop after N snapshots (polls), whether or not they changed" in help_text
 
 
 async def test_locks_text_piped_prints_a_block_per_change(sessions: Sessions) -> None:

@@ -24,7 +24,7 @@ from studio.model.changes import (
     ValidateConstraint,
 )
 from studio.plan.locks import Context
-from studio.plan.planner import plan_safe_forms
+from studio.plan.planner import plan_safe_forms, undo
 from studio.run import backfill, runner
 
 BEFORE = """
@@ -73,6 +73,14 @@ async def test_safe_plan_reaches_the_target(db_url: str) -> None:
             for statement in change.sql():
                 await conn.execute(statement)  # autocommit: CONCURRENTLY runs outside a transaction
         assert await introspect(conn, ["public"]) == after
+        # the down file of the safe forms brings the old schema back (it had none: VALIDATE
+        # has no inverse of its own)
+        down = undo(p.items, after, server_version=180000)  # type: ignore[arg-type]
+        assert down.complete, down.why_none()
+        for change in down.changes:
+            for statement in change.sql():
+                await conn.execute(statement)
+        assert await introspect(conn, ["public"]) == before
     finally:
         await conn.close()
 

@@ -560,10 +560,9 @@ def test_cli_writes_models_and_sql_and_refuses_to_overwrite(
     sql = (tmp_path / "models.sql").read_text()
     assert "-- create view public.big\nCREATE VIEW public.big AS\nSELECT " in sql
     assert r.stderr.splitlines() == [
-        f"wrote models.py: 2 table(s) from {db_url}",
-        "wrote models.sql: 1 statement(s) of what SQLAlchemy cannot express,"
-        " to run after the models",
-        "1 item(s) SQLAlchemy cannot express, listed at the top of the models:",
+        f"wrote models.py: 2 tables from {db_url}",
+        "wrote models.sql: 1 statement of what SQLAlchemy cannot express, to run after the models",
+        "1 item SQLAlchemy cannot express, listed at the top of the models:",
         "  view public.big",
         "the declared schema is both, models first ([tool.schema-studio],"
         " or --to on the command line):",

@@ -33,6 +33,8 @@ from _rel import (
     write,
 )
 
+from studio.words import counted
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
@@ -124,6 +126,6 @@ def test_connection_cut_mid_backfill_names_the_step_and_batch_then_resumes(
     query(db_url, f"ALTER DATABASE {dbname} RESET fault.bf")
     r = studio("migrate", "--yes", cwd=project, env=env)
     assert r.returncode == 0, r.stderr
-    assert f"resuming after {batch - 1} batch(es)" in r.stderr, r.stderr
+    assert f"resuming after {counted(batch - 1, 'batch')}" in r.stderr, r.stderr
     with _reference(pg, project, tmp_path / "cache") as reference:
         assert_converged(db_url, reference, [V1])

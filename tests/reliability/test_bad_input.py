@@ -147,7 +147,7 @@ def test_role_without_privileges(project: Path, db_url: str) -> None:
         )
         _refused(
             project, db_url, ("migrate", "--yes"),
-            "lacks the INSERT, UPDATE, DELETE privilege(s) on the history table ops.history",
+            "lacks the INSERT, UPDATE, DELETE privileges on the history table ops.history",
             hint=f"GRANT INSERT, UPDATE, DELETE ON ops.history TO {role}", env=env,
         )  # fmt: skip
         # history writable, but no CREATE in public: the step fails, named, rolled back
@@ -340,7 +340,7 @@ def test_new_migration_older_than_the_last_applied(project: Path, db_url: str) -
 HISTORY_EDITS: dict[str, tuple[str, tuple[str, ...]]] = {
     "column-dropped": (
         "ALTER TABLE schema_studio.migrations DROP COLUMN steps_done",
-        ("the history table schema_studio.migrations lacks column(s) steps_done",),
+        ("the history table schema_studio.migrations lacks column steps_done",),
     ),
     "column-retyped": (
         "ALTER TABLE schema_studio.migrations ALTER COLUMN steps_done TYPE text",
@@ -351,11 +351,11 @@ HISTORY_EDITS: dict[str, tuple[str, tuple[str, ...]]] = {
             "ALTER TABLE schema_studio.migrations RENAME TO old; "
             "CREATE VIEW schema_studio.migrations AS SELECT 1 AS x"
         ),
-        ("lacks column(s) version, name",),
+        ("lacks columns version, name",),
     ),
     "steps-out-of-range": (
         "UPDATE schema_studio.migrations SET steps_done = -1, finished_at = NULL",
-        (f"row {V1} records -1 of 1 step(s) done",),
+        (f"row {V1} records -1 of 1 step done",),
     ),
     "unknown-kind": (
         "UPDATE schema_studio.migrations SET kind = 'manual'",

@@ -101,7 +101,7 @@ def _outcome(code: int, err: str, where: str) -> str:
     if code == -signal.SIGKILL:
         return "killed"
     lines = err.rstrip().splitlines()
-    if code == 0 or (lines and lines[-1].startswith("applied 3 migration(s)")):
+    if code == 0 or (lines and lines[-1].startswith("applied 3 migrations")):
         # done before the signal, or SIGINT while the finished process was exiting
         assert "Traceback" not in err, (where, err)
         return "finished first"

@@ -28,6 +28,7 @@ from studio.tui.screens.studio import MainScreen
 from studio.tui.widgets.detail import DetailPanel
 from studio.tui.widgets.lock_tail import LockTable
 from studio.tui.widgets.object_tree import ObjectPane
+from studio.tui.widgets.steps import StyledTable
 
 if TYPE_CHECKING:
     from _workspace import Workspace
@@ -329,6 +330,10 @@ async def test_abort_a_step_waiting_on_a_lock(workspace: Workspace) -> None:
             status = text_of(apply.query_one("#apply-status", Static))
             assert "aborted" in status
             assert "rolled back" in status
+            # the step's row says the user aborted it, not that it failed
+            steps = apply.query_one("#apply-steps", StyledTable)
+            states = [str(steps.get_row_at(i)[0]) for i in range(steps.row_count)]
+            assert "aborted" in states and "failed" not in states, states
             stop.set()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(app_task, 10)

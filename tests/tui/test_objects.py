@@ -175,7 +175,10 @@ def test_review_decisions_forms_and_file() -> None:
     r.skip(i)
     s = r.summary()
     assert (s.approved, s.skipped, s.pending) == (len(r) - 1, 1, 0)
-    out = r.render("20260101000000", suggested_name(r.approved_changes()))
+    # the name the studio suggests is the one `generate` gives without --name
+    name = suggested_name(r.approved_changes())
+    assert name == "rename_orders_status_and_2_more"
+    out = r.render("20260101000000", name)
     assert "orders_status_idx" not in out.text
     assert (
         "schema-after" not in out.text
@@ -208,3 +211,6 @@ def test_failure_state_says_what_the_database_holds() -> None:
     assert out.startswith("failed: ")
     assert "steps 1-2 of 20260101000002 are committed and recorded; step 3 was rolled back" in out
     assert "invalid index" in out and "resume at step 3" in out
+    one = RunProgress(version="20260101000002", transactional=False, done_steps=[1])
+    out = text(failure_state(one, failed, aborted=True))
+    assert "step 1 of 20260101000002 is committed and recorded" in out  # not "steps 1-1 ... are"

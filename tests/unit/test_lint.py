@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from lint_cases import CASES, LintCase
 
 from studio.cli import cli
+from studio.migrations import files as migrations
 from studio.plan.locks import Activity, LockMode, facts_for_statement
 from studio.plan.locks.hazards import HAZARDS, Level, hazard
 from studio.plan.locks.lint import LintReport, lint_sources, lint_sql, sources_for_paths
@@ -346,8 +347,10 @@ def test_text_output_shows_locks_fix_and_ignore_reason(project: Path) -> None:
     (project / "m.sql").write_text(IGNORED + "CREATE INDEX orders_a ON orders (a);\n")
     code, out, err = invoke("m.sql")
     assert code == 2
-    assert "m.sql:2: danger drop-column" in out and "ignored: unused since v2.3 (#412)" in out
-    assert "m.sql:4: danger blocking-index-build" in out
+    assert "m.sql:2: ALTER TABLE orders DROP COLUMN legacy_note\n" in out
+    assert "  danger drop-column: " in out and "ignored: unused since v2.3 (#412)" in out
+    assert "m.sql:4: CREATE INDEX orders_a ON orders (a)\n" in out
+    assert "  danger blocking-index-build: " in out
     assert "locks: SHARE on public.orders, blocks writes, VACUUM and DDL; builds an index" in out
     assert "fix: CREATE INDEX CONCURRENTLY" in out
     assert "1 ignored" in err
@@ -380,7 +383,8 @@ def test_default_is_the_migrations_directory(project: Path) -> None:
     (project / "migrations" / "20250102000000_b.sql").write_text("CREATE INDEX t_id2 ON t (id);\n")
     code, out, err = invoke()
     assert code == 2
-    assert "20250102000000_b.sql:1: danger blocking-index-build" in out
+    assert "20250102000000_b.sql:1: CREATE INDEX t_id2 ON t (id)\n" in out
+    assert "  danger blocking-index-build: " in out
     assert "no database given: linting every migration" in err
 
 
@@ -469,3 +473,59 @@ def test_lock_held_names_five_relations_then_counts_the_rest() -> None:
         details[-1] == "public.t1, public.t2, public.t3, public.t4,"
         " public.t5 and 2 more held while this locks public.t8"
     )
+
+
+EIGHT = """\
+ALTER TABLE orders ADD COLUMN tag_id bigint;
+UPDATE orders SET tag_id = 1;
+ALTER TABLE orders ADD CONSTRAINT orders_tag_fk FOREIGN KEY (tag_id) REFERENCES tags (id);
+CREATE INDEX orders_tag_idx ON orders (tag_id);
+ALTER TABLE orders ALTER COLUMN total SET NOT NULL;
+ALTER TABLE tags ADD COLUMN color text;
+ALTER TABLE tags ADD COLUMN size bigint;
+ALTER TABLE public.tags ADD COLUMN weight bigint;
+"""
+
+
+def test_findings_grouped_per_statement_and_style_said_once(project: Path) -> None:
+    """8 statements: each with its locks once and its findings under it; `unqualified-name`
+    once per file naming the lines; a hazard's fix said once per file. The `new` template
+    and lint agree: the steps share one transaction, unless one is no-transaction."""
+    mdir = project / "migrations"
+    (mdir / "20250101000000_init.sql").write_text(
+        "CREATE TABLE tags (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total bigint);\n"
+    )
+    template = migrations.render_new("20250102000000", "tags")
+    (mdir / "20250102000000_tags.sql").write_text(template + EIGHT)
+    code, out, err = invoke()
+    assert code == 2
+    first = template.count("\n") + 1  # the line of EIGHT's first statement
+    statements = EIGHT.splitlines()
+    for i in (1, 2, 3, 4, 6, 7):  # those with a finding besides unqualified-name
+        assert out.count(f":{first + i}: {statements[i].rstrip(';')}\n") == 1, statements[i]
+    for i in (0, 5):  # only unqualified-name: not listed on their own
+        assert statements[i].rstrip(";") not in out
+    assert out.count("locks: SHARE on public.orders") == 1
+    heads = [ln for ln in out.splitlines() if "unqualified-name" in ln]
+    assert len(heads) == 2  # once per file
+    assert heads[1].endswith(
+        "info unqualified-name on 6 statements: an unqualified table name depends on the"
+        " search_path of whoever runs the migration"
+    )
+    named = [f"{first + i} ({t})" for i, t in enumerate(["orders"] * 5 + ["tags"] * 2)]
+    assert "lines: " + ", ".join(named[:1] + named[2:]) in out
+    assert out.count("fix: put the slow or lock-taking statement") == 1
+    assert f"warning lock-held-across-statements: as at line {first + 1}" in out
+    assert "18 hazards in 2 files" in err
+    # what the template says is what lint finds: one transaction ...
+    assert "The steps share one transaction" in " ".join(template.split())
+    found = lint_sources(sources_for_paths([mdir]))
+    assert "lock-held-across-statements" in ids(found)
+    # ... unless a step is no-transaction: then each step commits on its own
+    split = EIGHT.replace(
+        "CREATE INDEX orders_tag_idx",
+        "-- schema-studio:no-transaction\nCREATE INDEX orders_tag_idx",
+    )
+    (mdir / "20250102000000_tags.sql").write_text(template + split)
+    assert "lock-held-across-statements" not in ids(lint_sources(sources_for_paths([mdir])))

@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 from studio.errors import ChecksumMismatch, MigrationFileError, StudioError
 from studio.migrations import files as migrations
 from studio.migrations.files import Ignore, Phase, Statement, StepSpec, parse_text
+from studio.migrations.naming import name_from
+from studio.model import Column, Index, Table
+from studio.model.changes import AddColumn, AddEnumValue, CreateIndex, CreateTable, SetNotNull
 from studio.sqltext.statements import concurrent_index, non_transactional_statement, relations
 
 V1, V2 = "20250301120000", "20250301120001"
@@ -306,6 +309,30 @@ def test_slugify() -> None:
     assert migrations.slugify("Add orders.note (nullable)!") == "add_orders_note_nullable"
     with pytest.raises(StudioError):
         migrations.slugify("!!!")
+    # a long name is cut between words, never inside one
+    long = migrations.slugify("add " + "customer_account_" * 5 + "identifiers")
+    assert (
+        long == "add_customer_account_customer_account_customer_account"
+    )  # 54: "_customer" ends at 63
+
+
+def test_names_from_changes_are_short_and_whole() -> None:
+    """`generate` without --name: the first change's verb and object, then how many more."""
+    status = AddColumn("public.orders", Column("status", "text"))
+    tags = CreateTable(Table("public", "tags"))
+    note = SetNotNull("public.orders", "note")
+    index = CreateIndex("public.orders", Index("orders_user_id_idx", "CREATE INDEX ..."))
+    assert name_from([status]) == "add_orders_status"
+    assert name_from([status, tags]) == "add_orders_status_and_create_tags"
+    assert name_from([status, tags, note]) == "add_orders_status_and_2_more"
+    assert name_from([note]) == "set_not_null_orders_note"
+    assert name_from([index]) == "create_orders_user_id_idx"
+    assert name_from([AddEnumValue("public.mood", "ok")]) == "add_value_mood"
+    wide = "a_very_long_column_name_made_of_many_words_for_a_wide_table_x"
+    long = name_from([AddColumn("shop.customer_accounts", Column(wide, "text")), tags, note])
+    assert len(long) <= 50 and long.endswith("_and_2_more"), long
+    full = ["add", *"customer_accounts".split("_"), *wide.split("_")]
+    assert long.removesuffix("_and_2_more").split("_") == full[: len(long.split("_")) - 3]
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -548,3 +575,21 @@ def test_parser_fails_only_with_migration_file_errors(parts: list[str]) -> None:
         return
     for step in parsed.steps:
         assert step.statements and step.index >= 1
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """A migration, its down file and the sum are source files: 0o666 less the umask, as any
+    editor writes them (they were 0o600, the temp file's mode)."""
+    old = os.umask(umask)
+    try:
+        path = migrations.write_migration(tmp_path, "20250101000001", "a", "SELECT 1;\n", "--\n")
+        written = [
+            path,
+            path.with_name("20250101000001_a.down.sql"),
+            tmp_path / migrations.SUM_FILE,
+        ]
+        assert [oct(p.stat().st_mode & 0o777) for p in written] == [oct(mode)] * 3
+        assert not list(tmp_path.glob(".*.tmp"))  # still through a temp file and a rename
+    finally:
+        os.umask(old)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from studio.model import EnumType, qualname, quote_ident, quote_literal
 from studio.model.changes.base import Change, col_key, nsp_key, type_key
+from studio.words import counted
 
 
 def _labels_sql(labels: tuple[str, ...]) -> str:
@@ -163,7 +164,9 @@ class RecreateEnum(Change):
     def describe(self) -> str:
         removed = [v for v in self.old.labels if v not in self.new.labels]
         why = f"remove {', '.join(map(quote_literal, removed))}" if removed else "reorder labels"
-        return f"recreate enum {self.new.key} ({why}; {len(self.columns)} column(s) re-cast)"
+        return (
+            f"recreate enum {self.new.key} ({why}; {counted(len(self.columns), 'column')} re-cast)"
+        )
 
     @property
     def destructive(self) -> bool:

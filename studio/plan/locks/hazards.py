@@ -47,6 +47,8 @@ class Hazard:
     external_only: bool = (
         False  # only for SQL something other than our runner executes (`lint --external`)
     )
+    # about how the SQL is written, not what it does: repeated in a file, said once
+    style: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -65,8 +67,11 @@ def _h(
     safe: str,
     *peers: str,
     external_only: bool = False,
+    style: bool = False,
 ) -> Hazard:
-    return Hazard(id, level, message, fix, example.strip(), safe.strip(), peers, external_only)
+    return Hazard(
+        id, level, message, fix, example.strip(), safe.strip(), peers, external_only, style
+    )
 
 
 # fmt: off
@@ -250,7 +255,9 @@ HAZARDS: tuple[Hazard, ...] = (
     _h("lock-held-across-statements", WARNING,
        "this statement runs in a transaction that already holds a lock blocking reads or writes: "
        "the lock is held while it runs",
-       "put the slow or lock-taking statement in its own transaction (its own migration or step)",
+       "put the slow or lock-taking statement in its own transaction: its own migration (the "
+       "steps of a migration share one transaction unless one is marked "
+       "`-- schema-studio:no-transaction`: then each step commits on its own)",
        "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '';\nCOMMIT;",
        "ALTER TABLE orders ADD COLUMN note text;",
        "eugene:E4", "eugene:E10"),
@@ -552,7 +559,7 @@ HAZARDS: tuple[Hazard, ...] = (
        "qualify it: schema.table",
        "ALTER TABLE orders ADD COLUMN note text;",
        "ALTER TABLE public.orders ADD COLUMN note text;",
-       "squawk:require-table-schema"),
+       "squawk:require-table-schema", style=True),
     _h("unknown-statement", WARNING,
        "this statement is not in the lock knowledge base: ACCESS EXCLUSIVE and a rewrite are "
        "assumed",

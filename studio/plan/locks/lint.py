@@ -133,6 +133,53 @@ class LintReport:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class StatementFindings:
+    """One statement's findings, with the statement and its locks said once."""
+
+    path: str
+    line: int
+    statement: str
+    facts: tuple[LockFact, ...]
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatedFinding:
+    """A style hazard found on several statements of one file: said once, naming them."""
+
+    hazard: Hazard
+    path: str
+    # (line, detail) of each statement it is on
+    where: tuple[tuple[int, str], ...]
+
+
+def grouped(
+    findings: Sequence[Finding],
+) -> tuple[tuple[StatementFindings, ...], tuple[RepeatedFinding, ...]]:
+    """Findings per statement, in file order; an active style hazard on more than one
+    statement of a file is taken out and said once for the file."""
+    style: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.hazard.style and f.ignored is None:
+            style.setdefault((f.path, f.hazard.id), []).append(f)
+    repeated = {key: fs for key, fs in style.items() if len(fs) > 1}
+    per: dict[tuple[str, int, str], list[Finding]] = {}
+    for f in findings:
+        if (f.path, f.hazard.id) in repeated and f.ignored is None:
+            continue
+        per.setdefault((f.path, f.line, f.statement), []).append(f)
+    statements = tuple(
+        StatementFindings(path, line, text, fs[0].facts, tuple(fs))
+        for (path, line, text), fs in per.items()
+    )
+    once = tuple(
+        RepeatedFinding(fs[0].hazard, path, tuple((f.line, f.detail) for f in fs))
+        for (path, _), fs in repeated.items()
+    )
+    return statements, once
+
+
 # --- sources: what a file runs, statement by statement ---------------------------------------
 
 

@@ -28,7 +28,7 @@ from studio.config import mask_dsn
 from studio.errors import DevDbError, translate
 from studio.model import quote_ident
 from studio.sources.devdb.binaries import find_binaries
-from studio.sources.devdb.cluster import SUPERUSER, Cluster
+from studio.sources.devdb.cluster import SUPERUSER, Cluster, discard
 from studio.sources.devdb.idle import (
     clear_idle,
     end_reaper,
@@ -210,6 +210,36 @@ def stop_stale(root: Path, current: str) -> None:
                 stop_unused(root, name)
         finally:
             os.close(users)
+
+
+def dev_cluster_home(major: int | None = None) -> Path:
+    """The folder the dev cluster for `major` lives in (whether or not it exists yet)."""
+    return dev_root() / f"dev-pg{find_binaries(major).major}"
+
+
+def discard_dev_cluster(major: int | None = None) -> bool:
+    """Stop and delete the dev cluster for `major` unless a process uses it; whether it did.
+
+    Its idle timeout does not keep it: a warm server and its reaper go with it.
+
+    Under the `.users` file's exclusive lock, as `sole_user` takes it: no
+    process is using the cluster, and none starts to until it is gone. (The
+    `.users` file itself stays: a process waiting on it must lock the file
+    the next one will.)
+    """
+    home = dev_cluster_home(major)
+    fd = os.open(home.parent / f"{home.name}.users", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if not sole_user(fd):
+            return False
+        # its reaper is ended first (`discard`): none is left sleeping on a deleted folder
+        discard(home.name, home.parent)
+        clear_idle(home.parent, home.name)
+        for leftover in (f"{home.name}.reaper", f"{home.name}.reaper.log"):
+            (home.parent / leftover).unlink(missing_ok=True)
+        return True
+    finally:
+        os.close(fd)
 
 
 def dev_major(settings: Settings, major: int | None) -> int:

@@ -39,6 +39,7 @@ from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
 from studio.tui.widgets.steps import Col, StyledTable
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.migrations.files import Migration
@@ -206,7 +207,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             self._add(
                 m.version,
                 "waiting",
-                f"{m.version}_{m.name}  ({len(m.steps)} steps, {mode})",
+                f"{m.version}_{m.name}  ({counted(len(m.steps), 'step')}, {mode})",
                 "migration",
             )
             for step in m.steps:
@@ -220,7 +221,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         else:
             status_line.update(
                 Content.assemble(
-                    f"{len(todo)} migration(s) to apply — press ",
+                    f"{counted(len(todo), 'migration')} to apply — press ",
                     (shown("apply"), "bold"),
                     " to apply, ",
                     (shown("abort"), "bold"),
@@ -244,7 +245,9 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             return
         table = self.query_one("#apply-steps", StyledTable)
         if state is not None:
-            table.put_cell(key, "state", table.cell(state, state.split()[0]))
+            word = state.split()[0]
+            # an aborted step is shown as a failed one is: it did not finish
+            table.put_cell(key, "state", table.cell(state, "failed" if word == "aborted" else word))
         if elapsed is not None:
             table.put_cell(key, "elapsed", table.cell(elapsed, "muted"))
 
@@ -275,7 +278,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
     @ev.on(ev.RunStarted)
     def _run_started(self, e: ev.RunStarted) -> None:
-        self._status(f"applying {len(e.migrations)} migration(s)…")
+        self._status(f"applying {counted(len(e.migrations), 'migration')}…")
 
     @ev.on(ev.MigrationStarted)
     def _migration_started(self, e: ev.MigrationStarted) -> None:
@@ -326,9 +329,11 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
     @ev.on(ev.MigrationFailed)
     def _migration_failed(self, e: ev.MigrationFailed) -> None:
+        # the user's abort is no failure: the row says which it was
+        state = "aborted" if self.aborting else "failed"
         if e.index is not None:
-            self._set(f"{e.version}:{e.index}", "failed")
-        self._set(e.version, "failed")
+            self._set(f"{e.version}:{e.index}", state)
+        self._set(e.version, state)
         self._status(*self._failure_state(e))
 
     @ev.on(ev.BackfillStarted)
@@ -361,7 +366,8 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         deferred = self.progress.deferred
         self._status(
             ("done: ", "bold $text-success"),
-            f"applied {len(e.versions)} migration(s) in {self.studio.options.duration(e.duration)}",
+            f"applied {counted(len(e.versions), 'migration')}"
+            f" in {self.studio.options.duration(e.duration)}",
             f"; {deferred}" if deferred else "",
         )
 

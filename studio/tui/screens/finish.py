@@ -24,6 +24,7 @@ from studio.tui.screens.modals import NameScreen
 from studio.tui.widgets.detail import sql_content
 from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.tui.review import Rendered, Review
@@ -86,14 +87,14 @@ class FinishScreen(StudioScreen):
             Content.assemble(
                 ("migrations/", "$text-muted"),
                 (f"{r.version}_{slug}.sql", "bold"),
-                f"  ·  {r.steps} step(s)",
-                "  ·  down file: " + ("yes" if r.down_text else "none (a change has no inverse)"),
+                f"  ·  {counted(r.steps, 'step')}",
+                "  ·  down file: " + ("yes" if r.down_text else f"none ({r.no_down})"),
                 "  ·  then a contract migration" if r.contract_text else "",
             )
         )
         self.query_one("#file-up-sql", Static).update(sql_content(r.text))
         self.query_one("#file-down-sql", Static).update(
-            sql_content(r.down_text) if r.down_text else Content("— no down file")
+            sql_content(r.down_text) if r.down_text else Content(f"— no down file: {r.no_down}")
         )
 
     def action_write(self) -> None:

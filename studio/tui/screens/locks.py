@@ -18,6 +18,7 @@ from studio.tui.screens.base import StudioScreen
 from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.lock_tail import LockLog, LockTable, describe_snapshot
+from studio.words import counted
 
 
 class LocksScreen(StudioScreen):
@@ -76,8 +77,10 @@ class LocksScreen(StudioScreen):
         summary = self.query_one("#locks-summary", Static)
         self._summary = Content.assemble(
             (f"{len(snap.waits)} waiting", "bold"),
-            f" in {chains} chain(s)" if chains else "",
-            f" · deepest {max((c.depth for c in snap.chains), default=0)} levels" if chains else "",
+            f" in {counted(chains, 'chain')}" if chains else "",
+            f" · deepest {counted(max((c.depth for c in snap.chains), default=0), 'level')}"
+            if chains
+            else "",
             f" · polling every {opts.monitor_interval:g} s",
         )
         self._show_summary()

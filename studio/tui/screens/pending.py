@@ -27,6 +27,7 @@ from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.step_facts import pending_content
 from studio.tui.widgets.steps import Col, StyledTable
+from studio.words import counted, plural
 
 if TYPE_CHECKING:
     from textual.binding import BindingType
@@ -123,7 +124,8 @@ class PendingScreen(StudioScreen):
         if r and r.before:
             banner.update(
                 Content(
-                    f"applying it applies the pending migration(s) before it first:"
+                    f"applying it applies the pending {plural(len(r.before), 'migration')}"
+                    " before it first:"
                     f" {', '.join(r.before)}"
                 )
             )
@@ -142,7 +144,7 @@ class PendingScreen(StudioScreen):
         self.query_one("#summary-bar", Static).update(
             Content.assemble(
                 (m.filename, "bold"),
-                f"  {len(r.steps)} step{'s' if len(r.steps) != 1 else ''}, {mode} · {state}",
+                f"  {counted(len(r.steps), 'step')}, {mode} · {state}",
                 "   hazards: ",
                 (f"{counts['danger']} danger", "$text-error" if counts["danger"] else ""),
                 f", {counts['warning']} warning, {counts['info']} info  — press ",

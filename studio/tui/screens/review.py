@@ -25,6 +25,7 @@ from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.step_facts import facts_content
 from studio.tui.widgets.steps import Col, StyledTable
+from studio.words import counted
 
 if TYPE_CHECKING:
     from textual import events
@@ -188,7 +189,7 @@ class ReviewScreen(StudioScreen):
         banner.update(
             Content.assemble(
                 ("? ", "bold"),
-                f"{len(cands)} possible rename(s), planned as drop + add: {text} — press ",
+                f"{counted(len(cands), 'possible rename')}, planned as drop + add: {text} — press ",
                 (shown("accept_rename"), "bold"),
                 " to plan it as a rename",
             )
@@ -203,7 +204,7 @@ class ReviewScreen(StudioScreen):
             self._summary_short(s)
             return
         parts = [
-            (f"{s.total} steps", ""),
+            (counted(s.total, "step"), ""),
             ("  ✓ ", "bold"),
             (f"{s.approved} approved", ""),
             ("  ✗ ", "bold"),
@@ -226,7 +227,7 @@ class ReviewScreen(StudioScreen):
         bar = self.query_one("#summary-bar", Static)
         bar.update(
             Content.assemble(
-                f"{s.total} steps ✓{s.approved} ✗{s.skipped} ·{s.pending}  hazards ",
+                f"{counted(s.total, 'step')} ✓{s.approved} ✗{s.skipped} ·{s.pending}  hazards ",
                 (f"{s.hazards['danger']}!", "$text-error" if s.hazards["danger"] else ""),
                 " ",
                 (f"{s.hazards['warning']}▲", "$text-warning" if s.hazards["warning"] else ""),
@@ -390,7 +391,7 @@ class ReviewScreen(StudioScreen):
         s = r.summary()
         if s.pending:
             self.notify(
-                f"{s.pending} step(s) still pending:"
+                f"{counted(s.pending, 'step')} still pending:"
                 " approve (a) or skip (s) each, or approve all (A)",
                 severity="warning",
             )

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.widgets import Log
 
 from studio.tui.widgets.steps import Col, StyledTable
+from studio.words import counted, plural
 
 if TYPE_CHECKING:
     from studio.run.monitor import Session, Snapshot, Wait
@@ -135,11 +136,14 @@ def describe_snapshot(snap: Snapshot, options: StudioOptions, own_pid: int | Non
     if own_pid:
         behind = snap.queued_behind(own_pid)
         if behind:
-            parts.append(f"{len(behind)} session(s) queue behind the migration")
+            queue = plural(len(behind), "queues", "queue")
+            parts.append(f"{counted(len(behind), 'session')} {queue} behind the migration")
     others = [w for w in snap.waits if w.pid != own_pid]
     if others and not parts:
         longest = max(w.waited for w in others)
-        parts.append(f"{len(others)} session(s) waiting, longest {options.duration(longest)}")
+        parts.append(
+            f"{counted(len(others), 'session')} waiting, longest {options.duration(longest)}"
+        )
     return "; ".join(parts)
 
 

@@ -10,6 +10,7 @@ from textual.content import Content
 from studio.tui.facts import pending_facts
 from studio.tui.keys import shown
 from studio.tui.review import Decision, step_title
+from studio.words import plural
 
 if TYPE_CHECKING:
     from studio.commands.pending import PendingStep
@@ -87,7 +88,8 @@ def facts_content(r: Review, i: int, opts: StudioOptions, width: int) -> Content
     if needs and r.decisions[i] is not Decision.SKIPPED:
         row(
             "needs",
-            f"step(s) {', '.join(str(j + 1) for j in needs)}, skipped: the file would fail",
+            f"{plural(len(needs), 'step')} {', '.join(str(j + 1) for j in needs)}, skipped:"
+            " the file would fail",
             "$text-error",
         )
     return Content("\n").join(lines)

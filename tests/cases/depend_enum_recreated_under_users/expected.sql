@@ -5,7 +5,7 @@ DROP TRIGGER people_mood ON public.people;
 DROP VIEW public.happy_people;
 -- drop function public.is_happy(m public.mood)
 DROP FUNCTION public.is_happy(m public.mood);
--- recreate enum public.mood (remove 'meh'; 1 column(s) re-cast) [data loss]
+-- recreate enum public.mood (remove 'meh'; 1 column re-cast) [data loss]
 ALTER TYPE public.mood RENAME TO mood__old;
 CREATE TYPE public.mood AS ENUM ('sad', 'happy');
 ALTER TABLE public.people ALTER COLUMN mood DROP DEFAULT, ALTER COLUMN mood TYPE public.mood USING mood::text::public.mood, ALTER COLUMN mood SET DEFAULT 'sad'::public.mood;

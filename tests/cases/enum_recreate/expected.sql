@@ -5,7 +5,7 @@ DROP VIEW public.happy;
 ALTER TABLE public.t DROP CONSTRAINT t_m_check;
 -- drop index t_happy_idx on public.t
 DROP INDEX public.t_happy_idx;
--- recreate enum public.mood (remove 'unused'; 2 column(s) re-cast) [data loss]
+-- recreate enum public.mood (remove 'unused'; 2 columns re-cast) [data loss]
 ALTER TYPE public.mood RENAME TO mood__old;
 CREATE TYPE public.mood AS ENUM ('happy', 'ok', 'sad');
 ALTER TABLE public.t ALTER COLUMN m DROP DEFAULT, ALTER COLUMN m TYPE public.mood USING m::text::public.mood, ALTER COLUMN m SET DEFAULT 'ok'::public.mood, ALTER COLUMN ms TYPE public.mood[] USING ms::text[]::public.mood[];
