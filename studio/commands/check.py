@@ -25,7 +25,6 @@ from studio.sources.spec import Source, SourceKind, declared_source, major_misma
 if TYPE_CHECKING:
     from studio.config import Settings
     from studio.model.changes import Change
-    from studio.run.history import HistoryRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +53,9 @@ class CheckReport:
     unreached: tuple[str, ...] = ()
     # objects the `exclude` patterns left out of every side (None: no pattern given)
     excluded: int | None = None
+    # not applied, yet older than a migration applied on the database: added on another
+    # branch and merged after it (`migrate` refuses them without --allow-out-of-order)
+    other_branch: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -65,12 +67,22 @@ class CheckReport:
             and not self.unlike_history
             and not self.unmodelled
             and not self.unreached
+            and not self.other_branch
         )
 
 
-def unlike_history(settings: Settings, rows: tuple[HistoryRow, ...]) -> tuple[str, ...]:
+def other_branch(status: history.Status) -> tuple[str, ...]:
+    """The migrations not applied but older than the newest applied one, one line each."""
+    return tuple(
+        f"{e.version}_{e.name}: added on another branch: not applied, and older than"
+        f" {status.last_applied}, which is applied"
+        for e in status.having(history.State.PENDING)
+        if e.out_of_order
+    )
+
+
+def unlike_history(settings: Settings, status: history.Status) -> tuple[str, ...]:
     """Why the files no longer match the target's history: an applied migration changed, or gone."""
-    status = history.compare(load_migrations(settings, verify=False), rows)
     # the very check `migrate` and `rollback` refuse on, so `check` cannot pass what they refuse
     changed = tuple(e.message for e in runner.changed_after_applied(status))
     gone = tuple(
@@ -97,6 +109,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     drift: tuple[Change, ...] = ()
     applied: tuple[str, ...] = ()
     unlike: tuple[str, ...] = ()
+    behind: tuple[str, ...] = ()
     live_loaded = None
     if url and live is not False:
         live_loaded = await load(Source(SourceKind.URL, url), settings)
@@ -104,7 +117,9 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         rows, _, _ = await read_history(settings, url)
         applied = tuple(r.version for r in rows)
         # the sum file only says the files are as last hashed; the history, as applied
-        unlike = unlike_history(settings, rows)
+        status = history.compare(load_migrations(settings, verify=False), rows)
+        unlike = unlike_history(settings, status)
+        behind = other_branch(status)
     # the replays run on the dev server while the models import (one server, shared)
     sides = [migrations_source(settings), declared_source(settings)]
     if live_loaded is not None:
@@ -146,5 +161,5 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     return CheckReport(
         ungenerated, drift, checksum, live_loaded is not None, applied, notes,
         unlike_history=unlike, unmodelled=problems, not_compared=not_compared, unreached=unreached,
-        excluded=scoped.excluded if settings.exclude else None,
+        excluded=scoped.excluded if settings.exclude else None, other_branch=behind,
     )  # fmt: skip
