@@ -117,7 +117,9 @@ def test_two_branches_conflict_check_names_rebase_renumbers(project: Path, db_ur
         checked.stdout
     )
     assert "schema-studio rebase VERSION" in checked.stdout
-    assert studio("migrate", "--yes").exit_code == 1
+    refused = studio("migrate", "--yes")
+    assert refused.exit_code == 1 and "schema-studio rebase VERSION" in refused.stderr
+    assert f"`schema-studio rebase {va}`" in studio("status").stdout
 
     # rebase refuses the applied one, and any without a database to ask, changing nothing
     before = {p.name: p.read_bytes() for p in mdir.iterdir()}
