@@ -244,6 +244,7 @@ def check_cmd(
                     "ok": report.ok,
                     "checksum_error": report.checksum,
                     "unlike_history": list(report.unlike_history),
+                    "other_branch": list(report.other_branch),
                     "ungenerated": [c.to_dict() for c in report.ungenerated],
                     "drift": [c.to_dict() for c in report.drift] if report.checked_live else None,
                     "applied": list(report.applied),
@@ -269,6 +270,13 @@ def check_cmd(
             + " (run `schema-studio migrate`):"
         )
         lines += [f"    {name}" for name in report.not_applied]
+    for problem in report.other_branch:
+        lines.append(click.style("history: ", fg="red", bold=True) + problem)
+    if report.other_branch:
+        lines.append(
+            "    renumber each after the applied ones with `schema-studio rebase VERSION`,"
+            " or apply them as they are with `migrate --allow-out-of-order`"
+        )
     if report.ungenerated:
         lines.append(
             click.style("declared schema differs from the migrations", fg="red", bold=True)

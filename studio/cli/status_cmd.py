@@ -135,5 +135,8 @@ def _entry_line(e: Entry) -> str:
     if e.state is State.MISSING:
         line += "  (in the history, not on disk)"
     if e.out_of_order:
-        line += "  (older than the last applied: needs --allow-out-of-order)"
+        line += (
+            "  (older than the last applied, added on another branch:"
+            f" `schema-studio rebase {e.version}` or --allow-out-of-order)"
+        )
     return line

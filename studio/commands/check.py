@@ -26,7 +26,6 @@ from studio.sources.spec import Source, SourceKind, declared_source, major_misma
 if TYPE_CHECKING:
     from studio.config import Settings
     from studio.model.changes import Change
-    from studio.run.history import HistoryRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +57,9 @@ class CheckReport:
     # migrations on disk the database has not (wholly) applied, `version_name` each:
     # the database is behind its migrations, which is not in sync
     not_applied: tuple[str, ...] = ()
+    # not applied, yet older than a migration applied on the database: added on another
+    # branch and merged after it (`migrate` refuses them without --allow-out-of-order)
+    other_branch: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -70,22 +72,33 @@ class CheckReport:
             and not self.unmodelled
             and not self.unreached
             and not self.not_applied
+            and not self.other_branch
         )
 
 
-def unlike_history(settings: Settings, rows: tuple[HistoryRow, ...]) -> tuple[str, ...]:
-    """Why the files no longer match the target's history: an applied migration changed, or gone."""
-    status = history.compare(load_migrations(settings, verify=False), rows)
-    return _unlike(settings, status)
+def other_branch(status: history.Status) -> tuple[str, ...]:
+    """The migrations not applied but older than the newest applied one, one line each."""
+    return tuple(
+        f"{e.version}_{e.name}: added on another branch: not applied, and older than"
+        f" {status.last_applied}, which is applied"
+        for e in status.having(history.State.PENDING)
+        if e.out_of_order
+    )
 
 
 def not_applied(status: history.Status) -> tuple[str, ...]:
-    """`version_name` of each migration on disk the database has not applied, or only in part."""
+    """`version_name` of each migration on disk the database has not applied, or only in part
+    (those added on another branch aside: `other_branch` names them)."""
     behind = (history.State.PENDING, history.State.PARTIAL, history.State.ROLLING_BACK)
-    return tuple(f"{e.version}_{e.name}" for e in status.having(*behind))
+    return tuple(
+        f"{e.version}_{e.name}"
+        for e in status.having(*behind)
+        if not (e.state is history.State.PENDING and e.out_of_order)
+    )
 
 
-def _unlike(settings: Settings, status: history.Status) -> tuple[str, ...]:
+def unlike_history(settings: Settings, status: history.Status) -> tuple[str, ...]:
+    """Why the files no longer match the target's history: an applied migration changed, or gone."""
     # the very check `migrate` and `rollback` refuse on, so `check` cannot pass what they refuse
     changed = tuple(e.message for e in runner.changed_after_applied(status))
     gone = tuple(
@@ -113,6 +126,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     applied: tuple[str, ...] = ()
     unlike: tuple[str, ...] = ()
     behind: tuple[str, ...] = ()
+    elsewhere: tuple[str, ...] = ()
     live_loaded = None
     if url and live is not False:
         live_loaded = await load(Source(SourceKind.URL, url), settings)
@@ -121,7 +135,8 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         applied = tuple(r.version for r in rows)
         # the sum file only says the files are as last hashed; the history, as applied
         status = history.compare(load_migrations(settings, verify=False), rows)
-        unlike, behind = _unlike(settings, status), not_applied(status)
+        unlike = unlike_history(settings, status)
+        behind, elsewhere = not_applied(status), other_branch(status)
     # the replays run on the dev server while the models import (one server, shared)
     sides = [migrations_source(settings), declared_source(settings)]
     if live_loaded is not None:
@@ -165,4 +180,5 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         unlike_history=unlike, unmodelled=problems, not_compared=not_compared, unreached=unreached,
         excluded=scoped.excluded if settings.exclude else None,
         not_applied=behind,
+        other_branch=elsewhere,
     )  # fmt: skip

@@ -1,10 +1,17 @@
-"""The checksum file `schema-studio.sum`: a hash per migration file and one over all of them.
+"""The checksum file `schema-studio.sum`: a chain of hashes, one per migration file.
 
 Shaped like atlas.sum: the first line is a hash over all entries, then one
-`name hash` line per `.sql` file of the directory (up and down files). Two
-branches that both add migrations therefore both change the first line and
-conflict in git. Hashes are over the file with line endings normalized to
-`\\n`, so a CRLF checkout does not count as an edit.
+`name h2:hash` line per `.sql` file of the directory (up and down files), in
+name order, where each line's hash covers the line before it and the file's
+content. Two branches that each add a migration both change the first line
+and both append after the same last line, so git conflicts in this file; a
+merge resolved by keeping both sides' lines breaks the chain, and every
+command that reads the directory refuses it. File hashes are over the content
+with line endings normalized to `\\n`, so a CRLF checkout is not an edit.
+
+The first format (`h1:` lines, each the file's hash alone, no chain) is still
+read and verified; `schema-studio hash` (or writing a migration) rewrites it
+chained.
 """
 
 from __future__ import annotations
@@ -135,11 +142,24 @@ def sql_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix == ".sql" and p.is_file())
 
 
-def compute_sum(directory: Path) -> tuple[str, dict[str, str]]:
-    """The total hash and the hash of every `.sql` file of the directory."""
-    entries = {p.name: path_hash(p) for p in sql_files(directory)}
+def link(previous: str, name: str, content: str) -> str:
+    """A chained line's hash: `h2:` + base64 SHA-256 of the line before's hash, name and content."""
+    digest = hashlib.sha256(f"{previous}\n{name}\n{content}".encode())
+    return "h2:" + base64.b64encode(digest.digest()).decode()
+
+
+def _total(prefix: str, entries: dict[str, str]) -> str:
     total = hashlib.sha256("".join(f"{n} {h}\n" for n, h in sorted(entries.items())).encode())
-    return "h1:" + base64.b64encode(total.digest()).decode(), entries
+    return prefix + base64.b64encode(total.digest()).decode()
+
+
+def compute_sum(directory: Path) -> tuple[str, dict[str, str]]:
+    """The total hash and the chained hash of every `.sql` file of the directory, in name order."""
+    entries: dict[str, str] = {}
+    previous = ""
+    for p in sql_files(directory):
+        previous = entries[p.name] = link(previous, p.name, path_hash(p))
+    return _total("h2:", entries), entries
 
 
 def render_sum(total: str, entries: dict[str, str]) -> str:
@@ -176,15 +196,27 @@ def read_sum(directory: Path) -> tuple[str, dict[str, str]] | None:
                 "merge conflict in the sum file: two branches added migrations; "
                 "rebase your migrations after theirs (new versions), then run `schema-studio hash`",
             )
-    if not lines or not lines[0].startswith("h1:"):
-        raise MigrationFileError(str(path), 1, "the first line must be the total hash (h1:...)")
+    if not lines or not lines[0].startswith(("h1:", "h2:")):
+        raise MigrationFileError(str(path), 1, "the first line must be the total hash (h2:...)")
+    prefix = lines[0][:3]  # h1: the first format, unchained; h2: chained
     entries: dict[str, str] = {}
     for i, line in enumerate(lines[1:], 2):
         name, _, digest = line.rpartition(" ")
-        if not name or not digest.startswith("h1:"):
-            raise MigrationFileError(str(path), i, "expected `<file name> h1:<hash>`")
+        if not name or not digest.startswith(prefix):
+            raise MigrationFileError(str(path), i, f"expected `<file name> {prefix}<hash>`")
+        if name in entries or (entries and name < next(reversed(entries))):
+            raise _chain_broken(path, i, f"{name} is out of name order or listed twice")
         entries[name] = digest
     return lines[0], entries
+
+
+def _chain_broken(path: Path, line: int, why: str) -> ChecksumMismatch:
+    err = _mismatch(path, f"{path}:{line}: the hash chain is broken: {why}")
+    err.hint = (
+        "restore the file from git; after a merge that conflicted in it, run"
+        " `schema-studio rebase VERSION` on your branch's migration (or `schema-studio hash`)"
+    )
+    return err
 
 
 def _mismatch(path: Path, message: str) -> ChecksumMismatch:
@@ -208,19 +240,39 @@ def verify_sum(directory: Path) -> None:
             raise _mismatch(directory / SUM_FILE, f"{directory / SUM_FILE} is missing")
         return
     total, entries = recorded
-    actual_total, actual = compute_sum(directory)
-    for name, digest in sorted(actual.items()):
+    contents = {p.name: path_hash(p) for p in files}
+    chained = total.startswith("h2:")
+    # each line checked against the line recorded before it, so one edit names one file
+    order = list(entries)
+    expected: dict[str, str] = {}
+    for i, name in enumerate(order):
+        if name in contents:
+            previous = entries[order[i - 1]] if i else ""
+            expected[name] = link(previous, name, contents[name]) if chained else contents[name]
+    for name in sorted(contents):
         if name not in entries:
             raise _mismatch(directory / name, f"{directory / name} is not recorded in {SUM_FILE}")
-        if entries[name] != digest:
+        if entries[name] != expected[name]:
+            i = order.index(name)
+            if chained and any(
+                entries[name] == link(p, name, contents[name])
+                for p in ["", *(entries[n] for n in order[: max(i - 1, 0)])]
+            ):
+                # the file is as hashed, but after another line: both sides of a merge kept
+                raise _chain_broken(
+                    directory / SUM_FILE,
+                    i + 2,
+                    f"the line of {name} does not follow the line before it"
+                    " (lines from two branches kept side by side?)",
+                )
             raise ChecksumMismatch(str(directory / name))
     for name in sorted(entries):
-        if name not in actual:
+        if name not in contents:
             raise _mismatch(
                 directory / name,
                 f"{directory / name} is recorded in {SUM_FILE} but missing on disk",
             )
-    if total != actual_total:
+    if total != _total(total[:3], entries):
         raise _mismatch(
             directory / SUM_FILE,
             f"{directory / SUM_FILE}: the total hash (first line) does not match its entries",

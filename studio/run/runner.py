@@ -103,8 +103,8 @@ class OutOfOrder(StudioError):
     """A pending migration is older than the newest applied one."""
 
     hint = (
-        "give it a new version (regenerate it, or rename the file and run `schema-studio hash`),"
-        " or pass --allow-out-of-order"
+        "added on another branch? renumber it after the applied ones with"
+        " `schema-studio rebase VERSION`, or pass --allow-out-of-order"
     )
 
 

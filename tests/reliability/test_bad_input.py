@@ -405,7 +405,7 @@ SUM_EDITS: dict[str, tuple[Callable[[Path], None], tuple[str, ...], str]] = {
     ),
     "sum-total-edited": (
         lambda d: (d / "schema-studio.sum").write_text(
-            "h1:AAAA" + (d / "schema-studio.sum").read_text()[7:]
+            "h2:AAAA" + (d / "schema-studio.sum").read_text()[7:]
         ),
         ("the total hash (first line) does not match its entries",),
         "schema-studio hash",

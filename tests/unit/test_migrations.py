@@ -5,6 +5,8 @@ Parsing, directives, errors with lines, rendering, sum file, versions.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio.errors import ChecksumMismatch, MigrationFileError, StudioError
+from studio.migrations import checksums
 from studio.migrations import files as migrations
 from studio.migrations.files import Ignore, Phase, Statement, StepSpec, parse_text
 from studio.migrations.naming import name_from
@@ -21,7 +24,7 @@ from studio.model import Column, Index, Table
 from studio.model.changes import AddColumn, AddEnumValue, CreateIndex, CreateTable, SetNotNull
 from studio.sqltext.statements import concurrent_index, non_transactional_statement, relations
 
-V1, V2 = "20250301120000", "20250301120001"
+V1, V2, V3 = "20250301120000", "20250301120001", "20250301120002"
 
 
 def error_of(text: str) -> MigrationFileError:
@@ -409,7 +412,7 @@ def test_sum_file_shape_and_verification(tmp_path: Path) -> None:
     write(tmp_path, f"{V1}_a.down.sql", "DROP TABLE a;\n")
     migrations.write_sum(tmp_path)
     lines = (tmp_path / migrations.SUM_FILE).read_text().splitlines()
-    assert lines[0].startswith("h1:")
+    assert lines[0].startswith("h2:")
     assert [line.split(" ")[0] for line in lines[1:]] == [f"{V1}_a.down.sql", f"{V1}_a.sql"]
     migrations.verify_sum(tmp_path)
 
@@ -418,6 +421,48 @@ def test_sum_file_shape_and_verification(tmp_path: Path) -> None:
     total_before = lines[0]
     migrations.write_sum(tmp_path)
     assert (tmp_path / migrations.SUM_FILE).read_text().splitlines()[0] != total_before
+
+
+def test_sum_chain_old_format_and_broken_chain(tmp_path: Path) -> None:
+    sum_path = tmp_path / migrations.SUM_FILE
+    write(tmp_path, f"{V1}_a.sql", "SELECT 1;\n")
+    write(tmp_path, f"{V2}_b.sql", "SELECT 2;\n")
+    migrations.write_sum(tmp_path)
+    a_line, b_line = sum_path.read_text().splitlines()[1:]
+    # each line's hash covers the line before it: the same file after another line hashes apart
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    write(alone, f"{V2}_b.sql", "SELECT 2;\n")
+    migrations.write_sum(alone)
+    b_alone = (alone / migrations.SUM_FILE).read_text().splitlines()[1]
+    assert b_alone.split(" ")[0] == b_line.split(" ")[0] and b_alone != b_line
+
+    # the first format (file hashes, unchained) is still verified, and `hash` rewrites it chained
+    entries = {n: checksums.path_hash(tmp_path / n) for n in (f"{V1}_a.sql", f"{V2}_b.sql")}
+    total = hashlib.sha256("".join(f"{n} {h}\n" for n, h in entries.items()).encode())
+    old = "h1:" + base64.b64encode(total.digest()).decode() + "\n"
+    sum_path.write_text(old + "".join(f"{n} {h}\n" for n, h in entries.items()))
+    migrations.verify_sum(tmp_path)
+    (tmp_path / f"{V1}_a.sql").write_text("SELECT 3;\n")
+    with pytest.raises(ChecksumMismatch, match=f"{V1}_a.sql was modified"):
+        migrations.verify_sum(tmp_path)
+    (tmp_path / f"{V1}_a.sql").write_text("SELECT 1;\n")
+
+    # a merge resolved by keeping both branches' lines: the second does not follow the first
+    write(tmp_path, f"{V3}_c.sql", "SELECT 3;\n")
+    (tmp_path / f"{V2}_b.sql").unlink()
+    migrations.write_sum(tmp_path)  # the other branch: a, c
+    c_line = sum_path.read_text().splitlines()[-1]
+    write(tmp_path, f"{V2}_b.sql", "SELECT 2;\n")
+    before = sum_path.read_text().splitlines()[0] + f"\n{a_line}\n{b_line}\n{c_line}\n"
+    sum_path.write_text(before)
+    with pytest.raises(ChecksumMismatch, match=r":4: the hash chain is broken") as err:
+        migrations.verify_sum(tmp_path)
+    assert f"{V3}_c.sql" in str(err.value) and "rebase" in err.value.hint
+    # lines moved by hand out of name order
+    sum_path.write_text(sum_path.read_text().splitlines()[0] + f"\n{b_line}\n{a_line}\n")
+    with pytest.raises(ChecksumMismatch, match=r":3: the hash chain is broken.*name order"):
+        migrations.verify_sum(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -455,14 +500,14 @@ def test_sum_file_problems(tmp_path: Path) -> None:
     migrations.write_sum(tmp_path)
     sum_path = tmp_path / migrations.SUM_FILE
     good = sum_path.read_text()
-    sum_path.write_text("h1:bogus\n" + good.split("\n", 1)[1])
+    sum_path.write_text("h2:bogus\n" + good.split("\n", 1)[1])
     with pytest.raises(ChecksumMismatch, match="total hash"):
         migrations.verify_sum(tmp_path)
     sum_path.write_text("<<<<<<< HEAD\n" + good + "=======\n>>>>>>> theirs\n")
     with pytest.raises(MigrationFileError, match="merge conflict"):
         migrations.verify_sum(tmp_path)
     sum_path.write_text(good + "garbage\n")
-    with pytest.raises(MigrationFileError, match=":3: expected"):
+    with pytest.raises(MigrationFileError, match=":3: expected `<file name> h2:<hash>`"):
         migrations.verify_sum(tmp_path)
 
 
