@@ -136,5 +136,9 @@ def test_two_branches_conflict_check_names_rebase_renumbers(project: Path, db_ur
     assert new > vb and not list(mdir.glob(f"{va}_*"))
     assert f"-- version: {new}" in (mdir / f"{new}_add_a.sql").read_text()
     migrations.verify_sum(mdir)
-    assert studio("check").exit_code == 0
+    # renumbered, it is no longer from another branch: only pending (the database is behind)
+    behind = studio("check")
+    assert behind.exit_code == 2 and "added on another branch" not in behind.output
+    assert f"{new}_add_a" in behind.stdout and "behind its migrations" in behind.stdout
     assert studio("migrate", "--yes").exit_code == 0
+    assert studio("check").exit_code == 0
