@@ -1,0 +1,184 @@
+"""Replicas: a backfill waits for a real hot standby that falls behind, and for one that is gone.
+
+The standby is `pg_basebackup -R` of the test primary (PostgreSQL 18 and
+15), started beside it; its replay is paused (`pg_wal_replay_pause()`), so
+it falls behind as the batches go on; then it is stopped (disconnected) and
+started again, and catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from studio.cli.progress import ProgressPrinter
+from studio.config import Settings
+from studio.errors import DevDbError
+from studio.migrations import files as migrations
+from studio.run import backfill, runner
+from studio.run.events import BackfillPaused, BackfillProgress, BackfillResumed, Event
+from studio.sources.devdb.binaries import available_servers
+from studio.sources.devdb.cluster import Cluster, discard
+from studio.sources.devdb.standby import start_standby
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ROWS, BATCH = 4000, 200
+# the standby reports where it stands every second (10 s by default), so a pause ends soon
+STANDBY = "-c wal_receiver_status_interval=1"
+
+BACKFILL = """-- schema-studio:step
+-- schema-studio:backfill
+-- backfill public.items.w from v
+-- backfill table=public.items key=id batch_size={batch}
+UPDATE public.items SET w = v * 2, writes = writes + 1
+WHERE id >= $1 AND id <= $2 AND w IS NULL;
+"""
+
+
+def _majors() -> list[Any]:
+    """PostgreSQL 18 (the embedded server) and 15, as tests/conftest.py keys their clusters."""
+    found = {b.major: b for b in reversed(available_servers())}  # the embedded one wins
+    return [pytest.param((f"pg{m}", found.get(m)), id=f"pg{m}") for m in (18, 15)]
+
+
+@pytest.fixture(scope="module", params=_majors())
+def primary(request: pytest.FixtureRequest, _cluster_pool: Any) -> Cluster:
+    """The worker's shared cluster of that version: its WAL level and senders suffice."""
+    key, binaries = request.param
+    if binaries is None:
+        raise DevDbError(f"no {key} server on this machine: the standby test needs it")
+    cluster: Cluster = _cluster_pool.get(key, binaries)
+    return cluster
+
+
+async def _until(what: str, check: Any, timeout: float = 30.0) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (found := await check()):
+        assert loop.time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+    return found
+
+
+async def test_backfill_pauses_for_a_lagging_standby_and_resumes_every_row_once(
+    primary: Cluster, _cluster_pool: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"t_{secrets.token_hex(6)}"
+    url = await primary.create_database(db)
+    root, name = primary.home.parent, f"{primary.name}-standby"
+    with _cluster_pool.leased(name):
+        standby = start_standby(primary, name, root, settings=STANDBY)
+        try:
+            await _run(primary, standby, url, db, tmp_path, capsys)
+        finally:
+            discard(name, root)
+            await primary.drop_database(db)
+
+
+async def _run(
+    primary: Cluster,
+    standby: Cluster,
+    url: str,
+    db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    conn = await primary.connect(db)
+    await conn.execute(
+        "CREATE TABLE items (id bigint PRIMARY KEY, v int NOT NULL, w int,"
+        " writes int NOT NULL DEFAULT 0);"
+        f" INSERT INTO items (id, v) SELECT g, g FROM generate_series(1, {ROWS}) g"
+    )
+
+    async def replica_count() -> int:
+        reader = await standby.connect(db)
+        try:
+            return int(await reader.fetchval("SELECT count(*) FROM items WHERE w IS NOT NULL"))
+        finally:
+            await reader.close()
+
+    async def replica_has_the_rows() -> bool:
+        reader = await standby.connect(db)
+        try:
+            return bool(await reader.fetchval("SELECT count(*) = $1 FROM items", ROWS))
+        except Exception:  # noqa: BLE001  (the database or table is not replayed yet)
+            return False
+        finally:
+            await reader.close()
+
+    await _until("the standby to replay the table", replica_has_the_rows)
+    admin = await standby.connect()
+    await admin.execute("SELECT pg_wal_replay_pause()")
+    await admin.close()
+
+    (tmp_path / "migrations").mkdir()
+    path = tmp_path / "migrations" / "20260101000000_fill_w.sql"
+    path.write_text(BACKFILL.format(batch=BATCH))
+    m = migrations.parse_file(path)
+    settings = Settings(root=tmp_path, max_replica_lag=0.3)
+    events: list[Event] = []
+    paused, gone = asyncio.Event(), asyncio.Event()
+
+    def sink(e: Event) -> None:
+        events.append(e)
+        if isinstance(e, BackfillPaused):
+            paused.set()
+            if e.standby.disconnected:
+                gone.set()
+
+    run = asyncio.create_task(
+        runner.apply(
+            url,
+            settings,
+            [m],
+            on_event=sink,
+            backfills=backfill.Options(pause=0.05, replica_poll=0.1),
+        )
+    )
+    # replay is paused: the standby falls behind as the batches go on, until they wait
+    await asyncio.wait_for(paused.wait(), 30)
+    first = next(e for e in events if isinstance(e, BackfillPaused))
+    assert first.standby.name == "walreceiver@127.0.0.1"
+    assert first.standby.lag is not None and first.standby.lag > 0.3
+    assert first.standby.bytes_behind and first.limit == 0.3 and first.resume_below == 0.15
+    done_at_pause = await conn.fetchval("SELECT count(*) FROM items WHERE writes > 0")
+    assert 0 < done_at_pause < ROWS
+    await asyncio.sleep(0.6)
+    assert await conn.fetchval("SELECT count(*) FROM items WHERE writes > 0") == done_at_pause
+    # the standby goes away: it counts as behind, the batches keep waiting
+    standby.stop(force=True)
+    await asyncio.wait_for(gone.wait(), 30)
+    assert not run.done()
+    # back (its replay no longer paused): it catches up, and the batches go on
+    standby = standby._start(STANDBY)
+    await asyncio.wait_for(run, 60)
+
+    kinds = [type(e) for e in events]
+    resumed = kinds.index(BackfillResumed)
+    assert kinds.index(BackfillPaused) < resumed
+    assert BackfillProgress not in kinds[kinds.index(BackfillPaused) : resumed]
+    end = next(e for e in events if isinstance(e, BackfillResumed))
+    assert end.standby is not None and end.standby.lag is not None and end.standby.lag < 0.15
+    assert end.paused_for >= 0.6
+    # every row written once, before and after the pause
+    assert await conn.fetchval("SELECT count(*) FROM items WHERE writes = 1 AND w = v * 2") == ROWS
+    await conn.close()
+    await _until("the standby to replay the backfill", lambda: _is(replica_count, ROWS))
+
+    printer = ProgressPrinter(tty=False)
+    for e in events:
+        printer.handle(e)
+    err = capsys.readouterr().err
+    assert "paused: standby walreceiver@127.0.0.1 " in err
+    assert " behind in replay (" in err and "(max_replica_lag 0.3 s)" in err
+    assert "standby walreceiver@127.0.0.1 disconnected: counted as behind" in err
+    assert "resumed after " in err
+
+
+async def _is(read: Any, value: int) -> bool:
+    return bool(await read() == value)
