@@ -1,19 +1,32 @@
-"""Replicas: a backfill waits for a real hot standby that falls behind, and for one that is gone.
+"""Replicas and poolers: a backfill waits for a lagging hot standby; PgBouncer's transactions.
 
 The standby is `pg_basebackup -R` of the test primary (PostgreSQL 18 and
 15), started beside it; its replay is paused (`pg_wal_replay_pause()`), so
 it falls behind as the batches go on; then it is stopped (disconnected) and
-started again, and catches up.
+started again, and catches up. PgBouncer (the Debian package) runs in front
+of the primary as the unprivileged server user, on loopback, with its own
+configuration in a folder of its own, one database alias per pool mode.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import pwd
 import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from click.testing import CliRunner
 
+from studio.cli import cli
 from studio.cli.progress import ProgressPrinter
 from studio.config import Settings
 from studio.errors import DevDbError
@@ -22,10 +35,12 @@ from studio.run import backfill, runner
 from studio.run.events import BackfillPaused, BackfillProgress, BackfillResumed, Event
 from studio.sources.devdb.binaries import available_servers
 from studio.sources.devdb.cluster import Cluster, discard
+from studio.sources.devdb.osuser import os_user
+from studio.sources.devdb.process import server_env
 from studio.sources.devdb.standby import start_standby
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Iterator
 
 ROWS, BATCH = 4000, 200
 # the standby reports where it stands every second (10 s by default), so a pause ends soon
@@ -182,3 +197,111 @@ async def _run(
 
 async def _is(read: Any, value: int) -> bool:
     return bool(await read() == value)
+
+
+# --- PgBouncer ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def pgbouncer(cluster: Cluster, database: str) -> Iterator[int]:
+    """PgBouncer in front of `database`: alias `tx` pools transactions, `sess` sessions; its port.
+
+    Run as the server's unprivileged user when we are root (it refuses root),
+    from an environment built from nothing, stopped by its own pid.
+    """
+    exe = shutil.which("pgbouncer", path="/usr/sbin:/usr/bin:/sbin:/bin")
+    assert exe, "pgbouncer is not installed: apt-get install -y pgbouncer (.ci/run does)"
+    home = Path(tempfile.mkdtemp(prefix="sst-pgbouncer-"))
+    user = os_user()
+    ids = pwd.getpwnam(user) if user else None
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    target = f"host={cluster.host} port={cluster.port} dbname={database}"
+    files = {
+        "pgbouncer.ini": f"""[databases]
+tx = {target} pool_mode=transaction
+sess = {target} pool_mode=session
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {home}/users.txt
+logfile = {home}/pgbouncer.log
+""",
+        "users.txt": '"postgres" ""\n',
+    }
+    for name, text in files.items():
+        (home / name).write_text(text)
+    if ids is not None:
+        for path in (home, *(home / n for n in files)):
+            os.chown(path, ids.pw_uid, ids.pw_gid)
+    as_user: dict[str, Any] = (
+        {"user": ids.pw_uid, "group": ids.pw_gid, "extra_groups": []} if ids else {}
+    )
+    proc = subprocess.Popen(
+        [exe, str(home / "pgbouncer.ini")],
+        env=server_env(),
+        cwd=home,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        **as_user,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            assert proc.poll() is None, (home / "pgbouncer.log").read_text()[-500:]
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            assert time.monotonic() < deadline, "pgbouncer did not listen within 10 s"
+            time.sleep(0.02)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.parametrize("primary", _majors()[:1], indirect=True)
+def test_transaction_pooling_is_refused_in_one_line_and_session_pooling_is_not(
+    primary: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = f"t_{secrets.token_hex(6)}"
+    asyncio.run(primary.create_database(db))
+    (tmp_path / "pyproject.toml").write_text("[tool.schema-studio]\n")
+    (tmp_path / "migrations").mkdir()
+    up = "-- schema-studio:step\n-- make a\nCREATE TABLE a (x int);\n"
+    migrations.write_migration(tmp_path / "migrations", "20260101000000", "a", up)
+    monkeypatch.chdir(tmp_path)
+    try:
+        with pgbouncer(primary, db) as port:
+            pooled = f"postgresql://postgres@127.0.0.1:{port}"
+            refused = CliRunner().invoke(cli, ["migrate", "--yes", "--db", f"{pooled}/tx"])
+            assert refused.exit_code == 1, refused.output
+            first, hint = refused.stderr.splitlines()
+            assert first == (
+                f"error: {pooled}/tx pools transactions (PgBouncer pool_mode = transaction, or"
+                " alike): the migration lock, a session advisory lock, would not hold there;"
+                " connect the migrator to PostgreSQL directly"
+            )
+            assert "PostgreSQL's own host and port" in hint and "Traceback" not in refused.output
+            # nothing ran: no history, no advisory lock left on a pooled server session
+            assert asyncio.run(_facts(primary, db)) == (False, 0)
+            applied = CliRunner().invoke(cli, ["migrate", "--yes", "--db", f"{pooled}/sess"])
+            assert applied.exit_code == 0, applied.stderr
+            assert asyncio.run(_facts(primary, db)) == (True, 0)
+    finally:
+        asyncio.run(primary.drop_database(db))
+
+
+async def _facts(cluster: Cluster, db: str) -> tuple[bool, int]:
+    """Whether table `a` exists, and how many advisory locks are held, read directly."""
+    conn = await cluster.connect(db)
+    try:
+        made = await conn.fetchval("SELECT to_regclass('public.a') IS NOT NULL")
+        held = await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        return bool(made), int(held)
+    finally:
+        await conn.close()
