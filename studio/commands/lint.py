@@ -3,7 +3,10 @@
 The analysis is `studio.plan.locks.lint` (pure); this use case decides
 what is linted: the files given, else the migrations directory with its
 pending migrations reported and the earlier ones replayed for context, the
-target's history and server version read when a database is configured.
+target's history and server version read when a database is configured,
+with its hot standbys and published tables (`exclusive-lock-on-standbys` is
+not reported for a target that has no standby; `published-table-change`
+knows its publications).
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from studio.config import mask_dsn
-from studio.errors import StudioError
+from studio.errors import StudioError, translate
 from studio.migrations import files as migrations
+from studio.plan.locks import Context
 from studio.plan.locks.lint import (
     DEFAULT_SERVER_VERSION,
     LintReport,
@@ -26,6 +30,22 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from studio.config import Settings
+
+
+async def _replicas(settings: Settings, url: str) -> tuple[Context, str]:
+    """The target's standbys and publications, as lint's context, and a note saying them."""
+    # deferred: asyncpg and the probe load only when there is a target to read
+    from studio.catalog import connect as db
+    from studio.plan import probe  # deferred: asyncpg (see above)
+
+    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
+    try:
+        with translate(mask_dsn(url)):
+            published, standbys = await probe.replication(conn)
+    finally:
+        await conn.close()
+    note = f"{standbys} hot standby(s) stream from the target; {len(published)} table(s) published"
+    return Context.of(None, publications=published, standbys=standbys), note
 
 
 async def _pending(
@@ -69,6 +89,7 @@ async def lint_project(
     are analysed knowing the tables, columns and indexes those created.
     """
     notes: list[str] = []
+    context: Context | None = None
     if paths:
         sources = sources_for_paths(paths, external=external)
         version = server_version or DEFAULT_SERVER_VERSION
@@ -76,10 +97,16 @@ async def lint_project(
         ms = migrations.load_directory(settings.migrations_dir)
         report, live_version, note = await _pending(settings, ms)
         notes.append(note)
+        url = settings.database_url(required=False)
+        if live_version is not None and url is not None:
+            context, said = await _replicas(settings, url)
+            notes.append(said)
         sources = sources_for_migrations(ms, report, external=external)
         version = server_version or live_version or DEFAULT_SERVER_VERSION
-    if server_version is None and not paths and "PostgreSQL" not in notes[-1]:
+    if server_version is None and not paths and "PostgreSQL" not in notes[0]:
         notes.append(
             f"server version not known: assuming PostgreSQL {version // 10000} (see --pg-version)"
         )
-    return lint_sources(sources, server_version=version, external=external, notes=notes)
+    return lint_sources(
+        sources, server_version=version, external=external, context=context, notes=notes
+    )

@@ -72,7 +72,9 @@ async def review_pending(settings: Settings, version: str) -> PendingReview:
     preview = await preview_steps(settings, url, m)
     earlier = tuple(x for x in load_migrations(settings, verify=False) if x.version < m.version)
     report = lint_sources(
-        sources_for_migrations([*earlier, m], {m.version}), server_version=preview.server_version
+        sources_for_migrations([*earlier, m], {m.version}),
+        server_version=preview.server_version,
+        context=preview.context(),
     )
     mine = [f for f in report.active() if f.path == str(m.path)]
     done = entry.row.steps_done if entry.row is not None else 0

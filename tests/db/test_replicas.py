@@ -28,6 +28,8 @@ from click.testing import CliRunner
 
 from studio.cli import cli
 from studio.cli.progress import ProgressPrinter
+from studio.commands.lint import lint_project
+from studio.commands.preview import preview_steps
 from studio.config import Settings
 from studio.errors import DevDbError
 from studio.migrations import files as migrations
@@ -185,6 +187,15 @@ async def _run(
     await conn.close()
     await _until("the standby to replay the backfill", lambda: _is(replica_count, ROWS))
 
+    # lint, with the target read: its standby replays a rewrite's ACCESS EXCLUSIVE
+    retype = tmp_path / "migrations" / "20260102000000_v_bigint.sql"
+    retype.write_text(
+        "-- schema-studio:step\nALTER TABLE public.items ALTER COLUMN v TYPE bigint;\n"
+    )
+    report = await lint_project(Settings(root=tmp_path, db_override=url))
+    assert "1 hot standby(s) stream from the target; 0 table(s) published" in report.notes
+    assert "exclusive-lock-on-standbys" in {f.hazard.id for f in report.active()}
+
     printer = ProgressPrinter(tty=False)
     for e in events:
         printer.handle(e)
@@ -305,3 +316,55 @@ async def _facts(cluster: Cluster, db: str) -> tuple[bool, int]:
         return bool(made), int(held)
     finally:
         await conn.close()
+
+
+# --- lint and the preview, with the target read -------------------------------------------------
+
+
+@pytest.mark.parametrize("primary", _majors()[:1], indirect=True)
+async def test_lint_and_preview_know_the_targets_publications_and_its_lack_of_standbys(
+    primary: Cluster, tmp_path: Path
+) -> None:
+    db = f"t_{secrets.token_hex(6)}"
+    url = await primary.create_database(db)
+    try:
+        conn = await primary.connect(db)
+        await conn.execute(
+            "CREATE TABLE orders (id int PRIMARY KEY, note text, total int);"
+            " CREATE TABLE events (id int PRIMARY KEY);"
+            " CREATE PUBLICATION orders_pub FOR TABLE orders"
+        )
+        await conn.close()
+        (tmp_path / "migrations").mkdir()
+        path = tmp_path / "migrations" / "20260101000000_orders.sql"
+        path.write_text(
+            "-- schema-studio:step\nALTER TABLE public.orders ADD COLUMN paid boolean;\n"
+            "-- schema-studio:step\nALTER TABLE public.orders DROP COLUMN note;\n"
+            "-- schema-studio:step\nALTER TABLE public.events ALTER COLUMN id TYPE bigint;\n"
+        )
+        settings = Settings(root=tmp_path, db_override=url)
+        report = await lint_project(settings)
+        found = {(f.hazard.id, f.line): f.detail for f in report.active()}
+        assert found[("published-table-change", 2)] == (
+            "public.orders is in publication orders_pub: ADD COLUMN paid is additive:"
+            " apply it on the subscribers first, then here"
+        )
+        assert found[("published-table-change", 4)].endswith(
+            "DROP COLUMN note is destructive: apply it here first, then on the subscribers"
+        )
+        assert ("published-table-change", 6) not in found  # events is in no publication
+        # no standby streams from the target: its rewrite's lock is replayed nowhere
+        assert "0 hot standby(s) stream from the target; 1 table(s) published" in report.notes
+        assert not any(h == "exclusive-lock-on-standbys" for h, _ in found)
+        unread = await lint_project(Settings(root=tmp_path))  # no database: not known
+        assert "exclusive-lock-on-standbys" in {f.hazard.id for f in unread.active()}
+
+        preview = await preview_steps(settings, url, migrations.parse_file(path))
+        assert preview.standbys == 0
+        first, second, third = (s.replicas for s in preview.steps)
+        assert first == (found[("published-table-change", 2)],)
+        assert second == (found[("published-table-change", 4)],)
+        assert third == ()  # a tiny table: its lock is brief, and no standby replays it
+        assert f"replica: {first[0]}" in preview.steps[0].lines()
+    finally:
+        await primary.drop_database(db)

@@ -20,6 +20,7 @@ from studio.plan.locks.context import Context
 from studio.plan.locks.hazards import Hazard, hazard
 from studio.plan.locks.kb import Effect, LockFact, Role
 from studio.plan.locks.parse import format_type, is_serial, isa, relkey, string_literals
+from studio.plan.locks.replication import long_exclusive_lock, published_changes
 from studio.sqltext.lexer import lex, string_constants, without
 
 
@@ -253,6 +254,22 @@ def _setval(u: Unit, version: int) -> Iterator[Hit]:
         for t in node.targetList or ()
     ):
         yield hit(u, "sequence-value-moved")
+
+
+@rule
+def _standbys(u: Unit, version: int) -> Iterator[Hit]:
+    # a target known to have no standby: nothing replays the lock
+    if u.context.standbys == 0:
+        return
+    f = long_exclusive_lock(u.facts, u.existing)
+    if f is not None:
+        yield hit(u, "exclusive-lock-on-standbys", f"{f.via or f.relation}: {f.effect.label}")
+
+
+@rule
+def _publications(u: Unit, version: int) -> Iterator[Hit]:
+    for change in published_changes(u.node, u.context):
+        yield hit(u, "published-table-change", change.describe())
 
 
 @rule
