@@ -18,7 +18,8 @@ at each size:
 then `diff()` on two schemas differing in 1% of their tables (the largest
 size), and writes bench/RESULTS.md (figures, ratios of this run, exponents,
 memory peaks, machine, versions, plus bench/results/online.md and
-bench/results/backfill.md when present) and bench/scaling.svg.
+bench/results/backfill.md and bench/results/replica.md when present) and
+bench/scaling.svg.
 
     python -m bench [--quick] [--runs 3] [--sizes 100,1000,3000] [--drizzle-cap 90]
                     [--generate-cap 240] [--major 18]
