@@ -69,6 +69,7 @@ from studio.run.executor import Backoff, Executor, StatementTimeout
 from studio.run.history import HistoryRow, HistoryTable, State
 from studio.run.pooling import refuse_transaction_pooling
 from studio.run.queue_guard import QueueGuard
+from studio.run.replicas import ReplicaLagHidden
 from studio.run.stalls import Stalls
 
 if TYPE_CHECKING:
@@ -434,12 +435,12 @@ async def _apply_one(
                     )
     except StudioError as e:
         current = runner.current
-        # a failed backfill's hint already says where it resumes
+        # a failed backfill's hint already says where it resumes; a blind throttle's, the GRANT
         if (
             not whole
             and current is not None
             and current > 1
-            and not isinstance(e, backfill.BackfillFailed)
+            and not isinstance(e, backfill.BackfillFailed | ReplicaLagHidden)
         ):
             committed = "step 1 is" if current == 2 else f"steps 1-{current - 1} are"
             e.hint = (

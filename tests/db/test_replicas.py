@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import pytest
 from click.testing import CliRunner
 
@@ -33,8 +34,9 @@ from studio.commands.preview import preview_steps
 from studio.config import Settings
 from studio.errors import DevDbError
 from studio.migrations import files as migrations
-from studio.run import backfill, runner
+from studio.run import backfill, replicas, runner
 from studio.run.events import BackfillPaused, BackfillProgress, BackfillResumed, Event
+from studio.run.replicas import ReplicaLagHidden
 from studio.sources.devdb.binaries import available_servers
 from studio.sources.devdb.cluster import Cluster, discard
 from studio.sources.devdb.osuser import os_user
@@ -129,6 +131,24 @@ async def _run(
             await reader.close()
 
     await _until("the standby to replay the table", replica_has_the_rows)
+    # a role that cannot see the standby's lag is refused, before any batch; pg_monitor sees it
+    role = f"r_{secrets.token_hex(4)}"
+    await conn.execute(f"CREATE ROLE {role} LOGIN")
+    blind = await asyncpg.connect(host=primary.host, port=primary.port, user=role, database=db)
+    try:
+        with pytest.raises(ReplicaLagHidden) as hidden:
+            await replicas.ReplicaThrottle(blind, 10.0).sample()
+        assert hidden.value.message == (
+            "cannot read the replay lag of 1 standby(s) streaming from the target:"
+            f" pg_stat_replication hides it from role {role}"
+        )
+        assert hidden.value.hint.startswith(f"GRANT pg_monitor TO {role}; or set max_replica_lag")
+        await conn.execute(f"GRANT pg_monitor TO {role}")
+        (seen,) = await replicas.ReplicaThrottle(blind, 10.0).sample()
+        assert seen.name == "walreceiver@127.0.0.1" and seen.state == "streaming"
+    finally:
+        await blind.close()
+        await conn.execute(f"DROP ROLE {role}")
     admin = await standby.connect()
     await admin.execute("SELECT pg_wal_replay_pause()")
     await admin.close()
