@@ -21,8 +21,8 @@ size), then our `diff` of a 100-table project cold, with the dev server warm
 compares `lint` with squawk on the golden lint cases and the demo's
 migrations (bench/lint.py, into bench/results/lint.md), and writes
 bench/RESULTS.md (figures, ratios of this run, exponents, memory peaks,
-machine, versions, plus bench/results/warm.md, lint.md, online.md and
-backfill.md when present) and bench/scaling.svg.
+machine, versions, plus bench/results/warm.md, lint.md, online.md,
+backfill.md and replica.md when present) and bench/scaling.svg.
 
     python -m bench [--quick] [--runs 3] [--sizes 100,1000,3000] [--drizzle-cap 90]
                     [--generate-cap 240] [--major 18]

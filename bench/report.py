@@ -383,6 +383,13 @@ def write(
         " bench/results/backfill.md` writes it (bench/backfill.py prints its table), then rerun"
         " this report.",
     )
+    out += section_file(
+        HERE / "results" / "replica.md",
+        "Replicas: a backfill and a slowly replaying standby",
+        "No `bench/results/replica.md` yet: `python -m bench.replica` writes it (5,000,000"
+        " rows by default; `--rows 1000000 --limit 3` for a quick run), then rerun this"
+        " report.",
+    )
     path = HERE / "RESULTS.md"
     path.write_text("\n".join(out).rstrip() + "\n")
     return path

@@ -81,6 +81,9 @@ class Settings:
     connect_timeout: float = 10.0
     # seconds a step may wait for its lock while others queue behind it
     queue_guard: float = 1.0
+    # seconds of replay lag a standby may reach before backfill batches pause (they resume
+    # under half of it); 0 turns the throttle off (studio.run.replicas)
+    max_replica_lag: float = 10.0
     # database names or hosts (regular expressions) that `push` refuses without --force
     production_patterns: tuple[str, ...] = ()
     # row count from which generate plans renames and rewriting type changes as expand/contract
@@ -127,6 +130,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "retries": int,
     "connect_timeout": (int, float),
     "queue_guard": (int, float),
+    "max_replica_lag": (int, float),
     "production_patterns": list,
     "expand_contract_rows": int,
     "backfill_batch_size": int,
@@ -218,6 +222,12 @@ _LIMITS: dict[str, tuple[float, bool, str]] = {
         0,
         True,
         "seconds a step may queue the application: 0 turns the guard off (default 1)",
+    ),
+    "max_replica_lag": (
+        0,
+        True,
+        "seconds of standby replay lag that pause a backfill: 0 turns the throttle off"
+        " (default 10)",
     ),
     "expand_contract_rows": (
         0,

@@ -17,7 +17,9 @@ import click
 from studio.cli import json_line
 from studio.run.events import (
     BackfillDeferred,
+    BackfillPaused,
     BackfillProgress,
+    BackfillResumed,
     BackfillStarted,
     Direction,
     EventHandler,
@@ -70,6 +72,9 @@ class ProgressPrinter(EventHandler):
         self.pending = ""
         # off a terminal, backfill progress is printed every 10% (or 10 s)
         self.progress_mark: tuple[int, float] = (-1, 0.0)
+        # off a terminal, a backfill's pause for a standby: the standby (name, state) last
+        # printed, and when
+        self.pause_mark: tuple[tuple[str, str], float] = (("", ""), 0.0)
 
     def _line(self, text: str) -> None:
         self._close()
@@ -173,6 +178,33 @@ class ProgressPrinter(EventHandler):
         if tenth != self.progress_mark[0] or event.at - last_at >= 10:
             self._line(text)
             self.progress_mark = (tenth, event.at)
+
+    @on(BackfillPaused)
+    def backfill_paused(self, event: BackfillPaused) -> None:
+        text = (
+            f"    paused: {event.standby.describe()} (max_replica_lag {event.limit:g} s);"
+            f" resuming once every standby is under {event.resume_below:g} s"
+        )
+        if self.tty:
+            waited = f", waited {event.waited:.0f} s" if event.waited >= 1 else ""
+            click.echo("\r" + text + waited + "\x1b[K", err=True, nl=False)
+            self.open_line = True
+        else:
+            # off a terminal: the pause, a standby that changes (or changes state), and how it
+            # stands every 10 s
+            seen = (event.standby.name, event.standby.state)
+            if (
+                event.waited == 0
+                or seen != self.pause_mark[0]
+                or event.at - self.pause_mark[1] >= 10
+            ):
+                self._line(text + (f", waited {event.waited:.0f} s" if event.waited >= 1 else ""))
+                self.pause_mark = (seen, event.at)
+
+    @on(BackfillResumed)
+    def backfill_resumed(self, event: BackfillResumed) -> None:
+        now = f": {event.standby.describe()}" if event.standby else ""
+        self._line(f"    resumed after {ms(event.paused_for)}{now}")
 
     @on(BackfillDeferred)
     def backfill_deferred(self, event: BackfillDeferred) -> None:

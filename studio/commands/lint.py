@@ -3,11 +3,15 @@
 The analysis is `studio.plan.locks.lint` (pure); this use case decides
 what is linted: the files given, else the migrations directory with its
 pending migrations reported and the earlier ones replayed for context, the
-target's history and server version read when a database is configured.
+target's history and server version read when a database is configured,
+with its hot standbys and published tables (`exclusive-lock-on-standbys` is
+not reported for a target that has no standby; `published-table-change`
+knows its publications).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -47,6 +51,25 @@ async def _volatility(settings: Settings, url: str) -> dict[str, str]:
     except StudioError:
         return {}  # lint goes on without: unknown functions are taken to be volatile
     return {r["name"].lower(): r["volatility"] for r in rows}
+
+
+async def _replicas(settings: Settings, url: str) -> tuple[Context, str]:
+    """The target's standbys and publications, as lint's context, and a note saying them."""
+    # deferred: asyncpg and the probe load only when there is a target to read
+    from studio.catalog import connect as db
+    from studio.plan import probe  # deferred: asyncpg (see above)
+
+    conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
+    try:
+        with translate(mask_dsn(url)):
+            published, standbys = await probe.replication(conn)
+    finally:
+        await conn.close()
+    note = (
+        f"hot standbys streaming from the target: {standbys};"
+        f" {counted(len(published), 'table')} published"
+    )
+    return Context.of(None, publications=published, standbys=standbys), note
 
 
 async def _pending(
@@ -90,7 +113,7 @@ async def lint_project(
     are analysed knowing the tables, columns and indexes those created.
     """
     notes: list[str] = []
-    context = None
+    context: Context | None = None
     if paths:
         sources = sources_for_paths(paths, external=external)
         version = server_version or DEFAULT_SERVER_VERSION
@@ -98,13 +121,19 @@ async def lint_project(
         ms = migrations.load_directory(settings.migrations_dir)
         report, live_version, note = await _pending(settings, ms)
         notes.append(note)
+        url = settings.database_url(required=False)
+        if live_version is not None and url is not None:
+            context, said = await _replicas(settings, url)
+            notes.append(said)
         sources = sources_for_migrations(ms, report, external=external)
         version = server_version or live_version or DEFAULT_SERVER_VERSION
         if live_version is not None:  # the target was read: its functions say how volatile
             url = settings.database_url(required=False)
             if url is not None and (known := await _volatility(settings, url)):
-                context = Context(volatility=MappingProxyType(known))
-    if server_version is None and not paths and "PostgreSQL" not in notes[-1]:
+                context = dataclasses.replace(
+                    context or Context(), volatility=MappingProxyType(known)
+                )
+    if server_version is None and not paths and "PostgreSQL" not in notes[0]:
         notes.append(
             f"server version not known: assuming PostgreSQL {version // 10000} (see --pg-version)"
         )

@@ -99,7 +99,9 @@ async def pending_steps(
         if x.version < first and x.version not in wanted
     )
     report = lint_sources(
-        sources_for_migrations([*earlier, *ordered], wanted), server_version=preview.server_version
+        sources_for_migrations([*earlier, *ordered], wanted),
+        server_version=preview.server_version,
+        context=preview.context(),
     )
     active = report.active()
     out: dict[str, tuple[PendingStep, ...]] = {}

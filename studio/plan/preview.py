@@ -3,8 +3,11 @@
 Per step: the locks it takes and what they block, whether it rewrites, scans,
 builds an index or only touches the catalog (the knowledge base,
 `studio.plan.locks`), the size and row count of the relations it works on, read
-from the target (`studio.plan.probe`), and an estimated duration range
-(`studio.plan.estimates`).
+from the target (`studio.plan.probe`), an estimated duration range
+(`studio.plan.estimates`), and what it means beyond the target
+(`studio.plan.locks.replication`): an ACCESS EXCLUSIVE lock that lasts a second
+or more, which hot standbys replay, and a change to a published table, which
+logical subscribers need in the right order.
 Read-only, on a connection the caller opens (`studio.commands.preview`).
 `migrate` prints it before asking, `generate` after writing, and the studio
 shows it beside each step; none of it is ever written into a migration file.
@@ -12,8 +15,8 @@ shows it beside each step; none of it is ever written into a migration file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +26,14 @@ from studio.errors import StudioError
 from studio.migrations import files as migrations
 from studio.plan import estimates, probe
 from studio.plan.estimates import Estimate, RelationSize, Throughput
-from studio.plan.locks import facts_for_change
+from studio.plan.locks import Context, facts_for_change
 from studio.plan.locks.lint import lint_sources, sources_for_migrations
 from studio.plan.locks.parse import made_not_null, type_changes
+from studio.plan.locks.replication import (
+    long_exclusive_lock,
+    published_changes,
+    standby_lock_note,
+)
 from studio.sqltext.split import parse_statements
 
 if TYPE_CHECKING:
@@ -33,7 +41,6 @@ if TYPE_CHECKING:
 
     from studio.migrations.files import Migration
     from studio.model.changes import Change
-    from studio.plan.locks import Context
     from studio.plan.locks.kb import LockFact
 
 
@@ -51,6 +58,8 @@ class StepEstimate:
     backfill: bool = False
     # what the target's data says about this step before it runs (e.g. NULLs it would refuse)
     checks: tuple[str, ...] = ()
+    # what it means for the target's hot standbys and logical subscribers
+    replicas: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """The summary as text lines: locks, sizes, time, checks."""
@@ -65,6 +74,7 @@ class StepEstimate:
             time += "; " + "; ".join(self.estimate.notes)
         out.append(f"time:  {time}")
         out += [f"check: {c}" for c in self.checks]
+        out += [f"replica: {r}" for r in self.replicas]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,6 +89,7 @@ class StepEstimate:
             "sizes": [s.to_dict() for s in self.sizes],
             "estimate": self.estimate.to_dict(),
             "checks": list(self.checks),
+            "replicas": list(self.replicas),
         }
 
 
@@ -90,6 +101,13 @@ class Preview:
     throughput: Throughput | None  # None: every step is catalog only, nothing was measured
     server_version: int
     url: str = ""
+    # read from the target: the standbys streaming from it, and its published tables' publications
+    standbys: int | None = None
+    publications: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def context(self) -> Context:
+        """What lint needs to know of the target's standbys and publications."""
+        return Context.of(None, publications=self.publications, standbys=self.standbys)
 
     def step(self, version: str, index: int) -> StepEstimate | None:
         """The estimate of step `index` of migration `version`."""
@@ -101,6 +119,7 @@ class Preview:
             "database": mask_dsn(self.url) if self.url else None,
             "server_version": self.server_version,
             "throughput": self.throughput.to_dict() if self.throughput else None,
+            "standbys": self.standbys,
             "steps": [s.to_dict() for s in self.steps],
         }
 
@@ -136,11 +155,47 @@ async def step_estimates(
         throughput = await probe.throughput_for(conn, sizes, refresh=refresh)
     wanted = data_requirements([d[6] for d in drafts])
     found = await data_findings(conn, [r for rs in wanted for r in rs])
+    published, standbys = await probe.replication(conn)
+    ctx = Context.of(None, publications=published, standbys=standbys)
     steps = (
-        _step(d, sizes, throughput, tuple(dict.fromkeys(found[r] for r in rs if r in found)))
+        _step(
+            d,
+            sizes,
+            throughput,
+            tuple(dict.fromkeys(found[r] for r in rs if r in found)),
+            ctx,
+        )
         for d, rs in zip(drafts, wanted, strict=True)
     )
-    return Preview(tuple(steps), throughput, version, url)
+    return Preview(tuple(steps), throughput, version, url, standbys, published)
+
+
+# an ACCESS EXCLUSIVE expected to last this long (seconds, the estimate's upper bound) is worth
+# a line about the standbys that replay it: below, their readers barely notice it
+STANDBY_NOTICE = 1.0
+
+
+def replica_notes(
+    facts: Sequence[LockFact],
+    sqls: Sequence[str],
+    estimate: Estimate,
+    sizes: Mapping[str, RelationSize],
+    context: Context,
+) -> tuple[str, ...]:
+    """What a step means for the target's hot standbys and logical subscribers."""
+    out: list[str] = []
+    lock = long_exclusive_lock(facts, lambda table: table in sizes)
+    if lock is not None and estimate.high >= STANDBY_NOTICE:
+        seconds = estimates.human_range(estimate.low, estimate.high)
+        out.append(standby_lock_note(lock, seconds, context.standbys))
+    if context.publications:
+        for sql in sqls:
+            try:
+                parsed = parse_statements(sql)
+            except StudioError:
+                continue  # what does not parse is lint's to report
+            out += [c.describe() for st in parsed for c in published_changes(st.node, context)]
+    return tuple(dict.fromkeys(out))
 
 
 # What a step requires of the rows already there: (table, column) to hold no NULL, or
@@ -204,9 +259,10 @@ def _step(
     draft: _Draft,
     sizes: dict[str, RelationSize],
     throughput: Throughput | None,
-    checks: tuple[str, ...] = (),
+    checks: tuple[str, ...],
+    context: Context,
 ) -> StepEstimate:
-    version, index, title, transactional, backfill, statements, _ = draft
+    version, index, title, transactional, backfill, statements, sqls = draft
     rate = throughput or estimates.default_throughput()
     est = estimates.combine(
         estimates.estimate(stmt, sizes, rate, every_row=backfill) for stmt in statements
@@ -223,6 +279,7 @@ def _step(
         est,
         backfill,
         checks,
+        replica_notes(flat, sqls, est, sizes, context),
     )
 
 

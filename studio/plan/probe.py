@@ -3,6 +3,9 @@
 - `read_sizes`: one query for every relation of a plan (`pg_class.reltuples`,
   `pg_relation_size`, `pg_total_relation_size`, `pg_indexes_size`; a
   partitioned table's partitions summed).
+- `replication`: the tables in a publication (`pg_publication_tables`) and
+  how many hot standbys stream from the target (`pg_stat_replication`: its
+  rows show without pg_monitor; their details are not needed here).
 - `throughput_for`: the read throughput of the target, measured with a
   bounded, timed sample scan (`EXPLAIN (ANALYZE, BUFFERS) SELECT count(*)
   FROM t TABLESAMPLE SYSTEM (p)` in a read-only transaction under a short
@@ -74,6 +77,18 @@ async def read_sizes(conn: asyncpg.Connection, relations: Iterable[str]) -> dict
 
 # seconds a NULL check may scan a table before it answers from the planner's statistics
 NULL_CHECK_TIMEOUT = 1.0
+
+
+async def replication(
+    conn: asyncpg.Connection,
+) -> tuple[dict[str, tuple[str, ...]], int]:
+    """The publications of each published table (by key), and the standbys streaming from here."""
+    published: dict[str, tuple[str, ...]] = {}
+    for r in await conn.fetch(queries.get("publications")):
+        key = f"{quote_ident(r['schemaname'])}.{quote_ident(r['tablename'])}"
+        published[key] = (*published.get(key, ()), r["pubname"])
+    standbys = sum(1 for r in await conn.fetch(queries.get("standbys")) if r["pid"] is not None)
+    return published, standbys
 
 
 async def null_rows(

@@ -41,6 +41,7 @@ import asyncpg
 from studio.errors import MigrationFileError, StudioError, translate
 from studio.model import quote_ident
 from studio.plan.expand import BACKFILL_SETTING, DEFAULT_BATCH_SIZE
+from studio.run import replicas
 from studio.run.events import BackfillProgress, BackfillStarted, StepFinished, StepStarted
 from studio.run.executor import LockTimeout
 from studio.words import counted
@@ -81,6 +82,8 @@ class Options:
     pause: float = 0.0
     # False: `migrate` stops before a backfill step (`schema-studio backfill VERSION` runs it)
     run: bool = True
+    # seconds between two looks at the standbys while the batches wait for them
+    replica_poll: float = replicas.DEFAULT_POLL
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +357,10 @@ async def run(
             batch_size=batch_size,
         )
         walker = _Walker(ex, m, step, spec, key_type, batch_size, progress)
+        if ex.settings.max_replica_lag > 0:
+            walker.throttle = replicas.ReplicaThrottle(
+                conn, ex.settings.max_replica_lag, poll=options.replica_poll, clock=ex.clock
+            )
         await walker.walk(options.pause)
         async with conn.transaction():
             await conn.execute(
@@ -435,6 +442,8 @@ class _Walker:
         self.rows_done, self.batches = progress.rows_done, progress.batches
         # rows the last batch's UPDATE changed
         self.updated = 0
+        # holds the batches back while a standby lags (None: max_replica_lag = 0)
+        self.throttle: replicas.ReplicaThrottle | None = None
         # the next `batch_size` keys after the last finished batch, up to the stop key
         inner = f"SELECT {key} AS k FROM {table} WHERE {key} <= $1::text::{key_type}"
         self.first_sql = self._bounds(f"{inner} ORDER BY {key} LIMIT $2")
@@ -455,6 +464,8 @@ class _Walker:
         last = self.progress.last_key
         started, done_here = self.ex.clock(), 0
         while True:
+            if self.throttle is not None:
+                await self.throttle.wait(self._report)
             batch = await self._one(last)
             if batch is None:
                 return
@@ -480,6 +491,13 @@ class _Walker:
             )
             if pause > 0:
                 await asyncio.sleep(pause)
+
+    async def _report(self, event_type: type, **fields: object) -> None:
+        """A throttle event, with the step's own fields."""
+        await self.ex.emit(
+            event_type, version=self.m.version, index=self.step.index, table=self.spec.table,
+            **fields,
+        )  # fmt: skip
 
     async def _one(self, last: str | None) -> _Batch | None:
         """One batch in its own transaction, retried on lock timeouts.

@@ -261,6 +261,79 @@ class BackfillDeferred(Event):
     index: int
 
 
+@dataclass(frozen=True, slots=True)
+class Standby:
+    """A standby streaming from the target, as the throttle last saw it (`studio.run.replicas`)."""
+
+    # its walreceiver's application_name (its cluster_name, or `walreceiver`) @ client address
+    name: str
+    # pg_stat_replication's state, or "disconnected" (seen earlier in the run, gone now)
+    state: str
+    # seconds behind in replay; None: not known (disconnected)
+    lag: float | None
+    # WAL bytes written on the target and not yet replayed there (None: not known)
+    bytes_behind: int | None = None
+
+    @property
+    def disconnected(self) -> bool:
+        """Whether the standby is gone from pg_stat_replication since the run saw it."""
+        return self.state == "disconnected"
+
+    def describe(self) -> str:
+        """`standby replica1@10.0.0.7 12.3 s behind in replay (48 MB)`, or why it is behind."""
+        if self.lag is None:
+            return (
+                f"standby {self.name} {self.state}: counted as behind until it streams again"
+                " and catches up"
+            )
+        if self.lag == 0:
+            return f"standby {self.name} caught up"
+        lag = f"{self.lag * 1000:.0f} ms" if self.lag < 1 else f"{self.lag:.1f} s"
+        behind = f" ({_bytes(self.bytes_behind)})" if self.bytes_behind else ""
+        return f"standby {self.name} {lag} behind in replay{behind}"
+
+
+def _bytes(n: int | None) -> str:
+    if n is None:
+        return "?"
+    for unit, size in (("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
+        if n >= size:
+            return f"{n / size:.0f} {unit}"
+    return f"{n} B"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackfillPaused(Event):
+    """Backfill batches wait: a standby's replay lag is above max_replica_lag (or it is gone).
+
+    Emitted when the pause begins (`waited` 0) and again at each look while it
+    lasts; a `BackfillResumed` ends it. `standby` is the one furthest behind.
+    """
+
+    version: str
+    index: int
+    table: str
+    standby: Standby
+    # max_replica_lag, and the lag every standby must be under for the batches to resume
+    limit: float
+    resume_below: float
+    waited: float = 0.0
+    # standbys watched (those streaming, and those gone since the run saw them)
+    standbys: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackfillResumed(Event):
+    """Every standby is back under half of max_replica_lag: the backfill goes on."""
+
+    version: str
+    index: int
+    table: str
+    # the standby furthest behind now
+    standby: Standby | None
+    paused_for: float
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitingForAutovacuum(Event):
     """An expand/contract step waits, outside the lock queue, for autovacuum to leave its tables."""

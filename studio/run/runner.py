@@ -3,8 +3,8 @@
 - One migrator at a time: a session-level advisory lock keyed by the history
   table's name (`history.acquire`). It is a *session* lock, so it does not
   hold behind a transaction-pooling proxy (PgBouncer in transaction mode hands
-  each transaction to any server session): point migrations at a direct
-  connection to PostgreSQL.
+  each transaction to any server session): the runner refuses such a target
+  (`studio.run.pooling`) and says to connect to PostgreSQL directly.
 - A migration whose steps are all transactional runs in one transaction
   together with its history row: it is applied entirely or not at all.
 - A migration with any non-transactional step runs step by step: each
@@ -67,7 +67,9 @@ from studio.run.events import (
 )
 from studio.run.executor import Backoff, Executor, StatementTimeout
 from studio.run.history import HistoryRow, HistoryTable, State
+from studio.run.pooling import refuse_transaction_pooling
 from studio.run.queue_guard import QueueGuard
+from studio.run.replicas import ReplicaLagHidden
 from studio.run.stalls import Stalls
 from studio.words import counted
 
@@ -220,6 +222,9 @@ async def _session(
         read_only=read_only,
     )
     try:
+        if not read_only:
+            # the migration lock is a session lock: refuse a pool that shares sessions
+            await refuse_transaction_pooling(conn, target, timeout=settings.connect_timeout)
         yield conn
     finally:
         with contextlib.suppress(Exception):
@@ -431,12 +436,12 @@ async def _apply_one(
                     )
     except StudioError as e:
         current = runner.current
-        # a failed backfill's hint already says where it resumes
+        # a failed backfill's hint already says where it resumes; a blind throttle's, the GRANT
         if (
             not whole
             and current is not None
             and current > 1
-            and not isinstance(e, backfill.BackfillFailed)
+            and not isinstance(e, backfill.BackfillFailed | ReplicaLagHidden)
         ):
             committed = "step 1 is" if current == 2 else f"steps 1-{current - 1} are"
             e.hint = (

@@ -101,6 +101,7 @@ def test_bad_duration_and_type(tmp_path: Path) -> None:
         ("connect_timeout = -1.5", "connect_timeout = -1.5 must be more than 0"),
         ("connect_timeout = inf", "connect_timeout = inf is not a finite number"),
         ("queue_guard = -1", "queue_guard = -1 must be at least 0"),
+        ("max_replica_lag = -2", "max_replica_lag = -2 must be at least 0"),
         ("expand_contract_rows = -1", "expand_contract_rows = -1 must be at least 0"),
         ("backfill_batch_size = 0", "backfill_batch_size = 0 must be at least 1"),
         ("backfill_pause = -0.5", "backfill_pause = -0.5 must be at least 0"),
@@ -127,6 +128,7 @@ def test_values_that_cannot_work_refused(tmp_path: Path, body: str, words: str) 
     [
         "retries = 0",
         "queue_guard = 0",
+        "max_replica_lag = 0",
         "connect_timeout = 0.5",
         "backfill_batch_size = 1",
         'history_table = "h"',

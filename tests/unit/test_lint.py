@@ -517,7 +517,7 @@ def test_findings_grouped_per_statement_and_style_said_once(project: Path) -> No
     assert "lines: " + ", ".join(named[:1] + named[2:]) in out
     assert out.count("fix: put the slow or lock-taking statement") == 1
     assert f"warning lock-held-across-statements: as at line {first + 1}" in out
-    assert "18 hazards in 2 files" in err
+    assert "19 hazards in 2 files" in err
     # what the template says is what lint finds: one transaction ...
     assert "The steps share one transaction" in " ".join(template.split())
     found = lint_sources(sources_for_paths([mdir]))
@@ -529,3 +529,49 @@ def test_findings_grouped_per_statement_and_style_said_once(project: Path) -> No
     )
     (mdir / "20250102000000_tags.sql").write_text(template + split)
     assert "lock-held-across-statements" not in ids(lint_sources(sources_for_paths([mdir])))
+
+
+def test_the_preview_says_which_standbys_replay_a_long_exclusive_lock() -> None:
+    from studio.plan.estimates import Estimate, RelationSize
+    from studio.plan.locks import Context
+    from studio.plan.preview import replica_notes
+
+    facts = facts_for_statement("ALTER TABLE public.orders ALTER COLUMN qty TYPE bigint", 180000)
+    sizes = {"public.orders": RelationSize("public.orders", "r", 10**7, 2**30, 2**31, 2**30)}
+    two = Context.of(None, standbys=2)
+    (note,) = replica_notes(facts, (), Estimate(2.0, 8.0, "measured"), sizes, two)
+    assert note.startswith(
+        "ACCESS EXCLUSIVE on public.orders for 2.0–8.0 s is replayed on the 2 hot standbys"
+        " streaming from this server: queries there on the table wait as long"
+    )
+    assert "max_standby_streaming_delay" in note
+    # brief, or on a table not on the target yet: nothing a standby's reader would notice
+    assert replica_notes(facts, (), Estimate(0.1, 0.6, "measured"), sizes, two) == ()
+    assert replica_notes(facts, (), Estimate(2.0, 8.0, "measured"), {}, two) == ()
+    none = Context.of(None, standbys=0)
+    (unused,) = replica_notes(facts, (), Estimate(2.0, 8.0, "measured"), sizes, none)
+    assert "any hot standby (none streams from this server now)" in unused
+
+
+def test_publication_membership_follows_the_sql_and_orders_each_change() -> None:
+    pub = "CREATE PUBLICATION p FOR TABLE orders;\nCREATE PUBLICATION s FOR TABLES IN SCHEMA app;\n"
+    sql = (
+        pub + "ALTER TABLE orders RENAME COLUMN note TO memo;\n"
+        "ALTER TABLE app.items ALTER COLUMN qty TYPE bigint;\n"
+        "ALTER TABLE orders RENAME TO purchases;\n"
+        "ALTER TABLE purchases DROP COLUMN total;\n"
+        "ALTER PUBLICATION p DROP TABLE purchases;\nDROP TABLE purchases;\n"
+    )
+    found = [f.detail for f in lint_sql(sql).active() if f.hazard.id == "published-table-change"]
+    assert found == [
+        "public.orders is in publication p: RENAME COLUMN note TO memo breaks the subscribers in"
+        " either order (they match tables and columns by name): add the new one, move the"
+        " readers, then drop the old one",
+        "app.items is in publication s: ALTER COLUMN qty TYPE is additive: apply it on the"
+        " subscribers first, then here",
+        "public.orders is in publication p: RENAME TO purchases breaks the subscribers in either"
+        " order (they match tables and columns by name): add the new one, move the readers,"
+        " then drop the old one",
+        "public.purchases is in publication p: DROP COLUMN total is destructive: apply it here"
+        " first, then on the subscribers",
+    ]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast, parse_sql
 
 from studio.model import ConstraintKind, qualname, quote_ident
+from studio.model.keys import split_qualified
 
 if TYPE_CHECKING:
     from studio.model import Column, Constraint, Domain, Schema, Table
@@ -44,6 +45,13 @@ class Context:
     # index key -> table key
     index_tables: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     default_schema: str = "public"
+    # table key -> the publications it is in (logical subscribers receive its rows); a key
+    # `schema.*` for FOR TABLES IN SCHEMA, `*` for FOR ALL TABLES (`publications_of`)
+    publications: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    # hot standbys streaming from the target; None: not known (no database was read)
+    standbys: int | None = None
 
     @classmethod
     def of(
@@ -53,8 +61,15 @@ class Context:
         new_tables: frozenset[str] = frozenset(),
         timezone_utc: bool = False,
         default_schema: str = "public",
+        publications: Mapping[str, tuple[str, ...]] | None = None,
+        standbys: int | None = None,
     ) -> Context:
-        """A context over `schema`, with its lookups precomputed."""
+        """A context over `schema`, with its lookups precomputed.
+
+        `publications` and `standbys` are read from the target (the table
+        keys in each publication, the standbys streaming from it) when a
+        database is given.
+        """
         index_tables: dict[str, str] = {}
         volatility: dict[str, str] = {}
         if schema is not None:
@@ -80,6 +95,8 @@ class Context:
             volatility=MappingProxyType(volatility),
             index_tables=MappingProxyType(index_tables),
             default_schema=default_schema,
+            publications=MappingProxyType(dict(publications or {})),
+            standbys=standbys,
         )
 
     # --- tables and columns ---------------------------------------------------
@@ -92,6 +109,15 @@ class Context:
         """The column `name` of `table`, if known."""
         t = self.table(table)
         return t.column(name) if t is not None else None
+
+    def publications_of(self, table: str) -> tuple[str, ...]:
+        """The publications `table` is in: by name, by its schema, or for all tables."""
+        if not self.publications:
+            return ()
+        parts = split_qualified(table)
+        by_schema = self.publications.get(f"{quote_ident(parts[0])}.*", ()) if parts else ()
+        found = (*self.publications.get(table, ()), *by_schema, *self.publications.get("*", ()))
+        return tuple(dict.fromkeys(found))
 
     def is_new(self, table: str) -> bool:
         """Whether `table` was created by the same migration (empty, unseen by others)."""

@@ -370,6 +370,25 @@ HAZARDS: tuple[Hazard, ...] = (
        "ALTER TABLE orders REPLICA IDENTITY FULL;",
        "ALTER TABLE orders SET (fillfactor = 90);",
        "pg-schema-diff:CORRECTNESS"),
+    # info when lint does not know the target's standbys (most databases have none, and the
+    # statement carries its own rewrite or scan hazard); a warning when some stream from it
+    _h("exclusive-lock-on-standbys", INFO,
+       "ACCESS EXCLUSIVE held while the table is rewritten or scanned is replayed on hot "
+       "standbys: queries there on the table wait as long, and one already reading it holds up "
+       "all replay until max_standby_streaming_delay (30 s by default) cancels it",
+       "use the online form (CONCURRENTLY, NOT VALID then VALIDATE, expand/contract with a "
+       "batched backfill), or run it when the standbys' readers can wait",
+       "ALTER TABLE orders ALTER COLUMN quantity TYPE bigint;",
+       "ALTER TABLE orders ADD COLUMN quantity_big bigint;"),
+    _h("published-table-change", WARNING,
+       "this changes a table in a publication: logical subscribers match tables and columns by "
+       "name, and stop applying when a change reaches them in the wrong order",
+       "additive changes (a new column, a wider type, a dropped NOT NULL) on the subscribers "
+       "first, destructive ones (a dropped column or table) here first; a rename has no safe "
+       "order: add the new name, move the readers, drop the old one",
+       "CREATE PUBLICATION orders_pub FOR TABLE orders;\nALTER TABLE orders ADD COLUMN note "
+       "text;",
+       "ALTER TABLE orders ADD COLUMN note text;"),
     _h("authz-change", INFO,
        "this changes who can see or change which rows (privileges, row-level security, policies)",
        "review it like an access-control change, and test with the application's roles",

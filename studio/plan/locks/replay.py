@@ -12,6 +12,8 @@ conservative answer).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from pglast import ast
@@ -235,6 +237,10 @@ class Replay:
         self._put_table(dataclasses.replace(t, indexes=(*t.indexes, idx)))
 
     def _on_DropStmt(self, node: Any) -> None:
+        if node.removeType == OT.OBJECT_PUBLICATION:
+            for obj in node.objects or ():
+                self._unpublish(str(obj.sval))
+            return
         if node.removeType not in (OT.OBJECT_TABLE, OT.OBJECT_INDEX):
             # a function's or type's name is not a list of strings (ObjectWithArgs, TypeName)
             return
@@ -243,6 +249,7 @@ class Replay:
             key = names_key(names, self.context.default_schema)
             if node.removeType == OT.OBJECT_TABLE:
                 self._drop_table(key)
+                self._move_publications(key, None)
             elif node.removeType == OT.OBJECT_INDEX:
                 table = self.context.index_table(key)
                 self._drop_index(key)
@@ -259,6 +266,9 @@ class Replay:
             return
         key = relkey(node.relation, self.context.default_schema)
         t = self.context.table(key)
+        if node.renameType == OT.OBJECT_TABLE:
+            # a table's publications follow it, known or not
+            self._move_publications(key, qualname(split_qualified(key)[0], node.newname))
         if node.renameType == OT.OBJECT_TABLE and t is not None:
             self._drop_table(key)
             self._put_table(dataclasses.replace(t, name=node.newname))
@@ -274,6 +284,61 @@ class Replay:
                 for c in t.constraints
             )
             self._put_table(dataclasses.replace(t, constraints=cons))
+
+    # --- publications (what logical subscribers receive) ------------------------------
+
+    def _publications(self, change: Callable[[dict[str, tuple[str, ...]]], None]) -> None:
+        current = dict(self.context.publications)
+        change(current)
+        self._set(publications=MappingProxyType({k: v for k, v in current.items() if v}))
+
+    def _publish(self, keys: list[str], pub: str, *, add: bool = True) -> None:
+        def change(current: dict[str, tuple[str, ...]]) -> None:
+            for key in keys:
+                names = tuple(n for n in current.get(key, ()) if n != pub)
+                current[key] = (*names, pub) if add else names
+
+        self._publications(change)
+
+    def _unpublish(self, pub: str) -> None:
+        def change(current: dict[str, tuple[str, ...]]) -> None:
+            for key, names in list(current.items()):
+                current[key] = tuple(n for n in names if n != pub)
+
+        self._publications(change)
+
+    def _move_publications(self, key: str, to: str | None) -> None:
+        if key not in self.context.publications:
+            return
+
+        def change(current: dict[str, tuple[str, ...]]) -> None:
+            names = current.pop(key)
+            if to is not None:
+                current[to] = names
+
+        self._publications(change)
+
+    def _published_objects(self, node: Any) -> list[str]:
+        """The tables (`schema.name`) and schemas (`schema.*`) a publication statement names."""
+        keys: list[str] = []
+        for spec in node.pubobjects or ():
+            if spec.pubtable is not None:
+                keys.append(relkey(spec.pubtable.relation, self.context.default_schema))
+            elif spec.pubobjtype.name == "PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA":
+                keys.append(f"{qi(self.context.default_schema)}.*")
+            elif spec.name:
+                keys.append(f"{qi(spec.name)}.*")
+        return keys
+
+    def _on_CreatePublicationStmt(self, node: Any) -> None:
+        keys = ["*"] if node.for_all_tables else self._published_objects(node)
+        self._publish(keys, str(node.pubname))
+
+    def _on_AlterPublicationStmt(self, node: Any) -> None:
+        pub, action = str(node.pubname), node.action.name
+        if action == "AP_SetObjects":
+            self._unpublish(pub)
+        self._publish(self._published_objects(node), pub, add=action != "AP_DropObjects")
 
     def _on_CreateEnumStmt(self, node: Any) -> None:
         key = names_key(node.typeName, self.context.default_schema)

@@ -9,7 +9,7 @@ one unit; those that look at a transaction or a file are in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pglast import ast
@@ -18,7 +18,7 @@ from pglast.enums import ObjectType as OT
 from studio.plan.locks.alter import Match
 from studio.plan.locks.context import Context
 from studio.plan.locks.duplicates import duplicate_columns
-from studio.plan.locks.hazards import Hazard, hazard
+from studio.plan.locks.hazards import Hazard, Level, hazard
 from studio.plan.locks.kb import Effect, LockFact, Role, version_num
 from studio.plan.locks.parse import (
     format_type,
@@ -28,6 +28,7 @@ from studio.plan.locks.parse import (
     string_literals,
     type_parts,
 )
+from studio.plan.locks.replication import long_exclusive_lock, published_changes
 from studio.sqltext.lexer import lex, string_constants, without
 
 
@@ -261,6 +262,25 @@ def _setval(u: Unit, version: int) -> Iterator[Hit]:
         for t in node.targetList or ()
     ):
         yield hit(u, "sequence-value-moved")
+
+
+@rule
+def _standbys(u: Unit, version: int) -> Iterator[Hit]:
+    # a target known to have no standby: nothing replays the lock
+    if u.context.standbys == 0:
+        return
+    f = long_exclusive_lock(u.facts, u.existing)
+    if f is not None:
+        found = hit(u, "exclusive-lock-on-standbys", f"{f.via or f.relation}: {f.effect.label}")
+        if u.context.standbys:  # read from the target: hot standbys stream from it now
+            found = replace(found, hazard=replace(found.hazard, level=Level.WARNING))
+        yield found
+
+
+@rule
+def _publications(u: Unit, version: int) -> Iterator[Hit]:
+    for change in published_changes(u.node, u.context):
+        yield hit(u, "published-table-change", change.describe())
 
 
 @rule

@@ -171,8 +171,10 @@ class Cluster:
             run_tool(argv, self.os_user, self.home)
         finally:
             pwfile.unlink(missing_ok=True)
-        # Socket and loopback only, one method for all (wrong-password tests need scram).
-        hosts = ("local all all", "host all all 127.0.0.1/32", "host all all ::1/128")
+        # Socket and loopback only, one method for all (wrong-password tests need scram);
+        # replication too, for a hot standby of the cluster (`studio.sources.devdb.standby`)
+        hosts = ["local all all", "host all all 127.0.0.1/32", "host all all ::1/128"]
+        hosts += ["local replication all", "host replication all 127.0.0.1/32"]
         self._write(self.datadir / "pg_hba.conf", "".join(f"{h} {self.auth}\n" for h in hosts))
         marker.write_text(json.dumps(meta))
 
@@ -182,7 +184,8 @@ class Cluster:
             f.write(text)
         chown(path, self.os_user)  # read by the server user
 
-    def _start(self) -> Cluster:
+    def _start(self, settings: str = "") -> Cluster:
+        """Start the server on a free port; `settings` are more `-c name=value` options."""
         sockdir = self.home
         if len(os.fsencode(f"{sockdir}/.s.PGSQL.65535")) > _SOCKET_PATH_MAX or " " in str(sockdir):
             sockdir = Path(tempfile.mkdtemp(prefix="sst-", dir="/tmp"))
@@ -193,7 +196,7 @@ class Cluster:
             with socket.socket() as s:
                 s.bind((self.host, 0))
                 port = int(s.getsockname()[1])
-            opts = f"-p {port} -c listen_addresses={self.host} {_SETTINGS}"
+            opts = f"-p {port} -c listen_addresses={self.host} {_SETTINGS} {settings}".rstrip()
             opts += f" -c unix_socket_directories={shlex.quote(str(sockdir))}"
             pg_ctl = [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-w", "-t", "60"]
             try:

@@ -353,6 +353,31 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             else f"{e.table}: batch {e.batch}",
         )
 
+    @ev.on(ev.BackfillPaused)
+    def _backfill_paused(self, e: ev.BackfillPaused) -> None:
+        opts, s = self.studio.options, e.standby
+        self._set(f"{e.version}:{e.index}", "paused")
+        behind = (
+            f"{s.state}, counted as behind until it streams again"
+            if s.lag is None
+            else f"{opts.duration(s.lag)} behind in replay"
+        )
+        self._status(
+            ("paused ", "bold $text-warning"),
+            f"backfill of {e.table}: standby {s.name} {behind}"
+            f" (max_replica_lag {opts.duration(e.limit)}); resuming once every standby is under"
+            f" {opts.duration(e.resume_below)}, waited {opts.duration(e.waited)}",
+        )
+
+    @ev.on(ev.BackfillResumed)
+    def _backfill_resumed(self, e: ev.BackfillResumed) -> None:
+        self._set(f"{e.version}:{e.index}", "running")
+        self._status(
+            ("backfill ", "bold"),
+            f"{e.table}: resumed after a pause of {self.studio.options.duration(e.paused_for)}"
+            " for the standbys",
+        )
+
     @ev.on(ev.BackfillDeferred)
     def _backfill_deferred(self, e: ev.BackfillDeferred) -> None:
         # the run ends here: the status line says so once it has

@@ -48,6 +48,8 @@ def pending_content(step: PendingStep, opts: StudioOptions, width: int) -> Conte
     _estimate(row, (facts,), opts)
     for check in step.preview.checks:
         row("check", check, "$text-error")
+    for note in step.preview.replicas:
+        row("replica", note, "$text-warning")
     _hazards(row, facts.hazards, none="none found")
     row(
         "runs",

@@ -55,6 +55,7 @@ class StyledTable(DataTable[Text]):
         "styled-table--failed",
         "styled-table--retried",
         "styled-table--retry",
+        "styled-table--paused",
         "styled-table--waiting",
         "styled-table--muted",
         "styled-table--own",
