@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from bench.measure import with_bytecode
 from bench.schema import statements
 from studio.catalog.introspect import introspect
 from studio.model import quote_ident, quote_literal
@@ -138,7 +139,11 @@ class ServerCpu:
 
 
 def time_process(
-    argv: Sequence[str], runs: int, server: ServerCpu, database: str
+    argv: Sequence[str],
+    runs: int,
+    server: ServerCpu,
+    database: str,
+    env: dict[str, str] | None = None,
 ) -> tuple[float, float]:
     """Median wall time and median CPU time (client + server) of `argv`, stdout to /dev/null.
 
@@ -148,7 +153,7 @@ def time_process(
     for i in range(runs + 1):
         before = server.settled(database)
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -210,7 +215,9 @@ async def run(sizes: Sequence[int], runs: int, major: int | None) -> None:
         for n in sizes:
             url = await ensure_database(cluster, n)
             inspect = [*inspect_command(), "inspect", "--db", url, "--format", "json"]
-            ours, ours_cpu = time_process(inspect, runs, server, database_name(n))
+            ours, ours_cpu = time_process(
+                inspect, runs, server, database_name(n), with_bytecode(os.environ)
+            )
             dump = [pg_dump, "--schema-only", "--dbname", url]
             theirs, theirs_cpu = time_process(dump, runs, server, database_name(n))
             intro, to_json, seen = await time_in_process(url, runs)
