@@ -24,8 +24,12 @@ from studio.sources.spec import Source, SourceKind, declared_source, major_misma
 
 if TYPE_CHECKING:
     from studio.config import Settings
+    from studio.diff import DiffReport
+    from studio.diff.unmodelled import UnmodelledReport
+    from studio.model import Schema
     from studio.model.changes import Change
     from studio.run.history import HistoryRow
+    from studio.sources.spec import Loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,13 @@ class CheckReport:
 
 def unlike_history(settings: Settings, rows: tuple[HistoryRow, ...]) -> tuple[str, ...]:
     """Why the files no longer match the target's history: an applied migration changed, or gone."""
-    status = history.compare(load_migrations(settings, verify=False), rows)
+    return history_problems(
+        settings, history.compare(load_migrations(settings, verify=False), rows)
+    )
+
+
+def history_problems(settings: Settings, status: history.Status) -> tuple[str, ...]:
+    """`unlike_history` of a directory already compared with the target's history."""
     # the very check `migrate` and `rollback` refuse on, so `check` cannot pass what they refuse
     changed = tuple(e.message for e in runner.changed_after_applied(status))
     gone = tuple(
@@ -78,6 +88,34 @@ def unlike_history(settings: Settings, rows: tuple[HistoryRow, ...]) -> tuple[st
         for e in status.having(history.State.MISSING)
     )
     return changed + gone
+
+
+@dataclass(frozen=True, slots=True)
+class LiveDrift:
+    """A live database against the replay of its applied migrations: `check`'s drift half."""
+
+    report: DiffReport
+    unmodelled: UnmodelledReport
+    # a dev server of another major than the database's read the replay
+    notes: tuple[str, ...] = ()
+
+    def problems(self) -> tuple[str, ...]:
+        """Differences beside the changes: unmodelled objects on one side, unreached ones."""
+        return (
+            self.unmodelled.problems("the applied migrations", "the database")
+            + self.report.unreached
+        )
+
+
+def compare_live(
+    applied_schema: Schema, live_schema: Schema, applied: Loaded, live: Loaded
+) -> LiveDrift:
+    """Drift: the changes from the applied migrations' replay to the live schema (both scoped)."""
+    report = diff_report(applied_schema, live_schema, server_version=live.server_version)
+    mismatch = major_mismatch(live.server_version, applied.server_version)
+    return LiveDrift(
+        report, unmodelled(applied_schema, live_schema), (mismatch,) if mismatch else ()
+    )
 
 
 async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
@@ -130,16 +168,11 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     if live_loaded is not None:
         (applied_replay,) = applied_replays
         applied_schema, live_schema = scoped.sides[2:]
-        drift_report = diff_report(
-            applied_schema, live_schema, server_version=live_loaded.server_version
-        )
-        drift, unreached = drift_report.changes, unreached + drift_report.unreached
-        cycles += drift_report.cycles
-        reports.append(
-            (unmodelled(applied_schema, live_schema), "the applied migrations", "the database")
-        )
-        mismatch = major_mismatch(live_loaded.server_version, applied_replay.server_version)
-        notes = (mismatch,) if mismatch else ()
+        live_drift = compare_live(applied_schema, live_schema, applied_replay, live_loaded)
+        drift, unreached = live_drift.report.changes, unreached + live_drift.report.unreached
+        cycles += live_drift.report.cycles
+        reports.append((live_drift.unmodelled, "the applied migrations", "the database"))
+        notes = live_drift.notes
     problems = tuple(line for r, old, new in reports for line in r.problems(old, new))
     not_compared = tuple(note for r, _, _ in reports if (note := r.note()) is not None)
     notes += cycles
