@@ -42,8 +42,9 @@ class FleetConfig:
     discover: str | None = None
     # SQL returning schema names: schema-per-tenant, each schema migrated with its own history
     schemas: str | None = None
-    # targets worked on at once (--parallel overrides)
-    parallel: int = 4
+    # targets worked on at once (--parallel overrides; None: 8 for status and check, which
+    # only read, 4 for migrate and rollback)
+    parallel: int | None = None
 
     @property
     def mode(self) -> str:

@@ -94,7 +94,8 @@ def fleet_option(command: str) -> Callable[[Callable[..., int]], Callable[..., i
             type=click.IntRange(min=1),
             default=None,
             metavar="N",
-            help="With --fleet: targets worked on at once (default: the fleet's parallel, 4).",
+            help="With --fleet: targets worked on at once (default: the fleet's `parallel`, else 8"
+            " for status and check, 4 for migrate and rollback).",
         )(wrapper)
         return click.option(
             "--fleet",

@@ -14,7 +14,7 @@ from studio.commands.diff import migrations_source
 from studio.commands.files import load_migrations
 from studio.commands.schemas import exclusions, in_scope, managed_schemas
 from studio.commands.target import read_history
-from studio.diff import diff_report
+from studio.diff import DiffReport, diff_report
 from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError
 from studio.migrations import files as migrations
@@ -24,7 +24,6 @@ from studio.sources.spec import Source, SourceKind, declared_source, major_misma
 
 if TYPE_CHECKING:
     from studio.config import Settings
-    from studio.diff import DiffReport
     from studio.diff.unmodelled import UnmodelledReport
     from studio.model import Schema
     from studio.model.changes import Change
@@ -111,7 +110,12 @@ def compare_live(
     applied_schema: Schema, live_schema: Schema, applied: Loaded, live: Loaded
 ) -> LiveDrift:
     """Drift: the changes from the applied migrations' replay to the live schema (both scoped)."""
-    report = diff_report(applied_schema, live_schema, server_version=live.server_version)
+    # equal schemas have no changes: the fleet's usual case, at a fifth of a diff's cost
+    report = (
+        DiffReport(())
+        if applied_schema == live_schema
+        else diff_report(applied_schema, live_schema, server_version=live.server_version)
+    )
     mismatch = major_mismatch(live.server_version, applied.server_version)
     return LiveDrift(
         report, unmodelled(applied_schema, live_schema), (mismatch,) if mismatch else ()

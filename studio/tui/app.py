@@ -19,6 +19,7 @@ from studio.tui.messages import DriftChecked, MigrationsChanged, OverviewLoaded
 from studio.tui.screens.apply import ApplyScreen
 from studio.tui.screens.base import StudioScreen, describe_error
 from studio.tui.screens.finish import FinishScreen
+from studio.tui.screens.fleet import FleetScreen
 from studio.tui.screens.history import HistoryScreen
 from studio.tui.screens.locks import LocksScreen
 from studio.tui.screens.modals import ErrorScreen
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from studio.commands.check import CheckReport
+    from studio.config import Settings
     from studio.tui.options import StudioOptions
     from studio.tui.services import Comparison, Overview, Sides
     from studio.tui.state import Studio
@@ -112,9 +114,15 @@ class StudioApp(App[None]):
         while isinstance(self.screen, (FinishScreen, ReviewScreen)):
             self.pop_screen()
 
-    def open_apply(self, *, start: bool = False) -> None:
-        """The apply screen; `start` applies at once."""
-        self.push_screen(ApplyScreen(start=start))
+    def open_apply(
+        self, *, start: bool = False, settings: Settings | None = None, label: str | None = None
+    ) -> None:
+        """The apply screen; `start` applies at once; `settings`: a fleet target's instead."""
+        self.push_screen(ApplyScreen(start=start, settings=settings, label=label))
+
+    def open_fleet(self) -> None:
+        """The fleet screen."""
+        self.push_screen(FleetScreen())
 
     def open_history(self) -> None:
         """The history screen."""

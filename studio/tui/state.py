@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
+    from studio.config import Settings
     from studio.run import events as ev
     from studio.tui.options import StudioOptions
     from studio.tui.services import Comparison, Overview, Sides
@@ -42,8 +43,13 @@ class Studio(Protocol):
     def close_review(self) -> None:
         """Back past the review (and its finish screen)."""
 
-    def open_apply(self, *, start: bool = False) -> None:
-        """The apply screen; `start` applies at once."""
+    def open_apply(
+        self, *, start: bool = False, settings: Settings | None = None, label: str | None = None
+    ) -> None:
+        """The apply screen; `start` applies at once; `settings`: a fleet target's instead."""
+
+    def open_fleet(self) -> None:
+        """The fleet screen."""
 
     def open_history(self) -> None:
         """The history screen."""

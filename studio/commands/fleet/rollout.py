@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from studio.commands.files import load_migrations
 from studio.commands.fleet.progress import TargetProgress
 from studio.commands.fleet.report import FleetReport, TargetReport, TargetState
-from studio.commands.fleet.survey import Baseline, Reading, bounded, read_target
+from studio.commands.fleet.survey import RUN_PARALLEL, Baseline, Reading, bounded, read_target
 from studio.commands.fleet.sync import error_report
 from studio.commands.fleet.targets import fleet_of, fleet_targets, target_settings
 from studio.config import duration_seconds
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 class Policy:
     """How the fleet is worked through: how many at once, canaries, and what a failure stops."""
 
-    parallel: int = 4
+    parallel: int = RUN_PARALLEL
     # the first `canary` targets run alone first; the rest only when each of them succeeded
     canary: int = 0
     # True: no target starts once one failed; False: the others go on
@@ -81,7 +81,8 @@ def policy_of(
     settings: Settings, parallel: int | None, canary: int = 0, on_error: str = "halt"
 ) -> Policy:
     """The policy from the options given, `parallel` defaulting to the fleet's."""
-    return Policy(parallel or fleet_of(settings).parallel, canary, on_error != "continue")
+    chosen = parallel or fleet_of(settings).parallel or RUN_PARALLEL
+    return Policy(chosen, canary, on_error != "continue")
 
 
 async def fleet_migrate(

@@ -201,6 +201,13 @@ async def _call(make: Callable[[], Awaitable[Any]]) -> Any:
     return await make()
 
 
+# targets read at once by default: a read-only session costs the server its catalog queries
+# (most of a target's time, which the client overlaps with decoding another's rows)
+READ_PARALLEL = 8
+# targets migrated at once by default: each holds a migrator session and takes locks
+RUN_PARALLEL = 4
+
+
 def bounded(parallel: int) -> asyncio.Semaphore:
     """The pool's bound: at most `parallel` targets have sessions open at once."""
     return asyncio.Semaphore(max(1, parallel))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from studio.commands.check import history_problems
 from studio.commands.files import load_migrations
 from studio.commands.fleet.report import FleetReport, TargetReport, TargetState
-from studio.commands.fleet.survey import Baseline, bounded, read_target
+from studio.commands.fleet.survey import READ_PARALLEL, Baseline, bounded, read_target
 from studio.commands.fleet.targets import fleet_of, fleet_targets, target_settings
 from studio.commands.schemas import exclusions
 from studio.errors import ConnectionFailed, ConnectionLost, StudioError
@@ -59,7 +59,7 @@ async def _survey(
     ms = load_migrations(settings, verify=command != "check")
     targets = await fleet_targets(settings)
     baseline = Baseline(settings, ms, declared=True)
-    pool = bounded(parallel or fleet_of(settings).parallel)
+    pool = bounded(parallel or fleet_of(settings).parallel or READ_PARALLEL)
 
     async def one(target: FleetTarget) -> TargetReport:
         async with pool:

@@ -51,6 +51,7 @@ class MainScreen(StudioScreen):
         Binding("m", "apply", "Apply"),
         Binding("h", "history", "History"),
         Binding("l", "locks", "Locks"),
+        Binding("f", "fleet", "Fleet"),
         Binding("r", "refresh", "Refresh"),
         Binding("a", "accept_rename", "Accept rename"),
         Binding("slash", "filter", "Filter"),
@@ -408,6 +409,16 @@ class MainScreen(StudioScreen):
     def action_locks(self) -> None:
         """Watch lock waits on the target."""
         self.studio.open_locks()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The fleet's key only in a project that names a fleet."""
+        if action == "fleet":
+            return services.fleet_configured(self.studio.options.settings)
+        return True
+
+    def action_fleet(self) -> None:
+        """Every target of the fleet, and a fleet-wide migrate."""
+        self.studio.open_fleet()
 
 
 def _candidate_objects(c: RenameCandidate) -> tuple[str, str]:
