@@ -76,10 +76,12 @@ class FleetScreen(StudioScreen):
         self.targets: dict[str, FleetTarget] = {}
         self.reports: dict[str, TargetReport] = {}
         self.progress: dict[str, TargetProgress] = {}
+        self._read_once = False
 
     def compose(self) -> ComposeResult:
         yield StudioHeader("fleet")
         yield StyledTable(id="fleet-table")
+        yield Static(Content(""), id="fleet-detail")
         yield Static(Content("Reading the fleet…"), id="fleet-status")
         yield Footer()
 
@@ -165,15 +167,22 @@ class FleetScreen(StudioScreen):
     @on(FleetDone)
     def _done(self, message: FleetDone) -> None:
         report = message.report
+        # rows came in as targets finished: put them in the fleet's own order
+        table = self.query_one("#fleet-table", StyledTable)
+        # the first read starts at the first target; later ones keep the user's place
+        selected = self._selected() if self._read_once else None
+        self._read_once = True
+        table.clear()
+        for r in report.targets:
+            self._draw(r.target.name)
+        table.move_cursor(row=table.get_row_index(selected) if selected is not None else 0)
         verb = "migrate" if message.run else "read"
         self._status(
             (f"{verb}: ", "bold"),
             report.summary(),
             "  —  ",
             ("m", "bold"),
-            " migrates, ",
-            ("enter", "bold"),
-            " opens a target",
+            " migrates the fleet",
         )
 
     def _draw(self, name: str, *, running: bool = False) -> None:
@@ -210,15 +219,16 @@ class FleetScreen(StudioScreen):
 
     def _show_selected(self) -> None:
         """The selected target's whole story under the table (the row cuts it short)."""
-        if self.running:
-            return
         name = self._selected()
         report = self.reports.get(name) if name else None
-        if report is None:
+        if name is None or report is None:
             return
-        where = "" if self.studio.options.snapshot else f" ({report.target.where})"
-        why = f": {report.message}" if report.message else ""
-        self._status((name or "", "bold"), where, f" — {report.state.value}{why}")
+        progress = self.progress.get(name)
+        where = "" if self.studio.options.snapshot else f" {report.target.where}"
+        why = (progress.current if progress else "") or _story(report)
+        self.query_one("#fleet-detail", Static).update(
+            Content.assemble((name, "bold"), where, f" — {report.state.value}: {why}")
+        )
 
     @on(StyledTable.RowHighlighted)
     def _highlighted(self) -> None:
@@ -287,6 +297,17 @@ class FleetScreen(StudioScreen):
             self.notify("the fleet is migrating: wait for it to finish", severity="warning")
             return
         self.app.pop_screen()
+
+
+def _story(report: TargetReport) -> str:
+    """What a row cuts short: why a target stopped, its drift, where its migrations stand."""
+    if report.message:
+        return report.message
+    if report.drift:
+        more = f" (and {len(report.drift) - 1} more)" if len(report.drift) > 1 else ""
+        return report.drift[0].describe() + more
+    at = f"at {report.version}" if report.version else "no migration applied"
+    return f"{at}, {report.pending} pending"
 
 
 def _drift(report: TargetReport | None) -> str:
