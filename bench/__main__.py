@@ -18,11 +18,13 @@ at each size:
 then `diff()` on two schemas differing in 1% of their tables (the largest
 size), and writes bench/RESULTS.md (figures, ratios of this run, exponents,
 memory peaks, machine, versions, plus bench/results/online.md and
-bench/results/backfill.md when present) and bench/scaling.svg.
+bench/results/backfill.md and bench/results/fleet.md when present) and
+bench/scaling.svg.
 
     python -m bench [--quick] [--runs 3] [--sizes 100,1000,3000] [--drizzle-cap 90]
                     [--generate-cap 240] [--major 18]
     python -m bench --report-only    # rewrite RESULTS.md from bench/results/figures.json
+    python -m bench --only fleet [--tenants 50] [--runs 3]  # bench/fleet.py alone
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import traceback
 from pathlib import Path
 
 from bench import diff as diff_bench
+from bench import fleet as fleet_bench
 from bench import peers as peers_mod
 from bench import report
 from bench.changes import five
@@ -96,8 +99,20 @@ def main(argv: list[str] | None = None) -> None:
         help="rewrite bench/RESULTS.md from the last run's"
         " bench/results/figures.json (measures nothing)",
     )
+    p.add_argument(
+        "--only",
+        choices=["fleet"],
+        help="run one bench alone (fleet: bench/fleet.py, 50 tenant databases), write its"
+        " bench/results/<name>.md, then rewrite bench/RESULTS.md from the saved figures",
+    )
+    p.add_argument(
+        "--tenants", type=int, default=50, help="with --only fleet: tenant databases (default 50)"
+    )
     args = p.parse_args(argv)
-    if args.report_only:
+    if args.only == "fleet":
+        fleet_bench.main(["--tenants", str(args.tenants), "--runs", str(args.runs)]
+                         + (["--major", str(args.major)] if args.major else []))  # fmt: skip
+    if args.report_only or args.only:
         ctx, sizes, started_at, elapsed, raw = report.saved()
         big = max(sizes)
         extra = diff_bench.section(ctx, 1000 if 1000 in sizes else big, big)

@@ -365,6 +365,12 @@ def write(
         " bench/results/backfill.md` writes it (bench/backfill.py prints its table), then rerun"
         " this report.",
     )
+    out += section_file(
+        HERE / "results" / "fleet.md",
+        "Fleet: tenant databases checked and migrated as one",
+        "No `bench/results/fleet.md` yet: `python -m bench --only fleet` writes it and this"
+        " report.",
+    )
     path = HERE / "RESULTS.md"
     path.write_text("\n".join(out).rstrip() + "\n")
     return path

@@ -17,22 +17,13 @@ import click
 from studio.cli import EXIT_DIFFERENCES, EXIT_ERROR, interactive, json_line, run, settings_from
 from studio.cli.progress import ms
 from studio.commands.fleet.report import TargetState
-from studio.commands.fleet.rollout import (
-    MigrateOptions,
-    Policy,
-    fleet_migrate,
-    fleet_rollback,
-    policy_of,
-)
-from studio.commands.fleet.sync import fleet_check, fleet_status
-from studio.commands.fleet.targets import fleet_targets
-from studio.commands.migrate import configured_backfill
 from studio.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from studio.commands.fleet.report import FleetReport, TargetReport
+    from studio.commands.fleet.rollout import Policy
     from studio.commands.fleet.targets import FleetTarget
     from studio.config import Settings
 
@@ -119,12 +110,18 @@ def _settings(kwargs: dict[str, Any]) -> Settings:
 
 
 def _status(kwargs: dict[str, Any], parallel: int | None, _c: int, _e: str | None) -> int:
+    # deferred: the fleet's modules load with --fleet only, not with every `status`
+    from studio.commands.fleet.sync import fleet_status
+
     settings = _settings(kwargs)
     printer = FleetPrinter(kwargs["fmt"], "status")
     return printer.done(run(fleet_status(settings, parallel=parallel, on_target=printer.target)))
 
 
 def _check(kwargs: dict[str, Any], parallel: int | None, _c: int, _e: str | None) -> int:
+    # deferred: the fleet's modules load with --fleet only, not with every `check`
+    from studio.commands.fleet.sync import fleet_check
+
     settings = _settings(kwargs)
     printer = FleetPrinter(kwargs["fmt"], "check")
     return printer.done(run(fleet_check(settings, parallel=parallel, on_target=printer.target)))
@@ -133,6 +130,11 @@ def _check(kwargs: dict[str, Any], parallel: int | None, _c: int, _e: str | None
 def _migrate(
     kwargs: dict[str, Any], parallel: int | None, canary: int, on_error: str | None
 ) -> int:
+    # deferred: the fleet's modules load with --fleet only, not with every `migrate`
+    from studio.commands.fleet.rollout import MigrateOptions, fleet_migrate, policy_of
+    from studio.commands.fleet.targets import fleet_targets
+    from studio.commands.migrate import configured_backfill
+
     settings = _settings(kwargs)
     policy = policy_of(settings, parallel, canary, on_error or "halt")
     targets = run(fleet_targets(settings))
@@ -161,6 +163,10 @@ def _migrate(
 def _rollback(
     kwargs: dict[str, Any], parallel: int | None, canary: int, on_error: str | None
 ) -> int:
+    # deferred: the fleet's modules load with --fleet only, not with every `rollback`
+    from studio.commands.fleet.rollout import fleet_rollback, policy_of
+    from studio.commands.fleet.targets import fleet_targets
+
     if kwargs["count"] is not None and kwargs["to"] is not None:
         raise UsageError("give --count or --to, not both")
     settings = _settings(kwargs)
