@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         "--only",
         choices=["fleet"],
         help="run one bench alone (fleet: bench/fleet.py, 50 tenant databases), write its"
-        " bench/results/<name>.md, then rewrite bench/RESULTS.md from the saved figures",
+        " bench/results/<name>.md and put it in bench/RESULTS.md in place of its section",
     )
     p.add_argument(
         "--tenants", type=int, default=50, help="with --only fleet: tenant databases (default 50)"
@@ -112,7 +112,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.only == "fleet":
         fleet_bench.main(["--tenants", str(args.tenants), "--runs", str(args.runs)]
                          + (["--major", str(args.major)] if args.major else []))  # fmt: skip
-    if args.report_only or args.only:
+        # the other sections, machine and figures stay as their own run wrote them
+        log(f"wrote {report.splice(fleet_bench.RESULTS, report.FLEET_TITLE, report.FLEET_MISSING)}")
+        return
+    if args.report_only:
         ctx, sizes, started_at, elapsed, raw = report.saved()
         big = max(sizes)
         extra = diff_bench.section(ctx, 1000 if 1000 in sizes else big, big)
