@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import statistics
@@ -34,6 +35,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -48,6 +50,8 @@ from studio.sources.devdb.placement import clusters_root
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "fleet.md"
+# every run's medians, so the report shows how the ratio moves with the machine's load
+RUNS = HERE / "results" / "fleet-runs.json"
 TEMPLATE = "fleet_template"
 PREFIX = "tenant_"
 V1, V2 = "20250101000001", "20250101000002"
@@ -236,9 +240,8 @@ def report(b: FleetBench, started: str, elapsed: float, version: str) -> str:
 
     n, t = b.tenants, b.tables
     loads = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
-    ).stdout.strip()
+    commit = _commit()
+    runs = _record(b, started, commit)
     return "\n".join(
         [
             "# Fleet: tenant databases checked and migrated as one",
@@ -278,7 +281,49 @@ def report(b: FleetBench, started: str, elapsed: float, version: str) -> str:
             " columns; on this loaded 2-core machine it is most of `check --fleet`'s time, so the"
             " ratio moves with the load.",
             "",
+            "Every run so far (medians; the 1-minute load average when each row started):",
+            "",
+            "| run | commit | `check --fleet` | N `check` | ratio | `migrate --fleet` | N `migrate`"
+            " | ratio |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+            *(_run_row(r) for r in runs),
+            "",
         ]
+    )
+
+
+def _commit() -> str:
+    out = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
+    )
+    return out.stdout.strip() or "?"
+
+
+def _record(b: FleetBench, started: str, commit: str) -> list[dict[str, Any]]:
+    """This run added to bench/results/fleet-runs.json; every run recorded, oldest first."""
+    runs: list[dict[str, Any]] = json.loads(RUNS.read_text()) if RUNS.is_file() else []
+    figures = {k: [f.seconds, f.load] for k, f in b.figures.items()}
+    runs.append({"started": started, "commit": commit, "tenants": b.tenants, "figures": figures})
+    RUNS.parent.mkdir(exist_ok=True)
+    RUNS.write_text(json.dumps(runs, indent=1) + "\n")
+    return runs
+
+
+def _run_row(r: dict[str, Any]) -> str:
+    f = r["figures"]
+
+    def cell(key: str) -> str:
+        seconds, load = f.get(key, [None, 0.0])
+        return "—" if seconds is None else f"{seconds:.2f} s ({load:.1f})"
+
+    def ratio(slow: str, fast: str) -> str:
+        a, z = f.get(slow, [None])[0], f.get(fast, [None])[0]
+        return f"{a / z:.1f}x" if a and z else "—"
+
+    return (
+        f"| {r['started']} | {r['commit']} | {cell('check_fleet')} | {cell('check_separate')}"
+        f" | {ratio('check_separate', 'check_fleet')} | {cell('migrate_fleet')}"
+        f" | {cell('migrate_separate')} | {ratio('migrate_separate', 'migrate_fleet')} |"
     )
 
 
