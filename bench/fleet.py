@@ -98,6 +98,11 @@ class FleetBench:
         """`check --fleet` against N separate `check` processes."""
         fleet = self.studio("check", "--fleet")
         self.put("check_fleet", time_process(fleet, runs=self.runs, env=self.env, cwd=self.project))
+        wider = [*fleet, "--parallel", "16"]
+        self.put(
+            "check_fleet_16",
+            time_process(wider, runs=self.runs, env=self.env, cwd=self.project, warmup=False),
+        )
         self.put("check_separate", self._separate(lambda url: self.studio("check", "--db", url)))
 
     def migrate(self) -> None:
@@ -259,6 +264,7 @@ def report(b: FleetBench, started: str, elapsed: float, version: str) -> str:
             "| measure | median | load | runs (s) |",
             "|---|---:|---:|---|",
             row(f"`check --fleet` of {n} databases (one process)", "check_fleet"),
+            row(f"`check --fleet --parallel 16` of {n} databases", "check_fleet_16"),
             row(f"{n} separate `check --db URL` processes, one after the other", "check_separate"),
             row(
                 f"`migrate --fleet --parallel 4` of one pending migration on {n} databases",
@@ -267,7 +273,8 @@ def report(b: FleetBench, started: str, elapsed: float, version: str) -> str:
             row(f"{n} separate `migrate --yes --db URL` processes", "migrate_separate"),
             "",
             f"- `check --fleet` is **{ratio('check_separate', 'check_fleet')}** faster than"
-            f" {n} separate `check` runs (goal: at least 10x).",
+            f" {n} separate `check` runs (goal: at least 10x);"
+            f" {ratio('check_separate', 'check_fleet_16')} with `--parallel 16`.",
             f"- `migrate --fleet --parallel 4` is {ratio('migrate_separate', 'migrate_fleet')}"
             f" faster than {n} separate `migrate` runs.",
             "",

@@ -240,8 +240,8 @@ class FleetScreen(StudioScreen):
     # --- actions ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Migrate and refresh when idle; back when no run is going on."""
-        if action in ("migrate", "refresh", "back"):
+        """Migrate, refresh, open a target and go back only while no run is going on."""
+        if action in ("migrate", "refresh", "back", "open"):
             return (not self.running) or None
         return True
 
