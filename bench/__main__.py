@@ -22,11 +22,12 @@ compares `lint` with squawk on the golden lint cases and the demo's
 migrations (bench/lint.py, into bench/results/lint.md), and writes
 bench/RESULTS.md (figures, ratios of this run, exponents, memory peaks,
 machine, versions, plus bench/results/warm.md, lint.md, online.md,
-backfill.md and replica.md when present) and bench/scaling.svg.
+backfill.md, replica.md and fleet.md when present) and bench/scaling.svg.
 
     python -m bench [--quick] [--runs 3] [--sizes 100,1000,3000] [--drizzle-cap 90]
                     [--generate-cap 240] [--major 18]
     python -m bench --report-only    # rewrite RESULTS.md from bench/results/figures.json
+    python -m bench --only fleet [--tenants 50] [--runs 3]  # bench/fleet.py alone
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import traceback
 from pathlib import Path
 
 from bench import diff as diff_bench
+from bench import fleet as fleet_bench
 from bench import lint as lint_bench
 from bench import peers as peers_mod
 from bench import report, warm
@@ -108,7 +110,22 @@ def main(argv: list[str] | None = None) -> None:
         help="rewrite bench/RESULTS.md from the last run's"
         " bench/results/figures.json (measures nothing)",
     )
+    p.add_argument(
+        "--only",
+        choices=["fleet"],
+        help="run one bench alone (fleet: bench/fleet.py, 50 tenant databases), write its"
+        " bench/results/<name>.md and put it in bench/RESULTS.md in place of its section",
+    )
+    p.add_argument(
+        "--tenants", type=int, default=50, help="with --only fleet: tenant databases (default 50)"
+    )
     args = p.parse_args(argv)
+    if args.only == "fleet":
+        fleet_bench.main(["--tenants", str(args.tenants), "--runs", str(args.runs)]
+                         + (["--major", str(args.major)] if args.major else []))  # fmt: skip
+        # the other sections, machine and figures stay as their own run wrote them
+        log(f"wrote {report.splice(fleet_bench.RESULTS, report.FLEET_TITLE, report.FLEET_MISSING)}")
+        return
     if args.report_only:
         ctx, sizes, started_at, elapsed, raw = report.saved()
         big = max(sizes)

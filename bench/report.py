@@ -263,6 +263,12 @@ def verdicts(ctx: Context, sizes: list[int]) -> list[str]:
     return lines
 
 
+FLEET_TITLE = "Fleet: tenant databases checked and migrated as one"
+FLEET_MISSING = (
+    "No `bench/results/fleet.md` yet: `python -m bench --only fleet` writes it and this section."
+)
+
+
 def section_file(
     path: Path,
     title: str,
@@ -283,6 +289,22 @@ def section_file(
         *body,
         "",
     ]
+
+
+def splice(path: Path, title: str, missing: str) -> Path:
+    """bench/RESULTS.md with the section `title` replaced by `path`'s report (or added at the end).
+
+    The rest of the file, its machine and figures, stays as its own run wrote it.
+    """
+    results = HERE / "RESULTS.md"
+    text = results.read_text().rstrip().split("\n")
+    heading = f"## {title}"
+    start = text.index(heading) if heading in text else len(text)
+    end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
+    section = section_file(path, title, missing)
+    text[start:end] = ([""] if start == len(text) else []) + section
+    results.write_text("\n".join(text).rstrip() + "\n")
+    return results
 
 
 def write(
@@ -390,6 +412,7 @@ def write(
         " rows by default; `--rows 1000000 --limit 3` for a quick run), then rerun this"
         " report.",
     )
+    out += section_file(HERE / "results" / "fleet.md", FLEET_TITLE, FLEET_MISSING)
     path = HERE / "RESULTS.md"
     path.write_text("\n".join(out).rstrip() + "\n")
     return path

@@ -55,6 +55,30 @@ def _default_idle_timeout() -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class FleetConfig:
+    """`[tool.schema-studio.fleet]`: which targets a `--fleet` command runs on (exactly one way).
+
+    No URL lives here: `targets` names environment variables holding them,
+    and `discover` and `schemas` are queries run on the configured database.
+    """
+
+    # names of environment variables, each holding one target's URL
+    targets: tuple[str, ...] = ()
+    # SQL returning database names on the configured server, or URLs, in the first column
+    discover: str | None = None
+    # SQL returning schema names: schema-per-tenant, each schema migrated with its own history
+    schemas: str | None = None
+    # targets worked on at once (--parallel overrides; None: 8 for status and check, which
+    # only read, 4 for migrate and rollback)
+    parallel: int | None = None
+
+    @property
+    def mode(self) -> str:
+        """`targets`, `discover` or `schemas`: how the targets are found."""
+        return "targets" if self.targets else "discover" if self.discover else "schemas"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a command needs to know, after config file and options are merged."""
 
@@ -95,6 +119,8 @@ class Settings:
     # seconds the dev server stays up after the last command that used it (0: stopped at once);
     # STUDIO_DEV_IDLE_TIMEOUT wins over the config file
     dev_idle_timeout: float = field(default_factory=_default_idle_timeout)
+    # `[tool.schema-studio.fleet]`: the databases (or schemas) a `--fleet` command runs on
+    fleet: FleetConfig | None = None
     # the URL given with --db, if any (wins over the environment)
     db_override: str | None = field(default=None, repr=False)
 
@@ -136,6 +162,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "backfill_batch_size": int,
     "backfill_pause": (int, float),
     "dev_idle_timeout": (int, float),
+    "fleet": dict,
 }
 
 
@@ -210,8 +237,56 @@ def _validate(section: dict[str, Any], path: Path) -> dict[str, Any]:
                 " PGPASSWORD, or put it in ~/.pgpass",
             )
         _check_value(key_, value, path)
-        out[key_] = value
+        # `fleet` is the one table among the keys
+        out[key_] = fleet_config(value, path) if isinstance(value, dict) else value
     return out
+
+
+_FLEET_KEYS: dict[str, type] = {
+    "targets": list,
+    "discover": str,
+    "schemas": str,
+    "parallel": int,
+}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_FLEET_HINT = (
+    'targets = ["TENANT_A_URL", ...] names variables holding URLs; discover = "SELECT ..."'
+    ' returns database names or URLs; schemas = "SELECT ..." returns schema names'
+)
+
+
+def fleet_config(table: dict[str, Any], path: Path) -> FleetConfig:
+    """`[tool.schema-studio.fleet]`, checked: one way of naming the targets, and no URL."""
+    where = f"{path}: [tool.{SECTION}.fleet]"
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        key_ = key.replace("-", "_")
+        if key_ not in _FLEET_KEYS:
+            known = ", ".join(sorted(_FLEET_KEYS))
+            raise ConfigError(f"{where}: unknown key {key!r}", f"known keys: {known}")
+        if isinstance(value, bool) or not isinstance(value, _FLEET_KEYS[key_]):
+            raise ConfigError(f"{where}: {key} has the wrong type ({type(value).__name__})")
+        values[key_] = value
+    ways = [k for k in ("targets", "discover", "schemas") if values.get(k)]
+    if len(ways) != 1:
+        said = " and ".join(ways) if ways else "none of them"
+        raise ConfigError(
+            f"{where} must name its targets one way: targets, discover or schemas ({said} given)",
+            _FLEET_HINT,
+        )
+    for name in values.get("targets", ()):
+        if not isinstance(name, str) or not _ENV_NAME.match(name):
+            # a URL here would be committed, its password with it: only the variable's name
+            shown = mask_dsn(name) if isinstance(name, str) else repr(name)
+            raise ConfigError(
+                f"{where}: targets names environment variables, not {shown!r}",
+                "put each URL in an environment variable and list the variables' names",
+            )
+    if values.get("parallel", 1) < 1:
+        raise ConfigError(f"{where}: parallel must be at least 1")
+    if "targets" in values:
+        values["targets"] = tuple(dict.fromkeys(values["targets"]))
+    return FleetConfig(**values)
 
 
 # the least each numeric key accepts, whether that least itself is accepted, and what it means

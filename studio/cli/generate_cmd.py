@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from studio.cli import EXIT_DIFFERENCES, EXIT_OK, cli, note, run, settings_from, warn
+from studio.cli.fleet import fleet_option
 from studio.cli.options import (
     exclude_option,
     format_option,
@@ -217,6 +218,7 @@ def _changes_lines(changes: tuple[Change, ...]) -> list[str]:
 
 
 @cli.command("check")
+@fleet_option("check")
 @target_options
 @click.option("--no-live", is_flag=True, help="Do not look at the database: check only the files.")
 @exclude_option

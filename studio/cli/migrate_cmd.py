@@ -22,6 +22,7 @@ from studio.cli import (
     settings_from,
     warn,
 )
+from studio.cli.fleet import fleet_option
 from studio.cli.options import (
     backfill_options,
     format_option,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
 
 @cli.command("migrate")
+@fleet_option("migrate")
 @target_options
 @click.option("--to", "to", metavar="VERSION", help="Apply up to and including this version.")
 @click.option(

@@ -13,6 +13,7 @@ from studio.cli import (
     run,
     settings_from,
 )
+from studio.cli.fleet import fleet_option
 from studio.cli.options import format_option, target_options, wait_option
 from studio.cli.preview_view import print_plan
 from studio.cli.progress import event_sink
@@ -21,6 +22,7 @@ from studio.errors import UsageError
 
 
 @cli.command("rollback")
+@fleet_option("rollback")
 @target_options
 @click.option(
     "--count",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from studio.cli import EXIT_OK, cli, json_line, run, settings_from
+from studio.cli.fleet import fleet_option
 from studio.cli.options import format_option, target_options
 from studio.commands.status import status
 from studio.config import mask_dsn
@@ -29,6 +30,7 @@ _MARK = {
 
 
 @cli.command("status")
+@fleet_option("status")
 @target_options
 @format_option("text", "json")
 def status_cmd(

@@ -19,6 +19,7 @@ from studio.tui.palette import StudioCommands
 from studio.tui.screens.apply import ApplyScreen
 from studio.tui.screens.base import StudioScreen, describe_error
 from studio.tui.screens.finish import FinishScreen
+from studio.tui.screens.fleet import FleetScreen
 from studio.tui.screens.history import HistoryScreen
 from studio.tui.screens.locks import LocksScreen
 from studio.tui.screens.modals import ErrorScreen
@@ -28,6 +29,7 @@ from studio.tui.screens.studio import MainScreen
 
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
+    from studio.config import Settings
     from studio.tui.options import StudioOptions
     from studio.tui.services import Comparison, Overview, Sides
     from studio.tui.state import Studio
@@ -122,13 +124,25 @@ class StudioApp(App[None]):
         while isinstance(self.screen, (FinishScreen, ReviewScreen)):
             self.pop_screen()
 
-    def open_apply(self, *, start: bool = False, to: str | None = None) -> None:
-        """The apply screen; `start` applies at once (up to `to`, when given)."""
-        self.push_screen(ApplyScreen(start=start, to=to))
+    def open_apply(
+        self,
+        *,
+        start: bool = False,
+        to: str | None = None,
+        settings: Settings | None = None,
+        label: str | None = None,
+    ) -> None:
+        """The apply screen; `start` applies at once (up to `to`, when given); `settings`: a
+        fleet target's instead of the studio's own."""
+        self.push_screen(ApplyScreen(start=start, to=to, settings=settings, label=label))
 
     def open_pending(self, version: str) -> None:
         """The review of pending migration `version`."""
         self.push_screen(PendingScreen(version))
+
+    def open_fleet(self) -> None:
+        """The fleet screen."""
+        self.push_screen(FleetScreen())
 
     def open_history(self) -> None:
         """The history screen."""

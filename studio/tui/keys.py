@@ -16,6 +16,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "apply": ("m", "Apply"),
     "history": ("h", "History"),
     "locks": ("l", "Locks"),
+    "fleet": ("F", "Fleet"),
     "refresh": ("r", "Refresh"),
     "accept_rename": ("R", "Rename"),
     "filter": ("slash", "Filter"),

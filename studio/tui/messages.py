@@ -9,6 +9,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
     from studio.commands.draft import PlanInput
+    from studio.commands.fleet.report import FleetReport, TargetReport
     from studio.commands.pending import PendingReview
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event
@@ -109,3 +110,30 @@ class HistoryLoaded(Message):
 
 class MigrationsChanged(Message):
     """A migration was written or applied: whatever shows migrations must re-read them."""
+
+
+class FleetTargetDone(Message):
+    """One target of the fleet was read, or its run ended."""
+
+    def __init__(self, report: TargetReport) -> None:
+        super().__init__()
+        self.report = report
+
+
+class FleetStepEvent(Message):
+    """A runner event of one target of the fleet."""
+
+    def __init__(self, target: str, event: Event) -> None:
+        super().__init__()
+        self.target = target
+        self.event = event
+
+
+class FleetDone(Message):
+    """A fleet command ended: every target's report, and the fleet's."""
+
+    def __init__(self, report: FleetReport, *, run: bool) -> None:
+        super().__init__()
+        self.report = report
+        # True: `migrate --fleet` ran; False: the fleet was read
+        self.run = run

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from studio.commands import draft
 from studio.commands.check import check
 from studio.commands.diff import diff_schemas, load_pair
+from studio.commands.fleet.rollout import MigrateOptions, Policy, fleet_migrate
+from studio.commands.fleet.sync import fleet_status
+from studio.commands.fleet.targets import target_settings
 from studio.commands.migrate import backfill_options, cancel_step, migrate
 from studio.commands.schemas import exclusions, in_scope, managed_schemas
 from studio.commands.status import status
@@ -38,6 +41,8 @@ from studio.tui.objects import (
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
     from studio.commands.draft import PlanInput
+    from studio.commands.fleet.report import FleetReport, TargetReport
+    from studio.commands.fleet.targets import FleetTarget
     from studio.commands.pending import PendingReview
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
@@ -45,7 +50,7 @@ if TYPE_CHECKING:
     from studio.model import Schema
     from studio.model.changes import Change
     from studio.plan.estimates import RelationSize, Throughput
-    from studio.run.events import EventSink
+    from studio.run.events import Event, EventSink
     from studio.run.history import Status
     from studio.run.runner import RunResult
     from studio.sources.spec import Loaded
@@ -331,13 +336,15 @@ async def apply_pending(
     *,
     to: str | None = None,
     confirm_contract: bool = False,
+    settings: Settings | None = None,
 ) -> RunResult:
     """`migrate` with the studio's options, telling the migrator's backend pid first.
 
     The pid lets the studio highlight its own migration in the lock tail and
-    cancel the running step (`abort_step`) when the user aborts.
+    cancel the running step (`abort_step`) when the user aborts. `settings`: another
+    target's (one of the fleet), instead of the studio's.
     """
-    settings = options.settings
+    settings = settings or options.settings
     return await migrate(
         settings,
         to=to,
@@ -379,3 +386,43 @@ def migration_text(m: Migration) -> tuple[str, str | None]:
     up = m.path.read_text(encoding="utf-8")
     down = m.down_path.read_text(encoding="utf-8") if m.down_path and m.down_path.exists() else None
     return up, down
+
+
+# --- the fleet ----------------------------------------------------------------------------------
+
+
+def fleet_configured(settings: Settings) -> bool:
+    """Whether the project names a fleet (`[tool.schema-studio.fleet]`)."""
+    return settings.fleet is not None
+
+
+async def fleet_survey(
+    settings: Settings, on_target: Callable[[TargetReport], None]
+) -> FleetReport:
+    """`status --fleet`, read on a loop of its own (each target's report as soon as it is read)."""
+    return await off_loop(fleet_status, settings, on_target=on_target)
+
+
+async def fleet_apply(
+    options: StudioOptions,
+    policy: Policy,
+    on_event: Callable[[FleetTarget, Event], None],
+    on_target: Callable[[TargetReport], None],
+) -> FleetReport:
+    """`migrate --fleet` with the studio's options, every target's events tagged with it."""
+    settings = options.settings
+    run_options = MigrateOptions(
+        wait=options.wait,
+        allow_out_of_order=options.allow_out_of_order,
+        backfills=backfill_options(
+            settings, options.batch_size, options.pause, run=not options.no_backfill
+        ),
+    )
+    return await fleet_migrate(
+        settings, policy, run_options, on_event=on_event, on_target=on_target
+    )
+
+
+def fleet_target_settings(settings: Settings, target: FleetTarget) -> Settings:
+    """The settings that point every screen at one target of the fleet."""
+    return target_settings(settings, target)

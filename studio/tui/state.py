@@ -14,6 +14,7 @@ from studio.words import plural
 
 if TYPE_CHECKING:
     from studio.commands.check import CheckReport
+    from studio.config import Settings
     from studio.run import events as ev
     from studio.tui.options import StudioOptions
     from studio.tui.services import Comparison, Overview, Sides
@@ -51,11 +52,22 @@ class Studio(Protocol):
     def close_review(self) -> None:
         """Back past the review (and its finish screen)."""
 
-    def open_apply(self, *, start: bool = False, to: str | None = None) -> None:
-        """The apply screen; `start` applies at once (up to `to`, when given)."""
+    def open_apply(
+        self,
+        *,
+        start: bool = False,
+        to: str | None = None,
+        settings: Settings | None = None,
+        label: str | None = None,
+    ) -> None:
+        """The apply screen; `start` applies at once (up to `to`, when given); `settings`: a
+        fleet target's instead of the studio's own."""
 
     def open_pending(self, version: str) -> None:
         """The review of pending migration `version`."""
+
+    def open_fleet(self) -> None:
+        """The fleet screen."""
 
     def open_history(self) -> None:
         """The history screen."""

@@ -227,3 +227,26 @@ def test_has_password() -> None:
     assert has_password("postgresql://a:b/c@h/d")
     assert has_password("postgresql://h/d?password=x")
     assert not has_password("postgresql://a@h/d")
+
+
+def test_fleet_table(tmp_path: Path) -> None:
+    """[tool.schema-studio.fleet]: one way of naming the targets, and never a URL."""
+    fleet = "\n[tool.schema-studio.fleet]\n"
+    s = load(write(tmp_path, fleet + 'targets = ["TENANT_A_URL", "TENANT_B_URL"]\nparallel = 2'))
+    assert s.fleet is not None and s.fleet.targets == ("TENANT_A_URL", "TENANT_B_URL")
+    assert (s.fleet.mode, s.fleet.parallel) == ("targets", 2)
+    s = load(write(tmp_path, fleet + 'schemas = "SELECT nspname FROM pg_namespace"'))
+    assert s.fleet is not None and s.fleet.mode == "schemas" and s.fleet.parallel is None
+    bad = {
+        'targets = ["postgresql://u:hunter2@db/x"]': "targets names environment variables, not",
+        'targets = ["A"]\ndiscover = "SELECT 1"': "(targets and discover given)",
+        "parallel = 2": "(none of them given)",
+        'discover = "SELECT 1"\nparallel = 0': "parallel must be at least 1",
+        'discover = "SELECT 1"\nurl = "x"': "unknown key 'url'",
+        "discover = 1": "discover has the wrong type (int)",
+    }
+    for body, said in bad.items():
+        with pytest.raises(ConfigError) as e:
+            load(write(tmp_path, fleet + body))
+        assert said in e.value.message, body
+        assert "hunter2" not in e.value.message

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -16,6 +17,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from studio.config import mask_dsn
 from studio.errors import StudioError
 from studio.migrations.files import Phase
 from studio.run import events as ev
@@ -42,9 +44,11 @@ from studio.tui.widgets.steps import Col, StyledTable
 from studio.words import counted
 
 if TYPE_CHECKING:
+    from studio.config import Settings
     from studio.migrations.files import Migration
     from studio.run.history import Status
     from studio.tui.options import StudioOptions
+    from studio.tui.services import Overview
 
 
 class Aborted(StudioError):
@@ -66,11 +70,22 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         bind("back"),
     ]
 
-    def __init__(self, *, start: bool = False, to: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        start: bool = False,
+        to: str | None = None,
+        settings: Settings | None = None,
+        label: str | None = None,
+    ) -> None:
         super().__init__(id="apply")
         self.start = start
         # apply up to this version only (a migration reviewed on its own), else every pending one
         self.to = to
+        # one target of the fleet (None: the studio's own target)
+        self.target = settings
+        self.label = label
+        self.target_overview: Overview | None = None
         self.running = False
         self.aborting = False
         self.own_pid: int | None = None
@@ -79,8 +94,25 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         self._rows: set[str] = set()
         self._opened = 0.0
 
+    @property
+    def settings(self) -> Settings:
+        """The settings of the target this screen applies to."""
+        return self.target or self.studio.options.settings
+
+    def refresh_header(self) -> None:
+        """The studio's header; a fleet target's URL and name in it instead, when it is one."""
+        if self.target is None:
+            super().refresh_header()
+            return
+        opts = self.studio.options
+        url = self.target.database_url()
+        label = MASK if opts.snapshot or url is None else mask_dsn(url)
+        for header in self.query(StudioHeader):
+            # its drift is the fleet screen's to show: not read here
+            header.show(replace(opts, target_label=label), self.target_overview, 0, None, "")
+
     def compose(self) -> ComposeResult:
-        yield StudioHeader("apply")
+        yield StudioHeader(f"apply · {self.label}" if self.label else "apply")
         yield StyledTable(id="apply-steps")
         yield Static(Content("Reading pending migrations…"), id="apply-status")
         with Vertical(id="tail"):
@@ -102,6 +134,8 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             Col("progress", "progress", drop=1, least=len("backfill 100%")),
         )
         self.load_pending()
+        if self.target is not None:
+            self.load_pending_after()
         self.watch_locks()
         self.set_interval(0.25, self._tick)
 
@@ -113,14 +147,12 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
     @work(exclusive=True, group="pending", exit_on_error=False)
     async def load_pending(self) -> None:
         """Read the pending (and interrupted) migrations."""
-        self.post_message(
-            HistoryLoaded(await services.history_status(self.studio.options.settings))
-        )
+        self.post_message(HistoryLoaded(await services.history_status(self.settings)))
 
     @work(exclusive=True, group="monitor", exit_on_error=False)
     async def watch_locks(self) -> None:
         """The lock monitor, on a connection of its own, for as long as the screen is open."""
-        url = self.studio.options.settings.database_url()
+        url = self.settings.database_url()
         assert url is not None
         stream = monitor.watch(url, interval=self.studio.options.monitor_interval)
         async with contextlib.aclosing(stream) as snapshots:
@@ -158,25 +190,31 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
                 backend,
                 to=to,
                 confirm_contract=confirm_contract,
+                settings=self.target,
             )
         finally:
             self.running = False
             self.studio.set_applying(None)
             self.refresh_bindings()
-            self.app.post_message(MigrationsChanged())
+            if self.target is None:  # a fleet target's run leaves the studio's target as it was
+                self.app.post_message(MigrationsChanged())
             self.load_pending_after()
             self.load_pending()
 
     @work(exclusive=True, group="after", exit_on_error=False)
     async def load_pending_after(self) -> None:
         """Re-read the history once a run ended (the header's counts too)."""
-        settings = self.studio.options.settings
-        self.app.post_message(OverviewLoaded(await services.overview(settings)))
+        overview = await services.overview(self.settings)
+        if self.target is None:
+            self.app.post_message(OverviewLoaded(overview))
+        else:
+            self.target_overview = overview
+            self.refresh_header()
 
     @work(exclusive=True, group="abort", exit_on_error=False)
     async def cancel_step(self, pid: int) -> None:
         """Cancel the statement the migration runs now (it rolls back; the session lives)."""
-        await services.abort_step(self.studio.options.settings, pid)
+        await services.abort_step(self.settings, pid)
 
     # --- drawing ------------------------------------------------------------------------
 

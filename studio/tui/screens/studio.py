@@ -53,6 +53,7 @@ class MainScreen(StudioScreen):
         bind("apply"),
         bind("history"),
         bind("locks"),
+        bind("fleet"),
         bind("refresh"),
         bind("accept_rename"),
         bind("filter"),
@@ -413,6 +414,16 @@ class MainScreen(StudioScreen):
     def action_locks(self) -> None:
         """Watch lock waits on the target."""
         self.studio.open_locks()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The fleet's key only in a project that names a fleet."""
+        if action == "fleet":
+            return services.fleet_configured(self.studio.options.settings)
+        return True
+
+    def action_fleet(self) -> None:
+        """Every target of the fleet, and a fleet-wide migrate."""
+        self.studio.open_fleet()
 
 
 def _candidate_objects(c: RenameCandidate) -> tuple[str, str]:
