@@ -18,6 +18,7 @@ from studio.cli import EXIT_DIFFERENCES, EXIT_ERROR, interactive, json_line, run
 from studio.cli.progress import ms
 from studio.commands.fleet.report import TargetState
 from studio.errors import UsageError
+from studio.words import counted
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -196,11 +197,11 @@ def _confirm(what: str, targets: tuple[FleetTarget, ...], policy: Policy) -> boo
     canary = f", the first {policy.canary} alone first" if policy.canary else ""
     on_error = "halt" if policy.halt else "continue"
     click.echo(
-        f"{len(targets)} target(s): {names}\n{policy.parallel} at a time{canary};"
+        f"{counted(len(targets), 'target')}: {names}\n{policy.parallel} at a time{canary};"
         f" on an error: {on_error}",
         err=True,
     )
-    if not click.confirm(f"{what} {len(targets)} target(s)?", err=True):
+    if not click.confirm(f"{what} {counted(len(targets), 'target')}?", err=True):
         click.echo("nothing run", err=True)
         return False
     return True
@@ -266,7 +267,7 @@ def _detail(r: TargetReport, command: str) -> str:
     at = f"at {r.version or 'no migration'}, {r.pending} pending"
     if r.state is TargetState.DRIFT:
         found = len(r.drift or ()) + len(r.problems)
-        return f", {found} difference(s) from its applied migrations ({at})"
+        return f", {counted(found, 'difference')} from its applied migrations ({at})"
     if r.state.error or r.state is TargetState.SKIPPED:
         return f": {r.message}" if r.message else ""
     parts = []

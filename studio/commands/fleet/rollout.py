@@ -34,6 +34,7 @@ from studio.run.events import Direction, emit
 from studio.run.history import MigratorBusy
 from studio.run.phases import ContractNotConfirmed
 from studio.sources.load import concurrently
+from studio.words import counted
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -206,7 +207,7 @@ def _drifted(
         reading.version,
         reading.pending,
         changes,
-        message=f"{found} difference(s) from its applied migrations: not run",
+        message=f"{counted(found, 'difference')} from its applied migrations: not run",
         hint="see `schema-studio check` on this target; bring it back in line first",
         problems=problems,
         duration=time.monotonic() - started,

@@ -29,6 +29,7 @@ from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import ChoiceScreen
 from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.steps import StyledTable
+from studio.words import counted
 
 if TYPE_CHECKING:
     from studio.commands.fleet.report import TargetReport
@@ -269,7 +270,7 @@ class FleetScreen(StudioScreen):
 
         self.app.push_screen(
             ChoiceScreen(
-                f"Apply the pending migrations to {n} target(s), {parallel} at a time?",
+                f"Apply the pending migrations to {counted(n, 'target')}, {parallel} at a time?",
                 [label for label, _, _ in _POLICIES] + ["Cancel"],
             ),
             answered,
@@ -282,7 +283,7 @@ class FleetScreen(StudioScreen):
         for name in self.targets:
             self._draw(name)
             table.update_cell(name, "state", table.cell("queued", "muted"))
-        self._status(("migrating ", "bold"), f"{len(self.targets)} target(s)…")
+        self._status(("migrating ", "bold"), f"{counted(len(self.targets), 'target')}…")
         self.run_fleet(policy)
 
     def action_refresh(self) -> None:
