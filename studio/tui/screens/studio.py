@@ -179,12 +179,12 @@ class MainScreen(StudioScreen):
             c = self.studio.comparison
             lineage: tuple[str, ...] = ()
             if c is not None:
-                model = c.left if target in c.left.nodes else c.right
+                model = c.left if target in c.left else c.right
                 lineage = tuple(reversed(model.ancestors(target)))
             peer = self._candidate_peer(target)
             for other in self._panes().values():
                 if other is not pane and other.id != "diff":
-                    wanted = peer if peer is not None and peer in other.model.nodes else target
+                    wanted = peer if peer is not None and peer in other.model else target
                     other.reveal(wanted, notify=False, fallbacks=lineage)
             if pane.id != "diff":
                 self._reveal_in_diff(target)
@@ -247,7 +247,7 @@ class MainScreen(StudioScreen):
             # the most specific object the panes have (a column before its table)
             ids.sort(key=lambda i: (i.startswith("table:"), i))
             for i in ids:
-                if i in c.left.nodes or i in c.right.nodes:
+                if i in c.left or i in c.right:
                     return i
             return f"table:{change.targets[0]}" if change.targets else None
         if node.id in c.diff.candidate_of:

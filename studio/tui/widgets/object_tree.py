@@ -86,7 +86,10 @@ class ObjectPane(Tree[Node]):
             if not self._visible(child_id):
                 continue
             node = self.model.nodes[child_id]
-            has_children = any(self._visible(c) for c in node.children)
+            if self._keep is None:
+                has_children = self.model.has_children(child_id)
+            else:
+                has_children = any(self._visible(c) for c in self.model.children(child_id))
             expand = has_children and (
                 node.kind in _OPEN_KINDS or (self._keep is not None and node.kind != "table")
             )
@@ -102,7 +105,7 @@ class ObjectPane(Tree[Node]):
         if data is None or data.id in self._populated:
             return
         self._populated.add(data.id)
-        self._add_nodes(tn, data.children)
+        self._add_nodes(tn, self.model.children(data.id))
 
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded[Node]) -> None:
@@ -110,7 +113,7 @@ class ObjectPane(Tree[Node]):
 
     def node_for(self, node_id: str) -> TreeNode[Node] | None:
         """The tree node showing `node_id`, added (and its ancestors expanded) if needed."""
-        if node_id not in self.model.nodes or not self._visible(node_id):
+        if node_id not in self.model or not self._visible(node_id):
             return None
         for ancestor in self.model.ancestors(node_id):
             tn = self._tree_nodes_by_id.get(ancestor)
