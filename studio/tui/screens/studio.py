@@ -5,6 +5,8 @@ A filter above the panes, and the detail of the selection below (or beside) them
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from typing import TYPE_CHECKING, ClassVar
 
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 WIDE = 150
 # moves closer together than this are a held key: the detail waits until the cursor rests
 REPEAT = 0.15
+# the drift check waits for the panes to be drawn, this many seconds at most
+DRAWN_WAIT = 3.0
 
 
 class MainScreen(StudioScreen):
@@ -69,6 +73,8 @@ class MainScreen(StudioScreen):
         self._filter = ""
         self._last_move = 0.0
         self._detail_timer: Timer | None = None
+        # set once the panes of the last load are drawn (the drift check waits for it)
+        self._drawn: asyncio.Event | None = None
 
     def compose(self) -> ComposeResult:
         yield StudioHeader("schema-studio")
@@ -107,12 +113,15 @@ class MainScreen(StudioScreen):
     async def load(self) -> None:
         """Read both sides (and the migrations), diff them; then check drift in the background."""
         settings = self.studio.options.settings
-        self.app.post_message(OverviewLoaded(await services.overview(settings)))
-        sides = await services.load_sides(settings)
+        sides = await services.overview_and_sides(
+            settings, lambda overview: self.app.post_message(OverviewLoaded(overview))
+        )
         self.studio.sides = sides
         comparison = await services.compare(sides, self.studio.hints)
+        # the drift check (a thread of its own) starts once the panes are drawn, not beside it
+        self._drawn = asyncio.Event()
         self.post_message(DiffComputed(comparison))
-        self.check_drift()
+        self.check_drift(self._drawn)
 
     @work(exclusive=True, group="rediff", exit_on_error=False)
     async def rediff(self) -> None:
@@ -124,8 +133,14 @@ class MainScreen(StudioScreen):
         self.post_message(DiffComputed(await services.compare(sides, self.studio.hints)))
 
     @work(exclusive=True, group="drift", exit_on_error=False)
-    async def check_drift(self) -> None:
-        """Compare the live database with its applied migrations (drift badge)."""
+    async def check_drift(self, after: asyncio.Event | None = None) -> None:
+        """Compare the live database with its applied migrations (drift badge).
+
+        `after`: set when the panes are drawn; the check waits for it (a few seconds at most).
+        """
+        if after is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(after.wait(), DRAWN_WAIT)
         settings = self.studio.options.settings
         try:
             report = await services.drift(settings)
@@ -144,6 +159,8 @@ class MainScreen(StudioScreen):
         self.studio.server_version = message.comparison.server_version
         self.studio.refresh_headers()
         self._show(message.comparison)
+        if self._drawn is not None:
+            self.call_after_refresh(self._drawn.set)
         if warnings := message.comparison.warnings():
             # never in the diff pane's changes: said once per comparison, by name
             shown = "\n".join(warnings[:8]) + (
