@@ -113,10 +113,14 @@ class MainScreen(StudioScreen):
     async def load(self) -> None:
         """Read both sides (and the migrations), diff them; then check drift in the background."""
         settings = self.studio.options.settings
+        # what the studio holds now (the app, the last read) stays; so do the new sides
+        self.studio.unsettle()
+        self.studio.settle()
         sides = await services.overview_and_sides(
             settings, lambda overview: self.app.post_message(OverviewLoaded(overview))
         )
         self.studio.sides = sides
+        self.studio.settle()
         comparison = await services.compare(sides, self.studio.hints)
         # the drift check (a thread of its own) starts once the panes are drawn, not beside it
         self._drawn = asyncio.Event()
@@ -160,13 +164,17 @@ class MainScreen(StudioScreen):
         self.studio.refresh_headers()
         self._show(message.comparison)
         if self._drawn is not None:
-            self.call_after_refresh(self._drawn.set)
+            self.call_after_refresh(self._panes_drawn, self._drawn)
         if warnings := message.comparison.warnings():
             # never in the diff pane's changes: said once per comparison, by name
             shown = "\n".join(warnings[:8]) + (
                 f"\n... and {len(warnings) - 8} more" if len(warnings) > 8 else ""
             )
             self.notify(shown, title="diff warnings", severity="warning", timeout=30, markup=False)
+
+    def _panes_drawn(self, drawn: asyncio.Event) -> None:
+        self.studio.settle()
+        drawn.set()
 
     def _show(self, c: Comparison) -> None:
         panes = self._panes()
