@@ -52,29 +52,39 @@ def relation_lookup(*schemas: Schema) -> dict[str, str]:
     """Qualified relation or type name -> object id, for resolving change keys."""
     out: dict[str, str] = {}
     for s in schemas:
-        for t in s.tables.values():
-            out[t.key] = table_id(t.key)
-            for i in t.indexes:
-                out[qualname(t.schema, i.name)] = member_id("index", t.key, i.name)
-            for c in t.constraints:
-                if c.index:
-                    out.setdefault(
-                        qualname(t.schema, c.index), member_id("constraint", t.key, c.name)
-                    )
-        for v in s.views.values():
-            out[v.key] = f"view:{v.key}"
-        for q in s.sequences.values():
-            out[q.key] = f"sequence:{q.key}"
-        for e in s.enums.values():
-            out[f"type:{e.key}"] = f"enum:{e.key}"
-        for d in s.domains.values():
-            out[f"type:{d.key}"] = f"domain:{d.key}"
-        for ct in s.composites.values():
-            out[f"type:{ct.key}"] = f"composite:{ct.key}"
-        for o in s.objects.values():
-            if o.kind == "range type":
-                out[f"type:{o.identity}"] = f"object:{o.key}"
+        _add_relations(s, out)
     return out
+
+
+def _add_relations(s: Schema, *lookups: dict[str, str]) -> None:
+    """Add the relations and types of `s` to each of `lookups`, in one pass."""
+
+    def put(key: str, value: str) -> None:
+        for out in lookups:
+            out[key] = value
+
+    for t in s.tables.values():
+        put(t.key, table_id(t.key))
+        for i in t.indexes:
+            put(qualname(t.schema, i.name), member_id("index", t.key, i.name))
+        for c in t.constraints:
+            if c.index:
+                cid = member_id("constraint", t.key, c.name)
+                for out in lookups:
+                    out.setdefault(qualname(t.schema, c.index), cid)
+    for v in s.views.values():
+        put(v.key, f"view:{v.key}")
+    for q in s.sequences.values():
+        put(q.key, f"sequence:{q.key}")
+    for e in s.enums.values():
+        put(f"type:{e.key}", f"enum:{e.key}")
+    for d in s.domains.values():
+        put(f"type:{d.key}", f"domain:{d.key}")
+    for ct in s.composites.values():
+        put(f"type:{ct.key}", f"composite:{ct.key}")
+    for o in s.objects.values():
+        if o.kind == "range type":
+            put(f"type:{o.identity}", f"object:{o.key}")
 
 
 def subjects(change: Change, lookup: dict[str, str]) -> frozenset[str]:
@@ -121,7 +131,12 @@ def build_diff(
     new: Schema,
 ) -> DiffTree:
     """The diff pane's tree and the index from objects to their changes."""
-    lookup = relation_lookup(old, new)
+    # one pass over each side: the lookup of both, and the objects of each
+    lookup: dict[str, str] = {}
+    old_lookup: dict[str, str] = {}
+    new_lookup: dict[str, str] = {}
+    _add_relations(old, lookup, old_lookup)
+    _add_relations(new, lookup, new_lookup)
     b = Builder()
     change_of: dict[str, int] = {}
     candidate_of: dict[str, int] = {}
@@ -162,7 +177,7 @@ def build_diff(
     # a group is ADDED/REMOVED when all its changes are, and its object is not on the
     # other side (a column added to a table that stays: the table is CHANGED)
     nodes = dict(tree.nodes)
-    existed, remains = _object_ids(old), _object_ids(new)
+    existed, remains = _object_ids(old, old_lookup), _object_ids(new, new_lookup)
     for subject, gid in groups.items():
         g = nodes[gid]
         states = {nodes[c].status for c in g.children}
@@ -182,9 +197,9 @@ def build_diff(
     )
 
 
-def _object_ids(schema: Schema) -> set[str]:
-    """The ids of a side's objects a diff group can be about."""
-    ids = set(relation_lookup(schema).values())
+def _object_ids(schema: Schema, lookup: dict[str, str]) -> set[str]:
+    """The ids of a side's objects a diff group can be about (`lookup`: the side's relations)."""
+    ids = set(lookup.values())
     ids |= {f"function:{k}" for k in schema.functions}
     ids |= {f"schema:{k}" for k in schema.namespaces}
     ids |= {f"extension:{k}" for k in schema.extensions}

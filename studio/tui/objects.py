@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -96,22 +96,52 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class ObjectTree:
-    """The nodes of one pane, with the root ids in display order."""
+    """The nodes of one pane, with the root ids in display order.
+
+    A table whose own status is SAME holds only SAME members under their own
+    ids: those are made when first asked for (`get`, `children`, a filter
+    that finds one), so a schema of thousands of tables shows at once.
+    `nodes` holds the nodes made so far; ask the tree, not `nodes`.
+    """
 
     nodes: dict[str, Node] = field(default_factory=dict)
     roots: tuple[str, ...] = ()
+    # table id -> what makes its members, for the tables whose members are not made yet
+    deferred: dict[str, DeferredMembers] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.nodes)
+        return len(self.nodes) + sum(d.count for d in self.deferred.values())
+
+    def __contains__(self, node_id: object) -> bool:
+        return isinstance(node_id, str) and self.get(node_id) is not None
 
     def get(self, node_id: str) -> Node | None:
         """The node `node_id`, if the pane has it."""
-        return self.nodes.get(node_id)
+        node = self.nodes.get(node_id)
+        if node is None and self.deferred:
+            self._make_owner_of(node_id)
+            node = self.nodes.get(node_id)
+        return node
+
+    def children(self, node_id: str) -> tuple[str, ...]:
+        """The ids of a node's children, in display order (made now if they were not)."""
+        if node_id in self.deferred:
+            self._make(node_id)
+        node = self.nodes.get(node_id)
+        return node.children if node is not None else ()
+
+    def has_children(self, node_id: str) -> bool:
+        """Whether a node has children (without making them)."""
+        deferred = self.deferred.get(node_id)
+        if deferred is not None:
+            return deferred.count > 0
+        node = self.nodes.get(node_id)
+        return node is not None and bool(node.children)
 
     def ancestors(self, node_id: str) -> list[str]:
         """The ids from the root down to (excluding) `node_id`."""
         out: list[str] = []
-        node = self.nodes.get(node_id)
+        node = self.get(node_id)
         while node is not None and node.parent is not None:
             out.append(node.parent)
             node = self.nodes.get(node.parent)
@@ -121,15 +151,20 @@ class ObjectTree:
         """Every node, depth first in display order."""
         stack = list(reversed(self.roots))
         while stack:
-            node = self.nodes[stack.pop()]
-            yield node
-            stack.extend(reversed(node.children))
+            node_id = stack.pop()
+            children = self.children(node_id)
+            yield self.nodes[node_id]
+            stack.extend(reversed(children))
 
     def matching(self, text: str) -> frozenset[str] | None:
         """The ids to show for a filter (matches and their ancestors); None: no filter."""
         needle = text.strip().lower()
         if not needle:
             return None
+        # members not made yet: a table whose members' text has the needle makes them
+        for table_id_, deferred in list(self.deferred.items()):
+            if needle in deferred.haystack():
+                self._make(table_id_)
         keep: set[str] = set()
         for node in self.nodes.values():
             if (
@@ -147,7 +182,71 @@ class ObjectTree:
         for node in self.nodes.values():
             if node.kind != "schema":
                 out[node.status] += 1
+        out[Status.SAME] += sum(d.count for d in self.deferred.values())
         return out
+
+    def _make(self, table_node: str) -> None:
+        """Make the members of a deferred table and give the table its children."""
+        deferred = self.deferred.pop(table_node)
+        members = deferred.nodes(table_node)
+        for member in members:
+            self.nodes[member.id] = member
+        self.nodes[table_node] = _with_children(
+            self.nodes[table_node], tuple(m.id for m in members)
+        )
+
+    def _make_owner_of(self, node_id: str) -> None:
+        """Make the members of the deferred table `node_id` would be a member of, if any.
+
+        A member's id is `kind:<table key>.<name>`: its table's key is one of
+        the prefixes of the rest that end before a dot.
+        """
+        rest = node_id.partition(":")[2]
+        end = rest.rfind(".")
+        while end > 0:
+            owner = table_id(rest[:end])
+            if owner in self.deferred:
+                self._make(owner)
+                return
+            end = rest.rfind(".", 0, end)
+
+
+class DeferredMembers:
+    """The members of a table whose members are all SAME, to make when the pane needs them."""
+
+    __slots__ = ("_haystack", "count", "origin", "origins", "table")
+
+    def __init__(self, table: Table, origin: str, origins: Mapping[str, str], count: int) -> None:
+        self.table = table
+        # where the table came from (a member shows its own origin only when it differs)
+        self.origin = origin
+        self.origins = origins
+        self.count = count
+        self._haystack: str | None = None
+
+    def nodes(self, parent: str) -> list[Node]:
+        """The member nodes, in display order."""
+        return list(member_nodes(self.table, parent, self.origin, self.origins, _same_id, _same))
+
+    def haystack(self) -> str:
+        """Every name, qualified name and origin a filter matches a member by, lowered.
+
+        A needle in none of them is in no member; one found here may span two
+        (a false hit only makes the members, which the filter then checks one by one).
+        """
+        if self._haystack is None:
+            self._haystack = "\n".join(
+                f"{n.name}\n{n.qualified}\n{n.origin}" for n in self.nodes("")
+            ).lower()
+        return self._haystack
+
+
+def _same(_member_id: str) -> Status:
+    return Status.SAME
+
+
+def _same_id(member: str) -> str:
+    return member
 
 
 # --- ids ------------------------------------------------------------------------------
@@ -309,6 +408,42 @@ def index_side(s: Schema) -> dict[str, object]:
     return out
 
 
+_MISSING = object()
+
+
+class _SideIndex:
+    """`index_side` of a schema, a table's members indexed when one of them is first looked up."""
+
+    def __init__(self, s: Schema, top: list[tuple[str, str, str, str, str, object]]) -> None:
+        self.values: dict[str, object] = {}
+        self.tables: dict[str, Table] = {}
+        for ns in s.namespaces.values():
+            self.values[f"schema:{ns.key}"] = ns
+        for ext in s.extensions.values():
+            self.values[f"extension:{ext.key}"] = ext
+        for kind, oid, _schema, _name, _tag, value in top:
+            self.values[oid] = value
+            if kind == "table":
+                assert isinstance(value, Table)
+                self.tables[oid] = value
+
+    def get(self, oid: str) -> object:
+        """The object `oid`, or `_MISSING`."""
+        value = self.values.get(oid, _MISSING)
+        if value is _MISSING and self.tables:
+            # a member: `kind:<table key>.<name>`, its table's key a prefix of the rest
+            rest = oid.partition(":")[2]
+            end = rest.rfind(".")
+            while end > 0:
+                table = self.tables.pop(table_id(rest[:end]), None)
+                if table is not None:
+                    for mkind, mname, _mtag, mvalue in _members(table):
+                        self.values[member_id(mkind, table.key, mname)] = mvalue
+                end = rest.rfind(".", 0, end)
+            value = self.values.get(oid, _MISSING)
+        return value
+
+
 def origin_key(value: object) -> str | None:
     """The dependency key (studio.model.keys) a top-level object's origin is recorded under."""
     if isinstance(value, Table | View | Sequence):
@@ -330,12 +465,42 @@ def member_origin_key(kind: str, table: Table, name: str) -> str | None:
     return keys[kind](table.key, name) if kind in keys else None
 
 
+def member_nodes(
+    table: Table,
+    parent: str,
+    origin: str,
+    origins: Mapping[str, str],
+    display_id: Callable[[str], str],
+    status: Callable[[str], Status],
+) -> Iterator[Node]:
+    """The nodes of a table's members under `parent` (`origin`: the table's)."""
+    key = table.key
+    for kind, name, tag, _ in _members(table):
+        mid = member_id(kind, key, name)
+        mkey = member_origin_key(kind, table, name)
+        morigin = origins.get(mkey, "") if mkey is not None else ""
+        yield Node(
+            display_id(mid),
+            kind,
+            name,
+            status(mid),
+            tag,
+            parent,
+            (),
+            f"{key}.{quote_ident(name)}",
+            morigin if morigin != origin else "",
+        )
+
+
 def build_side(pair: Pair, side: str, origins: Mapping[str, str] | None = None) -> ObjectTree:
     """The tree of one side ("old": live, "new": declared), each node with its status.
 
     `origins` (dependency key -> source, for a composite declared schema) names
     where each top-level object came from, and a table's member when it came
     from elsewhere than its table (a trigger a SQL file adds to a model's table).
+
+    The members of a table that is the same on both sides are all the same
+    (the table compares by them): they are made when the pane needs them.
     """
     origins = origins or {}
     schema = pair.old if side == "old" else pair.new
@@ -361,8 +526,9 @@ def build_side(pair: Pair, side: str, origins: Mapping[str, str] | None = None) 
         # the old side shows its objects under the new side's ids (a renamed column is one object)
         return to_other(i) if side == "old" else i
 
-    mine = index_side(schema)
-    theirs = index_side(other)
+    top = list(_top_level(schema))
+    mine = _SideIndex(schema, top)
+    theirs = _SideIndex(other, list(_top_level(other)))
     old_cands, new_cands = _candidate_ids(pair.candidates)
     candidates = old_cands if side == "old" else new_cands
     only_here = Status.REMOVED if side == "old" else Status.ADDED
@@ -371,9 +537,10 @@ def build_side(pair: Pair, side: str, origins: Mapping[str, str] | None = None) 
         if oid in candidates:
             return Status.RENAME
         peer = to_other(oid)
-        if peer not in theirs:
+        theirs_value = theirs.get(peer)
+        if theirs_value is _MISSING:
             return only_here
-        if mine[oid] != theirs[peer]:
+        if mine.get(oid) != theirs_value:
             return Status.CHANGED
         if peer != oid:
             return Status.CHANGED  # renamed: same definition, new name
@@ -394,39 +561,42 @@ def build_side(pair: Pair, side: str, origins: Mapping[str, str] | None = None) 
     schema_nodes: dict[str, str] = {}
     for name in names:
         sid = f"schema:{quote_ident(name)}"
-        st = status(sid) if sid in mine else Status.SAME
+        st = status(sid) if mine.get(sid) is not _MISSING else Status.SAME
         schema_nodes[name] = sid
         b.add(Node(sid, "schema", name, st, "schema", None, (), quote_ident(name)))
-    for kind, oid, sname, name, tag, value in _top_level(schema):
+    deferred: dict[str, DeferredMembers] = {}
+    for kind, oid, sname, name, tag, value in top:
         parent = schema_nodes[sname]
         nid = display_id(oid)
         key = origin_key(value)
         origin = origins.get(key, "") if key is not None else ""
-        b.add(Node(nid, kind, name, status(oid), tag, parent, (), qualname(sname, name), origin))
+        st = status(oid)
+        b.add(Node(nid, kind, name, st, tag, parent, (), qualname(sname, name), origin))
         if kind == "table":
             assert isinstance(value, Table)
-            for mkind, mname, mtag, _ in _members(value):
-                mid = member_id(mkind, value.key, mname)
-                mkey = member_origin_key(mkind, value, mname)
-                morigin = origins.get(mkey, "") if mkey is not None else ""
-                b.add(
-                    Node(
-                        display_id(mid),
-                        mkind,
-                        mname,
-                        status(mid),
-                        mtag,
-                        nid,
-                        (),
-                        f"{value.key}.{quote_ident(mname)}",
-                        morigin if morigin != origin else "",
+            if st is Status.SAME and nid == oid:
+                count = sum(
+                    map(
+                        len,
+                        (
+                            value.columns,
+                            value.constraints,
+                            value.indexes,
+                            value.triggers,
+                            value.policies,
+                        ),
                     )
                 )
+                if count:
+                    deferred[nid] = DeferredMembers(value, origin, origins, count)
+            else:
+                for member in member_nodes(value, nid, origin, origins, display_id, status):
+                    b.add(member)
     for ext in sorted(schema.extensions.values(), key=lambda e: e.name):
         eid = f"extension:{ext.key}"
         b.add(Node(eid, "extension", ext.name, status(eid), "extension", None, (), ext.name))
-    tree = b.finish()
-    return _propagate(tree)
+    tree = _propagate(b.finish())
+    return ObjectTree(tree.nodes, tree.roots, deferred)
 
 
 def _propagate(tree: ObjectTree) -> ObjectTree:

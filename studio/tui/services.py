@@ -250,6 +250,31 @@ async def load_sides(settings: Settings) -> Sides:
     return Sides(live, declared, schemas, (a, b), scoped.excluded if settings.exclude else None)
 
 
+async def overview_and_sides(settings: Settings, told: Callable[[Overview], object]) -> Sides:
+    """The overview (`told` it as soon as it is read) and both sides, read side by side.
+
+    A failure is the one reading them one after the other would raise: the
+    overview's first (an unreachable target says so once), then the sides'.
+    """
+
+    async def tell() -> None:
+        told(await overview(settings))
+
+    first = asyncio.ensure_future(tell())
+    try:
+        sides = await load_sides(settings)
+    except asyncio.CancelledError:
+        first.cancel()
+        raise
+    except BaseException:
+        (failed,) = await asyncio.gather(first, return_exceptions=True)
+        if isinstance(failed, BaseException):
+            raise failed from None
+        raise
+    await first
+    return sides
+
+
 async def compare(sides: Sides, hints: Sequence[str] = ()) -> Comparison:
     """The comparison of loaded sides, diffed in a thread (the loop keeps drawing)."""
     old, new = sides.restricted()

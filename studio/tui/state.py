@@ -40,6 +40,12 @@ class Studio(Protocol):
     def refresh_headers(self) -> None:
         """Redraw the header of every open screen."""
 
+    def settle(self) -> None:
+        """What the studio holds now stays until the next read (the collector stops walking it)."""
+
+    def unsettle(self) -> None:
+        """A new read replaces what the studio held: free what the last one left behind."""
+
     def set_applying(self, what: str | None) -> None:
         """Say in every header that the studio applies `what` now (None: it stopped)."""
 

@@ -5,6 +5,8 @@ A filter above the panes, and the detail of the selection below (or beside) them
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from typing import TYPE_CHECKING, ClassVar
 
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 WIDE = 150
 # moves closer together than this are a held key: the detail waits until the cursor rests
 REPEAT = 0.15
+# the drift check waits for the panes to be drawn, this many seconds at most
+DRAWN_WAIT = 3.0
 
 
 class MainScreen(StudioScreen):
@@ -70,6 +74,8 @@ class MainScreen(StudioScreen):
         self._filter = ""
         self._last_move = 0.0
         self._detail_timer: Timer | None = None
+        # set once the panes of the last load are drawn (the drift check waits for it)
+        self._drawn: asyncio.Event | None = None
 
     def compose(self) -> ComposeResult:
         yield StudioHeader("schema-studio")
@@ -108,12 +114,19 @@ class MainScreen(StudioScreen):
     async def load(self) -> None:
         """Read both sides (and the migrations), diff them; then check drift in the background."""
         settings = self.studio.options.settings
-        self.app.post_message(OverviewLoaded(await services.overview(settings)))
-        sides = await services.load_sides(settings)
+        # what the studio holds now (the app, the last read) stays; so do the new sides
+        self.studio.unsettle()
+        self.studio.settle()
+        sides = await services.overview_and_sides(
+            settings, lambda overview: self.app.post_message(OverviewLoaded(overview))
+        )
         self.studio.sides = sides
+        self.studio.settle()
         comparison = await services.compare(sides, self.studio.hints)
+        # the drift check (a thread of its own) starts once the panes are drawn, not beside it
+        self._drawn = asyncio.Event()
         self.post_message(DiffComputed(comparison))
-        self.check_drift()
+        self.check_drift(self._drawn)
 
     @work(exclusive=True, group="rediff", exit_on_error=False)
     async def rediff(self) -> None:
@@ -125,8 +138,14 @@ class MainScreen(StudioScreen):
         self.post_message(DiffComputed(await services.compare(sides, self.studio.hints)))
 
     @work(exclusive=True, group="drift", exit_on_error=False)
-    async def check_drift(self) -> None:
-        """Compare the live database with its applied migrations (drift badge)."""
+    async def check_drift(self, after: asyncio.Event | None = None) -> None:
+        """Compare the live database with its applied migrations (drift badge).
+
+        `after`: set when the panes are drawn; the check waits for it (a few seconds at most).
+        """
+        if after is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(after.wait(), DRAWN_WAIT)
         settings = self.studio.options.settings
         try:
             report = await services.drift(settings)
@@ -145,12 +164,18 @@ class MainScreen(StudioScreen):
         self.studio.server_version = message.comparison.server_version
         self.studio.refresh_headers()
         self._show(message.comparison)
+        if self._drawn is not None:
+            self.call_after_refresh(self._panes_drawn, self._drawn)
         if warnings := message.comparison.warnings():
             # never in the diff pane's changes: said once per comparison, by name
             shown = "\n".join(warnings[:8]) + (
                 f"\n... and {len(warnings) - 8} more" if len(warnings) > 8 else ""
             )
             self.notify(shown, title="diff warnings", severity="warning", timeout=30, markup=False)
+
+    def _panes_drawn(self, drawn: asyncio.Event) -> None:
+        self.studio.settle()
+        drawn.set()
 
     def _show(self, c: Comparison) -> None:
         panes = self._panes()
@@ -180,12 +205,12 @@ class MainScreen(StudioScreen):
             c = self.studio.comparison
             lineage: tuple[str, ...] = ()
             if c is not None:
-                model = c.left if target in c.left.nodes else c.right
+                model = c.left if target in c.left else c.right
                 lineage = tuple(reversed(model.ancestors(target)))
             peer = self._candidate_peer(target)
             for other in self._panes().values():
                 if other is not pane and other.id != "diff":
-                    wanted = peer if peer is not None and peer in other.model.nodes else target
+                    wanted = peer if peer is not None and peer in other.model else target
                     other.reveal(wanted, notify=False, fallbacks=lineage)
             if pane.id != "diff":
                 self._reveal_in_diff(target)
@@ -248,7 +273,7 @@ class MainScreen(StudioScreen):
             # the most specific object the panes have (a column before its table)
             ids.sort(key=lambda i: (i.startswith("table:"), i))
             for i in ids:
-                if i in c.left.nodes or i in c.right.nodes:
+                if i in c.left or i in c.right:
                     return i
             return f"table:{change.targets[0]}" if change.targets else None
         if node.id in c.diff.candidate_of:

@@ -7,6 +7,7 @@ Colours come from the component classes, styled in studio.tcss.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -19,6 +20,8 @@ from studio.tui.fit import fit
 from studio.tui.objects import Node, ObjectTree, Status
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from textual.widgets.tree import TreeNode
 
 # schemas and diff groups open at start; tables open on demand
@@ -42,6 +45,9 @@ class ObjectPane(Tree[Node]):
     ICON_NODE_EXPANDED = "▾ "
 
     def __init__(self, title: str, *, id: str | None = None) -> None:
+        # adding nodes in a batch: Textual's invalidation (after each node) runs once, at the end
+        self._batch = 0
+        self._stale = False
         super().__init__(title, id=id)
         self.show_root = False
         self.guide_depth = 2
@@ -64,8 +70,9 @@ class ObjectPane(Tree[Node]):
         self._keep = keep
         self._tree_nodes_by_id.clear()
         self._populated.clear()
-        self.clear()
-        self._add_nodes(self.root, model.roots)
+        with self._batched():
+            self.clear()
+            self._add_nodes(self.root, model.roots)
         self._populated.add("")
         counts = model.counts()
         changed = sum(v for k, v in counts.items() if k is not Status.SAME)
@@ -86,7 +93,10 @@ class ObjectPane(Tree[Node]):
             if not self._visible(child_id):
                 continue
             node = self.model.nodes[child_id]
-            has_children = any(self._visible(c) for c in node.children)
+            if self._keep is None:
+                has_children = self.model.has_children(child_id)
+            else:
+                has_children = any(self._visible(c) for c in self.model.children(child_id))
             expand = has_children and (
                 node.kind in _OPEN_KINDS or (self._keep is not None and node.kind != "table")
             )
@@ -102,7 +112,8 @@ class ObjectPane(Tree[Node]):
         if data is None or data.id in self._populated:
             return
         self._populated.add(data.id)
-        self._add_nodes(tn, data.children)
+        with self._batched():
+            self._add_nodes(tn, self.model.children(data.id))
 
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded[Node]) -> None:
@@ -110,16 +121,40 @@ class ObjectPane(Tree[Node]):
 
     def node_for(self, node_id: str) -> TreeNode[Node] | None:
         """The tree node showing `node_id`, added (and its ancestors expanded) if needed."""
-        if node_id not in self.model.nodes or not self._visible(node_id):
+        if node_id not in self.model or not self._visible(node_id):
             return None
-        for ancestor in self.model.ancestors(node_id):
-            tn = self._tree_nodes_by_id.get(ancestor)
-            if tn is None:
-                return None
-            self._populate(tn)
-            if not tn.is_expanded:
-                tn.expand()
+        with self._batched():
+            for ancestor in self.model.ancestors(node_id):
+                tn = self._tree_nodes_by_id.get(ancestor)
+                if tn is None:
+                    return None
+                self._populate(tn)
+                if not tn.is_expanded:
+                    tn.expand()
         return self._tree_nodes_by_id.get(node_id)
+
+    @contextlib.contextmanager
+    def _batched(self) -> Iterator[None]:
+        """Add nodes with the tree's caches invalidated once, when the outermost batch ends.
+
+        Textual invalidates the tree's lines and lays the widget out again after
+        each node added or expanded: a thousand tables did it a thousand times.
+        Nothing reads the lines inside a batch.
+        """
+        self._batch += 1
+        try:
+            yield
+        finally:
+            self._batch -= 1
+            if not self._batch and self._stale:
+                self._stale = False
+                super()._invalidate()
+
+    def _invalidate(self) -> None:
+        if self._batch:
+            self._stale = True
+            return
+        super()._invalidate()
 
     def reveal(
         self, node_id: str, *, notify: bool = True, fallbacks: tuple[str, ...] = ()
@@ -149,13 +184,12 @@ class ObjectPane(Tree[Node]):
 
     # --- drawing -----------------------------------------------------------------------
 
-    def render_label(self, node: TreeNode[Node], base_style: Style, style: Style) -> Text:
-        """`▸ ~ orders  table`: toggle, status symbol, name, tag; coloured by status."""
-        data = node.data
-        if data is None:
-            return super().render_label(node, base_style, style)
-        status_style = self.get_component_rich_style(f"object-pane--{data.status.value}")
-        tag_style = self.get_component_rich_style("object-pane--tag")
+    def _label_parts(self, node: TreeNode[Node], data: Node) -> tuple[str, str, str, str]:
+        """The toggle, name, tag and origin a node's label shows, cut to the room it has.
+
+        Words are whole: the name is cut at a word boundary, a tag and an origin
+        show whole or not at all.
+        """
         if node.allow_expand:
             toggle = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
         else:
@@ -167,23 +201,49 @@ class ObjectPane(Tree[Node]):
         name = fit(data.name, max(room, 1))
         # a tag is one word (`table`, `destructive`): whole, or left out
         tag = data.tag if cell_len(data.tag) <= room - cell_len(name) - 1 else ""
+        # which part of a composite declared schema made it (models, or a SQL file): when the
+        # line has room for it whole
+        left = room - cell_len(name) - (cell_len(tag) + 1 if tag else 0)
+        # the whole source when it fits, else its last part (`views.sql` of `db/schema/views.sql`)
+        for origin in (data.origin, data.origin.rstrip("/").rpartition("/")[2]):
+            if origin and cell_len(origin) + 3 <= left:
+                return toggle, name, tag, origin
+        return toggle, name, tag, ""
+
+    def render_label(self, node: TreeNode[Node], base_style: Style, style: Style) -> Text:
+        """`▸ ~ orders  table`: toggle, status symbol, name, tag; coloured by status."""
+        data = node.data
+        if data is None:
+            return super().render_label(node, base_style, style)
+        toggle, name, tag, origin = self._label_parts(node, data)
+        status_style = self.get_component_rich_style(f"object-pane--{data.status.value}")
         text = Text.assemble(
             (toggle, base_style),
             (f"{data.status.symbol} ", status_style),
             (name, status_style + style),
         )
         if tag:
-            text.append(f" {tag}", tag_style + style)
-        # which part of a composite declared schema made it (models, or a SQL file): when the
-        # line has room for it whole
-        left = room - (text.cell_len - cell_len(toggle) - 2)
-        # the whole source when it fits, else its last part (`views.sql` of `db/schema/views.sql`)
-        for origin in (data.origin, data.origin.rstrip("/").rpartition("/")[2]):
-            if origin and cell_len(origin) + 3 <= left:
-                origin_style = self.get_component_rich_style("object-pane--origin")
-                text.append(f" · {origin}", origin_style + style)
-                break
+            text.append(f" {tag}", self.get_component_rich_style("object-pane--tag") + style)
+        if origin:
+            origin_style = self.get_component_rich_style("object-pane--origin")
+            text.append(f" · {origin}", origin_style + style)
         return text
+
+    def get_label_width(self, node: TreeNode[Node]) -> int:
+        """The label's width in cells, as `render_label` draws it, without drawing it.
+
+        The tree measures every line's label each time its lines are laid out.
+        """
+        data = node.data
+        if data is None:
+            return super().get_label_width(node)
+        toggle, name, tag, origin = self._label_parts(node, data)
+        width = cell_len(toggle) + cell_len(data.status.symbol) + 1 + cell_len(name)
+        if tag:
+            width += 1 + cell_len(tag)
+        if origin:
+            width += 3 + cell_len(origin)
+        return width
 
 
 def _depth(node: TreeNode[Node]) -> int:
