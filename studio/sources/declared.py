@@ -86,11 +86,18 @@ def _on_path(root: Path) -> Any:
 
 
 def _forget_project_modules(top: str, root: Path) -> None:
-    """Drop an earlier import of the user's package, so a long-running studio sees edited models."""
+    """Drop an earlier import of the user's package, so a long-running studio sees edited models.
+
+    When the project folder holds the package itself, an import of that name from
+    another folder (another project loaded by the same process) is dropped too:
+    it is not what the import will find.
+    """
     gc.unfreeze()  # what an earlier load froze (see without_gc) may be garbage from now on
+    local = (root / top).is_dir() or (root / f"{top}.py").is_file()
     for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
         origin = getattr(sys.modules[name], "__file__", None) or ""
-        if origin.startswith(str(root) + os.sep) and name.split(".")[0] != "studio":
+        mine = origin.startswith(str(root) + os.sep)
+        if (mine or local) and name.split(".")[0] != "studio":
             del sys.modules[name]
 
 
