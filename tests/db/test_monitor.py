@@ -315,6 +315,10 @@ async def test_sample_is_one_shot_and_fresh_inside_a_transaction(sessions: Sessi
     assert snap.waits[0].mode == "RowExclusiveLock"
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 async def test_locks_json_is_one_object_per_line_per_change(sessions: Sessions) -> None:
     holder = await sessions.hold("holder", f"SELECT * FROM {TABLE}")
     ddl = await sessions.wait_in("ddl", f"ALTER TABLE {TABLE} ADD COLUMN y int")
@@ -322,6 +326,9 @@ async def test_locks_json_is_one_object_per_line_per_change(sessions: Sessions) 
         sys.executable, "-m", "studio", "locks", "--db", sessions.url, "--format", "json",
         "--interval", "0.1",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        # Ctrl-C as at a terminal: a run started in the background (`cmd &` without job
+        # control) has SIGINT ignored, and the child would inherit that
+        preexec_fn=_interruptible,
     )  # fmt: skip
     assert proc.stdout is not None
     try:
