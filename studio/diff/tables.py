@@ -35,6 +35,7 @@ from studio.model.changes import (
     ValidateConstraint,
 )
 from studio.model.changes.base import (
+    NO_DEPS,
     Deps,
     col_key,
     con_key,
@@ -45,7 +46,7 @@ from studio.model.changes.base import (
     trg_key,
     valid_key,
 )
-from studio.model.changes.tables import partition_of
+from studio.model.changes.tables import partition_of, persistence_key
 
 if TYPE_CHECKING:
     from studio.diff.context import Context
@@ -297,7 +298,7 @@ def _alter_table(ctx: Context, a: Table, b: Table) -> None:
     if a.rls_forced != b.rls_forced:
         ctx.add(ForceRowLevelSecurity(key, b.rls_forced))
     if a.unlogged != b.unlogged:
-        ctx.add(SetLogged(key, b.unlogged))
+        ctx.add(SetLogged(key, b.unlogged, deps=_persistence_order(ctx, key, b.unlogged)))
     if a.options != b.options:
         ctx.add(SetTableOptions(key, a.options, b.options))
     table_attributes(ctx, a, b, recreated)
@@ -495,3 +496,34 @@ def _policies(ctx: Context, a: Table, b: Table, recreated: set[str]) -> None:
             ctx.add(CreatePolicy(table, y, ctx.new_deps(y.using, y.with_check)))
         else:
             ctx.add(AlterPolicy(table, x, y, ctx.new_deps(y.using, y.with_check)))
+
+
+def _persistence_order(ctx: Context, key: str, unlogged: bool) -> Deps:
+    """The SET LOGGED / UNLOGGED of tables a foreign key joins to `key` that must run first.
+
+    PostgreSQL keeps permanent tables from referencing unlogged ones at every
+    step: going unlogged, the tables that reference `key` go first; going
+    logged, the tables `key` references do (either schema's keys: the order
+    only matters between tables that both change).
+    """
+    changing = {
+        k
+        for k, t in ctx.new.tables.items()
+        if k != key
+        and (old := ctx.old.tables.get(k)) is not None
+        and old.unlogged != t.unlogged
+        and t.unlogged == unlogged
+    }
+    if not changing:
+        return NO_DEPS
+    first = set()
+    for schema in (ctx.old, ctx.new):
+        for k, t in schema.tables.items():
+            for c in t.constraints:
+                if c.ref_table is None or k == c.ref_table:
+                    continue
+                if unlogged and c.ref_table == key and k in changing:
+                    first.add(k)
+                if not unlogged and k == key and c.ref_table in changing:
+                    first.add(c.ref_table)
+    return Deps(requires=frozenset(persistence_key(k) for k in first))

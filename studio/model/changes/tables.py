@@ -511,10 +511,17 @@ class ForceRowLevelSecurity(Change):
 
 @dataclass(frozen=True, slots=True)
 class SetLogged(Change):
-    """ALTER TABLE ... SET LOGGED / SET UNLOGGED (rewrites the table)."""
+    """ALTER TABLE ... SET LOGGED / SET UNLOGGED (rewrites the table).
+
+    A permanent table may not reference an unlogged one, at every step: tables
+    a foreign key joins that change together go unlogged referencing side first,
+    and logged referenced side first. `deps` requires the `persist:` keys of
+    the changes that must come first; each provides its own.
+    """
 
     table: str
     unlogged: bool
+    deps: Deps = field(default=NO_DEPS, compare=False)
 
     def sql(self) -> tuple[str, ...]:
         return (alter_table(self.table, "SET UNLOGGED" if self.unlogged else "SET LOGGED"),)
@@ -528,6 +535,15 @@ class SetLogged(Change):
     @property
     def targets(self) -> tuple[str, ...]:
         return (self.table,)
+
+    @property
+    def provides(self) -> frozenset[str]:
+        return frozenset({persistence_key(self.table)})
+
+
+def persistence_key(table: str) -> str:
+    """The ordering key of `table`'s SET LOGGED / UNLOGGED (see SetLogged)."""
+    return f"persist:{table}"
 
     def _structural_requires(self) -> frozenset[str]:
         return frozenset({rel_key(self.table)})
