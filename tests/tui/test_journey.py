@@ -8,6 +8,7 @@ abort a step that waits on a lock a test connection holds.
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -490,6 +491,44 @@ async def test_locks_pause_shows_it_is_paused(workspace: Workspace) -> None:
         await wait_until(pilot, lambda: screen.samples > before)  # type: ignore[attr-defined]
         summary, title, label = shown()
         assert "paused" not in summary and title == "locks" and label == "Pause"
+
+
+@EMBEDDED_ONLY
+async def test_a_table_the_same_on_both_sides_is_filled_when_needed(workspace: Workspace) -> None:
+    """Its members are made when a pane needs them: a filter finds one inside the collapsed
+    table, selecting one moves the other pane to it. What a read holds is frozen for the
+    collector while the studio shows it, and given back when it exits."""
+    notes = (
+        "CREATE TABLE public.notes (id bigint PRIMARY KEY, body text, created_at timestamptz);\n"
+        "CREATE INDEX notes_created_at_idx ON public.notes (created_at);\n"
+    )
+    conn = await asyncpg.connect(workspace.url)
+    try:
+        await conn.execute(notes)
+    finally:
+        await conn.close()
+    declared_sql = workspace.root / "declared.sql"
+    declared_sql.write_text(declared_sql.read_text() + "\n" + notes)
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        declared, live = pane(app, "declared"), pane(app, "live")
+        assert declared.model.get("table:public.notes").status is Status.SAME
+        assert "column:public.notes.body" not in declared.model.nodes  # not made yet
+        assert gc.get_freeze_count() > 0
+        # the filter finds the column inside the collapsed table, in both panes
+        await pilot.press("slash", *"body")
+        await settle(pilot)
+        assert "column:public.notes.body" in shown_ids(declared) & shown_ids(live)
+        assert "table:public.orders" not in shown_ids(declared)
+        await pilot.press("enter", "escape")
+        await settle(pilot)
+        # selecting a column of the table in Declared moves Live to the same column
+        assert declared.reveal("column:public.notes.created_at")
+        await settle(pilot)
+        assert live.current.id == "column:public.notes.created_at"
+        assert "No change concerns this object." in detail_text(app)
+    assert gc.get_freeze_count() == 0
 
 
 @EMBEDDED_ONLY

@@ -214,3 +214,45 @@ def test_failure_state_says_what_the_database_holds() -> None:
     one = RunProgress(version="20260101000002", transactional=False, done_steps=[1])
     out = text(failure_state(one, failed, aborted=True))
     assert "step 1 of 20260101000002 is committed and recorded" in out  # not "steps 1-1 ... are"
+
+
+def test_a_table_the_same_on_both_sides_makes_its_members_when_asked() -> None:
+    """Its members are all the same: made on demand, yet counted, found and walked."""
+    old, new = schemas()
+    email = Column("email", "text", position=2)
+    customers = Table(
+        "public",
+        "customers",
+        columns=(ID, email),
+        constraints=(Constraint("customers_pkey", ConstraintKind.PRIMARY_KEY, "PRIMARY KEY (id)"),),
+        indexes=(Index("customers_email_idx", "CREATE INDEX customers_email_idx ON ..."),),
+    )
+    old = Schema(namespaces=NS, tables={**old.tables, "public.customers": customers})
+    new = Schema(
+        namespaces=NS, tables={**new.tables, "public.customers": customers}, enums=new.enums
+    )
+    c = compare_schemas(old, new)
+    for tree in (c.left, c.right):
+        assert tree.get("table:public.customers").status is Status.SAME
+        # not made up front, but the pane knows the table opens
+        assert "column:public.customers.email" not in tree.nodes
+        assert tree.has_children("table:public.customers")
+        # counted: id, email, the primary key and the index, all the same
+        same = sum(1 for n in tree.walk() if n.status is Status.SAME and n.kind != "schema")
+        assert tree.counts()[Status.SAME] == same
+    # a filter finds a member not made yet, and makes it
+    assert c.left.matching("email_idx") == {
+        "schema:public",
+        "table:public.customers",
+        "index:public.customers.customers_email_idx",
+    }
+    assert "index:public.customers.customers_email_idx" in c.left.nodes
+    # asking for a member makes its table's members, in display order
+    assert c.right.get("column:public.customers.email").status is Status.SAME
+    assert c.right.children("table:public.customers") == (
+        "column:public.customers.id",
+        "column:public.customers.email",
+        "constraint:public.customers.customers_pkey",
+        "index:public.customers.customers_email_idx",
+    )
+    assert "column:public.customers.nope" not in c.right

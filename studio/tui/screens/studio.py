@@ -76,6 +76,7 @@ class MainScreen(StudioScreen):
         self._detail_timer: Timer | None = None
         # set once the panes of the last load are drawn (the drift check waits for it)
         self._drawn: asyncio.Event | None = None
+        self._pane_map: dict[str, ObjectPane] = {}
 
     def compose(self) -> ComposeResult:
         yield StudioHeader("schema-studio")
@@ -186,7 +187,10 @@ class MainScreen(StudioScreen):
         self._sync_from(panes[self._active])
 
     def _panes(self) -> dict[str, ObjectPane]:
-        return {p.id or "": p for p in self.query(ObjectPane)}
+        # composed once: found once (a query per key cost a millisecond of each key's repaint)
+        if not self._pane_map:
+            self._pane_map = {p.id or "": p for p in self.query(ObjectPane)}
+        return self._pane_map
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
