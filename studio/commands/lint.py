@@ -35,41 +35,34 @@ if TYPE_CHECKING:
     from studio.config import Settings
 
 
-async def _volatility(settings: Settings, url: str) -> dict[str, str]:
-    """The target's functions by name -> pg_proc.provolatile ({} when it cannot be read)."""
-    # deferred: asyncpg loads only when there is a target to read
-    from studio.catalog import connect as db
-    from studio.catalog.queries import get
-
-    try:
-        conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
-        try:
-            with translate(mask_dsn(url)):
-                rows = await conn.fetch(get("function_volatility"))
-        finally:
-            await conn.close()
-    except StudioError:
-        return {}  # lint goes on without: unknown functions are taken to be volatile
-    return {r["name"].lower(): r["volatility"] for r in rows}
-
-
-async def _replicas(settings: Settings, url: str) -> tuple[Context, str]:
-    """The target's standbys and publications, as lint's context, and a note saying them."""
+async def _target_context(settings: Settings, url: str) -> tuple[Context, str]:
+    """What the target says to lint, on one read-only connection: its standbys and
+    publications, and its functions' volatility; and a note saying the first two."""
     # deferred: asyncpg and the probe load only when there is a target to read
     from studio.catalog import connect as db
+    from studio.catalog.queries import get
     from studio.plan import probe  # deferred: asyncpg (see above)
 
     conn = await db.connect(url, timeout=settings.connect_timeout, read_only=True)
     try:
         with translate(mask_dsn(url)):
             published, standbys = await probe.replication(conn)
+        try:
+            with translate(mask_dsn(url)):
+                rows = await conn.fetch(get("function_volatility"))
+        except StudioError:
+            rows = []  # lint goes on without: unknown functions are taken to be volatile
     finally:
         await conn.close()
     note = (
         f"hot standbys streaming from the target: {standbys};"
         f" {counted(len(published), 'table')} published"
     )
-    return Context.of(None, publications=published, standbys=standbys), note
+    context = Context.of(None, publications=published, standbys=standbys)
+    if rows:
+        volatility = {r["name"].lower(): r["volatility"] for r in rows}
+        context = dataclasses.replace(context, volatility=MappingProxyType(volatility))
+    return context, note
 
 
 async def _pending(
@@ -123,16 +116,10 @@ async def lint_project(
         notes.append(note)
         url = settings.database_url(required=False)
         if live_version is not None and url is not None:
-            context, said = await _replicas(settings, url)
+            context, said = await _target_context(settings, url)
             notes.append(said)
         sources = sources_for_migrations(ms, report, external=external)
         version = server_version or live_version or DEFAULT_SERVER_VERSION
-        if live_version is not None:  # the target was read: its functions say how volatile
-            url = settings.database_url(required=False)
-            if url is not None and (known := await _volatility(settings, url)):
-                context = dataclasses.replace(
-                    context or Context(), volatility=MappingProxyType(known)
-                )
     if server_version is None and not paths and "PostgreSQL" not in notes[0]:
         notes.append(
             f"server version not known: assuming PostgreSQL {version // 10000} (see --pg-version)"
