@@ -3,13 +3,14 @@
     python screenshots/make.py            # every screen, into screenshots/*.svg
     python screenshots/make.py --png      # and a PNG beside each (needs cairosvg)
 
-It starts a cluster of its own with `studio.sources.devdb` (the embedded PostgreSQL),
-creates a `shop` database with the quick-start users/orders schema at its
-first migration and fills it (10,000 users, 100,000 orders); the project has
-a second, pending migration, and its declared schema is one step ahead
-(orders.status becomes an order_status enum, a new index). The lock scenes
-are real sessions: `psql` holding a lock, `shop-api` sessions querying.
-The cluster is destroyed at the end.
+It opens what a newcomer opens with `schema-studio demo`: the demo's scratch
+project (`studio.demo.workspace`: its first migration applied, the demo models
+declared one step ahead) on a database made and filled as the demo makes it
+(10,000 users, 120,000 orders), on an embedded cluster of its own, with the
+demo banner. The review scene writes the migration the apply scenes then run.
+The lock scenes are real sessions: `psql` holding a lock, and the demo's own
+application writer (`demo-app`) inserting and updating orders. The cluster is
+destroyed at the end.
 """
 
 from __future__ import annotations
@@ -25,24 +26,25 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from studio import config
+from studio.demo import workspace as demo
+from studio.demo.writer import BackgroundWriter
+from studio.sources.devdb.binaries import available_servers
+from studio.sources.devdb.cluster import Cluster
+from studio.tui.app import StudioApp
+from studio.tui.options import StudioOptions
+from studio.tui.screens.apply import ApplyScreen
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(REPO / "tests" / "tui"))
-
-from _workspace import Workspace, make_workspace, prepare_database  # noqa: E402 (tests/tui on the path)
-
-from studio.sources.devdb.binaries import available_servers  # noqa: E402
-from studio.sources.devdb.cluster import Cluster  # noqa: E402
-from studio.tui.app import StudioApp  # noqa: E402
-from studio.tui.options import StudioOptions  # noqa: E402
-from studio.tui.screens.apply import ApplyScreen  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
     from textual.pilot import Pilot
 
-LABEL = "postgresql://postgres@localhost:5432/shop"
+LABEL = f"postgresql://postgres@localhost:5432/{demo.DATABASE}"
+DEMO_NOTE = "q quits and stops it; `schema-studio demo` opens it again"
 WIDE = (120, 40)
 
 
@@ -76,48 +78,36 @@ def save(app: StudioApp, name: str, out: Path, shots: list[Path]) -> None:
     print(f"  {path}", file=sys.stderr)
 
 
-def options(ws: Workspace, **kw: Any) -> StudioOptions:
-    return StudioOptions(settings=ws.settings, target_label=LABEL, **kw)
+def options(settings: config.Settings, **kw: Any) -> StudioOptions:
+    return StudioOptions(
+        settings=settings, target_label=LABEL, demo=True, demo_note=DEMO_NOTE, **kw
+    )
 
 
 @contextlib.asynccontextmanager
 async def application_traffic(url: str, *, hold: str | None) -> AsyncIterator[None]:
-    """`psql` idle in a transaction holding a lock (`hold`); two `shop-api` sessions read orders."""
+    """`psql` idle in a transaction holding a lock (`hold`); the demo's writer plays the app."""
     holder = await asyncpg.connect(url, server_settings={"application_name": "psql"})
-    apps = [
-        await asyncpg.connect(url, server_settings={"application_name": "shop-api"})
-        for _ in range(2)
-    ]
-    stop = asyncio.Event()
-
-    async def reader(conn: asyncpg.Connection, n: int) -> None:
-        i = n
-        while not stop.is_set():
-            await conn.fetchval("SELECT total FROM orders WHERE id = $1", i % 90_000 + 1)
-            i += 7
-            await asyncio.sleep(0.05)
-
+    writer: BackgroundWriter | None = None
     try:
         if hold:
             await holder.execute(f"BEGIN; {hold}")
-        tasks = [asyncio.ensure_future(reader(c, i)) for i, c in enumerate(apps)]
+        writer = BackgroundWriter(url, rate=10.0).start()
         yield
     finally:
-        stop.set()
         with contextlib.suppress(Exception):
             await holder.execute("ROLLBACK")
-        for t in tasks:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(t, 30)
-        for c in (holder, *apps):
-            await c.close()
+        if writer is not None:
+            stats = writer.stop()
+            print(f"  the demo application {stats.summary()}", file=sys.stderr)
+        await holder.close()
 
 
-async def shoot(ws: Workspace, out: Path) -> list[Path]:
+async def shoot(settings: config.Settings, url: str, out: Path) -> list[Path]:
     shots: list[Path] = []
 
     # the studio: declared | live | diff
-    app = StudioApp(options(ws))
+    app = StudioApp(options(settings))
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         save(app, "studio", out, shots)
@@ -130,7 +120,7 @@ async def shoot(ws: Workspace, out: Path) -> list[Path]:
         await settle(pilot)
         save(app, "studio-filter", out, shots)
     for size, name in (((80, 24), "studio-80x24"), ((200, 50), "studio-200x50")):
-        app = StudioApp(options(ws))
+        app = StudioApp(options(settings))
         async with app.run_test(size=size) as pilot:
             await settle(pilot)
             app.screen.query_one("#declared").reveal(
@@ -139,24 +129,30 @@ async def shoot(ws: Workspace, out: Path) -> list[Path]:
             await settle(pilot)
             save(app, name, out, shots)
 
-    # review and the file it makes; history
-    app = StudioApp(options(ws))
+    # review (the rename planned, as expand/contract), the file it makes, written; history
+    app = StudioApp(options(settings))
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await pilot.press("g")
         await settle(pilot)
+        save(app, "review-rename-candidate", out, shots)
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
         save(app, "review", out, shots)
-        for key in ("a", "a", "a"):
-            await pilot.press(key)
+        await pilot.press("down", "down", "down")
         await settle(pilot)
         save(app, "review-safe-form", out, shots)
         await pilot.press("f")
         await settle(pilot)
         save(app, "review-plain-form", out, shots)
-        await pilot.press("f", "a", "w")
+        await pilot.press("f", "A", "w")
         await settle(pilot)
         save(app, "finish", out, shots)
-        await pilot.press("escape", "escape")
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("enter")  # the suggested name
         await settle(pilot)
         await pilot.press("h")
         await settle(pilot)
@@ -166,22 +162,22 @@ async def shoot(ws: Workspace, out: Path) -> list[Path]:
         save(app, "history-sql", out, shots)
 
     # the lock monitor on its own: psql holds ACCESS EXCLUSIVE, the application queues
-    async with application_traffic(ws.url, hold="LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"):
-        app = StudioApp(options(ws, monitor_interval=0.2))
+    async with application_traffic(url, hold="LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"):
+        app = StudioApp(options(settings, monitor_interval=0.2))
         async with app.run_test(size=WIDE) as pilot:
             await settle(pilot)
             await pilot.press("l")
             screen = app.screen
-            await until(pilot, lambda: len(screen.query_one("#locks-table").rows) >= 3)  # type: ignore[attr-defined]
+            await until(pilot, lambda: len(screen.query_one("#locks-table").rows) >= 2)  # type: ignore[attr-defined]
             await pilot.pause(0.5)
             save(app, "locks", out, shots)
 
-    # apply: the migration waits behind psql's read lock, the application queues behind it; abort
-    import dataclasses
-
-    slow = dataclasses.replace(ws.settings, lock_timeout="20s")
-    async with application_traffic(ws.url, hold="SELECT count(*) FROM orders"):
-        app = StudioApp(StudioOptions(settings=slow, target_label=LABEL, monitor_interval=0.2))
+    # apply: the migration waits behind psql's read lock, the application queues behind it; abort.
+    # A long lock_timeout with the queue guard off, so the queue stays on screen (by default the
+    # guard gives up the lock attempt once the application has queued for a second).
+    slow = config.with_overrides(settings, lock_timeout="20s", queue_guard=0.0)
+    async with application_traffic(url, hold="SELECT count(*) FROM orders"):
+        app = StudioApp(options(slow, monitor_interval=0.2))
         async with app.run_test(size=WIDE) as pilot:
             await settle(pilot)
             await pilot.press("m")
@@ -196,7 +192,7 @@ async def shoot(ws: Workspace, out: Path) -> list[Path]:
                     " ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)
                 ]  # type: ignore[attr-defined]
                 return any("this migration" in r for r in rows) and any(
-                    "shop-api" in r for r in rows
+                    "demo-app" in r for r in rows
                 )
 
             with contextlib.suppress(TimeoutError):
@@ -209,8 +205,8 @@ async def shoot(ws: Workspace, out: Path) -> list[Path]:
             save(app, "apply-aborted", out, shots)
 
     # apply for real, with the application still reading
-    async with application_traffic(ws.url, hold=None):
-        app = StudioApp(options(ws, monitor_interval=0.2))
+    async with application_traffic(url, hold=None):
+        app = StudioApp(options(settings, monitor_interval=0.2))
         async with app.run_test(size=WIDE) as pilot:
             await settle(pilot)
             await pilot.press("m")
@@ -229,12 +225,13 @@ async def main(out: Path, png: bool) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="schema-studio-shots-") as tmp:
             os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
-            await cluster.drop_database("shop")
-            url = await cluster.create_database("shop")
-            ws = make_workspace(Path(tmp) / "shop", url, dev_url=cluster.url())
-            print("filling the shop database ...", file=sys.stderr)
-            await prepare_database(ws, users=10_000, orders=100_000)
-            shots = await shoot(ws, out)
+            root = demo.make_workspace(Path(tmp))
+            # the dev database on this cluster too, so nothing outlives the run
+            settings = config.load(root, dev_url=cluster.url())
+            print("making and filling the demo database ...", file=sys.stderr)
+            url = await demo.create_database(cluster, settings)
+            settings = config.with_overrides(settings, db_override=url)
+            shots = await shoot(settings, url, out)
     finally:
         cluster.destroy()
     if png:

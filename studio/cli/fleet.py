@@ -3,7 +3,9 @@
 `fleet_option(...)` wraps a command: with `--fleet` the command's options go
 to the fleet's use case (`studio.commands.fleet`), otherwise the command
 runs as it always did. Each target's line is printed as soon as that target
-is done, on stdout, then the fleet's summary. Exit 0: every target done and
+is done, on stdout, then the fleet's summary; `migrate` and `rollback` print
+each target's steps as they end on stderr, as `migrate` does, each line
+starting with the target's name (text output only). Exit 0: every target done and
 in sync; 1: an error on any target; 2: drift or pending migrations on any.
 """
 
@@ -15,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from studio.cli import EXIT_DIFFERENCES, EXIT_ERROR, interactive, json_line, run, settings_from
-from studio.cli.progress import ms
+from studio.cli.progress import ProgressPrinter, ms
 from studio.commands.fleet.report import TargetState
 from studio.errors import UsageError
+from studio.run.events import RunFinished
 from studio.words import counted
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from studio.commands.fleet.rollout import Policy
     from studio.commands.fleet.targets import FleetTarget
     from studio.config import Settings
+    from studio.run.events import Event
 
     Handler = Callable[[dict[str, Any], int | None, int, str | None], int]
 
@@ -156,8 +160,11 @@ def _migrate(
     )
     printer = FleetPrinter(kwargs["fmt"], "migrate")
     report = run(
-        fleet_migrate(settings, policy, options, on_target=printer.target, targets=targets)
-    )
+        fleet_migrate(
+            settings, policy, options, on_event=printer.event, on_target=printer.target,
+            targets=targets,
+        )
+    )  # fmt: skip
     return printer.done(report)
 
 
@@ -186,7 +193,7 @@ def _rollback(
     report = run(
         fleet_rollback(
             settings, policy, count=kwargs["count"] or 1, to=kwargs["to"], wait=kwargs["wait"],
-            on_target=printer.target, targets=targets,
+            on_event=printer.event, on_target=printer.target, targets=targets,
         )
     )  # fmt: skip
     return printer.done(report)
@@ -221,6 +228,19 @@ class FleetPrinter:
     def __init__(self, fmt: str, command: str) -> None:
         self.json = fmt == "json"
         self.command = command
+        # each target's progress lines (text only), as `migrate` prints them, its name before
+        # each: targets run side by side, so a line is printed whole when its step ends
+        self.progress: dict[str, ProgressPrinter] = {}
+
+    def event(self, target: FleetTarget, event: Event) -> None:
+        """One target's runner event, as a progress line on stderr (text output only)."""
+        if self.json or isinstance(event, RunFinished):  # the target's own line says it
+            return
+        printer = self.progress.get(target.name)
+        if printer is None:
+            printer = ProgressPrinter(tty=False, prefix=f"{target.name}: ")
+            self.progress[target.name] = printer
+        printer.handle(event)
 
     def target(self, report: TargetReport) -> None:
         """One target, done."""

@@ -64,9 +64,11 @@ def event_sink(fmt: str) -> Callable[[Event], None]:
 class ProgressPrinter(EventHandler):
     """Prints runner events as progress lines on stderr (a step's line ends in place on a tty)."""
 
-    def __init__(self, *, tty: bool | None = None, dry_run: bool = False) -> None:
+    def __init__(self, *, tty: bool | None = None, dry_run: bool = False, prefix: str = "") -> None:
         self.tty = sys.stderr.isatty() if tty is None else tty
         self.dry_run = dry_run
+        # before each line: the target's name when several targets' lines interleave (the fleet)
+        self.prefix = prefix
         self.open_line = False
         # off a terminal, a step's line is printed whole when it finishes
         self.pending = ""
@@ -78,7 +80,7 @@ class ProgressPrinter(EventHandler):
 
     def _line(self, text: str) -> None:
         self._close()
-        click.echo(text, err=True)
+        click.echo(self.prefix + text, err=True)
 
     def _close(self) -> None:
         if self.open_line:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from studio.commands import draft
 from studio.commands.check import check
 from studio.commands.diff import diff_schemas, load_pair
-from studio.commands.fleet.rollout import MigrateOptions, Policy, fleet_migrate
+from studio.commands.fleet.rollout import Abort, MigrateOptions, Policy, fleet_migrate
 from studio.commands.fleet.sync import fleet_status
 from studio.commands.fleet.targets import target_settings
 from studio.commands.migrate import backfill_options, cancel_step, migrate
@@ -433,6 +433,7 @@ async def fleet_apply(
     policy: Policy,
     on_event: Callable[[FleetTarget, Event], None],
     on_target: Callable[[TargetReport], None],
+    abort: Abort | None = None,
 ) -> FleetReport:
     """`migrate --fleet` with the studio's options, every target's events tagged with it."""
     settings = options.settings
@@ -444,7 +445,7 @@ async def fleet_apply(
         ),
     )
     return await fleet_migrate(
-        settings, policy, run_options, on_event=on_event, on_target=on_target
+        settings, policy, run_options, on_event=on_event, on_target=on_target, abort=abort
     )
 
 

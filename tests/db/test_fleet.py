@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,16 +22,21 @@ import asyncpg
 import pytest
 from click.testing import CliRunner, Result
 
+from studio import config
 from studio.catalog.introspect import introspect
 from studio.cli import cli
+from studio.commands.fleet.rollout import Abort, MigrateOptions, Policy, fleet_migrate
 from studio.migrations import files as migrations
 from studio.model.retarget import retarget
+from studio.run.events import StepStarted
 from studio.run.history import HistoryTable
 from studio.sources.devdb.binaries import available_servers
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from studio.commands.fleet.targets import FleetTarget
+    from studio.run.events import Event
     from studio.sources.devdb.cluster import Cluster
 
 V1, V2, V3 = "20250101000001", "20250101000002", "20250101000003"
@@ -214,6 +220,12 @@ def test_canary_halt_continue_and_rerun_resumes(targets: Path, databases: list[s
     assert lines(going)["FLEET_A"].startswith(f"done, applied {V3}")  # resumed at step 2
     assert lines(going)["FLEET_B"].startswith("failed: CheckViolationError")
     assert lines(going)["FLEET_C"].startswith(f"done, applied {V3}")
+    # each target's steps, as they end, named (on stderr: stdout keeps a line per target)
+    progress = going.stderr.splitlines()
+    assert f"FLEET_A: {V3}_short: 2 steps, step by step, resuming after step 1" in progress
+    assert any(line.startswith("FLEET_A:   [2/2] ") and "ms" in line for line in progress)
+    assert any(line.startswith("FLEET_C:   [1/2] ") for line in progress)
+    assert not any("FLEET_" in line for line in going.stdout.splitlines() if "[" in line)
 
     sql(b, "DELETE FROM items")
     again = studio("migrate", "--fleet", "--yes")
@@ -375,3 +387,68 @@ def test_retarget_matches_what_postgres_prints_after_a_rename(
     assert code is not None and code.type == "public.citext"
     assert moved.enums['"Ten-ant".mood'].labels == ("happy", "public.sad")
     assert "::public.citext AS code" in moved.views['"Ten-ant".mv'].definition
+
+
+def test_abort_stops_each_target_at_a_step_boundary_and_a_rerun_resumes(
+    targets: Path, databases: list[str]
+) -> None:
+    """The studio's `x` on a fleet run: FLEET_A's statement waiting for its lock is cancelled
+    (no 30 s wait), it stops after the step it committed, B and C never start; a rerun
+    resumes A and migrates the others."""
+    a, b, c, _ = databases
+    assert studio("migrate", "--fleet", "--yes").exit_code == 0
+    (targets / f"{V3}_note.sql").write_text(
+        "-- schema-studio:step\n-- schema-studio:no-transaction\n"
+        "CREATE INDEX CONCURRENTLY items_name ON items (name);\n"
+        "-- schema-studio:step\nALTER TABLE items ADD COLUMN note text;\n"
+    )
+    migrations.write_sum(targets)
+    settings = config.load(targets.parent, lock_timeout="30s")
+    abort = Abort()
+    seen: list[str] = []
+
+    async def go() -> Any:
+        blocker = await asyncpg.connect(a)
+        await blocker.execute("BEGIN; LOCK TABLE items IN ACCESS SHARE MODE")
+        later: list[asyncio.Task[int]] = []
+
+        async def on_event(target: FleetTarget, event: Event) -> None:
+            seen.append(f"{target.name} {type(event).__name__}")
+            if target.name == "FLEET_A" and isinstance(event, StepStarted) and event.index == 2:
+
+                async def abort_soon() -> int:
+                    await asyncio.sleep(0.5)  # the ALTER waits for its lock by then
+                    return await abort.request()
+
+                later.append(asyncio.ensure_future(abort_soon()))
+
+        try:
+            report = await fleet_migrate(
+                settings, Policy(parallel=1), MigrateOptions(), on_event=on_event, abort=abort
+            )
+            return report, await later[0]
+        finally:
+            await blocker.close()
+
+    started = time.monotonic()
+    report, cancelled = run(go())
+    assert time.monotonic() - started < 20  # the lock wait was cancelled, not sat out (30 s)
+    assert cancelled == 1
+    states = {r.target.name: (r.state.value, r.message) for r in report.targets}
+    assert states == {
+        "FLEET_A": ("aborted", "aborted by the user"),
+        "FLEET_B": ("skipped", "aborted by the user before it started"),
+        "FLEET_C": ("skipped", "aborted by the user before it started"),
+    }
+    assert report.exit_code == 2  # not an error: nothing failed, migrations still pending
+    assert sql(a, f"SELECT steps_done FROM schema_studio.migrations WHERE version = '{V3}'") == [
+        (1,)
+    ]
+    assert sql(a, "SELECT count(*) FROM pg_attribute WHERE attname = 'note'") == [(0,)]
+    assert not any(s.startswith(("FLEET_B", "FLEET_C")) for s in seen)
+
+    again = studio("migrate", "--fleet", "--yes")
+    assert again.exit_code == 0, again.output
+    assert lines(again)["FLEET_A"].startswith(f"done, applied {V3}")
+    for url in (a, b, c):
+        assert sql(url, "SELECT count(*) FROM pg_attribute WHERE attname = 'note'") == [(1,)]

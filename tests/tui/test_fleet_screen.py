@@ -176,3 +176,39 @@ def test_fleet_screen_small(fleet: config.Settings, snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(make(fleet), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_fleet_screen_aborts_a_run(fleet: config.Settings) -> None:
+    """`x` while the fleet migrates (C waits for its lock behind a session): C stops, aborted;
+    the key is in the footer only while a run can be aborted."""
+    blocker = await asyncpg.connect(fleet_url(2))
+    await blocker.execute("BEGIN; LOCK TABLE items IN ACCESS SHARE MODE")
+    try:
+        app = make(fleet)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await open_fleet(pilot)
+            assert "x" not in screen.active_bindings
+            await pilot.press("m")
+            await pilot.press("down", "down", "enter")  # every target, go on past a failure
+            await wait_until(pilot, lambda: "lock wait" in cells(screen, "FLEET_C")[6])
+            assert screen.active_bindings["x"].binding.description == "Abort"
+            await pilot.press("x")
+            await wait_until(pilot, lambda: not screen.running and "migrate:" in _status(screen))
+            assert cells(screen, "FLEET_C")[:5] == ["FLEET_C", V1, "1", "none", "aborted"]
+            assert "x" not in screen.active_bindings
+    finally:
+        await blocker.close()
+    ms = await _applied(fleet_url(2))
+    assert ms == [V1]  # V2 rolled back with its cancelled statement, to be resumed
+
+
+async def _applied(url: str) -> list[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT version FROM schema_studio.migrations WHERE finished_at IS NOT NULL"
+            " ORDER BY version"
+        )
+        return [r[0] for r in rows]
+    finally:
+        await conn.close()

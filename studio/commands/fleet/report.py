@@ -35,6 +35,8 @@ class TargetState(enum.StrEnum):
     ERROR = "error"
     # never started: the run halted, or a canary did not succeed
     SKIPPED = "skipped"
+    # stopped by the user at a step boundary (the running step rolled back): a rerun resumes it
+    ABORTED = "aborted"
 
     @property
     def ok(self) -> bool:

@@ -17,6 +17,7 @@ step with each step recorded, as `migrate` runs it.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -27,10 +28,11 @@ from studio.commands.fleet.report import FleetReport, TargetReport, TargetState
 from studio.commands.fleet.survey import RUN_PARALLEL, Baseline, Reading, bounded, read_target
 from studio.commands.fleet.sync import error_report
 from studio.commands.fleet.targets import fleet_of, fleet_targets, target_settings
+from studio.commands.migrate import cancel_step
 from studio.config import duration_seconds
 from studio.errors import StudioError
 from studio.run import runner
-from studio.run.events import Direction, emit
+from studio.run.events import Direction, LockTimeoutRetry, StepStarted, emit
 from studio.run.history import MigratorBusy
 from studio.run.phases import ContractNotConfirmed
 from studio.sources.load import concurrently
@@ -78,6 +80,36 @@ class MigrateOptions:
     backfills: backfill.Options | None = None
 
 
+class Aborted(StudioError):
+    """The user stopped the fleet's run (the studio's abort)."""
+
+    hint = "migrate the fleet again to resume each target where it stopped"
+
+
+class Abort:
+    """A way to stop a fleet run from outside it (the studio's `x`).
+
+    Once requested, no target starts; each running target stops at its next
+    step boundary (or lock retry), as the apply screen's abort stops one
+    target; and the statement each runs now is cancelled, so it rolls back
+    and the runner records where it stopped. A rerun resumes each target.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        # each running target's migrator session: its name -> (its settings, the backend pid)
+        self.sessions: dict[str, tuple[Settings, int]] = {}
+
+    async def request(self) -> int:
+        """Stop the run; how many running statements were cancelled."""
+        self.requested = True
+        cancelled = 0
+        for settings, pid in list(self.sessions.values()):
+            with contextlib.suppress(StudioError):  # a target gone away stops by itself
+                cancelled += await cancel_step(settings, pid)
+        return cancelled
+
+
 def policy_of(
     settings: Settings, parallel: int | None, canary: int = 0, on_error: str = "halt"
 ) -> Policy:
@@ -94,20 +126,30 @@ async def fleet_migrate(
     on_event: FleetEventSink | None = None,
     on_target: TargetSink | None = None,
     targets: Sequence[FleetTarget] | None = None,
+    abort: Abort | None = None,
 ) -> FleetReport:
-    """Apply the pending migrations to every target, under `policy`."""
+    """Apply the pending migrations to every target, under `policy` (`abort` stops it)."""
     ms = load_migrations(settings)
 
     async def run(
         target: FleetTarget, settings_t: Settings, sink: Callable[[Event], Awaitable[None]]
     ) -> None:
-        await runner.apply(
-            target.url, settings_t, ms, to=options.to, wait=options.wait,
-            allow_out_of_order=options.allow_out_of_order, on_event=sink,
-            backfills=options.backfills, confirm_contract=options.confirm_contract,
-        )  # fmt: skip
+        def backend(pid: int) -> None:
+            if abort is not None:
+                abort.sessions[target.name] = (settings_t, pid)
 
-    return await _rollout(settings, "migrate", ms, policy, run, on_event, on_target, targets)
+        try:
+            await runner.apply(
+                target.url, settings_t, ms, to=options.to, wait=options.wait,
+                allow_out_of_order=options.allow_out_of_order, on_event=sink,
+                backfills=options.backfills, confirm_contract=options.confirm_contract,
+                on_backend=backend,
+            )  # fmt: skip
+        finally:
+            if abort is not None:
+                abort.sessions.pop(target.name, None)
+
+    return await _rollout(settings, "migrate", ms, policy, run, on_event, on_target, targets, abort)
 
 
 async def fleet_rollback(
@@ -143,6 +185,7 @@ async def _rollout(
     on_event: FleetEventSink | None,
     on_target: TargetSink | None,
     targets: Sequence[FleetTarget] | None,
+    abort: Abort | None = None,
 ) -> FleetReport:
     started = time.monotonic()
     chosen = tuple(targets) if targets is not None else await fleet_targets(settings)
@@ -150,9 +193,9 @@ async def _rollout(
     direction = Direction.UP if command == "migrate" else Direction.DOWN
 
     async def work(target: FleetTarget) -> TargetReport:
-        return await _one(baseline, target, direction, run, on_event)
+        return await _one(baseline, target, direction, run, on_event, abort)
 
-    reports = await run_under(policy, chosen, work, on_target)
+    reports = await run_under(policy, chosen, work, on_target, abort)
     return FleetReport(command, tuple(reports), duration=time.monotonic() - started)
 
 
@@ -162,6 +205,7 @@ async def _one(
     direction: Direction,
     run: TargetRun,
     on_event: FleetEventSink | None,
+    abort: Abort | None = None,
 ) -> TargetReport:
     """One target: read, refused if it drifted, then run; its report, whatever happened."""
     started = time.monotonic()
@@ -177,6 +221,9 @@ async def _one(
     progress = TargetProgress(duration_seconds(settings.lock_timeout))
 
     async def sink(event: Event) -> None:
+        # an abort stops the target at its next step boundary (or lock retry), safely
+        if abort is not None and abort.requested and isinstance(event, _BOUNDARIES):
+            raise Aborted("aborted by the user")
         progress.handle(event)
         if on_event is not None:
             await emit(lambda e: on_event(target, e), event)
@@ -184,7 +231,9 @@ async def _one(
     try:
         await run(target, settings, sink)
     except StudioError as e:
-        return _stopped(target, reading, progress, direction, e, started)
+        # a statement cancelled by the abort fails as a cancelled query: it is the abort too
+        aborted = isinstance(e, Aborted) or (abort is not None and abort.requested)
+        return _stopped(target, reading, progress, direction, e, started, aborted=aborted)
     ran = tuple(progress.ran)
     if direction is Direction.UP:
         state, message = (TargetState.DONE if ran else TargetState.UP_TO_DATE), ""
@@ -222,8 +271,15 @@ def _stopped(
     direction: Direction,
     e: StudioError,
     started: float,
+    *,
+    aborted: bool = False,
 ) -> TargetReport:
-    """A target whose run raised: busy, stopped before a contract, failed or unreachable."""
+    """A target whose run raised: aborted, busy, stopped before a contract, failed or
+    unreachable."""
+    if aborted:
+        report = _report(target, reading, TargetState.ABORTED, tuple(progress.ran), direction,
+                         started, progress)  # fmt: skip
+        return replace(report, message="aborted by the user", hint=Aborted.hint)
     if isinstance(e, MigratorBusy):
         state = TargetState.BUSY
     elif isinstance(e, ContractNotConfirmed):
@@ -270,8 +326,9 @@ async def run_under(
     targets: Sequence[FleetTarget],
     work: Work,
     on_target: TargetSink | None,
+    abort: Abort | None = None,
 ) -> list[TargetReport]:
-    """Run `work` on each target under `policy`; the reports in the targets' order."""
+    """Run `work` on each target under `policy` (none starts once `abort` is requested)."""
     pool = bounded(policy.parallel)
     halted: list[str] = []
     done: dict[int, TargetReport] = {}
@@ -283,7 +340,9 @@ async def run_under(
 
     async def one(i: int, target: FleetTarget) -> None:
         async with pool:
-            if halted:
+            if abort is not None and abort.requested:
+                report = skipped(target, "aborted by the user before it started")
+            elif halted:
                 report = skipped(target, f"halted: {halted[0]} failed first")
             else:
                 report = await work(target)
@@ -301,6 +360,10 @@ async def run_under(
     else:
         await concurrently(*(one(i, t) for i, t in rest))
     return [done[i] for i in range(len(targets))]
+
+
+# where a run can stop safely: before a step starts, or before a lock retry
+_BOUNDARIES = (StepStarted, LockTimeoutRetry)
 
 
 def failed(report: TargetReport) -> bool:

@@ -4,7 +4,9 @@ Each row: the target, its newest migration, how many are pending, its drift,
 its state, the longest its migrator waited for a lock, and the step it runs.
 The fleet is read when the screen opens (`status --fleet`, read-only);
 `m` migrates it (`migrate --fleet`, under the policy picked then), each
-target's runner events updating its row as they come. Enter opens a
+target's runner events updating its row as they come; `x` aborts the run
+(no target starts any more; each running one stops at its next step
+boundary, its running statement cancelled and rolled back). Enter opens a
 target's apply screen, pointed at that target.
 """
 
@@ -21,9 +23,10 @@ from textual.widgets import Footer, Static
 
 from studio.commands.fleet.progress import TargetProgress
 from studio.commands.fleet.report import TargetState
-from studio.commands.fleet.rollout import Policy, policy_of
+from studio.commands.fleet.rollout import Abort, Policy, policy_of
 from studio.config import duration_seconds
 from studio.tui import services
+from studio.tui.keys import bind
 from studio.tui.messages import FleetDone, FleetStepEvent, FleetTargetDone
 from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.modals import ChoiceScreen
@@ -48,6 +51,7 @@ _TONE = {
     TargetState.UNREACHABLE: "failed",
     TargetState.ERROR: "failed",
     TargetState.SKIPPED: "warning",
+    TargetState.ABORTED: "warning",
 }
 
 # the choices `m` offers, and the policy each runs under (canary, halt)
@@ -68,6 +72,7 @@ class FleetScreen(StudioScreen):
         Binding("enter", "open", "Open target", priority=True),
         Binding("m", "migrate", "Migrate fleet"),
         Binding("r", "refresh", "Refresh"),
+        bind("abort"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -77,6 +82,7 @@ class FleetScreen(StudioScreen):
         self.targets: dict[str, FleetTarget] = {}
         self.reports: dict[str, TargetReport] = {}
         self.progress: dict[str, TargetProgress] = {}
+        self.abort: Abort | None = None
         self._read_once = False
 
     def compose(self) -> ComposeResult:
@@ -128,8 +134,11 @@ class FleetScreen(StudioScreen):
         def on_event(target: FleetTarget, event: Event) -> None:
             self.post_message(FleetStepEvent(target.name, event))
 
+        self.abort = Abort()
         try:
-            report = await services.fleet_apply(self.studio.options, policy, on_event, self._told)
+            report = await services.fleet_apply(
+                self.studio.options, policy, on_event, self._told, self.abort
+            )
         finally:
             self.running = False
             self.refresh_bindings()
@@ -244,6 +253,8 @@ class FleetScreen(StudioScreen):
         """Migrate, refresh, open a target and go back only while no run is going on."""
         if action in ("migrate", "refresh", "back", "open"):
             return (not self.running) or None
+        if action == "abort":  # in the footer only while a run can be aborted
+            return self.running and self.abort is not None and not self.abort.requested
         return True
 
     def action_open(self) -> None:
@@ -286,6 +297,22 @@ class FleetScreen(StudioScreen):
         self._status(("migrating ", "bold"), f"{counted(len(self.targets), 'target')}…")
         self.run_fleet(policy)
 
+    def action_abort(self) -> None:
+        """Stop the fleet's run: no target starts; each running one stops at a step boundary."""
+        if not self.running or self.abort is None or self.abort.requested:
+            return
+        self._status(
+            ("aborting: ", "bold $text-warning"),
+            "no target starts any more; each running one stops at its next step boundary…",
+        )
+        self.cancel_running(self.abort)
+        self.refresh_bindings()
+
+    @work(exclusive=True, group="fleet-abort", exit_on_error=False)
+    async def cancel_running(self, abort: Abort) -> None:
+        """Ask the run to stop, cancelling the statement each running target runs now."""
+        await abort.request()
+
     def action_refresh(self) -> None:
         """Read the fleet again."""
         self.progress = {}
@@ -295,7 +322,10 @@ class FleetScreen(StudioScreen):
     def action_back(self) -> None:
         """Back to the studio (not while the fleet is migrating)."""
         if self.running:
-            self.notify("the fleet is migrating: wait for it to finish", severity="warning")
+            self.notify(
+                "the fleet is migrating: abort it (x) or wait for it to finish",
+                severity="warning",
+            )
             return
         self.app.pop_screen()
 
