@@ -3,7 +3,11 @@
 Every connection has a connect timeout (an unreachable host fails fast with
 one line, not a hang) and an application_name so the lock monitor and the
 DBA can tell schema-studio's sessions apart. Read-only commands open their
-work in read-only transactions.
+work in read-only transactions: the session default is a startup parameter,
+or, behind a pooler that refuses it (PgBouncer does), a SET once the pooler
+is known to give the client one server session (session mode resets it
+when the client leaves); a transaction pool would hand that SET to other
+clients, so it is refused in one line.
 """
 
 from __future__ import annotations
@@ -45,11 +49,67 @@ async def connect(
         settings["default_transaction_read_only"] = "on"
     with translate(mask_dsn(url)):
         try:
-            conn = await asyncpg.connect(url, timeout=timeout, server_settings=settings)
+            try:
+                conn = await asyncpg.connect(url, timeout=timeout, server_settings=settings)
+            except asyncpg.PostgresError as e:
+                if not (read_only and _UNSUPPORTED in str(e)):
+                    raise
+                return await _read_only_behind_pooler(url, timeout, application_name)
         except ValueError as e:
             # asyncpg's DSN parser raises ValueError for malformed URLs; its words may quote the URL
             raise ConnectionFailed(f"malformed URL {mask_dsn(url)}: {scrub(str(e), url)}") from None
     return conn
+
+
+# what PgBouncer answers a startup parameter it does not pass on
+_UNSUPPORTED = "unsupported startup parameter"
+_PID = "SELECT pg_catalog.pg_backend_pid()"
+# what asyncpg meets when a statement it prepared is looked for on another server session
+_MOVED = (asyncpg.InvalidSQLStatementNameError, asyncpg.DuplicatePreparedStatementError)
+
+
+async def _read_only_behind_pooler(
+    url: str, timeout: float, application_name: str
+) -> asyncpg.Connection:
+    """A read-only session through a pooler that refused the startup parameter: SET, in a
+    session pool only (a transaction pool would pass the SET on to other clients)."""
+    conn = await asyncpg.connect(
+        url, timeout=timeout, server_settings={"application_name": application_name}
+    )
+    try:
+        if await pools_transactions(conn, url, timeout=timeout):
+            raise ConnectionFailed(
+                f"{mask_dsn(url)} pools transactions (PgBouncer pool_mode = transaction, or"
+                " alike): a read-only session would not hold there; connect to PostgreSQL"
+                " directly",
+                "point --db (or the configured URL) at PostgreSQL's own host and port, or at a"
+                " session-mode pool; the application can keep its transaction pool",
+            )
+        await conn.execute("SET default_transaction_read_only = on")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def pools_transactions(conn: asyncpg.Connection, url: str, *, timeout: float) -> bool:
+    """Whether `conn` (opened on `url`) goes through a pool handing each transaction to any
+    server session (how it tells: studio/run/pooling.py)."""
+    try:
+        mine = await conn.fetchval(_PID)
+        if mine == conn.get_server_pid():
+            return False  # PostgreSQL itself answered the startup: a direct connection
+        other = await asyncpg.connect(
+            url, timeout=timeout, server_settings={"application_name": APPLICATION_NAME}
+        )
+        try:
+            theirs = {await other.fetchval(_PID), await other.fetchval(_PID)}
+        finally:
+            await other.close()
+        again = await conn.fetchval(_PID)
+    except _MOVED:
+        return True
+    return mine in theirs or len(theirs) > 1 or again != mine
 
 
 async def server_version_num(conn: asyncpg.Connection) -> int:

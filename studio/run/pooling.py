@@ -40,10 +40,6 @@ from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import StudioError
 
-_PID = "SELECT pg_catalog.pg_backend_pid()"
-# what asyncpg meets when a statement it prepared is looked for on another server session
-_MOVED = (asyncpg.InvalidSQLStatementNameError, asyncpg.DuplicatePreparedStatementError)
-
 
 class TransactionPooling(StudioError):
     """The target hands each transaction to any server session: a session lock would not hold."""
@@ -66,17 +62,5 @@ async def refuse_transaction_pooling(
     conn: asyncpg.Connection, url: str, *, timeout: float = 10.0
 ) -> None:
     """Raise `TransactionPooling` when `conn` (opened on `url`) goes through a transaction pool."""
-    try:
-        mine = await conn.fetchval(_PID)
-        if mine == conn.get_server_pid():
-            return  # PostgreSQL itself answered the startup: a direct connection
-        other = await db.connect(url, timeout=timeout, application_name=db.APPLICATION_NAME)
-        try:
-            theirs = {await other.fetchval(_PID), await other.fetchval(_PID)}
-        finally:
-            await other.close()
-        again = await conn.fetchval(_PID)
-    except _MOVED:
-        raise _refusal(url) from None
-    if mine in theirs or len(theirs) > 1 or again != mine:
+    if await db.pools_transactions(conn, url, timeout=timeout):
         raise _refusal(url)

@@ -27,6 +27,7 @@ import asyncpg
 import pytest
 from click.testing import CliRunner
 
+from studio.catalog.connect import connect
 from studio.cli import cli
 from studio.cli.progress import ProgressPrinter
 from studio.commands.lint import lint_project
@@ -323,8 +324,30 @@ def test_transaction_pooling_is_refused_in_one_line_and_session_pooling_is_not(
             applied = CliRunner().invoke(cli, ["migrate", "--yes", "--db", f"{pooled}/sess"])
             assert applied.exit_code == 0, applied.stderr
             assert asyncio.run(_facts(primary, db)) == (True, 0)
+            # read-only commands: PgBouncer refuses the read-only startup parameter; a session
+            # pool gets a SET instead (and is read-only), a transaction pool one line
+            status = CliRunner().invoke(cli, ["status", "--db", f"{pooled}/sess"])
+            assert status.exit_code == 0, status.output
+            assert "20260101000000" in status.stdout
+            assert asyncio.run(_read_only(f"{pooled}/sess")) == "on"
+            tx = CliRunner().invoke(cli, ["status", "--db", f"{pooled}/tx"])
+            assert tx.exit_code == 1 and "Traceback" not in tx.output
+            assert tx.stderr.splitlines()[0] == (
+                f"error: {pooled}/tx pools transactions (PgBouncer pool_mode = transaction, or"
+                " alike): a read-only session would not hold there; connect to PostgreSQL"
+                " directly"
+            )
     finally:
         asyncio.run(primary.drop_database(db))
+
+
+async def _read_only(url: str) -> str:
+    """The read-only default of a read-only session opened through `url`."""
+    conn = await connect(url, read_only=True)
+    try:
+        return str(await conn.fetchval("SHOW default_transaction_read_only"))
+    finally:
+        await conn.close()
 
 
 async def _facts(cluster: Cluster, db: str) -> tuple[bool, int]:
