@@ -32,33 +32,28 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import importlib
-import inspect
 import itertools
-import re
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from studio.config import mask_dsn
-from studio.errors import MigrationFileError, StudioError
+from studio.errors import StudioError
+from studio.migrations.python_calls import check, on_path, one_line, refuse_irreversible, resolve
 from studio.model import quote_ident
 from studio.run import backfill, replicas
 from studio.run.events import BackfillStarted, Direction, StepFinished, StepStarted
 from studio.run.executor import LockTimeout
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator, Sequence
+    from collections.abc import Awaitable, Callable
+    from pathlib import Path
 
     from studio.migrations.files import Migration
-    from studio.migrations.format import PythonCall, Step
+    from studio.migrations.format import Step
+    from studio.migrations.python_calls import StepFunction
     from studio.run.executor import Executor
-
-    StepFunction = Callable[[asyncpg.Connection, dict[str, str]], Awaitable[object]]
 
 __all__ = ["Batch", "PythonStepFailed", "batches", "check", "refuse_irreversible", "run"]
 
@@ -79,94 +74,6 @@ class Batch:
     rows: int
     # 1-based, counting the batches a resumed walk already finished
     number: int
-
-
-# --- finding the function ------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def on_path(root: Path | None) -> Iterator[None]:
-    """The project root first on `sys.path` while inside (the user's package lives there)."""
-    folder = str((root or Path.cwd()).resolve())
-    if folder in sys.path:
-        yield
-        return
-    sys.path.insert(0, folder)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(folder)
-
-
-def resolve(call: PythonCall, root: Path | None) -> StepFunction:
-    """The step's function, imported with the project root on `sys.path`.
-
-    Raises:
-        StudioError: no such module or function, the module fails to import,
-            or the function is not `async def`.
-    """
-    where = (root or Path.cwd()).resolve()
-    with on_path(root):
-        try:
-            module = importlib.import_module(call.module)
-        except ModuleNotFoundError as e:
-            if e.name and (call.module == e.name or call.module.startswith(e.name + ".")):
-                raise StudioError(
-                    f"no module {call.module} (looked in the project root {where} and sys.path)"
-                ) from None
-            raise StudioError(f"importing {call.module} failed: {_one_line(e)}") from None
-        except Exception as e:
-            raise StudioError(f"importing {call.module} failed: {_one_line(e)}") from None
-    fn = getattr(module, call.function, None)
-    if fn is None:
-        raise StudioError(f"module {call.module} has no function {call.function}")
-    if not inspect.iscoroutinefunction(fn):
-        raise StudioError(
-            f"{call.target} is not an async function (write `async def {call.function}"
-            "(conn, options)`)"
-        )
-    return fn  # type: ignore[no-any-return]
-
-
-def check(migrations: Sequence[Migration], root: Path | None, *, down: bool = False) -> None:
-    """Import every Python step of `migrations` (their down files' with `down`).
-
-    Raises:
-        MigrationFileError: the first step whose function cannot be found, with its line.
-    """
-    for m in migrations:
-        steps = (m.down_steps or ()) if down else m.steps
-        path = m.down_path if down and m.down_path else m.path
-        for step in steps:
-            if step.python is not None:
-                try:
-                    resolve(step.python, root)
-                except StudioError as e:
-                    raise MigrationFileError(
-                        str(path), step.line, f"step {step.index}: {e.message}"
-                    ) from None
-
-
-def refuse_irreversible(m: Migration) -> None:
-    """Refuse to roll back a migration with a step marked `-- schema-studio:irreversible`."""
-    step = next((s for s in m.steps if s.irreversible), None)
-    if step is not None:
-        raise StudioError(
-            f"{m.filename} cannot be rolled back: step {step.index} ({step.title}) is marked"
-            " irreversible; nothing was rolled back",
-            "write a new migration that undoes what it did",
-        )
-
-
-_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://\S+")
-
-
-def _one_line(e: BaseException) -> str:
-    """`Kind: first line`, any URL in it masked (a password in a URL is never shown)."""
-    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-    first = _URL.sub(lambda u: mask_dsn(u[0]), first)
-    return f"{e.__class__.__name__}: {first}" if first else e.__class__.__name__
 
 
 # --- running the step ---------------------------------------------------------------------------
@@ -265,7 +172,7 @@ async def _attempt(
                 raise
             except Exception as e:
                 raise PythonStepFailed(
-                    f"{where} raised {_one_line(e)}",
+                    f"{where} raised {one_line(e)}",
                     _rolled_back(state),
                 ) from None
         await record(int((ex.clock() - t0) * 1000))

@@ -1,0 +1,266 @@
+"""Python data migrations (issue 19) through the CLI, on one server: the embedded PostgreSQL.
+
+The runner calls the same code on every server version, so these run once.
+Each test's module lives in a package of its own name: a module imported by an
+earlier test stays in `sys.modules`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import pytest
+from click.testing import CliRunner, Result
+
+from studio.cli import cli
+from studio.migrations import files as migrations
+from studio.sources.devdb.binaries import available_servers
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from studio.sources.devdb.cluster import Cluster
+
+V1, V2, V3 = "20250101000001", "20250101000002", "20250101000003"
+
+
+@pytest.fixture(scope="module")
+def one_pg(_cluster_pool: Any) -> Cluster:
+    """The embedded server's cluster (the `pg` fixture's, when it runs too)."""
+    (b,) = [b for b in available_servers() if b.source == "embedded"][:1]
+    return _cluster_pool.get(f"pg{b.major}", b)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def url(one_pg: Cluster) -> Iterator[str]:
+    """A fresh database on the embedded server."""
+    name = f"t_{secrets.token_hex(6)}"
+    made: str = asyncio.run(one_pg.create_database(name))
+    yield made
+    asyncio.run(one_pg.drop_database(name))
+
+
+@pytest.fixture
+def project(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder (the cwd) pointed at `url`, with a package of its own for the modules."""
+    (tmp_path / "pyproject.toml").write_text('[tool.schema-studio]\nmigrations = "migrations"\n')
+    (tmp_path / "migrations").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    return tmp_path
+
+
+def package(project: Path, code: str) -> str:
+    """A module `steps` in a package named for this test; its dotted name."""
+    name = f"dm_{secrets.token_hex(4)}"
+    (project / name).mkdir()
+    (project / name / "__init__.py").write_text("")
+    (project / name / "steps.py").write_text(code)
+    return f"{name}.steps"
+
+
+def write(project: Path, version: str, slug: str, up: str, down: str | None = None) -> None:
+    directory = project / "migrations"
+    (directory / f"{version}_{slug}.sql").write_text(up)
+    if down is not None:
+        (directory / f"{version}_{slug}.down.sql").write_text(down)
+    migrations.write_sum(directory)
+
+
+def studio(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def errors(result: Result) -> list[str]:
+    """The `error:` lines of stderr, and no traceback."""
+    assert "Traceback" not in result.output
+    return [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+
+
+async def fetch(url: str, sql: str) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(url)
+    try:
+        return list(await conn.fetch(sql))
+    finally:
+        await conn.close()
+
+
+def rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in asyncio.run(fetch(url, sql))]
+
+
+TABLE = """-- schema-studio:step
+CREATE TABLE public.items (id integer PRIMARY KEY, n integer NOT NULL, touched integer);
+INSERT INTO public.items (id, n) SELECT g, g FROM generate_series(1, 95) g;
+"""
+
+# doubles n in batches; raises in the batch holding key `fail_at` while the file STOP exists
+BATCHED = """
+from pathlib import Path
+
+from studio.run.python_steps import Batch, batches
+
+CALLS = []
+
+
+async def double(conn, options):
+    await conn.execute("CREATE TABLE IF NOT EXISTS public.walks (at timestamptz DEFAULT now())")
+    await conn.execute("INSERT INTO public.walks DEFAULT VALUES")
+
+    async def batch(b: Batch) -> int:
+        CALLS.append((b.number, b.first, b.last))
+        status = await conn.execute(
+            "UPDATE public.items SET n = n * 2, touched = coalesce(touched, 0) + 1"
+            " WHERE id BETWEEN $1 AND $2", b.first, b.last
+        )
+        if Path("STOP").exists() and b.first <= int(options["fail_at"]) <= b.last:
+            raise RuntimeError("interrupted at key " + options["fail_at"])
+        return int(status.split()[-1])
+
+    await batches(conn, "public.items", batch, size=int(options["batch_size"]))
+
+
+async def halve(conn, options):
+    async def batch(b: Batch) -> None:
+        await conn.execute(
+            "UPDATE public.items SET n = n / 2 WHERE id BETWEEN $1 AND $2", b.first, b.last
+        )
+
+    await batches(conn, "public.items", batch, size=50)
+"""
+
+
+def test_batched_step_interrupted_resumes_and_its_down_runs(project: Path, url: str) -> None:
+    """Batches commit with their progress; a failure keeps them; the rerun resumes; down undoes."""
+    mod = package(project, BATCHED)
+    write(project, V1, "items", TABLE, "DROP TABLE public.items;\n")
+    write(
+        project,
+        V2,
+        "double",
+        f"-- schema-studio:step\n-- schema-studio:python {mod}:double batch_size=20 fail_at=50\n",
+        f"-- schema-studio:step\n-- schema-studio:python {mod}:halve\n",
+    )
+    (project / "STOP").write_text("")
+
+    first = studio("migrate", "--yes")
+    assert first.exit_code == 1, first.output
+    (line,) = errors(first)
+    assert f"step 1 of {V2}_double.sql (python: {mod}:double) raised RuntimeError" in line
+    assert "interrupted at key 50" in line
+    assert "finished batches are committed and recorded" in first.stderr
+    # batches 1-2 (keys 1-40) committed with their progress; batch 3 (41-60) rolled back
+    assert rows(url, "SELECT min(id), max(id) FROM public.items WHERE touched = 1") == [(1, 40)]
+    assert rows(url, "SELECT count(*) FROM public.items WHERE touched IS NULL") == [(55,)]
+    progress = "SELECT batches, last_key, finished_at IS NULL FROM schema_studio.backfills"
+    assert rows(url, progress) == [(2, "40", True)]
+    done = "SELECT version, steps_done, finished_at IS NOT NULL FROM schema_studio.migrations"
+    assert rows(url, done) == [
+        (V1, 1, True),
+        (V2, 0, False),
+    ]
+
+    (project / "STOP").unlink()
+    again = studio("migrate", "--yes")
+    assert again.exit_code == 0, again.output
+    import importlib
+
+    calls = importlib.import_module(mod).CALLS
+    # the rerun called the function again: the walk went on at batch 3 (keys 41-60), not batch 1
+    assert calls[-3:] == [(3, 41, 60), (4, 61, 80), (5, 81, 95)]
+    assert [c for c in calls if c[0] == 1] == [(1, 1, 20)]
+    # every row doubled exactly once; the work before the walk ran on both calls
+    assert rows(url, "SELECT count(*) FROM public.items WHERE n = id * 2 AND touched = 1") == [
+        (95,)
+    ]
+    assert rows(url, "SELECT count(*) FROM public.walks") == [(2,)]
+    assert rows(url, "SELECT batches, finished_at IS NOT NULL FROM schema_studio.backfills") == [
+        (5, True)
+    ]
+    assert rows(url, done)[1] == (V2, 1, True)
+
+    back = studio("rollback", "--yes")
+    assert back.exit_code == 0, back.output
+    assert rows(url, "SELECT count(*) FROM public.items WHERE n = id") == [(95,)]
+    assert rows(url, "SELECT version FROM schema_studio.migrations") == [(V1,)]
+    assert rows(url, "SELECT count(*) FROM schema_studio.backfills") == [(0,)]
+
+
+RAISES = """
+from pathlib import Path
+
+
+async def fill(conn, options):
+    await conn.execute("UPDATE public.items SET touched = 1")
+    if Path("BROKEN").exists():
+        raise ValueError("cannot reach postgresql://app:" + "hunter2@db/app for " + options["who"])
+
+
+async def undo(conn, options):
+    await conn.execute("UPDATE public.items SET touched = NULL")
+"""
+
+
+def test_raising_step_changes_nothing_and_missing_function_is_refused_first(
+    project: Path, url: str
+) -> None:
+    """A step that raises: one line, exit 1, rolled back. A missing function: nothing runs."""
+    mod = package(project, RAISES)
+    write(project, V1, "items", TABLE, "DROP TABLE public.items;\n")
+    assert studio("migrate", "--yes").exit_code == 0
+    write(
+        project,
+        V2,
+        "fill",
+        f"-- schema-studio:step\n-- fill it\n-- schema-studio:python {mod}:fill who=me\n",
+        f"-- schema-studio:step\n-- schema-studio:python {mod}:undo\n",
+    )
+    (project / "BROKEN").write_text("")
+    failed = studio("migrate", "--yes")
+    assert failed.exit_code == 1, failed.output
+    (line,) = errors(failed)
+    assert line == (
+        f"error: step 1 of {V2}_fill.sql (python: {mod}:fill) raised"
+        " ValueError: cannot reach postgresql://app:***@db/app for me"
+    )
+    assert "hunter2" not in failed.output
+    assert "nothing of it was changed" in failed.stderr
+    assert rows(url, "SELECT count(*) FROM public.items WHERE touched IS NOT NULL") == [(0,)]
+    # started, no step done (as any migration run step by step): a rerun runs step 1
+    assert rows(url, "SELECT version, steps_done FROM schema_studio.migrations") == [
+        (V1, 1),
+        (V2, 0),
+    ]
+
+    # the module fixed, and a third migration naming a function that is not there: lint and
+    # migrate refuse it by its line before anything runs (the second stays where it was)
+    (project / "BROKEN").unlink()
+    gone = f"-- schema-studio:step\n-- schema-studio:irreversible\n-- schema-studio:python {mod}:"
+    write(project, V3, "gone", gone + "nowhere\n")
+    for args in (("lint",), ("migrate", "--yes")):
+        refused = studio(*args)
+        assert refused.exit_code == 1, refused.output
+        (line,) = errors(refused)
+        assert f"{V3}_gone.sql:1: step 1: module {mod} has no function nowhere" in line, line
+    assert rows(url, "SELECT count(*) FROM public.items WHERE touched IS NOT NULL") == [(0,)]
+    assert rows(url, "SELECT version, steps_done FROM schema_studio.migrations") == [
+        (V1, 1),
+        (V2, 0),
+    ]
+
+    # the third fixed too: both run, and rollback refuses to undo the irreversible one
+    write(project, V3, "gone", gone + "fill who=x\n")
+    assert studio("migrate", "--yes").exit_code == 0
+    assert rows(url, "SELECT count(*) FROM public.items WHERE touched = 1") == [(95,)]
+    refused = studio("rollback", "--yes")
+    assert refused.exit_code == 1
+    (line,) = errors(refused)
+    assert line == (
+        f"error: {V3}_gone.sql cannot be rolled back: step 1 (python: {mod}:fill) is marked"
+        " irreversible; nothing was rolled back"
+    )
+    assert rows(url, "SELECT count(*) FROM schema_studio.migrations") == [(3,)]
