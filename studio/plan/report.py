@@ -73,6 +73,8 @@ class PlannedStep:
             "line": self.step.line,
             "transactional": self.step.transactional,
             "backfill": self.step.backfill,
+            "kind": self.step.kind,
+            "python": self.step.python.target if self.step.python else None,
             "done": self.done,
             "sql": [st.sql for st in self.step.statements],
             "locks": [f.to_dict() for f in self.facts],
