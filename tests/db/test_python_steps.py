@@ -8,6 +8,7 @@ earlier test stays in `sys.modules`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from studio.cli import cli
+from studio.commands.files import load_migrations
+from studio.config import Settings
+from studio.errors import LockTimeoutExceeded
 from studio.migrations import files as migrations
+from studio.run import runner
+from studio.run.events import Event, LockTimeoutRetry, StepStarted
+from studio.run.executor import Backoff
 from studio.sources.devdb.binaries import available_servers
 
 if TYPE_CHECKING:
@@ -26,6 +33,7 @@ if TYPE_CHECKING:
     from studio.sources.devdb.cluster import Cluster
 
 V1, V2, V3 = "20250101000001", "20250101000002", "20250101000003"
+FAST = Backoff(base=0.05, cap=0.2)
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +272,71 @@ def test_raising_step_changes_nothing_and_missing_function_is_refused_first(
         " irreversible; nothing was rolled back"
     )
     assert rows(url, "SELECT count(*) FROM schema_studio.migrations") == [(3,)]
+
+
+LOCKED = """
+from studio.run.python_steps import Batch, batches
+
+
+async def touch(conn, options):
+    await conn.execute("UPDATE public.items SET touched = 7 WHERE id = 1")
+
+
+async def walk(conn, options):
+    async def batch(b: Batch) -> None:
+        await conn.execute(
+            "UPDATE public.items SET touched = 8 WHERE id BETWEEN $1 AND $2", b.first, b.last
+        )
+
+    await batches(conn, "public.items", batch, size=40)
+"""
+
+
+async def test_lock_timeouts_are_retried_on_a_python_steps_statements(
+    project: Path, url: str
+) -> None:
+    """A Python step's statements run under lock_timeout, retried like a SQL step's.
+
+    A plain step is rolled back and called again; a walk retries the batch alone; retries
+    spent, the step fails as a SQL step does, with nothing changed.
+    """
+    mod = package(project, LOCKED)
+    write(project, V1, "items", TABLE, "DROP TABLE public.items;\n")
+    one = "-- schema-studio:step\n-- schema-studio:irreversible\n-- schema-studio:python "
+    write(project, V2, "touch", one + f"{mod}:touch\n")
+    write(project, V3, "walk", one + f"{mod}:walk\n")
+    settings = Settings(root=project, db_override=url, lock_timeout="50ms", retries=2)
+    settings = dataclasses.replace(settings, queue_guard=0)
+    ms = load_migrations(settings)
+    await runner.apply(url, settings, ms, to=V1)
+    holder = await asyncpg.connect(url)
+    lock = "UPDATE public.items SET n = n WHERE id = 1"
+    try:
+        async with holder.transaction():
+            await holder.execute(lock)  # row 1 held: the step's UPDATE waits on it
+            events: list[Event] = []
+            with pytest.raises(LockTimeoutExceeded) as e:
+                await runner.apply(url, settings, ms, on_event=events.append, backoff=FAST)
+        assert f"step 1 of {V2}_touch.sql (lock_timeout 50ms, 3 attempts)" in e.value.message
+        retries = [ev for ev in events if isinstance(ev, LockTimeoutRetry)]
+        assert [(r.version, r.attempt) for r in retries] == [(V2, 1), (V2, 2)]
+        assert await holder.fetchval("SELECT count(*) FROM public.items WHERE touched > 0") == 0
+
+        # held again as each step starts, let go at its first retry: both go through
+        events.clear()
+
+        async def sink(ev: Event) -> None:
+            events.append(ev)
+            if isinstance(ev, StepStarted) and ev.attempt == 1:
+                await holder.execute("BEGIN; " + lock)
+            elif isinstance(ev, LockTimeoutRetry):
+                await holder.execute("ROLLBACK")
+
+        await runner.apply(url, settings, ms, on_event=sink, backoff=FAST)
+    finally:
+        await holder.close()
+    retries = [ev for ev in events if isinstance(ev, LockTimeoutRetry)]
+    assert [(r.version, r.attempt) for r in retries] == [(V2, 1), (V3, 1)]
+    assert [
+        tuple(r) for r in await fetch(url, "SELECT touched, count(*) FROM public.items GROUP BY 1")
+    ] == [(8, 95)]
