@@ -299,6 +299,7 @@ async def _walk(
         rows_done=progress.rows_done,
         batches=progress.batches,
         batch_size=size,
+        kind="walk",
     )
     walker = backfill._Walker(ex, m, step, spec, key_type, size, progress)
     walker.slot, walker.sync_bypass = slot, "off"

@@ -175,6 +175,11 @@ def test_batched_step_interrupted_resumes_and_its_down_runs(project: Path, url: 
     (project / "STOP").unlink()
     again = studio("migrate", "--yes")
     assert again.exit_code == 0, again.output
+    # progress as a backfill's: where the walk resumed, then each batch
+    assert "walk public.items by id: 95 rows in batches of 20, resuming after 2 batches" in (
+        again.stderr
+    )
+    assert "batch 5: 95/95 rows (100%)" in again.stderr
     import importlib
 
     calls = importlib.import_module(mod).CALLS
