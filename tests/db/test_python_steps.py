@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,6 +155,20 @@ def test_batched_step_interrupted_resumes_and_its_down_runs(project: Path, url: 
         f"-- schema-studio:step\n-- schema-studio:python {mod}:halve\n",
     )
     (project / "STOP").write_text("")
+
+    # shown as a Python step, with no lock or time claimed for it
+    plan = studio("plan", "--format", "json")
+    assert plan.exit_code == 0, plan.output
+    report = json.loads(plan.stdout)
+    step = report["migrations"][1]["steps"][0]
+    assert (step["kind"], step["python"], step["title"]) == (
+        "python",
+        f"{mod}:double",
+        f"python: {mod}:double",
+    )
+    assert (step["sql"], step["locks"], step["estimate"]) == ([], [], None)
+    assert report["migrations"][1]["one_transaction"] is False
+    assert any("the lock analysis covers SQL only" in n for n in report["notes"])
 
     first = studio("migrate", "--yes")
     assert first.exit_code == 1, first.output
