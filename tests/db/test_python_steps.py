@@ -10,7 +10,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import secrets
+import signal
+import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
 
 V1, V2, V3 = "20250101000001", "20250101000002", "20250101000003"
 FAST = Backoff(base=0.05, cap=0.2)
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +96,7 @@ def errors(result: Result) -> list[str]:
 
 
 async def fetch(url: str, sql: str) -> list[asyncpg.Record]:
+    """The rows of `sql`, on a connection of its own."""
     conn = await asyncpg.connect(url)
     try:
         return list(await conn.fetch(sql))
@@ -360,3 +366,70 @@ async def test_lock_timeouts_are_retried_on_a_python_steps_statements(
     assert [
         tuple(r) for r in await fetch(url, "SELECT touched, count(*) FROM public.items GROUP BY 1")
     ] == [(8, 95)]
+
+
+# doubles n in batches of 20; while the file SLOW exists, the third batch sleeps (to be killed)
+KILLED = """
+from pathlib import Path
+
+from studio.run.python_steps import Batch, batches
+
+
+async def double(conn, options):
+    async def batch(b: Batch) -> None:
+        await conn.execute(
+            "UPDATE public.items SET n = n * 2, touched = coalesce(touched, 0) + 1"
+            " WHERE id BETWEEN $1 AND $2", b.first, b.last
+        )
+        if b.number == 3 and Path("SLOW").exists():
+            await conn.execute("SELECT pg_sleep(60) /* batch 3 */")
+
+    await batches(conn, "public.items", batch, size=20)
+"""
+
+
+async def test_a_walk_killed_mid_batch_resumes_after_its_last_finished_batch(
+    project: Path, url: str
+) -> None:
+    """SIGKILL in batch 3: batches 1-2 stay recorded, batch 3 is rolled back; a rerun resumes."""
+    mod = package(project, KILLED)
+    write(project, V1, "items", TABLE)
+    one = "-- schema-studio:step\n-- schema-studio:irreversible\n-- schema-studio:python "
+    write(project, V2, "double", one + f"{mod}:double\n")
+    (project / "SLOW").write_text("")
+    # a child gets an environment built from nothing
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "DATABASE_URL": url}
+
+    async def migrate() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "studio", "migrate", "--yes", "--wait", "60",
+            cwd=project, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+
+    proc = await migrate()
+    try:
+        deadline = time.monotonic() + 60
+        while not await fetch(
+            url, "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60) /* batch 3%'"
+            " AND application_name = 'schema-studio migrate'",
+        ):  # fmt: skip
+            assert time.monotonic() < deadline, "batch 3 never ran"
+            await asyncio.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        await proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    (project / "SLOW").unlink()
+    progress = "SELECT batches, last_key, finished_at IS NULL FROM schema_studio.backfills"
+    assert [tuple(r) for r in await fetch(url, progress)] == [(2, "40", True)]
+
+    # the killed session ends within client_connection_check_interval; --wait queues behind it
+    proc = await migrate()
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    assert "walk public.items by id: 95 rows in batches of 20, resuming after 2 batches" in (
+        err.decode()
+    )
+    counts = "SELECT touched, count(*) FROM public.items WHERE n = id * 2 GROUP BY 1"
+    assert [tuple(r) for r in await fetch(url, counts)] == [(1, 95)]
