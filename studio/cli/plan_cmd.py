@@ -135,6 +135,9 @@ def _step(s: PlannedStep) -> list[str]:
     if s.done:
         return [f"  {s.step.index}. {s.step.title}  [done: committed by an interrupted run]"]
     lines = [f"  {s.step.index}. {s.step.title}{flags}"]
+    if s.step.python is not None:
+        # no SQL to analyse: no lock or time is claimed for it
+        return [*lines, "       locks: not analysed: the lock analysis covers SQL only"]
     sql = s.step.sql.strip().splitlines()
     lines += [f"       {click.style(line, dim=True)}" for line in sql[:_SQL_LINES]]
     if len(sql) > _SQL_LINES:

@@ -176,12 +176,12 @@ def _step_table(report: PlanReport) -> list[str]:
             cells = [
                 code(m.migration.version),
                 text(f"{s.step.index}. {_title(s)}"),
-                lock(f),
+                "not analysed (Python step)" if s.step.python else lock(f),
                 text(summary(f.blocks)) if f else "",
                 text(f.effect.label) if f else "",
             ]
             if report.estimated:
-                cells.append(seconds(s.seconds()))
+                cells.append("not estimated" if s.step.python else seconds(s.seconds()))
             cells.append(_hazard_cell(s.findings))
             rows.append("| " + " | ".join(cells) + " |")
     return rows
@@ -224,7 +224,15 @@ def _step(s: PlannedStep) -> list[str]:
     if s.step.backfill:
         flags.append("backfill, in batches")
     extra = f" ({', '.join(flags)})" if flags else ""
-    out = [f"#### {s.step.index}. {text(s.step.title)}{extra}", "", sql_block(s.step.sql), ""]
+    out = [f"#### {s.step.index}. {text(s.step.title)}{extra}", ""]
+    if s.step.python is not None:
+        # no SQL to analyse: no lock, blocking or time is claimed for it
+        return [
+            *out,
+            f"Calls {code(s.step.python.target)}: the lock analysis covers SQL only.",
+            "",
+        ]
+    out += [sql_block(s.step.sql), ""]
     rows = [
         f"| {f.mode.label} | {code(f.relation)} | {text(summary(f.blocks))}"
         f" | {text(f.effect.label)}{_conditions(f)} |"

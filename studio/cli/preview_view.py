@@ -85,7 +85,9 @@ def print_plan(plan: Plan, preview: Preview | None = None) -> None:
     click.echo(f"{verb} on {mask_dsn(plan.url)}:", err=True)
     for m, done in zip(plan.migrations, plan.done, strict=True):
         steps = m.steps if plan.direction is Direction.UP else (m.down_steps or ())
-        how = "one transaction" if all(s.transactional for s in steps) else "step by step"
+        # a Python step always runs step by step (it may commit batches)
+        whole = all(s.transactional and s.python is None for s in steps)
+        how = "one transaction" if whole else "step by step"
         resume = f", resuming after step {done}" if done else ""
         click.echo(
             f"  {m.version}_{m.name}: {counted(len(steps), 'step')}, {how}{resume}", err=True

@@ -160,7 +160,7 @@ class ProgressPrinter(EventHandler):
             else ""
         )
         self._line(
-            f"    backfill {event.table} by {event.key}: {counted(event.rows_total, 'row')} "
+            f"    {event.kind} {event.table} by {event.key}: {counted(event.rows_total, 'row')} "
             f"in batches of {event.batch_size:,}{resume}"
         )
         self.progress_mark = (-1, event.at)

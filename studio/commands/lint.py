@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from studio.config import mask_dsn
 from studio.errors import StudioError, translate
 from studio.migrations import files as migrations
+from studio.migrations import python_calls
 from studio.plan.locks.context import Context
 from studio.plan.locks.lint import (
     DEFAULT_SERVER_VERSION,
@@ -118,6 +119,15 @@ async def lint_project(
         if live_version is not None and url is not None:
             context, said = await _target_context(settings, url)
             notes.append(said)
+        linted = [m for m in ms if report is None or m.version in report]
+        # a Python step naming a missing module or function: refused here, as migrate would
+        python_calls.check(linted, settings.root)
+        python_calls.check(linted, settings.root, down=True)
+        if targets := python_calls.python_targets(linted):
+            notes.append(
+                f"{counted(len(targets), 'Python step function')} ({', '.join(targets)}) found:"
+                " the lock analysis covers SQL only"
+            )
         sources = sources_for_migrations(ms, report, external=external)
         version = server_version or live_version or DEFAULT_SERVER_VERSION
     if server_version is None and not paths and "PostgreSQL" not in notes[0]:

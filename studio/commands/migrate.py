@@ -19,6 +19,7 @@ from studio.commands.files import load_migrations
 from studio.commands.target import checked_target, read_history, target_url
 from studio.config import mask_dsn
 from studio.errors import StudioError, translate
+from studio.migrations import python_calls
 from studio.run import backfill, runner
 from studio.run.events import Direction, StepFinished, emit
 
@@ -63,6 +64,7 @@ async def migrate_plan(
     url = await checked_target(settings)
     rows, _, _ = await read_history(settings, url)
     todo = runner.migrations_to_run(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
+    python_calls.check([m for m, _ in todo], settings.root)
     return Plan(
         url,
         Direction.UP,
@@ -308,6 +310,8 @@ def _not_tried(step: Step, *, failed: bool) -> str | None:
     """Why a step is not tried on the target (None: it is)."""
     if failed:
         return "an earlier step failed"
+    if step.python is not None:
+        return f"a Python step ({step.python.target}) runs only in migrate"
     if step.backfill:
         return "a backfill changes data in batches"
     if not step.transactional:

@@ -28,6 +28,7 @@ from studio.config import mask_dsn
 from studio.errors import UsageError
 from studio.migrations import files as migrations
 from studio.migrations.format import Phase
+from studio.migrations.python_calls import python_targets
 from studio.plan.locks.lint import DEFAULT_SERVER_VERSION, lint_sources, sources_for_migrations
 from studio.plan.report import PlannedMigration, PlannedStep, PlanReport, Source
 
@@ -104,7 +105,7 @@ async def _on_database(
         )
         for m in sorted(drafts, key=lambda m: m.version)
     )
-    notes = notes + _contract_notes(ms)
+    notes = notes + _contract_notes(ms) + _python_notes(ms)
     return _report(
         settings,
         source,
@@ -130,9 +131,8 @@ async def _from_files(
         chosen, said = await _generated(settings, renames, no_rename)
         notes += said
     ms = _linted(existing, chosen, state)
-    return _report(
-        settings, source, ms, DEFAULT_SERVER_VERSION, notes=(*notes, *_contract_notes(ms))
-    )
+    notes += [*_contract_notes(ms), *_python_notes(ms)]
+    return _report(settings, source, ms, DEFAULT_SERVER_VERSION, notes=tuple(notes))
 
 
 def _linted(
@@ -202,6 +202,16 @@ def _contract_notes(ms: Sequence[PlannedMigration]) -> tuple[str, ...]:
         " --confirm-contract, once no instance of the old application version runs"
         for m in ms
         if m.migration.phase is Phase.CONTRACT
+    )
+
+
+def _python_notes(ms: Sequence[PlannedMigration]) -> tuple[str, ...]:
+    targets = python_targets([m.migration for m in ms])
+    if not targets:
+        return ()
+    return (
+        f"Python steps ({', '.join(targets)}): the lock analysis covers SQL only;"
+        " no lock or time is counted for them",
     )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from studio.commands.files import load_migrations
 from studio.commands.migrate import Plan
 from studio.commands.target import checked_target, read_history
+from studio.migrations import python_calls
 from studio.run import runner
 from studio.run.events import Direction
 
@@ -21,6 +22,7 @@ async def rollback_plan(settings: Settings, *, count: int = 1, to: str | None = 
     url = await checked_target(settings)
     rows, _, _ = await read_history(settings, url)
     todo = runner.rollback_plan(ms, rows, count=count, to=to)
+    python_calls.check([m for m, _ in todo], settings.root, down=True)
     return Plan(
         url, Direction.DOWN, tuple(m for m, _ in todo), tuple(r.down_steps_done for _, r in todo)
     )

@@ -24,7 +24,11 @@ Comments before the first step marker are the header (free text plus the
 `version`/`tool`/`schema-before`/`schema-after` keys and the file-level
 `phase` directive). Each `-- schema-studio:step` marker opens a step; the
 comment lines right after it are the step's annotations and step directives
-(`no-transaction`, `backfill`), then its SQL. `-- schema-studio:ignore
+(`no-transaction`, `backfill`, `python`, `irreversible`), then its SQL. A
+Python step, `-- schema-studio:python package.module:function key=value ...`
+right after its marker, holds no SQL: the runner calls the function
+(`studio.run.python_steps`); a migration with one needs a down file or the
+step marked `-- schema-studio:irreversible`. `-- schema-studio:ignore
 <hazard-id> <reason>` may precede any statement (for lint). Any other
 `-- schema-studio:` directive is an error.
 
@@ -67,6 +71,7 @@ from studio.migrations.format import (
     DIRECTIVE_PREFIX,
     Ignore,
     Phase,
+    PythonCall,
     Statement,
     Step,
     parse_text,
@@ -83,6 +88,7 @@ __all__ = [
     "Ignore",
     "Migration",
     "Phase",
+    "PythonCall",
     "Statement",
     "Step",
     "StepSpec",
@@ -139,9 +145,14 @@ class Migration:
         """Whether the runner applies it whole in one transaction, else step by step.
 
         Every step must be able to run in a transaction, and an expand/contract
-        phase or a backfill (committed batch by batch) always runs step by step.
+        phase, a backfill (committed batch by batch) or a Python step (which
+        may commit batches) always runs step by step.
         """
-        return self.transactional and self.phase is None and not any(s.backfill for s in self.steps)
+        return (
+            self.transactional
+            and self.phase is None
+            and not any(s.backfill or s.python for s in self.steps)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +257,7 @@ def parse_file(path: Path) -> Migration:
         down_steps = down.steps
     else:
         down_path = None
+    _undo_of_python(parsed.steps, path, down_path)
     return Migration(
         version=version,
         name=m["slug"],
@@ -260,6 +272,21 @@ def parse_file(path: Path) -> Migration:
         description=parsed.description,
         down_steps=down_steps,
     )
+
+
+def _undo_of_python(steps: Sequence[Step], path: Path, down_path: Path | None) -> None:
+    """A Python step needs its counterpart in the down file, or to be marked irreversible."""
+    if down_path is not None:
+        return
+    for step in steps:
+        if step.python is not None and not step.irreversible:
+            raise MigrationFileError(
+                str(path),
+                step.line,
+                f"step {step.index} runs python: {step.python.target} and the migration has no"
+                f" down file: write its counterpart in {path.name.removesuffix('.sql')}.down.sql"
+                " or mark the step `-- schema-studio:irreversible`",
+            )
 
 
 def load_directory(directory: Path) -> tuple[Migration, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from studio.errors import MigrationFileError
@@ -25,7 +26,18 @@ _HEADER_KEY = re.compile(
     r"^--\s*(?P<key>version|tool|schema-before|schema-after):\s*(?P<value>.*?)\s*$"
 )
 _HAZARD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-KNOWN_DIRECTIVES = ("step", "no-transaction", "backfill", "phase", "ignore")
+KNOWN_DIRECTIVES = (
+    "step",
+    "no-transaction",
+    "backfill",
+    "python",
+    "irreversible",
+    "phase",
+    "ignore",
+)
+_PYTHON_TARGET = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+_OPTION_KEY = re.compile(r"^[A-Za-z_][\w-]*$")
+_PYTHON_USAGE = "usage: `-- schema-studio:python package.module:function [key=value ...]`"
 
 
 class Phase(enum.StrEnum):
@@ -45,6 +57,24 @@ class Ignore:
     hazard: str
     reason: str
     line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PythonCall:
+    """A Python step's function: `-- schema-studio:python package.module:function key=value ...`.
+
+    The runner imports `module` (the project root on sys.path) and awaits
+    `function(conn, options)`; `options` are the directive's `key=value` pairs, as text.
+    """
+
+    module: str
+    function: str
+    options: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def target(self) -> str:
+        """`package.module:function`."""
+        return f"{self.module}:{self.function}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +98,27 @@ class Step:
     backfill: bool = False
     line: int = 0
     statements: tuple[Statement, ...] = ()
+    # a Python step (no SQL): the function the runner calls
+    python: PythonCall | None = None
+    # `-- schema-studio:irreversible`: rollback refuses the migration
+    irreversible: bool = False
+
+    @property
+    def kind(self) -> str:
+        """What runs: `sql`, `backfill` or `python`."""
+        return "python" if self.python else "backfill" if self.backfill else "sql"
 
     @property
     def title(self) -> str:
-        """A one-line description: the first annotation, else the first SQL line."""
-        if self.annotations and self.annotations[0].strip():
-            return self.annotations[0].strip()
+        """A one-line description: the first annotation, else the first SQL line.
+
+        A Python step's title names its function first: `python: pkg.mod:fn`.
+        """
+        note = self.annotations[0].strip() if self.annotations else ""
+        if self.python is not None:
+            return f"python: {self.python.target}" + (f" ({note})" if note else "")
+        if note:
+            return note
         first = self.sql.strip().splitlines()[0] if self.sql.strip() else ""
         return first if len(first) <= 80 else first[:77] + "..."
 
@@ -165,6 +210,8 @@ class _Parser:
         self.annotations: list[str] = []
         self.transactional = True
         self.backfill = False
+        self.python: PythonCall | None = None
+        self.irreversible = False
         self.statements: list[Statement] = []
         self.sql_start: int | None = None
         self.sql_end = 0
@@ -190,6 +237,11 @@ class _Parser:
             raise self.error(start, "SQL before the first `-- schema-studio:step` marker")
         if not self.explicit and self.in_header:
             self.in_header = False
+        if self.python is not None and self.stmt_start is None:
+            raise self.error(
+                start,
+                "a Python step holds no SQL: open a new step with `-- schema-studio:step`",
+            )
         if self.stmt_start is None:
             self.stmt_start = start
             if self.sql_start is None:
@@ -253,6 +305,8 @@ class _Parser:
                 self.transactional = False
             else:
                 self.backfill = True
+        elif name in ("python", "irreversible"):
+            self._step_directive(start, name, arg)
         elif name == "phase":
             allowed = (
                 not self.steps
@@ -291,6 +345,43 @@ class _Parser:
             known = ", ".join(KNOWN_DIRECTIVES)
             raise self.error(start, f"unknown directive `-- schema-studio:{name}` (known: {known})")
 
+    def _step_directive(self, start: int, name: str, arg: str) -> None:
+        """`python` (a step that calls a function) or `irreversible`, after a step marker."""
+        if not self.explicit:
+            raise self.error(
+                start, f"`-- schema-studio:{name}` needs its step's `-- schema-studio:step` marker"
+            )
+        if self.in_header or self.statements:
+            raise self.error(
+                start,
+                f"`-- schema-studio:{name}` is a step directive: put it right after a step marker",
+            )
+        if name == "irreversible":
+            self._no_argument(start, name, arg)
+            self.irreversible = True
+            return
+        if self.python is not None:
+            raise self.error(start, "two `-- schema-studio:python` directives in one step")
+        self.python = self._python_call(start, arg)
+
+    def _python_call(self, start: int, arg: str) -> PythonCall:
+        try:
+            words = shlex.split(arg)
+        except ValueError as e:
+            raise self.error(start, f"{_PYTHON_USAGE}: {e}") from None
+        if not words or not _PYTHON_TARGET.match(words[0]):
+            raise self.error(start, _PYTHON_USAGE)
+        options: dict[str, str] = {}
+        for word in words[1:]:
+            key, eq, value = word.partition("=")
+            if not eq or not _OPTION_KEY.match(key):
+                raise self.error(start, f"{_PYTHON_USAGE}: {word!r} is not key=value")
+            if key in options:
+                raise self.error(start, f"option {key!r} given twice")
+            options[key] = value
+        module, _, function = words[0].partition(":")
+        return PythonCall(module, function, tuple(options.items()))
+
     def _no_argument(self, start: int, name: str, arg: str) -> None:
         if arg:
             raise self.error(start, f"`-- schema-studio:{name}` takes no argument (got {arg!r})")
@@ -319,6 +410,9 @@ class _Parser:
                 self.ignores[-1].line,
                 "`-- schema-studio:ignore` is not followed by a statement",
             )
+        if self.python is not None:
+            self._python_step()
+            return
         if not self.statements:
             if self.step_offset is not None:
                 raise self.error(self.step_offset, "empty step: a step marker with no SQL after it")
@@ -363,6 +457,27 @@ class _Parser:
                 self.backfill,
                 line,
                 tuple(self.statements),
+                irreversible=self.irreversible,
+            )
+        )
+
+    def _python_step(self) -> None:
+        """A Python step: no SQL, run in a transaction of its own (or batch by batch)."""
+        assert self.step_offset is not None  # a python directive needs a step marker
+        if not self.transactional or self.backfill:
+            raise self.error(
+                self.step_offset,
+                "a Python step takes neither `no-transaction` nor `backfill`"
+                " (its batches come from the batches() helper)",
+            )
+        self.steps.append(
+            Step(
+                len(self.steps) + 1,
+                "",
+                tuple(self.annotations),
+                line=self.step_line,
+                python=self.python,
+                irreversible=self.irreversible,
             )
         )
 

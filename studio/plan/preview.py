@@ -60,9 +60,22 @@ class StepEstimate:
     checks: tuple[str, ...] = ()
     # what it means for the target's hot standbys and logical subscribers
     replicas: tuple[str, ...] = ()
+    # a Python step's `pkg.mod:fn`: no SQL to analyse, so no locks or time are claimed
+    python: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """What runs: `sql`, `backfill` or `python`."""
+        return "python" if self.python else "backfill" if self.backfill else "sql"
 
     def lines(self) -> list[str]:
         """The summary as text lines: locks, sizes, time, checks."""
+        if self.python is not None:
+            # the title already says `python: pkg.mod:fn`
+            return [
+                "locks: not analysed: the lock analysis covers SQL only",
+                "time:  not estimated (a Python step)",
+            ]
         out = [f"locks: {f.describe()}" for f in self.facts if not f.placeholder]
         if not out:
             out.append("locks: none known to the knowledge base")
@@ -83,6 +96,8 @@ class StepEstimate:
             "version": self.version or None,
             "index": self.index,
             "title": self.title,
+            "kind": self.kind,
+            "python": self.python,
             "transactional": self.transactional,
             "backfill": self.backfill,
             "locks": [f.to_dict() for f in self.facts],
@@ -125,8 +140,10 @@ class Preview:
 
 
 # one step before the target is read: (version, index, title, transactional, backfill,
-# facts per statement, the statements' SQL)
-_Draft = tuple[str, int, str, bool, bool, tuple[tuple["LockFact", ...], ...], tuple[str, ...]]
+# facts per statement, the statements' SQL, a Python step's `pkg.mod:fn`)
+_Draft = tuple[
+    str, int, str, bool, bool, tuple[tuple["LockFact", ...], ...], tuple[str, ...], str | None
+]
 
 
 async def step_estimates(
@@ -262,7 +279,7 @@ def _step(
     checks: tuple[str, ...],
     context: Context,
 ) -> StepEstimate:
-    version, index, title, transactional, backfill, statements, sqls = draft
+    version, index, title, transactional, backfill, statements, sqls, python = draft
     rate = throughput or estimates.default_throughput()
     est = estimates.combine(
         estimates.estimate(stmt, sizes, rate, every_row=backfill) for stmt in statements
@@ -280,6 +297,7 @@ def _step(
         backfill,
         checks,
         replica_notes(flat, sqls, est, sizes, context),
+        python,
     )
 
 
@@ -298,7 +316,7 @@ def _drafts(
     for i, change in enumerate(items, 1):
         c: Change = change  # type: ignore[assignment]
         facts = facts_for_change(c, version, context)
-        out.append(("", i, c.describe(), c.transactional, False, (facts,), c.sql()))
+        out.append(("", i, c.describe(), c.transactional, False, (facts,), c.sql(), None))
     return out
 
 
@@ -321,8 +339,18 @@ def _migration_drafts(
             spans = [(st.line, st.line + st.sql.count("\n")) for st in step.statements]
             facts = tuple(f for line, f in stmts if any(a <= line <= b for a, b in spans))
             sqls = tuple(st.sql for st in step.statements)
+            python = step.python.target if step.python else None
             out.append(
-                (m.version, step.index, step.title, step.transactional, step.backfill, facts, sqls)
+                (
+                    m.version,
+                    step.index,
+                    step.title,
+                    step.transactional,
+                    step.backfill,
+                    facts,
+                    sqls,
+                    python,
+                )
             )
     return out
 

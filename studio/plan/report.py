@@ -73,11 +73,14 @@ class PlannedStep:
             "line": self.step.line,
             "transactional": self.step.transactional,
             "backfill": self.step.backfill,
+            "kind": self.step.kind,
+            "python": self.step.python.target if self.step.python else None,
             "done": self.done,
             "sql": [st.sql for st in self.step.statements],
             "locks": [f.to_dict() for f in self.facts],
             "sizes": [s.to_dict() for s in e.sizes] if e is not None else None,
-            "estimate": e.estimate.to_dict() if e is not None else None,
+            # a Python step: nothing to estimate (the analysis covers SQL only)
+            "estimate": e.estimate.to_dict() if e is not None and not self.step.python else None,
             "checks": list(e.checks) if e is not None else [],
             "hazards": [f.to_dict() for f in self.findings],
         }

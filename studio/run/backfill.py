@@ -395,12 +395,21 @@ async def _key_type(conn: asyncpg.Connection, spec: Spec) -> str:
 
 
 async def _start(
-    conn: asyncpg.Connection, history: HistoryTable, m: Migration, step: Step, spec: Spec
+    conn: asyncpg.Connection,
+    history: HistoryTable,
+    m: Migration,
+    step: Step,
+    spec: Spec,
+    slot: int | None = None,
 ) -> Progress:
-    """The progress row, created with the key range and row count on the first run."""
+    """The progress row, created with the key range and row count on the first run.
+
+    `slot` is the row's step number (a down step's Python batches use minus its index).
+    """
+    slot = step.index if slot is None else slot
     for statement in create_sql(history):
         await conn.execute(statement)
-    found = await _progress_of(conn, history, m.version, step.index)
+    found = await _progress_of(conn, history, m.version, slot)
     if found is not None:
         return found
     key, table = spec.key_sql, spec.table
@@ -412,13 +421,13 @@ async def _start(
             (version, step, table_name, key_column, stop_key, rows_total)
             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
         m.version,
-        step.index,
+        slot,
         spec.table,
         spec.key,
         stop,
         rows,
     )
-    found = await _progress_of(conn, history, m.version, step.index)
+    found = await _progress_of(conn, history, m.version, slot)
     assert found is not None
     return found
 
@@ -444,6 +453,13 @@ class _Walker:
         self.updated = 0
         # holds the batches back while a standby lags (None: max_replica_lag = 0)
         self.throttle: replicas.ReplicaThrottle | None = None
+        # the progress row's step number (`_start`'s slot)
+        self.slot = step.index
+        # a Python step's work per batch (studio.run.python_steps), instead of the statement;
+        # it returns the rows it changed (or None)
+        self.body: Callable[[_Batch], Awaitable[int | None]] | None = None
+        # 'on': the expand's sync trigger steps aside (a Python step's writes go through it)
+        self.sync_bypass = "on"
         # the next `batch_size` keys after the last finished batch, up to the stop key
         inner = f"SELECT {key} AS k FROM {table} WHERE {key} <= $1::text::{key_type}"
         self.first_sql = self._bounds(f"{inner} ORDER BY {key} LIMIT $2")
@@ -532,10 +548,11 @@ class _Walker:
         conn, ex = self.ex.conn, self.ex
         await conn.execute(
             "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2,"
-            " true), set_config($3, 'on', true)",
+            " true), set_config($3, $4, true)",
             ex.settings.lock_timeout,
             ex.settings.statement_timeout,
             BACKFILL_SETTING,
+            self.sync_bypass,
         )
         if last is None:
             row = await conn.fetchrow(self.first_sql, self.progress.stop_key, self.batch_size)
@@ -546,6 +563,12 @@ class _Walker:
         if batch.rows == 0:
             return None
         sent = time.monotonic()
+        if self.body is not None:
+            try:
+                self.updated = await self.body(batch) or 0
+            except _CONTENTION:
+                raise LockTimeout(self.step, "", sent=sent) from None
+            return await self._advance(batch)
         try:
             status = await conn.execute(self.spec.statement, batch.first, batch.last)
         except _CONTENTION:
@@ -557,13 +580,18 @@ class _Walker:
             # leave the transaction (rolled back) before looking for the row
             raise _RowFailure(batch, e) from None
         self.updated = int(status.split()[-1]) if status else 0
-        await conn.execute(
+        return await self._advance(batch)
+
+    async def _advance(self, batch: _Batch) -> _Batch:
+        """The progress row moved past `batch`, in the batch's transaction."""
+        ex = self.ex
+        await ex.conn.execute(
             f"""UPDATE {progress_table(ex.table)} SET last_key = $3, rows_done = rows_done + $4,
                     rows_updated = rows_updated + $5, batches = batches + 1,
                     updated_at = clock_timestamp()
                 WHERE version = $1 AND step = $2""",
             self.m.version,
-            self.step.index,
+            self.slot,
             batch.last_text,
             batch.rows,
             self.updated,

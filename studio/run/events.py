@@ -222,6 +222,8 @@ class BackfillStarted(Event):
     rows_done: int = 0
     batches: int = 0
     batch_size: int = 0
+    # what walks the table: a backfill step's UPDATE, or a Python step's `batches()` ("walk")
+    kind: str = "backfill"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

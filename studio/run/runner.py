@@ -54,7 +54,7 @@ from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import ChecksumMismatch, StudioError, translate
 from studio.migrations.format import Phase
-from studio.run import backfill, history, phases
+from studio.run import backfill, history, phases, python_steps
 from studio.run.events import (
     BackfillDeferred,
     Direction,
@@ -315,6 +315,8 @@ async def apply(
                 todo = migrations_to_run(
                     migrations, rows, to=to, allow_out_of_order=allow_out_of_order
                 )
+                # a Python step whose function is missing refuses the run before anything runs
+                python_steps.check([m for m, _ in todo], settings.root)
                 missing = tuple(
                     e.version for e in history.compare(migrations, rows).having(State.MISSING)
                 )
@@ -423,6 +425,11 @@ async def _apply_one(
                             )
                             return False
                         await backfill.run(runner, m, step, total, record, options)
+                        continue
+                    if step.python is not None:
+                        await python_steps.run(
+                            runner, m, step, total, Direction.UP, record, runner.settings.root
+                        )
                         continue
                     if m.phase is not None:
                         await runner.wait_for_autovacuum(m, step)
@@ -590,6 +597,7 @@ def rollback_plan(
         m = entry.migration
         if entry.state is State.MODIFIED:
             raise _modified(m)
+        python_steps.refuse_irreversible(m)
         if m.down_steps is None:
             raise StudioError(
                 f"{m.filename} has no down file ({m.version}_{m.name}.down.sql);"
@@ -632,6 +640,7 @@ async def rollback(
             try:
                 rows = await history.read(conn, table)
                 todo = rollback_plan(migrations, rows, count=count, to=to)
+                python_steps.check([m for m, _ in todo], settings.root, down=True)
                 runner = Executor(
                     conn,
                     settings,
@@ -674,7 +683,7 @@ async def _rollback_one(runner: Executor, m: Migration, row: HistoryRow) -> None
     conn, table = runner.conn, runner.table
     steps = m.down_steps or ()
     total, done = len(steps), row.down_steps_done
-    whole = done == 0 and all(s.transactional for s in steps)
+    whole = done == 0 and all(s.transactional and s.python is None for s in steps)
     await runner.emit(
         MigrationStarted,
         version=m.version,
@@ -705,6 +714,11 @@ async def _rollback_one(runner: Executor, m: Migration, row: HistoryRow) -> None
                         else:
                             await history.record_down_step(conn, table, m.version, index)
 
+                    if step.python is not None:
+                        await python_steps.run(
+                            runner, m, step, total, Direction.DOWN, record, runner.settings.root
+                        )
+                        continue
                     await runner.step(
                         m,
                         step,

@@ -241,7 +241,8 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             if m is None:
                 continue
             done = entry.row.steps_done if entry.row else 0
-            mode = "one transaction" if m.transactional else "step by step"
+            whole = m.transactional and not any(s.python for s in m.steps)
+            mode = "one transaction" if whole else "step by step"
             self._add(
                 m.version,
                 "waiting",

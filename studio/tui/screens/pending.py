@@ -139,7 +139,8 @@ class PendingScreen(StudioScreen):
         for step in r.steps:
             for level in {f.level.label for f in step.findings}:
                 counts[level] = counts.get(level, 0) + 1
-        mode = "one transaction" if m.transactional else "step by step"
+        whole = m.transactional and not any(s.python for s in m.steps)
+        mode = "one transaction" if whole else "step by step"
         state = "partial: resumes where it stopped" if r.state is State.PARTIAL else "pending"
         self.query_one("#summary-bar", Static).update(
             Content.assemble(
@@ -172,13 +173,18 @@ class PendingScreen(StudioScreen):
                 (f"Step {step.step.index} of {len(r.steps)}", "bold"),
                 f" · {r.migration.version} · "
                 + (
-                    "in the migration's transaction"
+                    "python step, in its own transaction"
+                    if step.step.python
+                    else "in the migration's transaction"
                     if step.step.transactional
                     else "no transaction"
                 ),
             )
         )
-        self.query_one("#step-sql", Static).update(sql_content(step.step.sql.strip()))
+        call = step.step.python
+        # a Python step has no SQL: its directive says what runs
+        text = f"-- schema-studio:python {call.target}" if call else step.step.sql.strip()
+        self.query_one("#step-sql", Static).update(sql_content(text))
         width = max(30, self.query_one("#step-facts", Static).size.width - 10)
         self.query_one("#step-facts", Static).update(
             pending_content(step, self.studio.options, width)

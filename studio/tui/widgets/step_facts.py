@@ -39,6 +39,13 @@ def _rows(width: int) -> tuple[list[Content], Row]:
 def pending_content(step: PendingStep, opts: StudioOptions, width: int) -> Content:
     """A pending migration's step: the facts a generated step shows, from its preview and lint."""
     lines, row = _rows(width)
+    if (call := step.step.python) is not None:
+        # no SQL: nothing for the knowledge base or the estimates to read, so nothing is claimed
+        row("kind", f"python: {call.target}", "bold")
+        row("locks", "not analysed: the lock analysis covers SQL only", "$text-muted")
+        row("time", "not estimated", "$text-muted")
+        row("runs", "in a transaction of its own; batches() commits each batch", "")
+        return Content("\n").join(lines)
     facts = pending_facts(step)
     if step.done:
         row("done", "committed by an earlier, interrupted run: applying resumes after it", "")
