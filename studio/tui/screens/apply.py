@@ -92,6 +92,8 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         self.pending: tuple[Migration, ...] = ()
         self.progress = RunProgress()
         self._rows: set[str] = set()
+        # step key -> what walks its table in batches ("backfill", or "walk" for a Python step)
+        self._walks: dict[str, str] = {}
         self._opened = 0.0
 
     @property
@@ -295,7 +297,8 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             return
         table = self.query_one("#apply-steps", StyledTable)
         text = f"{100 * done // total}%" if total else "—"
-        table.put_cell(key, "progress", table.cell(f"backfill {text}", "running"))
+        kind = self._walks.get(key, "backfill")
+        table.put_cell(key, "progress", table.cell(f"{kind} {text}", "running"))
 
     def _status(self, *parts: str | tuple[str, str]) -> None:
         self.query_one("#apply-status", Static).update(Content.assemble(*parts))
@@ -377,15 +380,18 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
     @ev.on(ev.BackfillStarted)
     def _backfill_started(self, e: ev.BackfillStarted) -> None:
+        # a backfill step's UPDATE, or a Python step's walk: its batches are told alike
+        self._walks[f"{e.version}:{e.index}"] = e.kind
         self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
 
     @ev.on(ev.BackfillProgress)
     def _backfill_progress(self, e: ev.BackfillProgress) -> None:
         opts = self.studio.options
-        self._set_progress(f"{e.version}:{e.index}", e.rows_done, e.rows_total)
+        key = f"{e.version}:{e.index}"
+        self._set_progress(key, e.rows_done, e.rows_total)
         eta = "" if e.eta is None else f", {opts.duration(e.eta)} left"
         self._status(
-            ("backfill ", "bold"),
+            (f"{self._walks.get(key, 'backfill')} ", "bold"),
             f"{e.table}: batch {e.batch}, {e.rows_done:,}/{e.rows_total:,} rows, "
             f"{e.rows_per_second:,.0f} rows/s{eta}"
             if not opts.snapshot
