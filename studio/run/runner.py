@@ -53,7 +53,6 @@ import asyncpg
 from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import ChecksumMismatch, StudioError, translate
-from studio.migrations.format import Phase
 from studio.run import backfill, history, phases
 from studio.run.events import (
     BackfillDeferred,
@@ -152,6 +151,8 @@ def migrations_to_run(
             f"no migration with version {to}", "see `schema-studio status` for the versions"
         )
     todo: list[tuple[Migration, HistoryRow | None]] = []
+    # a contract that waited while later migrations ran past it is not out of order
+    waiting = {m.version for m in phases.waiting_contracts(migrations, rows)}
     for entry in status.having(State.PARTIAL):
         assert entry.migration is not None
         todo.append((entry.migration, entry.row))
@@ -159,7 +160,7 @@ def migrations_to_run(
         assert entry.migration is not None
         if to is not None and entry.version > to:
             continue
-        if entry.out_of_order and not allow_out_of_order:
+        if entry.out_of_order and not allow_out_of_order and entry.version not in waiting:
             raise OutOfOrder(
                 f"{entry.migration.filename} is older than the last applied migration"
                 f" ({status.last_applied}): refusing to apply it out of order"
@@ -279,7 +280,7 @@ async def apply(
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
     backfills: backfill.Options | None = None,
-    confirm_contract: bool = False,
+    confirm_contract: phases.Confirmation = False,
     on_backend: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Apply pending migrations (resuming an interrupted one first), up to `to`.
@@ -291,10 +292,16 @@ async def apply(
     runs (the studio highlights its session in the lock tail and cancels its
     running statement on abort).
 
+    `confirm_contract`: True applies every contract that comes up, a version
+    only that contract; the others wait, and the migrations after them run
+    past them unless they use what a waiting one drops or renames.
+
     Raises:
-        ContractNotConfirmed: a contract migration came up without
-            `confirm_contract` (the migrations before it were applied).
+        ContractNotConfirmed: once the run is over, when contracts wait for
+            confirmation (it names them; its `result` says what was applied).
         ContractBlocked: a contract migration whose expand is not finished.
+        ContractConflict: a migration uses what a waiting contract drops or
+            renames (refused before anything runs).
     """
     options = backfills or backfill.Options()
     table = HistoryTable.parse(settings.history_table)
@@ -339,14 +346,16 @@ async def apply(
                     ),
                 )
                 done: list[str] = []
-                finished = {r.version for r in rows if r.finished}
-                for m, row in todo:
-                    if m.phase is Phase.CONTRACT and row is None:
-                        phases.gate(m, migrations, finished, confirmed=confirm_contract)
+                # unconfirmed contracts wait; what follows runs past them unless it conflicts
+                plan = phases.schedule(
+                    todo, migrations, {r.version for r in rows if r.finished}, confirm_contract
+                )
+                waiting = plan.waiting
+                for m, row in plan.run:
                     if not await _apply_one(runner, m, row, options):
-                        break  # stopped before a backfill step (--no-backfill)
+                        waiting = ()  # stopped before a backfill step (--no-backfill)
+                        break
                     done.append(m.version)
-                    finished.add(m.version)
             finally:
                 await history.release(conn, table)
     result = RunResult(Direction.UP, tuple(done), clock() - started, missing)
@@ -356,6 +365,8 @@ async def apply(
             at=clock(), direction=Direction.UP, versions=result.versions, duration=result.duration
         ),
     )
+    if waiting:
+        raise phases.not_confirmed(waiting, migrations, applied=result.versions)
     return result
 
 
