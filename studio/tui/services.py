@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from studio.commands.fleet.report import FleetReport, TargetReport
     from studio.commands.fleet.targets import FleetTarget
     from studio.commands.pending import PendingReview
+    from studio.commands.status import StatusReport
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.migrations.files import Migration
@@ -396,6 +397,11 @@ async def history_status(settings: Settings) -> Status:
     is the drift badge's worker, which is much slower.
     """
     return (await status(settings, drift=False)).status
+
+
+async def history_report(settings: Settings) -> StatusReport:
+    """`history_status` with each expand/contract migration's phase (the history screen)."""
+    return await status(settings, drift=False)
 
 
 async def pending_review(settings: Settings, version: str) -> PendingReview:
