@@ -404,3 +404,50 @@ _STAGE = {
     PairState.CONTRACTING: Stage.BACKFILLED,
     PairState.CONTRACTED: Stage.DONE,
 }
+
+
+def depends_on(expand: Migration, later: Migration) -> tuple[str, str] | None:
+    """A table of `expand`'s that `later` also names: it was written against the expanded table.
+
+    Conservative: any use of the same table counts (a sync trigger of the
+    expand fires on the later migration's writes to it).
+    """
+    tables = {rel for use in _uses(expand) for rel in use.relations}
+    for use in _uses(later):
+        if shared := sorted(use.relations & tables):
+            return shared[0]
+    return None
+
+
+def refuse_lone_rollback(
+    m: Migration, migrations: Sequence[Migration], applied_after: Sequence[Migration]
+) -> None:
+    """Refuse rolling back `m` alone unless it is an expand in flight no later migration uses.
+
+    Raises:
+        StudioError: `m` is not an expand whose contract waits, or a later applied migration
+            uses one of its tables.
+    """
+    contract = next(
+        (c for c in migrations if c.phase is Phase.CONTRACT and expand_of(c, migrations) is m),
+        None,
+    )
+    if m.phase is not Phase.EXPAND or contract is None:
+        raise StudioError(
+            f"--only {m.version}: {m.filename} is not an expand migration with a contract",
+            "roll back the newest migrations with --count or --to",
+        )
+    for later in applied_after:
+        if later is contract:
+            raise StudioError(
+                f"--only {m.version}: its contract {contract.filename} is applied",
+                "roll back the newest migrations with --count or --to",
+            )
+        if (table := depends_on(m, later)) is not None:
+            raise StudioError(
+                f"{m.filename} cannot be rolled back while {later.filename}, applied past its"
+                f" waiting contract, depends on its expanded state (both use"
+                f" {_name(*table)})",
+                f"roll {later.filename} back first (`schema-studio rollback --to {m.version}`"
+                " rolls back everything after it)",
+            )

@@ -570,8 +570,12 @@ def rollback_plan(
     *,
     count: int = 1,
     to: str | None = None,
+    only: str | None = None,
 ) -> tuple[tuple[Migration, HistoryRow], ...]:
     """The applied migrations to roll back, newest first; refuses before anything runs.
+
+    `only`: that one expand migration alone, while its contract waits and no
+    later applied migration depends on its expanded state (`phases.refuse_lone_rollback`).
 
     Raises:
         StudioError: a partially applied migration, an unknown `to`, or a
@@ -584,7 +588,13 @@ def rollback_plan(
             "run `schema-studio migrate` to finish it first",
         )
     applied = [e for e in reversed(status.entries) if e.row is not None]
-    if to is not None:
+    if only is not None:
+        chosen = [e for e in applied if e.version == only]
+        if not chosen or chosen[0].migration is None:
+            raise StudioError(f"{only} is not an applied migration", "see `schema-studio status`")
+        after = [e.migration for e in applied if e.version > only and e.migration is not None]
+        phases.refuse_lone_rollback(chosen[0].migration, migrations, after)
+    elif to is not None:
         if to not in {e.version for e in applied}:
             raise StudioError(f"{to} is not an applied migration", "see `schema-studio status`")
         chosen = [e for e in applied if e.version > to]
@@ -620,6 +630,7 @@ async def rollback(
     *,
     count: int = 1,
     to: str | None = None,
+    only: str | None = None,
     wait: float = 0.0,
     on_event: EventSink | None = None,
     backoff: Backoff = DEFAULT_BACKOFF,
@@ -628,7 +639,7 @@ async def rollback(
 ) -> RunResult:
     """Run the down files of the last `count` applied migrations, newest first.
 
-    Or of those after `to`.
+    Or of those after `to`, or of the expand `only` alone (see `rollback_plan`).
     """
     table = HistoryTable.parse(settings.history_table)
     started = clock()
@@ -642,7 +653,7 @@ async def rollback(
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:
                 rows = await history.read(conn, table)
-                todo = rollback_plan(migrations, rows, count=count, to=to)
+                todo = rollback_plan(migrations, rows, count=count, to=to, only=only)
                 runner = Executor(
                     conn,
                     settings,
