@@ -163,8 +163,8 @@ def migrate_cmd(
             )
         )
     except ContractNotConfirmed as e:
-        if e.applied:
-            past = counted(len(e.applied), "migration")
+        if e.passed:
+            past = counted(len(e.passed), "migration")
             click.echo(f"applied {past} past the waiting contracts", err=True)
         click.echo(f"waiting: {e.message}\n  hint: {e.hint}", err=True)
         return EXIT_DIFFERENCES

@@ -55,8 +55,8 @@ class ContractNotConfirmed(StudioError):
     )
     # the versions of the contracts left waiting (the run applied what it could past them)
     waiting: tuple[str, ...] = ()
-    # the versions the run applied before it ended with this
-    applied: tuple[str, ...] = ()
+    # the versions the run applied past those contracts (newer than one of them)
+    passed: tuple[str, ...] = ()
 
 
 def expand_of(contract: Migration, migrations: Sequence[Migration]) -> Migration | None:
@@ -325,7 +325,7 @@ def not_confirmed(
         "not applied without confirmation"
     )
     err.waiting = tuple(m.version for m in waiting)
-    err.applied = tuple(applied)
+    err.passed = tuple(v for v in applied if any(m.version < v for m in waiting))
     return err
 
 
