@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event, EventSink
     from studio.run.history import Status
+    from studio.run.phases import Confirmation
     from studio.run.runner import RunResult
     from studio.sources.spec import Loaded
     from studio.tui.options import StudioOptions
@@ -361,7 +362,7 @@ async def apply_pending(
     on_backend: Callable[[int], None],
     *,
     to: str | None = None,
-    confirm_contract: bool = False,
+    confirm_contract: Confirmation = False,
     settings: Settings | None = None,
 ) -> RunResult:
     """`migrate` with the studio's options, telling the migrator's backend pid first.
