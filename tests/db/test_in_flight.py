@@ -13,6 +13,7 @@ import asyncio
 import os
 import random
 import secrets
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,12 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 
+from studio import config
+from studio.commands.files import load_migrations
+from studio.demo import workspace
+from studio.migrations.files import Phase
+from studio.run import runner
+from studio.run.phases import ContractNotConfirmed
 from studio.sources.devdb.binaries import available_servers
 
 if TYPE_CHECKING:
@@ -243,7 +250,9 @@ async def test_four_pairs_in_flight_with_writers_on_old_and_new_columns(
         r = await release(
             project, url, schema + "CREATE INDEX items_qty_idx ON items (qty);\n", "ix"
         )
-        assert "qty_contract.sql drops or renames: that contract waits on the target" in r.err, r.err
+        assert "qty_contract.sql drops or renames: that contract waits on the target" in r.err, (
+            r.err
+        )
         ix = sorted((project / "migrations").glob("*_ix.sql"))[0].name
         r = await studio(project, url, "migrate", "--yes")
         assert r.code == 1, r.err
@@ -290,3 +299,31 @@ async def test_four_pairs_in_flight_with_writers_on_old_and_new_columns(
         assert r.code == 0, r.out + r.err
     finally:
         await conn.close()
+
+
+async def test_the_demo_applies_its_second_pair_while_the_first_contract_waits(
+    tmp_path: Path, one_pg: Cluster
+) -> None:
+    (tmp_path / "migrations").mkdir()
+    for path in workspace.DEMO_MIGRATIONS.iterdir():
+        shutil.copy2(path, tmp_path / "migrations" / path.name)
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.schema-studio]\nschema = "{workspace.DEMO_SCHEMA}"\nmigrations = "migrations"\n'
+    )
+    name = f"t_{secrets.token_hex(6)}"
+    url = await workspace.create_database(one_pg, config.load(tmp_path), name, rows=False)
+    try:
+        s = config.with_overrides(config.load(tmp_path), db_override=url)
+        ms = load_migrations(s)
+        contracts = [m for m in ms if m.phase is Phase.CONTRACT]
+        with pytest.raises(ContractNotConfirmed) as waiting:
+            await runner.apply(url, s, ms)
+        # the full_name expand ran past the order_status contract; both contracts wait
+        assert waiting.value.waiting == tuple(m.version for m in contracts)
+        assert len(contracts) == 2 and waiting.value.passed == (
+            next(m.version for m in ms if m.name == "user_full_name_expand"),
+        )
+        result = await runner.apply(url, s, ms, confirm_contract=True)
+        assert result.versions == tuple(m.version for m in contracts)
+    finally:
+        await one_pg.drop_database(name)
