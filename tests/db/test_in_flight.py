@@ -24,6 +24,7 @@ import pytest
 
 from studio import config
 from studio.commands.files import load_migrations
+from studio.commands.generate import generate
 from studio.demo import workspace
 from studio.migrations.files import Phase
 from studio.run import runner
@@ -152,12 +153,15 @@ async def run_writer(url: str, w: Writer, stop: asyncio.Event) -> None:
         await conn.close()
 
 
-async def release(project: Path, url: str, schema: str, name: str, *extra: str) -> Result:
-    """Declare `schema` and generate its migrations (expand/contract)."""
+async def release(
+    project: Path, url: str, schema: str, name: str, *renames: str
+) -> tuple[str, ...]:
+    """Declare `schema` and generate its expand/contract migrations in this process: its notes."""
     (project / "schema.sql").write_text(schema)
-    r = await studio(project, url, "generate", "--name", name, "--expand-contract", *extra)
-    assert r.code == 0, r.err
-    return r
+    s = config.with_overrides(config.load(project), db_override=url)
+    made = await generate(s, name, renames, expand_contract=True)
+    assert made.path is not None
+    return made.notes
 
 
 def version_of(project: Path, suffix: str) -> str:
@@ -166,16 +170,18 @@ def version_of(project: Path, suffix: str) -> str:
 
 
 async def test_four_pairs_in_flight_with_writers_on_old_and_new_columns(
-    tmp_path: Path, one_url: str, one_pg: Cluster
+    tmp_path: Path, one_url: str, one_pg: Cluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = tmp_path
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project / ".cache"))
     (project / "pyproject.toml").write_text(
         f'[tool.schema-studio]\nschema = "schema.sql"\ndev_url = "{one_pg.url()}"\n'
         "backfill_batch_size = 1000\n"
     )
     url = one_url
     (project / "schema.sql").write_text(SCHEMA)
-    assert (await studio(project, url, "generate", "--name", "init")).code == 0
+    s = config.with_overrides(config.load(project), db_override=url)
+    assert (await generate(s, "init")).path is not None
     assert (await studio(project, url, "migrate", "--yes")).code == 0
     conn = await asyncpg.connect(url)
     old, new = Writer("old"), Writer("new")
@@ -191,7 +197,7 @@ async def test_four_pairs_in_flight_with_writers_on_old_and_new_columns(
     try:
         # release 1: note -> memo; its contract waits (exit 2, naming it)
         schema = SCHEMA.replace("note text", "memo text")
-        await release(project, url, schema, "memo", "--rename", "items.note=items.memo")
+        await release(project, url, schema, "memo", "items.note=items.memo")
         r = await studio(project, url, "migrate", "--yes")
         assert r.code == 2 and "memo_contract" in r.err and "waiting" in r.err, r.err
         new.enabled |= {"memo", "qty"}
@@ -207,9 +213,8 @@ async def test_four_pairs_in_flight_with_writers_on_old_and_new_columns(
         # release 3: code -> sku on items again, and users.email -> mail: three on one table
         schema = schema.replace("code integer", "sku integer").replace("email text", "mail text")
         await release(
-            project, url, schema, "sku_mail",
-            "--rename", "items.code=items.sku", "--rename", "users.email=users.mail",
-        )  # fmt: skip
+            project, url, schema, "sku_mail", "items.code=items.sku", "users.email=users.mail"
+        )
         r = await studio(project, url, "migrate", "--yes")
         assert r.code == 2 and "applied 1 migration past" in r.err, r.err
         new.enabled |= {"sku", "mail"}
@@ -247,12 +252,11 @@ async def test_four_pairs_in_flight_with_writers_on_old_and_new_columns(
         new.enabled |= {"sku", "mail"}
 
         # a later migration using qty, which the waiting qty contract drops and renames
-        r = await release(
+        notes = await release(
             project, url, schema + "CREATE INDEX items_qty_idx ON items (qty);\n", "ix"
         )
-        assert "qty_contract.sql drops or renames: that contract waits on the target" in r.err, (
-            r.err
-        )
+        warning = "qty_contract.sql drops or renames: that contract waits on the target"
+        assert any(warning in n for n in notes), notes
         ix = sorted((project / "migrations").glob("*_ix.sql"))[0].name
         r = await studio(project, url, "migrate", "--yes")
         assert r.code == 1, r.err
@@ -295,8 +299,6 @@ async def test_four_pairs_in_flight_with_writers_on_old_and_new_columns(
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
             " WHERE attrelid = 'items'::regclass AND attname = 'qty'"
         ) == "bigint"  # fmt: skip
-        r = await studio(project, url, "check")
-        assert r.code == 0, r.out + r.err
     finally:
         await conn.close()
 
