@@ -77,4 +77,10 @@ def rollback_cmd(
             click.echo("nothing rolled back", err=True)
             return EXIT_ERROR
     run(rollback(settings, count=n, to=to, only=only, wait=wait, on_event=event_sink(fmt)))
+    if only is not None:
+        click.echo(
+            f"{only} is pending again, older than migrations still applied:"
+            " `schema-studio migrate --allow-out-of-order` applies it again",
+            err=True,
+        )
     return EXIT_OK
