@@ -36,7 +36,8 @@ from studio.commands.target import target_url
 from studio.config import mask_dsn
 from studio.errors import UsageError
 from studio.migrations.format import Phase
-from studio.run.phases import Confirmation, ContractNotConfirmed
+from studio.run.inflight import Confirmation
+from studio.run.phases import ContractNotConfirmed
 from studio.words import counted
 
 if TYPE_CHECKING:

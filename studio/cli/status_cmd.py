@@ -13,7 +13,7 @@ from studio.commands.status import status
 from studio.config import mask_dsn
 from studio.diff.sides import sided
 from studio.run.history import State
-from studio.run.phases import Stage
+from studio.run.inflight import Stage
 from studio.words import counted
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from studio.diff import DiffReport, diff_report
 from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError
 from studio.migrations import files as migrations
-from studio.run import history, phases, runner
+from studio.run import history, inflight, runner
 from studio.sources.load import concurrently, load
 from studio.sources.spec import Source, SourceKind, declared_source, major_mismatch
 
@@ -112,12 +112,12 @@ def not_applied(status: history.Status, waiting: Collection[str] = frozenset()) 
 
 def phase_lines(ms: Sequence[Migration], rows: Sequence[history.HistoryRow]) -> tuple[str, ...]:
     """`version_name: phase` of each expand/contract migration not done, and what passed what."""
-    flight = phases.in_flight(ms, rows, ())
+    flight = inflight.in_flight(ms, rows, ())
     return tuple(
         f"{m.version}_{m.name}: {text}"
         for m in ms
         if (text := flight.describe(m.version))
-        and flight.stages.get(m.version) is not phases.Stage.DONE
+        and flight.stages.get(m.version) is not inflight.Stage.DONE
     )
 
 
@@ -200,7 +200,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         on_disk_ms = load_migrations(settings, verify=False)
         status = history.compare(on_disk_ms, rows)
         unlike = unlike_history(settings, status)
-        waiting = {m.version for m in phases.waiting_contracts(on_disk_ms, rows)}
+        waiting = {m.version for m in inflight.waiting_contracts(on_disk_ms, rows)}
         behind, elsewhere = not_applied(status, waiting), other_branch(status, waiting)
         in_flight = phase_lines(on_disk_ms, rows)
     # the replays run on the dev server while the models import (one server, shared)

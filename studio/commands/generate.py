@@ -37,7 +37,7 @@ from studio.model.changes import (
 )
 from studio.plan import expand
 from studio.plan.planner import no_inverse, plan_safe_forms, undo
-from studio.run import phases as run_phases
+from studio.run import inflight
 from studio.sources.devdb.lease import dev_major
 from studio.sources.load import concurrently, load
 from studio.sources.spec import declared_source
@@ -418,13 +418,13 @@ async def waiting_conflicts(settings: Settings, version: str, *, write: bool) ->
     except StudioError:
         return ()  # unreachable: `target_major` already said so
     ms = migrations.load_directory(settings.migrations_dir)
-    waiting = run_phases.waiting_contracts(ms, rows)
+    waiting = inflight.waiting_contracts(ms, rows)
     out = []
     for m in ms:
         if m.version < version or m.phase is Phase.CONTRACT:
             continue
         for w in waiting:
-            if (what := run_phases.conflict(run_phases.footprint(w), m)) is not None:
+            if (what := inflight.conflict(inflight.footprint(w), m)) is not None:
                 out.append(
                     f"{m.filename} {what}, which {w.filename} drops or renames: that contract"
                     " waits on the target, and migrate refuses this migration until it is"

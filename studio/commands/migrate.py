@@ -21,7 +21,7 @@ from studio.config import mask_dsn
 from studio.errors import StudioError, translate
 from studio.run import backfill, runner
 from studio.run.events import Direction, StepFinished, emit
-from studio.run.phases import Confirmation
+from studio.run.inflight import Confirmation
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -35,7 +35,9 @@
   step always runs step by step; a backfill step runs in batches
   (`studio.run.backfill`), each batch committed with its progress; a contract
   migration runs only once its expand is applied and `confirm_contract` says
-  the old application version is gone (`studio.run.phases.gate`).
+  the old application version is gone (`studio.run.phases.gate`); until then
+  it waits, and the later migrations run past it unless they use what it drops
+  or renames (`studio.run.inflight.schedule`).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ import asyncpg
 from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import ChecksumMismatch, StudioError, translate
-from studio.run import backfill, history, phases
+from studio.run import backfill, history, inflight
 from studio.run.events import (
     BackfillDeferred,
     Direction,
@@ -152,7 +154,7 @@ def migrations_to_run(
         )
     todo: list[tuple[Migration, HistoryRow | None]] = []
     # a contract that waited while later migrations ran past it is not out of order
-    waiting = {m.version for m in phases.waiting_contracts(migrations, rows)}
+    waiting = {m.version for m in inflight.waiting_contracts(migrations, rows)}
     for entry in status.having(State.PARTIAL):
         assert entry.migration is not None
         todo.append((entry.migration, entry.row))
@@ -280,7 +282,7 @@ async def apply(
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
     backfills: backfill.Options | None = None,
-    confirm_contract: phases.Confirmation = False,
+    confirm_contract: inflight.Confirmation = False,
     on_backend: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Apply pending migrations (resuming an interrupted one first), up to `to`.
@@ -347,7 +349,7 @@ async def apply(
                 )
                 done: list[str] = []
                 # unconfirmed contracts wait; what follows runs past them unless it conflicts
-                plan = phases.schedule(
+                plan = inflight.schedule(
                     todo, migrations, {r.version for r in rows if r.finished}, confirm_contract
                 )
                 waiting = plan.waiting
@@ -366,7 +368,7 @@ async def apply(
         ),
     )
     if waiting:
-        raise phases.not_confirmed(waiting, migrations, applied=result.versions)
+        raise inflight.not_confirmed(waiting, migrations, applied=result.versions)
     return result
 
 
@@ -575,7 +577,7 @@ def rollback_plan(
     """The applied migrations to roll back, newest first; refuses before anything runs.
 
     `only`: that one expand migration alone, while its contract waits and no
-    later applied migration depends on its expanded state (`phases.refuse_lone_rollback`).
+    later applied migration depends on its expanded state (`inflight.refuse_lone_rollback`).
 
     Raises:
         StudioError: a partially applied migration, an unknown `to`, or a
@@ -593,7 +595,7 @@ def rollback_plan(
         if not chosen or chosen[0].migration is None:
             raise StudioError(f"{only} is not an applied migration", "see `schema-studio status`")
         after = [e.migration for e in applied if e.version > only and e.migration is not None]
-        phases.refuse_lone_rollback(chosen[0].migration, migrations, after)
+        inflight.refuse_lone_rollback(chosen[0].migration, migrations, after)
     elif to is not None:
         if to not in {e.version for e in applied}:
             raise StudioError(f"{to} is not an applied migration", "see `schema-studio status`")

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event
     from studio.run.history import Status
+    from studio.run.inflight import InFlight
     from studio.run.monitor import Snapshot
-    from studio.run.phases import InFlight
     from studio.tui.services import Comparison, Overview
 
 

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event, EventSink
     from studio.run.history import Status
-    from studio.run.phases import Confirmation
+    from studio.run.inflight import Confirmation
     from studio.run.runner import RunResult
     from studio.sources.spec import Loaded
     from studio.tui.options import StudioOptions

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from studio.run.history import Entry, State
-from studio.run.phases import InFlight, Stage
+from studio.run.inflight import InFlight, Stage
 from studio.tui.screens.history import _state
 
 

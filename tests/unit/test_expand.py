@@ -15,7 +15,7 @@ from studio.model import Column, Constraint, ConstraintKind, EnumType, Index, Sc
 from studio.model.changes import Change
 from studio.plan import expand
 from studio.plan.expand import ColumnMove, ExpandUnsupported, Options
-from studio.run import backfill, phases
+from studio.run import backfill, inflight, phases
 from studio.run.history import HistoryRow, Kind
 
 
@@ -381,18 +381,18 @@ def test_later_migrations_pass_a_waiting_contract_unless_they_use_what_it_drops(
     todo = [(m, None) for m in ms[1:5]]
     finished = {a_e.version}
 
-    run = phases.schedule(todo, ms, finished, False)
+    run = inflight.schedule(todo, ms, finished, False)
     assert [m.version for m, _ in run.run] == [b_e.version, plain.version]
     assert run.waiting == (a_c, b_c)
     # a migration using qty is refused, naming both, before anything runs
-    with pytest.raises(phases.ContractConflict) as refused:
-        phases.schedule([*todo, (uses_qty, None)], ms, finished, False)
+    with pytest.raises(inflight.ContractConflict) as refused:
+        inflight.schedule([*todo, (uses_qty, None)], ms, finished, False)
     assert refused.value.message == (
         f"{uses_qty.filename} uses public.items.qty, which {a_c.filename} (a contract waiting"
         " for confirmation) drops or renames: not applied past it"
     )
     # once that contract is confirmed alone, it runs first, and the index passes the other one
-    run = phases.schedule([*todo, (uses_qty, None)], ms, finished, a_c.version)
+    run = inflight.schedule([*todo, (uses_qty, None)], ms, finished, a_c.version)
     assert [m.version for m, _ in run.run] == [
         a_c.version,
         b_e.version,
@@ -400,27 +400,27 @@ def test_later_migrations_pass_a_waiting_contract_unless_they_use_what_it_drops(
         uses_qty.version,
     ]
     assert run.waiting == (b_c,)
-    with pytest.raises(phases.ContractConflict, match=r"uses public\.users\.email"):
-        phases.schedule([(b_c, None), (view, None)], ms, {b_e.version}, False)
+    with pytest.raises(inflight.ContractConflict, match=r"uses public\.users\.email"):
+        inflight.schedule([(b_c, None), (view, None)], ms, {b_e.version}, False)
     with pytest.raises(StudioError, match="no pending contract migration has that version"):
-        phases.schedule(todo, ms, finished, plain.version)
+        inflight.schedule(todo, ms, finished, plain.version)
     # confirmed (all): version order
-    run = phases.schedule(todo, ms, finished, True)
+    run = inflight.schedule(todo, ms, finished, True)
     assert [m.version for m, _ in run.run] == [a_c.version, b_e.version, b_c.version, plain.version]
 
     rows = [row(a_e, 3, True), row(b_e, 3, True), row(plain, 3, True)]
-    flight = phases.in_flight(ms, rows, ())
+    flight = inflight.in_flight(ms, rows, ())
     assert flight.describe(a_c.version) == "contract waiting"
     assert flight.describe(a_e.version) == "expanded"
     assert flight.describe(plain.version) == (f"past waiting contract {a_c.version}, {b_c.version}")
     assert b_c.version not in flight.passed  # a waiting contract passes none: it runs in order
-    err = phases.not_confirmed((a_c, b_c), ms, applied=(b_e.version, plain.version))
+    err = inflight.not_confirmed((a_c, b_c), ms, applied=(b_e.version, plain.version))
     assert err.passed == (b_e.version, plain.version) and err.waiting == (a_c.version, b_c.version)
     assert err.message.startswith(f"{a_c.filename} (contract of {a_e.filename}), {b_c.filename}")
 
     # rolling back A's expand alone: refused while a later migration uses items
     with pytest.raises(StudioError, match="depends on its expanded state"):
-        phases.refuse_lone_rollback(a_e, ms, [b_e, plain])
-    phases.refuse_lone_rollback(a_e, ms, [b_e])
+        inflight.refuse_lone_rollback(a_e, ms, [b_e, plain])
+    inflight.refuse_lone_rollback(a_e, ms, [b_e])
     with pytest.raises(StudioError, match="not an expand migration with a contract"):
-        phases.refuse_lone_rollback(plain, ms, [])
+        inflight.refuse_lone_rollback(plain, ms, [])

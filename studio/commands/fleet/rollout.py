@@ -32,7 +32,8 @@ from studio.errors import StudioError
 from studio.run import runner
 from studio.run.events import Direction, emit
 from studio.run.history import MigratorBusy
-from studio.run.phases import Confirmation, ContractNotConfirmed
+from studio.run.inflight import Confirmation
+from studio.run.phases import ContractNotConfirmed
 from studio.sources.load import concurrently
 from studio.words import counted
 

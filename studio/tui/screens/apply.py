@@ -23,7 +23,8 @@ from studio.migrations.files import Phase
 from studio.run import events as ev
 from studio.run import monitor
 from studio.run.history import State
-from studio.run.phases import Confirmation, ContractNotConfirmed
+from studio.run.inflight import Confirmation
+from studio.run.phases import ContractNotConfirmed
 from studio.tui import services
 from studio.tui.keys import bind, shown
 from studio.tui.messages import (

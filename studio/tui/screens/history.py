@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from studio.run.history import State
-from studio.run.phases import Stage
+from studio.run.inflight import Stage
 from studio.tui import services
 from studio.tui.keys import bind, shown
 from studio.tui.messages import HistoryLoaded
@@ -27,7 +27,7 @@ from studio.tui.widgets.steps import Col, StyledTable
 
 if TYPE_CHECKING:
     from studio.run.history import Entry, Status
-    from studio.run.phases import InFlight
+    from studio.run.inflight import InFlight
 
 # state -> the component class that colours it
 _TONE = {
