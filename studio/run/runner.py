@@ -300,7 +300,7 @@ async def apply(
 
     Raises:
         ContractNotConfirmed: once the run is over, when contracts wait for
-            confirmation (it names them; its `result` says what was applied).
+            confirmation (its `waiting` names them, `passed` what ran past them).
         ContractBlocked: a contract migration whose expand is not finished.
         ContractConflict: a migration uses what a waiting contract drops or
             renames (refused before anything runs).
@@ -324,6 +324,10 @@ async def apply(
                 todo = migrations_to_run(
                     migrations, rows, to=to, allow_out_of_order=allow_out_of_order
                 )
+                # unconfirmed contracts wait; what follows runs past them unless it conflicts
+                plan = inflight.schedule(
+                    todo, migrations, {r.version for r in rows if r.finished}, confirm_contract
+                )
                 missing = tuple(
                     e.version for e in history.compare(migrations, rows).having(State.MISSING)
                 )
@@ -344,14 +348,10 @@ async def apply(
                     RunStarted(
                         at=clock(),
                         direction=Direction.UP,
-                        migrations=tuple((m.version, m.name, len(m.steps)) for m, _ in todo),
+                        migrations=tuple((m.version, m.name, len(m.steps)) for m, _ in plan.run),
                     ),
                 )
                 done: list[str] = []
-                # unconfirmed contracts wait; what follows runs past them unless it conflicts
-                plan = inflight.schedule(
-                    todo, migrations, {r.version for r in rows if r.finished}, confirm_contract
-                )
                 waiting = plan.waiting
                 for m, row in plan.run:
                     if not await _apply_one(runner, m, row, options):
@@ -361,6 +361,9 @@ async def apply(
             finally:
                 await history.release(conn, table)
     result = RunResult(Direction.UP, tuple(done), clock() - started, missing)
+    if waiting and not done:
+        # only contracts waiting: not "up to date", a question (as before anything ran)
+        raise inflight.not_confirmed(waiting, migrations)
     await emit(
         on_event,
         RunFinished(
