@@ -177,6 +177,8 @@ def _rollback(
 
     if kwargs["count"] is not None and kwargs["to"] is not None:
         raise UsageError("give --count or --to, not both")
+    if kwargs.get("only") is not None:
+        raise UsageError("--only rolls back one target's expand: give --db, not --fleet")
     settings = _settings(kwargs)
     policy = policy_of(settings, parallel, canary, on_error or "halt")
     targets = run(fleet_targets(settings))

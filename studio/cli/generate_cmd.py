@@ -251,6 +251,7 @@ def check_cmd(
                     "drift": [c.to_dict() for c in report.drift] if report.checked_live else None,
                     "applied": list(report.applied),
                     "not_applied": list(report.not_applied),
+                    "phases": list(report.phases),
                     "unmodelled": list(report.unmodelled),
                     "unreached": list(report.unreached),
                     # objects `exclude` left out of every side (when patterns are given)
@@ -279,6 +280,9 @@ def check_cmd(
             "    renumber each after the applied ones with `schema-studio rebase VERSION`,"
             " or apply them as they are with `migrate --allow-out-of-order`"
         )
+    if report.phases:
+        lines.append("expand/contract in flight:")
+        lines += [f"    {line}" for line in report.phases]
     if report.ungenerated:
         lines.append(
             click.style("declared schema differs from the migrations", fg="red", bold=True)

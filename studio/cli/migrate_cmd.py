@@ -36,6 +36,7 @@ from studio.commands.target import target_url
 from studio.config import mask_dsn
 from studio.errors import UsageError
 from studio.migrations.format import Phase
+from studio.run.inflight import Confirmation
 from studio.run.phases import ContractNotConfirmed
 from studio.words import counted
 
@@ -67,8 +68,14 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--confirm-contract",
-    is_flag=True,
-    help="Apply contract migrations: the old application version no longer runs anywhere.",
+    is_flag=False,
+    flag_value="all",
+    default=None,
+    metavar="[VERSION]",
+    callback=lambda _ctx, _param, value: _confirmation(value),
+    help="Apply the waiting contract migrations (or only contract VERSION): the old application"
+    " version no longer runs anywhere. Without it, contracts wait and later migrations run"
+    " past them.",
 )
 @backfill_options
 @click.option(
@@ -100,7 +107,7 @@ def migrate_cmd(
     yes: bool,
     wait: float,
     allow_out_of_order: bool,
-    confirm_contract: bool,
+    confirm_contract: Confirmation,
     batch_size: int | None,
     pause: float | None,
     no_backfill: bool,
@@ -112,8 +119,9 @@ def migrate_cmd(
 
     A contract migration (expand/contract) is applied only once its expand's
     backfill is done and --confirm-contract (or the prompt on a terminal)
-    says the old application version is gone; without either, migrate
-    applies what comes before it and exits 2.
+    says the old application version is gone; without either it waits:
+    migrate applies the later migrations past it (refusing one that uses a
+    column it drops or renames), names the waiting contracts and exits 2.
     """
     settings = settings_from(db_url, schema_names, exclude_schema)
     if (trace or rows) and not dry_run:
@@ -156,11 +164,21 @@ def migrate_cmd(
             )
         )
     except ContractNotConfirmed as e:
-        click.echo(f"error: {e.message}\n  hint: {e.hint}", err=True)
+        if e.passed:
+            past = counted(len(e.passed), "migration")
+            click.echo(f"applied {past} past the waiting contracts", err=True)
+        click.echo(f"waiting: {e.message}\n  hint: {e.hint}", err=True)
         return EXIT_DIFFERENCES
     for version in result.missing:
         warn(f"{version} is in the history but not in {settings.migrations_dir}")
     return EXIT_OK
+
+
+def _confirmation(value: str | None) -> Confirmation:
+    """`--confirm-contract`: every contract (given alone), one (VERSION), or none."""
+    if value is None:
+        return False
+    return True if value == "all" else value
 
 
 def _confirm_plan(settings: Settings, plan: cm.Plan) -> bool:

@@ -32,6 +32,13 @@ from studio.errors import UsageError
     help="Roll back the last N migrations (default 1).",
 )
 @click.option("--to", "to", metavar="VERSION", help="Roll back every migration after VERSION.")
+@click.option(
+    "--only",
+    "only",
+    metavar="VERSION",
+    help="Roll back only this expand migration, whose contract waits"
+    " (refused while a later applied migration uses its tables).",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @wait_option()
 @format_option("text", "json")
@@ -41,6 +48,7 @@ def rollback_cmd(
     exclude_schema: tuple[str, ...],
     count: int | None,
     to: str | None,
+    only: str | None,
     yes: bool,
     wait: float,
     fmt: str,
@@ -49,8 +57,8 @@ def rollback_cmd(
 
     Down files may drop data: on a terminal it asks first; elsewhere it needs --yes.
     """
-    if count is not None and to is not None:
-        raise UsageError("give --count or --to, not both")
+    if sum(x is not None for x in (count, to, only)) > 1:
+        raise UsageError("give one of --count, --to and --only")
     settings = settings_from(db_url, schema_names, exclude_schema)
     n = count or 1
     if not yes:
@@ -60,7 +68,7 @@ def rollback_cmd(
                 err=True,
             )
             return EXIT_DIFFERENCES
-        plan = run(rollback_plan(settings, count=n, to=to))
+        plan = run(rollback_plan(settings, count=n, to=to, only=only))
         if not plan.migrations:
             click.echo("nothing to roll back", err=True)
             return EXIT_OK
@@ -68,5 +76,11 @@ def rollback_cmd(
         if not click.confirm("Roll these back?", err=True):
             click.echo("nothing rolled back", err=True)
             return EXIT_ERROR
-    run(rollback(settings, count=n, to=to, wait=wait, on_event=event_sink(fmt)))
+    run(rollback(settings, count=n, to=to, only=only, wait=wait, on_event=event_sink(fmt)))
+    if only is not None:
+        click.echo(
+            f"{only} is pending again, older than migrations still applied:"
+            " `schema-studio migrate --allow-out-of-order` applies it again",
+            err=True,
+        )
     return EXIT_OK

@@ -13,6 +13,7 @@ from studio.commands.status import status
 from studio.config import mask_dsn
 from studio.diff.sides import sided
 from studio.run.history import State
+from studio.run.inflight import Stage
 from studio.words import counted
 
 if TYPE_CHECKING:
@@ -51,7 +52,14 @@ def _json(report: StatusReport) -> dict[str, Any]:
         "database": mask_dsn(report.url),
         "directory": str(report.directory),
         "history_table_exists": report.status.table_exists,
-        "migrations": [_json_entry(e) for e in report.status.entries],
+        "migrations": [
+            {
+                **_json_entry(e),
+                "phase": (stage := report.in_flight.stages.get(e.version)) and stage.value,
+                "passed_waiting_contracts": list(report.in_flight.passed.get(e.version, ())),
+            }
+            for e in report.status.entries
+        ],
         "drift": None if report.drift is None else [c.to_dict() for c in report.drift],
         "expand_contract": [
             {
@@ -90,7 +98,9 @@ def _text(report: StatusReport) -> None:
     if not report.status.entries:
         click.echo("no migrations")
     for e in report.status.entries:
-        click.echo(_entry_line(e))
+        phase = report.in_flight.describe(e.version)
+        waits = report.in_flight.stages.get(e.version) is Stage.CONTRACT_WAITING
+        click.echo(_entry_line(e, waiting=waits) + (f"  [{phase}]" if phase else ""))
     if report.pairs:
         click.echo("expand/contract:")
     for p in report.pairs:
@@ -123,7 +133,7 @@ def _drift_head(report: StatusReport, n: int) -> str:
     return click.style(drift, fg="red") + " (see `schema-studio check`)"
 
 
-def _entry_line(e: Entry) -> str:
+def _entry_line(e: Entry, *, waiting: bool = False) -> str:
     line = f"{_MARK[e.state]:<12} {e.version}_{e.name}"
     if e.row is not None:
         when = e.row.finished_at or e.row.started_at
@@ -136,7 +146,7 @@ def _entry_line(e: Entry) -> str:
         line += "  (file changed after it was applied)"
     if e.state is State.MISSING:
         line += "  (in the history, not on disk)"
-    if e.out_of_order:
+    if e.out_of_order and not waiting:
         line += (
             "  (older than the last applied, added on another branch:"
             f" `schema-studio rebase {e.version}` or --allow-out-of-order)"

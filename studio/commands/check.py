@@ -19,13 +19,16 @@ from studio.diff import DiffReport, diff_report
 from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError
 from studio.migrations import files as migrations
-from studio.run import history, runner
+from studio.run import history, inflight, runner
 from studio.sources.load import concurrently, load
 from studio.sources.spec import Source, SourceKind, declared_source, major_mismatch
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
     from studio.config import Settings
     from studio.diff.unmodelled import UnmodelledReport
+    from studio.migrations.files import Migration
     from studio.model import Schema
     from studio.model.changes import Change
     from studio.sources.spec import Loaded
@@ -63,6 +66,9 @@ class CheckReport:
     # not applied, yet older than a migration applied on the database: added on another
     # branch and merged after it (`migrate` refuses them without --allow-out-of-order)
     other_branch: tuple[str, ...] = ()
+    # expand/contract migrations in flight, `version_name: phase` each (a contract waiting
+    # for confirmation is a phase, not a migration the database is behind on)
+    phases: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -79,24 +85,39 @@ class CheckReport:
         )
 
 
-def other_branch(status: history.Status) -> tuple[str, ...]:
-    """The migrations not applied but older than the newest applied one, one line each."""
+def other_branch(status: history.Status, waiting: Collection[str] = frozenset()) -> tuple[str, ...]:
+    """The migrations not applied but older than the newest applied one, one line each.
+
+    Contracts waiting for confirmation (`waiting`) aside: later migrations ran past them.
+    """
     return tuple(
         f"{e.version}_{e.name}: added on another branch: not applied, and older than"
         f" {status.last_applied}, which is applied"
         for e in status.having(history.State.PENDING)
-        if e.out_of_order
+        if e.out_of_order and e.version not in waiting
     )
 
 
-def not_applied(status: history.Status) -> tuple[str, ...]:
+def not_applied(status: history.Status, waiting: Collection[str] = frozenset()) -> tuple[str, ...]:
     """`version_name` of each migration on disk the database has not applied, or only in part
-    (those added on another branch aside: `other_branch` names them)."""
+    (those added on another branch aside: `other_branch` names them; and the contracts
+    waiting for confirmation, a phase of their expand/contract pair)."""
     behind = (history.State.PENDING, history.State.PARTIAL, history.State.ROLLING_BACK)
     return tuple(
         f"{e.version}_{e.name}"
         for e in status.having(*behind)
-        if not (e.state is history.State.PENDING and e.out_of_order)
+        if not (e.state is history.State.PENDING and e.out_of_order) and e.version not in waiting
+    )
+
+
+def phase_lines(ms: Sequence[Migration], rows: Sequence[history.HistoryRow]) -> tuple[str, ...]:
+    """`version_name: phase` of each expand/contract migration not done, and what passed what."""
+    flight = inflight.in_flight(ms, rows, ())
+    return tuple(
+        f"{m.version}_{m.name}: {text}"
+        for m in ms
+        if (text := flight.describe(m.version))
+        and flight.stages.get(m.version) is not inflight.Stage.DONE
     )
 
 
@@ -168,6 +189,7 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     unlike: tuple[str, ...] = ()
     behind: tuple[str, ...] = ()
     elsewhere: tuple[str, ...] = ()
+    in_flight: tuple[str, ...] = ()
     live_loaded = None
     if url and live is not False:
         live_loaded = await load(Source(SourceKind.URL, url), settings)
@@ -175,9 +197,12 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         rows, _, _ = await read_history(settings, url)
         applied = tuple(r.version for r in rows)
         # the sum file only says the files are as last hashed; the history, as applied
-        status = history.compare(load_migrations(settings, verify=False), rows)
+        on_disk_ms = load_migrations(settings, verify=False)
+        status = history.compare(on_disk_ms, rows)
         unlike = unlike_history(settings, status)
-        behind, elsewhere = not_applied(status), other_branch(status)
+        waiting = {m.version for m in inflight.waiting_contracts(on_disk_ms, rows)}
+        behind, elsewhere = not_applied(status, waiting), other_branch(status, waiting)
+        in_flight = phase_lines(on_disk_ms, rows)
     # the replays run on the dev server while the models import (one server, shared)
     sides = [migrations_source(settings), declared_source(settings)]
     if live_loaded is not None:
@@ -217,4 +242,5 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
         excluded=scoped.excluded if settings.exclude else None,
         not_applied=behind,
         other_branch=elsewhere,
+        phases=in_flight,
     )  # fmt: skip

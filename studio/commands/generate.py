@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from studio.catalog import connect as db
 from studio.commands.diff import migrations_source
 from studio.commands.schemas import Scoped, exclusions, in_scope, managed_schemas
+from studio.commands.target import read_history
 from studio.diff import diff_report, parse_rename, rename_candidates
 from studio.diff.unmodelled import unmodelled
 from studio.errors import ConnectionFailed, StudioError, UsageError
@@ -36,6 +37,7 @@ from studio.model.changes import (
 )
 from studio.plan import expand
 from studio.plan.planner import no_inverse, plan_safe_forms, undo
+from studio.run import inflight
 from studio.sources.devdb.lease import dev_major
 from studio.sources.load import concurrently, load
 from studio.sources.spec import declared_source
@@ -354,7 +356,12 @@ async def generate(
             directory, name, version, diffed, renames, phases, header, write=write
         )
         return replace(
-            written, unmodelled=report, unreached=unreached, cycles=cycles, excluded=excluded
+            written,
+            unmodelled=report,
+            unreached=unreached,
+            cycles=cycles,
+            excluded=excluded,
+            notes=written.notes + await waiting_conflicts(settings, version, write=write),
         )
     planned_notes = tuple(item.note for item in planned.items if item.note)
     notes = (phases.notes if phases else ()) + planned_notes + _plain_notes(changes) + target_note
@@ -388,7 +395,42 @@ async def generate(
         return generated
     path = migrations.write_migration(directory, version, migrations.slugify(name), text, down_text)
     down_path = path.with_name(migrations.file_name(version, migrations.slugify(name), down=True))
-    return replace(generated, path=path, down_path=down_path if down_text is not None else None)
+    conflicts = await waiting_conflicts(settings, version, write=write)
+    return replace(
+        generated,
+        path=path,
+        down_path=down_path if down_text is not None else None,
+        notes=generated.notes + conflicts,
+    )
+
+
+async def waiting_conflicts(settings: Settings, version: str, *, write: bool) -> tuple[str, ...]:
+    """A line per contract waiting on the target that the migration just written conflicts with.
+
+    Which contracts wait is the target's history's to say: without a
+    reachable target (or when nothing was written) there is nothing to warn of.
+    """
+    url = settings.database_url(required=False)
+    if not write or not url:
+        return ()
+    try:
+        rows, _, _ = await read_history(settings, url)
+    except StudioError:
+        return ()  # unreachable: `target_major` already said so
+    ms = migrations.load_directory(settings.migrations_dir)
+    waiting = inflight.waiting_contracts(ms, rows)
+    out = []
+    for m in ms:
+        if m.version < version or m.phase is Phase.CONTRACT:
+            continue
+        for w in waiting:
+            if (what := inflight.conflict(inflight.footprint(w), m)) is not None:
+                out.append(
+                    f"{m.filename} {what}, which {w.filename} drops or renames: that contract"
+                    " waits on the target, and migrate refuses this migration until it is"
+                    " confirmed (`migrate --confirm-contract`)"
+                )
+    return tuple(out)
 
 
 async def target_major(settings: Settings) -> tuple[int | None, tuple[str, ...]]:

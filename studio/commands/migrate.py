@@ -22,6 +22,7 @@ from studio.errors import StudioError, translate
 from studio.migrations import python_calls
 from studio.run import backfill, runner
 from studio.run.events import Direction, StepFinished, emit
+from studio.run.inflight import Confirmation
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -81,7 +82,7 @@ async def migrate(
     allow_out_of_order: bool = False,
     on_event: EventSink | None = None,
     backfills: backfill.Options | None = None,
-    confirm_contract: bool = False,
+    confirm_contract: Confirmation = False,
     on_backend: Callable[[int], None] | None = None,
 ) -> runner.RunResult:
     """Apply the pending migrations to the target.

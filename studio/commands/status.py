@@ -11,7 +11,7 @@ from studio.commands.files import load_migrations
 from studio.commands.target import checked_target, read_history
 from studio.config import mask_dsn
 from studio.errors import StudioError, translate
-from studio.run import backfill, history, phases
+from studio.run import backfill, history, inflight, phases
 from studio.run.history import HistoryTable
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ class StatusReport:
     status: Status
     # expand/contract pairs and where each stands
     pairs: tuple[phases.Pair, ...] = ()
+    # each expand/contract migration's phase, and which waiting contracts later ones passed
+    in_flight: inflight.InFlight = inflight.InFlight({}, {})
     # the live schema against the replay of its applied migrations (None: not compared)
     drift: tuple[Change, ...] | None = None
     drift_note: str = ""
@@ -54,6 +56,7 @@ async def status(settings: Settings, *, drift: bool = True) -> StatusReport:
         settings.migrations_dir,
         history.compare(ms, rows, table_exists=exists),
         phases.pairs(ms, rows, progress),
+        inflight.in_flight(ms, rows, progress),
         changes,
         note,
         await read_last_push(settings, url) if changes else None,

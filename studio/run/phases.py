@@ -1,5 +1,7 @@
 """Expand/contract pairs: which contract completes which expand, where each pair stands, the gate.
 
+Several pairs may be in flight at once: `studio.run.inflight`.
+
 A contract migration (`-- schema-studio:phase contract`) names its expand in
 its header (`-- expand migration: <version>_<name>`, written by `generate`);
 a hand-written one without that line pairs with the nearest expand before it.
@@ -47,6 +49,10 @@ class ContractNotConfirmed(StudioError):
         "once no instance of the old application version runs, pass --confirm-contract "
         "(or answer the prompt on a terminal)"
     )
+    # the versions of the contracts left waiting (the run applied what it could past them)
+    waiting: tuple[str, ...] = ()
+    # the versions the run applied past those contracts (newer than one of them)
+    passed: tuple[str, ...] = ()
 
 
 def expand_of(contract: Migration, migrations: Sequence[Migration]) -> Migration | None:

@@ -35,7 +35,9 @@
   step always runs step by step; a backfill step runs in batches
   (`studio.run.backfill`), each batch committed with its progress; a contract
   migration runs only once its expand is applied and `confirm_contract` says
-  the old application version is gone (`studio.run.phases.gate`).
+  the old application version is gone (`studio.run.phases.gate`); until then
+  it waits, and the later migrations run past it unless they use what it drops
+  or renames (`studio.run.inflight.schedule`).
 """
 
 from __future__ import annotations
@@ -53,8 +55,7 @@ import asyncpg
 from studio.catalog import connect as db
 from studio.config import mask_dsn
 from studio.errors import ChecksumMismatch, StudioError, translate
-from studio.migrations.format import Phase
-from studio.run import backfill, history, phases, python_steps
+from studio.run import backfill, history, inflight, python_steps
 from studio.run.events import (
     BackfillDeferred,
     Direction,
@@ -152,6 +153,8 @@ def migrations_to_run(
             f"no migration with version {to}", "see `schema-studio status` for the versions"
         )
     todo: list[tuple[Migration, HistoryRow | None]] = []
+    # a contract that waited while later migrations ran past it is not out of order
+    waiting = {m.version for m in inflight.waiting_contracts(migrations, rows)}
     for entry in status.having(State.PARTIAL):
         assert entry.migration is not None
         todo.append((entry.migration, entry.row))
@@ -159,7 +162,7 @@ def migrations_to_run(
         assert entry.migration is not None
         if to is not None and entry.version > to:
             continue
-        if entry.out_of_order and not allow_out_of_order:
+        if entry.out_of_order and not allow_out_of_order and entry.version not in waiting:
             raise OutOfOrder(
                 f"{entry.migration.filename} is older than the last applied migration"
                 f" ({status.last_applied}): refusing to apply it out of order"
@@ -279,7 +282,7 @@ async def apply(
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
     backfills: backfill.Options | None = None,
-    confirm_contract: bool = False,
+    confirm_contract: inflight.Confirmation = False,
     on_backend: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Apply pending migrations (resuming an interrupted one first), up to `to`.
@@ -291,10 +294,16 @@ async def apply(
     runs (the studio highlights its session in the lock tail and cancels its
     running statement on abort).
 
+    `confirm_contract`: True applies every contract that comes up, a version
+    only that contract; the others wait, and the migrations after them run
+    past them unless they use what a waiting one drops or renames.
+
     Raises:
-        ContractNotConfirmed: a contract migration came up without
-            `confirm_contract` (the migrations before it were applied).
+        ContractNotConfirmed: once the run is over, when contracts wait for
+            confirmation (its `waiting` names them, `passed` what ran past them).
         ContractBlocked: a contract migration whose expand is not finished.
+        ContractConflict: a migration uses what a waiting contract drops or
+            renames (refused before anything runs).
     """
     options = backfills or backfill.Options()
     table = HistoryTable.parse(settings.history_table)
@@ -317,6 +326,10 @@ async def apply(
                 )
                 # a Python step whose function is missing refuses the run before anything runs
                 python_steps.check([m for m, _ in todo], settings.root)
+                # unconfirmed contracts wait; what follows runs past them unless it conflicts
+                plan = inflight.schedule(
+                    todo, migrations, {r.version for r in rows if r.finished}, confirm_contract
+                )
                 missing = tuple(
                     e.version for e in history.compare(migrations, rows).having(State.MISSING)
                 )
@@ -337,27 +350,30 @@ async def apply(
                     RunStarted(
                         at=clock(),
                         direction=Direction.UP,
-                        migrations=tuple((m.version, m.name, len(m.steps)) for m, _ in todo),
+                        migrations=tuple((m.version, m.name, len(m.steps)) for m, _ in plan.run),
                     ),
                 )
                 done: list[str] = []
-                finished = {r.version for r in rows if r.finished}
-                for m, row in todo:
-                    if m.phase is Phase.CONTRACT and row is None:
-                        phases.gate(m, migrations, finished, confirmed=confirm_contract)
+                waiting = plan.waiting
+                for m, row in plan.run:
                     if not await _apply_one(runner, m, row, options):
-                        break  # stopped before a backfill step (--no-backfill)
+                        waiting = ()  # stopped before a backfill step (--no-backfill)
+                        break
                     done.append(m.version)
-                    finished.add(m.version)
             finally:
                 await history.release(conn, table)
     result = RunResult(Direction.UP, tuple(done), clock() - started, missing)
+    if waiting and not done:
+        # only contracts waiting: not "up to date", a question (as before anything ran)
+        raise inflight.not_confirmed(waiting, migrations)
     await emit(
         on_event,
         RunFinished(
             at=clock(), direction=Direction.UP, versions=result.versions, duration=result.duration
         ),
     )
+    if waiting:
+        raise inflight.not_confirmed(waiting, migrations, applied=result.versions)
     return result
 
 
@@ -566,8 +582,12 @@ def rollback_plan(
     *,
     count: int = 1,
     to: str | None = None,
+    only: str | None = None,
 ) -> tuple[tuple[Migration, HistoryRow], ...]:
     """The applied migrations to roll back, newest first; refuses before anything runs.
+
+    `only`: that one expand migration alone, while its contract waits and no
+    later applied migration depends on its expanded state (`inflight.refuse_lone_rollback`).
 
     Raises:
         StudioError: a partially applied migration, an unknown `to`, or a
@@ -580,7 +600,13 @@ def rollback_plan(
             "run `schema-studio migrate` to finish it first",
         )
     applied = [e for e in reversed(status.entries) if e.row is not None]
-    if to is not None:
+    if only is not None:
+        chosen = [e for e in applied if e.version == only]
+        if not chosen or chosen[0].migration is None:
+            raise StudioError(f"{only} is not an applied migration", "see `schema-studio status`")
+        after = [e.migration for e in applied if e.version > only and e.migration is not None]
+        inflight.refuse_lone_rollback(chosen[0].migration, migrations, after)
+    elif to is not None:
         if to not in {e.version for e in applied}:
             raise StudioError(f"{to} is not an applied migration", "see `schema-studio status`")
         chosen = [e for e in applied if e.version > to]
@@ -617,6 +643,7 @@ async def rollback(
     *,
     count: int = 1,
     to: str | None = None,
+    only: str | None = None,
     wait: float = 0.0,
     on_event: EventSink | None = None,
     backoff: Backoff = DEFAULT_BACKOFF,
@@ -625,7 +652,7 @@ async def rollback(
 ) -> RunResult:
     """Run the down files of the last `count` applied migrations, newest first.
 
-    Or of those after `to`.
+    Or of those after `to`, or of the expand `only` alone (see `rollback_plan`).
     """
     table = HistoryTable.parse(settings.history_table)
     started = clock()
@@ -639,7 +666,7 @@ async def rollback(
             await history.acquire(conn, table, wait=wait, on_event=on_event, clock=clock)
             try:
                 rows = await history.read(conn, table)
-                todo = rollback_plan(migrations, rows, count=count, to=to)
+                todo = rollback_plan(migrations, rows, count=count, to=to, only=only)
                 python_steps.check([m for m, _ in todo], settings.root, down=True)
                 runner = Executor(
                     conn,

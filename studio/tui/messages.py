@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event
     from studio.run.history import Status
+    from studio.run.inflight import InFlight
     from studio.run.monitor import Snapshot
     from studio.tui.services import Comparison, Overview
 
@@ -103,9 +104,11 @@ class LocksSampled(Message):
 class HistoryLoaded(Message):
     """The migrations directory against the target's history."""
 
-    def __init__(self, status: Status) -> None:
+    def __init__(self, status: Status, in_flight: InFlight | None = None) -> None:
         super().__init__()
         self.status = status
+        # each expand/contract migration's phase, and the waiting contracts later ones passed
+        self.in_flight = in_flight
 
 
 class MigrationsChanged(Message):

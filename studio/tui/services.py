@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from studio.commands.fleet.report import FleetReport, TargetReport
     from studio.commands.fleet.targets import FleetTarget
     from studio.commands.pending import PendingReview
+    from studio.commands.status import StatusReport
     from studio.config import Settings
     from studio.diff import Rename, RenameCandidate
     from studio.migrations.files import Migration
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from studio.plan.estimates import RelationSize, Throughput
     from studio.run.events import Event, EventSink
     from studio.run.history import Status
+    from studio.run.inflight import Confirmation
     from studio.run.runner import RunResult
     from studio.sources.spec import Loaded
     from studio.tui.options import StudioOptions
@@ -360,7 +362,7 @@ async def apply_pending(
     on_backend: Callable[[int], None],
     *,
     to: str | None = None,
-    confirm_contract: bool = False,
+    confirm_contract: Confirmation = False,
     settings: Settings | None = None,
 ) -> RunResult:
     """`migrate` with the studio's options, telling the migrator's backend pid first.
@@ -396,6 +398,11 @@ async def history_status(settings: Settings) -> Status:
     is the drift badge's worker, which is much slower.
     """
     return (await status(settings, drift=False)).status
+
+
+async def history_report(settings: Settings) -> StatusReport:
+    """`history_status` with each expand/contract migration's phase (the history screen)."""
+    return await status(settings, drift=False)
 
 
 async def pending_review(settings: Settings, version: str) -> PendingReview:

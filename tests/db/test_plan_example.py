@@ -34,7 +34,7 @@ PREFACE = """\
 The comment the workflows of [ci.md](ci.md) post on a pull request:
 `schema-studio plan --format markdown` on the demo database as `schema-studio demo` makes it
 (the first demo migration applied, 10,000 users and 120,000 orders, PostgreSQL 18), with the
-repository's three newer demo migrations pending.
+repository's five newer demo migrations pending.
 
 """
 # the README shows the plan between these lines

@@ -9,13 +9,13 @@ import pytest
 from pglast import parse_sql
 
 from studio.diff import Rename, diff
-from studio.errors import MigrationFileError
+from studio.errors import MigrationFileError, StudioError
 from studio.migrations.files import Migration, Phase, StepSpec, parse_text, render_migration
 from studio.model import Column, Constraint, ConstraintKind, EnumType, Index, Schema, Table
 from studio.model.changes import Change
 from studio.plan import expand
 from studio.plan.expand import ColumnMove, ExpandUnsupported, Options
-from studio.run import backfill, phases
+from studio.run import backfill, inflight, phases
 from studio.run.history import HistoryRow, Kind
 
 
@@ -348,3 +348,79 @@ def test_contract_pairs_with_its_expand_and_is_gated() -> None:
     assert phases.pairs(ms, [row(e2, 3, True)], ())[1].state is phases.PairState.BACKFILLED
     assert phases.pairs(ms, [row(e2, 1, False)], ())[1].state is phases.PairState.EXPANDING
     assert phases.pairs(ms, [], ())[0].state is phases.PairState.PENDING
+
+
+def sql_migration(version: str, phase: Phase | None, sql: str, expand_of: str = "") -> Migration:
+    description = (f"expand migration: {expand_of}_x",) if expand_of else ()
+    steps = parse_text(sql).steps
+    return Migration(
+        version, f"m{version[-2:]}", Path(f"{version}_m.sql"), steps, phase, description=description
+    )
+
+
+def test_later_migrations_pass_a_waiting_contract_unless_they_use_what_it_drops() -> None:
+    # A: items.qty integer -> bigint through qty__new; B: users.email -> mail
+    a_e = sql_migration(
+        "20250101000001", Phase.EXPAND, "ALTER TABLE items ADD COLUMN qty__new bigint;"
+    )
+    a_c = sql_migration(
+        "20250101000002",
+        Phase.CONTRACT,
+        "ALTER TABLE public.items DROP COLUMN qty;\n"
+        "ALTER TABLE public.items RENAME COLUMN qty__new TO qty;",
+        a_e.version,
+    )
+    b_e = sql_migration("20250101000003", Phase.EXPAND, "ALTER TABLE users ADD COLUMN mail text;")
+    b_c = sql_migration(
+        "20250101000004", Phase.CONTRACT, "ALTER TABLE users DROP COLUMN email;", b_e.version
+    )
+    plain = sql_migration("20250101000005", None, "ALTER TABLE items ADD COLUMN note text;")
+    uses_qty = sql_migration("20250101000006", None, "CREATE INDEX i ON public.items (qty);")
+    view = sql_migration("20250101000007", None, "CREATE VIEW v AS SELECT email FROM users;")
+    ms = [a_e, a_c, b_e, b_c, plain, uses_qty, view]
+    todo = [(m, None) for m in ms[1:5]]
+    finished = {a_e.version}
+
+    run = inflight.schedule(todo, ms, finished, False)
+    assert [m.version for m, _ in run.run] == [b_e.version, plain.version]
+    assert run.waiting == (a_c, b_c)
+    # a migration using qty is refused, naming both, before anything runs
+    with pytest.raises(inflight.ContractConflict) as refused:
+        inflight.schedule([*todo, (uses_qty, None)], ms, finished, False)
+    assert refused.value.message == (
+        f"{uses_qty.filename} uses public.items.qty, which {a_c.filename} (a contract waiting"
+        " for confirmation) drops or renames: not applied past it"
+    )
+    # once that contract is confirmed alone, it runs first, and the index passes the other one
+    run = inflight.schedule([*todo, (uses_qty, None)], ms, finished, a_c.version)
+    assert [m.version for m, _ in run.run] == [
+        a_c.version,
+        b_e.version,
+        plain.version,
+        uses_qty.version,
+    ]
+    assert run.waiting == (b_c,)
+    with pytest.raises(inflight.ContractConflict, match=r"uses public\.users\.email"):
+        inflight.schedule([(b_c, None), (view, None)], ms, {b_e.version}, False)
+    with pytest.raises(StudioError, match="no pending contract migration has that version"):
+        inflight.schedule(todo, ms, finished, plain.version)
+    # confirmed (all): version order
+    run = inflight.schedule(todo, ms, finished, True)
+    assert [m.version for m, _ in run.run] == [a_c.version, b_e.version, b_c.version, plain.version]
+
+    rows = [row(a_e, 3, True), row(b_e, 3, True), row(plain, 3, True)]
+    flight = inflight.in_flight(ms, rows, ())
+    assert flight.describe(a_c.version) == "contract waiting"
+    assert flight.describe(a_e.version) == "expanded"
+    assert flight.describe(plain.version) == (f"past waiting contract {a_c.version}, {b_c.version}")
+    assert b_c.version not in flight.passed  # a waiting contract passes none: it runs in order
+    err = inflight.not_confirmed((a_c, b_c), ms, applied=(b_e.version, plain.version))
+    assert err.passed == (b_e.version, plain.version) and err.waiting == (a_c.version, b_c.version)
+    assert err.message.startswith(f"{a_c.filename} (contract of {a_e.filename}), {b_c.filename}")
+
+    # rolling back A's expand alone: refused while a later migration uses items
+    with pytest.raises(StudioError, match="depends on its expanded state"):
+        inflight.refuse_lone_rollback(a_e, ms, [b_e, plain])
+    inflight.refuse_lone_rollback(a_e, ms, [b_e])
+    with pytest.raises(StudioError, match="not an expand migration with a contract"):
+        inflight.refuse_lone_rollback(plain, ms, [])

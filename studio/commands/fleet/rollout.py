@@ -34,6 +34,7 @@ from studio.errors import StudioError
 from studio.run import runner
 from studio.run.events import Direction, LockTimeoutRetry, StepStarted, emit
 from studio.run.history import MigratorBusy
+from studio.run.inflight import Confirmation
 from studio.run.phases import ContractNotConfirmed
 from studio.sources.load import concurrently
 from studio.words import counted
@@ -76,7 +77,7 @@ class MigrateOptions:
     to: str | None = None
     wait: float = 0.0
     allow_out_of_order: bool = False
-    confirm_contract: bool = False
+    confirm_contract: Confirmation = False
     backfills: backfill.Options | None = None
 
 

@@ -23,6 +23,8 @@ from studio.migrations.files import Phase
 from studio.run import events as ev
 from studio.run import monitor
 from studio.run.history import State
+from studio.run.inflight import Confirmation
+from studio.run.phases import ContractNotConfirmed
 from studio.tui import services
 from studio.tui.keys import bind, shown
 from studio.tui.messages import (
@@ -161,12 +163,20 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             async for snap in snapshots:
                 self.post_message(LocksSampled(snap))
 
+    def _runs_past_contracts(self, to: str | None = None) -> bool:
+        """Whether something other than a contract is pending (up to `to`)."""
+        return any(
+            m.phase is not Phase.CONTRACT for m in self.pending if to is None or m.version <= to
+        )
+
     def _first_contract(self) -> int | None:
         """The index in `pending` of the first contract migration, if any."""
         return next((i for i, m in enumerate(self.pending) if m.phase is Phase.CONTRACT), None)
 
     @work(exclusive=True, group="apply", exit_on_error=False)
-    async def run_apply(self, to: str | None = None, confirm_contract: bool = False) -> None:
+    async def run_apply(
+        self, to: str | None = None, confirm_contract: Confirmation = False
+    ) -> None:
         """Apply the pending migrations (up to `to`).
 
         The runner's events and the migrator's backend pid come back as messages.
@@ -193,6 +203,13 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
                 to=to,
                 confirm_contract=confirm_contract,
                 settings=self.target,
+            )
+        except ContractNotConfirmed as e:
+            # not a failure: the contracts wait, what came after them ran past them
+            self.notify(
+                f"waiting: {e.message} (press {shown('contract')} once the old version is gone)",
+                severity="warning",
+                markup=False,
             )
         finally:
             self.running = False
@@ -475,7 +492,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Apply when idle with something pending; abort only while running; back when idle."""
         if action == "apply":
-            return (not self.running and bool(self.pending) and self._first_contract() != 0) or None
+            return (not self.running and self._runs_past_contracts()) or None
         if action == "contract":
             return (not self.running and self._first_contract() is not None) or None
         if action == "abort":
@@ -495,21 +512,15 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         to, self.to = self.to, None  # once: a later press applies every pending migration
         if first is not None and to is not None and self.pending[first].version > to:
             first = None  # the contract comes after the migration asked for
-        if first == 0:
+        if first is not None and not self._runs_past_contracts(to):
             self.notify(
-                f"the next migration is a contract: press {shown('contract')} to confirm it",
+                f"only contracts are pending: press {shown('contract')} to confirm"
+                f" {self.pending[first].filename}",
                 severity="warning",
-            )
-            return
-        if first is not None:
-            # a contract waits for the user's word: apply what comes before it
-            self.notify(
-                f"applying up to {self.pending[first].filename}"
-                f" (a contract: press {shown('contract')} for it)",
                 markup=False,
             )
-            self.run_apply(to=self.pending[first - 1].version)
             return
+        # a contract waits for the user's word; the runner applies the others past it
         self.run_apply(to=to)
 
     def action_contract(self) -> None:
@@ -521,7 +532,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
 
         def answered(choice: int | None) -> None:
             if choice == 0:
-                self.run_apply(to=m.version, confirm_contract=True)
+                self.run_apply(to=m.version, confirm_contract=m.version)
 
         self.app.push_screen(
             ChoiceScreen(

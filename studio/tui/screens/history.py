@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from studio.run.history import State
+from studio.run.inflight import Stage
 from studio.tui import services
 from studio.tui.keys import bind, shown
 from studio.tui.messages import HistoryLoaded
@@ -26,6 +27,7 @@ from studio.tui.widgets.steps import Col, StyledTable
 
 if TYPE_CHECKING:
     from studio.run.history import Entry, Status
+    from studio.run.inflight import InFlight
 
 # state -> the component class that colours it
 _TONE = {
@@ -36,6 +38,18 @@ _TONE = {
     "modified": "danger",
     "missing": "danger",
 }
+
+
+def _state(e: Entry, in_flight: InFlight | None) -> tuple[str, str]:
+    """The state cell: `applied · backfilled`, `contract waiting`, `pending · past 2026…`."""
+    stage = in_flight.stages.get(e.version) if in_flight else None
+    if stage is Stage.CONTRACT_WAITING:
+        return stage.value, "warning"
+    state = e.state.value + (" (out of order)" if e.out_of_order else "")
+    phase = in_flight.describe(e.version) if in_flight else ""
+    if phase and stage is not Stage.DONE:
+        state += f" · {phase}"
+    return state, _TONE.get(e.state.value, "")
 
 
 class HistoryScreen(StudioScreen):
@@ -86,9 +100,8 @@ class HistoryScreen(StudioScreen):
     @work(exclusive=True, group="history", exit_on_error=False)
     async def load(self) -> None:
         """Read the directory and the target's history table (read-only)."""
-        self.post_message(
-            HistoryLoaded(await services.history_status(self.studio.options.settings))
-        )
+        report = await services.history_report(self.studio.options.settings)
+        self.post_message(HistoryLoaded(report.status, report.in_flight))
 
     @on(HistoryLoaded)
     def _loaded(self, message: HistoryLoaded) -> None:
@@ -112,8 +125,7 @@ class HistoryScreen(StudioScreen):
             if row is not None:
                 host = opts.host(row.client_host)
                 by = row.applied_by + (f"@{host}" if host else "")
-            state = e.state.value + (" (out of order)" if e.out_of_order else "")
-            tone = _TONE.get(e.state.value, "")
+            state, tone = _state(e, message.in_flight)
             table.put_row(
                 e.version,
                 table.cell(state, tone),
