@@ -94,6 +94,16 @@ _SESSION = (
     " pg_catalog.set_config('IntervalStyle', 'postgres', true)"
 )
 
+# The first connection also reads how this server quotes identifiers (the
+# words quote_ident() quotes, and quote_all_identifiers): the text of plain
+# keys is written from their columns' names (studio.catalog.tables), exactly
+# as pg_get_constraintdef would, and keyword lists differ between versions.
+_SESSION_AND_QUOTING = (
+    _SESSION + ","
+    " ARRAY(SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U')::text[]"
+    " AS keywords,"
+    " pg_catalog.current_setting('quote_all_identifiers')::bool AS quote_all"
+)
 
 # reads of the catalog before giving up when concurrent DROPs keep breaking them
 _ATTEMPTS = 3
@@ -169,7 +179,7 @@ async def _fetch_all(
     helper: _Helper | None = None
     try:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            await conn.execute(_SESSION)
+            rows["quoting"] = await conn.fetch(_SESSION_AND_QUOTING)
             for name in names:
                 if helper is not None and name in SECOND_CONNECTION:
                     continue

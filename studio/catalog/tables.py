@@ -7,11 +7,13 @@ skipped. Named parts are sorted by name so that `==` is canonical.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from studio.model import (
+    QUOTED_KEYWORDS,
     Column,
     Constraint,
     ConstraintKind,
@@ -41,12 +43,46 @@ FK_ACTIONS = {
     "d": "SET DEFAULT",
 }
 FK_MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
+# what pg_get_constraintdef writes for each match type (MATCH SIMPLE is the default)
+_FK_MATCH_TEXT = {"s": "", "f": " MATCH FULL", "p": " MATCH PARTIAL"}
 POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 GENERATED_KINDS = {"s": "stored", "v": "virtual"}
 REPLICA_IDENTITIES = {"d": "default", "f": "full", "n": "nothing"}
 _BY_NAME = attrgetter("name")
 # ConstraintKind(value) goes through EnumMeta.__call__: a dict is ten times faster
 _CONSTRAINT_KINDS = {k.value: k for k in ConstraintKind}
+
+
+# quote_identifier() in PostgreSQL's ruleutils.c: lower-case ASCII letters,
+# digits and underscores, not starting with a digit ('$' is quoted too)
+_SAFE_IDENT = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+class Quoter:
+    """quote_ident() as the server does it: with its own keyword list and quote_all_identifiers."""
+
+    def __init__(self, keywords: frozenset[str], *, quote_all: bool = False) -> None:
+        self.keywords = keywords
+        self.quote_all = quote_all
+        self.done: dict[str, str] = {}
+
+    @classmethod
+    def from_rows(cls, rows: Rows) -> Quoter:
+        """The server's quoting, as the session query read it (the model's list without it)."""
+        found = rows.get("quoting")
+        if not found:  # rows made by hand (tests): PostgreSQL 18's keywords
+            return cls(QUOTED_KEYWORDS)
+        return cls(frozenset(found[0]["keywords"]), quote_all=found[0]["quote_all"])
+
+    def __call__(self, name: str) -> str:
+        text = self.done.get(name)
+        if text is None:
+            if self.quote_all or name in self.keywords or not _SAFE_IDENT.fullmatch(name):
+                text = '"' + name.replace('"', '""') + '"'
+            else:
+                text = name
+            self.done[name] = text
+        return text
 
 
 def sorted_by_name(items: list[Any] | None) -> tuple[Any, ...]:
@@ -70,25 +106,43 @@ class TableParts:
         # Columns are immutable values and schemas repeat them (id, created_at,
         # ...): one object per distinct row keeps building and memory small.
         # The key is the row without its relation, unless the column depends
-        # on its table (identity options, a NOT NULL constraint's name).
+        # on its table (identity options, a NOT NULL constraint's name); an
+        # inherited column has a pool of its own.
         interned: dict[tuple[Any, ...], Column] = {}
+        interned_inherited: dict[tuple[Any, ...], Column] = {}
         # a partition's columns are not marked inherited: it is made as a table of its
         # own and attached (pg_dump does the same), which leaves them declared by it
         partitions = {r["oid"] for r in rows["tables"] if r["is_partition"]}
-        for r in rows["columns"]:
+        column_rows = rows["columns"]
+        if column_rows:
+            # tens of thousands of rows at 3,000 tables: fields by position (the
+            # select list's order, values() of a Record or of a test's dict)
+            at = {k: i for i, k in enumerate(column_rows[0].keys())}
+            i_num, i_name, i_options = at["num"], at["name"], at["options"]
+            i_identity, i_nn_name, i_local = at["identity"], at["not_null_name"], at["local"]
+        last = None
+        columns: list[Column] = []
+        names: dict[int, str] = {}
+        own = True  # whether the relation's non-local columns are inherited
+        for r in column_rows:
             values = tuple(r.values())
-            if r["options"] is not None:  # a list (attoptions): not hashable
-                values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
             oid = values[0]
-            self.attnames[oid][r["num"]] = r["name"]
-            key = values if r["identity"] or r["not_null_name"] else values[1:]
-            inherited = not r["local"] and oid not in partitions
-            col = interned.get((inherited, key))
+            if oid != last:  # the rows come grouped by relation: look its lists up once
+                last, columns, names = oid, self.columns[oid], self.attnames[oid]
+                own = oid not in partitions
+            names[values[i_num]] = values[i_name]
+            if values[i_options] is not None:  # a list (attoptions): not hashable
+                values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
+            key = values if values[i_identity] or values[i_nn_name] else values[1:]
+            inherited = own and not values[i_local]
+            pool = interned_inherited if inherited else interned
+            col = pool.get(key)
             if col is None:
-                col = interned[inherited, key] = self._column(
+                col = pool[key] = self._column(
                     r, table_names.get(oid, ""), identity_sequences, inherited=inherited
                 )
-            self.columns[oid].append(col)
+            columns.append(col)
+        self.quote = Quoter.from_rows(rows)
         self.constraints: defaultdict[int, list[Constraint]] = defaultdict(list)
         for r in rows["constraints"]:
             c = self._constraint(r)
@@ -241,10 +295,13 @@ class TableParts:
         )
 
     def _constraint(self, r: Mapping[str, Any]) -> Constraint | None:
-        if r["definition"] is None:
+        definition = r["definition"]
+        if definition is None:
             return None  # dropped meanwhile
         kind = _CONSTRAINT_KINDS[r["kind"]]
         names = self.attnames.get(r["table_oid"], {})
+        if not definition:  # a plain key: its text is written here (constraint_text.sql)
+            definition = self._key_definition(r, kind, names)
         # an expression in an exclusion constraint has attnum 0
         columns = tuple(names.get(n, "") for n in r["columns"] or () if n)
         fk = kind is ConstraintKind.FOREIGN_KEY
@@ -262,7 +319,7 @@ class TableParts:
         return Constraint(
             name=r["name"],
             kind=kind,
-            definition=r["definition"],
+            definition=definition,
             columns=columns,
             validated=r["validated"],
             deferrable=r["deferrable"],
@@ -278,6 +335,34 @@ class TableParts:
             comment=r["comment"],
             attached_to=_attached(r),
         )
+
+    def _key_definition(
+        self, r: Mapping[str, Any], kind: ConstraintKind, names: dict[int, str]
+    ) -> str:
+        """pg_get_constraintdef()'s text of a plain key, from the columns' names.
+
+        Only for what constraint_text.sql lets through: a primary key or
+        unique constraint without INCLUDE or NULLS NOT DISTINCT, or a foreign
+        key to a table in scope without column lists on its actions or PERIOD;
+        none deferrable, NOT VALID or NOT ENFORCED, so no clause follows.
+        """
+        q = self.quote
+        columns = ", ".join([q(names[n]) for n in r["columns"]])
+        if kind is ConstraintKind.PRIMARY_KEY:
+            return f"PRIMARY KEY ({columns})"
+        if kind is ConstraintKind.UNIQUE:
+            return f"UNIQUE ({columns})"
+        ref_names = self.attnames[r["ref_oid"]]
+        ref_columns = ", ".join([q(ref_names[n]) for n in r["ref_columns"]])
+        text = (
+            f"FOREIGN KEY ({columns}) REFERENCES {q(r['ref_schema'])}.{q(r['ref_table'])}"
+            f"({ref_columns}){_FK_MATCH_TEXT[r['match']]}"
+        )
+        if r["on_update"] != "a":  # NO ACTION is the default, left out
+            text += " ON UPDATE " + FK_ACTIONS[r["on_update"]]
+        if r["on_delete"] != "a":
+            text += " ON DELETE " + FK_ACTIONS[r["on_delete"]]
+        return text
 
 
 def table_options(options: list[str] | None, toast: list[str] | None) -> tuple[str, ...]:
