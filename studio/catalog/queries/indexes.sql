@@ -3,7 +3,15 @@
 -- back a constraint (they come with it). A partition's index attached to an
 -- index of its parent (pg_inherits on indexes) names that parent index.
 SELECT x.indexrelid AS oid, x.indrelid AS table_oid, c.relname AS name,
-       pg_catalog.pg_get_indexdef(x.indexrelid) AS definition,
+       -- '' where studio.catalog.tables writes the same text itself (see the
+       -- include); NULL, as from pg_get_indexdef, for an index dropped meanwhile
+       CASE WHEN
+--@include index_text
+            THEN CASE WHEN pg_catalog.has_table_privilege(x.indexrelid, 'SELECT') IS NOT NULL
+                      THEN '' END
+            ELSE pg_catalog.pg_get_indexdef(x.indexrelid) END AS definition,
+       x.indkey::int2[]::oid[] AS key_columns, x.indclass::oid[] AS opclasses,
+       x.indcollation::oid[] AS collations, c.relkind = 'I' AS partitioned,
        x.indisunique AS "unique", am.amname AS method,
        -- key columns, INCLUDE columns and predicate are cut out of the
        -- definition (studio.catalog.rows.split_index_definition): asking
