@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import functools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,6 @@ import asyncpg
 
 from studio.catalog import queries
 from studio.catalog.rows import Rows, build_schema
-from studio.catalog.tables import write_index_definitions
 from studio.model import quote_literal
 
 if TYPE_CHECKING:
@@ -98,23 +96,16 @@ _SESSION = (
 
 
 # The first connection also reads how this server quotes identifiers (the
-# words quote_ident() quotes, and quote_all_identifiers) and its plain btree
-# operator classes (plain_opclasses.sql): the text of plain keys and indexes
-# is written from their columns' names (studio.catalog.tables), exactly as
-# pg_get_constraintdef and pg_get_indexdef would, and keyword lists differ
-# between versions.
-@functools.cache
-def _session_and_server_facts() -> str:
-    plain = queries.get("plain_opclasses")
-    return (
-        _SESSION + ","
-        " ARRAY(SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U')::text[]"
-        " AS keywords,"
-        " pg_catalog.current_setting('quote_all_identifiers')::bool AS quote_all,"
-        f" (SELECT array_agg(oid ORDER BY oid) FROM ({plain}) AS p) AS plain_opclasses,"
-        f" (SELECT array_agg(opcintype ORDER BY oid) FROM ({plain}) AS p) AS plain_opclass_types"
-    )
-
+# words quote_ident() quotes, and quote_all_identifiers): the text of plain
+# keys and indexes is written from their columns' names (studio.catalog.tables),
+# exactly as pg_get_constraintdef and pg_get_indexdef would, and keyword lists
+# differ between versions.
+_SESSION_AND_QUOTING = (
+    _SESSION + ","
+    " ARRAY(SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U')::text[]"
+    " AS keywords,"
+    " pg_catalog.current_setting('quote_all_identifiers')::bool AS quote_all"
+)
 
 # reads of the catalog before giving up when concurrent DROPs keep breaking them
 _ATTEMPTS = 3
@@ -190,7 +181,7 @@ async def _fetch_all(
     helper: _Helper | None = None
     try:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            rows["server"] = await conn.fetch(_session_and_server_facts())
+            rows["quoting"] = await conn.fetch(_SESSION_AND_QUOTING)
             for name in names:
                 if helper is not None and name in SECOND_CONNECTION:
                     continue
@@ -208,27 +199,10 @@ async def _fetch_all(
                     rows[name] = await _fetch(conn, name, version, scope, rows)
                 if helper.ready:
                     rows.update(await helper.task)
-            rows["index_definitions"] = await _index_definitions(conn, rows, version)
     finally:
         if helper is not None:
             await helper.close()
     return rows
-
-
-async def _index_definitions(
-    conn: asyncpg.Connection, rows: Rows, version: int
-) -> list[dict[str, Any]]:
-    """The text of each index the `indexes` query left to the client (index_text.sql).
-
-    Written here from the columns' names where the client can; the others
-    (a column whose type is not its operator class's own, another collation)
-    asked of pg_get_indexdef, in one more query only when there are such.
-    """
-    written, unwritable = write_index_definitions(rows)
-    if unwritable:
-        for r in await conn.fetch(queries.get("index_definitions", version), unwritable):
-            written[r["oid"]] = r["definition"]
-    return [{"oid": oid, "definition": text} for oid, text in written.items()]
 
 
 # queries the namespaces query says there is nothing for (see namespaces.sql)

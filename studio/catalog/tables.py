@@ -69,7 +69,7 @@ class Quoter:
     @classmethod
     def from_rows(cls, rows: Rows) -> Quoter:
         """The server's quoting, as the session query read it (the model's list without it)."""
-        found = rows.get("server")
+        found = rows.get("quoting")
         if not found:  # rows made by hand (tests): PostgreSQL 18's keywords
             return cls(QUOTED_KEYWORDS)
         return cls(frozenset(found[0]["keywords"]), quote_all=found[0]["quote_all"])
@@ -149,12 +149,14 @@ class TableParts:
             if c is not None:
                 self.constraints[r["table_oid"]].append(c)
         self.indexes: defaultdict[int, list[Index]] = defaultdict(list)
-        # the texts of the indexes left to the client (index_text.sql)
-        written = {w["oid"]: w["definition"] for w in rows.get("index_definitions", ())}
+        relations: dict[int, tuple[str, str]] | None = None
         for r in rows["indexes"]:
             definition = r["definition"]
-            if definition == "":
-                definition = written.get(r["oid"])
+            if definition == "":  # a plain index: its text is written here (index_text.sql)
+                if relations is None:
+                    every = (*rows["tables"], *rows["views"])
+                    relations = {t["oid"]: (t["schema"], t["name"]) for t in every}
+                definition = self._index_definition(r, relations)
             if definition is None:
                 continue  # dropped meanwhile
             keys, include, predicate = split_index_definition(definition)
@@ -369,65 +371,22 @@ class TableParts:
             text += " ON DELETE " + FK_ACTIONS[r["on_delete"]]
         return text
 
+    def _index_definition(self, r: Mapping[str, Any], relations: dict[int, tuple[str, str]]) -> str:
+        """pg_get_indexdef()'s text of a plain btree index, from its columns' names.
 
-def write_index_definitions(rows: Rows) -> tuple[dict[int, str], list[int]]:
-    """pg_get_indexdef()'s text of the indexes the `indexes` query left to the client.
-
-    Returns the texts written, by index oid, and the oids of those that cannot
-    be written here: index_text.sql lets through btree indexes on plain
-    columns with plain default operator classes; each column's class must also
-    be its own type's (GetDefaultOpClass takes the exact type's first; a
-    varchar or a domain column's class is another type's) and its collation
-    the column's, or pg_get_indexdef would name them.
-    """
-    todo = [r for r in rows["indexes"] if r["definition"] == ""]
-    if not todo:
-        return {}, []
-    # (name, type, collation) of each column of the relations concerned
-    wanted = {r["table_oid"] for r in todo}
-    columns: defaultdict[int, dict[int, tuple[str, int, int]]] = defaultdict(dict)
-    for c in rows["columns"]:
-        if (oid := c["oid"]) in wanted:
-            columns[oid][c["num"]] = (c["name"], c["type_oid"], c["collation_oid"])
-    relations = {r["oid"]: (r["schema"], r["name"]) for r in (*rows["tables"], *rows["views"])}
-    server = rows["server"][0]
-    opclass_types = dict(zip(server["plain_opclasses"], server["plain_opclass_types"], strict=True))
-    q = Quoter.from_rows(rows)
-    written: dict[int, str] = {}
-    unwritable: list[int] = []
-    for r in todo:
-        names = _plain_index_keys(r, columns[r["table_oid"]], opclass_types)
-        if names is None:
-            unwritable.append(r["oid"])
-            continue
+        Only for what index_text.sql lets through: plain columns with their
+        types' default classes and their own collations, nothing after the
+        column list but NULLS NOT DISTINCT.
+        """
+        q = self.quote
+        names = self.attnames[r["table_oid"]]
         schema, table = relations[r["table_oid"]]
         text = (
             f"CREATE {'UNIQUE ' if r['unique'] else ''}INDEX {q(r['name'])} ON"
             f" {'ONLY ' if r['partitioned'] else ''}{q(schema)}.{q(table)} USING btree"
-            f" ({', '.join([q(n) for n in names])})"
+            f" ({', '.join([q(names[n]) for n in r['key_columns']])})"
         )
-        written[r["oid"]] = text + " NULLS NOT DISTINCT" if r["nulls_not_distinct"] else text
-    return written, unwritable
-
-
-def _plain_index_keys(
-    r: Mapping[str, Any],
-    columns: dict[int, tuple[str, int, int]],
-    opclass_types: dict[int, int],
-) -> list[str] | None:
-    """The key columns' names, or None when pg_get_indexdef would say more of one."""
-    names = []
-    for attnum, opclass, collation in zip(
-        r["key_columns"], r["opclasses"], r["collations"], strict=True
-    ):
-        column = columns.get(attnum)
-        if column is None:
-            return None
-        name, type_oid, column_collation = column
-        if opclass_types.get(opclass) != type_oid or collation not in (0, column_collation):
-            return None
-        names.append(name)
-    return names
+        return text + " NULLS NOT DISTINCT" if r["nulls_not_distinct"] else text
 
 
 def table_options(options: list[str] | None, toast: list[str] | None) -> tuple[str, ...]:

@@ -4,8 +4,6 @@
 SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
-       -- for the indexes whose text studio.catalog.tables writes (index_text.sql)
-       a.atttypid AS type_oid, a.attcollation AS collation_oid,
        -- A DEFAULT cannot refer to a column, so it needs no relation context;
        -- giving pg_get_expr one makes it open the relation (a relcache build
        -- per table). A generated column's expression does refer to columns.

@@ -10,8 +10,7 @@ SELECT x.indexrelid AS oid, x.indrelid AS table_oid, c.relname AS name,
             THEN CASE WHEN pg_catalog.has_table_privilege(x.indexrelid, 'SELECT') IS NOT NULL
                       THEN '' END
             ELSE pg_catalog.pg_get_indexdef(x.indexrelid) END AS definition,
-       x.indkey::int2[]::oid[] AS key_columns, x.indclass::oid[] AS opclasses,
-       x.indcollation::oid[] AS collations, c.relkind = 'I' AS partitioned,
+       x.indkey::int2[]::oid[] AS key_columns, c.relkind = 'I' AS partitioned,
        x.indisunique AS "unique", am.amname AS method,
        -- key columns, INCLUDE columns and predicate are cut out of the
        -- definition (studio.catalog.rows.split_index_definition): asking
