@@ -156,10 +156,14 @@ class TableParts:
                 if relations is None:
                     every = (*rows["tables"], *rows["views"])
                     relations = {t["oid"]: (t["schema"], t["name"]) for t in every}
-                definition = self._index_definition(r, relations)
-            if definition is None:
+                keys = tuple([self.quote(n) for n in self._names(r)])
+                definition = _index_text(r, relations[r["table_oid"]], keys, self.quote)
+                include: tuple[str, ...] = ()
+                predicate = None
+            elif definition is None:
                 continue  # dropped meanwhile
-            keys, include, predicate = split_index_definition(definition)
+            else:
+                keys, include, predicate = split_index_definition(definition)
             self.indexes[r["table_oid"]].append(
                 Index(
                     name=r["name"],
@@ -371,22 +375,27 @@ class TableParts:
             text += " ON DELETE " + FK_ACTIONS[r["on_delete"]]
         return text
 
-    def _index_definition(self, r: Mapping[str, Any], relations: dict[int, tuple[str, str]]) -> str:
-        """pg_get_indexdef()'s text of a plain btree index, from its columns' names.
-
-        Only for what index_text.sql lets through: plain columns with their
-        types' default classes and their own collations, nothing after the
-        column list but NULLS NOT DISTINCT.
-        """
-        q = self.quote
+    def _names(self, r: Mapping[str, Any]) -> list[str]:
         names = self.attnames[r["table_oid"]]
-        schema, table = relations[r["table_oid"]]
-        text = (
-            f"CREATE {'UNIQUE ' if r['unique'] else ''}INDEX {q(r['name'])} ON"
-            f" {'ONLY ' if r['partitioned'] else ''}{q(schema)}.{q(table)} USING btree"
-            f" ({', '.join([q(names[n]) for n in r['key_columns']])})"
-        )
-        return text + " NULLS NOT DISTINCT" if r["nulls_not_distinct"] else text
+        return [names[n] for n in r["key_columns"]]
+
+
+def _index_text(
+    r: Mapping[str, Any], relation: tuple[str, str], keys: tuple[str, ...], q: Quoter
+) -> str:
+    """pg_get_indexdef()'s text of a plain btree index, from its columns' quoted names.
+
+    Only for what index_text.sql lets through: plain columns with their types'
+    default classes and their own collations, nothing after the column list
+    but NULLS NOT DISTINCT.
+    """
+    schema, table = relation
+    text = (
+        f"CREATE {'UNIQUE ' if r['unique'] else ''}INDEX {q(r['name'])} ON"
+        f" {'ONLY ' if r['partitioned'] else ''}{q(schema)}.{q(table)} USING btree"
+        f" ({', '.join(keys)})"
+    )
+    return text + " NULLS NOT DISTINCT" if r["nulls_not_distinct"] else text
 
 
 def table_options(options: list[str] | None, toast: list[str] | None) -> tuple[str, ...]:

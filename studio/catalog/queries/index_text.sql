@@ -10,6 +10,7 @@
 -- class it names, and scans pg_opclass for each column's default class, which
 -- at thousands of tables costs more than the rest of the query; here each
 -- column is one index probe of pg_attribute and one of pg_opclass.
+-- (AND and CASE evaluate in order: the probes only for the candidates.)
 am.amname = 'btree' AND x.indexprs IS NULL AND x.indpred IS NULL AND c.reloptions IS NULL
 AND x.indnatts = x.indnkeyatts AND 0 = ALL (x.indoption::int2[])
 -- (computed once for the query)
@@ -19,10 +20,17 @@ AND x.indclass::oid[] <@ ARRAY(
   WHERE oam.amname = 'btree' AND o.opcdefault
     AND NOT EXISTS (SELECT FROM pg_catalog.pg_amproc p
                     WHERE p.amprocfamily = o.opcfamily AND p.amprocnum = 5))
-AND NOT EXISTS (
-  SELECT FROM ROWS FROM (pg_catalog.unnest(x.indkey::int2[]), pg_catalog.unnest(x.indclass::oid[]),
-                         pg_catalog.unnest(x.indcollation::oid[])) AS k(attnum, opclass, coll)
-  WHERE NOT EXISTS (
-    SELECT FROM pg_catalog.pg_attribute a, pg_catalog.pg_opclass o
-    WHERE a.attrelid = x.indrelid AND a.attnum = k.attnum AND o.oid = k.opclass
-      AND o.opcintype = a.atttypid AND k.coll IN (0, a.attcollation)))
+AND CASE WHEN x.indnkeyatts = 1 THEN (
+       -- the usual case, without a set-returning function per index
+       SELECT o.opcintype = a.atttypid AND x.indcollation[0] IN (0, a.attcollation)
+       FROM pg_catalog.pg_attribute a, pg_catalog.pg_opclass o
+       WHERE a.attrelid = x.indrelid AND a.attnum = x.indkey[0] AND o.oid = x.indclass[0])
+     ELSE NOT EXISTS (
+       SELECT FROM ROWS FROM (pg_catalog.unnest(x.indkey::int2[]),
+                              pg_catalog.unnest(x.indclass::oid[]),
+                              pg_catalog.unnest(x.indcollation::oid[])) AS k(attnum, opclass, coll)
+       WHERE NOT EXISTS (
+         SELECT FROM pg_catalog.pg_attribute a, pg_catalog.pg_opclass o
+         WHERE a.attrelid = x.indrelid AND a.attnum = k.attnum AND o.oid = k.opclass
+           AND o.opcintype = a.atttypid AND k.coll IN (0, a.attcollation)))
+     END
