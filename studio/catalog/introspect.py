@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import gc
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -152,6 +153,24 @@ async def introspect(
     between a guard and its function, the whole read is retried on a new
     snapshot.
     """
+    # Tens of thousands of rows (asyncpg's Records are tracked by the cyclic
+    # collector) and no reference cycles among them: the collector would only
+    # walk them over and over while they arrive (45 ms at 3,000 tables)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return await _introspect(conn, schemas, with_privileges, connect)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+async def _introspect(
+    conn: asyncpg.Connection,
+    schemas: Sequence[str] | None,
+    with_privileges: bool,
+    connect: Connect | None,
+) -> Schema:
     attempt = 0
     while True:
         try:
