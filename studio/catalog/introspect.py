@@ -153,7 +153,10 @@ async def introspect(
     snapshot, and return NULL for what is gone; the queries guard the two
     that raise an error instead. Should a DROP still land in the instant
     between a guard and its function, the whole read is retried on a new
-    snapshot.
+    snapshot. A plain key or index whose text the client writes
+    (constraint_text.sql, index_text.sql) is left out the same way once its
+    table is gone; a plain index dropped on its own meanwhile is reported as
+    the snapshot has it.
     """
     # Tens of thousands of rows (asyncpg's Records are tracked by the cyclic
     # collector) and no reference cycles among them: the collector would only
