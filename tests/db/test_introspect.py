@@ -1255,6 +1255,11 @@ def test_query_variants_by_server_version() -> None:
     assert "indnullsnotdistinct" in queries.get("indexes", 180006)
     assert "contype = 'n'" not in queries.get("columns", 170000)
     assert "contype = 'n'" in queries.get("columns", 180000)
+    # an included file comes in its variant for the same server version
+    assert "indnullsnotdistinct" not in queries.get("constraints", 140011)
+    assert "conperiod" not in queries.get("constraints", 170004)
+    assert "indnullsnotdistinct" in queries.get("constraints", 170004)
+    assert "conperiod" in queries.get("constraints", 180000)
     # the shared scope filter is spliced in where a query includes it
     assert "--@include" not in queries.get("tables", 180000)
     assert "schema_studio" in queries.get("tables", 180000)
