@@ -264,6 +264,7 @@ def verdicts(ctx: Context, sizes: list[int]) -> list[str]:
 
 
 FLEET_TITLE = "Fleet: tenant databases checked and migrated as one"
+INTROSPECT_TITLE = "`inspect` beside `pg_dump` at 3,000 tables: before and after (issue 15)"
 FLEET_MISSING = (
     "No `bench/results/fleet.md` yet: `python -m bench --only fleet` writes it and this section."
 )
@@ -413,6 +414,12 @@ def write(
         " report.",
     )
     out += section_file(HERE / "results" / "fleet.md", FLEET_TITLE, FLEET_MISSING)
+    out += section_file(
+        HERE / "results" / "introspect.md",
+        INTROSPECT_TITLE,
+        "No `bench/results/introspect.md` yet: `python -m bench.introspect_ab BEFORE AFTER`"
+        " prints its tables.",
+    )
     path = HERE / "RESULTS.md"
     path.write_text("\n".join(out).rstrip() + "\n")
     return path

@@ -7,11 +7,14 @@ skipped. Named parts are sorted by name so that `==` is canonical.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections import defaultdict
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.model import (
+    QUOTED_KEYWORDS,
     Column,
     Constraint,
     ConstraintKind,
@@ -41,12 +44,74 @@ FK_ACTIONS = {
     "d": "SET DEFAULT",
 }
 FK_MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
+# what pg_get_constraintdef writes for each match type (MATCH SIMPLE is the default)
+_FK_MATCH_TEXT = {"s": "", "f": " MATCH FULL", "p": " MATCH PARTIAL"}
 POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 GENERATED_KINDS = {"s": "stored", "v": "virtual"}
 REPLICA_IDENTITIES = {"d": "default", "f": "full", "n": "nothing"}
 _BY_NAME = attrgetter("name")
+_T = TypeVar("_T")
 # ConstraintKind(value) goes through EnumMeta.__call__: a dict is ten times faster
 _CONSTRAINT_KINDS = {k.value: k for k in ConstraintKind}
+
+
+# quote_identifier() in PostgreSQL's ruleutils.c: lower-case ASCII letters,
+# digits and underscores, not starting with a digit ('$' is quoted too)
+_SAFE_IDENT = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+class Quoter:
+    """quote_ident() as the server does it: with its own keyword list and quote_all_identifiers."""
+
+    def __init__(self, keywords: frozenset[str], *, quote_all: bool = False) -> None:
+        self.keywords = keywords
+        self.quote_all = quote_all
+        self.done: dict[str, str] = {}
+
+    @classmethod
+    def from_rows(cls, rows: Rows) -> Quoter:
+        """The server's quoting, as the session query read it (the model's list without it)."""
+        found = rows.get("quoting")
+        if not found:  # rows made by hand (tests): PostgreSQL 18's keywords
+            return cls(QUOTED_KEYWORDS)
+        return cls(frozenset(found[0]["keywords"]), quote_all=found[0]["quote_all"])
+
+    def __call__(self, name: str) -> str:
+        text = self.done.get(name)
+        if text is None:
+            if self.quote_all or name in self.keywords or not _SAFE_IDENT.fullmatch(name):
+                text = '"' + name.replace('"', '""') + '"'
+            else:
+                text = name
+            self.done[name] = text
+        return text
+
+
+def _positional(cls: type[_T], *names: str) -> type[_T]:
+    """`cls`, once its fields are checked to be `names` in this order.
+
+    Tens of thousands of constraints and indexes at thousands of tables: a
+    frozen dataclass takes positional arguments in 60% of the time keywords
+    take. A field added or moved in the model fails here, at import, rather
+    than landing a value in the wrong field.
+    """
+    fields = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    if fields != names:
+        raise TypeError(f"{cls.__name__} fields are {fields}, not {names}")
+    return cls
+
+
+_CONSTRAINT = _positional(
+    Constraint,
+    "name", "kind", "definition", "columns", "validated", "deferrable", "initially_deferred",
+    "no_inherit", "ref_table", "ref_columns", "on_update", "on_delete", "match", "index",
+    "comment", "attached_to",
+)  # fmt: skip
+_INDEX = _positional(
+    Index,
+    "name", "definition", "unique", "method", "keys", "include", "predicate",
+    "nulls_not_distinct", "valid", "tablespace", "comment", "attached_to",
+)  # fmt: skip
 
 
 def sorted_by_name(items: list[Any] | None) -> tuple[Any, ...]:
@@ -70,50 +135,79 @@ class TableParts:
         # Columns are immutable values and schemas repeat them (id, created_at,
         # ...): one object per distinct row keeps building and memory small.
         # The key is the row without its relation, unless the column depends
-        # on its table (identity options, a NOT NULL constraint's name).
+        # on its table (identity options, a NOT NULL constraint's name); an
+        # inherited column has a pool of its own.
         interned: dict[tuple[Any, ...], Column] = {}
+        interned_inherited: dict[tuple[Any, ...], Column] = {}
         # a partition's columns are not marked inherited: it is made as a table of its
         # own and attached (pg_dump does the same), which leaves them declared by it
         partitions = {r["oid"] for r in rows["tables"] if r["is_partition"]}
-        for r in rows["columns"]:
+        column_rows = rows["columns"]
+        if column_rows:
+            # tens of thousands of rows at 3,000 tables: fields by position (the
+            # select list's order, values() of a Record or of a test's dict)
+            at = {k: i for i, k in enumerate(column_rows[0].keys())}
+            i_num, i_name, i_options = at["num"], at["name"], at["options"]
+            i_identity, i_nn_name, i_local = at["identity"], at["not_null_name"], at["local"]
+        last = None
+        columns: list[Column] = []
+        names: dict[int, str] = {}
+        own = True  # whether the relation's non-local columns are inherited
+        for r in column_rows:
             values = tuple(r.values())
-            if r["options"] is not None:  # a list (attoptions): not hashable
-                values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
             oid = values[0]
-            self.attnames[oid][r["num"]] = r["name"]
-            key = values if r["identity"] or r["not_null_name"] else values[1:]
-            inherited = not r["local"] and oid not in partitions
-            col = interned.get((inherited, key))
+            if oid != last:  # the rows come grouped by relation: look its lists up once
+                last, columns, names = oid, self.columns[oid], self.attnames[oid]
+                own = oid not in partitions
+            names[values[i_num]] = values[i_name]
+            if values[i_options] is not None:  # a list (attoptions): not hashable
+                values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
+            key = values if values[i_identity] or values[i_nn_name] else values[1:]
+            inherited = own and not values[i_local]
+            pool = interned_inherited if inherited else interned
+            col = pool.get(key)
             if col is None:
-                col = interned[inherited, key] = self._column(
+                col = pool[key] = self._column(
                     r, table_names.get(oid, ""), identity_sequences, inherited=inherited
                 )
-            self.columns[oid].append(col)
+            columns.append(col)
+        self.quote = Quoter.from_rows(rows)
         self.constraints: defaultdict[int, list[Constraint]] = defaultdict(list)
         for r in rows["constraints"]:
             c = self._constraint(r)
             if c is not None:
                 self.constraints[r["table_oid"]].append(c)
         self.indexes: defaultdict[int, list[Index]] = defaultdict(list)
+        relations: dict[int, tuple[str, str]] | None = None
         for r in rows["indexes"]:
-            if r["definition"] is None:
+            definition = r["definition"]
+            if definition == "":  # a plain index: its text is written here (index_text.sql)
+                if relations is None:
+                    every = (*rows["tables"], *rows["views"])
+                    relations = {t["oid"]: (t["schema"], t["name"]) for t in every}
+                keys = tuple([self.quote(n) for n in self._names(r)])
+                definition = _index_text(r, relations[r["table_oid"]], keys, self.quote)
+                include: tuple[str, ...] = ()
+                predicate = None
+            elif definition is None:
                 continue  # dropped meanwhile
-            keys, include, predicate = split_index_definition(r["definition"])
+            else:
+                keys, include, predicate = split_index_definition(definition)
             self.indexes[r["table_oid"]].append(
-                Index(
-                    name=r["name"],
-                    definition=r["definition"],
-                    unique=r["unique"],
-                    method=r["method"],
-                    keys=keys,
-                    include=include,
-                    predicate=predicate,
-                    nulls_not_distinct=r["nulls_not_distinct"],
-                    valid=r["valid"],
-                    tablespace=r["tablespace"],
-                    comment=r["comment"],
-                    attached_to=_attached(r),
-                )
+                _INDEX(
+                    r["name"],
+                    definition,
+                    r["unique"],
+                    r["method"],
+                    keys,
+                    include,
+                    predicate,
+                    r["nulls_not_distinct"],
+                    r["valid"],
+                    r["tablespace"],
+                    r["comment"],
+                    _attached(r),
+                )  # fmt: skip
             )
         self.triggers: defaultdict[int, list[Trigger]] = defaultdict(list)
         for r in rows["triggers"]:
@@ -241,43 +335,93 @@ class TableParts:
         )
 
     def _constraint(self, r: Mapping[str, Any]) -> Constraint | None:
-        if r["definition"] is None:
+        definition = r["definition"]
+        if definition is None:
             return None  # dropped meanwhile
         kind = _CONSTRAINT_KINDS[r["kind"]]
         names = self.attnames.get(r["table_oid"], {})
         # an expression in an exclusion constraint has attnum 0
-        columns = tuple(names.get(n, "") for n in r["columns"] or () if n)
-        fk = kind is ConstraintKind.FOREIGN_KEY
-        ref_table = None
-        ref_columns: tuple[str, ...] = ()
-        if fk:
-            if r["ref_table"] is None:
-                return None
-            ref_table = qualname(r["ref_schema"], r["ref_table"])
-            if r["ref_column_names"] is not None:
-                ref_columns = tuple(r["ref_column_names"])
-            else:
-                ref_names = self.attnames.get(r["ref_oid"], {})
-                ref_columns = tuple(ref_names.get(n, "") for n in r["ref_columns"])
-        return Constraint(
-            name=r["name"],
-            kind=kind,
-            definition=r["definition"],
-            columns=columns,
-            validated=r["validated"],
-            deferrable=r["deferrable"],
-            initially_deferred=r["deferred"],
-            # connoinherit is always set on keys; it only says something on a CHECK
-            no_inherit=r["no_inherit"] and kind is ConstraintKind.CHECK,
-            ref_table=ref_table,
-            ref_columns=ref_columns,
-            on_update=FK_ACTIONS[r["on_update"]] if fk else None,
-            on_delete=FK_ACTIONS[r["on_delete"]] if fk else None,
-            match=FK_MATCH[r["match"]] if fk else None,
-            index=r["index"],
-            comment=r["comment"],
-            attached_to=_attached(r),
+        nums = r["columns"]
+        columns = tuple([names.get(n, "") for n in nums if n]) if nums else ()
+        if kind is not ConstraintKind.FOREIGN_KEY:
+            if not definition:  # a plain key: its text is written here (constraint_text.sql)
+                definition = self._key_definition(r, kind, names)
+            # positional (see _CONSTRAINT); connoinherit is always set on keys, it
+            # only says something on a CHECK
+            return _CONSTRAINT(
+                r["name"], kind, definition, columns,
+                r["validated"], r["deferrable"], r["deferred"],
+                r["no_inherit"] and kind is ConstraintKind.CHECK,
+                None, (), None, None, None,
+                r["index"], r["comment"], _attached(r),
+            )  # fmt: skip
+        if r["ref_table"] is None:
+            return None
+        ref_table = qualname(r["ref_schema"], r["ref_table"])
+        if r["ref_column_names"] is not None:
+            ref_columns = tuple(r["ref_column_names"])
+        else:
+            ref_names = self.attnames.get(r["ref_oid"], {})
+            ref_columns = tuple([ref_names.get(n, "") for n in r["ref_columns"]])
+        if not definition:
+            definition = self._key_definition(r, kind, names)
+        return _CONSTRAINT(
+            r["name"], kind, definition, columns,
+            r["validated"], r["deferrable"], r["deferred"], False,
+            ref_table, ref_columns,
+            FK_ACTIONS[r["on_update"]], FK_ACTIONS[r["on_delete"]], FK_MATCH[r["match"]],
+            r["index"], r["comment"], _attached(r),
+        )  # fmt: skip
+
+    def _key_definition(
+        self, r: Mapping[str, Any], kind: ConstraintKind, names: dict[int, str]
+    ) -> str:
+        """pg_get_constraintdef()'s text of a plain key, from the columns' names.
+
+        Only for what constraint_text.sql lets through: a primary key or
+        unique constraint without INCLUDE or NULLS NOT DISTINCT, or a foreign
+        key to a table in scope without column lists on its actions or PERIOD;
+        none deferrable, NOT VALID or NOT ENFORCED, so no clause follows.
+        """
+        q = self.quote
+        columns = ", ".join([q(names[n]) for n in r["columns"]])
+        if kind is ConstraintKind.PRIMARY_KEY:
+            return f"PRIMARY KEY ({columns})"
+        if kind is ConstraintKind.UNIQUE:
+            return f"UNIQUE ({columns})"
+        ref_names = self.attnames[r["ref_oid"]]
+        ref_columns = ", ".join([q(ref_names[n]) for n in r["ref_columns"]])
+        text = (
+            f"FOREIGN KEY ({columns}) REFERENCES {q(r['ref_schema'])}.{q(r['ref_table'])}"
+            f"({ref_columns}){_FK_MATCH_TEXT[r['match']]}"
         )
+        if r["on_update"] != "a":  # NO ACTION is the default, left out
+            text += " ON UPDATE " + FK_ACTIONS[r["on_update"]]
+        if r["on_delete"] != "a":
+            text += " ON DELETE " + FK_ACTIONS[r["on_delete"]]
+        return text
+
+    def _names(self, r: Mapping[str, Any]) -> list[str]:
+        names = self.attnames[r["table_oid"]]
+        return [names[n] for n in r["key_columns"]]
+
+
+def _index_text(
+    r: Mapping[str, Any], relation: tuple[str, str], keys: tuple[str, ...], q: Quoter
+) -> str:
+    """pg_get_indexdef()'s text of a plain btree index, from its columns' quoted names.
+
+    Only for what index_text.sql lets through: plain columns with their types'
+    default classes and their own collations, nothing after the column list
+    but NULLS NOT DISTINCT.
+    """
+    schema, table = relation
+    text = (
+        f"CREATE {'UNIQUE ' if r['unique'] else ''}INDEX {q(r['name'])} ON"
+        f" {'ONLY ' if r['partitioned'] else ''}{q(schema)}.{q(table)} USING btree"
+        f" ({', '.join(keys)})"
+    )
+    return text + " NULLS NOT DISTINCT" if r["nulls_not_distinct"] else text
 
 
 def table_options(options: list[str] | None, toast: list[str] | None) -> tuple[str, ...]:

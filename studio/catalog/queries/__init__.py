@@ -2,8 +2,9 @@
 
 `get("columns", 180000)` returns `columns_18.sql` when it exists (the highest
 `name_<major>.sql` whose major is at most the server's), else `columns.sql`.
-A line `--@include NAME` is replaced by the text of `NAME.sql`, so the scope
-filter shared by every query is written once.
+A line `--@include NAME` is replaced by the text of `NAME.sql` (in its variant
+for the same server version), so the scope filter shared by every query is
+written once.
 """
 
 from __future__ import annotations
@@ -21,15 +22,13 @@ def _files() -> frozenset[str]:
 
 
 @cache
-def _read(filename: str) -> str:
+def _read(filename: str, major: int) -> str:
     text = resources.files(__name__).joinpath(filename).read_text(encoding="utf-8")
-    return _INCLUDE.sub(lambda m: _read(m.group(1) + ".sql").strip(), text)
+    return _INCLUDE.sub(lambda m: _read(_variant(m.group(1), major), major).strip(), text)
 
 
-@cache
-def get(name: str, server_version: int = 0) -> str:
-    """The text of query `name`, in its variant for `server_version` (server_version_num)."""
-    major = server_version // 10000
+def _variant(name: str, major: int) -> str:
+    """The file of query `name` for server major version `major`."""
     variants = [
         int(m.group(1))
         for f in _files()
@@ -38,4 +37,11 @@ def get(name: str, server_version: int = 0) -> str:
     filename = f"{name}_{max(variants)}.sql" if variants else f"{name}.sql"
     if filename not in _files():
         raise KeyError(f"no query named {name!r}")
-    return _read(filename)
+    return filename
+
+
+@cache
+def get(name: str, server_version: int = 0) -> str:
+    """The text of query `name`, in its variant for `server_version` (server_version_num)."""
+    major = server_version // 10000
+    return _read(_variant(name, major), major)

@@ -12,7 +12,11 @@ SELECT con.oid, con.conrelid AS table_oid, con.conname AS name, con.contype::tex
        CASE WHEN pg_catalog.has_table_privilege(con.conrelid, 'SELECT') IS NOT NULL
              AND (con.confrelid = 0 OR pg_catalog.has_table_privilege(con.confrelid, 'SELECT') IS NOT NULL)
              AND (con.conindid = 0 OR pg_catalog.has_table_privilege(con.conindid, 'SELECT') IS NOT NULL)
-            THEN pg_catalog.pg_get_constraintdef(con.oid) END AS definition,
+            -- '' where studio.catalog.tables writes the same text itself (see the include)
+            THEN CASE WHEN
+--@include constraint_text
+                 THEN '' ELSE pg_catalog.pg_get_constraintdef(con.oid) END
+       END AS definition,
        -- attnums: the names come from the columns query (one lookup per table
        -- instead of a subquery per constraint); oid[] rather than int2[] because
        -- asyncpg decodes text[] and oid[] without first asking the server about
@@ -23,7 +27,7 @@ SELECT con.oid, con.conrelid AS table_oid, con.conname AS name, con.contype::tex
        rn.nspname AS ref_schema, r.relname AS ref_table,
        con.confrelid AS ref_oid, con.confkey::oid[] AS ref_columns,
        -- the referenced columns' names, only when that table is out of scope
-       CASE WHEN con.contype = 'f' AND con.confrelid <> ALL ($1::oid[]) THEN
+       CASE WHEN con.contype = 'f' AND ref.oid IS NULL THEN
          ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(num, ord)
                JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
                ORDER BY k.ord)::text[]
@@ -37,6 +41,9 @@ SELECT con.oid, con.conrelid AS table_oid, con.conname AS name, con.contype::tex
        pn.nspname AS attached_schema, pi.relname AS attached_name
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.unnest($1::oid[]) AS rel(oid) ON rel.oid = con.conrelid
+-- the referenced table when it is in scope
+LEFT JOIN pg_catalog.unnest($1::oid[]) AS ref(oid) ON ref.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_index ix ON con.contype IN ('p', 'u') AND ix.indexrelid = con.conindid
 LEFT JOIN pg_catalog.pg_class r ON r.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
 LEFT JOIN pg_catalog.pg_class i ON i.oid = con.conindid

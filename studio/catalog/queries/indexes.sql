@@ -3,7 +3,16 @@
 -- back a constraint (they come with it). A partition's index attached to an
 -- index of its parent (pg_inherits on indexes) names that parent index.
 SELECT x.indexrelid AS oid, x.indrelid AS table_oid, c.relname AS name,
-       pg_catalog.pg_get_indexdef(x.indexrelid) AS definition,
+       -- '' where studio.catalog.tables writes the same text itself (see the
+       -- include); NULL, as from pg_get_indexdef, once its table is dropped (an
+       -- index dropped alone meanwhile is read as the snapshot has it: looking
+       -- each index up in the current catalog would cost what the include saves)
+       CASE WHEN
+--@include index_text
+            THEN CASE WHEN pg_catalog.has_table_privilege(x.indrelid, 'SELECT') IS NOT NULL
+                      THEN '' END
+            ELSE pg_catalog.pg_get_indexdef(x.indexrelid) END AS definition,
+       x.indkey::int2[]::oid[] AS key_columns, c.relkind = 'I' AS partitioned,
        x.indisunique AS "unique", am.amname AS method,
        -- key columns, INCLUDE columns and predicate are cut out of the
        -- definition (studio.catalog.rows.split_index_definition): asking
