@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from studio.catalog import queries
-from studio.config import duration_seconds
+from studio.config import attempt_lock_timeout, duration_seconds
 from studio.errors import (
     ConnectionLost,
     IdleSessionEnded,
@@ -56,6 +56,9 @@ from studio.errors import (
     StudioError,
     translate,
 )
+from studio.plan.locks.facts import Role
+from studio.plan.locks.modes import LockMode
+from studio.plan.locks.statements import facts_for_statement
 from studio.run.events import (
     Blocker,
     Direction,
@@ -68,6 +71,7 @@ from studio.run.events import (
     emit,
 )
 from studio.sqltext.statements import concurrent_index, relations
+from studio.sqltext.syntax_errors import SqlSyntaxError
 
 if TYPE_CHECKING:
     import random
@@ -92,10 +96,16 @@ class StatementTimeout(StudioError):
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
-    """Exponential backoff with jitter between lock-timeout retries."""
+    """Exponential backoff with jitter between lock-timeout retries.
 
-    base: float = 0.25
-    cap: float = 10.0
+    Attempts are short (tens of milliseconds while the application queues behind
+    them), so they are retried often: the cap keeps a blocker's release from
+    being noticed seconds late, and the retries' count (`retries`, default 30)
+    bounds how long a step tries, about a minute.
+    """
+
+    base: float = 0.1
+    cap: float = 2.0
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait before retry number `attempt` (1-based): half fixed, half random."""
@@ -145,16 +155,48 @@ class Executor:
         self.current: int | None = None
         # when the last statement was sent (time.monotonic())
         self._sent = time.monotonic()
+        # the lock_timeout the current attempt runs under
+        self._lock_timeout = settings.lock_timeout
 
     async def emit(self, event_type: type, **fields: object) -> None:
         await emit(self.sink, event_type(at=self.clock(), **fields))
 
     # statements and timeouts
 
+    def attempt_lock_timeout(self, *, transactional: bool = True) -> str:
+        """The lock_timeout of the next attempt (`studio.config.attempt_lock_timeout`).
+
+        While the guard watches, an attempt may wait the whole `lock_timeout`:
+        the guard cancels it `queue_guard` seconds into a wait that queues
+        someone. Otherwise (no guard, or its connection not open yet) the
+        server itself must end the wait that soon.
+        """
+        watching = self.guard is not None and self.guard.watching
+        return attempt_lock_timeout(self.settings, watching=watching or not transactional)
+
+    def lock_wait(self, *, transactional: bool) -> str:
+        """How long an attempt may wait for its lock, in words, for the events."""
+        whole = self.settings.lock_timeout
+        if not transactional:
+            return (
+                f"lock_timeout {whole} (CONCURRENTLY waits for older snapshots,"
+                " not in a lock queue the application joins)"
+            )
+        short = self.attempt_lock_timeout()
+        if short != whole:
+            return f"lock_timeout {short} (queue guard not watching yet)"
+        guard = self.settings.queue_guard
+        if self.guard is not None and 0 < guard < duration_seconds(whole):
+            return f"{guard * 1000:.0f} ms while others queue behind it, up to {whole} alone"
+        return f"lock_timeout {whole}"
+
     async def _timeouts(self, *, local: bool) -> None:
+        # a non-transactional step (CONCURRENTLY) waits for snapshots, not in a queue the
+        # application joins: it keeps lock_timeout whole
+        self._lock_timeout = self.attempt_lock_timeout(transactional=local)
         await self.conn.execute(
             "SELECT set_config('lock_timeout', $1, $3), set_config('statement_timeout', $2, $3)",
-            self.settings.lock_timeout,
+            self._lock_timeout,
             self.settings.statement_timeout,
             local,
         )
@@ -217,8 +259,42 @@ class Executor:
         return m.down_path.name if down and m.down_path else m.path.name
 
     async def _statements(self, m: Migration, step: Step, direction: Direction) -> None:
+        if self.conn.is_in_transaction():
+            for table, mode in await self.lock_order(step):
+                # quoted by the lock knowledge base's qualname(); the mode is an enum's label
+                # ONLY: the statement itself decides whether it reaches partitions or children
+                lock = f"LOCK TABLE ONLY {table} IN {mode} MODE"
+                await self._exec(m, step, lock, step.statements[0].line, self._file(m, direction))
         for stmt in step.statements:
             await self._exec(m, step, stmt.sql, stmt.line, self._file(m, direction))
+
+    async def lock_order(self, step: Step) -> tuple[tuple[str, str], ...]:
+        """The tables a multi-table step locks, each with its strongest mode, by name.
+
+        A step that locks two tables (a foreign key: the table and the one it
+        references) takes them one statement at a time in the order PostgreSQL
+        reaches them, holding the first while it waits for the second. Taken
+        up front by `LOCK TABLE`, in the order of their qualified names, each
+        wait is one the guard and lock_timeout bound, the order is the same
+        for every step, and a timeout on any rolls the step back whole.
+        Tables the step itself creates (not there yet) are left to it.
+        """
+        v = self.conn.get_server_version()
+        strongest: dict[str, int] = {}
+        try:
+            for stmt in step.statements:
+                for f in facts_for_statement(stmt.sql, v.major * 10000 + v.minor):
+                    if f.role in _ORDERED_ROLES and not f.placeholder:
+                        strongest[f.relation] = max(strongest.get(f.relation, 0), f.mode)
+        except SqlSyntaxError:
+            return ()  # the server will say what is wrong with it
+        if len(strongest) < 2:
+            return ()
+        there = await self.conn.fetch(_TABLES_THERE_SQL, list(strongest))
+        names = sorted(r["name"] for r in there)
+        if len(names) < 2:
+            return ()
+        return tuple((n, LockMode(strongest[n]).label) for n in names)
 
     async def blockers(self, lt: LockTimeout) -> tuple[Blocker, ...]:
         """The sessions that held a timed-out statement up.
@@ -229,7 +305,7 @@ class Executor:
         build = concurrent_index(lt.statement) is not None
         if not names and not build:
             return ()
-        lock_timeout = duration_seconds(self.settings.lock_timeout)
+        lock_timeout = duration_seconds(self._lock_timeout)
         # a transaction begun in the instant before the statement was sent may have asked
         # for its lock after it, and queued behind it: a blocker began a while before
         margin = min(0.1, lock_timeout / 4)
@@ -240,7 +316,13 @@ class Executor:
         return tuple(Blocker(**dict(r)) for r in rows)
 
     async def _lock_timed_out(
-        self, m: Migration, lt: LockTimeout, attempt: int, *, whole: bool
+        self,
+        m: Migration,
+        lt: LockTimeout,
+        attempt: int,
+        *,
+        whole: bool,
+        transactional: bool = True,
     ) -> None:
         """Retry after a backoff, or give up when the retries are spent."""
         if (trip := lt.trip) is not None:
@@ -261,9 +343,13 @@ class Executor:
         else:
             blockers = await self.blockers(lt)
         if attempt > self.settings.retries:
+            limit = (
+                f"queue_guard {self.settings.queue_guard:g}s"
+                if trip is not None
+                else f"lock_timeout {self._lock_timeout}"
+            )
             raise LockTimeoutExceeded(
-                f"{lt.step.index} of {m.filename}"
-                f" (lock_timeout {self.settings.lock_timeout}, {attempt} attempts)",
+                f"{lt.step.index} of {m.filename} ({limit}, {attempt} attempts)",
                 [b.describe() for b in blockers],
             )
         delay = self.backoff.delay(attempt, self.rng)
@@ -277,6 +363,7 @@ class Executor:
             blockers=blockers,
             whole_migration=whole,
             cause="lock_timeout" if trip is None else "queue_guard",
+            lock_wait=self.lock_wait(transactional=transactional),
         )
         await asyncio.sleep(delay)
 
@@ -335,6 +422,8 @@ class Executor:
                             transactional=True,
                             attempt=attempt,
                             direction=direction,
+                            attempts=self.settings.retries + 1,
+                            lock_wait=self.lock_wait(transactional=True),
                         )
                         t0 = self.clock()
                         await self._statements(m, step, direction)
@@ -378,6 +467,8 @@ class Executor:
                 transactional=step.transactional,
                 attempt=attempt,
                 direction=direction,
+                attempts=self.settings.retries + 1,
+                lock_wait=self.lock_wait(transactional=step.transactional),
             )
             t0 = self.clock()
             try:
@@ -394,7 +485,9 @@ class Executor:
                     await record(int((self.clock() - t0) * 1000))
             except LockTimeout as lt:
                 try:
-                    await self._lock_timed_out(m, lt, attempt, whole=False)
+                    await self._lock_timed_out(
+                        m, lt, attempt, whole=False, transactional=step.transactional
+                    )
                 except LockTimeoutExceeded as e:
                     if not step.transactional:
                         await self._build_left(m, step, direction, e)
@@ -491,6 +584,15 @@ class Executor:
         )
         return None if valid is None else bool(valid)
 
+
+# the tables a statement locks as tables: the one it alters, the ones its foreign keys name
+_ORDERED_ROLES = frozenset({Role.TABLE, Role.REFERENCED, Role.REFERENCING})
+
+# the tables (plain or partitioned) of these names that exist now
+_TABLES_THERE_SQL = """
+SELECT n AS name FROM unnest($1::text[]) AS n
+WHERE (SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass(n)) IN ('r', 'p')
+"""
 
 _AUTOVACUUM_SQL = """
 SELECT DISTINCT a.pid

@@ -10,15 +10,24 @@ seconds while other sessions queue behind it, the guard cancels it
 (pg_cancel_backend, from the monitor's connection) and the executor retries
 the step later, naming the session that held the lock.
 
-A statement that finishes within the grace period costs nothing: the
-monitor's connection is opened the first time a statement runs that long,
-and the monitor polls only while a statement runs.
+The monitor's connection is opened as the run starts (the first step's
+attempts may then wait the whole `lock_timeout`); a statement that finishes
+within the grace period costs no poll, and the monitor polls only while a
+statement runs (every `queue_guard / 2`,
+slower once the statement has held its locks for a second).
+
+While the guard watches (its connection open, its last poll fine), the
+executor lets an attempt wait its whole `lock_timeout`: a wait nobody queues
+behind costs the application nothing, so a blocker on a quiet table is
+waited out instead of retried. Until then, and when the guard is lost, the
+attempt's own lock_timeout is `queue_guard` (`studio.config.attempt_lock_timeout`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -149,8 +158,21 @@ class QueueGuard:
             self._armed.clear()
             self._current = None
 
+    @property
+    def watching(self) -> bool:
+        """Whether the guard can cancel a wait now: its connection is open and answered."""
+        return self._stream is not None and self.error is None
+
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        try:
+            # connected before the first step asks for its lock, so that its first attempt may
+            # already wait the whole lock_timeout (see `watching`)
+            await self._poll()
+        except Exception as e:  # noqa: BLE001
+            # a safety net, as below: the attempts stay short (queue_guard) without it
+            self.error = e.message if isinstance(e, StudioError) else f"{type(e).__name__}: {e}"
+            await self._disconnect()
         while True:
             await self._armed.wait()
             w = self._current
@@ -163,6 +185,10 @@ class QueueGuard:
                 snap = await self._poll()
                 if w is self._current and w.trip is None:
                     await self._check(w, snap)
+                if snap.wait_of(w.pid) is None and loop.time() - w.started > 1.0:
+                    # it holds its locks and works (a rewrite, a validation): nobody can
+                    # queue behind a wait of it, poll as the lock monitor does
+                    await asyncio.sleep(monitor.DEFAULT_INTERVAL)
             except Exception as e:  # noqa: BLE001
                 # The guard is a safety net: losing it must not fail the migration
                 # (lock_timeout still bounds every wait). Try again a little later.
@@ -184,16 +210,26 @@ class QueueGuard:
             self._connecting = None
             self._stream = monitor.watch(self._conn, interval=self.interval)
         snap = await anext(self._stream)
-        self.error, self._retry = None, 1.0
+        # a gap: the monitor lost its connection and reconnects; not watching meanwhile
+        self.error, self._retry = (snap.error or "no snapshot") if snap.gap else None, 1.0
         return snap
 
     async def _check(self, w: Watch, snap: Snapshot) -> None:
         wait = snap.wait_of(w.pid)
-        if wait is None or wait.waited < self.limit:
+        if wait is None:
             return
         queued = snap.queued_behind(w.pid)
         if not queued:
             return  # waiting hurts nobody yet: lock_timeout decides
+        if (early := self.limit - wait.waited) > 0:
+            if early > self.interval:
+                return  # the next poll comes first
+            # due before the next poll would see it: cancel on time, not a poll late (the
+            # cancel itself asks whether it still waits)
+            await asyncio.sleep(early)
+            if w is not self._current or w.trip is not None:
+                return
+            wait = dataclasses.replace(wait, waited=wait.waited + early)
         w.trip = Trip(wait, queued)
         assert self._conn is not None
         try:
