@@ -104,7 +104,7 @@ class Settings:
     # migrator would otherwise hold its locks, and stall the application, without limit
     idle_in_transaction_timeout: str = "5s"
     # attempts after the first, backed off with jitter (studio.run.executor.Backoff): the
-    # step's budget, about a minute, after which it gives up naming its blocker
+    # step's budget, 27-53 s of backoff, after which it gives up naming its blocker
     retries: int = 30
     connect_timeout: float = 10.0
     # seconds a step may wait for its lock while others queue behind it: the most the

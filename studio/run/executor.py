@@ -6,6 +6,17 @@ runs one step, or one whole transactional migration, and reports it:
 - `SET LOCAL lock_timeout/statement_timeout` inside a transaction; a session
   `SET`, reset afterwards, around a non-transactional step (SET LOCAL would
   do nothing there).
+- Attempts are short where the application could queue behind them: while
+  the lock-queue guard watches, an attempt may wait `lock_timeout` (1 s) for
+  its lock, and the guard cancels it `queue_guard` (30 ms) into a wait that
+  others queue behind; until the guard watches, the attempt's own
+  lock_timeout is `queue_guard` (`studio.config.attempt_lock_timeout`). A
+  non-transactional step (CONCURRENTLY) keeps `lock_timeout` whole: it waits
+  for older snapshots, not in a lock queue the application joins.
+- A step that locks several tables (a foreign key: its table and the one it
+  references) takes them first with `LOCK TABLE`, in the order of their
+  names, each in the strongest mode the step needs (`lock_order`); a timeout
+  on any rolls the step back, every lock with it.
 - On a lock timeout (SQLSTATE 55P03) the step, or the whole transactional
   migration, is rolled back and retried after an exponential backoff with
   jitter (slept outside any transaction), `retries` times; each retry names
@@ -101,7 +112,7 @@ class Backoff:
     Attempts are short (tens of milliseconds while the application queues behind
     them), so they are retried often: the cap keeps a blocker's release from
     being noticed seconds late, and the retries' count (`retries`, default 30)
-    bounds how long a step tries, about a minute.
+    bounds how long a step tries: 27-53 s of backoff by default.
     """
 
     base: float = 0.1
