@@ -171,6 +171,8 @@ class LockTimeoutRetry(Event):
     cause: str = "lock_timeout"
     # how long the next attempt may wait for its lock (`Executor.lock_wait`)
     lock_wait: str = ""
+    # seconds the attempt waited before it gave up (its lock_timeout, or the guard's limit)
+    waited: float | None = None
 
     @property
     def left(self) -> int:

@@ -375,6 +375,7 @@ class Executor:
             whole_migration=whole,
             cause="lock_timeout" if trip is None else "queue_guard",
             lock_wait=self.lock_wait(transactional=transactional),
+            waited=duration_seconds(self._lock_timeout) if trip is None else trip.wait.waited,
         )
         await asyncio.sleep(delay)
 
