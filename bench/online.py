@@ -574,6 +574,7 @@ def report(
     queue: list[QueueRow],
     version: str,
     took: float,
+    load: tuple[float, float],
 ) -> str:
     lines = [
         "# Online safety under load: plain DDL against the tool's safe plan",
@@ -581,7 +582,8 @@ def report(
         (
             f"`python -m bench.online --rows {args.rows}` on PostgreSQL {version} "
             f"(dedicated cluster from studio.sources.devdb, fsync off), {os.cpu_count()} cores; "
-            f"whole run {took / 60:.1f} min."
+            f"whole run {took / 60:.1f} min; 1-minute load average {load[0]:.1f} at the start,"
+            f" {load[1]:.1f} at the end (a machine shared with other work)."
         ),
         (
             f"orders = {args.rows:,} rows ({mb(size)} with indexes), users = {USERS:,}; "
@@ -632,6 +634,7 @@ def report(
 
 async def main_async(args: argparse.Namespace) -> str:
     started = time.monotonic()
+    load_start = os.getloadavg()[0]
     binaries = find_binaries(args.major)
     cluster = Cluster.ensure(f"bench-online-pg{binaries.major}", binaries)
     work = Path(tempfile.mkdtemp(prefix="bench-online-"))
@@ -661,7 +664,8 @@ async def main_async(args: argparse.Namespace) -> str:
                     print(f"lock queue, {shape}: {how.label} ...", file=sys.stderr)
                     queue.append(await queue_tool(cluster, name, args, logs, work, how, shape))
         took = time.monotonic() - started
-        text = report(args, base, size, rows, queue, cluster.binaries.version, took)
+        load = (load_start, os.getloadavg()[0])
+        text = report(args, base, size, rows, queue, cluster.binaries.version, took, load)
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(text)
         return text
