@@ -344,7 +344,7 @@ class Executor:
                 version=m.version,
                 index=lt.step.index,
                 attempt=attempt,
-                waited=trip.wait.waited,
+                waited=trip.waited,
                 mode=trip.wait.mode,
                 target=str(trip.wait.target),
                 queued=len(trip.queued),
@@ -375,7 +375,7 @@ class Executor:
             whole_migration=whole,
             cause="lock_timeout" if trip is None else "queue_guard",
             lock_wait=self.lock_wait(transactional=transactional),
-            waited=duration_seconds(self._lock_timeout) if trip is None else trip.wait.waited,
+            waited=duration_seconds(self._lock_timeout) if trip is None else trip.waited,
         )
         await asyncio.sleep(delay)
 

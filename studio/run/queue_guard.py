@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,20 +55,28 @@ class Trip:
 
     wait: Wait
     queued: tuple[Wait, ...]
+    # seconds between the snapshot and the cancel (the guard slept to the limit): added to
+    # every wait and age the snapshot read
+    later: float = 0.0
+
+    @property
+    def waited(self) -> float:
+        """How long the statement had waited when it was cancelled, in seconds."""
+        return self.wait.waited + self.later
 
     @property
     def blockers(self) -> tuple[Blocker, ...]:
         """The sessions that held the migration up, as event values."""
-        return tuple(blocker_event(b, self.wait) for b in self.wait.blockers)
+        return tuple(blocker_event(b, self.wait, self.later) for b in self.wait.blockers)
 
     @property
     def queued_longest(self) -> float:
         """The longest wait among the sessions queued behind the statement, in seconds."""
-        return max((w.waited for w in self.queued), default=0.0)
+        return max((w.waited + self.later for w in self.queued), default=0.0)
 
 
-def blocker_event(b: monitor.Blocker, wait: Wait) -> Blocker:
-    """A monitor blocker as the runner's event value."""
+def blocker_event(b: monitor.Blocker, wait: Wait, later: float = 0.0) -> Blocker:
+    """A monitor blocker as the runner's event value (its age `later` seconds on)."""
     s = b.session
     return Blocker(
         pid=s.pid,
@@ -78,7 +85,7 @@ def blocker_event(b: monitor.Blocker, wait: Wait) -> Blocker:
         client=s.client or "",
         state=s.state or "",
         query=s.query,
-        age=s.xact_age,
+        age=None if s.xact_age is None else s.xact_age + later,
         modes=", ".join(b.modes) if b.granted else "",
         relation=wait.target.description,
     )
@@ -229,8 +236,7 @@ class QueueGuard:
             await asyncio.sleep(early)
             if w is not self._current or w.trip is not None:
                 return
-            wait = dataclasses.replace(wait, waited=wait.waited + early)
-        w.trip = Trip(wait, queued)
+        w.trip = Trip(wait, queued, max(0.0, early))
         assert self._conn is not None
         try:
             cancelled = await self._conn.fetchval(_CANCEL_IF_WAITING, w.pid)
