@@ -140,8 +140,9 @@ async def test_default_attempts_keep_the_application_out_of_a_long_lock_queue(
     assert len(waits) > 100
     assert max(waits) < min(settings.queue_guard + poll + 0.025, 0.1), sorted(waits)[-5:]
     assert result.versions == ("20250101000001",)
-    # completed after the report let go: within the backoff's cap (2 s) and a last attempt
-    assert after < 2.5, after
+    # completed after the report let go: within the backoff's cap (2 s), a last attempt and
+    # the guard's connection closed
+    assert after < 3.0, after
     assert await conn.fetchval(
         "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'note'"
     )
@@ -156,7 +157,8 @@ async def test_default_attempts_keep_the_application_out_of_a_long_lock_queue(
     watching = "30 ms while others queue behind it, up to 1s alone"
     assert starts[0].lock_wait in (watching, "lock_timeout 30ms (queue guard not watching yet)")
     assert all(s.lock_wait == watching for s in starts[1:])
-    assert trips and all(t.blockers[0].application_name == "report" for t in trips)
+    # the report, named (beside any application read in flight at that moment)
+    assert trips and all(any(b.application_name == "report" for b in t.blockers) for t in trips)
     assert retries[-1].left == settings.retries - retries[-1].attempt
 
 
@@ -221,7 +223,7 @@ async def test_a_step_on_two_tables_locks_them_by_name_and_gives_both_up(
     ]
     trips = [e for e in events if isinstance(e, QueueGuardTripped)]
     assert trips and trips[0].target == "public.orders"
-    assert trips[0].blockers[0].application_name == "writer"
+    assert any(b.application_name == "writer" for b in trips[0].blockers)
     # both given up at once: the application's writes to accounts never waited long
     poll = QueueGuard("", limit=settings.queue_guard).interval
     assert waits and max(waits) < min(settings.queue_guard + poll + 0.025, 0.1), sorted(waits)[-5:]
