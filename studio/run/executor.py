@@ -301,7 +301,13 @@ class Executor:
             return ()  # the server will say what is wrong with it
         if len(strongest) < 2:
             return ()
-        there = await self.conn.fetch(_TABLES_THERE_SQL, list(strongest))
+        there = await self.conn.fetch(
+            _TABLES_THERE_SQL, list(strongest), [int(m) for m in strongest.values()]
+        )
+        if not all(r["lockable"] for r in there):
+            # LOCK TABLE asks for more than the statement may (UPDATE, DELETE or TRUNCATE for a
+            # SHARE ROW EXCLUSIVE that a foreign key takes with REFERENCES): PostgreSQL's order
+            return ()
         names = sorted(r["name"] for r in there)
         if len(names) < 2:
             return ()
@@ -600,10 +606,17 @@ class Executor:
 # the tables a statement locks as tables: the one it alters, the ones its foreign keys name
 _ORDERED_ROLES = frozenset({Role.TABLE, Role.REFERENCED, Role.REFERENCING})
 
-# the tables (plain or partitioned) of these names that exist now
+# the tables (plain or partitioned) of these names that exist now, and whether this role may
+# LOCK each in its mode ($2, LockMode's numbers): ACCESS SHARE needs SELECT, ROW EXCLUSIVE one
+# of INSERT, UPDATE, DELETE or TRUNCATE, the others UPDATE, DELETE or TRUNCATE
 _TABLES_THERE_SQL = """
-SELECT n AS name FROM unnest($1::text[]) AS n
-WHERE (SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass(n)) IN ('r', 'p')
+SELECT u.n AS name,
+       CASE u.m WHEN 1 THEN has_table_privilege(c.oid, 'SELECT')
+                WHEN 3 THEN has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+                ELSE has_table_privilege(c.oid, 'UPDATE, DELETE, TRUNCATE') END AS lockable
+FROM unnest($1::text[], $2::int[]) AS u(n, m)
+JOIN pg_class c ON c.oid = to_regclass(u.n)
+WHERE c.relkind IN ('r', 'p')
 """
 
 _AUTOVACUUM_SQL = """

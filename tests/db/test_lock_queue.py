@@ -10,6 +10,7 @@ and gives up both at once.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -231,3 +232,29 @@ async def test_a_step_on_two_tables_locks_them_by_name_and_gives_both_up(
         "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_account_fkey'"
     )
     await conn.close()
+
+
+@EMBEDDED_ONLY
+async def test_a_foreign_key_to_a_table_it_may_only_reference_keeps_postgresql_s_order(
+    tmp_path: Path, db_url: str
+) -> None:
+    role = f"r_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(db_url)
+    await conn.execute(
+        f"CREATE ROLE {role} LOGIN; CREATE TABLE accounts (id int PRIMARY KEY);"
+        f" CREATE TABLE orders (id int PRIMARY KEY, account_id int);"
+        f" ALTER TABLE orders OWNER TO {role}; GRANT REFERENCES ON accounts TO {role};"
+        f" GRANT CREATE ON DATABASE {db_url.rsplit('/', 1)[1]} TO {role}"
+    )
+    try:
+        # REFERENCES lets the role add the key, not LOCK accounts IN SHARE ROW EXCLUSIVE MODE
+        url = db_url.replace("postgres@", f"{role}@", 1)
+        sql = "ALTER TABLE orders ADD FOREIGN KEY (account_id) REFERENCES accounts (id);\n"
+        settings = project(tmp_path, url, sql)
+        ms = list(migrations.load_directory(settings.migrations_dir))
+        result = await runner.apply(url, settings, ms)
+        assert result.versions == ("20250101000001",)
+        assert await conn.fetchval("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == 1
+    finally:
+        await conn.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+        await conn.close()
