@@ -268,13 +268,15 @@ class Stats:
     p99: float
     max: float
     over_1s: int
+    over_100ms: int = 0
 
     @classmethod
     def of(cls, ms: list[float]) -> Stats:
         if not ms:
             return cls(0, 0.0, 0.0, 0.0, 0)
         q = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else [ms[0]] * 99
-        return cls(len(ms), q[49], q[98], max(ms), sum(1 for x in ms if x > 1000))
+        over = sum(1 for x in ms if x > 100)
+        return cls(len(ms), q[49], q[98], max(ms), sum(1 for x in ms if x > 1000), over)
 
 
 @contextlib.asynccontextmanager

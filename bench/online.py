@@ -25,9 +25,14 @@ template database:
     planner has no safe form for an operation, the row says so and shows
     the safe form hand-written in the tool's migration format instead.
 
-Then the lock-queue case: a transaction holds ACCESS SHARE on `orders` for
-`--hold` seconds; a metadata-only ADD COLUMN is run (a) without lock_timeout
-and (b) by the tool's runner (lock_timeout, bounded retries with backoff).
+Then the lock-queue case: a metadata-only ADD COLUMN while a blocker holds
+ACCESS SHARE on `orders`: one transaction for `--hold` seconds, or a stream of
+short readers on `--readers` sessions (`--read-ms` each, never idle for long)
+for as long; run (a) without lock_timeout and (b) by the tool's runner with
+its defaults (short attempts while the application queues, the queue guard),
+and with lock_timeout 500ms and 200ms as before issue 20. Reported: the app's
+p99, max and statements over 100 ms, the migration's wall time, how long after
+the blocker let go it was done, and its attempts.
 
 Reported per row: the statement's (or plan's) own wall time, the tool's
 estimate made beforehand from the target's sizes and a read-only throughput
@@ -35,7 +40,8 @@ probe, the app's p99 and max latency and how many app statements took over
 one second during it, and each step's duration. Written as a markdown table
 to bench/results/online.md and printed.
 
-    python -m bench.online [--rows 1000000] [--rate 1000] [--clients 8] [--hold 8] [--only KEY,...]
+    python -m bench.online [--rows 1000000] [--rate 1000] [--clients 8] [--hold 8]
+                           [--readers 3] [--read-ms 100] [--only KEY,...]
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import random
 import shutil
 import signal
 import sys
@@ -383,12 +390,57 @@ async def safe_run(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class QueueSettings:
+    """One setting of the runner for the lock-queue scenario."""
+
+    label: str
+    overrides: dict[str, object]
+    backoff: runner.Backoff = runner.DEFAULT_BACKOFF
+
+
+QUEUE_SETTINGS = (
+    QueueSettings(
+        "the defaults: an attempt waits 30 ms while the application queues (queue_guard 0.03),"
+        " up to lock_timeout 1s alone; 30 retries, backoff 0.1-2 s",
+        {},
+    ),
+    # the defaults before issue 20, and the anchor's setting, for comparison
+    QueueSettings(
+        "lock_timeout 500ms, queue_guard 1 s, 10 retries, backoff 0.25-10 s (the old defaults)",
+        {"lock_timeout": "500ms", "queue_guard": 1.0, "retries": 10},
+        runner.Backoff(base=0.25, cap=10.0),
+    ),
+    QueueSettings(
+        "lock_timeout 200ms, queue_guard 1 s, 10 retries, backoff 0.25-10 s",
+        {"lock_timeout": "200ms", "queue_guard": 1.0, "retries": 10},
+        runner.Backoff(base=0.25, cap=10.0),
+    ),
+)
+
+
+@dataclass
+class QueueRow:
+    """One line of the lock-queue table."""
+
+    blocker: str
+    form: str
+    wall: float
+    after: float
+    stats: Stats
+    attempts: str
+
+
 @contextlib.asynccontextmanager
-async def _reader(url: str, hold: float) -> AsyncIterator[asyncio.Task[None]]:
-    """A transaction holding ACCESS SHARE on orders for `hold` seconds (a long report, say)."""
+async def _reader(url: str, hold: float) -> AsyncIterator[float]:
+    """A transaction holding ACCESS SHARE on orders for `hold` seconds (a long report, say).
+
+    Yields when it lets go (epoch seconds).
+    """
     conn = await asyncpg.connect(url)
     await conn.execute("BEGIN")
     await conn.fetchval("SELECT count(*) FROM (SELECT 1 FROM orders LIMIT 1) s")
+    released = time.time() + hold
 
     async def release() -> None:
         await asyncio.sleep(hold)
@@ -396,34 +448,81 @@ async def _reader(url: str, hold: float) -> AsyncIterator[asyncio.Task[None]]:
 
     task = asyncio.create_task(release())
     try:
-        yield task
+        yield released
     finally:
         with contextlib.suppress(Exception):
             await task
         await conn.close()
 
 
-async def queue_plain(cluster: Cluster, name: str, args: argparse.Namespace, logs: Path) -> Row:
+@contextlib.asynccontextmanager
+async def _readers(url: str, seconds: float, readers: int, read_ms: float) -> AsyncIterator[float]:
+    """Short readers on `readers` connections, one after another, for `seconds`.
+
+    Each holds ACCESS SHARE on orders for 0.5-1.5 x `read_ms` and starts the
+    next within 10 ms, staggered: the lock is never free for long, and a
+    statement waiting for it waits for the reads in flight. Yields when the
+    stream ends (epoch seconds).
+    """
+    conns = [await asyncpg.connect(url) for _ in range(readers)]
+    rng = random.Random(20)
+    ends = time.time() + seconds
+
+    async def read(conn: asyncpg.Connection, offset: float) -> None:
+        await asyncio.sleep(offset)
+        while time.time() < ends:
+            async with conn.transaction():
+                await conn.fetchval("SELECT count(*) FROM (SELECT 1 FROM orders LIMIT 1) s")
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * read_ms / 1000)
+            await asyncio.sleep(rng.uniform(0, 0.01))
+
+    tasks = [
+        asyncio.create_task(read(c, i * read_ms / 1000 / readers)) for i, c in enumerate(conns)
+    ]
+    try:
+        yield ends
+    finally:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for c in conns:
+            await c.close()
+
+
+def _blocker(
+    url: str, args: argparse.Namespace, shape: str
+) -> contextlib.AbstractAsyncContextManager[float]:
+    if shape == "hold":
+        return _reader(url, args.hold)
+    return _readers(url, args.hold, args.readers, args.read_ms)
+
+
+BLOCKERS = {
+    "hold": "one transaction holds ACCESS SHARE for {hold:g} s",
+    "stream": "a stream of short readers ({readers} sessions, {read_ms:g} ms each) for {hold:g} s",
+}
+
+
+async def queue_plain(
+    cluster: Cluster, name: str, args: argparse.Namespace, logs: Path, shape: str
+) -> QueueRow:
     op = LOCK_QUEUE
     async with copy_of(cluster, name, "queue_plain") as url:
         load = _load(cluster, url, args, logs)
         async with under_load(load):
             await asyncio.sleep(args.settle)
-            async with _reader(url, args.hold):
+            async with _blocker(url, args, shape) as released:
                 await asyncio.sleep(0.5)
                 conn = await asyncpg.connect(url)
                 try:
                     start = time.time()
-                    await conn.execute(
-                        op.plain
-                    )  # no lock_timeout: waits, and everyone queues behind
+                    # no lock_timeout: waits, and everyone queues behind
+                    await conn.execute(op.plain)
                     end = time.time()
                 finally:
                     await conn.close()
             await asyncio.sleep(args.settle)
-    return Row(
-        op.title, "plain: no lock_timeout", end - start, "instant (catalog only)",
-        load.window(start, end), f"waited {end - start:.2f} s for the reader's lock",
+    return QueueRow(
+        BLOCKERS[shape].format(**vars(args)), "plain: no lock_timeout", end - start,
+        end - released, load.window(start, end), "1",
     )  # fmt: skip
 
 
@@ -433,38 +532,34 @@ async def queue_tool(
     args: argparse.Namespace,
     logs: Path,
     work: Path,
-    lock_timeout: str | None = None,
-) -> Row:
+    how: QueueSettings,
+    shape: str,
+) -> QueueRow:
     op = LOCK_QUEUE
-    label = f"{op.key}_{lock_timeout or 'default'}"
+    label = f"{op.key}_{shape}_{QUEUE_SETTINGS.index(how)}"
     settings, init, ms, _ = await safe_migrations(op, work / label, cluster, args.batch_size)
-    if lock_timeout is not None:
-        settings = dataclasses.replace(settings, lock_timeout=lock_timeout)
+    settings = dataclasses.replace(settings, **how.overrides)
     async with copy_of(cluster, name, "queue_tool") as url:
         await runner.baseline(url, settings, ms, init)
         events: list[Event] = []
         load = _load(cluster, url, args, logs)
         async with under_load(load):
             await asyncio.sleep(args.settle)
-            async with _reader(url, args.hold):
+            async with _blocker(url, args, shape) as released:
                 await asyncio.sleep(0.5)
                 start = time.time()
-                await runner.apply(url, settings, ms, on_event=events.append)
+                await runner.apply(url, settings, ms, on_event=events.append, backoff=how.backoff)
                 end = time.time()
             await asyncio.sleep(args.settle)
     retries = sum(1 for e in events if isinstance(e, LockTimeoutRetry))
     trips = sum(1 for e in events if isinstance(e, QueueGuardTripped))
-    done = [e for e in events if isinstance(e, StepFinished)]
-    return Row(
-        op.title,
-        f"tool's runner: lock_timeout {settings.lock_timeout}"
-        + (" (the default)" if lock_timeout is None else "")
-        + ", retries with backoff",
+    return QueueRow(
+        BLOCKERS[shape].format(**vars(args)),
+        f"tool's runner: {how.label}",
         end - start,
-        "instant (catalog only)",
+        end - released,
         load.window(start, end),
-        f"{retries + 1} attempt(s) ({trips} cancelled by the queue guard); "
-        f"the step itself {sum(e.duration for e in done):.3f} s",
+        f"{retries + 1} ({trips} cancelled by the queue guard)",
     )
 
 
@@ -472,7 +567,14 @@ async def queue_tool(
 
 
 def report(
-    args: argparse.Namespace, base: Stats, size: int, rows: list[Row], version: str, took: float
+    args: argparse.Namespace,
+    base: Stats,
+    size: int,
+    rows: list[Row],
+    queue: list[QueueRow],
+    version: str,
+    took: float,
+    load: tuple[float, float],
 ) -> str:
     lines = [
         "# Online safety under load: plain DDL against the tool's safe plan",
@@ -480,7 +582,8 @@ def report(
         (
             f"`python -m bench.online --rows {args.rows}` on PostgreSQL {version} "
             f"(dedicated cluster from studio.sources.devdb, fsync off), {os.cpu_count()} cores; "
-            f"whole run {took / 60:.1f} min."
+            f"whole run {took / 60:.1f} min; 1-minute load average {load[0]:.1f} at the start,"
+            f" {load[1]:.1f} at the end (a machine shared with other work)."
         ),
         (
             f"orders = {args.rows:,} rows ({mb(size)} with indexes), users = {USERS:,}; "
@@ -493,21 +596,45 @@ def report(
             f"p99 {base.p99:.2f} ms, max {base.max:.1f} ms, {base.over_1s} over 1 s."
         ),
         "",
-        "| operation | form | own wall time | tool's estimate | app p99 | app max"
-        " | app stmts > 1 s (of n) | steps |",
-        "|---|---|---|---|---|---|---|---|",
     ]
-    for r in rows:
-        s = r.stats
-        lines.append(
-            f"| {r.operation} | {r.form} | {r.wall:.2f} s | {r.estimate} | {s.p99:,.2f} ms "
-            f"| {s.max:,.1f} ms | {s.over_1s:,} / {s.n:,} | {r.notes} |"
-        )
+    if rows:
+        lines += [
+            "| operation | form | own wall time | tool's estimate | app p99 | app max"
+            " | app stmts > 1 s (of n) | steps |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            s = r.stats
+            lines.append(
+                f"| {r.operation} | {r.form} | {r.wall:.2f} s | {r.estimate} | {s.p99:,.2f} ms "
+                f"| {s.max:,.1f} ms | {s.over_1s:,} / {s.n:,} | {r.notes} |"
+            )
+        lines.append("")
+    if queue:
+        lines += [
+            f"## Lock queue: {LOCK_QUEUE.plain} (catalog only) while a blocker holds ACCESS SHARE",
+            "",
+            "The application's statements queue behind the waiting ALTER for as long as an"
+            " attempt waits; the migration's wall time counts from its start, and `after` from"
+            " the moment the blocker let go. App figures: statements in flight during the"
+            " migration.",
+            "",
+            "| blocker | settings | app p99 | app max | app stmts > 100 ms (of n) | migration"
+            " wall time | done after the blocker let go | attempts |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for q in queue:
+            s = q.stats
+            lines.append(
+                f"| {q.blocker} | {q.form} | {s.p99:,.2f} ms | {s.max:,.1f} ms "
+                f"| {s.over_100ms:,} / {s.n:,} | {q.wall:.2f} s | {q.after:+.2f} s | {q.attempts} |"
+            )
     return "\n".join(lines) + "\n"
 
 
 async def main_async(args: argparse.Namespace) -> str:
     started = time.monotonic()
+    load_start = os.getloadavg()[0]
     binaries = find_binaries(args.major)
     cluster = Cluster.ensure(f"bench-online-pg{binaries.major}", binaries)
     work = Path(tempfile.mkdtemp(prefix="bench-online-"))
@@ -528,14 +655,17 @@ async def main_async(args: argparse.Namespace) -> str:
             rows.append(await plain_run(cluster, name, op, args, logs, work / "plain"))
             print(f"{op.title}: safe ...", file=sys.stderr)
             rows.append(await safe_run(cluster, name, op, args, logs, work))
+        queue: list[QueueRow] = []
         if only is None or "queue" in only:
-            print("lock queue: plain ...", file=sys.stderr)
-            rows.append(await queue_plain(cluster, name, args, logs))
-            print("lock queue: tool ...", file=sys.stderr)
-            rows.append(await queue_tool(cluster, name, args, logs, work))
-            # the anchor's setting, for comparison
-            rows.append(await queue_tool(cluster, name, args, logs, work, "200ms"))
-        text = report(args, base, size, rows, cluster.binaries.version, time.monotonic() - started)
+            for shape in BLOCKERS:
+                print(f"lock queue, {shape}: plain ...", file=sys.stderr)
+                queue.append(await queue_plain(cluster, name, args, logs, shape))
+                for how in QUEUE_SETTINGS:
+                    print(f"lock queue, {shape}: {how.label} ...", file=sys.stderr)
+                    queue.append(await queue_tool(cluster, name, args, logs, work, how, shape))
+        took = time.monotonic() - started
+        load = (load_start, os.getloadavg()[0])
+        text = report(args, base, size, rows, queue, cluster.binaries.version, took, load)
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(text)
         return text
@@ -554,7 +684,11 @@ def main() -> None:
     p.add_argument("--rate", type=int, default=1000, help="app statements per second")
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=10_000, help="backfill batch size")
-    p.add_argument("--hold", type=float, default=8.0, help="seconds the reader holds its lock")
+    p.add_argument(
+        "--hold", type=float, default=8.0, help="seconds the blocker (a reader, a stream) lasts"
+    )
+    p.add_argument("--readers", type=int, default=3, help="sessions of the stream of readers")
+    p.add_argument("--read-ms", type=float, default=100.0, help="ms each short read lasts, ±50%")
     p.add_argument("--baseline", type=float, default=10.0, help="seconds of load alone")
     p.add_argument("--settle", type=float, default=2.0, help="seconds of load around each run")
     p.add_argument(

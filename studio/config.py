@@ -96,15 +96,20 @@ class Settings:
     # (studio.model.exclude)
     exclude: tuple[str, ...] = ()
     history_table: str = "schema_studio.migrations"
-    lock_timeout: str = "500ms"
+    # how long one attempt of a step may wait for its lock while nobody queues behind it
+    # (the queue guard watching); without the guard, an attempt waits at most queue_guard
+    lock_timeout: str = "1s"
     statement_timeout: str = "0"
     # the server ends a migrator session idle this long inside a transaction: a frozen
     # migrator would otherwise hold its locks, and stall the application, without limit
     idle_in_transaction_timeout: str = "5s"
-    retries: int = 10
+    # attempts after the first, backed off with jitter (studio.run.executor.Backoff): the
+    # step's budget, 27-53 s of backoff, after which it gives up naming its blocker
+    retries: int = 30
     connect_timeout: float = 10.0
-    # seconds a step may wait for its lock while others queue behind it
-    queue_guard: float = 1.0
+    # seconds a step may wait for its lock while others queue behind it: the most the
+    # application waits behind a migration, give or take one poll of the guard
+    queue_guard: float = 0.03
     # seconds of replay lag a standby may reach before backfill batches pause (they resume
     # under half of it); 0 turns the throttle off (studio.run.replicas)
     max_replica_lag: float = 10.0
@@ -291,12 +296,12 @@ def fleet_config(table: dict[str, Any], path: Path) -> FleetConfig:
 
 # the least each numeric key accepts, whether that least itself is accepted, and what it means
 _LIMITS: dict[str, tuple[float, bool, str]] = {
-    "retries": (0, True, "retries after a lock timeout: 0 turns them off (default 10)"),
+    "retries": (0, True, "retries after a lock timeout: 0 turns them off (default 30)"),
     "connect_timeout": (0, False, "seconds to wait for a connection (default 10)"),
     "queue_guard": (
         0,
         True,
-        "seconds a step may queue the application: 0 turns the guard off (default 1)",
+        "seconds a step may queue the application: 0 turns the guard off (default 0.03)",
     ),
     "max_replica_lag": (
         0,
@@ -396,6 +401,22 @@ def _duration(key: str, value: str | int) -> str:
 
 
 _SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def attempt_lock_timeout(settings: Settings, *, watching: bool) -> str:
+    """The lock_timeout one attempt of a transactional step runs under.
+
+    `lock_timeout` while the queue guard watches (it cancels a wait that
+    queues someone after `queue_guard`) or is turned off (0); else the
+    shorter of `lock_timeout` and `queue_guard`, so the server itself ends a
+    wait the application may be queued behind.
+    """
+    guard = settings.queue_guard
+    whole = duration_seconds(settings.lock_timeout)
+    if watching or guard <= 0 or 0 < whole <= guard:
+        return settings.lock_timeout
+    # lock_timeout takes whole milliseconds
+    return f"{max(1, round(guard * 1000))}ms"
 
 
 def duration_seconds(text: str) -> float:

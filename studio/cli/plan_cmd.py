@@ -108,10 +108,7 @@ def _text(report: PlanReport) -> list[str]:
             f"  no database given: locks as on PostgreSQL {report.server_version // 10000};"
             " sizes and durations need one (--db, read-only)"
         )
-    lines.append(
-        f"  each lock is waited for at most lock_timeout {report.lock_timeout},"
-        f" retried up to {counted(report.retries, 'time')}"
-    )
+    lines.append(f"  {report.lock_wait.replace('`', '')}")
     for m in report.migrations:
         lines += ["", *_migration(m, draft=report.source is Source.GENERATE)]
     return lines

@@ -157,10 +157,7 @@ def _basis(report: PlanReport) -> str:
         parts.append(f"sizes from the target's statistics, {rate}")
     else:
         parts.append("no database given: no sizes or durations (`--db`, read-only, adds them)")
-    parts.append(
-        f"each lock is waited for at most `lock_timeout` {report.lock_timeout},"
-        f" retried up to {counted(report.retries, 'time')}"
-    )
+    parts.append(report.lock_wait)
     return " · ".join(prose(p) for p in parts)
 
 

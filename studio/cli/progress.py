@@ -110,7 +110,7 @@ class ProgressPrinter(EventHandler):
     def step_started(self, event: StepStarted) -> None:
         head = f"  [{event.index}/{event.steps_total}] {event.title}"
         if event.attempt > 1:
-            head += f" (attempt {event.attempt})"
+            head += f" (attempt {event.attempt} of {event.attempts})"
         if self.tty:
             self._close()
             click.echo(head + " ...", err=True, nl=False)
@@ -138,14 +138,15 @@ class ProgressPrinter(EventHandler):
     @on(LockTimeoutRetry)
     def lock_timeout_retry(self, event: LockTimeoutRetry) -> None:
         what = "the migration" if event.whole_migration else f"step {event.index}"
-        retry = f"retry {event.attempt} of {event.retries}"
+        retry = f"retry {event.attempt} of {event.retries}, {event.left} left"
+        wait = f"; it waits {event.lock_wait}" if event.lock_wait else ""
         if event.cause == "queue_guard":  # the guard's event just named the blockers
-            self._line(f"  retrying {what} in {event.delay:.1f}s ({retry})")
+            self._line(f"  retrying {what} in {event.delay:.1f}s ({retry}{wait})")
             return
         by = "; ".join(b.describe() for b in event.blockers) or _UNSEEN
         self._line(
             f"  lock timeout on step {event.index} ({retry}); "
-            f"blocked by {by}; retrying {what} in {event.delay:.1f}s"
+            f"blocked by {by}; retrying {what} in {event.delay:.1f}s{wait}"
         )
 
     @on(BackfillStarted)

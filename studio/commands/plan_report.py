@@ -228,6 +228,7 @@ def _report(
         server_version,
         lock_timeout=settings.lock_timeout,
         retries=settings.retries,
+        queue_guard=settings.queue_guard,
         **kw,
     )
 

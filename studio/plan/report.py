@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from studio.config import duration_seconds
 from studio.plan.locks.hazards import Level
 from studio.words import counted
 
@@ -149,6 +150,8 @@ class PlanReport:
     throughput: Throughput | None = None
     lock_timeout: str = ""
     retries: int = 0
+    # seconds an attempt may wait while others queue behind it (0: the guard off)
+    queue_guard: float = 0.0
     notes: tuple[str, ...] = ()
 
     @property
@@ -201,6 +204,19 @@ class PlanReport:
             return f"{n} ({steps}) from the migration files"
         return f"{n} ({steps}) that `generate` would write now"
 
+    @property
+    def lock_wait(self) -> str:
+        """How long each lock is waited for, in words (`lock_timeout` in backquotes)."""
+        whole, guard = self.lock_timeout, self.queue_guard
+        seconds = duration_seconds(whole) if whole else 0.0
+        if guard > 0 and (seconds == 0 or guard < seconds):
+            queued = f"{guard * 1000:.0f} ms while others queue behind it"
+            head = f"{queued}, `lock_timeout` {whole} alone"
+        else:
+            head = f"`lock_timeout` {whole}"
+        retried = counted(self.retries, "time")
+        return f"each lock is waited for at most {head}, retried up to {retried}"
+
     def to_dict(self, fail_on: Level = Level.DANGER) -> dict[str, Any]:
         """JSON-ready form (its shape is documented in docs/ci.md)."""
         strongest = self.strongest()
@@ -213,6 +229,7 @@ class PlanReport:
             "throughput": self.throughput.to_dict() if self.throughput else None,
             "lock_timeout": self.lock_timeout,
             "retries": self.retries,
+            "queue_guard": self.queue_guard,
             "notes": list(self.notes),
             "summary": {
                 "migrations": len(self.migrations),

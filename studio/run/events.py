@@ -128,6 +128,10 @@ class StepStarted(Event):
     transactional: bool = True
     attempt: int = 1
     direction: Direction = Direction.UP
+    # the step's budget: the most attempts it makes (retries + 1) before it gives up
+    attempts: int = 1
+    # how long this attempt may wait for its lock (`Executor.lock_wait`)
+    lock_wait: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -165,6 +169,15 @@ class LockTimeoutRetry(Event):
     whole_migration: bool = False
     # "lock_timeout", or "queue_guard" when the lock-queue guard cancelled the step
     cause: str = "lock_timeout"
+    # how long the next attempt may wait for its lock (`Executor.lock_wait`)
+    lock_wait: str = ""
+    # seconds the attempt waited before it gave up (its lock_timeout, or the guard's limit)
+    waited: float | None = None
+
+    @property
+    def left(self) -> int:
+        """Retries left after this one: the budget left."""
+        return max(0, self.retries - self.attempt)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

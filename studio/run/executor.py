@@ -6,6 +6,17 @@ runs one step, or one whole transactional migration, and reports it:
 - `SET LOCAL lock_timeout/statement_timeout` inside a transaction; a session
   `SET`, reset afterwards, around a non-transactional step (SET LOCAL would
   do nothing there).
+- Attempts are short where the application could queue behind them: while
+  the lock-queue guard watches, an attempt may wait `lock_timeout` (1 s) for
+  its lock, and the guard cancels it `queue_guard` (30 ms) into a wait that
+  others queue behind; until the guard watches, the attempt's own
+  lock_timeout is `queue_guard` (`studio.config.attempt_lock_timeout`). A
+  non-transactional step (CONCURRENTLY) keeps `lock_timeout` whole: it waits
+  for older snapshots, not in a lock queue the application joins.
+- A step that locks several tables (a foreign key: its table and the one it
+  references) takes them first with `LOCK TABLE`, in the order of their
+  names, each in the strongest mode the step needs (`lock_order`); a timeout
+  on any rolls the step back, every lock with it.
 - On a lock timeout (SQLSTATE 55P03) the step, or the whole transactional
   migration, is rolled back and retried after an exponential backoff with
   jitter (slept outside any transaction), `retries` times; each retry names
@@ -48,7 +59,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from studio.catalog import queries
-from studio.config import duration_seconds
+from studio.config import attempt_lock_timeout, duration_seconds
 from studio.errors import (
     ConnectionLost,
     IdleSessionEnded,
@@ -56,6 +67,9 @@ from studio.errors import (
     StudioError,
     translate,
 )
+from studio.plan.locks.facts import Role
+from studio.plan.locks.modes import LockMode
+from studio.plan.locks.statements import facts_for_statement
 from studio.run.events import (
     Blocker,
     Direction,
@@ -68,6 +82,7 @@ from studio.run.events import (
     emit,
 )
 from studio.sqltext.statements import concurrent_index, relations
+from studio.sqltext.syntax_errors import SqlSyntaxError
 
 if TYPE_CHECKING:
     import random
@@ -92,10 +107,16 @@ class StatementTimeout(StudioError):
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
-    """Exponential backoff with jitter between lock-timeout retries."""
+    """Exponential backoff with jitter between lock-timeout retries.
 
-    base: float = 0.25
-    cap: float = 10.0
+    Attempts are short (tens of milliseconds while the application queues behind
+    them), so they are retried often: the cap keeps a blocker's release from
+    being noticed seconds late, and the retries' count (`retries`, default 30)
+    bounds how long a step tries: 27-53 s of backoff by default.
+    """
+
+    base: float = 0.1
+    cap: float = 2.0
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait before retry number `attempt` (1-based): half fixed, half random."""
@@ -145,16 +166,48 @@ class Executor:
         self.current: int | None = None
         # when the last statement was sent (time.monotonic())
         self._sent = time.monotonic()
+        # the lock_timeout the current attempt runs under
+        self._lock_timeout = settings.lock_timeout
 
     async def emit(self, event_type: type, **fields: object) -> None:
         await emit(self.sink, event_type(at=self.clock(), **fields))
 
     # statements and timeouts
 
+    def attempt_lock_timeout(self, *, transactional: bool = True) -> str:
+        """The lock_timeout of the next attempt (`studio.config.attempt_lock_timeout`).
+
+        While the guard watches, an attempt may wait the whole `lock_timeout`:
+        the guard cancels it `queue_guard` seconds into a wait that queues
+        someone. Otherwise (no guard, or its connection not open yet) the
+        server itself must end the wait that soon.
+        """
+        watching = self.guard is not None and self.guard.watching
+        return attempt_lock_timeout(self.settings, watching=watching or not transactional)
+
+    def lock_wait(self, *, transactional: bool) -> str:
+        """How long an attempt may wait for its lock, in words, for the events."""
+        whole = self.settings.lock_timeout
+        if not transactional:
+            return (
+                f"lock_timeout {whole} (CONCURRENTLY waits for older snapshots,"
+                " not in a lock queue the application joins)"
+            )
+        short = self.attempt_lock_timeout()
+        if short != whole:
+            return f"lock_timeout {short} (queue guard not watching yet)"
+        guard = self.settings.queue_guard
+        if self.guard is not None and 0 < guard < duration_seconds(whole):
+            return f"{guard * 1000:.0f} ms while others queue behind it, up to {whole} alone"
+        return f"lock_timeout {whole}"
+
     async def _timeouts(self, *, local: bool) -> None:
+        # a non-transactional step (CONCURRENTLY) waits for snapshots, not in a queue the
+        # application joins: it keeps lock_timeout whole
+        self._lock_timeout = self.attempt_lock_timeout(transactional=local)
         await self.conn.execute(
             "SELECT set_config('lock_timeout', $1, $3), set_config('statement_timeout', $2, $3)",
-            self.settings.lock_timeout,
+            self._lock_timeout,
             self.settings.statement_timeout,
             local,
         )
@@ -217,8 +270,48 @@ class Executor:
         return m.down_path.name if down and m.down_path else m.path.name
 
     async def _statements(self, m: Migration, step: Step, direction: Direction) -> None:
+        if self.conn.is_in_transaction():
+            for table, mode in await self.lock_order(step):
+                # quoted by the lock knowledge base's qualname(); the mode is an enum's label
+                # ONLY: the statement itself decides whether it reaches partitions or children
+                lock = f"LOCK TABLE ONLY {table} IN {mode} MODE"
+                await self._exec(m, step, lock, step.statements[0].line, self._file(m, direction))
         for stmt in step.statements:
             await self._exec(m, step, stmt.sql, stmt.line, self._file(m, direction))
+
+    async def lock_order(self, step: Step) -> tuple[tuple[str, str], ...]:
+        """The tables a multi-table step locks, each with its strongest mode, by name.
+
+        A step that locks two tables (a foreign key: the table and the one it
+        references) takes them one statement at a time in the order PostgreSQL
+        reaches them, holding the first while it waits for the second. Taken
+        up front by `LOCK TABLE`, in the order of their qualified names, each
+        wait is one the guard and lock_timeout bound, the order is the same
+        for every step, and a timeout on any rolls the step back whole.
+        Tables the step itself creates (not there yet) are left to it.
+        """
+        v = self.conn.get_server_version()
+        strongest: dict[str, int] = {}
+        try:
+            for stmt in step.statements:
+                for f in facts_for_statement(stmt.sql, v.major * 10000 + v.minor):
+                    if f.role in _ORDERED_ROLES and not f.placeholder:
+                        strongest[f.relation] = max(strongest.get(f.relation, 0), f.mode)
+        except SqlSyntaxError:
+            return ()  # the server will say what is wrong with it
+        if len(strongest) < 2:
+            return ()
+        there = await self.conn.fetch(
+            _TABLES_THERE_SQL, list(strongest), [int(m) for m in strongest.values()]
+        )
+        if not all(r["lockable"] for r in there):
+            # LOCK TABLE asks for more than the statement may (UPDATE, DELETE or TRUNCATE for a
+            # SHARE ROW EXCLUSIVE that a foreign key takes with REFERENCES): PostgreSQL's order
+            return ()
+        names = sorted(r["name"] for r in there)
+        if len(names) < 2:
+            return ()
+        return tuple((n, LockMode(strongest[n]).label) for n in names)
 
     async def blockers(self, lt: LockTimeout) -> tuple[Blocker, ...]:
         """The sessions that held a timed-out statement up.
@@ -229,7 +322,7 @@ class Executor:
         build = concurrent_index(lt.statement) is not None
         if not names and not build:
             return ()
-        lock_timeout = duration_seconds(self.settings.lock_timeout)
+        lock_timeout = duration_seconds(self._lock_timeout)
         # a transaction begun in the instant before the statement was sent may have asked
         # for its lock after it, and queued behind it: a blocker began a while before
         margin = min(0.1, lock_timeout / 4)
@@ -240,7 +333,13 @@ class Executor:
         return tuple(Blocker(**dict(r)) for r in rows)
 
     async def _lock_timed_out(
-        self, m: Migration, lt: LockTimeout, attempt: int, *, whole: bool
+        self,
+        m: Migration,
+        lt: LockTimeout,
+        attempt: int,
+        *,
+        whole: bool,
+        transactional: bool = True,
     ) -> None:
         """Retry after a backoff, or give up when the retries are spent."""
         if (trip := lt.trip) is not None:
@@ -251,7 +350,7 @@ class Executor:
                 version=m.version,
                 index=lt.step.index,
                 attempt=attempt,
-                waited=trip.wait.waited,
+                waited=trip.waited,
                 mode=trip.wait.mode,
                 target=str(trip.wait.target),
                 queued=len(trip.queued),
@@ -261,9 +360,13 @@ class Executor:
         else:
             blockers = await self.blockers(lt)
         if attempt > self.settings.retries:
+            limit = (
+                f"queue_guard {self.settings.queue_guard:g}s"
+                if trip is not None
+                else f"lock_timeout {self._lock_timeout}"
+            )
             raise LockTimeoutExceeded(
-                f"{lt.step.index} of {m.filename}"
-                f" (lock_timeout {self.settings.lock_timeout}, {attempt} attempts)",
+                f"{lt.step.index} of {m.filename} ({limit}, {attempt} attempts)",
                 [b.describe() for b in blockers],
             )
         delay = self.backoff.delay(attempt, self.rng)
@@ -277,6 +380,8 @@ class Executor:
             blockers=blockers,
             whole_migration=whole,
             cause="lock_timeout" if trip is None else "queue_guard",
+            lock_wait=self.lock_wait(transactional=transactional),
+            waited=duration_seconds(self._lock_timeout) if trip is None else trip.waited,
         )
         await asyncio.sleep(delay)
 
@@ -335,6 +440,8 @@ class Executor:
                             transactional=True,
                             attempt=attempt,
                             direction=direction,
+                            attempts=self.settings.retries + 1,
+                            lock_wait=self.lock_wait(transactional=True),
                         )
                         t0 = self.clock()
                         await self._statements(m, step, direction)
@@ -378,6 +485,8 @@ class Executor:
                 transactional=step.transactional,
                 attempt=attempt,
                 direction=direction,
+                attempts=self.settings.retries + 1,
+                lock_wait=self.lock_wait(transactional=step.transactional),
             )
             t0 = self.clock()
             try:
@@ -394,7 +503,9 @@ class Executor:
                     await record(int((self.clock() - t0) * 1000))
             except LockTimeout as lt:
                 try:
-                    await self._lock_timed_out(m, lt, attempt, whole=False)
+                    await self._lock_timed_out(
+                        m, lt, attempt, whole=False, transactional=step.transactional
+                    )
                 except LockTimeoutExceeded as e:
                     if not step.transactional:
                         await self._build_left(m, step, direction, e)
@@ -491,6 +602,22 @@ class Executor:
         )
         return None if valid is None else bool(valid)
 
+
+# the tables a statement locks as tables: the one it alters, the ones its foreign keys name
+_ORDERED_ROLES = frozenset({Role.TABLE, Role.REFERENCED, Role.REFERENCING})
+
+# the tables (plain or partitioned) of these names that exist now, and whether this role may
+# LOCK each in its mode ($2, LockMode's numbers): ACCESS SHARE needs SELECT, ROW EXCLUSIVE one
+# of INSERT, UPDATE, DELETE or TRUNCATE, the others UPDATE, DELETE or TRUNCATE
+_TABLES_THERE_SQL = """
+SELECT u.n AS name,
+       CASE u.m WHEN 1 THEN has_table_privilege(c.oid, 'SELECT')
+                WHEN 3 THEN has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+                ELSE has_table_privilege(c.oid, 'UPDATE, DELETE, TRUNCATE') END AS lockable
+FROM unnest($1::text[], $2::int[]) AS u(n, m)
+JOIN pg_class c ON c.oid = to_regclass(u.n)
+WHERE c.relkind IN ('r', 'p')
+"""
 
 _AUTOVACUUM_SQL = """
 SELECT DISTINCT a.pid

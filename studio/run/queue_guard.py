@@ -10,9 +10,17 @@ seconds while other sessions queue behind it, the guard cancels it
 (pg_cancel_backend, from the monitor's connection) and the executor retries
 the step later, naming the session that held the lock.
 
-A statement that finishes within the grace period costs nothing: the
-monitor's connection is opened the first time a statement runs that long,
-and the monitor polls only while a statement runs.
+The monitor's connection is opened as the run starts (the first step's
+attempts may then wait the whole `lock_timeout`); a statement that finishes
+within the grace period costs no poll, and the monitor polls only while a
+statement runs (every `queue_guard / 2`,
+slower once the statement has held its locks for a second).
+
+While the guard watches (its connection open, its last poll fine), the
+executor lets an attempt wait its whole `lock_timeout`: a wait nobody queues
+behind costs the application nothing, so a blocker on a quiet table is
+waited out instead of retried. Until then, and when the guard is lost, the
+attempt's own lock_timeout is `queue_guard` (`studio.config.attempt_lock_timeout`).
 """
 
 from __future__ import annotations
@@ -47,20 +55,28 @@ class Trip:
 
     wait: Wait
     queued: tuple[Wait, ...]
+    # seconds between the snapshot and the cancel (the guard slept to the limit): added to
+    # every wait and age the snapshot read
+    later: float = 0.0
+
+    @property
+    def waited(self) -> float:
+        """How long the statement had waited when it was cancelled, in seconds."""
+        return self.wait.waited + self.later
 
     @property
     def blockers(self) -> tuple[Blocker, ...]:
         """The sessions that held the migration up, as event values."""
-        return tuple(blocker_event(b, self.wait) for b in self.wait.blockers)
+        return tuple(blocker_event(b, self.wait, self.later) for b in self.wait.blockers)
 
     @property
     def queued_longest(self) -> float:
         """The longest wait among the sessions queued behind the statement, in seconds."""
-        return max((w.waited for w in self.queued), default=0.0)
+        return max((w.waited + self.later for w in self.queued), default=0.0)
 
 
-def blocker_event(b: monitor.Blocker, wait: Wait) -> Blocker:
-    """A monitor blocker as the runner's event value."""
+def blocker_event(b: monitor.Blocker, wait: Wait, later: float = 0.0) -> Blocker:
+    """A monitor blocker as the runner's event value (its age `later` seconds on)."""
     s = b.session
     return Blocker(
         pid=s.pid,
@@ -69,7 +85,7 @@ def blocker_event(b: monitor.Blocker, wait: Wait) -> Blocker:
         client=s.client or "",
         state=s.state or "",
         query=s.query,
-        age=s.xact_age,
+        age=None if s.xact_age is None else s.xact_age + later,
         modes=", ".join(b.modes) if b.granted else "",
         relation=wait.target.description,
     )
@@ -149,8 +165,21 @@ class QueueGuard:
             self._armed.clear()
             self._current = None
 
+    @property
+    def watching(self) -> bool:
+        """Whether the guard can cancel a wait now: its connection is open and answered."""
+        return self._stream is not None and self.error is None
+
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        try:
+            # connected before the first step asks for its lock, so that its first attempt may
+            # already wait the whole lock_timeout (see `watching`)
+            await self._poll()
+        except Exception as e:  # noqa: BLE001
+            # a safety net, as below: the attempts stay short (queue_guard) without it
+            self.error = e.message if isinstance(e, StudioError) else f"{type(e).__name__}: {e}"
+            await self._disconnect()
         while True:
             await self._armed.wait()
             w = self._current
@@ -163,6 +192,10 @@ class QueueGuard:
                 snap = await self._poll()
                 if w is self._current and w.trip is None:
                     await self._check(w, snap)
+                if snap.wait_of(w.pid) is None and loop.time() - w.started > 1.0:
+                    # it holds its locks and works (a rewrite, a validation): nobody can
+                    # queue behind a wait of it, poll as the lock monitor does
+                    await asyncio.sleep(monitor.DEFAULT_INTERVAL)
             except Exception as e:  # noqa: BLE001
                 # The guard is a safety net: losing it must not fail the migration
                 # (lock_timeout still bounds every wait). Try again a little later.
@@ -184,17 +217,26 @@ class QueueGuard:
             self._connecting = None
             self._stream = monitor.watch(self._conn, interval=self.interval)
         snap = await anext(self._stream)
-        self.error, self._retry = None, 1.0
+        # a gap: the monitor lost its connection and reconnects; not watching meanwhile
+        self.error, self._retry = (snap.error or "no snapshot") if snap.gap else None, 1.0
         return snap
 
     async def _check(self, w: Watch, snap: Snapshot) -> None:
         wait = snap.wait_of(w.pid)
-        if wait is None or wait.waited < self.limit:
+        if wait is None:
             return
         queued = snap.queued_behind(w.pid)
         if not queued:
             return  # waiting hurts nobody yet: lock_timeout decides
-        w.trip = Trip(wait, queued)
+        if (early := self.limit - wait.waited) > 0:
+            if early > self.interval:
+                return  # the next poll comes first
+            # due before the next poll would see it: cancel on time, not a poll late (the
+            # cancel itself asks whether it still waits)
+            await asyncio.sleep(early)
+            if w is not self._current or w.trip is not None:
+                return
+        w.trip = Trip(wait, queued, max(0.0, early))
         assert self._conn is not None
         try:
             cancelled = await self._conn.fetchval(_CANCEL_IF_WAITING, w.pid)

@@ -33,8 +33,9 @@ def test_defaults_without_config(tmp_path: Path) -> None:
     s = load(tmp_path)
     assert s.root is None
     assert s.database_url_env == "DATABASE_URL"
-    assert s.lock_timeout == "500ms"
-    assert s.retries == 10
+    assert s.lock_timeout == "1s"
+    assert s.retries == 30
+    assert s.queue_guard == 0.03
     assert s.history_table == "schema_studio.migrations"
 
 

@@ -63,7 +63,9 @@ class TargetProgress(ev.EventHandler):
     @ev.on(ev.LockTimeoutRetry)
     def _retry(self, e: ev.LockTimeoutRetry) -> None:
         if e.cause == "lock_timeout":  # the queue guard's wait came with QueueGuardTripped
-            self._waited(e.version, e.index, self.lock_timeout)
+            # the attempt's own lock_timeout: queue_guard's until the guard watched
+            waited = self.lock_timeout if e.waited is None else e.waited
+            self._waited(e.version, e.index, waited)
         self.current = f"{e.version} step {e.index}: lock wait, retry {e.attempt}/{e.retries}"
 
     @ev.on(ev.QueueGuardTripped)

@@ -355,8 +355,10 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         p.started[key] = e.at
         self.studio.set_applying(f"{e.version} {e.index}/{e.steps_total}")
         self._set(key, "running" if e.attempt == 1 else f"retry {e.attempt}")
+        attempt = f" (attempt {e.attempt} of {e.attempts})" if e.attempt > 1 else ""
         self._status(
-            ("running ", "bold"), f"step {e.index}/{e.steps_total} of {e.version}: {e.title}"
+            ("running ", "bold"),
+            f"step {e.index}/{e.steps_total} of {e.version}: {e.title}{attempt}",
         )
 
     @ev.on(ev.LockTimeoutRetry)
@@ -370,10 +372,13 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
                 self._set(f"{e.version}:{done}", "waiting", "")
             p.done_steps = []
         who = "; ".join(b.describe() for b in e.blockers) or "another session"
+        gave_up = "the queue guard's limit" if e.cause == "queue_guard" else "lock_timeout"
+        wait = f"; each attempt waits {e.lock_wait}" if e.lock_wait else ""
         self._status(
             ("lock wait: ", "bold $text-warning"),
-            f"step {e.index} gave up its lock after lock_timeout, retrying in "
-            f"{opts.duration(e.delay)}; blocked by {_mask_pids(who, opts)}",
+            f"step {e.index} gave up its lock after {gave_up}, retrying in "
+            f"{opts.duration(e.delay)} (retry {e.attempt} of {e.retries}, {e.left} left{wait});"
+            f" blocked by {_mask_pids(who, opts)}",
         )
 
     @ev.on(ev.StepFinished)
