@@ -84,13 +84,24 @@ async def migrate(
 ) -> runner.RunResult:
     """Apply the pending migrations to the target.
 
+    A squash baseline whose replaced migrations the target applied is
+    recorded first, without running it, once the live schema matches the
+    replay (`studio.commands.squash.record_squashed`).
+
     `on_backend` is told the migrator session's backend pid once it is
     connected (the studio highlights it in the lock tail and can cancel its
     running step).
     """
     ms = load_migrations(settings)
+    url = await checked_target(settings)
+    if any(m.squashes for m in ms):
+        # deferred: recording a squash baseline replays on the dev server, which `migrate`
+        # of a project without one never loads
+        from studio.commands.squash import record_squashed
+
+        await record_squashed(settings, url, ms, wait=wait)
     return await runner.apply(
-        await checked_target(settings),
+        url,
         settings,
         ms,
         to=to,

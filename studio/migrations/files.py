@@ -24,7 +24,9 @@ Comments before the first step marker are the header (free text plus the
 `version`/`tool`/`schema-before`/`schema-after` keys and the file-level
 `phase` directive). Each `-- schema-studio:step` marker opens a step; the
 comment lines right after it are the step's annotations and step directives
-(`no-transaction`, `backfill`), then its SQL. `-- schema-studio:ignore
+(`no-transaction`, `backfill`), then its SQL. A baseline written by
+`squash` lists in its header each migration it replaced, as
+`-- schema-studio:squashes <version>_<name> <checksum>`. `-- schema-studio:ignore
 <hazard-id> <reason>` may precede any statement (for lint). Any other
 `-- schema-studio:` directive is an error.
 
@@ -67,6 +69,7 @@ from studio.migrations.format import (
     DIRECTIVE_PREFIX,
     Ignore,
     Phase,
+    Squashed,
     Statement,
     Step,
     parse_text,
@@ -83,6 +86,7 @@ __all__ = [
     "Ignore",
     "Migration",
     "Phase",
+    "Squashed",
     "Statement",
     "Step",
     "StepSpec",
@@ -123,6 +127,8 @@ class Migration:
     schema_after: str | None = None
     description: tuple[str, ...] = ()
     down_steps: tuple[Step, ...] | None = None
+    # a squash baseline: the migrations it replaced (`schema-studio squash`)
+    squashes: tuple[Squashed, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -259,6 +265,7 @@ def parse_file(path: Path) -> Migration:
         schema_after=parsed.header.get("schema-after") or None,
         description=parsed.description,
         down_steps=down_steps,
+        squashes=parsed.squashes,
     )
 
 
@@ -325,6 +332,7 @@ def render_migration(
     schema_after: str | None = None,
     phase: Phase | None = None,
     tool_version: str = __version__,
+    squashes: Sequence[Squashed] = (),
 ) -> str:
     """The text of a migration (or down) file; `parse_text` reads it back to the same steps."""
     out: list[str] = []
@@ -338,6 +346,7 @@ def render_migration(
         out.append(f"-- schema-after: {schema_after}")
     if phase is not None:
         out.append(f"-- {DIRECTIVE_PREFIX}phase {Phase(phase).value}")
+    out += [s.directive for s in squashes]
     for spec in steps:
         if not spec.statements:
             raise ValueError("a step needs at least one statement")
