@@ -269,6 +269,12 @@ FLEET_MISSING = (
 )
 
 
+SQUASH_TITLE = "Squash: `check` of 300 migrations on 1,000 tables, before and after"
+SQUASH_MISSING = (
+    "No `bench/results/squash.md` yet: `python -m bench --only squash` writes it and this section."
+)
+
+
 def section_file(
     path: Path,
     title: str,
@@ -413,6 +419,7 @@ def write(
         " report.",
     )
     out += section_file(HERE / "results" / "fleet.md", FLEET_TITLE, FLEET_MISSING)
+    out += section_file(HERE / "results" / "squash.md", SQUASH_TITLE, SQUASH_MISSING)
     path = HERE / "RESULTS.md"
     path.write_text("\n".join(out).rstrip() + "\n")
     return path

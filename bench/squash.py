@@ -1,0 +1,244 @@
+"""Benchmark: `check` of a project of 300 migrations on 1,000 tables, before and after `squash`.
+
+Builds a scratch project whose declared schema is the synthetic 1,000-table
+schema (bench/schema.py, as a SQL file) and whose migrations build it in 300
+files (its 3,020 statements dealt out in order, 10 or 11 per file, each file
+with its down file), then times each command as a whole process (wall
+seconds and peak RSS of the client, GNU time):
+
+- `migrate --yes` of the 300 migrations on a fresh database (once: setup);
+- `check` against that database, cold (empty materialization cache: both
+  replays, the migrations' and the declared schema's, run on the dev server);
+- `squash --to <the 300th>` with that database listed (once);
+- `migrate --yes` on that database, which records the baseline in place of
+  the 300 after checking the live schema against the replay (once);
+- `check` cold again, now with one baseline to replay;
+- `migrate --yes` of the baseline on another fresh database (once).
+
+The dev server runs in a folder of its own (STUDIO_DEVDB_DIR) and is held
+open by this process for the whole run, so no measured process starts or
+stops it. Everything this run started is stopped at the end.
+
+    python -m bench.squash [--tables 1000] [--migrations 300] [--runs 3] [--major 18] [--out FILE]
+
+`python -m bench --only squash` runs it into bench/results/squash.md and its
+section of bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.measure import Figure, load_now, log, time_process
+from bench.report import SQUASH_MISSING, SQUASH_TITLE
+from bench.schema import sql, statements
+from studio.migrations import files as migrations
+from studio.migrations.checksums import write_sum
+from studio.sources.devdb.binaries import find_binaries
+from studio.sources.devdb.cluster import Cluster
+from studio.sources.devdb.lease import release, use_dev_cluster
+from studio.sources.devdb.placement import clusters_root
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "squash.md"
+TITLE, MISSING = SQUASH_TITLE, SQUASH_MISSING
+PYPROJECT = """\
+# A scratch project made by bench/squash.py.
+[tool.schema-studio]
+schema = "schema.sql"
+migrations = "migrations"
+"""
+FIRST = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _drop(statement: str) -> str:
+    """The down of one of bench/schema.py's CREATE statements."""
+    words = statement.split()
+    kind, name = words[1], words[2]
+    if kind == "INDEX":
+        return f"DROP INDEX public.{name}"
+    return f"DROP {kind} {name}"
+
+
+def make_project(root: Path, tables: int, count: int) -> tuple[Path, str]:
+    """The project at `root`: pyproject, schema.sql, `count` migrations; the last version."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    (root / "schema.sql").write_text(sql(tables))
+    mdir = root / "migrations"
+    mdir.mkdir()
+    stmts = list(statements(tables))
+    version = ""
+    for i in range(count):
+        chunk = stmts[len(stmts) * i // count : len(stmts) * (i + 1) // count]
+        version = migrations.version_of(FIRST + timedelta(minutes=i))
+        name = f"step_{i + 1:03d}"
+        up = "".join(f"{s};\n" for s in chunk)
+        down = "".join(f"{_drop(s)};\n" for s in reversed(chunk))
+        (mdir / migrations.file_name(version, name)).write_text(f"-- {name}\n\n{up}")
+        (mdir / migrations.file_name(version, name, down=True)).write_text(f"-- down\n\n{down}")
+    write_sum(mdir)
+    log(f"project in {root}: {count} migrations, {len(stmts):,} statements, {tables:,} tables")
+    return root, version
+
+
+def folder_size(mdir: Path) -> tuple[int, int]:
+    """Files and bytes of the migrations folder."""
+    files = [p for p in mdir.iterdir() if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+@dataclass
+class Row:
+    """One measured command."""
+
+    command: str
+    figure: Figure
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "studio", *args]
+
+
+def _once(argv: list[str], env: dict[str, str], root: Path) -> Figure:
+    return time_process(argv, env=env, runs=1, cwd=root, warmup=False, ok=(0,))
+
+
+def measure(
+    root: Path, last: str, urls: tuple[str, str], env: dict[str, str], runs: int
+) -> tuple[list[Row], list[str]]:
+    """The commands before and after the squash; the rows and the folder before and after."""
+    cache = Path(env["XDG_CACHE_HOME"])
+    target, fresh = urls
+    db_env = {**env, "DATABASE_URL": target}
+    mdir = root / "migrations"
+
+    def cold() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    def check() -> Figure:
+        return time_process(
+            _cli("check"), env=db_env, runs=runs, cwd=root, before=cold, warmup=False, ok=(0,)
+        )
+
+    before = folder_size(mdir)
+    rows = [
+        Row(
+            "migrate --yes (fresh database, 300 migrations)",
+            _once(_cli("migrate", "--yes"), db_env, root),
+        )
+    ]
+    rows.append(Row("check (cold), 300 migrations", check()))
+    rows.append(Row(f"squash --to {last}", _once(_cli("squash", "--to", last), db_env, root)))
+    after = folder_size(mdir)
+    rows.append(
+        Row("migrate --yes (records the baseline)", _once(_cli("migrate", "--yes"), db_env, root))
+    )
+    rows.append(Row("check (cold), the baseline", check()))
+    fresh_env = {**env, "DATABASE_URL": fresh}
+    rows.append(
+        Row(
+            "migrate --yes (fresh database, the baseline)",
+            _once(_cli("migrate", "--yes"), fresh_env, root),
+        )
+    )
+    sizes = [
+        f"the migrations folder: {before[0]} files, {before[1] / 1e6:.2f} MB before;"
+        f" {after[0]} files, {after[1] / 1e6:.2f} MB after"
+    ]
+    return rows, sizes
+
+
+def report(tables: int, count: int, rows: list[Row], sizes: list[str], load: float) -> str:
+    """A markdown table of the figures."""
+    by = {r.command: r.figure for r in rows}
+    before = by["check (cold), 300 migrations"].seconds
+    after = by["check (cold), the baseline"].seconds
+    ratio = f"{before / after:.1f}x" if before and after else "—"
+    lines = [
+        (
+            f"{count} migrations building the {tables:,}-table schema of bench/schema.py, squashed"
+            f" into one baseline. Load average at the start {load:.2f}; wall seconds (median of"
+            " the timed runs for `check`, one run otherwise) and peak RSS of the client process"
+            " (GNU time); the dev server held up by the bench, caches emptied before each"
+            f" `check`. `check` cold: {ratio} faster after the squash; {sizes[0]}."
+        ),
+        "",
+        "| command | wall | peak RSS | runs |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        f = r.figure
+        rss = f"{f.rss_mb:,.0f} MB" if f.rss_mb is not None else "—"
+        lines.append(f"| `{r.command}` | {f.text(2)} | {rss} | {f.runs} {f.note} |")
+    return "\n".join(lines)
+
+
+async def _targets(cluster: Cluster) -> tuple[str, str]:
+    urls = []
+    for name in ("squash_target", "squash_fresh"):
+        await cluster.drop_database(name)
+        urls.append(await cluster.create_database(name))
+    return urls[0], urls[1]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build the project, start the servers, measure, print (and write) the table."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--tables", type=int, default=1000)
+    p.add_argument("--migrations", type=int, default=300)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--major", type=int, default=None)
+    p.add_argument("--out", type=Path, default=RESULTS, help="write the table to this file")
+    args = p.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="bench-squash-"))
+    try:
+        table = run(work, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(table + "\n")
+    print(table)
+
+
+def run(work: Path, args: argparse.Namespace) -> str:
+    """The project and servers in `work`, measured; everything started here is stopped."""
+    work.chmod(0o711)  # as root, the servers run as another user and must reach their folders
+    devdir = work / "devdb"
+    devdir.mkdir(mode=0o711)
+    env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache"), "STUDIO_DEVDB_DIR": str(devdir)}
+    env["STUDIO_DEV_IDLE_TIMEOUT"] = "0"  # held up by this process: no reaper needed
+    env.pop("DATABASE_URL", None)
+    os.environ["STUDIO_DEVDB_DIR"] = str(devdir)  # for our own hold on the dev server
+    root, last = make_project(work / "project", args.tables, args.migrations)
+    binaries = find_binaries(args.major)
+    target = Cluster.ensure(
+        f"bench-squash-pg{binaries.major}", binaries, root=clusters_root(devdir)
+    )
+    try:
+        dev, fd = use_dev_cluster(binaries.major)
+        try:
+            urls = asyncio.run(_targets(target))
+            load = load_now()
+            started = time.perf_counter()
+            rows, sizes = measure(root, last, urls, env, args.runs)
+            log(f"measured in {time.perf_counter() - started:.0f} s")
+        finally:
+            release(dev, fd, 0)
+            os.close(fd)
+    finally:
+        target.stop()
+    return report(args.tables, args.migrations, rows, sizes, load)
+
+
+if __name__ == "__main__":
+    main()
