@@ -6,14 +6,15 @@ files (its 3,020 statements dealt out in order, 10 or 11 per file, each file
 with its down file), then times each command as a whole process (wall
 seconds and peak RSS of the client, GNU time):
 
-- `migrate --yes` of the 300 migrations on a fresh database (once: setup);
-- `check` against that database, cold (empty materialization cache: both
-  replays, the migrations' and the declared schema's, run on the dev server);
+- `migrate --yes` of the 300 migrations on a fresh database (once);
 - `squash --to <the 300th>` with that database listed (once);
 - `migrate --yes` on that database, which records the baseline in place of
   the 300 after checking the live schema against the replay (once);
-- `check` cold again, now with one baseline to replay;
-- `migrate --yes` of the baseline on another fresh database (once).
+- `migrate --yes` of the baseline on another fresh database (once);
+- `check` against the database, cold (empty materialization cache: both
+  replays, the migrations' and the declared schema's, run on the dev
+  server), of the project with the baseline and of a copy kept unsquashed
+  (against a database of its own that applied the 300), taking turns.
 
 The dev server runs in a folder of its own (STUDIO_DEVDB_DIR) and is held
 open by this process for the whole run, so no measured process starts or
@@ -31,6 +32,7 @@ import argparse
 import asyncio
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -114,43 +116,51 @@ def _once(argv: list[str], env: dict[str, str], root: Path) -> Figure:
 
 
 def measure(
-    root: Path, last: str, urls: tuple[str, str], env: dict[str, str], runs: int
+    root: Path, last: str, urls: tuple[str, str, str], env: dict[str, str], runs: int
 ) -> tuple[list[Row], list[str]]:
-    """The commands before and after the squash; the rows and the folder before and after."""
+    """The commands before and after the squash; the rows and the folder before and after.
+
+    The `check`s before and after take turns (a copy of the project kept
+    unsquashed, against a database of its own), so a change of the machine's
+    load falls on both.
+    """
     cache = Path(env["XDG_CACHE_HOME"])
-    target, fresh = urls
+    target, kept, fresh = urls
     db_env = {**env, "DATABASE_URL": target}
+    kept_env = {**env, "DATABASE_URL": kept}
     mdir = root / "migrations"
+    unsquashed = root.with_name(root.name + "-unsquashed")
+    shutil.copytree(root, unsquashed)
 
     def cold() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
-    def check() -> Figure:
-        return time_process(
-            _cli("check"), env=db_env, runs=runs, cwd=root, before=cold, warmup=False, ok=(0,)
-        )
-
     before = folder_size(mdir)
-    rows = [
-        Row(
-            "migrate --yes (fresh database, 300 migrations)",
-            _once(_cli("migrate", "--yes"), db_env, root),
-        )
-    ]
-    rows.append(Row("check (cold), 300 migrations", check()))
+    migrate = _cli("migrate", "--yes")
+    many = f"{len(migrations.taken_versions(mdir))} migrations"
+    rows = [Row(f"migrate --yes (fresh database, {many})", _once(migrate, db_env, root))]
+    _once(migrate, kept_env, unsquashed)  # the database the unsquashed copy checks
     rows.append(Row(f"squash --to {last}", _once(_cli("squash", "--to", last), db_env, root)))
     after = folder_size(mdir)
-    rows.append(
-        Row("migrate --yes (records the baseline)", _once(_cli("migrate", "--yes"), db_env, root))
-    )
-    rows.append(Row("check (cold), the baseline", check()))
-    fresh_env = {**env, "DATABASE_URL": fresh}
+    rows.append(Row("migrate --yes (records the baseline)", _once(migrate, db_env, root)))
     rows.append(
         Row(
             "migrate --yes (fresh database, the baseline)",
-            _once(_cli("migrate", "--yes"), fresh_env, root),
+            _once(migrate, {**env, "DATABASE_URL": fresh}, root),
         )
     )
+    walls: dict[str, list[Figure]] = {many: [], "the baseline": []}
+    for _ in range(runs):
+        for label, where, e in (
+            (many, unsquashed, kept_env),
+            ("the baseline", root, db_env),
+        ):
+            cold()
+            walls[label].append(
+                time_process(_cli("check"), env=e, runs=1, cwd=where, warmup=False, ok=(0,))
+            )
+    for label, figures in walls.items():
+        rows.append(Row(f"check (cold), {label}", _median(figures)))
     sizes = [
         f"the migrations folder: {before[0]} files, {before[1] / 1e6:.2f} MB before;"
         f" {after[0]} files, {after[1] / 1e6:.2f} MB after"
@@ -158,10 +168,23 @@ def measure(
     return rows, sizes
 
 
+def _median(figures: list[Figure]) -> Figure:
+    """One figure of single runs: the median wall, the highest peak RSS, the first load."""
+    walls = [f.seconds for f in figures if f.seconds is not None]
+    peaks = [f.rss_mb for f in figures if f.rss_mb is not None]
+    return Figure(
+        statistics.median(walls),
+        figures[0].load,
+        len(walls),
+        max(peaks) if peaks else None,
+        walls=walls,
+    )
+
+
 def report(tables: int, count: int, rows: list[Row], sizes: list[str], load: float) -> str:
     """A markdown table of the figures."""
     by = {r.command: r.figure for r in rows}
-    before = by["check (cold), 300 migrations"].seconds
+    before = by[f"check (cold), {count} migrations"].seconds
     after = by["check (cold), the baseline"].seconds
     ratio = f"{before / after:.1f}x" if before and after else "—"
     lines = [
@@ -183,12 +206,12 @@ def report(tables: int, count: int, rows: list[Row], sizes: list[str], load: flo
     return "\n".join(lines)
 
 
-async def _targets(cluster: Cluster) -> tuple[str, str]:
+async def _targets(cluster: Cluster) -> tuple[str, str, str]:
     urls = []
-    for name in ("squash_target", "squash_fresh"):
+    for name in ("squash_target", "squash_kept", "squash_fresh"):
         await cluster.drop_database(name)
         urls.append(await cluster.create_database(name))
-    return urls[0], urls[1]
+    return urls[0], urls[1], urls[2]
 
 
 def main(argv: list[str] | None = None) -> None:

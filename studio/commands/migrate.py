@@ -19,7 +19,7 @@ from studio.commands.files import load_migrations
 from studio.commands.target import checked_target, read_history, target_url
 from studio.config import mask_dsn
 from studio.errors import StudioError, translate
-from studio.run import backfill, runner
+from studio.run import backfill, history, runner
 from studio.run.events import Direction, StepFinished, emit
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ class Plan:
     migrations: tuple[Migration, ...]
     # per migration: steps already done (resuming) — 0 for a fresh one
     done: tuple[int, ...]
+    # squash baselines `migrate` records without running them (their migrations are applied)
+    to_record: tuple[Migration, ...] = ()
 
 
 def configured_backfill(
@@ -63,11 +65,13 @@ async def migrate_plan(
     url = await checked_target(settings)
     rows, _, _ = await read_history(settings, url)
     todo = runner.migrations_to_run(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
+    squashed = history.compare(ms, rows).having(history.State.SQUASHED)
     return Plan(
         url,
         Direction.UP,
         tuple(m for m, _ in todo),
         tuple(r.steps_done if r else 0 for _, r in todo),
+        tuple(e.migration for e in squashed if e.migration is not None),
     )
 
 

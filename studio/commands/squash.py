@@ -19,6 +19,7 @@ the down files of the migrations it replaced go with them.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import tempfile
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from studio.commands.check import compare_live
 from studio.commands.diff import migrations_source
-from studio.commands.generate import schema_hash, step_spec
+from studio.commands.generate import schema_hash, step_spec, step_transactional
 from studio.commands.schemas import in_scope, managed_schemas
 from studio.commands.target import read_history
 from studio.config import mask_dsn
@@ -35,7 +36,7 @@ from studio.diff import diff_report
 from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError, UsageError
 from studio.migrations import files as migrations
-from studio.migrations.files import Phase, Squashed
+from studio.migrations.files import Phase, Squashed, StepSpec
 from studio.run import history, phases, runner
 from studio.run.history import State
 from studio.sources.load import concurrently, load
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
     from studio.config import Settings
     from studio.migrations.files import Migration
+    from studio.model.changes import Change
     from studio.sources.spec import Loaded
 
 SLUG = "squashed"
@@ -145,6 +147,34 @@ async def _replays(
     return empty, replay
 
 
+def _steps(changes: Sequence[Change]) -> list[StepSpec]:
+    """A step per run of consecutive changes of one kind (one per change outside a transaction).
+
+    The baseline runs on an empty database in one transaction, so a step is
+    only a unit of progress: a step per change (7,019 for 1,000 tables) made
+    `migrate` of the baseline three times slower than of the migrations it
+    replaced (3,020 steps), each step costing the runner its own round trips.
+    """
+    steps: list[StepSpec] = []
+    # its kind: its class, and the word its description names it by (`add primary key`,
+    # `add check` and `add unique` are one class)
+    for (_, _, transactional), group in itertools.groupby(
+        changes, key=lambda c: (type(c), c.describe().split()[1], step_transactional(c))
+    ):
+        run = list(group)
+        if not transactional or len(run) == 1:
+            steps += [step_spec(c) for c in run]
+            continue
+        more = f" and {len(run) - 1:,} more like it"
+        steps.append(
+            StepSpec(
+                statements=tuple(sql for c in run for sql in c.sql()),
+                annotations=(run[0].describe() + more,),
+            )
+        )
+    return steps
+
+
 def _render(to: str, folded: Sequence[Migration], empty: Loaded, replay: Loaded) -> str:
     """The baseline's text: the replay diffed from an empty database, one step per change."""
     version = replay.server_version or None
@@ -162,7 +192,7 @@ def _render(to: str, folded: Sequence[Migration], empty: Loaded, replay: Loaded)
     last = folded[-1].filename
     return migrations.render_migration(
         to,
-        [step_spec(c) for c in report.changes],
+        _steps(report.changes),
         description=(
             f"squash of {counted(len(folded), 'migration')}, {folded[0].filename} to {last}",
             "irreversible (no down file): a fresh database runs it; where the migrations it"
