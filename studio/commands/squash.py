@@ -156,21 +156,17 @@ def _steps(changes: Sequence[Change]) -> list[StepSpec]:
     replaced (3,020 steps), each step costing the runner its own round trips.
     """
     steps: list[StepSpec] = []
-    # its kind: its class, and the word its description names it by (`add primary key`,
-    # `add check` and `add unique` are one class)
-    for (_, _, transactional), group in itertools.groupby(
-        changes, key=lambda c: (type(c), c.describe().split()[1], step_transactional(c))
+    for (_, transactional), group in itertools.groupby(
+        changes, key=lambda c: (type(c), step_transactional(c))
     ):
         run = list(group)
         if not transactional or len(run) == 1:
             steps += [step_spec(c) for c in run]
             continue
-        more = f" and {len(run) - 1:,} more like it"
+        # a class spans kinds (add check, add primary key, add unique): the first and the last
+        what = f"{len(run):,} changes, from {run[0].describe()} to {run[-1].describe()}"
         steps.append(
-            StepSpec(
-                statements=tuple(sql for c in run for sql in c.sql()),
-                annotations=(run[0].describe() + more,),
-            )
+            StepSpec(statements=tuple(sql for c in run for sql in c.sql()), annotations=(what,))
         )
     return steps
 
