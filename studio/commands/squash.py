@@ -148,12 +148,12 @@ async def _replays(
 
 
 def _steps(changes: Sequence[Change]) -> list[StepSpec]:
-    """A step per run of consecutive changes of one kind (one per change outside a transaction).
+    """A step per run of consecutive changes of one class (one per change outside a transaction).
 
     The baseline runs on an empty database in one transaction, so a step is
-    only a unit of progress: a step per change (7,019 for 1,000 tables) made
-    `migrate` of the baseline three times slower than of the migrations it
-    replaced (3,020 steps), each step costing the runner its own round trips.
+    only a unit of progress: a step per change (7,019 for 1,000 tables) made a
+    1.7 MB file that took 3.4 s to parse and printed 7,019 progress lines;
+    grouped, 5 steps and 1.2 MB, parsed in 2.4 s.
     """
     steps: list[StepSpec] = []
     for (_, transactional), group in itertools.groupby(
