@@ -99,14 +99,16 @@ def _folded(ms: Sequence[Migration], to: str, directory: Path) -> list[Migration
 
 async def _refuse_unapplied(
     settings: Settings, ms: Sequence[Migration], folded: Sequence[Migration], urls: Sequence[str]
-) -> tuple[str, ...]:
-    """The masked databases checked: each must have applied every migration folded in."""
+) -> tuple[tuple[str, ...], int | None]:
+    """The masked databases checked (each must have applied every migration folded in), and
+    the first one's major version: the baseline is written for the servers it will run on."""
     wanted = {m.version for m in folded}
     checked = []
+    major = None
     for url in urls:
         where = mask_dsn(url)
         try:
-            rows, _, _ = await read_history(settings, url)
+            rows, version, _ = await read_history(settings, url)
         except StudioError as e:
             raise StudioError(
                 f"cannot tell whether {where} applied the migrations to squash: {e.message}",
@@ -120,7 +122,8 @@ async def _refuse_unapplied(
                     "migrate that database first, or squash up to an earlier version",
                 )
         checked.append(where)
-    return tuple(checked)
+        major = major or version // 10000
+    return tuple(checked), major
 
 
 def _data_notes(folded: Sequence[Migration]) -> tuple[str, ...]:
@@ -287,7 +290,9 @@ async def squash(
     migrations.verify_sum(directory)
     ms = migrations.load_directory(directory)
     folded = _folded(ms, to, directory)
-    checked = await _refuse_unapplied(settings, ms, folded, _databases(settings, urls, force=force))
+    databases = _databases(settings, urls, force=force)
+    checked, target_major = await _refuse_unapplied(settings, ms, folded, databases)
+    major = major or target_major
     empty, replay = await _replays(settings, folded, major)
     text = _render(to, folded, empty, replay)
     await _verify(settings, to, text, replay, major)
