@@ -20,10 +20,15 @@ from studio.config import has_password
     help="A database that must have applied them (repeatable; default: the configured one).",
 )
 @click.option(
+    "--fleet",
+    is_flag=True,
+    help="Every target of the fleet ([tool.schema-studio.fleet]) must have applied them.",
+)
+@click.option(
     "--force", is_flag=True, help="Squash without a database to check (none given or configured)."
 )
 @format_option("text", "json")
-def squash_cmd(to: str, db_urls: tuple[str, ...], force: bool, fmt: str) -> int:
+def squash_cmd(to: str, db_urls: tuple[str, ...], fleet: bool, force: bool, fmt: str) -> int:
     """Replace the migrations up to VERSION with one baseline generated from their schema.
 
     Fresh databases run the baseline; `migrate` records it, without running it,
@@ -35,7 +40,7 @@ def squash_cmd(to: str, db_urls: tuple[str, ...], force: bool, fmt: str) -> int:
             "prefer PGPASSWORD or ~/.pgpass"
         )
     settings = settings_from()
-    done = run(squash(settings, to, urls=db_urls, force=force))
+    done = run(squash(settings, to, urls=db_urls, fleet=fleet, force=force))
     if fmt == "json":
         json_line(
             {

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from studio.commands.check import compare_live
 from studio.commands.diff import migrations_source
+from studio.commands.fleet.targets import fleet_targets, target_settings
 from studio.commands.generate import schema_hash, step_spec, step_transactional
 from studio.commands.schemas import in_scope, managed_schemas
 from studio.commands.target import read_history
@@ -98,14 +99,19 @@ def _folded(ms: Sequence[Migration], to: str, directory: Path) -> list[Migration
 
 
 async def _refuse_unapplied(
-    settings: Settings, ms: Sequence[Migration], folded: Sequence[Migration], urls: Sequence[str]
+    ms: Sequence[Migration],
+    folded: Sequence[Migration],
+    databases: Sequence[tuple[Settings, str]],
 ) -> tuple[tuple[str, ...], int | None]:
     """The masked databases checked (each must have applied every migration folded in), and
-    the first one's major version: the baseline is written for the servers it will run on."""
+    the first one's major version: the baseline is written for the servers it will run on.
+
+    `databases`: each database's URL with the settings it is read with (a fleet's tenant
+    has a history table of its own)."""
     wanted = {m.version for m in folded}
     checked = []
     major = None
-    for url in urls:
+    for settings, url in databases:
         where = mask_dsn(url)
         try:
             rows, version, _ = await read_history(settings, url)
@@ -255,18 +261,24 @@ def _replace(directory: Path, folded: Sequence[Migration], path: Path, text: str
     return gone
 
 
-def _databases(settings: Settings, urls: Sequence[str], *, force: bool) -> list[str]:
-    """The databases to check: those given, else the configured one; none only with `force`."""
+async def _databases(
+    settings: Settings, urls: Sequence[str], *, fleet: bool, force: bool
+) -> list[tuple[Settings, str]]:
+    """The databases to check: the fleet's targets, or those given, else the configured one;
+    none only with `force`."""
+    if fleet:
+        return [(target_settings(settings, t), t.url) for t in await fleet_targets(settings)]
     if urls:
-        return list(urls)
+        return [(settings, url) for url in urls]
     url = settings.database_url(required=False)
     if url is None and not force:
         raise UsageError(
             "cannot tell whether every database applied the migrations to squash: no database"
             " given",
-            "give --db URL once per database (or DATABASE_URL); --force squashes unchecked",
+            "give --db URL once per database (or DATABASE_URL), or --fleet;"
+            " --force squashes unchecked",
         )
-    return [url] if url else []
+    return [(settings, url)] if url else []
 
 
 async def squash(
@@ -274,6 +286,7 @@ async def squash(
     to: str,
     *,
     urls: Sequence[str] = (),
+    fleet: bool = False,
     force: bool = False,
     major: int | None = None,
 ) -> Squash:
@@ -282,7 +295,7 @@ async def squash(
     Raises:
         ChecksumMismatch: the directory does not match its sum (a broken chain).
         UsageError: `to` unknown, nothing to squash, a split expand/contract
-            pair, or no database to ask (without `force`).
+            pair, or no database to ask (without `force`); `fleet` without one.
         StudioError: a listed database has not applied a migration folded in
             or cannot be reached; the baseline cannot rebuild the schema.
     """
@@ -290,8 +303,8 @@ async def squash(
     migrations.verify_sum(directory)
     ms = migrations.load_directory(directory)
     folded = _folded(ms, to, directory)
-    databases = _databases(settings, urls, force=force)
-    checked, target_major = await _refuse_unapplied(settings, ms, folded, databases)
+    databases = await _databases(settings, urls, fleet=fleet, force=force)
+    checked, target_major = await _refuse_unapplied(ms, folded, databases)
     major = major or target_major
     empty, replay = await _replays(settings, folded, major)
     text = _render(to, folded, empty, replay)

@@ -132,6 +132,16 @@ def test_squash_then_migrate_records_or_runs_the_baseline(
     assert behind.exit_code == 1, behind.output
     assert "20260101000001_books is pending on" in behind.stderr
     assert "squash replaces only migrations every listed database applied" in behind.stderr
+    # the configured fleet's targets, the behind one among them
+    pyproject = project / "pyproject.toml"
+    config = pyproject.read_text()
+    pyproject.write_text(config + '[tool.schema-studio.fleet]\ntargets = ["ALL_URL", "OLD_URL"]\n')
+    with monkeypatch.context() as env:
+        env.setenv("ALL_URL", urls["all"])
+        env.setenv("OLD_URL", urls["behind"])
+        fleet = studio("squash", "--to", "20260101000002", "--fleet")
+    assert fleet.exit_code == 1 and "20260101000001_books is pending on" in fleet.stderr
+    pyproject.write_text(config)
     sum_path = mdir / migrations.SUM_FILE
     lines = sum_path.read_text().splitlines()
     lines[2], lines[3] = lines[3], lines[2]  # two lines swapped by hand: the chain is broken
@@ -139,7 +149,7 @@ def test_squash_then_migrate_records_or_runs_the_baseline(
     broken = studio("squash", "--to", "20260101000002")
     assert broken.exit_code == 1 and "the hash chain is broken" in broken.stderr
     sum_path.write_bytes(before[migrations.SUM_FILE])
-    for refused in (unknown, behind, broken):
+    for refused in (unknown, behind, fleet, broken):
         assert "Traceback" not in refused.output and len(refused.stderr.splitlines()) <= 2
     assert snapshot(mdir) == before
 
