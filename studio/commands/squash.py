@@ -133,12 +133,17 @@ async def _refuse_unapplied(
 
 
 def _data_notes(folded: Sequence[Migration]) -> tuple[str, ...]:
-    """A note per migration whose statements change rows: the baseline holds the schema only."""
+    """A note per migration whose statements change rows: the baseline holds the schema only.
+
+    A backfill step is left out: it rewrites the rows a database had, and a fresh one has none.
+    """
     return tuple(
         f"{m.filename} changes rows (INSERT, UPDATE, ...): a fresh database running the"
         " baseline will not have them"
         for m in folded
-        if any(_DATA.match(st.sql) for step in m.steps for st in step.statements)
+        if any(
+            _DATA.match(st.sql) for step in m.steps if not step.backfill for st in step.statements
+        )
     )
 
 
