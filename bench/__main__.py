@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
         log(f"wrote {report.splice(fleet_bench.RESULTS, report.FLEET_TITLE, report.FLEET_MISSING)}")
         return
     if args.only == "squash":
-        squash_bench.main(["--runs", str(args.runs)]
+        squash_bench.main(["--runs", str(args.runs), "--churn"]
                           + (["--major", str(args.major)] if args.major else []))  # fmt: skip
         written = report.splice(squash_bench.RESULTS, squash_bench.TITLE, squash_bench.MISSING)
         log(f"wrote {written}")
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         ctx.dev_down()  # the warm-server rounds start and stop it themselves
         guarded(ctx, "warm dev server", warm_into_results, ctx, max(args.runs, 9), raw)
         guarded(ctx, "lint against squawk", lint_bench.main, [])
-        guarded(ctx, "squash", squash_bench.main, ["--runs", str(args.runs)])
+        guarded(ctx, "squash", squash_bench.main, ["--runs", str(args.runs), "--churn"])
     finally:
         ctx.dev_down()
         ctx.cluster.stop()

@@ -20,7 +20,13 @@ The dev server runs in a folder of its own (STUDIO_DEVDB_DIR) and is held
 open by this process for the whole run, so no measured process starts or
 stops it. Everything this run started is stopped at the end.
 
-    python -m bench.squash [--tables 1000] [--migrations 300] [--runs 3] [--major 18] [--out FILE]
+    python -m bench.squash [--tables 1000] [--migrations 300] [--runs 3] [--churn] [--major 18]
+                           [--out FILE]
+
+With `--churn`, the same again on a project whose first 150 migrations
+build the schema and whose other 150 each add a column and its index to a
+few tables and drop them from those the migration before added them to: the
+replay before the squash does that work, the baseline does not.
 
 `python -m bench --only squash` runs it into bench/results/squash.md and its
 section of bench/RESULTS.md.
@@ -42,7 +48,7 @@ from pathlib import Path
 
 from bench.measure import Figure, load_now, log, time_process
 from bench.report import SQUASH_MISSING, SQUASH_TITLE
-from bench.schema import sql, statements
+from bench.schema import sql, statements, table_name
 from studio.migrations import files as migrations
 from studio.migrations.checksums import write_sum
 from studio.sources.devdb.binaries import find_binaries
@@ -71,25 +77,57 @@ def _drop(statement: str) -> str:
     return f"DROP {kind} {name}"
 
 
-def make_project(root: Path, tables: int, count: int) -> tuple[Path, str]:
-    """The project at `root`: pyproject, schema.sql, `count` migrations; the last version."""
+def _churn(j: int, count: int, tables: int) -> tuple[str, str]:
+    """Churn migration `j` of `count`: a column and its index added to a few tables, and
+    dropped from the few the migration before added them to (the last drops its own too)."""
+    per = max(tables // count, 1)
+
+    def group(k: int) -> list[str]:
+        return [table_name(i) for i in range(k * per + 1, min((k + 1) * per, tables) + 1)]
+
+    def add(t: str) -> str:
+        return (
+            f"ALTER TABLE public.{t} ADD COLUMN legacy text NOT NULL DEFAULT '';\n"
+            f"CREATE INDEX {t}_legacy_idx ON public.{t} (legacy);\n"
+        )
+
+    def drop(t: str) -> str:
+        return f"ALTER TABLE public.{t} DROP COLUMN legacy;\n"
+
+    dropped = group(j - 1) if j else []
+    last = group(j) if j == count - 1 else []
+    up = "".join(map(drop, dropped)) + "".join(map(add, group(j))) + "".join(map(drop, last))
+    down = "".join(map(add, last)) + "".join(map(drop, group(j))) + "".join(map(add, dropped))
+    return up, down
+
+
+def make_project(root: Path, tables: int, count: int, *, churn: bool = False) -> tuple[Path, str]:
+    """The project at `root`: pyproject, schema.sql, `count` migrations; the last version.
+
+    With `churn`, half of them build the schema and the other half add and drop a column
+    and its index on a few tables each, ending where they started.
+    """
     root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text(PYPROJECT)
     (root / "schema.sql").write_text(sql(tables))
     mdir = root / "migrations"
     mdir.mkdir()
     stmts = list(statements(tables))
+    building = count // 2 if churn else count
     version = ""
     for i in range(count):
-        chunk = stmts[len(stmts) * i // count : len(stmts) * (i + 1) // count]
         version = migrations.version_of(FIRST + timedelta(minutes=i))
         name = f"step_{i + 1:03d}"
-        up = "".join(f"{s};\n" for s in chunk)
-        down = "".join(f"{_drop(s)};\n" for s in reversed(chunk))
+        if i < building:
+            chunk = stmts[len(stmts) * i // building : len(stmts) * (i + 1) // building]
+            up = "".join(f"{s};\n" for s in chunk)
+            down = "".join(f"{_drop(s)};\n" for s in reversed(chunk))
+        else:
+            up, down = _churn(i - building, count - building, tables)
         (mdir / migrations.file_name(version, name)).write_text(f"-- {name}\n\n{up}")
         (mdir / migrations.file_name(version, name, down=True)).write_text(f"-- down\n\n{down}")
     write_sum(mdir)
-    log(f"project in {root}: {count} migrations, {len(stmts):,} statements, {tables:,} tables")
+    log(f"project in {root}: {count} migrations, {tables:,} tables, churn: {churn}")
     return root, version
 
 
@@ -181,15 +219,26 @@ def _median(figures: list[Figure]) -> Figure:
     )
 
 
-def report(tables: int, count: int, rows: list[Row], sizes: list[str], load: float) -> str:
+def report(
+    tables: int, count: int, rows: list[Row], sizes: list[str], load: float, *, churn: bool
+) -> str:
     """A markdown table of the figures."""
     by = {r.command: r.figure for r in rows}
     before = by[f"check (cold), {count} migrations"].seconds
     after = by["check (cold), the baseline"].seconds
     ratio = f"after / before {after / before:.2f}" if before and after else "not measured"
+    what = (
+        f"{count // 2} build it, {count - count // 2} add a column and its index to a few"
+        " tables each and drop them from those the migration before added them to"
+        if churn
+        else "no churn: each creates its share of the objects"
+    )
     lines = [
+        f"### {'With churn' if churn else 'Creates only'}",
+        "",
         (
-            f"{count} migrations building the {tables:,}-table schema of bench/schema.py, squashed"
+            f"{count} migrations building the {tables:,}-table schema of bench/schema.py ({what}),"
+            " squashed"
             f" into one baseline. Load average at the start {load:.2f}; wall seconds (median of"
             " the timed runs for `check`, one run otherwise) and peak RSS of the client process"
             " (GNU time); the dev server held up by the bench, caches emptied before each"
@@ -215,25 +264,29 @@ async def _targets(cluster: Cluster) -> tuple[str, str, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Build the project, start the servers, measure, print (and write) the table."""
+    """Build the project(s), start the servers, measure, print (and write) the tables."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--tables", type=int, default=1000)
     p.add_argument("--migrations", type=int, default=300)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--major", type=int, default=None)
-    p.add_argument("--out", type=Path, default=RESULTS, help="write the table to this file")
+    p.add_argument("--churn", action="store_true", help="also a project whose migrations churn")
+    p.add_argument("--out", type=Path, default=RESULTS, help="write the tables to this file")
     args = p.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="bench-squash-"))
-    try:
-        table = run(work, args)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    tables = []
+    for churn in (False, True) if args.churn else (False,):
+        work = Path(tempfile.mkdtemp(prefix="bench-squash-"))
+        try:
+            tables.append(run(work, args, churn=churn))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    text = "\n\n".join(tables)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table + "\n")
-    print(table)
+    args.out.write_text(text + "\n")
+    print(text)
 
 
-def run(work: Path, args: argparse.Namespace) -> str:
+def run(work: Path, args: argparse.Namespace, *, churn: bool) -> str:
     """The project and servers in `work`, measured; everything started here is stopped."""
     work.chmod(0o711)  # as root, the servers run as another user and must reach their folders
     devdir = work / "devdb"
@@ -242,7 +295,7 @@ def run(work: Path, args: argparse.Namespace) -> str:
     env["STUDIO_DEV_IDLE_TIMEOUT"] = "0"  # held up by this process: no reaper needed
     env.pop("DATABASE_URL", None)
     os.environ["STUDIO_DEVDB_DIR"] = str(devdir)  # for our own hold on the dev server
-    root, last = make_project(work / "project", args.tables, args.migrations)
+    root, last = make_project(work / "project", args.tables, args.migrations, churn=churn)
     binaries = find_binaries(args.major)
     target = Cluster.ensure(
         f"bench-squash-pg{binaries.major}", binaries, root=clusters_root(devdir)
@@ -260,7 +313,7 @@ def run(work: Path, args: argparse.Namespace) -> str:
             os.close(fd)
     finally:
         target.stop()
-    return report(args.tables, args.migrations, rows, sizes, load)
+    return report(args.tables, args.migrations, rows, sizes, load, churn=churn)
 
 
 if __name__ == "__main__":
