@@ -28,6 +28,7 @@ backfill.md, replica.md and fleet.md when present) and bench/scaling.svg.
                     [--generate-cap 240] [--major 18]
     python -m bench --report-only    # rewrite RESULTS.md from bench/results/figures.json
     python -m bench --only fleet [--tenants 50] [--runs 3]  # bench/fleet.py alone
+    python -m bench --only squash [--runs 3]  # bench/squash.py alone
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from bench import fleet as fleet_bench
 from bench import lint as lint_bench
 from bench import peers as peers_mod
 from bench import report, warm
+from bench import squash as squash_bench
 from bench.changes import five
 from bench.measure import log
 from bench.suite import Context, make_context
@@ -112,8 +114,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument(
         "--only",
-        choices=["fleet"],
-        help="run one bench alone (fleet: bench/fleet.py, 50 tenant databases), write its"
+        choices=["fleet", "squash"],
+        help="run one bench alone (fleet: bench/fleet.py, 50 tenant databases; squash:"
+        " bench/squash.py, 300 migrations on 1,000 tables), write its"
         " bench/results/<name>.md and put it in bench/RESULTS.md in place of its section",
     )
     p.add_argument(
@@ -125,6 +128,12 @@ def main(argv: list[str] | None = None) -> None:
                          + (["--major", str(args.major)] if args.major else []))  # fmt: skip
         # the other sections, machine and figures stay as their own run wrote them
         log(f"wrote {report.splice(fleet_bench.RESULTS, report.FLEET_TITLE, report.FLEET_MISSING)}")
+        return
+    if args.only == "squash":
+        squash_bench.main(["--runs", str(args.runs), "--churn"]
+                          + (["--major", str(args.major)] if args.major else []))  # fmt: skip
+        written = report.splice(squash_bench.RESULTS, squash_bench.TITLE, squash_bench.MISSING)
+        log(f"wrote {written}")
         return
     if args.report_only:
         ctx, sizes, started_at, elapsed, raw = report.saved()
@@ -172,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         ctx.dev_down()  # the warm-server rounds start and stop it themselves
         guarded(ctx, "warm dev server", warm_into_results, ctx, max(args.runs, 9), raw)
         guarded(ctx, "lint against squawk", lint_bench.main, [])
+        guarded(ctx, "squash", squash_bench.main, ["--runs", str(args.runs), "--churn"])
     finally:
         ctx.dev_down()
         ctx.cluster.stop()

@@ -270,6 +270,12 @@ FLEET_MISSING = (
 )
 
 
+SQUASH_TITLE = "Squash: `check` of 300 migrations on 1,000 tables, before and after"
+SQUASH_MISSING = (
+    "No `bench/results/squash.md` yet: `python -m bench --only squash` writes it and this section."
+)
+
+
 def section_file(
     path: Path,
     title: str,
@@ -420,6 +426,7 @@ def write(
         "No `bench/results/introspect.md` yet: `python -m bench.introspect_ab BEFORE AFTER`"
         " prints its tables.",
     )
+    out += section_file(HERE / "results" / "squash.md", SQUASH_TITLE, SQUASH_MISSING)
     path = HERE / "RESULTS.md"
     path.write_text("\n".join(out).rstrip() + "\n")
     return path

@@ -144,7 +144,13 @@ def migrate_cmd(
             json_line({"event": "Estimates", **preview.to_dict()})
     if asking and (not yes or not confirm_contract):
         plan = run(cm.migrate_plan(settings, to=to, allow_out_of_order=allow_out_of_order))
-        if not plan.migrations:
+        for m in plan.to_record:
+            click.echo(
+                f"{m.filename} squashes {len(m.squashes)} migrations applied here: migrate"
+                " records it in their place once the live schema matches, and runs nothing of it",
+                err=True,
+            )
+        if not plan.migrations and not plan.to_record:
             click.echo("nothing to do: the database is up to date", err=True)
             return EXIT_OK
         if not yes and not _confirm_plan(settings, plan):

@@ -27,6 +27,7 @@ _MARK = {
     State.ROLLING_BACK: "ROLLING BACK",
     State.MODIFIED: "MODIFIED",
     State.MISSING: "MISSING",
+    State.SQUASHED: "squashed",
 }
 
 
@@ -140,12 +141,16 @@ def _entry_line(e: Entry, *, waiting: bool = False) -> str:
         line += f"  {when:%Y-%m-%d %H:%M:%S} by {e.row.applied_by}"
         if e.row.kind.value == "baseline":
             line += " (baseline)"
+        if e.row.kind.value == "squash":
+            line += " (recorded for the migrations it squashes)"
     if e.state is State.PARTIAL and e.row:
         line += f"  ({e.row.steps_done}/{counted(e.row.steps_total, 'step')}: `migrate` resumes it)"
     if e.state is State.MODIFIED:
         line += "  (file changed after it was applied)"
     if e.state is State.MISSING:
         line += "  (in the history, not on disk)"
+    if e.state is State.SQUASHED:
+        line += "  (the migrations it squashes are applied: `migrate` records it)"
     if e.out_of_order and not waiting:
         line += (
             "  (older than the last applied, added on another branch:"

@@ -103,7 +103,11 @@ def not_applied(status: history.Status, waiting: Collection[str] = frozenset()) 
     (those added on another branch aside: `other_branch` names them; and the contracts
     waiting for confirmation, a phase of their expand/contract pair)."""
     behind = (history.State.PENDING, history.State.PARTIAL, history.State.ROLLING_BACK)
-    return tuple(
+    squashed = tuple(
+        f"{e.version}_{e.name} (a squash baseline of migrations applied here: `migrate` records it)"
+        for e in status.having(history.State.SQUASHED)
+    )
+    return squashed + tuple(
         f"{e.version}_{e.name}"
         for e in status.having(*behind)
         if not (e.state is history.State.PENDING and e.out_of_order) and e.version not in waiting

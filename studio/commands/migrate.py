@@ -20,7 +20,7 @@ from studio.commands.target import checked_target, read_history, target_url
 from studio.config import mask_dsn
 from studio.errors import StudioError, translate
 from studio.migrations import python_calls
-from studio.run import backfill, runner
+from studio.run import backfill, history, runner
 from studio.run.events import Direction, StepFinished, emit
 from studio.run.inflight import Confirmation
 
@@ -42,6 +42,8 @@ class Plan:
     migrations: tuple[Migration, ...]
     # per migration: steps already done (resuming) — 0 for a fresh one
     done: tuple[int, ...]
+    # squash baselines `migrate` records without running them (their migrations are applied)
+    to_record: tuple[Migration, ...] = ()
 
 
 def configured_backfill(
@@ -66,11 +68,13 @@ async def migrate_plan(
     rows, _, _ = await read_history(settings, url)
     todo = runner.migrations_to_run(ms, rows, to=to, allow_out_of_order=allow_out_of_order)
     python_calls.check([m for m, _ in todo], settings.root)
+    squashed = history.compare(ms, rows).having(history.State.SQUASHED)
     return Plan(
         url,
         Direction.UP,
         tuple(m for m, _ in todo),
         tuple(r.steps_done if r else 0 for _, r in todo),
+        tuple(e.migration for e in squashed if e.migration is not None),
     )
 
 
@@ -87,13 +91,24 @@ async def migrate(
 ) -> runner.RunResult:
     """Apply the pending migrations to the target.
 
+    A squash baseline whose replaced migrations the target applied is
+    recorded first, without running it, once the live schema matches the
+    replay (`studio.commands.squash.record_squashed`).
+
     `on_backend` is told the migrator session's backend pid once it is
     connected (the studio highlights it in the lock tail and can cancel its
     running step).
     """
     ms = load_migrations(settings)
+    url = await checked_target(settings)
+    if any(m.squashes for m in ms):
+        # deferred: recording a squash baseline replays on the dev server, which `migrate`
+        # of a project without one never loads
+        from studio.commands.squash import record_squashed
+
+        await record_squashed(settings, url, ms, wait=wait)
     return await runner.apply(
-        await checked_target(settings),
+        url,
         settings,
         ms,
         to=to,

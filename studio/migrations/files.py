@@ -28,7 +28,9 @@ comment lines right after it are the step's annotations and step directives
 Python step, `-- schema-studio:python package.module:function key=value ...`
 right after its marker, holds no SQL: the runner calls the function
 (`studio.run.python_steps`); a migration with one needs a down file or the
-step marked `-- schema-studio:irreversible`. `-- schema-studio:ignore
+step marked `-- schema-studio:irreversible`. A baseline written by
+`squash` lists in its header each migration it replaced, as
+`-- schema-studio:squashes <version>_<name> <checksum>`. `-- schema-studio:ignore
 <hazard-id> <reason>` may precede any statement (for lint). Any other
 `-- schema-studio:` directive is an error.
 
@@ -72,6 +74,7 @@ from studio.migrations.format import (
     Ignore,
     Phase,
     PythonCall,
+    Squashed,
     Statement,
     Step,
     parse_text,
@@ -89,6 +92,7 @@ __all__ = [
     "Migration",
     "Phase",
     "PythonCall",
+    "Squashed",
     "Statement",
     "Step",
     "StepSpec",
@@ -129,6 +133,8 @@ class Migration:
     schema_after: str | None = None
     description: tuple[str, ...] = ()
     down_steps: tuple[Step, ...] | None = None
+    # a squash baseline: the migrations it replaced (`schema-studio squash`)
+    squashes: tuple[Squashed, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -271,6 +277,7 @@ def parse_file(path: Path) -> Migration:
         schema_after=parsed.header.get("schema-after") or None,
         description=parsed.description,
         down_steps=down_steps,
+        squashes=parsed.squashes,
     )
 
 
@@ -352,6 +359,7 @@ def render_migration(
     schema_after: str | None = None,
     phase: Phase | None = None,
     tool_version: str = __version__,
+    squashes: Sequence[Squashed] = (),
 ) -> str:
     """The text of a migration (or down) file; `parse_text` reads it back to the same steps."""
     out: list[str] = []
@@ -365,6 +373,7 @@ def render_migration(
         out.append(f"-- schema-after: {schema_after}")
     if phase is not None:
         out.append(f"-- {DIRECTIVE_PREFIX}phase {Phase(phase).value}")
+    out += [s.directive for s in squashes]
     for spec in steps:
         if not spec.statements:
             raise ValueError("a step needs at least one statement")

@@ -34,10 +34,13 @@ KNOWN_DIRECTIVES = (
     "irreversible",
     "phase",
     "ignore",
+    "squashes",
 )
 _PYTHON_TARGET = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 _OPTION_KEY = re.compile(r"^[A-Za-z_][\w-]*$")
 _PYTHON_USAGE = "usage: `-- schema-studio:python package.module:function [key=value ...]`"
+# `-- schema-studio:squashes <version>_<name> <checksum>`: a migration a baseline replaced
+_SQUASHED = re.compile(r"^(?P<version>\d{14})_(?P<name>\S+)\s+(?P<checksum>h1:\S+)$")
 
 
 class Phase(enum.StrEnum):
@@ -75,6 +78,21 @@ class PythonCall:
     def target(self) -> str:
         """`package.module:function`."""
         return f"{self.module}:{self.function}"
+
+
+@dataclass(frozen=True, slots=True)
+class Squashed:
+    """A migration a squash baseline replaced, as its header lists it: the history a database
+    that applied it holds (`-- schema-studio:squashes <version>_<name> <checksum>`)."""
+
+    version: str
+    name: str
+    checksum: str
+
+    @property
+    def directive(self) -> str:
+        """The header line that records it."""
+        return f"-- {DIRECTIVE_PREFIX}squashes {self.version}_{self.name} {self.checksum}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +149,8 @@ class Parsed:
     header: dict[str, str] = field(default_factory=dict)
     description: tuple[str, ...] = ()
     phase: Phase | None = None
+    # a squash baseline: the migrations it replaced, in version order
+    squashes: tuple[Squashed, ...] = ()
 
 
 # --- parsing ------------------------------------------------------------------------
@@ -192,6 +212,7 @@ class _Parser:
         self.header: dict[str, str] = {}
         self.description: list[str] = []
         self.phase: Phase | None = None
+        self.squashes: list[Squashed] = []
         self.steps: list[Step] = []
         self.in_header = True
         # implicit files: the top comment block, up to the first blank line, is the header
@@ -328,6 +349,8 @@ class _Parser:
             if self.phase is not None and self.phase is not phase:
                 raise self.error(start, "two different phases in one file")
             self.phase = phase
+        elif name == "squashes":
+            self._squashes(start, arg)
         elif name == "ignore":
             hazard, _, reason = arg.partition(" ")
             if not _HAZARD_ID.match(hazard) or not reason.strip():
@@ -381,6 +404,21 @@ class _Parser:
             options[key] = value
         module, _, function = words[0].partition(":")
         return PythonCall(module, function, tuple(options.items()))
+
+    def _squashes(self, start: int, arg: str) -> None:
+        if self.steps or self.statements or (self.explicit and not self.in_header):
+            raise self.error(
+                start, "`-- schema-studio:squashes` is file-level: put it in the header"
+            )
+        m = _SQUASHED.match(arg)
+        if m is None:
+            raise self.error(
+                start, "usage: `-- schema-studio:squashes <version>_<name> h1:<checksum>`"
+            )
+        squashed = Squashed(m["version"], m["name"], m["checksum"])
+        if self.squashes and squashed.version <= self.squashes[-1].version:
+            raise self.error(start, f"squashed migration {squashed.version} out of version order")
+        self.squashes.append(squashed)
 
     def _no_argument(self, start: int, name: str, arg: str) -> None:
         if arg:
@@ -483,4 +521,10 @@ class _Parser:
 
     def finish(self) -> Parsed:
         self._end_step()
-        return Parsed(tuple(self.steps), self.header, tuple(self.description), self.phase)
+        return Parsed(
+            tuple(self.steps),
+            self.header,
+            tuple(self.description),
+            self.phase,
+            tuple(self.squashes),
+        )

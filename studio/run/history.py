@@ -64,6 +64,8 @@ class Kind(enum.StrEnum):
 
     MIGRATE = "migrate"
     BASELINE = "baseline"
+    # a squash baseline recorded where the migrations it replaced were applied (not run)
+    SQUASH = "squash"
 
 
 class MigratorBusy(StudioError):
@@ -348,6 +350,21 @@ async def insert(
     )
 
 
+async def record_squash(conn: asyncpg.Connection, table: HistoryTable, baseline: Migration) -> None:
+    """The row of a squash baseline's version becomes the baseline's, applied when that one was."""
+    await conn.execute(
+        f"""UPDATE {table.sql} SET name = $2, checksum = $3, kind = $4, steps_done = $5,
+                steps_total = $5, tool_version = $6
+            WHERE version = $1""",
+        baseline.version,
+        baseline.name,
+        baseline.checksum,
+        Kind.SQUASH.value,
+        len(baseline.steps),
+        __version__,
+    )
+
+
 async def record_step(
     conn: asyncpg.Connection,
     table: HistoryTable,
@@ -468,6 +485,8 @@ class State(enum.StrEnum):
     MODIFIED = "modified"
     # in the history, not on disk
     MISSING = "missing"
+    # a squash baseline where the migrations it replaced were applied: `migrate` records it
+    SQUASHED = "squashed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,10 +523,17 @@ class Status:
 def compare(
     migrations: Sequence[Migration], rows: Sequence[HistoryRow], *, table_exists: bool = True
 ) -> Status:
-    """Pure: the state of every migration, on disk or in the history."""
+    """Pure: the state of every migration, on disk or in the history.
+
+    A squash baseline stands for every migration up to its version: their
+    rows, gone from disk, are not reported missing, and the baseline's
+    version, recorded by the migration it replaced, is SQUASHED until
+    `migrate` records the baseline in its place.
+    """
     by_version = {m.version: m for m in migrations}
     recorded = {r.version: r for r in rows}
     last = max(recorded, default=None)
+    covered = max((m.version for m in migrations if m.squashes), default="")
     entries = []
     for version in sorted(by_version.keys() | recorded.keys()):
         m, row = by_version.get(version), recorded.get(version)
@@ -518,17 +544,53 @@ def compare(
             )
             continue
         if m is None:
+            if version <= covered:
+                continue  # replaced by a squash baseline
             state = State.MISSING
         elif m.checksum != row.checksum:
-            state = State.MODIFIED
+            state = State.SQUASHED if replaced_by(m, row) else State.MODIFIED
         elif row.down_steps_done:
             state = State.ROLLING_BACK
         elif row.finished_at is None:
             state = State.PARTIAL
         else:
             state = State.APPLIED
-        entries.append(Entry(version, row.name, state, m, row))
+        name = m.name if m is not None and state is State.SQUASHED else row.name
+        entries.append(Entry(version, name, state, m, row))
     return Status(tuple(entries), table_exists)
+
+
+def replaced_by(baseline: Migration, row: HistoryRow) -> bool:
+    """Whether `row` records the migration of its version that the squash `baseline` replaced."""
+    return any(s.version == row.version and s.checksum == row.checksum for s in baseline.squashes)
+
+
+def squash_unapplied(migrations: Sequence[Migration], rows: Sequence[HistoryRow]) -> str | None:
+    """Why a squash baseline can neither run nor be recorded here, or None.
+
+    A database that applied some of the migrations a baseline replaced, but
+    not all of them, has part of its schema: running the baseline would fail
+    on what exists, and recording it would skip what does not.
+    """
+    done = {r.version: r for r in rows if r.finished}
+    for m in migrations:
+        if not m.squashes or m.version in {r.version for r in rows if r.checksum == m.checksum}:
+            continue
+        applied = [s for s in m.squashes if s.version in done]
+        if not applied:
+            continue
+        lacking = [
+            s for s in m.squashes if s.version not in done or done[s.version].checksum != s.checksum
+        ]
+        if lacking:
+            first = lacking[0]
+            return (
+                f"{m.filename} squashes {counted(len(m.squashes), 'migration')}; this database"
+                f" applied {len(m.squashes) - len(lacking)} of them, not"
+                f" {first.version}_{first.name}"
+                + (f" and {len(lacking) - 1} more" if len(lacking) > 1 else "")
+            )
+    return None
 
 
 # --- pushes -------------------------------------------------------------------------------------

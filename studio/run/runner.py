@@ -93,12 +93,16 @@ __all__ = [
     "backfill_only",
     "baseline",
     "migrations_to_run",
+    "record_squash",
     "rollback",
     "rollback_plan",
     "status",
 ]
 
 APPLICATION_NAME = "schema-studio migrate"
+SQUASH_HINT = (
+    "apply the rest with a checkout from before the squash (git), then migrate with this one"
+)
 DEFAULT_BACKOFF = Backoff()
 
 
@@ -143,6 +147,8 @@ def migrations_to_run(
     status = history.compare(migrations, rows)
     if changed := changed_after_applied(status):
         raise changed[0]
+    if unapplied := history.squash_unapplied(migrations, rows):
+        raise StudioError(unapplied, SQUASH_HINT)
     for entry in status.having(State.ROLLING_BACK):
         raise StudioError(
             f"{entry.version}_{entry.name} is half rolled back",
@@ -823,6 +829,40 @@ async def baseline(
                             host=host,
                             kind=history.Kind.BASELINE,
                         )
+            finally:
+                await history.release(conn, table)
+    return tuple(m.version for m in chosen)
+
+
+async def record_squash(
+    target: Target,
+    settings: Settings,
+    migrations: Sequence[Migration],
+    versions: Sequence[str],
+    *,
+    wait: float = 0.0,
+) -> tuple[str, ...]:
+    """Record the squash baselines `versions` as applied in place of the migrations they replaced.
+
+    The caller has checked the live schema against the replay; under the
+    migration lock the history is read again and only baselines still
+    SQUASHED there are recorded: the row of the baseline's version becomes the
+    baseline's (name, checksum, steps, kind `squash`), the rows of the
+    migrations it replaced stay as they were applied.
+    """
+    table = HistoryTable.parse(settings.history_table)
+    with translate(_where(target)):
+        async with _session(target, settings) as conn:
+            await history.acquire(conn, table, wait=wait)
+            try:
+                rows = await history.read(conn, table)
+                if unapplied := history.squash_unapplied(migrations, rows):
+                    raise StudioError(unapplied, SQUASH_HINT)
+                squashed = history.compare(migrations, rows).having(State.SQUASHED)
+                chosen = [e.migration for e in squashed if e.version in versions and e.migration]
+                async with conn.transaction():
+                    for m in chosen:
+                        await history.record_squash(conn, table, m)
             finally:
                 await history.release(conn, table)
     return tuple(m.version for m in chosen)
