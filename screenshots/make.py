@@ -78,6 +78,16 @@ def save(app: StudioApp, name: str, out: Path, shots: list[Path]) -> None:
     print(f"  {path}", file=sys.stderr)
 
 
+def to_step(app: StudioApp, label: str) -> None:
+    """Put the review's cursor on the first step whose label starts with `label`."""
+    table = app.screen.query_one("#steps")
+    for i in range(table.row_count):  # type: ignore[attr-defined]
+        if str(table.get_row_at(i)[-1]).startswith(label):  # type: ignore[attr-defined]
+            table.move_cursor(row=i)  # type: ignore[attr-defined]
+            return
+    raise LookupError(f"no step {label!r} in the review")
+
+
 def options(settings: config.Settings, **kw: Any) -> StudioOptions:
     return StudioOptions(
         settings=settings, target_label=LABEL, demo=True, demo_note=DEMO_NOTE, **kw
@@ -136,12 +146,21 @@ async def shoot(settings: config.Settings, url: str, out: Path) -> list[Path]:
         await pilot.press("g")
         await settle(pilot)
         save(app, "review-rename-candidate", out, shots)
+        # both rename candidates planned as renames (orders.status, users.name), then each
+        # split into expand/contract (`e` on its step)
         await pilot.press("R")
         await settle(pilot)
-        await pilot.press("e")
+        await pilot.press("R")
+        await settle(pilot)
+        for table in ("public.orders", "public.users"):
+            to_step(app, f"rename column {table}.")
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+        to_step(app, "rename column public.orders.")
         await settle(pilot)
         save(app, "review", out, shots)
-        await pilot.press("down", "down", "down")
+        to_step(app, "create index")
         await settle(pilot)
         save(app, "review-safe-form", out, shots)
         await pilot.press("f")
