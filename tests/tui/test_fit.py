@@ -64,3 +64,58 @@ async def test_a_table_fits_80_columns_with_its_last_columns_whole() -> None:
             assert total <= t.scrollable_content_region.width, (width, total)  # no sideways scroll
             session = row[shown.index("session")]
             assert session.endswith(("…", "while")) and "transa…" not in session, session
+
+
+class _History(App[None]):
+    """The history screen's columns, with the long names `generate` writes for expand/contract."""
+
+    def compose(self) -> ComposeResult:
+        yield StyledTable(id="t")
+
+    def on_mount(self) -> None:
+        t = self.query_one(StyledTable)
+        t.define(
+            Col("state", "state"),
+            Col("version", "version"),
+            Col("name", "name", flex=True),
+            Col("checksum", "checksum", drop=5, yields=True),
+            Col("steps", "steps"),
+            Col("at", "applied at", drop=2),
+            Col("took", "took", drop=4, yields=True),
+            Col("by", "by", drop=3, yields=True),
+        )
+        for n, name in enumerate(
+            ("create_users_and_orders", "rename_orders_status_and_4_more_expand")
+        ):
+            t.put_row(
+                str(n),
+                t.cell("applied"),
+                t.cell(f"2026120705031{n}"),
+                t.cell(name),
+                t.cell("h1:1qg+aD3Ni"),
+                t.cell("6/6"),
+                t.cell("2026-12-07 05:02:36"),
+                t.cell("146 ms"),
+                t.cell("postgres@127.0.0.1"),
+            )
+
+
+async def test_the_history_gives_up_its_checksum_before_it_cuts_a_name() -> None:
+    # at 120 a whole name (the expand and the contract differ only at its end) beats the
+    # checksum; at 200 there is room for everything; at 80 the name is cut only past `applied at`
+    for width in (200, 120, 80):
+        app = _History()
+        async with app.run_test(size=(width, 10)) as pilot:
+            await pilot.pause()
+            t = app.query_one(StyledTable)
+            shown = [str(c.key.value) for c in t.columns.values()]
+            # never given up for a name: state, version, steps, when
+            assert {"state", "version", "name", "steps", "at"} <= set(shown), (width, shown)
+            names = [t.get_row_at(i)[shown.index("name")].plain for i in range(2)]
+            if width == 200:
+                assert len(shown) == 8
+            if width >= 120:
+                assert names[1] == "rename_orders_status_and_4_more_expand", (width, names)
+                # the checksum goes first, and only what the name needs goes
+                assert "checksum" not in shown or width == 200
+                assert "by" in shown, (width, shown)

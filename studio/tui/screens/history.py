@@ -77,16 +77,17 @@ class HistoryScreen(StudioScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#history-table", StyledTable)
-        # at 80 columns: state, version, name, steps and when; the rest as the width allows
+        # at 80 columns: state, version, name, steps and when; the rest as the width allows,
+        # the checksum, who and how long giving way to a whole name
         table.define(
             Col("state", "state"),
             Col("version", "version"),
             Col("name", "name", flex=True),
-            Col("checksum", "checksum", drop=5),
+            Col("checksum", "checksum", drop=5, yields=True),
             Col("steps", "steps"),
             Col("at", "applied at", drop=2),
-            Col("took", "took", drop=4),
-            Col("by", "by", drop=3),
+            Col("took", "took", drop=4, yields=True),
+            Col("by", "by", drop=3, yields=True),
         )
         table.loading = True
         self.load()

@@ -38,6 +38,9 @@ class Col:
     drop: int = 0
     # the least width (a state column wide enough for every state it will show)
     least: int = 0
+    # also left out (in `drop` order) when the flexible column would be cut: what it shows
+    # matters more (a migration's whole name beside its checksum)
+    yields: bool = False
 
 
 class StyledTable(DataTable[Text]):
@@ -135,6 +138,13 @@ class StyledTable(DataTable[Text]):
             if (room >= MIN_FLEX * len(flex) and (flex or room >= 0)) or not droppable:
                 break
             shown.remove(max(droppable, key=lambda c: c.drop))
+        while flex and room < sum(natural[c.key] for c in flex):
+            yielding = [c for c in shown if c.yields and c.drop]
+            if not yielding:
+                break
+            gone = max(yielding, key=lambda c: c.drop)
+            shown.remove(gone)
+            room += natural[gone.key] + pad
         widths = {c.key: natural[c.key] for c in shown if not c.flex}
         # still too wide: the widest other columns give room too (cut at a word boundary)
         over = MIN_FLEX * len(flex) - room if flex else -room
