@@ -31,6 +31,7 @@ from studio.commands.diff import migrations_source
 from studio.commands.fleet.targets import fleet_targets, target_settings
 from studio.commands.generate import schema_hash, step_spec, step_transactional
 from studio.commands.schemas import in_scope, managed_schemas
+from studio.commands.squash_inline import inline_constraints
 from studio.commands.target import read_history
 from studio.config import mask_dsn
 from studio.diff import diff_report
@@ -202,7 +203,7 @@ def _render(to: str, folded: Sequence[Migration], empty: Loaded, replay: Loaded)
     last = folded[-1].filename
     return migrations.render_migration(
         to,
-        _steps(report.changes),
+        _steps(inline_constraints(report.changes)),
         description=(
             f"squash of {counted(len(folded), 'migration')}, {folded[0].filename} to {last}",
             "irreversible (no down file): a fresh database runs it; where the migrations it"

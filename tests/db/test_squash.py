@@ -22,13 +22,15 @@ if TYPE_CHECKING:
 SCHEMA = """\
 CREATE TYPE mood AS ENUM ('calm', 'busy');
 CREATE TABLE authors (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL,
-    mood mood NOT NULL DEFAULT 'calm', born date);
+    mood mood NOT NULL DEFAULT 'calm', born date, mentor_id bigint REFERENCES authors (id),
+    best_book bigint);
 CREATE INDEX authors_name_idx ON authors (name);
 CREATE TABLE books (id bigint PRIMARY KEY, author_id bigint REFERENCES authors (id),
     title text NOT NULL CHECK (title <> ''));
 CREATE VIEW author_books AS SELECT a.name, b.title FROM authors a
     JOIN books b ON b.author_id = a.id;
 CREATE TABLE shelves (id int PRIMARY KEY);
+ALTER TABLE authors ADD FOREIGN KEY (best_book) REFERENCES books (id);
 """
 
 # (name, up SQL, down SQL): the first three are squashed, the last stays
@@ -50,10 +52,13 @@ STEPS = [
     ),
     (
         "born and view",
-        "ALTER TABLE authors ADD COLUMN born date;\n"
+        "ALTER TABLE authors ADD COLUMN born date,"
+        " ADD COLUMN mentor_id bigint REFERENCES authors (id),"
+        " ADD COLUMN best_book bigint REFERENCES books (id);\n"
         "CREATE VIEW author_books AS SELECT a.name, b.title FROM authors a"
         " JOIN books b ON b.author_id = a.id;\n",
-        "DROP VIEW author_books;\nALTER TABLE authors DROP COLUMN born;\n",
+        "DROP VIEW author_books;\n"
+        "ALTER TABLE authors DROP COLUMN born, DROP COLUMN mentor_id, DROP COLUMN best_book;\n",
     ),
     ("shelves", "CREATE TABLE shelves (id int PRIMARY KEY);\n", "DROP TABLE shelves;\n"),
 ]
@@ -170,6 +175,14 @@ def test_squash_then_migrate_records_or_runs_the_baseline(
         "20260101000002",
     ]
     assert baseline.down_steps is None and "irreversible" in " ".join(baseline.description)
+    # keys and the foreign key to a table made before inside CREATE TABLE (not checked there);
+    # the self-reference and the one to a table made after (a cycle) added after the tables
+    statements = [st.sql for step in baseline.steps for st in step.statements]
+    books = next(st for st in statements if st.startswith("CREATE TABLE public.books"))
+    assert "CONSTRAINT books_pkey PRIMARY KEY (id)" in books
+    assert "CONSTRAINT books_author_id_fkey FOREIGN KEY (author_id) REFERENCES" in books
+    fks = [st.split()[5] for st in statements if "FOREIGN KEY" in st and "ALTER TABLE" in st]
+    assert sorted(fks) == ["authors_best_book_fkey", "authors_mentor_id_fkey"], statements
 
     # applied everything: squashed (check says so), then recorded by migrate without running it
     status = studio("status")
