@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -229,3 +230,43 @@ def test_squash_then_migrate_records_or_runs_the_baseline(
     assert studio("rollback", "--yes").exit_code == 0  # shelves
     past = studio("rollback", "--yes")
     assert past.exit_code == 1 and "has no down file" in past.stderr, past.output
+
+
+def test_fleet_migrate_records_the_baseline_per_target(
+    project: Path, databases: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`migrate --fleet` records the baseline where the live schema is the replay, as
+    `migrate` does; a drifted target is refused and keeps its history; a fresh one runs it."""
+    urls = databases
+    for key in ("all", "drifted"):
+        assert studio("migrate", "--yes", "--db", urls[key]).exit_code == 0
+    assert studio("squash", "--to", "20260101000002", "--db", urls["all"]).exit_code == 0
+    sql(urls["drifted"], "ALTER TABLE authors DROP COLUMN born CASCADE")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + '[tool.schema-studio.fleet]\ntargets = ["ALL_URL", "DRIFTED_URL", "FRESH_URL"]\n'
+    )
+    for name, key in (("ALL_URL", "all"), ("DRIFTED_URL", "drifted"), ("FRESH_URL", "fresh")):
+        monkeypatch.setenv(name, urls[key])
+    history = "SELECT version, name, kind FROM schema_studio.migrations ORDER BY 1"
+    drifted = sql(urls["drifted"], history)
+    done = studio("migrate", "--fleet", "--yes", "--on-error", "continue", "--format", "json")
+    assert done.exit_code == 2, done.output  # the drifted target
+    reports = {r["target"]: r for r in map(json.loads, done.stdout.splitlines()) if "target" in r}
+    assert reports["ALL_URL"]["state"] == "done", reports["ALL_URL"]
+    assert reports["ALL_URL"]["ran"] == []  # recorded, nothing run
+    assert reports["ALL_URL"]["notes"] == [
+        "20260101000002_squashed.sql recorded in place of the 3 migrations it squashes"
+        " (nothing of it run)"
+    ]
+    assert reports["DRIFTED_URL"]["state"] == "drift"
+    assert reports["FRESH_URL"]["ran"] == ["20260101000002", "20260101000003"]
+    assert [tuple(r) for r in sql(urls["all"], history)] == [
+        ("20260101000000", "authors", "migrate"),
+        ("20260101000001", "books", "migrate"),
+        ("20260101000002", "squashed", "squash"),
+        ("20260101000003", "shelves", "migrate"),
+    ]
+    assert sql(urls["all"], "SELECT count(*) FROM authors")[0][0] == 1  # nothing ran again
+    assert sql(urls["drifted"], history) == drifted
