@@ -8,8 +8,10 @@ empty or not, 2.5-4.8 s of server time for 999 foreign keys, where a foreign
 key declared inside CREATE TABLE is taken as valid without a look (the table
 is new). So, in the baseline only:
 
-- a primary key or unique constraint of a plain table (not partitioned, not a
-  partition, no INHERITS parent or child) moves into its CREATE TABLE;
+- a primary key, unique or check constraint of a plain table (not
+  partitioned, not a partition, no INHERITS parent or child) moves into its
+  CREATE TABLE when all it depends on exists there (a check calling a
+  function made later stays after);
 - a foreign key of such a table moves into its CREATE TABLE when the table it
   references was created earlier in the baseline with the referenced key
   inside its own CREATE TABLE. A self-reference, a cycle, a key left out and
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from studio.model.changes import Change
 
 _KEYS = (ConstraintKind.PRIMARY_KEY, ConstraintKind.UNIQUE)
+_INLINE = (*_KEYS, ConstraintKind.CHECK, ConstraintKind.FOREIGN_KEY)
 
 
 def _plain(changes: Sequence[Change]) -> dict[str, int]:
@@ -52,37 +55,56 @@ def _plain(changes: Sequence[Change]) -> dict[str, int]:
     }
 
 
-def _inlined(
-    a: AddConstraint, created: dict[str, int], keys: dict[str, set[frozenset[str]]]
-) -> bool:
-    """Whether `a` goes inside its table's CREATE TABLE."""
-    c = a.constraint
-    if a.only or not c.validated or a.table not in created:
-        return False
-    if c.kind in _KEYS:
-        return True
-    if c.kind is not ConstraintKind.FOREIGN_KEY or c.ref_table is None:
-        return False
-    ref = c.ref_table
-    return (
-        ref != a.table
-        and ref in created
-        and created[ref] < created[a.table]
-        and frozenset(c.ref_columns) in keys.get(ref, set())
-    )
+class _Baseline:
+    """The baseline's changes as positions: where each table is made, where each key first is."""
+
+    def __init__(self, changes: Sequence[Change]) -> None:
+        self.changes = changes
+        self.created = _plain(changes)
+        self.first: dict[str, int] = {}
+        for i, c in enumerate(changes):
+            for key in c.provides:
+                self.first.setdefault(key, i)
+        # the keys (as column sets) each table declares inside its CREATE TABLE, which from
+        # then exist (with their indexes) where the table is made
+        self.keys: dict[str, set[frozenset[str]]] = {}
+        for c in changes:
+            if isinstance(c, AddConstraint) and c.constraint.kind in _KEYS and self.inlined(c):
+                self.keys.setdefault(c.table, set()).add(frozenset(c.constraint.columns))
+                for key in c.provides:
+                    self.first[key] = min(self.first[key], self.created[c.table])
+
+    def inlined(self, a: AddConstraint) -> bool:
+        """Whether `a` goes inside its table's CREATE TABLE.
+
+        Everything it needs must exist there: what the CREATE TABLE makes, what
+        the baseline makes before it, or what it does not make (the server's).
+        A check calling a function made after the table stays where it is.
+        """
+        c = a.constraint
+        at = self.created.get(a.table)
+        if at is None or a.only or not c.validated or c.kind not in _INLINE:
+            return False
+        if any(self.first.get(k, -1) > at for k in a.requires):
+            return False
+        if c.kind is not ConstraintKind.FOREIGN_KEY:
+            return True
+        ref = c.ref_table
+        return (
+            ref is not None
+            and ref != a.table
+            and self.created.get(ref, at) < at
+            and frozenset(c.ref_columns) in self.keys.get(ref, set())
+        )
 
 
 def inline_constraints(changes: Sequence[Change]) -> list[Change]:
-    """The baseline's changes with keys and foreign keys moved into their CREATE TABLEs."""
-    created = _plain(changes)
-    keys: dict[str, set[frozenset[str]]] = {}
-    for c in changes:
-        if isinstance(c, AddConstraint) and c.constraint.kind in _KEYS and _inlined(c, created, {}):
-            keys.setdefault(c.table, set()).add(frozenset(c.constraint.columns))
+    """The baseline's changes with keys, checks and foreign keys moved into their CREATE TABLEs."""
+    baseline = _Baseline(changes)
     moved: dict[str, list[Constraint]] = {}
     out: list[Change] = []
     for c in changes:
-        if isinstance(c, AddConstraint) and _inlined(c, created, keys):
+        if isinstance(c, AddConstraint) and baseline.inlined(c):
             moved.setdefault(c.table, []).append(c.constraint)
         else:
             out.append(c)

@@ -176,11 +176,12 @@ def test_squash_then_migrate_records_or_runs_the_baseline(
         "20260101000002",
     ]
     assert baseline.down_steps is None and "irreversible" in " ".join(baseline.description)
-    # keys and the foreign key to a table made before inside CREATE TABLE (not checked there);
+    # keys, checks and the foreign key to a table made before inside CREATE TABLE (not checked there);
     # the self-reference and the one to a table made after (a cycle) added after the tables
     statements = [st.sql for step in baseline.steps for st in step.statements]
     books = next(st for st in statements if st.startswith("CREATE TABLE public.books"))
     assert "CONSTRAINT books_pkey PRIMARY KEY (id)" in books
+    assert "CONSTRAINT books_title_check CHECK ((title <> ''::text))" in books
     assert "CONSTRAINT books_author_id_fkey FOREIGN KEY (author_id) REFERENCES" in books
     fks = [st.split()[5] for st in statements if "FOREIGN KEY" in st and "ALTER TABLE" in st]
     assert sorted(fks) == ["authors_best_book_fkey", "authors_mentor_id_fkey"], statements
