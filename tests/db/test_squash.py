@@ -176,7 +176,7 @@ def test_squash_then_migrate_records_or_runs_the_baseline(
         "20260101000002",
     ]
     assert baseline.down_steps is None and "irreversible" in " ".join(baseline.description)
-    # keys, checks and the foreign key to a table made before inside CREATE TABLE (not checked there);
+    # keys, checks and the foreign key to a table made before: inside CREATE TABLE (unchecked);
     # the self-reference and the one to a table made after (a cycle) added after the tables
     statements = [st.sql for step in baseline.steps for st in step.statements]
     books = next(st for st in statements if st.startswith("CREATE TABLE public.books"))
