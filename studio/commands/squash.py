@@ -168,7 +168,8 @@ def _steps(changes: Sequence[Change]) -> list[StepSpec]:
     The baseline runs on an empty database in one transaction, so a step is
     only a unit of progress: a step per change (7,019 for 1,000 tables) made a
     1.7 MB file that took 3.4 s to parse and printed 7,019 progress lines;
-    grouped, 5 steps and 1.2 MB, parsed in 2.4 s.
+    grouped, 5 steps and 1.2 MB, parsed in 2.4 s; with the keys, checks and
+    foreign keys inside CREATE TABLE (`squash_inline`), 3 steps and 1.07 MB.
     """
     steps: list[StepSpec] = []
     for (_, transactional), group in itertools.groupby(
