@@ -296,6 +296,8 @@ def _detail(r: TargetReport, command: str) -> str:
     if r.ran:
         verb = "rolled back" if command == "rollback" else "applied"
         parts.append(f"{verb} {', '.join(r.ran)}")
+    if command == "migrate":
+        parts += r.notes  # the squash baselines recorded there
     parts.append(at)
     if r.message:
         parts.append(r.message)

@@ -206,6 +206,11 @@ class InFlight:
     # version -> the waiting contracts older than it (it was applied, or will be, past them)
     passed: dict[str, tuple[str, ...]]
 
+    @property
+    def waiting(self) -> frozenset[str]:
+        """The contract migrations waiting for confirmation."""
+        return frozenset(v for v, s in self.stages.items() if s is Stage.CONTRACT_WAITING)
+
     def describe(self, version: str) -> str:
         """`backfilled`, `contract waiting`, `past 20260101000002 (waiting)`, or ''."""
         parts = []

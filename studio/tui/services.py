@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.commands import draft
-from studio.commands.check import check
+from studio.commands.check import check, other_branch
 from studio.commands.diff import diff_schemas, load_pair
 from studio.commands.fleet.rollout import Abort, MigrateOptions, Policy, fleet_migrate
 from studio.commands.fleet.sync import fleet_status
@@ -85,6 +85,8 @@ class Overview:
     pending: int = 0
     # partial, modified, missing, rolling back: anything that needs a look
     attention: int = 0
+    # pending, older than one applied: added on another branch (`check`'s other_branch)
+    other_branch: int = 0
     status: Status | None = None
     # why the migrations could not be read (a checksum mismatch, a malformed file)
     problem: str | None = None
@@ -101,17 +103,19 @@ async def overview(settings: Settings) -> Overview:
     """Applied and pending migrations of the target (read-only)."""
     target, name = target_of(settings)
     try:
-        st = await history_status(settings)
+        report = await status(settings, drift=False)
     except ConnectionFailed:
         raise
     except StudioError as e:
         return Overview(target, name, problem=e.message)
+    st = report.status
     return Overview(
         target,
         name,
         applied=len(st.having(State.APPLIED)),
         pending=len(st.having(State.PENDING)),
         attention=len(st.having(State.PARTIAL, State.MODIFIED, State.MISSING, State.ROLLING_BACK)),
+        other_branch=len(other_branch(st, report.in_flight.waiting)),
         status=st,
     )
 

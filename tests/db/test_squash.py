@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,13 +23,15 @@ if TYPE_CHECKING:
 SCHEMA = """\
 CREATE TYPE mood AS ENUM ('calm', 'busy');
 CREATE TABLE authors (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL,
-    mood mood NOT NULL DEFAULT 'calm', born date);
+    mood mood NOT NULL DEFAULT 'calm', born date, mentor_id bigint REFERENCES authors (id),
+    best_book bigint);
 CREATE INDEX authors_name_idx ON authors (name);
 CREATE TABLE books (id bigint PRIMARY KEY, author_id bigint REFERENCES authors (id),
     title text NOT NULL CHECK (title <> ''));
 CREATE VIEW author_books AS SELECT a.name, b.title FROM authors a
     JOIN books b ON b.author_id = a.id;
 CREATE TABLE shelves (id int PRIMARY KEY);
+ALTER TABLE authors ADD FOREIGN KEY (best_book) REFERENCES books (id);
 """
 
 # (name, up SQL, down SQL): the first three are squashed, the last stays
@@ -50,10 +53,13 @@ STEPS = [
     ),
     (
         "born and view",
-        "ALTER TABLE authors ADD COLUMN born date;\n"
+        "ALTER TABLE authors ADD COLUMN born date,"
+        " ADD COLUMN mentor_id bigint REFERENCES authors (id),"
+        " ADD COLUMN best_book bigint REFERENCES books (id);\n"
         "CREATE VIEW author_books AS SELECT a.name, b.title FROM authors a"
         " JOIN books b ON b.author_id = a.id;\n",
-        "DROP VIEW author_books;\nALTER TABLE authors DROP COLUMN born;\n",
+        "DROP VIEW author_books;\n"
+        "ALTER TABLE authors DROP COLUMN born, DROP COLUMN mentor_id, DROP COLUMN best_book;\n",
     ),
     ("shelves", "CREATE TABLE shelves (id int PRIMARY KEY);\n", "DROP TABLE shelves;\n"),
 ]
@@ -170,6 +176,15 @@ def test_squash_then_migrate_records_or_runs_the_baseline(
         "20260101000002",
     ]
     assert baseline.down_steps is None and "irreversible" in " ".join(baseline.description)
+    # keys, checks and the foreign key to a table made before: inside CREATE TABLE (unchecked);
+    # the self-reference and the one to a table made after (a cycle) added after the tables
+    statements = [st.sql for step in baseline.steps for st in step.statements]
+    books = next(st for st in statements if st.startswith("CREATE TABLE public.books"))
+    assert "CONSTRAINT books_pkey PRIMARY KEY (id)" in books
+    assert "CONSTRAINT books_title_check CHECK ((title <> ''::text))" in books
+    assert "CONSTRAINT books_author_id_fkey FOREIGN KEY (author_id) REFERENCES" in books
+    fks = [st.split()[5] for st in statements if "FOREIGN KEY" in st and "ALTER TABLE" in st]
+    assert sorted(fks) == ["authors_best_book_fkey", "authors_mentor_id_fkey"], statements
 
     # applied everything: squashed (check says so), then recorded by migrate without running it
     status = studio("status")
@@ -216,3 +231,43 @@ def test_squash_then_migrate_records_or_runs_the_baseline(
     assert studio("rollback", "--yes").exit_code == 0  # shelves
     past = studio("rollback", "--yes")
     assert past.exit_code == 1 and "has no down file" in past.stderr, past.output
+
+
+def test_fleet_migrate_records_the_baseline_per_target(
+    project: Path, databases: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`migrate --fleet` records the baseline where the live schema is the replay, as
+    `migrate` does; a drifted target is refused and keeps its history; a fresh one runs it."""
+    urls = databases
+    for key in ("all", "drifted"):
+        assert studio("migrate", "--yes", "--db", urls[key]).exit_code == 0
+    assert studio("squash", "--to", "20260101000002", "--db", urls["all"]).exit_code == 0
+    sql(urls["drifted"], "ALTER TABLE authors DROP COLUMN born CASCADE")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + '[tool.schema-studio.fleet]\ntargets = ["ALL_URL", "DRIFTED_URL", "FRESH_URL"]\n'
+    )
+    for name, key in (("ALL_URL", "all"), ("DRIFTED_URL", "drifted"), ("FRESH_URL", "fresh")):
+        monkeypatch.setenv(name, urls[key])
+    history = "SELECT version, name, kind FROM schema_studio.migrations ORDER BY 1"
+    drifted = sql(urls["drifted"], history)
+    done = studio("migrate", "--fleet", "--yes", "--on-error", "continue", "--format", "json")
+    assert done.exit_code == 2, done.output  # the drifted target
+    reports = {r["target"]: r for r in map(json.loads, done.stdout.splitlines()) if "target" in r}
+    assert reports["ALL_URL"]["state"] == "done", reports["ALL_URL"]
+    assert reports["ALL_URL"]["ran"] == []  # recorded, nothing run
+    assert reports["ALL_URL"]["notes"] == [
+        "20260101000002_squashed.sql recorded in place of the 3 migrations it squashes"
+        " (nothing of it run)"
+    ]
+    assert reports["DRIFTED_URL"]["state"] == "drift"
+    assert reports["FRESH_URL"]["ran"] == ["20260101000002", "20260101000003"]
+    assert [tuple(r) for r in sql(urls["all"], history)] == [
+        ("20260101000000", "authors", "migrate"),
+        ("20260101000001", "books", "migrate"),
+        ("20260101000002", "squashed", "squash"),
+        ("20260101000003", "shelves", "migrate"),
+    ]
+    assert sql(urls["all"], "SELECT count(*) FROM authors")[0][0] == 1  # nothing ran again
+    assert sql(urls["drifted"], history) == drifted

@@ -26,6 +26,6 @@ def test_the_state_cell_shows_the_phase_and_the_contracts_passed() -> None:
         "4": ("applied", "done"),
     }
     assert _state(Entry("2", "m", State.PENDING, out_of_order=True), None) == (
-        "pending (out of order)",
+        "pending (added on another branch)",
         "pending",
     )

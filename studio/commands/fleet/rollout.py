@@ -33,7 +33,7 @@ from studio.config import duration_seconds
 from studio.errors import StudioError
 from studio.run import runner
 from studio.run.events import Direction, LockTimeoutRetry, StepStarted, emit
-from studio.run.history import MigratorBusy
+from studio.run.history import MigratorBusy, State
 from studio.run.inflight import Confirmation
 from studio.run.phases import ContractNotConfirmed
 from studio.sources.load import concurrently
@@ -150,7 +150,9 @@ async def fleet_migrate(
             if abort is not None:
                 abort.sessions.pop(target.name, None)
 
-    return await _rollout(settings, "migrate", ms, policy, run, on_event, on_target, targets, abort)
+    return await _rollout(
+        settings, "migrate", ms, policy, run, on_event, on_target, targets, abort, options.wait
+    )
 
 
 async def fleet_rollback(
@@ -187,6 +189,7 @@ async def _rollout(
     on_target: TargetSink | None,
     targets: Sequence[FleetTarget] | None,
     abort: Abort | None = None,
+    wait: float = 0.0,
 ) -> FleetReport:
     started = time.monotonic()
     chosen = tuple(targets) if targets is not None else await fleet_targets(settings)
@@ -194,7 +197,7 @@ async def _rollout(
     direction = Direction.UP if command == "migrate" else Direction.DOWN
 
     async def work(target: FleetTarget) -> TargetReport:
-        return await _one(baseline, target, direction, run, on_event, abort)
+        return await _one(baseline, target, direction, run, on_event, abort, wait)
 
     reports = await run_under(policy, chosen, work, on_target, abort)
     return FleetReport(command, tuple(reports), duration=time.monotonic() - started)
@@ -207,16 +210,27 @@ async def _one(
     run: TargetRun,
     on_event: FleetEventSink | None,
     abort: Abort | None = None,
+    wait: float = 0.0,
 ) -> TargetReport:
-    """One target: read, refused if it drifted, then run; its report, whatever happened."""
+    """One target: read, refused if it drifted, then run; its report, whatever happened.
+
+    Migrating, a squash baseline whose replaced migrations the target applied
+    is recorded in their place first, as `migrate` records it on one target:
+    once the live schema matches the replay of the migrations applied there
+    (the drift check just made), and not while a migration is interrupted
+    there (the live schema is not read then).
+    """
     started = time.monotonic()
     settings = target_settings(baseline.settings, target)
+    notes: tuple[str, ...] = ()
     try:
         reading = await read_target(baseline, target, live=True)
         if reading.live is not None:
             drift = await baseline.drift(target, reading.status, reading.live)
             if drift.report.changes or drift.problems():
                 return _drifted(target, reading, drift.report.changes, drift.problems(), started)
+            if direction is Direction.UP:
+                notes = await _record_squashed(baseline, target, settings, reading, wait)
     except StudioError as e:
         return error_report(target, e, started)
     progress = TargetProgress(duration_seconds(settings.lock_timeout))
@@ -237,10 +251,30 @@ async def _one(
         return _stopped(target, reading, progress, direction, e, started, aborted=aborted)
     ran = tuple(progress.ran)
     if direction is Direction.UP:
-        state, message = (TargetState.DONE if ran else TargetState.UP_TO_DATE), ""
+        state, message = (TargetState.DONE if ran or notes else TargetState.UP_TO_DATE), ""
     else:
         state, message = TargetState.DONE, "" if ran else "nothing to roll back"
-    return _report(target, reading, state, ran, direction, started, progress, message)
+    report = _report(target, reading, state, ran, direction, started, progress, message)
+    return replace(report, notes=report.notes + notes)
+
+
+async def _record_squashed(
+    baseline: Baseline, target: FleetTarget, settings: Settings, reading: Reading, wait: float
+) -> tuple[str, ...]:
+    """Record the squash baselines the target awaits (its live schema checked); a note each."""
+    squashed = [e for e in reading.status.having(State.SQUASHED) if e.migration is not None]
+    if not squashed:
+        return ()
+    versions = [e.version for e in squashed]
+    recorded = await runner.record_squash(
+        target.url, settings, baseline.migrations, versions, wait=wait
+    )
+    return tuple(
+        f"{e.migration.filename} recorded in place of the"
+        f" {counted(len(e.migration.squashes), 'migration')} it squashes (nothing of it run)"
+        for e in squashed
+        if e.migration is not None and e.version in recorded
+    )
 
 
 def _drifted(

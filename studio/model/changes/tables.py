@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from studio.model import (
     Column,
+    Constraint,
     ConstraintKind,
     Table,
     make_object_name,
@@ -129,6 +130,12 @@ class CreateTable(Change):
     PARTITION OF would make its own under names PostgreSQL chooses (pg_dump
     builds partitions the same way). An INHERITS child lists only its own
     columns (`inherits_from`: its parents).
+
+    `constraints`: keys and foreign keys written inside the CREATE TABLE
+    instead of added after it (a squash baseline's, see
+    `studio.commands.squash_inline`): a foreign key declared there is not checked
+    against the rows, where ALTER TABLE ... ADD FOREIGN KEY queries both
+    tables even when they are empty.
     """
 
     table: Table
@@ -139,6 +146,7 @@ class CreateTable(Change):
     # a partition made attached (CREATE TABLE ... PARTITION OF): the inverse of its
     # drop, where no AttachPartition follows and the parent is not at hand
     attached: bool = False
+    constraints: tuple[Constraint, ...] = ()
 
     def sql(self) -> tuple[str, ...]:
         t = self.table
@@ -156,6 +164,7 @@ class CreateTable(Change):
                 for c in ordered
                 if _from_parent(c, self.inherits_from) is None
             ]
+        cols += [f"CONSTRAINT {quote_ident(c.name)} {c.definition}" for c in self.constraints]
         text = f"{head} (\n    " + ",\n    ".join(cols) + "\n)" if cols else f"{head} ()"
         if t.inherits:
             text += f" INHERITS ({', '.join(t.inherits)})"
@@ -201,6 +210,10 @@ class CreateTable(Change):
         keys |= {def_key(t.key, c.name) for c in t.columns if c.default is not None}
         if self.attached and t.partition_of:
             keys.add(attached_key(t.key))
+        for c in self.constraints:
+            keys.add(con_key(t.key, c.name))
+            if c.kind in (ConstraintKind.PRIMARY_KEY, ConstraintKind.UNIQUE):
+                keys.add(rel_key(qualname(t.schema, c.name)))
         return frozenset(keys)
 
     def _structural_requires(self) -> frozenset[str]:
@@ -208,6 +221,10 @@ class CreateTable(Change):
         keys = {nsp_key(t.schema)} | {rel_key(p) for p in t.inherits}
         if t.partition_of:
             keys.add(rel_key(t.partition_of))
+        for c in self.constraints:
+            if c.ref_table and c.ref_table != t.key:
+                keys.add(rel_key(c.ref_table))
+                keys |= {col_key(c.ref_table, n) for n in c.ref_columns}
         return frozenset(keys)
 
 

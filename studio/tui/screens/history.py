@@ -14,6 +14,7 @@ from textual.binding import BindingType
 from textual.content import Content
 from textual.widgets import Static
 
+from studio.commands.check import other_branch
 from studio.run.history import State
 from studio.run.inflight import Stage
 from studio.tui import services
@@ -45,7 +46,8 @@ def _state(e: Entry, in_flight: InFlight | None) -> tuple[str, str]:
     stage = in_flight.stages.get(e.version) if in_flight else None
     if stage is Stage.CONTRACT_WAITING:
         return stage.value, "warning"
-    state = e.state.value + (" (out of order)" if e.out_of_order else "")
+    # older than one applied (`check`'s other_branch): `migrate` refuses it unless allowed
+    state = e.state.value + (" (added on another branch)" if e.out_of_order else "")
     phase = in_flight.describe(e.version) if in_flight else ""
     if phase and stage is not Stage.DONE:
         state += f" · {phase}"
@@ -149,6 +151,9 @@ class HistoryScreen(StudioScreen):
         for e in message.status.entries:
             counts[e.state.value] = counts.get(e.state.value, 0) + 1
         summary = " · ".join(f"{n} {state}" for state, n in counts.items()) or "no migrations"
+        waiting = message.in_flight.waiting if message.in_flight else frozenset()
+        if elsewhere := other_branch(message.status, waiting):
+            summary += f" · {len(elsewhere)} added on another branch"
         if not message.status.table_exists:
             summary += " · the history table does not exist yet (nothing applied)"
         self.query_one("#history-status", Static).update(

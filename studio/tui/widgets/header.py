@@ -25,6 +25,7 @@ class StudioHeader(Vertical):
     def __init__(self, title: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.screen_title = title
+        self.overview: Overview | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-bar"):
@@ -38,6 +39,7 @@ class StudioHeader(Vertical):
     def on_resize(self, event: events.Resize) -> None:
         """On a narrow terminal the title gives its room to the target."""
         self._draw_title()
+        self._draw_migrations()
 
     def set_title(self, title: str) -> None:
         """Change the screen's title (a state the screen is in: `locks · paused`)."""
@@ -48,6 +50,10 @@ class StudioHeader(Vertical):
         short = self.screen_title.removeprefix("schema-")
         title = self.screen_title if self.size.width >= 100 else short
         self.query_one("#header-title", Static).update(Content(title))
+
+    def _draw_migrations(self) -> None:
+        text = _migrations(self.overview, wide=self.size.width >= 100)
+        self.query_one("#header-migrations", Static).update(Content(text))
 
     def show(
         self,
@@ -68,7 +74,8 @@ class StudioHeader(Vertical):
         self.query_one("#header-server", Static).update(
             Content(options.server_version(server_version) if server_version else "")
         )
-        self.query_one("#header-migrations", Static).update(Content(_migrations(overview)))
+        self.overview = overview
+        self._draw_migrations()
         badge = self.query_one("#header-drift", Static)
         text, cls = _drift(drift, drift_error, running)
         badge.update(Content(text))
@@ -85,12 +92,16 @@ def _target(options: StudioOptions) -> str:
     return mask_dsn(url) if url else "(no database)"
 
 
-def _migrations(overview: Overview | None) -> str:
+def _migrations(overview: Overview | None, *, wide: bool) -> str:
     if overview is None:
         return "migrations …"
     if overview.problem:
         return "migrations: unreadable"
     text = f"{overview.applied} applied · {overview.pending} pending"
+    if n := overview.other_branch:
+        # as `check` words it (`migrate` refuses them unless applying out of order is allowed);
+        # at 80 columns in short, so the drift badge keeps its room (the history says it whole)
+        text += f" · {n} added on another branch" if wide else f" ({n} branch)"
     if overview.attention:
         text += f" · {overview.attention} need a look"
     return text
