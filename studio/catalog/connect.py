@@ -112,6 +112,12 @@ async def pools_transactions(conn: asyncpg.Connection, url: str, *, timeout: flo
     return mine in theirs or len(theirs) > 1 or again != mine
 
 
+def startup_version_num(conn: asyncpg.Connection) -> int:
+    """The server's version as server_version_num, from the startup parameters: no round trip."""
+    v = conn.get_server_version()
+    return int(v.major) * 10000 + int(v.minor if v.major >= 10 else v.micro)
+
+
 async def server_version_num(conn: asyncpg.Connection) -> int:
     """The server's version as an integer (e.g. 180001)."""
     return int(await conn.fetchval("SELECT current_setting('server_version_num')::int"))

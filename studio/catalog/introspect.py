@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from studio.catalog import queries
+from studio.catalog.connect import startup_version_num
 from studio.catalog.rows import Rows, build_schema
 from studio.model import quote_literal
 
@@ -39,12 +40,14 @@ if TYPE_CHECKING:
 # of the database; the parts of tables and views (RELATION_PARTS) take the
 # oids of the tables and views the `tables` and `views` queries returned, so
 # the scope is resolved once and each catalog is joined by hash on an oid list.
-# Tables and views come first: on a large schema the second connection starts
-# on its relation parts while the first reads the other kinds.
+# Tables and views come first (namespaces just before views: it says whether there
+# are any): on a large schema the second connection starts on its relation parts
+# while the first reads the other kinds.
 QUERIES: tuple[str, ...] = (
     "tables",
-    "views",
+    # before the kinds it says there is nothing of (views among them): see _SKIPPABLE
     "namespaces",
+    "views",
     "extensions",
     "enums",
     "domains",
@@ -122,12 +125,6 @@ async def server_version(conn: asyncpg.Connection) -> int:
     return int(value)
 
 
-def _version_num(conn: asyncpg.Connection) -> int:
-    # asyncpg parses server_version from the startup parameters: no round trip
-    v = conn.get_server_version()
-    return int(v.major) * 10000 + int(v.minor if v.major >= 10 else v.micro)
-
-
 async def introspect(
     conn: asyncpg.Connection,
     schemas: Sequence[str] | None = None,
@@ -198,7 +195,7 @@ async def _fetch_all(
     connect: Connect | None,
 ) -> Rows:
     """The rows of every query, in one read-only REPEATABLE READ snapshot."""
-    version = _version_num(conn)
+    version = startup_version_num(conn)
     scope = list(schemas) if schemas is not None else None
     names = QUERIES + (PRIVILEGE_QUERIES if with_privileges else ())
     rows: Rows = {}
@@ -211,8 +208,8 @@ async def _fetch_all(
                     continue
                 if _none_to_read(name, rows):
                     rows[name] = []
-                    continue
-                rows[name] = await _fetch(conn, name, version, scope, rows)
+                else:
+                    rows[name] = await _fetch(conn, name, version, scope, rows)
                 if name == "views" and connect is not None:
                     helper = await _start_helper(conn, connect, version, rows)
             if helper is not None:
@@ -229,8 +226,18 @@ async def _fetch_all(
     return rows
 
 
-# queries the namespaces query says there is nothing for (see namespaces.sql)
-_SKIPPABLE = {"composites": "any_composites", "catalog_objects": "any_catalog_objects"}
+# queries the namespaces query says there is nothing for (see namespaces.sql): in a
+# database of tables, keys, indexes, enums and sequences, 8 of the 18 are not sent
+_SKIPPABLE = {
+    "composites": "any_composites",
+    "catalog_objects": "any_catalog_objects",
+    "views": "any_views",
+    "domains": "any_domains",
+    "functions": "any_functions",
+    "aggregates": "any_aggregates",
+    "triggers": "any_triggers",
+    "policies": "any_policies",
+}
 
 
 def _none_to_read(name: str, rows: Rows) -> bool:

@@ -60,8 +60,7 @@ async def read_history(settings: Settings, url: str) -> tuple[tuple[HistoryRow, 
     try:
         with translate(mask_dsn(url)):
             version = await db.server_version_num(conn)
-            exists = await history.exists(conn, table)
-            rows = await history.read(conn, table) if exists else ()
+            exists, rows = await history.read_table(conn, table)
     finally:
         await conn.close()
     return rows, version, exists

@@ -259,15 +259,22 @@ class HistoryCorrupted(StudioError):
     hint = _ALTERED_HINT
 
 
-async def _check_columns(conn: asyncpg.Connection, table: HistoryTable) -> None:
-    present = {
-        r[0]: r[1]
-        for r in await conn.fetch(
-            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
-            "WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
-            table.sql,
-        )
-    }
+# whether the table is there, and its columns' names and types: one round trip for both
+# (a table without columns is there, with none)
+_COLUMNS = (
+    "SELECT c.oid IS NOT NULL, a.attname, pg_catalog.format_type(a.atttypid, NULL)"
+    " FROM (SELECT pg_catalog.to_regclass($1) AS oid) c"
+    " LEFT JOIN pg_catalog.pg_attribute a"
+    " ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+)
+
+
+async def _check_columns(conn: asyncpg.Connection, table: HistoryTable) -> bool:
+    """Whether the table is there; a HistoryCorrupted when it lacks a column or has another type."""
+    rows = await conn.fetch(_COLUMNS, table.sql)
+    if not rows[0][0]:
+        return False
+    present = {r[1]: r[2] for r in rows if r[1] is not None}
     missing = [c for c in COLUMNS if c not in present]
     if missing:
         raise HistoryCorrupted(
@@ -279,6 +286,7 @@ async def _check_columns(conn: asyncpg.Connection, table: HistoryTable) -> None:
                 f"the history table {table}: column {column} is {present[column]}, "
                 f"expected {COLUMN_TYPES[column][0]}"
             )
+    return True
 
 
 async def read(conn: asyncpg.Connection, table: HistoryTable) -> tuple[HistoryRow, ...]:
@@ -287,11 +295,17 @@ async def read(conn: asyncpg.Connection, table: HistoryTable) -> tuple[HistoryRo
     Raises:
         HistoryCorrupted: a column missing or of another type, or a row no run could have written.
     """
-    if not await exists(conn, table):
-        return ()
-    await _check_columns(conn, table)
+    return (await read_table(conn, table))[1]
+
+
+async def read_table(
+    conn: asyncpg.Connection, table: HistoryTable
+) -> tuple[bool, tuple[HistoryRow, ...]]:
+    """Whether the history table is there, and its rows as `read` returns them (two queries)."""
+    if not await _check_columns(conn, table):
+        return False, ()
     rows = await conn.fetch(f"SELECT {', '.join(COLUMNS)} FROM {table.sql} ORDER BY version")
-    return tuple(_row(table, dict(r)) for r in rows)
+    return True, tuple(_row(table, dict(r)) for r in rows)
 
 
 def _row(table: HistoryTable, r: dict[str, object]) -> HistoryRow:

@@ -875,6 +875,5 @@ async def status(
     table = HistoryTable.parse(settings.history_table)
     with translate(_where(target)):
         async with _session(target, settings, read_only=True) as conn:
-            exists = await history.exists(conn, table)
-            rows = await history.read(conn, table) if exists else ()
+            exists, rows = await history.read_table(conn, table)
     return history.compare(migrations, rows, table_exists=exists)

@@ -49,7 +49,10 @@ async def read_live(
 ) -> Loaded:
     """Read a live database (except the migration history's schema) on `conn`."""
     with translate(mask_dsn(source.spec)):
-        names = [n for n in await db.schema_names(conn) if n != _history_schema(settings)]
+        # every user schema but the history's: when that is the tool's own schema, the
+        # catalog queries' own scope (None) leaves out the same ones, without a query
+        own = _history_schema(settings)
+        names = None if own == TOOL_SCHEMA else [n for n in await db.schema_names(conn) if n != own]
         schema = await introspect(
             conn,
             names,
@@ -60,6 +63,11 @@ async def read_live(
             ),
         )
     return Loaded(source, schema, server_version=version)
+
+
+# the schema the catalog queries leave out of every user schema (queries/scope.sql),
+# as connect.schema_names does
+TOOL_SCHEMA = "schema_studio"
 
 
 def _history_schema(settings: Settings) -> str:

@@ -163,9 +163,10 @@ async def read_target(baseline: Baseline, target: FleetTarget, *, live: bool) ->
     conn = await db.connect(target.url, timeout=settings.connect_timeout, read_only=True)
     try:
         with translate(target.where):
-            version = await db.server_version_num(conn)
-            exists = await history.exists(conn, table)
-            rows = await history.read(conn, table) if exists else ()
+            # from the startup parameters, and one query for the table and its columns:
+            # each round trip saved is saved once per target
+            version = db.startup_version_num(conn)
+            exists, rows = await history.read_table(conn, table)
             status = history.compare(baseline.migrations, rows, table_exists=exists)
             if not live:
                 return Reading(status, version)
