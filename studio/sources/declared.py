@@ -320,9 +320,12 @@ def _sql_batches(script: str, where: str) -> list[Batch]:
         _TRANSACTION_SCOPED.match(past_comments(s)) for s, _ in statements
     ):
         return [Batch(script, where)]
-    return [
-        Batch(text, where, False, script.count("\n", 0, offset) + 1) for text, offset in statements
-    ]
+    batches, line, counted = [], 1, 0
+    for text, offset in statements:  # lines counted from the previous statement: not quadratic
+        line += script.count("\n", counted, offset)
+        counted = offset
+        batches.append(Batch(text, where, False, line))
+    return batches
 
 
 # --- the migrations directory ---------------------------------------------------

@@ -40,10 +40,15 @@ class Batch(NamedTuple):
 Emit = Callable[[Batch], None]
 
 
-# Batches sent in one round trip (one implicit transaction) at most: a few
-# hundred statements per transaction ran the 1,000-table benchmark schema in
-# 1.2 s against 1.4 s for one transaction of all 3,000 (and 20 to 500 alike).
-_GROUP = 200
+# Batches sent in one round trip (one implicit transaction) at most. A DDL
+# statement costs the server more the more its transaction already holds
+# (likely the end of each statement holding over 15 locks, as a CREATE TABLE
+# with keys does, walking the transaction's whole local lock table): the
+# 1,000-table benchmark schema took 1.89 s of server CPU in groups of 25,
+# 1.97 s in 50s, 2.16 s in 200s (medians of 8 interleaved runs, tmpfs), and
+# on disk 8.9 s in one transaction against 4.8 s in 200s; a transaction per
+# statement costs more again, in commits (4.2 s against 3.0 s in 200s).
+_GROUP = 25
 
 
 async def drain(ready: asyncio.Queue[Batch | None]) -> AsyncIterator[list[Batch]]:
