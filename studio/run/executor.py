@@ -474,6 +474,31 @@ class Executor:
 
         The record is in the step's transaction when it has one.
         """
+
+        async def once(attempt: int) -> bool:
+            t0 = self.clock()
+            if step.transactional:
+                async with self.conn.transaction():
+                    await self._timeouts(local=True)
+                    await self._statements(m, step, direction)
+                    await record(int((self.clock() - t0) * 1000))
+                return False
+            skipped = await self._outside_transaction(m, step, direction, resuming and attempt == 1)
+            await record(int((self.clock() - t0) * 1000))
+            return skipped
+
+        await self.attempts(m, step, total, direction, once)
+
+    async def attempts(
+        self,
+        m: Migration,
+        step: Step,
+        total: int,
+        direction: Direction,
+        once: Callable[[int], Awaitable[bool]],
+    ) -> None:
+        """A step's attempts and their events: `once(attempt)` (True: found already done) until
+        no lock timeout stops it, backed off between them; SQL and Python steps alike."""
         self.current = step.index
         for attempt in itertools.count(1):
             await self.emit(
@@ -490,17 +515,7 @@ class Executor:
             )
             t0 = self.clock()
             try:
-                if step.transactional:
-                    async with self.conn.transaction():
-                        await self._timeouts(local=True)
-                        await self._statements(m, step, direction)
-                        await record(int((self.clock() - t0) * 1000))
-                    skipped = False
-                else:
-                    skipped = await self._outside_transaction(
-                        m, step, direction, resuming and attempt == 1
-                    )
-                    await record(int((self.clock() - t0) * 1000))
+                skipped = await once(attempt)
             except LockTimeout as lt:
                 try:
                     await self._lock_timed_out(

@@ -43,7 +43,7 @@ from studio.errors import StudioError
 from studio.migrations.python_calls import check, on_path, one_line, refuse_irreversible, resolve
 from studio.model import quote_ident
 from studio.run import backfill, replicas
-from studio.run.events import BackfillStarted, Direction, StepFinished, StepStarted
+from studio.run.events import BackfillStarted, Direction
 from studio.run.executor import LockTimeout
 
 if TYPE_CHECKING:
@@ -115,33 +115,12 @@ async def run(
     fn = resolve(call, root)
     file = m.down_path.name if direction is Direction.DOWN and m.down_path else m.filename
     where = f"step {step.index} of {file} (python: {call.target})"
-    ex.current = step.index
-    for attempt in itertools.count(1):
-        await ex.emit(
-            StepStarted,
-            version=m.version,
-            index=step.index,
-            steps_total=total,
-            title=step.title,
-            transactional=True,
-            attempt=attempt,
-            direction=direction,
-        )
-        t0 = ex.clock()
-        try:
-            await _attempt(ex, m, step, direction, fn, where, record, root)
-        except LockTimeout as lt:
-            await ex._lock_timed_out(m, lt, attempt, whole=False)
-            continue
-        await ex.emit(
-            StepFinished,
-            version=m.version,
-            index=step.index,
-            steps_total=total,
-            duration=ex.clock() - t0,
-            direction=direction,
-        )
-        return
+
+    async def once(attempt: int) -> bool:
+        await _attempt(ex, m, step, direction, fn, where, record, root)
+        return False
+
+    await ex.attempts(m, step, total, direction, once)
 
 
 async def _attempt(
