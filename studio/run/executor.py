@@ -204,6 +204,8 @@ class Executor:
     async def _timeouts(self, *, local: bool) -> None:
         # a non-transactional step (CONCURRENTLY) waits for snapshots, not in a queue the
         # application joins: it keeps lock_timeout whole
+        if local and self.guard is not None:
+            await self.guard.started()
         self._lock_timeout = self.attempt_lock_timeout(transactional=local)
         await self.conn.execute(
             "SELECT set_config('lock_timeout', $1, $3), set_config('statement_timeout', $2, $3)",

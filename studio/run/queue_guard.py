@@ -124,6 +124,8 @@ class QueueGuard:
         self.error: str | None = None
         self._current: Watch | None = None
         self._armed = asyncio.Event()
+        # set once the first connection and snapshot were tried (answered, or failed)
+        self._started = asyncio.Event()
         self._conn: asyncpg.Connection | None = None
         self._connecting: asyncio.Task[asyncpg.Connection] | None = None
         self._stream: AsyncGenerator[Snapshot, None] | None = None
@@ -165,6 +167,12 @@ class QueueGuard:
             self._armed.clear()
             self._current = None
 
+    async def started(self) -> None:
+        """Wait until the guard has answered once, or failed to (at most `connect_timeout`), so
+        that a run's first attempt waits as a watching guard allows, not cut short by a race."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._started.wait(), self.connect_timeout)
+
     @property
     def watching(self) -> bool:
         """Whether the guard can cancel a wait now: its connection is open and answered."""
@@ -180,6 +188,8 @@ class QueueGuard:
             # a safety net, as below: the attempts stay short (queue_guard) without it
             self.error = e.message if isinstance(e, StudioError) else f"{type(e).__name__}: {e}"
             await self._disconnect()
+        finally:
+            self._started.set()
         while True:
             await self._armed.wait()
             w = self._current
