@@ -17,13 +17,13 @@ import asyncpg
 from studio.errors import SourceError
 from studio.model import quote_ident
 from studio.sources.devdb.binaries import servers_with_extension
-from studio.sqltext.split import statement_spans
+from studio.sqltext.split import iter_statement_spans
 from studio.sqltext.statements import statement_node
 from studio.sqltext.syntax_errors import SyntaxProblem, line_of
 
 if TYPE_CHECKING:
     import asyncio
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterator
 
 
 class Batch(NamedTuple):
@@ -209,10 +209,21 @@ def past_comments(statement: str) -> str:
 
 def split_statements(script: str, where: str, first_line: int = 1) -> list[tuple[str, int]]:
     """Statements of `script` with their character offsets (where psql would end them)."""
+    return list(iter_statements(script, where, first_line))
+
+
+def iter_statements(script: str, where: str, first_line: int = 1) -> Iterator[tuple[str, int]]:
+    """`split_statements` one by one, each as soon as the lexer has found its end.
+
+    Raises:
+        SourceError: once the lexer reaches an unterminated quote or comment
+            (the statements before it have been given).
+    """
     from pglast.parser import ParseError  # deferred: pglast loads libpg_query
 
     try:
-        spans = statement_spans(script)
+        for start, end in iter_statement_spans(script):
+            yield script[start:end], start
     except ParseError as e:  # an unterminated quote or comment, where it starts
         problem = SyntaxProblem.of(e)
         line = "" if problem.offset is None else f":{line_of(script, problem.offset, first_line)}"
@@ -220,7 +231,6 @@ def split_statements(script: str, where: str, first_line: int = 1) -> list[tuple
             f"{where}{line}: {problem.lexer_message()}",
             "fix the declared schema, then run the command again",
         ) from None
-    return [(script[start:end], start) for start, end in spans]
 
 
 def _source_error(

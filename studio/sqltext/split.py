@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studio.sqltext.lexer import (
+    WINDOW,
     PlainSpan,
     lex,
     lex_window,
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from studio.sqltext.lexer import Token
 
 _COMMENTS = ("SQL_COMMENT", "C_COMMENT")
+# Characters lexed first, then twice as many each time up to the lexer's WINDOW: the first
+# statements of a big script are found (and sent to the server) without lexing all of it first.
+FIRST_WINDOW = 1 << 12
 # Words psql counts to recognise `CREATE [OR REPLACE] FUNCTION|PROCEDURE ... BEGIN ATOMIC`.
 _CREATE_ROUTINE = {("CREATE", "FUNCTION"), ("CREATE", "PROCEDURE")}
 
@@ -100,14 +104,15 @@ def statement_tokens(text: str, ends: StatementEnds) -> Iterator[Token | PlainSp
     Raises:
         pglast.parser.ParseError: what the lexer refuses, with its offset in `text`.
     """
-    pos = 0
+    pos, size = 0, FIRST_WINDOW
     while pos < len(text):
         if ends.plain() and (span := plain_span(text, pos, ends.parens)) is not None:
             ends.parens = span.parens
             yield span
             pos = span.end
             continue
-        tokens, pos = lex_window(text, pos)
+        tokens, pos = lex_window(text, pos, size)
+        size = min(size * 2, WINDOW)
         yield from tokens
 
 
@@ -120,8 +125,17 @@ def statement_spans(text: str) -> list[tuple[int, int]]:
     Raises:
         pglast.parser.ParseError: what the lexer refuses, with its offset in `text`.
     """
+    return list(iter_statement_spans(text))
+
+
+def iter_statement_spans(text: str) -> Iterator[tuple[int, int]]:
+    """`statement_spans` one by one, each as soon as its end is found, the rest not lexed yet.
+
+    Raises:
+        pglast.parser.ParseError: once the lexer reaches what it refuses (the
+            statements before it have been given).
+    """
     ends = StatementEnds()
-    spans: list[tuple[int, int]] = []
     start: int | None = None
     last = 0
     for item in statement_tokens(text, ends):
@@ -137,12 +151,11 @@ def statement_spans(text: str) -> list[tuple[int, int]]:
         last = end
         if not comment and ends.feed(name, kind):
             if begin > start:
-                spans.append((start, begin))
+                yield start, begin
             start = None
             ends.reset()
     if start is not None:
-        spans.append((start, last))
-    return spans
+        yield start, last
 
 
 # --- statements parsed ----------------------------------------------------------------------

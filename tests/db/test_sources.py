@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from studio.catalog.introspect import introspect
 from studio.config import Settings
 from studio.errors import SourceError
 from studio.sources import declared, materialize
@@ -33,6 +34,8 @@ from studio.sources.spec import Source, parse_source
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from studio.model import Schema
 
 
 def _models(n: int, bad_at: int | None = None) -> str:
@@ -161,7 +164,7 @@ def _tables_sql(n: int, bad_at: int | None = None) -> str:
 async def test_big_sql_file_runs_in_groups_and_names_the_line(tmp_path: Path, db_url: str) -> None:
     settings = _settings(tmp_path, db_url)
     (tmp_path / "schema.sql").write_text(_tables_sql(150))
-    batches = declared._sql_batches((tmp_path / "schema.sql").read_text(), "schema.sql")
+    batches = list(declared._sql_batches((tmp_path / "schema.sql").read_text(), "schema.sql"))
     assert len(batches) == 300  # split: one batch per statement
     loaded = await load(parse_source("schema.sql", settings), settings, use_cache=False)
     assert len(loaded.schema.tables) == 150
@@ -182,9 +185,73 @@ async def test_big_sql_file_with_transaction_control_runs_whole(
     settings = _settings(tmp_path, db_url)
     script = "BEGIN;\nSET LOCAL lock_timeout = '1s';\n" + _tables_sql(150) + "COMMIT;\n"
     (tmp_path / "schema.sql").write_text(script)
-    assert len(declared._sql_batches(script, "schema.sql")) == 1
+    assert len(list(declared._sql_batches(script, "schema.sql"))) == 1
     loaded = await load(parse_source("schema.sql", settings), settings, use_cache=False)
     assert len(loaded.schema.tables) == 150
+
+
+async def test_big_sql_file_runs_in_groups_up_to_its_transaction_control(
+    tmp_path: Path, db_url: str
+) -> None:
+    """From the first BEGIN on, the file runs as written; the same schema as the file run whole."""
+    settings = _settings(tmp_path, db_url)
+    block = (
+        "BEGIN;\nSET LOCAL search_path = extra, public;\n"
+        "CREATE TABLE in_extra (id int REFERENCES public.t0001 (id));\nCOMMIT;\n"
+    )
+    script = "CREATE SCHEMA extra;\n" + _tables_sql(150) + block + "CREATE TABLE after (id int);\n"
+    batches = list(declared._sql_batches(script, "schema.sql"))
+    assert len(batches) == 1 + 300 + 1
+    assert batches[-1].script == script[script.index("BEGIN;") :]
+    assert batches[-1].line == 1 + 150 * 6 + 1
+    (tmp_path / "schema.sql").write_text(script)
+    grouped = await load(parse_source("schema.sql", settings), settings, use_cache=False)
+    whole = await _load_batches(settings, [Batch(script, "schema.sql")])
+    assert grouped.schema == whole
+    assert {t.key for t in grouped.schema.tables.values()} >= {"extra.in_extra", "public.after"}
+
+
+async def _load_batches(settings: Settings, batches: list[Batch]) -> Schema:
+    """The schema `batches` make in a throwaway database of `settings`' dev server."""
+    async with lease.dev_database(settings) as conn:
+        await materialize.run_batches(conn, batches)
+        return await introspect(conn)
+
+
+def test_big_sql_file_with_a_rollback_is_split_before_it_runs(tmp_path: Path) -> None:
+    """A ROLLBACK undoes what ran before it in the file's transaction: such a file runs whole."""
+    script = _tables_sql(150) + "BEGIN;\nCREATE TABLE undone (id int);\nROLLBACK;\n"
+    assert len(list(declared._sql_batches(script, "schema.sql"))) == 1
+    no_control = _tables_sql(150) + "CREATE TABLE rollback_log (id int);\n"
+    assert len(list(declared._sql_batches(no_control, "schema.sql"))) == 301
+
+
+def test_big_sql_file_gives_its_first_statements_before_lexing_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server starts on a big file while the lexer is still on its way to the end."""
+    import pglast.parser
+
+    lexed: list[int] = []
+    real = pglast.parser.scan
+    monkeypatch.setattr(pglast.parser, "scan", lambda text: lexed.append(len(text)) or real(text))
+    script = _tables_sql(4_000)  # 8,000 statements, 0.5 MB
+    batches = iter(declared._sql_batches(script, "schema.sql"))
+    first = next(batches)
+    assert first.script.startswith("CREATE TABLE t0001 (") and first.line == 2
+    assert sum(lexed) < len(script) / 10
+    assert len(list(batches)) == 8_000 - 1
+
+
+def test_big_sql_file_gives_the_statements_before_an_unterminated_quote(
+    tmp_path: Path,
+) -> None:
+    script = _tables_sql(2_000) + "CREATE TABLE t (v text DEFAULT 'open);\n"
+    batches = iter(declared._sql_batches(script, "schema.sql"))
+    assert next(batches).script.startswith("CREATE TABLE t0001 (")
+    with pytest.raises(SourceError) as e:
+        list(batches)
+    assert e.value.message.startswith(f"schema.sql:{2_000 * 6 + 1}: unterminated quoted string")
 
 
 async def test_big_sql_file_keeps_a_begin_atomic_body_in_one_statement(
@@ -194,7 +261,7 @@ async def test_big_sql_file_keeps_a_begin_atomic_body_in_one_statement(
     settings = _settings(tmp_path, db_url)
     body = "BEGIN ATOMIC\n  SELECT 1;\n  SELECT count(*) FROM t0001;\nEND;\n"
     script = _tables_sql(150) + f"CREATE FUNCTION n() RETURNS bigint LANGUAGE sql\n{body}"
-    batches = declared._sql_batches(script, "schema.sql")
+    batches = list(declared._sql_batches(script, "schema.sql"))
     assert batches[-1].script.endswith("END") and len(batches) == 301
     (tmp_path / "schema.sql").write_text(script)
     loaded = await load(parse_source("schema.sql", settings), settings, use_cache=False)
