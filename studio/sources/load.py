@@ -19,7 +19,7 @@ from studio.catalog.introspect import introspect
 from studio.catalog.origins import last_oid, object_oids
 from studio.sources.cache import cache_key, read_cached, write_cached
 from studio.sources.declared import DECLARED_KINDS, origin_label, without_gc
-from studio.sources.devdb.lease import dev_database, dev_major
+from studio.sources.devdb.lease import dev_database_url, dev_major
 from studio.sources.live import load_url
 from studio.sources.materialize import Batch, drain, run_batches
 from studio.sources.spec import Loaded, SourceKind
@@ -99,25 +99,40 @@ async def _load_declared(
         lambda f: f.cancelled() or f.exception()
     )  # read, even when we fail first
     parts = _Parts(settings) if source.kind is SourceKind.COMPOSITE else None
+    writing: asyncio.Future[None] | None = None
     try:
-        async with dev_database(settings, server_major) as conn:
-            if parts is not None:
-                await parts.start(conn)
-            await run_batches(conn, drain(ready), parts.mark if parts is not None else None)
-            declared = await compiled
-            version = await db.server_version_num(conn)
-            schema = await introspect(conn, None, with_privileges=with_privileges)
-            if parts is not None:
-                declared = await parts.finish(conn, declared)
+        async with dev_database_url(settings, server_major) as url:
+            conn = await db.connect(url, timeout=settings.connect_timeout)
+            try:
+                if parts is not None:
+                    await parts.start(conn)
+                await run_batches(conn, drain(ready), parts.mark if parts is not None else None)
+                declared = await compiled
+                version = await db.server_version_num(conn)
+                # a large schema is read back on two connections, as a live one is
+                schema = await introspect(
+                    conn,
+                    None,
+                    with_privileges=with_privileges,
+                    connect=lambda: db.connect(url, timeout=settings.connect_timeout),
+                )
+                if parts is not None:
+                    declared = await parts.finish(conn, declared)
+            finally:
+                await conn.close()
+            origins = parts.origins if parts is not None else {}
+            loaded = Loaded(source, schema, tuple(declared), False, version, origins)
+            if use_cache:
+                # written (JSON, the studio's CPU) while the server drops the database
+                writing = asyncio.ensure_future(asyncio.to_thread(write_cached, key, loaded))
     except BaseException:
         failed = compiled.exception() if compiled.done() and not compiled.cancelled() else None
         if failed is not None:
             raise failed from None  # the user's code failing says more than what it interrupted
         raise
-    origins = parts.origins if parts is not None else {}
-    loaded = Loaded(source, schema, tuple(declared), False, version, origins)
-    if use_cache:
-        write_cached(key, loaded)
+    finally:
+        if writing is not None:
+            await writing
     return loaded
 
 

@@ -16,10 +16,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from studio.catalog import introspect as catalog_introspect
 from studio.catalog.introspect import introspect
 from studio.config import Settings
 from studio.errors import SourceError
@@ -252,6 +253,31 @@ def test_big_sql_file_gives_the_statements_before_an_unterminated_quote(
     with pytest.raises(SourceError) as e:
         list(batches)
     assert e.value.message.startswith(f"schema.sql:{2_000 * 6 + 1}: unterminated quoted string")
+
+
+async def test_a_large_declared_schema_is_read_back_on_two_connections(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a live database is: the server reads on two cores while the studio decodes."""
+    monkeypatch.setattr(catalog_introspect, "PARALLEL_MIN_RELATIONS", 2)
+    opened: list[int] = []
+    real = catalog_introspect._Helper.__init__
+
+    def helper(self: Any, connect: Any, *args: Any) -> None:
+        async def counted() -> Any:
+            conn = await connect()
+            opened.append(conn.get_server_pid())
+            return conn
+
+        real(self, counted, *args)
+
+    monkeypatch.setattr(catalog_introspect._Helper, "__init__", helper)
+    settings = _settings(tmp_path, db_url)
+    (tmp_path / "schema.sql").write_text(_tables_sql(3))
+    loaded = await load(parse_source("schema.sql", settings), settings, use_cache=False)
+    assert len(loaded.schema.tables) == 3 and len(opened) == 1
+    one = await _load_batches(settings, [Batch(_tables_sql(3), "schema.sql")])
+    assert loaded.schema == one
 
 
 async def test_big_sql_file_keeps_a_begin_atomic_body_in_one_statement(
