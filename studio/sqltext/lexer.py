@@ -16,6 +16,9 @@ backslashes), so what lies outside the strings is known by splitting on
 `'`; if that holds no `;`, `--` or `/*`, the stretch has no statement end
 and no comment, and its parentheses are the `(` and `)` outside the strings.
 (A number run into a letter, which the lexer may refuse, is left to it.)
+The same argument finds where a plain statement ends: the text up to the
+next `;`, when it holds none of those characters and an even number of `'`,
+leaves that `;` outside any string, a token of its own (`plain_to_semicolon`).
 """
 
 from __future__ import annotations
@@ -40,9 +43,10 @@ _HORIZONTAL_BLANK = re.compile(r"[ \t\r\f\v]")
 _NOT_PAREN = bytes(b for b in range(256) if b not in b"()")
 # a VALUES list's parentheses, its rows cut anywhere: the end of one, whole ones, the start of one
 _ROW_PARENS = re.compile(rb"(\))?(?:\(\))*(\()?")
-# a digit run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`, `t1a`): the lexer may refuse a
-# number followed by an identifier's first character, so such text is lexed
-_NUMBER_THEN_LETTER = re.compile(r"\d\.?(?:[^\W\d]|[^\x00-\x7f])")
+# a number run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`, `1_000`): the lexer may refuse a
+# number followed by an identifier's first character, so such text is lexed. A number starts
+# where no name goes on (digits inside a name, `t1a`, `t00001_pkey`, are the name's).
+_NUMBER_THEN_LETTER = re.compile(r"(?<![\w$])\d+(?:\.\d*)?(?:[^\W\d]|[^\x00-\x7f])")
 _PAREN_STEP = {ord("("): 1, ord(")"): -1}
 
 
@@ -156,25 +160,60 @@ def plain_span(text: str, pos: int, parens: int | None = None) -> PlainSpan | No
     if (end := _cut(text, pos, pos + WINDOW)) is None:
         return None
     span = text[pos:end]
-    if "$" in span or '"' in span or "\\" in span or span.count("'") % 2:
+    if (outside := _outside_strings(span)) is None or ";" in outside:
         return None
-    outside = " ".join(span.split("'")[::2])
-    if ";" in outside or "--" in outside or "/*" in outside or _NUMBER_THEN_LETTER.search(outside):
+    if (depth := _depth_after(outside, parens)) is None:
         return None
-    depth = parens or 0
-    if parens is not None and (steps := outside.encode().translate(None, _NOT_PAREN)):
-        if (rows := _ROW_PARENS.fullmatch(steps)) is not None:
-            depth = parens - (rows[1] is not None) + (rows[2] is not None)
-            lowest = parens - (rows[1] is not None)
-        else:
-            depths = list(accumulate(map(_PAREN_STEP.__getitem__, steps), initial=parens))
-            lowest, depth = min(depths), depths[-1]
-        if lowest < 0:
-            return None
     body = len(span.rstrip(" \t\n\r\f\v"))
     if span[:body].endswith("'"):
         return None  # the string may go on in the next line's: lexed, not cut
     return PlainSpan(end, pos + body if body else -1, depth)
+
+
+def plain_to_semicolon(text: str, pos: int, parens: int) -> PlainSpan | None:
+    """The text from `pos` (a token boundary) up to the next `;`, when it is plain; else None.
+
+    That `;` is then outside any string and comment (see the module
+    docstring), so the lexer may start again on it. None too when there is
+    no `;` within `WINDOW` characters (or it is at `pos`), or when a `)`
+    would take the depth (`parens` at `pos`) below zero.
+    """
+    end = text.find(";", pos, pos + WINDOW)
+    if end <= pos:
+        return None
+    span = text[pos:end]
+    if (outside := _outside_strings(span)) is None:
+        return None
+    if (depth := _depth_after(outside, parens)) is None:
+        return None
+    body = len(span.rstrip(" \t\n\r\f\v"))
+    return PlainSpan(end, pos + body if body else -1, depth)
+
+
+def _outside_strings(span: str) -> str | None:
+    """What of a plain `span` lies outside its string literals, or None when it is not plain."""
+    if "$" in span or '"' in span or "\\" in span or span.count("'") % 2:
+        return None
+    outside = " ".join(span.split("'")[::2])
+    if "--" in outside or "/*" in outside or _NUMBER_THEN_LETTER.search(outside):
+        return None
+    return outside
+
+
+def _depth_after(outside: str, parens: int | None) -> int | None:
+    """The parenthesis depth after `outside`, from `parens`; None when it would go below zero.
+
+    Without `parens` (not counted), 0.
+    """
+    if parens is None or not (steps := outside.encode().translate(None, _NOT_PAREN)):
+        return parens or 0
+    if (rows := _ROW_PARENS.fullmatch(steps)) is not None:
+        depth = parens - (rows[1] is not None) + (rows[2] is not None)
+        lowest = parens - (rows[1] is not None)
+    else:
+        depths = list(accumulate(map(_PAREN_STEP.__getitem__, steps), initial=parens))
+        lowest, depth = min(depths), depths[-1]
+    return None if lowest < 0 else depth
 
 
 def comment_tokens(text: str, start: int = 0) -> Iterator[Token]:

@@ -99,6 +99,8 @@ _PIECES = [
     "'-- schema-studio:step\n'", "-- schema-studio:phase expand\n", "-- version: 20250301120000\n",
     "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC ", "END", "CASE", "BEGIN",
     "CREATE INDEX CONCURRENTLY i ON t (a)", "é", "\r\n", "\t",
+    "CREATE TABLE t1 (a1b int, CHECK (a1b > 0))", "ALTER TABLE t1_x ADD c2 int", "t00001_pkey",
+    "1_000", "2x", ".5e", "x.1y",
 ]  # fmt: skip
 
 
@@ -117,7 +119,8 @@ def _one_pass(text: str) -> object:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(lexer, "WINDOW", 1 << 30)
-        mp.setattr(split, "plain_span", lambda *a: None)
+        mp.setattr(split, "FIRST_WINDOW", 1 << 30)
+        mp.setattr(split, "_plain", lambda *a: None)
         return _parse(text)
 
 
@@ -320,3 +323,38 @@ def test_the_lexer_reads_a_small_part_of_a_long_values_list(
     (step,) = parse_text(text, "m.sql").steps
     assert step.statements[0].sql == text[len(head) : -2]
     assert len(text) > 1_000_000 and sum(lexed) < 10 * lexer.WINDOW
+
+
+def test_the_lexer_reads_the_first_words_of_plain_statements(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Work counted: a schema's long CREATE TABLEs are lexed up to their first line or so."""
+    import pglast.parser
+
+    from studio.sqltext.split import statement_spans
+
+    columns = ",\n".join(f"  c{i}_value numeric(12,2) NOT NULL DEFAULT 0" for i in range(20))
+    text = "".join(
+        f"CREATE TABLE public.t{n:05d} (\n  id bigint PRIMARY KEY,\n{columns},\n"
+        f"  CONSTRAINT t{n:05d}_c0_check CHECK (c0_value >= 0)\n);\n"
+        f"CREATE INDEX t{n:05d}_c1_idx ON public.t{n:05d} (c1_value);\n"
+        for n in range(300)
+    )
+    expected = _one_pass_spans(text)
+    lexed: list[int] = []
+    real = pglast.parser.scan
+    monkeypatch.setattr(pglast.parser, "scan", lambda t: lexed.append(len(t)) or real(t))
+    assert statement_spans(text) == expected and len(expected) == 600
+    assert sum(lexed) < len(text) / 5, (sum(lexed), len(text))
+
+
+def _one_pass_spans(text: str) -> list[tuple[int, int]]:
+    """The reference: one window over the whole text, no span skipped."""
+    from studio.sqltext import lexer, split
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(lexer, "WINDOW", 1 << 30)
+        mp.setattr(split, "FIRST_WINDOW", 1 << 30, raising=False)
+        mp.setattr(split, "_plain", lambda *a: None, raising=False)
+        mp.setattr(split, "plain_span", lambda *a: None)
+        return split.statement_spans(text)
