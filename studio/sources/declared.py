@@ -313,7 +313,8 @@ _TRANSACTION_SCOPED = re.compile(
 )
 # the statements that would undo or hand over what ran before them in the file's transaction
 # (ROLLBACK, ABORT, PREPARE TRANSACTION), by a word any of them holds
-_UNDOES_EARLIER = re.compile(r"\b(?:ROLLBACK|ABORT|PREPARE)\b", re.IGNORECASE)
+_UNDOING_WORDS = ("ROLLBACK", "ABORT", "PREPARE")
+_UNDOES_EARLIER = re.compile(rf"\b(?:{'|'.join(_UNDOING_WORDS)})\b", re.IGNORECASE)
 
 
 def _sql_batches(script: str, where: str) -> Iterator[Batch]:
@@ -338,7 +339,8 @@ def _sql_batches(script: str, where: str) -> Iterator[Batch]:
         yield Batch(script, where)
         return
     found: Iterable[tuple[str, int]] = itertools.chain(first, statements)
-    if _UNDOES_EARLIER.search(script):
+    upper = script.upper()  # the words first, as text (a regex over 0.3 MB took 26 ms)
+    if any(w in upper for w in _UNDOING_WORDS) and _UNDOES_EARLIER.search(script):
         found = list(found)
         if any(_TRANSACTION_SCOPED.match(past_comments(s)) for s, _ in found):
             yield Batch(script, where)
