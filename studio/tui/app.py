@@ -27,8 +27,11 @@ from studio.tui.screens.modals import ErrorScreen
 from studio.tui.screens.pending import PendingScreen
 from studio.tui.screens.review import ReviewScreen
 from studio.tui.screens.studio import MainScreen
+from studio.tui.widgets.loading import StudioLoading
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from studio.commands.check import CheckReport
     from studio.config import Settings
     from studio.tui.options import StudioOptions
@@ -68,6 +71,10 @@ class StudioApp(App[None]):
     def on_mount(self) -> None:
         """Open the main screen."""
         self.push_screen(MainScreen())
+
+    def get_loading_widget(self) -> Widget:
+        """What a widget shows while it loads: a loading indicator redrawn 4 times a second."""
+        return StudioLoading()
 
     def on_unmount(self) -> None:
         """What the studio held is the collector's again."""

@@ -531,6 +531,23 @@ async def test_a_table_the_same_on_both_sides_is_filled_when_needed(workspace: W
     assert gc.get_freeze_count() == 0
 
 
+async def test_the_loading_indicator_is_redrawn_four_times_a_second(workspace: Workspace) -> None:
+    """On one tick of Textual's 16 a second in four: each redraw took CPU from the reads."""
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        declared = pane(app, "declared")
+        declared.loading = True
+        await pilot.pause()
+        indicator = declared._cover_widget
+        assert indicator is not None and indicator.is_on_screen
+        drawn: list[int] = []
+        indicator.refresh = lambda *a, **k: drawn.append(1) or indicator  # type: ignore[method-assign]
+        for _ in range(16):
+            indicator.automatic_refresh()
+        assert len(drawn) == 4
+
+
 @EMBEDDED_ONLY
 def test_the_studio_exits_1_after_an_error_dialog(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
