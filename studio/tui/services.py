@@ -256,9 +256,22 @@ async def load_sides(settings: Settings) -> Sides:
     return Sides(live, declared, schemas, (a, b), scoped.excluded if settings.exclude else None)
 
 
-async def overview_and_sides(settings: Settings, told: Callable[[Overview], object]) -> Sides:
+def start_sides(settings: Settings) -> asyncio.Task[Sides]:
+    """`load_sides` started now, for `overview_and_sides` to take later (it raises its failure)."""
+    task = asyncio.ensure_future(load_sides(settings))
+    # retrieved here too: should the studio exit before a screen takes it, no one else does
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    return task
+
+
+async def overview_and_sides(
+    settings: Settings,
+    told: Callable[[Overview], object],
+    started: asyncio.Task[Sides] | None = None,
+) -> Sides:
     """The overview (`told` it as soon as it is read) and both sides, read side by side.
 
+    `started`: the read of both sides, when `start_sides` began it earlier.
     A failure is the one reading them one after the other would raise: the
     overview's first (an unreachable target says so once), then the sides'.
     """
@@ -268,7 +281,8 @@ async def overview_and_sides(settings: Settings, told: Callable[[Overview], obje
 
     first = asyncio.ensure_future(tell())
     try:
-        sides = await load_sides(settings)
+        # shielded: a cancelled screen leaves the read to finish on its own (its thread does)
+        sides = await (asyncio.shield(started) if started is not None else load_sides(settings))
     except asyncio.CancelledError:
         first.cancel()
         raise

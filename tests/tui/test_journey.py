@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from _workspace import Workspace
     from textual.pilot import Pilot
 
+    from studio.config import Settings
+
 
 def text_of(widget: Static) -> str:
     """What a Static shows, as plain text."""
@@ -529,6 +531,30 @@ async def test_a_table_the_same_on_both_sides_is_filled_when_needed(workspace: W
         assert live.current.id == "column:public.notes.created_at"
         assert "No change concerns this object." in detail_text(app)
     assert gc.get_freeze_count() == 0
+
+
+async def test_both_sides_are_read_from_before_the_main_screen_is_mounted(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read starts as the app loads, not once the screen that shows it is drawn."""
+    order: list[str] = []
+    read, mounted = services.load_sides, MainScreen.on_mount
+
+    async def load_sides(settings: Settings) -> services.Sides:
+        order.append("read")
+        return await read(settings)
+
+    def on_mount(self: MainScreen) -> None:
+        order.append("mounted")
+        mounted(self)
+
+    monkeypatch.setattr(services, "load_sides", load_sides)
+    monkeypatch.setattr(MainScreen, "on_mount", on_mount)
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert order == ["read", "mounted"]
+        assert pane(app, "declared").model.get("table:public.orders") is not None
 
 
 async def test_the_loading_indicator_is_redrawn_four_times_a_second(workspace: Workspace) -> None:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from studio.diff import RenameCandidate
     from studio.tui.objects import Node
-    from studio.tui.services import Comparison
+    from studio.tui.services import Comparison, Sides
 
 # at this width and more, the detail panel sits beside the panes instead of under them
 WIDE = 150
@@ -68,8 +68,10 @@ class MainScreen(StudioScreen):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, started: asyncio.Task[Sides] | None = None) -> None:
+        """`started`: the first read of both sides, begun before the screen was made."""
         super().__init__(id="main")
+        self._started = started
         self._active = "declared"
         self._filter = ""
         self._last_move = 0.0
@@ -118,8 +120,9 @@ class MainScreen(StudioScreen):
         # what the studio holds now (the app, the last read) stays; so do the new sides
         self.studio.unsettle()
         self.studio.settle()
+        started, self._started = self._started, None  # a later load reads anew
         sides = await services.overview_and_sides(
-            settings, lambda overview: self.app.post_message(OverviewLoaded(overview))
+            settings, lambda overview: self.app.post_message(OverviewLoaded(overview)), started
         )
         self.studio.sides = sides
         self.studio.settle()
