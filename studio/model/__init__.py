@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import re
 import typing
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ QUOTED_KEYWORDS = frozenset(
 )
 
 
+# the same names are quoted over and over (ids and keys of every object the studio shows):
+# 127,000 calls diffing two 1,000-table schemas, most of them for a few thousand names
+@functools.lru_cache(maxsize=1 << 16)
 def quote_ident(name: str) -> str:
     """Quote an identifier the way PostgreSQL's quote_ident() does (only when needed)."""
     if _PLAIN_IDENT.match(name) and name not in QUOTED_KEYWORDS:
