@@ -125,7 +125,11 @@ async def _load_declared(
             if use_cache:
                 # written (JSON, the studio's CPU) while the server drops the database
                 writing = asyncio.ensure_future(asyncio.to_thread(write_cached, key, loaded))
-    except BaseException:
+    except BaseException as e:
+        if isinstance(e, Exception) and not compiled.done():
+            # what the producer still has to say comes first: the user's code failing, or a
+            # SQL file's lexer complaint anywhere in it (as when it was split before running)
+            await asyncio.wait([compiled])
         failed = compiled.exception() if compiled.done() and not compiled.cancelled() else None
         if failed is not None:
             raise failed from None  # the user's code failing says more than what it interrupted

@@ -244,6 +244,23 @@ def test_big_sql_file_gives_its_first_statements_before_lexing_the_rest(
     assert len(list(batches)) == 8_000 - 1
 
 
+async def test_big_sql_file_names_its_unterminated_quote_before_a_failing_statement(
+    tmp_path: Path, db_url: str
+) -> None:
+    """The lexer's complaint comes first wherever it is, as when the file was split whole first."""
+    settings = _settings(tmp_path, db_url)
+    script = (
+        "CREATE TABLE t0000 (id int REFERENCES no_such_table (id));\n"
+        + _tables_sql(2_000)
+        + "CREATE TABLE t (v text DEFAULT 'open);\n"
+    )
+    (tmp_path / "schema.sql").write_text(script)
+    for _ in range(3):
+        with pytest.raises(SourceError) as e:
+            await load(parse_source("schema.sql", settings), settings, use_cache=False)
+        assert "unterminated quoted string" in e.value.message
+
+
 def test_big_sql_file_gives_the_statements_before_an_unterminated_quote(
     tmp_path: Path,
 ) -> None:
