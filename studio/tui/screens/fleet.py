@@ -153,7 +153,8 @@ class FleetScreen(StudioScreen):
     @work(exclusive=True, group="fleet-contracts", exit_on_error=False)
     async def ask_contracts(self) -> None:
         """Which contracts wait where, then the question: confirm them, under which policy?"""
-        reports = [self.reports[n] for n in self.order if n in self.reports]
+        # in the fleet's order once it was read whole; as they came while the first read goes on
+        reports = [self.reports[n] for n in self.order or self.reports if n in self.reports]
         waiting = await services.fleet_contracts(self.studio.options.settings, reports)
         if not waiting.contracts:
             self.notify("no contract waits for confirmation on any target", severity="warning")
@@ -243,7 +244,7 @@ class FleetScreen(StudioScreen):
         if not running and report is not None and _only_contracts(report):
             state, tone = "waiting", "warning"  # nothing else to apply there: c confirms it
         wait = progress.longest_wait if progress else report.lock_wait if report else 0.0
-        step = (progress.current if progress else "") or (_step(report) if report else "")
+        step = (progress.current if progress else "") or (_step_cell(report) if report else "")
         step = opts.said(step)
         cells = {
             "target": (name, ""),
@@ -405,7 +406,7 @@ def _story(report: TargetReport) -> str:
     return f"{at}, {report.pending} pending"
 
 
-def _step(report: TargetReport) -> str:
+def _step_cell(report: TargetReport) -> str:
     """The step cell of a target not running: why it stopped, else what waits there."""
     if report.waiting and not report.state.error and report.state not in _STOPPED:
         return f"contract waiting: {', '.join(report.waiting)}"
