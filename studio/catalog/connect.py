@@ -61,6 +61,23 @@ async def connect(
     return conn
 
 
+# what to do about a pool that hands each transaction to any server session, wherever one is
+# refused (a read-only session here, the migration lock in studio/run/pooling.py)
+TRANSACTION_POOL_HINT = (
+    "point --db (or the configured URL) at PostgreSQL's own host and port, or at a"
+    " session-mode pool; the application can keep its transaction pool"
+)
+
+
+def transaction_pool_refused(url: str, what: str, *, who: str = "") -> str:
+    """The line refusing a transaction pool at `url`: `what` would not hold there."""
+    to = f"connect {who} to" if who else "connect to"
+    return (
+        f"{mask_dsn(url)} pools transactions (PgBouncer pool_mode = transaction, or alike):"
+        f" {what} would not hold there; {to} PostgreSQL directly"
+    )
+
+
 # what PgBouncer answers a startup parameter it does not pass on
 _UNSUPPORTED = "unsupported startup parameter"
 _PID = "SELECT pg_catalog.pg_backend_pid()"
@@ -79,11 +96,7 @@ async def _read_only_behind_pooler(
     try:
         if await pools_transactions(conn, url, timeout=timeout):
             raise ConnectionFailed(
-                f"{mask_dsn(url)} pools transactions (PgBouncer pool_mode = transaction, or"
-                " alike): a read-only session would not hold there; connect to PostgreSQL"
-                " directly",
-                "point --db (or the configured URL) at PostgreSQL's own host and port, or at a"
-                " session-mode pool; the application can keep its transaction pool",
+                transaction_pool_refused(url, "a read-only session"), TRANSACTION_POOL_HINT
             )
         await conn.execute("SET default_transaction_read_only = on")
     except BaseException:

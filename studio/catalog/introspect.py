@@ -101,16 +101,39 @@ _SESSION = (
 )
 
 
+# On a small schema most of a catalog query's server time is planning, not
+# running: the planner weighs every order of the 5-10 catalogs each query
+# joins (3.6 ms to plan `columns` in a new backend at 100 tables, 1.0 ms to
+# run it in the written order). Below SMALL_SCHEMA tables the queries are
+# planned in the order they are written (join_collapse_limit = 1), which
+# takes a tenth of the server's CPU off a read (62 -> 55 ms at 100 tables,
+# measured over 40 reads in new backends; bench/fleet.py reads 50 such
+# databases). From SMALL_SCHEMA up the planner's order is the faster one
+# again (at 3,000 tables `columns` runs 40 ms longer in the written order).
+# The session query counts the database's tables and views (user objects: oids
+# from FirstNormalObjectId), so the choice costs no round trip.
+SMALL_SCHEMA = 200
+_WRITTEN_ORDER = ", ".join(
+    f"pg_catalog.set_config('{limit}', CASE WHEN small.yes THEN '1'"
+    f" ELSE pg_catalog.current_setting('{limit}') END, true)"
+    for limit in ("join_collapse_limit", "from_collapse_limit")
+)
+_SMALL = (
+    " FROM (SELECT pg_catalog.count(*) < "
+    f"{SMALL_SCHEMA} AS yes FROM pg_catalog.pg_class"
+    " WHERE oid >= 16384 AND relkind IN ('r', 'p', 'v', 'm')) AS small"
+)
+
 # The first connection also reads how this server quotes identifiers (the
 # words quote_ident() quotes, and quote_all_identifiers): the text of plain
 # keys and indexes is written from their columns' names (studio.catalog.tables),
 # exactly as pg_get_constraintdef and pg_get_indexdef would, and keyword lists
 # differ between versions.
 _SESSION_AND_QUOTING = (
-    _SESSION + ","
+    _SESSION + ", " + _WRITTEN_ORDER + ","
     " ARRAY(SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U')::text[]"
     " AS keywords,"
-    " pg_catalog.current_setting('quote_all_identifiers')::bool AS quote_all"
+    " pg_catalog.current_setting('quote_all_identifiers')::bool AS quote_all" + _SMALL
 )
 
 # reads of the catalog before giving up when concurrent DROPs keep breaking them

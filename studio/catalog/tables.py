@@ -8,7 +8,6 @@ skipped. Named parts are sorted by name so that `==` is canonical.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import defaultdict
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -55,11 +54,6 @@ _T = TypeVar("_T")
 _CONSTRAINT_KINDS = {k.value: k for k in ConstraintKind}
 
 
-# quote_identifier() in PostgreSQL's ruleutils.c: lower-case ASCII letters,
-# digits and underscores, not starting with a digit ('$' is quoted too)
-_SAFE_IDENT = re.compile(r"[a-z_][a-z0-9_]*")
-
-
 class Quoter:
     """quote_ident() as the server does it: with its own keyword list and quote_all_identifiers."""
 
@@ -79,10 +73,7 @@ class Quoter:
     def __call__(self, name: str) -> str:
         text = self.done.get(name)
         if text is None:
-            if self.quote_all or name in self.keywords or not _SAFE_IDENT.fullmatch(name):
-                text = '"' + name.replace('"', '""') + '"'
-            else:
-                text = name
+            text = quote_ident(name, keywords=self.keywords, quote_all=self.quote_all)
             self.done[name] = text
         return text
 

@@ -299,6 +299,8 @@ def _detail(r: TargetReport, command: str) -> str:
     if command == "migrate":
         parts += r.notes  # the squash baselines recorded there
     parts.append(at)
+    if r.waiting and not r.message:  # a migrate's message names them already
+        parts.append(f"contract waiting: {', '.join(r.waiting)}")
     if r.message:
         parts.append(r.message)
     if r.lock_wait:
@@ -323,4 +325,6 @@ def target_json(r: TargetReport) -> dict[str, Any]:
         "notes": list(r.notes),
         "duration": r.duration,
         "lock_wait": r.lock_wait,
+        # the contracts waiting there for confirmation (null: not read)
+        "waiting": None if r.waiting is None else list(r.waiting),
     }

@@ -36,7 +36,7 @@ from studio.commands.target import target_url
 from studio.config import mask_dsn
 from studio.errors import UsageError
 from studio.migrations.format import Phase
-from studio.run.inflight import Confirmation
+from studio.run.inflight import Confirmation, takes_away
 from studio.run.phases import ContractNotConfirmed
 from studio.words import counted
 
@@ -206,6 +206,9 @@ def _confirm_contracts(plan: cm.Plan) -> bool:
     if not contracts:
         return False
     names = ", ".join(m.filename for m in contracts)
+    for m in contracts:  # what each takes away, as the studio's question names it
+        for line in takes_away(m):
+            click.echo(f"  {m.filename} {line}", err=True)
     return click.confirm(
         f"{names} drops what the old application version uses. "
         "Is every instance of the old version gone?",

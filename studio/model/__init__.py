@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 
 from studio.model import json_form as model_json
 
-_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
+# quote_identifier() in PostgreSQL's ruleutils.c leaves a name bare only when it is lower-case
+# ASCII letters, digits and underscores, not starting with a digit ('$', which an unquoted
+# identifier may hold, is quoted too), and not a keyword it quotes
+_SAFE_IDENT = re.compile(r"[a-z_][a-z0-9_]*")
 # PostgreSQL's quote_ident() quotes every keyword that is not unreserved: the
 # reserved, column-name and type-or-function-name keywords of its kwlist.h
 # (PostgreSQL 18). Spelled out rather than imported from pglast.keywords,
@@ -51,11 +54,17 @@ QUOTED_KEYWORDS = frozenset(
 # the same names are quoted over and over (ids and keys of every object the studio shows):
 # 127,000 calls diffing two 1,000-table schemas, most of them for a few thousand names
 @functools.lru_cache(maxsize=1 << 16)
-def quote_ident(name: str) -> str:
-    """Quote an identifier the way PostgreSQL's quote_ident() does (only when needed)."""
-    if _PLAIN_IDENT.match(name) and name not in QUOTED_KEYWORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
+def quote_ident(
+    name: str, *, keywords: frozenset[str] = QUOTED_KEYWORDS, quote_all: bool = False
+) -> str:
+    """Quote an identifier the way PostgreSQL's quote_ident() does (only when needed).
+
+    `keywords` and `quote_all` are a server's own, when known (`studio.catalog.tables.Quoter`):
+    by default PostgreSQL 18's keywords, quote_all_identifiers off.
+    """
+    if quote_all or name in keywords or not _SAFE_IDENT.fullmatch(name):
+        return '"' + name.replace('"', '""') + '"'
+    return name
 
 
 def quote_literal(value: str) -> str:

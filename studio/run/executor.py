@@ -471,17 +471,26 @@ class Executor:
         record: Callable[[int], Awaitable[None]],
         *,
         resuming: bool = False,
+        begin: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """One step committed on its own, then `record(duration_ms)`.
 
-        The record is in the step's transaction when it has one.
+        The record is in the step's transaction when it has one, and so is
+        `begin()` (the migration's history row, written with its first step);
+        a step without one commits `begin()` alone before its statements, so a
+        crash between them and the record still finds the row on the rerun.
         """
+        if begin is not None and not step.transactional:
+            await begin()
+            begin = None
 
         async def once(attempt: int) -> bool:
             t0 = self.clock()
             if step.transactional:
                 async with self.conn.transaction():
                     await self._timeouts(local=True)
+                    if begin is not None:
+                        await begin()
                     await self._statements(m, step, direction)
                     await record(int((self.clock() - t0) * 1000))
                 return False

@@ -3,9 +3,11 @@
 The history table (default `schema_studio.migrations`) has one row per
 migration applied: version, name, checksum, steps done of steps total,
 started/finished, duration, who applied it from where, and the tool version.
-A step-by-step migration's row is written before its first step and updated
-in the same transaction as each transactional step (right after each
-non-transactional one), so `steps_done` says where a rerun resumes.
+A step-by-step migration's row is written in its first step's transaction
+(before that step when it commits on its own: no transaction, a backfill) and
+updated in the same transaction as each transactional step (right after each
+non-transactional one), so `steps_done` says where a rerun resumes, and a
+migration whose first step failed has no row: it is pending, not partial.
 
 The migration lock is a session-level advisory lock keyed by the history
 table's name. Being a session lock, it does not hold behind a
@@ -344,13 +346,18 @@ async def insert(
     duration_ms: int | None,
     host: str,
     kind: Kind = Kind.MIGRATE,
+    if_absent: bool = False,
 ) -> None:
-    """Record a migration: started now, finished now when `finished`."""
+    """Record a migration: started now, finished now when `finished`.
+
+    `if_absent`: keep the row already there (a step retried after its walk committed it).
+    """
+    keep = " ON CONFLICT (version) DO NOTHING" if if_absent else ""
     await conn.execute(
         f"""INSERT INTO {table.sql} (version, name, checksum, kind, steps_done, steps_total,
                 started_at, finished_at, duration_ms, applied_by, client_host, tool_version)
             VALUES ($1, $2, $3, $4, $5, $6, now(), CASE WHEN $7 THEN clock_timestamp() END,
-                    $8, current_user, $9, $10)""",
+                    $8, current_user, $9, $10){keep}""",
         migration.version,
         migration.name,
         migration.checksum,

@@ -95,11 +95,38 @@ def _name(schema: str, table: str) -> str:
     return qualname(schema, table)
 
 
-Confirmation = bool | str
+def takes_away(contract: Migration) -> tuple[str, ...]:
+    """What `contract` drops and renames, one line each (`drops column public.items.name`).
+
+    Read from its statements as `footprint` reads them: what a confirmation names.
+    """
+    lines: list[str] = []
+    for use in _uses(contract):
+        for schema, table, column in sorted(use.dropped):
+            lines.append(f"drops column {_name(schema, table)}.{quote_ident(column)}")
+        for schema, table, old, new in sorted(use.renamed):
+            lines.append(
+                f"renames column {_name(schema, table)}.{quote_ident(old)} to {quote_ident(new)}"
+            )
+        renamed = {(s, t): to for s, t, to in use.renamed_relations}
+        for schema, table in sorted(use.removed):
+            if (schema, table) in renamed:
+                to = quote_ident(renamed[(schema, table)])
+                lines.append(f"renames {_name(schema, table)} to {to}")
+            else:
+                lines.append(f"drops {_name(schema, table)}")
+    return tuple(dict.fromkeys(lines))
+
+
+# `--confirm-contract`: every contract (True), one (its VERSION), or those of a set of
+# versions (the studio's fleet screen: the contracts it named); False: none
+Confirmation = bool | str | frozenset[str]
 
 
 def confirms(confirm: Confirmation, contract: Migration) -> bool:
-    """Whether `--confirm-contract` (all: True; one: its VERSION) covers `contract`."""
+    """Whether the confirmation (all: True; one: its VERSION; a set of them) covers `contract`."""
+    if isinstance(confirm, frozenset):
+        return contract.version in confirm
     return confirm is True or (isinstance(confirm, str) and confirm == contract.version)
 
 

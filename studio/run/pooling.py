@@ -37,24 +37,20 @@ from __future__ import annotations
 import asyncpg
 
 from studio.catalog import connect as db
-from studio.config import mask_dsn
 from studio.errors import StudioError
 
 
 class TransactionPooling(StudioError):
     """The target hands each transaction to any server session: a session lock would not hold."""
 
-    hint = (
-        "point --db (or the configured URL) at PostgreSQL's own host and port, or at a"
-        " session-mode pool; the application can keep its transaction pool"
-    )
+    hint = db.TRANSACTION_POOL_HINT
 
 
 def _refusal(url: str) -> TransactionPooling:
     return TransactionPooling(
-        f"{mask_dsn(url)} pools transactions (PgBouncer pool_mode = transaction, or alike):"
-        " the migration lock, a session advisory lock, would not hold there;"
-        " connect the migrator to PostgreSQL directly"
+        db.transaction_pool_refused(
+            url, "the migration lock, a session advisory lock,", who="the migrator"
+        )
     )
 
 

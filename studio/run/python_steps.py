@@ -105,10 +105,14 @@ async def run(
     direction: Direction,
     record: Callable[[int], Awaitable[None]],
     root: Path | None,
+    *,
+    begin: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Run a Python step: the function and `record(duration_ms)` in one transaction.
+    """Run a Python step: `begin()`, the function and `record(duration_ms)` in one transaction.
 
-    Retried whole on a lock timeout (a resumed walk skips its finished batches).
+    `begin` writes the migration's history row when this is its first step, as
+    `Executor.step` does for a SQL step. Retried whole on a lock timeout (a
+    resumed walk skips its finished batches).
     """
     call = step.python
     assert call is not None
@@ -117,7 +121,7 @@ async def run(
     where = f"step {step.index} of {file} (python: {call.target})"
 
     async def once(attempt: int) -> bool:
-        await _attempt(ex, m, step, direction, fn, where, record, root)
+        await _attempt(ex, m, step, direction, fn, where, record, root, begin)
         return False
 
     await ex.attempts(m, step, total, direction, once)
@@ -132,6 +136,7 @@ async def _attempt(
     where: str,
     record: Callable[[int], Awaitable[None]],
     root: Path | None,
+    begin: Callable[[], Awaitable[None]] | None,
 ) -> None:
     """One call of the function in the step's transaction; rolled back on any failure."""
     assert step.python is not None
@@ -141,20 +146,29 @@ async def _attempt(
     await state.tx.start()
     try:
         await ex._timeouts(local=True)
-        with ex.talking(where), on_path(root):
-            sent = time.monotonic()
-            try:
-                await fn(conn, dict(step.python.options))
-            except asyncpg.LockNotAvailableError:
-                raise LockTimeout(step, "", sent=sent) from None
-            except (StudioError, LockTimeout, asyncpg.PostgresError, asyncpg.InterfaceError):
-                raise
-            except Exception as e:
-                raise PythonStepFailed(
-                    f"{where} raised {one_line(e)}",
-                    _rolled_back(state),
-                ) from None
-        await record(int((ex.clock() - t0) * 1000))
+        # the function's errors and the step's bookkeeping around it are told as the step's
+        with ex.talking(where):
+            if begin is not None:
+                await begin()
+            with on_path(root):
+                sent = time.monotonic()
+                try:
+                    await fn(conn, dict(step.python.options))
+                except asyncpg.LockNotAvailableError:
+                    raise LockTimeout(step, "", sent=sent) from None
+                except (StudioError, LockTimeout, asyncpg.InterfaceError):
+                    raise
+                except asyncpg.PostgresError as e:
+                    if ended := _ended(conn, where, e):
+                        raise ended from None
+                    raise
+                except Exception as e:
+                    raise _ended(conn, where, e) or PythonStepFailed(
+                        f"{where} raised {one_line(e)}", _rolled_back(state)
+                    ) from None
+            if ended := _ended(conn, where):
+                raise ended
+            await record(int((ex.clock() - t0) * 1000))
     except BaseException as e:
         if not conn.is_closed():
             with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
@@ -165,6 +179,26 @@ async def _attempt(
     finally:
         _RUNNING.reset(token)
     await state.tx.commit()
+
+
+def _ended(
+    conn: asyncpg.Connection, where: str, e: BaseException | None = None
+) -> PythonStepFailed | None:
+    """The error to raise when the function ended the step's transaction itself, else None.
+
+    After its own COMMIT (or ROLLBACK) every statement it ran committed alone:
+    that work stays whatever the runner does, and the step must not be
+    recorded as if it were one transaction.
+    """
+    if conn.is_closed() or conn.is_in_transaction():
+        return None
+    raised = f" and raised {one_line(e)}" if e is not None else ""
+    return PythonStepFailed(
+        f"{where} ended the step's transaction itself (COMMIT or ROLLBACK){raised}",
+        "what it ran after that committed statement by statement and stays; the step is not"
+        " recorded: undo that by hand, and leave the transaction to the runner (batches()"
+        " commits work in parts)",
+    )
 
 
 def _rolled_back(state: _Running) -> str:

@@ -10,8 +10,10 @@
 - A migration with any non-transactional step runs step by step: each
   transactional step commits together with its history update; a
   non-transactional one (it cannot run in a transaction) is followed at once
-  by its history update. A rerun after a crash resumes after the last
-  recorded step. Because a crash can fall between a non-transactional
+  by its history update. The history row is written with the first step (in
+  its transaction), so a migration whose first step fails, SQL or Python, is
+  left pending as a failed one-transaction migration is. A rerun after a
+  crash resumes after the last recorded step. Because a crash can fall between a non-transactional
   statement and its history update, such steps should be idempotent (IF [NOT]
   EXISTS); `CREATE INDEX CONCURRENTLY` is taken care of (`studio.run.executor`).
 - Every step runs under `lock_timeout` and `statement_timeout`, with bounded
@@ -75,7 +77,7 @@ from studio.run.stalls import Stalls
 from studio.words import counted
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Awaitable, Callable, Sequence
     from typing import TypeAlias
 
     from studio.config import Settings
@@ -383,6 +385,32 @@ async def apply(
     return result
 
 
+def _row_opener(runner: Executor, m: Migration) -> Callable[[], Awaitable[None]]:
+    """Writes the history row of a migration run step by step, no step done yet.
+
+    Called in its first step's transaction (SQL or Python, `Executor.step` and
+    `python_steps.run` alike): a first step that fails leaves no row, and the
+    migration stays pending, as a failed one-transaction migration does. A
+    first step that commits before its record (no transaction, a backfill's or
+    a walk's batches) commits the row first, so a rerun resumes it; an attempt
+    retried after that keeps it.
+    """
+
+    async def open_row() -> None:
+        await history.insert(
+            runner.conn,
+            runner.table,
+            m,
+            steps_done=0,
+            finished=False,
+            duration_ms=0,
+            host=runner.host,
+            if_absent=True,
+        )
+
+    return open_row
+
+
 def _one_transaction(m: Migration) -> bool:
     """Whether a migration runs whole in one transaction (phased and backfilling ones never do)."""
     return m.one_transaction
@@ -423,17 +451,10 @@ async def _apply_one(
 
                 await runner.transactional(m, m.steps, Direction.UP, record_all)
             else:
-                if row is None:
-                    await history.insert(
-                        conn,
-                        table,
-                        m,
-                        steps_done=0,
-                        finished=False,
-                        duration_ms=0,
-                        host=runner.host,
-                    )
+                # no row yet: written with the first step, so a first step that fails leaves none
+                begin = None if row is not None else _row_opener(runner, m)
                 for step in m.steps[done:]:
+                    first, begin = begin, None
 
                     async def record(ms: int, index: int = step.index) -> None:
                         await history.record_step(
@@ -446,11 +467,20 @@ async def _apply_one(
                                 BackfillDeferred, version=m.version, name=m.name, index=step.index
                             )
                             return False
+                        if first is not None:
+                            await first()  # its batches commit before its record
                         await backfill.run(runner, m, step, total, record, options)
                         continue
                     if step.python is not None:
                         await python_steps.run(
-                            runner, m, step, total, Direction.UP, record, runner.settings.root
+                            runner,
+                            m,
+                            step,
+                            total,
+                            Direction.UP,
+                            record,
+                            runner.settings.root,
+                            begin=first,
                         )
                         continue
                     if m.phase is not None:
@@ -462,6 +492,7 @@ async def _apply_one(
                         Direction.UP,
                         record,
                         resuming=row is not None and step.index == done + 1,
+                        begin=first,
                     )
     except StudioError as e:
         current = runner.current

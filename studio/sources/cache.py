@@ -31,9 +31,10 @@ def cache_key(source: Source, paths: list[Path], major: int, with_privileges: bo
     """The key of `source` read from `paths` on a dev server of `major`."""
     h = hashlib.sha256()
     versions = ",".join(source.versions) if source.versions is not None else "*"
-    # v4: the cached Schema carries the catalog's dependency edges
+    # v4: the cached Schema carries the catalog's dependency edges; v5: keys of names with '$'
+    # are quoted, as the server's quote_ident() writes them
     for part in (
-        "v4",
+        "v5",
         "privileges" if with_privileges else "",
         __version__,
         source.kind.value,

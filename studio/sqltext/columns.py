@@ -34,6 +34,8 @@ class ColumnUse:
     renamed: frozenset[tuple[str, str, str, str]] = frozenset()
     # relations it drops (DROP TABLE / VIEW) or renames (ALTER TABLE ... RENAME TO)
     removed: frozenset[Relation] = frozenset()
+    # (schema, relation, new name) of those it renames
+    renamed_relations: frozenset[tuple[str, str, str]] = frozenset()
 
 
 @dataclass
@@ -43,6 +45,7 @@ class _Found:
     dropped: set[tuple[str, str, str]] = field(default_factory=set)
     renamed: set[tuple[str, str, str, str]] = field(default_factory=set)
     removed: set[Relation] = field(default_factory=set)
+    renamed_relations: set[tuple[str, str, str]] = field(default_factory=set)
 
 
 def _relation(node: Any) -> Relation:
@@ -112,6 +115,8 @@ def column_use(sql: str) -> ColumnUse:
                 found.renamed.add((schema, table, str(node.subname), str(node.newname)))
             elif node.renameType in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW):
                 found.removed.add((schema, table))
+                if node.newname:
+                    found.renamed_relations.add((schema, table, str(node.newname)))
         elif isinstance(node, ast.DropStmt) and node.removeType in (
             ObjectType.OBJECT_TABLE,
             ObjectType.OBJECT_VIEW,
@@ -127,4 +132,5 @@ def column_use(sql: str) -> ColumnUse:
         frozenset(found.dropped),
         frozenset(found.renamed),
         frozenset(found.removed),
+        frozenset(found.renamed_relations),
     )

@@ -135,8 +135,9 @@ class FleetStepEvent(Message):
 class FleetDone(Message):
     """A fleet command ended: every target's report, and the fleet's."""
 
-    def __init__(self, report: FleetReport, *, run: bool) -> None:
+    def __init__(self, report: FleetReport, kind: str) -> None:
         super().__init__()
         self.report = report
-        # True: `migrate --fleet` ran; False: the fleet was read
-        self.run = run
+        # "read": the fleet was read; "migrate": `migrate --fleet` ran; "confirm": the same,
+        # confirming the waiting contracts on the targets they wait on
+        self.kind = kind

@@ -7,6 +7,7 @@ and timestamps are shown as fixed placeholders, and the clock is frozen.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,6 +112,13 @@ class StudioOptions:
         if not text:
             return ""
         return MASK if self.snapshot else text
+
+    def said(self, text: str) -> str:
+        """A line the core wrote that may name sessions: their pids and idle times masked."""
+        if not self.snapshot:
+            return text
+        text = re.sub(r"pid \d+", f"pid {MASK}", text)
+        return re.sub(r"for \d+s", f"for {MASK}s", text)
 
 
 def format_duration(seconds: float) -> str:

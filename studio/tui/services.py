@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from studio.commands import draft
 from studio.commands.check import check, other_branch
 from studio.commands.diff import diff_schemas, load_pair
+from studio.commands.fleet.contracts import ContractsWaiting, fleet_confirm, waiting_on_fleet
 from studio.commands.fleet.rollout import Abort, MigrateOptions, Policy, fleet_migrate
 from studio.commands.fleet.sync import fleet_status
 from studio.commands.fleet.targets import target_settings
@@ -459,8 +460,13 @@ async def fleet_apply(
     on_event: Callable[[FleetTarget, Event], None],
     on_target: Callable[[TargetReport], None],
     abort: Abort | None = None,
+    contracts: ContractsWaiting | None = None,
 ) -> FleetReport:
-    """`migrate --fleet` with the studio's options, every target's events tagged with it."""
+    """`migrate --fleet` with the studio's options, every target's events tagged with it.
+
+    With `contracts`: `migrate --fleet --confirm-contract` of those contracts, on the
+    targets they wait on only.
+    """
     settings = options.settings
     run_options = MigrateOptions(
         wait=options.wait,
@@ -469,9 +475,22 @@ async def fleet_apply(
             settings, options.batch_size, options.pause, run=not options.no_backfill
         ),
     )
+    if contracts is not None:
+        return await fleet_confirm(
+            settings, policy, run_options, contracts, on_event=on_event, on_target=on_target,
+            abort=abort,
+        )  # fmt: skip
     return await fleet_migrate(
         settings, policy, run_options, on_event=on_event, on_target=on_target, abort=abort
     )
+
+
+async def fleet_contracts(settings: Settings, reports: Sequence[TargetReport]) -> ContractsWaiting:
+    """The contracts waiting across the fleet, as the targets' reports read them.
+
+    In a thread: the migration files are read and their statements parsed.
+    """
+    return await asyncio.to_thread(waiting_on_fleet, settings, reports)
 
 
 def fleet_target_settings(settings: Settings, target: FleetTarget) -> Settings:

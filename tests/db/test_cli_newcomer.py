@@ -24,13 +24,15 @@ from studio.demo import workspace
 from studio.demo.writer import BackgroundWriter
 from studio.migrations import files as migrations
 from studio.migrations.files import Phase
+from studio.run import runner
+from studio.run.phases import ContractNotConfirmed
 from studio.sources.devdb import lease
 from studio.sources.devdb.binaries import available_servers
 from studio.sources.devdb.idle import reaper_pid, server_of
 from studio.sources.devdb.placement import clusters_root
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from studio.sources.devdb.cluster import Cluster
 
@@ -110,60 +112,134 @@ def test_check_fails_on_a_database_behind_its_migrations(project: Path) -> None:
     assert data.exit_code == 2 and f'"{V2}_b"' in data.stdout
 
 
-def test_demo_deletes_what_it_made_and_says_why_a_write_failed(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The demo's cleanup path: its scratch project, its own cluster (73 MB after a headless
-    run, 136 MB after a session, left behind before) and the dev cluster when the demo made
-    it; the writer's line names why a write failed."""
+@pytest.fixture
+def demo_tmp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder of the test's own for the demo's scratch project and clusters, deleted after."""
     tmp = Path(tempfile.mkdtemp(prefix="ss-demo-", dir="/tmp"))
     tmp.chmod(0o711)  # the server user (when run as root) reaches the clusters under it
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     monkeypatch.setenv("STUDIO_DEVDB_DIR", str(tmp))
+    yield tmp
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def demo_users(url: str) -> None:
+    """The users the demo's orders reference (`start(rows=False)` made none)."""
+    query(
+        url,
+        "INSERT INTO public.users (email, name, created_at)"
+        " SELECT 'u' || g, 'U', now() FROM generate_series(1, 1000) g",
+    )
+
+
+def test_demo_deletes_what_it_made_and_says_why_a_write_failed(demo_tmp: Path) -> None:
+    """The demo's cleanup path: its scratch project, its own cluster (73 MB after a headless
+    run, 136 MB after a session, left behind before) and the dev cluster when the demo made
+    it; the writer's line names why a write failed."""
+    demo = asyncio.run(workspace.start(rows=False))
+    assert demo.made_dev_cluster is not None  # none there yet: the demo's to delete
+    # no write fails but by the column renamed under it
+    demo_users(demo.url)
+    writer = BackgroundWriter(demo.url, rate=100).start()
+    query(demo.url, "ALTER TABLE public.orders RENAME COLUMN status TO state")
+    for _ in range(200):
+        if writer.stats.errors:
+            break
+        time.sleep(0.01)
+    summary = writer.stop().summary()
+    assert re.match(
+        r"made [\d,]+ writes?: [\d,]+ to orders \([\d,]+ failed: column \"status\".*\),"
+        r" [\d,]+ to users$",
+        summary,
+    ), summary
+    # what the headless demo's diff does: materialize on the dev cluster, started for it,
+    # and give it back warm (15 minutes, a reaper waiting to stop it)
+    cluster, fd = lease.use_dev_cluster(demo.cluster.major)
     try:
-        demo = asyncio.run(workspace.start(rows=False))
-        assert demo.made_dev_cluster is not None  # none there yet: the demo's to delete
-        # the users its orders reference (start(rows=False) made none): no write fails but by
-        # the column renamed under it
-        query(
-            demo.url,
-            "INSERT INTO public.users (email, name, created_at)"
-            " SELECT 'u' || g, 'U', now() FROM generate_series(1, 1000) g",
+        lease.release(cluster, fd, 900.0)
+    finally:
+        os.close(fd)
+    assert cluster.home == demo.made_dev_cluster and cluster.home.is_dir()
+    root = cluster.home.parent
+    server = server_of(root, cluster.name)
+    reaper = _reaper_of(root, cluster.name)
+    assert server is not None and reaper is not None
+    cleanup = workspace.stop(demo, keep=False)
+    # quitting does not wait for the idle timeout: the server and its reaper are gone
+    assert not _alive(server.pid) and not _alive(reaper)
+    assert [label for label, _ in cleanup.deleted] == [
+        "the scratch project",
+        "the demo's PostgreSQL cluster",
+        "the dev cluster it started",
+    ]
+    assert cleanup.left == ()
+    left = sorted(str(p.relative_to(demo_tmp)) for p in demo_tmp.rglob("*"))
+    # only the clusters' folder and the dev cluster's (empty) users file, kept on purpose
+    assert left == [clusters_root().name, f"{clusters_root().name}/{cluster.name}.users"]
+
+
+def test_demo_writer_keeps_writing_both_tables_through_both_expand_contract_pairs(
+    demo_tmp: Path,
+) -> None:
+    """The demo's migrations applied under the writer as the demo applies them: both expands,
+    the users contract, the orders contract left waiting. The writer writes orders through
+    status all along, users through name until the contract drops it, then full_name; the
+    summary counts both tables."""
+    demo = asyncio.run(workspace.start(rows=False))
+    try:
+        demo_users(demo.url)
+        every = migrations.load_directory(workspace.DEMO_MIGRATIONS)
+        users_contract = next(
+            m for m in every if m.phase is Phase.CONTRACT and "full_name" in m.name
         )
         writer = BackgroundWriter(demo.url, rate=100).start()
-        query(demo.url, "ALTER TABLE public.orders RENAME COLUMN status TO state")
-        for _ in range(200):
-            if writer.stats.errors:
-                break
-            time.sleep(0.01)
-        summary = writer.stop().summary()
-        assert re.match(r"made [\d,]+ writes? \([\d,]+ failed: column \"status\"", summary), summary
-        # what the headless demo's diff does: materialize on the dev cluster, started for it,
-        # and give it back warm (15 minutes, a reaper waiting to stop it)
-        cluster, fd = lease.use_dev_cluster(demo.cluster.major)
         try:
-            lease.release(cluster, fd, 900.0)
+            _until(lambda: all(t.writes >= 10 for t in writer.stats.tables.values()))
+            with pytest.raises(ContractNotConfirmed) as waiting:
+                asyncio.run(
+                    runner.apply(
+                        demo.url, demo.settings, every, confirm_contract=users_contract.version
+                    )
+                )
+            assert list(waiting.value.waiting) == [
+                m.version for m in every if m.phase is Phase.CONTRACT and m is not users_contract
+            ]
+            ours = "SELECT count(*) FROM public.users WHERE email LIKE 'app-%'"
+            ((after_contract,),) = query(demo.url, ours)
+            _until(lambda: query(demo.url, ours)[0][0] >= after_contract + 10)
         finally:
-            os.close(fd)
-        assert cluster.home == demo.made_dev_cluster and cluster.home.is_dir()
-        root = cluster.home.parent
-        server = server_of(root, cluster.name)
-        reaper = _reaper_of(root, cluster.name)
-        assert server is not None and reaper is not None
-        cleanup = workspace.stop(demo, keep=False)
-        # quitting does not wait for the idle timeout: the server and its reaper are gone
-        assert not _alive(server.pid) and not _alive(reaper)
-        assert [label for label, _ in cleanup.deleted] == [
-            "the scratch project",
-            "the demo's PostgreSQL cluster",
-            "the dev cluster it started",
-        ]
-        assert cleanup.left == ()
-        left = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*"))
-        # only the clusters' folder and the dev cluster's (empty) users file, kept on purpose
-        assert left == [clusters_root().name, f"{clusters_root().name}/{cluster.name}.users"]
+            stats = writer.stop()
+        assert stats.columns == ["orders.status", "users.name", "users.full_name"]
+        orders, users = stats.tables["orders"], stats.tables["users"]
+        # the old application's orders writes never failed; its users writes failed only once
+        # name was dropped, then went on through full_name
+        assert orders.errors == 0, orders
+        assert users.errors >= 1 and 'column "name"' in users.first_error, users
+        assert re.fullmatch(
+            r"made [\d,]+ writes: [\d,]+ to orders, [\d,]+ to users \([\d,]+ failed: column"
+            r" \"name\".*\)",
+            stats.summary(),
+        ), stats.summary()
+        # the writes landed: every user the writer made has its full name, by the sync trigger,
+        # the backfill or its own write; the orders through status have their enum status
+        assert query(
+            demo.url,
+            "SELECT count(*) FROM public.users WHERE email LIKE 'app-%' AND full_name IS NULL",
+        ) == [(0,)]
+        assert query(
+            demo.url,
+            "SELECT count(*) = count(order_status) AND count(*) > 0 FROM public.orders",
+        ) == [(True,)]
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        workspace.stop(demo, keep=False)
+
+
+def _until(ready: Callable[[], bool], timeout: float = 60) -> None:
+    """Wait until `ready()` (the writer, on its thread, gets on meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert time.monotonic() < deadline, "the writer did not get that far"
+        time.sleep(0.02)
 
 
 def _reaper_of(root: Path, name: str) -> int | None:

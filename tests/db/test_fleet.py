@@ -24,7 +24,7 @@ from click.testing import CliRunner, Result
 
 from studio import config
 from studio.catalog.introspect import introspect
-from studio.cli import cli
+from studio.cli import cli, migrate_cmd
 from studio.commands.fleet.rollout import Abort, MigrateOptions, Policy, fleet_migrate
 from studio.migrations import files as migrations
 from studio.model.retarget import retarget
@@ -67,8 +67,8 @@ def sql(url: str, text: str) -> list[tuple[Any, ...]]:
     return run(_sql(url, text))  # type: ignore[no-any-return]
 
 
-def studio(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+def studio(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 
 def lines(result: Result) -> dict[str, str]:
@@ -277,6 +277,52 @@ def test_busy_unreachable_and_rollback(
     assert all(v.startswith(f"done, rolled back {V2}, at {V1}") for v in lines(back).values())
     for url in (a, b, c):
         assert sql(url, "SELECT version FROM schema_studio.migrations") == [(V1,)]
+
+
+def test_a_waiting_contract_is_told_per_target_and_confirmed_across_the_fleet(
+    targets: Path, databases: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """status and migrate --fleet name each target's waiting contract (text and JSON);
+    `migrate` on one target names what it drops before asking; --confirm-contract runs it."""
+    v4, v5 = "20250101000004", "20250101000005"
+    (targets / f"{v4}_label.sql").write_text(
+        "-- schema-studio:phase expand\nALTER TABLE items ADD COLUMN label text;\n"
+    )
+    (targets / f"{v5}_drop_name.sql").write_text(
+        f"-- expand migration: {v4}_label\n-- schema-studio:phase contract\n"
+        "ALTER TABLE items DROP COLUMN name;\n"
+    )
+    migrations.write_sum(targets)
+    migrated = studio("migrate", "--fleet", "--yes")
+    assert migrated.exit_code == 2, migrated.output  # the contract waits everywhere
+    assert all(f"at {v4}, 1 pending, {v5}_drop_name.sql" in v for v in lines(migrated).values())
+    status = studio("status", "--fleet")
+    assert all(v.endswith(f"1 pending, contract waiting: {v5}") for v in lines(status).values())
+    objects = [
+        json.loads(x)
+        for x in studio("status", "--fleet", "--format", "json").stdout.split("\n")
+        if x
+    ]
+    assert [o["waiting"] for o in objects[:-1]] == [[v5]] * 3
+
+    monkeypatch.setattr(migrate_cmd, "interactive", lambda: True)
+    declined = studio("migrate", "--db", databases[0], input="y\nn\n")
+    assert declined.exit_code == 2, declined.output
+    assert f"  {v5}_drop_name.sql drops column public.items.name" in declined.stderr
+    assert sql(
+        databases[0], f"SELECT count(*) FROM schema_studio.migrations WHERE version = '{v5}'"
+    ) == [(0,)]
+
+    confirmed = studio("migrate", "--fleet", "--yes", "--confirm-contract", "--format", "json")
+    assert confirmed.exit_code == 0, confirmed.output
+    objects = [json.loads(x) for x in confirmed.stdout.splitlines()]
+    assert all(o["ran"] == [v5] and o["waiting"] == [] for o in objects[:-1])
+    for url in databases[:3]:
+        assert sql(
+            url,
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items'"
+            " AND column_name = 'name'",
+        ) == [(0,)]
 
 
 def test_discover_and_schema_per_tenant(

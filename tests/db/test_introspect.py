@@ -1289,3 +1289,44 @@ async def test_no_second_connection_when_few_slots_are_free(
     first = waiting_for(loaded, opener)
     assert await introspect(first, connect=opener) == expected  # type: ignore[arg-type]
     assert len(opener.opened) == 1 and opener.all_closed()
+
+
+async def _planner_limits(url: str) -> tuple[str, str]:
+    """join_collapse_limit and from_collapse_limit inside the read's transaction."""
+    conn = await asyncpg.connect(url)
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            await conn.fetch(introspect_module._SESSION_AND_QUOTING)
+            row = await conn.fetchrow(
+                "SELECT current_setting('join_collapse_limit') AS j,"
+                " current_setting('from_collapse_limit') AS f"
+            )
+            return row["j"], row["f"]
+    finally:
+        await conn.close()
+
+
+async def test_a_small_schema_is_read_in_the_written_join_order(pg: Any, db_url: str) -> None:
+    # planning is most of a small read's server time: below SMALL_SCHEMA tables and
+    # views the queries keep their written join order; from it up, the server's own limits
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute(
+            "".join(f"CREATE TABLE public.s{i} (id int);" for i in range(10))
+            + "CREATE VIEW public.v AS SELECT id FROM public.s0;"
+        )
+    finally:
+        await conn.close()
+    assert await _planner_limits(db_url) == ("1", "1")
+    async with pg.throwaway("introspect") as other_url:
+        conn = await asyncpg.connect(other_url)
+        try:
+            await conn.execute(
+                "".join(
+                    f"CREATE TABLE public.b{i} (id int);"
+                    for i in range(introspect_module.SMALL_SCHEMA)
+                )
+            )
+        finally:
+            await conn.close()
+        assert await _planner_limits(other_url) == ("8", "8")

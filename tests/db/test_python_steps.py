@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import re
 import secrets
 import signal
 import sys
@@ -28,7 +29,7 @@ from studio.config import Settings
 from studio.errors import LockTimeoutExceeded
 from studio.migrations import files as migrations
 from studio.run import runner
-from studio.run.events import Event, LockTimeoutRetry, StepStarted
+from studio.run.events import BackfillStarted, Event, LockTimeoutRetry, StepStarted
 from studio.run.executor import Backoff
 from studio.sources.devdb.binaries import available_servers
 
@@ -264,11 +265,8 @@ def test_raising_step_changes_nothing_and_missing_function_is_refused_first(
     assert "hunter2" not in failed.output
     assert "nothing of it was changed" in failed.stderr
     assert rows(url, "SELECT count(*) FROM public.items WHERE touched IS NOT NULL") == [(0,)]
-    # started, no step done (as any migration run step by step): a rerun runs step 1
-    assert rows(url, "SELECT version, steps_done FROM schema_studio.migrations") == [
-        (V1, 1),
-        (V2, 0),
-    ]
+    # its only step failed: no history row, pending (as a failed SQL migration): a rerun runs it
+    assert rows(url, "SELECT version, steps_done FROM schema_studio.migrations") == [(V1, 1)]
 
     # the module fixed, and a third migration naming a function that is not there: lint and
     # migrate refuse it by its line before anything runs (the second stays where it was)
@@ -281,10 +279,7 @@ def test_raising_step_changes_nothing_and_missing_function_is_refused_first(
         (line,) = errors(refused)
         assert f"{V3}_gone.sql:1: step 1: module {mod} has no function nowhere" in line, line
     assert rows(url, "SELECT count(*) FROM public.items WHERE touched IS NOT NULL") == [(0,)]
-    assert rows(url, "SELECT version, steps_done FROM schema_studio.migrations") == [
-        (V1, 1),
-        (V2, 0),
-    ]
+    assert rows(url, "SELECT version, steps_done FROM schema_studio.migrations") == [(V1, 1)]
 
     # the third fixed too: both run, and rollback refuses to undo the irreversible one
     write(project, V3, "gone", gone + "fill who=x\n")
@@ -298,6 +293,168 @@ def test_raising_step_changes_nothing_and_missing_function_is_refused_first(
         " irreversible; nothing was rolled back"
     )
     assert rows(url, "SELECT count(*) FROM schema_studio.migrations") == [(3,)]
+
+
+# the failing step of `test_a_failed_python_step_is_recorded_as_a_failed_sql_step`, as Python
+# and as SQL: each makes a table, then fails while the table `public.broken` exists
+FAILS = """
+async def fail(conn, options):
+    await conn.execute("CREATE TABLE public.made (x int)")
+    if await conn.fetchval("SELECT to_regclass('public.broken') IS NOT NULL"):
+        raise ValueError("broken on purpose\\nsecond line")
+"""
+FAILING_SQL = """-- schema-studio:step
+CREATE TABLE public.made (x int);
+DO $$ BEGIN IF to_regclass('public.broken') IS NOT NULL THEN
+  RAISE EXCEPTION 'broken on purpose';
+END IF; END $$;
+"""
+STEP_A = "-- schema-studio:step\nCREATE TABLE public.a (x int);\n"
+# a step that cannot run in a transaction: the SQL variant runs step by step too
+STEP_C = (
+    "-- schema-studio:step\n-- schema-studio:no-transaction\n"
+    "CREATE INDEX CONCURRENTLY a_x ON public.a (x);\n"
+)
+SHAPES = {"alone": ("X",), "first": ("X", "A", "C"), "second": ("A", "X", "C")}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_a_failed_python_step_is_recorded_as_a_failed_sql_step(
+    shape: str, one_pg: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same migration failing at the same step, once in Python, once in SQL: the same
+    history row (none when nothing committed, else the steps that did), state, status line,
+    error line and rerun; nothing of the failed step stays."""
+    seen: dict[str, dict[str, Any]] = {}
+    for kind in ("python", "sql"):
+        root = tmp_path / kind
+        (root / "migrations").mkdir(parents=True)
+        (root / "pyproject.toml").write_text('[tool.schema-studio]\nmigrations = "migrations"\n')
+        db = asyncio.run(one_pg.create_database(f"t_{secrets.token_hex(6)}"))
+        monkeypatch.chdir(root)
+        monkeypatch.setenv("DATABASE_URL", db)
+        failing = FAILING_SQL
+        if kind == "python":
+            irreversible = "-- schema-studio:step\n-- schema-studio:irreversible\n"
+            failing = irreversible + f"-- schema-studio:python {package(root, FAILS)}:fail\n"
+        parts = {"A": STEP_A, "C": STEP_C, "X": failing}
+        write(root, V1, "m", "".join(parts[p] for p in SHAPES[shape]))
+        asyncio.run(fetch(db, "CREATE TABLE public.broken ()"))
+        failed = studio("migrate", "--yes")
+        assert failed.exit_code == 1, failed.output
+        (line,) = errors(failed)
+        status = json.loads(studio("status", "--format", "json").stdout)["migrations"]
+        text = studio("status").stdout.splitlines()[0]
+        state = rows(db, "SELECT steps_done, steps_total FROM schema_studio.migrations")
+        made = rows(db, "SELECT to_regclass('public.made') IS NOT NULL")
+        asyncio.run(fetch(db, "DROP TABLE public.broken"))
+        again = studio("migrate", "--yes", "--format", "json")
+        assert again.exit_code == 0, again.output
+        events = [json.loads(x) for x in again.stdout.splitlines()]
+        seen[kind] = {
+            "line": line,
+            "hint": [x for x in failed.stderr.splitlines() if x.startswith("  hint:")],
+            "status": [(e["state"], e["steps_done"], e["steps_total"]) for e in status],
+            "text": text,
+            "row": state,
+            "made": made,
+            "resumed": [
+                (e["event"], e.get("index", e.get("steps_done")))
+                for e in events
+                if e["event"] in ("MigrationStarted", "StepStarted")
+            ],
+            "after": rows(
+                db, "SELECT steps_done, finished_at IS NOT NULL FROM schema_studio.migrations"
+            ),
+        }
+        asyncio.run(one_pg.drop_database(db.rsplit("/", 1)[1]))
+    py, sql = seen["python"], seen["sql"]
+    at = SHAPES[shape].index("X") + 1
+    file = f"{V1}_m.sql"
+    assert py["line"].startswith(f"error: step {at} of {file} (python: ")
+    assert py["line"].endswith(":fail) raised ValueError: broken on purpose")
+    assert sql["line"].startswith(f"error: RaiseError (step {at} of {file}, line ")
+    assert sql["line"].endswith("): broken on purpose")
+    total = len(SHAPES[shape])
+    # nothing of the failed step stays; only the steps before it are committed and counted
+    assert py["made"] == sql["made"] == [(False,)]
+    if at == 1:
+        assert py["row"] == sql["row"] == []
+        assert py["status"] == sql["status"] == [("pending", 0, total)]
+    else:
+        assert py["row"] == sql["row"] == [(at - 1, total)]
+        assert py["status"] == sql["status"] == [("partial", at - 1, total)]
+        assert py["text"].endswith(f"({at - 1}/{total} steps: `migrate` resumes it)")
+        assert (
+            py["hint"]
+            == sql["hint"]
+            == [
+                "  hint: step 1 is committed and recorded; fix the cause, then run migrate again"
+                f" to resume at step {at}"
+            ]
+        )
+    # `status` says the same of both (but when each was started)
+    assert re.sub(r"  \d{4}-\S+ \S+ ", " ", py["text"]) == re.sub(
+        r"  \d{4}-\S+ \S+ ", " ", sql["text"]
+    )
+    assert py["text"].startswith("pending " if at == 1 else "PARTIAL ")
+    # the rerun starts where the SQL one does, and finishes the migration
+    assert py["resumed"] == sql["resumed"]
+    assert py["resumed"][0] == ("MigrationStarted", at - 1)
+    assert [i for e, i in py["resumed"] if e == "StepStarted"] == list(range(at, total + 1))
+    assert py["after"] == sql["after"] == [(total, True)]
+
+
+# functions that break the step's transaction: end it themselves, or swallow a server error
+BREAKERS = """
+async def commits(conn, options):
+    await conn.execute("CREATE TABLE public.early (x int)")
+    await conn.execute("COMMIT")
+    await conn.execute("CREATE TABLE public.late (x int)")
+
+
+async def swallows(conn, options):
+    try:
+        await conn.execute("SELECT * FROM public.nowhere")
+    except Exception:
+        pass
+"""
+
+
+def test_a_step_that_breaks_its_transaction_is_not_recorded(project: Path, url: str) -> None:
+    """A function that commits on its own, or swallows a server error, fails its step by name;
+    the step is not recorded as done, and the error says what stays."""
+    mod = package(project, BREAKERS)
+    one = "-- schema-studio:step\n-- schema-studio:irreversible\n-- schema-studio:python "
+    write(project, V1, "swallows", one + f"{mod}:swallows\n")
+    failed = studio("migrate", "--yes")
+    assert failed.exit_code == 1, failed.output
+    assert errors(failed) == [
+        f"error: InFailedSQLTransactionError (step 1 of {V1}_swallows.sql (python:"
+        f" {mod}:swallows)): current transaction is aborted, commands ignored until end of"
+        " transaction block"
+    ]
+    assert rows(url, "SELECT version FROM schema_studio.migrations") == []
+
+    (project / "migrations" / f"{V1}_swallows.sql").unlink()
+    write(project, V1, "commits", one + f"{mod}:commits\n")
+    failed = studio("migrate", "--yes")
+    assert failed.exit_code == 1, failed.output
+    assert errors(failed) == [
+        f"error: step 1 of {V1}_commits.sql (python: {mod}:commits) ended the step's"
+        " transaction itself (COMMIT or ROLLBACK)"
+    ]
+    assert "committed statement by statement and stays" in failed.stderr
+    # its COMMIT took the history row with it: the migration is partial, its step not done
+    assert rows(url, "SELECT version, steps_done FROM schema_studio.migrations") == [(V1, 0)]
+    made = "SELECT to_regclass('public.early') IS NOT NULL, to_regclass('public.late') IS NOT NULL"
+    assert rows(url, made) == [(True, True)]
+
+
+def short_locks(project: Path, url: str) -> Settings:
+    """Settings whose lock waits end at once: lock_timeout 50 ms, 2 retries, no queue guard."""
+    settings = Settings(root=project, db_override=url, lock_timeout="50ms", retries=2)
+    return dataclasses.replace(settings, queue_guard=0)
 
 
 LOCKED = """
@@ -331,8 +488,7 @@ async def test_lock_timeouts_are_retried_on_a_python_steps_statements(
     one = "-- schema-studio:step\n-- schema-studio:irreversible\n-- schema-studio:python "
     write(project, V2, "touch", one + f"{mod}:touch\n")
     write(project, V3, "walk", one + f"{mod}:walk\n")
-    settings = Settings(root=project, db_override=url, lock_timeout="50ms", retries=2)
-    settings = dataclasses.replace(settings, queue_guard=0)
+    settings = short_locks(project, url)
     ms = load_migrations(settings)
     await runner.apply(url, settings, ms, to=V1)
     holder = await asyncpg.connect(url)
@@ -366,6 +522,59 @@ async def test_lock_timeouts_are_retried_on_a_python_steps_statements(
     assert [
         tuple(r) for r in await fetch(url, "SELECT touched, count(*) FROM public.items GROUP BY 1")
     ] == [(8, 95)]
+
+
+WALK_THEN_TOUCH = """
+from studio.run.python_steps import Batch, batches
+
+
+async def walk_then_touch(conn, options):
+    async def batch(b: Batch) -> None:
+        await conn.execute(
+            "UPDATE public.items SET touched = 8 WHERE id BETWEEN $1 AND $2", b.first, b.last
+        )
+
+    await batches(conn, "public.items", batch, size=40)
+    await conn.execute("SELECT pg_advisory_xact_lock(4242)")  # under lock_timeout too
+    await conn.execute("UPDATE public.items SET n = 0 WHERE id = 1")
+"""
+
+
+async def test_a_first_step_retried_after_its_walk_keeps_its_history_row(
+    project: Path, url: str
+) -> None:
+    """The walk commits the history row of the migration's first step with the work before it;
+    a lock timeout after the walk retries the step, which finds the row and finishes."""
+    mod = package(project, WALK_THEN_TOUCH)
+    write(project, V1, "items", TABLE, "DROP TABLE public.items;\n")
+    one = "-- schema-studio:step\n-- schema-studio:irreversible\n-- schema-studio:python "
+    write(project, V2, "walk", one + f"{mod}:walk_then_touch\n")
+    settings = short_locks(project, url)
+    ms = load_migrations(settings)
+    await runner.apply(url, settings, ms, to=V1)
+    holder = await asyncpg.connect(url)
+    events: list[Event] = []
+
+    async def sink(ev: Event) -> None:
+        events.append(ev)
+        if isinstance(ev, BackfillStarted) and ev.batches == 0:
+            # the lock the function takes after its walk, held until the step is retried
+            await holder.execute("SELECT pg_advisory_lock(4242)")
+        elif isinstance(ev, LockTimeoutRetry):
+            await holder.execute("SELECT pg_advisory_unlock(4242)")
+
+    try:
+        await runner.apply(url, settings, ms, on_event=sink, backoff=FAST)
+    finally:
+        await holder.close()
+    assert [(e.version, e.index) for e in events if isinstance(e, StepStarted)] == [
+        (V2, 1),
+        (V2, 1),
+    ]
+    done = "SELECT version, steps_done, finished_at IS NOT NULL FROM schema_studio.migrations"
+    assert [tuple(r) for r in await fetch(url, done)] == [(V1, 1, True), (V2, 1, True)]
+    changed = "SELECT count(*) FILTER (WHERE touched = 8), min(n) FROM public.items"
+    assert [tuple(r) for r in await fetch(url, changed)] == [(95, 0)]
 
 
 # doubles n in batches of 20; while the file SLOW exists, the third batch sleeps (to be killed)

@@ -8,6 +8,7 @@ The studio's own target is a fourth database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -51,19 +52,41 @@ def fleet(
     tmp_path: Path, _cluster_pool: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[config.Settings]:
     """The project and its fleet, the studio's settings on the fourth database."""
+    files = {
+        f"{V1}_items.sql": "CREATE TABLE items (id serial PRIMARY KEY, name text);\n",
+        f"{V2}_price.sql": "ALTER TABLE items ADD COLUMN price integer;\n",
+    }
+    schema = "CREATE TABLE items (id serial PRIMARY KEY, name text, price integer);\n"
+    with build_fleet(tmp_path, _cluster_pool, monkeypatch, files, schema) as (settings, urls):
+        ms = migrations.load_directory(settings.migrations_dir)
+        run(runner.apply(urls[0], settings, ms))
+        run(runner.apply(urls[1], settings, ms))
+        run(runner.apply(urls[2], settings, ms, to=V1))
+        run(_execute(urls[1], "ALTER TABLE items ADD COLUMN extra integer"))
+        yield settings
+
+
+@contextlib.contextmanager
+def build_fleet(
+    tmp_path: Path,
+    pool: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str],
+    schema: str,
+) -> Iterator[tuple[config.Settings, list[str]]]:
+    """Four databases on the embedded server, FLEET_A..C naming three; the project's
+    migrations `files` and declared `schema`; its settings (on the fourth) and the URLs."""
     b = next(b for b in available_servers() if b.source == "embedded")
-    server: Cluster = _cluster_pool.get(f"pg{b.major}", b)
+    server: Cluster = pool.get(f"pg{b.major}", b)
     token = secrets.token_hex(4)
     names = [f"tui_fleet_{token}_{x}" for x in ("a", "b", "c", "home")]
     urls = [run(server.create_database(n)) for n in names]
     m = tmp_path / "migrations"
     m.mkdir()
-    (m / f"{V1}_items.sql").write_text("CREATE TABLE items (id serial PRIMARY KEY, name text);\n")
-    (m / f"{V2}_price.sql").write_text("ALTER TABLE items ADD COLUMN price integer;\n")
+    for name, text in files.items():
+        (m / name).write_text(text)
     migrations.write_sum(m)
-    (tmp_path / "schema.sql").write_text(
-        "CREATE TABLE items (id serial PRIMARY KEY, name text, price integer);\n"
-    )
+    (tmp_path / "schema.sql").write_text(schema)
     (tmp_path / "pyproject.toml").write_text(
         f'[tool.schema-studio]\nschema = "schema.sql"\ndev_url = "{server.url()}"\n'
         'lock_timeout = "200ms"\n\n[tool.schema-studio.fleet]\n'
@@ -71,15 +94,11 @@ def fleet(
     )
     for name, url in zip(NAMES, urls, strict=False):
         monkeypatch.setenv(name, url)
-    settings = config.load(tmp_path, db_override=urls[3])
-    ms = migrations.load_directory(m)
-    run(runner.apply(urls[0], settings, ms))
-    run(runner.apply(urls[1], settings, ms))
-    run(runner.apply(urls[2], settings, ms, to=V1))
-    run(_execute(urls[1], "ALTER TABLE items ADD COLUMN extra integer"))
-    yield settings
-    for n in names:
-        run(server.drop_database(n))
+    try:
+        yield config.load(tmp_path, db_override=urls[3]), urls
+    finally:
+        for n in names:
+            run(server.drop_database(n))
 
 
 async def _execute(url: str, sql: str) -> None:

@@ -424,3 +424,32 @@ def test_later_migrations_pass_a_waiting_contract_unless_they_use_what_it_drops(
     inflight.refuse_lone_rollback(a_e, ms, [b_e])
     with pytest.raises(StudioError, match="not an expand migration with a contract"):
         inflight.refuse_lone_rollback(plain, ms, [])
+
+
+def test_a_set_of_versions_confirms_those_contracts_only_and_what_each_takes_away() -> None:
+    """The fleet screen confirms the contracts it named: a set of versions (none unknown)."""
+    a_e = sql_migration("20250101000001", Phase.EXPAND, "ALTER TABLE items ADD COLUMN n bigint;")
+    a_c = sql_migration(
+        "20250101000002",
+        Phase.CONTRACT,
+        "ALTER TABLE public.items DROP COLUMN qty;\n"
+        "ALTER TABLE public.items RENAME COLUMN n TO qty;\n"
+        "DROP VIEW items_v;\nALTER TABLE old_items RENAME TO items_archive;",
+        a_e.version,
+    )
+    b_e = sql_migration("20250101000003", Phase.EXPAND, "ALTER TABLE users ADD COLUMN mail text;")
+    b_c = sql_migration("20250101000004", Phase.CONTRACT, "DROP TRIGGER t ON users;", b_e.version)
+    ms = [a_e, a_c, b_e, b_c]
+    todo = [(a_c, None), (b_c, None)]
+    finished = {a_e.version, b_e.version}
+    run = inflight.schedule(todo, ms, finished, frozenset({b_c.version, "20990101000000"}))
+    assert [m.version for m, _ in run.run] == [b_c.version]
+    assert run.waiting == (a_c,)
+    assert inflight.schedule(todo, ms, finished, frozenset()).waiting == (a_c, b_c)
+    assert inflight.takes_away(a_c) == (
+        "drops column public.items.qty",
+        "renames column public.items.n to qty",
+        "drops public.items_v",
+        "renames public.old_items to items_archive",
+    )
+    assert inflight.takes_away(b_c) == ()  # a trigger: nothing the application reads

@@ -41,6 +41,8 @@ def test_quote_ident_like_postgres() -> None:
     assert quote_ident("Orders") == '"Orders"'
     assert quote_ident('a"b; drop table x') == '"a""b; drop table x"'
     assert quote_ident("1abc") == '"1abc"'
+    assert quote_ident("a$b") == '"a$b"'  # legal unquoted, yet quote_ident() quotes it
+    assert quote_ident("abc\n") == '"abc\n"'
     assert qualname("public", "select") == 'public."select"'
 
 

@@ -79,6 +79,8 @@ class TargetReport:
     server_version: int = 0
     # the longest its migrator waited for a lock, in seconds (migrate, rollback)
     lock_wait: float = 0.0
+    # the contract migrations waiting there for confirmation, by version (None: not read)
+    waiting: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

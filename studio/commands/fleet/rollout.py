@@ -255,7 +255,9 @@ async def _one(
     else:
         state, message = TargetState.DONE, "" if ran else "nothing to roll back"
     report = _report(target, reading, state, ran, direction, started, progress, message)
-    return replace(report, notes=report.notes + notes)
+    # a migrate that ends without ContractNotConfirmed leaves no contract waiting
+    waiting = () if direction is Direction.UP else None
+    return replace(report, notes=report.notes + notes, waiting=waiting)
 
 
 async def _record_squashed(
@@ -296,6 +298,7 @@ def _drifted(
         problems=problems,
         duration=time.monotonic() - started,
         server_version=reading.server_version,
+        waiting=reading.waiting,
     )
 
 
@@ -324,6 +327,8 @@ def _stopped(
     else:
         return error_report(target, e, started)
     report = _report(target, reading, state, tuple(progress.ran), direction, started, progress)
+    if isinstance(e, ContractNotConfirmed):  # the contracts it names wait there now
+        report = replace(report, waiting=e.waiting)
     return replace(report, message=e.message, hint=e.hint)
 
 
@@ -337,7 +342,11 @@ def _report(
     progress: TargetProgress,
     message: str = "",
 ) -> TargetReport:
-    """Where the target's migrations stand after the run: the reading, moved by what ran."""
+    """Where the target's migrations stand after the run: the reading, moved by what ran.
+
+    Migrating, the contracts that waited there still do, but those it ran; a rollback
+    does not tell (rolling an expand back takes its contract out of waiting).
+    """
     finished = {e.version for e in reading.status.entries if e.row is not None and e.row.finished}
     finished = finished | set(ran) if direction is Direction.UP else finished - set(ran)
     pending = (
@@ -353,6 +362,9 @@ def _report(
         duration=time.monotonic() - started,
         server_version=reading.server_version,
         lock_wait=progress.longest_wait,
+        waiting=tuple(v for v in reading.waiting if v not in ran)
+        if direction is Direction.UP
+        else None,
     )
 
 

@@ -30,6 +30,7 @@ from studio.model import quote_ident
 from studio.model.retarget import retarget
 from studio.run import history
 from studio.run.history import HistoryTable
+from studio.run.inflight import waiting_contracts
 from studio.sources.live import read_live
 from studio.sources.load import concurrently, load
 from studio.sources.spec import Loaded, Source, SourceKind, declared_source
@@ -77,6 +78,13 @@ class Reading:
     def pending(self) -> int:
         """Migrations not finished there: pending or interrupted."""
         return len(self.status.having(history.State.PENDING, history.State.PARTIAL))
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """The contract migrations waiting there for confirmation (their expand finished)."""
+        ms = [e.migration for e in self.status.entries if e.migration is not None]
+        rows = [e.row for e in self.status.entries if e.row is not None]
+        return tuple(m.version for m in waiting_contracts(ms, rows))
 
 
 class Baseline:

@@ -105,7 +105,7 @@ async def _read_one(baseline: Baseline, target: FleetTarget, command: str) -> Ta
     return TargetReport(
         target, state, reading.version, reading.pending, drift,
         problems=problems, notes=tuple(notes), duration=time.monotonic() - started,
-        server_version=reading.server_version,
+        server_version=reading.server_version, waiting=reading.waiting,
     )  # fmt: skip
 
 

@@ -6,7 +6,6 @@ A run is aborted safely: the running step rolls back and the history says where 
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -49,7 +48,6 @@ if TYPE_CHECKING:
     from studio.config import Settings
     from studio.migrations.files import Migration
     from studio.run.history import Status
-    from studio.tui.options import StudioOptions
     from studio.tui.services import Overview
 
 
@@ -378,7 +376,7 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
             ("lock wait: ", "bold $text-warning"),
             f"step {e.index} gave up its lock after {gave_up}, retrying in "
             f"{opts.duration(e.delay)} (retry {e.attempt} of {e.retries}, {e.left} left{wait});"
-            f" blocked by {_mask_pids(who, opts)}",
+            f" blocked by {opts.said(who)}",
         )
 
     @ev.on(ev.StepFinished)
@@ -569,10 +567,3 @@ class ApplyScreen(StudioScreen, ev.EventHandler):
         if group == "apply" and isinstance(error, StudioError):
             # the status line already says what state the database is in
             return
-
-
-def _mask_pids(text: str, opts: StudioOptions) -> str:
-    if not opts.snapshot:
-        return text
-    text = re.sub(r"pid \d+", f"pid {MASK}", text)
-    return re.sub(r"for \d+s", f"for {MASK}s", text)

@@ -6,8 +6,11 @@ The fleet is read when the screen opens (`status --fleet`, read-only);
 `m` migrates it (`migrate --fleet`, under the policy picked then), each
 target's runner events updating its row as they come; `x` aborts the run
 (no target starts any more; each running one stops at its next step
-boundary, its running statement cancelled and rolled back). Enter opens a
-target's apply screen, pointed at that target.
+boundary, its running statement cancelled and rolled back). A target where
+a contract migration waits for confirmation says so; `c` confirms those
+contracts once the user says the old application version is gone
+(`migrate --fleet --confirm-contract`, on those targets only), live as `m`.
+Enter opens a target's apply screen, pointed at that target.
 """
 
 from __future__ import annotations
@@ -19,23 +22,26 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from studio.commands.fleet.progress import TargetProgress
 from studio.commands.fleet.report import TargetState
-from studio.commands.fleet.rollout import Abort, Policy, policy_of
+from studio.commands.fleet.rollout import Abort, policy_of
 from studio.config import duration_seconds
 from studio.tui import services
-from studio.tui.keys import bind
+from studio.tui.keys import bind, shown
 from studio.tui.messages import FleetDone, FleetStepEvent, FleetTargetDone
 from studio.tui.screens.base import StudioScreen
-from studio.tui.screens.modals import ChoiceScreen
+from studio.tui.screens.fleet_questions import CHOICES, confirm_question, migrate_question
+from studio.tui.widgets.footer import StudioFooter
 from studio.tui.widgets.header import StudioHeader
-from studio.tui.widgets.steps import StyledTable
+from studio.tui.widgets.steps import Col, StyledTable
 from studio.words import counted
 
 if TYPE_CHECKING:
-    from studio.commands.fleet.report import TargetReport
+    from studio.commands.fleet.contracts import ContractsWaiting
+    from studio.commands.fleet.report import FleetReport, TargetReport
+    from studio.commands.fleet.rollout import Policy
     from studio.commands.fleet.targets import FleetTarget
     from studio.run.events import Event
 
@@ -54,12 +60,8 @@ _TONE = {
     TargetState.ABORTED: "warning",
 }
 
-# the choices `m` offers, and the policy each runs under (canary, halt)
-_POLICIES: tuple[tuple[str, int, bool], ...] = (
-    ("Migrate the first target alone, then the rest; stop at a failure", 1, True),
-    ("Migrate every target; stop starting others at a failure", 0, True),
-    ("Migrate every target; go on past a failure", 0, False),
-)
+# states whose row tells why the target stopped rather than what waits there
+_STOPPED = frozenset({TargetState.DRIFT, TargetState.SKIPPED, TargetState.ABORTED})
 
 
 class FleetScreen(StudioScreen):
@@ -71,6 +73,7 @@ class FleetScreen(StudioScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open target", priority=True),
         Binding("m", "migrate", "Migrate fleet"),
+        bind("contract", "Contracts"),
         Binding("r", "refresh", "Refresh"),
         bind("abort"),
         Binding("escape", "back", "Back"),
@@ -83,6 +86,8 @@ class FleetScreen(StudioScreen):
         self.reports: dict[str, TargetReport] = {}
         self.progress: dict[str, TargetProgress] = {}
         self.abort: Abort | None = None
+        # the fleet's targets in their configured order (a confirm runs on some of them only)
+        self.order: list[str] = []
         self._read_once = False
 
     def compose(self) -> ComposeResult:
@@ -90,21 +95,21 @@ class FleetScreen(StudioScreen):
         yield StyledTable(id="fleet-table")
         yield Static(Content(""), id="fleet-detail")
         yield Static(Content("Reading the fleet…"), id="fleet-status")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#fleet-table", StyledTable)
-        for label, key, width in (
-            ("target", "target", 14),
-            ("version", "version", 14),
-            ("pend", "pending", 4),
-            ("drift", "drift", 5),
-            ("state", "state", 11),
-            ("wait", "wait", 6),
-            ("step", "step", None),
-        ):
-            table.add_column(label, key=key, width=width)
+        # the step cell takes the room left, cut at a word boundary: the detail line says it whole
+        table.define(
+            Col("target", "target"),
+            Col("version", "version", least=14),
+            Col("pending", "pend"),
+            Col("drift", "drift"),
+            Col("state", "state", least=max(len(s.value) for s in TargetState)),
+            Col("wait", "wait", least=6),
+            Col("step", "step", flex=True),
+        )
         table.loading = True
         self.survey()
 
@@ -123,11 +128,12 @@ class FleetScreen(StudioScreen):
     async def survey(self) -> None:
         """Read every target (read-only): its migrations and drift."""
         report = await services.fleet_survey(self.studio.options.settings, self._told)
-        self.post_message(FleetDone(report, run=False))
+        self.post_message(FleetDone(report, "read"))
 
     @work(exclusive=True, group="fleet-run", exit_on_error=False)
-    async def run_fleet(self, policy: Policy) -> None:
-        """`migrate --fleet` under `policy`; every target's events come back as messages."""
+    async def run_fleet(self, policy: Policy, contracts: ContractsWaiting | None = None) -> None:
+        """`migrate --fleet` under `policy` (confirming `contracts`, on their targets only);
+        every target's events come back as messages."""
         self.running = True
         self.refresh_bindings()
 
@@ -137,12 +143,33 @@ class FleetScreen(StudioScreen):
         self.abort = Abort()
         try:
             report = await services.fleet_apply(
-                self.studio.options, policy, on_event, self._told, self.abort
+                self.studio.options, policy, on_event, self._told, self.abort, contracts
             )
         finally:
             self.running = False
             self.refresh_bindings()
-        self.post_message(FleetDone(report, run=True))
+        self.post_message(FleetDone(report, "migrate" if contracts is None else "confirm"))
+
+    @work(exclusive=True, group="fleet-contracts", exit_on_error=False)
+    async def ask_contracts(self) -> None:
+        """Which contracts wait where, then the question: confirm them, under which policy?"""
+        # in the fleet's order once it was read whole; as they came while the first read goes on
+        reports = [self.reports[n] for n in self.order or self.reports if n in self.reports]
+        waiting = await services.fleet_contracts(self.studio.options.settings, reports)
+        if not waiting.contracts:
+            self.notify("no contract waits for confirmation on any target", severity="warning")
+            return
+        parallel = policy_of(self.studio.options.settings, None).parallel
+
+        def answered(choice: int | None) -> None:
+            if not choice or choice > len(CHOICES):  # None (escape) or 0: no
+                return
+            if self.running:  # a run started meanwhile: not queued behind it
+                self._refuse_while_running()
+                return
+            self._start(CHOICES[choice - 1].policy(parallel), waiting)
+
+        self.app.push_screen(confirm_question(waiting, parallel), answered)
 
     def _told(self, report: TargetReport) -> None:
         # called from the survey's own thread too: post_message is thread-safe
@@ -155,9 +182,10 @@ class FleetScreen(StudioScreen):
         report = message.report
         name = report.target.name
         before = self.reports.get(name)
-        if before is not None and report.drift is None:
-            # a run does not read drift again unless it found some: keep what the survey read
-            report = _with_drift(report, before)
+        if before is not None:
+            # a run does not read drift again unless it found some, nor what waits on a target
+            # it could not read: keep what the last read said
+            report = _carried(report, before)
         self.reports[name] = report
         self.targets[name] = report.target
         self._draw(name)
@@ -177,23 +205,34 @@ class FleetScreen(StudioScreen):
     @on(FleetDone)
     def _done(self, message: FleetDone) -> None:
         report = message.report
+        if message.kind != "confirm":  # a read or a migrate covers the whole fleet
+            self.order = [r.target.name for r in report.targets]
         # rows came in as targets finished: put them in the fleet's own order
         table = self.query_one("#fleet-table", StyledTable)
         # the first read starts at the first target; later ones keep the user's place
         selected = self._selected() if self._read_once else None
         self._read_once = True
-        table.clear()
-        for r in report.targets:
-            self._draw(r.target.name)
+        table.clear_rows()
+        for name in self.order:
+            self._draw(name)
         table.move_cursor(row=table.get_row_index(selected) if selected is not None else 0)
-        verb = "migrate" if message.run else "read"
-        self._status(
-            (f"{verb}: ", "bold"),
-            report.summary(),
-            "  —  ",
-            ("m", "bold"),
-            " migrates the fleet",
-        )
+        self._status(*self._summary(message.kind, report))
+        self.refresh_bindings()
+
+    def _summary(self, kind: str, report: FleetReport) -> list[str | tuple[str, str]]:
+        """`confirm: 3 targets: 1 done, 2 busy — not confirmed on B (busy) — ...`."""
+        parts: list[str | tuple[str, str]] = [(f"{kind}: ", "bold"), report.summary()]
+        if kind == "confirm" and (left := [r for r in report.targets if not r.state.ok]):
+            named = ", ".join(f"{r.target.name} ({r.state.value})" for r in left)
+            parts += ["  —  ", ("not confirmed on ", "bold $text-warning"), named]
+        waiting = sum(1 for r in self.reports.values() if r.waiting)
+        if waiting:
+            on = counted(waiting, "target")
+            parts += ["  —  ", (f"a contract waits on {on}", "$text-warning")]
+        parts += ["  —  ", ("m", "bold"), " migrates the fleet"]
+        if waiting:
+            parts += [", ", (shown("contract"), "bold"), " confirms the contracts"]
+        return parts
 
     def _draw(self, name: str, *, running: bool = False) -> None:
         """One target's row, added or updated."""
@@ -202,8 +241,11 @@ class FleetScreen(StudioScreen):
         progress = self.progress.get(name)
         state = "running" if running else report.state.value if report else "…"
         tone = "running" if running else _TONE.get(report.state, "") if report else "muted"
+        if not running and report is not None and _only_contracts(report):
+            state, tone = "waiting", "warning"  # nothing else to apply there: c confirms it
         wait = progress.longest_wait if progress else report.lock_wait if report else 0.0
-        step = (progress.current if progress else "") or (report.message if report else "")
+        step = (progress.current if progress else "") or (_step_cell(report) if report else "")
+        step = opts.said(step)
         cells = {
             "target": (name, ""),
             "version": ((report.version or "—") if report else "", ""),
@@ -214,11 +256,11 @@ class FleetScreen(StudioScreen):
             "step": (step, "muted"),
         }
         table = self.query_one("#fleet-table", StyledTable)
-        if name not in table.rows:
-            table.add_row(*(table.cell(t, s) for t, s in cells.values()), key=name)
+        if not table.has_row(name):
+            table.put_row(name, *(table.cell(t, s) for t, s in cells.values()))
             return
         for column, (text, style) in cells.items():
-            table.update_cell(name, column, table.cell(text, style))
+            table.put_cell(name, column, table.cell(text, style))
 
     def _selected(self) -> str | None:
         table = self.query_one("#fleet-table", StyledTable)
@@ -235,7 +277,7 @@ class FleetScreen(StudioScreen):
             return
         progress = self.progress.get(name)
         where = "" if self.studio.options.snapshot else f" {report.target.where}"
-        why = (progress.current if progress else "") or _story(report)
+        why = self.studio.options.said((progress.current if progress else "") or _story(report))
         self.query_one("#fleet-detail", Static).update(
             Content.assemble((name, "bold"), where, f" — {report.state.value}: {why}")
         )
@@ -250,9 +292,14 @@ class FleetScreen(StudioScreen):
     # --- actions ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Migrate, refresh, open a target and go back only while no run is going on."""
+        """Migrate, refresh, open a target and go back only while no run is going on.
+
+        Confirming contracts: while a contract waits; during a run too, to be told why not.
+        """
         if action in ("migrate", "refresh", "back", "open"):
             return (not self.running) or None
+        if action == "contract":
+            return (self.running or any(r.waiting for r in self.reports.values())) or None
         if action == "abort":  # in the footer only while a run can be aborted
             return self.running and self.abort is not None and not self.abort.requested
         return True
@@ -274,28 +321,39 @@ class FleetScreen(StudioScreen):
         parallel = policy_of(self.studio.options.settings, None).parallel
 
         def answered(choice: int | None) -> None:
-            if choice is None or choice >= len(_POLICIES):
+            if choice is None or choice >= len(CHOICES):
                 return
-            _, canary, halt = _POLICIES[choice]
-            self._start(Policy(parallel, canary, halt))
+            self._start(CHOICES[choice].policy(parallel))
 
-        self.app.push_screen(
-            ChoiceScreen(
-                f"Apply the pending migrations to {counted(n, 'target')}, {parallel} at a time?",
-                [label for label, _, _ in _POLICIES] + ["Cancel"],
-            ),
-            answered,
+        self.app.push_screen(migrate_question(n, parallel), answered)
+
+    def action_contract(self) -> None:
+        """Confirm the contracts waiting across the fleet, once the user says so."""
+        if self.running:
+            self._refuse_while_running()
+            return
+        if not any(r.waiting for r in self.reports.values()):
+            self.notify("no contract waits for confirmation on any target", severity="warning")
+            return
+        self.ask_contracts()
+
+    def _refuse_while_running(self) -> None:
+        self.notify(
+            "the fleet is migrating: confirm the contracts once this run is over (or abort it, x)",
+            severity="warning",
         )
 
-    def _start(self, policy: Policy) -> None:
+    def _start(self, policy: Policy, contracts: ContractsWaiting | None = None) -> None:
+        names = list(contracts.targets) if contracts is not None else list(self.targets)
         lock_timeout = duration_seconds(self.studio.options.settings.lock_timeout)
-        self.progress = {name: TargetProgress(lock_timeout) for name in self.targets}
+        self.progress = {name: TargetProgress(lock_timeout) for name in names}
         table = self.query_one("#fleet-table", StyledTable)
-        for name in self.targets:
+        for name in names:
             self._draw(name)
-            table.update_cell(name, "state", table.cell("queued", "muted"))
-        self._status(("migrating ", "bold"), f"{counted(len(self.targets), 'target')}…")
-        self.run_fleet(policy)
+            table.put_cell(name, "state", table.cell("queued", "muted"))
+        verb = "migrating " if contracts is None else "confirming the contracts on "
+        self._status((verb, "bold"), f"{counted(len(names), 'target')}…")
+        self.run_fleet(policy, contracts)
 
     def action_abort(self) -> None:
         """Stop the fleet's run: no target starts; each running one stops at a step boundary."""
@@ -338,7 +396,27 @@ def _story(report: TargetReport) -> str:
         more = f" (and {len(report.drift) - 1} more)" if len(report.drift) > 1 else ""
         return report.drift[0].describe() + more
     at = f"at {report.version}" if report.version else "no migration applied"
+    if report.ran:  # what this run applied there
+        at = f"applied {', '.join(report.ran)}; {at}"
+    if report.waiting:
+        return (
+            f"{at}, {report.pending} pending; contract {', '.join(report.waiting)} waits for"
+            f" confirmation ({shown('contract')} confirms it once the old application is gone)"
+        )
     return f"{at}, {report.pending} pending"
+
+
+def _step_cell(report: TargetReport) -> str:
+    """The step cell of a target not running: why it stopped, else what waits there."""
+    if report.waiting and not report.state.error and report.state not in _STOPPED:
+        return f"contract waiting: {', '.join(report.waiting)}"
+    return report.message
+
+
+def _only_contracts(report: TargetReport) -> bool:
+    """Whether all that is pending on a target is contracts waiting for confirmation."""
+    waiting = len(report.waiting or ())
+    return report.state is TargetState.PENDING and waiting > 0 and report.pending <= waiting
 
 
 def _drift(report: TargetReport | None) -> str:
@@ -347,6 +425,8 @@ def _drift(report: TargetReport | None) -> str:
     return str(len(report.drift)) if report.drift else "none"
 
 
-def _with_drift(report: TargetReport, before: TargetReport) -> TargetReport:
-    """`report` with the drift an earlier report read (a run reads it only when it finds some)."""
-    return replace(report, drift=before.drift)
+def _carried(report: TargetReport, before: TargetReport) -> TargetReport:
+    """`report` with what an earlier report read and it did not: drift, waiting contracts."""
+    drift = before.drift if report.drift is None else report.drift
+    waiting = before.waiting if report.waiting is None else report.waiting
+    return replace(report, drift=drift, waiting=waiting)

@@ -68,18 +68,29 @@ class NameScreen(ModalScreen[str | None]):
 
 
 class ChoiceScreen(ModalScreen[int | None]):
-    """Pick one of a few options (e.g. which rename candidate to accept)."""
+    """Pick one of a few options (e.g. which rename candidate to accept).
+
+    `detail`, when given, is shown under the prompt (scrolled when long): what
+    the choice is about. The first option is the one highlighted: a question
+    whose safe answer is no lists "No" first.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    # the answers, not the detail above them: enter picks the highlighted one at once
+    AUTO_FOCUS = "OptionList"
 
-    def __init__(self, prompt: str, options: Sequence[str]) -> None:
+    def __init__(self, prompt: str, options: Sequence[str], detail: Content | None = None) -> None:
         super().__init__(classes="modal")
         self.prompt = prompt
         self.options = list(options)
+        self.detail = detail
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static(Content(self.prompt), classes="modal-title")
+            if self.detail is not None:
+                with VerticalScroll(classes="modal-detail"):
+                    yield Static(self.detail)
             yield OptionList(
                 *[Option(Content(text), id=str(i)) for i, text in enumerate(self.options)]
             )

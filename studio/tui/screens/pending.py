@@ -11,20 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from studio.run.history import State
 from studio.tui import services
 from studio.tui.facts import LEVELS
 from studio.tui.keys import bind, shown
 from studio.tui.messages import PendingReviewed
-from studio.tui.screens.base import StudioScreen
+from studio.tui.screens.step_review import StepReviewScreen
 from studio.tui.widgets.detail import sql_content
-from studio.tui.widgets.footer import StudioFooter
-from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.step_facts import pending_content
 from studio.tui.widgets.steps import Col, StyledTable
 from studio.words import counted, plural
@@ -35,11 +31,12 @@ if TYPE_CHECKING:
     from studio.commands.pending import PendingReview
 
 
-class PendingScreen(StudioScreen):
+class PendingScreen(StepReviewScreen):
     """A pending migration's steps with their locks, estimates and hazards; apply from here."""
 
     ESSENTIAL = frozenset({"pending-review"})
-    AUTO_FOCUS = "#steps"
+    MARK = Col("done", "")
+    NO_DATA = "No analysis: see the error."
 
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("apply"),
@@ -53,35 +50,16 @@ class PendingScreen(StudioScreen):
         self.version = version
         self.review: PendingReview | None = None
 
-    def compose(self) -> ComposeResult:
-        yield StudioHeader("review")
-        yield Static(Content(""), id="review-banner")
-        with Horizontal(id="review-body"):
-            yield StyledTable(id="steps")
-            with VerticalScroll(id="step-detail"):
-                yield Static(Content(f"Analysing {self.version}…"), id="step-title")
-                yield Static(Content(""), id="step-sql")
-                yield Static(Content(""), id="step-facts")
-        yield Static(Content(""), id="summary-bar")
-        yield StudioFooter()
+    def loading_title(self) -> str:
+        return f"Analysing {self.version}…"
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # the banner shows only the pending migrations applied before this one
         self.query_one("#review-banner").display = False
-        table = self.query_one("#steps", StyledTable)
-        table.define(
-            Col("done", ""), Col("n", "#"), Col("hazard", ""), Col("step", "step", flex=True)
-        )
-        table.loading = True
-        self.load()
+        super().on_mount()
 
     def has_data(self) -> bool:
         return self.review is not None
-
-    def worker_failed(self, group: str, error: BaseException) -> None:
-        self.query_one("#steps", StyledTable).loading = False
-        if self.review is None:
-            self.query_one("#step-title", Static).update(Content("No analysis: see the error."))
 
     @work(exclusive=True, group="pending-review", exit_on_error=False)
     async def load(self) -> None:
@@ -154,10 +132,6 @@ class PendingScreen(StudioScreen):
             )
         )
 
-    @on(DataTable.RowHighlighted, "#steps")
-    def _row_highlighted(self) -> None:
-        self._show_step()
-
     def _show_step(self) -> None:
         r = self.review
         if r is None:
@@ -166,8 +140,7 @@ class PendingScreen(StudioScreen):
         if not r.steps:
             title.update(Content(f"{r.migration.filename} has no statement yet."))
             return
-        i = max(0, self.query_one("#steps", StyledTable).cursor_row)
-        step = r.steps[i]
+        step = r.steps[self.cursor]
         title.update(
             Content.assemble(
                 (f"Step {step.step.index} of {len(r.steps)}", "bold"),
@@ -204,14 +177,6 @@ class PendingScreen(StudioScreen):
             return
         self.app.pop_screen()
         self.studio.open_apply(start=True, to=self.version)
-
-    def action_next(self) -> None:
-        """The next step."""
-        self.query_one("#steps", StyledTable).action_cursor_down()
-
-    def action_previous(self) -> None:
-        """The previous step."""
-        self.query_one("#steps", StyledTable).action_cursor_up()
 
     def action_back(self) -> None:
         """Back to where the review was opened from."""

@@ -7,22 +7,18 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from studio.tui import services
 from studio.tui.facts import relations
 from studio.tui.keys import bind, shown
 from studio.tui.messages import PlanReady
 from studio.tui.review import Decision, Review
-from studio.tui.screens.base import StudioScreen
 from studio.tui.screens.finish import FinishScreen
+from studio.tui.screens.step_review import StepReviewScreen
 from studio.tui.widgets.detail import sql_content
-from studio.tui.widgets.footer import StudioFooter
-from studio.tui.widgets.header import StudioHeader
 from studio.tui.widgets.step_facts import facts_content
 from studio.tui.widgets.steps import Col, StyledTable
 from studio.words import counted
@@ -49,11 +45,12 @@ def _targets(source: PlanInput) -> tuple[tuple[str, ...], tuple[Requirement, ...
     return relations(every, source.server_version, source.old), tuple(dict.fromkeys(wanted))
 
 
-class ReviewScreen(StudioScreen):
+class ReviewScreen(StepReviewScreen):
     """Generate: approve, skip, switch forms, then see the file and write it (or apply it)."""
 
     ESSENTIAL = frozenset({"plan"})
-    AUTO_FOCUS = "#steps"
+    MARK = Col("decision", "")
+    NO_DATA = "No plan: see the error."
 
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("approve"),
@@ -72,39 +69,16 @@ class ReviewScreen(StudioScreen):
         super().__init__(id="review")
         self.review: Review | None = None
 
-    def compose(self) -> ComposeResult:
-        yield StudioHeader("review")
-        yield Static(Content(""), id="review-banner")
-        with Horizontal(id="review-body"):
-            yield StyledTable(id="steps")
-            with VerticalScroll(id="step-detail"):
-                yield Static(Content("Planning…"), id="step-title")
-                yield Static(Content(""), id="step-sql")
-                yield Static(Content(""), id="step-facts")
-        yield Static(Content(""), id="summary-bar")
-        yield StudioFooter()
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        table = self.query_one("#steps", StyledTable)
-        table.define(
-            Col("decision", ""), Col("n", "#"), Col("hazard", ""), Col("step", "step", flex=True)
-        )
-        table.loading = True
-        self.load_plan()
+    def loading_title(self) -> str:
+        return "Planning…"
 
     def has_data(self) -> bool:
         return self.review is not None
 
-    def worker_failed(self, group: str, error: BaseException) -> None:
-        self.query_one("#steps", StyledTable).loading = False
-        if self.review is None:
-            self.query_one("#step-title", Static).update(Content("No plan: see the error."))
-
     # --- workers ------------------------------------------------------------------------
 
     @work(exclusive=True, group="plan", exit_on_error=False)
-    async def load_plan(self) -> None:
+    async def load(self) -> None:
         """Replay the migrations, materialize the declared schema, diff, read table sizes."""
         app = self.studio
         settings = app.options.settings
@@ -135,11 +109,6 @@ class ReviewScreen(StudioScreen):
         self._show_step()
 
     # --- drawing ------------------------------------------------------------------------
-
-    @property
-    def cursor(self) -> int:
-        """The index of the step under the cursor."""
-        return max(0, self.query_one("#steps", StyledTable).cursor_row)
 
     def _fill(self) -> None:
         table = self.query_one("#steps", StyledTable)
@@ -239,10 +208,6 @@ class ReviewScreen(StudioScreen):
     def on_resize(self, event: events.Resize) -> None:
         """The summary's words follow the width (once `StudioScreen` set `-narrow`)."""
         self.call_after_refresh(self._summary)
-
-    @on(DataTable.RowHighlighted, "#steps")
-    def _row_highlighted(self) -> None:
-        self._show_step()
 
     def _show_step(self) -> None:
         self.refresh_bindings()  # which keys apply depends on the step under the cursor
@@ -363,14 +328,6 @@ class ReviewScreen(StudioScreen):
         for j in range(len(r)):
             self._refresh_row(j)
         self._show_step()
-
-    def action_next(self) -> None:
-        """The next step."""
-        self.query_one("#steps", StyledTable).action_cursor_down()
-
-    def action_previous(self) -> None:
-        """The previous step."""
-        self.query_one("#steps", StyledTable).action_cursor_up()
 
     def action_accept_rename(self) -> None:
         """Plan the (first) rename candidate as a rename."""

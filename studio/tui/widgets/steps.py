@@ -103,6 +103,10 @@ class StyledTable(DataTable[Text]):
         if not self._relayout() and col in dict(self._layout):
             self.update_cell(row, col, self._fitted(text, dict(self._layout)[col]))
 
+    def has_row(self, key: str) -> bool:
+        """Whether a row of that key was put."""
+        return key in self._rows_data
+
     def next_key(self) -> str:
         """A key no row has yet (rows without a name of their own)."""
         return str(len(self._rows_data))
