@@ -281,12 +281,25 @@ class RolesNamed:
     created: frozenset[str] = frozenset()
 
 
+# A keyword of each statement that can name a role (where PostgreSQL's grammar takes a
+# RoleSpec: OWNER TO, GRANT/REVOKE ... TO/FROM/GRANTED BY, AUTHORIZATION, FOR ROLE/USER,
+# CREATE/ALTER/DROP ROLE/USER/GROUP, USER MAPPING FOR, POLICY ... TO, REASSIGN/DROP OWNED BY;
+# SET ROLE, SET SESSION AUTHORIZATION, GRANT role TO): a script holding none of them as text
+# names no role, and is not parsed (0.09 s for 3,000 CREATE statements)
+_ROLE_WORDS = (
+    "OWNER", "OWNED", "GRANT", "REVOKE", "AUTHORIZATION", "ROLE", "USER", "GROUP", "POLICY",
+)  # fmt: skip
+
+
 def roles_named(script: str) -> RolesNamed:
     """The roles `script` names, read from pglast's parse tree (JSON form, see above).
 
     A script pglast cannot parse whole (syntax newer than its grammar) is
     parsed statement by statement; a statement it cannot parse names nothing.
     """
+    upper = script.upper()
+    if not any(word in upper for word in _ROLE_WORDS):
+        return RolesNamed()
     # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast.parser import ParseError, parse_sql_json
 

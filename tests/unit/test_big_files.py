@@ -303,6 +303,56 @@ def test_the_roles_a_script_names_are_read_without_its_rows_of_constants(
     assert found.named == {"reader"} and max(seen) < 1_000
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ALTER TABLE public.t OWNER TO r",
+        "alter schema s owner to r",
+        "GRANT SELECT ON public.t TO r",
+        "GRANT SELECT ON public.t TO GROUP r",
+        "GRANT SELECT ON public.t TO PUBLIC GRANTED BY r",
+        "REVOKE SELECT ON public.t FROM r",
+        "GRANT r TO other_r",
+        "CREATE SCHEMA AUTHORIZATION r",
+        "CREATE SCHEMA s AUTHORIZATION r",
+        "ALTER DEFAULT PRIVILEGES FOR ROLE r GRANT SELECT ON TABLES TO PUBLIC",
+        "ALTER DEFAULT PRIVILEGES FOR USER r REVOKE SELECT ON TABLES FROM PUBLIC",
+        "CREATE POLICY p ON public.t TO r USING (true)",
+        "ALTER POLICY p ON public.t TO r",
+        "CREATE USER MAPPING FOR r SERVER s",
+        "REASSIGN OWNED BY r TO other_r",
+        "DROP OWNED BY r",
+        "SET ROLE r",
+        "SET SESSION AUTHORIZATION r",
+        "ALTER ROLE r SET search_path = s",
+        "ALTER USER r SET search_path = s",
+        "ALTER GROUP g ADD USER r",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql SET role = r AS 'SELECT 1'",
+    ],
+)
+def test_the_roles_a_statement_names_are_found(statement: str) -> None:
+    """Every statement that can name a role holds a word of the text checked before parsing."""
+    from studio.sqltext.statements import roles_named
+
+    assert "r" in roles_named(statement + ";\n").named
+
+
+def test_a_script_that_can_name_no_role_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pglast.parser
+
+    from studio.sqltext.statements import roles_named
+
+    parsed: list[int] = []
+    real = pglast.parser.parse_sql_json
+    monkeypatch.setattr(
+        pglast.parser, "parse_sql_json", lambda sql: parsed.append(len(sql)) or real(sql)
+    )
+    script = "CREATE TABLE public.t (id int PRIMARY KEY, note text);\n" * 500
+    assert roles_named(script).named == frozenset() and parsed == []
+    assert roles_named(script + "ALTER TABLE public.t OWNER TO r;\n").named == {"r"}
+    assert parsed
+
+
 @pytest.mark.parametrize("sep", [",\n", ", "], ids=["a-row-a-line", "one-line"])
 def test_the_lexer_reads_a_small_part_of_a_long_values_list(
     sep: str, monkeypatch: pytest.MonkeyPatch
