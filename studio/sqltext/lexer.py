@@ -15,7 +15,11 @@ reopens one; `E''`, `B''`, `X''`, `N''` and `U&''` quote alike without
 backslashes), so what lies outside the strings is known by splitting on
 `'`; if that holds no `;`, `--` or `/*`, the stretch has no statement end
 and no comment, and its parentheses are the `(` and `)` outside the strings.
-(A number run into a letter, which the lexer may refuse, is left to it.)
+(A number run into a letter, which the lexer may refuse, is left to it; a
+digit inside a name, `t00001_pkey`, starts no number.) A span ends at a
+newline, before the first line that holds a `;`, a comment or one of those
+characters, so the lines of a statement before its last are skipped too: a
+CREATE TABLE of twenty columns is lexed on its first and last lines only.
 """
 
 from __future__ import annotations
@@ -40,9 +44,18 @@ _HORIZONTAL_BLANK = re.compile(r"[ \t\r\f\v]")
 _NOT_PAREN = bytes(b for b in range(256) if b not in b"()")
 # a VALUES list's parentheses, its rows cut anywhere: the end of one, whole ones, the start of one
 _ROW_PARENS = re.compile(rb"(\))?(?:\(\))*(\()?")
-# a digit run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`, `t1a`): the lexer may refuse a
-# number followed by an identifier's first character, so such text is lexed
-_NUMBER_THEN_LETTER = re.compile(r"\d\.?(?:[^\W\d]|[^\x00-\x7f])")
+# a number run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`): the lexer may refuse a number
+# followed by an identifier's first character, so such text is lexed. A digit after a name's
+# character (a letter, a digit, `_`, `$`) continues that name: `t00001_pkey` is no number.
+_NUMBER_THEN_LETTER = re.compile(r"(?<![\w$])\.?\d[\d.]*(?:[^\W\d]|[^\x00-\x7f])")
+# where a plain span must end at the latest: the line of a possible statement end or comment,
+# or of a character that plain text cannot hold
+_NOT_PLAIN = re.compile(r"""[;$"\\]|--|/\*""")
+# the first window after a plain span, or at the text's start: a window ends at the first
+# newline past its size, so this one is the rest of the line, where a statement's head is (or
+# its end). The windows double from there while no span can be taken: a run of short statements
+# is lexed in big ones.
+HEAD = 1
 _PAREN_STEP = {ord("("): 1, ord(")"): -1}
 
 
@@ -148,13 +161,20 @@ class PlainSpan:
 
 
 def plain_span(text: str, pos: int, parens: int | None = None) -> PlainSpan | None:
-    """About `WINDOW` characters from `pos` (a token boundary) when they are plain, else None.
+    """Up to `WINDOW` characters from `pos` (a token boundary) when they are plain, else None.
+
+    The span ends before the first line that may hold something else (see the
+    module docstring); None when that is the line `pos` is on.
 
     With `parens` (the depth at `pos`), None too when a `)` would take the
     depth below zero, where a splitter that clamps it would see otherwise.
     """
     if (end := _cut(text, pos, pos + WINDOW)) is None:
         return None
+    if (stop := _NOT_PLAIN.search(text, pos, end)) is not None:
+        end = text.rfind("\n", pos, stop.start()) + 1  # the line before it: a token boundary
+        if end <= pos:
+            return None
     span = text[pos:end]
     if "$" in span or '"' in span or "\\" in span or span.count("'") % 2:
         return None
@@ -177,17 +197,28 @@ def plain_span(text: str, pos: int, parens: int | None = None) -> PlainSpan | No
     return PlainSpan(end, pos + body if body else -1, depth)
 
 
+def first_window() -> int:
+    """The size of a window lexed at a statement's head, or after a plain span."""
+    return min(HEAD, WINDOW)
+
+
+def next_window(size: int) -> int:
+    """The size of the window after one of `size` that took no plain span: twice, up to `WINDOW`."""
+    return min(size * 2, WINDOW)
+
+
 def comment_tokens(text: str, start: int = 0) -> Iterator[Token]:
     """Every comment token of `text` from `start`, plain spans (which hold none) skipped unlexed.
 
     Read to the end, it also checks that the lexer accepts the rest of the text.
     """
-    pos = start
+    pos, size = start, first_window()
     while pos < len(text):
         if (span := plain_span(text, pos)) is not None:
-            pos = span.end
+            pos, size = span.end, first_window()
             continue
-        tokens, pos = lex_window(text, pos)
+        tokens, pos = lex_window(text, pos, size)
+        size = next_window(size)
         yield from (
             t for t in tokens if t[2] in ("SQL_COMMENT", "C_COMMENT") and t[3] == "NO_KEYWORD"
         )

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from studio.sqltext.lexer import (
     PlainSpan,
+    first_window,
     lex,
     lex_window,
     literal_rows,
+    next_window,
     offset_in,
     plain_span,
     without,
@@ -100,14 +102,16 @@ def statement_tokens(text: str, ends: StatementEnds) -> Iterator[Token | PlainSp
     Raises:
         pglast.parser.ParseError: what the lexer refuses, with its offset in `text`.
     """
-    pos = 0
+    pos, size = 0, first_window()
     while pos < len(text):
         if ends.plain() and (span := plain_span(text, pos, ends.parens)) is not None:
             ends.parens = span.parens
             yield span
-            pos = span.end
+            pos, size = span.end, first_window()
             continue
-        tokens, pos = lex_window(text, pos)
+        # a short window first: a statement's head is lexed, its body may then be skipped
+        tokens, pos = lex_window(text, pos, size)
+        size = next_window(size)
         yield from tokens
 
 
