@@ -102,7 +102,7 @@ def _lead(sql: str) -> tuple[str, ...]:
     return tuple(words)
 
 
-def _may_be_non_transactional(sql: str) -> bool:
+def _may_be_non_transactional(sql: str, lead: Sequence[str] | None = None) -> bool:
     """A look at the first words, then at the parse tree as JSON: its kind and CONCURRENTLY flag.
 
     Building pglast's Python tree costs ten times as much as its JSON form
@@ -114,7 +114,7 @@ def _may_be_non_transactional(sql: str) -> bool:
     # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast.parser import ParseError, parse_sql_json
 
-    lead = _lead(sql)
+    lead = tuple(lead[:4]) if lead is not None else _lead(sql)
     if lead[:1] not in _LEADS and lead[:2] not in _LEADS:
         return False
     # the grammar puts CONCURRENTLY right after INDEX: without it, an index is built or dropped
@@ -149,12 +149,16 @@ def statement_node(sql: str) -> tuple[str, dict[str, Any]]:
     return kind, fields
 
 
-def non_transactional_statement(sql: str) -> str | None:
-    """What in `sql` cannot run inside a transaction block, or None."""
+def non_transactional_statement(sql: str, lead: Sequence[str] | None = None) -> str | None:
+    """What in `sql` cannot run inside a transaction block, or None.
+
+    `lead`: the names of its first four tokens (fewer when it has fewer), comments left out,
+    when the caller has lexed them already (the migration parser); else they are lexed here.
+    """
     # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import ast
 
-    if not _may_be_non_transactional(sql):
+    if not _may_be_non_transactional(sql, lead):
         return None
     node = _parse_one(sql)
     if isinstance(node, ast.IndexStmt) and node.concurrent:

@@ -199,6 +199,17 @@ def test_empty_and_comment_only_files_have_no_steps() -> None:
             "CREATE INDEX CONCURRENTLY cannot run inside a transaction",
         ),
         ("-- schema-studio:step\nVACUUM t;", 2, "VACUUM cannot run inside a transaction"),
+        # the words after DROP are skipped in a plain span: the statement is lexed again for them
+        (
+            "-- schema-studio:step\nSELECT 1;\nDROP\nINDEX\nCONCURRENTLY\ni\n;",
+            3,
+            "DROP INDEX CONCURRENTLY cannot run inside a transaction",
+        ),
+        (
+            "-- schema-studio:step\nCREATE UNIQUE\n  INDEX CONCURRENTLY\n  i ON t\n  (a);",
+            2,
+            "CREATE INDEX CONCURRENTLY cannot run inside a transaction",
+        ),
         ("SELECT 1;\nSELECT '\x00';", 2, "NUL byte"),
     ],
 )
