@@ -44,13 +44,12 @@ _HORIZONTAL_BLANK = re.compile(r"[ \t\r\f\v]")
 _NOT_PAREN = bytes(b for b in range(256) if b not in b"()")
 # a VALUES list's parentheses, its rows cut anywhere: the end of one, whole ones, the start of one
 _ROW_PARENS = re.compile(rb"(\))?(?:\(\))*(\()?")
-# a number run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`): the lexer may refuse a number
-# followed by an identifier's first character, so such text is lexed. A digit after a name's
-# character (a letter, a digit, `_`, `$`) continues that name: `t00001_pkey` is no number.
-_NUMBER_THEN_LETTER = re.compile(r"(?<![\w$])\.?\d[\d.]*(?:[^\W\d]|[^\x00-\x7f])")
-# where a plain span must end at the latest: the line of a possible statement end or comment,
-# or of a character that plain text cannot hold
-_NOT_PLAIN = re.compile(r"""[;$"\\]|--|/\*""")
+# a digit run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`, `t1a`): the lexer may refuse a
+# number followed by an identifier's first character, so such text is lexed (`_number_into_name`)
+_DIGIT_THEN_LETTER = re.compile(r"\d\.?(?:[^\W\d]|[^\x00-\x7f])")
+# what a plain span ends before: a possible statement end or comment, or a character plain text
+# cannot hold (`;` first: in DDL the nearest, and each later search stops where one was found)
+_NOT_PLAIN = (";", "$", '"', "\\", "--", "/*")
 # the first window after a plain span, or at the text's start: a window ends at the first
 # newline past its size, so this one is the rest of the line, where a statement's head is (or
 # its end). The windows double from there while no span can be taken: a run of short statements
@@ -171,15 +170,15 @@ def plain_span(text: str, pos: int, parens: int | None = None) -> PlainSpan | No
     """
     if (end := _cut(text, pos, pos + WINDOW)) is None:
         return None
-    if (stop := _NOT_PLAIN.search(text, pos, end)) is not None:
-        end = text.rfind("\n", pos, stop.start()) + 1  # the line before it: a token boundary
+    if (stop := _not_plain_at(text, pos, end)) < end:
+        end = text.rfind("\n", pos, stop) + 1  # the line before it: a token boundary
         if end <= pos:
             return None
     span = text[pos:end]
     if "$" in span or '"' in span or "\\" in span or span.count("'") % 2:
         return None
     outside = " ".join(span.split("'")[::2])
-    if ";" in outside or "--" in outside or "/*" in outside or _NUMBER_THEN_LETTER.search(outside):
+    if ";" in outside or "--" in outside or "/*" in outside or _number_into_name(outside):
         return None
     depth = parens or 0
     if parens is not None and (steps := outside.encode().translate(None, _NOT_PAREN)):
@@ -195,6 +194,31 @@ def plain_span(text: str, pos: int, parens: int | None = None) -> PlainSpan | No
     if span[:body].endswith("'"):
         return None  # the string may go on in the next line's: lexed, not cut
     return PlainSpan(end, pos + body if body else -1, depth)
+
+
+def _not_plain_at(text: str, pos: int, end: int) -> int:
+    """The first of `_NOT_PLAIN` in `text[pos:end]`, else `end`."""
+    for mark in _NOT_PLAIN:
+        if (found := text.find(mark, pos, end)) >= 0:
+            end = found
+    return end
+
+
+def _number_into_name(outside: str) -> bool:
+    """Whether a number may run into a name in `outside` (text outside strings, no `$` in it).
+
+    A digit run right after a name's character (a letter, a digit, `_`, or
+    any non-ASCII character, as PostgreSQL's lexer reads names) continues that
+    name: `t00001_pkey` holds no number, and a span of such names is plain.
+    """
+    for m in _DIGIT_THEN_LETTER.finditer(outside):
+        start = m.start()
+        while start and outside[start - 1] in "0123456789":
+            start -= 1
+        before = outside[start - 1] if start else " "
+        if not (before.isalpha() or before == "_" or before >= "\x80"):
+            return True
+    return False
 
 
 def first_window() -> int:

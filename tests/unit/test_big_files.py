@@ -100,7 +100,7 @@ _PIECES = [
     "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC ", "END", "CASE", "BEGIN",
     "CREATE INDEX CONCURRENTLY i ON t (a)", "é", "\r\n", "\t",
     # names with digits (no number), numbers run into names, a table over several lines
-    "t00001_pkey", "a1b", "x.1y", "1_000", "$1", "1.5e3x",
+    "t00001_pkey", "a1b", "x.1y", "x1.5e3y", "é1x", "1_000", "$1", "1.5e3x",
     "CREATE TABLE t1 (\n  a1 int DEFAULT 'x',\n  b_2c numeric(12,2),\n  CHECK (a1 > 0)\n)",
 ]  # fmt: skip
 
