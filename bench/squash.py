@@ -29,7 +29,9 @@ few tables and drop them from those the migration before added them to: the
 replay before the squash does that work, the baseline does not.
 
 `python -m bench --only squash` runs it into bench/results/squash.md and its
-section of bench/RESULTS.md.
+section of bench/RESULTS.md. `python -m bench.squash_ab BEFORE AFTER` times
+the cold `check`s of the same project at two commits, taking turns, with the
+CPU of the client and of both servers.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ must match and the applied files must be as the target's history recorded them.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,8 +21,9 @@ from studio.diff.unmodelled import unmodelled
 from studio.errors import StudioError
 from studio.migrations import files as migrations
 from studio.run import history, inflight, runner
-from studio.sources.load import concurrently, load
-from studio.sources.spec import Source, SourceKind, declared_source, major_mismatch
+from studio.sources.live import live_connection, read_live
+from studio.sources.load import concurrently, load, side_by_side
+from studio.sources.spec import Loaded, Source, SourceKind, declared_source, major_mismatch
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
     from studio.migrations.files import Migration
     from studio.model import Schema
     from studio.model.changes import Change
-    from studio.sources.spec import Loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +175,78 @@ def compare_live(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _TargetRead:
+    """What `check` reads of the target database, and what its history says of the files."""
+
+    loaded: Loaded
+    applied: tuple[str, ...]
+    unlike: tuple[str, ...]
+    behind: tuple[str, ...]
+    elsewhere: tuple[str, ...]
+    in_flight: tuple[str, ...]
+
+
+async def _read_target(
+    settings: Settings, url: str, major: asyncio.Future[int | None]
+) -> _TargetRead:
+    """The live schema and the history; `major` is set as soon as the server has said it."""
+    source = Source(SourceKind.URL, url)
+    async with live_connection(source, settings) as (conn, version):
+        major.set_result(version // 10000)  # the replays start on the dev server meanwhile
+        loaded = await read_live(conn, source, settings, version)
+    rows, _, _ = await read_history(settings, url)
+    applied = tuple(r.version for r in rows)
+    # the sum file only says the files are as last hashed; the history, as applied. Parsed
+    # in a thread (the event loop sends the replays' batches), once with the replay's (memo)
+    on_disk_ms = await asyncio.to_thread(load_migrations, settings, verify=False)
+    status = history.compare(on_disk_ms, rows)
+    waiting = {m.version for m in inflight.waiting_contracts(on_disk_ms, rows)}
+    return _TargetRead(
+        loaded,
+        applied,
+        unlike_history(settings, status),
+        not_applied(status, waiting),
+        other_branch(status, waiting),
+        phase_lines(on_disk_ms, rows),
+    )
+
+
+async def _replays(
+    settings: Settings,
+    major: asyncio.Future[int | None],
+    target: asyncio.Future[_TargetRead | None],
+) -> tuple[Loaded, Loaded, Loaded | None]:
+    """The migrations' replay and the declared schema's, on the dev server of the target's major;
+    the replay of the applied migrations too when some on disk are not (None without a target).
+    """
+    m = await major
+
+    async def applied_replay() -> Loaded | None:
+        if (read := await target) is None:
+            return None
+        on_disk = set(migrations.taken_versions(settings.migrations_dir))
+        if on_disk <= set(read.applied):
+            return None  # every file applied: the same replay, made once
+        return await load(migrations_source(settings, read.applied), settings, major=m)
+
+    # the replays run on the dev server while the models import (one server, shared)
+    replay, declared, applied = await concurrently(
+        load(migrations_source(settings), settings, major=m),
+        load(declared_source(settings), settings, major=m),
+        applied_replay(),
+    )
+    assert isinstance(replay, Loaded) and isinstance(declared, Loaded)
+    return replay, declared, applied
+
+
 async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     """Compare declared vs migrations, live vs applied migrations, and the checksums.
 
     Read-only on the target. Without a database URL (or with `live=False`)
-    only the first and the last are checked.
+    only the first and the last are checked. The replays start on the dev
+    server as soon as the target has said its major version, while the target
+    is read.
     """
     exclusions(settings)
     checksum = None
@@ -187,41 +255,32 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     except StudioError as e:
         checksum = e.message
     url = settings.database_url(required=bool(live))
-    major = None
+    loop = asyncio.get_running_loop()
+    major: asyncio.Future[int | None] = loop.create_future()
+    target: asyncio.Future[_TargetRead | None] = loop.create_future()
+    read: _TargetRead | None = None
     drift: tuple[Change, ...] = ()
-    applied: tuple[str, ...] = ()
-    unlike: tuple[str, ...] = ()
-    behind: tuple[str, ...] = ()
-    elsewhere: tuple[str, ...] = ()
-    in_flight: tuple[str, ...] = ()
-    live_loaded = None
     if url and live is not False:
-        live_loaded = await load(Source(SourceKind.URL, url), settings)
-        major = live_loaded.server_version // 10000
-        rows, _, _ = await read_history(settings, url)
-        applied = tuple(r.version for r in rows)
-        # the sum file only says the files are as last hashed; the history, as applied
-        on_disk_ms = load_migrations(settings, verify=False)
-        status = history.compare(on_disk_ms, rows)
-        unlike = unlike_history(settings, status)
-        waiting = {m.version for m in inflight.waiting_contracts(on_disk_ms, rows)}
-        behind, elsewhere = not_applied(status, waiting), other_branch(status, waiting)
-        in_flight = phase_lines(on_disk_ms, rows)
-    # the replays run on the dev server while the models import (one server, shared)
-    sides = [migrations_source(settings), declared_source(settings)]
-    if live_loaded is not None:
-        # every file applied: the same replay, made once (a 45 MB INSERT costs the dev server 11 s)
-        on_disk = set(migrations.taken_versions(settings.migrations_dir))
-        sides.append(migrations_source(settings, None if on_disk <= set(applied) else applied))
-    unique = list(dict.fromkeys(sides))
-    schemas_read = await concurrently(*(load(s, settings, major=major) for s in unique))
-    loaded = dict(zip(unique, schemas_read, strict=True))
-    replay, declared, *applied_replays = (loaded[s] for s in sides)
+
+        async def read_target() -> _TargetRead:
+            got = await _read_target(settings, url, major)
+            target.set_result(got)
+            return got
+
+        read, (replay, declared, applied_replay) = await side_by_side(
+            read_target(), _replays(settings, major, target)
+        )
+    else:
+        major.set_result(None)
+        target.set_result(None)
+        replay, declared, applied_replay = await _replays(settings, major, target)
+    live_loaded = read.loaded if read is not None else None
+    applied_replay = applied_replay or replay
     schemas = managed_schemas(settings, replay, declared)
     version = replay.server_version or declared.server_version or None
     compared = [replay.schema, declared.schema]
     if live_loaded is not None:
-        compared += [applied_replays[0].schema, live_loaded.schema]
+        compared += [applied_replay.schema, live_loaded.schema]
     scoped = in_scope(settings, schemas, *compared)
     replayed, wanted = scoped.sides[:2]
     generated_report = diff_report(replayed, wanted, server_version=version)
@@ -230,7 +289,6 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     reports = [(unmodelled(replayed, wanted), "the migrations", "the declared schema")]
     notes: tuple[str, ...] = ()
     if live_loaded is not None:
-        (applied_replay,) = applied_replays
         applied_schema, live_schema = scoped.sides[2:]
         live_drift = compare_live(applied_schema, live_schema, applied_replay, live_loaded)
         drift, unreached = live_drift.report.changes, unreached + live_drift.report.unreached
@@ -241,10 +299,10 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
     not_compared = tuple(note for r, _, _ in reports if (note := r.note()) is not None)
     notes += cycles
     return CheckReport(
-        ungenerated, drift, checksum, live_loaded is not None, applied, notes,
-        unlike_history=unlike, unmodelled=problems, not_compared=not_compared, unreached=unreached,
-        excluded=scoped.excluded if settings.exclude else None,
-        not_applied=behind,
-        other_branch=elsewhere,
-        phases=in_flight,
+        ungenerated, drift, checksum, live_loaded is not None, read.applied if read else (), notes,
+        unlike_history=read.unlike if read else (), unmodelled=problems, not_compared=not_compared,
+        unreached=unreached, excluded=scoped.excluded if settings.exclude else None,
+        not_applied=read.behind if read else (),
+        other_branch=read.elsewhere if read else (),
+        phases=read.in_flight if read else (),
     )  # fmt: skip

@@ -52,6 +52,7 @@ The parser is `studio.migrations.format`; the checksum file
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -79,6 +80,7 @@ from studio.migrations.format import (
     Step,
     parse_text,
 )
+from studio.migrations.memo import ParsedFiles
 from studio.sqltext.lexer import tokens_of
 
 if TYPE_CHECKING:
@@ -250,23 +252,50 @@ def parse_file(path: Path) -> Migration:
             str(path), 1, f"{version} is not a UTC timestamp YYYYMMDDHHMMSS"
         ) from None
     data, text = read_file(path)
-    checksum = file_hash(data)
+    checksum, digest = file_hash(data), hashlib.sha256(data).digest()
     del data  # a 45 MB file need not be held three times while it is parsed
+    down_path: Path | None = path.with_name(file_name(version, m["slug"], down=True))
+    down: tuple[bytes, str] | None = None
+    if down_path is not None and down_path.is_file():
+        down = read_file(down_path)
+    else:
+        down_path = None
+    key = (str(path), digest, hashlib.sha256(down[0]).digest() if down else None)
+    size = len(text) + (len(down[1]) if down else 0)
+    return _PARSED.get(
+        key,
+        size,
+        lambda: _parsed(
+            path, version, m["slug"], checksum, text, down_path, down[1] if down else None
+        ),
+    )
+
+
+# the files' bytes -> their Migration: `check` reads the folder, then replays it (memo.py)
+_PARSED: ParsedFiles[Migration] = ParsedFiles(32 << 20)
+
+
+def _parsed(
+    path: Path,
+    version: str,
+    slug: str,
+    checksum: str,
+    text: str,
+    down_path: Path | None,
+    down_text: str | None,
+) -> Migration:
+    """A migration from its files' text (and its down file's, when it has one)."""
     parsed = parse_text(text, str(path))
     _check_version(parsed, path, version, text)
-    down_path: Path | None = path.with_name(file_name(version, m["slug"], down=True))
     down_steps = None
-    if down_path is not None and down_path.is_file():
-        _, down_text = read_file(down_path)
+    if down_path is not None and down_text is not None:
         down = parse_text(down_text, str(down_path))
         _check_version(down, down_path, version, down_text)
         down_steps = down.steps
-    else:
-        down_path = None
     _undo_of_python(parsed.steps, path, down_path)
     return Migration(
         version=version,
-        name=m["slug"],
+        name=slug,
         path=path,
         steps=parsed.steps,
         phase=parsed.phase,

@@ -234,6 +234,11 @@ class _Parser:
         self.python: PythonCall | None = None
         self.irreversible = False
         self.statements: list[Statement] = []
+        # each statement's first token names (`lead` of non_transactional_statement), None when
+        # a plain span skipped some of its first four
+        self.leads: list[tuple[str, ...] | None] = []
+        self.lead: list[str] = []
+        self.lead_whole = True
         self.sql_start: int | None = None
         self.sql_end = 0
         self.stmt_start: int | None = None
@@ -246,6 +251,7 @@ class _Parser:
         if last >= 0:
             self.stmt_end = self.prev_end = last
             self.stmt_last_comment = False
+            self.lead_whole = self.lead_whole and len(self.lead) >= 4
 
     def token(self, start: int, end: int, name: str, kind: str) -> None:
         prev_end, self.prev_end = self.prev_end, end
@@ -271,6 +277,8 @@ class _Parser:
         self.stmt_last_comment = False
         if self.splitter.feed(name, kind):
             self._end_statement(semicolon=start)
+        elif len(self.lead) < 4:
+            self.lead.append(name.removesuffix("_P"))
 
     def comment(self, start: int, end: int, *, blank_before: bool) -> None:
         body = self.text[start:end]
@@ -429,6 +437,8 @@ class _Parser:
         end = self.stmt_end if semicolon is None else semicolon
         sql = self.text[self.stmt_start : end].rstrip()
         self.statements.append(Statement(sql, self.lines(self.stmt_start), tuple(self.ignores)))
+        self.leads.append(tuple(self.lead) if self.lead_whole else None)
+        self.lead, self.lead_whole = [], True
         self.sql_end = self.stmt_end
         self.ignores = []
         self.stmt_start = None
@@ -469,8 +479,8 @@ class _Parser:
                 " split it with `-- schema-studio:step`",
             )
         if self.transactional:
-            for stmt in self.statements:
-                what = non_transactional_statement(stmt.sql)
+            for stmt, lead in zip(self.statements, self.leads, strict=True):
+                what = non_transactional_statement(stmt.sql, lead)
                 if what:
                     where = (
                         "after this step's marker"

@@ -37,6 +37,7 @@ from studio.sqltext.statements import (
 
 if TYPE_CHECKING:
     from studio.config import Settings
+    from studio.migrations.files import Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,11 +374,12 @@ def _migration_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
     if not source.path.is_dir():
         return []
     batches = [
-        Batch(step.sql, f"{migration.path.name} step {step.index}", not step.transactional)
+        batch
         for migration in load_directory(source.path)
         if source.versions is None or migration.version in source.versions
         for step in migration.steps
         if not step.backfill
+        for batch in _step_batches(step, f"{migration.path.name} step {step.index}")
     ]
     if (
         roles := _roles_batch([(b.where, b.script) for b in batches], str(source.path))
@@ -386,6 +388,27 @@ def _migration_ddl(source: Source, settings: Settings, emit: Emit) -> list[str]:
     for batch in batches:
         emit(batch)
     return []
+
+
+def _step_batches(step: Step, where: str) -> list[Batch]:
+    """A step's batches: one per statement, unless it runs outside a transaction or controls it.
+
+    A step is one transaction when the runner applies it, but the replay never
+    kept that (consecutive steps share a round trip, and so a transaction,
+    `_GROUP` at a time): one per statement lets a squash baseline's step of
+    1,000 CREATE TABLEs run in groups too, rather than in one transaction
+    that costs the server more with each statement it holds. A step with a
+    statement whose effect spans its transaction (`SET LOCAL`, `BEGIN`) runs
+    whole. Each batch's line is its statement's in the step, as a failure
+    in the step run whole names it.
+    """
+    statements = step.statements
+    if not step.transactional or len(statements) < 2:
+        return [Batch(step.sql, where, not step.transactional)]
+    if any(_TRANSACTION_SCOPED.match(s.sql) for s in statements):
+        return [Batch(step.sql, where)]
+    first = statements[0].line
+    return [Batch(s.sql, where, False, s.line - first + 1) for s in statements]
 
 
 # --- a composite declared schema ---------------------------------------------------

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from studio.sources.spec import Source
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 async def load(
@@ -64,6 +65,14 @@ async def concurrently(*coros: Coroutine[Any, Any, T]) -> list[T]:
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None  # the first to fail: the one that stopped the rest
     return [t.result() for t in tasks]
+
+
+async def side_by_side(
+    first: Coroutine[Any, Any, T], second: Coroutine[Any, Any, U]
+) -> tuple[T, U]:
+    """Two coroutines of different results run as `concurrently` runs them."""
+    done: list[Any] = await concurrently(first, second)
+    return done[0], done[1]
 
 
 async def _load_declared(

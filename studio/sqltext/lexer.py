@@ -15,10 +15,11 @@ reopens one; `E''`, `B''`, `X''`, `N''` and `U&''` quote alike without
 backslashes), so what lies outside the strings is known by splitting on
 `'`; if that holds no `;`, `--` or `/*`, the stretch has no statement end
 and no comment, and its parentheses are the `(` and `)` outside the strings.
-(A number run into a letter, which the lexer may refuse, is left to it.)
-The same argument finds where a plain statement ends: the text up to the
-next `;`, when it holds none of those characters and an even number of `'`,
-leaves that `;` outside any string, a token of its own (`plain_to_semicolon`).
+(A number run into a letter, which the lexer may refuse, is left to it; a
+digit inside a name, `t00001_pkey`, starts no number.) A span ends at a
+newline, before the first line that holds a `;`, a comment or one of those
+characters, so the lines of a statement before its last are skipped too: a
+CREATE TABLE of twenty columns is lexed on its first and last lines only.
 """
 
 from __future__ import annotations
@@ -43,10 +44,17 @@ _HORIZONTAL_BLANK = re.compile(r"[ \t\r\f\v]")
 _NOT_PAREN = bytes(b for b in range(256) if b not in b"()")
 # a VALUES list's parentheses, its rows cut anywhere: the end of one, whole ones, the start of one
 _ROW_PARENS = re.compile(rb"(\))?(?:\(\))*(\()?")
-# a number run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`, `1_000`): the lexer may refuse a
-# number followed by an identifier's first character, so such text is lexed. A number starts
-# where no name goes on (digits inside a name, `t1a`, `t00001_pkey`, are the name's).
-_NUMBER_THEN_LETTER = re.compile(r"(?<![\w$])\d+(?:\.\d*)?(?:[^\W\d]|[^\x00-\x7f])")
+# a digit run into a name (`1abc`, `1.x`; also `1e5`, `0x1f`, `t1a`): the lexer may refuse a
+# number followed by an identifier's first character, so such text is lexed (`_number_into_name`)
+_DIGIT_THEN_LETTER = re.compile(r"\d\.?(?:[^\W\d]|[^\x00-\x7f])")
+# what a plain span ends before: a possible statement end or comment, or a character plain text
+# cannot hold (`;` first: in DDL the nearest, and each later search stops where one was found)
+_NOT_PLAIN = (";", "$", '"', "\\", "--", "/*")
+# the first window after a plain span, or at the text's start: a window ends at the first
+# newline past its size, so this one is the rest of the line, where a statement's head is (or
+# its end). The windows double from there while no span can be taken: a run of short statements
+# is lexed in big ones.
+HEAD = 1
 _PAREN_STEP = {ord("("): 1, ord(")"): -1}
 
 
@@ -152,68 +160,75 @@ class PlainSpan:
 
 
 def plain_span(text: str, pos: int, parens: int | None = None) -> PlainSpan | None:
-    """About `WINDOW` characters from `pos` (a token boundary) when they are plain, else None.
+    """Up to `WINDOW` characters from `pos` (a token boundary) when they are plain, else None.
+
+    The span ends before the first line that may hold something else (see the
+    module docstring); None when that is the line `pos` is on.
 
     With `parens` (the depth at `pos`), None too when a `)` would take the
     depth below zero, where a splitter that clamps it would see otherwise.
     """
     if (end := _cut(text, pos, pos + WINDOW)) is None:
         return None
+    if (stop := _not_plain_at(text, pos, end)) < end:
+        end = text.rfind("\n", pos, stop) + 1  # the line before it: a token boundary
+        if end <= pos:
+            return None
     span = text[pos:end]
-    if (outside := _outside_strings(span)) is None or ";" in outside:
+    if "$" in span or '"' in span or "\\" in span or span.count("'") % 2:
         return None
-    if (depth := _depth_after(outside, parens)) is None:
+    outside = " ".join(span.split("'")[::2])
+    if ";" in outside or "--" in outside or "/*" in outside or _number_into_name(outside):
         return None
+    depth = parens or 0
+    if parens is not None and (steps := outside.encode().translate(None, _NOT_PAREN)):
+        if (rows := _ROW_PARENS.fullmatch(steps)) is not None:
+            depth = parens - (rows[1] is not None) + (rows[2] is not None)
+            lowest = parens - (rows[1] is not None)
+        else:
+            depths = list(accumulate(map(_PAREN_STEP.__getitem__, steps), initial=parens))
+            lowest, depth = min(depths), depths[-1]
+        if lowest < 0:
+            return None
     body = len(span.rstrip(" \t\n\r\f\v"))
     if span[:body].endswith("'"):
         return None  # the string may go on in the next line's: lexed, not cut
     return PlainSpan(end, pos + body if body else -1, depth)
 
 
-def plain_to_semicolon(text: str, pos: int, parens: int) -> PlainSpan | None:
-    """The text from `pos` (a token boundary) up to the next `;`, when it is plain; else None.
+def _not_plain_at(text: str, pos: int, end: int) -> int:
+    """The first of `_NOT_PLAIN` in `text[pos:end]`, else `end`."""
+    for mark in _NOT_PLAIN:
+        if (found := text.find(mark, pos, end)) >= 0:
+            end = found
+    return end
 
-    That `;` is then outside any string and comment (see the module
-    docstring), so the lexer may start again on it. None too when there is
-    no `;` within `WINDOW` characters (or it is at `pos`), or when a `)`
-    would take the depth (`parens` at `pos`) below zero.
+
+def _number_into_name(outside: str) -> bool:
+    """Whether a number may run into a name in `outside` (text outside strings, no `$` in it).
+
+    A digit run right after a name's character (a letter, a digit, `_`, or
+    any non-ASCII character, as PostgreSQL's lexer reads names) continues that
+    name: `t00001_pkey` holds no number, and a span of such names is plain.
     """
-    end = text.find(";", pos, pos + WINDOW)
-    if end <= pos:
-        return None
-    span = text[pos:end]
-    if (outside := _outside_strings(span)) is None:
-        return None
-    if (depth := _depth_after(outside, parens)) is None:
-        return None
-    body = len(span.rstrip(" \t\n\r\f\v"))
-    return PlainSpan(end, pos + body if body else -1, depth)
+    for m in _DIGIT_THEN_LETTER.finditer(outside):
+        start = m.start()
+        while start and outside[start - 1] in "0123456789":
+            start -= 1
+        before = outside[start - 1] if start else " "
+        if not (before.isalpha() or before == "_" or before >= "\x80"):
+            return True
+    return False
 
 
-def _outside_strings(span: str) -> str | None:
-    """What of a plain `span` lies outside its string literals, or None when it is not plain."""
-    if "$" in span or '"' in span or "\\" in span or span.count("'") % 2:
-        return None
-    outside = " ".join(span.split("'")[::2])
-    if "--" in outside or "/*" in outside or _NUMBER_THEN_LETTER.search(outside):
-        return None
-    return outside
+def first_window() -> int:
+    """The size of a window lexed at a statement's head, or after a plain span."""
+    return min(HEAD, WINDOW)
 
 
-def _depth_after(outside: str, parens: int | None) -> int | None:
-    """The parenthesis depth after `outside`, from `parens`; None when it would go below zero.
-
-    Without `parens` (not counted), 0.
-    """
-    if parens is None or not (steps := outside.encode().translate(None, _NOT_PAREN)):
-        return parens or 0
-    if (rows := _ROW_PARENS.fullmatch(steps)) is not None:
-        depth = parens - (rows[1] is not None) + (rows[2] is not None)
-        lowest = parens - (rows[1] is not None)
-    else:
-        depths = list(accumulate(map(_PAREN_STEP.__getitem__, steps), initial=parens))
-        lowest, depth = min(depths), depths[-1]
-    return None if lowest < 0 else depth
+def next_window(size: int) -> int:
+    """The size of the window after one of `size` that took no plain span: twice, up to `WINDOW`."""
+    return min(size * 2, WINDOW)
 
 
 def comment_tokens(text: str, start: int = 0) -> Iterator[Token]:
@@ -221,12 +236,13 @@ def comment_tokens(text: str, start: int = 0) -> Iterator[Token]:
 
     Read to the end, it also checks that the lexer accepts the rest of the text.
     """
-    pos = start
+    pos, size = start, first_window()
     while pos < len(text):
         if (span := plain_span(text, pos)) is not None:
-            pos = span.end
+            pos, size = span.end, first_window()
             continue
-        tokens, pos = lex_window(text, pos)
+        tokens, pos = lex_window(text, pos, size)
+        size = next_window(size)
         yield from (
             t for t in tokens if t[2] in ("SQL_COMMENT", "C_COMMENT") and t[3] == "NO_KEYWORD"
         )

@@ -18,15 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from studio.sqltext import lexer
 from studio.sqltext.lexer import (
     PlainSpan,
+    first_window,
     lex,
     lex_window,
     literal_rows,
+    next_window,
     offset_in,
     plain_span,
-    plain_to_semicolon,
     without,
 )
 from studio.sqltext.syntax_errors import SqlSyntaxError, SyntaxProblem, line_of
@@ -37,13 +37,6 @@ if TYPE_CHECKING:
     from studio.sqltext.lexer import Token
 
 _COMMENTS = ("SQL_COMMENT", "C_COMMENT")
-# Characters lexed first, then twice as many each time up to the lexer's WINDOW: the first
-# statements of a big script are found (and sent to the server) without lexing all of it first.
-FIRST_WINDOW = 1 << 12
-# Characters lexed after a plain statement's rest was skipped to its `;` (`plain_to_semicolon`):
-# about the next statement's first line, enough to tell whether it is plain too. A 1,000-table
-# schema (3,000 statements) is then split lexing a third of its tokens.
-STATEMENT_WINDOW = 1 << 6
 # Words psql counts to recognise `CREATE [OR REPLACE] FUNCTION|PROCEDURE ... BEGIN ATOMIC`.
 _CREATE_ROUTINE = {("CREATE", "FUNCTION"), ("CREATE", "PROCEDURE")}
 
@@ -109,26 +102,17 @@ def statement_tokens(text: str, ends: StatementEnds) -> Iterator[Token | PlainSp
     Raises:
         pglast.parser.ParseError: what the lexer refuses, with its offset in `text`.
     """
-    pos, size = 0, min(FIRST_WINDOW, lexer.WINDOW)
+    pos, size = 0, first_window()
     while pos < len(text):
-        if ends.plain() and (span := _plain(text, pos, ends.parens)) is not None:
+        if ends.plain() and (span := plain_span(text, pos, ends.parens)) is not None:
             ends.parens = span.parens
             yield span
-            pos = span.end
-            if span.end < len(text) and text[span.end] == ";":
-                # its end, then the next statement's first words
-                size = min(STATEMENT_WINDOW, lexer.WINDOW)
+            pos, size = span.end, first_window()
             continue
+        # a short window first: a statement's head is lexed, its body may then be skipped
         tokens, pos = lex_window(text, pos, size)
-        size = min(size * 2, lexer.WINDOW)
+        size = next_window(size)
         yield from tokens
-
-
-def _plain(text: str, pos: int, parens: int) -> PlainSpan | None:
-    """The plain text from `pos`: to the statement's `;` when one is near, else a window's worth."""
-    if text.find(";", pos, pos + lexer.WINDOW) >= 0:
-        return plain_to_semicolon(text, pos, parens)
-    return plain_span(text, pos, parens)
 
 
 def statement_spans(text: str) -> list[tuple[int, int]]:

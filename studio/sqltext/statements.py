@@ -74,25 +74,35 @@ _LEADS = frozenset({
 })  # fmt: skip
 
 
+# CREATE [UNIQUE] INDEX and DROP INDEX: concurrent only with CONCURRENTLY right after INDEX
+_INDEX_LEADS: dict[tuple[str, ...], int] = {
+    ("CREATE", "INDEX"): 2,
+    ("CREATE", "UNIQUE"): 3,
+    ("DROP", "INDEX"): 2,
+}
+
+
 def _lead(sql: str) -> tuple[str, ...]:
-    """The statement's first two words, comments skipped: read from its first few tokens only."""
+    """The statement's first four tokens' names, comments skipped: its first few tokens only."""
     # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast.parser import ParseError
 
     words: list[str] = []
     try:
-        for _, _, name, kind in lex(sql, size=512):
+        # a short window (to the first newline or blank past 32 characters): every statement
+        # of a migration is asked, and its first words are most often on its first line
+        for _, _, name, kind in lex(sql, size=32):
             if kind == "NO_KEYWORD" and name in ("SQL_COMMENT", "C_COMMENT"):
                 continue
             words.append(name.removesuffix("_P"))
-            if len(words) == 2:
+            if len(words) == 4:
                 break
     except ParseError:
         pass  # the server will say
     return tuple(words)
 
 
-def _may_be_non_transactional(sql: str) -> bool:
+def _may_be_non_transactional(sql: str, lead: Sequence[str] | None = None) -> bool:
     """A look at the first words, then at the parse tree as JSON: its kind and CONCURRENTLY flag.
 
     Building pglast's Python tree costs ten times as much as its JSON form
@@ -104,8 +114,13 @@ def _may_be_non_transactional(sql: str) -> bool:
     # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast.parser import ParseError, parse_sql_json
 
-    lead = _lead(sql)
-    if lead[:1] not in _LEADS and lead not in _LEADS:
+    lead = tuple(lead[:4]) if lead is not None else _lead(sql)
+    if lead[:1] not in _LEADS and lead[:2] not in _LEADS:
+        return False
+    # the grammar puts CONCURRENTLY right after INDEX: without it, an index is built or dropped
+    # in the transaction (most statements of a squash baseline), and the tree need not be made
+    at = _INDEX_LEADS.get(lead[:2])
+    if at is not None and lead[at : at + 1] != ("CONCURRENTLY",):
         return False
     try:
         stmts = json.loads(parse_sql_json(sql)).get("stmts", [])
@@ -134,12 +149,16 @@ def statement_node(sql: str) -> tuple[str, dict[str, Any]]:
     return kind, fields
 
 
-def non_transactional_statement(sql: str) -> str | None:
-    """What in `sql` cannot run inside a transaction block, or None."""
+def non_transactional_statement(sql: str, lead: Sequence[str] | None = None) -> str | None:
+    """What in `sql` cannot run inside a transaction block, or None.
+
+    `lead`: the names of its first four tokens (fewer when it has fewer), comments left out,
+    when the caller has lexed them already (the migration parser); else they are lexed here.
+    """
     # deferred: pglast loads libpg_query, which the CLI does not always need
     from pglast import ast
 
-    if not _may_be_non_transactional(sql):
+    if not _may_be_non_transactional(sql, lead):
         return None
     node = _parse_one(sql)
     if isinstance(node, ast.IndexStmt) and node.concurrent:

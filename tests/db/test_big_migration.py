@@ -116,3 +116,36 @@ def test_check_replays_the_migrations_once_when_all_are_applied(
     assert result.exit_code == 0, result.stderr
     assert sources.count(("migrations", None)) == 1
     assert not [s for s in sources if s[0] == "migrations" and s[1] is not None]
+
+
+def test_check_replays_on_the_dev_server_while_it_reads_the_target(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The target says its major version, then its schema is read while the replays run."""
+    import asyncio
+
+    from studio.sources import live
+    from studio.sources import load as sources_load
+
+    started: list[asyncio.Event] = []
+    real_run, real_read = sources_load.run_batches, live.read_live
+
+    def event() -> asyncio.Event:
+        if not started:
+            started.append(asyncio.Event())
+        return started[0]
+
+    async def running(*args: Any, **kwargs: Any) -> Any:
+        event().set()
+        return await real_run(*args, **kwargs)
+
+    async def reading(*args: Any, **kwargs: Any) -> Any:
+        # the live read waits for a replay to reach the dev server: one after the other, never
+        await asyncio.wait_for(event().wait(), timeout=20)
+        return await real_read(*args, **kwargs)
+
+    monkeypatch.setattr(sources_load, "run_batches", running)
+    monkeypatch.setattr(live, "read_live", reading)  # the live load's, which check ran first
+    monkeypatch.setattr(check, "read_live", reading)
+    result = studio("check")
+    assert result.exit_code == 0, result.stderr

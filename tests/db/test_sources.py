@@ -438,3 +438,57 @@ async def test_a_server_in_use_by_another_process_is_not_stopped(
     # alone now, a load of this process stops it when done
     await load(parse_source("schema.sql", settings), settings, major=pg_major, use_cache=False)
     assert not (cluster.datadir / "postmaster.pid").exists()
+
+
+def _baseline_dir(tmp_path: Path, body: str) -> Path:
+    """A migrations folder of one migration with one explicit step holding `body`."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "20260101000000_base.sql").write_text(
+        f"-- a baseline\n\n-- schema-studio:step\n-- the tables\n{body}"
+    )
+    return folder
+
+
+def _replayed(folder: Path, settings: Settings) -> list[Batch]:
+    emitted: list[Batch] = []
+    source = Source(declared.SourceKind.MIGRATIONS, "migrations", folder)
+    declared._migration_ddl(source, settings, emitted.append)
+    return emitted
+
+
+async def test_a_big_step_replays_in_groups_of_statements(tmp_path: Path, db_url: str) -> None:
+    """A squash baseline's step of many statements runs as `_GROUP`s, not one transaction."""
+    settings = _settings(tmp_path, db_url)
+    folder = _baseline_dir(tmp_path, _tables_sql(60))
+    batches = _replayed(folder, settings)
+    assert len(batches) == 120  # one per statement: run_batches groups them
+    assert {b.where for b in batches} == {"20260101000000_base.sql step 1"}
+    assert [b.line for b in batches[:3]] == [1, 5, 7]  # the lines in the step's SQL
+    replayed = await load(Source(declared.SourceKind.MIGRATIONS, "migrations", folder), settings)
+    (tmp_path / "one.sql").write_text(_tables_sql(60))
+    whole = await load(parse_source("one.sql", settings), settings, use_cache=False)
+    assert replayed.schema == whole.schema
+    assert len(replayed.schema.tables) == 60
+
+
+async def test_a_failure_in_a_big_step_names_its_line_in_the_step(
+    tmp_path: Path, db_url: str
+) -> None:
+    settings = _settings(tmp_path, db_url)
+    folder = _baseline_dir(tmp_path, _tables_sql(60, bad_at=50))
+    with pytest.raises(SourceError) as e:
+        await load(Source(declared.SourceKind.MIGRATIONS, "migrations", folder), settings)
+    # table 50's CREATE TABLE is on line 2 of its 6-line block: the step's SQL starts at table
+    # 1's CREATE TABLE (its comment before is the step's annotation)
+    assert e.value.message == (
+        f'20260101000000_base.sql step 1:{49 * 6 + 1}: relation "no_such_table" does not exist'
+        " (in: CREATE TABLE t0050 ()"
+    )
+
+
+def test_a_step_that_controls_its_transaction_replays_whole(tmp_path: Path) -> None:
+    settings = Settings(root=tmp_path)
+    body = "SET LOCAL search_path = app, public;\n" + _tables_sql(3)
+    batches = _replayed(_baseline_dir(tmp_path, body), settings)
+    assert len(batches) == 1 and batches[0].script.startswith("SET LOCAL")

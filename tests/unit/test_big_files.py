@@ -99,8 +99,10 @@ _PIECES = [
     "'-- schema-studio:step\n'", "-- schema-studio:phase expand\n", "-- version: 20250301120000\n",
     "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC ", "END", "CASE", "BEGIN",
     "CREATE INDEX CONCURRENTLY i ON t (a)", "é", "\r\n", "\t",
-    "CREATE TABLE t1 (a1b int, CHECK (a1b > 0))", "ALTER TABLE t1_x ADD c2 int", "t00001_pkey",
-    "1_000", "2x", ".5e", "x.1y",
+    "CREATE TABLE t1 (a1b int, CHECK (a1b > 0))", "ALTER TABLE t1_x ADD c2 int", "2x", ".5e",
+    # names with digits (no number), numbers run into names, a table over several lines
+    "t00001_pkey", "a1b", "x.1y", "x1.5e3y", "é1x", "1_000", "$1", "1.5e3x",
+    "CREATE TABLE t1 (\n  a1 int DEFAULT 'x',\n  b_2c numeric(12,2),\n  CHECK (a1 > 0)\n)",
 ]  # fmt: skip
 
 
@@ -119,20 +121,27 @@ def _one_pass(text: str) -> object:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(lexer, "WINDOW", 1 << 30)
-        mp.setattr(split, "FIRST_WINDOW", 1 << 30)
-        mp.setattr(split, "_plain", lambda *a: None)
+        mp.setattr(lexer, "HEAD", 1 << 30)
+        mp.setattr(split, "plain_span", lambda *a: None)
         return _parse(text)
 
 
 @settings(max_examples=400, deadline=None)
-@given(parts=st.lists(st.sampled_from(_PIECES), max_size=60), window=st.integers(1, 40))
-def test_windows_and_plain_spans_split_as_one_lexer_pass(parts: list[str], window: int) -> None:
+@given(
+    parts=st.lists(st.sampled_from(_PIECES), max_size=60),
+    window=st.integers(1, 40),
+    head=st.integers(1, 40),
+)
+def test_windows_and_plain_spans_split_as_one_lexer_pass(
+    parts: list[str], window: int, head: int
+) -> None:
     """Windows cut anywhere (inside strings, comments, tokens) and spans skipped change no step."""
     from studio.sqltext import lexer
 
     text = "".join(parts)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(lexer, "WINDOW", window)
+        mp.setattr(lexer, "HEAD", head)
         windowed = _parse(text)
     assert windowed == _one_pass(text)
 
@@ -404,7 +413,40 @@ def _one_pass_spans(text: str) -> list[tuple[int, int]]:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(lexer, "WINDOW", 1 << 30)
-        mp.setattr(split, "FIRST_WINDOW", 1 << 30, raising=False)
-        mp.setattr(split, "_plain", lambda *a: None, raising=False)
+        mp.setattr(lexer, "HEAD", 1 << 30)
         mp.setattr(split, "plain_span", lambda *a: None)
         return split.statement_spans(text)
+
+
+def _tables(n: int) -> str:
+    """A squash baseline's shape: CREATE TABLEs of a line per column, names with digits."""
+    return "".join(
+        f"CREATE TABLE public.t{i:05} (\n"
+        "    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,\n"
+        f"    status public.status_{i % 20:02} DEFAULT 'new'::public.status_{i % 20:02} NOT NULL,\n"
+        "    amount numeric(12,2) DEFAULT 0 NOT NULL,\n"
+        "    note text DEFAULT ''::text NOT NULL,\n"
+        f"    CONSTRAINT t{i:05}_amount_check CHECK ((amount >= (0)::numeric)),\n"
+        f"    CONSTRAINT t{i:05}_pkey PRIMARY KEY (id)\n"
+        ");\n"
+        for i in range(n)
+    )
+
+
+def test_the_lexer_reads_the_first_and_last_lines_of_each_create_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Work counted, not timed: the column lines of a statement are skipped in plain spans."""
+    import pglast.parser
+
+    from studio.migrations.format import parse_text
+
+    lexed: list[int] = []
+    real = pglast.parser.scan
+    monkeypatch.setattr(pglast.parser, "scan", lambda text: lexed.append(len(text)) or real(text))
+    text = "-- schema-studio:step\n" + _tables(1_000)
+    (step,) = parse_text(text, "m.sql").steps
+    assert len(step.statements) == 1_000
+    assert step.statements[1].sql == _tables(2).split(";\n")[1]
+    # each table's first line and the next (a window of `HEAD` characters), and its `);`
+    assert sum(lexed) < len(text) / 2

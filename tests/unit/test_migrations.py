@@ -199,6 +199,17 @@ def test_empty_and_comment_only_files_have_no_steps() -> None:
             "CREATE INDEX CONCURRENTLY cannot run inside a transaction",
         ),
         ("-- schema-studio:step\nVACUUM t;", 2, "VACUUM cannot run inside a transaction"),
+        # the words after DROP are skipped in a plain span: the statement is lexed again for them
+        (
+            "-- schema-studio:step\nSELECT 1;\nDROP\nINDEX\nCONCURRENTLY\ni\n;",
+            3,
+            "DROP INDEX CONCURRENTLY cannot run inside a transaction",
+        ),
+        (
+            "-- schema-studio:step\nCREATE UNIQUE\n  INDEX CONCURRENTLY\n  i ON t\n  (a);",
+            2,
+            "CREATE INDEX CONCURRENTLY cannot run inside a transaction",
+        ),
         ("SELECT 1;\nSELECT '\x00';", 2, "NUL byte"),
     ],
 )
@@ -240,6 +251,38 @@ def test_statement_facts_come_from_the_parse_tree() -> None:
     assert relations("alter table a add foreign key (x) references s.b (y)") == ("a", "s.b")
 
 
+@pytest.mark.parametrize(
+    ("sql", "parsed", "what"),
+    [
+        ("create index i on t (a)", False, None),
+        ("CREATE UNIQUE INDEX IF NOT EXISTS i ON t (a)", False, None),
+        ("drop index if exists i, j", False, None),
+        ("create index concurrently i on t (a)", True, "CREATE INDEX CONCURRENTLY"),
+        ("create unique index concurrently i on t (a)", True, "CREATE INDEX CONCURRENTLY"),
+        (
+            "create unique /* c */ index\n concurrently i on t (a)",
+            True,
+            "CREATE INDEX CONCURRENTLY",
+        ),
+        ("drop index concurrently i", True, "DROP INDEX CONCURRENTLY"),
+        # CONCURRENTLY elsewhere is a name, not the keyword: the tree is not needed to say so
+        ("create index i on t (concurrently)", False, None),
+        ("create index concurrently on t (a)", True, "CREATE INDEX CONCURRENTLY"),
+    ],
+)
+def test_an_index_statement_is_parsed_only_when_concurrently_follows_index(
+    sql: str, parsed: bool, what: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A squash baseline's 2,000 CREATE INDEX are told from their first words, not their trees."""
+    import pglast.parser
+
+    seen: list[str] = []
+    real = pglast.parser.parse_sql_json
+    monkeypatch.setattr(pglast.parser, "parse_sql_json", lambda s: seen.append(s) or real(s))
+    assert non_transactional_statement(sql) == what
+    assert bool(seen) is parsed
+
+
 # --- files and directories ------------------------------------------------------------------------
 
 
@@ -262,6 +305,92 @@ def test_load_directory_in_version_order_with_down_files(tmp_path: Path) -> None
     assert second.down_path is None and second.down_steps is None
     assert first.checksum.startswith("h1:") and first.transactional
     assert migrations.load_directory(tmp_path / "nope") == ()
+
+
+def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The `where` of each file parse_text parses from now on (the memo emptied first)."""
+    from studio.migrations import format as fmt
+
+    parsed: list[str] = []
+    real = fmt.parse_text
+    monkeypatch.setattr(migrations, "parse_text", lambda t, w: parsed.append(w) or real(t, w))
+    migrations._PARSED.clear()
+    return parsed
+
+
+def test_a_folder_read_twice_is_parsed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` reads the migrations for the history, then replays them: one parse of each file."""
+    write(tmp_path, f"{V1}_first.sql", "CREATE TABLE a (x int);\n")
+    write(tmp_path, f"{V1}_first.down.sql", "DROP TABLE a;\n")
+    write(tmp_path, f"{V2}_second.sql", "CREATE TABLE b (x int);\n")
+    parsed = _counting_parses(monkeypatch)
+    first = migrations.load_directory(tmp_path)
+    assert migrations.load_directory(tmp_path) == first
+    assert len(parsed) == 3
+    # an edit of a file (or of its down file) is parsed anew, the others are not
+    write(tmp_path, f"{V1}_first.down.sql", "DROP TABLE IF EXISTS a;\n")
+    write(tmp_path, f"{V2}_second.sql", "CREATE TABLE b (y int);\n")
+    again = migrations.load_directory(tmp_path)
+    assert [p.rsplit("/", 1)[1] for p in parsed[3:]] == [
+        f"{V1}_first.sql", f"{V1}_first.down.sql", f"{V2}_second.sql"
+    ]  # fmt: skip
+    assert again[0].down_steps is not None and again[0].down_steps[0].sql.endswith("EXISTS a;")
+    assert again[1].steps[0].sql == "CREATE TABLE b (y int);"
+
+
+def test_a_malformed_file_fails_each_time_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, f"{V1}_first.sql", "-- schema-studio:nope\nSELECT 1;\n")
+    _counting_parses(monkeypatch)
+    for _ in range(2):
+        with pytest.raises(MigrationFileError, match="unknown directive"):
+            migrations.load_directory(tmp_path)
+
+
+def test_parsed_files_keep_the_most_recent_within_their_budget() -> None:
+    from studio.migrations.memo import ParsedFiles
+
+    made: list[str] = []
+    memo: ParsedFiles[str] = ParsedFiles(10)
+
+    def get(key: str, size: int) -> str:
+        return memo.get(key, size, lambda: made.append(key) or key.upper())
+
+    assert get("a", 4) == "A" and get("b", 4) == "B" and get("a", 4) == "A"
+    assert get("c", 4) == "C"  # over 10: b, the least recently used, goes
+    assert get("b", 4) == "B" and get("big", 11) == "BIG" and get("big", 11) == "BIG"
+    assert made == ["a", "b", "c", "b", "big", "big"] and memo.size <= 10
+
+
+def test_a_file_two_threads_ask_for_at_once_is_made_once() -> None:
+    import threading
+
+    from studio.migrations.memo import ParsedFiles
+
+    memo: ParsedFiles[int] = ParsedFiles(100)
+    started, release = threading.Event(), threading.Event()
+    made: list[int] = []
+
+    def make() -> int:
+        started.set()
+        release.wait(5)
+        made.append(1)
+        return len(made)
+
+    results: list[int] = []
+    first = threading.Thread(target=lambda: results.append(memo.get("k", 1, make)))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: results.append(memo.get("k", 1, make)))
+    second.start()
+    second.join(0.2)  # time to reach the memo: it waits for the first's result
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert results == [1, 1] and made == [1]
 
 
 @pytest.mark.parametrize(
