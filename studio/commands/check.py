@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studio.commands.diff import migrations_source
 from studio.commands.files import load_migrations
@@ -26,7 +26,7 @@ from studio.sources.load import concurrently, load, side_by_side
 from studio.sources.spec import Loaded, Source, SourceKind, declared_source, major_mismatch
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Collection, Coroutine, Sequence
 
     from studio.config import Settings
     from studio.diff.unmodelled import UnmodelledReport
@@ -231,11 +231,17 @@ async def _replays(
         return await load(migrations_source(settings, read.applied), settings, major=m)
 
     # the replays run on the dev server while the models import (one server, shared)
-    replay, declared, applied = await concurrently(
-        load(migrations_source(settings), settings, major=m),
-        load(declared_source(settings), settings, major=m),
-        applied_replay(),
-    )
+    coros: list[Coroutine[Any, Any, Loaded | None]] = []
+    try:
+        coros.append(load(migrations_source(settings), settings, major=m))
+        coros.append(load(declared_source(settings), settings, major=m))
+        coros.append(applied_replay())
+        replay, declared, applied = await concurrently(*coros)
+    finally:
+        # one never started (the target's read failed first, or a source could not be
+        # made) would warn "never awaited" at exit; closing a finished one does nothing
+        for coro in coros:
+            coro.close()
     assert isinstance(replay, Loaded) and isinstance(declared, Loaded)
     return replay, declared, applied
 
