@@ -79,16 +79,21 @@ class Timed(StudioApp):
         self.displays.append(time.perf_counter())
 
 
+async def panes_shown(app: Timed) -> None:
+    """Wait for the screen update that shows the panes filled (both sides read and diffed)."""
+    while not (app.comparison is not None and app.screen.query_one("#declared").root.children):
+        await asyncio.sleep(0.005)
+    shown = len(app.displays)
+    while len(app.displays) == shown:
+        await asyncio.sleep(0.001)
+
+
 async def first_render(settings: config.Settings) -> tuple[float, Timed]:
     """Seconds from creating the app to the update showing the filled panes."""
     started = time.perf_counter()
     app = Timed(StudioOptions(settings=settings))
     async with app.run_test(size=SIZE) as pilot:
-        while not (app.comparison is not None and app.screen.query_one("#declared").root.children):
-            await asyncio.sleep(0.005)
-        shown = len(app.displays)
-        while len(app.displays) == shown:
-            await asyncio.sleep(0.001)
+        await panes_shown(app)
         elapsed = app.displays[-1] - started
         # let the background drift check finish: the next run starts on a quiet process
         for worker in list(app.workers):

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.introspect import ServerCpu, ensure_database
-from bench.tui import SIZE, Timed, project
+from bench.tui import SIZE, Timed, panes_shown, project
 from studio.sources.devdb.binaries import available_servers
 from studio.sources.devdb.cluster import Cluster
 from studio.sources.devdb.lease import release, use_dev_cluster
@@ -186,11 +186,7 @@ async def cold_render(settings: Any, servers: list[ServerCpu]) -> dict[str, floa
     cpu, server = time.process_time(), [s.read() for s in servers]
     app = Timed(StudioOptions(settings=settings))
     async with app.run_test(size=SIZE) as pilot:
-        while not (app.comparison is not None and app.screen.query_one("#declared").root.children):
-            await asyncio.sleep(0.005)
-        shown = len(app.displays)
-        while len(app.displays) == shown:
-            await asyncio.sleep(0.001)
+        await panes_shown(app)
         wall, cpu = app.displays[-1] - timeline.t0, time.process_time() - cpu
         await asyncio.sleep(DRIFT_DELAY / 2)  # the backends gone and reaped
         live, dev = (s.read() - before for s, before in zip(servers, server, strict=True))
