@@ -1,9 +1,10 @@
 """Statement order, decided in one place, and the migration script.
 
 `order()` is a topological sort of the changes on their dependency keys
-(`Change.provides/requires/removes/uses`): a change runs after whatever
-creates what it needs, a drop runs before the drop of anything its object
-used, and an object is dropped before one of the same name is created. The
+(`Change.provides/requires/removes/uses/after_removal`): a change runs after
+whatever creates what it needs (or removes what must be gone first), a drop
+runs before the drop of anything its object used, and an object is dropped
+before one of the same name is created. The
 catalog's dependency edges of both sides (`Schema.dependencies`) add to
 those: what a change creates needs what the new side says it depends on,
 and what a change drops goes before what the old side says it depended on.
@@ -362,6 +363,9 @@ def order_report(
         for k in c.uses | _reached(old_edges, c.removes):
             for j in removers.get(k, ()):
                 edge(i, j)
+        for k in c.after_removal:
+            for j in removers.get(k, ()):
+                edge(j, i)
         for k in c.removes:
             if k in c.provides:
                 continue  # rebuilt in place (a type change), not dropped and created

@@ -218,6 +218,8 @@ def _add_constraint(ctx: Context, t: Table, c: Constraint) -> None:
         key = _referenced_key(ref, c.ref_columns) if ref else None
         if key:
             deps = deps | Deps(requires=frozenset({key}))
+        # after both ends have their new persistence (the new state allows the key)
+        deps = deps | Deps(requires=frozenset(map(persistence_key, (table, c.ref_table))))
         if ref and ref.partition_key and key:
             # a partitioned key is usable once every partition's is attached to it
             deps = deps | Deps(requires=frozenset({valid_key(_referenced_index(ref, key))}))
@@ -504,8 +506,20 @@ def _persistence_order(ctx: Context, key: str, unlogged: bool) -> Deps:
     PostgreSQL keeps permanent tables from referencing unlogged ones at every
     step: going unlogged, the tables that reference `key` go first; going
     logged, the tables `key` references do (either schema's keys: the order
-    only matters between tables that both change).
+    only matters between tables that both change). And a foreign key at either
+    end of `key` that goes away (its constraint, column or table dropped) goes
+    first: it may join `key` to a table whose persistence stays as it was.
     """
+    gone = frozenset(
+        con_key(k, c.name)
+        for k, t in ctx.old.tables.items()
+        for c in t.constraints
+        if c.ref_table is not None and c.ref_table != k and key in (k, c.ref_table)
+    )
+    return _persistence_after(ctx, key, unlogged) | Deps(gone=gone)
+
+
+def _persistence_after(ctx: Context, key: str, unlogged: bool) -> Deps:
     changing = {
         k
         for k, t in ctx.new.tables.items()

@@ -95,9 +95,12 @@ class Deps:
 
     requires: frozenset[str] = NO_KEYS
     uses: frozenset[str] = NO_KEYS
+    # keys whose removal, where a change removes them, must come first (a table
+    # goes unlogged once the foreign keys of permanent tables on it are gone)
+    gone: frozenset[str] = NO_KEYS
 
     def __or__(self, other: Deps) -> Deps:
-        return Deps(self.requires | other.requires, self.uses | other.uses)
+        return Deps(self.requires | other.requires, self.uses | other.uses, self.gone | other.gone)
 
 
 NO_DEPS = Deps()
@@ -177,6 +180,11 @@ class Change:
     def uses(self) -> frozenset[str]:
         """Keys the old state used: it runs before any change removing them."""
         return self._structural_uses() | self._deps().uses
+
+    @property
+    def after_removal(self) -> frozenset[str]:
+        """Keys that must be gone first: it runs after any change removing them."""
+        return self._deps().gone
 
     def _structural_requires(self) -> frozenset[str]:
         return NO_KEYS

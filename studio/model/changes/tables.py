@@ -533,7 +533,9 @@ class SetLogged(Change):
     A permanent table may not reference an unlogged one, at every step: tables
     a foreign key joins that change together go unlogged referencing side first,
     and logged referenced side first. `deps` requires the `persist:` keys of
-    the changes that must come first; each provides its own.
+    the changes that must come first; each provides its own. The foreign keys
+    on the table (either end) that go away are gone first (`deps.gone`), and
+    a foreign key added waits for both its ends' `persist:` keys.
     """
 
     table: str
@@ -557,13 +559,13 @@ class SetLogged(Change):
     def provides(self) -> frozenset[str]:
         return frozenset({persistence_key(self.table)})
 
+    def _structural_requires(self) -> frozenset[str]:
+        return frozenset({rel_key(self.table)})
+
 
 def persistence_key(table: str) -> str:
     """The ordering key of `table`'s SET LOGGED / UNLOGGED (see SetLogged)."""
     return f"persist:{table}"
-
-    def _structural_requires(self) -> frozenset[str]:
-        return frozenset({rel_key(self.table)})
 
 
 @dataclass(frozen=True, slots=True)

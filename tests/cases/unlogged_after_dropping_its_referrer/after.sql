@@ -1,0 +1,4 @@
+CREATE UNLOGGED TABLE public.t0 (id bigint PRIMARY KEY);
+CREATE RULE t0_rule AS ON DELETE TO public.t0 DO INSTEAD NOTHING;
+CREATE SEQUENCE public.s0;
+CREATE TABLE public.t3 (id bigint PRIMARY KEY, t0_id bigint);
