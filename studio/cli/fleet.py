@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from studio.commands.fleet.targets import FleetTarget
     from studio.config import Settings
     from studio.run.events import Event
+    from studio.run.inflight import Confirmation
 
     Handler = Callable[[dict[str, Any], int | None, int, str | None], int]
 
@@ -143,12 +144,10 @@ def _migrate(
     settings = _settings(kwargs)
     policy = policy_of(settings, parallel, canary, on_error or "halt")
     targets = run(fleet_targets(settings))
-    if (
-        not kwargs["yes"]
-        and interactive()
-        and not _confirm("Apply the pending migrations", targets, policy)
-    ):
-        return EXIT_ERROR
+    if not kwargs["yes"] and interactive():
+        _echo_contracts(settings, kwargs["confirm_contract"])
+        if not _confirm("Apply the pending migrations", targets, policy):
+            return EXIT_ERROR
     options = MigrateOptions(
         to=kwargs["to"],
         wait=kwargs["wait"],
@@ -199,6 +198,41 @@ def _rollback(
         )
     )  # fmt: skip
     return printer.done(report)
+
+
+def _echo_contracts(settings: Settings, confirm: Confirmation) -> None:
+    """The contracts `--confirm-contract` confirms, and what each takes away, before the question.
+
+    Read from the migrations directory, not from the targets: each is confirmed
+    on the targets where it waits (its expand's backfill done there).
+    """
+    from studio.commands.files import load_migrations
+    from studio.migrations.format import Phase
+    from studio.run.inflight import confirms, takes_away
+
+    if confirm is False:
+        return
+    contracts = [
+        m for m in load_migrations(settings) if m.phase is Phase.CONTRACT and confirms(confirm, m)
+    ]
+    if not contracts:
+        click.echo(f"--confirm-contract: no contract migration {_which(confirm)}", err=True)
+        return
+    click.echo(
+        f"--confirm-contract confirms {counted(len(contracts), 'contract')} on each target"
+        " where it waits (its expand's backfill done there):",
+        err=True,
+    )
+    for m in contracts:
+        click.echo(f"  {m.filename}", err=True)
+        for line in takes_away(m):
+            click.echo(f"    {line}", err=True)
+
+
+def _which(confirm: Confirmation) -> str:
+    if isinstance(confirm, str):
+        return f"is {confirm}"
+    return "is in the migrations directory"
 
 
 def _confirm(what: str, targets: tuple[FleetTarget, ...], policy: Policy) -> bool:

@@ -25,6 +25,7 @@ from click.testing import CliRunner, Result
 from studio import config
 from studio.catalog.introspect import introspect
 from studio.cli import cli, migrate_cmd
+from studio.cli import fleet as fleet_cli
 from studio.commands.fleet.rollout import Abort, MigrateOptions, Policy, fleet_migrate
 from studio.migrations import files as migrations
 from studio.model.retarget import retarget
@@ -312,6 +313,19 @@ def test_a_waiting_contract_is_told_per_target_and_confirmed_across_the_fleet(
     assert sql(
         databases[0], f"SELECT count(*) FROM schema_studio.migrations WHERE version = '{v5}'"
     ) == [(0,)]
+
+    # on a terminal, the fleet's question names the contract it confirms and what it drops
+    monkeypatch.setattr(fleet_cli, "interactive", lambda: True)
+    asked = studio("migrate", "--fleet", "--confirm-contract", input="n\n")
+    assert asked.exit_code == 1, asked.output
+    assert "--confirm-contract confirms 1 contract on each target where it waits" in asked.stderr
+    assert f"  {v5}_drop_name.sql\n    drops column public.items.name\n" in asked.stderr
+    assert "nothing run" in asked.stderr
+    assert sql(
+        databases[0], f"SELECT count(*) FROM schema_studio.migrations WHERE version = '{v5}'"
+    ) == [(0,)]
+    other = studio("migrate", "--fleet", "--confirm-contract", v4, input="n\n")
+    assert f"--confirm-contract: no contract migration is {v4}" in other.stderr
 
     confirmed = studio("migrate", "--fleet", "--yes", "--confirm-contract", "--format", "json")
     assert confirmed.exit_code == 0, confirmed.output
