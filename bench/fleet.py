@@ -285,8 +285,8 @@ def report(b: FleetBench, started: str, elapsed: float, version: str) -> str:
             " pool of sessions (the default `parallel` of a read), diffing each against the one"
             " replay. What remains per database is the server's work for the live read: a new"
             " backend filling its catalog caches and answering 13 catalog queries (15 statements"
-            " with BEGIN and COMMIT, about 30 round trips; 50-60 ms of the server's CPU at 100"
-            " tables), the same in both columns, and the client's decoding and diff (about 20 ms"
+            " with BEGIN and COMMIT, about 30 round trips; 40-60 ms of the server's CPU at 100"
+            " tables), the same in both columns, and the client's decoding and diff (11-20 ms"
             " of CPU); on this loaded 2-core machine the server's part is most of `check"
             " --fleet`'s time, so the ratio moves with the load (docs/scale.md, *What the design"
             " costs at 10,000 tenants*).",
