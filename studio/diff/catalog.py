@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 
 from studio.model.changes import (
     AlterComposite,
+    CollatedColumn,
     CreateComposite,
     CreateObject,
     Deps,
     DropComposite,
     DropObject,
+    RecreateCollation,
 )
-from studio.model.changes.base import type_key
+from studio.model.changes.base import col_key, type_key
 from studio.model.changes.catalog import COMMENT_KIND, needed_objects, object_key, object_keys
 
 if TYPE_CHECKING:
@@ -102,11 +104,43 @@ def catalog_objects(ctx: Context) -> None:
     rebuilt = _rebuilt(ctx)
     for k in sorted(old.keys() & new.keys()):
         a, b = old[k], new[k]
-        if k in rebuilt:
+        columns = _collated_columns(ctx, a) if k in rebuilt and a.kind == "collation" else ()
+        if columns:
+            # PostgreSQL refuses to drop a collation a column uses: its columns move over
+            deps = ctx.new_deps(types=b.types) | Deps(requires=_named_in(ctx.new, b))
+            deps = deps | ctx.old_deps(types=a.types) | Deps(uses=_named_in(ctx.old, a))
+            ctx.add(RecreateCollation(a, b, columns, deps))
+            ctx.rebuilt_columns.update(col_key(c.table, c.column) for c in columns)
+            ctx.comment(COMMENT_KIND[b.kind], b.identity, a.comment, b.comment, key=object_key(b))
+        elif k in rebuilt:
             drop(a)
             create(b)
         else:
             ctx.comment(COMMENT_KIND[b.kind], b.identity, a.comment, b.comment, key=object_key(b))
+
+
+def _collated_columns(ctx: Context, collation: CatalogObject) -> tuple[CollatedColumn, ...]:
+    """The table columns using `collation` on both sides, moved to it with their old type.
+
+    A partition's or an inheriting child's inherited column moves with its
+    parent's (ALTER TABLE recurses); a column that also changes type is moved
+    first and re-typed after by its own ALTER; one that changes collation or
+    goes away is changed by its own ALTER, before the old collation is dropped.
+    """
+    out = []
+    for key in sorted(ctx.old.tables.keys() & ctx.new.tables.keys()):
+        t_old, t_new = ctx.old.tables[key], ctx.new.tables[key]
+        below = t_new.partition_of is not None
+        for c in t_old.columns:
+            n = t_new.column(c.name)
+            if c.collation != collation.identity or n is None or n.collation != c.collation:
+                continue
+            moved = not (below or c.inherited or n.inherited)
+            if moved or c.storage or c.compression:
+                out.append(
+                    CollatedColumn(key, c.name, c.type, c.storage, c.compression, moved=moved)
+                )
+    return tuple(out)
 
 
 def _rebuilt(ctx: Context) -> set[str]:

@@ -53,6 +53,8 @@ _REBUILDABLE = frozenset(
 # what PostgreSQL refuses to keep over a column or type changed in place (ALTER
 # COLUMN TYPE rebuilds the indexes and constraints of the table itself)
 _REFUSES_RETYPE = frozenset({"view", "trigger", "policy", "function", "generated", "rule"})
+# the keys of collations (a recreated one is renamed away before its users move)
+_COLLATION = "obj:collation:"
 
 
 def rebuilds(ctx: Context) -> frozenset[str]:
@@ -80,9 +82,15 @@ def rebuilds(ctx: Context) -> frozenset[str]:
     out = set()
     for key, refs in hits.items():
         kind = old.get(key)
-        if kind not in _REBUILDABLE or new.get(key) != kind or key in rebuilt_by_alter:
+        changed = retyped.intersection(refs)
+        # what names a recreated collation itself would be built again by ALTER COLUMN
+        # TYPE with the old one's new name (studio.model.changes.catalog.RecreateCollation)
+        collated = any(k.startswith(_COLLATION) for k in changed)
+        if kind not in _REBUILDABLE or new.get(key) != kind:
             continue
-        if dropped.intersection(refs) or _refuses(ctx, key, kind, retyped.intersection(refs)):
+        if key in rebuilt_by_alter and not collated:
+            continue
+        if dropped.intersection(refs) or collated or _refuses(ctx, key, kind, changed):
             out.add(key)
     return frozenset(out)
 

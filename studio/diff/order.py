@@ -76,6 +76,7 @@ from studio.model.changes import (
     DropView,
     ForceRowLevelSecurity,
     GrantPrivilege,
+    RecreateCollation,
     RecreateEnum,
     RenameColumn,
     RenameConstraint,
@@ -148,7 +149,7 @@ PHASES: tuple[tuple[type[Change] | str, ...], ...] = (
     # --- 4. tables and columns
     (CreateTable,),
     (AddColumn,),
-    (AlterColumnType, RecreateEnum),
+    (AlterColumnType, RecreateEnum, RecreateCollation),
     # a serial becoming an identity loses its default first; an identity needs NOT NULL
     (DropExpression, DropIdentity, DropDefault),
     (DropNotNull, SetNotNull),

@@ -399,10 +399,11 @@ def table_attributes(draw: Any, t: Table) -> Table:
 def _known_gaps(a: Spec, b: Objects) -> Objects:
     """B's objects without the changes the differ is known not to handle (unless asked for).
 
-    A collation or range type changed (dropped and created again) under a column or
-    composite attribute that keeps using it: PostgreSQL refuses to drop it, and the
-    differ has no way yet to move the users off it and back (as it re-casts the
-    columns of a recreated enum). See tests/db/README or the report of branch i15-prop.
+    A collation changed (dropped and created again) under a composite attribute
+    that keeps using it, or a range type changed under a column: PostgreSQL
+    refuses to drop it, and the differ has no way yet to move those users off it
+    (it moves table columns to a recreated collation, as it re-casts the columns
+    of a recreated enum). See tests/db/README or the report of branch i15-prop.
     """
     if GAPS:
         return b
@@ -411,7 +412,7 @@ def _known_gaps(a: Spec, b: Objects) -> Objects:
     if o.collation is not None and b.collation is not None and o.collation != b.collation:
         attrs = any(x.collate for x in o.composite or ()) and b.composite is not None
         ranged = o.range == 2 and any(c.type == "rng" for c in columns)
-        if attrs or ranged or any(c.collate for c in columns):
+        if attrs or ranged:
             b = replace(b, collation=o.collation)
     ranged = any(c.type == "rng" for c in columns)
     if ranged and None not in (o.range, b.range) and o.range_sql() != b.range_sql():

@@ -21,10 +21,12 @@ from studio.model.changes.attributes import (
 from studio.model.changes.base import Change, Deps
 from studio.model.changes.catalog import (
     AlterComposite,
+    CollatedColumn,
     CreateComposite,
     CreateObject,
     DropComposite,
     DropObject,
+    RecreateCollation,
 )
 from studio.model.changes.columns import (
     AddColumn,
@@ -118,6 +120,7 @@ __all__ = [
     "AttachPartition",
     "Backfill",
     "Change",
+    "CollatedColumn",
     "CreateComposite",
     "CreateDomain",
     "CreateEnum",
@@ -156,6 +159,7 @@ __all__ = [
     "EnumColumn",
     "ForceRowLevelSecurity",
     "GrantPrivilege",
+    "RecreateCollation",
     "RecreateEnum",
     "RenameColumn",
     "RenameConstraint",

@@ -13,9 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.model import CatalogObject, CompositeAttribute, CompositeType, quote_ident
-from studio.model.changes.base import NO_DEPS, Change, Deps, fn_key, nsp_key, rel_key, type_key
-from studio.model.keys import catalog_key
+from studio.model import CatalogObject, CompositeAttribute, CompositeType, qualname, quote_ident
+from studio.model.changes.base import (
+    NO_DEPS,
+    Change,
+    Deps,
+    col_key,
+    fn_key,
+    nsp_key,
+    rel_key,
+    type_key,
+)
+from studio.model.keys import catalog_key, split_qualified
+from studio.words import counted
 
 # DROP <what> <identity>
 _DROP = {
@@ -237,3 +247,107 @@ class AlterComposite(Change):
     def provides(self) -> frozenset[str]:
         # what uses the new attributes runs after
         return frozenset({type_key(self.new.key)})
+
+
+@dataclass(frozen=True, slots=True)
+class CollatedColumn:
+    """A column a recreated collation moves to its new self: table, name and type.
+
+    ALTER COLUMN TYPE gives the column (and the partitions and children it
+    recurses to) its type's own storage and no compression: what the column had
+    is set again. `moved` False: a partition's or child's column, moved by its
+    parent's ALTER, whose storage and compression only are set again.
+    """
+
+    table: str
+    column: str
+    type: str
+    storage: str | None = None
+    compression: str | None = None
+    moved: bool = True
+
+
+def _temp_name(name: str) -> str:
+    suffix = "__old"
+    raw = name.encode()
+    while len(raw) + len(suffix) > 63:
+        raw = raw[:-1]
+    return raw.decode(errors="ignore") + suffix
+
+
+@dataclass(frozen=True, slots=True)
+class RecreateCollation(Change):
+    """A collation redefined while table columns keep using it.
+
+    PostgreSQL refuses to drop a collation a column uses, and has no ALTER for
+    its definition: the old one is renamed away, the new one made under the
+    name, each column moved to it (ALTER COLUMN ... TYPE ... COLLATE, which
+    keeps the rows and rebuilds the column's indexes), then the old one
+    dropped. What else names the collation (a view over such a column, an
+    index or a check naming it) is dropped before and made again after
+    (studio.diff.depend).
+    """
+
+    old: CatalogObject
+    new: CatalogObject
+    columns: tuple[CollatedColumn, ...] = ()
+    deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
+
+    def _old_name(self) -> tuple[str, str]:
+        *_, name = split_qualified(self.old.identity)
+        return name, _temp_name(name)
+
+    def sql(self) -> tuple[str, ...]:
+        name, temp = self._old_name()
+        schema = self.old.schema or "public"
+        out = [
+            f"ALTER COLLATION {self.old.identity} RENAME TO {quote_ident(temp)}",
+            *self.new.statements,
+        ]
+        by_table: dict[str, list[CollatedColumn]] = {}
+        for c in self.columns:
+            by_table.setdefault(c.table, []).append(c)
+        for table, cols in by_table.items():
+            actions = ", ".join(
+                f"ALTER COLUMN {quote_ident(c.column)} TYPE {c.type} COLLATE {self.new.identity}"
+                for c in cols
+                if c.moved
+            )
+            if actions:
+                out.append(f"ALTER TABLE {table} {actions}")
+        for c in self.columns:
+            col = quote_ident(c.column)
+            if c.storage:
+                out.append(
+                    f"ALTER TABLE ONLY {c.table} ALTER COLUMN {col} SET STORAGE {c.storage.upper()}"
+                )
+            if c.compression:
+                out.append(
+                    f"ALTER TABLE ONLY {c.table} ALTER COLUMN {col} SET COMPRESSION {c.compression}"
+                )
+        out.append(f"DROP COLLATION {qualname(schema, temp)}")
+        return tuple(out)
+
+    def describe(self) -> str:
+        moved = counted(sum(c.moved for c in self.columns), "column")
+        return f"recreate collation {self.new.identity} ({moved} moved to it)"
+
+    def inverse(self) -> Change:
+        return RecreateCollation(self.new, self.old, self.columns)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.table for c in self.columns))
+
+    @property
+    def provides(self) -> frozenset[str]:
+        # rebuilt in place: the collation and the columns it moves (what reads them
+        # is made again after, what PostgreSQL refuses to keep over them dropped before)
+        return object_keys(self.new) | {col_key(c.table, c.column) for c in self.columns}
+
+    @property
+    def removes(self) -> frozenset[str]:
+        return object_keys(self.old) | {col_key(c.table, c.column) for c in self.columns}
+
+    def _structural_requires(self) -> frozenset[str]:
+        return _needs(self.new) | {rel_key(c.table) for c in self.columns}
