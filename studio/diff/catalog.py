@@ -135,11 +135,9 @@ def _collated_columns(ctx: Context, collation: CatalogObject) -> tuple[CollatedC
             n = t_new.column(c.name)
             if c.collation != collation.identity or n is None or n.collation != c.collation:
                 continue
+            # a partition's or child's column too: what reads it is built again around it
             moved = not (below or c.inherited or n.inherited)
-            if moved or c.storage or c.compression:
-                out.append(
-                    CollatedColumn(key, c.name, c.type, c.storage, c.compression, moved=moved)
-                )
+            out.append(CollatedColumn(key, c.name, c.type, c.storage, c.compression, moved=moved))
     return tuple(out)
 
 

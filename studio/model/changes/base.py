@@ -226,6 +226,16 @@ def comment_value(comment: str | None) -> str:
     return "NULL" if comment is None else quote_literal(comment)
 
 
+def temp_name(name: str) -> str:
+    """`name` with `__old` after it, cut to PostgreSQL's 63 bytes: where a recreated
+    type or collation's old self goes while its users move to the new one."""
+    suffix = "__old"
+    raw = name.encode()
+    while len(raw) + len(suffix) > 63:
+        raw = raw[:-1]
+    return raw.decode(errors="ignore") + suffix
+
+
 def alter_table(table: str, action: str, *, only: bool = False) -> str:
     """`ALTER TABLE [ONLY] table action`."""
     return f"ALTER TABLE {'ONLY ' if only else ''}{table} {action}"

@@ -22,6 +22,7 @@ from studio.model.changes.base import (
     fn_key,
     nsp_key,
     rel_key,
+    temp_name,
     type_key,
 )
 from studio.model.keys import catalog_key, split_qualified
@@ -267,14 +268,6 @@ class CollatedColumn:
     moved: bool = True
 
 
-def _temp_name(name: str) -> str:
-    suffix = "__old"
-    raw = name.encode()
-    while len(raw) + len(suffix) > 63:
-        raw = raw[:-1]
-    return raw.decode(errors="ignore") + suffix
-
-
 @dataclass(frozen=True, slots=True)
 class RecreateCollation(Change):
     """A collation redefined while table columns keep using it.
@@ -293,12 +286,9 @@ class RecreateCollation(Change):
     columns: tuple[CollatedColumn, ...] = ()
     deps: Deps = field(default=NO_DEPS, compare=False, repr=False)
 
-    def _old_name(self) -> tuple[str, str]:
-        *_, name = split_qualified(self.old.identity)
-        return name, _temp_name(name)
-
     def sql(self) -> tuple[str, ...]:
-        name, temp = self._old_name()
+        *_, name = split_qualified(self.old.identity)
+        temp = temp_name(name)
         schema = self.old.schema or "public"
         out = [
             f"ALTER COLLATION {self.old.identity} RENAME TO {quote_ident(temp)}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from studio.model import EnumType, qualname, quote_ident, quote_literal
-from studio.model.changes.base import Change, col_key, nsp_key, type_key
+from studio.model.changes.base import Change, col_key, nsp_key, temp_name, type_key
 from studio.words import counted
 
 
@@ -116,14 +116,6 @@ class EnumColumn:
         return EnumColumn(self.table, self.column, self.type, self.new_default, self.old_default)
 
 
-def _temp_name(name: str) -> str:
-    suffix = "__old"
-    raw = name.encode()
-    while len(raw) + len(suffix) > 63:
-        raw = raw[:-1]
-    return raw.decode(errors="ignore") + suffix
-
-
 @dataclass(frozen=True, slots=True)
 class RecreateEnum(Change):
     """A removed or reordered enum label: rename the old type, create the new one,
@@ -137,7 +129,7 @@ class RecreateEnum(Change):
     columns: tuple[EnumColumn, ...] = ()
 
     def sql(self) -> tuple[str, ...]:
-        temp = _temp_name(self.old.name)
+        temp = temp_name(self.old.name)
         out = [
             f"ALTER TYPE {self.old.key} RENAME TO {quote_ident(temp)}",
             f"CREATE TYPE {self.new.key} AS ENUM ({_labels_sql(self.new.labels)})",

@@ -19,3 +19,5 @@ CREATE TABLE public.w (id integer PRIMARY KEY, note character varying(50) COLLAT
 ALTER TABLE public.u ALTER COLUMN name SET STORAGE EXTERNAL;
 ALTER TABLE public.u ALTER COLUMN name SET COMPRESSION pglz;
 ALTER TABLE ONLY public.p1 ALTER COLUMN name SET STORAGE MAIN;
+-- a view over a partition's column, which the parent's ALTER moves
+CREATE VIEW public.p1_names AS SELECT name FROM public.p1;

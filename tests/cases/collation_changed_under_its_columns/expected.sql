@@ -1,4 +1,6 @@
 BEGIN;
+-- drop view public.p1_names
+DROP VIEW public.p1_names;
 -- drop view public.t_names
 DROP VIEW public.t_names;
 -- drop check u_name_check on public.u
@@ -26,6 +28,10 @@ ALTER TABLE public.u ADD CONSTRAINT u_name_check CHECK ((name > ('a'::text COLLA
 CREATE INDEX t_c ON public.t USING btree (c);
 -- create index t_id_text on public.t
 CREATE INDEX t_id_text ON public.t USING btree (((id)::text) COLLATE public.coll);
+-- create view public.p1_names
+CREATE VIEW public.p1_names AS
+SELECT name
+   FROM public.p1;
 -- create view public.t_names
 CREATE VIEW public.t_names AS
 SELECT id,
