@@ -16,9 +16,16 @@ from lint_cases import CASES, LintCase
 
 from studio.cli import cli
 from studio.migrations import files as migrations
-from studio.plan.locks import Activity, LockMode, facts_for_statement
+from studio.model import Column, Schema, Table
+from studio.plan.locks import Activity, Context, LockMode, facts_for_statement
 from studio.plan.locks.hazards import HAZARDS, Level, hazard
-from studio.plan.locks.lint import LintReport, lint_sources, lint_sql, sources_for_paths
+from studio.plan.locks.lint import (
+    LintReport,
+    lint_sources,
+    lint_sql,
+    script_source,
+    sources_for_paths,
+)
 from studio.sqltext.syntax_errors import SqlSyntaxError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "hazards.md"
@@ -131,6 +138,36 @@ def test_type_change_knows_the_old_type_from_earlier_files(tmp_path: Path) -> No
     report = lint_sources(sources_for_paths(files))
     rewrites = [f for f in report.active() if f.hazard.id == "rewriting-type-change"]
     assert [Path(f.path).name for f in rewrites] == ["c_int.sql"]
+
+
+def test_a_column_moved_to_a_recreated_collation_rebuilds_its_indexes(tmp_path: Path) -> None:
+    """What the diff writes for a redefined collation: the old one renamed away, then the
+    column moved to the new one of the same name; its indexes are rebuilt, no rewrite."""
+    files = _files(
+        tmp_path,
+        a_create="CREATE COLLATION coll (locale = 'C');\n"
+        "CREATE TABLE t (id bigint PRIMARY KEY, note text COLLATE coll);",
+        b_recreate="ALTER COLLATION coll RENAME TO coll__old;\n"
+        "CREATE COLLATION coll (locale = 'POSIX');\n"
+        "ALTER TABLE t ALTER COLUMN note TYPE text COLLATE coll;\n"
+        "DROP COLLATION coll__old;",
+    )
+    report = lint_sources(sources_for_paths(files))
+    (moved,) = [s for s in report.statements if s.statement.startswith("ALTER TABLE")]
+    assert [f.entry for f in moved.facts] == ["alter_table.alter_column_type.index_rebuild"]
+    # against the live schema (migrate's preview), which names the collation as read
+    live = Table("public", "t", (Column("note", "text", collation="public.coll", position=1),))
+    script = (
+        "ALTER COLLATION public.coll RENAME TO coll__old;\n"
+        "CREATE COLLATION public.coll (locale = 'POSIX');\n"
+        "ALTER TABLE public.t ALTER COLUMN note TYPE text COLLATE public.coll;\n"
+        "DROP COLLATION public.coll__old;"
+    )
+    report = lint_sources(
+        [script_source(script, "b.sql")], context=Context.of(Schema(tables={live.key: live}))
+    )
+    (moved,) = [s for s in report.statements if s.statement.startswith("ALTER TABLE")]
+    assert [f.entry for f in moved.facts] == ["alter_table.alter_column_type.index_rebuild"]
 
 
 def test_set_not_null_proven_by_a_validated_check(tmp_path: Path) -> None:
@@ -533,7 +570,6 @@ def test_findings_grouped_per_statement_and_style_said_once(project: Path) -> No
 
 def test_the_preview_says_which_standbys_replay_a_long_exclusive_lock() -> None:
     from studio.plan.estimates import Estimate, RelationSize
-    from studio.plan.locks import Context
     from studio.plan.preview import replica_notes
 
     facts = facts_for_statement("ALTER TABLE public.orders ALTER COLUMN qty TYPE bigint", 180000)

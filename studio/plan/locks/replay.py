@@ -262,6 +262,9 @@ class Replay:
                     )
 
     def _on_RenameStmt(self, node: Any) -> None:
+        if node.renameType == OT.OBJECT_COLLATION:
+            self._rename_collation(node)
+            return
         if node.relation is None:
             return
         key = relkey(node.relation, self.context.default_schema)
@@ -284,6 +287,27 @@ class Replay:
                 for c in t.constraints
             )
             self._put_table(dataclasses.replace(t, constraints=cons))
+
+    def _rename_collation(self, node: Any) -> None:
+        """The columns using a renamed collation name it by its new name.
+
+        What the diff writes for a redefined collation (RecreateCollation): moving a
+        column to the new one of the old name then reads as the collation change it
+        is, which rebuilds the column's indexes.
+        """
+        names = [n.sval for n in node.object]
+        old = {".".join(names)} | (
+            {f"{self.context.default_schema}.{names[0]}"} if len(names) == 1 else set()
+        )
+        new = ".".join([*names[:-1], node.newname])
+        for table in list(self.schema.tables.values()):
+            if not any(c.collation in old for c in table.columns):
+                continue
+            cols = tuple(
+                dataclasses.replace(c, collation=new) if c.collation in old else c
+                for c in table.columns
+            )
+            self._put_table(dataclasses.replace(table, columns=cols))
 
     # --- publications (what logical subscribers receive) ------------------------------
 
