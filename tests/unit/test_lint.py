@@ -170,6 +170,25 @@ def test_a_column_moved_to_a_recreated_collation_rebuilds_its_indexes(tmp_path: 
     assert [f.entry for f in moved.facts] == ["alter_table.alter_column_type.index_rebuild"]
 
 
+def test_the_diffs_collation_recreation_says_the_moved_columns_indexes_are_rebuilt() -> None:
+    from studio.model import CatalogObject
+    from studio.model.changes import CollatedColumn, RecreateCollation
+    from studio.plan.locks import facts_for_change
+
+    def coll(locale: str) -> CatalogObject:
+        sql = f"CREATE COLLATION public.coll (locale = '{locale}')"
+        return CatalogObject("collation", "public.coll", (sql,), schema="public")
+
+    live = Table("public", "t", (Column("note", "text", collation="public.coll", position=1),))
+    change = RecreateCollation(
+        coll("C"), coll("POSIX"), (CollatedColumn("public.t", "note", "text"),)
+    )
+    facts = facts_for_change(change, 180000, Context.of(Schema(tables={live.key: live})))
+    on_table = [f for f in facts if f.relation == "public.t"]
+    assert [f.entry for f in on_table] == ["alter_table.alter_column_type.index_rebuild"]
+    assert on_table[0].mode is LockMode.ACCESS_EXCLUSIVE
+
+
 def test_set_not_null_proven_by_a_validated_check(tmp_path: Path) -> None:
     files = _files(
         tmp_path,

@@ -19,6 +19,7 @@ from studio.model.changes import (
     DropConstraint,
     DropIndex,
     DropTable,
+    RecreateCollation,
     ValidateConstraint,
 )
 from studio.model.changes.base import split_qualified
@@ -75,6 +76,13 @@ def enrich(change: Change, context: Context | None = None) -> Context:
     elif isinstance(change, DropTable):
         if ctx.table(change.table.key) is None:
             ctx = _with_table(ctx, change.table)
+    elif isinstance(change, RecreateCollation):
+        # its columns are on the old collation, renamed away, when they move to the new
+        # one of the same name: a collation change, which rebuilds their indexes
+        for c in change.columns:
+            t = _table(ctx, c.table)
+            col = t.column(c.column) or Column(c.column, c.type)
+            ctx = _with_column(ctx, c.table, dataclasses.replace(col, collation="(renamed away)"))
     elif (
         isinstance(change, ValidateConstraint) and ctx.constraint(change.table, change.name) is None
     ):
