@@ -2,8 +2,9 @@
 
 A `Change` is a frozen value. Besides its SQL it tells the orderer (studio.diff.order)
 which objects it creates (`provides`), which must exist before it runs
-(`requires`), which it removes (`removes`) and which the object it removes or
-alters used (`uses`: it must run before those go away). Objects are named by
+(`requires`), which it removes (`removes`), which the object it removes or
+alters used (`uses`: it must run before those go away) and which must be gone
+before it runs (`after_removal`, from `Deps.gone`). Objects are named by
 keys: `rel:<schema.name>` for anything in pg_class (tables, views, sequences,
 indexes share one namespace), `col:<table>.<column>`, `con:<table>.<name>`
 (a domain's constraint: `con:<domain>.<name>`), `def:<table>.<column>` (a
