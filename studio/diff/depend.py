@@ -88,9 +88,11 @@ def rebuilds(ctx: Context) -> frozenset[str]:
         collated = any(k.startswith(_COLLATION) for k in changed)
         if kind not in _REBUILDABLE or new.get(key) != kind:
             continue
-        if key in rebuilt_by_alter and not collated:
+        gone = dropped.intersection(refs)
+        # ALTER COLUMN TYPE builds it again as it was: still naming what is dropped
+        if key in rebuilt_by_alter and not collated and not gone:
             continue
-        if dropped.intersection(refs) or collated or _refuses(ctx, key, kind, changed):
+        if gone or collated or _refuses(ctx, key, kind, changed):
             out.add(key)
     return frozenset(out)
 
