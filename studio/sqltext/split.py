@@ -189,6 +189,9 @@ def parse_statements(source: str, path: str = "<sql>") -> tuple[ParsedStatement,
     # deferred: pglast loads its parser only when SQL is parsed
     from pglast.parser import ParseError
 
+    if "\x00" in source:
+        # libpg_query reads a C string: what follows a NUL would go unseen
+        raise SqlSyntaxError(path, line_of(source, source.index("\x00")), "a NUL byte in the SQL")
     dropped = literal_rows(source)
     try:
         raw = parse_sql(without(source, dropped))

@@ -28,6 +28,7 @@ from studio.migrations import checksums
 from studio.migrations import files as migrations
 from studio.migrations.format import parse_text
 from studio.plan.locks.lint import lint_sql
+from studio.sqltext.syntax_errors import SqlSyntaxError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -172,6 +173,12 @@ def test_known_hard_inputs() -> None:
             parse_text(text, "m.sql")
         assert err.value.line == line, (text, err.value.message)
         clear_error_only(lambda t=text: lint_sql(t, "x.sql"), text)
+    # lint read a file only up to a NUL byte (libpg_query's C string), then failed unclearly
+    # on a quote after it or let the statements after it go unseen (found by this fuzz test)
+    for text, line in {"\x00\n'": 1, "SELECT 1;\n\x00\nDROP TABLE x;\n": 2}.items():
+        with pytest.raises(SqlSyntaxError) as lint_err:
+            lint_sql(text, "x.sql")
+        assert lint_err.value.line == line, (text, lint_err.value.message)
 
 
 @pytest.mark.slow
