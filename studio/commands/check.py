@@ -193,7 +193,10 @@ async def _read_target(
     """The live schema and the history; `major` is set as soon as the server has said it."""
     source = Source(SourceKind.URL, url)
     async with live_connection(source, settings) as (conn, version):
-        major.set_result(version // 10000)  # the replays start on the dev server meanwhile
+        # the replays start on the dev server meanwhile (unless they already failed: a
+        # task cancelled while it awaits a future cancels the future too)
+        if not major.done():
+            major.set_result(version // 10000)
         loaded = await read_live(conn, source, settings, version)
     rows, _, _ = await read_history(settings, url)
     applied = tuple(r.version for r in rows)
@@ -270,7 +273,9 @@ async def check(settings: Settings, *, live: bool | None = None) -> CheckReport:
 
         async def read_target() -> _TargetRead:
             got = await _read_target(settings, url, major)
-            target.set_result(got)
+            # the replays may have failed first, cancelling it: their error is the one told
+            if not target.done():
+                target.set_result(got)
             return got
 
         read, (replay, declared, applied_replay) = await side_by_side(
